@@ -1,0 +1,106 @@
+# Everything needed is installed by this Makefile through the Go toolchain:
+# a fresh machine needs only Go. Tool versions are pinned in tools/go.mod,
+# third-party protos in the variables below.
+
+SHELL := /usr/bin/env bash -o pipefail
+.DEFAULT_GOAL := help
+MAKEFLAGS += --no-print-directory
+
+TMP := $(CURDIR)/.tmp
+BIN := $(TMP)/bin
+PROTODEPS := $(TMP)/protodeps
+export PATH := $(BIN):$(PATH)
+
+# Third-party protos, taken from Go modules at generate time.
+# protovalidate: the release matching buf.build/go/protovalidate's generated code.
+PROTOVALIDATE_VERSION := v1.2.2
+# grpc-gateway v1 ships googleapis' google/api/{annotations,http}.proto.
+GOOGLEAPIS_MODULE_VERSION := v1.16.0
+
+FUZZTIME ?= 30s
+BENCH ?= .
+BENCHTIME ?= 1s
+
+.PHONY: help
+help: ## Describe useful make targets
+	@grep -hE '^[a-zA-Z_-]+:.*?## .*$$' $(MAKEFILE_LIST) | sort | awk 'BEGIN {FS = ":.*?## "}; {printf "%-16s %s\n", $$1, $$2}'
+
+.PHONY: all
+all: generate lint test ## Generate, lint and test
+
+.PHONY: tools
+tools: $(BIN)/.stamp ## Install pinned tools (buf, protoc plugins, staticcheck) into .tmp/bin
+
+$(BIN)/.stamp: tools/go.mod tools/go.sum
+	@mkdir -p $(BIN)
+	cd tools && GOBIN=$(BIN) go install tool
+	@touch $@
+
+.PHONY: protodeps
+protodeps: ## Copy third-party protos out of Go modules into .tmp/protodeps
+	@rm -rf $(PROTODEPS)
+	@mkdir -p $(PROTODEPS)/protovalidate/buf/validate $(PROTODEPS)/googleapis/google/api $(PROTODEPS)/grpc-gateway/protoc-gen-openapiv2/options
+	@dir=$$(go mod download -json github.com/bufbuild/protovalidate@$(PROTOVALIDATE_VERSION) | sed -n 's/^\s*"Dir": "\(.*\)",$$/\1/p') && \
+		cp $$dir/proto/protovalidate/buf/validate/validate.proto $(PROTODEPS)/protovalidate/buf/validate/
+	@dir=$$(go mod download -json github.com/grpc-ecosystem/grpc-gateway@$(GOOGLEAPIS_MODULE_VERSION) | sed -n 's/^\s*"Dir": "\(.*\)",$$/\1/p') && \
+		cp $$dir/third_party/googleapis/google/api/annotations.proto $$dir/third_party/googleapis/google/api/http.proto $(PROTODEPS)/googleapis/google/api/
+	@dir=$$(go list -m -f '{{.Dir}}' github.com/grpc-ecosystem/grpc-gateway/v2) && \
+		cp $$dir/protoc-gen-openapiv2/options/annotations.proto $$dir/protoc-gen-openapiv2/options/openapiv2.proto $(PROTODEPS)/grpc-gateway/protoc-gen-openapiv2/options/
+	@chmod -R u+w $(PROTODEPS)
+
+.PHONY: generate
+generate: tools protodeps ## Regenerate gen/ from proto/ (clean, then buf generate)
+	rm -rf gen
+	buf generate
+	buf format -w proto
+
+.PHONY: checkgenerate
+checkgenerate: ## Regenerate and fail on any difference from what is committed
+	@$(MAKE) generate
+	@test -z "$$(git status --porcelain -- gen proto)" || { git status --porcelain -- gen proto; git diff --stat -- gen proto; echo "generated code is out of date: run make generate and commit" >&2; exit 1; }
+
+.PHONY: lint
+lint: tools protodeps ## buf lint, buf format check, go vet, staticcheck, gofmt
+	buf lint proto
+	buf format -d --exit-code proto
+	go vet ./...
+	staticcheck ./...
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt needed" >&2; exit 1; }
+
+.PHONY: breaking
+breaking: tools protodeps ## Check proto/ for breaking changes against branch main
+	@rm -rf $(TMP)/against && mkdir -p $(TMP)/against/.tmp
+	git archive main proto buf.yaml | tar -x -C $(TMP)/against
+	cp -r $(PROTODEPS) $(TMP)/against/.tmp/
+	cd $(TMP)/against && buf build -o $(TMP)/against.binpb
+	buf breaking proto --against $(TMP)/against.binpb
+
+.PHONY: test
+test: lint checkgenerate ## Everything CI checks: lint, checkgenerate, tests with -race, short fuzz
+	go test -race -count=1 ./...
+	$(MAKE) fuzz FUZZTIME=5s
+
+.PHONY: fuzz
+fuzz: ## Run every fuzz target for FUZZTIME each (default 30s)
+	@for pkg in $$(go list ./...); do \
+		for target in $$(go test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
+			echo "fuzz $$pkg $$target"; \
+			go test -run '^$$' -fuzz "^$$target$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+		done; \
+	done
+
+.PHONY: bench
+bench: ## Run Go benchmarks with -benchmem (BENCH, BENCHTIME)
+	go test -run '^$$' -bench '$(BENCH)' -benchtime $(BENCHTIME) -benchmem ./...
+
+.PHONY: build
+build: ## Build both binaries into .tmp/bin
+	go build -o $(BIN)/ ./cmd/...
+
+.PHONY: run
+run: ## Run the service on the embedded simulator (no Telegent account needed)
+	go run ./cmd/telegent-facade --dev
+
+.PHONY: clean
+clean: ## Remove .tmp (tools, third-party protos)
+	rm -rf $(TMP)
