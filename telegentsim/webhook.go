@@ -1,0 +1,363 @@
+package telegentsim
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"unicode/utf16"
+)
+
+type operation int
+
+const (
+	opCreate operation = iota
+	opUpdate
+)
+
+// webhookMembers lists the body members in the order of WebhookFields.members, with
+// the maximum lengths Telegent documents.
+var webhookMembers = [9]struct {
+	name string
+	max  int
+}{
+	{"AccountId", 100},
+	{"WebhookUrl", 255},
+	{"Method", 10},
+	{"DataFormat", 50},
+	{"AuthenticationType", 10},
+	{"AuthenticationUsername", 255},
+	{"AuthenticationPassword", 255},
+	{"AuthenticationToken", 255},
+	{"SubscribedEvents", 255},
+}
+
+// events lists the event names SubscribedEvents accepts: the documented list plus the
+// other spellings the documentation uses (New_SMS, Message_Status).
+var events = []string{
+	"Order_Update", "New_Sms", "New_SMS", "Call_Completed", "Call_On_Hold",
+	"Call_Recording", "Call_In_Progress", "Call_Ringing", "Message_Status",
+}
+
+// webhookResponse is the success body: every request member echoed back (secrets
+// included, as Telegent does) plus WebhookId and Active.
+type webhookResponse struct {
+	WebhookFields
+	WebhookID *string `json:"WebhookId,omitempty"`
+	Active    *bool   `json:"Active"`
+}
+
+type violation struct{ member, msg string }
+
+func writeViolations(w http.ResponseWriter, vs []violation) {
+	body := apiError{Error: "validation_failed", Errors: map[string][]string{}}
+	msgs := make([]string, 0, len(vs))
+	for _, v := range vs {
+		msgs = append(msgs, v.member+" "+v.msg)
+		body.Errors[v.member] = append(body.Errors[v.member], v.msg)
+	}
+	body.Message = strings.Join(msgs, "; ")
+	writeJSON(w, http.StatusBadRequest, body)
+}
+
+// serveWebhook handles POST /v1.0/webhook/create and /v1.0/webhook/update.
+func (s *Simulator) serveWebhook(w http.ResponseWriter, r *http.Request, op operation) {
+	if r.Method != http.MethodPost {
+		methodNotAllowed(w, http.MethodPost)
+		return
+	}
+	if op == opCreate {
+		s.count(func(c *Counters) *int64 { return &c.CreatesAttempted })
+	} else {
+		s.count(func(c *Counters) *int64 { return &c.UpdatesAttempted })
+	}
+
+	// Faults: the header wins; without it, the WebhookUrl's spec; without that, the
+	// defaults. Only the header and the defaults are known before the body is read.
+	var f Faults
+	header := r.Header.Get(FaultHeader)
+	if header != "" {
+		parsed, err := ParseFaultSpec(header)
+		if err != nil {
+			writeError(w, http.StatusBadRequest, "invalid_fault_spec", FaultHeader+": "+err.Error())
+			return
+		}
+		f = parsed.webhookPart()
+		if f.Once && f.hasWebhookFaults() && !s.claimOnce("header:"+header) {
+			f = Faults{}
+		}
+	} else {
+		f = s.defaultWebhookFaults(true)
+	}
+	if f.Drop == DropBeforeBody {
+		s.noteFault(w, f)
+		s.drop(w)
+		return
+	}
+
+	if reason := s.authorize(r); reason != "" {
+		s.count(func(c *Counters) *int64 { return &c.Unauthorized })
+		w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
+		writeError(w, http.StatusUnauthorized, "unauthorized", reason)
+		return
+	}
+	if !isJSON(r.Header.Get("Content-Type")) {
+		writeError(w, http.StatusUnsupportedMediaType, "unsupported_media_type", "Content-Type must be application/json")
+		return
+	}
+	body, err := readBody(w, r)
+	if errors.Is(err, errTooLarge) {
+		writeError(w, http.StatusRequestEntityTooLarge, "request_too_large", fmt.Sprintf("request body exceeds %d bytes", MaxBodyBytes))
+		return
+	}
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "invalid_request", "could not read request body")
+		return
+	}
+	obj, err := decodeObject(body)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "invalid_json", err.Error())
+		return
+	}
+	fields, webhookID, vs := parseWebhookBody(obj, op)
+	if len(vs) > 0 {
+		writeViolations(w, vs)
+		return
+	}
+
+	if header == "" {
+		f, vs = s.bodyFaults(fields)
+		if len(vs) > 0 {
+			writeViolations(w, vs)
+			return
+		}
+	}
+	if f.hasWebhookFaults() {
+		s.noteFault(w, f)
+	}
+	if f.Latency > 0 && !s.wait(r.Context(), f.Latency) {
+		return // the client left
+	}
+	if f.Drop == DropBeforeBody { // from WebhookUrl: the body is read, nothing is created
+		s.drop(w)
+		return
+	}
+	if f.Status != 0 {
+		writeShaped(w, f.Status, f.Body, apiError{
+			Error:   "simulated_fault",
+			Message: fmt.Sprintf("simulated fault: %d %s", f.Status, http.StatusText(f.Status)),
+		})
+		return
+	}
+
+	if vs := validateWebhook(fields, webhookID, op); len(vs) > 0 {
+		writeViolations(w, vs)
+		return
+	}
+	stored, ok := s.store(op, fields, webhookID)
+	if !ok {
+		writeError(w, http.StatusNotFound, "not_found", "WebhookId "+webhookID+" not found")
+		return
+	}
+	if f.Drop == DropAfterBody {
+		s.drop(w)
+		return
+	}
+	resp := webhookResponse{WebhookFields: fields, WebhookID: &stored.WebhookID, Active: &stored.Active}
+	switch f.Body {
+	case BodyNoWebhookID:
+		resp.WebhookID = nil
+	case BodyActiveNull:
+		resp.Active = nil
+	}
+	writeShaped(w, http.StatusOK, f.Body, resp)
+}
+
+// bodyFaults returns the faults for a request without the fault header: the spec in
+// its WebhookUrl if there is one, else the defaults.
+func (s *Simulator) bodyFaults(fields WebhookFields) (Faults, []violation) {
+	if fields.WebhookURL == nil {
+		return s.defaultWebhookFaults(false), nil
+	}
+	spec, found, err := faultSpecFromURL(*fields.WebhookURL)
+	if err != nil {
+		return Faults{}, []violation{{"WebhookUrl", err.Error()}}
+	}
+	if !found {
+		return s.defaultWebhookFaults(false), nil
+	}
+	parsed, err := ParseFaultSpec(spec)
+	if err != nil {
+		return Faults{}, []violation{{"WebhookUrl", err.Error()}}
+	}
+	f := parsed.webhookPart()
+	if f.Once && f.hasWebhookFaults() && !s.claimOnce("url:"+*fields.WebhookURL) {
+		return Faults{}, nil
+	}
+	return f, nil
+}
+
+// parseWebhookBody reads the members of a create or update body. Unknown members are
+// ignored; a member of the wrong JSON type is a violation.
+func parseWebhookBody(obj map[string]json.RawMessage, op operation) (WebhookFields, string, []violation) {
+	var (
+		fields WebhookFields
+		vs     []violation
+	)
+	for i, p := range fields.members() {
+		v, err := stringMember(obj, webhookMembers[i].name)
+		if err != nil {
+			vs = append(vs, violation{webhookMembers[i].name, "must be a string or null"})
+			continue
+		}
+		*p = v
+	}
+	var id string
+	if op == opUpdate {
+		v, err := stringMember(obj, "WebhookId")
+		switch {
+		case err != nil:
+			vs = append(vs, violation{"WebhookId", "must be a string or null"})
+		case v != nil:
+			id = *v
+		}
+	}
+	return fields, id, vs
+}
+
+// utf16Len counts UTF-16 code units, as a .NET MaxLength does: for text outside the
+// Basic Multilingual Plane this is more than the number of characters.
+func utf16Len(s string) int {
+	n := 0
+	for _, r := range s {
+		n += utf16.RuneLen(r)
+	}
+	return n
+}
+
+// validateWebhook applies the documented rules; it returns every violation.
+func validateWebhook(f WebhookFields, webhookID string, op operation) []violation {
+	var vs []violation
+	add := func(member, msg string) { vs = append(vs, violation{member, msg}) }
+	tooLong := map[string]bool{}
+	if op == opUpdate {
+		switch {
+		case webhookID == "":
+			add("WebhookId", "is required")
+		case !strings.HasPrefix(webhookID, "WID-"):
+			add("WebhookId", `must start with "WID-"`)
+		}
+	}
+	for i, p := range f.members() {
+		m := webhookMembers[i]
+		if *p != nil && utf16Len(**p) > m.max {
+			add(m.name, fmt.Sprintf("must be at most %d characters", m.max))
+			tooLong[m.name] = true
+		}
+	}
+	value := func(p *string) string {
+		if p == nil {
+			return ""
+		}
+		return *p
+	}
+
+	if acc := value(f.AccountID); !tooLong["AccountId"] {
+		switch {
+		case acc == "":
+			add("AccountId", "is required")
+		case !strings.HasPrefix(acc, "AID-"):
+			add("AccountId", `must start with "AID-"`)
+		}
+	}
+	if u := value(f.WebhookURL); !tooLong["WebhookUrl"] {
+		switch {
+		case u == "":
+			add("WebhookUrl", "is required")
+		case !isHTTPSURL(u):
+			add("WebhookUrl", "must be an absolute https URL")
+		}
+	}
+
+	authType := value(f.AuthenticationType)
+	allowed := "None, Basic, Token"
+	if op == opUpdate {
+		allowed = "None, Basic, Bearer, Token"
+	}
+	switch authType {
+	case "", "None":
+	case "Basic":
+		if value(f.AuthenticationUsername) == "" {
+			add("AuthenticationUsername", "is required when AuthenticationType is Basic")
+		}
+		if value(f.AuthenticationPassword) == "" {
+			add("AuthenticationPassword", "is required when AuthenticationType is Basic")
+		}
+	case "Token", "Bearer":
+		if authType == "Bearer" && op == opCreate {
+			add("AuthenticationType", "must be one of "+allowed)
+			break
+		}
+		if value(f.AuthenticationToken) == "" {
+			add("AuthenticationToken", "is required when AuthenticationType is "+authType)
+		}
+	default:
+		if !tooLong["AuthenticationType"] {
+			add("AuthenticationType", "must be one of "+allowed)
+		}
+	}
+
+	if list := value(f.SubscribedEvents); list != "" && !tooLong["SubscribedEvents"] {
+		for item := range strings.SplitSeq(list, ",") {
+			name := strings.TrimLeft(item, " \t") // whitespace after a comma is tolerated
+			switch {
+			case name == "":
+				add("SubscribedEvents", "has an empty event name")
+			case !isEvent(name):
+				add("SubscribedEvents", fmt.Sprintf("has unknown event %q (known: %s)", name, strings.Join(events, ", ")))
+			}
+		}
+	}
+	return vs
+}
+
+// KnownEvents returns the event names SubscribedEvents accepts: the documented list
+// plus the other spellings Telegent's documentation uses (New_SMS, Message_Status).
+func KnownEvents() []string { return slices.Clone(events) }
+
+func isEvent(name string) bool { return slices.Contains(events, name) }
+
+func isHTTPSURL(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && strings.EqualFold(u.Scheme, "https") && u.Host != ""
+}
+
+// store creates or updates a webhook; for an update it reports false if the id is
+// unknown.
+func (s *Simulator) store(op operation, fields WebhookFields, webhookID string) (Webhook, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if op == opUpdate {
+		wh, ok := s.byID[webhookID]
+		if !ok {
+			return Webhook{}, false
+		}
+		wh.WebhookFields = fields.clone()
+		s.counters.UpdatesAccepted++
+		return *wh, true
+	}
+	s.lastID++
+	wh := &Webhook{WebhookFields: fields.clone(), WebhookID: fmt.Sprintf("WID-%07d", s.lastID), Active: true}
+	s.webhooks = append(s.webhooks, wh)
+	s.byID[wh.WebhookID] = wh
+	u := *fields.WebhookURL // validated: present
+	s.createsByURL[u]++
+	if s.createsByURL[u] > 1 {
+		s.counters.DuplicateCreates++
+	}
+	s.counters.CreatesAccepted++
+	return *wh, true
+}
