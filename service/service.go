@@ -10,6 +10,9 @@ import (
 	"context"
 	"log/slog"
 
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/metadata"
+
 	webhookv1 "github.com/platform/telegent-facade/gen/telegent/webhook/v1"
 	"github.com/platform/telegent-facade/telegent"
 )
@@ -40,6 +43,10 @@ func New(upstream Upstream, logger *slog.Logger) *Service {
 func (s *Service) CreateWebhook(ctx context.Context, req *webhookv1.CreateWebhookRequest) (*webhookv1.CreateWebhookResponse, error) {
 	w, err := s.upstream.CreateWebhook(ctx, ToTelegent(req))
 	if err != nil {
+		if pushback, ok := RetryPushback(err); ok {
+			// Outside a gRPC call (unit tests) there is no stream to set it on.
+			_ = grpc.SetTrailer(ctx, metadata.Pairs(retryPushbackTrailer, pushback))
+		}
 		return nil, Status(ctx, s.logger, err)
 	}
 	return &webhookv1.CreateWebhookResponse{Webhook: FromTelegent(w, req)}, nil

@@ -220,3 +220,30 @@ func TestCallerFixableRefusalsCarryUpstreamMessage(t *testing.T) {
 	}
 	t.Fatal("no ErrorInfo")
 }
+
+func TestRetryPushback(t *testing.T) {
+	t.Parallel()
+	tests := map[string]struct {
+		err      error
+		want     string
+		decision bool
+	}{
+		"never connected":         {&telegent.Error{Kind: telegent.KindConnection}, "", false},
+		"dropped after write":     {&telegent.Error{Kind: telegent.KindConnection, OutcomeUnknown: true}, "-1", true},
+		"503":                     {&telegent.Error{Kind: telegent.KindUpstreamUnavailable, StatusCode: 503}, "", false},
+		"503 with Retry-After":    {&telegent.Error{Kind: telegent.KindUpstreamUnavailable, StatusCode: 503, RetryAfter: 1500 * time.Millisecond}, "1500", true},
+		"500 may have created":    {&telegent.Error{Kind: telegent.KindUpstreamUnavailable, StatusCode: 500}, "-1", true},
+		"504 may have created":    {&telegent.Error{Kind: telegent.KindUpstreamUnavailable, StatusCode: 504}, "-1", true},
+		"not UNAVAILABLE":         {&telegent.Error{Kind: telegent.KindBadRequest, StatusCode: 400}, "", false},
+		"not an upstream failure": {errors.New("x"), "", false},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			got, ok := service.RetryPushback(tc.err)
+			if got != tc.want || ok != tc.decision {
+				t.Errorf("RetryPushback = %q, %v; want %q, %v", got, ok, tc.want, tc.decision)
+			}
+		})
+	}
+}

@@ -28,20 +28,27 @@ type Validator struct {
 	v protovalidate.Validator
 }
 
-// New builds a validator for the given message types and compiles every rule
-// they declare up front, so that a broken CEL expression fails start-up, not
-// a caller, and the first request pays no compilation cost. Messages of other
-// types are refused.
+// New builds a validator and compiles, up front, every rule of the given
+// message types (the requests of our own services), so that a broken CEL
+// expression fails start-up, not a caller, and their first request pays no
+// compilation cost. Other messages (health checks, say) are still checked,
+// their rules compiled on first use.
 func New(messages ...proto.Message) (*Validator, error) {
 	if len(messages) == 0 {
 		return nil, errors.New("build validator: no message types given")
 	}
-	v, err := protovalidate.New(
-		protovalidate.WithMessages(messages...),
-		protovalidate.WithDisableLazy(),
-	)
+	v, err := protovalidate.New(protovalidate.WithMessages(messages...))
 	if err != nil {
 		return nil, fmt.Errorf("build validator: %w", err)
+	}
+	// protovalidate keeps a rule's compilation error until the first
+	// Validate; evaluating an empty message of each type surfaces it now.
+	for _, m := range messages {
+		err := v.Validate(m.ProtoReflect().Type().New().Interface())
+		var verr *protovalidate.ValidationError
+		if err != nil && !errors.As(err, &verr) {
+			return nil, fmt.Errorf("compile rules of %s: %w", m.ProtoReflect().Descriptor().FullName(), err)
+		}
 	}
 	return &Validator{v: v}, nil
 }

@@ -172,7 +172,7 @@ func TestRunConfigReachesSimulator(t *testing.T) {
 		"AccountKey": "DID-from-env", "AccountSecret": "from-file", "ApiEndpoint": "https://api.telegent.com" + telegentsim.CreatePath,
 	}, "", 200)
 	expiry, err := time.ParseInLocation(telegentsim.ExpiryLayout, tok["tokenExpiry"].(string), time.FixedZone("JST", 9*3600))
-	if err != nil || expiry.Sub(time.Now()) < 4*time.Minute || expiry.Sub(time.Now()) > 6*time.Minute {
+	if err != nil || time.Until(expiry) < 4*time.Minute || time.Until(expiry) > 6*time.Minute {
 		t.Errorf("tokenExpiry %v is not now+5m in Asia/Tokyo (%v)", tok["tokenExpiry"], err)
 	}
 	body := map[string]string{"AccountId": "AID-1234567", "WebhookUrl": "https://h.example/x"}

@@ -1,0 +1,60 @@
+// Command telegent-facade serves telegent.webhook.v1.WebhookService over gRPC
+// and REST in front of Telegent's webhook API.
+//
+// Run with --dev to use an embedded Telegent simulator; --help lists every
+// flag and its environment variable.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/platform/telegent-facade/server"
+)
+
+// Exit codes.
+const (
+	exitFailure = 1
+	exitConfig  = 2
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	cfg, err := server.LoadConfig(args, getenv, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "telegent-facade: invalid configuration:\n%v\n", err)
+		return exitConfig
+	}
+	logger := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	logger.Info("starting", slog.Any("config", cfg))
+
+	srv, err := server.New(ctx, cfg, logger)
+	if err != nil {
+		logger.Error("start-up failed", slog.Any("error", err))
+		return exitFailure
+	}
+	if cfg.Dev {
+		srv.PrintDevUsage(stdout)
+	}
+	if err := srv.Serve(ctx); err != nil {
+		logger.Error("stopped with an error", slog.Any("error", err))
+		return exitFailure
+	}
+	return 0
+}

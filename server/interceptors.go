@@ -1,0 +1,206 @@
+package server
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"log/slog"
+	"net/url"
+	"runtime/debug"
+	"strconv"
+	"sync/atomic"
+	"time"
+
+	"github.com/grpc-ecosystem/go-grpc-middleware/v2/interceptors/recovery"
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
+
+	webhookv1 "github.com/platform/telegent-facade/gen/telegent/webhook/v1"
+	"github.com/platform/telegent-facade/service"
+)
+
+// RequestIDHeader carries the request id between caller, facade and
+// Telegent. In gRPC metadata it is lower case.
+const RequestIDHeader = "X-Request-Id"
+
+const requestIDMetadata = "x-request-id"
+
+// Protocols a call arrives by, as logged.
+const (
+	protocolGRPC = "grpc"
+	protocolREST = "rest"
+)
+
+// call is what the facade knows about one request while serving it.
+type call struct {
+	requestID string
+	protocol  string
+	// logged is set once the request's log line is written, so that the
+	// HTTP layer logs only requests the gRPC chain never saw.
+	logged atomic.Bool
+}
+
+type callKey struct{}
+
+func withCall(ctx context.Context, c *call) context.Context {
+	return context.WithValue(ctx, callKey{}, c)
+}
+
+func callFrom(ctx context.Context) *call {
+	c, _ := ctx.Value(callKey{}).(*call)
+	return c
+}
+
+// RequestID returns the request id of the call ctx belongs to, or "".
+func RequestID(ctx context.Context) string {
+	if c := callFrom(ctx); c != nil {
+		return c.requestID
+	}
+	return ""
+}
+
+// cleanRequestID accepts a caller's request id if it is short and
+// printable ASCII without spaces, and otherwise makes a new one, so that
+// nothing hostile is logged or forwarded.
+func cleanRequestID(id string) string {
+	if id == "" || len(id) > 128 {
+		return newRequestID()
+	}
+	for i := 0; i < len(id); i++ {
+		if id[i] <= ' ' || id[i] > '~' {
+			return newRequestID()
+		}
+	}
+	return id
+}
+
+func newRequestID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// requestIDInterceptor gives every gRPC call a request id (the caller's
+// x-request-id if usable) and returns it in the response header. REST calls
+// arrive with their call already set by the HTTP layer.
+func requestIDInterceptor(ctx context.Context, req any, _ *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
+	if callFrom(ctx) != nil {
+		return handler(ctx, req)
+	}
+	var id string
+	if md, ok := metadata.FromIncomingContext(ctx); ok {
+		if v := md.Get(requestIDMetadata); len(v) > 0 {
+			id = v[0]
+		}
+	}
+	c := &call{requestID: cleanRequestID(id), protocol: protocolGRPC}
+	_ = grpc.SetHeader(ctx, metadata.Pairs(requestIDMetadata, c.requestID))
+	return handler(withCall(ctx, c), req)
+}
+
+// loggingInterceptor writes one line per call: method, protocol, code,
+// duration, upstream status and request id, plus the non-secret request
+// fields that help operators find a call. Request bodies are never logged
+// whole: they carry secrets.
+func loggingInterceptor(logger *slog.Logger) grpc.UnaryServerInterceptor {
+	return func(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
+		start := time.Now()
+		resp, err := handler(ctx, req)
+		c := callFrom(ctx)
+		if c != nil {
+			c.logged.Store(true)
+		}
+		st := status.Convert(err)
+		attrs := make([]slog.Attr, 0, 10)
+		attrs = append(attrs,
+			slog.String("method", info.FullMethod),
+			slog.String("code", st.Code().String()),
+			slog.Float64("duration_ms", float64(time.Since(start).Microseconds())/1000),
+		)
+		if c != nil {
+			attrs = append(attrs, slog.String("protocol", c.protocol), slog.String("request_id", c.requestID))
+		}
+		if r, ok := req.(*webhookv1.CreateWebhookRequest); ok {
+			attrs = append(attrs, slog.String("account_id", r.GetAccountId()), slog.String("webhook_host", urlHost(r.GetWebhookUrl())))
+		}
+		if up := upstreamStatus(st, resp); up != "" {
+			attrs = append(attrs, slog.String("upstream_status", up))
+		}
+		level := slog.LevelInfo
+		if err != nil {
+			attrs = append(attrs, slog.String("error", st.Message()))
+			if info := errorInfo(st); info != nil {
+				attrs = append(attrs, slog.String("reason", info.GetReason()))
+				if info.GetMetadata()[service.MetadataOutcomeUnknown] == "true" {
+					attrs = append(attrs, slog.Bool("outcome_unknown", true))
+				}
+			}
+			if isServerFault(st.Code()) {
+				level = slog.LevelWarn
+			}
+		}
+		logger.LogAttrs(ctx, level, "request", attrs...)
+		return resp, err
+	}
+}
+
+// urlHost is the host of a webhook URL: the path and query may carry
+// secrets of the webhook's owner, so only the host is logged.
+func urlHost(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return ""
+	}
+	return u.Hostname()
+}
+
+func upstreamStatus(st *status.Status, resp any) string {
+	if info := errorInfo(st); info != nil {
+		return info.GetMetadata()[service.MetadataUpstreamStatus]
+	}
+	if st.Code() == codes.OK && resp != nil {
+		return strconv.Itoa(200)
+	}
+	return ""
+}
+
+func errorInfo(st *status.Status) *errdetails.ErrorInfo {
+	for _, d := range st.Details() {
+		if info, ok := d.(*errdetails.ErrorInfo); ok {
+			return info
+		}
+	}
+	return nil
+}
+
+func isServerFault(c codes.Code) bool {
+	switch c {
+	case codes.Internal, codes.Unavailable, codes.DeadlineExceeded, codes.Unknown, codes.DataLoss, codes.Unimplemented:
+		return true
+	}
+	return false
+}
+
+// recoveryInterceptor turns a panic into INTERNAL and logs its stack; the
+// request itself is not logged (it may hold secrets).
+func recoveryInterceptor(logger *slog.Logger) grpc.UnaryServerInterceptor {
+	return recovery.UnaryServerInterceptor(recovery.WithRecoveryHandlerContext(func(ctx context.Context, p any) error {
+		logger.ErrorContext(ctx, "panic while serving a call", slog.String("request_id", RequestID(ctx)),
+			slog.Any("panic", p), slog.String("stack", string(debug.Stack())))
+		return status.Error(codes.Internal, "internal error")
+	}))
+}
+
+// chainUnary composes interceptors around one fixed handler, once, so the
+// REST path runs exactly the chain the gRPC server runs, at no per-call
+// cost of building it.
+func chainUnary(info *grpc.UnaryServerInfo, handler grpc.UnaryHandler, interceptors ...grpc.UnaryServerInterceptor) grpc.UnaryHandler {
+	for i := len(interceptors) - 1; i >= 0; i-- {
+		ic, next := interceptors[i], handler
+		handler = func(ctx context.Context, req any) (any, error) { return ic(ctx, req, info, next) }
+	}
+	return handler
+}

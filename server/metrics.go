@@ -1,0 +1,64 @@
+package server
+
+import (
+	"strconv"
+	"time"
+
+	grpcprom "github.com/grpc-ecosystem/go-grpc-middleware/providers/prometheus"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+)
+
+// metrics holds every collector the facade exports on /metrics.
+type metrics struct {
+	registry *prometheus.Registry
+	grpc     *grpcprom.ServerMetrics
+
+	upstreamDuration *prometheus.HistogramVec
+	tokenFetches     *prometheus.CounterVec
+	retries          *prometheus.CounterVec
+}
+
+func newMetrics() *metrics {
+	m := &metrics{
+		registry: prometheus.NewRegistry(),
+		grpc: grpcprom.NewServerMetrics(grpcprom.WithServerHandlingTimeHistogram(
+			grpcprom.WithHistogramBuckets([]float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10}),
+		)),
+		upstreamDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "telegent_upstream_request_duration_seconds",
+			Help:    "Duration of HTTP attempts to Telegent, by operation and upstream status (0: no response).",
+			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
+		}, []string{"op", "status"}),
+		tokenFetches: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "telegent_token_fetches_total",
+			Help: "Telegent token fetches, by outcome (ok, rejected, failed).",
+		}, []string{"outcome"}),
+		retries: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "telegent_upstream_retries_total",
+			Help: "Retries of Telegent calls, by operation and reason.",
+		}, []string{"op", "reason"}),
+	}
+	m.registry.MustRegister(
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		m.grpc, m.upstreamDuration, m.tokenFetches, m.retries,
+	)
+	return m
+}
+
+// upstreamObserver feeds the Telegent client's events into the metrics. It
+// implements telegent.Observer.
+type upstreamObserver struct{ m *metrics }
+
+func (o upstreamObserver) ObserveUpstream(op string, status int, d time.Duration, _ error) {
+	o.m.upstreamDuration.WithLabelValues(op, strconv.Itoa(status)).Observe(d.Seconds())
+}
+
+func (o upstreamObserver) ObserveTokenFetch(outcome string) {
+	o.m.tokenFetches.WithLabelValues(outcome).Inc()
+}
+
+func (o upstreamObserver) ObserveRetry(op, reason string) {
+	o.m.retries.WithLabelValues(op, reason).Inc()
+}

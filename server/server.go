@@ -1,0 +1,273 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"go.opentelemetry.io/contrib/instrumentation/google.golang.org/grpc/otelgrpc"
+	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
+	"golang.org/x/sync/errgroup"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/health"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/keepalive"
+	"google.golang.org/grpc/reflection"
+
+	telegentfacade "github.com/platform/telegent-facade"
+	webhookv1 "github.com/platform/telegent-facade/gen/telegent/webhook/v1"
+	"github.com/platform/telegent-facade/service"
+	"github.com/platform/telegent-facade/telegent"
+	"github.com/platform/telegent-facade/telegentsim"
+	"github.com/platform/telegent-facade/validation"
+)
+
+// Version is reported in traces; set at link time if wanted.
+var Version = "dev"
+
+// Server is the running facade: a gRPC listener, an HTTP listener, and in
+// dev mode an embedded simulator.
+type Server struct {
+	cfg    Config
+	logger *slog.Logger
+
+	grpcLis, httpLis net.Listener
+	grpcServer       *grpc.Server
+	httpServer       *http.Server
+	health           *health.Server
+	ready            atomic.Bool
+	client           *telegent.Client
+	stopTracing      func(context.Context) error
+
+	// dev mode only
+	sim       *telegentsim.Simulator
+	simServer *http.Server
+	simLis    net.Listener
+}
+
+// New builds the facade and binds its listeners; Serve runs it. Start-up
+// problems (a port in use, an unusable upstream URL) are reported here.
+func New(ctx context.Context, cfg Config, logger *slog.Logger) (_ *Server, err error) {
+	s := &Server{cfg: cfg, logger: logger}
+	defer func() {
+		if err != nil {
+			s.closeListeners()
+		}
+	}()
+
+	validator, err := validation.New(&webhookv1.CreateWebhookRequest{})
+	if err != nil {
+		return nil, err
+	}
+	s.stopTracing, err = setupTracing(ctx, cfg.OTLPEndpoint, Version)
+	if err != nil {
+		return nil, err
+	}
+
+	baseURL, key, secret := cfg.TelegentBaseURL, cfg.AccountKey, cfg.AccountSecret
+	if cfg.Dev {
+		if baseURL, key, secret, err = s.startSimulator(); err != nil {
+			return nil, err
+		}
+	}
+	m := newMetrics()
+	hc := telegent.NewHTTPClient()
+	hc.Transport = upstreamTransport(hc.Transport)
+	s.client, err = telegent.New(telegent.Config{
+		BaseURL:       baseURL,
+		AccountKey:    key,
+		AccountSecret: secret,
+		HTTPClient:    hc,
+		Logger:        logger,
+		Observer:      upstreamObserver{m},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("configure Telegent client: %w", err)
+	}
+	svc := service.New(s.client, logger)
+
+	interceptors := []grpc.UnaryServerInterceptor{
+		recoveryInterceptor(logger),
+		requestIDInterceptor,
+		loggingInterceptor(logger),
+		m.grpc.UnaryServerInterceptor(),
+		deadlineInterceptor(cfg.UpstreamTimeout),
+		validator.UnaryServerInterceptor(),
+	}
+	s.grpcServer = grpc.NewServer(
+		grpc.ChainUnaryInterceptor(interceptors...),
+		grpc.StatsHandler(otelgrpc.NewServerHandler()),
+		grpc.MaxRecvMsgSize(DefaultMaxRequestBytes),
+		grpc.KeepaliveParams(keepalive.ServerParameters{MaxConnectionIdle: 15 * time.Minute, Time: 2 * time.Minute, Timeout: 20 * time.Second}),
+		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: 10 * time.Second, PermitWithoutStream: true}),
+	)
+	webhookv1.RegisterWebhookServiceServer(s.grpcServer, svc)
+	s.health = health.NewServer()
+	healthpb.RegisterHealthServer(s.grpcServer, s.health)
+	reflection.Register(s.grpcServer)
+	m.grpc.InitializeMetrics(s.grpcServer)
+
+	gateway, err := newGateway(ctx, newChainedService(svc, interceptors))
+	if err != nil {
+		return nil, fmt.Errorf("register gateway: %w", err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/v1/", otelhttp.NewHandler(restMiddleware(gateway, DefaultMaxRequestBytes, logger), "rest"))
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	})
+	mux.HandleFunc("GET /readyz", s.serveReady)
+	mux.Handle("GET /metrics", promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{}))
+	mux.HandleFunc("GET /openapi.json", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(telegentfacade.OpenAPI)
+	})
+	s.httpServer = &http.Server{
+		Handler:           mux,
+		ReadHeaderTimeout: DefaultReadHeaderTimeout,
+		ReadTimeout:       30 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    DefaultMaxHeaderBytes,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+
+	var lc net.ListenConfig
+	if s.grpcLis, err = lc.Listen(ctx, "tcp", cfg.GRPCAddr); err != nil {
+		return nil, fmt.Errorf("listen for gRPC: %w", err)
+	}
+	if s.httpLis, err = lc.Listen(ctx, "tcp", cfg.HTTPAddr); err != nil {
+		return nil, fmt.Errorf("listen for HTTP: %w", err)
+	}
+	return s, nil
+}
+
+// GRPCAddr is the address the gRPC server listens on.
+func (s *Server) GRPCAddr() net.Addr { return s.grpcLis.Addr() }
+
+// HTTPAddr is the address the HTTP server listens on.
+func (s *Server) HTTPAddr() net.Addr { return s.httpLis.Addr() }
+
+// Serve serves until ctx is done, then shuts down gracefully: readiness and
+// health turn NOT_SERVING, the listeners stop accepting, and in-flight calls
+// get ShutdownGrace to finish. It returns nil after a clean shutdown.
+func (s *Server) Serve(ctx context.Context) error {
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error {
+		if err := s.grpcServer.Serve(s.grpcLis); err != nil {
+			return fmt.Errorf("serve gRPC: %w", err)
+		}
+		return nil
+	})
+	g.Go(func() error {
+		if err := s.httpServer.Serve(s.httpLis); !errors.Is(err, http.ErrServerClosed) {
+			return fmt.Errorf("serve HTTP: %w", err)
+		}
+		return nil
+	})
+	if s.simServer != nil {
+		g.Go(func() error {
+			if err := s.simServer.Serve(s.simLis); !errors.Is(err, http.ErrServerClosed) {
+				return fmt.Errorf("serve simulator: %w", err)
+			}
+			return nil
+		})
+	}
+	s.health.SetServingStatus("", healthpb.HealthCheckResponse_SERVING)
+	s.health.SetServingStatus(webhookv1.WebhookService_ServiceDesc.ServiceName, healthpb.HealthCheckResponse_SERVING)
+	s.ready.Store(true)
+	s.logger.Info("serving", slog.String("grpc_addr", s.GRPCAddr().String()), slog.String("http_addr", s.HTTPAddr().String()))
+
+	g.Go(func() error {
+		<-gctx.Done()
+		return s.shutdown()
+	})
+	return g.Wait()
+}
+
+// shutdown drains both servers within the grace period. REST calls run
+// in-process, so both servers drain in parallel.
+func (s *Server) shutdown() error {
+	s.logger.Info("shutting down", slog.Duration("grace", s.cfg.ShutdownGrace))
+	s.ready.Store(false)
+	s.health.Shutdown()
+	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownGrace)
+	defer cancel()
+
+	var g errgroup.Group
+	g.Go(func() error {
+		if err := s.httpServer.Shutdown(ctx); err != nil {
+			_ = s.httpServer.Close()
+			return fmt.Errorf("drain HTTP: %w", err)
+		}
+		return nil
+	})
+	g.Go(func() error {
+		stopped := make(chan struct{})
+		go func() {
+			s.grpcServer.GracefulStop()
+			close(stopped)
+		}()
+		select {
+		case <-stopped:
+			return nil
+		case <-ctx.Done():
+			s.grpcServer.Stop()
+			return errors.New("drain gRPC: grace period over, remaining calls cut off")
+		}
+	})
+	err := g.Wait()
+	// The upstream is needed until the last call is answered.
+	if s.simServer != nil {
+		err = errors.Join(err, s.simServer.Shutdown(ctx))
+	}
+	s.client.CloseIdleConnections()
+	err = errors.Join(err, s.stopTracing(ctx))
+	if err == nil {
+		s.logger.Info("shut down cleanly")
+	}
+	return err
+}
+
+func (s *Server) closeListeners() {
+	for _, l := range []net.Listener{s.grpcLis, s.httpLis, s.simLis} {
+		if l != nil {
+			_ = l.Close()
+		}
+	}
+}
+
+// serveReady answers 200 while the facade accepts calls and 503 once it is
+// shutting down.
+func (s *Server) serveReady(w http.ResponseWriter, _ *http.Request) {
+	if !s.ready.Load() {
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "shutting down"})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+}
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(code)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// deadlineInterceptor gives calls that arrive without a deadline the
+// configured default, so that no call waits on Telegent forever.
+func deadlineInterceptor(d time.Duration) grpc.UnaryServerInterceptor {
+	return func(ctx context.Context, req any, _ *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
+		if _, ok := ctx.Deadline(); ok {
+			return handler(ctx, req)
+		}
+		ctx, cancel := context.WithTimeout(ctx, d)
+		defer cancel()
+		return handler(ctx, req)
+	}
+}
