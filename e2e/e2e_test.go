@@ -245,7 +245,9 @@ func TestEveryRuleOverGRPCAndREST(t *testing.T) {
 // and checks every row of the product's status table over both protocols.
 func TestUpstreamStatusMapping(t *testing.T) {
 	s := startSim(t)
-	f := startFacade(t, s.url, nil)
+	// The breaker would open on this many injected failures; its own
+	// behaviour is tested in TestCircuitBreaker.
+	f := startFacade(t, s.url, nil, "--breaker-failures", "1000", "--breaker-failure-ratio", "2")
 	tests := map[string]struct {
 		fault          string
 		deadline       time.Duration
@@ -269,44 +271,50 @@ func TestUpstreamStatusMapping(t *testing.T) {
 		"malformed body":    {"body:malformed", 0, codes.Internal, service.ReasonUpstreamMalformedResponse, "200", true},
 		"no webhook id":     {"body:nowebhookid", 0, codes.Internal, service.ReasonUpstreamMalformedResponse, "200", true},
 	}
-	for _, p := range protocols {
-		for name, tc := range tests {
-			t.Run(p.name+"/"+name, func(t *testing.T) {
-				t.Parallel()
-				ctx := t.Context()
-				if tc.deadline > 0 {
-					var cancel context.CancelFunc
-					ctx, cancel = context.WithTimeout(ctx, tc.deadline)
-					defer cancel()
-				}
-				o := p.call(ctx, t, f, basicReq(uniqueURL(t, tc.fault)))
-				o.check(t, tc.code)
-				if o.code == codes.DeadlineExceeded && o.httpStatus == 0 && errorInfo(o.status) == nil {
-					// The caller's own deadline may fire first over gRPC:
-					// that is the same answer, produced client-side.
-					return
-				}
-				info := errorInfo(o.status)
-				if info == nil {
-					t.Fatalf("no ErrorInfo: %v", o.status.Proto())
-				}
-				if info.GetReason() != tc.reason || info.GetMetadata()["upstream_status"] != tc.upstreamStatus {
-					t.Errorf("ErrorInfo = %s %v, want %s upstream_status=%s", info.GetReason(), info.GetMetadata(), tc.reason, tc.upstreamStatus)
-				}
-				if got := info.GetMetadata()["outcome_unknown"] == "true"; got != tc.outcomeUnknown {
-					t.Errorf("outcome_unknown = %v, want %v", got, tc.outcomeUnknown)
-				}
-				if strings.Contains(o.status.Message(), "s3cureP@ss") {
-					t.Errorf("message leaks the password: %q", o.status.Message())
-				}
-			})
-		}
-	}
-	t.Run("no create sent twice", func(t *testing.T) {
-		if c := s.counters(t); c.DuplicateCreates != 0 {
-			t.Errorf("duplicate creates: %+v", c)
+	t.Run("cases", func(t *testing.T) {
+		for _, p := range protocols {
+			for name, tc := range tests {
+				t.Run(p.name+"/"+name, func(t *testing.T) {
+					t.Parallel()
+					ctx := t.Context()
+					if tc.deadline > 0 {
+						var cancel context.CancelFunc
+						ctx, cancel = context.WithTimeout(ctx, tc.deadline)
+						defer cancel()
+					}
+					o := p.call(ctx, t, f, basicReq(uniqueURL(t, tc.fault)))
+					o.check(t, tc.code)
+					if o.code == codes.DeadlineExceeded && o.httpStatus == 0 && errorInfo(o.status) == nil {
+						// The caller's own deadline may fire first over gRPC:
+						// that is the same answer, produced client-side.
+						return
+					}
+					info := errorInfo(o.status)
+					if info == nil {
+						t.Fatalf("no ErrorInfo: %v", o.status.Proto())
+					}
+					if info.GetReason() != tc.reason || info.GetMetadata()["upstream_status"] != tc.upstreamStatus {
+						t.Errorf("ErrorInfo = %s %v, want %s upstream_status=%s", info.GetReason(), info.GetMetadata(), tc.reason, tc.upstreamStatus)
+					}
+					if got := info.GetMetadata()["outcome_unknown"] == "true"; got != tc.outcomeUnknown {
+						t.Errorf("outcome_unknown = %v, want %v", got, tc.outcomeUnknown)
+					}
+					if strings.Contains(o.status.Message(), "s3cureP@ss") {
+						t.Errorf("message leaks the password: %q", o.status.Message())
+					}
+				})
+			}
 		}
 	})
+	c := s.counters(t)
+	if c.DuplicateCreates != 0 {
+		t.Errorf("a webhook was created twice: %+v", c)
+	}
+	// Creates that reached Telegent: every case once per protocol, plus
+	// the single retry after the scripted 401s.
+	if want := int64(2 * (len(tests) + 1)); c.CreatesAttempted != want {
+		t.Errorf("creates sent to Telegent = %d, want %d (no retries but the 401 one)", c.CreatesAttempted, want)
+	}
 }
 
 // TestTokenRefused: Telegent refusing our credentials is INTERNAL / 500,

@@ -27,6 +27,9 @@ const (
 	DefaultUpstreamTimeout   = 10 * time.Second
 	DefaultMaxUpstream       = 64
 	DefaultMaxRequestBytes   = 64 << 10
+	DefaultBreakerFailures   = 5
+	DefaultBreakerRatio      = 0.5
+	DefaultBreakerOpen       = 10 * time.Second
 	DefaultMaxHeaderBytes    = 16 << 10
 	DefaultReadHeaderTimeout = 5 * time.Second
 )
@@ -55,6 +58,14 @@ type Config struct {
 	UpstreamTimeout time.Duration
 	// MaxUpstream bounds concurrent calls to Telegent.
 	MaxUpstream int
+	// BreakerFailures is how many consecutive upstream failures open the
+	// circuit breaker.
+	BreakerFailures int
+	// BreakerFailureRatio opens the breaker when this share of at least 20
+	// calls in the last 30s failed; above 1 disables the rule.
+	BreakerFailureRatio float64
+	// BreakerOpenTimeout is how long the breaker stays open before probing.
+	BreakerOpenTimeout time.Duration
 	// OTLPEndpoint enables OpenTelemetry tracing (OTLP over gRPC) when set.
 	OTLPEndpoint string
 	// LogLevel is the minimum level logged.
@@ -80,6 +91,9 @@ func (c Config) LogValue() slog.Value {
 		slog.Duration("shutdown_grace", c.ShutdownGrace),
 		slog.Duration("upstream_timeout", c.UpstreamTimeout),
 		slog.Int("max_upstream", c.MaxUpstream),
+		slog.Int("breaker_failures", c.BreakerFailures),
+		slog.Float64("breaker_failure_ratio", c.BreakerFailureRatio),
+		slog.Duration("breaker_open_timeout", c.BreakerOpenTimeout),
 		slog.Bool("tracing", c.OTLPEndpoint != ""),
 		slog.String("log_level", c.LogLevel.String()),
 	)
@@ -129,6 +143,18 @@ func LoadConfig(args []string, getenv func(string) string, usage io.Writer) (Con
 		}
 		return n
 	}
+	envFloat := func(name string, def float64) float64 {
+		v := getenv(name)
+		if v == "" {
+			return def
+		}
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil {
+			problems = append(problems, fmt.Errorf("%s: %w", name, err))
+			return def
+		}
+		return f
+	}
 	envBool := func(name string) bool {
 		v := getenv(name)
 		if v == "" {
@@ -152,6 +178,9 @@ func LoadConfig(args []string, getenv func(string) string, usage io.Writer) (Con
 	fs.DurationVar(&c.ShutdownGrace, "shutdown-grace", envDuration("SHUTDOWN_GRACE", DefaultShutdownGrace), "how long in-flight calls may take to finish on SIGTERM (env SHUTDOWN_GRACE)")
 	fs.DurationVar(&c.UpstreamTimeout, "upstream-timeout", envDuration("UPSTREAM_TIMEOUT", DefaultUpstreamTimeout), "deadline for calls that arrive without one (env UPSTREAM_TIMEOUT)")
 	fs.IntVar(&c.MaxUpstream, "max-upstream", envInt("MAX_UPSTREAM", DefaultMaxUpstream), "maximum concurrent calls to Telegent (env MAX_UPSTREAM)")
+	fs.IntVar(&c.BreakerFailures, "breaker-failures", envInt("BREAKER_FAILURES", DefaultBreakerFailures), "consecutive Telegent failures (5xx, timeouts, connection errors) that open the circuit breaker (env BREAKER_FAILURES)")
+	fs.Float64Var(&c.BreakerFailureRatio, "breaker-failure-ratio", envFloat("BREAKER_FAILURE_RATIO", DefaultBreakerRatio), "share of failed calls (of at least 20 in 30s) that opens the breaker; above 1 disables the rule (env BREAKER_FAILURE_RATIO)")
+	fs.DurationVar(&c.BreakerOpenTimeout, "breaker-open-timeout", envDuration("BREAKER_OPEN_TIMEOUT", DefaultBreakerOpen), "how long the breaker stays open before probing Telegent again (env BREAKER_OPEN_TIMEOUT)")
 	fs.StringVar(&c.OTLPEndpoint, "otlp-endpoint", getenv("OTEL_EXPORTER_OTLP_ENDPOINT"), "OTLP/gRPC endpoint; tracing is off when empty (env OTEL_EXPORTER_OTLP_ENDPOINT)")
 	fs.StringVar(&logLevel, "log-level", env("LOG_LEVEL", "info"), "debug, info, warn or error (env LOG_LEVEL)")
 	if err := fs.Parse(args); err != nil {
@@ -209,6 +238,15 @@ func (c Config) Validate() error {
 	}
 	if c.MaxUpstream < 1 {
 		problems = append(problems, fmt.Errorf("--max-upstream must be at least 1, got %d", c.MaxUpstream))
+	}
+	if c.BreakerFailures < 1 {
+		problems = append(problems, fmt.Errorf("--breaker-failures must be at least 1, got %d", c.BreakerFailures))
+	}
+	if c.BreakerFailureRatio <= 0 {
+		problems = append(problems, fmt.Errorf("--breaker-failure-ratio must be positive, got %v", c.BreakerFailureRatio))
+	}
+	if c.BreakerOpenTimeout <= 0 {
+		problems = append(problems, fmt.Errorf("--breaker-open-timeout must be positive, got %v", c.BreakerOpenTimeout))
 	}
 	return errors.Join(problems...)
 }

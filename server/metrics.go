@@ -7,6 +7,8 @@ import (
 	grpcprom "github.com/grpc-ecosystem/go-grpc-middleware/providers/prometheus"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/platform/telegent-facade/resilience"
 )
 
 // metrics holds every collector the facade exports on /metrics.
@@ -17,6 +19,8 @@ type metrics struct {
 	upstreamDuration *prometheus.HistogramVec
 	tokenFetches     *prometheus.CounterVec
 	retries          *prometheus.CounterVec
+	breakerState     prometheus.Gauge
+	rejections       *prometheus.CounterVec
 }
 
 func newMetrics() *metrics {
@@ -38,11 +42,19 @@ func newMetrics() *metrics {
 			Name: "telegent_upstream_retries_total",
 			Help: "Retries of Telegent calls, by operation and reason.",
 		}, []string{"op", "reason"}),
+		breakerState: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "telegent_circuit_breaker_state",
+			Help: "State of the circuit breaker in front of Telegent: 0 closed, 1 half-open, 2 open.",
+		}),
+		rejections: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "telegent_upstream_rejections_total",
+			Help: "Calls refused without being sent to Telegent, by reason (circuit_open, overloaded).",
+		}, []string{"reason"}),
 	}
 	m.registry.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		m.grpc, m.upstreamDuration, m.tokenFetches, m.retries,
+		m.grpc, m.upstreamDuration, m.tokenFetches, m.retries, m.breakerState, m.rejections,
 	)
 	return m
 }
@@ -62,3 +74,13 @@ func (o upstreamObserver) ObserveTokenFetch(outcome string) {
 func (o upstreamObserver) ObserveRetry(op, reason string) {
 	o.m.retries.WithLabelValues(op, reason).Inc()
 }
+
+// breakerObserver feeds the resilience guard's events into the metrics. It
+// implements resilience.Observer.
+type breakerObserver struct{ m *metrics }
+
+func (o breakerObserver) BreakerStateChanged(_, to resilience.State) {
+	o.m.breakerState.Set(float64(to)) // closed 0, half-open 1, open 2
+}
+
+func (o breakerObserver) Rejected(reason string) { o.m.rejections.WithLabelValues(reason).Inc() }

@@ -23,6 +23,7 @@ import (
 
 	telegentfacade "github.com/platform/telegent-facade"
 	webhookv1 "github.com/platform/telegent-facade/gen/telegent/webhook/v1"
+	"github.com/platform/telegent-facade/resilience"
 	"github.com/platform/telegent-facade/service"
 	"github.com/platform/telegent-facade/telegent"
 	"github.com/platform/telegent-facade/telegentsim"
@@ -44,6 +45,7 @@ type Server struct {
 	health           *health.Server
 	ready            atomic.Bool
 	client           *telegent.Client
+	guard            *resilience.Guard
 	stopTracing      func(context.Context) error
 
 	// dev mode only
@@ -91,7 +93,15 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (_ *Server, err e
 	if err != nil {
 		return nil, fmt.Errorf("configure Telegent client: %w", err)
 	}
-	svc := service.New(s.client, logger)
+	s.guard = resilience.New(s.client, resilience.Config{
+		MaxConcurrent:    cfg.MaxUpstream,
+		FailureThreshold: uint32(cfg.BreakerFailures),
+		FailureRatio:     cfg.BreakerFailureRatio,
+		OpenTimeout:      cfg.BreakerOpenTimeout,
+		Observer:         breakerObserver{m},
+		Logger:           logger,
+	})
+	svc := service.New(s.guard, logger)
 
 	interceptors := []grpc.UnaryServerInterceptor{
 		recoveryInterceptor(logger),
@@ -244,13 +254,17 @@ func (s *Server) closeListeners() {
 }
 
 // serveReady answers 200 while the facade accepts calls and 503 once it is
-// shutting down.
+// shutting down. An open circuit breaker shows in the detail but does not
+// fail readiness: every replica shares the same Telegent, so taking them
+// out of rotation would only turn fast UNAVAILABLE answers into connection
+// errors.
 func (s *Server) serveReady(w http.ResponseWriter, _ *http.Request) {
+	detail := map[string]string{"status": "ready", "circuit_breaker": s.guard.State().String()}
+	code := http.StatusOK
 	if !s.ready.Load() {
-		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "shutting down"})
-		return
+		detail["status"], code = "shutting down", http.StatusServiceUnavailable
 	}
-	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+	writeJSON(w, code, detail)
 }
 
 func writeJSON(w http.ResponseWriter, code int, v any) {

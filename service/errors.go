@@ -13,6 +13,7 @@ import (
 	"google.golang.org/protobuf/protoadapt"
 	"google.golang.org/protobuf/types/known/durationpb"
 
+	"github.com/platform/telegent-facade/resilience"
 	"github.com/platform/telegent-facade/telegent"
 )
 
@@ -33,6 +34,8 @@ const (
 	ReasonUpstreamConnection          = "UPSTREAM_CONNECTION_FAILED"
 	ReasonUpstreamTimeout             = "UPSTREAM_TIMEOUT"
 	ReasonUpstreamMalformedResponse   = "UPSTREAM_MALFORMED_RESPONSE"
+	ReasonCircuitOpen                 = "CIRCUIT_OPEN"
+	ReasonOverloaded                  = "FACADE_OVERLOADED"
 	ReasonCanceled                    = "CANCELED"
 	ReasonInternal                    = "INTERNAL"
 )
@@ -63,6 +66,12 @@ type mapping struct {
 	ourFault bool
 }
 
+// Refusals of the resilience guard: nothing was sent to Telegent.
+var rejections = map[string]mapping{
+	resilience.RejectedOpen:       {code: codes.Unavailable, reason: ReasonCircuitOpen, message: "Telegent is failing; calls are paused, retry later"},
+	resilience.RejectedOverloaded: {code: codes.ResourceExhausted, reason: ReasonOverloaded, message: "too many calls to Telegent in flight; retry later"},
+}
+
 var mappings = map[telegent.Kind]mapping{
 	telegent.KindBadRequest:          {codes.InvalidArgument, ReasonUpstreamBadRequest, "Telegent rejected the request as invalid", true, false},
 	telegent.KindUnauthorized:        {codes.Internal, ReasonUpstreamUnauthorized, "the facade could not authenticate to Telegent", false, true},
@@ -86,24 +95,26 @@ var mappings = map[telegent.Kind]mapping{
 // them.
 func Status(ctx context.Context, logger *slog.Logger, err error) error {
 	m := mapping{code: codes.Internal, reason: ReasonInternal, message: "internal error"}
+	upstreamStatus, outcomeUnknown, retryAfter := 0, false, time.Duration(0)
 	var te *telegent.Error
-	if errors.As(err, &te) {
+	var rejection *resilience.Rejection
+	switch {
+	case errors.As(err, &te):
 		if known, ok := mappings[te.Kind]; ok {
 			m = known
 		}
-	} else {
-		switch {
-		case errors.Is(err, context.DeadlineExceeded):
-			m = mappings[telegent.KindTimeout]
-		case errors.Is(err, context.Canceled):
-			m = mappings[telegent.KindCanceled]
+		upstreamStatus, outcomeUnknown, retryAfter = te.StatusCode, te.OutcomeUnknown, te.RetryAfter
+	case errors.As(err, &rejection):
+		if known, ok := rejections[rejection.Reason]; ok {
+			m = known
 		}
+		retryAfter = rejection.RetryAfter
+	case errors.Is(err, context.DeadlineExceeded):
+		m = mappings[telegent.KindTimeout]
+	case errors.Is(err, context.Canceled):
+		m = mappings[telegent.KindCanceled]
 	}
 
-	upstreamStatus, outcomeUnknown, retryAfter := 0, false, time.Duration(0)
-	if te != nil {
-		upstreamStatus, outcomeUnknown, retryAfter = te.StatusCode, te.OutcomeUnknown, te.RetryAfter
-	}
 	msg := m.message
 	if outcomeUnknown {
 		msg += "; the webhook may have been created"

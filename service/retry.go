@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strconv"
 
+	"github.com/platform/telegent-facade/resilience"
 	"github.com/platform/telegent-facade/telegent"
 )
 
@@ -21,6 +22,12 @@ const retryPushbackTrailer = "grpc-retry-pushback-ms"
 // 500, 502 or 504 that may hide a created webhook) forbids the retry. It
 // reports false when err does not map to UNAVAILABLE.
 func RetryPushback(err error) (string, bool) {
+	var rejection *resilience.Rejection
+	if errors.As(err, &rejection) && rejection.Reason == resilience.RejectedOpen {
+		// Nothing was sent, but retrying before the breaker half-opens
+		// would only be refused again.
+		return strconv.FormatInt(rejection.RetryAfter.Milliseconds(), 10), true
+	}
 	var te *telegent.Error
 	if !errors.As(err, &te) {
 		return "", false

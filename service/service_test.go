@@ -15,6 +15,7 @@ import (
 	"google.golang.org/protobuf/testing/protocmp"
 
 	webhookv1 "github.com/platform/telegent-facade/gen/telegent/webhook/v1"
+	"github.com/platform/telegent-facade/resilience"
 	"github.com/platform/telegent-facade/service"
 	"github.com/platform/telegent-facade/telegent"
 )
@@ -235,6 +236,8 @@ func TestRetryPushback(t *testing.T) {
 		"500 may have created":    {&telegent.Error{Kind: telegent.KindUpstreamUnavailable, StatusCode: 500}, "-1", true},
 		"504 may have created":    {&telegent.Error{Kind: telegent.KindUpstreamUnavailable, StatusCode: 504}, "-1", true},
 		"not UNAVAILABLE":         {&telegent.Error{Kind: telegent.KindBadRequest, StatusCode: 400}, "", false},
+		"circuit open":            {&resilience.Rejection{Reason: resilience.RejectedOpen, RetryAfter: 2 * time.Second}, "2000", true},
+		"overloaded":              {&resilience.Rejection{Reason: resilience.RejectedOverloaded, RetryAfter: time.Second}, "", false},
 		"not an upstream failure": {errors.New("x"), "", false},
 	}
 	for name, tc := range tests {
