@@ -48,6 +48,10 @@ const (
 	// Fetches are shared between callers and so cannot use any one caller's
 	// deadline.
 	DefaultTokenFetchTimeout = 10 * time.Second
+	// DefaultAttemptTimeout bounds one create attempt (one HTTP exchange),
+	// within the caller's deadline, so that a hung upstream never holds a
+	// call for longer even when the caller gave no deadline.
+	DefaultAttemptTimeout = 10 * time.Second
 )
 
 // Clock tells the time. Token validity is judged by it, so tests can move it;
@@ -93,6 +97,8 @@ type Config struct {
 	TokenRetries int
 	// TokenFetchTimeout: see DefaultTokenFetchTimeout.
 	TokenFetchTimeout time.Duration
+	// AttemptTimeout: see DefaultAttemptTimeout.
+	AttemptTimeout time.Duration
 	// Observer receives metrics events; nil discards them.
 	Observer Observer
 }
@@ -125,6 +131,9 @@ func (c Config) withDefaults() Config {
 	if c.TokenFetchTimeout == 0 {
 		c.TokenFetchTimeout = DefaultTokenFetchTimeout
 	}
+	if c.AttemptTimeout == 0 {
+		c.AttemptTimeout = DefaultAttemptTimeout
+	}
 	if c.Observer == nil {
 		c.Observer = nopObserver{}
 	}
@@ -152,6 +161,7 @@ func (c Config) Validate() error {
 		{"MaxTokenLifetime", c.MaxTokenLifetime},
 		{"FallbackTokenLifetime", c.FallbackTokenLifetime},
 		{"TokenFetchTimeout", c.TokenFetchTimeout},
+		{"AttemptTimeout", c.AttemptTimeout},
 	} {
 		if d.v < 0 {
 			errs = append(errs, fmt.Errorf("%s must not be negative", d.name))
@@ -424,6 +434,8 @@ func (c *Client) attemptCreate(ctx context.Context, bearer string, body []byte, 
 	status := 0
 	defer func() { c.observeUpstream(OpCreateWebhook, status, time.Since(start), e) }()
 
+	ctx, cancel := context.WithTimeout(ctx, c.cfg.AttemptTimeout)
+	defer cancel()
 	rep, e, notSent := c.exchange(ctx, OpCreateWebhook, c.createURL, bearer, body)
 	if e != nil {
 		return nil, e, notSent

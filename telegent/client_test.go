@@ -791,3 +791,20 @@ func TestRedirectsNeverFollowed(t *testing.T) {
 		t.Error("New modified the caller's http.Client")
 	}
 }
+
+// TestAttemptTimeoutBoundsAHungUpstream: a caller without a deadline still
+// gets an answer when Telegent never answers: one attempt, cut at
+// AttemptTimeout, outcome unknown, never repeated.
+func TestAttemptTimeoutBoundsAHungUpstream(t *testing.T) {
+	t.Parallel()
+	u := newUpstream(t)
+	u.setCreate(func(w http.ResponseWriter, r *http.Request, _ int, _ string, _ map[string]any) {
+		<-r.Context().Done() // hangs until the client gives up
+	})
+	h := newHarness(t, u, func(c *Config) { c.AttemptTimeout = 50 * time.Millisecond })
+	_, err := h.CreateWebhook(context.Background(), basicRequest())
+	checkError(t, err, KindTimeout, 0, true)
+	if _, creates := u.counts(); creates != 1 {
+		t.Errorf("creates = %d, want 1", creates)
+	}
+}
