@@ -299,7 +299,9 @@ func waitUntil(t *testing.T, limit time.Duration, cond func() bool) {
 }
 
 // restCall posts body (proto3 JSON) to /v1/webhooks and returns the HTTP
-// status and the decoded JSON answer.
+// status and the answer's body. A request that could not be sent at all
+// (the facade is gone) returns status 0; t is only used for setup errors,
+// so restCall may run outside the test goroutine.
 func (f *facade) restCall(ctx context.Context, t *testing.T, body []byte, header http.Header) (int, []byte) {
 	t.Helper()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, f.httpURL+"/v1/webhooks", bytes.NewReader(body))
@@ -312,12 +314,14 @@ func (f *facade) restCall(ctx context.Context, t *testing.T, body []byte, header
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		t.Fatalf("POST /v1/webhooks: %v", err)
+		t.Logf("POST /v1/webhooks: %v", err)
+		return 0, nil
 	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)
 	if err != nil {
-		t.Fatal(err)
+		t.Logf("read answer: %v", err)
+		return 0, nil
 	}
 	return resp.StatusCode, b
 }

@@ -54,7 +54,8 @@ type Config struct {
 	// ShutdownGrace bounds how long in-flight calls may take to finish after
 	// SIGTERM.
 	ShutdownGrace time.Duration
-	// UpstreamTimeout is the deadline given to calls that arrive without one.
+	// UpstreamTimeout is the deadline given to calls that arrive without
+	// one, and the longest one attempt at Telegent may take.
 	UpstreamTimeout time.Duration
 	// MaxUpstream bounds concurrent calls to Telegent.
 	MaxUpstream int
@@ -176,7 +177,7 @@ func LoadConfig(args []string, getenv func(string) string, usage io.Writer) (Con
 	fs.StringVar(&secretFile, "telegent-account-secret-file", "", "file holding the Telegent account secret; or set env TELEGENT_ACCOUNT_SECRET to the value itself. Required unless --dev")
 	fs.BoolVar(&c.Dev, "dev", envBool("FACADE_DEV"), "run on an embedded Telegent simulator; no credentials needed (env FACADE_DEV)")
 	fs.DurationVar(&c.ShutdownGrace, "shutdown-grace", envDuration("SHUTDOWN_GRACE", DefaultShutdownGrace), "how long in-flight calls may take to finish on SIGTERM (env SHUTDOWN_GRACE)")
-	fs.DurationVar(&c.UpstreamTimeout, "upstream-timeout", envDuration("UPSTREAM_TIMEOUT", DefaultUpstreamTimeout), "deadline for calls that arrive without one (env UPSTREAM_TIMEOUT)")
+	fs.DurationVar(&c.UpstreamTimeout, "upstream-timeout", envDuration("UPSTREAM_TIMEOUT", DefaultUpstreamTimeout), "deadline for calls that arrive without one, and the cap on each attempt at Telegent (env UPSTREAM_TIMEOUT)")
 	fs.IntVar(&c.MaxUpstream, "max-upstream", envInt("MAX_UPSTREAM", DefaultMaxUpstream), "maximum concurrent calls to Telegent (env MAX_UPSTREAM)")
 	fs.IntVar(&c.BreakerFailures, "breaker-failures", envInt("BREAKER_FAILURES", DefaultBreakerFailures), "consecutive Telegent failures (5xx, timeouts, connection errors) that open the circuit breaker (env BREAKER_FAILURES)")
 	fs.Float64Var(&c.BreakerFailureRatio, "breaker-failure-ratio", envFloat("BREAKER_FAILURE_RATIO", DefaultBreakerRatio), "share of failed calls (of at least 20 in 30s) that opens the breaker; above 1 disables the rule (env BREAKER_FAILURE_RATIO)")

@@ -83,12 +83,13 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (_ *Server, err e
 	hc := telegent.NewHTTPClient()
 	hc.Transport = upstreamTransport(hc.Transport)
 	s.client, err = telegent.New(telegent.Config{
-		BaseURL:       baseURL,
-		AccountKey:    key,
-		AccountSecret: secret,
-		HTTPClient:    hc,
-		Logger:        logger,
-		Observer:      upstreamObserver{m},
+		BaseURL:        baseURL,
+		AccountKey:     key,
+		AccountSecret:  secret,
+		HTTPClient:     hc,
+		AttemptTimeout: cfg.UpstreamTimeout,
+		Logger:         logger,
+		Observer:       upstreamObserver{m},
 	})
 	if err != nil {
 		return nil, fmt.Errorf("configure Telegent client: %w", err)
