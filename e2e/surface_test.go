@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/metadata"
@@ -94,9 +95,13 @@ func TestRESTRunsTheSameChain(t *testing.T) {
 			req.AuthenticationPassword = "" // breaks a message-level rule
 			if p == "grpc" {
 				ctx := metadata.AppendToOutgoingContext(t.Context(), "x-request-id", id)
-				_, err := f.client.CreateWebhook(ctx, req)
+				var trailer metadata.MD
+				_, err := f.client.CreateWebhook(ctx, req, grpc.Trailer(&trailer))
 				if code := status.Code(err); code != codes.InvalidArgument {
 					t.Fatalf("code = %v", code)
+				}
+				if got := trailer.Get("x-request-id"); len(got) != 1 || got[0] != id {
+					t.Errorf("trailer x-request-id = %v, want %s", got, id)
 				}
 			} else {
 				body, _ := protojson.Marshal(req)

@@ -84,8 +84,8 @@ func newRequestID() string {
 }
 
 // requestIDInterceptor gives every gRPC call a request id (the caller's
-// x-request-id if usable) and returns it in the response header. REST calls
-// arrive with their call already set by the HTTP layer.
+// x-request-id if usable) and returns it to the caller. REST calls arrive
+// with their call already set by the HTTP layer.
 func requestIDInterceptor(ctx context.Context, req any, _ *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
 	if callFrom(ctx) != nil {
 		return handler(ctx, req)
@@ -97,8 +97,18 @@ func requestIDInterceptor(ctx context.Context, req any, _ *grpc.UnaryServerInfo,
 		}
 	}
 	c := &call{requestID: cleanRequestID(id), protocol: protocolGRPC}
-	_ = grpc.SetHeader(ctx, metadata.Pairs(requestIDMetadata, c.requestID))
-	return handler(withCall(ctx, c), req)
+	resp, err := handler(withCall(ctx, c), req)
+	// On success the id goes in the response headers. On failure it goes
+	// in the trailers: response headers would commit the call, and gRPC
+	// clients never retry a committed call, not even an UNAVAILABLE the
+	// published retry policy allows.
+	md := metadata.Pairs(requestIDMetadata, c.requestID)
+	if err == nil {
+		_ = grpc.SetHeader(ctx, md)
+	} else {
+		_ = grpc.SetTrailer(ctx, md)
+	}
+	return resp, err
 }
 
 // loggingInterceptor writes one line per call: method, protocol, code,
