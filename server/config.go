@@ -80,6 +80,9 @@ func (c Config) String() string {
 	return fmt.Sprintf("%+v", plain(c))
 }
 
+// GoString keeps %#v from printing the account secret.
+func (c Config) GoString() string { return c.String() }
+
 // LogValue logs the configuration without the account secret.
 func (c Config) LogValue() slog.Value {
 	return slog.GroupValue(
