@@ -70,6 +70,7 @@ func TestFaultInjectionUnderLoad(t *testing.T) {
 		url     string
 		want    codes.Code
 		got     codes.Code
+		reason  string
 		elapsed time.Duration
 	}
 	results := make(chan result, calls)
@@ -89,7 +90,11 @@ func TestFaultInjectionUnderLoad(t *testing.T) {
 			defer cancel()
 			start := time.Now()
 			o := p.call(ctx, t, f, basicReq(url))
-			results <- result{url: url, want: faults[spec], got: o.code, elapsed: time.Since(start)}
+			r := result{url: url, want: faults[spec], got: o.code, elapsed: time.Since(start)}
+			if o.status != nil {
+				r.reason = errorInfo(o.status).GetReason()
+			}
+			results <- r
 		})
 	}
 	wg.Wait()
@@ -97,11 +102,17 @@ func TestFaultInjectionUnderLoad(t *testing.T) {
 	revoker.Wait()
 	close(results)
 
-	answered := 0
+	answered, revokedTwice := 0, 0
 	for r := range results {
 		answered++
-		if r.got != r.want {
-			t.Errorf("%s: code %v, want %v", r.url, r.got, r.want)
+		switch {
+		case r.got == r.want:
+		case r.got == codes.Internal && r.reason == service.ReasonUpstreamUnauthorized:
+			// Its token was revoked, and the fresh one revoked again before
+			// the single retry: "401 after one fresh-token retry".
+			revokedTwice++
+		default:
+			t.Errorf("%s: code %v (%s), want %v", r.url, r.got, r.reason, r.want)
 		}
 		if r.elapsed > deadline+slack {
 			t.Errorf("%s: answered after %v, deadline %v", r.url, r.elapsed, deadline)
@@ -121,7 +132,7 @@ func TestFaultInjectionUnderLoad(t *testing.T) {
 			t.Errorf("%s created %d times", url, n)
 		}
 	}
-	t.Logf("counters after load: %+v", c)
+	t.Logf("counters after load: %+v; calls whose fresh token was revoked too: %d", c, revokedTwice)
 }
 
 // TestTokenEndpointFaults: Telegent's token endpoint down or slow gives a
