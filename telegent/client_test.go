@@ -254,6 +254,7 @@ func TestCreateWebhookStatusMapping(t *testing.T) {
 		kind        Kind
 		reason      string
 		retryAfter  time.Duration
+		unknown     bool // the outcome: 502 and 504 come from a proxy
 	}{
 		"400 json error":       {status: 400, body: `{"error":"WebhookUrl must be https"}`, kind: KindBadRequest, reason: "WebhookUrl must be https"},
 		"400 json message":     {status: 400, body: `{"message":"bad AccountId"}`, kind: KindBadRequest, reason: "bad AccountId"},
@@ -276,9 +277,9 @@ func TestCreateWebhookStatusMapping(t *testing.T) {
 		"429 date":             {status: 429, header: map[string]string{"Retry-After": "Fri, 02 May 2025 18:01:00 GMT"}, kind: KindRateLimited, retryAfter: time.Minute},
 		"429 garbage":          {status: 429, header: map[string]string{"Retry-After": "soon"}, kind: KindRateLimited},
 		"500":                  {status: 500, body: `{"error":"NullReferenceException"}`, kind: KindUpstreamUnavailable, reason: "NullReferenceException"},
-		"502 html from proxy":  {status: 502, contentType: "text/html", body: "<html><body><h1>502 Bad Gateway</h1></body></html>", kind: KindUpstreamUnavailable},
+		"502 html from proxy":  {status: 502, contentType: "text/html", body: "<html><body><h1>502 Bad Gateway</h1></body></html>", kind: KindUpstreamUnavailable, unknown: true},
 		"503 retry-after":      {status: 503, contentType: "text/plain", body: "maintenance", header: map[string]string{"Retry-After": "120"}, kind: KindUpstreamUnavailable, reason: "maintenance", retryAfter: 2 * time.Minute},
-		"504":                  {status: 504, kind: KindUpstreamUnavailable},
+		"504":                  {status: 504, kind: KindUpstreamUnavailable, unknown: true},
 		"418 other 4xx":        {status: 418, kind: KindBadRequest},
 		"302 not followed":     {status: 302, header: map[string]string{"Location": "/elsewhere"}, kind: KindUpstreamUnavailable},
 		"long text not echoed": {status: 400, contentType: "text/plain", body: strings.Repeat("x", 201), kind: KindBadRequest},
@@ -328,7 +329,7 @@ func TestCreateWebhookStatusMapping(t *testing.T) {
 			if w != nil {
 				t.Errorf("webhook = %+v, want nil", w)
 			}
-			e := checkError(t, err, tc.kind, tc.status, false)
+			e := checkError(t, err, tc.kind, tc.status, tc.unknown)
 			if e.Op != OpCreateWebhook || e.Reason != tc.reason || e.RetryAfter != tc.retryAfter {
 				t.Errorf("Op %q Reason %q RetryAfter %v, want %q %q %v", e.Op, e.Reason, e.RetryAfter, OpCreateWebhook, tc.reason, tc.retryAfter)
 			}

@@ -52,7 +52,7 @@ const (
 	KindRateLimited
 	// KindUpstreamUnavailable: 5xx, 408, and statuses the API never documents
 	// (1xx, 3xx: redirects are not followed). Such a status is a definite
-	// answer: OutcomeUnknown stays false.
+	// answer, except 502 and 504 on a create (see OutcomeUnknown).
 	KindUpstreamUnavailable
 	// KindConnection: the transport failed (refused, reset, TLS failure,
 	// connection dropped mid-exchange).
@@ -111,9 +111,10 @@ type Error struct {
 	Reason string
 	// OutcomeUnknown is true when a create request may have reached Telegent
 	// and no definitive answer came back: a timeout or dropped connection
-	// after a connection was obtained, or a success status whose body could
-	// not be read or decoded. Retrying such a call may create a second
-	// webhook. Any error status (including 5xx) is a definite failure.
+	// after a connection was obtained, a 502 or 504 (a proxy's answer, not
+	// Telegent's), or a success status whose body could not be read or
+	// decoded. Retrying such a call may create a second webhook. Every other
+	// error status is a definite failure.
 	OutcomeUnknown bool
 	// RetryAfter is the upstream's Retry-After on 429 and 503, 0 if absent.
 	RetryAfter time.Duration
@@ -199,6 +200,11 @@ func statusError(op string, status int, h http.Header, body []byte, now time.Tim
 	}
 	if status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable {
 		e.RetryAfter = parseRetryAfter(h.Get("Retry-After"), now)
+	}
+	// 502 and 504 come from a proxy in front of Telegent: the create may
+	// have reached Telegent and succeeded behind it.
+	if op == OpCreateWebhook && (status == http.StatusBadGateway || status == http.StatusGatewayTimeout) {
+		e.OutcomeUnknown = true
 	}
 	return e
 }
