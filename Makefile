@@ -20,6 +20,17 @@ GOOGLEAPIS_MODULE_VERSION := v1.16.0
 FUZZTIME ?= 30s
 BENCH ?= .
 BENCHTIME ?= 1s
+BENCH_COUNT ?= 1
+# Packages with Go benchmarks of the request path.
+BENCH_PKGS := ./validation ./service ./telegent ./server
+# The load benchmark (bench/loadbench; see BENCHMARKS.md).
+BENCH_DURATION ?= 5s
+BENCH_C1_DURATION ?= 3s
+BENCH_WARMUP ?= 1s
+BENCH_CONCURRENCY ?= 32
+BENCH_ROUNDS ?= 3
+PROFILE_DIR ?= $(TMP)/profile
+LOADBENCH = go run ./bench/loadbench -concurrency $(BENCH_CONCURRENCY) -warmup $(BENCH_WARMUP)
 
 .PHONY: help
 help: ## Describe useful make targets
@@ -90,8 +101,21 @@ fuzz: ## Run every fuzz target for FUZZTIME each (default 30s)
 	done
 
 .PHONY: bench
-bench: ## Run Go benchmarks with -benchmem (BENCH, BENCHTIME)
-	go test -run '^$$' -bench '$(BENCH)' -benchtime $(BENCHTIME) -benchmem ./...
+bench: ## The benchmark suite: Go benchmarks of each stage, then the load benchmark (BENCHMARKS.md)
+	@$(MAKE) bench-micro
+	@$(MAKE) bench-load
+
+.PHONY: bench-micro
+bench-micro: ## Go benchmarks of the request path, -benchmem, benchstat-friendly (BENCH, BENCHTIME, BENCH_COUNT)
+	go test -run '^$$' -bench '$(BENCH)' -benchtime $(BENCHTIME) -count $(BENCH_COUNT) -benchmem $(BENCH_PKGS)
+
+.PHONY: bench-load
+bench-load: ## Direct, plain hop, facade gRPC and REST side by side (BENCH_DURATION, BENCH_CONCURRENCY, BENCH_ROUNDS)
+	$(LOADBENCH) -duration $(BENCH_DURATION) -c1-duration $(BENCH_C1_DURATION) -rounds $(BENCH_ROUNDS)
+
+.PHONY: bench-profile
+bench-profile: ## CPU and allocation profiles of the plain hop and the facade under load, into PROFILE_DIR
+	$(LOADBENCH) -duration 2s -c1-duration 1s -rounds 1 -first-requests 0 -profile $(PROFILE_DIR)
 
 .PHONY: build
 build: ## Build both binaries into .tmp/bin

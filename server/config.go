@@ -15,6 +15,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/platform/telegent-facade/auth"
 )
 
 // Defaults of the configuration. The first four are fixed by the product's
@@ -71,7 +73,42 @@ type Config struct {
 	OTLPEndpoint string
 	// LogLevel is the minimum level logged.
 	LogLevel slog.Level
+	// ReadHeaderTimeout bounds how long a client may take to send an HTTP
+	// request's headers, and to set up a connection (TLS and HTTP/2
+	// handshakes) on either listener: slow clients are cut off. Zero means
+	// DefaultReadHeaderTimeout, never "no limit".
+	ReadHeaderTimeout time.Duration
+
+	// TLSCertFile and TLSKeyFile enable TLS on both listeners. The files
+	// are reloaded when they change.
+	TLSCertFile, TLSKeyFile string
+	// TLSClientCAFile enables mTLS: a client certificate must verify
+	// against this bundle, and identifies its caller.
+	TLSClientCAFile string
+	// AuthTokensFile enables bearer-token authentication; it holds SHA-256
+	// hashes of the tokens, never the tokens.
+	AuthTokensFile string
+	// AuthPolicyFile maps each caller to the account ids it may use.
+	// Required when authentication is on.
+	AuthPolicyFile string
+	// ProtectOps requires authentication for /metrics, /readyz, gRPC
+	// health and reflection too. /healthz stays open.
+	ProtectOps bool
+	// TelegentCAFile replaces the system roots for verifying Telegent's
+	// certificate (a private CA, a TLS-inspecting proxy).
+	TelegentCAFile string
+
+	// DebugAddr, when set, serves net/http/pprof there for profiling; it
+	// must be a loopback address.
+	DebugAddr string
 }
+
+// TLSEnabled reports whether the listeners serve TLS.
+func (c Config) TLSEnabled() bool { return c.TLSCertFile != "" }
+
+// AuthEnabled reports whether callers must authenticate: with bearer
+// tokens, or with client certificates (mTLS).
+func (c Config) AuthEnabled() bool { return c.AuthTokensFile != "" || c.TLSClientCAFile != "" }
 
 // String describes the configuration without the account secret.
 func (c Config) String() string {
@@ -100,6 +137,16 @@ func (c Config) LogValue() slog.Value {
 		slog.Duration("breaker_open_timeout", c.BreakerOpenTimeout),
 		slog.Bool("tracing", c.OTLPEndpoint != ""),
 		slog.String("log_level", c.LogLevel.String()),
+		slog.Duration("read_header_timeout", c.ReadHeaderTimeout),
+		slog.String("tls_cert_file", c.TLSCertFile),
+		slog.String("tls_key_file", c.TLSKeyFile),
+		slog.String("tls_client_ca_file", c.TLSClientCAFile),
+		slog.String("auth_tokens_file", c.AuthTokensFile),
+		slog.String("auth_policy_file", c.AuthPolicyFile),
+		slog.Bool("authentication", c.AuthEnabled()),
+		slog.Bool("protect_ops", c.ProtectOps),
+		slog.String("telegent_ca_file", c.TelegentCAFile),
+		slog.String("debug_addr", c.DebugAddr),
 	)
 }
 
@@ -186,7 +233,16 @@ func LoadConfig(args []string, getenv func(string) string, usage io.Writer) (Con
 	fs.Float64Var(&c.BreakerFailureRatio, "breaker-failure-ratio", envFloat("BREAKER_FAILURE_RATIO", DefaultBreakerRatio), "share of failed calls (of at least 20 in 30s) that opens the breaker; above 1 disables the rule (env BREAKER_FAILURE_RATIO)")
 	fs.DurationVar(&c.BreakerOpenTimeout, "breaker-open-timeout", envDuration("BREAKER_OPEN_TIMEOUT", DefaultBreakerOpen), "how long the breaker stays open before probing Telegent again (env BREAKER_OPEN_TIMEOUT)")
 	fs.StringVar(&c.OTLPEndpoint, "otlp-endpoint", getenv("OTEL_EXPORTER_OTLP_ENDPOINT"), "OTLP/gRPC endpoint; tracing is off when empty (env OTEL_EXPORTER_OTLP_ENDPOINT)")
+	fs.StringVar(&c.DebugAddr, "debug-addr", getenv("DEBUG_ADDR"), "loopback address to serve net/http/pprof on; off when empty (env DEBUG_ADDR)")
 	fs.StringVar(&logLevel, "log-level", env("LOG_LEVEL", "info"), "debug, info, warn or error (env LOG_LEVEL)")
+	fs.DurationVar(&c.ReadHeaderTimeout, "read-header-timeout", envDuration("READ_HEADER_TIMEOUT", DefaultReadHeaderTimeout), "time a client may take to send HTTP request headers, or to set up a TLS or HTTP/2 connection on either listener (env READ_HEADER_TIMEOUT)")
+	fs.StringVar(&c.TLSCertFile, "tls-cert-file", getenv("TLS_CERT_FILE"), "PEM certificate (chain) for both listeners; with --tls-key-file enables TLS; reloaded when the file changes (env TLS_CERT_FILE)")
+	fs.StringVar(&c.TLSKeyFile, "tls-key-file", getenv("TLS_KEY_FILE"), "PEM private key for --tls-cert-file; reloaded when the file changes (env TLS_KEY_FILE)")
+	fs.StringVar(&c.TLSClientCAFile, "tls-client-ca-file", getenv("TLS_CLIENT_CA_FILE"), "PEM CA bundle for client certificates; enables mTLS: a presented certificate must verify, and its URI SAN or common name is the caller; turns authentication on (env TLS_CLIENT_CA_FILE)")
+	fs.StringVar(&c.AuthTokensFile, "auth-tokens-file", getenv("AUTH_TOKENS_FILE"), "JSON file of callers and SHA-256 hashes of their bearer tokens; turns authentication on (env AUTH_TOKENS_FILE)")
+	fs.StringVar(&c.AuthPolicyFile, "auth-policy-file", getenv("AUTH_POLICY_FILE"), "JSON file mapping each caller to the account ids (exact or prefix) it may create webhooks for; required with authentication (env AUTH_POLICY_FILE)")
+	fs.BoolVar(&c.ProtectOps, "protect-ops", envBool("PROTECT_OPS"), "require authentication for /metrics, /readyz, gRPC health and reflection too; /healthz stays open (env PROTECT_OPS)")
+	fs.StringVar(&c.TelegentCAFile, "telegent-ca-file", getenv("TELEGENT_CA_FILE"), "PEM CA bundle that replaces the system roots for verifying Telegent's certificate (env TELEGENT_CA_FILE)")
 	if err := fs.Parse(args); err != nil {
 		return Config{}, err
 	}
@@ -252,7 +308,62 @@ func (c Config) Validate() error {
 	if c.BreakerOpenTimeout <= 0 {
 		problems = append(problems, fmt.Errorf("--breaker-open-timeout must be positive, got %v", c.BreakerOpenTimeout))
 	}
+	if c.DebugAddr != "" {
+		if err := debugAddrProblem(c.DebugAddr); err != nil {
+			problems = append(problems, fmt.Errorf("--debug-addr %q: %w", c.DebugAddr, err))
+		}
+	}
+	if c.ReadHeaderTimeout < 0 {
+		problems = append(problems, fmt.Errorf("--read-header-timeout must not be negative, got %v", c.ReadHeaderTimeout))
+	}
+	problems = append(problems, c.securityProblems()...)
 	return errors.Join(problems...)
+}
+
+// securityProblems checks the TLS and authentication settings, and that
+// their files load, so that a bad file is reported with every other
+// problem. File errors never quote file contents.
+func (c Config) securityProblems() []error {
+	var problems []error
+	tlsPair := true
+	if (c.TLSCertFile == "") != (c.TLSKeyFile == "") {
+		problems = append(problems, errors.New("--tls-cert-file and --tls-key-file must be given together"))
+		tlsPair = false
+	}
+	if c.TLSClientCAFile != "" && c.TLSCertFile == "" {
+		problems = append(problems, errors.New("--tls-client-ca-file (mTLS) needs --tls-cert-file and --tls-key-file"))
+		tlsPair = false
+	}
+	if tlsPair && c.TLSEnabled() {
+		if _, err := loadTLS(c.TLSCertFile, c.TLSKeyFile, c.TLSClientCAFile); err != nil {
+			problems = append(problems, err)
+		}
+	}
+	switch {
+	case c.AuthEnabled() && c.AuthPolicyFile == "":
+		problems = append(problems, errors.New("authentication (--auth-tokens-file or --tls-client-ca-file) needs --auth-policy-file: it says which accounts each caller may use"))
+	case !c.AuthEnabled() && c.AuthPolicyFile != "":
+		problems = append(problems, errors.New("--auth-policy-file needs authentication: --auth-tokens-file or --tls-client-ca-file"))
+	}
+	if c.ProtectOps && !c.AuthEnabled() {
+		problems = append(problems, errors.New("--protect-ops needs authentication: --auth-tokens-file or --tls-client-ca-file"))
+	}
+	if c.AuthTokensFile != "" {
+		if _, err := auth.LoadTokens(c.AuthTokensFile); err != nil {
+			problems = append(problems, fmt.Errorf("--auth-tokens-file: %w", err))
+		}
+	}
+	if c.AuthPolicyFile != "" {
+		if _, err := auth.LoadPolicy(c.AuthPolicyFile); err != nil {
+			problems = append(problems, fmt.Errorf("--auth-policy-file: %w", err))
+		}
+	}
+	if c.TelegentCAFile != "" {
+		if _, err := loadCertPool(c.TelegentCAFile); err != nil {
+			problems = append(problems, fmt.Errorf("--telegent-ca-file: %w", err))
+		}
+	}
+	return problems
 }
 
 // checkBaseURL refuses what the Telegent client would refuse, so that the

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
+	"go.opentelemetry.io/otel/propagation"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -49,10 +50,10 @@ func (c *chainedService) CreateWebhook(ctx context.Context, req *webhookv1.Creat
 // silently different request.
 func newGateway(ctx context.Context, srv webhookv1.WebhookServiceServer) (*runtime.ServeMux, error) {
 	mux := runtime.NewServeMux(
-		runtime.WithMarshalerOption(runtime.MIMEWildcard, &runtime.JSONPb{
+		runtime.WithMarshalerOption(runtime.MIMEWildcard, restJSON{&runtime.JSONPb{
 			MarshalOptions:   protojson.MarshalOptions{EmitUnpopulated: true},
 			UnmarshalOptions: protojson.UnmarshalOptions{DiscardUnknown: false},
-		}),
+		}}),
 		// Request id and trace context are handled by the HTTP layer; no
 		// other header becomes gRPC metadata, and no metadata becomes a
 		// response header.
@@ -68,7 +69,8 @@ func newGateway(ctx context.Context, srv webhookv1.WebhookServiceServer) (*runti
 }
 
 // restMiddleware gives every REST call its request id and call record,
-// bounds the body, and logs the calls that never reached the gRPC chain
+// takes the caller's trace context unless otelhttp already did, bounds the
+// body, and logs the calls that never reached the gRPC chain
 // (malformed JSON, unknown fields, oversized bodies, wrong routes).
 func restMiddleware(next http.Handler, maxBody int64, logger *slog.Logger) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -80,7 +82,8 @@ func restMiddleware(next http.Handler, maxBody int64, logger *slog.Logger) http.
 			writeStatus(rec, r, status.New(codes.InvalidArgument, "request body is too large"), http.StatusRequestEntityTooLarge)
 		} else {
 			r.Body = http.MaxBytesReader(rec, r.Body, maxBody)
-			next.ServeHTTP(rec, r.WithContext(withCall(r.Context(), c)))
+			ctx := extractTraceContext(r.Context(), propagation.HeaderCarrier(r.Header))
+			next.ServeHTTP(rec, r.WithContext(withCall(ctx, c)))
 		}
 		if !c.logged.Load() {
 			logger.LogAttrs(r.Context(), slog.LevelInfo, "request",

@@ -7,7 +7,7 @@ import (
 	"log/slog"
 	"net/url"
 	"runtime/debug"
-	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -38,6 +38,9 @@ const (
 type call struct {
 	requestID string
 	protocol  string
+	// caller is the authenticated caller, "" when authentication is off
+	// or failed. Set by the auth interceptor, on the call's goroutine.
+	caller string
 	// logged is set once the request's log line is written, so that the
 	// HTTP layer logs only requests the gRPC chain never saw.
 	logged atomic.Bool
@@ -84,20 +87,20 @@ func newRequestID() string {
 }
 
 // requestIDInterceptor gives every gRPC call a request id (the caller's
-// x-request-id if usable) and returns it to the caller. REST calls arrive
+// x-request-id if usable) and returns it to the caller, and takes the
+// caller's trace context unless otelgrpc already did. REST calls arrive
 // with their call already set by the HTTP layer.
 func requestIDInterceptor(ctx context.Context, req any, _ *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
 	if callFrom(ctx) != nil {
 		return handler(ctx, req)
 	}
+	// Single keys, not FromIncomingContext: that copies all the metadata.
 	var id string
-	if md, ok := metadata.FromIncomingContext(ctx); ok {
-		if v := md.Get(requestIDMetadata); len(v) > 0 {
-			id = v[0]
-		}
+	if v := metadata.ValueFromIncomingContext(ctx, requestIDMetadata); len(v) > 0 {
+		id = v[0]
 	}
 	c := &call{requestID: cleanRequestID(id), protocol: protocolGRPC}
-	resp, err := handler(withCall(ctx, c), req)
+	resp, err := handler(withCall(extractTraceContext(ctx, incomingMetadata{ctx}), c), req)
 	// On success the id goes in the response headers. On failure it goes
 	// in the trailers: response headers would commit the call, and gRPC
 	// clients never retry a committed call, not even an UNAVAILABLE the
@@ -124,7 +127,11 @@ func loggingInterceptor(logger *slog.Logger) grpc.UnaryServerInterceptor {
 			c.logged.Store(true)
 		}
 		st := status.Convert(err)
-		attrs := make([]slog.Attr, 0, 10)
+		var errInfo *errdetails.ErrorInfo
+		if err != nil {
+			errInfo = errorInfo(st) // decoded once: details are Any-encoded
+		}
+		attrs := make([]slog.Attr, 0, 11)
 		attrs = append(attrs,
 			slog.String("method", info.FullMethod),
 			slog.String("code", st.Code().String()),
@@ -132,19 +139,22 @@ func loggingInterceptor(logger *slog.Logger) grpc.UnaryServerInterceptor {
 		)
 		if c != nil {
 			attrs = append(attrs, slog.String("protocol", c.protocol), slog.String("request_id", c.requestID))
+			if c.caller != "" {
+				attrs = append(attrs, slog.String("caller", c.caller))
+			}
 		}
 		if r, ok := req.(*webhookv1.CreateWebhookRequest); ok {
 			attrs = append(attrs, slog.String("account_id", r.GetAccountId()), slog.String("webhook_host", urlHost(r.GetWebhookUrl())))
 		}
-		if up := upstreamStatus(st, resp); up != "" {
+		if up := upstreamStatus(st, errInfo, resp); up != "" {
 			attrs = append(attrs, slog.String("upstream_status", up))
 		}
 		level := slog.LevelInfo
 		if err != nil {
 			attrs = append(attrs, slog.String("error", st.Message()))
-			if info := errorInfo(st); info != nil {
-				attrs = append(attrs, slog.String("reason", info.GetReason()))
-				if info.GetMetadata()[service.MetadataOutcomeUnknown] == "true" {
+			if errInfo != nil {
+				attrs = append(attrs, slog.String("reason", errInfo.GetReason()))
+				if errInfo.GetMetadata()[service.MetadataOutcomeUnknown] == "true" {
 					attrs = append(attrs, slog.Bool("outcome_unknown", true))
 				}
 			}
@@ -152,14 +162,31 @@ func loggingInterceptor(logger *slog.Logger) grpc.UnaryServerInterceptor {
 				level = slog.LevelWarn
 			}
 		}
-		logger.LogAttrs(ctx, level, "request", attrs...)
+		logRequest(ctx, logger, level, attrs)
 		return resp, err
 	}
+}
+
+// logRequest writes a request line. It hands the record to the handler
+// itself because Logger.LogAttrs would also walk the stack on every call
+// for the caller's program counter, which only a handler with AddSource
+// (not ours) prints.
+func logRequest(ctx context.Context, logger *slog.Logger, level slog.Level, attrs []slog.Attr) {
+	h := logger.Handler()
+	if !h.Enabled(ctx, level) {
+		return
+	}
+	r := slog.NewRecord(time.Now(), level, "request", 0)
+	r.AddAttrs(attrs...)
+	_ = h.Handle(ctx, r)
 }
 
 // urlHost is the host of a webhook URL: the path and query may carry
 // secrets of the webhook's owner, so only the host is logged.
 func urlHost(raw string) string {
+	if host, ok := plainURLHost(raw); ok {
+		return host
+	}
 	u, err := url.Parse(raw)
 	if err != nil {
 		return ""
@@ -167,12 +194,42 @@ func urlHost(raw string) string {
 	return u.Hostname()
 }
 
-func upstreamStatus(st *status.Status, resp any) string {
-	if info := errorInfo(st); info != nil {
+// plainURLHost is urlHost without url.Parse for the usual webhook URL:
+// https://, a host of letters, digits, dots and hyphens, an optional
+// numeric port, and only printable ASCII without percent escapes after it.
+// Of such a URL url.Parse would accept everything and report that host.
+func plainURLHost(raw string) (string, bool) {
+	rest, ok := strings.CutPrefix(raw, "https://")
+	if !ok {
+		return "", false
+	}
+	for i := 0; i < len(rest); i++ {
+		if c := rest[i]; c <= ' ' || c > '~' || c == '%' {
+			return "", false
+		}
+	}
+	authority := rest
+	if end := strings.IndexAny(rest, "/?#"); end >= 0 {
+		authority = rest[:end]
+	}
+	host, port, hasPort := strings.Cut(authority, ":")
+	if host == "" || strings.Trim(host, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-") != "" {
+		return "", false
+	}
+	if hasPort && strings.Trim(port, "0123456789") != "" {
+		return "", false
+	}
+	return host, true
+}
+
+// upstreamStatus is the upstream status to log: info's (the error's
+// google.rpc.ErrorInfo) when there is one, 200 for a success.
+func upstreamStatus(st *status.Status, info *errdetails.ErrorInfo, resp any) string {
+	if info != nil {
 		return info.GetMetadata()[service.MetadataUpstreamStatus]
 	}
 	if st.Code() == codes.OK && resp != nil {
-		return strconv.Itoa(200)
+		return "200"
 	}
 	return ""
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/platform/telegent-facade/auth"
 	"github.com/platform/telegent-facade/resilience"
 )
 
@@ -21,6 +22,8 @@ type metrics struct {
 	retries          *prometheus.CounterVec
 	breakerState     prometheus.Gauge
 	rejections       *prometheus.CounterVec
+	authnFailures    *prometheus.CounterVec
+	authzDecisions   *prometheus.CounterVec
 }
 
 func newMetrics() *metrics {
@@ -50,7 +53,19 @@ func newMetrics() *metrics {
 			Name: "telegent_upstream_rejections_total",
 			Help: "Calls refused without being sent to Telegent, by reason (circuit_open, overloaded).",
 		}, []string{"reason"}),
+		authnFailures: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "facade_authn_failures_total",
+			Help: "Callers refused for want of valid credentials, by failure (missing, malformed, invalid_token, no_identity).",
+		}, []string{"failure"}),
+		authzDecisions: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "facade_authz_decisions_total",
+			Help: "Authorisation decisions on calls for an account, by decision (allow, deny).",
+		}, []string{"decision"}),
 	}
+	for _, d := range []string{auth.DecisionAllow, auth.DecisionDeny} {
+		m.authzDecisions.WithLabelValues(d)
+	}
+	m.registry.MustRegister(m.authnFailures, m.authzDecisions)
 	m.registry.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
@@ -84,3 +99,15 @@ func (o breakerObserver) BreakerStateChanged(_, to resilience.State) {
 }
 
 func (o breakerObserver) Rejected(reason string) { o.m.rejections.WithLabelValues(reason).Inc() }
+
+// authObserver feeds authentication and authorisation events into the
+// metrics. It implements auth.Observer.
+type authObserver struct{ m *metrics }
+
+func (o authObserver) AuthenticationFailed(f auth.Failure) {
+	o.m.authnFailures.WithLabelValues(string(f)).Inc()
+}
+
+func (o authObserver) AuthorizationDecided(decision string) {
+	o.m.authzDecisions.WithLabelValues(decision).Inc()
+}

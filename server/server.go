@@ -12,8 +12,6 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
-	"go.opentelemetry.io/contrib/instrumentation/google.golang.org/grpc/otelgrpc"
-	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
 	"golang.org/x/sync/errgroup"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/health"
@@ -47,6 +45,7 @@ type Server struct {
 	client           *telegent.Client
 	guard            *resilience.Guard
 	stopTracing      func(context.Context) error
+	debug            *debugServer // nil unless --debug-addr
 
 	// dev mode only
 	sim       *telegentsim.Simulator
@@ -68,10 +67,14 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (_ *Server, err e
 	if err != nil {
 		return nil, err
 	}
+	if err := warmUp(validator); err != nil {
+		return nil, err
+	}
 	s.stopTracing, err = setupTracing(ctx, cfg.OTLPEndpoint, Version)
 	if err != nil {
 		return nil, err
 	}
+	tracing := cfg.OTLPEndpoint != ""
 
 	baseURL, key, secret := cfg.TelegentBaseURL, cfg.AccountKey, cfg.AccountSecret
 	if cfg.Dev {
@@ -81,7 +84,10 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (_ *Server, err e
 	}
 	m := newMetrics()
 	hc := telegent.NewHTTPClient()
-	hc.Transport = upstreamTransport(hc.Transport)
+	if err := useTelegentCA(hc, cfg.TelegentCAFile); err != nil {
+		return nil, err
+	}
+	hc.Transport = upstreamTransport(hc.Transport, tracing)
 	s.client, err = telegent.New(telegent.Config{
 		BaseURL:        baseURL,
 		AccountKey:     key,
@@ -90,6 +96,7 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (_ *Server, err e
 		AttemptTimeout: cfg.UpstreamTimeout,
 		Logger:         logger,
 		Observer:       upstreamObserver{m},
+		SetHeaders:     upstreamHeaders,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("configure Telegent client: %w", err)
@@ -104,21 +111,28 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (_ *Server, err e
 	})
 	svc := service.New(s.guard, logger)
 
-	interceptors := []grpc.UnaryServerInterceptor{
+	sec, err := newSecurity(cfg, m, logger)
+	if err != nil {
+		return nil, err
+	}
+	// With authentication on, sec adds it before validation and
+	// authorisation after it (see security.unary).
+	interceptors := sec.unary([]grpc.UnaryServerInterceptor{
 		recoveryInterceptor(logger),
 		requestIDInterceptor,
 		loggingInterceptor(logger),
 		m.grpc.UnaryServerInterceptor(),
+	}, []grpc.UnaryServerInterceptor{
 		deadlineInterceptor(cfg.UpstreamTimeout),
 		validator.UnaryServerInterceptor(),
-	}
-	s.grpcServer = grpc.NewServer(
+	})
+	s.grpcServer = grpc.NewServer(append(append(sec.grpcOptions(), grpcTuning(cfg.MaxUpstream)...),
 		grpc.ChainUnaryInterceptor(interceptors...),
-		grpc.StatsHandler(otelgrpc.NewServerHandler()),
+		grpcTracing(tracing),
 		grpc.MaxRecvMsgSize(DefaultMaxRequestBytes),
 		grpc.KeepaliveParams(keepalive.ServerParameters{MaxConnectionIdle: 15 * time.Minute, Time: 2 * time.Minute, Timeout: 20 * time.Second}),
 		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: 10 * time.Second, PermitWithoutStream: true}),
-	)
+	)...)
 	webhookv1.RegisterWebhookServiceServer(s.grpcServer, svc)
 	s.health = health.NewServer()
 	healthpb.RegisterHealthServer(s.grpcServer, s.health)
@@ -130,19 +144,20 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (_ *Server, err e
 		return nil, fmt.Errorf("register gateway: %w", err)
 	}
 	mux := http.NewServeMux()
-	mux.Handle("/v1/", otelhttp.NewHandler(restMiddleware(gateway, DefaultMaxRequestBytes, logger), "rest"))
+	mux.Handle("/v1/", restTracing(tracing, restMiddleware(gateway, DefaultMaxRequestBytes, logger)))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
-	mux.HandleFunc("GET /readyz", s.serveReady)
-	mux.Handle("GET /metrics", promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{}))
+	mux.Handle("GET /readyz", sec.ops(http.HandlerFunc(s.serveReady)))
+	mux.Handle("GET /metrics", sec.ops(promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{})))
 	mux.HandleFunc("GET /openapi.json", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write(telegentfacade.OpenAPI)
 	})
 	s.httpServer = &http.Server{
-		Handler:           mux,
-		ReadHeaderTimeout: DefaultReadHeaderTimeout,
+		Handler:           sec.httpHandler(mux),
+		TLSConfig:         sec.httpTLS(),
+		ReadHeaderTimeout: readHeaderTimeout(cfg),
 		ReadTimeout:       30 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    DefaultMaxHeaderBytes,
@@ -155,6 +170,11 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (_ *Server, err e
 	}
 	if s.httpLis, err = lc.Listen(ctx, "tcp", cfg.HTTPAddr); err != nil {
 		return nil, fmt.Errorf("listen for HTTP: %w", err)
+	}
+	sec.warn(logger, map[string]net.Addr{"grpc": s.grpcLis.Addr(), "http": s.httpLis.Addr()})
+	// Last, so that nothing after it can fail and leave it open.
+	if s.debug, err = listenDebug(ctx, cfg.DebugAddr, logger); err != nil {
+		return nil, err
 	}
 	return s, nil
 }
@@ -177,11 +197,19 @@ func (s *Server) Serve(ctx context.Context) error {
 		return nil
 	})
 	g.Go(func() error {
-		if err := s.httpServer.Serve(s.httpLis); !errors.Is(err, http.ErrServerClosed) {
+		serve := s.httpServer.Serve
+		if s.httpServer.TLSConfig != nil {
+			// The certificate comes from TLSConfig, reloaded per handshake.
+			serve = func(l net.Listener) error { return s.httpServer.ServeTLS(l, "", "") }
+		}
+		if err := serve(s.httpLis); !errors.Is(err, http.ErrServerClosed) {
 			return fmt.Errorf("serve HTTP: %w", err)
 		}
 		return nil
 	})
+	if s.debug != nil {
+		g.Go(func() error { return s.debug.serve(gctx) })
+	}
 	if s.simServer != nil {
 		g.Go(func() error {
 			if err := s.simServer.Serve(s.simLis); !errors.Is(err, http.ErrServerClosed) {

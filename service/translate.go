@@ -35,7 +35,24 @@ var (
 		webhookv1.WebhookEvent_WEBHOOK_EVENT_CALL_IN_PROGRESS: "Call_In_Progress",
 		webhookv1.WebhookEvent_WEBHOOK_EVENT_CALL_RINGING:     "Call_Ringing",
 	}
+
+	// The same, the other way, for Telegent's echo in the spelling we send.
+	methodValues = valuesOf(methodNames)
+	formatValues = valuesOf(formatNames)
+	authValues   = valuesOf(authNames)
+	eventValues  = valuesOf(eventNames)
 )
+
+// valuesOf inverts names, leaving out UNSPECIFIED.
+func valuesOf[E ~int32](names map[E]string) map[string]E {
+	values := make(map[string]E, len(names))
+	for value, name := range names {
+		if value != 0 {
+			values[name] = value
+		}
+	}
+	return values
+}
 
 // ToTelegent translates a validated request into Telegent's create body.
 // Defaults are spelled out and events are joined in the order given.
@@ -54,6 +71,9 @@ func ToTelegent(req *webhookv1.CreateWebhookRequest) *telegent.CreateWebhookRequ
 }
 
 func joinEvents(events []webhookv1.WebhookEvent) string {
+	if len(events) == 1 {
+		return eventNames[events[0]]
+	}
 	var b strings.Builder
 	for i, e := range events {
 		if i > 0 {
@@ -74,9 +94,9 @@ func FromTelegent(w *telegent.Webhook, req *webhookv1.CreateWebhookRequest) *web
 		Active:                 w.Active,
 		AccountId:              orDefault(w.AccountId, req.GetAccountId()),
 		WebhookUrl:             orDefault(w.WebhookUrl, req.GetWebhookUrl()),
-		Method:                 lookup(methodNames, w.Method, req.GetMethod()),
-		DataFormat:             lookup(formatNames, w.DataFormat, req.GetDataFormat()),
-		AuthenticationType:     lookup(authNames, w.AuthenticationType, req.GetAuthenticationType()),
+		Method:                 lookup(methodNames, methodValues, w.Method, req.GetMethod()),
+		DataFormat:             lookup(formatNames, formatValues, w.DataFormat, req.GetDataFormat()),
+		AuthenticationType:     lookup(authNames, authValues, w.AuthenticationType, req.GetAuthenticationType()),
 		AuthenticationUsername: orDefault(w.AuthenticationUsername, req.GetAuthenticationUsername()),
 		SubscribedEvents:       req.GetSubscribedEvents(),
 	}
@@ -106,10 +126,14 @@ func orDefault(echo, requested string) string {
 
 // lookup finds the enum value Telegent's spelling stands for, ignoring case;
 // the zero value of names' keys (UNSPECIFIED) is never returned for a match
-// because every spelling also belongs to a specific value.
-func lookup[E ~int32](names map[E]string, echo string, requested E) E {
+// because every spelling also belongs to a specific value. values (names
+// inverted) answers the usual echo, our own spelling, without a scan.
+func lookup[E ~int32](names map[E]string, values map[string]E, echo string, requested E) E {
 	if echo == "" {
 		return requested
+	}
+	if value, ok := values[echo]; ok {
+		return value
 	}
 	var found E
 	for value, name := range names {
@@ -132,7 +156,7 @@ func splitEvents(s string) ([]webhookv1.WebhookEvent, bool) {
 	}
 	var events []webhookv1.WebhookEvent
 	for name := range strings.SplitSeq(s, ",") {
-		e := lookup(eventNames, name, webhookv1.WebhookEvent_WEBHOOK_EVENT_UNSPECIFIED)
+		e := lookup(eventNames, eventValues, name, webhookv1.WebhookEvent_WEBHOOK_EVENT_UNSPECIFIED)
 		if e == webhookv1.WebhookEvent_WEBHOOK_EVENT_UNSPECIFIED {
 			return nil, false
 		}

@@ -12,7 +12,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -101,6 +100,11 @@ type Config struct {
 	AttemptTimeout time.Duration
 	// Observer receives metrics events; nil discards them.
 	Observer Observer
+	// SetHeaders, when set, is called on every request to Telegent, token
+	// calls included, with the context of the call it serves, to add
+	// headers of the caller's (a request id, trace context). It must leave
+	// the client's own headers alone.
+	SetHeaders func(ctx context.Context, h http.Header)
 }
 
 // withDefaults fills in zero values. TokenRetries stays as given: negative
@@ -334,6 +338,9 @@ type Client struct {
 	createURL    string // also the create token's scope
 	tokenRetries int
 
+	// tokenURL and createURL parsed once: requests are built from copies.
+	tokenTarget, createTarget *url.URL
+
 	tokens        tokenCache
 	expiryWarning sync.Once
 
@@ -364,6 +371,15 @@ func New(cfg Config) (*Client, error) {
 		tokenRetries: max(cfg.TokenRetries, 0),
 		sleep:        sleepContext,
 	}
+	var errToken, errCreate error
+	c.tokenTarget, errToken = url.Parse(c.tokenURL)
+	c.createTarget, errCreate = url.Parse(c.createURL)
+	if err := errors.Join(errToken, errCreate); err != nil {
+		return nil, errors.New("telegent: invalid config: BaseURL is not a valid URL") // err would quote it
+	}
+	for _, u := range []*url.URL{c.tokenTarget, c.createTarget} {
+		u.Host = strings.TrimSuffix(u.Host, ":") // an empty port, as NewRequest drops it
+	}
 	return c, nil
 }
 
@@ -384,11 +400,10 @@ func (c *Client) CreateWebhook(ctx context.Context, req *CreateWebhookRequest) (
 	if req == nil {
 		return nil, &Error{Kind: KindBadRequest, Op: OpCreateWebhook, Reason: "nil request"}
 	}
-	body, err := json.Marshal(req)
+	body, err := req.MarshalJSON()
 	if err != nil {
 		return nil, &Error{Kind: KindBadRequest, Op: OpCreateWebhook, Reason: "cannot encode request"}
 	}
-	secrets := []string{req.AuthenticationPassword, req.AuthenticationToken, c.cfg.AccountSecret}
 	retriedUnauthorized := false
 	connectRetries := 0
 	for {
@@ -398,7 +413,7 @@ func (c *Client) CreateWebhook(ctx context.Context, req *CreateWebhookRequest) (
 		if err != nil {
 			return nil, err
 		}
-		w, e, notSent := c.attemptCreate(ctx, tok.value, body, append(secrets, tok.value))
+		w, e, notSent := c.attemptCreate(ctx, req, tok.value, body)
 		switch {
 		case e == nil:
 			return w, nil
@@ -429,19 +444,26 @@ func (c *Client) CreateWebhook(ctx context.Context, req *CreateWebhookRequest) (
 
 // attemptCreate sends one create. notSent is true when the failure happened
 // before any connection existed, so nothing can have reached Telegent.
-func (c *Client) attemptCreate(ctx context.Context, bearer string, body []byte, secrets []string) (w *Webhook, e *Error, notSent bool) {
+func (c *Client) attemptCreate(ctx context.Context, req *CreateWebhookRequest, bearer string, body []byte) (w *Webhook, e *Error, notSent bool) {
 	start := time.Now()
 	status := 0
 	defer func() { c.observeUpstream(OpCreateWebhook, status, time.Since(start), e) }()
 
-	ctx, cancel := context.WithTimeout(ctx, c.cfg.AttemptTimeout)
-	defer cancel()
-	rep, e, notSent := c.exchange(ctx, OpCreateWebhook, c.createURL, bearer, body)
+	// The caller's deadline often comes first (the server gives every call
+	// one); a context of our own would then bound nothing.
+	if deadline, ok := ctx.Deadline(); !ok || time.Until(deadline) > c.cfg.AttemptTimeout {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, c.cfg.AttemptTimeout)
+		defer cancel()
+	}
+	rep, e, notSent := c.exchange(ctx, OpCreateWebhook, c.createTarget, bearer, body)
 	if e != nil {
 		return nil, e, notSent
 	}
 	status = rep.status
 	if rep.status < 200 || rep.status > 299 {
+		// Every secret the answer might echo is scrubbed from its reason.
+		secrets := []string{req.AuthenticationPassword, req.AuthenticationToken, c.cfg.AccountSecret, bearer}
 		return nil, statusError(OpCreateWebhook, rep.status, rep.header, rep.body, c.clock.Now(), secrets), false
 	}
 	// From here the upstream said yes: a webhook probably exists, so any
@@ -478,18 +500,18 @@ type reply struct {
 // certain that no byte of the request reached the upstream. (http.Transport
 // itself re-sends a POST only when it knows nothing was written, because we
 // never set Idempotency-Key.)
-func (c *Client) exchange(ctx context.Context, op, url, bearer string, body []byte) (rep *reply, e *Error, notSent bool) {
+func (c *Client) exchange(ctx context.Context, op string, target *url.URL, bearer string, body []byte) (rep *reply, e *Error, notSent bool) {
 	var connected atomic.Bool
 	trace := &httptrace.ClientTrace{GotConn: func(httptrace.GotConnInfo) { connected.Store(true) }}
-	req, err := http.NewRequestWithContext(httptrace.WithClientTrace(ctx, trace), http.MethodPost, url, bytes.NewReader(body))
-	if err != nil {
-		return nil, &Error{Kind: KindConnection, Op: op, Err: err}, false
-	}
+	req := newPost(httptrace.WithClientTrace(ctx, trace), target, body)
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("User-Agent", userAgent)
 	if bearer != "" {
 		req.Header.Set("Authorization", "Bearer "+bearer)
+	}
+	if c.cfg.SetHeaders != nil {
+		c.cfg.SetHeaders(ctx, req.Header)
 	}
 	resp, err := c.hc.Do(req)
 	if err != nil {
@@ -506,6 +528,20 @@ func (c *Client) exchange(ctx context.Context, op, url, bearer string, body []by
 }
 
 const userAgent = "telegent-facade-client/1"
+
+// newPost is http.NewRequestWithContext(ctx, "POST", target.String(),
+// bytes.NewReader(body)) without parsing the URL again on every call.
+func newPost(ctx context.Context, target *url.URL, body []byte) *http.Request {
+	// An empty URL parses at no cost and cannot fail; the rest is set as
+	// NewRequestWithContext sets it for a *bytes.Reader body.
+	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, "", nil)
+	*req.URL = *target
+	req.Host = target.Host
+	req.Body = io.NopCloser(bytes.NewReader(body))
+	req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
+	req.ContentLength = int64(len(body))
+	return req
+}
 
 func (c *Client) observeUpstream(op string, status int, d time.Duration, e *Error) {
 	if e == nil {

@@ -177,7 +177,7 @@ func (c *Client) attemptToken(ctx context.Context, body []byte) (t token, e *Err
 
 	secrets := []string{c.cfg.AccountSecret}
 	sentAt := c.clock.Now()
-	rep, e, _ := c.exchange(ctx, OpFetchToken, c.tokenURL, "", body)
+	rep, e, _ := c.exchange(ctx, OpFetchToken, c.tokenTarget, "", body)
 	if e != nil {
 		return token{}, e
 	}

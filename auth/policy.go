@@ -1,0 +1,151 @@
+package auth
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// Policy says which accounts each caller may create webhooks for. A caller
+// it does not name may create nothing.
+type Policy struct {
+	rules map[string]rule
+}
+
+type rule struct {
+	accounts map[string]bool
+	prefixes []string
+}
+
+// policyFile is the JSON form of the policy file:
+//
+//	{"callers": [
+//	  {"caller": "billing", "accounts": ["AID-1234567"]},
+//	  {"caller": "spiffe://corp.example/ns/crm/sa/crm", "account_prefixes": ["AID-CRM"]}
+//	]}
+//
+// "accounts" are exact account ids; "account_prefixes" match every account
+// id that starts with them ("AID-" is every account, on purpose only).
+type policyFile struct {
+	Callers []struct {
+		Caller          string   `json:"caller"`
+		Accounts        []string `json:"accounts"`
+		AccountPrefixes []string `json:"account_prefixes"`
+	} `json:"callers"`
+}
+
+// The account id format of the contract (proto/telegent/webhook/v1:
+// account_id's pattern). A rule that could never match a valid request is a
+// mistake worth reporting at start-up.
+var (
+	accountIDPattern     = regexp.MustCompile(`^AID-[A-Za-z0-9]+$`)
+	accountPrefixPattern = regexp.MustCompile(`^AID-[A-Za-z0-9]*$`)
+)
+
+// LoadPolicy reads the policy file at path.
+func LoadPolicy(path string) (*Policy, error) {
+	b, err := readSmallFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePolicy(b)
+}
+
+// ParsePolicy parses a policy file, reporting every problem at once.
+func ParsePolicy(b []byte) (*Policy, error) {
+	var f policyFile
+	if err := decodeStrict(b, &f); err != nil {
+		return nil, fmt.Errorf("parse policy file: %w", err)
+	}
+	if len(f.Callers) == 0 {
+		return nil, errors.New("parse policy file: no callers")
+	}
+	p := &Policy{rules: map[string]rule{}}
+	var problems []error
+	for i, c := range f.Callers {
+		where := "caller " + strconv.Itoa(i+1)
+		if err := checkCallerName(c.Caller); err != nil {
+			problems = append(problems, fmt.Errorf("%s: name %w", where, err))
+			continue
+		}
+		where = fmt.Sprintf("caller %q", c.Caller)
+		if _, dup := p.rules[c.Caller]; dup {
+			problems = append(problems, fmt.Errorf("%s: listed twice", where))
+			continue
+		}
+		if len(c.Accounts) == 0 && len(c.AccountPrefixes) == 0 {
+			problems = append(problems, fmt.Errorf("%s: no accounts and no account_prefixes", where))
+		}
+		r := rule{accounts: map[string]bool{}}
+		for _, a := range c.Accounts {
+			if !accountIDPattern.MatchString(a) {
+				problems = append(problems, fmt.Errorf("%s: account %q is not an account id (AID- then letters or digits)", where, a))
+			}
+			r.accounts[a] = true
+		}
+		for _, pre := range c.AccountPrefixes {
+			if !accountPrefixPattern.MatchString(pre) {
+				problems = append(problems, fmt.Errorf("%s: account prefix %q must be AID- then letters or digits (\"AID-\" alone allows every account)", where, pre))
+			}
+			r.prefixes = append(r.prefixes, pre)
+		}
+		p.rules[c.Caller] = r
+	}
+	if err := errors.Join(problems...); err != nil {
+		return nil, fmt.Errorf("parse policy file: %w", err)
+	}
+	return p, nil
+}
+
+// Allows reports whether caller may create webhooks for accountID.
+func (p *Policy) Allows(caller, accountID string) bool {
+	if p == nil {
+		return false
+	}
+	r, ok := p.rules[caller]
+	if !ok {
+		return false
+	}
+	if r.accounts[accountID] {
+		return true
+	}
+	for _, pre := range r.prefixes {
+		if strings.HasPrefix(accountID, pre) {
+			return true
+		}
+	}
+	return false
+}
+
+// Names reports whether the policy has rules for caller.
+func (p *Policy) Names(caller string) bool {
+	if p == nil {
+		return false
+	}
+	_, ok := p.rules[caller]
+	return ok
+}
+
+// Callers lists the callers the policy names, sorted.
+func (p *Policy) Callers() []string {
+	if p == nil {
+		return nil
+	}
+	out := make([]string, 0, len(p.rules))
+	for c := range p.rules {
+		out = append(out, c)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// String summarises the policy.
+func (p *Policy) String() string {
+	if p == nil {
+		return "no policy"
+	}
+	return fmt.Sprintf("policy for %d callers", len(p.rules))
+}

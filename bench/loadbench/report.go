@@ -1,0 +1,110 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"slices"
+	"strings"
+	"time"
+)
+
+// rowResult holds a row's phases over every round.
+type rowResult struct {
+	name     string
+	c1, load []*phase
+}
+
+// machine describes where the run happened.
+func machine() string {
+	model := "unknown CPU"
+	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		for line := range strings.SplitSeq(string(b), "\n") {
+			if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
+				model = strings.TrimSpace(v)
+				break
+			}
+		}
+	}
+	kernel := "?"
+	if b, err := os.ReadFile("/proc/sys/kernel/osrelease"); err == nil {
+		kernel = strings.TrimSpace(string(b))
+	}
+	return fmt.Sprintf("%s, %d cores, Linux %s, %s %s/%s, %s", model, runtime.NumCPU(), kernel,
+		runtime.Version(), runtime.GOOS, runtime.GOARCH, time.Now().UTC().Format("2006-01-02 15:04 MST"))
+}
+
+func micros(d time.Duration) float64 { return float64(d) / float64(time.Microsecond) }
+
+func lat3(p *phase) string {
+	return fmt.Sprintf("%.0f / %.0f / %.0f", micros(percentile(p.latencies, 0.5)),
+		micros(percentile(p.latencies, 0.99)), micros(percentile(p.latencies, 0.999)))
+}
+
+// verdict renders a ratio against its target.
+func verdict(ok bool) string {
+	if ok {
+		return "met"
+	}
+	return "NOT MET"
+}
+
+// report prints the table and the ratios between its rows.
+func report(out io.Writer, o options, m string, results map[string]*rowResult, first map[string][]time.Duration) {
+	c1, load := map[string]*phase{}, map[string]*phase{}
+	var errTotal int64
+	for name, r := range results {
+		c1[name], load[name] = merge(r.c1), merge(r.load)
+		errTotal += c1[name].failures + load[name].failures
+	}
+	c := o.concurrency
+	fmt.Fprintf(out, "\n## Results (%d rounds pooled)\n\n%s\n\n", o.rounds, m)
+	fmt.Fprintf(out, "| row | req/s at c=%d | c=1 p50 / p99 / p99.9 (µs) | c=%d p50 / p99 / p99.9 (µs) | CPU µs/req, process under test | sim CPU µs/req | generator CPU µs/req | errors |\n", c, c)
+	fmt.Fprintln(out, "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+	for _, name := range rowOrder {
+		l := load[name]
+		fmt.Fprintf(out, "| %s | %.0f | %s | %s | %.1f (%s) | %.1f | %.1f | %d |\n",
+			name, l.rps(), lat3(c1[name]), lat3(l), micros(l.cpuPerCall(undertest[name])), undertest[name],
+			micros(l.cpuPerCall("sim")), micros(l.cpuPerCall("generator")), c1[name].failures+l.failures)
+	}
+
+	hopCPU := l2f(load[rowHop].cpuPerCall("proxy"))
+	cpuRatio := func(row string) float64 { return l2f(load[row].cpuPerCall("facade")) / hopCPU }
+	rpsRatio := func(row string) float64 { return load[row].rps() / load[rowHop].rps() }
+	directP50 := percentile(c1[rowDirect].latencies, 0.5)
+	added := func(row string) time.Duration { return percentile(c1[row].latencies, 0.5) - directP50 }
+	genRatio := func(row string) float64 {
+		return l2f(load[row].cpuPerCall("generator")) / l2f(load[rowHop].cpuPerCall("generator"))
+	}
+
+	fmt.Fprintf(out, "\n## Ratios\n\n")
+	fmt.Fprintf(out, "- CPU per request, facade / plain hop: gRPC %.2fx (target <= 1.00: %s), REST %.2fx (target <= 1.20: %s)\n",
+		cpuRatio(rowGRPC), verdict(cpuRatio(rowGRPC) <= 1.0), cpuRatio(rowREST), verdict(cpuRatio(rowREST) <= 1.2))
+	fmt.Fprintf(out, "- Throughput at c=%d, facade / plain hop: gRPC %.2fx (target >= 1.00: %s), REST %.2fx (target >= 0.85: %s)\n",
+		c, rpsRatio(rowGRPC), verdict(rpsRatio(rowGRPC) >= 1.0), rpsRatio(rowREST), verdict(rpsRatio(rowREST) >= 0.85))
+	fmt.Fprintf(out, "- Added p50 latency over direct at c=1: plain hop %+.0f µs; gRPC %+.0f µs (target <= 100: %s); REST %+.0f µs (target <= 150: %s)\n",
+		micros(added(rowHop)), micros(added(rowGRPC)), verdict(added(rowGRPC) <= 100*time.Microsecond),
+		micros(added(rowREST)), verdict(added(rowREST) <= 150*time.Microsecond))
+	fmt.Fprintf(out, "- Load generator CPU per request / the hop's generator: gRPC %.2fx, REST %.2fx\n", genRatio(rowGRPC), genRatio(rowREST))
+	for _, row := range []string{rowGRPC, rowREST} {
+		if ds := first[row]; len(ds) > 0 {
+			p99 := percentile(c1[row].latencies, 0.99)
+			worst := slices.Max(ds)
+			times := make([]string, len(ds))
+			for i, d := range ds {
+				times[i] = fmt.Sprintf("%.0f", micros(d))
+			}
+			fmt.Fprintf(out, "- First %s call to a fresh facade (%d facades): %s µs; the slowest is %.2fx the steady c=1 p99 of %.0f µs (target <= 2x: %s)\n",
+				strings.TrimPrefix(row, "facade "), len(ds), strings.Join(times, ", "), l2f(worst)/l2f(p99), micros(p99), verdict(worst <= 2*p99))
+		}
+	}
+	fmt.Fprintf(out, "- Errors: %d (target 0: %s)\n", errTotal, verdict(errTotal == 0))
+	for _, name := range rowOrder {
+		for _, e := range append(c1[name].errs, load[name].errs...) {
+			fmt.Fprintf(out, "  - %s: %s\n", name, e)
+		}
+	}
+}
+
+func l2f(d time.Duration) float64 { return float64(d) }

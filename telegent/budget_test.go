@@ -1,0 +1,67 @@
+package telegent_test
+
+import (
+	"context"
+	"testing"
+
+	webhookv1 "github.com/platform/telegent-facade/gen/telegent/webhook/v1"
+	"github.com/platform/telegent-facade/service"
+	"github.com/platform/telegent-facade/telegent"
+	"github.com/platform/telegent-facade/validation"
+)
+
+// allocationBudget is the most the facade's own stages of one successful
+// call may allocate together (see BENCHMARKS.md).
+const allocationBudget = 60
+
+// TestRequestPathAllocationBudget holds the facade's own stages of one
+// successful call (validating the request, translating it, encoding the
+// body, the token cache hit, decoding Telegent's answer and translating it
+// back) to allocationBudget allocations together. It counts allocations,
+// which are the same on every machine; it does not time anything. It lives
+// here because only this package's tests can reach the token cache.
+func TestRequestPathAllocationBudget(t *testing.T) {
+	v, err := validation.New(&webhookv1.CreateWebhookRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := telegent.PrimedClient(t)
+	ctx := context.Background()
+	req := &webhookv1.CreateWebhookRequest{
+		AccountId: "AID-1234567", WebhookUrl: "https://api.example.com/telegent/events",
+		Method: webhookv1.HttpMethod_HTTP_METHOD_POST, DataFormat: webhookv1.DataFormat_DATA_FORMAT_JSON,
+		AuthenticationType:     webhookv1.AuthenticationType_AUTHENTICATION_TYPE_BASIC,
+		AuthenticationUsername: "webhook_user", AuthenticationPassword: "s3cureP@ss",
+		SubscribedEvents: []webhookv1.WebhookEvent{webhookv1.WebhookEvent_WEBHOOK_EVENT_ORDER_UPDATE},
+	}
+	answer := []byte(telegent.BenchCreateAnswer)
+
+	stages := []struct {
+		name string
+		run  func() error
+	}{
+		{"validate", func() error { return v.Validate(req) }},
+		{"translate and encode", func() error { _, err := service.ToTelegent(req).MarshalJSON(); return err }},
+		{"token cache hit", func() error { _, err := c.CreateToken(ctx); return err }},
+		{"decode answer and translate back", func() error {
+			w, err := telegent.DecodeCreateResponse(answer)
+			if err == nil {
+				_ = service.FromTelegent(w, req)
+			}
+			return err
+		}},
+	}
+	total := 0.0
+	for _, s := range stages {
+		if err := s.run(); err != nil {
+			t.Fatalf("%s: %v", s.name, err)
+		}
+		n := testing.AllocsPerRun(100, func() { _ = s.run() })
+		t.Logf("%-34s %3.0f allocations", s.name, n)
+		total += n
+	}
+	t.Logf("%-34s %3.0f allocations (budget %d)", "together", total, allocationBudget)
+	if total > allocationBudget {
+		t.Errorf("the request path's own stages allocate %.0f times per call, over the budget of %d", total, allocationBudget)
+	}
+}

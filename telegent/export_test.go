@@ -1,0 +1,24 @@
+package telegent
+
+import (
+	"context"
+	"net/http"
+	"testing"
+)
+
+// Exported to this package's external tests (package telegent_test), which
+// may import the packages that import this one.
+var (
+	DecodeCreateResponse = decodeCreateResponse
+	BenchCreateAnswer    = benchCreateAnswer
+)
+
+// PrimedClient returns a Client whose create token is cached and fresh.
+func PrimedClient(tb testing.TB) *Client { return primedClient(tb, http.DefaultTransport) }
+
+// CreateToken returns the token the next create would send: on a
+// PrimedClient, a cache hit.
+func (c *Client) CreateToken(ctx context.Context) (string, error) {
+	t, err := c.token(ctx, c.createURL)
+	return t.value, err
+}
