@@ -13,7 +13,8 @@ import (
 // debugServer serves net/http/pprof for profiling under load. It exists
 // only when --debug-addr is set, which Validate allows on loopback
 // addresses only: profiles reveal internals and cost CPU, so they are never
-// served to the network.
+// served to the network. (Importing net/http/pprof also registers its
+// handlers on http.DefaultServeMux, which the facade never serves.)
 type debugServer struct {
 	srv *http.Server
 	lis net.Listener

@@ -15,24 +15,10 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 
 	webhookv1 "github.com/platform/telegent-facade/gen/telegent/webhook/v1"
+	"github.com/platform/telegent-facade/internal/example"
 	"github.com/platform/telegent-facade/server"
 	"github.com/platform/telegent-facade/telegentsim"
 )
-
-// benchRequest is the example of Telegent's reference page, over the
-// contract.
-func benchRequest() *webhookv1.CreateWebhookRequest {
-	return &webhookv1.CreateWebhookRequest{
-		AccountId:              "AID-1234567",
-		WebhookUrl:             "https://api.example.com/telegent/events",
-		Method:                 webhookv1.HttpMethod_HTTP_METHOD_POST,
-		DataFormat:             webhookv1.DataFormat_DATA_FORMAT_JSON,
-		AuthenticationType:     webhookv1.AuthenticationType_AUTHENTICATION_TYPE_BASIC,
-		AuthenticationUsername: "webhook_user",
-		AuthenticationPassword: "s3cureP@ss",
-		SubscribedEvents:       []webhookv1.WebhookEvent{webhookv1.WebhookEvent_WEBHOOK_EVENT_ORDER_UPDATE},
-	}
-}
 
 // startBenchServer runs the facade in-process, logging as in production
 // (JSON, info) but into io.Discard, on the simulator served by httptest.
@@ -80,7 +66,7 @@ func BenchmarkWholePathGRPC(b *testing.B) {
 	}
 	defer conn.Close()
 	client := webhookv1.NewWebhookServiceClient(conn)
-	req := benchRequest()
+	req := example.Request()
 	ctx := context.Background()
 	if _, err := client.CreateWebhook(ctx, req); err != nil { // connect and fetch the token
 		b.Fatal(err)
@@ -96,7 +82,7 @@ func BenchmarkWholePathGRPC(b *testing.B) {
 // BenchmarkWholePathREST is the same call as POST /v1/webhooks.
 func BenchmarkWholePathREST(b *testing.B) {
 	srv := startBenchServer(b)
-	body, err := protojson.Marshal(benchRequest())
+	body, err := protojson.Marshal(example.Request())
 	if err != nil {
 		b.Fatal(err)
 	}

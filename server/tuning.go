@@ -10,6 +10,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	webhookv1 "github.com/platform/telegent-facade/gen/telegent/webhook/v1"
+	"github.com/platform/telegent-facade/internal/example"
 	"github.com/platform/telegent-facade/service"
 	"github.com/platform/telegent-facade/telegent"
 	"github.com/platform/telegent-facade/validation"
@@ -35,20 +36,15 @@ func grpcTuning(maxUpstream int) []grpc.ServerOption {
 	}
 }
 
-// warmUp runs a complete, valid request through the request path's
-// in-process steps once, at start-up, so that the first caller does not pay
-// for their lazy initialisation: every validation rule (validation.New only
-// evaluates an empty message, which skips the rules of empty fields), both
-// wire codecs, the REST JSON codec and the translation. Telegent is not
-// called: the first call still fetches a token.
+// warmUp runs a complete, valid request (the example of Telegent's
+// reference page) through the request path's in-process steps once, at
+// start-up, so that the first caller does not pay for their lazy
+// initialisation: every validation rule (validation.New only evaluates an
+// empty message, which skips the rules of empty fields), both wire codecs,
+// the REST JSON codec and the translation. Telegent is not called: the
+// first call still fetches a token.
 func warmUp(v *validation.Validator) error {
-	req := &webhookv1.CreateWebhookRequest{
-		AccountId: "AID-1234567", WebhookUrl: "https://hooks.example.com/warm-up",
-		Method: webhookv1.HttpMethod_HTTP_METHOD_POST, DataFormat: webhookv1.DataFormat_DATA_FORMAT_JSON,
-		AuthenticationType:     webhookv1.AuthenticationType_AUTHENTICATION_TYPE_BASIC,
-		AuthenticationUsername: "user", AuthenticationPassword: "password",
-		SubscribedEvents: []webhookv1.WebhookEvent{webhookv1.WebhookEvent_WEBHOOK_EVENT_ORDER_UPDATE},
-	}
+	req := example.Request()
 	if err := v.Validate(req); err != nil {
 		return fmt.Errorf("warm up: validate: %w", err)
 	}

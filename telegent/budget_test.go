@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	webhookv1 "github.com/platform/telegent-facade/gen/telegent/webhook/v1"
+	"github.com/platform/telegent-facade/internal/example"
 	"github.com/platform/telegent-facade/service"
 	"github.com/platform/telegent-facade/telegent"
 	"github.com/platform/telegent-facade/validation"
@@ -27,14 +28,8 @@ func TestRequestPathAllocationBudget(t *testing.T) {
 	}
 	c := telegent.PrimedClient(t)
 	ctx := context.Background()
-	req := &webhookv1.CreateWebhookRequest{
-		AccountId: "AID-1234567", WebhookUrl: "https://api.example.com/telegent/events",
-		Method: webhookv1.HttpMethod_HTTP_METHOD_POST, DataFormat: webhookv1.DataFormat_DATA_FORMAT_JSON,
-		AuthenticationType:     webhookv1.AuthenticationType_AUTHENTICATION_TYPE_BASIC,
-		AuthenticationUsername: "webhook_user", AuthenticationPassword: "s3cureP@ss",
-		SubscribedEvents: []webhookv1.WebhookEvent{webhookv1.WebhookEvent_WEBHOOK_EVENT_ORDER_UPDATE},
-	}
-	answer := []byte(telegent.BenchCreateAnswer)
+	req := example.Request()
+	answer := []byte(example.TelegentAnswer)
 
 	stages := []struct {
 		name string

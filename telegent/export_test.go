@@ -10,7 +10,6 @@ import (
 // may import the packages that import this one.
 var (
 	DecodeCreateResponse = decodeCreateResponse
-	BenchCreateAnswer    = benchCreateAnswer
 )
 
 // PrimedClient returns a Client whose create token is cached and fresh.

@@ -5,6 +5,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/platform/telegent-facade/internal/example"
 )
 
 // plainRequest has CreateWebhookRequest's fields without its methods, so
@@ -59,7 +61,7 @@ var answerCases = map[string]struct {
 	body string
 	fast bool // decodeCreateAnswerFast handles it
 }{
-	"documented":              {benchCreateAnswer, true},
+	"documented":              {example.TelegentAnswer, true},
 	"whitespace":              {" \n{ \"WebhookId\" : \"WID-1\" ,\t\"Active\":false\r\n}\n ", true},
 	"empty object":            {`{}`, true},
 	"active null":             {`{"WebhookId":"WID-1","Active":null}`, true},

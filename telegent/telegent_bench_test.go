@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/platform/telegent-facade/internal/example"
 )
 
 // benchCreateRequest is the example of Telegent's reference page.
@@ -19,13 +21,6 @@ func benchCreateRequest() *CreateWebhookRequest {
 	}
 }
 
-// benchCreateAnswer is what Telegent (and the simulator) answer to it: the
-// request echoed, secrets included, plus WebhookId and Active.
-const benchCreateAnswer = `{"AccountId":"AID-1234567","WebhookUrl":"https://api.example.com/telegent/events",` +
-	`"Method":"POST","DataFormat":"json","AuthenticationType":"Basic","AuthenticationUsername":"webhook_user",` +
-	`"AuthenticationPassword":"s3cureP@ss","AuthenticationToken":"","SubscribedEvents":"Order_Update",` +
-	`"WebhookId":"WID-1000001","Active":true}`
-
 func BenchmarkEncodeCreateRequest(b *testing.B) {
 	req := benchCreateRequest()
 	b.ReportAllocs()
@@ -37,7 +32,7 @@ func BenchmarkEncodeCreateRequest(b *testing.B) {
 }
 
 func BenchmarkDecodeCreateResponse(b *testing.B) {
-	body := []byte(benchCreateAnswer)
+	body := []byte(example.TelegentAnswer)
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, err := decodeCreateResponse(body); err != nil {
@@ -81,8 +76,8 @@ func (cannedTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	return &http.Response{
 		StatusCode: http.StatusOK, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
 		Header:        http.Header{"Content-Type": {"application/json; charset=utf-8"}},
-		Body:          io.NopCloser(strings.NewReader(benchCreateAnswer)),
-		ContentLength: int64(len(benchCreateAnswer)), Request: r,
+		Body:          io.NopCloser(strings.NewReader(example.TelegentAnswer)),
+		ContentLength: int64(len(example.TelegentAnswer)), Request: r,
 	}, nil
 }
 

@@ -43,6 +43,7 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 
 	webhookv1 "github.com/platform/telegent-facade/gen/telegent/webhook/v1"
+	"github.com/platform/telegent-facade/internal/example"
 	"github.com/platform/telegent-facade/service"
 	"github.com/platform/telegent-facade/telegentsim"
 )
@@ -114,21 +115,6 @@ var rowOrder = []string{rowDirect, rowHop, rowGRPC, rowREST}
 // undertest names the process whose CPU a row is judged by.
 var undertest = map[string]string{rowDirect: "sim", rowHop: "proxy", rowGRPC: "facade", rowREST: "facade"}
 
-// benchRequest is the webhook every row creates: the example of Telegent's
-// reference page.
-func benchRequest() *webhookv1.CreateWebhookRequest {
-	return &webhookv1.CreateWebhookRequest{
-		AccountId:              "AID-1234567",
-		WebhookUrl:             "https://api.example.com/telegent/events",
-		Method:                 webhookv1.HttpMethod_HTTP_METHOD_POST,
-		DataFormat:             webhookv1.DataFormat_DATA_FORMAT_JSON,
-		AuthenticationType:     webhookv1.AuthenticationType_AUTHENTICATION_TYPE_BASIC,
-		AuthenticationUsername: "webhook_user",
-		AuthenticationPassword: "s3cureP@ss",
-		SubscribedEvents:       []webhookv1.WebhookEvent{webhookv1.WebhookEvent_WEBHOOK_EVENT_ORDER_UPDATE},
-	}
-}
-
 // bench is one run: the processes and the clients that drive them.
 type bench struct {
 	o        options
@@ -165,7 +151,7 @@ func run(ctx context.Context, o options, out io.Writer) (err error) {
 			_ = os.RemoveAll(dir)
 		}
 	}()
-	b := &bench{o: o, dir: dir, req: benchRequest()}
+	b := &bench{o: o, dir: dir, req: example.Request()}
 	b.hc = &http.Client{Transport: &http.Transport{
 		MaxIdleConns: 4096, MaxIdleConnsPerHost: 1024, IdleConnTimeout: 90 * time.Second, DisableCompression: true,
 	}}

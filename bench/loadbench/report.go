@@ -79,9 +79,9 @@ func report(out io.Writer, o options, m string, results map[string]*rowResult, f
 	}
 
 	fmt.Fprintf(out, "\n## Ratios\n\n")
-	fmt.Fprintf(out, "- CPU per request, facade / plain hop: gRPC %.2fx (target <= 1.00: %s), REST %.2fx (target <= 1.20: %s)\n",
+	fmt.Fprintf(out, "- CPU per request, facade / plain hop: gRPC %.3fx (target <= 1.00: %s), REST %.3fx (target <= 1.20: %s)\n",
 		cpuRatio(rowGRPC), verdict(cpuRatio(rowGRPC) <= 1.0), cpuRatio(rowREST), verdict(cpuRatio(rowREST) <= 1.2))
-	fmt.Fprintf(out, "- Throughput at c=%d, facade / plain hop: gRPC %.2fx (target >= 1.00: %s), REST %.2fx (target >= 0.85: %s)\n",
+	fmt.Fprintf(out, "- Throughput at c=%d, facade / plain hop: gRPC %.3fx (target >= 1.00: %s), REST %.3fx (target >= 0.85: %s)\n",
 		c, rpsRatio(rowGRPC), verdict(rpsRatio(rowGRPC) >= 1.0), rpsRatio(rowREST), verdict(rpsRatio(rowREST) >= 0.85))
 	fmt.Fprintf(out, "- Added p50 latency over direct at c=1: plain hop %+.0f µs; gRPC %+.0f µs (target <= 100: %s); REST %+.0f µs (target <= 150: %s)\n",
 		micros(added(rowHop)), micros(added(rowGRPC)), verdict(added(rowGRPC) <= 100*time.Microsecond),

@@ -33,7 +33,7 @@ func main() {
 	if *debugAddr != "" {
 		go func() {
 			// DefaultServeMux carries net/http/pprof's handlers.
-			err := http.ListenAndServe(*debugAddr, nil) //nolint:gosec // a benchmark tool on loopback
+			err := http.ListenAndServe(*debugAddr, nil)
 			fmt.Fprintln(os.Stderr, "plainproxy: debug listener:", err)
 		}()
 	}
