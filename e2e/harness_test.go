@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"syscall"
@@ -345,4 +346,27 @@ func uniqueURL(t *testing.T, fault string) string {
 		u += "?sim-fault=" + fault
 	}
 	return u
+}
+
+// bearerInLogs matches an Authorization value that leaked into a log.
+var bearerInLogs = regexp.MustCompile(`(?i)bearer\s+[A-Za-z0-9_-]{8,}`)
+
+// assertNoSecrets fails if any secret (keyed by a description that is safe
+// to print) appears in the logs or in any answer, or if the logs hold a
+// bearer token.
+func assertNoSecrets(t *testing.T, logs string, answers []string, secrets map[string]string) {
+	t.Helper()
+	for what, secret := range secrets {
+		if strings.Contains(logs, secret) {
+			t.Errorf("the logs contain the %s", what)
+		}
+		for _, a := range answers {
+			if strings.Contains(a, secret) {
+				t.Errorf("an answer contains the %s: %.300s", what, a)
+			}
+		}
+	}
+	if bearerInLogs.MatchString(logs) {
+		t.Error("the logs contain a bearer token")
+	}
 }

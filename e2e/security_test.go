@@ -24,7 +24,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"sync"
 	"syscall"
@@ -920,21 +919,11 @@ func TestNoSecretsAcrossSecurityPaths(t *testing.T) {
 	if !strings.Contains(logs, `"caller":"`+billingCaller+`"`) {
 		t.Fatal("no request logs with callers captured")
 	}
+	assertNoSecrets(t, logs, answers, secrets)
 	for what, secret := range secrets {
-		if strings.Contains(logs, secret) {
-			t.Errorf("the logs contain the %s", what)
-		}
 		if bytes.Contains(exported, []byte(secret)) {
 			t.Errorf("the exported spans contain the %s", what)
 		}
-		for _, a := range answers {
-			if strings.Contains(a, secret) {
-				t.Errorf("an answer contains the %s: %.300s", what, a)
-			}
-		}
-	}
-	if regexp.MustCompile(`(?i)bearer\s+[A-Za-z0-9_-]{8,}`).MatchString(logs) {
-		t.Error("the logs contain a bearer token")
 	}
 }
 

@@ -129,7 +129,7 @@ func TestSecretsNeverLogged(t *testing.T) {
 	s := startSim(t)
 	f := startFacade(t, s.url, []string{"LOG_LEVEL=debug"}, "--breaker-failures", "1000", "--breaker-failure-ratio", "2")
 	const password, hookToken = "PASSWORD-e2e-91c3", "HOOKTOKEN-e2e-77ab"
-	secrets := []string{password, hookToken, accountSecret}
+	secrets := map[string]string{"webhook password": password, "webhook token": hookToken, "account secret": accountSecret}
 
 	var answers []string
 	var mu sync.Mutex
@@ -173,19 +173,7 @@ func TestSecretsNeverLogged(t *testing.T) {
 	if !strings.Contains(logs, `"msg":"request"`) {
 		t.Fatal("no request logs captured")
 	}
-	for _, secret := range secrets {
-		if strings.Contains(logs, secret) {
-			t.Errorf("logs contain the secret %q", secret)
-		}
-		for _, a := range answers {
-			if strings.Contains(a, secret) {
-				t.Errorf("an answer contains the secret %q: %s", secret, a)
-			}
-		}
-	}
-	if regexp.MustCompile(`(?i)bearer\s+[A-Za-z0-9_-]{8,}`).MatchString(logs) {
-		t.Error("logs contain a bearer token")
-	}
+	assertNoSecrets(t, logs, answers, secrets)
 }
 
 // TestSIGTERMFinishesInFlightCalls: a slow call in flight when SIGTERM
