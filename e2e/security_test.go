@@ -3,12 +3,9 @@ package e2e
 import (
 	"bytes"
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/base64"
 	"encoding/json"
 	"encoding/pem"
@@ -42,105 +39,10 @@ import (
 
 	"github.com/platform/telegent-facade/auth"
 	webhookv1 "github.com/platform/telegent-facade/gen/telegent/webhook/v1"
+	"github.com/platform/telegent-facade/internal/testpki"
 )
 
 // --- Certificates, made at run time: nothing private is committed. ---
-
-// testCA is a certificate authority made for one test.
-type testCA struct {
-	cert *x509.Certificate
-	key  *ecdsa.PrivateKey
-	pem  []byte
-}
-
-// issued is a certificate and key signed by a testCA.
-type issued struct {
-	certPEM, keyPEM []byte
-	serial          *big.Int
-	pair            tls.Certificate
-}
-
-func newTestCA(t *testing.T, name string) *testCA {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber:          randomSerial(t),
-		Subject:               pkix.Name{CommonName: name},
-		NotBefore:             time.Now().Add(-time.Hour),
-		NotAfter:              time.Now().Add(24 * time.Hour),
-		IsCA:                  true,
-		BasicConstraintsValid: true,
-		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &testCA{cert: cert, key: key, pem: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})}
-}
-
-// issue signs a server certificate (for 127.0.0.1, ::1 and localhost) or
-// a client certificate with the given common name and URI SANs.
-func (ca *testCA) issue(t *testing.T, server bool, cn string, uris ...string) issued {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: randomSerial(t),
-		Subject:      pkix.Name{CommonName: cn},
-		NotBefore:    time.Now().Add(-time.Hour),
-		NotAfter:     time.Now().Add(24 * time.Hour),
-		KeyUsage:     x509.KeyUsageDigitalSignature,
-		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
-	}
-	if server {
-		tmpl.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}
-		tmpl.DNSNames = []string{"localhost"}
-		tmpl.IPAddresses = []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback}
-	}
-	for _, u := range uris {
-		parsed, err := url.Parse(u)
-		if err != nil {
-			t.Fatal(err)
-		}
-		tmpl.URIs = append(tmpl.URIs, parsed)
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.cert, &key.PublicKey, ca.key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	keyDER, err := x509.MarshalPKCS8PrivateKey(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := issued{
-		certPEM: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}),
-		keyPEM:  pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}),
-		serial:  tmpl.SerialNumber,
-	}
-	if out.pair, err = tls.X509KeyPair(out.certPEM, out.keyPEM); err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
-
-func randomSerial(t *testing.T) *big.Int {
-	t.Helper()
-	n, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 127))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return n
-}
 
 // writeFile writes b to dir/name and returns the path.
 func writeFile(t *testing.T, dir, name string, b []byte) string {
@@ -190,9 +92,9 @@ const (
 
 type rig struct {
 	dir                     string
-	serverCA, clientCA      *testCA
-	rogueCA                 *testCA // trusted by nobody
-	server                  issued
+	serverCA, clientCA      *testpki.CA
+	rogueCA                 *testpki.CA // trusted by nobody
+	server                  testpki.Issued
 	certFile, keyFile       string
 	clientCAFile            string
 	tokensFile, policyFile  string
@@ -206,28 +108,28 @@ func newRig(t *testing.T) *rig {
 	t.Helper()
 	r := &rig{
 		dir:      t.TempDir(),
-		serverCA: newTestCA(t, "facade server CA"),
-		clientCA: newTestCA(t, "facade client CA"),
-		rogueCA:  newTestCA(t, "rogue CA"),
+		serverCA: testpki.NewCA(t, "facade server CA"),
+		clientCA: testpki.NewCA(t, "facade client CA"),
+		rogueCA:  testpki.NewCA(t, "rogue CA"),
 		tokens: map[string]string{
 			opsCaller: newBearerToken(t),
 			unlisted:  newBearerToken(t),
 			"wrong":   newBearerToken(t),
 		},
 	}
-	r.server = r.serverCA.issue(t, true, "telegent-facade")
-	r.certFile = writeFile(t, r.dir, "server.pem", r.server.certPEM)
-	r.keyFile = writeFile(t, r.dir, "server-key.pem", r.server.keyPEM)
-	block, _ := pem.Decode(r.server.keyPEM)
+	r.server = r.serverCA.Issue(t, true, "telegent-facade")
+	r.certFile = writeFile(t, r.dir, "server.pem", r.server.CertPEM)
+	r.keyFile = writeFile(t, r.dir, "server-key.pem", r.server.KeyPEM)
+	block, _ := pem.Decode(r.server.KeyPEM)
 	r.serverKeyMaterialSample = base64.StdEncoding.EncodeToString(block.Bytes)[20:60]
-	r.clientCAFile = writeFile(t, r.dir, "client-ca.pem", r.clientCA.pem)
+	r.clientCAFile = writeFile(t, r.dir, "client-ca.PEM", r.clientCA.PEM)
 	r.roots = x509.NewCertPool()
-	r.roots.AddCert(r.serverCA.cert)
+	r.roots.AddCert(r.serverCA.Cert)
 	r.clientCerts = map[string]tls.Certificate{
-		"billing": r.clientCA.issue(t, false, billingCaller).pair,
-		"crm":     r.clientCA.issue(t, false, "crm (the URI SAN wins)", crmCaller).pair,
-		"noid":    r.clientCA.issue(t, false, "").pair,
-		"rogue":   r.rogueCA.issue(t, false, billingCaller).pair,
+		"billing": r.clientCA.Issue(t, false, billingCaller).Pair,
+		"crm":     r.clientCA.Issue(t, false, "crm (the URI SAN wins)", crmCaller).Pair,
+		"noid":    r.clientCA.Issue(t, false, "").Pair,
+		"rogue":   r.rogueCA.Issue(t, false, billingCaller).Pair,
 	}
 	r.tokensFile = writeFile(t, r.dir, "tokens.json", []byte(fmt.Sprintf(`{"tokens": [
 		{"caller": %q, "sha256": %q},
@@ -624,8 +526,8 @@ func TestTLSCertificatesReloaded(t *testing.T) {
 		"--tls-client-ca-file", r.clientCAFile, "--auth-policy-file", policy)
 	httpAddr := strings.TrimPrefix(f.httpURL, "http://")
 
-	newClientCA := newTestCA(t, "next client CA")
-	r.clientCerts["next"] = newClientCA.issue(t, false, "svc-reload").pair
+	newClientCA := testpki.NewCA(t, "next client CA")
+	r.clientCerts["next"] = newClientCA.Issue(t, false, "svc-reload").Pair
 
 	servedSerial := func(addr string, alpn string) *big.Int {
 		t.Helper()
@@ -638,8 +540,8 @@ func TestTLSCertificatesReloaded(t *testing.T) {
 		return conn.(*tls.Conn).ConnectionState().PeerCertificates[0].SerialNumber
 	}
 	for addr, alpn := range map[string]string{f.grpcAddr: "h2", httpAddr: "http/1.1"} {
-		if got := servedSerial(addr, alpn); got.Cmp(r.server.serial) != 0 {
-			t.Fatalf("%s serves serial %x, want %x", addr, got, r.server.serial)
+		if got := servedSerial(addr, alpn); got.Cmp(r.server.Serial) != 0 {
+			t.Fatalf("%s serves serial %x, want %x", addr, got, r.server.Serial)
 		}
 	}
 	before := r.clients(t, f)
@@ -647,15 +549,15 @@ func TestTLSCertificatesReloaded(t *testing.T) {
 		t.Fatalf("client certificate of a CA not yet trusted: %v, want the handshake refused", a.code)
 	}
 
-	next := r.serverCA.issue(t, true, "telegent-facade, renewed")
+	next := r.serverCA.Issue(t, true, "telegent-facade, renewed")
 	mtime := time.Now().Add(time.Hour)
-	replaceFile(t, r.keyFile, next.keyPEM, mtime)
-	replaceFile(t, r.certFile, next.certPEM, mtime)
-	replaceFile(t, r.clientCAFile, newClientCA.pem, mtime)
+	replaceFile(t, r.keyFile, next.KeyPEM, mtime)
+	replaceFile(t, r.certFile, next.CertPEM, mtime)
+	replaceFile(t, r.clientCAFile, newClientCA.PEM, mtime)
 
 	for addr, alpn := range map[string]string{f.grpcAddr: "h2", httpAddr: "http/1.1"} {
-		if got := servedSerial(addr, alpn); got.Cmp(next.serial) != 0 {
-			t.Errorf("after the files changed %s serves serial %x, want %x", addr, got, next.serial)
+		if got := servedSerial(addr, alpn); got.Cmp(next.Serial) != 0 {
+			t.Errorf("after the files changed %s serves serial %x, want %x", addr, got, next.Serial)
 		}
 	}
 	after := r.clients(t, f)
@@ -665,7 +567,7 @@ func TestTLSCertificatesReloaded(t *testing.T) {
 		}
 	}
 	if _, ok := f.waitFor(func(m map[string]any) bool {
-		return m["msg"] == "TLS certificate reloaded" && m["serial"] == next.serial.Text(16)
+		return m["msg"] == "TLS certificate reloaded" && m["serial"] == next.Serial.Text(16)
 	}, 10*time.Second); !ok {
 		t.Error("no log line for the reload")
 	}
@@ -729,7 +631,7 @@ func startTLSUpstream(t *testing.T, r *rig) *tlsUpstream {
 	if err != nil {
 		t.Fatal(err)
 	}
-	u := &tlsUpstream{url: "https://" + lis.Addr().String(), caFile: writeFile(t, r.dir, "upstream-ca.pem", r.serverCA.pem)}
+	u := &tlsUpstream{url: "https://" + lis.Addr().String(), caFile: writeFile(t, r.dir, "upstream-ca.PEM", r.serverCA.PEM)}
 	// Tokens are scoped to the URL the facade calls: the proxy's.
 	u.sim = startSim(t, "--public-base-url", u.url)
 	target, err := url.Parse(u.sim.url)
@@ -759,9 +661,9 @@ func startTLSUpstream(t *testing.T, r *rig) *tlsUpstream {
 			return err
 		},
 	}
-	cert := r.serverCA.issue(t, true, "telegent upstream")
+	cert := r.serverCA.Issue(t, true, "telegent upstream")
 	srv := &http.Server{Handler: proxy, ReadHeaderTimeout: 5 * time.Second, ErrorLog: log.New(io.Discard, "", 0),
-		TLSConfig: &tls.Config{Certificates: []tls.Certificate{cert.pair}, MinVersion: tls.VersionTLS12}}
+		TLSConfig: &tls.Config{Certificates: []tls.Certificate{cert.Pair}, MinVersion: tls.VersionTLS12}}
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -934,7 +836,7 @@ func TestSecurityConfigErrors(t *testing.T) {
 	dir := t.TempDir()
 	pasted := newBearerToken(t) // a token pasted where its hash belongs
 	tokens := writeFile(t, dir, "tokens.json", []byte(`{"tokens": [{"caller": "svc", "sha256": "`+pasted+`"}]}`))
-	notPEM := writeFile(t, dir, "ca.pem", []byte("not a certificate"))
+	notPEM := writeFile(t, dir, "ca.PEM", []byte("not a certificate"))
 	policy := writeFile(t, dir, "policy.json", []byte(`{"callers": [{"caller": "svc", "acounts": ["AID-1"]}]}`))
 	cmd := exec.Command(facadeBin, "--dev", "--tls-cert-file", filepath.Join(dir, "missing.pem"), "--auth-tokens-file", tokens,
 		"--auth-policy-file", policy, "--telegent-ca-file", notPEM)

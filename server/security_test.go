@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/platform/telegent-facade/auth"
+	"github.com/platform/telegent-facade/internal/testpki"
 )
 
 // securityFiles writes a certificate, key, client CA, token file and
@@ -27,17 +28,17 @@ type securityFiles struct {
 func writeSecurityFiles(t *testing.T) securityFiles {
 	t.Helper()
 	dir := t.TempDir()
-	ca := newTestCA(t)
-	c := ca.issue(t, true, "server")
+	ca := testpki.NewCA(t, "test CA")
+	c := ca.Issue(t, true, "server")
 	f := securityFiles{
-		cert: filepath.Join(dir, "cert.pem"), key: filepath.Join(dir, "key.pem"), clientCA: filepath.Join(dir, "ca.pem"),
+		cert: filepath.Join(dir, "cert.pem"), key: filepath.Join(dir, "key.pem"), clientCA: filepath.Join(dir, "ca.PEM"),
 		tokens: filepath.Join(dir, "tokens.json"), policy: filepath.Join(dir, "policy.json"),
 		token: "tok-" + strings.Repeat("Zq9", 12),
 	}
 	now := time.Now()
-	put(t, f.cert, c.certPEM, now)
-	put(t, f.key, c.keyPEM, now)
-	put(t, f.clientCA, ca.pem, now)
+	put(t, f.cert, c.CertPEM, now)
+	put(t, f.key, c.KeyPEM, now)
+	put(t, f.clientCA, ca.PEM, now)
 	put(t, f.tokens, []byte(`{"tokens": [{"caller": "svc", "sha256": "`+auth.HashToken(f.token)+`"}]}`), now)
 	put(t, f.policy, []byte(`{"callers": [{"caller": "svc", "accounts": ["AID-1"]}]}`), now)
 	return f

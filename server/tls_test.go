@@ -2,12 +2,8 @@ package server
 
 import (
 	"bytes"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/pem"
 	"errors"
 	"io"
@@ -24,72 +20,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/platform/telegent-facade/internal/testpki"
 	"github.com/platform/telegent-facade/telegent"
 )
-
-// testCA signs certificates made at run time; nothing private is committed.
-type testCA struct {
-	cert *x509.Certificate
-	key  *ecdsa.PrivateKey
-	pem  []byte
-}
-
-type testCert struct {
-	certPEM, keyPEM []byte
-	serial          *big.Int
-	pair            tls.Certificate
-}
-
-func newTestCA(t *testing.T) *testCA {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{SerialNumber: serial(t), Subject: pkix.Name{CommonName: "test CA"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert, _ := x509.ParseCertificate(der)
-	return &testCA{cert: cert, key: key, pem: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})}
-}
-
-func (ca *testCA) issue(t *testing.T, server bool, cn string) testCert {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{SerialNumber: serial(t), Subject: pkix.Name{CommonName: cn},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}}
-	if server {
-		tmpl.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}
-		tmpl.IPAddresses = []net.IP{net.IPv4(127, 0, 0, 1)}
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.cert, &key.PublicKey, ca.key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	keyDER, _ := x509.MarshalPKCS8PrivateKey(key)
-	c := testCert{certPEM: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}),
-		keyPEM: pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}), serial: tmpl.SerialNumber}
-	if c.pair, err = tls.X509KeyPair(c.certPEM, c.keyPEM); err != nil {
-		t.Fatal(err)
-	}
-	return c
-}
-
-func serial(t *testing.T) *big.Int {
-	n, err := rand.Int(rand.Reader, big.NewInt(1<<62))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return n
-}
 
 // put writes a file with an explicit modification time, so that every
 // change is visible to a stat whatever the file system's granularity.
@@ -201,14 +134,14 @@ func (s *handshakeServer) dial(t *testing.T, roots *x509.CertPool, client *tls.C
 func TestTLSFilesReloadOnChange(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	ca := newTestCA(t)
+	ca := testpki.NewCA(t, "test CA")
 	roots := x509.NewCertPool()
-	roots.AddCert(ca.cert)
+	roots.AddCert(ca.Cert)
 	certFile, keyFile := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
 	base := time.Now()
-	first := ca.issue(t, true, "first")
-	put(t, certFile, first.certPEM, base)
-	put(t, keyFile, first.keyPEM, base)
+	first := ca.Issue(t, true, "first")
+	put(t, certFile, first.CertPEM, base)
+	put(t, keyFile, first.KeyPEM, base)
 
 	logs := &syncBuffer{}
 	files, err := newTLSFiles(certFile, keyFile, "", slog.New(slog.NewJSONHandler(logs, nil)))
@@ -223,30 +156,30 @@ func TestTLSFilesReloadOnChange(t *testing.T) {
 			t.Fatalf("%s: serial %v (server: %v), want %v", step, got, r.err, want)
 		}
 	}
-	expect("at start", first.serial)
+	expect("at start", first.Serial)
 
-	second := ca.issue(t, true, "second")
-	put(t, keyFile, second.keyPEM, base.Add(time.Minute))
-	put(t, certFile, second.certPEM, base.Add(time.Minute))
-	expect("after replacing the files", second.serial)
+	second := ca.Issue(t, true, "second")
+	put(t, keyFile, second.KeyPEM, base.Add(time.Minute))
+	put(t, certFile, second.CertPEM, base.Add(time.Minute))
+	expect("after replacing the files", second.Serial)
 
 	// A certificate written before its key: the pair does not match.
 	// The previous certificate stays in service, and the problem is
 	// logged once however many handshakes see it.
-	third := ca.issue(t, true, "third")
-	put(t, certFile, third.certPEM, base.Add(2*time.Minute))
-	expect("with a mismatched pair", second.serial)
-	expect("with a mismatched pair, again", second.serial)
+	third := ca.Issue(t, true, "third")
+	put(t, certFile, third.CertPEM, base.Add(2*time.Minute))
+	expect("with a mismatched pair", second.Serial)
+	expect("with a mismatched pair, again", second.Serial)
 	if n := strings.Count(logs.String(), "do not load"); n != 1 {
 		t.Errorf("the failed reload was logged %d times, want once:\n%s", n, logs)
 	}
-	put(t, keyFile, third.keyPEM, base.Add(3*time.Minute))
-	expect("once the key follows", third.serial)
+	put(t, keyFile, third.KeyPEM, base.Add(3*time.Minute))
+	expect("once the key follows", third.Serial)
 
 	// A touch without new content is not a reload worth logging.
 	reloads := strings.Count(logs.String(), "TLS certificate reloaded")
-	put(t, certFile, third.certPEM, base.Add(4*time.Minute))
-	expect("after a touch", third.serial)
+	put(t, certFile, third.CertPEM, base.Add(4*time.Minute))
+	expect("after a touch", third.Serial)
 	if n := strings.Count(logs.String(), "TLS certificate reloaded"); n != reloads {
 		t.Errorf("a touch was logged as a reload")
 	}
@@ -255,7 +188,7 @@ func TestTLSFilesReloadOnChange(t *testing.T) {
 	if err := os.Remove(certFile); err != nil {
 		t.Fatal(err)
 	}
-	expect("with the files gone", third.serial)
+	expect("with the files gone", third.Serial)
 	if !strings.Contains(logs.String(), "cannot be read") {
 		t.Errorf("no warning about unreadable files:\n%s", logs)
 	}
@@ -267,21 +200,21 @@ func TestTLSFilesReloadOnChange(t *testing.T) {
 func TestTLSClientCA(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	serverCA, clientCA, otherCA := newTestCA(t), newTestCA(t), newTestCA(t)
+	serverCA, clientCA, otherCA := testpki.NewCA(t, "test CA"), testpki.NewCA(t, "test CA"), testpki.NewCA(t, "test CA")
 	roots := x509.NewCertPool()
-	roots.AddCert(serverCA.cert)
-	srvCert := serverCA.issue(t, true, "server")
-	certFile, keyFile, caFile := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem"), filepath.Join(dir, "ca.pem")
+	roots.AddCert(serverCA.Cert)
+	srvCert := serverCA.Issue(t, true, "server")
+	certFile, keyFile, caFile := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem"), filepath.Join(dir, "ca.PEM")
 	base := time.Now()
-	put(t, certFile, srvCert.certPEM, base)
-	put(t, keyFile, srvCert.keyPEM, base)
-	put(t, caFile, clientCA.pem, base)
+	put(t, certFile, srvCert.CertPEM, base)
+	put(t, keyFile, srvCert.KeyPEM, base)
+	put(t, caFile, clientCA.PEM, base)
 	files, err := newTLSFiles(certFile, keyFile, caFile, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
 	srv := serveHandshakes(t, files.serverConfig([]string{"h2"}))
-	good, other := clientCA.issue(t, false, "svc-good").pair, otherCA.issue(t, false, "svc-other").pair
+	good, other := clientCA.Issue(t, false, "svc-good").Pair, otherCA.Issue(t, false, "svc-other").Pair
 
 	if _, r := srv.dial(t, roots, nil); r.err != nil || r.clientCN != "" {
 		t.Errorf("without a client certificate: %+v, want accepted without identity", r)
@@ -293,7 +226,7 @@ func TestTLSClientCA(t *testing.T) {
 		t.Errorf("a certificate of another CA was accepted: %+v", r)
 	}
 
-	put(t, caFile, otherCA.pem, base.Add(time.Minute))
+	put(t, caFile, otherCA.PEM, base.Add(time.Minute))
 	if _, r := srv.dial(t, roots, &other); r.err != nil || r.clientCN != "svc-other" {
 		t.Errorf("after the client CA changed, its certificate: %+v", r)
 	}
@@ -305,18 +238,18 @@ func TestTLSClientCA(t *testing.T) {
 func TestLoadTLSErrors(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	ca := newTestCA(t)
-	c, other := ca.issue(t, true, "a"), ca.issue(t, true, "b")
+	ca := testpki.NewCA(t, "test CA")
+	c, other := ca.Issue(t, true, "a"), ca.Issue(t, true, "b")
 	write := func(name string, b []byte) string {
 		p := filepath.Join(dir, name)
 		put(t, p, b, time.Now())
 		return p
 	}
-	cert, key, otherKey := write("cert.pem", c.certPEM), write("key.pem", c.keyPEM), write("other-key.pem", other.keyPEM)
+	cert, key, otherKey := write("cert.pem", c.CertPEM), write("key.pem", c.KeyPEM), write("other-key.pem", other.KeyPEM)
 	notPEM := write("garbage.pem", []byte("not pem"))
 	tests := map[string]struct{ cert, key, ca, want string }{
 		"ok":              {cert, key, "", ""},
-		"ok with a CA":    {cert, key, write("ca.pem", ca.pem), ""},
+		"ok with a CA":    {cert, key, write("ca.PEM", ca.PEM), ""},
 		"missing cert":    {filepath.Join(dir, "nope"), key, "", "--tls-cert-file"},
 		"key of another":  {cert, otherKey, "", "does not match"},
 		"CA without PEM":  {cert, key, notPEM, "--tls-client-ca-file: no PEM certificate"},
@@ -342,7 +275,7 @@ func TestTelegentCA(t *testing.T) {
 	upstream.StartTLS()
 	defer upstream.Close()
 	dir := t.TempDir()
-	caFile := filepath.Join(dir, "ca.pem")
+	caFile := filepath.Join(dir, "ca.PEM")
 	put(t, caFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: upstream.Certificate().Raw}), time.Now())
 
 	get := func(hc *http.Client) error {
