@@ -10,13 +10,13 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"net/url"
 	"os"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/platform/telegent-facade/auth"
+	"github.com/platform/telegent-facade/telegent"
 )
 
 // Defaults of the configuration. The first four are fixed by the product's
@@ -280,7 +280,7 @@ func (c Config) Validate() error {
 		problems = append(problems, fmt.Errorf("--grpc-addr and --http-addr are both %q", c.GRPCAddr))
 	}
 	if !c.Dev {
-		if err := checkBaseURL(c.TelegentBaseURL); err != nil {
+		if err := telegent.CheckBaseURL(c.TelegentBaseURL); err != nil {
 			problems = append(problems, fmt.Errorf("--telegent-base-url: %w", err))
 		}
 		if c.AccountKey == "" {
@@ -366,27 +366,8 @@ func (c Config) securityProblems() []error {
 	return problems
 }
 
-// checkBaseURL refuses what the Telegent client would refuse, so that the
-// problem is reported with every other one at start-up.
-func checkBaseURL(raw string) error {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return err
-	}
-	switch {
-	case u.Host == "":
-		return fmt.Errorf("%q has no host", raw)
-	case u.Scheme == "https":
-		return nil
-	case u.Scheme == "http" && isLoopback(u.Hostname()):
-		return nil
-	case u.Scheme == "http":
-		return fmt.Errorf("plain http:// is allowed only for loopback hosts, got %q", u.Host)
-	default:
-		return fmt.Errorf("scheme must be https, got %q", u.Scheme)
-	}
-}
-
+// isLoopback reports whether host is "localhost" or a loopback IP: where
+// the debug listener may bind.
 func isLoopback(host string) bool {
 	if host == "localhost" {
 		return true

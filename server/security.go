@@ -164,11 +164,7 @@ func (sec *security) warn(logger *slog.Logger, listeners map[string]net.Addr) {
 // only. A wildcard address (":8080", "0.0.0.0", "::") is not loopback.
 func isLoopbackAddr(a net.Addr) bool {
 	host, _, err := net.SplitHostPort(a.String())
-	if err != nil {
-		return false
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
+	return err == nil && isLoopback(host)
 }
 
 // readHeaderTimeout is the slow-client limit, the default when unset.

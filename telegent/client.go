@@ -184,6 +184,15 @@ func (c Config) Validate() error {
 	return errors.Join(errs...)
 }
 
+// CheckBaseURL reports why raw cannot be a Client's BaseURL (plain http to
+// a host that is not loopback, user info, a query...), or nil. It is what
+// New checks, so configuration code can report the problem early, with
+// its other problems.
+func CheckBaseURL(raw string) error {
+	_, err := parseBaseURL(raw)
+	return err
+}
+
 // parseBaseURL checks BaseURL and returns it without a trailing slash.
 func parseBaseURL(raw string) (string, error) {
 	if raw == "" {
