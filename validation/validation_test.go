@@ -104,10 +104,6 @@ func TestEachRuleRejects(t *testing.T) {
 	events := func(e ...webhookv1.WebhookEvent) func(*webhookv1.CreateWebhookRequest) {
 		return func(r *webhookv1.CreateWebhookRequest) { r.SubscribedEvents = e }
 	}
-	tooManyUndefined := make([]webhookv1.WebhookEvent, 0, 20)
-	for i := range 20 {
-		tooManyUndefined = append(tooManyUndefined, webhookv1.WebhookEvent(100+i))
-	}
 
 	tests := map[string]struct {
 		mutate func(*webhookv1.CreateWebhookRequest)
@@ -119,10 +115,10 @@ func TestEachRuleRejects(t *testing.T) {
 		"account_id too long":       {func(r *webhookv1.CreateWebhookRequest) { r.AccountId = "AID-" + strings.Repeat("1", 97) }, violation{"account_id", "string.max_len"}},
 		"webhook_url missing":       {func(r *webhookv1.CreateWebhookRequest) { r.WebhookUrl = "" }, violation{"webhook_url", "required"}},
 		"webhook_url not a uri":     {func(r *webhookv1.CreateWebhookRequest) { r.WebhookUrl = "not a url" }, violation{"webhook_url", "string.uri"}},
-		"webhook_url plain http":    {func(r *webhookv1.CreateWebhookRequest) { r.WebhookUrl = "http://example.com/hook" }, violation{"webhook_url", "webhook_url.https"}},
-		"webhook_url relative":      {func(r *webhookv1.CreateWebhookRequest) { r.WebhookUrl = "/hook" }, violation{"webhook_url", "webhook_url.https"}},
-		"webhook_url no host":       {func(r *webhookv1.CreateWebhookRequest) { r.WebhookUrl = "https:///hook" }, violation{"webhook_url", "webhook_url.https"}},
-		"webhook_url user info":     {func(r *webhookv1.CreateWebhookRequest) { r.WebhookUrl = "https://u:p@example.com/" }, violation{"webhook_url", "webhook_url.https"}},
+		"webhook_url plain http":    {func(r *webhookv1.CreateWebhookRequest) { r.WebhookUrl = "http://example.com/hook" }, violation{"webhook_url", "string.prefix"}},
+		"webhook_url relative":      {func(r *webhookv1.CreateWebhookRequest) { r.WebhookUrl = "/hook" }, violation{"webhook_url", "string.prefix"}},
+		"webhook_url no host":       {func(r *webhookv1.CreateWebhookRequest) { r.WebhookUrl = "https:///hook" }, violation{"webhook_url", "string.pattern"}},
+		"webhook_url user info":     {func(r *webhookv1.CreateWebhookRequest) { r.WebhookUrl = "https://u:p@example.com/" }, violation{"webhook_url", "string.pattern"}},
 		"webhook_url too long":      {func(r *webhookv1.CreateWebhookRequest) { r.WebhookUrl = "https://example.com/" + long(236) }, violation{"webhook_url", "string.max_len"}},
 		"method undefined":          {func(r *webhookv1.CreateWebhookRequest) { r.Method = 9 }, violation{"method", "enum.defined_only"}},
 		"data_format undefined":     {func(r *webhookv1.CreateWebhookRequest) { r.DataFormat = 9 }, violation{"data_format", "enum.defined_only"}},
@@ -149,22 +145,21 @@ func TestEachRuleRejects(t *testing.T) {
 		"username too long": {func(r *webhookv1.CreateWebhookRequest) { basic(r); r.AuthenticationUsername = long(256) },
 			violation{"authentication_username", "string.max_len"}},
 		"username with colon": {func(r *webhookv1.CreateWebhookRequest) { basic(r); r.AuthenticationUsername = "a:b" },
-			violation{"authentication_username", "authentication_username.no_colon"}},
+			violation{"authentication_username", "string.not_contains"}},
 		"username with control character": {func(r *webhookv1.CreateWebhookRequest) { basic(r); r.AuthenticationUsername = "a\nb" },
-			violation{"authentication_username", "string.printable"}},
+			violation{"authentication_username", "string.pattern"}},
 		"password too long": {func(r *webhookv1.CreateWebhookRequest) { basic(r); r.AuthenticationPassword = long(256) },
 			violation{"authentication_password", "string.max_len"}},
 		"password with control character": {func(r *webhookv1.CreateWebhookRequest) { basic(r); r.AuthenticationPassword = "p\x00w" },
-			violation{"authentication_password", "string.printable"}},
+			violation{"authentication_password", "string.pattern"}},
 		"token too long": {func(r *webhookv1.CreateWebhookRequest) { token(r); r.AuthenticationToken = long(256) },
 			violation{"authentication_token", "string.max_len"}},
 		"token with control character": {func(r *webhookv1.CreateWebhookRequest) { token(r); r.AuthenticationToken = "t\x7f" },
-			violation{"authentication_token", "string.printable"}},
-		"no events":          {events(), violation{"subscribed_events", "repeated.min_items"}},
-		"duplicate events":   {events(1, 2, 1), violation{"subscribed_events", "repeated.unique"}},
-		"unspecified event":  {events(0), violation{"subscribed_events[0]", "enum.not_in"}},
-		"undefined event":    {events(1, 42), violation{"subscribed_events[1]", "enum.defined_only"}},
-		"events joined long": {events(tooManyUndefined...), violation{"subscribed_events", "subscribed_events.max_joined_len"}},
+			violation{"authentication_token", "string.pattern"}},
+		"no events":         {events(), violation{"subscribed_events", "repeated.min_items"}},
+		"duplicate events":  {events(1, 2, 1), violation{"subscribed_events", "repeated.unique"}},
+		"unspecified event": {events(0), violation{"subscribed_events[0]", "enum.not_in"}},
+		"undefined event":   {events(1, 42), violation{"subscribed_events[1]", "enum.defined_only"}},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {

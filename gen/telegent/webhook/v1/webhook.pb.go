@@ -275,8 +275,10 @@ type CreateWebhookRequest struct {
 	// digits, at most 100 characters. Example: `AID-1234567`.
 	AccountId string `protobuf:"bytes,1,opt,name=account_id,json=accountId,proto3" json:"account_id,omitempty"`
 	// Absolute `https://` URL with a host that Telegent calls when a subscribed
-	// event fires, at most 255 characters. User info (`user:pass@`) is not
-	// allowed: use the authentication fields instead.
+	// event fires, at most 255 characters. The host is a name of letters,
+	// digits, dots and hyphens, or a bracketed IP literal, with an optional
+	// port. User info (`user:pass@`) is not allowed: use the authentication
+	// fields instead.
 	WebhookUrl string `protobuf:"bytes,2,opt,name=webhook_url,json=webhookUrl,proto3" json:"webhook_url,omitempty"`
 	// HTTP method Telegent uses to call the webhook. Unspecified means POST.
 	Method HttpMethod `protobuf:"varint,3,opt,name=method,proto3,enum=telegent.webhook.v1.HttpMethod" json:"method,omitempty"`
@@ -285,7 +287,8 @@ type CreateWebhookRequest struct {
 	// How Telegent authenticates to the webhook. Unspecified means NONE.
 	AuthenticationType AuthenticationType `protobuf:"varint,5,opt,name=authentication_type,json=authenticationType,proto3,enum=telegent.webhook.v1.AuthenticationType" json:"authentication_type,omitempty"`
 	// Username for Basic authentication, at most 255 characters, without `:`
-	// or control characters. Required for BASIC, empty otherwise.
+	// (HTTP Basic authentication cannot carry it) or control characters
+	// (U+0000 to U+001F and U+007F). Required for BASIC, empty otherwise.
 	AuthenticationUsername string `protobuf:"bytes,6,opt,name=authentication_username,json=authenticationUsername,proto3" json:"authentication_username,omitempty"`
 	// Password for Basic authentication, at most 255 characters, without
 	// control characters. Required for BASIC, empty otherwise. Never returned,
@@ -297,7 +300,8 @@ type CreateWebhookRequest struct {
 	AuthenticationToken string `protobuf:"bytes,8,opt,name=authentication_token,json=authenticationToken,proto3" json:"authentication_token,omitempty"`
 	// Events to subscribe to: at least one, no duplicates, no UNSPECIFIED.
 	// Sent to Telegent as one comma-separated string in the order given, which
-	// may be at most 255 characters long.
+	// may be at most 255 characters long: all seven events, each at most once,
+	// join to 93.
 	SubscribedEvents []WebhookEvent `protobuf:"varint,9,rep,packed,name=subscribed_events,json=subscribedEvents,proto3,enum=telegent.webhook.v1.WebhookEvent" json:"subscribed_events,omitempty"`
 	unknownFields    protoimpl.UnknownFields
 	sizeCache        protoimpl.SizeCache
@@ -566,26 +570,20 @@ var File_telegent_webhook_v1_webhook_proto protoreflect.FileDescriptor
 
 const file_telegent_webhook_v1_webhook_proto_rawDesc = "" +
 	"\n" +
-	"!telegent/webhook/v1/webhook.proto\x12\x13telegent.webhook.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a.protoc-gen-openapiv2/options/annotations.proto\"\xba\x19\n" +
+	"!telegent/webhook/v1/webhook.proto\x12\x13telegent.webhook.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a.protoc-gen-openapiv2/options/annotations.proto\"\xfa\x12\n" +
 	"\x14CreateWebhookRequest\x12=\n" +
 	"\n" +
-	"account_id\x18\x01 \x01(\tB\x1e\xbaH\x1b\xc8\x01\x01r\x16\x18d2\x12^AID-[A-Za-z0-9]+$R\taccountId\x12\xec\x01\n" +
-	"\vwebhook_url\x18\x02 \x01(\tB\xca\x01\xbaH\xc6\x01\xba\x01\xb7\x01\n" +
-	"\x11webhook_url.https\x12Iwebhook_url must be an absolute https:// URL with a host and no user info\x1aWthis.matches('^https://([A-Za-z0-9.-]+|\\\\[[0-9A-Fa-f:.]+\\\\])(:[0-9]{1,5})?([/?#].*)?$')\xc8\x01\x01r\x06\x18\xff\x01\x88\x01\x01R\n" +
+	"account_id\x18\x01 \x01(\tB\x1e\xbaH\x1b\xc8\x01\x01r\x16\x18d2\x12^AID-[A-Za-z0-9]+$R\taccountId\x12\x80\x01\n" +
+	"\vwebhook_url\x18\x02 \x01(\tB_\xbaH\\\xc8\x01\x01rW\x18\xff\x012E^https://([A-Za-z0-9.-]+|\\[[0-9A-Fa-f:.]+\\])(:[0-9]{1,5})?([/?#].*)?$:\bhttps://\x88\x01\x01R\n" +
 	"webhookUrl\x12A\n" +
 	"\x06method\x18\x03 \x01(\x0e2\x1f.telegent.webhook.v1.HttpMethodB\b\xbaH\x05\x82\x01\x02\x10\x01R\x06method\x12J\n" +
 	"\vdata_format\x18\x04 \x01(\x0e2\x1f.telegent.webhook.v1.DataFormatB\b\xbaH\x05\x82\x01\x02\x10\x01R\n" +
 	"dataFormat\x12b\n" +
-	"\x13authentication_type\x18\x05 \x01(\x0e2'.telegent.webhook.v1.AuthenticationTypeB\b\xbaH\x05\x82\x01\x02\x10\x01R\x12authenticationType\x12\xa1\x02\n" +
-	"\x17authentication_username\x18\x06 \x01(\tB\xe7\x01\xbaH\xe3\x01\xba\x01\\\n" +
-	"\x10string.printable\x12#must not contain control characters\x1a#!this.matches('[\\\\x00-\\\\x1F\\\\x7F]')\xba\x01y\n" +
-	" authentication_username.no_colon\x12@must not contain ':' (HTTP Basic authentication cannot carry it)\x1a\x13!this.contains(':')\xd8\x01\x01r\x03\x18\xff\x01R\x16authenticationUsername\x12\xa6\x01\n" +
-	"\x17authentication_password\x18\a \x01(\tBm\xbaHg\xba\x01\\\n" +
-	"\x10string.printable\x12#must not contain control characters\x1a#!this.matches('[\\\\x00-\\\\x1F\\\\x7F]')\xd8\x01\x01r\x03\x18\xff\x01\x80\x01\x01R\x16authenticationPassword\x12\xa0\x01\n" +
-	"\x14authentication_token\x18\b \x01(\tBm\xbaHg\xba\x01\\\n" +
-	"\x10string.printable\x12#must not contain control characters\x1a#!this.matches('[\\\\x00-\\\\x1F\\\\x7F]')\xd8\x01\x01r\x03\x18\xff\x01\x80\x01\x01R\x13authenticationToken\x12\xdb\x03\n" +
-	"\x11subscribed_events\x18\t \x03(\x0e2!.telegent.webhook.v1.WebhookEventB\x8a\x03\xbaH\x86\x03\xba\x01\xf2\x02\n" +
-	" subscribed_events.max_joined_len\x12Lsubscribed_events must join to at most 255 characters in Telegent's spelling\x1a\xff\x01size(this) <= 7 || size(this.map(e, e == 1 ? 'Order_Update' : e == 2 ? 'New_Sms' : e == 3 ? 'Call_Completed' : e == 4 ? 'Call_On_Hold' : e == 5 ? 'Call_Recording' : e == 6 ? 'Call_In_Progress' : e == 7 ? 'Call_Ringing' : 'Unknown_Event').join(',')) <= 255\x92\x01\r\b\x01\x18\x01\"\a\x82\x01\x04\x10\x01 \x00R\x10subscribedEvents:\xb2\f\xbaH\xae\f\x1a\x8c\x02\n" +
+	"\x13authentication_type\x18\x05 \x01(\x0e2'.telegent.webhook.v1.AuthenticationTypeB\b\xbaH\x05\x82\x01\x02\x10\x01R\x12authenticationType\x12]\n" +
+	"\x17authentication_username\x18\x06 \x01(\tB$\xbaH!\xd8\x01\x01r\x1c\x18\xff\x012\x13^[^\\x00-\\x1F\\x7F]*$\xba\x01\x01:R\x16authenticationUsername\x12\\\n" +
+	"\x17authentication_password\x18\a \x01(\tB#\xbaH\x1d\xd8\x01\x01r\x18\x18\xff\x012\x13^[^\\x00-\\x1F\\x7F]*$\x80\x01\x01R\x16authenticationPassword\x12V\n" +
+	"\x14authentication_token\x18\b \x01(\tB#\xbaH\x1d\xd8\x01\x01r\x18\x18\xff\x012\x13^[^\\x00-\\x1F\\x7F]*$\x80\x01\x01R\x13authenticationToken\x12c\n" +
+	"\x11subscribed_events\x18\t \x03(\x0e2!.telegent.webhook.v1.WebhookEventB\x13\xbaH\x10\x92\x01\r\b\x01\x18\x01\"\a\x82\x01\x04\x10\x01 \x00R\x10subscribedEvents:\xb2\f\xbaH\xae\f\x1a\x8c\x02\n" +
 	"*authentication_username.required_for_basic\x12Yauthentication_username is required when authentication_type is AUTHENTICATION_TYPE_BASIC\x1a\x82\x01this.authentication_type != telegent.webhook.v1.AuthenticationType.AUTHENTICATION_TYPE_BASIC || this.authentication_username != ''\x1a\x8c\x02\n" +
 	"*authentication_password.required_for_basic\x12Yauthentication_password is required when authentication_type is AUTHENTICATION_TYPE_BASIC\x1a\x82\x01this.authentication_type != telegent.webhook.v1.AuthenticationType.AUTHENTICATION_TYPE_BASIC || this.authentication_password != ''\x1a\x82\x02\n" +
 	"'authentication_token.required_for_token\x12Vauthentication_token is required when authentication_type is AUTHENTICATION_TYPE_TOKEN\x1a\x7fthis.authentication_type != telegent.webhook.v1.AuthenticationType.AUTHENTICATION_TYPE_TOKEN || this.authentication_token != ''\x1a\x84\x02\n" +
