@@ -29,6 +29,8 @@ BENCH_C1_DURATION ?= 3s
 BENCH_WARMUP ?= 1s
 BENCH_CONCURRENCY ?= 32
 BENCH_ROUNDS ?= 3
+# A git ref whose facade bench-load runs beside the working tree's, e.g. HEAD~1.
+BENCH_BASELINE ?=
 PROFILE_DIR ?= $(TMP)/profile
 LOADBENCH = go run ./bench/loadbench -concurrency $(BENCH_CONCURRENCY) -warmup $(BENCH_WARMUP)
 
@@ -110,8 +112,8 @@ bench-micro: ## Go benchmarks of the request path, -benchmem, benchstat-friendly
 	go test -run '^$$' -bench '$(BENCH)' -benchtime $(BENCHTIME) -count $(BENCH_COUNT) -benchmem $(BENCH_PKGS)
 
 .PHONY: bench-load
-bench-load: ## Direct, plain hop, facade gRPC and REST side by side (BENCH_DURATION, BENCH_CONCURRENCY, BENCH_ROUNDS)
-	$(LOADBENCH) -duration $(BENCH_DURATION) -c1-duration $(BENCH_C1_DURATION) -rounds $(BENCH_ROUNDS)
+bench-load: ## Direct, plain hop, facade gRPC and REST side by side (BENCH_DURATION, BENCH_CONCURRENCY, BENCH_ROUNDS, BENCH_BASELINE)
+	$(LOADBENCH) -duration $(BENCH_DURATION) -c1-duration $(BENCH_C1_DURATION) -rounds $(BENCH_ROUNDS) $(if $(BENCH_BASELINE),-baseline $(BENCH_BASELINE))
 
 .PHONY: bench-profile
 bench-profile: ## CPU and allocation profiles of the plain hop and the facade under load, into PROFILE_DIR

@@ -9,6 +9,11 @@
 //	facade gRPC  CreateWebhook over gRPC (generated stubs)
 //	facade REST  POST /v1/webhooks (proto3 JSON)
 //
+// With -baseline REF it also builds the facade as committed at git REF and
+// runs it as two more rows (baseline gRPC, baseline REST) beside the
+// working tree's, so that a change is measured against what it replaces in
+// the same run.
+//
 // Rows alternate round-robin (A B C D A B C D ...) so that drift of the
 // machine spreads over all of them. Each row runs at concurrency 1 for
 // latency and at a fixed concurrency for throughput, each after a warm-up.
@@ -60,6 +65,7 @@ type options struct {
 	profileTime time.Duration
 	keepLogs    bool
 	facadeEnv   envList
+	baseline    string
 }
 
 // envList collects repeated KEY=VALUE flags.
@@ -87,6 +93,7 @@ func main() {
 	flag.StringVar(&o.profileDir, "profile", "", "`dir` to write CPU and allocation profiles of the facade under load into (off when empty)")
 	flag.DurationVar(&o.profileTime, "profile-time", 10*time.Second, "how long each profile samples")
 	flag.Var(&o.facadeEnv, "facade-env", "`KEY=VALUE` added to the facade's environment, e.g. GOGC=100 (repeatable)")
+	flag.StringVar(&o.baseline, "baseline", "", "git `ref` of a facade to run as two more rows beside the working tree's, e.g. HEAD~1 (off when empty)")
 	flag.BoolVar(&o.keepLogs, "keep-logs", false, "keep the processes' logs (the facade logs a line per call) and print where they are")
 	flag.Parse()
 	if o.concurrency < 1 || o.rounds < 1 || o.grpcConns < 1 || o.duration <= 0 || o.c1Duration <= 0 {
@@ -102,18 +109,29 @@ func main() {
 	}
 }
 
-// The four rows, in the order every round runs them.
+// The rows.
 const (
-	rowDirect = "direct"
-	rowHop    = "plain hop"
-	rowGRPC   = "facade gRPC"
-	rowREST   = "facade REST"
+	rowDirect   = "direct"
+	rowHop      = "plain hop"
+	rowGRPC     = "facade gRPC"
+	rowREST     = "facade REST"
+	rowBaseGRPC = "baseline gRPC"
+	rowBaseREST = "baseline REST"
 )
 
-var rowOrder = []string{rowDirect, rowHop, rowGRPC, rowREST}
+// rowOrder is the order every round runs the rows in; a baseline's rows
+// come right before the working tree's.
+func rowOrder(o options) []string {
+	if o.baseline != "" {
+		return []string{rowDirect, rowHop, rowBaseGRPC, rowGRPC, rowBaseREST, rowREST}
+	}
+	return []string{rowDirect, rowHop, rowGRPC, rowREST}
+}
 
 // undertest names the process whose CPU a row is judged by.
-var undertest = map[string]string{rowDirect: "sim", rowHop: "proxy", rowGRPC: "facade", rowREST: "facade"}
+var undertest = map[string]string{
+	rowDirect: "sim", rowHop: "proxy", rowGRPC: "facade", rowREST: "facade", rowBaseGRPC: "baseline", rowBaseREST: "baseline",
+}
 
 // bench is one run: the processes and the clients that drive them.
 type bench struct {
@@ -123,6 +141,7 @@ type bench struct {
 	sim      *proc
 	proxy    *proc
 	facade   *facade
+	baseline *facade // nil without -baseline
 	simURL   string
 	proxyURL string
 	hc       *http.Client
@@ -166,6 +185,12 @@ func run(ctx context.Context, o options, out io.Writer) (err error) {
 	if b.bins, err = build(ctx, dir); err != nil {
 		return err
 	}
+	if o.baseline != "" {
+		fmt.Fprintf(out, "building the facade at %s ...\n", o.baseline)
+		if b.bins["baseline"], err = buildBaseline(ctx, dir, o.baseline); err != nil {
+			return err
+		}
+	}
 	defer b.stop()
 	if err := b.start(ctx); err != nil {
 		return err
@@ -173,21 +198,21 @@ func run(ctx context.Context, o options, out io.Writer) (err error) {
 	m := machine()
 	fmt.Fprintf(out, "machine: %s\n", m)
 	fmt.Fprintf(out, "run: %d rounds of %s, %s at concurrency 1 and %s at concurrency %d per row and round, %s warm-up each; gRPC over %d connections\n\n",
-		o.rounds, strings.Join(rowOrder, ", "), o.c1Duration, o.duration, o.concurrency, o.warmup, o.grpcConns)
+		o.rounds, strings.Join(rowOrder(o), ", "), o.c1Duration, o.duration, o.concurrency, o.warmup, o.grpcConns)
 
 	results := map[string]*rowResult{}
-	for _, name := range rowOrder {
+	for _, name := range rowOrder(o) {
 		results[name] = &rowResult{name: name}
 	}
 	for round := 1; round <= o.rounds; round++ {
-		for _, name := range rowOrder {
+		for _, name := range rowOrder(o) {
 			c1, load, err := b.runRow(ctx, name)
 			if err != nil {
 				return fmt.Errorf("round %d, %s: %w", round, name, err)
 			}
 			r := results[name]
 			r.c1, r.load = append(r.c1, c1), append(r.load, load)
-			fmt.Fprintf(out, "round %d  %-12s %8.0f req/s at c=%d  %6.1f µs CPU/req (%s)  p50 c=1 %5.0f µs  errors %d\n",
+			fmt.Fprintf(out, "round %d  %-13s %8.0f req/s at c=%d  %6.1f µs CPU/req (%s)  p50 c=1 %5.0f µs  errors %d\n",
 				round, name, load.rps(), o.concurrency, micros(load.cpuPerCall(undertest[name])), undertest[name],
 				micros(percentile(c1.latencies, 0.5)), c1.failures+load.failures)
 		}
@@ -230,6 +255,35 @@ func build(ctx context.Context, dir string) (map[string]string, error) {
 		bins[name] = filepath.Join(dir, name)
 	}
 	return bins, nil
+}
+
+// buildBaseline compiles the facade as committed at ref (generated code is
+// committed, so no generator is needed) and returns the binary's path.
+func buildBaseline(ctx context.Context, dir, ref string) (string, error) {
+	src := filepath.Join(dir, "baseline-src")
+	if err := os.Mkdir(src, 0o755); err != nil {
+		return "", err
+	}
+	archive := exec.CommandContext(ctx, "git", "archive", "--format=tar", ref)
+	extract := exec.CommandContext(ctx, "tar", "-x", "-C", src)
+	pipe, err := archive.StdoutPipe()
+	if err != nil {
+		return "", err
+	}
+	extract.Stdin, archive.Stderr, extract.Stderr = pipe, os.Stderr, os.Stderr
+	if err := extract.Start(); err != nil {
+		return "", err
+	}
+	if err := errors.Join(archive.Run(), extract.Wait()); err != nil {
+		return "", fmt.Errorf("extract %s: %w", ref, err)
+	}
+	bin := filepath.Join(dir, "telegent-facade-baseline")
+	cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, "./cmd/telegent-facade")
+	cmd.Dir, cmd.Stdout, cmd.Stderr = src, os.Stderr, os.Stderr
+	if err := cmd.Run(); err != nil {
+		return "", fmt.Errorf("build the facade at %s: %w", ref, err)
+	}
+	return bin, nil
 }
 
 func (b *bench) logPath(name string) string {
@@ -277,13 +331,18 @@ func (b *bench) start(ctx context.Context) error {
 		return err
 	}
 
-	b.facade, err = b.startFacade(ctx, "facade", b.o.profileDir != "")
+	if b.facade, err = b.startFacade(ctx, "facade", b.bins["telegent-facade"], b.o.profileDir != ""); err != nil {
+		return err
+	}
+	if bin := b.bins["baseline"]; bin != "" {
+		b.baseline, err = b.startFacade(ctx, "baseline", bin, false)
+	}
 	return err
 }
 
 // startFacade runs a facade on the simulator with limits that never
 // interfere with the benchmark, and connects to it.
-func (b *bench) startFacade(ctx context.Context, name string, debug bool) (*facade, error) {
+func (b *bench) startFacade(ctx context.Context, name, bin string, debug bool) (*facade, error) {
 	f := &facade{}
 	var err error
 	if f.grpcAddr, err = freePort(); err != nil {
@@ -303,7 +362,7 @@ func (b *bench) startFacade(ctx context.Context, name string, debug bool) (*faca
 		}
 		args = append(args, "--debug-addr", f.debugAddr)
 	}
-	f.proc, err = startProc(name, b.bins["telegent-facade"], args,
+	f.proc, err = startProc(name, bin, args,
 		append([]string{"TELEGENT_ACCOUNT_SECRET=" + telegentsim.DefaultAccountSecret}, b.o.facadeEnv...), b.logPath(name))
 	if err != nil {
 		return nil, err
@@ -350,6 +409,7 @@ func (f *facade) stop() {
 }
 
 func (b *bench) stop() {
+	b.baseline.stop()
 	b.facade.stop()
 	b.proxy.stop()
 	b.sim.stop()
@@ -357,14 +417,22 @@ func (b *bench) stop() {
 
 // meters are the CPU clocks read around every measured window.
 func (b *bench) meters(f *facade) map[string]cpuMeter {
-	return map[string]cpuMeter{"sim": b.sim.cpu, "proxy": b.proxy.cpu, "facade": f.cpu, "generator": selfCPU}
+	m := map[string]cpuMeter{"sim": b.sim.cpu, "proxy": b.proxy.cpu, "facade": f.cpu, "generator": selfCPU}
+	if b.baseline != nil {
+		m["baseline"] = b.baseline.cpu
+	}
+	return m
 }
 
 // runRow runs one row at concurrency 1 and at the fixed concurrency, then
 // checks that the simulator created exactly one webhook per successful
 // call, and resets it so that its memory stays bounded.
 func (b *bench) runRow(ctx context.Context, name string) (c1, load *phase, err error) {
-	do, err := b.call(ctx, name, b.facade)
+	f := b.facade
+	if name == rowBaseGRPC || name == rowBaseREST {
+		f = b.baseline
+	}
+	do, err := b.call(ctx, name, f)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -399,9 +467,9 @@ func (b *bench) call(ctx context.Context, name string, f *facade) (call, error) 
 			base = b.proxyURL
 		}
 		return b.httpCall(base+telegentsim.CreatePath, b.telegentBody, "Bearer "+token), nil
-	case rowREST:
+	case rowREST, rowBaseREST:
 		return b.httpCall("http://"+f.httpAddr+"/v1/webhooks", b.restBody, ""), nil
-	case rowGRPC:
+	case rowGRPC, rowBaseGRPC:
 		if err := f.connect(ctx); err != nil {
 			return nil, err
 		}
@@ -498,7 +566,7 @@ func (b *bench) firstRequests(ctx context.Context) (map[string][]time.Duration, 
 	out := map[string][]time.Duration{}
 	for i := range 2 * b.o.first {
 		name := []string{rowGRPC, rowREST}[i%2]
-		f, err := b.startFacade(ctx, "facade-first", false)
+		f, err := b.startFacade(ctx, "facade-first", b.bins["telegent-facade"], false)
 		if err != nil {
 			return nil, err
 		}

@@ -62,7 +62,7 @@ func report(out io.Writer, o options, m string, results map[string]*rowResult, f
 	fmt.Fprintf(out, "\n## Results (%d rounds pooled)\n\n%s\n\n", o.rounds, m)
 	fmt.Fprintf(out, "| row | req/s at c=%d | c=1 p50 / p99 / p99.9 (µs) | c=%d p50 / p99 / p99.9 (µs) | CPU µs/req, process under test | sim CPU µs/req | generator CPU µs/req | errors |\n", c, c)
 	fmt.Fprintln(out, "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
-	for _, name := range rowOrder {
+	for _, name := range rowOrder(o) {
 		l := load[name]
 		fmt.Fprintf(out, "| %s | %.0f | %s | %s | %.1f (%s) | %.1f | %.1f | %d |\n",
 			name, l.rps(), lat3(c1[name]), lat3(l), micros(l.cpuPerCall(undertest[name])), undertest[name],
@@ -99,8 +99,18 @@ func report(out io.Writer, o options, m string, results map[string]*rowResult, f
 				strings.TrimPrefix(row, "facade "), len(ds), strings.Join(times, ", "), l2f(worst)/l2f(p99), micros(p99), verdict(worst <= 2*p99))
 		}
 	}
+	if o.baseline != "" {
+		against := func(row, base string) string {
+			return fmt.Sprintf("CPU per request %.3fx, req/s %.3fx, c=1 p50 %+.0f µs",
+				l2f(load[row].cpuPerCall("facade"))/l2f(load[base].cpuPerCall("baseline")), load[row].rps()/load[base].rps(),
+				micros(percentile(c1[row].latencies, 0.5)-percentile(c1[base].latencies, 0.5)))
+		}
+		fmt.Fprintf(out, "- Working tree / baseline %s: gRPC %s; REST %s\n", o.baseline, against(rowGRPC, rowBaseGRPC), against(rowREST, rowBaseREST))
+		fmt.Fprintf(out, "- Baseline CPU per request / plain hop: gRPC %.3fx, REST %.3fx\n",
+			l2f(load[rowBaseGRPC].cpuPerCall("baseline"))/hopCPU, l2f(load[rowBaseREST].cpuPerCall("baseline"))/hopCPU)
+	}
 	fmt.Fprintf(out, "- Errors: %d (target 0: %s)\n", errTotal, verdict(errTotal == 0))
-	for _, name := range rowOrder {
+	for _, name := range rowOrder(o) {
 		for _, e := range append(c1[name].errs, load[name].errs...) {
 			fmt.Fprintf(out, "  - %s: %s\n", name, e)
 		}
