@@ -87,6 +87,10 @@ func report(out io.Writer, o options, m string, results map[string]*rowResult, f
 		micros(added(rowHop)), micros(added(rowGRPC)), verdict(added(rowGRPC) <= 100*time.Microsecond),
 		micros(added(rowREST)), verdict(added(rowREST) <= 150*time.Microsecond))
 	fmt.Fprintf(out, "- Load generator CPU per request / the hop's generator: gRPC %.2fx, REST %.2fx\n", genRatio(rowGRPC), genRatio(rowREST))
+	if o.rounds > 1 {
+		fmt.Fprintf(out, "- Round by round, median (lowest to highest) of the CPU per request ratio to the plain hop: gRPC %s, REST %s\n",
+			perRound(results, rowGRPC, rowHop), perRound(results, rowREST, rowHop))
+	}
 	for _, row := range []string{rowGRPC, rowREST} {
 		if ds := first[row]; len(ds) > 0 {
 			p99 := percentile(c1[row].latencies, 0.99)
@@ -108,6 +112,10 @@ func report(out io.Writer, o options, m string, results map[string]*rowResult, f
 		fmt.Fprintf(out, "- Working tree / baseline %s: gRPC %s; REST %s\n", o.baseline, against(rowGRPC, rowBaseGRPC), against(rowREST, rowBaseREST))
 		fmt.Fprintf(out, "- Baseline CPU per request / plain hop: gRPC %.3fx, REST %.3fx\n",
 			l2f(load[rowBaseGRPC].cpuPerCall("baseline"))/hopCPU, l2f(load[rowBaseREST].cpuPerCall("baseline"))/hopCPU)
+		if o.rounds > 1 {
+			fmt.Fprintf(out, "- Round by round, CPU per request of working tree / baseline: gRPC %s, REST %s\n",
+				perRound(results, rowGRPC, rowBaseGRPC), perRound(results, rowREST, rowBaseREST))
+		}
 	}
 	fmt.Fprintf(out, "- Errors: %d (target 0: %s)\n", errTotal, verdict(errTotal == 0))
 	for _, name := range rowOrder(o) {
@@ -118,3 +126,26 @@ func report(out io.Writer, o options, m string, results map[string]*rowResult, f
 }
 
 func l2f(d time.Duration) float64 { return float64(d) }
+
+// perRound is the ratio of row's CPU per request to ref's, taken in each
+// round (the two rows ran minutes apart at most), as "median (low to
+// high)": the spread shows how far one run's pooled ratio can be trusted.
+func perRound(results map[string]*rowResult, row, ref string) string {
+	a, b := results[row].load, results[ref].load
+	ratios := make([]float64, 0, len(a))
+	for i := range min(len(a), len(b)) {
+		if den := l2f(b[i].cpuPerCall(undertest[ref])); den > 0 {
+			ratios = append(ratios, l2f(a[i].cpuPerCall(undertest[row]))/den)
+		}
+	}
+	if len(ratios) == 0 {
+		return "n/a"
+	}
+	slices.Sort(ratios)
+	n := len(ratios)
+	median := ratios[n/2]
+	if n%2 == 0 {
+		median = (ratios[n/2-1] + ratios[n/2]) / 2
+	}
+	return fmt.Sprintf("%.3fx (%.3fx to %.3fx)", median, ratios[0], ratios[n-1])
+}
