@@ -170,6 +170,7 @@ func TestSuccessOverGRPCAndREST(t *testing.T) {
 func TestEveryRuleOverGRPCAndREST(t *testing.T) {
 	s := startSim(t)
 	f := startFacade(t, s.url, nil)
+	before := s.counters(t) // the token taken at start-up
 	type rule struct {
 		mutate func(*webhookv1.CreateWebhookRequest)
 		field  string
@@ -239,8 +240,24 @@ func TestEveryRuleOverGRPCAndREST(t *testing.T) {
 			}
 		}
 	})
-	if c := s.counters(t); c.CreatesAttempted != 0 || c.TokenRequests != 0 {
-		t.Errorf("invalid requests reached Telegent: %+v", c)
+	if c := s.counters(t); c.CreatesAttempted != 0 || c.TokenRequests != before.TokenRequests {
+		t.Errorf("invalid requests reached Telegent: %+v, %d token requests before them", c, before.TokenRequests)
+	}
+}
+
+// TestTokenTakenAtStartUp: the facade takes its token before it reports
+// ready, and its first calls use it.
+func TestTokenTakenAtStartUp(t *testing.T) {
+	s := startSim(t)
+	f := startFacade(t, s.url, nil)
+	if c := s.counters(t); c.TokenRequests != 1 || c.CreatesAttempted != 0 {
+		t.Fatalf("once ready: %+v, want 1 token request and no create", c)
+	}
+	for _, p := range protocols {
+		p.call(t.Context(), t, f, basicReq(uniqueURL(t, ""))).check(t, codes.OK)
+	}
+	if c := s.counters(t); c.TokenRequests != 1 || c.CreatesAccepted != int64(len(protocols)) {
+		t.Errorf("after a call per protocol: %+v, want still 1 token request and %d creates", c, len(protocols))
 	}
 }
 
@@ -334,10 +351,13 @@ func TestTokenRefused(t *testing.T) {
 			}
 		})
 	}
-	if _, ok := f.waitFor(func(l map[string]any) bool {
-		return l["level"] == "ERROR" && strings.Contains(l["msg"].(string), "credentials")
-	}, 10*time.Second); !ok {
-		t.Error("no error log about our credentials")
+	for _, when := range []string{"at start-up", "check the account key"} {
+		if _, ok := f.waitFor(func(l map[string]any) bool {
+			msg, _ := l["msg"].(string)
+			return l["level"] == "ERROR" && strings.Contains(msg, "credentials") && strings.Contains(msg, when)
+		}, 10*time.Second); !ok {
+			t.Errorf("no error log about our credentials %q", when)
+		}
 	}
 	if c := s.counters(t); c.CreatesAttempted != 0 {
 		t.Errorf("creates sent without a token: %+v", c)

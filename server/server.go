@@ -218,6 +218,7 @@ func (s *Server) Serve(ctx context.Context) error {
 			return nil
 		})
 	}
+	s.prefetchToken(gctx)
 	s.health.SetServingStatus("", healthpb.HealthCheckResponse_SERVING)
 	s.health.SetServingStatus(webhookv1.WebhookService_ServiceDesc.ServiceName, healthpb.HealthCheckResponse_SERVING)
 	s.ready.Store(true)
@@ -232,6 +233,27 @@ func (s *Server) Serve(ctx context.Context) error {
 
 // shutdown drains both servers within the grace period. REST calls run
 // in-process, so both servers drain in parallel.
+// prefetchToken takes a Telegent token before the facade reports ready,
+// within one upstream timeout: refused credentials show in the log at
+// start-up, and the first caller does not wait for a token (nor for the
+// connection to Telegent, which stays open). A failure is only logged:
+// calls fetch their own token as usual, so Telegent being down at start-up
+// delays readiness by the timeout at most.
+func (s *Server) prefetchToken(ctx context.Context) {
+	ctx, cancel := context.WithTimeout(ctx, s.cfg.UpstreamTimeout)
+	defer cancel()
+	err := s.client.PrefetchToken(ctx)
+	var te *telegent.Error
+	switch {
+	case err == nil:
+	case errors.As(err, &te) && te.Kind == telegent.KindCredentialsRejected:
+		s.logger.Error("Telegent refused the facade's credentials at start-up: check the account key and secret",
+			slog.Int("upstream_status", te.StatusCode), slog.Any("error", err))
+	default:
+		s.logger.Warn("could not take a Telegent token at start-up; calls will fetch their own", slog.Any("error", err))
+	}
+}
+
 func (s *Server) shutdown() error {
 	s.logger.Info("shutting down", slog.Duration("grace", s.cfg.ShutdownGrace))
 	s.ready.Store(false)

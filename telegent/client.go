@@ -395,6 +395,15 @@ func New(cfg Config) (*Client, error) {
 // CloseIdleConnections closes idle upstream connections, e.g. at shutdown.
 func (c *Client) CloseIdleConnections() { c.hc.CloseIdleConnections() }
 
+// PrefetchToken takes the token CreateWebhook uses, unless a fresh one is
+// cached, so that the next call does not wait for it. A server calls it at
+// start-up: a refused account secret then shows at once, and the first
+// caller pays no more than the others. Errors are *Error.
+func (c *Client) PrefetchToken(ctx context.Context) error {
+	_, err := c.token(ctx, c.createURL)
+	return err
+}
+
 // maxConnectRetries bounds create retries after a failed connection attempt.
 const maxConnectRetries = 2
 

@@ -556,3 +556,37 @@ func concurrentCreates(t *testing.T, h *harness, n int) {
 		t.Fatalf("CreateWebhook: %v", err)
 	}
 }
+
+func TestPrefetchToken(t *testing.T) {
+	t.Parallel()
+	t.Run("taken once, used by the next calls", func(t *testing.T) {
+		t.Parallel()
+		u := newUpstream(t)
+		h := newHarness(t, u, nil)
+		for range 2 {
+			if err := h.PrefetchToken(t.Context()); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if tokens, creates := u.counts(); tokens != 1 || creates != 0 {
+			t.Fatalf("after two prefetches: token calls %d, creates %d; want 1, 0", tokens, creates)
+		}
+		if _, err := h.CreateWebhook(t.Context(), basicRequest()); err != nil {
+			t.Fatal(err)
+		}
+		if tokens, creates := u.counts(); tokens != 1 || creates != 1 {
+			t.Errorf("after a create: token calls %d, creates %d; want 1, 1", tokens, creates)
+		}
+	})
+	t.Run("refused secret", func(t *testing.T) {
+		t.Parallel()
+		u := newUpstream(t)
+		u.setToken(func(w http.ResponseWriter, _ *http.Request, _ int) { w.WriteHeader(http.StatusUnauthorized) })
+		h := newHarness(t, u, nil)
+		err := h.PrefetchToken(t.Context())
+		if e := checkError(t, err, KindCredentialsRejected, http.StatusUnauthorized, false); e.Op != OpFetchToken {
+			t.Errorf("Op = %q, want %q", e.Op, OpFetchToken)
+		}
+		assertNoSecrets(t, "error", err.Error())
+	})
+}
