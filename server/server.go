@@ -231,8 +231,6 @@ func (s *Server) Serve(ctx context.Context) error {
 	return g.Wait()
 }
 
-// shutdown drains both servers within the grace period. REST calls run
-// in-process, so both servers drain in parallel.
 // prefetchToken takes a Telegent token before the facade reports ready,
 // within one upstream timeout: refused credentials show in the log at
 // start-up, and the first caller does not wait for a token (nor for the
@@ -254,6 +252,8 @@ func (s *Server) prefetchToken(ctx context.Context) {
 	}
 }
 
+// shutdown drains both servers within the grace period. REST calls run
+// in-process, so both servers drain in parallel.
 func (s *Server) shutdown() error {
 	s.logger.Info("shutting down", slog.Duration("grace", s.cfg.ShutdownGrace))
 	s.ready.Store(false)
