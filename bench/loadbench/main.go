@@ -237,15 +237,24 @@ func run(ctx context.Context, o options, out io.Writer) (err error) {
 	return nil
 }
 
-// build compiles the three binaries into dir.
-func build(ctx context.Context, dir string) (map[string]string, error) {
+// moduleRoot is the folder of the go.mod loadbench runs in.
+func moduleRoot(ctx context.Context) (string, error) {
 	gomod, err := exec.CommandContext(ctx, "go", "env", "GOMOD").Output()
 	if err != nil || strings.TrimSpace(string(gomod)) == "" || strings.TrimSpace(string(gomod)) == os.DevNull {
-		return nil, fmt.Errorf("run loadbench inside the module (go env GOMOD: %v)", err)
+		return "", fmt.Errorf("run loadbench inside the module (go env GOMOD: %v)", err)
+	}
+	return filepath.Dir(strings.TrimSpace(string(gomod))), nil
+}
+
+// build compiles the three binaries into dir.
+func build(ctx context.Context, dir string) (map[string]string, error) {
+	root, err := moduleRoot(ctx)
+	if err != nil {
+		return nil, err
 	}
 	cmd := exec.CommandContext(ctx, "go", "build", "-o", dir+string(filepath.Separator),
 		"./cmd/telegent-facade", "./cmd/telegent-sim", "./bench/plainproxy")
-	cmd.Dir = filepath.Dir(strings.TrimSpace(string(gomod)))
+	cmd.Dir = root
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 	if err := cmd.Run(); err != nil {
 		return nil, fmt.Errorf("build: %w", err)
@@ -258,13 +267,19 @@ func build(ctx context.Context, dir string) (map[string]string, error) {
 }
 
 // buildBaseline compiles the facade as committed at ref (generated code is
-// committed, so no generator is needed) and returns the binary's path.
+// committed, so no generator is needed) and returns the binary's path. The
+// module is the repository's root folder.
 func buildBaseline(ctx context.Context, dir, ref string) (string, error) {
+	root, err := moduleRoot(ctx)
+	if err != nil {
+		return "", err
+	}
 	src := filepath.Join(dir, "baseline-src")
 	if err := os.Mkdir(src, 0o755); err != nil {
 		return "", err
 	}
 	archive := exec.CommandContext(ctx, "git", "archive", "--format=tar", ref)
+	archive.Dir = root
 	extract := exec.CommandContext(ctx, "tar", "-x", "-C", src)
 	pipe, err := archive.StdoutPipe()
 	if err != nil {
