@@ -1,7 +1,6 @@
 package server
 
 import (
-	"bytes"
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/pem"
@@ -16,11 +15,11 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/platform/telegent-facade/internal/testpki"
+	"github.com/platform/telegent-facade/internal/testutil"
 	"github.com/platform/telegent-facade/telegent"
 )
 
@@ -34,24 +33,6 @@ func put(t *testing.T, path string, b []byte, mtime time.Time) {
 	if err := os.Chtimes(path, mtime, mtime); err != nil {
 		t.Fatal(err)
 	}
-}
-
-// syncBuffer is a log destination safe for concurrent handshakes.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // handshakeServer accepts TLS connections with cfg and reports each
@@ -143,7 +124,7 @@ func TestTLSFilesReloadOnChange(t *testing.T) {
 	put(t, certFile, first.CertPEM, base)
 	put(t, keyFile, first.KeyPEM, base)
 
-	logs := &syncBuffer{}
+	logs := &testutil.SyncBuffer{} // written by concurrent handshakes
 	files, err := newTLSFiles(certFile, keyFile, "", slog.New(slog.NewJSONHandler(logs, nil)))
 	if err != nil {
 		t.Fatal(err)

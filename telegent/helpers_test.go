@@ -1,7 +1,6 @@
 package telegent
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -15,6 +14,8 @@ import (
 	"time"
 
 	"go.uber.org/goleak"
+
+	"github.com/platform/telegent-facade/internal/testutil"
 )
 
 func TestMain(m *testing.M) {
@@ -29,27 +30,10 @@ const (
 	testHookToken = "hook-token-abc123XYZ"
 )
 
-// fakeClock is a Clock that moves only when told to.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func newFakeClock() *fakeClock {
-	// Whole seconds, because tokenExpiry has second resolution.
-	return &fakeClock{now: time.Date(2025, 5, 2, 18, 0, 0, 0, time.UTC)}
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
+// newFakeClock starts at whole seconds, because tokenExpiry has second
+// resolution.
+func newFakeClock() *testutil.Clock {
+	return testutil.NewClock(time.Date(2025, 5, 2, 18, 0, 0, 0, time.UTC))
 }
 
 // upstream is a fake Telegent. By default it issues tokens living lifetime
@@ -59,7 +43,7 @@ func (c *fakeClock) Advance(d time.Duration) {
 type upstream struct {
 	t        *testing.T
 	srv      *httptest.Server
-	clock    *fakeClock
+	clock    *testutil.Clock
 	lifetime time.Duration
 
 	mu          sync.Mutex
@@ -234,38 +218,20 @@ func (r *recorder) snapshot() (upstream, fetches, retries []string) {
 	return append([]string(nil), r.upstream...), append([]string(nil), r.fetches...), append([]string(nil), r.retries...)
 }
 
-// lockedBuffer collects log output from concurrent goroutines.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // harness is a Client wired to an upstream, with its log, metrics and
 // retry delays captured.
 type harness struct {
 	*Client
 	up     *upstream
 	obs    *recorder
-	logs   *lockedBuffer
+	logs   *testutil.SyncBuffer
 	mu     sync.Mutex
 	delays []time.Duration
 }
 
 func newHarness(t *testing.T, u *upstream, mod func(*Config)) *harness {
 	t.Helper()
-	h := &harness{up: u, obs: &recorder{}, logs: &lockedBuffer{}}
+	h := &harness{up: u, obs: &recorder{}, logs: &testutil.SyncBuffer{}}
 	cfg := Config{
 		BaseURL:       u.srv.URL,
 		AccountKey:    testKey,

@@ -1,7 +1,6 @@
 package telegentsim
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -11,6 +10,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/platform/telegent-facade/internal/testutil"
 )
 
 // channel is a way of handing a fault spec to the simulator.
@@ -388,27 +389,9 @@ func TestTokenFaults(t *testing.T) {
 	}
 }
 
-// syncBuffer is a goroutine-safe log sink.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 func TestLogging(t *testing.T) {
 	t.Parallel()
-	var logs syncBuffer
+	var logs testutil.SyncBuffer
 	h := newHarness(t, Config{Logger: slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelInfo}))})
 	tok := h.tokenFor(h.url(CreatePath))
 	r := h.must(http.MethodPost, CreatePath, validBody(nil), map[string]string{"Authorization": "Bearer " + tok, FaultHeader: "status:503"})

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/platform/telegent-facade/internal/testutil"
 )
 
 func TestTokenCall(t *testing.T) {
@@ -120,7 +122,7 @@ func TestTokenExpiry(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			h := newHarness(t, Config{
-				Clock: newFakeClock(issued), TokenLifetime: tc.lifetime, ExpiryLocation: tc.loc,
+				Clock: testutil.NewClock(issued), TokenLifetime: tc.lifetime, ExpiryLocation: tc.loc,
 				Faults: Faults{TokenExpiryFormat: tc.format},
 			})
 			r := h.must(http.MethodPost, TokenPath, map[string]any{
@@ -175,58 +177,58 @@ func TestAuthorization(t *testing.T) {
 	tests := map[string]struct {
 		cfg Config
 		// auth builds the Authorization header; it may move the clock or revoke.
-		auth    func(h *harness, clock *fakeClock) string
+		auth    func(h *harness, clock *testutil.Clock) string
 		want    int
 		wantMsg string
 	}{
 		"valid": {
-			auth: func(h *harness, _ *fakeClock) string { return "Bearer " + h.tokenFor(h.url(CreatePath)) },
+			auth: func(h *harness, _ *testutil.Clock) string { return "Bearer " + h.tokenFor(h.url(CreatePath)) },
 			want: 200,
 		},
 		"scheme is case-insensitive": {
-			auth: func(h *harness, _ *fakeClock) string { return "bearer " + h.tokenFor(h.url(CreatePath)) },
+			auth: func(h *harness, _ *testutil.Clock) string { return "bearer " + h.tokenFor(h.url(CreatePath)) },
 			want: 200,
 		},
 		"no header": {
-			auth: func(*harness, *fakeClock) string { return "" },
+			auth: func(*harness, *testutil.Clock) string { return "" },
 			want: 401, wantMsg: "missing",
 		},
 		"basic scheme": {
-			auth: func(h *harness, _ *fakeClock) string { return "Basic " + h.tokenFor(h.url(CreatePath)) },
+			auth: func(h *harness, _ *testutil.Clock) string { return "Basic " + h.tokenFor(h.url(CreatePath)) },
 			want: 401, wantMsg: "missing",
 		},
 		"unknown token": {
-			auth: func(*harness, *fakeClock) string { return "Bearer not-a-token" },
+			auth: func(*harness, *testutil.Clock) string { return "Bearer not-a-token" },
 			want: 401, wantMsg: "unknown",
 		},
 		"scoped to update": {
-			auth: func(h *harness, _ *fakeClock) string { return "Bearer " + h.tokenFor(h.url(UpdatePath)) },
+			auth: func(h *harness, _ *testutil.Clock) string { return "Bearer " + h.tokenFor(h.url(UpdatePath)) },
 			want: 401, wantMsg: "scoped",
 		},
 		"scoped to production without PublicBaseURL": {
-			auth: func(h *harness, _ *fakeClock) string {
+			auth: func(h *harness, _ *testutil.Clock) string {
 				return "Bearer " + h.tokenFor("https://api.telegent.com"+CreatePath)
 			},
 			want: 401, wantMsg: "scoped",
 		},
 		"scoped to production with PublicBaseURL": {
 			cfg: Config{PublicBaseURL: "https://api.telegent.com/"},
-			auth: func(h *harness, _ *fakeClock) string {
+			auth: func(h *harness, _ *testutil.Clock) string {
 				return "Bearer " + h.tokenFor("https://API.telegent.com"+CreatePath)
 			},
 			want: 200,
 		},
 		"PublicBaseURL refuses the local address": {
 			cfg:  Config{PublicBaseURL: "https://api.telegent.com"},
-			auth: func(h *harness, _ *fakeClock) string { return "Bearer " + h.tokenFor(h.url(CreatePath)) },
+			auth: func(h *harness, _ *testutil.Clock) string { return "Bearer " + h.tokenFor(h.url(CreatePath)) },
 			want: 401, wantMsg: "scoped",
 		},
 		"scope path is exact": {
-			auth: func(h *harness, _ *fakeClock) string { return "Bearer " + h.tokenFor(h.url(CreatePath+"/")) },
+			auth: func(h *harness, _ *testutil.Clock) string { return "Bearer " + h.tokenFor(h.url(CreatePath+"/")) },
 			want: 401, wantMsg: "scoped",
 		},
 		"one nanosecond before expiry": {
-			auth: func(h *harness, c *fakeClock) string {
+			auth: func(h *harness, c *testutil.Clock) string {
 				tok := h.tokenFor(h.url(CreatePath))
 				// expiry is start+5m truncated to the second: 18:05:00
 				c.Set(time.Date(2025, 5, 2, 18, 5, 0, 0, time.UTC).Add(-time.Nanosecond))
@@ -235,7 +237,7 @@ func TestAuthorization(t *testing.T) {
 			want: 200,
 		},
 		"at expiry": {
-			auth: func(h *harness, c *fakeClock) string {
+			auth: func(h *harness, c *testutil.Clock) string {
 				tok := h.tokenFor(h.url(CreatePath))
 				c.Set(time.Date(2025, 5, 2, 18, 5, 0, 0, time.UTC))
 				return "Bearer " + tok
@@ -243,7 +245,7 @@ func TestAuthorization(t *testing.T) {
 			want: 401, wantMsg: "expired",
 		},
 		"revoked": {
-			auth: func(h *harness, _ *fakeClock) string {
+			auth: func(h *harness, _ *testutil.Clock) string {
 				tok := h.tokenFor(h.url(CreatePath))
 				h.sim.RevokeTokens()
 				return "Bearer " + tok
@@ -251,7 +253,7 @@ func TestAuthorization(t *testing.T) {
 			want: 401, wantMsg: "revoked",
 		},
 		"after reset": {
-			auth: func(h *harness, _ *fakeClock) string {
+			auth: func(h *harness, _ *testutil.Clock) string {
 				tok := h.tokenFor(h.url(CreatePath))
 				h.sim.Reset()
 				return "Bearer " + tok
@@ -262,7 +264,7 @@ func TestAuthorization(t *testing.T) {
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			clock := newFakeClock(start)
+			clock := testutil.NewClock(start)
 			cfg := tc.cfg
 			cfg.Clock = clock
 			h := newHarness(t, cfg)
