@@ -112,7 +112,7 @@ func (c Config) AuthEnabled() bool { return c.AuthTokensFile != "" || c.TLSClien
 
 // String describes the configuration without the account secret.
 func (c Config) String() string {
-	c.AccountSecret = redacted(c.AccountSecret)
+	c.AccountSecret = telegent.Redact(c.AccountSecret)
 	type plain Config // no String method: no recursion
 	return fmt.Sprintf("%+v", plain(c))
 }
@@ -127,7 +127,7 @@ func (c Config) LogValue() slog.Value {
 		slog.String("http_addr", c.HTTPAddr),
 		slog.String("telegent_base_url", c.TelegentBaseURL),
 		slog.String("telegent_account_key", c.AccountKey),
-		slog.String("telegent_account_secret", redacted(c.AccountSecret)),
+		slog.String("telegent_account_secret", telegent.Redact(c.AccountSecret)),
 		slog.Bool("dev", c.Dev),
 		slog.Duration("shutdown_grace", c.ShutdownGrace),
 		slog.Duration("upstream_timeout", c.UpstreamTimeout),
@@ -148,13 +148,6 @@ func (c Config) LogValue() slog.Value {
 		slog.String("telegent_ca_file", c.TelegentCAFile),
 		slog.String("debug_addr", c.DebugAddr),
 	)
-}
-
-func redacted(secret string) string {
-	if secret == "" {
-		return ""
-	}
-	return "[REDACTED]"
 }
 
 // LoadConfig reads flags from args, falling back to the environment (getenv)

@@ -242,7 +242,7 @@ func isLoopback(host string) bool {
 
 // String describes c with the secret redacted.
 func (c Config) String() string {
-	return fmt.Sprintf("{BaseURL:%s AccountKey:%s AccountSecret:%s}", safeURL(c.BaseURL), c.AccountKey, redact(c.AccountSecret))
+	return fmt.Sprintf("{BaseURL:%s AccountKey:%s AccountSecret:%s}", safeURL(c.BaseURL), c.AccountKey, Redact(c.AccountSecret))
 }
 
 // Format implements fmt.Formatter so that no verb, %#v included, prints the
@@ -254,7 +254,7 @@ func (c Config) LogValue() slog.Value {
 	return slog.GroupValue(
 		slog.String("base_url", safeURL(c.BaseURL)),
 		slog.String("account_key", c.AccountKey),
-		slog.String("account_secret", redact(c.AccountSecret)),
+		slog.String("account_secret", Redact(c.AccountSecret)),
 	)
 }
 

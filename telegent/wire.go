@@ -40,8 +40,9 @@ type CreateWebhookRequest struct {
 	SubscribedEvents string `json:"SubscribedEvents"`
 }
 
-// redact shows whether a secret is set without showing it.
-func redact(s string) string {
+// Redact shows whether a secret is set without showing it: "" for an
+// empty one, "[REDACTED]" otherwise.
+func Redact(s string) string {
 	if s == "" {
 		return ""
 	}
@@ -52,7 +53,7 @@ func redact(s string) string {
 func (r CreateWebhookRequest) String() string {
 	return fmt.Sprintf("{AccountId:%s WebhookUrl:%s Method:%s DataFormat:%s AuthenticationType:%s AuthenticationUsername:%s AuthenticationPassword:%s AuthenticationToken:%s SubscribedEvents:%s}",
 		r.AccountId, r.WebhookUrl, r.Method, r.DataFormat, r.AuthenticationType,
-		r.AuthenticationUsername, redact(r.AuthenticationPassword), redact(r.AuthenticationToken), r.SubscribedEvents)
+		r.AuthenticationUsername, Redact(r.AuthenticationPassword), Redact(r.AuthenticationToken), r.SubscribedEvents)
 }
 
 // GoString renders the request like %#v would, with the secrets redacted.
@@ -62,8 +63,8 @@ func (r CreateWebhookRequest) GoString() string {
 		", WebhookUrl:" + q(r.WebhookUrl) + ", Method:" + q(r.Method) +
 		", DataFormat:" + q(r.DataFormat) + ", AuthenticationType:" + q(r.AuthenticationType) +
 		", AuthenticationUsername:" + q(r.AuthenticationUsername) +
-		", AuthenticationPassword:" + q(redact(r.AuthenticationPassword)) +
-		", AuthenticationToken:" + q(redact(r.AuthenticationToken)) +
+		", AuthenticationPassword:" + q(Redact(r.AuthenticationPassword)) +
+		", AuthenticationToken:" + q(Redact(r.AuthenticationToken)) +
 		", SubscribedEvents:" + q(r.SubscribedEvents) + "}"
 }
 
@@ -89,8 +90,8 @@ func (r CreateWebhookRequest) LogValue() slog.Value {
 		slog.String("DataFormat", r.DataFormat),
 		slog.String("AuthenticationType", r.AuthenticationType),
 		slog.String("AuthenticationUsername", r.AuthenticationUsername),
-		slog.String("AuthenticationPassword", redact(r.AuthenticationPassword)),
-		slog.String("AuthenticationToken", redact(r.AuthenticationToken)),
+		slog.String("AuthenticationPassword", Redact(r.AuthenticationPassword)),
+		slog.String("AuthenticationToken", Redact(r.AuthenticationToken)),
 		slog.String("SubscribedEvents", r.SubscribedEvents),
 	)
 }
