@@ -7,6 +7,11 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"buf.build/gen/go/bufbuild/protovalidate/protocolbuffers/go/buf/validate"
+	"google.golang.org/protobuf/proto"
+
+	webhookv1 "github.com/platform/telegent-facade/gen/telegent/webhook/v1"
 )
 
 // Policy says which accounts each caller may create webhooks for. A caller
@@ -37,13 +42,22 @@ type policyFile struct {
 	} `json:"callers"`
 }
 
-// The account id format of the contract (proto/telegent/webhook/v1:
-// account_id's pattern). A rule that could never match a valid request is a
-// mistake worth reporting at start-up.
-var (
-	accountIDPattern     = regexp.MustCompile(`^AID-[A-Za-z0-9]+$`)
-	accountPrefixPattern = regexp.MustCompile(`^AID-[A-Za-z0-9]*$`)
-)
+// accountIDPattern is the contract's own rule for account ids, read from
+// the proto (CreateWebhookRequest.account_id's pattern) rather than copied:
+// a policy entry that could never match a valid request is a mistake worth
+// reporting at start-up.
+var accountIDPattern = regexp.MustCompile(accountIDRule())
+
+func accountIDRule() string {
+	field := (&webhookv1.CreateWebhookRequest{}).ProtoReflect().Descriptor().Fields().ByName("account_id")
+	rules, _ := proto.GetExtension(field.Options(), validate.E_Field).(*validate.FieldRules)
+	return rules.GetString().GetPattern()
+}
+
+// couldStartAccountID reports whether some valid account id starts with
+// prefix. Ids are AID- then letters or digits, so one more digit makes a
+// valid id of any prefix that can start one.
+func couldStartAccountID(prefix string) bool { return accountIDPattern.MatchString(prefix + "0") }
 
 // LoadPolicy reads the policy file at path.
 func LoadPolicy(path string) (*Policy, error) {
@@ -87,7 +101,7 @@ func ParsePolicy(b []byte) (*Policy, error) {
 			r.accounts[a] = true
 		}
 		for _, pre := range c.AccountPrefixes {
-			if !accountPrefixPattern.MatchString(pre) {
+			if !couldStartAccountID(pre) {
 				problems = append(problems, fmt.Errorf("%s: account prefix %q must be AID- then letters or digits (\"AID-\" alone allows every account)", where, pre))
 			}
 			r.prefixes = append(r.prefixes, pre)
