@@ -24,6 +24,7 @@ import (
 	"errors"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/sony/gobreaker/v2"
@@ -166,6 +167,8 @@ type Guard struct {
 	// so an Observer may call State without deadlocking.
 	pending  []stateChange
 	flushing bool
+	// hasPending is len(pending) > 0, readable without mu.
+	hasPending atomic.Bool
 }
 
 var _ Upstream = (*Guard)(nil)

@@ -81,12 +81,17 @@ func (g *Guard) onStateChange(_ string, from, to gobreaker.State) {
 		c.lastFailure = g.lastFailure
 	}
 	g.pending = append(g.pending, c)
+	g.hasPending.Store(true)
 }
 
 // flush reports pending state changes, in order, outside every lock. Only
 // one goroutine reports at a time; changes recorded meanwhile are picked up
-// by that goroutine's loop.
+// by that goroutine's loop. Every call runs it, so the usual case, nothing
+// pending, takes no lock.
 func (g *Guard) flush() {
+	if !g.hasPending.Load() {
+		return
+	}
 	g.mu.Lock()
 	if g.flushing || len(g.pending) == 0 {
 		g.mu.Unlock()
@@ -104,6 +109,7 @@ func (g *Guard) flush() {
 	for {
 		batch := g.pending
 		g.pending = nil
+		g.hasPending.Store(false)
 		g.mu.Unlock()
 		for _, c := range batch {
 			g.report(c)
