@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"bytes"
 	"context"
 	"net/http"
 	"strconv"
@@ -65,7 +66,7 @@ var protocols = []protocol{
 		}
 		// The deadline travels in the header; the HTTP exchange itself is
 		// left unbounded so that the facade's 504 is what the test sees.
-		code, b := f.restCall(t.Context(), t, body, header)
+		code, b := f.restCall(t.Context(), t, bytes.NewReader(body), header)
 		if code == 0 {
 			return outcome{code: codes.Unavailable, status: status.New(codes.Unavailable, "no answer")}
 		}

@@ -299,13 +299,14 @@ func waitUntil(t *testing.T, limit time.Duration, cond func() bool) {
 	}
 }
 
-// restCall posts body (proto3 JSON) to /v1/webhooks and returns the HTTP
+// restCall posts body (proto3 JSON, or anything a hostile caller sends) to
+// /v1/webhooks and returns the HTTP
 // status and the answer's body. A request that could not be sent at all
 // (the facade is gone) returns status 0; t is only used for setup errors,
 // so restCall may run outside the test goroutine.
-func (f *facade) restCall(ctx context.Context, t *testing.T, body []byte, header http.Header) (int, []byte) {
+func (f *facade) restCall(ctx context.Context, t *testing.T, body io.Reader, header http.Header) (int, []byte) {
 	t.Helper()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, f.httpURL+"/v1/webhooks", bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, f.httpURL+"/v1/webhooks", body)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -67,7 +68,7 @@ func TestRuntimeSurface(t *testing.T) {
 		t.Fatal(err)
 	}
 	body, _ := protojson.Marshal(&webhookv1.CreateWebhookRequest{AccountId: "bad"})
-	if code, _ := f.restCall(t.Context(), t, body, nil); code != http.StatusBadRequest {
+	if code, _ := f.restCall(t.Context(), t, bytes.NewReader(body), nil); code != http.StatusBadRequest {
 		t.Fatalf("REST invalid request: %d", code)
 	}
 	_, metrics := f.get(t, "/metrics")
@@ -105,7 +106,7 @@ func TestRESTRunsTheSameChain(t *testing.T) {
 				}
 			} else {
 				body, _ := protojson.Marshal(req)
-				if code, _ := f.restCall(t.Context(), t, body, http.Header{"X-Request-Id": {id}}); code != http.StatusBadRequest {
+				if code, _ := f.restCall(t.Context(), t, bytes.NewReader(body), http.Header{"X-Request-Id": {id}}); code != http.StatusBadRequest {
 					t.Fatalf("HTTP %d", code)
 				}
 			}
@@ -195,7 +196,7 @@ func TestSIGTERMFinishesInFlightCalls(t *testing.T) {
 	}()
 	go func() {
 		body, _ := protojson.Marshal(basicReq(uniqueURL(t, "latency:1500ms") + "&rest"))
-		code, _ := f.restCall(ctx, t, body, nil)
+		code, _ := f.restCall(ctx, t, bytes.NewReader(body), nil)
 		c := codes.Unknown
 		if code == http.StatusOK {
 			c = codes.OK
