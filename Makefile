@@ -34,6 +34,22 @@ BENCH_BASELINE ?=
 PROFILE_DIR ?= $(TMP)/profile
 LOADBENCH = go run ./bench/loadbench -concurrency $(BENCH_CONCURRENCY) -warmup $(BENCH_WARMUP)
 
+# Parts of the project beyond the Go service (the clients, the deployment, the
+# browser tests) each have a fragment in mk/. A fragment adds its targets to
+# these lists, so `make generate`, `make checkgenerate` and `make test` cover
+# it without this file knowing it.
+GENERATE_TARGETS :=
+GENERATED_PATHS := gen proto
+TEST_TARGETS :=
+
+# $(call apt_install,PACKAGES): install the Debian packages that are missing.
+apt_install = missing=$$(for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+include $(sort $(wildcard mk/*.mk))
+
 .PHONY: help
 help: ## Describe useful make targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## .*$$' $(MAKEFILE_LIST) | sort | awk 'BEGIN {FS = ":.*?## "}; {printf "%-16s %s\n", $$1, $$2}'
@@ -66,11 +82,12 @@ generate: tools protodeps ## Regenerate gen/ from proto/ (clean, then buf genera
 	rm -rf gen
 	buf generate
 	buf format -w proto
+	@$(foreach t,$(GENERATE_TARGETS),$(MAKE) $(t) &&) true
 
 .PHONY: checkgenerate
 checkgenerate: ## Regenerate and fail on any difference from what is committed
 	@$(MAKE) generate
-	@test -z "$$(git status --porcelain -- gen proto)" || { git status --porcelain -- gen proto; git diff --stat -- gen proto; echo "generated code is out of date: run make generate and commit" >&2; exit 1; }
+	@test -z "$$(git status --porcelain -- $(GENERATED_PATHS))" || { git status --porcelain -- $(GENERATED_PATHS); git diff --stat -- $(GENERATED_PATHS); echo "generated code is out of date: run make generate and commit" >&2; exit 1; }
 
 .PHONY: lint
 lint: tools protodeps ## buf lint, buf format check, go vet, staticcheck, gofmt
@@ -92,6 +109,7 @@ breaking: tools protodeps ## Check proto/ for breaking changes against branch ma
 test: lint checkgenerate ## Everything CI checks: lint, checkgenerate, tests with -race, short fuzz
 	go test -race -count=1 ./...
 	$(MAKE) fuzz FUZZTIME=5s
+	@$(foreach t,$(TEST_TARGETS),$(MAKE) $(t) &&) true
 
 .PHONY: fuzz
 fuzz: ## Run every fuzz target for FUZZTIME each (default 30s)
