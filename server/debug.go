@@ -8,6 +8,8 @@ import (
 	"net"
 	"net/http"
 	"net/http/pprof"
+
+	"github.com/platform/telegent-facade/internal/netutil"
 )
 
 // debugServer serves net/http/pprof for profiling under load. It exists
@@ -61,8 +63,8 @@ func debugAddrProblem(addr string) error {
 	if err != nil {
 		return err
 	}
-	if !isLoopback(host) {
-		return fmt.Errorf("must be a loopback address (127.0.0.1, [::1] or localhost), got %q", host)
+	if !netutil.IsLoopbackHost(host) {
+		return fmt.Errorf("must be a literal loopback address (127.0.0.1, [::1]) or exactly localhost, got %q", host)
 	}
 	return nil
 }

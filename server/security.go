@@ -15,6 +15,7 @@ import (
 	"google.golang.org/grpc/credentials"
 
 	"github.com/platform/telegent-facade/auth"
+	"github.com/platform/telegent-facade/internal/netutil"
 )
 
 // security is the facade's TLS and caller-authentication wiring, built
@@ -163,8 +164,7 @@ func (sec *security) warn(logger *slog.Logger, listeners map[string]net.Addr) {
 // isLoopbackAddr reports whether a listener accepts loopback connections
 // only. A wildcard address (":8080", "0.0.0.0", "::") is not loopback.
 func isLoopbackAddr(a net.Addr) bool {
-	host, _, err := net.SplitHostPort(a.String())
-	return err == nil && isLoopback(host)
+	return netutil.IsLoopbackHostPort(a.String())
 }
 
 // readHeaderTimeout is the slow-client limit, the default when unset.

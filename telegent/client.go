@@ -25,6 +25,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/platform/telegent-facade/internal/netutil"
 )
 
 // Defaults for the zero values of Config's fields.
@@ -206,8 +208,8 @@ func parseBaseURL(raw string) (string, error) {
 	switch {
 	case u.Scheme == "https":
 	case u.Scheme == "http":
-		if !isLoopback(u.Hostname()) {
-			errs = append(errs, errors.New("BaseURL must use https unless the host is loopback"))
+		if !netutil.IsLoopbackHost(u.Hostname()) {
+			errs = append(errs, errors.New(`BaseURL must use https unless the host is loopback (a literal loopback IP address or exactly "localhost")`))
 		}
 	default:
 		errs = append(errs, errors.New("BaseURL scheme must be https"))
@@ -228,16 +230,6 @@ func parseBaseURL(raw string) (string, error) {
 		return "", errors.Join(errs...)
 	}
 	return strings.TrimRight(raw, "/"), nil
-}
-
-// isLoopback accepts "localhost" and literal loopback addresses only: a name
-// that merely resolves to loopback today could resolve elsewhere tomorrow.
-func isLoopback(host string) bool {
-	if strings.EqualFold(strings.TrimSuffix(host, "."), "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 // String describes c with the secret redacted.
