@@ -283,7 +283,7 @@ func TestUpstreamStatusMapping(t *testing.T) {
 		"404":               {"status:404", 0, codes.NotFound, service.ReasonUpstreamNotFound, "404", false},
 		"409":               {"status:409", 0, codes.AlreadyExists, service.ReasonUpstreamConflict, "409", false},
 		"429":               {"status:429", 0, codes.ResourceExhausted, service.ReasonUpstreamRateLimited, "429", false},
-		"500":               {"status:500", 0, codes.Unavailable, service.ReasonUpstreamUnavailable, "500", false},
+		"500":               {"status:500", 0, codes.Unavailable, service.ReasonUpstreamUnavailable, "500", true},
 		"502 html":          {"status:502;body:html", 0, codes.Unavailable, service.ReasonUpstreamUnavailable, "502", true},
 		"503 empty":         {"status:503;body:empty", 0, codes.Unavailable, service.ReasonUpstreamUnavailable, "503", false},
 		"connection drop":   {"drop:before-body", 0, codes.Unavailable, service.ReasonUpstreamConnection, "0", true},

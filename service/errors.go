@@ -5,7 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"strconv"
-	"time"
+	"strings"
 
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
@@ -90,12 +90,13 @@ var mappings = map[telegent.Kind]mapping{
 // Status maps an error from the upstream to the gRPC status the caller
 // sees: a fixed, safe message and a google.rpc.ErrorInfo with a stable
 // reason, the upstream status and whether the outcome is unknown (plus
-// google.rpc.RetryInfo when Telegent said when to retry). Failures of our
+// google.rpc.RetryInfo exactly when a retry may cure the failure; see
+// retrySignalOf). Failures of our
 // own credentials are logged at error level, since only operators can fix
 // them.
 func Status(ctx context.Context, logger *slog.Logger, err error) error {
 	m := mapping{code: codes.Internal, reason: ReasonInternal, message: "internal error"}
-	upstreamStatus, outcomeUnknown, retryAfter := 0, false, time.Duration(0)
+	upstreamStatus := 0
 	var te *telegent.Error
 	var rejection *resilience.Rejection
 	switch {
@@ -103,21 +104,23 @@ func Status(ctx context.Context, logger *slog.Logger, err error) error {
 		if known, ok := mappings[te.Kind]; ok {
 			m = known
 		}
-		upstreamStatus, outcomeUnknown, retryAfter = te.StatusCode, te.OutcomeUnknown, te.RetryAfter
+		upstreamStatus = te.StatusCode
 	case errors.As(err, &rejection):
 		if known, ok := rejections[rejection.Reason]; ok {
 			m = known
 		}
-		retryAfter = rejection.RetryAfter
 	case errors.Is(err, context.DeadlineExceeded):
 		m = mappings[telegent.KindTimeout]
 	case errors.Is(err, context.Canceled):
 		m = mappings[telegent.KindCanceled]
 	}
 
+	retry := retrySignalOf(err)
+	outcomeUnknown := retry.outcomeUnknown
 	msg := m.message
 	if outcomeUnknown {
-		msg += "; the webhook may have been created"
+		// "Retry later" would invite a second webhook.
+		msg = strings.TrimSuffix(msg, "; retry later") + "; the webhook may have been created: check before creating it again"
 	}
 	info := &errdetails.ErrorInfo{
 		Reason: m.reason,
@@ -139,8 +142,8 @@ func Status(ctx context.Context, logger *slog.Logger, err error) error {
 
 	st := status.New(m.code, msg)
 	details := []protoadapt.MessageV1{info}
-	if retryAfter > 0 {
-		details = append(details, &errdetails.RetryInfo{RetryDelay: durationpb.New(retryAfter)})
+	if retry.mayRetry {
+		details = append(details, &errdetails.RetryInfo{RetryDelay: durationpb.New(retry.after)})
 	}
 	withDetails, detailsErr := st.WithDetails(details...)
 	if detailsErr != nil {

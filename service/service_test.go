@@ -229,9 +229,9 @@ func TestRetryPushback(t *testing.T) {
 		want     string
 		decision bool
 	}{
-		"never connected":         {&telegent.Error{Kind: telegent.KindConnection}, "", false},
+		"never connected":         {&telegent.Error{Kind: telegent.KindConnection}, "1000", true},
 		"dropped after write":     {&telegent.Error{Kind: telegent.KindConnection, OutcomeUnknown: true}, "-1", true},
-		"503":                     {&telegent.Error{Kind: telegent.KindUpstreamUnavailable, StatusCode: 503}, "", false},
+		"503":                     {&telegent.Error{Kind: telegent.KindUpstreamUnavailable, StatusCode: 503}, "1000", true},
 		"503 with Retry-After":    {&telegent.Error{Kind: telegent.KindUpstreamUnavailable, StatusCode: 503, RetryAfter: 1500 * time.Millisecond}, "1500", true},
 		"500 may have created":    {&telegent.Error{Kind: telegent.KindUpstreamUnavailable, StatusCode: 500}, "-1", true},
 		"504 may have created":    {&telegent.Error{Kind: telegent.KindUpstreamUnavailable, StatusCode: 504}, "-1", true},
