@@ -4,6 +4,7 @@
 package server
 
 import (
+	"crypto/x509"
 	"errors"
 	"flag"
 	"fmt"
@@ -11,7 +12,6 @@ import (
 	"log/slog"
 	"net"
 	"os"
-	"strconv"
 	"strings"
 	"time"
 
@@ -19,21 +19,27 @@ import (
 	"github.com/platform/telegent-facade/telegent"
 )
 
-// Defaults of the configuration. The first four are fixed by the product's
-// interface.
+// Defaults of the configuration, in one place: the flags show them in
+// --help and a Config built in code gets them for its zero fields. The
+// first three are fixed by the product's interface.
 const (
-	DefaultGRPCAddr          = ":9090"
-	DefaultHTTPAddr          = ":8080"
-	DefaultTelegentBaseURL   = "https://api.telegent.com"
-	DefaultShutdownGrace     = 20 * time.Second
-	DefaultUpstreamTimeout   = 10 * time.Second
-	DefaultMaxUpstream       = 64
-	DefaultMaxRequestBytes   = 64 << 10
-	DefaultBreakerFailures   = 5
-	DefaultBreakerRatio      = 0.5
-	DefaultBreakerOpen       = 10 * time.Second
-	DefaultMaxHeaderBytes    = 16 << 10
-	DefaultReadHeaderTimeout = 5 * time.Second
+	DefaultGRPCAddr             = ":9090"
+	DefaultHTTPAddr             = ":8080"
+	DefaultTelegentBaseURL      = "https://api.telegent.com"
+	DefaultShutdownGrace        = 20 * time.Second
+	DefaultUpstreamTimeout      = 10 * time.Second
+	DefaultMaxUpstream          = 64
+	DefaultMaxRequestBytes      = 64 << 10
+	DefaultBreakerFailures      = 5
+	DefaultBreakerRatio         = 0.5
+	DefaultBreakerOpen          = 10 * time.Second
+	DefaultMaxHeaderBytes       = 16 << 10
+	DefaultReadHeaderTimeout    = 5 * time.Second
+	DefaultLogLevel             = slog.LevelInfo
+	DefaultMaxConcurrentStreams = 100
+	DefaultMaxConnectionAge     = 30 * time.Minute
+	// DefaultMaxConnections bounds the open connections of each listener.
+	DefaultMaxConnections = 1024
 )
 
 // Config is the facade's whole configuration, loaded once in main.
@@ -101,6 +107,26 @@ type Config struct {
 	// DebugAddr, when set, serves net/http/pprof there for profiling; it
 	// must be a loopback address.
 	DebugAddr string
+
+	// MaxConcurrentStreams bounds the calls one gRPC connection may have
+	// open at once. Zero means DefaultMaxConcurrentStreams.
+	MaxConcurrentStreams int
+	// MaxConnectionAge closes gRPC connections (after a grace period for
+	// the calls in flight) once they are this old, so that clients pick up
+	// new certificates and client CAs. Zero means DefaultMaxConnectionAge.
+	MaxConnectionAge time.Duration
+
+	// loaded is the material the files above hold, read once by Load.
+	loaded *material
+}
+
+// material is what the configuration's files hold, read and checked once
+// when the configuration is loaded, and used by the server as read.
+type material struct {
+	tls         *tlsState      // nil without TLS
+	tokens      *auth.Tokens   // nil without bearer tokens
+	policy      *auth.Policy   // nil without authentication
+	telegentCAs *x509.CertPool // nil: the system roots
 }
 
 // TLSEnabled reports whether the listeners serve TLS.
@@ -147,103 +173,180 @@ func (c Config) LogValue() slog.Value {
 		slog.Bool("protect_ops", c.ProtectOps),
 		slog.String("telegent_ca_file", c.TelegentCAFile),
 		slog.String("debug_addr", c.DebugAddr),
+		slog.Int("max_concurrent_streams", c.MaxConcurrentStreams),
+		slog.Duration("max_connection_age", c.MaxConnectionAge),
 	)
 }
 
-// LoadConfig reads flags from args, falling back to the environment (getenv)
-// for every flag that is not given. --help prints usage to usage and returns
-// flag.ErrHelp.
-func LoadConfig(args []string, getenv func(string) string, usage io.Writer) (Config, error) {
-	fs := flag.NewFlagSet("telegent-facade", flag.ContinueOnError)
-	fs.SetOutput(usage)
-	env := func(name, def string) string {
-		if v := getenv(name); v != "" {
-			return v
-		}
-		return def
-	}
-	var problems []error
-	envDuration := func(name string, def time.Duration) time.Duration {
-		v := getenv(name)
-		if v == "" {
-			return def
-		}
-		d, err := time.ParseDuration(v)
-		if err != nil {
-			problems = append(problems, fmt.Errorf("%s: %w", name, err))
-			return def
-		}
-		return d
-	}
-	envInt := func(name string, def int) int {
-		v := getenv(name)
-		if v == "" {
-			return def
-		}
-		n, err := strconv.Atoi(v)
-		if err != nil {
-			problems = append(problems, fmt.Errorf("%s: %w", name, err))
-			return def
-		}
-		return n
-	}
-	envFloat := func(name string, def float64) float64 {
-		v := getenv(name)
-		if v == "" {
-			return def
-		}
-		f, err := strconv.ParseFloat(v, 64)
-		if err != nil {
-			problems = append(problems, fmt.Errorf("%s: %w", name, err))
-			return def
-		}
-		return f
-	}
-	envBool := func(name string) bool {
-		v := getenv(name)
-		if v == "" {
-			return false
-		}
-		b, err := strconv.ParseBool(v)
-		if err != nil {
-			problems = append(problems, fmt.Errorf("%s: %w", name, err))
-		}
-		return b
-	}
+// ErrVersion is returned by LoadConfig when --version is given: the caller
+// prints the build's version and exits.
+var ErrVersion = errors.New("version requested")
 
+// option is one setting: its flag, its environment variable, its default
+// and its rule. Adding a setting is a Config field, a Default constant and
+// one entry in Config.options.
+type option struct {
+	name  string // the flag, without dashes
+	env   string // "" when the setting has no environment variable
+	usage string
+	// define registers the flag, with the default as its value.
+	define func(fs *flag.FlagSet, usage string)
+	// check reports what is wrong with the setting's value, or nil.
+	check func() error
+}
+
+// opt binds a setting of type T at p; check may be nil.
+func opt[T string | bool | int | float64 | time.Duration | slog.Level](p *T, name, env string, def T, usage string, check func(T) error) option {
+	o := option{name: name, env: env, usage: usage}
+	o.define = func(fs *flag.FlagSet, usage string) {
+		switch p := any(p).(type) {
+		case *string:
+			fs.StringVar(p, name, any(def).(string), usage)
+		case *bool:
+			fs.BoolVar(p, name, any(def).(bool), usage)
+		case *int:
+			fs.IntVar(p, name, any(def).(int), usage)
+		case *float64:
+			fs.Float64Var(p, name, any(def).(float64), usage)
+		case *time.Duration:
+			fs.DurationVar(p, name, any(def).(time.Duration), usage)
+		case *slog.Level:
+			fs.TextVar(p, name, any(def).(slog.Level), usage)
+		}
+	}
+	if check != nil {
+		o.check = func() error {
+			if err := check(*p); err != nil {
+				return fmt.Errorf("--%s: %w", name, err)
+			}
+			return nil
+		}
+	}
+	return o
+}
+
+// Rules shared by several settings.
+func positive[T int | float64 | time.Duration](v T) error {
+	if v <= 0 {
+		return fmt.Errorf("must be positive, got %v", v)
+	}
+	return nil
+}
+
+func notNegative[T int | time.Duration](v T) error {
+	if v < 0 {
+		return fmt.Errorf("must not be negative, got %v", v)
+	}
+	return nil
+}
+
+func listenAddr(addr string) error {
+	if _, _, err := net.SplitHostPort(addr); err != nil {
+		return fmt.Errorf("%q: %w", addr, err)
+	}
+	return nil
+}
+
+// options are every setting that has a flag, bound to c's fields. The order
+// is --help's.
+func (c *Config) options() []option {
+	return []option{
+		opt(&c.GRPCAddr, "grpc-addr", "GRPC_ADDR", DefaultGRPCAddr, "gRPC listen address", listenAddr),
+		opt(&c.HTTPAddr, "http-addr", "HTTP_ADDR", DefaultHTTPAddr, "HTTP listen address for REST, /healthz, /readyz, /metrics, /openapi.json", listenAddr),
+		opt(&c.TelegentBaseURL, "telegent-base-url", "TELEGENT_BASE_URL", DefaultTelegentBaseURL, "Telegent API base URL; http:// only for loopback hosts", nil),
+		opt(&c.AccountKey, "telegent-account-key", "TELEGENT_ACCOUNT_KEY", "", "Telegent account key, required unless --dev", nil),
+		opt(&c.Dev, "dev", "FACADE_DEV", false, "run on an embedded Telegent simulator; no credentials needed", nil),
+		opt(&c.ShutdownGrace, "shutdown-grace", "SHUTDOWN_GRACE", DefaultShutdownGrace, "how long in-flight calls may take to finish on SIGTERM", positive),
+		opt(&c.UpstreamTimeout, "upstream-timeout", "UPSTREAM_TIMEOUT", DefaultUpstreamTimeout, "deadline for calls that arrive without one, and the cap on each attempt at Telegent", positive),
+		opt(&c.MaxUpstream, "max-upstream", "MAX_UPSTREAM", DefaultMaxUpstream, "maximum concurrent calls to Telegent", positive),
+		opt(&c.BreakerFailures, "breaker-failures", "BREAKER_FAILURES", DefaultBreakerFailures, "consecutive Telegent failures (5xx, timeouts, connection errors) that open the circuit breaker", positive),
+		opt(&c.BreakerFailureRatio, "breaker-failure-ratio", "BREAKER_FAILURE_RATIO", DefaultBreakerRatio, "share of failed calls (of at least 20 in 30s) that opens the breaker; above 1 disables the rule", positive),
+		opt(&c.BreakerOpenTimeout, "breaker-open-timeout", "BREAKER_OPEN_TIMEOUT", DefaultBreakerOpen, "how long the breaker stays open before probing Telegent again", positive),
+		opt(&c.MaxConcurrentStreams, "max-concurrent-streams", "MAX_CONCURRENT_STREAMS", DefaultMaxConcurrentStreams, "maximum calls in flight on one gRPC connection", notNegative),
+		opt(&c.MaxConnectionAge, "max-connection-age", "MAX_CONNECTION_AGE", DefaultMaxConnectionAge, "gRPC connections are closed, after a grace period for their calls, once this old; clients reconnect with current certificates", notNegative),
+		opt(&c.OTLPEndpoint, "otlp-endpoint", "OTEL_EXPORTER_OTLP_ENDPOINT", "", "OTLP/gRPC endpoint; tracing is off when empty", nil),
+		opt(&c.DebugAddr, "debug-addr", "DEBUG_ADDR", "", "loopback address to serve net/http/pprof on; off when empty", func(addr string) error {
+			if addr == "" {
+				return nil
+			}
+			return debugAddrProblem(addr)
+		}),
+		opt(&c.LogLevel, "log-level", "LOG_LEVEL", DefaultLogLevel, "debug, info, warn or error", nil),
+		opt(&c.ReadHeaderTimeout, "read-header-timeout", "READ_HEADER_TIMEOUT", DefaultReadHeaderTimeout, "time a client may take to send HTTP request headers, or to set up a TLS or HTTP/2 connection on either listener", notNegative),
+		opt(&c.TLSCertFile, "tls-cert-file", "TLS_CERT_FILE", "", "PEM certificate (chain) for both listeners; with --tls-key-file enables TLS; reloaded when the file changes", nil),
+		opt(&c.TLSKeyFile, "tls-key-file", "TLS_KEY_FILE", "", "PEM private key for --tls-cert-file; reloaded when the file changes", nil),
+		opt(&c.TLSClientCAFile, "tls-client-ca-file", "TLS_CLIENT_CA_FILE", "", "PEM CA bundle for client certificates; enables mTLS: a presented certificate must verify, and names the caller; turns authentication on", nil),
+		opt(&c.AuthTokensFile, "auth-tokens-file", "AUTH_TOKENS_FILE", "", "JSON file of callers and SHA-256 hashes of their bearer tokens; turns authentication on", nil),
+		opt(&c.AuthPolicyFile, "auth-policy-file", "AUTH_POLICY_FILE", "", "JSON file mapping each caller to the account ids (exact or prefix) it may create webhooks for; required with authentication", nil),
+		opt(&c.ProtectOps, "protect-ops", "PROTECT_OPS", false, "require authentication for /metrics, /readyz, gRPC health and reflection too; /healthz stays open", nil),
+		opt(&c.TelegentCAFile, "telegent-ca-file", "TELEGENT_CA_FILE", "", "PEM CA bundle that replaces the system roots for verifying Telegent's certificate", nil),
+	}
+}
+
+// LoadConfig reads flags from args, falling back to the environment (getenv)
+// for every flag that is not given, then validates the configuration and
+// loads its files (TLS, tokens, policy, CA) once; the returned Config carries
+// them to New. --help prints usage to usage and returns flag.ErrHelp;
+// --version returns ErrVersion. Usage shows the defaults, never a value
+// from the environment. Every problem is reported at once, except that
+// parsing stops at the first malformed flag.
+func LoadConfig(args []string, getenv func(string) string, usage io.Writer) (Config, error) {
 	var c Config
-	var secretFile, logLevel string
-	fs.StringVar(&c.GRPCAddr, "grpc-addr", env("GRPC_ADDR", DefaultGRPCAddr), "gRPC listen address (env GRPC_ADDR)")
-	fs.StringVar(&c.HTTPAddr, "http-addr", env("HTTP_ADDR", DefaultHTTPAddr), "HTTP listen address for REST, /healthz, /readyz, /metrics, /openapi.json (env HTTP_ADDR)")
-	fs.StringVar(&c.TelegentBaseURL, "telegent-base-url", env("TELEGENT_BASE_URL", DefaultTelegentBaseURL), "Telegent API base URL; http:// only for loopback hosts (env TELEGENT_BASE_URL)")
-	fs.StringVar(&c.AccountKey, "telegent-account-key", getenv("TELEGENT_ACCOUNT_KEY"), "Telegent account key, required unless --dev (env TELEGENT_ACCOUNT_KEY)")
+	fs := flag.NewFlagSet("telegent-facade", flag.ContinueOnError)
+	// The flag package would print a malformed flag's error and the whole
+	// usage; the caller prints the error once instead.
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	opts := c.options()
+	for _, o := range opts {
+		u := o.usage
+		if o.env != "" {
+			u += " (env " + o.env + ")"
+		}
+		o.define(fs, u)
+	}
+	var secretFile string
+	var version bool
 	fs.StringVar(&secretFile, "telegent-account-secret-file", "", "file holding the Telegent account secret; or set env TELEGENT_ACCOUNT_SECRET to the value itself. Required unless --dev")
-	fs.BoolVar(&c.Dev, "dev", envBool("FACADE_DEV"), "run on an embedded Telegent simulator; no credentials needed (env FACADE_DEV)")
-	fs.DurationVar(&c.ShutdownGrace, "shutdown-grace", envDuration("SHUTDOWN_GRACE", DefaultShutdownGrace), "how long in-flight calls may take to finish on SIGTERM (env SHUTDOWN_GRACE)")
-	fs.DurationVar(&c.UpstreamTimeout, "upstream-timeout", envDuration("UPSTREAM_TIMEOUT", DefaultUpstreamTimeout), "deadline for calls that arrive without one, and the cap on each attempt at Telegent (env UPSTREAM_TIMEOUT)")
-	fs.IntVar(&c.MaxUpstream, "max-upstream", envInt("MAX_UPSTREAM", DefaultMaxUpstream), "maximum concurrent calls to Telegent (env MAX_UPSTREAM)")
-	fs.IntVar(&c.BreakerFailures, "breaker-failures", envInt("BREAKER_FAILURES", DefaultBreakerFailures), "consecutive Telegent failures (5xx, timeouts, connection errors) that open the circuit breaker (env BREAKER_FAILURES)")
-	fs.Float64Var(&c.BreakerFailureRatio, "breaker-failure-ratio", envFloat("BREAKER_FAILURE_RATIO", DefaultBreakerRatio), "share of failed calls (of at least 20 in 30s) that opens the breaker; above 1 disables the rule (env BREAKER_FAILURE_RATIO)")
-	fs.DurationVar(&c.BreakerOpenTimeout, "breaker-open-timeout", envDuration("BREAKER_OPEN_TIMEOUT", DefaultBreakerOpen), "how long the breaker stays open before probing Telegent again (env BREAKER_OPEN_TIMEOUT)")
-	fs.StringVar(&c.OTLPEndpoint, "otlp-endpoint", getenv("OTEL_EXPORTER_OTLP_ENDPOINT"), "OTLP/gRPC endpoint; tracing is off when empty (env OTEL_EXPORTER_OTLP_ENDPOINT)")
-	fs.StringVar(&c.DebugAddr, "debug-addr", getenv("DEBUG_ADDR"), "loopback address to serve net/http/pprof on; off when empty (env DEBUG_ADDR)")
-	fs.StringVar(&logLevel, "log-level", env("LOG_LEVEL", "info"), "debug, info, warn or error (env LOG_LEVEL)")
-	fs.DurationVar(&c.ReadHeaderTimeout, "read-header-timeout", envDuration("READ_HEADER_TIMEOUT", DefaultReadHeaderTimeout), "time a client may take to send HTTP request headers, or to set up a TLS or HTTP/2 connection on either listener (env READ_HEADER_TIMEOUT)")
-	fs.StringVar(&c.TLSCertFile, "tls-cert-file", getenv("TLS_CERT_FILE"), "PEM certificate (chain) for both listeners; with --tls-key-file enables TLS; reloaded when the file changes (env TLS_CERT_FILE)")
-	fs.StringVar(&c.TLSKeyFile, "tls-key-file", getenv("TLS_KEY_FILE"), "PEM private key for --tls-cert-file; reloaded when the file changes (env TLS_KEY_FILE)")
-	fs.StringVar(&c.TLSClientCAFile, "tls-client-ca-file", getenv("TLS_CLIENT_CA_FILE"), "PEM CA bundle for client certificates; enables mTLS: a presented certificate must verify, and its URI SAN or common name is the caller; turns authentication on (env TLS_CLIENT_CA_FILE)")
-	fs.StringVar(&c.AuthTokensFile, "auth-tokens-file", getenv("AUTH_TOKENS_FILE"), "JSON file of callers and SHA-256 hashes of their bearer tokens; turns authentication on (env AUTH_TOKENS_FILE)")
-	fs.StringVar(&c.AuthPolicyFile, "auth-policy-file", getenv("AUTH_POLICY_FILE"), "JSON file mapping each caller to the account ids (exact or prefix) it may create webhooks for; required with authentication (env AUTH_POLICY_FILE)")
-	fs.BoolVar(&c.ProtectOps, "protect-ops", envBool("PROTECT_OPS"), "require authentication for /metrics, /readyz, gRPC health and reflection too; /healthz stays open (env PROTECT_OPS)")
-	fs.StringVar(&c.TelegentCAFile, "telegent-ca-file", getenv("TELEGENT_CA_FILE"), "PEM CA bundle that replaces the system roots for verifying Telegent's certificate (env TELEGENT_CA_FILE)")
-	if err := fs.Parse(args); err != nil {
+	fs.BoolVar(&version, "version", false, "print the version, revision and Go version, and exit")
+	// A malformed value is recorded and parsing goes on, so that every
+	// problem is reported together.
+	var problems []error
+	fs.VisitAll(func(f *flag.Flag) {
+		lv := lenientValue{Value: f.Value, name: f.Name, problems: &problems}
+		if b, ok := f.Value.(interface{ IsBoolFlag() bool }); ok && b.IsBoolFlag() {
+			f.Value = lenientBool{lv}
+		} else {
+			f.Value = lv
+		}
+	})
+	err := fs.Parse(args)
+	fs.VisitAll(func(f *flag.Flag) { f.Value = f.Value.(lenientValueOf).strict() })
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fs.SetOutput(usage)
+			fmt.Fprintln(usage, "Usage of telegent-facade (flags override the environment):")
+			fs.PrintDefaults()
+		}
 		return Config{}, err
+	}
+	if version {
+		return Config{}, ErrVersion
 	}
 	if fs.NArg() > 0 {
 		problems = append(problems, fmt.Errorf("unexpected arguments: %q", fs.Args()))
 	}
-	if err := c.LogLevel.UnmarshalText([]byte(logLevel)); err != nil {
-		problems = append(problems, fmt.Errorf("--log-level: %w", err))
+	given := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	for _, o := range opts {
+		if v := getenv(o.env); o.env != "" && v != "" && !given[o.name] {
+			f := fs.Lookup(o.name)
+			prev := f.Value.String()
+			if err := f.Value.Set(v); err != nil {
+				_ = f.Value.Set(prev)
+				problems = append(problems, fmt.Errorf("%s: %w", o.env, err))
+			}
+		}
 	}
 
 	c.AccountSecret = getenv("TELEGENT_ACCOUNT_SECRET")
@@ -255,18 +358,66 @@ func LoadConfig(args []string, getenv func(string) string, usage io.Writer) (Con
 		}
 		c.AccountSecret = strings.TrimSpace(string(b))
 	}
-	if err := errors.Join(append(problems, c.Validate())...); err != nil {
+	loaded, err := c.Load()
+	if err := errors.Join(append(problems, err)...); err != nil {
 		return Config{}, err
 	}
-	return c, nil
+	return loaded, nil
 }
 
-// Validate reports every problem of the configuration at once.
+// lenientValue records a malformed flag value as a problem instead of
+// stopping the parse.
+type lenientValue struct {
+	flag.Value
+	name     string
+	problems *[]error
+}
+
+func (v lenientValue) Set(s string) error {
+	prev := v.Value.String()
+	if err := v.Value.Set(s); err != nil {
+		// The flag package's values are zeroed by a failed Set; the
+		// previous value keeps the rules from reporting it a second time.
+		_ = v.Value.Set(prev)
+		*v.problems = append(*v.problems, fmt.Errorf("--%s %q: %w", v.name, s, err))
+	}
+	return nil
+}
+
+func (v lenientValue) strict() flag.Value { return v.Value }
+
+// lenientBool is a lenientValue of a boolean flag, which takes no argument.
+type lenientBool struct{ lenientValue }
+
+func (lenientBool) IsBoolFlag() bool { return true }
+
+type lenientValueOf interface{ strict() flag.Value }
+
+// Validate reports every problem of the configuration at once, its files
+// included.
 func (c Config) Validate() error {
+	_, err := c.Load()
+	return err
+}
+
+// Load validates the configuration and reads its files, once: the returned
+// Config carries what they hold, and New uses it as read. Every problem is
+// reported at once. Zero values of the settings that document one get
+// their defaults.
+func (c Config) Load() (Config, error) {
+	if c.MaxConcurrentStreams == 0 {
+		c.MaxConcurrentStreams = DefaultMaxConcurrentStreams
+	}
+	if c.MaxConnectionAge == 0 {
+		c.MaxConnectionAge = DefaultMaxConnectionAge
+	}
+	if c.ReadHeaderTimeout == 0 {
+		c.ReadHeaderTimeout = DefaultReadHeaderTimeout
+	}
 	var problems []error
-	for name, addr := range map[string]string{"--grpc-addr": c.GRPCAddr, "--http-addr": c.HTTPAddr} {
-		if _, _, err := net.SplitHostPort(addr); err != nil {
-			problems = append(problems, fmt.Errorf("%s %q: %w", name, addr, err))
+	for _, o := range c.options() {
+		if o.check != nil {
+			problems = append(problems, o.check())
 		}
 	}
 	if _, port, _ := net.SplitHostPort(c.GRPCAddr); c.GRPCAddr == c.HTTPAddr && port != "0" {
@@ -283,41 +434,20 @@ func (c Config) Validate() error {
 			problems = append(problems, errors.New("--telegent-account-secret-file (or TELEGENT_ACCOUNT_SECRET) is required unless --dev"))
 		}
 	}
-	if c.ShutdownGrace <= 0 {
-		problems = append(problems, fmt.Errorf("--shutdown-grace must be positive, got %v", c.ShutdownGrace))
+	m, securityProblems := c.loadSecurity()
+	c.loaded = m
+	if err := errors.Join(append(problems, securityProblems...)...); err != nil {
+		return Config{}, err
 	}
-	if c.UpstreamTimeout <= 0 {
-		problems = append(problems, fmt.Errorf("--upstream-timeout must be positive, got %v", c.UpstreamTimeout))
-	}
-	if c.MaxUpstream < 1 {
-		problems = append(problems, fmt.Errorf("--max-upstream must be at least 1, got %d", c.MaxUpstream))
-	}
-	if c.BreakerFailures < 1 {
-		problems = append(problems, fmt.Errorf("--breaker-failures must be at least 1, got %d", c.BreakerFailures))
-	}
-	if c.BreakerFailureRatio <= 0 {
-		problems = append(problems, fmt.Errorf("--breaker-failure-ratio must be positive, got %v", c.BreakerFailureRatio))
-	}
-	if c.BreakerOpenTimeout <= 0 {
-		problems = append(problems, fmt.Errorf("--breaker-open-timeout must be positive, got %v", c.BreakerOpenTimeout))
-	}
-	if c.DebugAddr != "" {
-		if err := debugAddrProblem(c.DebugAddr); err != nil {
-			problems = append(problems, fmt.Errorf("--debug-addr %q: %w", c.DebugAddr, err))
-		}
-	}
-	if c.ReadHeaderTimeout < 0 {
-		problems = append(problems, fmt.Errorf("--read-header-timeout must not be negative, got %v", c.ReadHeaderTimeout))
-	}
-	problems = append(problems, c.securityProblems()...)
-	return errors.Join(problems...)
+	return c, nil
 }
 
-// securityProblems checks the TLS and authentication settings, and that
-// their files load, so that a bad file is reported with every other
-// problem. File errors never quote file contents.
-func (c Config) securityProblems() []error {
+// loadSecurity checks the TLS and authentication settings and loads their
+// files, so that a bad file is reported with every other problem. File
+// errors never quote file contents.
+func (c Config) loadSecurity() (*material, []error) {
 	var problems []error
+	m := &material{}
 	tlsPair := true
 	if (c.TLSCertFile == "") != (c.TLSKeyFile == "") {
 		problems = append(problems, errors.New("--tls-cert-file and --tls-key-file must be given together"))
@@ -328,7 +458,8 @@ func (c Config) securityProblems() []error {
 		tlsPair = false
 	}
 	if tlsPair && c.TLSEnabled() {
-		if _, err := loadTLS(c.TLSCertFile, c.TLSKeyFile, c.TLSClientCAFile); err != nil {
+		var err error
+		if m.tls, err = loadTLSFiles(c.TLSCertFile, c.TLSKeyFile, c.TLSClientCAFile); err != nil {
 			problems = append(problems, err)
 		}
 	}
@@ -341,30 +472,21 @@ func (c Config) securityProblems() []error {
 	if c.ProtectOps && !c.AuthEnabled() {
 		problems = append(problems, errors.New("--protect-ops needs authentication: --auth-tokens-file or --tls-client-ca-file"))
 	}
+	var err error
 	if c.AuthTokensFile != "" {
-		if _, err := auth.LoadTokens(c.AuthTokensFile); err != nil {
+		if m.tokens, err = auth.LoadTokens(c.AuthTokensFile); err != nil {
 			problems = append(problems, fmt.Errorf("--auth-tokens-file: %w", err))
 		}
 	}
 	if c.AuthPolicyFile != "" {
-		if _, err := auth.LoadPolicy(c.AuthPolicyFile); err != nil {
+		if m.policy, err = auth.LoadPolicy(c.AuthPolicyFile); err != nil {
 			problems = append(problems, fmt.Errorf("--auth-policy-file: %w", err))
 		}
 	}
 	if c.TelegentCAFile != "" {
-		if _, err := loadCertPool(c.TelegentCAFile); err != nil {
+		if m.telegentCAs, err = loadCertPool(c.TelegentCAFile); err != nil {
 			problems = append(problems, fmt.Errorf("--telegent-ca-file: %w", err))
 		}
 	}
-	return problems
-}
-
-// isLoopback reports whether host is "localhost" or a loopback IP: where
-// the debug listener may bind.
-func isLoopback(host string) bool {
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
+	return m, problems
 }

@@ -116,3 +116,24 @@ func TestConfigNeverShowsTheSecret(t *testing.T) {
 		t.Error("the secret itself was lost")
 	}
 }
+
+func TestLoadConfigStreamAndConnectionLimits(t *testing.T) {
+	t.Parallel()
+	c, err := server.LoadConfig([]string{"--dev"}, env(nil), &bytes.Buffer{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.MaxConcurrentStreams != server.DefaultMaxConcurrentStreams || c.MaxConnectionAge != 30*time.Minute {
+		t.Errorf("defaults: streams %d, age %v", c.MaxConcurrentStreams, c.MaxConnectionAge)
+	}
+	c, err = server.LoadConfig([]string{"--dev", "--max-connection-age", "5m"}, env(map[string]string{"MAX_CONCURRENT_STREAMS": "7", "MAX_CONNECTION_AGE": "1h"}), &bytes.Buffer{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.MaxConcurrentStreams != 7 || c.MaxConnectionAge != 5*time.Minute {
+		t.Errorf("env and flag: streams %d, age %v", c.MaxConcurrentStreams, c.MaxConnectionAge)
+	}
+	if _, err := server.LoadConfig([]string{"--dev", "--max-concurrent-streams", "-1"}, env(nil), &bytes.Buffer{}); err == nil || !strings.Contains(err.Error(), "--max-concurrent-streams") {
+		t.Errorf("negative streams: %v", err)
+	}
+}

@@ -3,6 +3,8 @@ package server
 import (
 	"context"
 	"crypto/tls"
+	"crypto/x509"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -29,32 +31,30 @@ type security struct {
 	auth *auth.Auth
 }
 
+// newSecurity builds the TLS and authentication wiring from cfg's loaded
+// material (see Config.Load); it reads no file itself.
 func newSecurity(cfg Config, m *metrics, logger *slog.Logger) (*security, error) {
-	sec := &security{cfg: cfg}
-	var err error
-	if cfg.TLSEnabled() {
-		if sec.tls, err = newTLSFiles(cfg.TLSCertFile, cfg.TLSKeyFile, cfg.TLSClientCAFile, logger); err != nil {
+	if cfg.loaded == nil {
+		m, problems := cfg.loadSecurity()
+		if err := errors.Join(problems...); err != nil {
 			return nil, err
 		}
+		cfg.loaded = m
+	}
+	sec := &security{cfg: cfg}
+	if st := cfg.loaded.tls; st != nil {
+		sec.tls = tlsFilesFrom(st, cfg.TLSCertFile, cfg.TLSKeyFile, cfg.TLSClientCAFile, logger)
 	}
 	if !cfg.AuthEnabled() {
 		return sec, nil
 	}
-	var tokens *auth.Tokens
-	if cfg.AuthTokensFile != "" {
-		if tokens, err = auth.LoadTokens(cfg.AuthTokensFile); err != nil {
-			return nil, fmt.Errorf("--auth-tokens-file: %w", err)
-		}
-	}
-	policy, err := auth.LoadPolicy(cfg.AuthPolicyFile)
-	if err != nil {
-		return nil, fmt.Errorf("--auth-policy-file: %w", err)
-	}
+	tokens, policy := cfg.loaded.tokens, cfg.loaded.policy
 	for _, caller := range tokens.Callers() {
 		if !policy.Names(caller) {
 			logger.Warn("a caller has bearer tokens but no policy entry: it may create nothing", slog.String("caller", caller))
 		}
 	}
+	var err error
 	sec.auth, err = auth.New(auth.Config{
 		Tokens:     tokens,
 		MTLS:       cfg.TLSClientCAFile != "",
@@ -176,15 +176,11 @@ func readHeaderTimeout(cfg Config) time.Duration {
 }
 
 // useTelegentCA makes the Telegent client verify Telegent's certificate
-// against the bundle in caFile instead of the system roots. Verification
+// against pool instead of the system roots (nil: keep them). Verification
 // itself is never turned off: there is no setting for that.
-func useTelegentCA(hc *http.Client, caFile string) error {
-	if caFile == "" {
+func useTelegentCA(hc *http.Client, pool *x509.CertPool) error {
+	if pool == nil {
 		return nil
-	}
-	pool, err := loadCertPool(caFile)
-	if err != nil {
-		return fmt.Errorf("--telegent-ca-file: %w", err)
 	}
 	tr, ok := hc.Transport.(*http.Transport)
 	if !ok {

@@ -21,15 +21,13 @@ import (
 
 	telegentfacade "github.com/platform/telegent-facade"
 	webhookv1 "github.com/platform/telegent-facade/gen/telegent/webhook/v1"
+	"github.com/platform/telegent-facade/internal/buildinfo"
 	"github.com/platform/telegent-facade/resilience"
 	"github.com/platform/telegent-facade/service"
 	"github.com/platform/telegent-facade/telegent"
 	"github.com/platform/telegent-facade/telegentsim"
 	"github.com/platform/telegent-facade/validation"
 )
-
-// Version is reported in traces; set at link time if wanted.
-var Version = "dev"
 
 // Server is the running facade: a gRPC listener, an HTTP listener, and in
 // dev mode an embedded simulator.
@@ -56,6 +54,11 @@ type Server struct {
 // New builds the facade and binds its listeners; Serve runs it. Start-up
 // problems (a port in use, an unusable upstream URL) are reported here.
 func New(ctx context.Context, cfg Config, logger *slog.Logger) (_ *Server, err error) {
+	if cfg.loaded == nil {
+		if cfg, err = cfg.Load(); err != nil {
+			return nil, err
+		}
+	}
 	s := &Server{cfg: cfg, logger: logger}
 	defer func() {
 		if err != nil {
@@ -70,7 +73,7 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (_ *Server, err e
 	if err := warmUp(validator); err != nil {
 		return nil, err
 	}
-	s.stopTracing, err = setupTracing(ctx, cfg.OTLPEndpoint, Version)
+	s.stopTracing, err = setupTracing(ctx, cfg.OTLPEndpoint, buildinfo.Read().Version)
 	if err != nil {
 		return nil, err
 	}
@@ -84,7 +87,7 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (_ *Server, err e
 	}
 	m := newMetrics()
 	hc := telegent.NewHTTPClient()
-	if err := useTelegentCA(hc, cfg.TelegentCAFile); err != nil {
+	if err := useTelegentCA(hc, cfg.loaded.telegentCAs); err != nil {
 		return nil, err
 	}
 	hc.Transport = upstreamTransport(hc.Transport, tracing)
@@ -130,7 +133,13 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (_ *Server, err e
 		grpc.ChainUnaryInterceptor(interceptors...),
 		grpcTracing(tracing),
 		grpc.MaxRecvMsgSize(DefaultMaxRequestBytes),
-		grpc.KeepaliveParams(keepalive.ServerParameters{MaxConnectionIdle: 15 * time.Minute, Time: 2 * time.Minute, Timeout: 20 * time.Second}),
+		grpc.MaxConcurrentStreams(uint32(cfg.MaxConcurrentStreams)),
+		// Connections are recycled so that a client certificate that
+		// expired, or a client CA that was replaced, stops being honoured.
+		grpc.KeepaliveParams(keepalive.ServerParameters{
+			MaxConnectionIdle: 15 * time.Minute, Time: 2 * time.Minute, Timeout: 20 * time.Second,
+			MaxConnectionAge: cfg.MaxConnectionAge, MaxConnectionAgeGrace: cfg.ShutdownGrace,
+		}),
 		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: 10 * time.Second, PermitWithoutStream: true}),
 	)...)
 	webhookv1.RegisterWebhookServiceServer(s.grpcServer, svc)
@@ -164,18 +173,24 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (_ *Server, err e
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
 
+	// Every listener is tried, so that all the addresses in use are
+	// reported together.
 	var lc net.ListenConfig
-	if s.grpcLis, err = lc.Listen(ctx, "tcp", cfg.GRPCAddr); err != nil {
-		return nil, fmt.Errorf("listen for gRPC: %w", err)
+	var grpcErr, httpErr, debugErr error
+	if s.grpcLis, grpcErr = lc.Listen(ctx, "tcp", cfg.GRPCAddr); grpcErr != nil {
+		grpcErr = fmt.Errorf("listen for gRPC on --grpc-addr %s: %w", cfg.GRPCAddr, grpcErr)
 	}
-	if s.httpLis, err = lc.Listen(ctx, "tcp", cfg.HTTPAddr); err != nil {
-		return nil, fmt.Errorf("listen for HTTP: %w", err)
+	if s.httpLis, httpErr = lc.Listen(ctx, "tcp", cfg.HTTPAddr); httpErr != nil {
+		httpErr = fmt.Errorf("listen for HTTP on --http-addr %s: %w", cfg.HTTPAddr, httpErr)
 	}
-	sec.warn(logger, map[string]net.Addr{"grpc": s.grpcLis.Addr(), "http": s.httpLis.Addr()})
-	// Last, so that nothing after it can fail and leave it open.
-	if s.debug, err = listenDebug(ctx, cfg.DebugAddr, logger); err != nil {
+	s.debug, debugErr = listenDebug(ctx, cfg.DebugAddr, logger)
+	if err := errors.Join(grpcErr, httpErr, debugErr); err != nil {
+		if s.debug != nil {
+			_ = s.debug.lis.Close()
+		}
 		return nil, err
 	}
+	sec.warn(logger, map[string]net.Addr{"grpc": s.grpcLis.Addr(), "http": s.httpLis.Addr()})
 	return s, nil
 }
 

@@ -44,9 +44,28 @@ type tlsState struct {
 	clientCAs *x509.CertPool // nil without mTLS
 }
 
-// newTLSFiles loads the files once; failing to is a start-up error.
+// newTLSFiles loads the files; failing to is a start-up error.
 func newTLSFiles(certFile, keyFile, clientCAFile string, logger *slog.Logger) (*tlsFiles, error) {
+	st, err := loadTLSFiles(certFile, keyFile, clientCAFile)
+	if err != nil {
+		return nil, err
+	}
+	return tlsFilesFrom(st, certFile, keyFile, clientCAFile, logger), nil
+}
+
+// tlsFilesFrom serves st, loaded from the files by loadTLSFiles, and
+// reloads the files when they change.
+func tlsFilesFrom(st *tlsState, certFile, keyFile, clientCAFile string, logger *slog.Logger) *tlsFiles {
 	f := &tlsFiles{certFile: certFile, keyFile: keyFile, clientCAFile: clientCAFile, logger: logger}
+	f.cur.Store(st)
+	f.logLoaded("TLS certificate loaded", st)
+	return f
+}
+
+// loadTLSFiles loads the files and stamps the result with their modification
+// times and sizes, taken first so that a change while loading is seen.
+func loadTLSFiles(certFile, keyFile, clientCAFile string) (*tlsState, error) {
+	f := tlsFiles{certFile: certFile, keyFile: keyFile, clientCAFile: clientCAFile}
 	stamp, err := f.stat()
 	if err != nil {
 		return nil, err
@@ -56,9 +75,7 @@ func newTLSFiles(certFile, keyFile, clientCAFile string, logger *slog.Logger) (*
 		return nil, err
 	}
 	st.stamp = stamp
-	f.cur.Store(st)
-	f.logLoaded("TLS certificate loaded", st)
-	return f, nil
+	return st, nil
 }
 
 // serverConfig is the tls.Config of one listener: every handshake gets the

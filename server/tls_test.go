@@ -273,7 +273,11 @@ func TestTelegentCA(t *testing.T) {
 		t.Errorf("without the CA file: %v, want an unknown-authority error", err)
 	}
 	trusting := telegent.NewHTTPClient()
-	if err := useTelegentCA(trusting, caFile); err != nil {
+	pool, err := loadCertPool(caFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := useTelegentCA(trusting, pool); err != nil {
 		t.Fatal(err)
 	}
 	if err := get(trusting); err != nil {
@@ -288,10 +292,10 @@ func TestTelegentCA(t *testing.T) {
 	}
 	notPEM := filepath.Join(dir, "garbage")
 	put(t, notPEM, []byte("garbage"), time.Now())
-	if err := useTelegentCA(telegent.NewHTTPClient(), notPEM); err == nil {
+	if _, err := loadCertPool(notPEM); err == nil {
 		t.Error("a CA file without certificates was accepted")
 	}
-	if err := useTelegentCA(plain, ""); err != nil || plain.Transport.(*http.Transport).TLSClientConfig.RootCAs != nil {
+	if err := useTelegentCA(plain, nil); err != nil || plain.Transport.(*http.Transport).TLSClientConfig.RootCAs != nil {
 		t.Errorf("an empty CA file setting changed the client: %v", err)
 	}
 }

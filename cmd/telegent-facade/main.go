@@ -17,6 +17,7 @@ import (
 	"runtime/debug"
 	"syscall"
 
+	"github.com/platform/telegent-facade/internal/buildinfo"
 	"github.com/platform/telegent-facade/server"
 )
 
@@ -45,10 +46,14 @@ func main() {
 
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
 	cfg, err := server.LoadConfig(args, getenv, stderr)
-	if errors.Is(err, flag.ErrHelp) {
+	switch {
+	case errors.Is(err, flag.ErrHelp):
 		return 0
-	}
-	if err != nil {
+	case errors.Is(err, server.ErrVersion):
+		bi := buildinfo.Read()
+		fmt.Fprintf(stdout, "telegent-facade %s (revision %s, %s)\n", bi.Version, bi.Revision, bi.GoVersion)
+		return 0
+	case err != nil:
 		fmt.Fprintf(stderr, "telegent-facade: invalid configuration:\n%v\n", err)
 		return exitConfig
 	}
@@ -57,8 +62,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 
 	srv, err := server.New(ctx, cfg, logger)
 	if err != nil {
-		logger.Error("start-up failed", slog.Any("error", err))
-		return exitFailure
+		// A port in use and the like: reported plainly, as configuration
+		// problems are, since the operator fixes them the same way.
+		fmt.Fprintf(stderr, "telegent-facade: cannot start:\n%v\n", err)
+		return exitConfig
 	}
 	if cfg.Dev {
 		srv.PrintDevUsage(stdout)
