@@ -1,0 +1,113 @@
+"""Reading the google.rpc error details that the facade attaches to failures."""
+
+from __future__ import annotations
+
+import datetime
+from typing import NamedTuple, Optional, TypeVar
+
+import grpc
+from google.protobuf import message as _message
+from google.rpc import error_details_pb2, status_pb2
+from grpc_status import rpc_status
+
+__all__ = [
+    "FieldViolation",
+    "error_info",
+    "error_reason",
+    "field_violations",
+    "is_outcome_unknown",
+    "retry_delay",
+    "status_details",
+]
+
+_M = TypeVar("_M", bound=_message.Message)
+
+
+class FieldViolation(NamedTuple):
+    """One broken validation rule of a request.
+
+    ``field`` is the path of the field in proto names (``account_id``, not the
+    REST JSON name ``accountId``), ``rule_id`` the protovalidate rule id (for
+    example ``string.pattern`` or ``authentication_password.required_for_basic``)
+    and ``message`` a text that is safe to show.
+    """
+
+    field: str
+    rule_id: str
+    message: str
+
+
+def status_details(error: BaseException) -> Optional[status_pb2.Status]:
+    """Returns the ``google.rpc.Status`` carried by a failed call, or None.
+
+    None when ``error`` is not a gRPC call error or carries no rich status
+    (for example a connection failure raised by the client library itself).
+    """
+    if not isinstance(error, grpc.RpcError) or not isinstance(error, grpc.Call):
+        return None
+    try:
+        return rpc_status.from_call(error)
+    except (ValueError, AttributeError):
+        # from_call refuses a status whose code or message disagrees with the
+        # call's: such a status is not trustworthy, so it counts as absent.
+        return None
+
+
+def _detail(error: BaseException, kind: type[_M]) -> Optional[_M]:
+    status = status_details(error)
+    if status is None:
+        return None
+    for any_detail in status.details:
+        if any_detail.Is(kind.DESCRIPTOR):
+            detail = kind()
+            if any_detail.Unpack(detail):
+                return detail
+    return None
+
+
+def field_violations(error: BaseException) -> list[FieldViolation]:
+    """Returns the field violations of a refused request (google.rpc.BadRequest).
+
+    Empty when ``error`` carries no BadRequest, including any error that is not a
+    gRPC status error.
+    """
+    bad_request = _detail(error, error_details_pb2.BadRequest)
+    if bad_request is None:
+        return []
+    return [
+        FieldViolation(field=v.field, rule_id=v.reason, message=v.description)
+        for v in bad_request.field_violations
+    ]
+
+
+def error_info(error: BaseException) -> Optional[error_details_pb2.ErrorInfo]:
+    """Returns the google.rpc.ErrorInfo of a failed call, or None."""
+    return _detail(error, error_details_pb2.ErrorInfo)
+
+
+def error_reason(error: BaseException) -> Optional[str]:
+    """Returns the stable ErrorInfo reason (for example ``UPSTREAM_CONFLICT``), or None."""
+    info = error_info(error)
+    if info is None or not info.reason:
+        return None
+    return info.reason
+
+
+def is_outcome_unknown(error: BaseException) -> bool:
+    """Tells whether the webhook may have been created although the call failed.
+
+    True only when the facade said so (ErrorInfo metadata ``outcome_unknown`` is
+    ``"true"``): the create may have reached Telegent and no definite answer
+    came back, so repeat the call only with the same ``request_id``. False for
+    every other error, including errors that are not gRPC status errors.
+    """
+    info = error_info(error)
+    return info is not None and info.metadata.get("outcome_unknown") == "true"
+
+
+def retry_delay(error: BaseException) -> Optional[datetime.timedelta]:
+    """Returns how long to wait before trying again (google.rpc.RetryInfo), or None."""
+    info = _detail(error, error_details_pb2.RetryInfo)
+    if info is None or not info.HasField("retry_delay"):
+        return None
+    return info.retry_delay.ToTimedelta()

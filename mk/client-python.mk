@@ -1,0 +1,46 @@
+# The Python client (clients/python): stubs generated with grpcio-tools from the
+# descriptor set gen/telegent-facade.binpb, a hand-written helper package
+# (telegent_facade), and pytest tests against the real binaries.
+#
+# Everything is installed from the hashed lock clients/python/requirements.txt
+# into clients/python/.venv with the machine's python3.11.
+
+PY_CLIENT := clients/python
+PY_VENV := $(PY_CLIENT)/.venv
+PY_PYTHON := $(CURDIR)/$(PY_VENV)/bin/python
+PY_SRC := $(PY_CLIENT)/src
+PY_DESCRIPTOR_SET := gen/telegent-facade.binpb
+PYTHON311 ?= python3.11
+
+$(PY_VENV)/.stamp: $(PY_CLIENT)/requirements.txt $(PY_CLIENT)/pyproject.toml
+	rm -rf $(PY_VENV)
+	$(PYTHON311) -m venv $(PY_VENV)
+	$(PY_PYTHON) -m pip install --quiet --no-deps --require-hashes -r $(PY_CLIENT)/requirements.txt
+	$(PY_PYTHON) -m pip install --quiet --no-deps --no-build-isolation --editable $(PY_CLIENT)
+	@touch $@
+
+.PHONY: python-client-venv
+python-client-venv: $(PY_VENV)/.stamp ## Create clients/python/.venv from the pinned lock
+
+.PHONY: generate-python-client
+generate-python-client: $(PY_VENV)/.stamp ## Regenerate the Python client's modules from gen/telegent-facade.binpb
+	rm -rf $(PY_SRC)/telegent $(PY_SRC)/buf
+	mkdir -p $(PY_SRC)
+	$(PY_PYTHON) -m grpc_tools.protoc --descriptor_set_in=$(PY_DESCRIPTOR_SET) \
+		--python_out=$(PY_SRC) --pyi_out=$(PY_SRC) --grpc_python_out=$(PY_SRC) \
+		telegent/webhook/v1/webhook.proto
+	$(PY_PYTHON) -m grpc_tools.protoc --descriptor_set_in=$(PY_DESCRIPTOR_SET) \
+		--python_out=$(PY_SRC) --pyi_out=$(PY_SRC) \
+		buf/validate/validate.proto
+	cp service_config.json $(PY_SRC)/telegent_facade/service_config.json
+
+.PHONY: test-python-client
+test-python-client: $(PY_VENV)/.stamp ## Test the Python client against the real facade and simulator
+	go build -o $(BIN)/ ./cmd/telegent-facade ./cmd/telegent-sim
+	cd $(PY_CLIENT) && FACADE_BIN=$${FACADE_BIN:-$(BIN)/telegent-facade} \
+		TELEGENT_SIM_BIN=$${TELEGENT_SIM_BIN:-$(BIN)/telegent-sim} \
+		$(PY_PYTHON) -m pytest
+
+# GENERATE_TARGETS += generate-python-client
+# GENERATED_PATHS += $(PY_SRC)/telegent $(PY_SRC)/buf $(PY_SRC)/telegent_facade/service_config.json
+TEST_TARGETS += test-python-client
