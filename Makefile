@@ -14,7 +14,8 @@ export PATH := $(BIN):$(PATH)
 # Third-party protos, taken from Go modules at generate time.
 # protovalidate: the release matching buf.build/go/protovalidate's generated code.
 PROTOVALIDATE_VERSION := v1.2.2
-# grpc-gateway v1 ships googleapis' google/api/{annotations,http}.proto.
+# grpc-gateway v1 ships googleapis' google/api/{annotations,http}.proto and
+# google/rpc/{status,error_details}.proto (the error details we answer with).
 GOOGLEAPIS_MODULE_VERSION := v1.16.0
 
 FUZZTIME ?= 30s
@@ -41,6 +42,8 @@ LOADBENCH = go run ./bench/loadbench -concurrency $(BENCH_CONCURRENCY) -warmup $
 GENERATE_TARGETS :=
 GENERATED_PATHS := gen proto
 TEST_TARGETS :=
+# TEST_DEPS: what the Go tests need installed first (redis-server, chromium).
+TEST_DEPS :=
 
 # $(call apt_install,PACKAGES): install the Debian packages that are missing.
 apt_install = missing=$$(for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
@@ -68,13 +71,12 @@ $(BIN)/.stamp: tools/go.mod tools/go.sum
 .PHONY: protodeps
 protodeps: ## Copy third-party protos out of Go modules into .tmp/protodeps
 	@rm -rf $(PROTODEPS)
-	@mkdir -p $(PROTODEPS)/protovalidate/buf/validate $(PROTODEPS)/googleapis/google/api $(PROTODEPS)/grpc-gateway/protoc-gen-openapiv2/options
+	@mkdir -p $(PROTODEPS)/protovalidate/buf/validate $(PROTODEPS)/googleapis/google/api $(PROTODEPS)/googleapis/google/rpc
 	@dir=$$(go mod download -json github.com/bufbuild/protovalidate@$(PROTOVALIDATE_VERSION) | sed -n 's/^\s*"Dir": "\(.*\)",$$/\1/p') && \
 		cp $$dir/proto/protovalidate/buf/validate/validate.proto $(PROTODEPS)/protovalidate/buf/validate/
 	@dir=$$(go mod download -json github.com/grpc-ecosystem/grpc-gateway@$(GOOGLEAPIS_MODULE_VERSION) | sed -n 's/^\s*"Dir": "\(.*\)",$$/\1/p') && \
-		cp $$dir/third_party/googleapis/google/api/annotations.proto $$dir/third_party/googleapis/google/api/http.proto $(PROTODEPS)/googleapis/google/api/
-	@dir=$$(go list -m -f '{{.Dir}}' github.com/grpc-ecosystem/grpc-gateway/v2) && \
-		cp $$dir/protoc-gen-openapiv2/options/annotations.proto $$dir/protoc-gen-openapiv2/options/openapiv2.proto $(PROTODEPS)/grpc-gateway/protoc-gen-openapiv2/options/
+		cp $$dir/third_party/googleapis/google/api/annotations.proto $$dir/third_party/googleapis/google/api/http.proto $(PROTODEPS)/googleapis/google/api/ && \
+		cp $$dir/third_party/googleapis/google/rpc/status.proto $$dir/third_party/googleapis/google/rpc/error_details.proto $(PROTODEPS)/googleapis/google/rpc/
 	@chmod -R u+w $(PROTODEPS)
 
 .PHONY: generate
@@ -107,6 +109,7 @@ breaking: tools protodeps ## Check proto/ for breaking changes against branch ma
 
 .PHONY: test
 test: lint checkgenerate ## Everything CI checks: lint, checkgenerate, tests with -race, short fuzz
+	@$(foreach t,$(TEST_DEPS),$(MAKE) $(t) &&) true
 	go test -race -count=1 ./...
 	$(MAKE) fuzz FUZZTIME=5s
 	@$(foreach t,$(TEST_TARGETS),$(MAKE) $(t) &&) true

@@ -2,7 +2,9 @@
 // contract and turns their violations into standard gRPC error details.
 //
 // The rules themselves live in proto/telegent/webhook/v1/webhook.proto; this
-// package only builds the validator once, warms it, and reports violations as
+// package builds the validator once, warms it, adds the one check the proto
+// cannot express (the IP ranges a webhook host must not be in, see
+// RuleWebhookURLPublicIP), and reports violations as
 // INVALID_ARGUMENT with both a google.rpc.BadRequest detail (readable by any
 // gRPC client) and the buf.validate.Violations detail (for clients that link
 // protovalidate).
@@ -20,6 +22,8 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
+
+	webhookv1 "github.com/platform/telegent-facade/gen/telegent/webhook/v1"
 )
 
 // Validator validates messages against their declared rules. It is safe for
@@ -58,10 +62,19 @@ func New(messages ...proto.Message) (*Validator, error) {
 // error when the rules themselves could not be evaluated.
 func (v *Validator) Validate(msg proto.Message) error {
 	err := v.v.Validate(msg)
+	var verr *protovalidate.ValidationError
+	if req, ok := msg.(*webhookv1.CreateWebhookRequest); ok && (err == nil || errors.As(err, &verr)) {
+		if vi := checkHostUnlessReported(req, verr); vi != nil {
+			if verr == nil {
+				verr = &protovalidate.ValidationError{}
+			}
+			verr.Violations = append(verr.Violations, vi)
+			err = verr
+		}
+	}
 	if err == nil {
 		return nil
 	}
-	var verr *protovalidate.ValidationError
 	if errors.As(err, &verr) {
 		return invalidArgument(verr)
 	}
@@ -69,6 +82,19 @@ func (v *Validator) Validate(msg proto.Message) error {
 	// text names rules, not request values, but it is still kept out of the
 	// answer.
 	return status.Error(codes.Internal, "request validation could not be evaluated")
+}
+
+// checkHostUnlessReported runs the webhook host check unless protovalidate
+// has already refused the URL: one malformed URL is reported once.
+func checkHostUnlessReported(req *webhookv1.CreateWebhookRequest, verr *protovalidate.ValidationError) *protovalidate.Violation {
+	if verr != nil {
+		for _, vi := range verr.Violations {
+			if Field(vi) == string(webhookURLField.Name()) {
+				return nil
+			}
+		}
+	}
+	return checkWebhookHost(req)
 }
 
 // UnaryServerInterceptor validates every request message before the handler

@@ -77,6 +77,20 @@ func TestValidRequests(t *testing.T) {
 		}),
 		"url with port, query": with(func(r *webhookv1.CreateWebhookRequest) { r.WebhookUrl = "https://hooks.example.com:8443/in?x=1" }),
 		"ipv6 host":            with(func(r *webhookv1.CreateWebhookRequest) { r.WebhookUrl = "https://[2001:db8::1]/hook" }),
+		"public ipv4 host":     with(func(r *webhookv1.CreateWebhookRequest) { r.WebhookUrl = "https://203.0.113.7:443/hook" }),
+		"ipv4-mapped public":   with(func(r *webhookv1.CreateWebhookRequest) { r.WebhookUrl = "https://[::ffff:cb00:7107]/hook" }),
+		"highest port":         with(func(r *webhookv1.CreateWebhookRequest) { r.WebhookUrl = "https://hooks.example.com:65535/" }),
+		"localhost in path": with(func(r *webhookv1.CreateWebhookRequest) {
+			r.WebhookUrl = "https://example.com/localhost/127.0.0.1/..?x=a..b"
+		}),
+		"name like localhost": with(func(r *webhookv1.CreateWebhookRequest) { r.WebhookUrl = "https://localhost-hooks.example.com/" }),
+		"digits in labels":    with(func(r *webhookv1.CreateWebhookRequest) { r.WebhookUrl = "https://10.example.com/" }),
+		"request id":          with(func(r *webhookv1.CreateWebhookRequest) { r.RequestId = "8a1b7c5e-2f0d-4c3a-9b6e-1d2f3a4b5c6d" }),
+		"unicode secrets": with(func(r *webhookv1.CreateWebhookRequest) {
+			basic(r)
+			r.AuthenticationUsername = "usér名"
+			r.AuthenticationPassword = "pässwörd 🔑"
+		}),
 		"max lengths": with(func(r *webhookv1.CreateWebhookRequest) {
 			basic(r)
 			r.AccountId = "AID-" + strings.Repeat("7", 96)
@@ -120,8 +134,45 @@ func TestEachRuleRejects(t *testing.T) {
 		"webhook_url no host":       {func(r *webhookv1.CreateWebhookRequest) { r.WebhookUrl = "https:///hook" }, violation{"webhook_url", "string.pattern"}},
 		"webhook_url user info":     {func(r *webhookv1.CreateWebhookRequest) { r.WebhookUrl = "https://u:p@example.com/" }, violation{"webhook_url", "string.pattern"}},
 		"webhook_url too long":      {func(r *webhookv1.CreateWebhookRequest) { r.WebhookUrl = "https://example.com/" + long(236) }, violation{"webhook_url", "string.max_len"}},
-		"method undefined":          {func(r *webhookv1.CreateWebhookRequest) { r.Method = 9 }, violation{"method", "enum.defined_only"}},
-		"data_format undefined":     {func(r *webhookv1.CreateWebhookRequest) { r.DataFormat = 9 }, violation{"data_format", "enum.defined_only"}},
+		"webhook_url host of dots":  {func(r *webhookv1.CreateWebhookRequest) { r.WebhookUrl = "https://.../" }, violation{"webhook_url", "webhook_url.host_labels"}},
+		"webhook_url leading dot":   {func(r *webhookv1.CreateWebhookRequest) { r.WebhookUrl = "https://.example.com/" }, violation{"webhook_url", "webhook_url.host_labels"}},
+		"webhook_url doubled dot":   {func(r *webhookv1.CreateWebhookRequest) { r.WebhookUrl = "https://a..example.com/" }, violation{"webhook_url", "webhook_url.host_labels"}},
+		"webhook_url trailing dot":  {func(r *webhookv1.CreateWebhookRequest) { r.WebhookUrl = "https://example.com.:8443/" }, violation{"webhook_url", "webhook_url.host_labels"}},
+		"webhook_url port 65536":    {func(r *webhookv1.CreateWebhookRequest) { r.WebhookUrl = "https://example.com:65536/" }, violation{"webhook_url", "webhook_url.port_range"}},
+		"webhook_url port 99999":    {func(r *webhookv1.CreateWebhookRequest) { r.WebhookUrl = "https://example.com:99999" }, violation{"webhook_url", "webhook_url.port_range"}},
+		"webhook_url ipv6 port":     {func(r *webhookv1.CreateWebhookRequest) { r.WebhookUrl = "https://[2001:db8::1]:70000/" }, violation{"webhook_url", "webhook_url.port_range"}},
+		"webhook_url port 6 digits": {func(r *webhookv1.CreateWebhookRequest) { r.WebhookUrl = "https://example.com:100000/" }, violation{"webhook_url", "string.pattern"}},
+		"webhook_url localhost":     {func(r *webhookv1.CreateWebhookRequest) { r.WebhookUrl = "https://localhost/hook" }, violation{"webhook_url", "webhook_url.not_localhost"}},
+		"webhook_url LOCALHOST":     {func(r *webhookv1.CreateWebhookRequest) { r.WebhookUrl = "https://LocalHost:8443" }, violation{"webhook_url", "webhook_url.not_localhost"}},
+		"webhook_url under localhost": {func(r *webhookv1.CreateWebhookRequest) { r.WebhookUrl = "https://api.localhost?x" },
+			violation{"webhook_url", "webhook_url.not_localhost"}},
+		"webhook_url ipv4 loopback":    {func(r *webhookv1.CreateWebhookRequest) { r.WebhookUrl = "https://127.0.0.1/" }, violation{"webhook_url", "webhook_url.public_ip"}},
+		"webhook_url ipv4 loopback /8": {func(r *webhookv1.CreateWebhookRequest) { r.WebhookUrl = "https://127.9.9.9:8443/" }, violation{"webhook_url", "webhook_url.public_ip"}},
+		"webhook_url ipv4 private 10":  {func(r *webhookv1.CreateWebhookRequest) { r.WebhookUrl = "https://10.1.2.3/" }, violation{"webhook_url", "webhook_url.public_ip"}},
+		"webhook_url ipv4 private 172": {func(r *webhookv1.CreateWebhookRequest) { r.WebhookUrl = "https://172.16.0.1/" }, violation{"webhook_url", "webhook_url.public_ip"}},
+		"webhook_url ipv4 private 192": {func(r *webhookv1.CreateWebhookRequest) { r.WebhookUrl = "https://192.168.1.1/" }, violation{"webhook_url", "webhook_url.public_ip"}},
+		"webhook_url ipv4 link-local":  {func(r *webhookv1.CreateWebhookRequest) { r.WebhookUrl = "https://169.254.169.254/latest" }, violation{"webhook_url", "webhook_url.public_ip"}},
+		"webhook_url ipv4 unspecified": {func(r *webhookv1.CreateWebhookRequest) { r.WebhookUrl = "https://0.0.0.0/" }, violation{"webhook_url", "webhook_url.public_ip"}},
+		"webhook_url ipv4 this network": {func(r *webhookv1.CreateWebhookRequest) { r.WebhookUrl = "https://0.1.2.3/" },
+			violation{"webhook_url", "webhook_url.public_ip"}},
+		"webhook_url ipv6 loopback":    {func(r *webhookv1.CreateWebhookRequest) { r.WebhookUrl = "https://[::1]/" }, violation{"webhook_url", "webhook_url.public_ip"}},
+		"webhook_url ipv6 unspecified": {func(r *webhookv1.CreateWebhookRequest) { r.WebhookUrl = "https://[::]:443/" }, violation{"webhook_url", "webhook_url.public_ip"}},
+		"webhook_url ipv6 private":     {func(r *webhookv1.CreateWebhookRequest) { r.WebhookUrl = "https://[fd00::1]/" }, violation{"webhook_url", "webhook_url.public_ip"}},
+		"webhook_url ipv6 link-local":  {func(r *webhookv1.CreateWebhookRequest) { r.WebhookUrl = "https://[fe80::1]/" }, violation{"webhook_url", "webhook_url.public_ip"}},
+		"webhook_url ipv4-mapped loopback": {func(r *webhookv1.CreateWebhookRequest) { r.WebhookUrl = "https://[::ffff:7f00:1]/" },
+			violation{"webhook_url", "webhook_url.public_ip"}},
+		// protovalidate's URI rule refuses the dotted form of a mapped
+		// address outright.
+		"webhook_url ipv4-mapped dotted": {func(r *webhookv1.CreateWebhookRequest) { r.WebhookUrl = "https://[::ffff:127.0.0.1]/" },
+			violation{"webhook_url", "string.uri"}},
+		"webhook_url ipv4-mapped private hex": {func(r *webhookv1.CreateWebhookRequest) { r.WebhookUrl = "https://[::ffff:a00:1]/" },
+			violation{"webhook_url", "webhook_url.public_ip"}},
+		"webhook_url short ipv4":   {func(r *webhookv1.CreateWebhookRequest) { r.WebhookUrl = "https://127.1/" }, violation{"webhook_url", "webhook_url.numeric_host"}},
+		"webhook_url decimal ipv4": {func(r *webhookv1.CreateWebhookRequest) { r.WebhookUrl = "https://2130706433/" }, violation{"webhook_url", "webhook_url.numeric_host"}},
+		"webhook_url hex ipv4":     {func(r *webhookv1.CreateWebhookRequest) { r.WebhookUrl = "https://0x7f.0.0.0x1/" }, violation{"webhook_url", "webhook_url.numeric_host"}},
+		"webhook_url octal ipv4":   {func(r *webhookv1.CreateWebhookRequest) { r.WebhookUrl = "https://0177.0.0.01/" }, violation{"webhook_url", "webhook_url.numeric_host"}},
+		"method undefined":         {func(r *webhookv1.CreateWebhookRequest) { r.Method = 9 }, violation{"method", "enum.defined_only"}},
+		"data_format undefined":    {func(r *webhookv1.CreateWebhookRequest) { r.DataFormat = 9 }, violation{"data_format", "enum.defined_only"}},
 		"authentication_type undefined": {func(r *webhookv1.CreateWebhookRequest) { r.AuthenticationType = 9 },
 			violation{"authentication_type", "enum.defined_only"}},
 		"basic without username": {func(r *webhookv1.CreateWebhookRequest) { basic(r); r.AuthenticationUsername = "" },
@@ -156,6 +207,25 @@ func TestEachRuleRejects(t *testing.T) {
 			violation{"authentication_token", "string.max_len"}},
 		"token with control character": {func(r *webhookv1.CreateWebhookRequest) { token(r); r.AuthenticationToken = "t\x7f" },
 			violation{"authentication_token", "string.pattern"}},
+		"username with C1 control": {func(r *webhookv1.CreateWebhookRequest) { basic(r); r.AuthenticationUsername = "a\u0085b" },
+			violation{"authentication_username", "string.pattern"}},
+		"username with bidi override": {func(r *webhookv1.CreateWebhookRequest) { basic(r); r.AuthenticationUsername = "admin\u202Etxt" },
+			violation{"authentication_username", "string.pattern"}},
+		"username with bidi isolate": {func(r *webhookv1.CreateWebhookRequest) { basic(r); r.AuthenticationUsername = "a\u2066b" },
+			violation{"authentication_username", "string.pattern"}},
+		"username with zero-width joiner": {func(r *webhookv1.CreateWebhookRequest) { basic(r); r.AuthenticationUsername = "a\u200Db" },
+			violation{"authentication_username", "string.pattern"}},
+		"password with C1 control": {func(r *webhookv1.CreateWebhookRequest) { basic(r); r.AuthenticationPassword = "p\u009Bw" },
+			violation{"authentication_password", "string.pattern"}},
+		"password with byte order mark": {func(r *webhookv1.CreateWebhookRequest) { basic(r); r.AuthenticationPassword = "\uFEFFpw" },
+			violation{"authentication_password", "string.pattern"}},
+		"token with right-to-left mark": {func(r *webhookv1.CreateWebhookRequest) { token(r); r.AuthenticationToken = "t\u200Fk" },
+			violation{"authentication_token", "string.pattern"}},
+		"token with C1 control": {func(r *webhookv1.CreateWebhookRequest) { token(r); r.AuthenticationToken = "t\u0080" },
+			violation{"authentication_token", "string.pattern"}},
+		"request_id not a uuid": {func(r *webhookv1.CreateWebhookRequest) { r.RequestId = "retry-1" }, violation{"request_id", "string.uuid"}},
+		"request_id uuid without dashes": {func(r *webhookv1.CreateWebhookRequest) { r.RequestId = "8a1b7c5e2f0d4c3a9b6e1d2f3a4b5c6d" },
+			violation{"request_id", "string.uuid"}},
 		"no events":         {events(), violation{"subscribed_events", "repeated.min_items"}},
 		"duplicate events":  {events(1, 2, 1), violation{"subscribed_events", "repeated.unique"}},
 		"unspecified event": {events(0), violation{"subscribed_events[0]", "enum.not_in"}},
@@ -255,4 +325,37 @@ func TestSecretFieldsAreMarkedRedacted(t *testing.T) {
 	if !slices.Equal(redacted, want) {
 		t.Errorf("fields with debug_redact = %v, want %v", redacted, want)
 	}
+}
+
+// TestMalformedURLReportedOnce: a URL that protovalidate refuses is not
+// judged again by the host check, and a URL the host check refuses carries
+// exactly that one violation.
+func TestMalformedURLReportedOnce(t *testing.T) {
+	t.Parallel()
+	v := newValidator(t)
+	for url, want := range map[string]int{
+		"https://u:p@127.0.0.1/": 1,
+		"https://127.0.0.1/":     1,
+		"https://127.1.":         1,
+	} {
+		st := status.Convert(v.Validate(with(func(r *webhookv1.CreateWebhookRequest) { r.WebhookUrl = url })))
+		for _, d := range st.Details() {
+			if br, ok := d.(*errdetails.BadRequest); ok && len(br.GetFieldViolations()) != want {
+				t.Errorf("%s: %d violations (%v), want %d", url, len(br.GetFieldViolations()), br.GetFieldViolations(), want)
+			}
+		}
+	}
+}
+
+// TestHostCheckAddsToOtherViolations: the host check's violation joins the
+// proto rules' violations of other fields in one answer.
+func TestHostCheckAddsToOtherViolations(t *testing.T) {
+	t.Parallel()
+	v := newValidator(t)
+	err := v.Validate(with(func(r *webhookv1.CreateWebhookRequest) {
+		r.WebhookUrl = "https://192.168.0.10/"
+		r.AccountId = ""
+	}))
+	assertViolation(t, err, violation{"webhook_url", "webhook_url.public_ip"})
+	assertViolation(t, err, violation{"account_id", "required"})
 }

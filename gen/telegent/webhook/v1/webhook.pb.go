@@ -8,7 +8,6 @@ package webhookv1
 
 import (
 	_ "buf.build/gen/go/bufbuild/protovalidate/protocolbuffers/go/buf/validate"
-	_ "github.com/grpc-ecosystem/grpc-gateway/v2/protoc-gen-openapiv2/options"
 	_ "google.golang.org/genproto/googleapis/api/annotations"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
@@ -275,10 +274,15 @@ type CreateWebhookRequest struct {
 	// digits, at most 100 characters. Example: `AID-1234567`.
 	AccountId string `protobuf:"bytes,1,opt,name=account_id,json=accountId,proto3" json:"account_id,omitempty"`
 	// Absolute `https://` URL with a host that Telegent calls when a subscribed
-	// event fires, at most 255 characters. The host is a name of letters,
-	// digits, dots and hyphens, or a bracketed IP literal, with an optional
-	// port. User info (`user:pass@`) is not allowed: use the authentication
-	// fields instead.
+	// event fires, at most 255 characters. The host is a DNS name of letters,
+	// digits and hyphens in dot-separated, non-empty labels, or an IP literal
+	// (IPv6 in brackets), with an optional port from 0 to 65535. User info
+	// (`user:pass@`) is not allowed: use the authentication fields instead.
+	// Telegent must not be sent to its own network: `localhost` (and names
+	// under it) and IP literals that are loopback, private, link-local or
+	// unspecified (IPv4-mapped IPv6 included) are refused, the IP ranges by
+	// the service beside these rules, under the rule id
+	// `webhook_url.public_ip`.
 	WebhookUrl string `protobuf:"bytes,2,opt,name=webhook_url,json=webhookUrl,proto3" json:"webhook_url,omitempty"`
 	// HTTP method Telegent uses to call the webhook. Unspecified means POST.
 	Method HttpMethod `protobuf:"varint,3,opt,name=method,proto3,enum=telegent.webhook.v1.HttpMethod" json:"method,omitempty"`
@@ -287,15 +291,17 @@ type CreateWebhookRequest struct {
 	// How Telegent authenticates to the webhook. Unspecified means NONE.
 	AuthenticationType AuthenticationType `protobuf:"varint,5,opt,name=authentication_type,json=authenticationType,proto3,enum=telegent.webhook.v1.AuthenticationType" json:"authentication_type,omitempty"`
 	// Username for Basic authentication, at most 255 characters, without `:`
-	// (HTTP Basic authentication cannot carry it) or control characters
-	// (U+0000 to U+001F and U+007F). Required for BASIC, empty otherwise.
+	// (HTTP Basic authentication cannot carry it), control characters
+	// (Unicode category Cc: U+0000 to U+001F and U+007F to U+009F) or format
+	// characters (category Cf, bidi controls such as U+202E among them).
+	// Required for BASIC, empty otherwise.
 	AuthenticationUsername string `protobuf:"bytes,6,opt,name=authentication_username,json=authenticationUsername,proto3" json:"authentication_username,omitempty"`
 	// Password for Basic authentication, at most 255 characters, without
-	// control characters. Required for BASIC, empty otherwise. Never returned,
+	// control or format characters (as for the username). Required for BASIC, empty otherwise. Never returned,
 	// logged or traced.
 	AuthenticationPassword string `protobuf:"bytes,7,opt,name=authentication_password,json=authenticationPassword,proto3" json:"authentication_password,omitempty"`
 	// Bearer token Telegent sends to the webhook, at most 255 characters,
-	// without control characters. Required for TOKEN, empty otherwise. Never
+	// without control or format characters (as for the username). Required for TOKEN, empty otherwise. Never
 	// returned, logged or traced.
 	AuthenticationToken string `protobuf:"bytes,8,opt,name=authentication_token,json=authenticationToken,proto3" json:"authentication_token,omitempty"`
 	// Events to subscribe to: at least one, no duplicates, no UNSPECIFIED.
@@ -303,8 +309,19 @@ type CreateWebhookRequest struct {
 	// may be at most 255 characters long: all seven events, each at most once,
 	// join to 93.
 	SubscribedEvents []WebhookEvent `protobuf:"varint,9,rep,packed,name=subscribed_events,json=subscribedEvents,proto3,enum=telegent.webhook.v1.WebhookEvent" json:"subscribed_events,omitempty"`
-	unknownFields    protoimpl.UnknownFields
-	sizeCache        protoimpl.SizeCache
+	// Idempotency key (AIP-155): optional; when set, a UUID (RFC 4122 textual
+	// form, for example `8a1b7c5e-2f0d-4c3a-9b6e-1d2f3a4b5c6d`). A caller
+	// sets a fresh id per logical create and repeats it on every retry of
+	// that create. Within the service's idempotency window, a repeat of the
+	// same request with the same id returns the first call's answer (the
+	// webhook, or its definite error, or the same outcome-unknown failure)
+	// without creating a second webhook; a call still in flight is waited
+	// for. The same id with a different request is INVALID_ARGUMENT with the
+	// `google.rpc.ErrorInfo` reason `REQUEST_ID_REUSED`. Empty means no
+	// idempotency: every call may create a webhook.
+	RequestId     string `protobuf:"bytes,10,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *CreateWebhookRequest) Reset() {
@@ -398,6 +415,13 @@ func (x *CreateWebhookRequest) GetSubscribedEvents() []WebhookEvent {
 		return x.SubscribedEvents
 	}
 	return nil
+}
+
+func (x *CreateWebhookRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
 }
 
 // CreateWebhookResponse is the answer to CreateWebhook.
@@ -570,20 +594,26 @@ var File_telegent_webhook_v1_webhook_proto protoreflect.FileDescriptor
 
 const file_telegent_webhook_v1_webhook_proto_rawDesc = "" +
 	"\n" +
-	"!telegent/webhook/v1/webhook.proto\x12\x13telegent.webhook.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a.protoc-gen-openapiv2/options/annotations.proto\"\xfa\x12\n" +
+	"!telegent/webhook/v1/webhook.proto\x12\x13telegent.webhook.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\"\xa3\x17\n" +
 	"\x14CreateWebhookRequest\x12=\n" +
 	"\n" +
-	"account_id\x18\x01 \x01(\tB\x1e\xbaH\x1b\xc8\x01\x01r\x16\x18d2\x12^AID-[A-Za-z0-9]+$R\taccountId\x12\x80\x01\n" +
-	"\vwebhook_url\x18\x02 \x01(\tB_\xbaH\\\xc8\x01\x01rW\x18\xff\x012E^https://([A-Za-z0-9.-]+|\\[[0-9A-Fa-f:.]+\\])(:[0-9]{1,5})?([/?#].*)?$:\bhttps://\x88\x01\x01R\n" +
+	"account_id\x18\x01 \x01(\tB\x1e\xbaH\x1b\xc8\x01\x01r\x16\x18d2\x12^AID-[A-Za-z0-9]+$R\taccountId\x12\x80\x05\n" +
+	"\vwebhook_url\x18\x02 \x01(\tB\xde\x04\xbaH\xda\x04\xba\x01\xb1\x01\n" +
+	"\x17webhook_url.host_labels\x12Pwebhook_url host must not have empty labels (a leading, trailing or doubled dot)\x1aD!this.matches('^https://(\\\\.|[A-Za-z0-9.-]*(\\\\.\\\\.|\\\\.([:/?#]|$)))')\xba\x01\xb3\x01\n" +
+	"\x16webhook_url.port_range\x12&webhook_url port must be at most 65535\x1aq!this.matches('^https://[^/?#]*:(6553[6-9]|655[4-9][0-9]|65[6-9][0-9]{2}|6[6-9][0-9]{3}|[7-9][0-9]{4})([/?#]|$)')\xba\x01\x8e\x01\n" +
+	"\x19webhook_url.not_localhost\x12&webhook_url host must not be localhost\x1aI!this.matches('^https://([A-Za-z0-9-]+\\\\.)*(?i:localhost)\\\\.?([:/?#]|$)')\xc8\x01\x01rW\x18\xff\x012E^https://([A-Za-z0-9.-]+|\\[[0-9A-Fa-f:.]+\\])(:[0-9]{1,5})?([/?#].*)?$:\bhttps://\x88\x01\x01R\n" +
 	"webhookUrl\x12A\n" +
 	"\x06method\x18\x03 \x01(\x0e2\x1f.telegent.webhook.v1.HttpMethodB\b\xbaH\x05\x82\x01\x02\x10\x01R\x06method\x12J\n" +
 	"\vdata_format\x18\x04 \x01(\x0e2\x1f.telegent.webhook.v1.DataFormatB\b\xbaH\x05\x82\x01\x02\x10\x01R\n" +
 	"dataFormat\x12b\n" +
-	"\x13authentication_type\x18\x05 \x01(\x0e2'.telegent.webhook.v1.AuthenticationTypeB\b\xbaH\x05\x82\x01\x02\x10\x01R\x12authenticationType\x12]\n" +
-	"\x17authentication_username\x18\x06 \x01(\tB$\xbaH!\xd8\x01\x01r\x1c\x18\xff\x012\x13^[^\\x00-\\x1F\\x7F]*$\xba\x01\x01:R\x16authenticationUsername\x12\\\n" +
-	"\x17authentication_password\x18\a \x01(\tB#\xbaH\x1d\xd8\x01\x01r\x18\x18\xff\x012\x13^[^\\x00-\\x1F\\x7F]*$\x80\x01\x01R\x16authenticationPassword\x12V\n" +
-	"\x14authentication_token\x18\b \x01(\tB#\xbaH\x1d\xd8\x01\x01r\x18\x18\xff\x012\x13^[^\\x00-\\x1F\\x7F]*$\x80\x01\x01R\x13authenticationToken\x12c\n" +
-	"\x11subscribed_events\x18\t \x03(\x0e2!.telegent.webhook.v1.WebhookEventB\x13\xbaH\x10\x92\x01\r\b\x01\x18\x01\"\a\x82\x01\x04\x10\x01 \x00R\x10subscribedEvents:\xb2\f\xbaH\xae\f\x1a\x8c\x02\n" +
+	"\x13authentication_type\x18\x05 \x01(\x0e2'.telegent.webhook.v1.AuthenticationTypeB\b\xbaH\x05\x82\x01\x02\x10\x01R\x12authenticationType\x12\\\n" +
+	"\x17authentication_username\x18\x06 \x01(\tB#\xbaH \xd8\x01\x01r\x1b\x18\xff\x012\x12^[^\\p{Cc}\\p{Cf}]*$\xba\x01\x01:R\x16authenticationUsername\x12[\n" +
+	"\x17authentication_password\x18\a \x01(\tB\"\xbaH\x1c\xd8\x01\x01r\x17\x18\xff\x012\x12^[^\\p{Cc}\\p{Cf}]*$\x80\x01\x01R\x16authenticationPassword\x12U\n" +
+	"\x14authentication_token\x18\b \x01(\tB\"\xbaH\x1c\xd8\x01\x01r\x17\x18\xff\x012\x12^[^\\p{Cc}\\p{Cf}]*$\x80\x01\x01R\x13authenticationToken\x12c\n" +
+	"\x11subscribed_events\x18\t \x03(\x0e2!.telegent.webhook.v1.WebhookEventB\x13\xbaH\x10\x92\x01\r\b\x01\x18\x01\"\a\x82\x01\x04\x10\x01 \x00R\x10subscribedEvents\x12*\n" +
+	"\n" +
+	"request_id\x18\n" +
+	" \x01(\tB\v\xbaH\b\xd8\x01\x01r\x03\xb0\x01\x01R\trequestId:\xb2\f\xbaH\xae\f\x1a\x8c\x02\n" +
 	"*authentication_username.required_for_basic\x12Yauthentication_username is required when authentication_type is AUTHENTICATION_TYPE_BASIC\x1a\x82\x01this.authentication_type != telegent.webhook.v1.AuthenticationType.AUTHENTICATION_TYPE_BASIC || this.authentication_username != ''\x1a\x8c\x02\n" +
 	"*authentication_password.required_for_basic\x12Yauthentication_password is required when authentication_type is AUTHENTICATION_TYPE_BASIC\x1a\x82\x01this.authentication_type != telegent.webhook.v1.AuthenticationType.AUTHENTICATION_TYPE_BASIC || this.authentication_password != ''\x1a\x82\x02\n" +
 	"'authentication_token.required_for_token\x12Vauthentication_token is required when authentication_type is AUTHENTICATION_TYPE_TOKEN\x1a\x7fthis.authentication_type != telegent.webhook.v1.AuthenticationType.AUTHENTICATION_TYPE_TOKEN || this.authentication_token != ''\x1a\x84\x02\n" +
@@ -632,8 +662,7 @@ const file_telegent_webhook_v1_webhook_proto_rawDesc = "" +
 	"\x1eWEBHOOK_EVENT_CALL_IN_PROGRESS\x10\x06\x12\x1e\n" +
 	"\x1aWEBHOOK_EVENT_CALL_RINGING\x10\a2\x91\x01\n" +
 	"\x0eWebhookService\x12\x7f\n" +
-	"\rCreateWebhook\x12).telegent.webhook.v1.CreateWebhookRequest\x1a*.telegent.webhook.v1.CreateWebhookResponse\"\x17\x82\xd3\xe4\x93\x02\x11:\x01*\"\f/v1/webhooksB\x9c\x02\x92A\xd1\x01\x12\xaa\x01\n" +
-	"\x17Telegent webhook facade\x12\x89\x01Creates Telegent webhooks through a typed, validated contract. Telegent's tokens, PascalCase JSON and failure modes stay behind this API.2\x031.02\x10application/json:\x10application/jsonZEgithub.com/platform/telegent-facade/gen/telegent/webhook/v1;webhookv1b\x06proto3"
+	"\rCreateWebhook\x12).telegent.webhook.v1.CreateWebhookRequest\x1a*.telegent.webhook.v1.CreateWebhookResponse\"\x17\x82\xd3\xe4\x93\x02\x11:\x01*\"\f/v1/webhooksBGZEgithub.com/platform/telegent-facade/gen/telegent/webhook/v1;webhookv1b\x06proto3"
 
 var (
 	file_telegent_webhook_v1_webhook_proto_rawDescOnce sync.Once
