@@ -1,0 +1,43 @@
+// Transports for Node.js: gRPC (HTTP/2) to the gRPC port, and Connect and
+// gRPC-Web to the HTTP port, each with the published policy applied.
+
+import {
+  createConnectTransport,
+  createGrpcTransport,
+  createGrpcWebTransport,
+  type ConnectTransportOptions,
+  type GrpcTransportOptions,
+  type GrpcWebTransportOptions,
+} from "@connectrpc/connect-node";
+import type { Transport } from "@connectrpc/connect";
+import { applyPolicy, type DistributiveOmit, type PolicyOptions } from "./policy.js";
+
+/** Options of {@link createFacadeGrpcTransport}. */
+export type FacadeGrpcTransportOptions = DistributiveOmit<GrpcTransportOptions, "interceptors" | "defaultTimeoutMs"> & PolicyOptions;
+
+/**
+ * A gRPC transport to the facade's gRPC port (e.g. `http://127.0.0.1:9090`)
+ * with the published service config applied: a 15 s default deadline, a
+ * request_id per call and the retry policy.
+ */
+export function createFacadeGrpcTransport(options: FacadeGrpcTransportOptions): Transport {
+  return createGrpcTransport({ ...options, ...applyPolicy(options) });
+}
+
+/** Options of {@link createFacadeConnectNodeTransport}. */
+export type FacadeConnectNodeTransportOptions = DistributiveOmit<ConnectTransportOptions, "interceptors" | "defaultTimeoutMs"> &
+  PolicyOptions;
+
+/** A Connect-protocol transport from Node to the facade's HTTP port, with the published policy. */
+export function createFacadeConnectNodeTransport(options: FacadeConnectNodeTransportOptions): Transport {
+  return createConnectTransport({ ...options, ...applyPolicy(options) });
+}
+
+/** Options of {@link createFacadeGrpcWebNodeTransport}. */
+export type FacadeGrpcWebNodeTransportOptions = DistributiveOmit<GrpcWebTransportOptions, "interceptors" | "defaultTimeoutMs"> &
+  PolicyOptions;
+
+/** A gRPC-Web transport from Node to the facade's HTTP port, with the published policy. */
+export function createFacadeGrpcWebNodeTransport(options: FacadeGrpcWebNodeTransportOptions): Transport {
+  return createGrpcWebTransport({ ...options, ...applyPolicy(options) });
+}

@@ -1,0 +1,27 @@
+# The TypeScript client (clients/typescript): messages, enums and the service
+# generated with protoc-gen-es from the descriptor set gen/telegent-facade.binpb
+# (buf runs the plugin pinned in package-lock.json), hand-written helpers and
+# interceptors in src/, and node:test tests against the real binaries.
+#
+# Node packages are installed with `npm ci` from package-lock.json into
+# clients/typescript/node_modules.
+
+TS_CLIENT := clients/typescript
+TS_DESCRIPTOR_SET := gen/telegent-facade.binpb
+
+$(TS_CLIENT)/node_modules/.stamp: $(TS_CLIENT)/package.json $(TS_CLIENT)/package-lock.json
+	cd $(TS_CLIENT) && npm ci --no-audit --no-fund
+	@touch $@
+
+.PHONY: typescript-client-deps
+typescript-client-deps: $(TS_CLIENT)/node_modules/.stamp ## Install the TypeScript client's pinned packages into clients/typescript/node_modules
+
+.PHONY: test-typescript-client
+test-typescript-client: $(TS_CLIENT)/node_modules/.stamp ## Build the TypeScript client with tsc and test it against the real facade and simulator
+	go build -o $(BIN)/ ./cmd/telegent-facade ./cmd/telegent-sim
+	cd $(TS_CLIENT) && rm -rf dist && npx tsc -p tsconfig.json
+	cd $(TS_CLIENT) && FACADE_BIN=$${FACADE_BIN:-$(BIN)/telegent-facade} \
+		TELEGENT_SIM_BIN=$${TELEGENT_SIM_BIN:-$(BIN)/telegent-sim} \
+		node --test dist/test/*.test.js
+
+TEST_TARGETS += test-typescript-client
