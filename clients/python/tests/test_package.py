@@ -1,0 +1,34 @@
+"""The package as pip builds it: the generated modules keep the proto path."""
+
+from __future__ import annotations
+
+import pathlib
+import subprocess
+import sys
+import zipfile
+
+PROJECT = pathlib.Path(__file__).resolve().parents[1]
+
+
+def test_wheel_holds_generated_modules_and_helpers(tmp_path: pathlib.Path) -> None:
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
+         "--wheel-dir", str(tmp_path), str(PROJECT)],
+        check=True,
+    )
+    (wheel,) = tmp_path.glob("telegent_facade_client-*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for module in (
+        "telegent/webhook/v1/webhook_pb2.py",
+        "telegent/webhook/v1/webhook_pb2.pyi",
+        "telegent/webhook/v1/webhook_pb2_grpc.py",
+        "buf/validate/validate_pb2.py",
+        "telegent_facade/__init__.py",
+        "telegent_facade/service_config.json",
+        "telegent_facade/py.typed",
+    ):
+        assert module in names, module
+    # telegent and buf stay namespace packages, so that other distributions
+    # can ship modules under them too.
+    assert "telegent/__init__.py" not in names
+    assert "buf/__init__.py" not in names
