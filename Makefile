@@ -14,9 +14,12 @@ export PATH := $(BIN):$(PATH)
 # Third-party protos, taken from Go modules at generate time.
 # protovalidate: the release matching buf.build/go/protovalidate's generated code.
 PROTOVALIDATE_VERSION := v1.2.2
-# grpc-gateway v1 ships googleapis' google/api/{annotations,http}.proto and
-# google/rpc/{status,error_details}.proto (the error details we answer with).
+# grpc-gateway v1 ships googleapis' google/api/{annotations,http}.proto.
 GOOGLEAPIS_MODULE_VERSION := v1.16.0
+# gogo/googleapis ships google/rpc/{status,error_details}.proto recent enough
+# to have ErrorInfo (grpc-gateway v1's copy predates it): the error details we
+# answer with, for the descriptor set callers in other languages build from.
+GOOGLE_RPC_MODULE_VERSION := v1.4.1
 
 FUZZTIME ?= 30s
 BENCH ?= .
@@ -75,15 +78,19 @@ protodeps: ## Copy third-party protos out of Go modules into .tmp/protodeps
 	@dir=$$(go mod download -json github.com/bufbuild/protovalidate@$(PROTOVALIDATE_VERSION) | sed -n 's/^\s*"Dir": "\(.*\)",$$/\1/p') && \
 		cp $$dir/proto/protovalidate/buf/validate/validate.proto $(PROTODEPS)/protovalidate/buf/validate/
 	@dir=$$(go mod download -json github.com/grpc-ecosystem/grpc-gateway@$(GOOGLEAPIS_MODULE_VERSION) | sed -n 's/^\s*"Dir": "\(.*\)",$$/\1/p') && \
-		cp $$dir/third_party/googleapis/google/api/annotations.proto $$dir/third_party/googleapis/google/api/http.proto $(PROTODEPS)/googleapis/google/api/ && \
-		cp $$dir/third_party/googleapis/google/rpc/status.proto $$dir/third_party/googleapis/google/rpc/error_details.proto $(PROTODEPS)/googleapis/google/rpc/
+		cp $$dir/third_party/googleapis/google/api/annotations.proto $$dir/third_party/googleapis/google/api/http.proto $(PROTODEPS)/googleapis/google/api/
+	@dir=$$(go mod download -json github.com/gogo/googleapis@$(GOOGLE_RPC_MODULE_VERSION) | sed -n 's/^\s*"Dir": "\(.*\)",$$/\1/p') && \
+		cp $$dir/google/rpc/status.proto $$dir/google/rpc/error_details.proto $(PROTODEPS)/googleapis/google/rpc/
 	@chmod -R u+w $(PROTODEPS)
 
 .PHONY: generate
-generate: tools protodeps ## Regenerate gen/ from proto/ (clean, then buf generate)
+generate: tools protodeps ## Regenerate gen/ from proto/ (clean, then buf generate, then the descriptor set)
 	rm -rf gen
 	buf generate
 	buf format -w proto
+	@# The contract for callers in any language: our proto, every import, and
+	@# google/rpc's status and error details, in one descriptor set.
+	buf build --as-file-descriptor-set --exclude-source-info -o gen/telegent-facade.binpb
 	@$(foreach t,$(GENERATE_TARGETS),$(MAKE) $(t) &&) true
 
 .PHONY: checkgenerate

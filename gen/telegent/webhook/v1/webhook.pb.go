@@ -276,7 +276,7 @@ type CreateWebhookRequest struct {
 	// Absolute `https://` URL with a host that Telegent calls when a subscribed
 	// event fires, at most 255 characters. The host is a DNS name of letters,
 	// digits and hyphens in dot-separated, non-empty labels, or an IP literal
-	// (IPv6 in brackets), with an optional port from 0 to 65535. User info
+	// (IPv6 in brackets), with an optional port of at most 65535. User info
 	// (`user:pass@`) is not allowed: use the authentication fields instead.
 	// Telegent must not be sent to its own network: `localhost` (and names
 	// under it) and IP literals that are loopback, private, link-local or
@@ -297,12 +297,12 @@ type CreateWebhookRequest struct {
 	// Required for BASIC, empty otherwise.
 	AuthenticationUsername string `protobuf:"bytes,6,opt,name=authentication_username,json=authenticationUsername,proto3" json:"authentication_username,omitempty"`
 	// Password for Basic authentication, at most 255 characters, without
-	// control or format characters (as for the username). Required for BASIC, empty otherwise. Never returned,
-	// logged or traced.
+	// control or format characters (as for the username). Required for
+	// BASIC, empty otherwise. Never returned, logged or traced.
 	AuthenticationPassword string `protobuf:"bytes,7,opt,name=authentication_password,json=authenticationPassword,proto3" json:"authentication_password,omitempty"`
 	// Bearer token Telegent sends to the webhook, at most 255 characters,
-	// without control or format characters (as for the username). Required for TOKEN, empty otherwise. Never
-	// returned, logged or traced.
+	// without control or format characters (as for the username). Required
+	// for TOKEN, empty otherwise. Never returned, logged or traced.
 	AuthenticationToken string `protobuf:"bytes,8,opt,name=authentication_token,json=authenticationToken,proto3" json:"authentication_token,omitempty"`
 	// Events to subscribe to: at least one, no duplicates, no UNSPECIFIED.
 	// Sent to Telegent as one comma-separated string in the order given, which

@@ -1,0 +1,73 @@
+package telegentfacade_test
+
+import (
+	"os"
+	"testing"
+
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protodesc"
+	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/types/descriptorpb"
+
+	webhookv1 "github.com/platform/telegent-facade/gen/telegent/webhook/v1"
+)
+
+// TestDescriptorSetIsSelfContained: gen/telegent-facade.binpb, which
+// callers in other languages generate from, resolves on its own (every
+// import is in it), carries the google.rpc error details, and describes the
+// same service as the Go code generated from the proto.
+func TestDescriptorSetIsSelfContained(t *testing.T) {
+	t.Parallel()
+	raw, err := os.ReadFile("gen/telegent-facade.binpb")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var set descriptorpb.FileDescriptorSet
+	if err := proto.Unmarshal(raw, &set); err != nil {
+		t.Fatalf("unmarshal descriptor set: %v", err)
+	}
+	// NewFiles resolves against the set alone, not the global registry:
+	// a missing import fails here.
+	files, err := protodesc.NewFiles(&set)
+	if err != nil {
+		t.Fatalf("descriptor set does not resolve on its own: %v", err)
+	}
+	for _, name := range []string{
+		"telegent/webhook/v1/webhook.proto",
+		"buf/validate/validate.proto",
+		"google/api/annotations.proto",
+		"google/rpc/status.proto",
+		"google/rpc/error_details.proto",
+	} {
+		if _, err := files.FindFileByPath(name); err != nil {
+			t.Errorf("descriptor set lacks %s: %v", name, err)
+		}
+	}
+	for _, name := range []string{"google.rpc.Status", "google.rpc.BadRequest", "google.rpc.ErrorInfo", "google.rpc.RetryInfo"} {
+		if _, err := files.FindDescriptorByName(protoreflect.FullName(name)); err != nil {
+			t.Errorf("descriptor set lacks %s: %v", name, err)
+		}
+	}
+	for _, f := range set.GetFile() {
+		if f.GetSourceCodeInfo() != nil {
+			t.Errorf("%s carries source info; the set is built without it", f.GetName())
+		}
+		for _, dep := range f.GetDependency() {
+			if dep == "protoc-gen-openapiv2/options/annotations.proto" {
+				t.Errorf("%s imports OpenAPI options", f.GetName())
+			}
+		}
+	}
+
+	// The set's webhook.proto is the one the Go code was generated from.
+	var inSet *descriptorpb.FileDescriptorProto
+	for _, f := range set.GetFile() {
+		if f.GetName() == "telegent/webhook/v1/webhook.proto" {
+			inSet = f
+		}
+	}
+	compiled := protodesc.ToFileDescriptorProto(webhookv1.File_telegent_webhook_v1_webhook_proto)
+	if !proto.Equal(inSet, compiled) {
+		t.Error("gen/telegent-facade.binpb is out of date with the generated Go code: run make generate")
+	}
+}
