@@ -9,8 +9,6 @@ import (
 	"fmt"
 	"mime"
 	"net/http"
-	"net/url"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -96,9 +94,10 @@ func (k Kind) String() string {
 }
 
 // Error is the only error type Client returns, unwrapped. Every field is
-// safe to log and to show: Reason is
-// scrubbed of the account secret, the bearer token and the webhook's
-// password and token, and Err never carries a request body.
+// safe to log and to show: Reason is scrubbed of the account secret,
+// Telegent's token and the webhook's password and token in every spelling
+// scrubber knows (raw in any letter case, JSON, URL, hex and base64), or
+// withheld when one may remain, and Err never carries a response body.
 type Error struct {
 	// Kind classifies the failure.
 	Kind Kind
@@ -277,6 +276,11 @@ func parseRetryAfter(v string, now time.Time) time.Duration {
 // all, longer JSON messages are cut.
 const maxReasonRunes = 200
 
+// maxReasonInput bounds the JSON message or plain-text body searched for
+// secrets: a longer one is not echoed at all, so scrubbing costs little
+// however large the body.
+const maxReasonInput = 4 << 10
+
 // reasonMembers are the JSON members error bodies commonly carry, in order of
 // preference.
 var reasonMembers = []string{"error", "Error", "message", "Message", "title", "Title", "detail", "error_description"}
@@ -285,18 +289,34 @@ var reasonMembers = []string{"error", "Error", "message", "Message", "title", "T
 // body. Bodies are unspecified upstream: JSON, plain text, a proxy's HTML or
 // nothing at all.
 func extractReason(contentType string, body []byte, secrets []string) string {
-	return sanitizeReason(rawReason(contentType, body), secrets)
+	reason, context := rawReason(contentType, body)
+	return sanitizeIn(reason, context, newScrubber(secrets))
 }
 
 // sanitizeReason makes upstream text fit for Reason: one printable line of
-// at most maxReasonRunes runes with every secret replaced.
+// at most maxReasonRunes runes with every secret replaced, or "" when a
+// secret may still be in it (see scrubber).
 func sanitizeReason(s string, secrets []string) string {
+	return sanitizeIn(s, s, newScrubber(secrets))
+}
+
+// sanitizeIn is sanitizeReason for s cut out of the longer context (the
+// first line of a plain-text body): a secret split over the cut shows only
+// in the context, so the context must be free of secrets too.
+func sanitizeIn(s, context string, sc *scrubber) string {
 	if s == "" {
 		return ""
 	}
-	// Scrub before and after cleaning: removing control characters must not
-	// be able to assemble a secret out of pieces.
-	s = scrub(cleanText(scrub(s, secrets)), secrets)
+	if context != s && sc.leaks(sc.replace(cleanText(sc.replace(context)))) {
+		return ""
+	}
+	// Replace before and after cleaning, so that neither the raw text nor
+	// its cleaned form can carry a secret; then withhold the text whole if
+	// any spelling of one still shows once separators are ignored.
+	s = sc.replace(cleanText(sc.replace(s)))
+	if sc.leaks(s) {
+		return ""
+	}
 	if utf8.RuneCountInString(s) > maxReasonRunes {
 		r := []rune(s)
 		s = string(r[:maxReasonRunes]) + "..."
@@ -304,39 +324,48 @@ func sanitizeReason(s string, secrets []string) string {
 	return s
 }
 
-func rawReason(contentType string, body []byte) string {
+// rawReason returns the upstream's message in body, unsanitised, with the
+// text it was taken from (the message itself, or the whole of a plain-text
+// body whose first line it is).
+func rawReason(contentType string, body []byte) (reason, context string) {
 	body = bytes.TrimSpace(body)
 	if len(body) == 0 || body[0] == '<' {
-		return "" // HTML or XML from a proxy: nothing useful and possibly large.
+		return "", "" // HTML or XML from a proxy: nothing useful and possibly large.
 	}
 	if mt, _, err := mime.ParseMediaType(contentType); err == nil && strings.Contains(mt, "html") {
-		return ""
+		return "", ""
 	}
 	if body[0] == '{' || body[0] == '[' {
 		// Broken or memberless JSON is not echoed: it may be our own request
 		// reflected back with secrets in an escaped form.
 		var m map[string]json.RawMessage
 		if json.Unmarshal(body, &m) != nil {
-			return ""
+			return "", ""
 		}
 		for _, k := range reasonMembers {
 			if s := jsonText(m[k]); s != "" {
-				return s
+				if len(s) > maxReasonInput {
+					return "", "" // not worth searching for secrets
+				}
+				return s, s
 			}
 		}
-		return ""
+		return "", ""
+	}
+	if len(body) > maxReasonInput {
+		return "", ""
 	}
 	line, _, _ := strings.Cut(string(body), "\n")
 	line = strings.TrimSpace(line)
 	if !utf8.ValidString(line) || utf8.RuneCountInString(line) > maxReasonRunes {
-		return ""
+		return "", ""
 	}
 	for _, r := range line {
 		if !unicode.IsPrint(r) && r != '\t' {
-			return ""
+			return "", ""
 		}
 	}
-	return line
+	return line, string(body)
 }
 
 // jsonText returns a JSON string, or the message inside an error object such
@@ -370,28 +399,4 @@ func cleanText(s string) string {
 		return r
 	}, s)
 	return strings.Join(strings.Fields(s), " ")
-}
-
-const redacted = "[REDACTED]"
-
-// scrub replaces every occurrence of a secret, also in its JSON-escaped and
-// URL-encoded spellings, which is how an upstream is likely to echo it.
-func scrub(s string, secrets []string) string {
-	var forms []string
-	for _, secret := range secrets {
-		if secret == "" {
-			continue
-		}
-		forms = append(forms, secret)
-		if j, err := json.Marshal(secret); err == nil {
-			forms = append(forms, string(j[1:len(j)-1]))
-		}
-		forms = append(forms, url.QueryEscape(secret), url.PathEscape(secret))
-	}
-	// Longest first, so a secret containing another is replaced whole.
-	slices.SortFunc(forms, func(a, b string) int { return len(b) - len(a) })
-	for _, f := range slices.Compact(forms) {
-		s = strings.ReplaceAll(s, f, redacted)
-	}
-	return s
 }

@@ -115,8 +115,9 @@ func TestExtractReason(t *testing.T) {
 		"password path-encoded": {body: "pw s3cureP@ss%20word", want: "pw [REDACTED]"},
 		"secret json-escaped":   {body: `secret acct-Secret/9f8e\"7d`, want: "secret [REDACTED]"},
 		"secret split by NUL": {
-			// Cleaning turns the NUL into a space, so no secret is assembled.
-			body: `{"error":"hook-token-abc\u0000123XYZ"}`, want: "hook-token-abc 123XYZ",
+			// Cleaning turns the NUL into a space; the secret is still
+			// readable, so the text is withheld.
+			body: `{"error":"hook-token-abc\u0000123XYZ"}`, want: "",
 		},
 		"bearer": {body: "Bearer tok-1 expired", want: "Bearer [REDACTED] expired"},
 		"secret straddling the cut": {
