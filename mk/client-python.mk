@@ -41,6 +41,6 @@ test-python-client: $(PY_VENV)/.stamp ## Test the Python client against the real
 		TELEGENT_SIM_BIN=$${TELEGENT_SIM_BIN:-$(BIN)/telegent-sim} \
 		$(PY_PYTHON) -m pytest
 
-# GENERATE_TARGETS += generate-python-client
-# GENERATED_PATHS += $(PY_SRC)/telegent $(PY_SRC)/buf $(PY_SRC)/telegent_facade/service_config.json
+GENERATE_TARGETS += generate-python-client
+GENERATED_PATHS += $(PY_SRC)/telegent $(PY_SRC)/buf $(PY_SRC)/telegent_facade/service_config.json
 TEST_TARGETS += test-python-client
