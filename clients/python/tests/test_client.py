@@ -3,6 +3,7 @@ can see every attempt the client makes and answer any status."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime
 import json
 import threading
@@ -212,3 +213,45 @@ def test_helpers_answer_nothing_for_other_errors(make_error: Callable[[], BaseEx
 def test_embedded_service_config_is_the_published_one() -> None:
     published = json.loads((REPO_ROOT / "service_config.json").read_text("utf-8"))
     assert json.loads(telegent_facade.SERVICE_CONFIG) == published
+
+
+def test_aio_channel_sets_request_id_reused_across_a_retry(service: RecordingService) -> None:
+    service.fail = unavailable_once
+    request = valid_request("https://hooks.example.com/py/aio-retry")
+
+    async def call() -> webhook_pb2.CreateWebhookResponse:
+        async with telegent_facade.create_aio_channel(f"127.0.0.1:{service.port}") as channel:
+            return await webhook_pb2_grpc.WebhookServiceStub(channel).CreateWebhook(request)
+
+    resp = asyncio.run(call())
+    assert resp.webhook.webhook_id == "wh-2"
+    first, second = service.request_ids
+    assert first == second
+    assert uuid.UUID(first).version == 4
+    assert request.request_id == ""
+
+
+def test_helpers_read_aio_errors(service: RecordingService) -> None:
+    info = error_details_pb2.ErrorInfo(reason="UPSTREAM_UNAVAILABLE", metadata={"outcome_unknown": "true"})
+    service.fail = lambda attempt: with_details(code_pb2.UNAVAILABLE, "may exist", info)
+
+    async def call() -> BaseException:
+        async with telegent_facade.create_aio_channel(f"127.0.0.1:{service.port}", service_config=None) as channel:
+            try:
+                await webhook_pb2_grpc.WebhookServiceStub(channel).CreateWebhook(valid_request("https://hooks.example.com/py/aio"))
+            except grpc.aio.AioRpcError as err:
+                return err
+        raise AssertionError("the call succeeded")
+
+    err = asyncio.run(call())
+    assert telegent_facade.is_outcome_unknown(err)
+    assert telegent_facade.error_reason(err) == "UPSTREAM_UNAVAILABLE"
+    assert telegent_facade.field_violations(err) == []
+
+
+def test_caller_options_override_ours(service: RecordingService) -> None:
+    service.fail = unavailable_once
+    with telegent_facade.create_channel(f"127.0.0.1:{service.port}", options=[("grpc.enable_retries", 0)]) as channel:
+        with pytest.raises(grpc.RpcError):
+            webhook_pb2_grpc.WebhookServiceStub(channel).CreateWebhook(valid_request("https://hooks.example.com/py/opts"))
+    assert len(service.request_ids) == 1

@@ -6,7 +6,7 @@ needs around them:
 
 * :func:`create_channel` opens a channel that applies the facade's published
   service config (deadline and retry policy) and gives every create a
-  request_id, reused by gRPC's retries;
+  request_id, reused by gRPC's retries (:func:`create_aio_channel` for asyncio);
 * :func:`field_violations`, :func:`error_reason`, :func:`error_info`,
   :func:`is_outcome_unknown` and :func:`retry_delay` read the google.rpc error
   details of a failed call, and answer "nothing" (an empty list, None or False)
@@ -28,7 +28,9 @@ Example::
 
 from telegent_facade._channel import (
     SERVICE_CONFIG,
+    AioRequestIdInterceptor,
     RequestIdInterceptor,
+    create_aio_channel,
     create_channel,
     create_stub,
     with_request_id,
@@ -45,8 +47,10 @@ from telegent_facade._errors import (
 
 __all__ = [
     "SERVICE_CONFIG",
+    "AioRequestIdInterceptor",
     "FieldViolation",
     "RequestIdInterceptor",
+    "create_aio_channel",
     "create_channel",
     "create_stub",
     "error_info",

@@ -14,7 +14,9 @@ from telegent.webhook.v1 import webhook_pb2, webhook_pb2_grpc
 
 __all__ = [
     "SERVICE_CONFIG",
+    "AioRequestIdInterceptor",
     "RequestIdInterceptor",
+    "create_aio_channel",
     "create_channel",
     "create_stub",
     "with_request_id",
@@ -69,6 +71,36 @@ class RequestIdInterceptor(grpc.UnaryUnaryClientInterceptor):
         return continuation(client_call_details, request)
 
 
+class AioRequestIdInterceptor(grpc.aio.UnaryUnaryClientInterceptor):
+    """:class:`RequestIdInterceptor` for ``grpc.aio`` channels."""
+
+    async def intercept_unary_unary(
+        self,
+        continuation: Callable[[grpc.aio.ClientCallDetails, Any], Any],
+        client_call_details: grpc.aio.ClientCallDetails,
+        request: Any,
+    ) -> Any:
+        method = client_call_details.method
+        if isinstance(method, bytes):
+            method = method.decode("ascii")
+        if method == _CREATE_METHOD and isinstance(request, webhook_pb2.CreateWebhookRequest):
+            request = with_request_id(request)
+        return await continuation(client_call_details, request)
+
+
+def _channel_options(service_config: Optional[str], options: Sequence[Tuple[str, Any]]) -> list[Tuple[str, Any]]:
+    # gRPC keeps the first value of a repeated channel argument: the caller's
+    # options go first so that they win.
+    channel_options: list[Tuple[str, Any]] = [*options, ("grpc.enable_retries", 1)]
+    if service_config is not None:
+        channel_options += [
+            ("grpc.service_config", service_config),
+            # The published policy is the caller's choice, not the resolver's.
+            ("grpc.service_config_disable_resolution", 1),
+        ]
+    return channel_options
+
+
 def create_channel(
     target: str,
     credentials: Optional[grpc.ChannelCredentials] = None,
@@ -85,21 +117,35 @@ def create_channel(
     a config the server's name resolver supplies does not replace it. Every
     CreateWebhook call gets a request_id when it has none (see
     :class:`RequestIdInterceptor`). ``options`` are further channel arguments;
-    they come after ours, so they win.
+    where they name one of ours, theirs wins.
     """
-    channel_options: list[Tuple[str, Any]] = [("grpc.enable_retries", 1)]
-    if service_config is not None:
-        channel_options += [
-            ("grpc.service_config", service_config),
-            # The published policy is the caller's choice, not the resolver's.
-            ("grpc.service_config_disable_resolution", 1),
-        ]
-    channel_options += list(options)
+    channel_options = _channel_options(service_config, options)
     if credentials is None:
         channel = grpc.insecure_channel(target, options=channel_options, compression=compression)
     else:
         channel = grpc.secure_channel(target, credentials, options=channel_options, compression=compression)
     return grpc.intercept_channel(channel, RequestIdInterceptor())
+
+
+def create_aio_channel(
+    target: str,
+    credentials: Optional[grpc.ChannelCredentials] = None,
+    *,
+    service_config: Optional[str] = SERVICE_CONFIG,
+    options: Sequence[Tuple[str, Any]] = (),
+    compression: Optional[grpc.Compression] = None,
+) -> grpc.aio.Channel:
+    """:func:`create_channel` for asyncio: a ``grpc.aio`` channel with the same
+    service config and request_id default."""
+    channel_options = _channel_options(service_config, options)
+    interceptors = [AioRequestIdInterceptor()]
+    if credentials is None:
+        return grpc.aio.insecure_channel(
+            target, options=channel_options, compression=compression, interceptors=interceptors
+        )
+    return grpc.aio.secure_channel(
+        target, credentials, options=channel_options, compression=compression, interceptors=interceptors
+    )
 
 
 def create_stub(

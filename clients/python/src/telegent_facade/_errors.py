@@ -40,14 +40,17 @@ class FieldViolation(NamedTuple):
 def status_details(error: BaseException) -> Optional[status_pb2.Status]:
     """Returns the ``google.rpc.Status`` carried by a failed call, or None.
 
-    None when ``error`` is not a gRPC call error or carries no rich status
-    (for example a connection failure raised by the client library itself).
+    Takes the errors of blocking and of ``grpc.aio`` calls. None when ``error``
+    is not a gRPC call error or carries no rich status (for example a
+    connection failure raised by the client library itself).
     """
-    if not isinstance(error, grpc.RpcError) or not isinstance(error, grpc.Call):
+    # Errors of blocking calls are grpc.Call objects; grpc.aio's AioRpcError is
+    # not, but answers the same code(), details() and trailing_metadata().
+    if not isinstance(error, grpc.RpcError):
         return None
     try:
         return rpc_status.from_call(error)
-    except (ValueError, AttributeError):
+    except (ValueError, AttributeError, TypeError):
         # from_call refuses a status whose code or message disagrees with the
         # call's: such a status is not trustworthy, so it counts as absent.
         return None
