@@ -116,6 +116,11 @@ type Config struct {
 	// new certificates and client CAs. Zero means DefaultMaxConnectionAge.
 	MaxConnectionAge time.Duration
 
+	// CORSAllowedOrigins is a comma-separated list of browser origins
+	// (scheme://host[:port]) that may call the HTTP port: REST, Connect
+	// and gRPC-Web. Empty means no CORS at all.
+	CORSAllowedOrigins string
+
 	// loaded is the material the files above hold, read once by Load.
 	loaded *material
 }
@@ -175,6 +180,7 @@ func (c Config) LogValue() slog.Value {
 		slog.String("debug_addr", c.DebugAddr),
 		slog.Int("max_concurrent_streams", c.MaxConcurrentStreams),
 		slog.Duration("max_connection_age", c.MaxConnectionAge),
+		slog.String("cors_allowed_origins", c.CORSAllowedOrigins),
 	)
 }
 
@@ -265,6 +271,10 @@ func (c *Config) options() []option {
 		opt(&c.MaxConcurrentStreams, "max-concurrent-streams", "MAX_CONCURRENT_STREAMS", DefaultMaxConcurrentStreams, "maximum calls in flight on one gRPC connection", notNegative),
 		opt(&c.MaxConnectionAge, "max-connection-age", "MAX_CONNECTION_AGE", DefaultMaxConnectionAge, "gRPC connections are closed, after a grace period for their calls, once this old; clients reconnect with current certificates", notNegative),
 		opt(&c.OTLPEndpoint, "otlp-endpoint", "OTEL_EXPORTER_OTLP_ENDPOINT", "", "OTLP/gRPC endpoint; tracing is off when empty", nil),
+		opt(&c.CORSAllowedOrigins, "cors-allowed-origins", "CORS_ALLOWED_ORIGINS", "", "comma-separated browser origins (scheme://host[:port]) that may call REST, Connect and gRPC-Web; no CORS when empty", func(list string) error {
+			_, err := parseOrigins(list)
+			return err
+		}),
 		opt(&c.DebugAddr, "debug-addr", "DEBUG_ADDR", "", "loopback address to serve net/http/pprof on; off when empty", func(addr string) error {
 			if addr == "" {
 				return nil

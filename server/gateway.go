@@ -61,6 +61,7 @@ func newGateway(ctx context.Context, srv webhookv1.WebhookServiceServer) (*runti
 		runtime.WithOutgoingHeaderMatcher(func(string) (string, bool) { return "", false }),
 		runtime.WithOutgoingTrailerMatcher(func(string) (string, bool) { return "", false }),
 		runtime.WithErrorHandler(restErrorHandler),
+		runtime.WithRoutingErrorHandler(restRoutingErrorHandler),
 	)
 	if err := webhookv1.RegisterWebhookServiceHandlerServer(ctx, mux, srv); err != nil {
 		return nil, err
@@ -120,6 +121,7 @@ func restErrorHandler(ctx context.Context, mux *runtime.ServeMux, m runtime.Mars
 		writeStatus(w, r, status.New(codes.InvalidArgument, "request body is too large"), http.StatusRequestEntityTooLarge)
 		return
 	}
+	setRetryAfter(w, status.Convert(err))
 	runtime.DefaultHTTPErrorHandler(ctx, mux, m, w, r, err)
 }
 

@@ -147,6 +147,14 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (_ *Server, err e
 	healthpb.RegisterHealthServer(s.grpcServer, s.health)
 	reflection.Register(s.grpcServer)
 	m.grpc.InitializeMetrics(s.grpcServer)
+	web, err := newWebHandler(s.grpcServer, DefaultMaxRequestBytes, logger)
+	if err != nil {
+		return nil, err
+	}
+	origins, err := parseOrigins(cfg.CORSAllowedOrigins)
+	if err != nil {
+		return nil, fmt.Errorf("--cors-allowed-origins: %w", err)
+	}
 
 	gateway, err := newGateway(ctx, newChainedService(svc, interceptors))
 	if err != nil {
@@ -154,6 +162,7 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (_ *Server, err e
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/v1/", restTracing(tracing, restMiddleware(gateway, DefaultMaxRequestBytes, logger)))
+	mux.Handle(webServicePath, web)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
@@ -164,7 +173,7 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (_ *Server, err e
 		_, _ = w.Write(telegentfacade.OpenAPI)
 	})
 	s.httpServer = &http.Server{
-		Handler:           sec.httpHandler(mux),
+		Handler:           withCORS(origins, sec.httpHandler(mux)),
 		TLSConfig:         sec.httpTLS(),
 		ReadHeaderTimeout: readHeaderTimeout(cfg),
 		ReadTimeout:       30 * time.Second,

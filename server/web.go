@@ -1,0 +1,242 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	connectcors "connectrpc.com/cors"
+	"connectrpc.com/vanguard/vanguardgrpc"
+	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
+	"github.com/rs/cors"
+	"google.golang.org/genproto/googleapis/api/annotations"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
+
+	webhookv1 "github.com/platform/telegent-facade/gen/telegent/webhook/v1"
+	"github.com/platform/telegent-facade/service"
+)
+
+// Protocols a call arrives by on the HTTP port besides REST, as logged.
+const (
+	protocolConnect = "connect"
+	protocolGRPCWeb = "grpcweb"
+)
+
+// webServicePath is where the Connect protocol and gRPC-Web are served:
+// the service's gRPC path, as Connect and gRPC-Web clients expect.
+var webServicePath = "/" + webhookv1.WebhookService_ServiceDesc.ServiceName + "/"
+
+// corsMaxAge is how long, in seconds, a browser may cache a preflight
+// answer. Chromium caps it at two hours.
+const corsMaxAge = 7200
+
+// parseOrigins splits a comma-separated list of browser origins and checks
+// that each is an origin as browsers send it: scheme://host[:port], nothing
+// more. "*" and wildcards are refused on purpose: the list is an allow-list.
+// Origins are returned lower-cased, as browsers serialise them.
+func parseOrigins(list string) ([]string, error) {
+	var origins []string
+	var errs []error
+	for raw := range strings.SplitSeq(list, ",") {
+		origin := strings.TrimSpace(raw)
+		if origin == "" {
+			continue
+		}
+		if err := checkOrigin(origin); err != nil {
+			errs = append(errs, fmt.Errorf("%q: %w", origin, err))
+			continue
+		}
+		origins = append(origins, strings.ToLower(origin))
+	}
+	return origins, errors.Join(errs...)
+}
+
+func checkOrigin(origin string) error {
+	u, err := url.Parse(origin)
+	switch {
+	case err != nil:
+		return fmt.Errorf("parse origin: %w", err)
+	case u.Scheme != "http" && u.Scheme != "https":
+		return errors.New("want scheme://host[:port] with scheme http or https")
+	case u.Host == "" || u.Hostname() == "" || strings.Contains(u.Host, "*"):
+		return errors.New("want scheme://host[:port]: no host")
+	case u.User != nil || u.Path != "" || u.RawQuery != "" || u.Fragment != "" || u.Opaque != "" ||
+		strings.HasSuffix(origin, "?") || strings.HasSuffix(origin, "#"):
+		return errors.New("want scheme://host[:port] alone: no user, path, query or fragment")
+	}
+	if port := u.Port(); port != "" {
+		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > math.MaxUint16 {
+			return errors.New("want scheme://host[:port]: port out of range")
+		}
+	} else if strings.HasSuffix(u.Host, ":") {
+		return errors.New("want scheme://host[:port]: empty port")
+	}
+	return nil
+}
+
+// withCORS lets browsers on the allowed origins call the HTTP port (REST,
+// Connect and gRPC-Web) and read the answers: preflights are answered here,
+// before authentication (a preflight carries no credentials), and the
+// response headers that Connect and gRPC-Web clients read (grpc-status,
+// grpc-message, grpc-status-details-bin), the request id and Retry-After
+// are exposed. Requests from other origins get no CORS headers, so browsers
+// withhold the answers and refuse to send non-simple requests at all.
+// Without origins there is no CORS handling at all.
+func withCORS(origins []string, next http.Handler) http.Handler {
+	if len(origins) == 0 {
+		// rs/cors would read an empty list as "every origin".
+		return next
+	}
+	return cors.New(cors.Options{
+		AllowedOrigins: origins,
+		AllowedMethods: connectcors.AllowedMethods(),
+		AllowedHeaders: append(connectcors.AllowedHeaders(), "Authorization", RequestIDHeader, "Traceparent", "Tracestate"),
+		ExposedHeaders: append(connectcors.ExposedHeaders(),
+			// Connect's unary answers: their protocol and encoding headers.
+			"Connect-Protocol-Version", "Connect-Content-Encoding", "Connect-Accept-Encoding",
+			RequestIDHeader, "Retry-After"),
+		MaxAge: corsMaxAge,
+		// Credentials (cookies, HTTP authentication) are never needed:
+		// callers authenticate with a bearer token they set themselves.
+		AllowCredentials: false,
+	}).Handler(next)
+}
+
+// newWebHandler serves the Connect protocol and gRPC-Web by transcoding
+// them to gRPC for the facade's own grpc.Server, in-process: every call
+// runs the server's interceptor chain (request id, logging, metrics,
+// authentication, validation) exactly as a gRPC call does, and its errors
+// carry the same details. Plain gRPC reaching the HTTP port over HTTP/2 is
+// passed through. Calls refused before the chain (a wrong method or content
+// type, an unreadable body) are logged here.
+func newWebHandler(grpcServer *grpc.Server, maxBody int64, logger *slog.Logger) (http.Handler, error) {
+	transcoder, err := vanguardgrpc.NewTranscoder(grpcServer)
+	if err != nil {
+		return nil, fmt.Errorf("build Connect and gRPC-Web transcoder: %w", err)
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		c := &call{requestID: cleanRequestID(r.Header.Get(RequestIDHeader)), protocol: webProtocol(r)}
+		// The request id goes back as a header over every protocol of the
+		// HTTP port; the gRPC chain sees the call and does not set it again.
+		w.Header().Set(RequestIDHeader, c.requestID)
+		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+		if r.Method != http.MethodPost {
+			// The service's only method is not idempotent, so not even
+			// Connect's GET applies; the transcoder would take any other
+			// method for REST and answer 404.
+			rec.Header().Set("Allow", http.MethodPost)
+			writeStatus(rec, r, status.New(codes.Unimplemented, "method not allowed"), http.StatusMethodNotAllowed)
+		} else {
+			r.Body = http.MaxBytesReader(rec, r.Body, maxBody)
+			transcoder.ServeHTTP(rec, r.WithContext(withCall(r.Context(), c)))
+		}
+		if !c.logged.Load() {
+			logger.LogAttrs(r.Context(), slog.LevelInfo, "request",
+				slog.String("method", r.Method+" "+r.URL.Path),
+				slog.Int("http_status", rec.status),
+				slog.Float64("duration_ms", float64(time.Since(start).Microseconds())/1000),
+				slog.String("protocol", c.protocol),
+				slog.String("request_id", c.requestID),
+			)
+		}
+	}), nil
+}
+
+// webProtocol names the protocol of a call to webServicePath by its
+// content type, as the transcoder itself tells them apart.
+func webProtocol(r *http.Request) string {
+	ct := r.Header.Get("Content-Type")
+	switch {
+	case strings.HasPrefix(ct, "application/grpc-web"):
+		return protocolGRPCWeb
+	case strings.HasPrefix(ct, "application/grpc"):
+		return protocolGRPC
+	default:
+		return protocolConnect
+	}
+}
+
+// restRoutes maps each REST path of the contract to the HTTP methods it
+// takes, read from the google.api.http annotations of the service.
+var restRoutes = readRESTRoutes(webhookv1.File_telegent_webhook_v1_webhook_proto.Services())
+
+func readRESTRoutes(services protoreflect.ServiceDescriptors) map[string][]string {
+	routes := map[string][]string{}
+	for i := range services.Len() {
+		methods := services.Get(i).Methods()
+		for j := range methods.Len() {
+			rule, ok := proto.GetExtension(methods.Get(j).Options(), annotations.E_Http).(*annotations.HttpRule)
+			if !ok || rule == nil {
+				continue
+			}
+			for _, r := range append([]*annotations.HttpRule{rule}, rule.GetAdditionalBindings()...) {
+				method, path := httpRuleRoute(r)
+				if path != "" && !slices.Contains(routes[path], method) {
+					routes[path] = append(routes[path], method)
+				}
+			}
+		}
+	}
+	for _, methods := range routes {
+		slices.Sort(methods)
+	}
+	return routes
+}
+
+func httpRuleRoute(r *annotations.HttpRule) (method, path string) {
+	switch p := r.GetPattern().(type) {
+	case *annotations.HttpRule_Get:
+		return http.MethodGet, p.Get
+	case *annotations.HttpRule_Put:
+		return http.MethodPut, p.Put
+	case *annotations.HttpRule_Post:
+		return http.MethodPost, p.Post
+	case *annotations.HttpRule_Delete:
+		return http.MethodDelete, p.Delete
+	case *annotations.HttpRule_Patch:
+		return http.MethodPatch, p.Patch
+	case *annotations.HttpRule_Custom:
+		return p.Custom.GetKind(), p.Custom.GetPath()
+	}
+	return "", ""
+}
+
+// restRoutingErrorHandler answers a known REST path called with another
+// method 405 with an Allow header, where grpc-gateway would answer 501
+// (it maps 405 to UNIMPLEMENTED); other routing errors are the gateway's.
+func restRoutingErrorHandler(ctx context.Context, mux *runtime.ServeMux, m runtime.Marshaler, w http.ResponseWriter, r *http.Request, httpStatus int) {
+	if httpStatus != http.StatusMethodNotAllowed {
+		runtime.DefaultRoutingErrorHandler(ctx, mux, m, w, r, httpStatus)
+		return
+	}
+	if methods, ok := restRoutes[r.URL.Path]; ok {
+		w.Header().Set("Allow", strings.Join(methods, ", "))
+	}
+	writeStatus(w, r, status.New(codes.Unimplemented, "method not allowed"), http.StatusMethodNotAllowed)
+}
+
+// setRetryAfter gives a REST error answer the Retry-After header (in whole
+// seconds, rounded up) when its status advises a retry: the same signal as
+// google.rpc.RetryInfo and gRPC's pushback. A status whose outcome is
+// unknown advises none, so such answers never carry it.
+func setRetryAfter(w http.ResponseWriter, st *status.Status) {
+	after, ok := service.RetryAfter(st)
+	if !ok {
+		return
+	}
+	seconds := int64(math.Ceil(after.Seconds()))
+	w.Header().Set("Retry-After", strconv.FormatInt(max(seconds, 1), 10))
+}
