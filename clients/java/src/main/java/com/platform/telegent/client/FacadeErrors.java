@@ -1,0 +1,113 @@
+package com.platform.telegent.client;
+
+import com.google.protobuf.Any;
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.Message;
+import com.google.rpc.BadRequest;
+import com.google.rpc.ErrorInfo;
+import com.google.rpc.RetryInfo;
+import io.grpc.protobuf.StatusProto;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Reads the {@code google.rpc} details the facade attaches to a failed call.
+ *
+ * <p>Every method accepts any {@link Throwable}: given one that carries no gRPC status with
+ * details (a local exception, a status without details), it answers "nothing" (an empty list,
+ * {@link Optional#empty()} or {@code false}) and never throws.
+ */
+public final class FacadeErrors {
+  /** The ErrorInfo metadata key that marks a failure whose outcome is unknown. */
+  public static final String METADATA_OUTCOME_UNKNOWN = "outcome_unknown";
+
+  private FacadeErrors() {}
+
+  /**
+   * The field violations of a request the facade refused as invalid, one per broken rule, in the
+   * order the facade reported them.
+   *
+   * @param error a failed call's exception
+   * @return the violations, or an empty list when the error has no {@code BadRequest} detail
+   */
+  public static List<FieldViolation> fieldViolations(Throwable error) {
+    return detail(error, BadRequest.class)
+        .map(
+            badRequest ->
+                badRequest.getFieldViolationsList().stream()
+                    .map(v -> new FieldViolation(v.getField(), v.getReason(), v.getDescription()))
+                    .toList())
+        .orElse(List.of());
+  }
+
+  /**
+   * The {@code google.rpc.ErrorInfo} detail of a failed call.
+   *
+   * @param error a failed call's exception
+   * @return the ErrorInfo, or empty when there is none
+   */
+  public static Optional<ErrorInfo> errorInfo(Throwable error) {
+    return detail(error, ErrorInfo.class);
+  }
+
+  /**
+   * The stable reason of a failed call, e.g. {@code UPSTREAM_CONFLICT}.
+   *
+   * @param error a failed call's exception
+   * @return the ErrorInfo reason, or empty when there is no ErrorInfo
+   */
+  public static Optional<String> reason(Throwable error) {
+    return errorInfo(error).map(ErrorInfo::getReason).filter(reason -> !reason.isEmpty());
+  }
+
+  /**
+   * Whether the call may have created a webhook although it failed: the request may have reached
+   * Telegent and no definite answer came back. Repeat such a call only with the same {@code
+   * request_id}, which the facade answers with the first call's outcome.
+   *
+   * @param error a failed call's exception
+   * @return true when the ErrorInfo metadata says {@code outcome_unknown == "true"}
+   */
+  public static boolean isOutcomeUnknown(Throwable error) {
+    return errorInfo(error)
+        .map(info -> "true".equals(info.getMetadataOrDefault(METADATA_OUTCOME_UNKNOWN, "")))
+        .orElse(false);
+  }
+
+  /**
+   * How long to wait before trying again, when the facade (or Telegent through it) said so.
+   *
+   * @param error a failed call's exception
+   * @return the {@code google.rpc.RetryInfo} delay, or empty when there is none
+   */
+  public static Optional<Duration> retryDelay(Throwable error) {
+    return detail(error, RetryInfo.class)
+        .filter(RetryInfo::hasRetryDelay)
+        .map(RetryInfo::getRetryDelay)
+        .map(d -> Duration.ofSeconds(d.getSeconds(), d.getNanos()));
+  }
+
+  /** The first detail of the given type in the error's {@code google.rpc.Status}, if any. */
+  private static <T extends Message> Optional<T> detail(Throwable error, Class<T> type) {
+    if (error == null) {
+      return Optional.empty();
+    }
+    com.google.rpc.Status status = StatusProto.fromThrowable(error);
+    if (status == null) {
+      return Optional.empty();
+    }
+    for (Any any : status.getDetailsList()) {
+      if (any.is(type)) {
+        try {
+          return Optional.of(any.unpack(type));
+        } catch (InvalidProtocolBufferException e) {
+          // A detail that does not parse is as good as absent: these helpers
+          // describe an error, they must not raise a new one.
+          return Optional.empty();
+        }
+      }
+    }
+    return Optional.empty();
+  }
+}

@@ -1,0 +1,161 @@
+package com.platform.telegent.client;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import telegent.webhook.v1.WebhookOuterClass.AuthenticationType;
+import telegent.webhook.v1.WebhookOuterClass.CreateWebhookRequest;
+import telegent.webhook.v1.WebhookOuterClass.CreateWebhookResponse;
+import telegent.webhook.v1.WebhookOuterClass.WebhookEvent;
+import telegent.webhook.v1.WebhookServiceGrpc;
+import telegent.webhook.v1.WebhookServiceGrpc.WebhookServiceBlockingStub;
+
+/** The client against the real facade binary, which runs against the Telegent simulator. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class FacadeEndToEndTest {
+  private RunningFacade facade;
+  private ManagedChannel channel;
+
+  @BeforeAll
+  void start() throws Exception {
+    facade = RunningFacade.start(Path.of("target", "facade-logs"));
+    channel = TelegentChannels.forTarget(facade.grpcTarget()).usePlaintext().build();
+  }
+
+  @AfterAll
+  void stop() throws Exception {
+    if (channel != null) {
+      channel.shutdownNow().awaitTermination(30, TimeUnit.SECONDS);
+    }
+    if (facade != null) {
+      facade.close();
+    }
+  }
+
+  private WebhookServiceBlockingStub stub(AttemptCounter counter) {
+    return WebhookServiceGrpc.newBlockingStub(channel).withInterceptors(counter);
+  }
+
+  private static CreateWebhookRequest request(String webhookUrl) {
+    return CreateWebhookRequest.newBuilder()
+        .setAccountId("AID-java1")
+        .setWebhookUrl(webhookUrl)
+        .addSubscribedEvents(WebhookEvent.WEBHOOK_EVENT_NEW_SMS)
+        .addSubscribedEvents(WebhookEvent.WEBHOOK_EVENT_CALL_COMPLETED)
+        .build();
+  }
+
+  @Test
+  void createsAWebhook() throws Exception {
+    String url = RunningFacade.hookUrl("ok", "");
+    AttemptCounter counter = new AttemptCounter();
+
+    CreateWebhookResponse response = stub(counter).createWebhook(request(url));
+
+    assertTrue(response.getWebhook().getWebhookId().startsWith("WID-"), response.toString());
+    assertEquals("AID-java1", response.getWebhook().getAccountId());
+    assertEquals(url, response.getWebhook().getWebhookUrl());
+    assertEquals(
+        List.of(WebhookEvent.WEBHOOK_EVENT_NEW_SMS, WebhookEvent.WEBHOOK_EVENT_CALL_COMPLETED),
+        response.getWebhook().getSubscribedEventsList());
+    assertEquals(1, counter.attempts());
+    assertEquals(1, facade.createsFor(url));
+  }
+
+  @Test
+  void decodesEveryFieldViolation() throws Exception {
+    double attemptedBefore = facade.counters().get("createsAttempted");
+    CreateWebhookRequest invalid =
+        CreateWebhookRequest.newBuilder()
+            .setAccountId("not-an-account")
+            .setWebhookUrl(RunningFacade.hookUrl("invalid", ""))
+            .setAuthenticationType(AuthenticationType.AUTHENTICATION_TYPE_TOKEN)
+            .build();
+
+    StatusRuntimeException error =
+        assertThrows(StatusRuntimeException.class, () -> stub(new AttemptCounter()).createWebhook(invalid));
+
+    assertEquals(Status.Code.INVALID_ARGUMENT, error.getStatus().getCode());
+    Map<String, FieldViolation> byField =
+        FacadeErrors.fieldViolations(error).stream()
+            .collect(Collectors.toMap(FieldViolation::field, v -> v));
+    assertEquals(Set.of("account_id", "subscribed_events", "authentication_token"), byField.keySet());
+    assertEquals("string.pattern", byField.get("account_id").ruleId());
+    assertEquals("repeated.min_items", byField.get("subscribed_events").ruleId());
+    assertEquals(
+        "authentication_token.required_for_token", byField.get("authentication_token").ruleId());
+    byField.values().forEach(v -> assertFalse(v.description().isEmpty(), v.toString()));
+    assertFalse(FacadeErrors.isOutcomeUnknown(error));
+    assertEquals(attemptedBefore, facade.counters().get("createsAttempted"), "nothing invalid reaches Telegent");
+  }
+
+  @Test
+  void reportsAnUpstreamConflictAsAlreadyExists() throws Exception {
+    String url = RunningFacade.hookUrl("conflict", "status:409");
+
+    StatusRuntimeException error =
+        assertThrows(StatusRuntimeException.class, () -> stub(new AttemptCounter()).createWebhook(request(url)));
+
+    assertEquals(Status.Code.ALREADY_EXISTS, error.getStatus().getCode());
+    assertEquals(Optional.of("UPSTREAM_CONFLICT"), FacadeErrors.reason(error));
+    assertFalse(FacadeErrors.isOutcomeUnknown(error));
+    assertEquals(0, facade.createsFor(url));
+  }
+
+  @Test
+  void recognisesAnUnknownOutcome() throws Exception {
+    // Telegent stores the webhook, then the connection drops before it answers.
+    String url = RunningFacade.hookUrl("dropped", "drop:after-body");
+
+    StatusRuntimeException error =
+        assertThrows(StatusRuntimeException.class, () -> stub(new AttemptCounter()).createWebhook(request(url)));
+
+    assertEquals(Status.Code.UNAVAILABLE, error.getStatus().getCode());
+    assertTrue(FacadeErrors.isOutcomeUnknown(error), error.toString());
+    assertTrue(FacadeErrors.reason(error).isPresent());
+    // Whatever the retry policy did, the webhook exists once.
+    assertEquals(1, facade.createsFor(url));
+  }
+
+  @Test
+  void retriesAnUpstream503Once() throws Exception {
+    String url = RunningFacade.hookUrl("unavailable-once", "status:503;once");
+    AttemptCounter counter = new AttemptCounter();
+
+    CreateWebhookResponse response = stub(counter).createWebhook(request(url));
+
+    assertTrue(response.getWebhook().getWebhookId().startsWith("WID-"), response.toString());
+    assertEquals(2, counter.attempts(), "one failed attempt, one retry");
+    assertEquals(1, facade.createsFor(url));
+  }
+
+  @Test
+  void neverRetriesAnUpstream500() throws Exception {
+    String url = RunningFacade.hookUrl("internal-error", "status:500");
+    AttemptCounter counter = new AttemptCounter();
+    double attemptedBefore = facade.counters().get("createsAttempted");
+
+    StatusRuntimeException error =
+        assertThrows(StatusRuntimeException.class, () -> stub(counter).createWebhook(request(url)));
+
+    assertEquals(Status.Code.UNAVAILABLE, error.getStatus().getCode());
+    assertEquals(1, counter.attempts(), "a 500 may hide a created webhook: no retry");
+    assertEquals(attemptedBefore + 1, facade.counters().get("createsAttempted"));
+  }
+}
