@@ -14,6 +14,7 @@ import (
 	"google.golang.org/grpc/metadata"
 
 	webhookv1 "github.com/platform/telegent-facade/gen/telegent/webhook/v1"
+	"github.com/platform/telegent-facade/idempotency"
 	"github.com/platform/telegent-facade/telegent"
 )
 
@@ -29,18 +30,38 @@ type Service struct {
 
 	upstream Upstream
 	logger   *slog.Logger
+
+	// Set by WithIdempotency; nil means request ids are not remembered.
+	dedup         *idempotency.Deduper
+	fingerprinter *idempotency.Fingerprinter
 }
 
+// Option configures a Service.
+type Option func(*Service)
+
 // New returns a Service that creates webhooks through upstream.
-func New(upstream Upstream, logger *slog.Logger) *Service {
+func New(upstream Upstream, logger *slog.Logger, opts ...Option) *Service {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	return &Service{upstream: upstream, logger: logger}
+	s := &Service{upstream: upstream, logger: logger}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
 }
 
-// CreateWebhook creates the webhook with Telegent.
+// CreateWebhook creates the webhook with Telegent; with a request_id, at
+// most once (see createOnce).
 func (s *Service) CreateWebhook(ctx context.Context, req *webhookv1.CreateWebhookRequest) (*webhookv1.CreateWebhookResponse, error) {
+	if s.dedup != nil && req.GetRequestId() != "" {
+		return s.createOnce(ctx, req)
+	}
+	return s.create(ctx, req)
+}
+
+// create makes one create call to Telegent.
+func (s *Service) create(ctx context.Context, req *webhookv1.CreateWebhookRequest) (*webhookv1.CreateWebhookResponse, error) {
 	w, err := s.upstream.CreateWebhook(ctx, ToTelegent(req))
 	if err != nil {
 		if pushback, ok := RetryPushback(err); ok {

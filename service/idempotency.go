@@ -1,0 +1,216 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"time"
+
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
+	spb "google.golang.org/genproto/googleapis/rpc/status"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/protoadapt"
+	"google.golang.org/protobuf/types/known/anypb"
+	"google.golang.org/protobuf/types/known/durationpb"
+
+	webhookv1 "github.com/platform/telegent-facade/gen/telegent/webhook/v1"
+	"github.com/platform/telegent-facade/auth"
+	"github.com/platform/telegent-facade/idempotency"
+)
+
+// google.rpc.ErrorInfo reasons of calls that carry a request_id.
+const (
+	// ReasonRequestIDReused: the request_id came before with a different
+	// request.
+	ReasonRequestIDReused = "REQUEST_ID_REUSED"
+	// ReasonRequestIDUnavailable: the store of request ids could not be
+	// reached; nothing was sent to Telegent.
+	ReasonRequestIDUnavailable = "REQUEST_ID_STORE_UNAVAILABLE"
+	// ReasonRequestOutcomeUnknown: the first call with the request_id
+	// stopped (its replica went away) before it recorded an outcome.
+	ReasonRequestOutcomeUnknown = "REQUEST_OUTCOME_UNKNOWN"
+)
+
+// requestIDField is the request field that carries the request id, as
+// field violations name it.
+const requestIDField = "request_id"
+
+// WithIdempotency makes calls that carry a request_id run at most once per
+// caller and id: a repeat is answered with the first call's outcome (see
+// createOnce). fp hashes requests to tell a repeat from a reuse of the id.
+func WithIdempotency(d *idempotency.Deduper, fp *idempotency.Fingerprinter) Option {
+	return func(s *Service) {
+		s.dedup, s.fingerprinter = d, fp
+	}
+}
+
+// createOnce creates the webhook of a request that carries a request_id,
+// once. The first call goes to Telegent; a repeat with the same request
+// gets the first call's answer (waiting for it if it is still running), a
+// repeat with a different request is refused. An answer is remembered
+// when it is definite (the webhook, or Telegent's refusal) or when the
+// outcome is unknown (a repeat must not create a second webhook); a
+// failure that certainly created nothing (an overloaded facade, Telegent
+// down) is not, so a repeat tries again.
+func (s *Service) createOnce(ctx context.Context, req *webhookv1.CreateWebhookRequest) (*webhookv1.CreateWebhookResponse, error) {
+	key := callerKey(ctx) + "/" + req.GetRequestId()
+	fingerprint, err := s.fingerprint(req)
+	if err != nil {
+		return nil, Status(ctx, s.logger, err)
+	}
+	value, replayed, err := s.dedup.Do(ctx, key, fingerprint, func(ctx context.Context) idempotency.Result {
+		resp, err := s.create(ctx, req)
+		return encodeOutcome(resp, err)
+	})
+	if err != nil {
+		return nil, s.dedupStatus(ctx, err)
+	}
+	resp, err := decodeOutcome(value)
+	if err != nil && replayed {
+		if pushback, ok := pushbackOf(status.Convert(err)); ok {
+			_ = grpc.SetTrailer(ctx, metadata.Pairs(retryPushbackTrailer, pushback))
+		}
+	}
+	return resp, err
+}
+
+// callerKey names the caller a request id belongs to, so that two callers
+// choosing the same id never see each other's answers.
+func callerKey(ctx context.Context) string {
+	if id, ok := auth.IdentityFrom(ctx); ok {
+		return string(id.Method) + ":" + id.Caller
+	}
+	return "anonymous"
+}
+
+// fingerprint is the keyed hash of the request without its request_id, in
+// protobuf's deterministic encoding.
+func (s *Service) fingerprint(req *webhookv1.CreateWebhookRequest) ([]byte, error) {
+	c := proto.CloneOf(req)
+	c.RequestId = ""
+	b, err := proto.MarshalOptions{Deterministic: true}.Marshal(c)
+	if err != nil {
+		return nil, fmt.Errorf("encode request for its fingerprint: %w", err)
+	}
+	return s.fingerprinter.Sum(b), nil
+}
+
+// encodeOutcome turns a call's answer into what the store remembers: the
+// response or the google.rpc.Status, in an Any. Neither holds the webhook's
+// password or token: the response never carries them and statuses carry
+// fixed messages.
+func encodeOutcome(resp *webhookv1.CreateWebhookResponse, callErr error) idempotency.Result {
+	var (
+		msg  proto.Message = resp
+		keep               = true
+	)
+	if callErr != nil {
+		st := status.Convert(callErr)
+		msg, keep = st.Proto(), definite(st)
+	}
+	packed, err := anypb.New(msg)
+	if err != nil {
+		return idempotency.Result{} // cannot happen for these two types
+	}
+	b, err := proto.MarshalOptions{Deterministic: true}.Marshal(packed)
+	if err != nil {
+		return idempotency.Result{}
+	}
+	return idempotency.Result{Value: b, Keep: keep}
+}
+
+// definite reports whether a failure is an answer worth repeating to a
+// repeat: Telegent's refusal of this request, or an outcome that is unknown.
+func definite(st *status.Status) bool {
+	switch st.Code() {
+	case codes.InvalidArgument, codes.PermissionDenied, codes.NotFound, codes.AlreadyExists:
+		return true
+	}
+	for _, d := range st.Details() {
+		if info, ok := d.(*errdetails.ErrorInfo); ok && info.GetMetadata()[MetadataOutcomeUnknown] == "true" {
+			return true
+		}
+	}
+	return false
+}
+
+func decodeOutcome(b []byte) (*webhookv1.CreateWebhookResponse, error) {
+	var packed anypb.Any
+	if err := proto.Unmarshal(b, &packed); err != nil {
+		return nil, status.Error(codes.Internal, "internal error")
+	}
+	msg, err := packed.UnmarshalNew()
+	if err != nil {
+		return nil, status.Error(codes.Internal, "internal error")
+	}
+	switch m := msg.(type) {
+	case *webhookv1.CreateWebhookResponse:
+		return m, nil
+	case *spb.Status:
+		return nil, status.ErrorProto(m)
+	}
+	return nil, status.Error(codes.Internal, "internal error")
+}
+
+// pushbackOf is the retry pushback a replayed UNAVAILABLE carries: its
+// RetryInfo delay, or "do not retry".
+func pushbackOf(st *status.Status) (string, bool) {
+	if st.Code() != codes.Unavailable {
+		return "", false
+	}
+	if d, ok := RetryAfter(st); ok {
+		return strconv.FormatInt(d.Milliseconds(), 10), true
+	}
+	return "-1", true
+}
+
+// dedupStatus maps the deduper's own failures to statuses.
+func (s *Service) dedupStatus(ctx context.Context, err error) error {
+	var storeErr *idempotency.StoreError
+	switch {
+	case errors.Is(err, idempotency.ErrReused):
+		return idempotencyStatus(codes.InvalidArgument, ReasonRequestIDReused,
+			"request_id was already used with a different request", false, 0,
+			&errdetails.BadRequest{FieldViolations: []*errdetails.BadRequest_FieldViolation{{
+				Field:       requestIDField,
+				Description: "request_id was already used with a different request; use a new request_id for a new request",
+				Reason:      ReasonRequestIDReused,
+			}}})
+	case errors.Is(err, idempotency.ErrAbandoned):
+		_ = grpc.SetTrailer(ctx, metadata.Pairs(retryPushbackTrailer, "-1"))
+		return idempotencyStatus(codes.Unavailable, ReasonRequestOutcomeUnknown,
+			"the first call with this request_id did not finish; the webhook may have been created: check before creating it again", true, 0)
+	case errors.As(err, &storeErr):
+		s.logger.ErrorContext(ctx, "request id store unavailable", slog.Any("error", err))
+		_ = grpc.SetTrailer(ctx, metadata.Pairs(retryPushbackTrailer, strconv.FormatInt(DefaultRetryDelay.Milliseconds(), 10)))
+		return idempotencyStatus(codes.Unavailable, ReasonRequestIDUnavailable,
+			"calls with a request_id cannot be served now; nothing was sent to Telegent; retry later", false, DefaultRetryDelay)
+	}
+	return Status(ctx, s.logger, err) // the caller's context ended while waiting
+}
+
+func idempotencyStatus(code codes.Code, reason, msg string, outcomeUnknown bool, retryAfter time.Duration, extra ...protoadapt.MessageV1) error {
+	details := []protoadapt.MessageV1{&errdetails.ErrorInfo{
+		Reason: reason,
+		Domain: ErrorDomain,
+		Metadata: map[string]string{
+			MetadataUpstreamStatus: "0",
+			MetadataOutcomeUnknown: strconv.FormatBool(outcomeUnknown),
+		},
+	}}
+	if retryAfter > 0 {
+		details = append(details, &errdetails.RetryInfo{RetryDelay: durationpb.New(retryAfter)})
+	}
+	details = append(details, extra...)
+	st, err := status.New(code, msg).WithDetails(details...)
+	if err != nil {
+		return status.Error(code, msg)
+	}
+	return st.Err()
+}
