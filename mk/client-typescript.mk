@@ -16,6 +16,11 @@ $(TS_CLIENT)/node_modules/.stamp: $(TS_CLIENT)/package.json $(TS_CLIENT)/package
 .PHONY: typescript-client-deps
 typescript-client-deps: $(TS_CLIENT)/node_modules/.stamp ## Install the TypeScript client's pinned packages into clients/typescript/node_modules
 
+.PHONY: generate-typescript-client
+generate-typescript-client: tools $(TS_CLIENT)/node_modules/.stamp ## Regenerate the TypeScript client's gen/ from gen/telegent-facade.binpb and service_config.json
+	buf generate --template $(TS_CLIENT)/buf.gen.yaml
+	node $(TS_CLIENT)/scripts/embed-service-config.mjs
+
 .PHONY: test-typescript-client
 test-typescript-client: $(TS_CLIENT)/node_modules/.stamp ## Build the TypeScript client with tsc and test it against the real facade and simulator
 	go build -o $(BIN)/ ./cmd/telegent-facade ./cmd/telegent-sim
@@ -24,4 +29,6 @@ test-typescript-client: $(TS_CLIENT)/node_modules/.stamp ## Build the TypeScript
 		TELEGENT_SIM_BIN=$${TELEGENT_SIM_BIN:-$(BIN)/telegent-sim} \
 		node --test dist/test/*.test.js
 
+GENERATE_TARGETS += generate-typescript-client
+GENERATED_PATHS += $(TS_CLIENT)/gen
 TEST_TARGETS += test-typescript-client

@@ -15,111 +15,55 @@ export const file_telegent_webhook_v1_webhook: GenFile = /*@__PURE__*/
   fileDesc("CiF0ZWxlZ2VudC93ZWJob29rL3YxL3dlYmhvb2sucHJvdG8SE3RlbGVnZW50LndlYmhvb2sudjEighYKFENyZWF0ZVdlYmhvb2tSZXF1ZXN0EjIKCmFjY291bnRfaWQYASABKAlCHrpIG8gBAXIWGGQyEl5BSUQtW0EtWmEtejAtOV0rJBL0BAoLd2ViaG9va191cmwYAiABKAlC3gS6SNoEugGxAQoXd2ViaG9va191cmwuaG9zdF9sYWJlbHMSUHdlYmhvb2tfdXJsIGhvc3QgbXVzdCBub3QgaGF2ZSBlbXB0eSBsYWJlbHMgKGEgbGVhZGluZywgdHJhaWxpbmcgb3IgZG91YmxlZCBkb3QpGkQhdGhpcy5tYXRjaGVzKCdeaHR0cHM6Ly8oXFwufFtBLVphLXowLTkuLV0qKFxcLlxcLnxcXC4oWzovPyNdfCQpKSknKboBswEKFndlYmhvb2tfdXJsLnBvcnRfcmFuZ2USJndlYmhvb2tfdXJsIHBvcnQgbXVzdCBiZSBhdCBtb3N0IDY1NTM1GnEhdGhpcy5tYXRjaGVzKCdeaHR0cHM6Ly9bXi8/I10qOig2NTUzWzYtOV18NjU1WzQtOV1bMC05XXw2NVs2LTldWzAtOV17Mn18Nls2LTldWzAtOV17M318WzctOV1bMC05XXs0fSkoWy8/I118JCknKboBjgEKGXdlYmhvb2tfdXJsLm5vdF9sb2NhbGhvc3QSJndlYmhvb2tfdXJsIGhvc3QgbXVzdCBub3QgYmUgbG9jYWxob3N0GkkhdGhpcy5tYXRjaGVzKCdeaHR0cHM6Ly8oW0EtWmEtejAtOS1dK1xcLikqKD9pOmxvY2FsaG9zdClcXC4/KFs6Lz8jXXwkKScpyAEBclcY/wEyRV5odHRwczovLyhbQS1aYS16MC05Li1dK3xcW1swLTlBLUZhLWY6Ll0rXF0pKDpbMC05XXsxLDV9KT8oWy8/I10uKik/JDoIaHR0cHM6Ly+IAQESOQoGbWV0aG9kGAMgASgOMh8udGVsZWdlbnQud2ViaG9vay52MS5IdHRwTWV0aG9kQgi6SAWCAQIQARI+CgtkYXRhX2Zvcm1hdBgEIAEoDjIfLnRlbGVnZW50LndlYmhvb2sudjEuRGF0YUZvcm1hdEIIukgFggECEAESTgoTYXV0aGVudGljYXRpb25fdHlwZRgFIAEoDjInLnRlbGVnZW50LndlYmhvb2sudjEuQXV0aGVudGljYXRpb25UeXBlQgi6SAWCAQIQARJEChdhdXRoZW50aWNhdGlvbl91c2VybmFtZRgGIAEoCUIjukgg2AEBchsY/wEyEl5bXlxwe0NjfVxwe0NmfV0qJLoBAToSQwoXYXV0aGVudGljYXRpb25fcGFzc3dvcmQYByABKAlCIoABAbpIHNgBAXIXGP8BMhJeW15ccHtDY31ccHtDZn1dKiQSQAoUYXV0aGVudGljYXRpb25fdG9rZW4YCCABKAlCIoABAbpIHNgBAXIXGP8BMhJeW15ccHtDY31ccHtDZn1dKiQSUQoRc3Vic2NyaWJlZF9ldmVudHMYCSADKA4yIS50ZWxlZ2VudC53ZWJob29rLnYxLldlYmhvb2tFdmVudEITukgQkgENCAEYASIHggEEEAEgABIfCgpyZXF1ZXN0X2lkGAogASgJQgu6SAjYAQFyA7ABATqyDLpIrgwajAIKKmF1dGhlbnRpY2F0aW9uX3VzZXJuYW1lLnJlcXVpcmVkX2Zvcl9iYXNpYxJZYXV0aGVudGljYXRpb25fdXNlcm5hbWUgaXMgcmVxdWlyZWQgd2hlbiBhdXRoZW50aWNhdGlvbl90eXBlIGlzIEFVVEhFTlRJQ0FUSU9OX1RZUEVfQkFTSUMaggF0aGlzLmF1dGhlbnRpY2F0aW9uX3R5cGUgIT0gdGVsZWdlbnQud2ViaG9vay52MS5BdXRoZW50aWNhdGlvblR5cGUuQVVUSEVOVElDQVRJT05fVFlQRV9CQVNJQyB8fCB0aGlzLmF1dGhlbnRpY2F0aW9uX3VzZXJuYW1lICE9ICcnGowCCiphdXRoZW50aWNhdGlvbl9wYXNzd29yZC5yZXF1aXJlZF9mb3JfYmFzaWMSWWF1dGhlbnRpY2F0aW9uX3Bhc3N3b3JkIGlzIHJlcXVpcmVkIHdoZW4gYXV0aGVudGljYXRpb25fdHlwZSBpcyBBVVRIRU5USUNBVElPTl9UWVBFX0JBU0lDGoIBdGhpcy5hdXRoZW50aWNhdGlvbl90eXBlICE9IHRlbGVnZW50LndlYmhvb2sudjEuQXV0aGVudGljYXRpb25UeXBlLkFVVEhFTlRJQ0FUSU9OX1RZUEVfQkFTSUMgfHwgdGhpcy5hdXRoZW50aWNhdGlvbl9wYXNzd29yZCAhPSAnJxqCAgonYXV0aGVudGljYXRpb25fdG9rZW4ucmVxdWlyZWRfZm9yX3Rva2VuElZhdXRoZW50aWNhdGlvbl90b2tlbiBpcyByZXF1aXJlZCB3aGVuIGF1dGhlbnRpY2F0aW9uX3R5cGUgaXMgQVVUSEVOVElDQVRJT05fVFlQRV9UT0tFThp/dGhpcy5hdXRoZW50aWNhdGlvbl90eXBlICE9IHRlbGVnZW50LndlYmhvb2sudjEuQXV0aGVudGljYXRpb25UeXBlLkFVVEhFTlRJQ0FUSU9OX1RZUEVfVE9LRU4gfHwgdGhpcy5hdXRoZW50aWNhdGlvbl90b2tlbiAhPSAnJxqEAgoeYXV0aGVudGljYXRpb25fdXNlcm5hbWUudW51c2VkEl1hdXRoZW50aWNhdGlvbl91c2VybmFtZSBtdXN0IGJlIGVtcHR5IHVubGVzcyBhdXRoZW50aWNhdGlvbl90eXBlIGlzIEFVVEhFTlRJQ0FUSU9OX1RZUEVfQkFTSUMaggF0aGlzLmF1dGhlbnRpY2F0aW9uX3R5cGUgPT0gdGVsZWdlbnQud2ViaG9vay52MS5BdXRoZW50aWNhdGlvblR5cGUuQVVUSEVOVElDQVRJT05fVFlQRV9CQVNJQyB8fCB0aGlzLmF1dGhlbnRpY2F0aW9uX3VzZXJuYW1lID09ICcnGoQCCh5hdXRoZW50aWNhdGlvbl9wYXNzd29yZC51bnVzZWQSXWF1dGhlbnRpY2F0aW9uX3Bhc3N3b3JkIG11c3QgYmUgZW1wdHkgdW5sZXNzIGF1dGhlbnRpY2F0aW9uX3R5cGUgaXMgQVVUSEVOVElDQVRJT05fVFlQRV9CQVNJQxqCAXRoaXMuYXV0aGVudGljYXRpb25fdHlwZSA9PSB0ZWxlZ2VudC53ZWJob29rLnYxLkF1dGhlbnRpY2F0aW9uVHlwZS5BVVRIRU5USUNBVElPTl9UWVBFX0JBU0lDIHx8IHRoaXMuYXV0aGVudGljYXRpb25fcGFzc3dvcmQgPT0gJyca+gEKG2F1dGhlbnRpY2F0aW9uX3Rva2VuLnVudXNlZBJaYXV0aGVudGljYXRpb25fdG9rZW4gbXVzdCBiZSBlbXB0eSB1bmxlc3MgYXV0aGVudGljYXRpb25fdHlwZSBpcyBBVVRIRU5USUNBVElPTl9UWVBFX1RPS0VOGn90aGlzLmF1dGhlbnRpY2F0aW9uX3R5cGUgPT0gdGVsZWdlbnQud2ViaG9vay52MS5BdXRoZW50aWNhdGlvblR5cGUuQVVUSEVOVElDQVRJT05fVFlQRV9UT0tFTiB8fCB0aGlzLmF1dGhlbnRpY2F0aW9uX3Rva2VuID09ICcnIkYKFUNyZWF0ZVdlYmhvb2tSZXNwb25zZRItCgd3ZWJob29rGAEgASgLMhwudGVsZWdlbnQud2ViaG9vay52MS5XZWJob29rIvICCgdXZWJob29rEhIKCndlYmhvb2tfaWQYASABKAkSEwoGYWN0aXZlGAIgASgISACIAQESEgoKYWNjb3VudF9pZBgDIAEoCRITCgt3ZWJob29rX3VybBgEIAEoCRIvCgZtZXRob2QYBSABKA4yHy50ZWxlZ2VudC53ZWJob29rLnYxLkh0dHBNZXRob2QSNAoLZGF0YV9mb3JtYXQYBiABKA4yHy50ZWxlZ2VudC53ZWJob29rLnYxLkRhdGFGb3JtYXQSRAoTYXV0aGVudGljYXRpb25fdHlwZRgHIAEoDjInLnRlbGVnZW50LndlYmhvb2sudjEuQXV0aGVudGljYXRpb25UeXBlEh8KF2F1dGhlbnRpY2F0aW9uX3VzZXJuYW1lGAggASgJEjwKEXN1YnNjcmliZWRfZXZlbnRzGAkgAygOMiEudGVsZWdlbnQud2ViaG9vay52MS5XZWJob29rRXZlbnRCCQoHX2FjdGl2ZSpUCgpIdHRwTWV0aG9kEhsKF0hUVFBfTUVUSE9EX1VOU1BFQ0lGSUVEEAASFAoQSFRUUF9NRVRIT0RfUE9TVBABEhMKD0hUVFBfTUVUSE9EX1BVVBACKlQKCkRhdGFGb3JtYXQSGwoXREFUQV9GT1JNQVRfVU5TUEVDSUZJRUQQABIUChBEQVRBX0ZPUk1BVF9KU09OEAESEwoPREFUQV9GT1JNQVRfWE1MEAIqlQEKEkF1dGhlbnRpY2F0aW9uVHlwZRIjCh9BVVRIRU5USUNBVElPTl9UWVBFX1VOU1BFQ0lGSUVEEAASHAoYQVVUSEVOVElDQVRJT05fVFlQRV9OT05FEAESHQoZQVVUSEVOVElDQVRJT05fVFlQRV9CQVNJQxACEh0KGUFVVEhFTlRJQ0FUSU9OX1RZUEVfVE9LRU4QAyqQAgoMV2ViaG9va0V2ZW50Eh0KGVdFQkhPT0tfRVZFTlRfVU5TUEVDSUZJRUQQABIeChpXRUJIT09LX0VWRU5UX09SREVSX1VQREFURRABEhkKFVdFQkhPT0tfRVZFTlRfTkVXX1NNUxACEiAKHFdFQkhPT0tfRVZFTlRfQ0FMTF9DT01QTEVURUQQAxIeChpXRUJIT09LX0VWRU5UX0NBTExfT05fSE9MRBAEEiAKHFdFQkhPT0tfRVZFTlRfQ0FMTF9SRUNPUkRJTkcQBRIiCh5XRUJIT09LX0VWRU5UX0NBTExfSU5fUFJPR1JFU1MQBhIeChpXRUJIT09LX0VWRU5UX0NBTExfUklOR0lORxAHMpEBCg5XZWJob29rU2VydmljZRJ/Cg1DcmVhdGVXZWJob29rEikudGVsZWdlbnQud2ViaG9vay52MS5DcmVhdGVXZWJob29rUmVxdWVzdBoqLnRlbGVnZW50LndlYmhvb2sudjEuQ3JlYXRlV2ViaG9va1Jlc3BvbnNlIheC0+STAhE6ASoiDC92MS93ZWJob29rc0JHWkVnaXRodWIuY29tL3BsYXRmb3JtL3RlbGVnZW50LWZhY2FkZS9nZW4vdGVsZWdlbnQvd2ViaG9vay92MTt3ZWJob29rdjFiBnByb3RvMw", [file_buf_validate_validate, file_google_api_annotations]);
 
 /**
- * CreateWebhookRequest describes the webhook to create.
- *
- * Rules that involve more than one field are message-level rules. Their ids
- * have the form `<field>.<rule>`, where `<field>` is the field the rule is
- * about; the service reports that field in the `google.rpc.BadRequest` detail.
- *
  * @generated from message telegent.webhook.v1.CreateWebhookRequest
  */
 export type CreateWebhookRequest = Message<"telegent.webhook.v1.CreateWebhookRequest"> & {
   /**
-   * Telegent account the webhook belongs to: `AID-` followed by letters or
-   * digits, at most 100 characters. Example: `AID-1234567`.
-   *
    * @generated from field: string account_id = 1;
    */
   accountId: string;
 
   /**
-   * Absolute `https://` URL with a host that Telegent calls when a subscribed
-   * event fires, at most 255 characters. The host is a DNS name of letters,
-   * digits and hyphens in dot-separated, non-empty labels, or an IP literal
-   * (IPv6 in brackets), with an optional port of at most 65535. User info
-   * (`user:pass@`) is not allowed: use the authentication fields instead.
-   * Telegent must not be sent to its own network: `localhost` (and names
-   * under it) and IP literals that are loopback, private, link-local or
-   * unspecified (IPv4-mapped IPv6 included) are refused, the IP ranges by
-   * the service beside these rules, under the rule id
-   * `webhook_url.public_ip`.
-   *
    * @generated from field: string webhook_url = 2;
    */
   webhookUrl: string;
 
   /**
-   * HTTP method Telegent uses to call the webhook. Unspecified means POST.
-   *
    * @generated from field: telegent.webhook.v1.HttpMethod method = 3;
    */
   method: HttpMethod;
 
   /**
-   * Payload format sent to the webhook. Unspecified means JSON.
-   *
    * @generated from field: telegent.webhook.v1.DataFormat data_format = 4;
    */
   dataFormat: DataFormat;
 
   /**
-   * How Telegent authenticates to the webhook. Unspecified means NONE.
-   *
    * @generated from field: telegent.webhook.v1.AuthenticationType authentication_type = 5;
    */
   authenticationType: AuthenticationType;
 
   /**
-   * Username for Basic authentication, at most 255 characters, without `:`
-   * (HTTP Basic authentication cannot carry it), control characters
-   * (Unicode category Cc: U+0000 to U+001F and U+007F to U+009F) or format
-   * characters (category Cf, bidi controls such as U+202E among them).
-   * Required for BASIC, empty otherwise.
-   *
    * @generated from field: string authentication_username = 6;
    */
   authenticationUsername: string;
 
   /**
-   * Password for Basic authentication, at most 255 characters, without
-   * control or format characters (as for the username). Required for
-   * BASIC, empty otherwise. Never returned, logged or traced.
-   *
    * @generated from field: string authentication_password = 7;
    */
   authenticationPassword: string;
 
   /**
-   * Bearer token Telegent sends to the webhook, at most 255 characters,
-   * without control or format characters (as for the username). Required
-   * for TOKEN, empty otherwise. Never returned, logged or traced.
-   *
    * @generated from field: string authentication_token = 8;
    */
   authenticationToken: string;
 
   /**
-   * Events to subscribe to: at least one, no duplicates, no UNSPECIFIED.
-   * Sent to Telegent as one comma-separated string in the order given, which
-   * may be at most 255 characters long: all seven events, each at most once,
-   * join to 93.
-   *
    * @generated from field: repeated telegent.webhook.v1.WebhookEvent subscribed_events = 9;
    */
   subscribedEvents: WebhookEvent[];
 
   /**
-   * Idempotency key (AIP-155): optional; when set, a UUID (RFC 4122 textual
-   * form, for example `8a1b7c5e-2f0d-4c3a-9b6e-1d2f3a4b5c6d`). A caller
-   * sets a fresh id per logical create and repeats it on every retry of
-   * that create. Within the service's idempotency window, a repeat of the
-   * same request with the same id returns the first call's answer (the
-   * webhook, or its definite error, or the same outcome-unknown failure)
-   * without creating a second webhook; a call still in flight is waited
-   * for. The same id with a different request is INVALID_ARGUMENT with the
-   * `google.rpc.ErrorInfo` reason `REQUEST_ID_REUSED`. Empty means no
-   * idempotency: every call may create a webhook.
-   *
    * @generated from field: string request_id = 10;
    */
   requestId: string;
@@ -133,14 +77,10 @@ export const CreateWebhookRequestSchema: GenMessage<CreateWebhookRequest> = /*@_
   messageDesc(file_telegent_webhook_v1_webhook, 0);
 
 /**
- * CreateWebhookResponse is the answer to CreateWebhook.
- *
  * @generated from message telegent.webhook.v1.CreateWebhookResponse
  */
 export type CreateWebhookResponse = Message<"telegent.webhook.v1.CreateWebhookResponse"> & {
   /**
-   * The webhook Telegent created.
-   *
    * @generated from field: telegent.webhook.v1.Webhook webhook = 1;
    */
   webhook?: Webhook | undefined;
@@ -154,72 +94,50 @@ export const CreateWebhookResponseSchema: GenMessage<CreateWebhookResponse> = /*
   messageDesc(file_telegent_webhook_v1_webhook, 1);
 
 /**
- * Webhook is a webhook as Telegent stored it. It never carries the
- * authentication password or token.
- *
  * @generated from message telegent.webhook.v1.Webhook
  */
 export type Webhook = Message<"telegent.webhook.v1.Webhook"> & {
   /**
-   * Telegent's id of the webhook, prefixed `WID-`.
-   *
    * @generated from field: string webhook_id = 1;
    */
   webhookId: string;
 
   /**
-   * Whether Telegent reports the webhook as active. Absent when Telegent
-   * does not say.
-   *
    * @generated from field: optional bool active = 2;
    */
   active?: boolean | undefined;
 
   /**
-   * Telegent account the webhook belongs to.
-   *
    * @generated from field: string account_id = 3;
    */
   accountId: string;
 
   /**
-   * URL Telegent calls when a subscribed event fires.
-   *
    * @generated from field: string webhook_url = 4;
    */
   webhookUrl: string;
 
   /**
-   * HTTP method Telegent uses to call the webhook.
-   *
    * @generated from field: telegent.webhook.v1.HttpMethod method = 5;
    */
   method: HttpMethod;
 
   /**
-   * Payload format sent to the webhook.
-   *
    * @generated from field: telegent.webhook.v1.DataFormat data_format = 6;
    */
   dataFormat: DataFormat;
 
   /**
-   * How Telegent authenticates to the webhook.
-   *
    * @generated from field: telegent.webhook.v1.AuthenticationType authentication_type = 7;
    */
   authenticationType: AuthenticationType;
 
   /**
-   * Username for Basic authentication; empty for other types.
-   *
    * @generated from field: string authentication_username = 8;
    */
   authenticationUsername: string;
 
   /**
-   * Subscribed events, in the order Telegent reports them.
-   *
    * @generated from field: repeated telegent.webhook.v1.WebhookEvent subscribed_events = 9;
    */
   subscribedEvents: WebhookEvent[];
@@ -233,28 +151,20 @@ export const WebhookSchema: GenMessage<Webhook> = /*@__PURE__*/
   messageDesc(file_telegent_webhook_v1_webhook, 2);
 
 /**
- * HttpMethod is the HTTP method Telegent uses to call the webhook.
- *
  * @generated from enum telegent.webhook.v1.HttpMethod
  */
 export enum HttpMethod {
   /**
-   * HTTP_METHOD_UNSPECIFIED means the documented default, POST.
-   *
    * @generated from enum value: HTTP_METHOD_UNSPECIFIED = 0;
    */
   UNSPECIFIED = 0,
 
   /**
-   * HTTP_METHOD_POST makes Telegent call the webhook with POST.
-   *
    * @generated from enum value: HTTP_METHOD_POST = 1;
    */
   POST = 1,
 
   /**
-   * HTTP_METHOD_PUT makes Telegent call the webhook with PUT.
-   *
    * @generated from enum value: HTTP_METHOD_PUT = 2;
    */
   PUT = 2,
@@ -267,28 +177,20 @@ export const HttpMethodSchema: GenEnum<HttpMethod> = /*@__PURE__*/
   enumDesc(file_telegent_webhook_v1_webhook, 0);
 
 /**
- * DataFormat is the payload format Telegent sends to the webhook.
- *
  * @generated from enum telegent.webhook.v1.DataFormat
  */
 export enum DataFormat {
   /**
-   * DATA_FORMAT_UNSPECIFIED means the documented default, JSON.
-   *
    * @generated from enum value: DATA_FORMAT_UNSPECIFIED = 0;
    */
   UNSPECIFIED = 0,
 
   /**
-   * DATA_FORMAT_JSON sends event payloads as JSON.
-   *
    * @generated from enum value: DATA_FORMAT_JSON = 1;
    */
   JSON = 1,
 
   /**
-   * DATA_FORMAT_XML sends event payloads as XML.
-   *
    * @generated from enum value: DATA_FORMAT_XML = 2;
    */
   XML = 2,
@@ -301,39 +203,25 @@ export const DataFormatSchema: GenEnum<DataFormat> = /*@__PURE__*/
   enumDesc(file_telegent_webhook_v1_webhook, 1);
 
 /**
- * AuthenticationType is how Telegent authenticates itself to the webhook.
- *
  * @generated from enum telegent.webhook.v1.AuthenticationType
  */
 export enum AuthenticationType {
   /**
-   * AUTHENTICATION_TYPE_UNSPECIFIED means the documented default, NONE.
-   *
    * @generated from enum value: AUTHENTICATION_TYPE_UNSPECIFIED = 0;
    */
   UNSPECIFIED = 0,
 
   /**
-   * AUTHENTICATION_TYPE_NONE sends no credentials. No username, password or
-   * token may be given.
-   *
    * @generated from enum value: AUTHENTICATION_TYPE_NONE = 1;
    */
   NONE = 1,
 
   /**
-   * AUTHENTICATION_TYPE_BASIC sends HTTP Basic credentials. Requires
-   * `authentication_username` and `authentication_password`; forbids
-   * `authentication_token`.
-   *
    * @generated from enum value: AUTHENTICATION_TYPE_BASIC = 2;
    */
   BASIC = 2,
 
   /**
-   * AUTHENTICATION_TYPE_TOKEN sends `Authorization: Bearer <token>`. Requires
-   * `authentication_token`; forbids username and password.
-   *
    * @generated from enum value: AUTHENTICATION_TYPE_TOKEN = 3;
    */
   TOKEN = 3,
@@ -346,63 +234,45 @@ export const AuthenticationTypeSchema: GenEnum<AuthenticationType> = /*@__PURE__
   enumDesc(file_telegent_webhook_v1_webhook, 2);
 
 /**
- * WebhookEvent is an event a webhook can subscribe to.
- *
  * @generated from enum telegent.webhook.v1.WebhookEvent
  */
 export enum WebhookEvent {
   /**
-   * WEBHOOK_EVENT_UNSPECIFIED is not a valid subscription.
-   *
    * @generated from enum value: WEBHOOK_EVENT_UNSPECIFIED = 0;
    */
   UNSPECIFIED = 0,
 
   /**
-   * WEBHOOK_EVENT_ORDER_UPDATE fires when an order changes (Telegent: `Order_Update`).
-   *
    * @generated from enum value: WEBHOOK_EVENT_ORDER_UPDATE = 1;
    */
   ORDER_UPDATE = 1,
 
   /**
-   * WEBHOOK_EVENT_NEW_SMS fires when an SMS arrives (Telegent: `New_Sms`).
-   *
    * @generated from enum value: WEBHOOK_EVENT_NEW_SMS = 2;
    */
   NEW_SMS = 2,
 
   /**
-   * WEBHOOK_EVENT_CALL_COMPLETED fires when a call ends (Telegent: `Call_Completed`).
-   *
    * @generated from enum value: WEBHOOK_EVENT_CALL_COMPLETED = 3;
    */
   CALL_COMPLETED = 3,
 
   /**
-   * WEBHOOK_EVENT_CALL_ON_HOLD fires when a call is put on hold (Telegent: `Call_On_Hold`).
-   *
    * @generated from enum value: WEBHOOK_EVENT_CALL_ON_HOLD = 4;
    */
   CALL_ON_HOLD = 4,
 
   /**
-   * WEBHOOK_EVENT_CALL_RECORDING fires when a call recording is available (Telegent: `Call_Recording`).
-   *
    * @generated from enum value: WEBHOOK_EVENT_CALL_RECORDING = 5;
    */
   CALL_RECORDING = 5,
 
   /**
-   * WEBHOOK_EVENT_CALL_IN_PROGRESS fires when a call is answered (Telegent: `Call_In_Progress`).
-   *
    * @generated from enum value: WEBHOOK_EVENT_CALL_IN_PROGRESS = 6;
    */
   CALL_IN_PROGRESS = 6,
 
   /**
-   * WEBHOOK_EVENT_CALL_RINGING fires when a call starts ringing (Telegent: `Call_Ringing`).
-   *
    * @generated from enum value: WEBHOOK_EVENT_CALL_RINGING = 7;
    */
   CALL_RINGING = 7,
@@ -415,26 +285,10 @@ export const WebhookEventSchema: GenEnum<WebhookEvent> = /*@__PURE__*/
   enumDesc(file_telegent_webhook_v1_webhook, 3);
 
 /**
- * WebhookService creates Telegent webhooks on behalf of internal services.
- *
- * The service validates every request against the rules declared in this file,
- * translates it to Telegent's `POST /v1.0/webhook/create`, manages Telegent's
- * short-lived, endpoint-scoped tokens, and maps every upstream outcome to a
- * precise status. Upstream failures carry a `google.rpc.ErrorInfo` detail whose
- * reason is stable and whose metadata includes the upstream HTTP status.
- *
  * @generated from service telegent.webhook.v1.WebhookService
  */
 export const WebhookService: GenService<{
   /**
-   * CreateWebhook registers a webhook with Telegent and returns it.
-   *
-   * A request that breaks a rule is answered INVALID_ARGUMENT with a
-   * `google.rpc.BadRequest` detail (one field violation per broken rule) and
-   * is never sent to Telegent. Telegent's create call is not idempotent: the
-   * service never repeats a create that may have reached Telegent, and marks
-   * a failure whose outcome is unknown in the `ErrorInfo` metadata.
-   *
    * @generated from rpc telegent.webhook.v1.WebhookService.CreateWebhook
    */
   createWebhook: {

@@ -1,0 +1,55 @@
+// A client that knows nothing of the contract loads the service from the
+// running facade's server reflection and calls it.
+
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import * as grpc from "@grpc/grpc-js";
+import { GrpcReflection } from "grpc-js-reflection-client";
+import { Stack, hookUrl } from "./harness.js";
+
+let stack: Stack;
+before(async () => {
+  stack = await Stack.start();
+});
+after(async () => {
+  await stack?.stop();
+});
+
+test("loads WebhookService through server reflection and creates a webhook with it", async () => {
+  const target = new URL(stack.grpcUrl).host;
+  const reflection = new GrpcReflection(target, grpc.credentials.createInsecure());
+  const services = await reflection.listServices();
+  assert.ok(services.includes("telegent.webhook.v1.WebhookService"), `services: ${services.join(", ")}`);
+
+  const methods = await reflection.listMethods("telegent.webhook.v1.WebhookService");
+  assert.deepEqual(
+    methods.map((m) => m.name),
+    ["CreateWebhook"],
+  );
+
+  const descriptor = await reflection.getDescriptorBySymbol("telegent.webhook.v1.WebhookService");
+  const pkg = descriptor.getPackageObject({ keepCase: true, enums: String, longs: String, defaults: true });
+  const ServiceClient = (((pkg["telegent"] as grpc.GrpcObject)["webhook"] as grpc.GrpcObject)["v1"] as grpc.GrpcObject)[
+    "WebhookService"
+  ] as grpc.ServiceClientConstructor;
+  const client = new ServiceClient(target, grpc.credentials.createInsecure());
+  try {
+    const url = hookUrl();
+    const res = await new Promise<Record<string, Record<string, unknown>>>((resolve, reject) => {
+      client["CreateWebhook"]!(
+        {
+          account_id: "AID-1234567",
+          webhook_url: url,
+          subscribed_events: ["WEBHOOK_EVENT_ORDER_UPDATE"],
+        },
+        (err: grpc.ServiceError | null, value: Record<string, Record<string, unknown>>) =>
+          err ? reject(err) : resolve(value),
+      );
+    });
+    assert.match(String(res["webhook"]?.["webhook_id"]), /^WID-/);
+    assert.equal(res["webhook"]?.["webhook_url"], url);
+    assert.deepEqual(res["webhook"]?.["subscribed_events"], ["WEBHOOK_EVENT_ORDER_UPDATE"]);
+  } finally {
+    client.close();
+  }
+});
