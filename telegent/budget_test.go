@@ -1,6 +1,7 @@
 package telegent_test
 
 import (
+	"encoding/json"
 	"context"
 	"testing"
 
@@ -36,7 +37,7 @@ func TestRequestPathAllocationBudget(t *testing.T) {
 		run  func() error
 	}{
 		{"validate", func() error { return v.Validate(req) }},
-		{"translate and encode", func() error { _, err := service.ToTelegent(req).MarshalJSON(); return err }},
+		{"translate and encode", func() error { _, err := json.Marshal(service.ToTelegent(req)); return err }},
 		{"token cache hit", func() error { _, err := c.CreateToken(ctx); return err }},
 		{"decode answer and translate back", func() error {
 			w, err := telegent.DecodeCreateResponse(answer)

@@ -12,6 +12,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -410,7 +411,7 @@ func (c *Client) CreateWebhook(ctx context.Context, req *CreateWebhookRequest) (
 	if req == nil {
 		return nil, &Error{Kind: KindBadRequest, Op: OpCreateWebhook, Reason: "nil request"}
 	}
-	body, err := req.MarshalJSON()
+	body, err := json.Marshal(req)
 	if err != nil {
 		return nil, &Error{Kind: KindBadRequest, Op: OpCreateWebhook, Reason: "cannot encode request"}
 	}

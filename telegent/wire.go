@@ -131,18 +131,6 @@ var errNoWebhookID = errors.New("response has no WebhookId")
 // webhook exists, and failing would hide its id. Only a missing or empty
 // WebhookId makes the body malformed.
 func decodeCreateResponse(body []byte) (*Webhook, error) {
-	if w, ok := decodeCreateAnswerFast(body); ok {
-		if strings.TrimSpace(w.WebhookId) == "" {
-			return nil, errNoWebhookID
-		}
-		return w, nil
-	}
-	return decodeCreateResponseJSON(body)
-}
-
-// decodeCreateResponseJSON is decodeCreateResponse with encoding/json, for
-// the answers decodeCreateAnswerFast leaves to it.
-func decodeCreateResponseJSON(body []byte) (*Webhook, error) {
 	// Active is taken raw: encoding/json would turn a mistyped value into a
 	// pointer to false, and false is not what the upstream said.
 	var wire struct {
