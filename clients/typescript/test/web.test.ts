@@ -1,0 +1,104 @@
+// Connect and gRPC-Web against the facade's HTTP port: the browser
+// transports (fetch-based, @connectrpc/connect-web) run from Node, and
+// Node's own (@connectrpc/connect-node).
+
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { Code, ConnectError, createClient, type Interceptor, type Transport } from "@connectrpc/connect";
+import {
+  WebhookService,
+  errorReason,
+  fieldViolations,
+  isOutcomeUnknown,
+  type CreateWebhookRequest,
+} from "../src/index.js";
+import { createFacadeConnectTransport, createFacadeGrpcWebTransport } from "../src/web.js";
+import { createFacadeConnectNodeTransport, createFacadeGrpcWebNodeTransport } from "../src/node.js";
+import type { PolicyOptions } from "../src/policy.js";
+import { Stack, hookUrl } from "./harness.js";
+
+const transports: Record<string, (baseUrl: string, options: PolicyOptions) => Transport> = {
+  Connect: (baseUrl, options) => createFacadeConnectTransport({ baseUrl, ...options }),
+  "gRPC-Web": (baseUrl, options) => createFacadeGrpcWebTransport({ baseUrl, ...options }),
+  "Connect from Node": (baseUrl, options) =>
+    createFacadeConnectNodeTransport({ baseUrl, httpVersion: "1.1", ...options }),
+  "gRPC-Web from Node": (baseUrl, options) =>
+    createFacadeGrpcWebNodeTransport({ baseUrl, httpVersion: "1.1", ...options }),
+};
+
+const request = (webhookUrl: string) => ({
+  accountId: "AID-1234567",
+  webhookUrl,
+  subscribedEvents: [1, 2],
+});
+
+async function failure(call: Promise<unknown>): Promise<ConnectError> {
+  try {
+    await call;
+  } catch (err) {
+    assert.ok(err instanceof ConnectError, `want a ConnectError, got ${String(err)}`);
+    return err;
+  }
+  assert.fail("the call succeeded");
+}
+
+let stack: Stack;
+before(async () => {
+  stack = await Stack.start();
+});
+after(async () => {
+  await stack?.stop();
+});
+
+for (const [name, make] of Object.entries(transports)) {
+  describe(`over ${name} on the HTTP port`, () => {
+    const client = (options: PolicyOptions = {}) => createClient(WebhookService, make(stack.httpUrl, options));
+
+    test("creates a webhook", async () => {
+      const url = hookUrl();
+      const res = await client().createWebhook(request(url));
+      assert.match(res.webhook?.webhookId ?? "", /^WID-/);
+      assert.equal(res.webhook?.webhookUrl, url);
+      assert.equal(await stack.createsFor(url), 1);
+    });
+
+    test("decodes the field violations", async () => {
+      const err = await failure(client().createWebhook({ accountId: "nope", webhookUrl: hookUrl(), subscribedEvents: [] }));
+      assert.equal(err.code, Code.InvalidArgument);
+      assert.deepEqual(
+        fieldViolations(err)
+          .map((v) => `${v.field} ${v.rule}`)
+          .sort(),
+        ["account_id string.pattern", "subscribed_events repeated.min_items"],
+      );
+    });
+
+    test("answers an upstream 409 as ALREADY_EXISTS with reason UPSTREAM_CONFLICT", async () => {
+      const err = await failure(client().createWebhook(request(hookUrl("status:409"))));
+      assert.equal(err.code, Code.AlreadyExists);
+      assert.equal(errorReason(err), "UPSTREAM_CONFLICT");
+    });
+
+    test("recognises an outcome-unknown failure", async () => {
+      const url = hookUrl("drop:after-body");
+      const err = await failure(client({ requestId: false }).createWebhook(request(url)));
+      assert.equal(isOutcomeUnknown(err), true);
+      assert.equal(await stack.createsFor(url), 1);
+    });
+
+    test("retries an upstream 503 once with the same request_id", async () => {
+      const ids: string[] = [];
+      const record: Interceptor = (next) => async (req) => {
+        ids.push((req.message as CreateWebhookRequest).requestId);
+        return next(req);
+      };
+      const url = hookUrl("status:503;once");
+      const res = await client({ interceptors: [record] }).createWebhook(request(url));
+      assert.match(res.webhook?.webhookId ?? "", /^WID-/);
+      assert.equal(ids.length, 2);
+      assert.notEqual(ids[0], "");
+      assert.equal(ids[1], ids[0]);
+      assert.equal(await stack.createsFor(url), 1);
+    });
+  });
+}
