@@ -5,9 +5,16 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.protobuf.Descriptors.Descriptor;
+import com.google.protobuf.Descriptors.MethodDescriptor;
+import com.google.protobuf.Descriptors.ServiceDescriptor;
+import com.google.protobuf.DynamicMessage;
+import io.grpc.CallOptions;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.protobuf.ProtoUtils;
+import io.grpc.stub.ClientCalls;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -59,6 +66,39 @@ class FacadeEndToEndTest {
         .addSubscribedEvents(WebhookEvent.WEBHOOK_EVENT_NEW_SMS)
         .addSubscribedEvents(WebhookEvent.WEBHOOK_EVENT_CALL_COMPLETED)
         .build();
+  }
+
+  @Test
+  void callsTheServiceLoadedThroughServerReflection() throws Exception {
+    String serviceName = WebhookServiceGrpc.SERVICE_NAME;
+    assertTrue(ReflectionClient.listServices(channel).contains(serviceName));
+    ServiceDescriptor service = ReflectionClient.loadService(channel, serviceName);
+    MethodDescriptor create = service.findMethodByName("CreateWebhook");
+    Descriptor input = create.getInputType();
+    String url = RunningFacade.hookUrl("reflection", "");
+    DynamicMessage request =
+        DynamicMessage.newBuilder(input)
+            .setField(input.findFieldByName("account_id"), "AID-java1")
+            .setField(input.findFieldByName("webhook_url"), url)
+            .addRepeatedField(
+                input.findFieldByName("subscribed_events"),
+                input.findFieldByName("subscribed_events").getEnumType().findValueByName("WEBHOOK_EVENT_ORDER_UPDATE"))
+            .build();
+    io.grpc.MethodDescriptor<DynamicMessage, DynamicMessage> method =
+        io.grpc.MethodDescriptor.<DynamicMessage, DynamicMessage>newBuilder()
+            .setType(io.grpc.MethodDescriptor.MethodType.UNARY)
+            .setFullMethodName(io.grpc.MethodDescriptor.generateFullMethodName(serviceName, create.getName()))
+            .setRequestMarshaller(ProtoUtils.marshaller(DynamicMessage.getDefaultInstance(input)))
+            .setResponseMarshaller(ProtoUtils.marshaller(DynamicMessage.getDefaultInstance(create.getOutputType())))
+            .build();
+
+    DynamicMessage response = ClientCalls.blockingUnaryCall(channel, method, CallOptions.DEFAULT, request);
+
+    DynamicMessage webhook =
+        (DynamicMessage) response.getField(create.getOutputType().findFieldByName("webhook"));
+    String id = (String) webhook.getField(webhook.getDescriptorForType().findFieldByName("webhook_id"));
+    assertTrue(id.startsWith("WID-"), response.toString());
+    assertEquals(1, facade.createsFor(url));
   }
 
   @Test
