@@ -3,10 +3,16 @@
 //
 // Authentication turns what a caller presented (a bearer token, a verified
 // client certificate) into an [Identity]. Bearer tokens are kept only as
-// SHA-256 hashes ([Tokens]) and compared in constant time. A client
-// certificate's identity is its first URI SAN (a SPIFFE id, say) or else its
-// subject common name; the TLS layer has already verified it against the
-// client CA.
+// SHA-256 hashes ([Tokens]) and compared in constant time. The TLS layer
+// has already verified a client certificate against the client CA.
+//
+// Token callers and certificate callers live in separate namespaces, so
+// that neither can take the other's rights: a token caller NAME is
+// "token:NAME"; a certificate is named by its first URI SAN (a SPIFFE id,
+// say), which must be an absolute URI whose scheme is neither "token" nor
+// "cn"; only behind an explicit opt-in ([Config.CertCNFallback]) is a
+// certificate without a URI SAN named by its subject common name, as
+// "cn:NAME". The policy uses these names as they are.
 //
 // Authorisation maps an identity to the account ids it may create webhooks
 // for ([Policy]): exact ids or prefixes. Anything else is PERMISSION_DENIED
@@ -73,8 +79,10 @@ const (
 	FailureMalformed Failure = "malformed"
 	// FailureInvalidToken: a bearer token that is not in the token file.
 	FailureInvalidToken Failure = "invalid_token"
-	// FailureNoIdentity: a verified client certificate with neither a URI
-	// SAN nor a subject common name.
+	// FailureNoIdentity: a verified client certificate that names no
+	// caller: no URI SAN (and no common name, or the common name fallback
+	// off), or a first URI SAN that is not absolute or that claims the
+	// token: or cn: namespace.
 	FailureNoIdentity Failure = "no_identity"
 )
 
@@ -82,7 +90,7 @@ var failureMessages = map[Failure]string{
 	FailureMissing:      "authentication required: present a bearer token or a client certificate",
 	FailureMalformed:    "the Authorization header must be a single 'Bearer <token>'",
 	FailureInvalidToken: "the bearer token is not valid",
-	FailureNoIdentity:   "the client certificate names no caller (no URI SAN, no common name)",
+	FailureNoIdentity:   "the client certificate names no caller: it needs a URI SAN that is an absolute URI outside the token: and cn: namespaces",
 }
 
 // Decisions of authorisation, as counted.
@@ -100,10 +108,23 @@ const (
 	MethodMTLS  Method = "mtls"
 )
 
+// Caller name prefixes: the namespaces of token callers and of
+// certificates named by their common name. Certificates named by their URI
+// SAN have none; a URI SAN with one of these schemes names no caller.
+const (
+	// TokenCallerPrefix starts the name of every bearer-token caller: the
+	// token file's caller "billing" is "token:billing" to the policy.
+	TokenCallerPrefix = "token:"
+	// CNCallerPrefix starts the name of a certificate named by its subject
+	// common name (only with Config.CertCNFallback): "cn:billing".
+	CNCallerPrefix = "cn:"
+)
+
 // Identity is an authenticated caller.
 type Identity struct {
-	// Caller is the caller's name as the policy knows it: the token file's
-	// caller, or the certificate's URI SAN or common name.
+	// Caller is the caller's name as the policy knows it: "token:" and the
+	// token file's caller, the certificate's first URI SAN, or (with the
+	// common name fallback) "cn:" and its common name.
 	Caller string
 	// Method is how the caller proved it.
 	Method Method

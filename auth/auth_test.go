@@ -35,26 +35,36 @@ const (
 	opsToken   = "0pS-token-5vQ2l8u3cJm4Rk9wZbXe7TnY1aHfD6sG"
 	otherToken = "0tHer-token-N3wQ8zLm2Vb7Kc4Xj9Rt5Yp1Ug6Ha0"
 	wrongToken = "wr0ng-token-Bb3Nn4Mm5Qq6Ww7Ee8Rr9Tt0Yy1Uu2"
+	// sanNamedToken belongs to a token caller named like the crm
+	// certificate's URI SAN.
+	sanNamedToken = "s4N-named-token-Hh2Jj3Kk4Ll5Zz6Xx7Cc8Vv9Bb"
 )
 
 func tokensFile(t *testing.T) *auth.Tokens {
 	t.Helper()
 	tok, err := auth.ParseTokens([]byte(fmt.Sprintf(`{"tokens": [
 		{"caller": "svc-ops", "sha256": %q},
-		{"caller": "svc-ops", "sha256": %q}
-	]}`, auth.HashToken(opsToken), auth.HashToken(otherToken))))
+		{"caller": "svc-ops", "sha256": %q},
+		{"caller": "spiffe://corp/crm", "sha256": %q}
+	]}`, auth.HashToken(opsToken), auth.HashToken(otherToken), auth.HashToken(sanNamedToken))))
 	if err != nil {
 		t.Fatal(err)
 	}
 	return tok
 }
 
-func policy(t *testing.T) *auth.Policy {
+// policy names a token caller, two certificates by URI SAN and, when
+// withCN, one certificate by its common name.
+func policy(t *testing.T, withCN ...bool) *auth.Policy {
 	t.Helper()
+	cn := ""
+	if len(withCN) > 0 && withCN[0] {
+		cn = `, {"caller": "cn:svc-legacy", "accounts": ["AID-4444444"]}`
+	}
 	p, err := auth.ParsePolicy([]byte(`{"callers": [
-		{"caller": "svc-ops", "accounts": ["AID-1111111", "AID-2222222"]},
-		{"caller": "svc-billing", "accounts": ["AID-1111111"], "account_prefixes": ["AID-BILL"]},
-		{"caller": "spiffe://corp/crm", "account_prefixes": ["AID-"]}
+		{"caller": "token:svc-ops", "accounts": ["AID-1111111", "AID-2222222"]},
+		{"caller": "spiffe://corp/billing", "accounts": ["AID-1111111"], "account_prefixes": ["AID-BILL"]},
+		{"caller": "spiffe://corp/crm", "account_prefixes": ["AID-"]}` + cn + `
 	]}`))
 	if err != nil {
 		t.Fatal(err)
@@ -88,6 +98,8 @@ func TestParseTokens(t *testing.T) {
 		"control char caller":   {`{"tokens": [{"caller": "a\u0007", "sha256": "` + good + `"}]}`, "printable"},
 		"short hash":            {`{"tokens": [{"caller": "svc", "sha256": "abcd"}]}`, "64 hex digits"},
 		"token instead of hash": {`{"tokens": [{"caller": "svc", "sha256": "` + opsToken + `"}]}`, "64 hex digits"},
+		"prefixed caller":       {`{"tokens": [{"caller": "token:svc", "sha256": "` + good + `"}]}`, "token 1: caller must be written without a token: or cn: prefix"},
+		"cn-prefixed caller":    {`{"tokens": [{"caller": "cn:svc", "sha256": "` + good + `"}]}`, "without a token: or cn: prefix"},
 		"same hash twice":       {`{"tokens": [{"caller": "a", "sha256": "` + good + `"}, {"caller": "b", "sha256": "` + good + `"}]}`, "token 2: the same token hash appears twice"},
 	}
 	for name, tc := range tests {
@@ -119,6 +131,9 @@ func TestTokensLookup(t *testing.T) {
 			t.Errorf("Lookup(%.6s…) = %q, %v; want %q", token, caller, ok, want)
 		}
 	}
+	if got := fmt.Sprint(tok.Callers()); got != "[token:spiffe://corp/crm token:svc-ops]" {
+		t.Errorf("Callers() = %s, want the names the policy uses", got)
+	}
 	var none *auth.Tokens
 	if _, ok := none.Lookup(opsToken); ok {
 		t.Error("a nil token set accepts a token")
@@ -136,13 +151,17 @@ func TestParsePolicy(t *testing.T) {
 		file    string
 		wantErr []string
 	}{
-		"valid":          {`{"callers": [{"caller": "a", "accounts": ["AID-1"]}, {"caller": "b c", "account_prefixes": ["AID-"]}]}`, nil},
-		"no callers":     {`{"callers": []}`, []string{"no callers"}},
-		"misspelt field": {`{"callers": [{"caller": "a", "acounts": ["AID-1"]}]}`, []string{`unknown field "acounts"`}},
-		"caller listed twice": {`{"callers": [{"caller": "a", "accounts": ["AID-1"]}, {"caller": "a", "accounts": ["AID-2"]}]}`,
-			[]string{`caller "a": listed twice`}},
-		"nothing allowed": {`{"callers": [{"caller": "a"}]}`, []string{"no accounts and no account_prefixes"}},
-		"every problem at once": {`{"callers": [{"caller": "a", "accounts": ["aid-1", "AID-"], "account_prefixes": ["", "BILL"]}, {"caller": " b"}]}`,
+		"valid":              {`{"callers": [{"caller": "token:a", "accounts": ["AID-1"]}, {"caller": "cn:b c", "account_prefixes": ["AID-"]}, {"caller": "spiffe://td/ns/x", "accounts": ["AID-2"]}]}`, nil},
+		"bare name":          {`{"callers": [{"caller": "billing", "accounts": ["AID-1"]}]}`, []string{`caller "billing": must be token:NAME`}},
+		"empty token name":   {`{"callers": [{"caller": "token:", "accounts": ["AID-1"]}]}`, []string{`caller "token:": needs a name after token:`}},
+		"upper-case prefix":  {`{"callers": [{"caller": "TOKEN:a", "accounts": ["AID-1"]}]}`, []string{"written in lower case"}},
+		"uri not as printed": {`{"callers": [{"caller": "SPIFFE://td/x", "accounts": ["AID-1"]}]}`, []string{`write the URI as "spiffe://td/x"`}},
+		"no callers":         {`{"callers": []}`, []string{"no callers"}},
+		"misspelt field":     {`{"callers": [{"caller": "token:a", "acounts": ["AID-1"]}]}`, []string{`unknown field "acounts"`}},
+		"caller listed twice": {`{"callers": [{"caller": "token:a", "accounts": ["AID-1"]}, {"caller": "token:a", "accounts": ["AID-2"]}]}`,
+			[]string{`caller "token:a": listed twice`}},
+		"nothing allowed": {`{"callers": [{"caller": "token:a"}]}`, []string{"no accounts and no account_prefixes"}},
+		"every problem at once": {`{"callers": [{"caller": "token:a", "accounts": ["aid-1", "AID-"], "account_prefixes": ["", "BILL"]}, {"caller": " b"}]}`,
 			[]string{`account "aid-1"`, `account "AID-"`, `account prefix ""`, `account prefix "BILL"`, "caller 2: name has leading or trailing spaces"}},
 	}
 	for name, tc := range tests {
@@ -169,25 +188,30 @@ func TestParsePolicy(t *testing.T) {
 
 func TestPolicyAllows(t *testing.T) {
 	t.Parallel()
-	p := policy(t)
+	p := policy(t, true)
 	tests := []struct {
 		caller, account string
 		want            bool
 	}{
-		{"svc-ops", "AID-1111111", true},
-		{"svc-ops", "AID-2222222", true},
-		{"svc-ops", "AID-3333333", false},
-		{"svc-ops", "AID-11111111", false}, // exact means exact
-		{"svc-ops", "AID-111111", false},
-		{"svc-billing", "AID-1111111", true},
-		{"svc-billing", "AID-BILL", true},
-		{"svc-billing", "AID-BILL42", true},
-		{"svc-billing", "AID-BIL", false},
-		{"svc-billing", "AID-bill42", false}, // case matters
+		{"token:svc-ops", "AID-1111111", true},
+		{"token:svc-ops", "AID-2222222", true},
+		{"token:svc-ops", "AID-3333333", false},
+		{"token:svc-ops", "AID-11111111", false}, // exact means exact
+		{"token:svc-ops", "AID-111111", false},
+		{"svc-ops", "AID-1111111", false}, // namespaces are part of the name
+		{"cn:svc-ops", "AID-1111111", false},
+		{"spiffe://corp/billing", "AID-1111111", true},
+		{"spiffe://corp/billing", "AID-BILL", true},
+		{"spiffe://corp/billing", "AID-BILL42", true},
+		{"spiffe://corp/billing", "AID-BIL", false},
+		{"spiffe://corp/billing", "AID-bill42", false}, // case matters
 		{"spiffe://corp/crm", "AID-anything9", true},
-		{"svc-unknown", "AID-1111111", false},
+		{"token:spiffe://corp/crm", "AID-anything9", false},
+		{"cn:svc-legacy", "AID-4444444", true},
+		{"token:svc-legacy", "AID-4444444", false},
+		{"token:svc-unknown", "AID-1111111", false},
 		{"", "AID-1111111", false},
-		{"SVC-OPS", "AID-1111111", false},
+		{"token:SVC-OPS", "AID-1111111", false},
 	}
 	for _, tc := range tests {
 		if got := p.Allows(tc.caller, tc.account); got != tc.want {
@@ -195,7 +219,7 @@ func TestPolicyAllows(t *testing.T) {
 		}
 	}
 	var none *auth.Policy
-	if none.Allows("svc-ops", "AID-1111111") {
+	if none.Allows("token:svc-ops", "AID-1111111") {
 		t.Error("a nil policy allows")
 	}
 }
@@ -209,14 +233,32 @@ func TestErrorDomainIsTheService(t *testing.T) {
 
 func TestCertificateCaller(t *testing.T) {
 	t.Parallel()
-	spiffe, _ := url.Parse("spiffe://corp/crm")
-	for want, cert := range map[string]*x509.Certificate{
-		"spiffe://corp/crm": {URIs: []*url.URL{spiffe}, Subject: pkix.Name{CommonName: "crm"}},
-		"svc-billing":       {Subject: pkix.Name{CommonName: "svc-billing"}},
-		"":                  {},
+	for _, tc := range []struct {
+		cert       *x509.Certificate
+		cnFallback bool
+		want       string
+	}{
+		{leaf("crm", "spiffe://corp/crm"), false, "spiffe://corp/crm"},
+		{leaf("crm", "spiffe://corp/crm", "spiffe://corp/other"), true, "spiffe://corp/crm"},
+		{leaf("svc-billing"), false, ""},
+		{leaf("svc-billing"), true, "cn:svc-billing"},
+		{leaf("token:svc-ops"), true, "cn:token:svc-ops"},
+		{leaf("svc-ops", "token:svc-ops"), true, ""},
+		{leaf("svc-ops", "TOKEN:svc-ops"), true, ""},
+		{leaf("x", "cn:svc-legacy"), true, ""},
+		{leaf("x", "token://svc-ops"), true, ""},
+		{leaf("svc-ops", "svc-ops"), true, ""}, // not an absolute URI
+		{leaf(""), true, ""},
+		{nil, true, ""},
 	} {
-		if got := auth.CertificateCaller(cert); got != want {
-			t.Errorf("CertificateCaller = %q, want %q", got, want)
+		if got := auth.CertificateCaller(tc.cert, tc.cnFallback); got != tc.want {
+			var sans []string
+			if tc.cert != nil {
+				for _, u := range tc.cert.URIs {
+					sans = append(sans, u.String())
+				}
+			}
+			t.Errorf("CertificateCaller(SANs %q, fallback %v) = %q, want %q", sans, tc.cnFallback, got, tc.want)
 		}
 	}
 }
@@ -246,7 +288,12 @@ func (c *counter) AuthorizationDecided(d string) {
 
 func newAuth(t *testing.T, tokens bool, mtls, protectOps bool, obs auth.Observer, logger *slog.Logger) *auth.Auth {
 	t.Helper()
-	cfg := auth.Config{MTLS: mtls, Policy: policy(t), ProtectOps: protectOps, Observer: obs, Logger: logger}
+	return newAuthCN(t, tokens, mtls, false, protectOps, obs, logger)
+}
+
+func newAuthCN(t *testing.T, tokens bool, mtls, cnFallback, protectOps bool, obs auth.Observer, logger *slog.Logger) *auth.Auth {
+	t.Helper()
+	cfg := auth.Config{MTLS: mtls, CertCNFallback: cnFallback, Policy: policy(t, cnFallback), ProtectOps: protectOps, Observer: obs, Logger: logger}
 	if tokens {
 		cfg.Tokens = tokensFile(t)
 	}
@@ -259,6 +306,12 @@ func newAuth(t *testing.T, tokens bool, mtls, protectOps bool, obs auth.Observer
 
 func TestNewRefusesOpenConfigurations(t *testing.T) {
 	t.Parallel()
+	if _, err := auth.New(auth.Config{Tokens: tokensFile(t), CertCNFallback: true, Policy: policy(t)}); err == nil {
+		t.Error("New with the common name fallback but no mTLS succeeded")
+	}
+	if _, err := auth.New(auth.Config{MTLS: true, Policy: policy(t, true)}); err == nil || !strings.Contains(err.Error(), "cn:svc-legacy") {
+		t.Errorf("New with cn: callers in the policy and the fallback off: %v", err)
+	}
 	if _, err := auth.New(auth.Config{Policy: policy(t)}); err == nil {
 		t.Error("New without an authentication method succeeded")
 	}
@@ -320,37 +373,55 @@ func (p presented) httpRequest() *http.Request {
 	return r
 }
 
-var billingCert = leaf("svc-billing")
+var (
+	billingCert = leaf("svc-billing", "spiffe://corp/billing")
+	legacyCert  = leaf("svc-legacy")
+)
 
 // authCases are shared by the gRPC and the REST tests.
 var authCases = map[string]struct {
 	p       presented
 	tokens  bool // bearer tokens enabled
 	mtls    bool // client certificates enabled
+	cn      bool // certificate common name fallback on
 	account string
 	code    codes.Code
 	failure auth.Failure
 	caller  string
 }{
-	"token":                          {p: presented{authz: []string{"Bearer " + opsToken}}, tokens: true, account: "AID-1111111", code: codes.OK, caller: "svc-ops"},
-	"second token of the caller":     {p: presented{authz: []string{"Bearer " + otherToken}}, tokens: true, account: "AID-2222222", code: codes.OK, caller: "svc-ops"},
-	"token, scheme in capitals":      {p: presented{authz: []string{"BEARER " + opsToken}}, tokens: true, account: "AID-1111111", code: codes.OK, caller: "svc-ops"},
-	"token, account not allowed":     {p: presented{authz: []string{"Bearer " + opsToken}}, tokens: true, account: "AID-3333333", code: codes.PermissionDenied, caller: "svc-ops"},
+	"token":                          {p: presented{authz: []string{"Bearer " + opsToken}}, tokens: true, account: "AID-1111111", code: codes.OK, caller: "token:svc-ops"},
+	"second token of the caller":     {p: presented{authz: []string{"Bearer " + otherToken}}, tokens: true, account: "AID-2222222", code: codes.OK, caller: "token:svc-ops"},
+	"token, scheme in capitals":      {p: presented{authz: []string{"BEARER " + opsToken}}, tokens: true, account: "AID-1111111", code: codes.OK, caller: "token:svc-ops"},
+	"token, account not allowed":     {p: presented{authz: []string{"Bearer " + opsToken}}, tokens: true, account: "AID-3333333", code: codes.PermissionDenied, caller: "token:svc-ops"},
 	"wrong token":                    {p: presented{authz: []string{"Bearer " + wrongToken}}, tokens: true, account: "AID-1111111", code: codes.Unauthenticated, failure: auth.FailureInvalidToken},
 	"no credentials":                 {tokens: true, mtls: true, account: "AID-1111111", code: codes.Unauthenticated, failure: auth.FailureMissing},
 	"basic scheme":                   {p: presented{authz: []string{"Basic c3ZjOnB3"}}, tokens: true, account: "AID-1111111", code: codes.Unauthenticated, failure: auth.FailureMalformed},
 	"bearer without token":           {p: presented{authz: []string{"Bearer "}}, tokens: true, account: "AID-1111111", code: codes.Unauthenticated, failure: auth.FailureMalformed},
 	"two authorization values":       {p: presented{authz: []string{"Bearer " + opsToken, "Bearer " + opsToken}}, tokens: true, account: "AID-1111111", code: codes.Unauthenticated, failure: auth.FailureMalformed},
-	"certificate":                    {p: presented{cert: billingCert, verified: true}, mtls: true, account: "AID-1111111", code: codes.OK, caller: "svc-billing"},
-	"certificate, prefix":            {p: presented{cert: billingCert, verified: true}, mtls: true, account: "AID-BILL7", code: codes.OK, caller: "svc-billing"},
-	"certificate, not allowed":       {p: presented{cert: billingCert, verified: true}, mtls: true, account: "AID-2222222", code: codes.PermissionDenied, caller: "svc-billing"},
+	"certificate":                    {p: presented{cert: billingCert, verified: true}, mtls: true, account: "AID-1111111", code: codes.OK, caller: "spiffe://corp/billing"},
+	"certificate, prefix":            {p: presented{cert: billingCert, verified: true}, mtls: true, account: "AID-BILL7", code: codes.OK, caller: "spiffe://corp/billing"},
+	"certificate, not allowed":       {p: presented{cert: billingCert, verified: true}, mtls: true, account: "AID-2222222", code: codes.PermissionDenied, caller: "spiffe://corp/billing"},
 	"certificate uri san":            {p: presented{cert: leaf("ignored", "spiffe://corp/crm"), verified: true}, mtls: true, account: "AID-x1", code: codes.OK, caller: "spiffe://corp/crm"},
 	"certificate without identity":   {p: presented{cert: leaf(""), verified: true}, mtls: true, account: "AID-1111111", code: codes.Unauthenticated, failure: auth.FailureNoIdentity},
 	"unverified certificate":         {p: presented{cert: billingCert}, mtls: true, account: "AID-1111111", code: codes.Unauthenticated, failure: auth.FailureMissing},
 	"certificate, mTLS off":          {p: presented{cert: billingCert, verified: true}, tokens: true, account: "AID-1111111", code: codes.Unauthenticated, failure: auth.FailureMissing},
-	"token decides over certificate": {p: presented{authz: []string{"Bearer " + opsToken}, cert: billingCert, verified: true}, tokens: true, mtls: true, account: "AID-2222222", code: codes.OK, caller: "svc-ops"},
+	"token decides over certificate": {p: presented{authz: []string{"Bearer " + opsToken}, cert: billingCert, verified: true}, tokens: true, mtls: true, account: "AID-2222222", code: codes.OK, caller: "token:svc-ops"},
 	"wrong token over certificate":   {p: presented{authz: []string{"Bearer " + wrongToken}, cert: billingCert, verified: true}, tokens: true, mtls: true, account: "AID-1111111", code: codes.Unauthenticated, failure: auth.FailureInvalidToken},
-	"header ignored with tokens off": {p: presented{authz: []string{"Basic c3ZjOnB3"}, cert: billingCert, verified: true}, mtls: true, account: "AID-1111111", code: codes.OK, caller: "svc-billing"},
+	"certificate cn, fallback off":   {p: presented{cert: legacyCert, verified: true}, mtls: true, account: "AID-4444444", code: codes.Unauthenticated, failure: auth.FailureNoIdentity},
+	"certificate cn, fallback on":    {p: presented{cert: legacyCert, verified: true}, mtls: true, cn: true, account: "AID-4444444", code: codes.OK, caller: "cn:svc-legacy"},
+	"uri san wins over cn fallback":  {p: presented{cert: billingCert, verified: true}, mtls: true, cn: true, account: "AID-1111111", code: codes.OK, caller: "spiffe://corp/billing"},
+	// Impersonation across namespaces. A token whose caller is named like
+	// a certificate's SAN is still a token caller:
+	"token named like a san": {p: presented{authz: []string{"Bearer " + sanNamedToken}}, tokens: true, mtls: true, account: "AID-anything9", code: codes.PermissionDenied, caller: "token:spiffe://corp/crm"},
+	// A certificate whose common name is a token caller's name:
+	"certificate cn is a token caller, fallback off": {p: presented{cert: leaf("svc-ops"), verified: true}, tokens: true, mtls: true, account: "AID-1111111", code: codes.Unauthenticated, failure: auth.FailureNoIdentity},
+	"certificate cn is a token caller, fallback on":  {p: presented{cert: leaf("svc-ops"), verified: true}, tokens: true, mtls: true, cn: true, account: "AID-1111111", code: codes.PermissionDenied, caller: "cn:svc-ops"},
+	"certificate cn spells a token identity":         {p: presented{cert: leaf("token:svc-ops"), verified: true}, tokens: true, mtls: true, cn: true, account: "AID-1111111", code: codes.PermissionDenied, caller: "cn:token:svc-ops"},
+	// A certificate whose URI SAN is a token caller's name or identity:
+	"certificate san is a token identity":      {p: presented{cert: leaf("svc-ops", "token:svc-ops"), verified: true}, tokens: true, mtls: true, cn: true, account: "AID-1111111", code: codes.Unauthenticated, failure: auth.FailureNoIdentity},
+	"certificate san is a token caller's name": {p: presented{cert: leaf("svc-ops", "svc-ops"), verified: true}, tokens: true, mtls: true, cn: true, account: "AID-1111111", code: codes.Unauthenticated, failure: auth.FailureNoIdentity},
+	"certificate san claims the cn namespace":  {p: presented{cert: leaf("x", "cn:svc-legacy"), verified: true}, mtls: true, cn: true, account: "AID-4444444", code: codes.Unauthenticated, failure: auth.FailureNoIdentity},
+	"header ignored with tokens off":           {p: presented{authz: []string{"Basic c3ZjOnB3"}, cert: billingCert, verified: true}, mtls: true, account: "AID-1111111", code: codes.OK, caller: "spiffe://corp/billing"},
 }
 
 // chain runs the two interceptors as the server places them, around a
@@ -410,7 +481,7 @@ func TestInterceptorsOverGRPC(t *testing.T) {
 			t.Parallel()
 			obs := newCounter()
 			var hooked string
-			cfg := auth.Config{MTLS: tc.mtls, Policy: policy(t), Observer: obs,
+			cfg := auth.Config{MTLS: tc.mtls, CertCNFallback: tc.cn, Policy: policy(t, tc.cn), Observer: obs,
 				OnAuthenticated: func(_ context.Context, id auth.Identity) { hooked = id.Caller }}
 			if tc.tokens {
 				cfg.Tokens = tokensFile(t)
@@ -448,7 +519,7 @@ func TestInterceptorsOverREST(t *testing.T) {
 	for name, tc := range authCases {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			a := newAuth(t, tc.tokens, tc.mtls, false, nil, nil)
+			a := newAuthCN(t, tc.tokens, tc.mtls, tc.cn, false, nil, nil)
 			call, _ := chain(a, webhookv1.WebhookService_CreateWebhook_FullMethodName)
 			var err error
 			h := a.HTTPCredentials(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -473,7 +544,7 @@ func TestAuthorizeFailsClosed(t *testing.T) {
 		t.Errorf("without an identity: %v", err)
 	}
 	// A request without an account id, on a method that is not operational.
-	ctx := auth.WithIdentity(context.Background(), auth.Identity{Caller: "svc-ops", Method: auth.MethodToken})
+	ctx := auth.WithIdentity(context.Background(), auth.Identity{Caller: "token:svc-ops", Method: auth.MethodToken})
 	_, err := authorize(ctx, &webhookv1.CreateWebhookResponse{}, &grpc.UnaryServerInfo{FullMethod: "/telegent.webhook.v1.WebhookService/DeleteEverything"}, handler)
 	if st := status.Convert(err); st.Code() != codes.PermissionDenied || !strings.Contains(fmt.Sprint(st.Details()), auth.ReasonMethodNotAllowed) {
 		t.Errorf("a request without an account: %v", err)
@@ -526,7 +597,7 @@ func TestStreamAuthenticate(t *testing.T) {
 		t.Errorf("reflection with --protect-ops, wrong token: %v", err)
 	}
 	if err := protected(nil, withToken, reflection, func(_ any, ss grpc.ServerStream) error {
-		if id, _ := auth.IdentityFrom(ss.Context()); id.Caller != "svc-ops" {
+		if id, _ := auth.IdentityFrom(ss.Context()); id.Caller != "token:svc-ops" {
 			t.Errorf("the stream's identity = %v", id)
 		}
 		return nil
@@ -559,8 +630,8 @@ func TestRequireHTTP(t *testing.T) {
 	}{
 		"no credentials": {code: http.StatusUnauthorized, body: auth.ReasonUnauthenticated},
 		"wrong token":    {p: presented{authz: []string{"Bearer " + wrongToken}}, code: http.StatusUnauthorized, body: "invalid_token"},
-		"token":          {p: presented{authz: []string{"Bearer " + opsToken}}, code: http.StatusOK, body: "svc-ops"},
-		"certificate":    {p: presented{cert: billingCert, verified: true}, code: http.StatusOK, body: "svc-billing"},
+		"token":          {p: presented{authz: []string{"Bearer " + opsToken}}, code: http.StatusOK, body: "token:svc-ops"},
+		"certificate":    {p: presented{cert: billingCert, verified: true}, code: http.StatusOK, body: "spiffe://corp/billing"},
 	} {
 		rec := httptest.NewRecorder()
 		metrics.ServeHTTP(rec, tc.p.httpRequest())

@@ -114,13 +114,32 @@ func verifiedLeaf(state *tls.ConnectionState) *x509.Certificate {
 }
 
 // CertificateCaller is the caller name a client certificate carries: its
-// first URI SAN (a SPIFFE id, say), else its subject common name, else "".
-func CertificateCaller(cert *x509.Certificate) string {
+// first URI SAN (a SPIFFE id, say) when that is an absolute URI outside the
+// token: and cn: namespaces; without URI SANs and only when cnFallback, its
+// subject common name as "cn:NAME"; else "". A certificate whose first URI
+// SAN is unusable names no caller, whatever its common name: falling back
+// would let a CA that may issue such a SAN pick the name another way.
+func CertificateCaller(cert *x509.Certificate, cnFallback bool) string {
 	if cert == nil {
 		return ""
 	}
 	if len(cert.URIs) > 0 {
-		return cert.URIs[0].String()
+		u := cert.URIs[0]
+		// url.Parse has lower-cased the scheme, so "TOKEN:x" is caught too.
+		if u == nil || u.Scheme == "" || reservedScheme(u.Scheme) {
+			return ""
+		}
+		return u.String()
 	}
-	return cert.Subject.CommonName
+	if cnFallback && cert.Subject.CommonName != "" {
+		return CNCallerPrefix + cert.Subject.CommonName
+	}
+	return ""
+}
+
+// reservedScheme reports whether a URI scheme is one of the caller name
+// prefixes, which certificates may not claim.
+func reservedScheme(scheme string) bool {
+	scheme = strings.ToLower(scheme) + ":"
+	return scheme == TokenCallerPrefix || scheme == CNCallerPrefix
 }

@@ -3,6 +3,7 @@ package auth
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -19,6 +20,11 @@ type Config struct {
 	// MTLS lets verified client certificates identify callers. The TLS
 	// layer must verify them against the client CA.
 	MTLS bool
+	// CertCNFallback names a certificate without URI SANs by its subject
+	// common name, as "cn:NAME". Off by default: common names are often
+	// not unique within a CA and carry no namespace, so only a CA issuing
+	// solely for this facade should be trusted with them. Needs MTLS.
+	CertCNFallback bool
 	// Policy says which accounts each caller may act for. Required.
 	Policy *Policy
 	// ProtectOps requires authentication for gRPC health and reflection too
@@ -53,6 +59,14 @@ func New(cfg Config) (*Auth, error) {
 	if cfg.Policy == nil {
 		return nil, errors.New("auth: no authorisation policy")
 	}
+	if cfg.CertCNFallback && !cfg.MTLS {
+		return nil, errors.New("auth: the certificate common name fallback needs client certificates (mTLS)")
+	}
+	for _, c := range cfg.Policy.Callers() {
+		if strings.HasPrefix(c, CNCallerPrefix) && !cfg.CertCNFallback {
+			return nil, fmt.Errorf("auth: the policy names %q, but certificate common names name no caller unless the common name fallback is on", c)
+		}
+	}
 	if cfg.Observer == nil {
 		cfg.Observer = nopObserver{}
 	}
@@ -84,11 +98,11 @@ func (a *Auth) authenticate(c Credentials) (Identity, Failure) {
 			if !ok {
 				return Identity{}, FailureInvalidToken
 			}
-			return Identity{Caller: caller, Method: MethodToken}, ""
+			return Identity{Caller: TokenCallerPrefix + caller, Method: MethodToken}, ""
 		}
 	}
 	if a.cfg.MTLS && c.cert != nil {
-		caller := CertificateCaller(c.cert)
+		caller := CertificateCaller(c.cert, a.cfg.CertCNFallback)
 		if caller == "" {
 			return Identity{}, FailureNoIdentity
 		}

@@ -3,6 +3,7 @@ package auth
 import (
 	"errors"
 	"fmt"
+	"net/url"
 	"regexp"
 	"slices"
 	"strconv"
@@ -28,12 +29,19 @@ type rule struct {
 // policyFile is the JSON form of the policy file:
 //
 //	{"callers": [
-//	  {"caller": "billing", "accounts": ["AID-1234567"]},
-//	  {"caller": "spiffe://corp.example/ns/crm/sa/crm", "account_prefixes": ["AID-CRM"]}
+//	  {"caller": "token:billing", "accounts": ["AID-1234567"]},
+//	  {"caller": "spiffe://corp.example/ns/crm/sa/crm", "account_prefixes": ["AID-CRM"]},
+//	  {"caller": "cn:legacy-batch", "accounts": ["AID-7654321"]}
 //	]}
 //
-// "accounts" are exact account ids; "account_prefixes" match every account
-// id that starts with them ("AID-" is every account, on purpose only).
+// A caller is named in its namespace: "token:" and the token file's name
+// for a bearer token, the URI SAN (an absolute URI, written as Go prints it:
+// lower-case scheme) for a client certificate, "cn:" and the common name
+// for a certificate without URI SANs (only with the common name fallback
+// on). A bare name ("billing") is refused: it would be unclear which kind
+// of caller it means. "accounts" are exact account ids; "account_prefixes"
+// match every account id that starts with them ("AID-" is every account,
+// on purpose only).
 type policyFile struct {
 	Callers []struct {
 		Caller          string   `json:"caller"`
@@ -86,6 +94,10 @@ func ParsePolicy(b []byte) (*Policy, error) {
 			continue
 		}
 		where = fmt.Sprintf("caller %q", c.Caller)
+		if err := checkPolicyCaller(c.Caller); err != nil {
+			problems = append(problems, fmt.Errorf("%s: %w", where, err))
+			continue
+		}
 		if _, dup := p.rules[c.Caller]; dup {
 			problems = append(problems, fmt.Errorf("%s: listed twice", where))
 			continue
@@ -112,6 +124,32 @@ func ParsePolicy(b []byte) (*Policy, error) {
 		return nil, fmt.Errorf("parse policy file: %w", err)
 	}
 	return p, nil
+}
+
+// checkPolicyCaller accepts a caller name that some caller can have:
+// "token:NAME", "cn:NAME", or an absolute URI (a certificate's URI SAN) in
+// the form CertificateCaller reports it, outside those two namespaces.
+func checkPolicyCaller(name string) error {
+	for _, prefix := range []string{TokenCallerPrefix, CNCallerPrefix} {
+		if rest, ok := strings.CutPrefix(name, prefix); ok {
+			if rest == "" || rest[0] == ' ' {
+				return fmt.Errorf("needs a name after %s", prefix)
+			}
+			return nil
+		}
+	}
+	u, err := url.Parse(name)
+	if err != nil || u.Scheme == "" {
+		return errors.New("must be token:NAME (a bearer token caller), a client certificate's URI SAN such as spiffe://trust.domain/path, or cn:NAME (a certificate common name, with the fallback on)")
+	}
+	if reservedScheme(u.Scheme) {
+		return errors.New("token: and cn: are written in lower case")
+	}
+	if u.String() != name {
+		// Certificates are matched by their URI SAN as Go prints it.
+		return fmt.Errorf("write the URI as %q", u.String())
+	}
+	return nil
 }
 
 // Allows reports whether caller may create webhooks for accountID.

@@ -11,7 +11,9 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"slices"
 	"strconv"
+	"strings"
 )
 
 // maxConfigFileBytes bounds the token and policy files: they are read whole.
@@ -82,6 +84,11 @@ func ParseTokens(b []byte) (*Tokens, error) {
 		if err := checkCallerName(e.Caller); err != nil {
 			problems = append(problems, fmt.Errorf("%s: caller %w", where, err))
 		}
+		if strings.HasPrefix(e.Caller, TokenCallerPrefix) || strings.HasPrefix(e.Caller, CNCallerPrefix) {
+			// The facade adds "token:" itself; "token:token:x" in the policy
+			// would be a surprise, and "cn:" is the certificates' namespace.
+			problems = append(problems, fmt.Errorf("%s: caller must be written without a token: or cn: prefix (the policy calls it token:NAME)", where))
+		}
 		var h [sha256.Size]byte
 		if n, err := hex.Decode(h[:], []byte(e.SHA256)); err != nil || n != sha256.Size || len(e.SHA256) != 2*sha256.Size {
 			// The value is not quoted: it may be a token pasted by mistake.
@@ -102,7 +109,8 @@ func ParseTokens(b []byte) (*Tokens, error) {
 	return t, nil
 }
 
-// Lookup returns the caller a presented token belongs to. The token is
+// Lookup returns the caller a presented token belongs to, as the token file
+// names it (without TokenCallerPrefix). The token is
 // hashed and compared with every entry in constant time, without stopping
 // at a match, so the time taken says nothing about which entry matched or
 // how much of a hash was right.
@@ -123,15 +131,17 @@ func (t *Tokens) Lookup(token string) (caller string, ok bool) {
 	return t.entries[match].caller, true
 }
 
-// Callers lists the callers that have at least one token.
+// Callers lists the callers that have at least one token, as the policy
+// names them ("token:NAME"), sorted.
 func (t *Tokens) Callers() []string {
 	if t == nil {
 		return nil
 	}
 	out := make([]string, 0, len(t.callers))
 	for c := range t.callers {
-		out = append(out, c)
+		out = append(out, TokenCallerPrefix+c)
 	}
+	slices.Sort(out)
 	return out
 }
 

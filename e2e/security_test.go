@@ -84,9 +84,9 @@ func newBearerToken(t *testing.T) string {
 // --- The security rig: CAs, certificates, tokens and policy files. ---
 
 const (
-	billingCaller = "svc-billing"                         // client certificate, common name
+	billingCaller = "svc-billing"                         // client certificate, common name (cn:svc-billing)
 	crmCaller     = "spiffe://test.example/ns/crm/sa/crm" // client certificate, URI SAN
-	opsCaller     = "svc-ops"                             // bearer token
+	opsCaller     = "svc-ops"                             // bearer token (token:svc-ops)
 	unlisted      = "svc-unlisted"                        // bearer token, not in the policy
 )
 
@@ -114,6 +114,7 @@ func newRig(t *testing.T) *rig {
 		tokens: map[string]string{
 			opsCaller: newBearerToken(t),
 			unlisted:  newBearerToken(t),
+			crmCaller: newBearerToken(t), // a token caller named like the crm certificate
 			"wrong":   newBearerToken(t),
 		},
 	}
@@ -130,23 +131,29 @@ func newRig(t *testing.T) *rig {
 		"crm":     r.clientCA.Issue(t, false, "crm (the URI SAN wins)", crmCaller).Pair,
 		"noid":    r.clientCA.Issue(t, false, "").Pair,
 		"rogue":   r.rogueCA.Issue(t, false, billingCaller).Pair,
+		// Certificates claiming a token caller's name: by common name, and
+		// by a URI SAN in the token: namespace.
+		"ops-cn":    r.clientCA.Issue(t, false, opsCaller).Pair,
+		"token-san": r.clientCA.Issue(t, false, "svc-x", auth.TokenCallerPrefix+opsCaller).Pair,
 	}
 	r.tokensFile = writeFile(t, r.dir, "tokens.json", []byte(fmt.Sprintf(`{"tokens": [
 		{"caller": %q, "sha256": %q},
+		{"caller": %q, "sha256": %q},
 		{"caller": %q, "sha256": %q}
-	]}`, opsCaller, auth.HashToken(r.tokens[opsCaller]), unlisted, auth.HashToken(r.tokens[unlisted]))))
+	]}`, opsCaller, auth.HashToken(r.tokens[opsCaller]), unlisted, auth.HashToken(r.tokens[unlisted]),
+		crmCaller, auth.HashToken(r.tokens[crmCaller]))))
 	r.policyFile = writeFile(t, r.dir, "policy.json", []byte(fmt.Sprintf(`{"callers": [
 		{"caller": %q, "accounts": ["AID-1234567"]},
 		{"caller": %q, "account_prefixes": ["AID-CRM"]},
 		{"caller": %q, "accounts": ["AID-7777777"]}
-	]}`, billingCaller, crmCaller, opsCaller)))
+	]}`, auth.CNCallerPrefix+billingCaller, crmCaller, auth.TokenCallerPrefix+opsCaller)))
 	return r
 }
 
 // args are the facade flags for TLS, mTLS, bearer tokens and the policy.
 func (r *rig) args() []string {
 	return []string{"--tls-cert-file", r.certFile, "--tls-key-file", r.keyFile, "--tls-client-ca-file", r.clientCAFile,
-		"--auth-tokens-file", r.tokensFile, "--auth-policy-file", r.policyFile}
+		"--auth-tokens-file", r.tokensFile, "--auth-policy-file", r.policyFile, "--auth-cert-cn-fallback"}
 }
 
 // secureClients reach a TLS facade as one of the rig's client
@@ -309,6 +316,10 @@ func (r *rig) authCases() map[string]authCase {
 		"no credentials":                    {want: codes.Unauthenticated, failure: auth.FailureMissing, reason: auth.ReasonUnauthenticated},
 		"no credentials, invalid request":   {invalid: true, want: codes.Unauthenticated, failure: auth.FailureMissing, reason: auth.ReasonUnauthenticated},
 		"authenticated, invalid request":    {cert: "billing", invalid: true, want: codes.InvalidArgument},
+		// Impersonation across namespaces: each is a caller of its own kind.
+		"mtls common name of a token caller":  {cert: "ops-cn", account: "AID-7777777", want: codes.PermissionDenied, reason: auth.ReasonAccountNotAllowed},
+		"mtls uri san in the token namespace": {cert: "token-san", account: "AID-7777777", want: codes.Unauthenticated, failure: auth.FailureNoIdentity, reason: auth.ReasonUnauthenticated},
+		"token named like a uri san":          {authz: bearer(crmCaller), account: "AID-CRM42", want: codes.PermissionDenied, reason: auth.ReasonAccountNotAllowed},
 	}
 }
 
@@ -497,9 +508,11 @@ func TestCallerAuthOverGRPCAndREST(t *testing.T) {
 
 	// Every decision is in the request log, with the caller and account.
 	for _, l := range []struct{ caller, account, code string }{
-		{billingCaller, "AID-1234567", "OK"},
+		{auth.CNCallerPrefix + billingCaller, "AID-1234567", "OK"},
 		{crmCaller, "AID-CR42", "PermissionDenied"},
-		{opsCaller, "AID-1234567", "PermissionDenied"},
+		{auth.TokenCallerPrefix + opsCaller, "AID-1234567", "PermissionDenied"},
+		{auth.TokenCallerPrefix + crmCaller, "AID-CRM42", "PermissionDenied"},
+		{auth.CNCallerPrefix + opsCaller, "AID-7777777", "PermissionDenied"},
 	} {
 		if _, ok := f.waitFor(func(m map[string]any) bool {
 			return m["msg"] == "request" && m["caller"] == l.caller && m["account_id"] == l.account && m["code"] == l.code
@@ -508,7 +521,7 @@ func TestCallerAuthOverGRPCAndREST(t *testing.T) {
 		}
 	}
 	if _, ok := f.waitFor(func(m map[string]any) bool {
-		return m["msg"] == "a caller has bearer tokens but no policy entry: it may create nothing" && m["caller"] == unlisted
+		return m["msg"] == "a caller has bearer tokens but no policy entry: it may create nothing" && m["caller"] == auth.TokenCallerPrefix+unlisted
 	}, time.Second); !ok {
 		t.Error("no start-up warning about the token caller missing from the policy")
 	}
@@ -521,9 +534,9 @@ func TestTLSCertificatesReloaded(t *testing.T) {
 	t.Parallel()
 	r := newRig(t)
 	s := startSim(t)
-	policy := writeFile(t, r.dir, "reload-policy.json", []byte(`{"callers": [{"caller": "svc-reload", "accounts": ["AID-1234567"]}]}`))
+	policy := writeFile(t, r.dir, "reload-policy.json", []byte(`{"callers": [{"caller": "cn:svc-reload", "accounts": ["AID-1234567"]}]}`))
 	f := startFacade(t, s.url, nil, "--tls-cert-file", r.certFile, "--tls-key-file", r.keyFile,
-		"--tls-client-ca-file", r.clientCAFile, "--auth-policy-file", policy)
+		"--tls-client-ca-file", r.clientCAFile, "--auth-policy-file", policy, "--auth-cert-cn-fallback")
 	httpAddr := strings.TrimPrefix(f.httpURL, "http://")
 
 	newClientCA := testpki.NewCA(t, "next client CA")
@@ -811,6 +824,7 @@ func TestNoSecretsAcrossSecurityPaths(t *testing.T) {
 		"server private key":        r.serverKeyMaterialSample,
 		"bearer token (valid)":      r.tokens[opsCaller],
 		"bearer token (no policy)":  r.tokens[unlisted],
+		"bearer token (SAN-named)":  r.tokens[crmCaller],
 		"bearer token (wrong)":      r.tokens["wrong"],
 		"basic credentials payload": base64.StdEncoding.EncodeToString([]byte("svc-ops:" + r.tokens["wrong"])),
 	}
@@ -818,7 +832,7 @@ func TestNoSecretsAcrossSecurityPaths(t *testing.T) {
 		secrets[fmt.Sprintf("Telegent token %d", i+1)] = tok
 	}
 	logs := f.output()
-	if !strings.Contains(logs, `"caller":"`+billingCaller+`"`) {
+	if !strings.Contains(logs, `"caller":"`+auth.CNCallerPrefix+billingCaller+`"`) {
 		t.Fatal("no request logs with callers captured")
 	}
 	assertNoSecrets(t, logs, answers, secrets)

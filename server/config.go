@@ -89,8 +89,11 @@ type Config struct {
 	// are reloaded when they change.
 	TLSCertFile, TLSKeyFile string
 	// TLSClientCAFile enables mTLS: a client certificate must verify
-	// against this bundle, and identifies its caller.
+	// against this bundle, and identifies its caller by its URI SAN.
 	TLSClientCAFile string
+	// AuthCertCNFallback names a client certificate without URI SANs by
+	// its subject common name ("cn:NAME" in the policy). Off by default.
+	AuthCertCNFallback bool
 	// AuthTokensFile enables bearer-token authentication; it holds SHA-256
 	// hashes of the tokens, never the tokens.
 	AuthTokensFile string
@@ -172,6 +175,7 @@ func (c Config) LogValue() slog.Value {
 		slog.String("tls_cert_file", c.TLSCertFile),
 		slog.String("tls_key_file", c.TLSKeyFile),
 		slog.String("tls_client_ca_file", c.TLSClientCAFile),
+		slog.Bool("auth_cert_cn_fallback", c.AuthCertCNFallback),
 		slog.String("auth_tokens_file", c.AuthTokensFile),
 		slog.String("auth_policy_file", c.AuthPolicyFile),
 		slog.Bool("authentication", c.AuthEnabled()),
@@ -286,6 +290,7 @@ func (c *Config) options() []option {
 		opt(&c.TLSCertFile, "tls-cert-file", "TLS_CERT_FILE", "", "PEM certificate (chain) for both listeners; with --tls-key-file enables TLS; reloaded when the file changes", nil),
 		opt(&c.TLSKeyFile, "tls-key-file", "TLS_KEY_FILE", "", "PEM private key for --tls-cert-file; reloaded when the file changes", nil),
 		opt(&c.TLSClientCAFile, "tls-client-ca-file", "TLS_CLIENT_CA_FILE", "", "PEM CA bundle for client certificates; enables mTLS: a presented certificate must verify, and names the caller; turns authentication on", nil),
+		opt(&c.AuthCertCNFallback, "auth-cert-cn-fallback", "AUTH_CERT_CN_FALLBACK", false, "name client certificates without a URI SAN by their subject common name (cn:NAME in the policy); only for a client CA that issues for this facade alone", nil),
 		opt(&c.AuthTokensFile, "auth-tokens-file", "AUTH_TOKENS_FILE", "", "JSON file of callers and SHA-256 hashes of their bearer tokens; turns authentication on", nil),
 		opt(&c.AuthPolicyFile, "auth-policy-file", "AUTH_POLICY_FILE", "", "JSON file mapping each caller to the account ids (exact or prefix) it may create webhooks for; required with authentication", nil),
 		opt(&c.ProtectOps, "protect-ops", "PROTECT_OPS", false, "require authentication for /metrics, /readyz, gRPC health and reflection too; /healthz stays open", nil),
@@ -481,6 +486,9 @@ func (c Config) loadSecurity() (*material, []error) {
 	}
 	if c.ProtectOps && !c.AuthEnabled() {
 		problems = append(problems, errors.New("--protect-ops needs authentication: --auth-tokens-file or --tls-client-ca-file"))
+	}
+	if c.AuthCertCNFallback && c.TLSClientCAFile == "" {
+		problems = append(problems, errors.New("--auth-cert-cn-fallback needs client certificates: --tls-client-ca-file"))
 	}
 	var err error
 	if c.AuthTokensFile != "" {

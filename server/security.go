@@ -56,12 +56,13 @@ func newSecurity(cfg Config, m *metrics, logger *slog.Logger) (*security, error)
 	}
 	var err error
 	sec.auth, err = auth.New(auth.Config{
-		Tokens:     tokens,
-		MTLS:       cfg.TLSClientCAFile != "",
-		Policy:     policy,
-		ProtectOps: cfg.ProtectOps,
-		Observer:   authObserver{m},
-		Logger:     logger,
+		Tokens:         tokens,
+		MTLS:           cfg.TLSClientCAFile != "",
+		CertCNFallback: cfg.AuthCertCNFallback,
+		Policy:         policy,
+		ProtectOps:     cfg.ProtectOps,
+		Observer:       authObserver{m},
+		Logger:         logger,
 		OnAuthenticated: func(ctx context.Context, id auth.Identity) {
 			if c := callFrom(ctx); c != nil {
 				c.caller = id.Caller

@@ -40,7 +40,7 @@ func writeSecurityFiles(t *testing.T) securityFiles {
 	put(t, f.key, c.KeyPEM, now)
 	put(t, f.clientCA, ca.PEM, now)
 	put(t, f.tokens, []byte(`{"tokens": [{"caller": "svc", "sha256": "`+auth.HashToken(f.token)+`"}]}`), now)
-	put(t, f.policy, []byte(`{"callers": [{"caller": "svc", "accounts": ["AID-1"]}]}`), now)
+	put(t, f.policy, []byte(`{"callers": [{"caller": "token:svc", "accounts": ["AID-1"]}]}`), now)
 	return f
 }
 
@@ -49,11 +49,11 @@ func TestLoadConfigSecurityFlags(t *testing.T) {
 	f := writeSecurityFiles(t)
 	fromEnv := map[string]string{
 		"TLS_CERT_FILE": f.cert, "TLS_KEY_FILE": f.key, "TLS_CLIENT_CA_FILE": f.clientCA,
-		"AUTH_TOKENS_FILE": f.tokens, "AUTH_POLICY_FILE": f.policy, "PROTECT_OPS": "true",
+		"AUTH_TOKENS_FILE": f.tokens, "AUTH_POLICY_FILE": f.policy, "PROTECT_OPS": "true", "AUTH_CERT_CN_FALLBACK": "true",
 		"TELEGENT_CA_FILE": f.clientCA, "READ_HEADER_TIMEOUT": "250ms",
 	}
 	fromFlags := []string{"--tls-cert-file", f.cert, "--tls-key-file", f.key, "--tls-client-ca-file", f.clientCA,
-		"--auth-tokens-file", f.tokens, "--auth-policy-file", f.policy, "--protect-ops",
+		"--auth-tokens-file", f.tokens, "--auth-policy-file", f.policy, "--protect-ops", "--auth-cert-cn-fallback",
 		"--telegent-ca-file", f.clientCA, "--read-header-timeout", "250ms"}
 	for name, in := range map[string]struct {
 		args []string
@@ -66,9 +66,9 @@ func TestLoadConfigSecurityFlags(t *testing.T) {
 				t.Fatal(err)
 			}
 			want := Config{TLSCertFile: f.cert, TLSKeyFile: f.key, TLSClientCAFile: f.clientCA, AuthTokensFile: f.tokens,
-				AuthPolicyFile: f.policy, ProtectOps: true, TelegentCAFile: f.clientCA, ReadHeaderTimeout: 250 * time.Millisecond}
+				AuthPolicyFile: f.policy, ProtectOps: true, TelegentCAFile: f.clientCA, ReadHeaderTimeout: 250 * time.Millisecond, AuthCertCNFallback: true}
 			got := Config{TLSCertFile: c.TLSCertFile, TLSKeyFile: c.TLSKeyFile, TLSClientCAFile: c.TLSClientCAFile, AuthTokensFile: c.AuthTokensFile,
-				AuthPolicyFile: c.AuthPolicyFile, ProtectOps: c.ProtectOps, TelegentCAFile: c.TelegentCAFile, ReadHeaderTimeout: c.ReadHeaderTimeout}
+				AuthPolicyFile: c.AuthPolicyFile, ProtectOps: c.ProtectOps, TelegentCAFile: c.TelegentCAFile, ReadHeaderTimeout: c.ReadHeaderTimeout, AuthCertCNFallback: c.AuthCertCNFallback}
 			if got != want {
 				t.Errorf("config = %+v\nwant %+v", got, want)
 			}
@@ -93,7 +93,7 @@ func TestLoadConfigSecurityFlags(t *testing.T) {
 		}
 		for _, want := range []string{"--tls-cert-file", "TLS_CERT_FILE", "--tls-key-file", "TLS_KEY_FILE", "--tls-client-ca-file",
 			"TLS_CLIENT_CA_FILE", "--auth-tokens-file", "AUTH_TOKENS_FILE", "--auth-policy-file", "AUTH_POLICY_FILE",
-			"--protect-ops", "PROTECT_OPS", "--telegent-ca-file", "TELEGENT_CA_FILE", "--read-header-timeout", "READ_HEADER_TIMEOUT"} {
+			"--protect-ops", "PROTECT_OPS", "--auth-cert-cn-fallback", "AUTH_CERT_CN_FALLBACK", "--telegent-ca-file", "TELEGENT_CA_FILE", "--read-header-timeout", "READ_HEADER_TIMEOUT"} {
 			if !strings.Contains(usage.String(), strings.TrimPrefix(want, "-")) {
 				t.Errorf("--help does not mention %s", want)
 			}
@@ -128,6 +128,9 @@ func TestValidateSecurity(t *testing.T) {
 		"auth without policy": {func(c *Config) { c.AuthTokensFile = f.tokens }, []string{"needs --auth-policy-file"}},
 		"policy without auth": {func(c *Config) { c.AuthPolicyFile = f.policy }, []string{"--auth-policy-file needs authentication"}},
 		"protect-ops alone":   {func(c *Config) { c.ProtectOps = true }, []string{"--protect-ops needs authentication"}},
+		"cn fallback without mtls": {func(c *Config) {
+			c.AuthTokensFile, c.AuthPolicyFile, c.AuthCertCNFallback = f.tokens, f.policy, true
+		}, []string{"--auth-cert-cn-fallback needs client certificates"}},
 		"negative timeout":    {func(c *Config) { c.ReadHeaderTimeout = -time.Second }, []string{"--read-header-timeout"}},
 		"bad tokens file":     {func(c *Config) { c.AuthTokensFile, c.AuthPolicyFile = badTokens, f.policy }, []string{"--auth-tokens-file", "64 hex digits"}},
 		"tokens file missing": {func(c *Config) { c.AuthTokensFile, c.AuthPolicyFile = filepath.Join(dir, "nope"), f.policy }, []string{"--auth-tokens-file"}},

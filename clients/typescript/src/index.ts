@@ -12,4 +12,4 @@ export * from "./errors.js";
 export * from "./service-config.js";
 export { createRetryInterceptor, type RetryInterceptorOptions } from "./retry.js";
 export { createRequestIdInterceptor, requestIdOf } from "./request-id.js";
-export { applyPolicy, type PolicyOptions } from "./policy.js";
+export { applyPolicy, splitPolicy, type DistributiveOmit, type PolicyOptions } from "./policy.js";

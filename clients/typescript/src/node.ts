@@ -10,7 +10,7 @@ import {
   type GrpcWebTransportOptions,
 } from "@connectrpc/connect-node";
 import type { Transport } from "@connectrpc/connect";
-import { applyPolicy, type DistributiveOmit, type PolicyOptions } from "./policy.js";
+import { applyPolicy, splitPolicy, type DistributiveOmit, type PolicyOptions } from "./policy.js";
 
 /** Options of {@link createFacadeGrpcTransport}. */
 export type FacadeGrpcTransportOptions = DistributiveOmit<GrpcTransportOptions, "interceptors" | "defaultTimeoutMs"> & PolicyOptions;
@@ -21,7 +21,8 @@ export type FacadeGrpcTransportOptions = DistributiveOmit<GrpcTransportOptions, 
  * request_id per call and the retry policy.
  */
 export function createFacadeGrpcTransport(options: FacadeGrpcTransportOptions): Transport {
-  return createGrpcTransport({ ...options, ...applyPolicy(options) });
+  const [policy, own] = splitPolicy(options);
+  return createGrpcTransport({ ...own, ...applyPolicy(policy) });
 }
 
 /** Options of {@link createFacadeConnectNodeTransport}. */
@@ -30,7 +31,8 @@ export type FacadeConnectNodeTransportOptions = DistributiveOmit<ConnectTranspor
 
 /** A Connect-protocol transport from Node to the facade's HTTP port, with the published policy. */
 export function createFacadeConnectNodeTransport(options: FacadeConnectNodeTransportOptions): Transport {
-  return createConnectTransport({ ...options, ...applyPolicy(options) });
+  const [policy, own] = splitPolicy(options);
+  return createConnectTransport({ ...own, ...applyPolicy(policy) });
 }
 
 /** Options of {@link createFacadeGrpcWebNodeTransport}. */
@@ -39,5 +41,6 @@ export type FacadeGrpcWebNodeTransportOptions = DistributiveOmit<GrpcWebTranspor
 
 /** A gRPC-Web transport from Node to the facade's HTTP port, with the published policy. */
 export function createFacadeGrpcWebNodeTransport(options: FacadeGrpcWebNodeTransportOptions): Transport {
-  return createGrpcWebTransport({ ...options, ...applyPolicy(options) });
+  const [policy, own] = splitPolicy(options);
+  return createGrpcWebTransport({ ...own, ...applyPolicy(policy) });
 }

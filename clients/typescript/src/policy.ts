@@ -45,3 +45,12 @@ export function applyPolicy(options: PolicyOptions): { defaultTimeoutMs?: number
   interceptors.push(...(options.interceptors ?? []));
   return timeoutMs === undefined ? { interceptors } : { defaultTimeoutMs: timeoutMs, interceptors };
 }
+
+/**
+ * Separates the policy options from a transport's own, so that only the
+ * latter (plus what {@link applyPolicy} makes) reach Connect's factory.
+ */
+export function splitPolicy<T extends PolicyOptions>(options: T): [PolicyOptions, DistributiveOmit<T, keyof PolicyOptions>] {
+  const { serviceConfig, requestId, retry, defaultTimeoutMs, interceptors, ...rest } = options;
+  return [{ serviceConfig, requestId, retry, defaultTimeoutMs, interceptors }, rest as DistributiveOmit<T, keyof PolicyOptions>];
+}

@@ -9,7 +9,7 @@ import {
   type GrpcWebTransportOptions,
 } from "@connectrpc/connect-web";
 import type { Transport } from "@connectrpc/connect";
-import { applyPolicy, type DistributiveOmit, type PolicyOptions } from "./policy.js";
+import { applyPolicy, splitPolicy, type DistributiveOmit, type PolicyOptions } from "./policy.js";
 
 /** Options of {@link createFacadeConnectTransport}. */
 export type FacadeConnectTransportOptions = DistributiveOmit<ConnectTransportOptions, "interceptors" | "defaultTimeoutMs"> &
@@ -20,7 +20,8 @@ export type FacadeConnectTransportOptions = DistributiveOmit<ConnectTransportOpt
  * `https://facade.example.com`) with the published service config applied.
  */
 export function createFacadeConnectTransport(options: FacadeConnectTransportOptions): Transport {
-  return createConnectTransport({ ...options, ...applyPolicy(options) });
+  const [policy, own] = splitPolicy(options);
+  return createConnectTransport({ ...own, ...applyPolicy(policy) });
 }
 
 /** Options of {@link createFacadeGrpcWebTransport}. */
@@ -29,5 +30,6 @@ export type FacadeGrpcWebTransportOptions = DistributiveOmit<GrpcWebTransportOpt
 
 /** A gRPC-Web transport to the facade's HTTP port with the published service config applied. */
 export function createFacadeGrpcWebTransport(options: FacadeGrpcWebTransportOptions): Transport {
-  return createGrpcWebTransport({ ...options, ...applyPolicy(options) });
+  const [policy, own] = splitPolicy(options);
+  return createGrpcWebTransport({ ...own, ...applyPolicy(policy) });
 }

@@ -26,6 +26,7 @@ import {
   methodConfig,
   parseDurationMs,
   publishedServiceConfig,
+  splitPolicy,
   type CreateWebhookRequest,
   type ServiceConfig,
 } from "../src/index.js";
@@ -236,6 +237,13 @@ describe("service config", () => {
       defaultTimeoutMs: 5,
       interceptors: [],
     });
+  });
+
+  test("only the transport's own options reach Connect", () => {
+    const [policy, own] = splitPolicy({ baseUrl: "http://127.0.0.1:1", retry: false, defaultTimeoutMs: 7 });
+    assert.deepEqual(own, { baseUrl: "http://127.0.0.1:1" });
+    assert.equal(policy.retry, false);
+    assert.equal(policy.defaultTimeoutMs, 7);
   });
 
   test("a service-wide entry applies to every method; maxAttempts is capped at 5", () => {
