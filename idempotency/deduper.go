@@ -125,7 +125,7 @@ func (d *Deduper) Do(ctx context.Context, key string, fingerprint []byte, call f
 		}
 		if claimed {
 			d.cfg.Observe(OutcomeClaimed)
-			return d.runClaimed(ctx, key, owner, fingerprint, call), false, nil
+			return d.runClaimed(ctx, key, claim, call), false, nil
 		}
 		// Someone else has the key: wait for its outcome.
 		for {
@@ -157,11 +157,16 @@ func (d *Deduper) Do(ctx context.Context, key string, fingerprint []byte, call f
 }
 
 // runClaimed runs call under a claim and records or releases its outcome.
-// The outcome is recorded even if the caller has gone away meanwhile; if
+// The call ends before its claim's lease does (a tenth of the lease
+// earlier), so that a live call is never taken for an abandoned one. The
+// outcome is recorded even if the caller has gone away meanwhile; if
 // recording fails, the claim stays pending until its lease runs out, and
 // repeats are told the outcome is unknown rather than carried out again.
-func (d *Deduper) runClaimed(ctx context.Context, key, owner string, fingerprint []byte, call func(context.Context) Result) []byte {
-	res := call(ctx)
+func (d *Deduper) runClaimed(ctx context.Context, key string, claim Record, call func(context.Context) Result) []byte {
+	callCtx, cancelCall := context.WithDeadline(ctx, claim.Lease.Add(-d.cfg.Lease/10))
+	res := call(callCtx)
+	cancelCall()
+	owner, fingerprint := claim.Owner, claim.Fingerprint
 	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), storeWriteTimeout)
 	defer cancel()
 	var err error

@@ -34,6 +34,8 @@ import (
 type Server struct {
 	cfg    Config
 	logger *slog.Logger
+	// requestIDs remembers the outcomes of calls that carry a request_id.
+	requestIDs *requestIDs
 
 	grpcLis, httpLis net.Listener
 	grpcServer       *grpc.Server
@@ -112,7 +114,11 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (_ *Server, err e
 		Observer:         breakerObserver{m},
 		Logger:           logger,
 	})
-	svc := service.New(s.guard, logger)
+	var dedupOpt service.Option
+	if s.requestIDs, dedupOpt, err = newRequestIDs(cfg, secret, m.registry, logger); err != nil {
+		return nil, err
+	}
+	svc := service.New(s.guard, logger, dedupOpt)
 
 	sec, err := newSecurity(cfg, m, logger)
 	if err != nil {
@@ -313,7 +319,7 @@ func (s *Server) shutdown() error {
 		err = errors.Join(err, s.simServer.Shutdown(ctx))
 	}
 	s.client.CloseIdleConnections()
-	err = errors.Join(err, s.stopTracing(ctx))
+	err = errors.Join(err, s.requestIDs.close(), s.stopTracing(ctx))
 	if err == nil {
 		s.logger.Info("shut down cleanly")
 	}
@@ -333,8 +339,9 @@ func (s *Server) closeListeners() {
 // fail readiness: every replica shares the same Telegent, so taking them
 // out of rotation would only turn fast UNAVAILABLE answers into connection
 // errors.
-func (s *Server) serveReady(w http.ResponseWriter, _ *http.Request) {
-	detail := map[string]string{"status": "ready", "circuit_breaker": s.guard.State().String()}
+func (s *Server) serveReady(w http.ResponseWriter, r *http.Request) {
+	detail := map[string]string{"status": "ready", "circuit_breaker": s.guard.State().String(),
+		"request_id_store": s.requestIDs.state(r.Context())}
 	code := http.StatusOK
 	if !s.ready.Load() {
 		detail["status"], code = "shutting down", http.StatusServiceUnavailable

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -20,9 +21,12 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/types/known/durationpb"
 
 	webhookv1 "github.com/platform/telegent-facade/gen/telegent/webhook/v1"
+	"github.com/platform/telegent-facade/internal/example"
+	"github.com/platform/telegent-facade/telegentsim"
 )
 
 func TestParseOrigins(t *testing.T) {
@@ -197,47 +201,67 @@ func (s stubService) CreateWebhook(_ context.Context, req *webhookv1.CreateWebho
 	return &webhookv1.CreateWebhookResponse{Webhook: &webhookv1.Webhook{WebhookId: "WID-1", AccountId: req.GetAccountId()}}, nil
 }
 
-func serveGateway(t *testing.T, srv webhookv1.WebhookServiceServer) *httptest.Server {
+// startWebServer runs the whole facade in-process on a simulator with the
+// given CORS origins and returns its HTTP base URL.
+func startWebServer(t *testing.T, origins string) string {
 	t.Helper()
-	gw, err := newGateway(t.Context(), srv)
+	sim := httptest.NewServer(telegentsim.New(telegentsim.Config{}))
+	t.Cleanup(sim.Close)
+	cfg := Config{
+		GRPCAddr: "127.0.0.1:0", HTTPAddr: "127.0.0.1:0", TelegentBaseURL: sim.URL,
+		AccountKey: telegentsim.DefaultAccountKey, AccountSecret: telegentsim.DefaultAccountSecret,
+		ShutdownGrace: 5 * time.Second, UpstreamTimeout: 5 * time.Second, MaxUpstream: 16,
+		BreakerFailures: 1 << 30, BreakerFailureRatio: 2, BreakerOpenTimeout: time.Second,
+		CORSAllowedOrigins: origins,
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	srv, err := New(ctx, cfg, slog.New(slog.DiscardHandler))
 	if err != nil {
+		cancel()
 		t.Fatal(err)
 	}
-	ts := httptest.NewServer(gw)
-	t.Cleanup(ts.Close)
-	return ts
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Serve: %v", err)
+		}
+	})
+	return "http://" + srv.HTTPAddr().String()
 }
 
 func TestRESTUnknownMethodIs405(t *testing.T) {
 	t.Parallel()
-	ts := serveGateway(t, stubService{})
+	base := startWebServer(t, "")
+	hc := &http.Client{}
+	t.Cleanup(hc.CloseIdleConnections)
 	for _, method := range []string{http.MethodGet, http.MethodPut, http.MethodDelete, http.MethodOptions, "PROPFIND"} {
-		t.Run(method, func(t *testing.T) {
-			req, err := http.NewRequestWithContext(t.Context(), method, ts.URL+"/v1/webhooks", nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			resp, err := ts.Client().Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer resp.Body.Close()
-			if resp.StatusCode != http.StatusMethodNotAllowed {
-				t.Fatalf("status = %d, want 405", resp.StatusCode)
-			}
-			if got := resp.Header.Get("Allow"); got != http.MethodPost {
-				t.Errorf("Allow = %q, want POST", got)
-			}
-			var body struct {
-				Code    int    `json:"code"`
-				Message string `json:"message"`
-			}
-			if err := json.NewDecoder(resp.Body).Decode(&body); err != nil || body.Message == "" {
-				t.Errorf("body is not a google.rpc.Status: %v %+v", err, body)
-			}
-		})
+		req, err := http.NewRequestWithContext(t.Context(), method, base+"/v1/webhooks", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp, err := hc.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var body struct {
+			Code    int    `json:"code"`
+			Message string `json:"message"`
+		}
+		decodeErr := json.NewDecoder(resp.Body).Decode(&body)
+		_ = resp.Body.Close()
+		if resp.StatusCode != http.StatusMethodNotAllowed {
+			t.Errorf("%s /v1/webhooks: status = %d, want 405", method, resp.StatusCode)
+		}
+		if got := resp.Header.Get("Allow"); got != http.MethodPost {
+			t.Errorf("%s /v1/webhooks: Allow = %q, want POST", method, got)
+		}
+		if decodeErr != nil || body.Message == "" {
+			t.Errorf("%s /v1/webhooks: body is not a google.rpc.Status: %v %+v", method, decodeErr, body)
+		}
 	}
-	resp, err := ts.Client().Get(ts.URL + "/v1/elsewhere")
+	resp, err := hc.Get(base + "/v1/elsewhere")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -247,43 +271,100 @@ func TestRESTUnknownMethodIs405(t *testing.T) {
 	}
 }
 
-func statusWith(t *testing.T, c codes.Code, details ...*errdetails.RetryInfo) error {
-	t.Helper()
-	st := status.New(c, "x")
-	for _, d := range details {
-		var err error
-		if st, err = st.WithDetails(d); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return st.Err()
-}
-
 func TestRESTRetryAfter(t *testing.T) {
 	t.Parallel()
+	base := startWebServer(t, "")
+	hc := &http.Client{}
+	t.Cleanup(hc.CloseIdleConnections)
 	tests := map[string]struct {
-		err  error
-		want string
+		fault      string
+		httpStatus int
+		want       string
 	}{
-		"503 with RetryInfo rounds up": {statusWith(t, codes.Unavailable, &errdetails.RetryInfo{RetryDelay: durationpb.New(1500 * time.Millisecond)}), "2"},
-		"429 with RetryInfo":           {statusWith(t, codes.ResourceExhausted, &errdetails.RetryInfo{RetryDelay: durationpb.New(7 * time.Second)}), "7"},
-		"sub-second is one second":     {statusWith(t, codes.Unavailable, &errdetails.RetryInfo{RetryDelay: durationpb.New(10 * time.Millisecond)}), "1"},
-		"503 without RetryInfo":        {statusWith(t, codes.Unavailable), ""},
-		"400 never":                    {statusWith(t, codes.InvalidArgument), ""},
+		"503 created nothing":  {"status:503;body:empty", http.StatusServiceUnavailable, "1"},
+		"429":                  {"status:429", http.StatusTooManyRequests, "1"},
+		"500 outcome unknown":  {"status:500", http.StatusServiceUnavailable, ""},
+		"502 outcome unknown":  {"status:502", http.StatusServiceUnavailable, ""},
+		"400 is not retryable": {"status:400", http.StatusBadRequest, ""},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			ts := serveGateway(t, stubService{err: tc.err})
-			resp, err := ts.Client().Post(ts.URL+"/v1/webhooks", "application/json", strings.NewReader(`{}`))
+			req := example.Request()
+			req.WebhookUrl = "https://hooks.example.com/" + strings.ReplaceAll(name, " ", "-") + "?sim-fault=" + tc.fault
+			body, err := protojson.Marshal(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp, err := hc.Post(base+"/v1/webhooks", "application/json", bytes.NewReader(body))
 			if err != nil {
 				t.Fatal(err)
 			}
 			_ = resp.Body.Close()
+			if resp.StatusCode != tc.httpStatus {
+				t.Errorf("status = %d, want %d", resp.StatusCode, tc.httpStatus)
+			}
 			if got := resp.Header.Get("Retry-After"); got != tc.want {
 				t.Errorf("Retry-After = %q, want %q", got, tc.want)
 			}
 		})
+	}
+}
+
+func TestRetryAfterRoundsUp(t *testing.T) {
+	t.Parallel()
+	tests := map[string]struct {
+		delay time.Duration
+		want  string
+	}{
+		"fraction rounds up":       {1500 * time.Millisecond, "2"},
+		"whole seconds":            {7 * time.Second, "7"},
+		"sub-second is one second": {10 * time.Millisecond, "1"},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			st, err := status.New(codes.Unavailable, "x").WithDetails(&errdetails.RetryInfo{RetryDelay: durationpb.New(tc.delay)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			w := httptest.NewRecorder()
+			setRetryAfter(w, st)
+			if got := w.Header().Get("Retry-After"); got != tc.want {
+				t.Errorf("Retry-After = %q, want %q", got, tc.want)
+			}
+		})
+	}
+	w := httptest.NewRecorder()
+	setRetryAfter(w, status.New(codes.Unavailable, "x"))
+	if got := w.Header().Get("Retry-After"); got != "" {
+		t.Errorf("Retry-After = %q without RetryInfo", got)
+	}
+}
+
+func TestCORSOnTheServer(t *testing.T) {
+	t.Parallel()
+	const allowed = "http://127.0.0.1:5173"
+	base := startWebServer(t, allowed)
+	hc := &http.Client{}
+	t.Cleanup(hc.CloseIdleConnections)
+	for _, path := range []string{"/v1/webhooks", webhookv1.WebhookService_CreateWebhook_FullMethodName} {
+		req, err := http.NewRequestWithContext(t.Context(), http.MethodOptions, base+path, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Origin", allowed)
+		req.Header.Set("Access-Control-Request-Method", http.MethodPost)
+		// Browsers send the names sorted and lower case (Fetch standard).
+		req.Header.Set("Access-Control-Request-Headers", "authorization,content-type")
+		resp, err := hc.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = resp.Body.Close()
+		if resp.StatusCode/100 != 2 || resp.Header.Get("Access-Control-Allow-Origin") != allowed {
+			t.Errorf("preflight of %s: %d, Access-Control-Allow-Origin %q", path, resp.StatusCode, resp.Header.Get("Access-Control-Allow-Origin"))
+		}
 	}
 }
 
