@@ -119,9 +119,12 @@ def facade(sim: Sim, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Facad
         # answer later tests without asking Telegent.
         "--breaker-failures", "1000000",
         "--breaker-failure-ratio", "2",
+        # Nothing balances load onto this instance: stop at once when done.
+        "--shutdown-delay", "0s",
+        "--idempotency-store", "memory",
     ]
     env = dict(os.environ, TELEGENT_ACCOUNT_KEY="DID-sim-key", TELEGENT_ACCOUNT_SECRET="sim-secret")
-    for name in ("GRPC_ADDR", "HTTP_ADDR", "FACADE_DEV", "AUTH_TOKENS_FILE", "TLS_CERT_FILE", "TLS_KEY_FILE"):
+    for name in ("GRPC_ADDR", "HTTP_ADDR", "OPS_ADDR", "FACADE_DEV", "AUTH_TOKENS_FILE", "TLS_CERT_FILE", "TLS_KEY_FILE"):
         env.pop(name, None)
     with _process(args, env, log) as proc:
         http_base = f"http://127.0.0.1:{http_port}"
