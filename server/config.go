@@ -27,6 +27,7 @@ const (
 	DefaultHTTPAddr             = ":8080"
 	DefaultTelegentBaseURL      = "https://api.telegent.com"
 	DefaultShutdownGrace        = 20 * time.Second
+	DefaultShutdownDelay        = 5 * time.Second
 	DefaultUpstreamTimeout      = 10 * time.Second
 	DefaultMaxUpstream          = 64
 	DefaultMaxRequestBytes      = 64 << 10
@@ -62,6 +63,13 @@ type Config struct {
 	// ShutdownGrace bounds how long in-flight calls may take to finish after
 	// SIGTERM.
 	ShutdownGrace time.Duration
+	// ShutdownDelay is how long the listeners keep serving after SIGTERM,
+	// with readiness already failed, so that load balancers and clients
+	// take the replica out of rotation before it stops accepting.
+	ShutdownDelay time.Duration
+	// OpsAddr, when set, serves plaintext /healthz, /readyz, /metrics and
+	// gRPC health there: kubelet's probes cannot speak TLS.
+	OpsAddr string
 	// UpstreamTimeout is the deadline given to calls that arrive without
 	// one, and the longest one attempt at Telegent may take.
 	UpstreamTimeout time.Duration
@@ -124,14 +132,6 @@ type Config struct {
 	// and gRPC-Web. Empty means no CORS at all.
 	CORSAllowedOrigins string
 
-	// IdempotencyStore is where request ids are remembered: "memory" (one
-	// replica) or redis://HOST:PORT/DB (replicas that share callers).
-	// Empty means "memory".
-	IdempotencyStore string
-	// IdempotencyTTL is how long a request id is remembered. Zero means
-	// DefaultIdempotencyTTL.
-	IdempotencyTTL time.Duration
-
 	// loaded is the material the files above hold, read once by Load.
 	loaded *material
 }
@@ -172,6 +172,8 @@ func (c Config) LogValue() slog.Value {
 		slog.String("telegent_account_secret", telegent.Redact(c.AccountSecret)),
 		slog.Bool("dev", c.Dev),
 		slog.Duration("shutdown_grace", c.ShutdownGrace),
+		slog.Duration("shutdown_delay", c.ShutdownDelay),
+		slog.String("ops_addr", c.OpsAddr),
 		slog.Duration("upstream_timeout", c.UpstreamTimeout),
 		slog.Int("max_upstream", c.MaxUpstream),
 		slog.Int("breaker_failures", c.BreakerFailures),
@@ -193,8 +195,6 @@ func (c Config) LogValue() slog.Value {
 		slog.Int("max_concurrent_streams", c.MaxConcurrentStreams),
 		slog.Duration("max_connection_age", c.MaxConnectionAge),
 		slog.String("cors_allowed_origins", c.CORSAllowedOrigins),
-		slog.String("idempotency_store", c.IdempotencyStore),
-		slog.Duration("idempotency_ttl", c.IdempotencyTTL),
 	)
 }
 
@@ -277,6 +277,13 @@ func (c *Config) options() []option {
 		opt(&c.AccountKey, "telegent-account-key", "TELEGENT_ACCOUNT_KEY", "", "Telegent account key, required unless --dev", nil),
 		opt(&c.Dev, "dev", "FACADE_DEV", false, "run on an embedded Telegent simulator; no credentials needed", nil),
 		opt(&c.ShutdownGrace, "shutdown-grace", "SHUTDOWN_GRACE", DefaultShutdownGrace, "how long in-flight calls may take to finish on SIGTERM", positive),
+		opt(&c.ShutdownDelay, "shutdown-delay", "SHUTDOWN_DELAY", DefaultShutdownDelay, "after SIGTERM, how long readiness fails while the listeners still serve, before they stop accepting", notNegative),
+		opt(&c.OpsAddr, "ops-addr", "OPS_ADDR", "", "plaintext listen address for /healthz, /readyz, /metrics and gRPC health (probes when TLS is on); off when empty", func(addr string) error {
+			if addr == "" {
+				return nil
+			}
+			return listenAddr(addr)
+		}),
 		opt(&c.UpstreamTimeout, "upstream-timeout", "UPSTREAM_TIMEOUT", DefaultUpstreamTimeout, "deadline for calls that arrive without one, and the cap on each attempt at Telegent", positive),
 		opt(&c.MaxUpstream, "max-upstream", "MAX_UPSTREAM", DefaultMaxUpstream, "maximum concurrent calls to Telegent", positive),
 		opt(&c.BreakerFailures, "breaker-failures", "BREAKER_FAILURES", DefaultBreakerFailures, "consecutive Telegent failures (5xx, timeouts, connection errors) that open the circuit breaker", positive),
@@ -284,13 +291,11 @@ func (c *Config) options() []option {
 		opt(&c.BreakerOpenTimeout, "breaker-open-timeout", "BREAKER_OPEN_TIMEOUT", DefaultBreakerOpen, "how long the breaker stays open before probing Telegent again", positive),
 		opt(&c.MaxConcurrentStreams, "max-concurrent-streams", "MAX_CONCURRENT_STREAMS", DefaultMaxConcurrentStreams, "maximum calls in flight on one gRPC connection", notNegative),
 		opt(&c.MaxConnectionAge, "max-connection-age", "MAX_CONNECTION_AGE", DefaultMaxConnectionAge, "gRPC connections are closed, after a grace period for their calls, once this old; clients reconnect with current certificates", notNegative),
-		opt(&c.OTLPEndpoint, "otlp-endpoint", "OTEL_EXPORTER_OTLP_ENDPOINT", "", "OTLP/gRPC endpoint; tracing is off when empty", nil),
+		opt(&c.OTLPEndpoint, "otlp-endpoint", "OTEL_EXPORTER_OTLP_ENDPOINT", "", "OTLP endpoint URL (http:// means plaintext; OTEL_EXPORTER_OTLP_PROTOCOL picks grpc or http/protobuf); tracing is off when empty", checkOTLPEndpoint),
 		opt(&c.CORSAllowedOrigins, "cors-allowed-origins", "CORS_ALLOWED_ORIGINS", "", "comma-separated browser origins (scheme://host[:port]) that may call REST, Connect and gRPC-Web; no CORS when empty", func(list string) error {
 			_, err := parseOrigins(list)
 			return err
 		}),
-		opt(&c.IdempotencyStore, "idempotency-store", "IDEMPOTENCY_STORE", IdempotencyStoreMemory, "where request ids are remembered: memory, or redis://HOST:PORT/DB for replicas that share callers", checkIdempotencyStore),
-		opt(&c.IdempotencyTTL, "idempotency-ttl", "IDEMPOTENCY_TTL", DefaultIdempotencyTTL, "how long a request id is remembered", positive),
 		opt(&c.DebugAddr, "debug-addr", "DEBUG_ADDR", "", "loopback address to serve net/http/pprof on; off when empty", func(addr string) error {
 			if addr == "" {
 				return nil
@@ -440,12 +445,6 @@ func (c Config) Load() (Config, error) {
 	}
 	if c.ReadHeaderTimeout == 0 {
 		c.ReadHeaderTimeout = DefaultReadHeaderTimeout
-	}
-	if c.IdempotencyStore == "" {
-		c.IdempotencyStore = IdempotencyStoreMemory
-	}
-	if c.IdempotencyTTL == 0 {
-		c.IdempotencyTTL = DefaultIdempotencyTTL
 	}
 	var problems []error
 	for _, o := range c.options() {

@@ -34,8 +34,6 @@ import (
 type Server struct {
 	cfg    Config
 	logger *slog.Logger
-	// requestIDs remembers the outcomes of calls that carry a request_id.
-	requestIDs *requestIDs
 
 	grpcLis, httpLis net.Listener
 	grpcServer       *grpc.Server
@@ -46,6 +44,8 @@ type Server struct {
 	guard            *resilience.Guard
 	stopTracing      func(context.Context) error
 	debug            *debugServer // nil unless --debug-addr
+	ops              *opsServer   // nil unless --ops-addr
+	stopping         atomic.Bool  // SIGTERM arrived
 
 	// dev mode only
 	sim       *telegentsim.Simulator
@@ -75,7 +75,7 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (_ *Server, err e
 	if err := warmUp(validator); err != nil {
 		return nil, err
 	}
-	s.stopTracing, err = setupTracing(ctx, cfg.OTLPEndpoint, buildinfo.Read().Version)
+	s.stopTracing, err = setupTracing(ctx, cfg.OTLPEndpoint, buildinfo.Read().Version, logger)
 	if err != nil {
 		return nil, err
 	}
@@ -114,11 +114,7 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (_ *Server, err e
 		Observer:         breakerObserver{m},
 		Logger:           logger,
 	})
-	var dedupOpt service.Option
-	if s.requestIDs, dedupOpt, err = newRequestIDs(cfg, secret, m.registry, logger); err != nil {
-		return nil, err
-	}
-	svc := service.New(s.guard, logger, dedupOpt)
+	svc := service.New(s.guard, logger)
 
 	sec, err := newSecurity(cfg, m, logger)
 	if err != nil {
@@ -151,6 +147,7 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (_ *Server, err e
 	webhookv1.RegisterWebhookServiceServer(s.grpcServer, svc)
 	s.health = health.NewServer()
 	healthpb.RegisterHealthServer(s.grpcServer, s.health)
+	s.initLifecycle(m.registry)
 	reflection.Register(s.grpcServer)
 	m.grpc.InitializeMetrics(s.grpcServer)
 	web, err := newWebHandler(s.grpcServer, DefaultMaxRequestBytes, logger)
@@ -206,6 +203,9 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (_ *Server, err e
 		return nil, err
 	}
 	sec.warn(logger, map[string]net.Addr{"grpc": s.grpcLis.Addr(), "http": s.httpLis.Addr()})
+	if s.ops, err = s.listenOps(ctx, m.registry); err != nil {
+		return nil, err
+	}
 	return s, nil
 }
 
@@ -248,10 +248,9 @@ func (s *Server) Serve(ctx context.Context) error {
 			return nil
 		})
 	}
+	s.startLifecycle(g)
 	s.prefetchToken(gctx)
-	s.health.SetServingStatus("", healthpb.HealthCheckResponse_SERVING)
-	s.health.SetServingStatus(webhookv1.WebhookService_ServiceDesc.ServiceName, healthpb.HealthCheckResponse_SERVING)
-	s.ready.Store(true)
+	s.markReady(gctx)
 	s.logger.Info("serving", slog.String("grpc_addr", s.GRPCAddr().String()), slog.String("http_addr", s.HTTPAddr().String()))
 
 	g.Go(func() error {
@@ -285,9 +284,7 @@ func (s *Server) prefetchToken(ctx context.Context) {
 // shutdown drains both servers within the grace period. REST calls run
 // in-process, so both servers drain in parallel.
 func (s *Server) shutdown() error {
-	s.logger.Info("shutting down", slog.Duration("grace", s.cfg.ShutdownGrace))
-	s.ready.Store(false)
-	s.health.Shutdown()
+	s.beginShutdown()
 	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownGrace)
 	defer cancel()
 
@@ -314,12 +311,13 @@ func (s *Server) shutdown() error {
 		}
 	})
 	err := g.Wait()
+	err = errors.Join(err, s.stopOps(ctx))
 	// The upstream is needed until the last call is answered.
 	if s.simServer != nil {
 		err = errors.Join(err, s.simServer.Shutdown(ctx))
 	}
 	s.client.CloseIdleConnections()
-	err = errors.Join(err, s.requestIDs.close(), s.stopTracing(ctx))
+	err = errors.Join(err, s.stopTracing(ctx))
 	if err == nil {
 		s.logger.Info("shut down cleanly")
 	}
@@ -334,17 +332,16 @@ func (s *Server) closeListeners() {
 	}
 }
 
-// serveReady answers 200 while the facade accepts calls and 503 once it is
-// shutting down. An open circuit breaker shows in the detail but does not
+// serveReady answers 200 while the facade accepts calls, and 503 while it
+// is starting or shutting down. An open circuit breaker shows in the detail but does not
 // fail readiness: every replica shares the same Telegent, so taking them
 // out of rotation would only turn fast UNAVAILABLE answers into connection
 // errors.
-func (s *Server) serveReady(w http.ResponseWriter, r *http.Request) {
-	detail := map[string]string{"status": "ready", "circuit_breaker": s.guard.State().String(),
-		"request_id_store": s.requestIDs.state(r.Context())}
+func (s *Server) serveReady(w http.ResponseWriter, _ *http.Request) {
+	detail := map[string]string{"status": "ready", "circuit_breaker": s.guard.State().String()}
 	code := http.StatusOK
-	if !s.ready.Load() {
-		detail["status"], code = "shutting down", http.StatusServiceUnavailable
+	if ready, status := s.readiness(); !ready {
+		detail["status"], code = status, http.StatusServiceUnavailable
 	}
 	writeJSON(w, code, detail)
 }

@@ -3,12 +3,17 @@ package server
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"net/http"
+	"net/url"
+	"os"
 
+	"go.opentelemetry.io/contrib/exporters/autoexport"
 	"go.opentelemetry.io/contrib/instrumentation/google.golang.org/grpc/otelgrpc"
 	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracegrpc"
+	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp"
 	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
@@ -21,7 +26,7 @@ import (
 // Tracing has two modes. With an OTLP endpoint, otelgrpc, otelhttp and the
 // otelhttp transport record spans for every call and carry the trace
 // context. Without one, which is the default, the facade still carries the
-// caller's W3C trace context (traceparent, tracestate, baggage) to Telegent,
+// caller's W3C trace context (traceparent, tracestate) to Telegent,
 // but without those wrappers: with no span to record they would still cost
 // several allocations per call and stats event, a clone of every upstream
 // request, and, because their body wrapper hides the in-memory body from
@@ -30,24 +35,89 @@ import (
 // the Telegent client injects it through upstreamHeaders.
 
 // setupTracing installs W3C trace-context propagation always, so a caller's
-// traceparent reaches Telegent even with tracing off, and an OTLP exporter
-// when endpoint is set. It returns the function that flushes and stops it.
-func setupTracing(ctx context.Context, endpoint, version string) (func(context.Context) error, error) {
-	otel.SetTextMapPropagator(propagation.NewCompositeTextMapPropagator(propagation.TraceContext{}, propagation.Baggage{}))
+// traceparent reaches Telegent even with tracing off, and, when endpoint is
+// set, a span exporter configured the standard way: by the OTEL_*
+// environment variables (OTEL_TRACES_EXPORTER, OTEL_EXPORTER_OTLP_PROTOCOL,
+// _HEADERS, _TIMEOUT, _CERTIFICATE, ...; an http:// endpoint means
+// plaintext), with the resource's service.name and service.version
+// overridable by OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES. Exporter
+// errors go to logger. It returns the function that flushes and stops it.
+func setupTracing(ctx context.Context, endpoint, version string, logger *slog.Logger) (func(context.Context) error, error) {
+	otel.SetTextMapPropagator(propagation.TraceContext{})
 	if endpoint == "" {
 		return func(context.Context) error { return nil }, nil
 	}
-	exporter, err := otlptracegrpc.New(ctx, otlptracegrpc.WithEndpoint(endpoint))
-	if err != nil {
-		return nil, fmt.Errorf("create OTLP exporter: %w", err)
+	if err := checkOTLPEndpoint(endpoint); err != nil {
+		return nil, fmt.Errorf("check OTLP endpoint: %w", err)
 	}
-	tp := sdktrace.NewTracerProvider(
-		sdktrace.WithBatcher(exporter),
-		sdktrace.WithResource(resource.NewWithAttributes(semconv.SchemaURL,
-			semconv.ServiceName("telegent-facade"), semconv.ServiceVersion(version))),
+	// --otlp-endpoint is another way to set the standard variable, which
+	// the OTLP exporters read along with the others.
+	if os.Getenv(otlpEndpointEnv) != endpoint {
+		if err := os.Setenv(otlpEndpointEnv, endpoint); err != nil {
+			return nil, fmt.Errorf("set %s: %w", otlpEndpointEnv, err)
+		}
+	}
+	otel.SetErrorHandler(otel.ErrorHandlerFunc(func(err error) {
+		logger.Warn("tracing: exporting spans failed", slog.Any("error", err))
+	}))
+	exporter, err := autoexport.NewSpanExporter(ctx, autoexport.WithFallbackSpanExporter(otlpSpanExporter))
+	if err != nil {
+		return nil, fmt.Errorf("create span exporter: %w", err)
+	}
+	// Later detectors override earlier ones: the environment wins over the
+	// built-in name and version.
+	res, err := resource.New(ctx,
+		resource.WithTelemetrySDK(),
+		resource.WithAttributes(semconv.ServiceName("telegent-facade"), semconv.ServiceVersion(version)),
+		resource.WithFromEnv(),
 	)
+	if err != nil {
+		return nil, fmt.Errorf("describe the trace resource: %w", err)
+	}
+	tp := sdktrace.NewTracerProvider(sdktrace.WithBatcher(exporter), sdktrace.WithResource(res))
 	otel.SetTracerProvider(tp)
 	return tp.Shutdown, nil
+}
+
+// otlpEndpointEnv is the standard variable for the OTLP endpoint of every
+// signal.
+const otlpEndpointEnv = "OTEL_EXPORTER_OTLP_ENDPOINT"
+
+// otlpSpanExporter is the exporter when OTEL_TRACES_EXPORTER is unset: OTLP
+// over OTEL_EXPORTER_OTLP_TRACES_PROTOCOL or OTEL_EXPORTER_OTLP_PROTOCOL.
+// Unset, that is grpc, the facade's protocol before these variables were
+// read, rather than the specification's http/protobuf.
+func otlpSpanExporter(ctx context.Context) (sdktrace.SpanExporter, error) {
+	protocol := os.Getenv("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL")
+	if protocol == "" {
+		protocol = os.Getenv("OTEL_EXPORTER_OTLP_PROTOCOL")
+	}
+	switch protocol {
+	case "", "grpc":
+		return otlptracegrpc.New(ctx)
+	case "http/protobuf":
+		return otlptracehttp.New(ctx)
+	default:
+		return nil, fmt.Errorf("OTLP protocol %q: want grpc or http/protobuf", protocol)
+	}
+}
+
+// checkOTLPEndpoint accepts what the OpenTelemetry specification allows for
+// OTEL_EXPORTER_OTLP_ENDPOINT: an absolute http:// (plaintext) or https://
+// URL with a host. A bare host:port, which some exporters used to take,
+// would otherwise fail only when the first spans are sent.
+func checkOTLPEndpoint(endpoint string) error {
+	if endpoint == "" {
+		return nil
+	}
+	u, err := url.Parse(endpoint)
+	if err != nil {
+		return fmt.Errorf("%q: %w", endpoint, err)
+	}
+	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("%q: want a URL such as http://collector:4317 (plaintext) or https://collector:4317", endpoint)
+	}
+	return nil
 }
 
 // grpcTracing is the gRPC server option that records a span per call when

@@ -58,6 +58,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return exitConfig
 	}
 	logger := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	server.ConfigureMemoryLimit(logger)
 	logger.Info("starting", slog.Any("config", cfg))
 
 	srv, err := server.New(ctx, cfg, logger)
