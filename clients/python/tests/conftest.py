@@ -121,7 +121,6 @@ def facade(sim: Sim, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Facad
         "--breaker-failure-ratio", "2",
         # Nothing balances load onto this instance: stop at once when done.
         "--shutdown-delay", "0s",
-        "--idempotency-store", "memory",
     ]
     env = dict(os.environ, TELEGENT_ACCOUNT_KEY="DID-sim-key", TELEGENT_ACCOUNT_SECRET="sim-secret")
     for name in ("GRPC_ADDR", "HTTP_ADDR", "OPS_ADDR", "FACADE_DEV", "AUTH_TOKENS_FILE", "TLS_CERT_FILE", "TLS_KEY_FILE"):
