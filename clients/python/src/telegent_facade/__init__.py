@@ -14,6 +14,7 @@ needs around them:
 
 Example::
 
+    import grpc
     from telegent.webhook.v1 import webhook_pb2, webhook_pb2_grpc
     import telegent_facade
 
@@ -32,7 +33,6 @@ from telegent_facade._channel import (
     RequestIdInterceptor,
     create_aio_channel,
     create_channel,
-    create_stub,
     with_request_id,
 )
 from telegent_facade._errors import (
@@ -52,7 +52,6 @@ __all__ = [
     "RequestIdInterceptor",
     "create_aio_channel",
     "create_channel",
-    "create_stub",
     "error_info",
     "error_reason",
     "field_violations",

@@ -10,7 +10,7 @@ from typing import Any, Callable, Optional, Sequence, Tuple
 
 import grpc
 
-from telegent.webhook.v1 import webhook_pb2, webhook_pb2_grpc
+from telegent.webhook.v1 import webhook_pb2
 
 __all__ = [
     "SERVICE_CONFIG",
@@ -18,7 +18,6 @@ __all__ = [
     "RequestIdInterceptor",
     "create_aio_channel",
     "create_channel",
-    "create_stub",
     "with_request_id",
 ]
 
@@ -146,14 +145,3 @@ def create_aio_channel(
     return grpc.aio.secure_channel(
         target, credentials, options=channel_options, compression=compression, interceptors=interceptors
     )
-
-
-def create_stub(
-    target: str,
-    credentials: Optional[grpc.ChannelCredentials] = None,
-    **kwargs: Any,
-) -> Tuple[webhook_pb2_grpc.WebhookServiceStub, grpc.Channel]:
-    """Returns a WebhookService stub on :func:`create_channel` and the channel,
-    which the caller closes when done."""
-    channel = create_channel(target, credentials, **kwargs)
-    return webhook_pb2_grpc.WebhookServiceStub(channel), channel
