@@ -33,4 +33,4 @@ test-image: image ## Build the image, unpack it and run its entrypoint from the 
 test-manifests: ## Render deploy/kubernetes and check it against the binary's flags and ports
 	cd deploy && go vet ./... && go test -race -count=1 ./kubernetes/...
 
-TEST_TARGETS += test-image
+TEST_TARGETS += test-manifests test-image
