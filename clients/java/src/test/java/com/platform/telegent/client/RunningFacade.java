@@ -16,6 +16,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -70,6 +71,8 @@ final class RunningFacade implements AutoCloseable {
               .redirectOutput(logDir.resolve("telegent-facade.log").toFile());
       facadeBuilder.environment().put("TELEGENT_ACCOUNT_KEY", "DID-sim-key");
       facadeBuilder.environment().put("TELEGENT_ACCOUNT_SECRET", "sim-secret");
+      // Nothing balances load across these tests' facade: it may stop at once.
+      facadeBuilder.environment().put("SHUTDOWN_DELAY", "0s");
       facade = facadeBuilder.start();
       probe.awaitOk(URI.create("http://127.0.0.1:" + httpPort + "/readyz"), facade);
       return new RunningFacade(sim, facade, grpcPort, simBase);
@@ -98,7 +101,7 @@ final class RunningFacade implements AutoCloseable {
 
   /** A webhook URL on hooks.example.com, unique per call, carrying a simulator fault spec. */
   static String hookUrl(String name, String faultSpec) {
-    String url = "https://hooks.example.com/java/" + name + "-" + java.util.UUID.randomUUID();
+    String url = "https://hooks.example.com/java/" + name + "-" + UUID.randomUUID();
     if (faultSpec.isEmpty()) {
       return url;
     }
