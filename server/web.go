@@ -128,18 +128,30 @@ func newWebHandler(grpcServer *grpc.Server, maxBody int64, logger *slog.Logger) 
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		c := &call{requestID: cleanRequestID(r.Header.Get(RequestIDHeader)), protocol: webProtocol(r)}
+		protocol, known := webProtocol(r)
+		c := &call{requestID: cleanRequestID(r.Header.Get(RequestIDHeader)), protocol: protocol}
 		// The request id goes back as a header over every protocol of the
 		// HTTP port; the gRPC chain sees the call and does not set it again.
 		w.Header().Set(RequestIDHeader, c.requestID)
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
-		if r.Method != http.MethodPost {
+		switch {
+		case r.Method != http.MethodPost:
 			// The service's only method is not idempotent, so not even
 			// Connect's GET applies; the transcoder would take any other
 			// method for REST and answer 404.
 			rec.Header().Set("Allow", http.MethodPost)
 			writeStatus(rec, r, status.New(codes.Unimplemented, "method not allowed"), http.StatusMethodNotAllowed)
-		} else {
+		case !known:
+			// Forms and text/plain posts from other sites' pages among
+			// them; the transcoder would take them for REST and answer 404.
+			writeStatus(rec, r, status.New(codes.InvalidArgument, "Content-Type must be that of Connect, gRPC-Web or gRPC"), http.StatusUnsupportedMediaType)
+		default:
+			if protocol == protocolConnect && r.Header.Get("Connect-Protocol-Version") == "" {
+				// The header is optional in Connect's protocol, but the
+				// transcoder takes a call without it for REST: on this path
+				// it can only be Connect.
+				r.Header.Set("Connect-Protocol-Version", "1")
+			}
 			r.Body = http.MaxBytesReader(rec, r.Body, maxBody)
 			transcoder.ServeHTTP(rec, r.WithContext(withCall(r.Context(), c)))
 		}
@@ -156,17 +168,19 @@ func newWebHandler(grpcServer *grpc.Server, maxBody int64, logger *slog.Logger) 
 }
 
 // webProtocol names the protocol of a call to webServicePath by its
-// content type, as the transcoder itself tells them apart.
-func webProtocol(r *http.Request) string {
-	ct := r.Header.Get("Content-Type")
-	switch {
-	case strings.HasPrefix(ct, "application/grpc-web"):
-		return protocolGRPCWeb
-	case strings.HasPrefix(ct, "application/grpc"):
-		return protocolGRPC
-	default:
-		return protocolConnect
+// content type (parameters aside), as the transcoder tells them apart, and
+// reports false for a content type none of them uses.
+func webProtocol(r *http.Request) (string, bool) {
+	ct, _, _ := strings.Cut(r.Header.Get("Content-Type"), ";")
+	switch strings.ToLower(strings.TrimSpace(ct)) {
+	case "application/grpc-web", "application/grpc-web+proto", "application/grpc-web+json":
+		return protocolGRPCWeb, true
+	case "application/grpc", "application/grpc+proto", "application/grpc+json":
+		return protocolGRPC, true
+	case "application/json", "application/proto", "application/connect+json", "application/connect+proto":
+		return protocolConnect, true
 	}
+	return protocolConnect, false
 }
 
 // restRoutes maps each REST path of the contract to the HTTP methods it

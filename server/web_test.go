@@ -508,3 +508,56 @@ func TestWebUnknownMethodIs405(t *testing.T) {
 	}
 	ts.Client().CloseIdleConnections()
 }
+
+func TestWebContentTypes(t *testing.T) {
+	t.Parallel()
+	gs := grpc.NewServer()
+	webhookv1.RegisterWebhookServiceServer(gs, stubService{})
+	web, err := newWebHandler(gs, DefaultMaxRequestBytes, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(web)
+	t.Cleanup(ts.Close)
+	t.Cleanup(gs.Stop)
+	hc := ts.Client()
+	t.Cleanup(hc.CloseIdleConnections)
+	tests := map[string]struct {
+		contentType string
+		want        int
+	}{
+		// Connect's unary JSON without Connect-Protocol-Version, as curl
+		// sends it.
+		"plain JSON":   {"application/json", http.StatusOK},
+		"text/plain":   {"text/plain", http.StatusUnsupportedMediaType},
+		"form":         {"application/x-www-form-urlencoded", http.StatusUnsupportedMediaType},
+		"multipart":    {"multipart/form-data; boundary=x", http.StatusUnsupportedMediaType},
+		"no type":      {"", http.StatusUnsupportedMediaType},
+		"unknown type": {"application/xml", http.StatusUnsupportedMediaType},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, ts.URL+webhookv1.WebhookService_CreateWebhook_FullMethodName,
+				strings.NewReader(`{"accountId":"AID-1"}`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tc.contentType != "" {
+				req.Header.Set("Content-Type", tc.contentType)
+			}
+			resp, err := hc.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := io.ReadAll(resp.Body)
+			_ = resp.Body.Close()
+			if resp.StatusCode != tc.want {
+				t.Errorf("status = %d %s, want %d", resp.StatusCode, b, tc.want)
+			}
+			if tc.want == http.StatusOK && !strings.Contains(string(b), "WID-1") {
+				t.Errorf("answer = %s", b)
+			}
+		})
+	}
+}
