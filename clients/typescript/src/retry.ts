@@ -21,9 +21,10 @@ export interface RetryInterceptorOptions {
   readonly random?: () => number;
 }
 
-// gRPC's names for the retry bookkeeping headers.
+// The server's say on retrying (gRFC A6). gRPC's grpc-previous-rpc-attempts
+// request header is not sent: browsers would need the facade's CORS policy to
+// allow it, and a refused preflight would turn every retry into a failure.
 const pushbackHeader = "grpc-retry-pushback-ms";
-const previousAttemptsHeader = "grpc-previous-rpc-attempts";
 
 /**
  * Returns an interceptor that retries unary calls as the service config's
@@ -54,11 +55,8 @@ export function createRetryInterceptor(options: RetryInterceptorOptions = {}): I
     let backoffMs = policy.initialBackoffMs;
     for (let attempt = 1; ; attempt++) {
       const header = new Headers(req.header);
-      if (attempt > 1) {
-        header.set(previousAttemptsHeader, String(attempt - 1));
-        if (deadline !== undefined) {
-          setRemainingTimeout(header, deadline - Date.now());
-        }
+      if (attempt > 1 && deadline !== undefined) {
+        setRemainingTimeout(header, deadline - Date.now());
       }
       try {
         return await next({ ...req, header });

@@ -1,6 +1,7 @@
 // Connect and gRPC-Web against the facade's HTTP port: the browser
-// transports (fetch-based, @connectrpc/connect-web) run from Node, and
-// Node's own (@connectrpc/connect-node).
+// transports (fetch-based, @connectrpc/connect-web) run from Node through a
+// fetch that enforces CORS as a page on another origin would see it, and
+// Node's own transports (@connectrpc/connect-node).
 
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
@@ -16,10 +17,15 @@ import { createFacadeConnectTransport, createFacadeGrpcWebTransport } from "../s
 import { createFacadeConnectNodeTransport, createFacadeGrpcWebNodeTransport } from "../src/node.js";
 import type { PolicyOptions } from "../src/policy.js";
 import { Stack, hookUrl } from "./harness.js";
+import { browserFetch } from "./browser-fetch.js";
+
+const pageOrigin = "https://app.example.com";
 
 const transports: Record<string, (baseUrl: string, options: PolicyOptions) => Transport> = {
-  Connect: (baseUrl, options) => createFacadeConnectTransport({ baseUrl, ...options }),
-  "gRPC-Web": (baseUrl, options) => createFacadeGrpcWebTransport({ baseUrl, ...options }),
+  "Connect from a page": (baseUrl, options) =>
+    createFacadeConnectTransport({ baseUrl, fetch: browserFetch(pageOrigin), ...options }),
+  "gRPC-Web from a page": (baseUrl, options) =>
+    createFacadeGrpcWebTransport({ baseUrl, fetch: browserFetch(pageOrigin), ...options }),
   "Connect from Node": (baseUrl, options) =>
     createFacadeConnectNodeTransport({ baseUrl, httpVersion: "1.1", ...options }),
   "gRPC-Web from Node": (baseUrl, options) =>
@@ -44,7 +50,7 @@ async function failure(call: Promise<unknown>): Promise<ConnectError> {
 
 let stack: Stack;
 before(async () => {
-  stack = await Stack.start();
+  stack = await Stack.start(["--cors-allowed-origins", pageOrigin]);
 });
 after(async () => {
   await stack?.stop();
@@ -102,3 +108,11 @@ for (const [name, make] of Object.entries(transports)) {
     });
   });
 }
+
+test("a page on an origin the facade does not allow is refused", async () => {
+  const transport = createFacadeConnectTransport({ baseUrl: stack.httpUrl, fetch: browserFetch("https://evil.example.com") });
+  const url = hookUrl();
+  const err = await failure(createClient(WebhookService, transport).createWebhook(request(url)));
+  assert.match(err.message, /CORS/);
+  assert.equal(await stack.createsFor(url), 0);
+});
