@@ -266,8 +266,10 @@ type facade struct {
 
 func startFacade(t *testing.T, upstream string, env []string, args ...string) *facade {
 	t.Helper()
+	// No shutdown delay (there is no load balancer to wait for) unless a
+	// test asks for one: later flags win.
 	base := []string{"--grpc-addr", "127.0.0.1:0", "--http-addr", "127.0.0.1:0", "--telegent-base-url", upstream,
-		"--telegent-account-key", accountKey}
+		"--telegent-account-key", accountKey, "--shutdown-delay", "0s"}
 	p, line := start(t, facadeBin, append(base, args...),
 		append([]string{"TELEGENT_ACCOUNT_SECRET=" + accountSecret}, env...), "serving")
 	f := &facade{proc: p, grpcAddr: line["grpc_addr"].(string), httpURL: "http://" + line["http_addr"].(string)}
