@@ -1,7 +1,10 @@
 package telegentfacade_test
 
 import (
+	"bytes"
+	"encoding/json"
 	"os"
+	"strings"
 	"testing"
 
 	"google.golang.org/protobuf/proto"
@@ -9,6 +12,7 @@ import (
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/types/descriptorpb"
 
+	telegentfacade "github.com/platform/telegent-facade"
 	webhookv1 "github.com/platform/telegent-facade/gen/telegent/webhook/v1"
 )
 
@@ -69,5 +73,31 @@ func TestDescriptorSetIsSelfContained(t *testing.T) {
 	compiled := protodesc.ToFileDescriptorProto(webhookv1.File_telegent_webhook_v1_webhook_proto)
 	if !proto.Equal(inSet, compiled) {
 		t.Error("gen/telegent-facade.binpb is out of date with the generated Go code: run make generate")
+	}
+}
+
+// TestServedOpenAPIIsTheGeneratedDocument: /openapi.json serves the
+// OpenAPI 3.1 document generated from the proto.
+func TestServedOpenAPIIsTheGeneratedDocument(t *testing.T) {
+	t.Parallel()
+	onDisk, err := os.ReadFile("gen/openapi/telegent.openapi.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(telegentfacade.OpenAPI, onDisk) {
+		t.Error("telegentfacade.OpenAPI is not gen/openapi/telegent.openapi.json")
+	}
+	var doc struct {
+		OpenAPI string         `json:"openapi"`
+		Paths   map[string]any `json:"paths"`
+	}
+	if err := json.Unmarshal(telegentfacade.OpenAPI, &doc); err != nil {
+		t.Fatalf("parse OpenAPI document: %v", err)
+	}
+	if !strings.HasPrefix(doc.OpenAPI, "3.1.") {
+		t.Errorf("openapi = %q, want 3.1.x", doc.OpenAPI)
+	}
+	if _, ok := doc.Paths["/v1/webhooks"]; !ok {
+		t.Errorf("paths = %v, want /v1/webhooks", doc.Paths)
 	}
 }

@@ -1,0 +1,431 @@
+// Command openapigen writes the facade's published OpenAPI 3.1 document by
+// joining what two generators make from the proto contract:
+//
+//   - protoc-gen-openapiv3 (grpc-gateway): the paths, operations and
+//     response schemas, from the google.api.http bindings;
+//   - protoc-gen-jsonschema (protoschema-plugins): JSON Schemas that carry
+//     the protovalidate rules (maxLength, pattern, enum values refused) of
+//     the request messages and the google.rpc error types.
+//
+// It adds what neither knows: the rules protoschema does not translate yet
+// (repeated.unique, repeated.min_items as a required property), read from
+// the descriptor set; the document settings, the bearer security scheme and
+// the error answers, from a configuration file. It writes no schema of its
+// own: every schema comes from the proto.
+//
+// Usage:
+//
+//	openapigen -config tools/openapi/openapi.yaml -openapi DIR -jsonschema DIR \
+//	  -descriptors gen/telegent-facade.binpb -o gen/openapi/telegent.openapi.json
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io/fs"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"buf.build/gen/go/bufbuild/protovalidate/protocolbuffers/go/buf/validate"
+	"go.yaml.in/yaml/v3"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/descriptorpb"
+)
+
+// config is the document configuration: tools/openapi/openapi.yaml.
+type config struct {
+	Info struct {
+		Title       string `yaml:"title"`
+		Version     string `yaml:"version"`
+		Description string `yaml:"description"`
+	} `yaml:"info"`
+	Servers []struct {
+		URL         string `yaml:"url"`
+		Description string `yaml:"description"`
+	} `yaml:"servers"`
+	Bearer struct {
+		Name        string `yaml:"name"`
+		Description string `yaml:"description"`
+	} `yaml:"bearer"`
+	Requests     []string               `yaml:"requests"`
+	ErrorDetails []string               `yaml:"errorDetails"`
+	Errors       map[string]errorAnswer `yaml:"errors"`
+}
+
+// errorAnswer is one HTTP error status every operation may answer.
+type errorAnswer struct {
+	Description string `yaml:"description"`
+	RetryAfter  bool   `yaml:"retryAfter"`
+}
+
+// statusType is the error body of every REST error: google.rpc.Status JSON.
+const statusType = "google.rpc.Status"
+
+// anyType is what google.rpc.Status.details holds.
+const anyType = "google.protobuf.Any"
+
+const jsonSchemaSuffix = ".jsonschema.json"
+
+type object = map[string]any
+
+func main() {
+	var (
+		configPath  = flag.String("config", "", "document configuration (YAML)")
+		openapiDir  = flag.String("openapi", "", "folder with protoc-gen-openapiv3's output (one document)")
+		schemaDir   = flag.String("jsonschema", "", "folder with protoc-gen-jsonschema's output (target=json)")
+		descriptors = flag.String("descriptors", "", "FileDescriptorSet of the contract and its imports")
+		out         = flag.String("o", "", "output file")
+	)
+	flag.Parse()
+	if err := run(*configPath, *openapiDir, *schemaDir, *descriptors, *out); err != nil {
+		fmt.Fprintln(os.Stderr, "openapigen:", err)
+		os.Exit(1)
+	}
+}
+
+func run(configPath, openapiDir, schemaDir, descriptorsPath, out string) error {
+	if configPath == "" || openapiDir == "" || schemaDir == "" || descriptorsPath == "" || out == "" {
+		return errors.New("-config, -openapi, -jsonschema, -descriptors and -o are all required")
+	}
+	var cfg config
+	if err := readYAML(configPath, &cfg); err != nil {
+		return err
+	}
+	doc, err := readOpenAPI(openapiDir)
+	if err != nil {
+		return err
+	}
+	schemas, err := readJSONSchemas(schemaDir)
+	if err != nil {
+		return err
+	}
+	files, err := readDescriptors(descriptorsPath)
+	if err != nil {
+		return err
+	}
+	if err := join(doc, &cfg, schemas, files); err != nil {
+		return err
+	}
+	data, err := json.MarshalIndent(doc, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encode document: %w", err)
+	}
+	if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
+		return fmt.Errorf("create output folder: %w", err)
+	}
+	if err := os.WriteFile(out, append(data, '\n'), 0o644); err != nil {
+		return fmt.Errorf("write document: %w", err)
+	}
+	return nil
+}
+
+// join rewrites doc in place into the published document.
+func join(doc object, cfg *config, schemas map[string]object, files *descriptorpb.FileDescriptorSet) error {
+	doc["info"] = object{"title": cfg.Info.Title, "version": cfg.Info.Version, "description": cfg.Info.Description}
+	servers := make([]any, 0, len(cfg.Servers))
+	for _, s := range cfg.Servers {
+		servers = append(servers, object{"url": s.URL, "description": s.Description})
+	}
+	doc["servers"] = servers
+
+	components := objectAt(doc, "components")
+	componentSchemas := objectAt(components, "schemas")
+
+	// The schemas protoschema made, with their rules, replace
+	// protoc-gen-openapiv3's plainer ones of the same names.
+	roots := slices.Concat(cfg.Requests, cfg.ErrorDetails, []string{statusType})
+	for _, name := range closure(roots, schemas) {
+		componentSchemas[name] = componentSchema(schemas[name])
+	}
+	for _, name := range cfg.Requests {
+		msg := findMessage(files, name)
+		if msg == nil {
+			return fmt.Errorf("request %s: not in the descriptor set", name)
+		}
+		if err := addRepeatedRules(componentSchemas[name].(object), msg); err != nil {
+			return fmt.Errorf("request %s: %w", name, err)
+		}
+	}
+	details := make([]any, 0, len(cfg.ErrorDetails)+1)
+	for _, name := range cfg.ErrorDetails {
+		// protojson writes an Any as the message's fields plus "@type".
+		s := componentSchemas[name].(object)
+		objectAt(s, "properties")["@type"] = object{"type": "string", "const": "type.googleapis.com/" + name}
+		s["required"] = appendUnique(s["required"], "@type")
+		details = append(details, ref(name))
+	}
+	// Other detail types may come too (buf.validate.Violations, say).
+	details = append(details, ref(anyType))
+	statusSchema := componentSchemas[statusType].(object)
+	objectAt(objectAt(statusSchema, "properties"), "details")["items"] = object{"anyOf": details}
+
+	objectAt(components, "securitySchemes")[cfg.Bearer.Name] = object{
+		"type": "http", "scheme": "bearer", "description": cfg.Bearer.Description,
+	}
+	// Authentication is optional: the empty requirement allows calls with
+	// none (no authentication configured, or client certificates).
+	doc["security"] = []any{object{cfg.Bearer.Name: []any{}}, object{}}
+
+	responses := objectAt(components, "responses")
+	for code, answer := range cfg.Errors {
+		r := object{
+			"description": answer.Description,
+			"content":     object{"application/json": object{"schema": ref(statusType)}},
+		}
+		if answer.RetryAfter {
+			r["headers"] = object{"Retry-After": object{
+				"description": "Seconds to wait before retrying; present only when a retry may cure the failure.",
+				"schema":      object{"type": "integer", "minimum": 0},
+			}}
+		}
+		responses["Error"+code] = r
+	}
+
+	for path, item := range objectAt(doc, "paths") {
+		for method, op := range item.(object) {
+			op, ok := op.(object)
+			if !ok {
+				continue
+			}
+			if err := joinOperation(op, cfg, files); err != nil {
+				return fmt.Errorf("%s %s: %w", strings.ToUpper(method), path, err)
+			}
+		}
+	}
+	return nil
+}
+
+// joinOperation points the operation's body at the request schema with its
+// rules and lists the error answers.
+func joinOperation(op object, cfg *config, files *descriptorpb.FileDescriptorSet) error {
+	id, _ := op["operationId"].(string)
+	service, method, ok := strings.Cut(id, "_")
+	if !ok {
+		return fmt.Errorf("operationId %q is not Service_Method", id)
+	}
+	input := findInputType(files, service, method)
+	if input == "" {
+		return fmt.Errorf("method %s.%s: not in the descriptor set", service, method)
+	}
+	if slices.Contains(cfg.Requests, input) {
+		media, ok := objectAt(objectAt(op, "requestBody"), "content")["application/json"].(object)
+		if !ok {
+			return errors.New("request body has no application/json content")
+		}
+		media["schema"] = ref(input)
+	}
+	responses := objectAt(op, "responses")
+	for code := range cfg.Errors {
+		responses[code] = object{"$ref": "#/components/responses/Error" + code}
+	}
+	return nil
+}
+
+// addRepeatedRules adds the protovalidate rules protoschema leaves out:
+// repeated.unique as uniqueItems, and a field that must be set (required,
+// or repeated.min_items above zero) as a required property.
+func addRepeatedRules(schema object, msg *descriptorpb.DescriptorProto) error {
+	props := objectAt(schema, "properties")
+	for _, f := range msg.GetField() {
+		rules, ok := proto.GetExtension(f.GetOptions(), validate.E_Field).(*validate.FieldRules)
+		if !ok || rules == nil {
+			continue
+		}
+		prop, ok := props[f.GetJsonName()].(object)
+		if !ok {
+			return fmt.Errorf("field %s: no property %q in the JSON Schema", f.GetName(), f.GetJsonName())
+		}
+		if rules.GetRepeated().GetUnique() {
+			prop["uniqueItems"] = true
+		}
+		if rules.GetRequired() || rules.GetRepeated().GetMinItems() > 0 {
+			schema["required"] = appendUnique(schema["required"], f.GetJsonName())
+		}
+	}
+	return nil
+}
+
+// closure lists the roots and every schema they reference, sorted.
+func closure(roots []string, schemas map[string]object) []string {
+	seen := map[string]bool{}
+	var visit func(name string)
+	visit = func(name string) {
+		if seen[name] {
+			return
+		}
+		seen[name] = true
+		walk(schemas[name], func(o object) {
+			if r, ok := o["$ref"].(string); ok {
+				visit(strings.TrimSuffix(r, jsonSchemaSuffix))
+			}
+		})
+	}
+	for _, r := range roots {
+		visit(r)
+	}
+	return slices.Sorted(maps.Keys(seen))
+}
+
+// componentSchema turns a standalone protoschema JSON Schema into an
+// OpenAPI component: no $id or $schema, references into components, and no
+// patternProperties (they repeat each rule under the proto field name,
+// which protojson also accepts; the document describes the lowerCamelCase
+// form the service writes and documents).
+func componentSchema(s object) object {
+	delete(s, "$id")
+	delete(s, "$schema")
+	delete(s, "patternProperties")
+	walk(s, func(o object) {
+		if r, ok := o["$ref"].(string); ok {
+			o["$ref"] = ref(strings.TrimSuffix(r, jsonSchemaSuffix))["$ref"]
+		}
+	})
+	return s
+}
+
+// walk calls fn on every JSON object within v, v included.
+func walk(v any, fn func(object)) {
+	switch v := v.(type) {
+	case object:
+		fn(v)
+		for _, e := range v {
+			walk(e, fn)
+		}
+	case []any:
+		for _, e := range v {
+			walk(e, fn)
+		}
+	}
+}
+
+func ref(name string) object { return object{"$ref": "#/components/schemas/" + name} }
+
+// objectAt returns o[key] as an object, creating it when absent.
+func objectAt(o object, key string) object {
+	if v, ok := o[key].(object); ok {
+		return v
+	}
+	v := object{}
+	o[key] = v
+	return v
+}
+
+func appendUnique(list any, s string) []any {
+	l, _ := list.([]any)
+	if slices.Contains(l, any(s)) {
+		return l
+	}
+	return append(l, s)
+}
+
+func findMessage(files *descriptorpb.FileDescriptorSet, fullName string) *descriptorpb.DescriptorProto {
+	for _, f := range files.GetFile() {
+		for _, m := range f.GetMessageType() {
+			if f.GetPackage()+"."+m.GetName() == fullName {
+				return m
+			}
+		}
+	}
+	return nil
+}
+
+// findInputType returns the full name of a method's request message.
+func findInputType(files *descriptorpb.FileDescriptorSet, service, method string) string {
+	for _, f := range files.GetFile() {
+		for _, s := range f.GetService() {
+			if s.GetName() != service {
+				continue
+			}
+			for _, m := range s.GetMethod() {
+				if m.GetName() == method {
+					return strings.TrimPrefix(m.GetInputType(), ".")
+				}
+			}
+		}
+	}
+	return ""
+}
+
+func readYAML(path string, v any) error {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("read config: %w", err)
+	}
+	if err := yaml.Unmarshal(data, v); err != nil {
+		return fmt.Errorf("parse config %s: %w", path, err)
+	}
+	return nil
+}
+
+// readOpenAPI reads the one document protoc-gen-openapiv3 wrote under dir.
+func readOpenAPI(dir string) (object, error) {
+	var found []string
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && strings.HasSuffix(path, ".json") {
+			found = append(found, path)
+		}
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("find OpenAPI document: %w", err)
+	}
+	if len(found) != 1 {
+		return nil, fmt.Errorf("find OpenAPI document: want one under %s, found %d", dir, len(found))
+	}
+	var doc object
+	if err := readJSON(found[0], &doc); err != nil {
+		return nil, err
+	}
+	return doc, nil
+}
+
+// readJSONSchemas reads protoschema's output, keyed by message full name.
+func readJSONSchemas(dir string) (map[string]object, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("read JSON Schemas: %w", err)
+	}
+	schemas := map[string]object{}
+	for _, e := range entries {
+		name, ok := strings.CutSuffix(e.Name(), jsonSchemaSuffix)
+		if !ok {
+			continue
+		}
+		var s object
+		if err := readJSON(filepath.Join(dir, e.Name()), &s); err != nil {
+			return nil, err
+		}
+		schemas[name] = s
+	}
+	return schemas, nil
+}
+
+func readJSON(path string, v any) error {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("read %s: %w", path, err)
+	}
+	if err := json.Unmarshal(data, v); err != nil {
+		return fmt.Errorf("parse %s: %w", path, err)
+	}
+	return nil
+}
+
+func readDescriptors(path string) (*descriptorpb.FileDescriptorSet, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read descriptor set: %w", err)
+	}
+	var set descriptorpb.FileDescriptorSet
+	// The protovalidate Go types are linked in, so (buf.validate.field)
+	// options decode as validate.FieldRules.
+	if err := proto.Unmarshal(data, &set); err != nil {
+		return nil, fmt.Errorf("parse descriptor set: %w", err)
+	}
+	return &set, nil
+}
