@@ -1,0 +1,172 @@
+package server_test
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"go.opentelemetry.io/otel"
+	collectortracev1 "go.opentelemetry.io/proto/otlp/collector/trace/v1"
+	commonv1 "go.opentelemetry.io/proto/otlp/common/v1"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+
+	webhookv1 "github.com/platform/telegent-facade/gen/telegent/webhook/v1"
+	"github.com/platform/telegent-facade/internal/buildinfo"
+	"github.com/platform/telegent-facade/internal/testutil"
+	"github.com/platform/telegent-facade/server"
+)
+
+// otlpReceiver is a minimal OpenTelemetry collector: it keeps every span it
+// is sent over OTLP/gRPC, with its resource's attributes.
+type otlpReceiver struct {
+	collectortracev1.UnimplementedTraceServiceServer
+	mu    sync.Mutex
+	spans []receivedSpan
+}
+
+type receivedSpan struct {
+	name     string
+	resource map[string]string
+}
+
+func (r *otlpReceiver) Export(_ context.Context, req *collectortracev1.ExportTraceServiceRequest) (*collectortracev1.ExportTraceServiceResponse, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, rs := range req.GetResourceSpans() {
+		attrs := attributes(rs.GetResource().GetAttributes())
+		for _, ss := range rs.GetScopeSpans() {
+			for _, s := range ss.GetSpans() {
+				r.spans = append(r.spans, receivedSpan{name: s.GetName(), resource: attrs})
+			}
+		}
+	}
+	return &collectortracev1.ExportTraceServiceResponse{}, nil
+}
+
+func (r *otlpReceiver) received() []receivedSpan {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]receivedSpan(nil), r.spans...)
+}
+
+func attributes(kvs []*commonv1.KeyValue) map[string]string {
+	m := map[string]string{}
+	for _, kv := range kvs {
+		m[kv.GetKey()] = kv.GetValue().GetStringValue()
+	}
+	return m
+}
+
+// TestTracingExportsToAStandardCollector: with OTEL_EXPORTER_OTLP_ENDPOINT
+// set to a plaintext http:// URL, the facade exports its spans to an OTLP
+// receiver, under the service name from OTEL_SERVICE_NAME and the build's
+// version; exporter errors are logged as JSON.
+func TestTracingExportsToAStandardCollector(t *testing.T) {
+	var lc net.ListenConfig
+	lis, err := lc.Listen(t.Context(), "tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	receiver := &otlpReceiver{}
+	collector := grpc.NewServer()
+	collectortracev1.RegisterTraceServiceServer(collector, receiver)
+	go func() { _ = collector.Serve(lis) }()
+	defer collector.Stop()
+
+	endpoint := "http://" + lis.Addr().String()
+	t.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint)
+	t.Setenv("OTEL_SERVICE_NAME", "facade-under-test")
+	t.Setenv("OTEL_TRACES_EXPORTER", "")
+	t.Setenv("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc")
+
+	cfg, err := server.LoadConfig([]string{"--dev", "--grpc-addr", "127.0.0.1:0", "--http-addr", "127.0.0.1:0", "--shutdown-delay", "0s"},
+		func(k string) string {
+			if k == "OTEL_EXPORTER_OTLP_ENDPOINT" {
+				return endpoint
+			}
+			return ""
+		}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logs testutil.SyncBuffer
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	srv, err := server.New(ctx, cfg, slog.New(slog.NewJSONHandler(&logs, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ctx) }()
+
+	conn, err := grpc.NewClient(srv.GRPCAddr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	req := &webhookv1.CreateWebhookRequest{AccountId: "AID-1", WebhookUrl: "https://h.example.com/traced",
+		SubscribedEvents: []webhookv1.WebhookEvent{webhookv1.WebhookEvent_WEBHOOK_EVENT_NEW_SMS}}
+	if _, err := webhookv1.NewWebhookServiceClient(conn).CreateWebhook(t.Context(), req); err != nil {
+		t.Fatal(err)
+	}
+
+	// The exporter reports its errors through OpenTelemetry's handler.
+	otel.Handle(errors.New("collector unreachable"))
+
+	cancel() // shutdown flushes the spans
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("Serve: %v", err)
+		}
+	case <-time.After(time.Minute):
+		t.Fatal("the server did not stop")
+	}
+
+	names := map[string]bool{}
+	for _, s := range receiver.received() {
+		names[s.name] = true
+		if got := s.resource["service.name"]; got != "facade-under-test" {
+			t.Errorf("span %q: service.name = %q, want OTEL_SERVICE_NAME's", s.name, got)
+		}
+		if got, want := s.resource["service.version"], buildinfo.Read().Version; got != want {
+			t.Errorf("span %q: service.version = %q, want %q", s.name, got, want)
+		}
+	}
+	for _, want := range []string{"telegent.webhook.v1.WebhookService/CreateWebhook", "telegent /v1.0/webhook/create"} {
+		if !names[want] {
+			t.Errorf("no span %q among %v", want, names)
+		}
+	}
+	var found bool
+	for line := range strings.Lines(logs.String()) {
+		if strings.HasPrefix(line, "{") && strings.Contains(line, "collector unreachable") && strings.Contains(line, `"level":"WARN"`) {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("the exporter's error is not a JSON log line:\n%s", logs.String())
+	}
+}
+
+// TestMalformedOTLPEndpointIsAStartupError: the endpoint is a URL, as the
+// OpenTelemetry specification has it; a bare host:port is refused at start.
+func TestMalformedOTLPEndpointIsAStartupError(t *testing.T) {
+	for _, endpoint := range []string{"collector:4317", "grpc://collector:4317", "http://", "http://col lector:4317"} {
+		_, err := server.LoadConfig([]string{"--dev", "--otlp-endpoint", endpoint}, func(string) string { return "" }, nil)
+		if err == nil || !strings.Contains(err.Error(), "--otlp-endpoint") {
+			t.Errorf("--otlp-endpoint %q: err = %v, want a configuration error", endpoint, err)
+		}
+	}
+	for _, endpoint := range []string{"http://collector:4317", "https://collector.example.com:4317"} {
+		if _, err := server.LoadConfig([]string{"--dev", "--otlp-endpoint", endpoint}, func(string) string { return "" }, nil); err != nil {
+			t.Errorf("--otlp-endpoint %q: %v", endpoint, err)
+		}
+	}
+}
