@@ -210,10 +210,27 @@ func TestEveryRuleOverGRPCAndREST(t *testing.T) {
 		"token length": {func(r *webhookv1.CreateWebhookRequest) {
 			r.AuthenticationType, r.AuthenticationUsername, r.AuthenticationPassword, r.AuthenticationToken = 3, "", "", strings.Repeat("t", 256)
 		}, "authentication_token", "string.max_len"},
-		"events required":  {func(r *webhookv1.CreateWebhookRequest) { r.SubscribedEvents = nil }, "subscribed_events", "repeated.min_items"},
-		"events unique":    {func(r *webhookv1.CreateWebhookRequest) { r.SubscribedEvents = []webhookv1.WebhookEvent{1, 1} }, "subscribed_events", "repeated.unique"},
-		"events specified": {func(r *webhookv1.CreateWebhookRequest) { r.SubscribedEvents = []webhookv1.WebhookEvent{0} }, "subscribed_events[0]", "enum.not_in"},
-		"events defined":   {func(r *webhookv1.CreateWebhookRequest) { r.SubscribedEvents = []webhookv1.WebhookEvent{1, 99} }, "subscribed_events[1]", "enum.defined_only"},
+		"username C1 control": {func(r *webhookv1.CreateWebhookRequest) { r.AuthenticationUsername = "a\u0085b" }, "authentication_username", "string.pattern"},
+		"username bidi":       {func(r *webhookv1.CreateWebhookRequest) { r.AuthenticationUsername = "a\u202eb" }, "authentication_username", "string.pattern"},
+		"password bidi":       {func(r *webhookv1.CreateWebhookRequest) { r.AuthenticationPassword = "p\u2066w" }, "authentication_password", "string.pattern"},
+		"password C1 control": {func(r *webhookv1.CreateWebhookRequest) { r.AuthenticationPassword = "p\u009bw" }, "authentication_password", "string.pattern"},
+		"token format character": {func(r *webhookv1.CreateWebhookRequest) {
+			r.AuthenticationType, r.AuthenticationUsername, r.AuthenticationPassword, r.AuthenticationToken = 3, "", "", "t\u200ek"
+		}, "authentication_token", "string.pattern"},
+		"webhook_url port range":    {func(r *webhookv1.CreateWebhookRequest) { r.WebhookUrl = "https://hooks.example.com:99999/x" }, "webhook_url", "webhook_url.port_range"},
+		"webhook_url host labels":   {func(r *webhookv1.CreateWebhookRequest) { r.WebhookUrl = "https://.../x" }, "webhook_url", "webhook_url.host_labels"},
+		"webhook_url localhost":     {func(r *webhookv1.CreateWebhookRequest) { r.WebhookUrl = "https://localhost:8443/x" }, "webhook_url", "webhook_url.not_localhost"},
+		"webhook_url loopback ip":   {func(r *webhookv1.CreateWebhookRequest) { r.WebhookUrl = "https://127.0.0.1/x" }, "webhook_url", "webhook_url.public_ip"},
+		"webhook_url private ip":    {func(r *webhookv1.CreateWebhookRequest) { r.WebhookUrl = "https://10.0.0.8/x" }, "webhook_url", "webhook_url.public_ip"},
+		"webhook_url link-local ip": {func(r *webhookv1.CreateWebhookRequest) { r.WebhookUrl = "https://169.254.169.254/x" }, "webhook_url", "webhook_url.public_ip"},
+		"webhook_url unspecified":   {func(r *webhookv1.CreateWebhookRequest) { r.WebhookUrl = "https://[::]/x" }, "webhook_url", "webhook_url.public_ip"},
+		"webhook_url mapped ipv6":   {func(r *webhookv1.CreateWebhookRequest) { r.WebhookUrl = "https://[::ffff:c0a8:1]/x" }, "webhook_url", "webhook_url.public_ip"},
+		"webhook_url numeric host":  {func(r *webhookv1.CreateWebhookRequest) { r.WebhookUrl = "https://2130706433/x" }, "webhook_url", "webhook_url.numeric_host"},
+		"request_id uuid":           {func(r *webhookv1.CreateWebhookRequest) { r.RequestId = "not-a-uuid" }, "request_id", "string.uuid"},
+		"events required":           {func(r *webhookv1.CreateWebhookRequest) { r.SubscribedEvents = nil }, "subscribed_events", "repeated.min_items"},
+		"events unique":             {func(r *webhookv1.CreateWebhookRequest) { r.SubscribedEvents = []webhookv1.WebhookEvent{1, 1} }, "subscribed_events", "repeated.unique"},
+		"events specified":          {func(r *webhookv1.CreateWebhookRequest) { r.SubscribedEvents = []webhookv1.WebhookEvent{0} }, "subscribed_events[0]", "enum.not_in"},
+		"events defined":            {func(r *webhookv1.CreateWebhookRequest) { r.SubscribedEvents = []webhookv1.WebhookEvent{1, 99} }, "subscribed_events[1]", "enum.defined_only"},
 	}
 	t.Run("cases", func(t *testing.T) {
 		for _, p := range protocols {

@@ -1,94 +1,154 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"io"
 	"log/slog"
+	"mime"
 	"net/http"
 	"strings"
 	"time"
 
+	"github.com/fullstorydev/grpchan/inprocgrpc"
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
 	"go.opentelemetry.io/otel/propagation"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/proto"
 
 	webhookv1 "github.com/platform/telegent-facade/gen/telegent/webhook/v1"
 )
 
-// chainedService serves REST calls through the same interceptor chain as
-// the gRPC server. The gateway calls it in-process (no second network hop);
-// without it, grpc-gateway's in-process registration would skip every
-// interceptor: validation, recovery, logging and metrics.
-type chainedService struct {
-	webhookv1.UnimplementedWebhookServiceServer
-	create grpc.UnaryHandler
+// restJSON is the REST API's JSON: the proto3 mapping (lowerCamelCase
+// names, enums by name); every field is emitted, so clients see defaults
+// explicitly; unknown fields are refused rather than dropped, so a misspelt
+// field (say "authenticationPasword") is an error, not a silently different
+// request. Request bodies are decoded once, with protojson, which also
+// refuses anything after the JSON value.
+type restJSON struct{ runtime.JSONPb }
+
+func newRESTJSON() *restJSON {
+	return &restJSON{runtime.JSONPb{
+		MarshalOptions:   protojson.MarshalOptions{EmitUnpopulated: true},
+		UnmarshalOptions: protojson.UnmarshalOptions{DiscardUnknown: false},
+	}}
 }
 
-func newChainedService(srv webhookv1.WebhookServiceServer, interceptors []grpc.UnaryServerInterceptor) *chainedService {
-	info := &grpc.UnaryServerInfo{Server: srv, FullMethod: webhookv1.WebhookService_CreateWebhook_FullMethodName}
-	handler := func(ctx context.Context, req any) (any, error) {
-		return srv.CreateWebhook(ctx, req.(*webhookv1.CreateWebhookRequest))
+// NewDecoder decodes the whole of r as one message. runtime.JSONPb's own
+// decoder would scan the body with encoding/json first, then hand the value
+// to protojson, and ignore what follows it.
+func (m *restJSON) NewDecoder(r io.Reader) runtime.Decoder {
+	return runtime.DecoderFunc(func(v any) error {
+		msg, ok := v.(proto.Message)
+		if !ok {
+			return m.JSONPb.NewDecoder(r).Decode(v)
+		}
+		body, err := io.ReadAll(r)
+		if err != nil {
+			return err
+		}
+		if len(bytes.TrimSpace(body)) == 0 {
+			// An empty body is an empty request, as for JSONPb.
+			return io.EOF
+		}
+		return m.UnmarshalOptions.Unmarshal(body, msg)
+	})
+}
+
+// inprocChannel is the in-process channel REST calls reach the services
+// through: every service registered on the gRPC server, with the same
+// interceptor chain, and no network hop.
+func inprocChannel(chain []grpc.UnaryServerInterceptor) *inprocgrpc.Channel {
+	ch := &inprocgrpc.Channel{}
+	return ch.WithServerUnaryInterceptor(chainUnaryInterceptors(append([]grpc.UnaryServerInterceptor{clientValuesInterceptor}, chain...)))
+}
+
+// clientValuesInterceptor gives an in-process call's server context the
+// values of the HTTP request's context: the call record (request id,
+// protocol), the caller's credentials and trace context. The channel keeps
+// them apart by design; here both sides are the facade itself.
+func clientValuesInterceptor(ctx context.Context, req any, _ *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
+	if client := inprocgrpc.ClientContext(ctx); client != nil {
+		ctx = withClientValues{Context: ctx, client: client}
 	}
-	return &chainedService{create: chainUnary(info, handler, interceptors...)}
+	return handler(ctx, req)
 }
 
-func (c *chainedService) CreateWebhook(ctx context.Context, req *webhookv1.CreateWebhookRequest) (*webhookv1.CreateWebhookResponse, error) {
-	resp, err := c.create(ctx, req)
-	if err != nil {
-		return nil, err
+// withClientValues is ctx (its deadline, cancellation and server values)
+// that falls back to client's values.
+type withClientValues struct {
+	context.Context
+	client context.Context
+}
+
+func (c withClientValues) Value(key any) any {
+	if v := c.Context.Value(key); v != nil {
+		return v
 	}
-	return resp.(*webhookv1.CreateWebhookResponse), nil
+	return c.client.Value(key)
 }
 
-// newGateway builds the REST mux. JSON uses the proto3 mapping
-// (lowerCamelCase names, enums by name); every field is emitted, so clients
-// see defaults explicitly; unknown fields are refused rather than dropped,
-// so a misspelt field (say "authenticationPasword") is an error, not a
-// silently different request.
-func newGateway(ctx context.Context, srv webhookv1.WebhookServiceServer) (*runtime.ServeMux, error) {
+// chainUnaryInterceptors composes interceptors into one, the first
+// outermost, as grpc.ChainUnaryInterceptor does for the gRPC server.
+func chainUnaryInterceptors(chain []grpc.UnaryServerInterceptor) grpc.UnaryServerInterceptor {
+	return func(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
+		for i := len(chain) - 1; i >= 0; i-- {
+			ic, next := chain[i], handler
+			handler = func(ctx context.Context, req any) (any, error) { return ic(ctx, req, info, next) }
+		}
+		return handler(ctx, req)
+	}
+}
+
+// newGateway builds the REST mux, whose routes call the services through
+// conn (the in-process channel). Request id and trace context are handled by
+// the HTTP layer; no other header becomes gRPC metadata, and no metadata
+// becomes a response header.
+func newGateway(ctx context.Context, conn grpc.ClientConnInterface) (*runtime.ServeMux, error) {
 	mux := runtime.NewServeMux(
-		runtime.WithMarshalerOption(runtime.MIMEWildcard, restJSON{&runtime.JSONPb{
-			MarshalOptions:   protojson.MarshalOptions{EmitUnpopulated: true},
-			UnmarshalOptions: protojson.UnmarshalOptions{DiscardUnknown: false},
-		}}),
-		// Request id and trace context are handled by the HTTP layer; no
-		// other header becomes gRPC metadata, and no metadata becomes a
-		// response header.
+		runtime.WithMarshalerOption(runtime.MIMEWildcard, newRESTJSON()),
 		runtime.WithIncomingHeaderMatcher(func(string) (string, bool) { return "", false }),
 		runtime.WithOutgoingHeaderMatcher(func(string) (string, bool) { return "", false }),
 		runtime.WithOutgoingTrailerMatcher(func(string) (string, bool) { return "", false }),
 		runtime.WithErrorHandler(restErrorHandler),
 		runtime.WithRoutingErrorHandler(restRoutingErrorHandler),
 	)
-	if err := webhookv1.RegisterWebhookServiceHandlerServer(ctx, mux, srv); err != nil {
+	if err := webhookv1.RegisterWebhookServiceHandlerClient(ctx, mux, webhookv1.NewWebhookServiceClient(conn)); err != nil {
 		return nil, err
 	}
 	return mux, nil
 }
 
 // restMiddleware gives every REST call its request id and call record,
-// takes the caller's trace context unless otelhttp already did, bounds the
-// body, and logs the calls that never reached the gRPC chain
-// (malformed JSON, unknown fields, oversized bodies, wrong routes).
+// takes the caller's trace context unless otelhttp already did, refuses
+// bodies that are not JSON or too large, and logs the calls that never
+// reached the interceptor chain (malformed JSON, unknown fields, oversized
+// bodies, wrong routes).
 func restMiddleware(next http.Handler, maxBody int64, logger *slog.Logger) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		c := &call{requestID: cleanRequestID(r.Header.Get(RequestIDHeader)), protocol: protocolREST}
 		w.Header().Set(RequestIDHeader, c.requestID)
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
-		if r.ContentLength > maxBody {
+		switch {
+		case r.ContentLength > maxBody:
 			writeStatus(rec, r, status.New(codes.InvalidArgument, "request body is too large"), http.StatusRequestEntityTooLarge)
-		} else {
+		case hasBody(r) && !isJSON(r.Header.Get("Content-Type")):
+			// Only JSON: a form or text/plain post from another site's page
+			// (no CORS preflight for those) must never create anything.
+			writeStatus(rec, r, status.New(codes.InvalidArgument, "Content-Type must be application/json"), http.StatusUnsupportedMediaType)
+		default:
 			r.Body = http.MaxBytesReader(rec, r.Body, maxBody)
 			ctx := extractTraceContext(r.Context(), propagation.HeaderCarrier(r.Header))
 			next.ServeHTTP(rec, r.WithContext(withCall(ctx, c)))
 		}
 		if !c.logged.Load() {
 			logger.LogAttrs(r.Context(), slog.LevelInfo, "request",
-				slog.String("method", r.Method+" "+r.URL.Path),
+				slog.String("method", r.Method+" "+boundedValue(r.URL.Path)),
 				slog.Int("http_status", rec.status),
 				slog.Float64("duration_ms", float64(time.Since(start).Microseconds())/1000),
 				slog.String("protocol", protocolREST),
@@ -96,6 +156,26 @@ func restMiddleware(next http.Handler, maxBody int64, logger *slog.Logger) http.
 			)
 		}
 	})
+}
+
+// hasBody reports whether r carries a body (of known or unknown length).
+func hasBody(r *http.Request) bool {
+	return r.ContentLength != 0
+}
+
+// isJSON reports whether a Content-Type is application/json, with at most
+// a charset parameter.
+func isJSON(contentType string) bool {
+	mediaType, params, err := mime.ParseMediaType(contentType)
+	if err != nil || mediaType != "application/json" {
+		return false
+	}
+	for name := range params {
+		if name != "charset" {
+			return false
+		}
+	}
+	return true
 }
 
 // writeStatus answers with a google.rpc.Status JSON body, as the gateway

@@ -4,17 +4,22 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"log/slog"
 	"net/url"
 	"runtime/debug"
 	"strings"
 	"sync/atomic"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/grpc-ecosystem/go-grpc-middleware/v2/interceptors/recovery"
+	"go.opentelemetry.io/otel/trace"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 
@@ -144,12 +149,23 @@ func loggingInterceptor(logger *slog.Logger) grpc.UnaryServerInterceptor {
 			}
 		}
 		if r, ok := req.(*webhookv1.CreateWebhookRequest); ok {
-			attrs = append(attrs, slog.String("account_id", r.GetAccountId()), slog.String("webhook_host", urlHost(r.GetWebhookUrl())))
+			// Logged whether or not the call was authenticated and valid:
+			// bounded and escaped, so a caller cannot forge or flood lines.
+			attrs = append(attrs, slog.String("account_id", boundedValue(r.GetAccountId())), slog.String("webhook_host", boundedValue(urlHost(r.GetWebhookUrl()))))
 		}
-		if up := upstreamStatus(st, errInfo, resp); up != "" {
+		if sc := trace.SpanContextFromContext(ctx); sc.IsValid() && trace.SpanFromContext(ctx).IsRecording() {
+			attrs = append(attrs, slog.String("trace_id", sc.TraceID().String()), slog.String("span_id", sc.SpanID().String()))
+		}
+		// Health probes come every few seconds from every kubelet and load
+		// balancer, and never reach Telegent.
+		probe := strings.HasPrefix(info.FullMethod, "/"+healthpb.Health_ServiceDesc.ServiceName+"/")
+		if up := upstreamStatus(st, errInfo, resp); up != "" && !probe {
 			attrs = append(attrs, slog.String("upstream_status", up))
 		}
 		level := slog.LevelInfo
+		if probe {
+			level = slog.LevelDebug
+		}
 		if err != nil {
 			attrs = append(attrs, slog.String("error", st.Message()))
 			if errInfo != nil {
@@ -162,31 +178,14 @@ func loggingInterceptor(logger *slog.Logger) grpc.UnaryServerInterceptor {
 				level = slog.LevelWarn
 			}
 		}
-		logRequest(ctx, logger, level, attrs)
+		logger.LogAttrs(ctx, level, "request", attrs...)
 		return resp, err
 	}
-}
-
-// logRequest writes a request line. It hands the record to the handler
-// itself because Logger.LogAttrs would also walk the stack on every call
-// for the caller's program counter, which only a handler with AddSource
-// (not ours) prints.
-func logRequest(ctx context.Context, logger *slog.Logger, level slog.Level, attrs []slog.Attr) {
-	h := logger.Handler()
-	if !h.Enabled(ctx, level) {
-		return
-	}
-	r := slog.NewRecord(time.Now(), level, "request", 0)
-	r.AddAttrs(attrs...)
-	_ = h.Handle(ctx, r)
 }
 
 // urlHost is the host of a webhook URL: the path and query may carry
 // secrets of the webhook's owner, so only the host is logged.
 func urlHost(raw string) string {
-	if host, ok := plainURLHost(raw); ok {
-		return host
-	}
 	u, err := url.Parse(raw)
 	if err != nil {
 		return ""
@@ -194,32 +193,36 @@ func urlHost(raw string) string {
 	return u.Hostname()
 }
 
-// plainURLHost is urlHost without url.Parse for the usual webhook URL:
-// https://, a host of letters, digits, dots and hyphens, an optional
-// numeric port, and only printable ASCII without percent escapes after it.
-// Of such a URL url.Parse would accept everything and report that host.
-func plainURLHost(raw string) (string, bool) {
-	rest, ok := strings.CutPrefix(raw, "https://")
-	if !ok {
-		return "", false
+// maxLoggedRunes bounds a caller's value in a log line.
+const maxLoggedRunes = 128
+
+// boundedValue is s made safe for a log line: at most maxLoggedRunes
+// runes, and control, format (bidi) and invalid characters escaped as
+// \uXXXX, so that a value can neither flood the log nor reorder or forge
+// what a reader sees.
+func boundedValue(s string) string {
+	if len(s) <= maxLoggedRunes && !strings.ContainsFunc(s, needsEscape) {
+		return s
 	}
-	for i := 0; i < len(rest); i++ {
-		if c := rest[i]; c <= ' ' || c > '~' || c == '%' {
-			return "", false
+	var b strings.Builder
+	n := 0
+	for _, r := range s {
+		if n == maxLoggedRunes {
+			b.WriteString("…")
+			break
 		}
+		n++
+		if needsEscape(r) {
+			fmt.Fprintf(&b, "\\u%04x", r)
+			continue
+		}
+		b.WriteRune(r)
 	}
-	authority := rest
-	if end := strings.IndexAny(rest, "/?#"); end >= 0 {
-		authority = rest[:end]
-	}
-	host, port, hasPort := strings.Cut(authority, ":")
-	if host == "" || strings.Trim(host, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-") != "" {
-		return "", false
-	}
-	if hasPort && strings.Trim(port, "0123456789") != "" {
-		return "", false
-	}
-	return host, true
+	return b.String()
+}
+
+func needsEscape(r rune) bool {
+	return r == utf8.RuneError || unicode.In(r, unicode.Cc, unicode.Cf)
 }
 
 // upstreamStatus is the upstream status to log: info's (the error's
@@ -259,15 +262,4 @@ func recoveryInterceptor(logger *slog.Logger) grpc.UnaryServerInterceptor {
 			slog.Any("panic", p), slog.String("stack", string(debug.Stack())))
 		return status.Error(codes.Internal, "internal error")
 	}))
-}
-
-// chainUnary composes interceptors around one fixed handler, once, so the
-// REST path runs exactly the chain the gRPC server runs, at no per-call
-// cost of building it.
-func chainUnary(info *grpc.UnaryServerInfo, handler grpc.UnaryHandler, interceptors ...grpc.UnaryServerInterceptor) grpc.UnaryHandler {
-	for i := len(interceptors) - 1; i >= 0; i-- {
-		ic, next := interceptors[i], handler
-		handler = func(ctx context.Context, req any) (any, error) { return ic(ctx, req, info, next) }
-	}
-	return handler
 }

@@ -72,7 +72,8 @@ func startServer(t *testing.T, upstream string) *server.Server {
 }
 
 // TestRequestIDAndTraceContextReachTelegent: the caller's request id and
-// W3C trace context are carried to Telegent over both protocols.
+// W3C trace context are carried to Telegent over both protocols; the
+// caller's baggage is not.
 func TestRequestIDAndTraceContextReachTelegent(t *testing.T) {
 	log := &headerLog{}
 	upstream := httptest.NewServer(log.wrap(telegentsim.New(telegentsim.Config{})))
@@ -89,7 +90,7 @@ func TestRequestIDAndTraceContextReachTelegent(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer conn.Close()
-	ctx := metadata.AppendToOutgoingContext(t.Context(), "x-request-id", "grpc-req-1", "traceparent", traceparent)
+	ctx := metadata.AppendToOutgoingContext(t.Context(), "x-request-id", "grpc-req-1", "traceparent", traceparent, "baggage", "user=grpc-caller-secret")
 	var header metadata.MD
 	if _, err := webhookv1.NewWebhookServiceClient(conn).CreateWebhook(ctx, req, grpc.Header(&header)); err != nil {
 		t.Fatal(err)
@@ -103,6 +104,8 @@ func TestRequestIDAndTraceContextReachTelegent(t *testing.T) {
 	httpReq, _ := http.NewRequestWithContext(t.Context(), http.MethodPost, "http://"+srv.HTTPAddr().String()+"/v1/webhooks", strings.NewReader(body))
 	httpReq.Header.Set("X-Request-Id", "rest-req-1")
 	httpReq.Header.Set("Traceparent", traceparent)
+	httpReq.Header.Set("Baggage", "user=rest-caller-secret")
+	httpReq.Header.Set("Content-Type", "application/json")
 	resp, err := http.DefaultClient.Do(httpReq)
 	if err != nil {
 		t.Fatal(err)
@@ -125,5 +128,9 @@ func checkPropagated(t *testing.T, proto string, h http.Header, requestID, trace
 	}
 	if got := h.Get("Traceparent"); !strings.Contains(got, traceID) {
 		t.Errorf("%s: Telegent saw traceparent %q, want trace id %s", proto, got, traceID)
+	}
+	// Baggage is the caller's to its own services, not Telegent's to read.
+	if got := h.Values("Baggage"); len(got) > 0 {
+		t.Errorf("%s: Telegent saw the caller's baggage %q", proto, got)
 	}
 }

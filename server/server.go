@@ -11,7 +11,10 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/fullstorydev/grpchan/inprocgrpc"
+	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"golang.org/x/net/netutil"
 	"golang.org/x/sync/errgroup"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/health"
@@ -38,6 +41,10 @@ type Server struct {
 	grpcLis, httpLis net.Listener
 	grpcServer       *grpc.Server
 	httpServer       *http.Server
+	mux              *http.ServeMux
+	gateway          *runtime.ServeMux
+	inproc           *inprocgrpc.Channel
+	metrics          *metrics
 	health           *health.Server
 	ready            atomic.Bool
 	client           *telegent.Client
@@ -120,22 +127,27 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (_ *Server, err e
 	if err != nil {
 		return nil, err
 	}
-	// With authentication on, sec adds it before validation and
-	// authorisation after it (see security.unary).
-	interceptors := sec.unary([]grpc.UnaryServerInterceptor{
-		recoveryInterceptor(logger),
-		requestIDInterceptor,
-		loggingInterceptor(logger),
-		m.grpc.UnaryServerInterceptor(),
-	}, []grpc.UnaryServerInterceptor{
-		deadlineInterceptor(cfg.UpstreamTimeout),
-		validator.UnaryServerInterceptor(),
-	})
-	s.grpcServer = grpc.NewServer(append(append(sec.grpcOptions(), grpcTuning(cfg.MaxUpstream)...),
-		grpc.ChainUnaryInterceptor(interceptors...),
+	chain := Chain{
+		Logger:          logger,
+		Metrics:         m.grpc.UnaryServerInterceptor(),
+		Auth:            sec.auth,
+		ProtectOps:      cfg.ProtectOps,
+		DefaultDeadline: cfg.UpstreamTimeout,
+		Validator:       validator,
+	}.Unary()
+	s.grpcServer = grpc.NewServer(append(sec.grpcOptions(),
+		grpc.ChainUnaryInterceptor(chain...),
 		grpcTracing(tracing),
+		// A stream has its deadline from the moment its headers arrive, so
+		// that one whose message never comes (or comes in part) ends.
+		grpc.StatsHandler(streamDeadline{cfg.UpstreamTimeout}),
 		grpc.MaxRecvMsgSize(DefaultMaxRequestBytes),
 		grpc.MaxConcurrentStreams(uint32(cfg.MaxConcurrentStreams)),
+		// Fixed flow-control windows, far above our 64 KiB messages, turn
+		// off bandwidth-delay estimation and the PING frames it sends while
+		// calls flow.
+		grpc.InitialWindowSize(1<<20),
+		grpc.InitialConnWindowSize(1<<20),
 		// Connections are recycled so that a client certificate that
 		// expired, or a client CA that was replaced, stops being honoured.
 		grpc.KeepaliveParams(keepalive.ServerParameters{
@@ -144,12 +156,16 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (_ *Server, err e
 		}),
 		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: 10 * time.Second, PermitWithoutStream: true}),
 	)...)
-	webhookv1.RegisterWebhookServiceServer(s.grpcServer, svc)
+	s.inproc = inprocChannel(chain)
+	s.RegisterService(&webhookv1.WebhookService_ServiceDesc, svc)
+	if s.gateway, err = newGateway(ctx, s.inproc); err != nil {
+		return nil, fmt.Errorf("register gateway: %w", err)
+	}
 	s.health = health.NewServer()
 	healthpb.RegisterHealthServer(s.grpcServer, s.health)
 	s.initLifecycle(m.registry)
 	reflection.Register(s.grpcServer)
-	m.grpc.InitializeMetrics(s.grpcServer)
+	s.metrics = m
 	web, err := newWebHandler(s.grpcServer, DefaultMaxRequestBytes, logger)
 	if err != nil {
 		return nil, err
@@ -159,30 +175,29 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (_ *Server, err e
 		return nil, fmt.Errorf("--cors-allowed-origins: %w", err)
 	}
 
-	gateway, err := newGateway(ctx, newChainedService(svc, interceptors))
-	if err != nil {
-		return nil, fmt.Errorf("register gateway: %w", err)
-	}
-	mux := http.NewServeMux()
-	mux.Handle("/v1/", restTracing(tracing, restMiddleware(gateway, DefaultMaxRequestBytes, logger)))
-	mux.Handle(webServicePath, web)
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+	s.mux = http.NewServeMux()
+	s.mux.Handle("/v1/", restTracing(tracing, restMiddleware(s.gateway, DefaultMaxRequestBytes, logger)))
+	s.mux.Handle(webServicePath, web)
+	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
-	mux.Handle("GET /readyz", sec.ops(http.HandlerFunc(s.serveReady)))
-	mux.Handle("GET /metrics", sec.ops(promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{})))
-	mux.HandleFunc("GET /openapi.json", func(w http.ResponseWriter, _ *http.Request) {
+	s.mux.Handle("GET /readyz", sec.ops(http.HandlerFunc(s.serveReady)))
+	s.mux.Handle("GET /metrics", sec.ops(promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{})))
+	s.mux.HandleFunc("GET /openapi.json", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write(telegentfacade.OpenAPI)
 	})
 	s.httpServer = &http.Server{
-		Handler:           withCORS(origins, sec.httpHandler(mux)),
+		Handler:           limitHeaders(withCORS(origins, sec.httpHandler(s.mux)), DefaultMaxHeaderBytes),
 		TLSConfig:         sec.httpTLS(),
 		ReadHeaderTimeout: readHeaderTimeout(cfg),
 		ReadTimeout:       30 * time.Second,
 		IdleTimeout:       2 * time.Minute,
-		MaxHeaderBytes:    DefaultMaxHeaderBytes,
-		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+		// net/http reads up to MaxHeaderBytes plus 4 KiB of slack;
+		// limitHeaders answers 431 for anything over the documented limit
+		// that it lets through.
+		MaxHeaderBytes: DefaultMaxHeaderBytes,
+		ErrorLog:       slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
 
 	// Every listener is tried, so that all the addresses in use are
@@ -202,12 +217,42 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (_ *Server, err e
 		}
 		return nil, err
 	}
+	// A bound on connections: past it, new ones wait in the kernel's
+	// backlog instead of each costing the facade memory and goroutines.
+	s.grpcLis = netutil.LimitListener(s.grpcLis, DefaultMaxConnections)
+	s.httpLis = netutil.LimitListener(s.httpLis, DefaultMaxConnections)
 	sec.warn(logger, map[string]net.Addr{"grpc": s.grpcLis.Addr(), "http": s.httpLis.Addr()})
 	if s.ops, err = s.listenOps(ctx, m.registry); err != nil {
 		return nil, err
 	}
 	return s, nil
 }
+
+// RegisterService serves a gRPC service on the gRPC server and on the
+// in-process channel REST calls go through, with the one interceptor chain.
+// Its REST routes are registered on Gateway with its generated
+// Register<Service>HandlerClient and a client of InProcess. Call it before
+// Serve.
+func (s *Server) RegisterService(desc *grpc.ServiceDesc, impl any) {
+	s.grpcServer.RegisterService(desc, impl)
+	s.inproc.RegisterService(desc, impl)
+}
+
+// GRPCServer is the gRPC server: the one place the interceptor chain is
+// installed for network callers. Other protocols served on the HTTP port
+// (Connect, gRPC-Web) wrap it, so that they run the same chain.
+func (s *Server) GRPCServer() *grpc.Server { return s.grpcServer }
+
+// HTTPMux is the HTTP listener's mux, for further routes; add them before
+// Serve.
+func (s *Server) HTTPMux() *http.ServeMux { return s.mux }
+
+// Gateway is the REST mux that serves /v1/.
+func (s *Server) Gateway() *runtime.ServeMux { return s.gateway }
+
+// InProcess is the in-process channel to the services registered with
+// RegisterService, through the interceptor chain.
+func (s *Server) InProcess() grpc.ClientConnInterface { return s.inproc }
 
 // GRPCAddr is the address the gRPC server listens on.
 func (s *Server) GRPCAddr() net.Addr { return s.grpcLis.Addr() }
@@ -248,6 +293,8 @@ func (s *Server) Serve(ctx context.Context) error {
 			return nil
 		})
 	}
+	// Now every service is registered: each method's series start at zero.
+	s.metrics.grpc.InitializeMetrics(s.grpcServer)
 	s.startLifecycle(g)
 	s.prefetchToken(gctx)
 	s.markReady(gctx)
@@ -350,17 +397,4 @@ func writeJSON(w http.ResponseWriter, code int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(code)
 	_ = json.NewEncoder(w).Encode(v)
-}
-
-// deadlineInterceptor gives calls that arrive without a deadline the
-// configured default, so that no call waits on Telegent forever.
-func deadlineInterceptor(d time.Duration) grpc.UnaryServerInterceptor {
-	return func(ctx context.Context, req any, _ *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
-		if _, ok := ctx.Deadline(); ok {
-			return handler(ctx, req)
-		}
-		ctx, cancel := context.WithTimeout(ctx, d)
-		defer cancel()
-		return handler(ctx, req)
-	}
 }

@@ -87,12 +87,14 @@ func loadTLSFiles(certFile, keyFile, clientCAFile string) (*tlsState, error) {
 // client CA that was replaced.
 func (f *tlsFiles) serverConfig(nextProtos []string) *tls.Config {
 	return &tls.Config{
-		MinVersion: tls.VersionTLS12,
-		NextProtos: nextProtos,
+		MinVersion:   tls.VersionTLS12,
+		CipherSuites: aeadCipherSuites,
+		NextProtos:   nextProtos,
 		GetConfigForClient: func(*tls.ClientHelloInfo) (*tls.Config, error) {
 			st := f.current()
 			c := &tls.Config{
 				MinVersion:   tls.VersionTLS12,
+				CipherSuites: aeadCipherSuites,
 				NextProtos:   nextProtos,
 				Certificates: []tls.Certificate{st.cert},
 			}
@@ -104,6 +106,19 @@ func (f *tlsFiles) serverConfig(nextProtos []string) *tls.Config {
 			return c, nil
 		},
 	}
+}
+
+// aeadCipherSuites are the TLS 1.2 suites both listeners offer: forward
+// secret and AEAD only, the list grpc-go's credentials use by default, so
+// that the HTTP listener offers nothing weaker than the gRPC one. (TLS 1.3
+// suites are not configurable and are all AEAD.)
+var aeadCipherSuites = []uint16{
+	tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+	tls.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+	tls.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+	tls.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+	tls.TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+	tls.TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
 }
 
 // current returns the material to use now, reloading it first if the files

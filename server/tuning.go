@@ -2,10 +2,9 @@ package server
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 
-	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
-	"google.golang.org/grpc"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 
@@ -15,26 +14,6 @@ import (
 	"github.com/platform/telegent-facade/telegent"
 	"github.com/platform/telegent-facade/validation"
 )
-
-// grpcTuning are the gRPC server options chosen for CPU per call; the
-// measurements behind them are in BENCHMARKS.md.
-func grpcTuning(maxUpstream int) []grpc.ServerOption {
-	return []grpc.ServerOption{
-		// Calls run on long-lived goroutines, one per call that may be
-		// upstream at once, up to 64; more calls get a goroutine each, as
-		// without the option. A fresh goroutine per call would start with
-		// a small stack and copy it several times as validation's CEL
-		// evaluation recurses: about a tenth of the CPU per call. Not more
-		// than 64: idle workers take turns, and every garbage collection
-		// shrinks their stacks, which each one's next call grows again.
-		grpc.NumStreamWorkers(uint32(min(max(maxUpstream, 1), 64))),
-		// Fixed flow-control windows, far above our 64 KiB messages, turn
-		// off bandwidth-delay estimation and the PING frames it sends while
-		// calls flow.
-		grpc.InitialWindowSize(1 << 20),
-		grpc.InitialConnWindowSize(1 << 20),
-	}
-}
 
 // warmUp runs a complete, valid request (the example of Telegent's
 // reference page) through the request path's in-process steps once, at
@@ -55,7 +34,7 @@ func warmUp(v *validation.Validator) error {
 	if err != nil {
 		return fmt.Errorf("warm up: protobuf: %w", err)
 	}
-	if _, err := service.ToTelegent(req).MarshalJSON(); err != nil {
+	if _, err := json.Marshal(service.ToTelegent(req)); err != nil {
 		return fmt.Errorf("warm up: Telegent body: %w", err)
 	}
 	active := true
@@ -63,7 +42,7 @@ func warmUp(v *validation.Validator) error {
 	if _, err := proto.Marshal(resp); err != nil {
 		return fmt.Errorf("warm up: protobuf: %w", err)
 	}
-	m := restJSON{&runtime.JSONPb{}}
+	m := newRESTJSON()
 	body, err := protojson.Marshal(req)
 	if err == nil {
 		err = m.NewDecoder(bytes.NewReader(body)).Decode(&webhookv1.CreateWebhookRequest{})

@@ -2,6 +2,7 @@ package server
 
 import (
 	"net/url"
+	"strings"
 	"testing"
 )
 
@@ -26,22 +27,19 @@ func TestURLHost(t *testing.T) {
 	}
 }
 
-// FuzzPlainURLHost: where the shortcut answers, url.Parse agrees.
-func FuzzPlainURLHost(f *testing.F) {
-	for _, s := range []string{"https://api.example.com/x", "https://h:1/", "https://h:x/", "https://h/%zz", "https://a b/", "https://h/\x7f", "https://:80"} {
+// FuzzLoggedURLHost: the host logged for any webhook URL is the one
+// url.Parse reports, bounded and escaped.
+func FuzzLoggedURLHost(f *testing.F) {
+	for _, s := range []string{"https://api.example.com/x", "https://h:1/", "https://h:x/", "https://h/%zz", "https://a b/", "https://h/\x7f", "https://:80", "https://\u202ehost/"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, raw string) {
-		host, ok := plainURLHost(raw)
-		if !ok {
-			return
+		got := boundedValue(urlHost(raw))
+		if len([]rune(got)) > maxLoggedRunes+1 || strings.ContainsFunc(got, needsEscape) {
+			t.Fatalf("logged host %q of %q is not bounded and escaped", got, raw)
 		}
-		u, err := url.Parse(raw)
-		if err != nil {
-			t.Fatalf("plainURLHost(%q) = %q, but url.Parse fails: %v", raw, host, err)
-		}
-		if u.Hostname() != host {
-			t.Fatalf("plainURLHost(%q) = %q, url.Parse says %q", raw, host, u.Hostname())
+		if u, err := url.Parse(raw); err == nil && len(u.Hostname()) <= maxLoggedRunes && !strings.ContainsFunc(u.Hostname(), needsEscape) && got != u.Hostname() {
+			t.Fatalf("logged host %q, url.Parse says %q", got, u.Hostname())
 		}
 	})
 }

@@ -1,0 +1,93 @@
+package server
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/grpc-ecosystem/go-grpc-middleware/v2/interceptors"
+	"github.com/grpc-ecosystem/go-grpc-middleware/v2/interceptors/selector"
+	"google.golang.org/grpc"
+
+	"github.com/platform/telegent-facade/auth"
+	"github.com/platform/telegent-facade/validation"
+)
+
+// Chain is what the one interceptor chain is built from. Every call, over
+// gRPC, REST and any protocol served through the gRPC server, runs the same
+// chain, in the order go-grpc-middleware recommends:
+//
+//  1. request id and the request log line, outermost, so that every call is
+//     logged with its id, whatever happens inside;
+//  2. metrics (grpc_server_handled_total and the handling time);
+//  3. authentication, for every method but the exempt operational ones;
+//  4. the default deadline;
+//  5. validation of the request against the proto's rules;
+//  6. AfterValidation, in order: interceptors that need a well-formed
+//     request (authorisation, idempotency);
+//  7. recovery, innermost, so that a panic is answered INTERNAL and is
+//     still logged with its request id and counted.
+type Chain struct {
+	Logger  *slog.Logger
+	Metrics grpc.UnaryServerInterceptor
+	// Auth authenticates callers; nil when authentication is off.
+	Auth *auth.Auth
+	// ProtectOps requires authentication for the operational methods too.
+	ProtectOps      bool
+	DefaultDeadline time.Duration
+	Validator       *validation.Validator
+	// AfterValidation run after validation, before the handler. The
+	// authorisation interceptor is added before them when Auth is set.
+	AfterValidation []grpc.UnaryServerInterceptor
+}
+
+// Unary builds the chain, in the order documented on Chain.
+func (c Chain) Unary() []grpc.UnaryServerInterceptor {
+	chain := []grpc.UnaryServerInterceptor{
+		requestIDInterceptor,
+		loggingInterceptor(c.Logger),
+	}
+	if c.Metrics != nil {
+		chain = append(chain, c.Metrics)
+	}
+	if c.Auth != nil {
+		chain = append(chain, selector.UnaryServerInterceptor(c.Auth.Authenticate(), selector.MatchFunc(c.needsCaller)))
+	}
+	chain = append(chain, deadlineInterceptor(c.DefaultDeadline), c.Validator.UnaryServerInterceptor())
+	if c.Auth != nil {
+		chain = append(chain, c.Auth.Authorize())
+	}
+	chain = append(chain, c.AfterValidation...)
+	return append(chain, recoveryInterceptor(c.Logger))
+}
+
+// needsCaller reports whether a call must be authenticated: every call but
+// health checks and reflection, unless ProtectOps.
+func (c Chain) needsCaller(_ context.Context, call interceptors.CallMeta) bool {
+	return c.ProtectOps || !isOpsService(call.Service)
+}
+
+// isOpsService reports whether service is an operational one, open to
+// callers without credentials unless --protect-ops.
+func isOpsService(service string) bool {
+	switch service {
+	case "grpc.health.v1.Health", "grpc.reflection.v1.ServerReflection", "grpc.reflection.v1alpha.ServerReflection":
+		return true
+	}
+	return false
+}
+
+// deadlineInterceptor gives calls that arrive without a deadline the
+// configured default, so that no call waits on Telegent forever. (gRPC
+// calls already have one from the moment their stream opened: see
+// streamDeadline.)
+func deadlineInterceptor(d time.Duration) grpc.UnaryServerInterceptor {
+	return func(ctx context.Context, req any, _ *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
+		if _, ok := ctx.Deadline(); ok || d <= 0 {
+			return handler(ctx, req)
+		}
+		ctx, cancel := context.WithTimeout(ctx, d)
+		defer cancel()
+		return handler(ctx, req)
+	}
+}

@@ -1,0 +1,63 @@
+package server
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"google.golang.org/grpc/stats"
+)
+
+// streamDeadline is a gRPC stats handler that gives every stream without a
+// deadline the default one from the moment its headers arrive, rather than
+// once its whole request has (when the deadline interceptor would run). A
+// caller that opens streams and sends nothing, or half a message, cannot
+// hold them, and their goroutines, for longer than that.
+type streamDeadline struct{ d time.Duration }
+
+type streamCancelKey struct{}
+
+// TagRPC runs when a stream's headers have arrived; the context it returns
+// is the stream's.
+func (s streamDeadline) TagRPC(ctx context.Context, _ *stats.RPCTagInfo) context.Context {
+	if _, ok := ctx.Deadline(); ok || s.d <= 0 {
+		return ctx
+	}
+	ctx, cancel := context.WithTimeout(ctx, s.d)
+	return context.WithValue(ctx, streamCancelKey{}, cancel)
+}
+
+// HandleRPC releases the deadline's timer when the stream ends.
+func (streamDeadline) HandleRPC(ctx context.Context, s stats.RPCStats) {
+	if _, ok := s.(*stats.End); ok {
+		if cancel, ok := ctx.Value(streamCancelKey{}).(context.CancelFunc); ok {
+			cancel()
+		}
+	}
+}
+
+func (streamDeadline) TagConn(ctx context.Context, _ *stats.ConnTagInfo) context.Context { return ctx }
+
+func (streamDeadline) HandleConn(context.Context, stats.ConnStats) {}
+
+// limitHeaders answers 431 to requests whose request line and header
+// fields, as sent on HTTP/1.1, take more than limit bytes. net/http's own
+// MaxHeaderBytes check allows 4 KiB of slack above its setting (and
+// HTTP/2 counts differently), so it alone would not hold the documented
+// limit exactly.
+func limitHeaders(next http.Handler, limit int) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		size := len(r.Method) + len(r.RequestURI) + len(r.Proto) + 4 + len("Host: ") + len(r.Host) + 2
+		for name, values := range r.Header {
+			for _, v := range values {
+				size += len(name) + len(v) + 4 // ": " and CRLF
+			}
+		}
+		if size > limit {
+			w.Header().Set("Connection", "close")
+			http.Error(w, "431 Request Header Fields Too Large", http.StatusRequestHeaderFieldsTooLarge)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
