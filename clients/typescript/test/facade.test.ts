@@ -121,6 +121,16 @@ describe("against the facade over gRPC", () => {
     assert.equal(await stack.createsFor(url), 1);
   });
 
+  test("creates at most one webhook when the outcome is unknown, whatever the retries", async () => {
+    const url = hookUrl("drop:after-body");
+    const recorder = attemptRecorder();
+    const err = await failure(clientWith({ interceptors: [recorder.interceptor] }).createWebhook(validRequest(url)));
+    assert.equal(isOutcomeUnknown(err), true);
+    assert.ok(recorder.ids.length >= 1);
+    assert.equal(new Set(recorder.ids).size, 1, "every attempt carries the same request_id");
+    assert.equal(await stack.createsFor(url), 1);
+  });
+
   test("retries an upstream 503 once, with the same request_id", async () => {
     const url = hookUrl("status:503;once");
     const recorder = attemptRecorder();
