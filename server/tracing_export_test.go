@@ -2,7 +2,9 @@ package server_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net"
 	"strings"
@@ -15,6 +17,7 @@ import (
 	commonv1 "go.opentelemetry.io/proto/otlp/common/v1"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 
 	webhookv1 "github.com/platform/telegent-facade/gen/telegent/webhook/v1"
 	"github.com/platform/telegent-facade/internal/buildinfo"
@@ -98,7 +101,7 @@ func TestTracingExportsToAStandardCollector(t *testing.T) {
 	var logs testutil.SyncBuffer
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	srv, err := server.New(ctx, cfg, slog.New(slog.NewJSONHandler(&logs, nil)))
+	srv, err := server.New(ctx, cfg, slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -113,6 +116,9 @@ func TestTracingExportsToAStandardCollector(t *testing.T) {
 	req := &webhookv1.CreateWebhookRequest{AccountId: "AID-1", WebhookUrl: "https://h.example.com/traced",
 		SubscribedEvents: []webhookv1.WebhookEvent{webhookv1.WebhookEvent_WEBHOOK_EVENT_NEW_SMS}}
 	if _, err := webhookv1.NewWebhookServiceClient(conn).CreateWebhook(t.Context(), req); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := healthpb.NewHealthClient(conn).Check(t.Context(), &healthpb.HealthCheckRequest{}); err != nil {
 		t.Fatal(err)
 	}
 
@@ -144,14 +150,32 @@ func TestTracingExportsToAStandardCollector(t *testing.T) {
 			t.Errorf("no span %q among %v", want, names)
 		}
 	}
-	var found bool
+	var exportErr, create, probe map[string]any
 	for line := range strings.Lines(logs.String()) {
-		if strings.HasPrefix(line, "{") && strings.Contains(line, "collector unreachable") && strings.Contains(line, `"level":"WARN"`) {
-			found = true
+		var l map[string]any
+		if err := json.Unmarshal([]byte(line), &l); err != nil {
+			t.Errorf("not a JSON log line: %s", line)
+			continue
+		}
+		switch {
+		case strings.Contains(fmt.Sprint(l["error"]), "collector unreachable"):
+			exportErr = l
+		case l["msg"] == "request" && l["method"] == webhookv1.WebhookService_CreateWebhook_FullMethodName:
+			create = l
+		case l["msg"] == "request" && l["method"] == healthpb.Health_Check_FullMethodName:
+			probe = l
 		}
 	}
-	if !found {
-		t.Errorf("the exporter's error is not a JSON log line:\n%s", logs.String())
+	if exportErr == nil || exportErr["level"] != "WARN" {
+		t.Errorf("the exporter's error is not logged as a warning: %v", exportErr)
+	}
+	traceID, _ := create["trace_id"].(string)
+	spanID, _ := create["span_id"].(string)
+	if len(traceID) != 32 || len(spanID) != 16 {
+		t.Errorf("the request line lacks trace_id and span_id: %v", create)
+	}
+	if probe == nil || probe["level"] != "DEBUG" || probe["upstream_status"] != nil {
+		t.Errorf("health probe line %v: want level DEBUG and no upstream_status", probe)
 	}
 }
 
