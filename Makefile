@@ -22,6 +22,13 @@ GOOGLEAPIS_MODULE_VERSION := v1.16.0
 GOOGLE_RPC_MODULE_VERSION := v1.4.1
 
 FUZZTIME ?= 30s
+# make test fuzzes by execution count, not wall-clock time: the same work on
+# a loaded machine as on an idle one, and no race with the fuzzing
+# coordinator's own deadline.
+TEST_FUZZTIME ?= 500x
+# A git ref make breaking compares proto/ with; empty: the last tag before
+# HEAD, or HEAD~1.
+BREAKING_AGAINST ?=
 BENCH ?= .
 BENCHTIME ?= 1s
 BENCH_COUNT ?= 1
@@ -107,22 +114,32 @@ lint: tools protodeps ## buf lint, buf format check, go vet, staticcheck, gofmt
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt needed" >&2; exit 1; }
 
 .PHONY: breaking
-breaking: tools protodeps ## Check proto/ for breaking changes against branch main
+breaking: tools protodeps ## Check proto/ for breaking changes against BREAKING_AGAINST (the last tag before HEAD, or HEAD~1)
 	@rm -rf $(TMP)/against && mkdir -p $(TMP)/against/.tmp
-	git archive main proto buf.yaml | tar -x -C $(TMP)/against
-	cp -r $(PROTODEPS) $(TMP)/against/.tmp/
-	cd $(TMP)/against && buf build -o $(TMP)/against.binpb
-	buf breaking proto --against $(TMP)/against.binpb
+	@against="$(BREAKING_AGAINST)"; \
+	if [ -z "$$against" ]; then against=$$(git describe --tags --abbrev=0 HEAD~1 2>/dev/null || echo HEAD~1); fi; \
+	if ! git rev-parse --verify -q "$$against^{commit}" >/dev/null; then \
+		echo "breaking: no $$against to compare with (a clone without history?): nothing to check"; exit 0; fi; \
+	echo "buf breaking against $$against"; \
+	git archive "$$against" proto buf.yaml | tar -x -C $(TMP)/against
+	@if [ -d $(TMP)/against/proto ]; then \
+		cp -r $(PROTODEPS) $(TMP)/against/.tmp/ && \
+		(cd $(TMP)/against && buf build -o $(TMP)/against.binpb) && \
+		buf breaking proto --against $(TMP)/against.binpb; fi
 
 .PHONY: test
-test: lint checkgenerate ## Everything CI checks: lint, checkgenerate, tests with -race, short fuzz
+test: lint checkgenerate breaking ## Everything CI checks: lint, checkgenerate, breaking, tests with -race, fuzzing by execution count
 	@$(foreach t,$(TEST_DEPS),$(MAKE) $(t) &&) true
 	go test -race -count=1 ./...
-	$(MAKE) fuzz FUZZTIME=5s
+	$(MAKE) fuzz FUZZTIME=$(TEST_FUZZTIME)
 	@$(foreach t,$(TEST_TARGETS),$(MAKE) $(t) &&) true
 
+.PHONY: unit
+unit: ## Every Go test but the end-to-end ones (e2e), quickly
+	go test -count=1 $$(go list ./... | grep -v '/e2e$$')
+
 .PHONY: fuzz
-fuzz: ## Run every fuzz target for FUZZTIME each (default 30s)
+fuzz: ## Run every fuzz target for FUZZTIME each (default 30s; or an execution count such as 500x)
 	@for pkg in $$(go list ./...); do \
 		for target in $$(go test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
 			echo "fuzz $$pkg $$target"; \

@@ -305,7 +305,7 @@ func TestUpstreamStatusMapping(t *testing.T) {
 		"503 empty":         {"status:503;body:empty", 0, codes.Unavailable, service.ReasonUpstreamUnavailable, "503", false},
 		"connection drop":   {"drop:before-body", 0, codes.Unavailable, service.ReasonUpstreamConnection, "0", true},
 		"drop after create": {"drop:after-body", 0, codes.Unavailable, service.ReasonUpstreamConnection, "0", true},
-		"deadline":          {"latency:5s", 300 * time.Millisecond, codes.DeadlineExceeded, service.ReasonUpstreamTimeout, "0", true},
+		"deadline":          {"latency:10s", 3 * time.Second, codes.DeadlineExceeded, service.ReasonUpstreamTimeout, "0", true},
 		"malformed body":    {"body:malformed", 0, codes.Internal, service.ReasonUpstreamMalformedResponse, "200", true},
 		"no webhook id":     {"body:nowebhookid", 0, codes.Internal, service.ReasonUpstreamMalformedResponse, "200", true},
 	}
