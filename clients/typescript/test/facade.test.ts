@@ -166,6 +166,19 @@ describe("against the facade over gRPC", () => {
     assert.equal((await stack.createsAttempted()) - before, 1);
   });
 
+  test("a repeat with the caller's request_id gets the first webhook back", async () => {
+    const url = hookUrl();
+    const requestId = crypto.randomUUID();
+    const client = clientWith();
+    const first = await client.createWebhook({ ...validRequest(url), requestId });
+    const again = await client.createWebhook({ ...validRequest(url), requestId });
+    assert.equal(again.webhook?.webhookId, first.webhook?.webhookId);
+    assert.equal(await stack.createsFor(url), 1);
+    const reused = await failure(client.createWebhook({ ...validRequest(hookUrl()), requestId }));
+    assert.equal(reused.code, Code.InvalidArgument);
+    assert.equal(errorReason(reused), "REQUEST_ID_REUSED");
+  });
+
   test("gives each logical call its own request_id and keeps the caller's", async () => {
     const recorder = attemptRecorder();
     const client = clientWith({ interceptors: [recorder.interceptor] });
