@@ -21,3 +21,6 @@ func (c *Client) CreateToken(ctx context.Context) (string, error) {
 	t, err := c.token(ctx, c.createURL)
 	return t.value, err
 }
+
+// SanitizeReason is sanitizeReason, for the encoding fuzz test.
+var SanitizeReason = sanitizeReason

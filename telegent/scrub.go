@@ -2,11 +2,11 @@ package telegent
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"net/url"
-	"regexp"
 	"slices"
 	"strings"
 	"unicode"
@@ -30,8 +30,8 @@ const minSqueezedForm = 4
 // scrubber removes a set of secrets from upstream text. Telegent's error
 // text is free-form and may echo what we sent in any spelling, so it looks
 // for each secret
-//   - as is, in any letter case (the text may have been upper- or
-//     lower-cased);
+//   - as is, ignoring the case of ASCII letters, and upper- and lower-cased
+//     whole (the text may have been case folded);
 //   - JSON-escaped (with and without HTML escaping) and URL-encoded (query
 //     and path escaping, either hex case);
 //   - hex-encoded, either case, of the secret and of its upper- and
@@ -49,10 +49,10 @@ const minSqueezedForm = 4
 // as "de:ad" or "%de%ad", base64 wrapped over lines), the text is withheld
 // whole rather than trusted.
 type scrubber struct {
-	// exact matches every spelling, case-insensitively, longest first so that
-	// a secret containing another is replaced whole. Nil when there is
-	// nothing to look for.
-	exact *regexp.Regexp
+	// forms are the spellings with ASCII letters lower-cased (foldASCII),
+	// which keeps byte offsets: matches in the folded text are replaced in
+	// the original.
+	forms []string
 	// squeezed holds every spelling reduced by squeeze.
 	squeezed []string
 	// withhold is set when a secret is too short to be found reliably.
@@ -73,30 +73,67 @@ func newScrubber(secrets []string) *scrubber {
 		}
 		forms = append(forms, secretForms(secret)...)
 	}
-	if len(forms) == 0 {
-		return sc
+	for i, f := range forms {
+		forms[i] = foldASCII(f)
 	}
-	// Longest first: Go's alternation prefers the leftmost alternative, so
-	// a longer spelling is replaced before a shorter one inside it.
-	slices.SortFunc(forms, func(a, b string) int { return len(b) - len(a) })
-	forms = slices.Compact(forms)
-	quoted := make([]string, 0, len(forms))
-	for _, f := range forms {
-		quoted = append(quoted, regexp.QuoteMeta(f))
+	slices.Sort(forms)
+	sc.forms = slices.Compact(forms)
+	for _, f := range sc.forms {
 		if s := squeeze(f); len(s) >= minSqueezedForm {
 			sc.squeezed = append(sc.squeezed, s)
 		}
 	}
-	sc.exact = regexp.MustCompile(`(?i)(?:` + strings.Join(quoted, "|") + `)`)
 	return sc
 }
 
-// replace returns s with every exact spelling of a secret replaced.
+// replace returns s with every stretch covered by a spelling of a secret
+// replaced by one redacted; overlapping and touching matches (a secret
+// inside another, or next to it) become one.
 func (sc *scrubber) replace(s string) string {
-	if sc.exact == nil {
+	if len(sc.forms) == 0 {
 		return s
 	}
-	return sc.exact.ReplaceAllLiteralString(s, redacted)
+	folded := foldASCII(s)
+	type span struct{ start, end int }
+	var spans []span
+	for _, f := range sc.forms {
+		for at := 0; ; {
+			i := strings.Index(folded[at:], f)
+			if i < 0 {
+				break
+			}
+			spans = append(spans, span{at + i, at + i + len(f)})
+			at += i + 1
+		}
+	}
+	if len(spans) == 0 {
+		return s
+	}
+	slices.SortFunc(spans, func(a, b span) int { return cmp.Compare(a.start, b.start) })
+	var b strings.Builder
+	last := 0 // end of what has been written or redacted
+	for i := 0; i < len(spans); {
+		start, end := spans[i].start, spans[i].end
+		for i++; i < len(spans) && spans[i].start <= end; i++ {
+			end = max(end, spans[i].end)
+		}
+		b.WriteString(s[last:start])
+		b.WriteString(redacted)
+		last = end
+	}
+	b.WriteString(s[last:])
+	return b.String()
+}
+
+// foldASCII lower-cases ASCII letters only, so the result has the same
+// length and byte offsets as s.
+func foldASCII(s string) string {
+	return strings.Map(func(r rune) rune {
+		if 'A' <= r && r <= 'Z' {
+			return r + ('a' - 'A')
+		}
+		return r
+	}, s)
 }
 
 // leaks reports whether s may still carry a secret: one was too short to
@@ -130,10 +167,10 @@ func squeeze(s string) string {
 // secretForms lists the spellings of secret that scrubber looks for (letter
 // case aside: matching ignores it).
 func secretForms(secret string) []string {
-	forms := []string{secret, url.QueryEscape(secret), url.PathEscape(secret)}
+	variants := slices.Compact([]string{secret, strings.ToUpper(secret), strings.ToLower(secret)})
+	forms := append([]string{url.QueryEscape(secret), url.PathEscape(secret)}, variants...)
 	forms = append(forms, jsonEscaped(secret, true), jsonEscaped(secret, false))
-	variants := []string{secret, strings.ToUpper(secret), strings.ToLower(secret)}
-	for _, v := range slices.Compact(variants) {
+	for _, v := range variants {
 		forms = append(forms, hex.EncodeToString([]byte(v)))
 		for _, core := range base64Cores([]byte(v)) {
 			forms = append(forms, core, toURLAlphabet(core))

@@ -289,3 +289,50 @@ func jsonUnescape(s string) string {
 	}
 	return strings.NewReplacer(`\u003c`, "<", `\u003e`, ">", `\u0026`, "&", `\"`, `"`, `\\`, `\`).Replace(s)
 }
+
+// FuzzSecretInEncodedBlob hides a secret at any position inside a blob of
+// arbitrary bytes, encodes the blob in one of the spellings the scrubber
+// knows, and checks that the text the facade would pass on never carries
+// the secret: whatever is left, decoded at every offset, does not hold it.
+func FuzzSecretInEncodedBlob(f *testing.F) {
+	f.Add([]byte("a"), []byte("!"), uint8(0), false)
+	f.Add([]byte("ab"), []byte{}, uint8(1), true)
+	f.Add([]byte{}, []byte("xyz\x00"), uint8(2), false)
+	f.Add([]byte("{\"k\":"), []byte("\"}"), uint8(3), true)
+	f.Fuzz(func(t *testing.T, prefix, suffix []byte, encoding uint8, upper bool) {
+		if len(prefix) > 64 || len(suffix) > 64 {
+			return
+		}
+		for _, secret := range []string{echoAccountSecret, echoPassword, echoHookToken, echoBearer} {
+			blob := append(append(append([]byte{}, prefix...), secret...), suffix...)
+			// part is the stretch of the encoding that only the secret's
+			// bits determine: none of it may be left.
+			var enc, part string
+			start, end := (8*len(prefix)+5)/6, 8*(len(prefix)+len(secret))/6
+			switch encoding % 5 {
+			case 0:
+				enc = base64.StdEncoding.EncodeToString(blob)
+				part = enc[start:end]
+			case 1:
+				enc = base64.RawURLEncoding.EncodeToString(blob)
+				part = enc[start:end]
+			case 2:
+				enc = hex.EncodeToString(blob)
+				part = enc[2*len(prefix) : 2*(len(prefix)+len(secret))]
+			case 3:
+				enc = base64.RawStdEncoding.EncodeToString(blob)
+				part = enc[start:end]
+			default:
+				enc = url.QueryEscape(string(blob))
+				part = url.QueryEscape(secret)
+			}
+			if upper {
+				enc = strings.ToUpper(enc)
+			}
+			out := telegent.SanitizeReason("refused: "+enc, []string{echoAccountSecret, echoPassword, echoHookToken, echoBearer})
+			if leak := findSecret(out, secret, part); leak != "" {
+				t.Fatalf("%q leaks %q (%s)", out, secret, leak)
+			}
+		}
+	})
+}
