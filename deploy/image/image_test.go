@@ -32,6 +32,7 @@ type imageConfig struct {
 	Entrypoint []string
 	Cmd        []string
 	Env        []string
+	Labels     map[string]string
 }
 
 // devRequest is a valid create, as the facade's dev mode prints it.
@@ -49,7 +50,35 @@ func TestImage(t *testing.T) {
 	files := unpack(t, ref, root)
 	checkFiles(t, root, files)
 
+	checkVersion(t, root, cfg, uid, gid)
 	runEntrypoint(t, root, cfg, uid, gid)
+}
+
+// chrooted is the image's entrypoint with args, run from the unpacked root
+// as the image's user with the image's environment.
+func chrooted(root string, cfg imageConfig, uid, gid uint32, args ...string) *exec.Cmd {
+	cmd := exec.Command(cfg.Entrypoint[0], append(cfg.Entrypoint[1:], args...)...)
+	cmd.Env = cfg.Env
+	cmd.Dir = "/"
+	cmd.SysProcAttr = &syscall.SysProcAttr{
+		Chroot:     root,
+		Credential: &syscall.Credential{Uid: uid, Gid: gid},
+	}
+	return cmd
+}
+
+// checkVersion checks that the binary was stamped with the version and
+// revision the image's labels carry.
+func checkVersion(t *testing.T, root string, cfg imageConfig, uid, gid uint32) {
+	t.Helper()
+	out, err := chrooted(root, cfg, uid, gid, "--version").Output()
+	if err != nil {
+		t.Fatalf("--version: %v", err)
+	}
+	version, revision := cfg.Labels["org.opencontainers.image.version"], cfg.Labels["org.opencontainers.image.revision"]
+	if version == "" || !strings.Contains(string(out), " "+version+" ") || !strings.Contains(string(out), revision) {
+		t.Errorf("--version printed %q, want version %q and revision %q as the image's labels", out, version, revision)
+	}
 }
 
 func podman(t *testing.T, args ...string) []byte {
@@ -215,14 +244,7 @@ func checkFiles(t *testing.T, root string, files []string) {
 // and checks that it serves /healthz and answers a create over REST.
 func runEntrypoint(t *testing.T, root string, cfg imageConfig, uid, gid uint32) {
 	t.Helper()
-	args := append(cfg.Entrypoint[1:], "--dev", "--grpc-addr", "127.0.0.1:0", "--http-addr", "127.0.0.1:0")
-	cmd := exec.Command(cfg.Entrypoint[0], args...)
-	cmd.Env = cfg.Env
-	cmd.Dir = "/"
-	cmd.SysProcAttr = &syscall.SysProcAttr{
-		Chroot:     root,
-		Credential: &syscall.Credential{Uid: uid, Gid: gid},
-	}
+	cmd := chrooted(root, cfg, uid, gid, "--dev", "--grpc-addr", "127.0.0.1:0", "--http-addr", "127.0.0.1:0")
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
