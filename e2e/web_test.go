@@ -22,6 +22,7 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/anypb"
 
+	"github.com/platform/telegent-facade/auth"
 	webhookv1 "github.com/platform/telegent-facade/gen/telegent/webhook/v1"
 	"github.com/platform/telegent-facade/service"
 )
@@ -85,7 +86,11 @@ func connectStatus(t *testing.T, ce *connect.Error) *status.Status {
 func TestConnectAndGRPCWebLikeGRPC(t *testing.T) {
 	r := newRig(t)
 	s := startSim(t)
-	f := startFacade(t, s.url, nil, "--auth-tokens-file", r.tokensFile, "--auth-policy-file", r.policyFile)
+	// Bearer tokens only: the rig's own policy also names certificate
+	// callers, which need TLS.
+	policy := writeFile(t, t.TempDir(), "policy.json", fmt.Appendf(nil, `{"callers": [{"caller": %q, "accounts": ["AID-7777777"]}]}`,
+		auth.TokenCallerPrefix+opsCaller))
+	f := startFacade(t, s.url, nil, "--auth-tokens-file", r.tokensFile, "--auth-policy-file", policy)
 	authz := http.Header{"Authorization": {"Bearer " + r.tokens[opsCaller]}}
 
 	for _, p := range webProtocols {
@@ -122,7 +127,7 @@ func TestConnectAndGRPCWebLikeGRPC(t *testing.T) {
 			if !ok {
 				t.Fatal("no log line for the invalid call")
 			}
-			if line["protocol"] != p.name || line["code"] != "InvalidArgument" || line["method"] != webhookv1.WebhookService_CreateWebhook_FullMethodName || line["caller"] != opsCaller {
+			if line["protocol"] != p.name || line["code"] != "InvalidArgument" || line["method"] != webhookv1.WebhookService_CreateWebhook_FullMethodName || line["caller"] != auth.TokenCallerPrefix+opsCaller {
 				t.Errorf("log line = %v", line)
 			}
 
