@@ -217,8 +217,8 @@ func TestEveryRuleOverGRPCAndREST(t *testing.T) {
 		"token format character": {func(r *webhookv1.CreateWebhookRequest) {
 			r.AuthenticationType, r.AuthenticationUsername, r.AuthenticationPassword, r.AuthenticationToken = 3, "", "", "t\u200ek"
 		}, "authentication_token", "string.pattern"},
-		"webhook_url port range":    {func(r *webhookv1.CreateWebhookRequest) { r.WebhookUrl = "https://hooks.example.com:99999/x" }, "webhook_url", "webhook_url.port_range"},
-		"webhook_url host labels":   {func(r *webhookv1.CreateWebhookRequest) { r.WebhookUrl = "https://.../x" }, "webhook_url", "webhook_url.host_labels"},
+		"webhook_url port range":    {func(r *webhookv1.CreateWebhookRequest) { r.WebhookUrl = "https://hooks.example.com:99999/x" }, "webhook_url", "string.pattern"},
+		"webhook_url host labels":   {func(r *webhookv1.CreateWebhookRequest) { r.WebhookUrl = "https://.../x" }, "webhook_url", "string.pattern"},
 		"webhook_url localhost":     {func(r *webhookv1.CreateWebhookRequest) { r.WebhookUrl = "https://localhost:8443/x" }, "webhook_url", "webhook_url.not_localhost"},
 		"webhook_url loopback ip":   {func(r *webhookv1.CreateWebhookRequest) { r.WebhookUrl = "https://127.0.0.1/x" }, "webhook_url", "webhook_url.public_ip"},
 		"webhook_url private ip":    {func(r *webhookv1.CreateWebhookRequest) { r.WebhookUrl = "https://10.0.0.8/x" }, "webhook_url", "webhook_url.public_ip"},

@@ -280,9 +280,11 @@ type CreateWebhookRequest struct {
 	// (`user:pass@`) is not allowed: use the authentication fields instead.
 	// Telegent must not be sent to its own network: `localhost` (and names
 	// under it) and IP literals that are loopback, private, link-local or
-	// unspecified (IPv4-mapped IPv6 included) are refused, the IP ranges by
-	// the service beside these rules, under the rule id
-	// `webhook_url.public_ip`.
+	// unspecified (IPv4-mapped IPv6 included) are refused. The service checks
+	// IP literals beside these rules and reports them the same way, with the
+	// rule id `webhook_url.public_ip`, or `webhook_url.numeric_host` for a
+	// host ending in a number that is not a dotted-decimal IPv4 address
+	// (`2130706433`, `127.1`), which URL parsers read as IPv4.
 	WebhookUrl string `protobuf:"bytes,2,opt,name=webhook_url,json=webhookUrl,proto3" json:"webhook_url,omitempty"`
 	// HTTP method Telegent uses to call the webhook. Unspecified means POST.
 	Method HttpMethod `protobuf:"varint,3,opt,name=method,proto3,enum=telegent.webhook.v1.HttpMethod" json:"method,omitempty"`
@@ -594,14 +596,12 @@ var File_telegent_webhook_v1_webhook_proto protoreflect.FileDescriptor
 
 const file_telegent_webhook_v1_webhook_proto_rawDesc = "" +
 	"\n" +
-	"!telegent/webhook/v1/webhook.proto\x12\x13telegent.webhook.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\"\xa3\x17\n" +
+	"!telegent/webhook/v1/webhook.proto\x12\x13telegent.webhook.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\"\x91\x15\n" +
 	"\x14CreateWebhookRequest\x12=\n" +
 	"\n" +
-	"account_id\x18\x01 \x01(\tB\x1e\xbaH\x1b\xc8\x01\x01r\x16\x18d2\x12^AID-[A-Za-z0-9]+$R\taccountId\x12\x80\x05\n" +
-	"\vwebhook_url\x18\x02 \x01(\tB\xde\x04\xbaH\xda\x04\xba\x01\xb1\x01\n" +
-	"\x17webhook_url.host_labels\x12Pwebhook_url host must not have empty labels (a leading, trailing or doubled dot)\x1aD!this.matches('^https://(\\\\.|[A-Za-z0-9.-]*(\\\\.\\\\.|\\\\.([:/?#]|$)))')\xba\x01\xb3\x01\n" +
-	"\x16webhook_url.port_range\x12&webhook_url port must be at most 65535\x1aq!this.matches('^https://[^/?#]*:(6553[6-9]|655[4-9][0-9]|65[6-9][0-9]{2}|6[6-9][0-9]{3}|[7-9][0-9]{4})([/?#]|$)')\xba\x01\x8e\x01\n" +
-	"\x19webhook_url.not_localhost\x12&webhook_url host must not be localhost\x1aI!this.matches('^https://([A-Za-z0-9-]+\\\\.)*(?i:localhost)\\\\.?([:/?#]|$)')\xc8\x01\x01rW\x18\xff\x012E^https://([A-Za-z0-9.-]+|\\[[0-9A-Fa-f:.]+\\])(:[0-9]{1,5})?([/?#].*)?$:\bhttps://\x88\x01\x01R\n" +
+	"account_id\x18\x01 \x01(\tB\x1e\xbaH\x1b\xc8\x01\x01r\x16\x18d2\x12^AID-[A-Za-z0-9]+$R\taccountId\x12\xee\x02\n" +
+	"\vwebhook_url\x18\x02 \x01(\tB\xcc\x02\xbaH\xc8\x02\xba\x01\x8e\x01\n" +
+	"\x19webhook_url.not_localhost\x12&webhook_url host must not be localhost\x1aI!this.matches('^https://([A-Za-z0-9-]+\\\\.)*(?i:localhost)\\\\.?([:/?#]|$)')\xc8\x01\x01r\xb0\x01\x18\xff\x012\x9d\x01^https://([A-Za-z0-9-]+(\\.[A-Za-z0-9-]+)*|\\[[0-9A-Fa-f:.]+\\])(:([0-9]{1,4}|[0-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5]))?([/?#].*)?$:\bhttps://\x88\x01\x01R\n" +
 	"webhookUrl\x12A\n" +
 	"\x06method\x18\x03 \x01(\x0e2\x1f.telegent.webhook.v1.HttpMethodB\b\xbaH\x05\x82\x01\x02\x10\x01R\x06method\x12J\n" +
 	"\vdata_format\x18\x04 \x01(\x0e2\x1f.telegent.webhook.v1.DataFormatB\b\xbaH\x05\x82\x01\x02\x10\x01R\n" +
