@@ -20,7 +20,9 @@ import (
 //  1. request id and the request log line, outermost, so that every call is
 //     logged with its id, whatever happens inside;
 //  2. metrics (grpc_server_handled_total and the handling time);
-//  3. authentication, for every method but the exempt operational ones;
+//  3. authentication, for every method but the exempt operational ones
+//     (and, always, no call on a connection whose client certificate has
+//     expired);
 //  4. the default deadline;
 //  5. validation of the request against the proto's rules;
 //  6. AfterValidation, in order: interceptors that need a well-formed
@@ -50,6 +52,7 @@ func (c Chain) Unary() []grpc.UnaryServerInterceptor {
 	if c.Metrics != nil {
 		chain = append(chain, c.Metrics)
 	}
+	chain = append(chain, expiredPeerUnary)
 	if c.Auth != nil {
 		chain = append(chain, selector.UnaryServerInterceptor(c.Auth.Authenticate(), selector.MatchFunc(c.needsCaller)))
 	}

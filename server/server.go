@@ -137,9 +137,11 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (_ *Server, err e
 	}.Unary()
 	s.grpcServer = grpc.NewServer(append(sec.grpcOptions(),
 		grpc.ChainUnaryInterceptor(chain...),
+		grpc.ChainStreamInterceptor(expiredPeerStream),
 		grpcTracing(tracing),
 		// A stream has its deadline from the moment its headers arrive, so
 		// that one whose message never comes (or comes in part) ends.
+		grpc.InTapHandle(streamDeadline{cfg.UpstreamTimeout}.tap),
 		grpc.StatsHandler(streamDeadline{cfg.UpstreamTimeout}),
 		grpc.MaxRecvMsgSize(DefaultMaxRequestBytes),
 		grpc.MaxConcurrentStreams(uint32(cfg.MaxConcurrentStreams)),
@@ -188,7 +190,7 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (_ *Server, err e
 		_, _ = w.Write(telegentfacade.OpenAPI)
 	})
 	s.httpServer = &http.Server{
-		Handler:           limitHeaders(withCORS(origins, sec.httpHandler(s.mux)), DefaultMaxHeaderBytes),
+		Handler:           limitHeaders(withCORS(origins, refuseExpiredPeer(sec.httpHandler(s.mux))), DefaultMaxHeaderBytes),
 		TLSConfig:         sec.httpTLS(),
 		ReadHeaderTimeout: readHeaderTimeout(cfg),
 		ReadTimeout:       30 * time.Second,

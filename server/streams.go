@@ -6,26 +6,32 @@ import (
 	"time"
 
 	"google.golang.org/grpc/stats"
+	"google.golang.org/grpc/tap"
 )
 
-// streamDeadline is a gRPC stats handler that gives every stream without a
-// deadline the default one from the moment its headers arrive, rather than
-// once its whole request has (when the deadline interceptor would run). A
-// caller that opens streams and sends nothing, or half a message, cannot
-// hold them, and their goroutines, for longer than that.
+// streamDeadline gives every gRPC stream without a deadline the default
+// one from the moment its headers arrive, rather than once its whole
+// request has (when the deadline interceptor would run). A caller that
+// opens streams and sends nothing, or half a message, cannot hold them,
+// and their goroutines, for longer than that. Its tap sets the deadline
+// (only a tap's context bounds the transport's reads); as a stats handler
+// it releases the deadline's timer when the stream ends.
 type streamDeadline struct{ d time.Duration }
 
 type streamCancelKey struct{}
 
-// TagRPC runs when a stream's headers have arrived; the context it returns
-// is the stream's.
-func (s streamDeadline) TagRPC(ctx context.Context, _ *stats.RPCTagInfo) context.Context {
+// tap is the server's InTapHandle: it runs when a stream's headers have
+// arrived, and the context it returns is the stream's.
+func (s streamDeadline) tap(ctx context.Context, _ *tap.Info) (context.Context, error) {
 	if _, ok := ctx.Deadline(); ok || s.d <= 0 {
-		return ctx
+		return ctx, nil
 	}
 	ctx, cancel := context.WithTimeout(ctx, s.d)
-	return context.WithValue(ctx, streamCancelKey{}, cancel)
+	return context.WithValue(ctx, streamCancelKey{}, cancel), nil
 }
+
+// TagRPC keeps the stream's context.
+func (streamDeadline) TagRPC(ctx context.Context, _ *stats.RPCTagInfo) context.Context { return ctx }
 
 // HandleRPC releases the deadline's timer when the stream ends.
 func (streamDeadline) HandleRPC(ctx context.Context, s stats.RPCStats) {

@@ -54,7 +54,14 @@ func NewCA(t testing.TB, name string) *CA {
 // client certificate, with the given common name and URI SANs.
 func (ca *CA) Issue(t testing.TB, server bool, cn string, uris ...string) Issued {
 	t.Helper()
+	return ca.IssueUntil(t, time.Now().Add(24*time.Hour), server, cn, uris...)
+}
+
+// IssueUntil is Issue for a certificate that expires at notAfter.
+func (ca *CA) IssueUntil(t testing.TB, notAfter time.Time, server bool, cn string, uris ...string) Issued {
+	t.Helper()
 	key, tmpl := newKeyAndTemplate(t, cn)
+	tmpl.NotAfter = notAfter
 	tmpl.KeyUsage = x509.KeyUsageDigitalSignature
 	tmpl.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}
 	if server {
