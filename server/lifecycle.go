@@ -227,11 +227,17 @@ const MemoryLimitRatio = 0.9
 // GOMEMLIMIT, when set, is honoured as is; otherwise the limit is
 // MemoryLimitRatio of the cgroup's memory limit, when there is one.
 func ConfigureMemoryLimit(logger *slog.Logger) {
+	configureMemoryLimit(logger, memlimit.FromCgroup)
+}
+
+// configureMemoryLimit sets the limit from provider's and returns it.
+func configureMemoryLimit(logger *slog.Logger, provider memlimit.Provider) int64 {
 	// Failures are logged by memlimit; the facade then runs without a
 	// limit, as Go does by default.
-	_, _ = memlimit.Set(
+	limit, _ := memlimit.Set(
 		memlimit.WithRatio(MemoryLimitRatio),
-		memlimit.WithProvider(memlimit.FromCgroup),
+		memlimit.WithProvider(provider),
 		memlimit.WithLogger(logger),
 	)
+	return limit
 }
