@@ -4669,117 +4669,110 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
     java.lang.String[] descriptorData = {
       "\n!telegent/webhook/v1/webhook.proto\022\023tel" +
       "egent.webhook.v1\032\033buf/validate/validate." +
-      "proto\032\034google/api/annotations.proto\"\243\027\n\024" +
+      "proto\032\034google/api/annotations.proto\"\221\025\n\024" +
       "CreateWebhookRequest\022=\n\naccount_id\030\001 \001(\t" +
       "B\036\272H\033r\026\030d2\022^AID-[A-Za-z0-9]+$\310\001\001R\taccoun" +
-      "tId\022\200\005\n\013webhook_url\030\002 \001(\tB\336\004\272H\332\004rW\030\377\0012E^" +
-      "https://([A-Za-z0-9.-]+|\\[[0-9A-Fa-f:.]+" +
-      "\\])(:[0-9]{1,5})?([/?#].*)?$:\010https://\210\001" +
-      "\001\272\001\261\001\n\027webhook_url.host_labels\022Pwebhook_" +
-      "url host must not have empty labels (a l" +
-      "eading, trailing or doubled dot)\032D!this." +
-      "matches(\'^https://(\\\\.|[A-Za-z0-9.-]*(\\\\" +
-      ".\\\\.|\\\\.([:/?#]|$)))\')\272\001\263\001\n\026webhook_url." +
-      "port_range\022&webhook_url port must be at " +
-      "most 65535\032q!this.matches(\'^https://[^/?" +
-      "#]*:(6553[6-9]|655[4-9][0-9]|65[6-9][0-9" +
-      "]{2}|6[6-9][0-9]{3}|[7-9][0-9]{4})([/?#]" +
-      "|$)\')\272\001\216\001\n\031webhook_url.not_localhost\022&we" +
-      "bhook_url host must not be localhost\032I!t" +
-      "his.matches(\'^https://([A-Za-z0-9-]+\\\\.)" +
-      "*(?i:localhost)\\\\.?([:/?#]|$)\')\310\001\001R\nwebh" +
-      "ookUrl\022A\n\006method\030\003 \001(\0162\037.telegent.webhoo" +
-      "k.v1.HttpMethodB\010\272H\005\202\001\002\020\001R\006method\022J\n\013dat" +
-      "a_format\030\004 \001(\0162\037.telegent.webhook.v1.Dat" +
-      "aFormatB\010\272H\005\202\001\002\020\001R\ndataFormat\022b\n\023authent" +
-      "ication_type\030\005 \001(\0162\'.telegent.webhook.v1" +
-      ".AuthenticationTypeB\010\272H\005\202\001\002\020\001R\022authentic" +
-      "ationType\022\\\n\027authentication_username\030\006 \001" +
-      "(\tB#\272H r\033\030\377\0012\022^[^\\p{Cc}\\p{Cf}]*$\272\001\001:\330\001\001R" +
-      "\026authenticationUsername\022[\n\027authenticatio" +
-      "n_password\030\007 \001(\tB\"\200\001\001\272H\034r\027\030\377\0012\022^[^\\p{Cc}" +
-      "\\p{Cf}]*$\330\001\001R\026authenticationPassword\022U\n\024" +
-      "authentication_token\030\010 \001(\tB\"\200\001\001\272H\034r\027\030\377\0012" +
-      "\022^[^\\p{Cc}\\p{Cf}]*$\330\001\001R\023authenticationTo" +
-      "ken\022c\n\021subscribed_events\030\t \003(\0162!.telegen" +
-      "t.webhook.v1.WebhookEventB\023\272H\020\222\001\r\010\001\030\001\"\007\202" +
-      "\001\004\020\001 \000R\020subscribedEvents\022*\n\nrequest_id\030\n" +
-      " \001(\tB\013\272H\010r\003\260\001\001\330\001\001R\trequestId:\262\014\272H\256\014\032\214\002\n*" +
-      "authentication_username.required_for_bas" +
-      "ic\022Yauthentication_username is required " +
-      "when authentication_type is AUTHENTICATI" +
-      "ON_TYPE_BASIC\032\202\001this.authentication_type" +
-      " != telegent.webhook.v1.AuthenticationTy" +
-      "pe.AUTHENTICATION_TYPE_BASIC || this.aut" +
-      "hentication_username != \'\'\032\214\002\n*authentic" +
-      "ation_password.required_for_basic\022Yauthe" +
-      "ntication_password is required when auth" +
-      "entication_type is AUTHENTICATION_TYPE_B" +
-      "ASIC\032\202\001this.authentication_type != teleg" +
-      "ent.webhook.v1.AuthenticationType.AUTHEN" +
-      "TICATION_TYPE_BASIC || this.authenticati" +
-      "on_password != \'\'\032\202\002\n\'authentication_tok" +
-      "en.required_for_token\022Vauthentication_to" +
-      "ken is required when authentication_type" +
-      " is AUTHENTICATION_TYPE_TOKEN\032\177this.auth" +
-      "entication_type != telegent.webhook.v1.A" +
-      "uthenticationType.AUTHENTICATION_TYPE_TO" +
-      "KEN || this.authentication_token != \'\'\032\204" +
-      "\002\n\036authentication_username.unused\022]authe" +
-      "ntication_username must be empty unless " +
-      "authentication_type is AUTHENTICATION_TY" +
-      "PE_BASIC\032\202\001this.authentication_type == t" +
-      "elegent.webhook.v1.AuthenticationType.AU" +
-      "THENTICATION_TYPE_BASIC || this.authenti" +
-      "cation_username == \'\'\032\204\002\n\036authentication" +
-      "_password.unused\022]authentication_passwor" +
-      "d must be empty unless authentication_ty" +
-      "pe is AUTHENTICATION_TYPE_BASIC\032\202\001this.a" +
-      "uthentication_type == telegent.webhook.v" +
-      "1.AuthenticationType.AUTHENTICATION_TYPE" +
-      "_BASIC || this.authentication_password =" +
-      "= \'\'\032\372\001\n\033authentication_token.unused\022Zau" +
-      "thentication_token must be empty unless " +
-      "authentication_type is AUTHENTICATION_TY" +
-      "PE_TOKEN\032\177this.authentication_type == te" +
-      "legent.webhook.v1.AuthenticationType.AUT" +
-      "HENTICATION_TYPE_TOKEN || this.authentic" +
-      "ation_token == \'\'\"O\n\025CreateWebhookRespon" +
-      "se\0226\n\007webhook\030\001 \001(\0132\034.telegent.webhook.v" +
-      "1.WebhookR\007webhook\"\356\003\n\007Webhook\022\035\n\nwebhoo" +
-      "k_id\030\001 \001(\tR\twebhookId\022\033\n\006active\030\002 \001(\010H\000R" +
-      "\006active\210\001\001\022\035\n\naccount_id\030\003 \001(\tR\taccountI" +
-      "d\022\037\n\013webhook_url\030\004 \001(\tR\nwebhookUrl\0227\n\006me" +
-      "thod\030\005 \001(\0162\037.telegent.webhook.v1.HttpMet" +
-      "hodR\006method\022@\n\013data_format\030\006 \001(\0162\037.teleg" +
-      "ent.webhook.v1.DataFormatR\ndataFormat\022X\n" +
-      "\023authentication_type\030\007 \001(\0162\'.telegent.we" +
-      "bhook.v1.AuthenticationTypeR\022authenticat" +
-      "ionType\0227\n\027authentication_username\030\010 \001(\t" +
-      "R\026authenticationUsername\022N\n\021subscribed_e" +
-      "vents\030\t \003(\0162!.telegent.webhook.v1.Webhoo" +
-      "kEventR\020subscribedEventsB\t\n\007_active*T\n\nH" +
-      "ttpMethod\022\033\n\027HTTP_METHOD_UNSPECIFIED\020\000\022\024" +
-      "\n\020HTTP_METHOD_POST\020\001\022\023\n\017HTTP_METHOD_PUT\020" +
-      "\002*T\n\nDataFormat\022\033\n\027DATA_FORMAT_UNSPECIFI" +
-      "ED\020\000\022\024\n\020DATA_FORMAT_JSON\020\001\022\023\n\017DATA_FORMA" +
-      "T_XML\020\002*\225\001\n\022AuthenticationType\022#\n\037AUTHEN" +
-      "TICATION_TYPE_UNSPECIFIED\020\000\022\034\n\030AUTHENTIC" +
-      "ATION_TYPE_NONE\020\001\022\035\n\031AUTHENTICATION_TYPE" +
-      "_BASIC\020\002\022\035\n\031AUTHENTICATION_TYPE_TOKEN\020\003*" +
-      "\220\002\n\014WebhookEvent\022\035\n\031WEBHOOK_EVENT_UNSPEC" +
-      "IFIED\020\000\022\036\n\032WEBHOOK_EVENT_ORDER_UPDATE\020\001\022" +
-      "\031\n\025WEBHOOK_EVENT_NEW_SMS\020\002\022 \n\034WEBHOOK_EV" +
-      "ENT_CALL_COMPLETED\020\003\022\036\n\032WEBHOOK_EVENT_CA" +
-      "LL_ON_HOLD\020\004\022 \n\034WEBHOOK_EVENT_CALL_RECOR" +
-      "DING\020\005\022\"\n\036WEBHOOK_EVENT_CALL_IN_PROGRESS" +
-      "\020\006\022\036\n\032WEBHOOK_EVENT_CALL_RINGING\020\0072\221\001\n\016W" +
-      "ebhookService\022\177\n\rCreateWebhook\022).telegen" +
-      "t.webhook.v1.CreateWebhookRequest\032*.tele" +
-      "gent.webhook.v1.CreateWebhookResponse\"\027\202" +
-      "\323\344\223\002\021\"\014/v1/webhooks:\001*BGZEgithub.com/pla" +
-      "tform/telegent-facade/gen/telegent/webho" +
-      "ok/v1;webhookv1b\006proto3"
+      "tId\022\356\002\n\013webhook_url\030\002 \001(\tB\314\002\272H\310\002r\260\001\030\377\0012\235" +
+      "\001^https://([A-Za-z0-9-]+(\\.[A-Za-z0-9-]+" +
+      ")*|\\[[0-9A-Fa-f:.]+\\])(:([0-9]{1,4}|[0-5" +
+      "][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}" +
+      "|655[0-2][0-9]|6553[0-5]))?([/?#].*)?$:\010" +
+      "https://\210\001\001\272\001\216\001\n\031webhook_url.not_localho" +
+      "st\022&webhook_url host must not be localho" +
+      "st\032I!this.matches(\'^https://([A-Za-z0-9-" +
+      "]+\\\\.)*(?i:localhost)\\\\.?([:/?#]|$)\')\310\001\001" +
+      "R\nwebhookUrl\022A\n\006method\030\003 \001(\0162\037.telegent." +
+      "webhook.v1.HttpMethodB\010\272H\005\202\001\002\020\001R\006method\022" +
+      "J\n\013data_format\030\004 \001(\0162\037.telegent.webhook." +
+      "v1.DataFormatB\010\272H\005\202\001\002\020\001R\ndataFormat\022b\n\023a" +
+      "uthentication_type\030\005 \001(\0162\'.telegent.webh" +
+      "ook.v1.AuthenticationTypeB\010\272H\005\202\001\002\020\001R\022aut" +
+      "henticationType\022\\\n\027authentication_userna" +
+      "me\030\006 \001(\tB#\272H r\033\030\377\0012\022^[^\\p{Cc}\\p{Cf}]*$\272\001" +
+      "\001:\330\001\001R\026authenticationUsername\022[\n\027authent" +
+      "ication_password\030\007 \001(\tB\"\200\001\001\272H\034r\027\030\377\0012\022^[^" +
+      "\\p{Cc}\\p{Cf}]*$\330\001\001R\026authenticationPasswo" +
+      "rd\022U\n\024authentication_token\030\010 \001(\tB\"\200\001\001\272H\034" +
+      "r\027\030\377\0012\022^[^\\p{Cc}\\p{Cf}]*$\330\001\001R\023authentica" +
+      "tionToken\022c\n\021subscribed_events\030\t \003(\0162!.t" +
+      "elegent.webhook.v1.WebhookEventB\023\272H\020\222\001\r\010" +
+      "\001\030\001\"\007\202\001\004\020\001 \000R\020subscribedEvents\022*\n\nreques" +
+      "t_id\030\n \001(\tB\013\272H\010r\003\260\001\001\330\001\001R\trequestId:\262\014\272H\256" +
+      "\014\032\214\002\n*authentication_username.required_f" +
+      "or_basic\022Yauthentication_username is req" +
+      "uired when authentication_type is AUTHEN" +
+      "TICATION_TYPE_BASIC\032\202\001this.authenticatio" +
+      "n_type != telegent.webhook.v1.Authentica" +
+      "tionType.AUTHENTICATION_TYPE_BASIC || th" +
+      "is.authentication_username != \'\'\032\214\002\n*aut" +
+      "hentication_password.required_for_basic\022" +
+      "Yauthentication_password is required whe" +
+      "n authentication_type is AUTHENTICATION_" +
+      "TYPE_BASIC\032\202\001this.authentication_type !=" +
+      " telegent.webhook.v1.AuthenticationType." +
+      "AUTHENTICATION_TYPE_BASIC || this.authen" +
+      "tication_password != \'\'\032\202\002\n\'authenticati" +
+      "on_token.required_for_token\022Vauthenticat" +
+      "ion_token is required when authenticatio" +
+      "n_type is AUTHENTICATION_TYPE_TOKEN\032\177thi" +
+      "s.authentication_type != telegent.webhoo" +
+      "k.v1.AuthenticationType.AUTHENTICATION_T" +
+      "YPE_TOKEN || this.authentication_token !" +
+      "= \'\'\032\204\002\n\036authentication_username.unused\022" +
+      "]authentication_username must be empty u" +
+      "nless authentication_type is AUTHENTICAT" +
+      "ION_TYPE_BASIC\032\202\001this.authentication_typ" +
+      "e == telegent.webhook.v1.AuthenticationT" +
+      "ype.AUTHENTICATION_TYPE_BASIC || this.au" +
+      "thentication_username == \'\'\032\204\002\n\036authenti" +
+      "cation_password.unused\022]authentication_p" +
+      "assword must be empty unless authenticat" +
+      "ion_type is AUTHENTICATION_TYPE_BASIC\032\202\001" +
+      "this.authentication_type == telegent.web" +
+      "hook.v1.AuthenticationType.AUTHENTICATIO" +
+      "N_TYPE_BASIC || this.authentication_pass" +
+      "word == \'\'\032\372\001\n\033authentication_token.unus" +
+      "ed\022Zauthentication_token must be empty u" +
+      "nless authentication_type is AUTHENTICAT" +
+      "ION_TYPE_TOKEN\032\177this.authentication_type" +
+      " == telegent.webhook.v1.AuthenticationTy" +
+      "pe.AUTHENTICATION_TYPE_TOKEN || this.aut" +
+      "hentication_token == \'\'\"O\n\025CreateWebhook" +
+      "Response\0226\n\007webhook\030\001 \001(\0132\034.telegent.web" +
+      "hook.v1.WebhookR\007webhook\"\356\003\n\007Webhook\022\035\n\n" +
+      "webhook_id\030\001 \001(\tR\twebhookId\022\033\n\006active\030\002 " +
+      "\001(\010H\000R\006active\210\001\001\022\035\n\naccount_id\030\003 \001(\tR\tac" +
+      "countId\022\037\n\013webhook_url\030\004 \001(\tR\nwebhookUrl" +
+      "\0227\n\006method\030\005 \001(\0162\037.telegent.webhook.v1.H" +
+      "ttpMethodR\006method\022@\n\013data_format\030\006 \001(\0162\037" +
+      ".telegent.webhook.v1.DataFormatR\ndataFor" +
+      "mat\022X\n\023authentication_type\030\007 \001(\0162\'.teleg" +
+      "ent.webhook.v1.AuthenticationTypeR\022authe" +
+      "nticationType\0227\n\027authentication_username" +
+      "\030\010 \001(\tR\026authenticationUsername\022N\n\021subscr" +
+      "ibed_events\030\t \003(\0162!.telegent.webhook.v1." +
+      "WebhookEventR\020subscribedEventsB\t\n\007_activ" +
+      "e*T\n\nHttpMethod\022\033\n\027HTTP_METHOD_UNSPECIFI" +
+      "ED\020\000\022\024\n\020HTTP_METHOD_POST\020\001\022\023\n\017HTTP_METHO" +
+      "D_PUT\020\002*T\n\nDataFormat\022\033\n\027DATA_FORMAT_UNS" +
+      "PECIFIED\020\000\022\024\n\020DATA_FORMAT_JSON\020\001\022\023\n\017DATA" +
+      "_FORMAT_XML\020\002*\225\001\n\022AuthenticationType\022#\n\037" +
+      "AUTHENTICATION_TYPE_UNSPECIFIED\020\000\022\034\n\030AUT" +
+      "HENTICATION_TYPE_NONE\020\001\022\035\n\031AUTHENTICATIO" +
+      "N_TYPE_BASIC\020\002\022\035\n\031AUTHENTICATION_TYPE_TO" +
+      "KEN\020\003*\220\002\n\014WebhookEvent\022\035\n\031WEBHOOK_EVENT_" +
+      "UNSPECIFIED\020\000\022\036\n\032WEBHOOK_EVENT_ORDER_UPD" +
+      "ATE\020\001\022\031\n\025WEBHOOK_EVENT_NEW_SMS\020\002\022 \n\034WEBH" +
+      "OOK_EVENT_CALL_COMPLETED\020\003\022\036\n\032WEBHOOK_EV" +
+      "ENT_CALL_ON_HOLD\020\004\022 \n\034WEBHOOK_EVENT_CALL" +
+      "_RECORDING\020\005\022\"\n\036WEBHOOK_EVENT_CALL_IN_PR" +
+      "OGRESS\020\006\022\036\n\032WEBHOOK_EVENT_CALL_RINGING\020\007" +
+      "2\221\001\n\016WebhookService\022\177\n\rCreateWebhook\022).t" +
+      "elegent.webhook.v1.CreateWebhookRequest\032" +
+      "*.telegent.webhook.v1.CreateWebhookRespo" +
+      "nse\"\027\202\323\344\223\002\021\"\014/v1/webhooks:\001*BGZEgithub.c" +
+      "om/platform/telegent-facade/gen/telegent" +
+      "/webhook/v1;webhookv1b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
