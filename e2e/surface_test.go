@@ -282,3 +282,60 @@ func TestDevModePrintsWorkingCommands(t *testing.T) {
 		t.Errorf("printed grpcurl target and body: %v", err)
 	}
 }
+
+// TestRESTAcceptsOnlyJSON: REST takes application/json (with any charset)
+// and nothing else: other content types are 415 and data after the JSON
+// value is 400, each with a google.rpc.Status body, and nothing refused
+// reaches Telegent.
+func TestRESTAcceptsOnlyJSON(t *testing.T) {
+	s := startSim(t)
+	f := startFacade(t, s.url, nil)
+	valid := func(t *testing.T) []byte {
+		b, err := protojson.Marshal(basicReq(uniqueURL(t, "")))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	refused := map[string]struct {
+		contentType string
+		body        func(t *testing.T) []byte
+		want        int
+	}{
+		"text/plain, as an HTML form may post": {"text/plain", valid, http.StatusUnsupportedMediaType},
+		"url-encoded form":                    {"application/x-www-form-urlencoded", func(*testing.T) []byte { return []byte("accountId=AID-1") }, http.StatusUnsupportedMediaType},
+		"multipart form":                      {"multipart/form-data; boundary=x", valid, http.StatusUnsupportedMediaType},
+		"no content type":                     {"", valid, http.StatusUnsupportedMediaType},
+		"json look-alike":                     {"application/json-seq", valid, http.StatusUnsupportedMediaType},
+		"unknown parameter":                   {"application/json; profile=x", valid, http.StatusUnsupportedMediaType},
+		"trailing data":                       {"application/json", func(t *testing.T) []byte { return append(valid(t), []byte(" {}")...) }, http.StatusBadRequest},
+		"two values":                          {"application/json", func(t *testing.T) []byte { b := valid(t); return append(b, b...) }, http.StatusBadRequest},
+	}
+	for name, tc := range refused {
+		t.Run(name, func(t *testing.T) {
+			header := http.Header{"Content-Type": {tc.contentType}}
+			if tc.contentType == "" {
+				header = http.Header{"Content-Type": nil}
+			}
+			code, body := f.restCall(t.Context(), t, bytes.NewReader(tc.body(t)), header)
+			if code != tc.want {
+				t.Fatalf("HTTP %d %s, want %d", code, body, tc.want)
+			}
+			var st struct {
+				Code    int    `json:"code"`
+				Message string `json:"message"`
+			}
+			if err := json.Unmarshal(body, &st); err != nil || st.Code != int(codes.InvalidArgument) || st.Message == "" {
+				t.Errorf("body %s is not a google.rpc.Status: %v", body, err)
+			}
+		})
+	}
+	if c := s.counters(t); c.CreatesAttempted != 0 {
+		t.Errorf("refused requests reached Telegent: %+v", c)
+	}
+	for _, contentType := range []string{"application/json", "application/json; charset=utf-8", "Application/JSON; Charset=UTF-8"} {
+		if code, body := f.restCall(t.Context(), t, bytes.NewReader(valid(t)), http.Header{"Content-Type": {contentType}}); code != http.StatusOK {
+			t.Errorf("%s: HTTP %d %s, want 200", contentType, code, body)
+		}
+	}
+}
