@@ -21,7 +21,6 @@ package resilience
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 	"sync"
 	"sync/atomic"
@@ -284,16 +283,7 @@ func (g *Guard) openRemaining() time.Duration {
 
 // contextError reports that ctx ended before anything was sent upstream.
 func contextError(ctx context.Context) *telegent.Error {
-	k := telegent.KindTimeout
-	if errors.Is(ctx.Err(), context.Canceled) {
-		k = telegent.KindCanceled
-	}
-	return &telegent.Error{
-		Kind:   k,
-		Op:     telegent.OpCreateWebhook,
-		Reason: "the call ended before the request was sent",
-		Err:    context.Cause(ctx),
-	}
+	return telegent.ContextError(ctx, telegent.OpCreateWebhook, "the call ended before the request was sent")
 }
 
 // readyToTrip opens the breaker on FailureThreshold consecutive failures, or

@@ -445,7 +445,7 @@ func (c *Client) CreateWebhook(ctx context.Context, req *CreateWebhookRequest) (
 			}
 			c.obs.ObserveRetry(OpCreateWebhook, RetryConnection)
 			if c.sleep(ctx, delay) != nil {
-				return nil, contextError(ctx, OpCreateWebhook)
+				return nil, ContextError(ctx, OpCreateWebhook, "")
 			}
 		default:
 			return nil, e

@@ -67,7 +67,20 @@ const (
 	// secret (400, 401, 403 or "successful": false). Not retried: it is a
 	// configuration problem, not the caller's.
 	KindCredentialsRejected
+
+	// kindCount is not a kind: it counts them. New kinds go above it.
+	kindCount
 )
+
+// Kinds lists every kind Client produces, so that whoever maps them (to
+// gRPC codes, to breaker decisions) can check that none is missing.
+func Kinds() []Kind {
+	kinds := make([]Kind, 0, kindCount-1)
+	for k := KindUnknown + 1; k < kindCount; k++ {
+		kinds = append(kinds, k)
+	}
+	return kinds
+}
 
 var kindNames = [...]string{
 	KindUnknown:             "unknown",
@@ -214,10 +227,8 @@ func statusError(op string, status int, h http.Header, body []byte, now time.Tim
 func transportError(ctx context.Context, op string, err error, sent bool) *Error {
 	e := &Error{Kind: KindConnection, Op: op, Err: err, OutcomeUnknown: sent && op == OpCreateWebhook}
 	switch {
-	case errors.Is(ctx.Err(), context.Canceled):
-		e.Kind = KindCanceled
 	case ctx.Err() != nil:
-		e.Kind = KindTimeout
+		e.Kind = ContextError(ctx, op, "").Kind
 	case sent && isTimeout(err):
 		// A timeout before a connection existed (the dialer's own) is a
 		// connection failure; after, it is the exchange timing out.
@@ -226,14 +237,16 @@ func transportError(ctx context.Context, op string, err error, sent bool) *Error
 	return e
 }
 
-// contextError reports that ctx ended while we were waiting (for a token or a
-// backoff); nothing was sent.
-func contextError(ctx context.Context, op string) *Error {
+// ContextError is the one constructor of the error for a call whose
+// context ended (ctx.Err() is not nil) before anything was sent, whoever
+// was waiting (for a token, a backoff, a slot at the upstream): KindCanceled
+// when it was canceled, KindTimeout when its deadline passed.
+func ContextError(ctx context.Context, op, reason string) *Error {
 	k := KindTimeout
 	if errors.Is(ctx.Err(), context.Canceled) {
 		k = KindCanceled
 	}
-	return &Error{Kind: k, Op: op, Err: context.Cause(ctx)}
+	return &Error{Kind: k, Op: op, Reason: reason, Err: context.Cause(ctx)}
 }
 
 func isTimeout(err error) bool {

@@ -62,7 +62,7 @@ func (tc *tokenCache) invalidate(scope, value string) bool {
 // Each caller waits only as long as its own ctx allows.
 func (c *Client) token(ctx context.Context, scope string) (token, error) {
 	if ctx.Err() != nil {
-		return token{}, contextError(ctx, OpFetchToken)
+		return token{}, ContextError(ctx, OpFetchToken, "")
 	}
 	if t, ok := c.tokens.load(scope); ok && c.clock.Now().Before(t.refreshAt) {
 		return t, nil
@@ -72,7 +72,7 @@ func (c *Client) token(ctx context.Context, scope string) (token, error) {
 	})
 	select {
 	case <-ctx.Done():
-		return token{}, contextError(ctx, OpFetchToken)
+		return token{}, ContextError(ctx, OpFetchToken, "")
 	case res := <-ch:
 		now := c.clock.Now()
 		if res.Err != nil {
