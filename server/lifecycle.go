@@ -113,15 +113,20 @@ func (s *Server) readiness() (bool, string) {
 }
 
 // beginShutdown fails readiness and gRPC health at once, then waits
-// --shutdown-delay with the listeners still serving.
+// --shutdown-delay with the listeners still serving. A replica that never
+// became ready has no traffic to move away, and stops at once.
 func (s *Server) beginShutdown() {
-	s.logger.Info("shutting down", slog.Duration("delay", s.cfg.ShutdownDelay), slog.Duration("grace", s.cfg.ShutdownGrace))
+	delay := s.cfg.ShutdownDelay
+	if !s.ready.Load() {
+		delay = 0
+	}
+	s.logger.Info("shutting down", slog.Duration("delay", delay), slog.Duration("grace", s.cfg.ShutdownGrace))
 	s.stopping.Store(true)
 	s.ready.Store(false)
 	// NOT_SERVING for every service, and no later change.
 	s.health.Shutdown()
-	if s.cfg.ShutdownDelay > 0 {
-		time.Sleep(s.cfg.ShutdownDelay)
+	if delay > 0 {
+		time.Sleep(delay)
 	}
 	s.logger.Info("draining", slog.Duration("grace", s.cfg.ShutdownGrace))
 }
