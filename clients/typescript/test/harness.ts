@@ -100,7 +100,24 @@ export class Stack {
     readonly httpUrl: string,
   ) {}
 
+  /**
+   * Starts a simulator and a facade in front of it. Free ports are found by
+   * binding port 0 and releasing it, so another process may take one in
+   * between: a start that fails on a taken port is tried again.
+   */
   static async start(extraArgs: string[] = []): Promise<Stack> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await Stack.startOnce(extraArgs);
+      } catch (err) {
+        if (attempt >= 3 || !/address already in use/.test(String(err))) {
+          throw err;
+        }
+      }
+    }
+  }
+
+  private static async startOnce(extraArgs: string[]): Promise<Stack> {
     const [simPort, grpcPort, httpPort] = [await freePort(), await freePort(), await freePort()];
     const simUrl = `http://127.0.0.1:${simPort}`;
     const sim = new Proc("telegent-sim", spawn(simBin, ["--addr", `127.0.0.1:${simPort}`], { stdio: "pipe" }));
