@@ -44,11 +44,14 @@ export function fieldViolations(err: unknown): FieldViolation[] {
 }
 
 /**
- * The error's google.rpc.ErrorInfo detail, or undefined when there is none
- * or `err` is not a ConnectError.
+ * The error's google.rpc.ErrorInfo detail (the facade's, by its domain, when
+ * there are several), or undefined when there is none or `err` is not a
+ * ConnectError.
  */
 export function errorInfo(err: unknown): ErrorInfo | undefined {
-  return findDetails(err, ErrorInfoSchema)[0];
+  // The facade's own detail first, should a proxy on the way have added one.
+  const infos = findDetails(err, ErrorInfoSchema);
+  return infos.find((info) => info.domain === errorInfoDomain) ?? infos[0];
 }
 
 /**

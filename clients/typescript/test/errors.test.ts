@@ -51,6 +51,14 @@ test("readers answer nothing for a detail that does not decode", () => {
   assert.equal(isOutcomeUnknown(err), false);
 });
 
+test("the facade's ErrorInfo wins over another domain's", () => {
+  const err = new ConnectError("unavailable", Code.Unavailable, undefined, [
+    { desc: ErrorInfoSchema, value: { reason: "PROXY_SAYS", domain: "proxy.example.com" } },
+    { desc: ErrorInfoSchema, value: { reason: "CIRCUIT_OPEN", domain: "telegent-facade" } },
+  ]);
+  assert.equal(errorReason(err), "CIRCUIT_OPEN");
+});
+
 test("readers decode BadRequest, ErrorInfo and RetryInfo", () => {
   const err = new ConnectError("bad", Code.Unavailable, undefined, [
     {
