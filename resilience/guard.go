@@ -5,8 +5,12 @@
 //     requests while Telegent is failing, so callers get a fast, definite
 //     refusal instead of piling onto a dead upstream, and Telegent gets room
 //     to recover;
-//   - a concurrency limit (a weighted semaphore) so a burst of callers cannot
-//     open an unbounded number of upstream requests.
+//   - an adaptive concurrency limit
+//     (github.com/failsafe-go/failsafe-go/adaptivelimiter) so a burst of
+//     callers cannot open an unbounded number of upstream requests: it
+//     grows while Telegent's latency stays near its recent baseline and
+//     shrinks when latency rises, when Telegent rate-limits (whose
+//     Retry-After also pauses sending) or fails (limit.go).
 //
 // Both refuse a call before anything is sent upstream, with a *Rejection.
 // Only upstream failures trip the breaker: 5xx, connection failures,
@@ -26,8 +30,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/failsafe-go/failsafe-go/adaptivelimiter"
 	"github.com/sony/gobreaker/v2"
-	"golang.org/x/sync/semaphore"
 
 	"github.com/platform/telegent-facade/telegent"
 )
@@ -41,8 +45,18 @@ type Upstream interface {
 
 // Defaults for zero (or negative) Config fields.
 const (
-	// DefaultMaxConcurrent is the default number of upstream calls in flight.
-	DefaultMaxConcurrent = 64
+	// DefaultMaxConcurrent is the default ceiling of the concurrency limit.
+	// It is high on purpose: the adaptive limit, not the ceiling, is what
+	// normally bounds calls in flight, and a fixed low ceiling caps one
+	// replica's throughput at ceiling / Telegent's latency (64 / 50 ms is
+	// 1,280 calls/s) however fast Telegent is.
+	DefaultMaxConcurrent = 1024
+	// DefaultMinConcurrent is the default floor of the concurrency limit:
+	// however slow Telegent gets, this many calls may still be in flight.
+	DefaultMinConcurrent = 16
+	// DefaultInitialConcurrent is where the limit starts, and where it
+	// falls back to when Telegent fails or rate-limits while it is higher.
+	DefaultInitialConcurrent = 64
 	// DefaultAcquireTimeout is how long a call waits for a free slot by default.
 	DefaultAcquireTimeout = 250 * time.Millisecond
 	// DefaultFailureThreshold is the default number of consecutive upstream
@@ -77,8 +91,16 @@ const intervalBuckets = 10
 // Config sets Guard's limits. Zero values (and negative ones) mean the
 // matching Default constant.
 type Config struct {
-	// MaxConcurrent is how many upstream calls may be in flight at once.
+	// MaxConcurrent is the ceiling of the adaptive concurrency limit: at
+	// most this many upstream calls are ever in flight at once.
 	MaxConcurrent int
+	// MinConcurrent is the floor of the limit; it is lowered to
+	// MaxConcurrent when above it.
+	MinConcurrent int
+	// InitialConcurrent is the limit at start, and the one the limit falls
+	// back to after an upstream failure or rate limiting; it is kept
+	// between MinConcurrent and MaxConcurrent.
+	InitialConcurrent int
 	// AcquireTimeout is how long a call may wait for a free slot before it
 	// is refused with RejectedOverloaded. The caller's deadline shortens it.
 	AcquireTimeout time.Duration
@@ -113,6 +135,14 @@ func (c Config) withDefaults() Config {
 	if c.MaxConcurrent <= 0 {
 		c.MaxConcurrent = DefaultMaxConcurrent
 	}
+	if c.MinConcurrent <= 0 {
+		c.MinConcurrent = DefaultMinConcurrent
+	}
+	if c.InitialConcurrent <= 0 {
+		c.InitialConcurrent = DefaultInitialConcurrent
+	}
+	c.MinConcurrent = min(c.MinConcurrent, c.MaxConcurrent)
+	c.InitialConcurrent = min(max(c.InitialConcurrent, c.MinConcurrent), c.MaxConcurrent)
 	if c.AcquireTimeout <= 0 {
 		c.AcquireTimeout = DefaultAcquireTimeout
 	}
@@ -150,7 +180,11 @@ type Guard struct {
 	up  Upstream
 	cfg Config
 	cb  *gobreaker.CircuitBreaker[*telegent.Webhook]
-	sem *semaphore.Weighted
+	lim adaptivelimiter.AdaptiveLimiter[*telegent.Webhook]
+	// pausedUntil is when sending may resume after Telegent asked us to
+	// back off (Retry-After), as Unix nanoseconds; zero or past: not
+	// paused.
+	pausedUntil atomic.Int64
 
 	// mu guards the fields below. gobreaker calls onStateChange and the
 	// classification with its own lock held, so mu is always taken after
@@ -178,7 +212,7 @@ func New(up Upstream, cfg Config) *Guard {
 	g := &Guard{
 		up:  up,
 		cfg: cfg,
-		sem: semaphore.NewWeighted(int64(cfg.MaxConcurrent)),
+		lim: newLimiter(cfg),
 	}
 	st := gobreaker.Settings{
 		Name:          breakerName,
@@ -208,11 +242,22 @@ func (g *Guard) CreateWebhook(ctx context.Context, req *telegent.CreateWebhookRe
 	w, err := g.cb.Execute(func() (*telegent.Webhook, error) {
 		// Report a pending open -> half-open before the probe runs.
 		g.flush()
-		if err := g.acquire(ctx); err != nil {
+		permit, err := g.acquire(ctx)
+		if err != nil {
 			return nil, err
 		}
-		defer g.sem.Release(1)
-		return g.up.CreateWebhook(ctx, req)
+		// A panicking upstream must not keep its slot: Drop, as its
+		// duration says nothing about Telegent.
+		settled := false
+		defer func() {
+			if !settled {
+				permit.Drop()
+			}
+		}()
+		w, err := g.up.CreateWebhook(ctx, req)
+		settled = true
+		g.settle(permit, err)
+		return w, err
 	})
 	if err == nil {
 		return w, nil
@@ -241,25 +286,6 @@ type guardError struct{ err error }
 
 func (e *guardError) Error() string { return e.err.Error() }
 func (e *guardError) Unwrap() error { return e.err }
-
-// acquire takes a concurrency slot, waiting at most AcquireTimeout and never
-// beyond ctx's deadline.
-func (g *Guard) acquire(ctx context.Context) error {
-	if g.sem.TryAcquire(1) {
-		return nil
-	}
-	wctx, cancel := context.WithTimeout(ctx, g.cfg.AcquireTimeout)
-	err := g.sem.Acquire(wctx, 1)
-	cancel()
-	switch {
-	case err == nil:
-		return nil
-	case ctx.Err() != nil:
-		return &guardError{contextError(ctx)}
-	default:
-		return &guardError{g.reject(RejectedOverloaded, OverloadedRetryAfter)}
-	}
-}
 
 // reject reports and returns a refusal.
 func (g *Guard) reject(reason string, retryAfter time.Duration) *Rejection {

@@ -148,10 +148,9 @@ func TestOpensAfterConsecutiveFailures(t *testing.T) {
 			t.Errorf("upstream calls = %d while open, want %d (none sent)", got, sent)
 		}
 		// Refused calls never took the only slot.
-		if !g.sem.TryAcquire(1) {
+		if !slotsFree(g, 1) {
 			t.Fatal("a refused call holds a concurrency slot")
 		}
-		g.sem.Release(1)
 
 		time.Sleep(3500 * time.Millisecond)
 		_, err := call(g)
@@ -409,10 +408,9 @@ func TestOverloaded(t *testing.T) {
 		if _, err := call(g); err != nil {
 			t.Fatalf("call after slots freed: %v", err)
 		}
-		if !g.sem.TryAcquire(2) {
+		if !slotsFree(g, 2) {
 			t.Fatal("slots leaked")
 		}
-		g.sem.Release(2)
 		if changes, rejected := rec.snapshot(); len(changes) != 0 || !slices.Equal(rejected, []string{RejectedOverloaded}) {
 			t.Errorf("observer saw changes %q, rejections %q; want only one %s", changes, rejected, RejectedOverloaded)
 		}
@@ -663,7 +661,7 @@ func TestConcurrentUse(t *testing.T) {
 	if maxInFlight > limit || maxInFlight == 0 {
 		t.Errorf("max in flight = %d, want 1..%d", maxInFlight, limit)
 	}
-	if !g.sem.TryAcquire(limit) {
+	if !slotsFree(g, limit) {
 		t.Error("slots leaked")
 	}
 	wantState(t, g, StateClosed)
@@ -672,13 +670,14 @@ func TestConcurrentUse(t *testing.T) {
 func TestDefaults(t *testing.T) {
 	t.Parallel()
 	want := Config{
-		MaxConcurrent: DefaultMaxConcurrent, AcquireTimeout: DefaultAcquireTimeout,
+		MaxConcurrent: DefaultMaxConcurrent, MinConcurrent: DefaultMinConcurrent, InitialConcurrent: DefaultInitialConcurrent,
+		AcquireTimeout: DefaultAcquireTimeout,
 		FailureThreshold: DefaultFailureThreshold, FailureRatio: DefaultFailureRatio, MinRequests: DefaultMinRequests,
 		Interval: DefaultInterval, OpenTimeout: DefaultOpenTimeout, HalfOpenMaxRequests: DefaultHalfOpenMaxRequests,
 	}
 	tests := map[string]Config{
 		"zero":     {},
-		"negative": {MaxConcurrent: -1, AcquireTimeout: -1, FailureRatio: -1, Interval: -1, OpenTimeout: -1},
+		"negative": {MaxConcurrent: -1, MinConcurrent: -1, InitialConcurrent: -1, AcquireTimeout: -1, FailureRatio: -1, Interval: -1, OpenTimeout: -1},
 		"NaN":      {FailureRatio: math.NaN()},
 	}
 	for name, cfg := range tests {

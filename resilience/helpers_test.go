@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/failsafe-go/failsafe-go/adaptivelimiter"
 	"go.uber.org/goleak"
 
 	"github.com/platform/telegent-facade/telegent"
@@ -163,6 +164,25 @@ func wantRejection(t *testing.T, err error, reason string, retryAfter time.Durat
 	if r.Reason != reason || r.RetryAfter != retryAfter {
 		t.Fatalf("rejection = {%s %v}, want {%s %v}", r.Reason, r.RetryAfter, reason, retryAfter)
 	}
+}
+
+// slotsFree reports whether n permits can be taken at once right now (so
+// none leaked), giving them back unused.
+func slotsFree(g *Guard, n int) bool {
+	var permits []adaptivelimiter.Permit
+	defer func() {
+		for _, p := range permits {
+			p.Drop()
+		}
+	}()
+	for range n {
+		p, ok := g.lim.TryAcquirePermit()
+		if !ok {
+			return false
+		}
+		permits = append(permits, p)
+	}
+	return g.lim.Inflight() == n
 }
 
 func wantState(t *testing.T, g *Guard, want State) {
