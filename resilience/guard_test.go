@@ -671,7 +671,7 @@ func TestDefaults(t *testing.T) {
 	t.Parallel()
 	want := Config{
 		MaxConcurrent: DefaultMaxConcurrent, MinConcurrent: DefaultMinConcurrent, InitialConcurrent: DefaultInitialConcurrent,
-		AcquireTimeout: DefaultAcquireTimeout,
+		AcquireTimeout:   DefaultAcquireTimeout,
 		FailureThreshold: DefaultFailureThreshold, FailureRatio: DefaultFailureRatio, MinRequests: DefaultMinRequests,
 		Interval: DefaultInterval, OpenTimeout: DefaultOpenTimeout, HalfOpenMaxRequests: DefaultHalfOpenMaxRequests,
 	}
