@@ -761,8 +761,8 @@ func TestNoSecretsAcrossSecurityPaths(t *testing.T) {
 	r := newRig(t)
 	up := startTLSUpstream(t, r)
 	spans := startSpanSink(t)
-	f := startFacade(t, up.url, []string{"LOG_LEVEL=debug", "OTEL_EXPORTER_OTLP_INSECURE=true"},
-		append(r.args(), "--protect-ops", "--telegent-ca-file", up.caFile, "--otlp-endpoint", spans.addr,
+	f := startFacade(t, up.url, []string{"LOG_LEVEL=debug"},
+		append(r.args(), "--protect-ops", "--telegent-ca-file", up.caFile, "--otlp-endpoint", "http://"+spans.addr,
 			"--breaker-failures", "1000", "--breaker-failure-ratio", "2")...)
 	sc := r.clients(t, f)
 
