@@ -245,6 +245,10 @@ func TestRollingRestart(t *testing.T) {
 		if fetches[name] < 1 {
 			t.Errorf("%s reports %d token fetches, want at least its own", name, fetches[name])
 		}
+		// Round-robin: every replica, old or new, had its share.
+		if len(served[name]) == 0 {
+			t.Errorf("%s served no call", name)
+		}
 	}
 	var report strings.Builder
 	for _, name := range []string{"replica-0", "replica-1", "replica-2", "replica-0'", "replica-1'", "replica-2'"} {
