@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/platform/telegent-facade/auth"
+	"github.com/platform/telegent-facade/resilience"
 	"github.com/platform/telegent-facade/telegent"
 )
 
@@ -29,7 +30,7 @@ const (
 	DefaultShutdownGrace        = 20 * time.Second
 	DefaultShutdownDelay        = 5 * time.Second
 	DefaultUpstreamTimeout      = 10 * time.Second
-	DefaultMaxUpstream          = 64
+	DefaultMaxUpstream          = resilience.DefaultMaxConcurrent
 	DefaultMaxRequestBytes      = 64 << 10
 	DefaultBreakerFailures      = 5
 	DefaultBreakerRatio         = 0.5
@@ -73,7 +74,8 @@ type Config struct {
 	// UpstreamTimeout is the deadline given to calls that arrive without
 	// one, and the longest one attempt at Telegent may take.
 	UpstreamTimeout time.Duration
-	// MaxUpstream bounds concurrent calls to Telegent.
+	// MaxUpstream is the ceiling of the adaptive limit on concurrent calls
+	// to Telegent (see package resilience).
 	MaxUpstream int
 	// BreakerFailures is how many consecutive upstream failures open the
 	// circuit breaker.
@@ -285,7 +287,7 @@ func (c *Config) options() []option {
 			return listenAddr(addr)
 		}),
 		opt(&c.UpstreamTimeout, "upstream-timeout", "UPSTREAM_TIMEOUT", DefaultUpstreamTimeout, "deadline for calls that arrive without one, and the cap on each attempt at Telegent", positive),
-		opt(&c.MaxUpstream, "max-upstream", "MAX_UPSTREAM", DefaultMaxUpstream, "maximum concurrent calls to Telegent", positive),
+		opt(&c.MaxUpstream, "max-upstream", "MAX_UPSTREAM", DefaultMaxUpstream, "ceiling of the adaptive limit on concurrent calls to Telegent", positive),
 		opt(&c.BreakerFailures, "breaker-failures", "BREAKER_FAILURES", DefaultBreakerFailures, "consecutive Telegent failures (5xx, timeouts, connection errors) that open the circuit breaker", positive),
 		opt(&c.BreakerFailureRatio, "breaker-failure-ratio", "BREAKER_FAILURE_RATIO", DefaultBreakerRatio, "share of failed calls (of at least 20 in 30s) that opens the breaker; above 1 disables the rule", positive),
 		opt(&c.BreakerOpenTimeout, "breaker-open-timeout", "BREAKER_OPEN_TIMEOUT", DefaultBreakerOpen, "how long the breaker stays open before probing Telegent again", positive),

@@ -78,7 +78,7 @@ func TestLifecycle(t *testing.T) {
 		AccountKey: telegentsim.DefaultAccountKey, AccountSecret: telegentsim.DefaultAccountSecret,
 		// Long enough that the test sees the start and the delay however
 		// loaded the machine is; the test ends each of them itself.
-		UpstreamTimeout: time.Minute, ShutdownDelay: 4 * time.Second, ShutdownGrace: 5 * time.Second,
+		UpstreamTimeout: time.Minute, ShutdownDelay: 6 * time.Second, ShutdownGrace: 5 * time.Second,
 		MaxUpstream: 8, BreakerFailures: 5, BreakerFailureRatio: 0.5, BreakerOpenTimeout: time.Second,
 	}
 	ctx, cancel := context.WithCancel(context.Background())

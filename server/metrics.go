@@ -74,6 +74,36 @@ func newMetrics() *metrics {
 	return m
 }
 
+// registerConcurrency exports the adaptive limit on calls to Telegent and
+// the calls in flight, read from g when scraped.
+func (m *metrics) registerConcurrency(g *resilience.Guard) {
+	m.registry.MustRegister(
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "telegent_upstream_concurrency_limit",
+			Help: "Current adaptive limit on concurrent calls to Telegent (between its floor and --max-upstream).",
+		}, func() float64 { return float64(g.Concurrency().Limit) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "telegent_upstream_inflight",
+			Help: "Calls to Telegent in flight.",
+		}, func() float64 { return float64(g.Concurrency().InFlight) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "telegent_upstream_paused_seconds",
+			Help: "Time left before calls are sent to Telegent again after it answered with a Retry-After; 0 when not paused.",
+		}, func() float64 { return g.Concurrency().PausedFor.Seconds() }),
+	)
+}
+
+// concurrencyDetail is the /readyz detail of the limit, e.g. "limit 240,
+// in flight 37", with ", paused 2s" while a Retry-After from Telegent
+// holds calls back.
+func concurrencyDetail(c resilience.Concurrency) string {
+	d := "limit " + strconv.Itoa(c.Limit) + ", in flight " + strconv.Itoa(c.InFlight)
+	if c.PausedFor > 0 {
+		d += ", paused " + c.PausedFor.Round(time.Millisecond).String()
+	}
+	return d
+}
+
 // upstreamObserver feeds the Telegent client's events into the metrics. It
 // implements telegent.Observer.
 type upstreamObserver struct{ m *metrics }

@@ -121,6 +121,7 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (_ *Server, err e
 		Observer:         breakerObserver{m},
 		Logger:           logger,
 	})
+	m.registerConcurrency(s.guard)
 	svc := service.New(s.guard, logger)
 
 	sec, err := newSecurity(cfg, m, logger)
@@ -387,7 +388,8 @@ func (s *Server) closeListeners() {
 // out of rotation would only turn fast UNAVAILABLE answers into connection
 // errors.
 func (s *Server) serveReady(w http.ResponseWriter, _ *http.Request) {
-	detail := map[string]string{"status": "ready", "circuit_breaker": s.guard.State().String()}
+	detail := map[string]string{"status": "ready", "circuit_breaker": s.guard.State().String(),
+		"upstream_concurrency": concurrencyDetail(s.guard.Concurrency())}
 	code := http.StatusOK
 	if ready, status := s.readiness(); !ready {
 		detail["status"], code = status, http.StatusServiceUnavailable
