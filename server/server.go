@@ -136,7 +136,7 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (_ *Server, err e
 		DefaultDeadline: cfg.UpstreamTimeout,
 		Validator:       validator,
 	}.Unary()
-	s.grpcServer = grpc.NewServer(append(sec.grpcOptions(),
+	s.grpcServer = grpc.NewServer(append(append(sec.grpcOptions(), grpcTuning(cfg.MaxUpstream)...),
 		grpc.ChainUnaryInterceptor(chain...),
 		grpc.ChainStreamInterceptor(expiredPeerStream),
 		grpcTracing(tracing),
@@ -146,11 +146,6 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (_ *Server, err e
 		grpc.StatsHandler(streamDeadline{cfg.UpstreamTimeout}),
 		grpc.MaxRecvMsgSize(DefaultMaxRequestBytes),
 		grpc.MaxConcurrentStreams(uint32(cfg.MaxConcurrentStreams)),
-		// Fixed flow-control windows, far above our 64 KiB messages, turn
-		// off bandwidth-delay estimation and the PING frames it sends while
-		// calls flow.
-		grpc.InitialWindowSize(1<<20),
-		grpc.InitialConnWindowSize(1<<20),
 		// Connections are recycled so that a client certificate that
 		// expired, or a client CA that was replaced, stops being honoured.
 		grpc.KeepaliveParams(keepalive.ServerParameters{

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 
+	"google.golang.org/grpc"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 
@@ -14,6 +15,27 @@ import (
 	"github.com/platform/telegent-facade/telegent"
 	"github.com/platform/telegent-facade/validation"
 )
+
+// grpcTuning are the gRPC server options chosen for CPU per call; the
+// measurements behind them are in BENCHMARKS.md.
+func grpcTuning(maxUpstream int) []grpc.ServerOption {
+	return []grpc.ServerOption{
+		// Calls run on long-lived goroutines, one per call that may be
+		// upstream at once, up to 64; more calls get a goroutine each, as
+		// without the option. A fresh goroutine per call would start with
+		// a small stack and copy it several times as validation recurses:
+		// about a tenth of the CPU per call (measured; an experimental
+		// option, kept for that). Not more than 64: idle workers take
+		// turns, and every garbage collection shrinks their stacks, which
+		// each one's next call grows again.
+		grpc.NumStreamWorkers(uint32(min(max(maxUpstream, 1), 64))),
+		// Fixed flow-control windows, far above our 64 KiB messages, turn
+		// off bandwidth-delay estimation and the PING frames it sends while
+		// calls flow.
+		grpc.InitialWindowSize(1 << 20),
+		grpc.InitialConnWindowSize(1 << 20),
+	}
+}
 
 // warmUp runs a complete, valid request (the example of Telegent's
 // reference page) through the request path's in-process steps once, at
