@@ -1,7 +1,6 @@
 package telegent_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/hex"
@@ -20,6 +19,7 @@ import (
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/encoding/protojson"
 
+	"github.com/platform/telegent-facade/internal/secretscan"
 	"github.com/platform/telegent-facade/internal/testutil"
 	"github.com/platform/telegent-facade/service"
 	"github.com/platform/telegent-facade/telegent"
@@ -216,7 +216,7 @@ func checkEcho(t *testing.T, op string, form echoForm, secret, kind string) {
 		"logs":           logs.String(),
 	}
 	for where, out := range outputs {
-		if leak := findSecret(out, secret, encoded); leak != "" {
+		if leak := secretscan.Find(out, secret, encoded); leak != "" {
 			t.Errorf("%s leaks the secret (%s): %.400s", where, leak, out)
 		}
 	}
@@ -233,61 +233,6 @@ func checkEcho(t *testing.T, op string, form echoForm, secret, kind string) {
 	if op == telegent.OpFetchToken && !strings.Contains(logs.String(), "token fetch failed") {
 		t.Errorf("the token call's failure is not logged: %s", logs.String())
 	}
-}
-
-// findSecret describes how out still carries secret, or returns "". It
-// does not reuse the scrubber's own method: it looks for any 8-character
-// stretch of what the upstream echoed (case ignored), for the secret in any
-// letter case, and decodes every base64 or hex run in out, at every offset,
-// looking for the secret's bytes.
-func findSecret(out, secret, echoed string) string {
-	lowOut := strings.ToLower(out)
-	// JSON output escapes some characters: compare against its unescaped
-	// form as well.
-	unescaped := strings.ToLower(jsonUnescape(out))
-	if strings.Contains(lowOut, strings.ToLower(secret)) || strings.Contains(unescaped, strings.ToLower(secret)) {
-		return "as is"
-	}
-	lowEcho := strings.ToLower(echoed)
-	for i := 0; i+8 <= len(lowEcho); i++ {
-		w := lowEcho[i : i+8]
-		if strings.Contains(lowOut, w) || strings.Contains(unescaped, w) {
-			return fmt.Sprintf("echoed stretch %q", w)
-		}
-	}
-	for _, run := range regexp.MustCompile(`[A-Za-z0-9+/_-]{8,}`).FindAllString(out, -1) {
-		for off := range 4 {
-			r := run[off:]
-			r = r[:len(r)-len(r)%4]
-			for _, enc := range []*base64.Encoding{base64.RawStdEncoding, base64.RawURLEncoding} {
-				if b, err := enc.DecodeString(r); err == nil && containsFold(b, secret) {
-					return "base64 run " + run
-				}
-			}
-		}
-	}
-	for _, run := range regexp.MustCompile(`[0-9A-Fa-f]{8,}`).FindAllString(out, -1) {
-		for off := range 2 {
-			r := run[off:]
-			if b, err := hex.DecodeString(r[:len(r)-len(r)%2]); err == nil && containsFold(b, secret) {
-				return "hex run " + run
-			}
-		}
-	}
-	return ""
-}
-
-func containsFold(b []byte, secret string) bool {
-	return bytes.Contains(bytes.ToLower(b), []byte(strings.ToLower(secret)))
-}
-
-// jsonUnescape undoes the escapes a JSON encoder applies (\u003c, \").
-func jsonUnescape(s string) string {
-	var out string
-	if json.Unmarshal([]byte(`"`+strings.NewReplacer(`"`, `\"`, "\n", `\n`).Replace(s)+`"`), &out) == nil {
-		return out
-	}
-	return strings.NewReplacer(`\u003c`, "<", `\u003e`, ">", `\u0026`, "&", `\"`, `"`, `\\`, `\`).Replace(s)
 }
 
 // FuzzSecretInEncodedBlob hides a secret at any position inside a blob of
@@ -330,7 +275,7 @@ func FuzzSecretInEncodedBlob(f *testing.F) {
 				enc = strings.ToUpper(enc)
 			}
 			out := telegent.SanitizeReason("refused: "+enc, []string{echoAccountSecret, echoPassword, echoHookToken, echoBearer})
-			if leak := findSecret(out, secret, part); leak != "" {
+			if leak := secretscan.Find(out, secret, part); leak != "" {
 				t.Fatalf("%q leaks %q (%s)", out, secret, leak)
 			}
 		}
