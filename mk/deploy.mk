@@ -7,6 +7,9 @@
 
 IMAGE_VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 IMAGE_REVISION ?= $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
+# Evaluated once: the binary, the image's tag and labels and the test agree.
+IMAGE_VERSION := $(IMAGE_VERSION)
+IMAGE_REVISION := $(IMAGE_REVISION)
 IMAGE ?= localhost/telegent-facade:$(IMAGE_VERSION)
 IMAGE_CONTEXT := $(TMP)/image
 BUILDINFO_PKG := github.com/platform/telegent-facade/internal/buildinfo
