@@ -125,15 +125,17 @@ func (sc *scrubber) replace(s string) string {
 	return b.String()
 }
 
-// foldASCII lower-cases ASCII letters only, so the result has the same
-// length and byte offsets as s.
+// foldASCII lower-cases ASCII letters only, byte by byte, so the result
+// has the same length and byte offsets as s, even where s is not valid
+// UTF-8 (strings.Map would turn each invalid byte into three).
 func foldASCII(s string) string {
-	return strings.Map(func(r rune) rune {
-		if 'A' <= r && r <= 'Z' {
-			return r + ('a' - 'A')
+	b := []byte(s)
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			b[i] = c + ('a' - 'A')
 		}
-		return r
-	}, s)
+	}
+	return string(b)
 }
 
 // leaks reports whether s may still carry a secret: one was too short to

@@ -33,6 +33,7 @@ func TestScrubberReplace(t *testing.T) {
 		{"overlapping secrets", []string{"alpha-beta", "beta-gamma"}, "alpha-beta-gamma", "[REDACTED]"},
 		{"offsets kept around multi-byte text", []string{"secretValue9"}, "é…SecretValue9…ü", "é…[REDACTED]…ü"},
 		{"non-ASCII secret upper-cased whole", []string{"pässwört-42"}, "got PÄSSWÖRT-42", "got [REDACTED]"},
+		{"offsets kept around invalid UTF-8", []string{"secretValue9"}, "\xff\xfeSECRETVALUE9\xff!", "\xff\xfe[REDACTED]\xff!"},
 		{"nothing to find", []string{"secretValue9"}, "all fine", "all fine"},
 		{"no secrets", nil, "all fine", "all fine"},
 	}
