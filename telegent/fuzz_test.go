@@ -80,6 +80,7 @@ func FuzzExtractReason(f *testing.F) {
 	f.Add("application/json", `{"error":"`+testHookToken+`"}`)
 	f.Add("", `{"message":{"Message":"acct-Secret/9f8e\"7d"}}`)
 	f.Add("text/html", "<p>x</p>")
+	f.Add("text/plain", "first\n\xff\xfe"+testHookToken+"\xff")
 	f.Fuzz(func(t *testing.T, contentType, body string) {
 		secrets := []string{testPassword, testHookToken, testSecret}
 		got := extractReason(contentType, []byte(body), secrets)
