@@ -156,7 +156,7 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (_ *Server, err e
 	)...)
 	s.inproc = inprocChannel(chain)
 	s.RegisterService(&webhookv1.WebhookService_ServiceDesc, svc)
-	if s.gateway, err = newGateway(ctx, s.inproc); err != nil {
+	if s.gateway, err = newGateway(ctx, restConn(s.inproc)); err != nil {
 		return nil, fmt.Errorf("register gateway: %w", err)
 	}
 	s.health = health.NewServer()
@@ -191,10 +191,9 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (_ *Server, err e
 		ReadHeaderTimeout: readHeaderTimeout(cfg),
 		ReadTimeout:       30 * time.Second,
 		IdleTimeout:       2 * time.Minute,
-		// net/http reads up to MaxHeaderBytes plus 4 KiB of slack;
-		// limitHeaders answers 431 for anything over the documented limit
-		// that it lets through.
-		MaxHeaderBytes: DefaultMaxHeaderBytes,
+		// limitHeaders holds the documented limit; net/http's, four
+		// times as high, only stops a flood (see limitHeaders).
+		MaxHeaderBytes: 4 * DefaultMaxHeaderBytes,
 		ErrorLog:       slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
 
@@ -250,7 +249,7 @@ func (s *Server) Gateway() *runtime.ServeMux { return s.gateway }
 
 // InProcess is the in-process channel to the services registered with
 // RegisterService, through the interceptor chain.
-func (s *Server) InProcess() grpc.ClientConnInterface { return s.inproc }
+func (s *Server) InProcess() grpc.ClientConnInterface { return restConn(s.inproc) }
 
 // GRPCAddr is the address the gRPC server listens on.
 func (s *Server) GRPCAddr() net.Addr { return s.grpcLis.Addr() }

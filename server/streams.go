@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"time"
 
@@ -50,7 +51,9 @@ func (streamDeadline) HandleConn(context.Context, stats.ConnStats) {}
 // fields, as sent on HTTP/1.1, take more than limit bytes. net/http's own
 // MaxHeaderBytes check allows 4 KiB of slack above its setting (and
 // HTTP/2 counts differently), so it alone would not hold the documented
-// limit exactly.
+// limit exactly; and when it refuses, it closes the connection with the
+// rest of the request unread, which can reset the connection before the
+// client reads the 431. So net/http's limit is set well above this one.
 func limitHeaders(next http.Handler, limit int) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		size := len(r.Method) + len(r.RequestURI) + len(r.Proto) + 4 + len("Host: ") + len(r.Host) + 2
@@ -60,6 +63,9 @@ func limitHeaders(next http.Handler, limit int) http.Handler {
 			}
 		}
 		if size > limit {
+			// Read what is left of a small body, so that closing the
+			// connection does not reset it before the answer is read.
+			_, _ = io.CopyN(io.Discard, r.Body, DefaultMaxRequestBytes)
 			w.Header().Set("Connection", "close")
 			http.Error(w, "431 Request Header Fields Too Large", http.StatusRequestHeaderFieldsTooLarge)
 			return
