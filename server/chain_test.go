@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
@@ -29,7 +30,20 @@ type testService struct {
 	testgrpc.UnimplementedTestServiceServer
 }
 
-func (testService) UnaryCall(_ context.Context, req *testgrpc.SimpleRequest) (*testgrpc.SimpleResponse, error) {
+func (testService) UnaryCall(ctx context.Context, req *testgrpc.SimpleRequest) (*testgrpc.SimpleResponse, error) {
+	if req.GetFillUsername() {
+		// Waits for the caller's deadline, then answers as the webhook
+		// service does, DEADLINE_EXCEEDED with details, after a moment of
+		// its own (the webhook service closes the upstream request).
+		<-ctx.Done()
+		time.Sleep(300 * time.Millisecond)
+		st, err := status.New(codes.DeadlineExceeded, "the service saw the deadline").
+			WithDetails(&errdetails.ErrorInfo{Reason: "SERVICE_DEADLINE", Domain: "test"})
+		if err != nil {
+			return nil, err
+		}
+		return nil, st.Err()
+	}
 	return &testgrpc.SimpleResponse{Payload: req.GetPayload(), Username: "echo"}, nil
 }
 
@@ -42,7 +56,7 @@ func (testService) EmptyCall(context.Context, *testgrpc.Empty) (*testgrpc.Empty,
 func restRoute[Req, Resp any, PReq interface {
 	*Req
 	proto.Message
-}](t *testing.T, gw *runtime.ServeMux, path string, call func(context.Context, PReq) (Resp, error)) {
+}](t *testing.T, gw *runtime.ServeMux, path, method string, call func(context.Context, PReq) (Resp, error)) {
 	t.Helper()
 	err := gw.HandlePath(http.MethodPost, path, func(w http.ResponseWriter, r *http.Request, _ map[string]string) {
 		inbound, outbound := runtime.MarshalerForRequest(gw, r)
@@ -51,7 +65,12 @@ func restRoute[Req, Resp any, PReq interface {
 			runtime.HTTPError(r.Context(), gw, outbound, w, r, status.Error(codes.InvalidArgument, err.Error()))
 			return
 		}
-		resp, err := call(r.Context(), req)
+		ctx, err := runtime.AnnotateContext(r.Context(), gw, r, method, runtime.WithHTTPPathPattern(path))
+		if err != nil {
+			runtime.HTTPError(r.Context(), gw, outbound, w, r, err)
+			return
+		}
+		resp, err := call(ctx, req)
 		if err != nil {
 			runtime.HTTPError(r.Context(), gw, outbound, w, r, err)
 			return
@@ -82,10 +101,10 @@ func startWithTestService(t *testing.T) (*server.Server, *testutil.SyncBuffer) {
 	}
 	srv.RegisterService(&testgrpc.TestService_ServiceDesc, testService{})
 	client := testgrpc.NewTestServiceClient(srv.InProcess())
-	restRoute(t, srv.Gateway(), "/v1/test/unary", func(ctx context.Context, req *testgrpc.SimpleRequest) (*testgrpc.SimpleResponse, error) {
+	restRoute(t, srv.Gateway(), "/v1/test/unary", "/grpc.testing.TestService/UnaryCall", func(ctx context.Context, req *testgrpc.SimpleRequest) (*testgrpc.SimpleResponse, error) {
 		return client.UnaryCall(ctx, req)
 	})
-	restRoute(t, srv.Gateway(), "/v1/test/empty", func(ctx context.Context, req *testgrpc.Empty) (*testgrpc.Empty, error) {
+	restRoute(t, srv.Gateway(), "/v1/test/empty", "/grpc.testing.TestService/EmptyCall", func(ctx context.Context, req *testgrpc.Empty) (*testgrpc.Empty, error) {
 		return client.EmptyCall(ctx, req)
 	})
 	done := make(chan error, 1)
@@ -202,5 +221,27 @@ func TestPanicIsLoggedCountedAndInternal(t *testing.T) {
 	want := `grpc_server_handled_total{grpc_code="Internal",grpc_method="EmptyCall",grpc_service="grpc.testing.TestService",grpc_type="unary"} 2`
 	if !strings.Contains(string(metrics), want) {
 		t.Errorf("/metrics lacks %s", want)
+	}
+}
+
+// TestRESTDeadlineAnswerHasTheServiceDetails: when a REST caller's deadline
+// passes, the answer is the service's (with its details), not a bare one
+// from the in-process channel.
+func TestRESTDeadlineAnswerHasTheServiceDetails(t *testing.T) {
+	srv, _ := startWithTestService(t)
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, "http://"+srv.HTTPAddr().String()+"/v1/test/unary", strings.NewReader(`{"fillUsername":true}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Grpc-Timeout", "1S")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusGatewayTimeout || !strings.Contains(string(body), "SERVICE_DEADLINE") {
+		t.Errorf("HTTP %d %s, want 504 with the service's ErrorInfo", resp.StatusCode, body)
 	}
 }
