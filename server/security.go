@@ -77,22 +77,6 @@ func newSecurity(cfg Config, m *metrics, logger *slog.Logger) (*security, error)
 	return sec, nil
 }
 
-// unary places the auth interceptors in the chain: authentication after
-// recovery, request id, logging and metrics (so refusals are logged and
-// counted like any call) and before validation (an anonymous caller gets
-// UNAUTHENTICATED whatever it sent, learns nothing about the rules and
-// costs no validation); authorisation after validation, so that the account
-// id it decides on is well-formed. pre runs before validation, post is the
-// validation itself and what follows it.
-func (sec *security) unary(pre, post []grpc.UnaryServerInterceptor) []grpc.UnaryServerInterceptor {
-	if sec.auth == nil {
-		return append(pre, post...)
-	}
-	chain := append(slices.Clone(pre), sec.auth.Authenticate())
-	chain = append(chain, post...)
-	return append(chain, sec.auth.Authorize())
-}
-
 // grpcOptions are the gRPC server's TLS, stream authentication and
 // hostile-client limits.
 func (sec *security) grpcOptions() []grpc.ServerOption {
