@@ -15,12 +15,15 @@ import (
 // window: by 1 below 100, by 2 below 1,000, and so on.
 const (
 	// limitWindowMin is the shortest window; a window also lasts at least
-	// twice the fastest call in it, so at 50 ms the limit moves every
-	// 100 ms and at 500 ms every second. Short windows let the limit grow
-	// from its initial value to a few hundred in seconds, not minutes.
+	// twice the fastest call in it, up to limitWindowMax, so at 50 ms the
+	// limit moves every 100 ms. Short windows let the limit grow from its
+	// initial value to a few hundred in seconds, not minutes.
 	limitWindowMin = 100 * time.Millisecond
-	// limitWindowMax bounds a window however slow Telegent is.
-	limitWindowMax = time.Second
+	// limitWindowMax bounds a window however slow Telegent is: at 500 ms
+	// the limit still moves four times a second, so a slow-down shows in
+	// it within seconds (the limiter takes the median of the last five
+	// windows' p90, so three slow windows are needed first).
+	limitWindowMax = 250 * time.Millisecond
 	// limitWindowSamples is the fewest calls a window needs: below it a
 	// p90 is noise.
 	limitWindowSamples = 20

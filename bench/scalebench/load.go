@@ -101,18 +101,21 @@ func (r *loadRun) finish() {
 // stats summarises the calls that ended in [from, to) and, for latency,
 // those that also started at or after startedFrom.
 type stats struct {
-	window                 time.Duration
-	ok, refused, failed    int
-	latencies              []time.Duration // successful calls, sorted
-	errs                   []string
-	goodputPerSecond       []float64 // successful calls in each whole second of the window
-	refusedPerSecond       []float64
+	window              time.Duration
+	ok, refused, failed int
+	latencies           []time.Duration // successful calls, sorted
+	errs                []string
+	goodputPerSecond    []float64 // successful calls in each whole second of the window
+	refusedPerSecond    []float64
+	// failedAll counts every failed call of the run, warm-up and the
+	// calls still in flight at the end included.
+	failedAll              int64
 	peakRSS                int64
 	limitAtEnd, inFlightAt int
 }
 
 func (r *loadRun) stats(from, to, startedFrom time.Duration) *stats {
-	s := &stats{window: to - from, errs: r.errs}
+	s := &stats{window: to - from, errs: r.errs, failedAll: r.failedN.Load()}
 	secs := int(s.window / time.Second)
 	s.goodputPerSecond = make([]float64, secs)
 	s.refusedPerSecond = make([]float64, secs)
@@ -164,8 +167,8 @@ func percentile(sorted []time.Duration, q float64) time.Duration {
 	return sorted[min(max(i, 0), len(sorted)-1)]
 }
 
-// httpCaller POSTs body to url: 200 succeeds, 429 is refused.
-func (b *bench) httpCaller(url string, body []byte, authorization string) caller {
+// httpCaller POSTs body to url with hc: 200 succeeds, 429 is refused.
+func httpCaller(hc *http.Client, url string, body []byte, authorization string) caller {
 	return func(ctx context.Context, _ int) (outcome, error) {
 		req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
 		if err != nil {
@@ -175,7 +178,7 @@ func (b *bench) httpCaller(url string, body []byte, authorization string) caller
 		if authorization != "" {
 			req.Header.Set("Authorization", authorization)
 		}
-		resp, err := b.hc.Do(req)
+		resp, err := hc.Do(req)
 		if err != nil {
 			return failed, err
 		}
@@ -198,12 +201,12 @@ func (b *bench) httpCaller(url string, body []byte, authorization string) caller
 
 // hopCaller calls Telegent's create through the plain proxy.
 func (b *bench) hopCaller() caller {
-	return b.httpCaller(b.proxyURL+telegentsim.CreatePath, b.telegentBody, "Bearer "+b.token)
+	return httpCaller(b.hc, b.proxyURL+telegentsim.CreatePath, b.telegentBody, "Bearer "+b.token)
 }
 
 // restCaller calls the facade's POST /v1/webhooks.
 func (b *bench) restCaller() caller {
-	return b.httpCaller("http://"+b.facadeHTTP+"/v1/webhooks", b.restBody, "")
+	return httpCaller(b.facadeHC, "http://"+b.facadeHTTP+"/v1/webhooks", b.restBody, "")
 }
 
 // grpcCaller calls CreateWebhook over conns connections; close them after.

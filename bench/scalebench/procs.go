@@ -136,11 +136,16 @@ func waitHTTP(ctx context.Context, p *proc, url string) error {
 	}
 }
 
+// maxFacadeConns stays below the facade's bound of 1,024 connections per
+// listener, leaving room for nothing else: metrics are read on the ops port.
+const maxFacadeConns = 1000
+
 // bench is one run: the processes and what drives them.
 type bench struct {
 	o   options
 	dir string
-	hc  *http.Client
+	// hc calls the simulator and the proxy; facadeHC the facade's REST.
+	hc, facadeHC *http.Client
 
 	sim, proxy, facade          *proc
 	simURL, proxyURL            string
@@ -166,6 +171,13 @@ func newBench(ctx context.Context, o options, out io.Writer) (_ *bench, err erro
 	}()
 	b.hc = &http.Client{Transport: &http.Transport{
 		MaxIdleConns: 8192, MaxIdleConnsPerHost: 4096, IdleConnTimeout: 90 * time.Second, DisableCompression: true,
+	}}
+	// The facade accepts at most 1,024 connections per listener; a 1,025th
+	// is completed by the kernel but never served until another closes, so
+	// REST callers share at most maxFacadeConns keep-alive connections.
+	b.facadeHC = &http.Client{Transport: &http.Transport{
+		MaxIdleConns: maxFacadeConns, MaxIdleConnsPerHost: maxFacadeConns, MaxConnsPerHost: maxFacadeConns,
+		IdleConnTimeout: 90 * time.Second, DisableCompression: true,
 	}}
 	if b.telegentBody, err = json.Marshal(service.ToTelegent(b.req)); err != nil {
 		return nil, fmt.Errorf("encode Telegent body: %w", err)

@@ -34,7 +34,7 @@ func (b *bench) steps(ctx context.Context, out io.Writer) ([]stepRow, error) {
 			}
 			rows = append(rows, stepRow{name: name, concurrency: c, stats: s})
 			fmt.Fprintf(out, "c=%-5d %-15s %7.0f ok/s  p99 %6.0f ms  refused %5.1f %%  errors %d  RSS %4.0f MB",
-				c, name, s.goodput(), ms(percentile(s.latencies, 0.99)), 100*s.refusedShare(), s.failed, mb(s.peakRSS))
+				c, name, s.goodput(), ms(percentile(s.latencies, 0.99)), 100*s.refusedShare(), s.failedAll, mb(s.peakRSS))
 			if name != rowHop {
 				fmt.Fprintf(out, "  limit %d", s.limitAtEnd)
 			}
