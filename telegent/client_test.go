@@ -805,7 +805,9 @@ func TestAttemptTimeoutBoundsAHungUpstream(t *testing.T) {
 	u.setCreate(func(w http.ResponseWriter, r *http.Request, _ int, _ string, _ map[string]any) {
 		<-r.Context().Done() // hangs until the client gives up
 	})
-	h := newHarness(t, u, func(c *Config) { c.AttemptTimeout = 50 * time.Millisecond })
+	// Long enough for the request to reach the upstream on a loaded
+	// machine: the upstream counts it on arrival.
+	h := newHarness(t, u, func(c *Config) { c.AttemptTimeout = 2 * time.Second })
 	_, err := h.CreateWebhook(context.Background(), basicRequest())
 	checkError(t, err, KindTimeout, 0, true)
 	if _, creates := u.counts(); creates != 1 {
