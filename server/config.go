@@ -134,6 +134,14 @@ type Config struct {
 	// and gRPC-Web. Empty means no CORS at all.
 	CORSAllowedOrigins string
 
+	// IdempotencyStore is where request ids are remembered: "memory" (one
+	// replica) or redis://HOST:PORT/DB (replicas that share callers).
+	// Empty means "memory".
+	IdempotencyStore string
+	// IdempotencyTTL is how long a request id is remembered. Zero means
+	// DefaultIdempotencyTTL.
+	IdempotencyTTL time.Duration
+
 	// loaded is the material the files above hold, read once by Load.
 	loaded *material
 }
@@ -197,6 +205,8 @@ func (c Config) LogValue() slog.Value {
 		slog.Int("max_concurrent_streams", c.MaxConcurrentStreams),
 		slog.Duration("max_connection_age", c.MaxConnectionAge),
 		slog.String("cors_allowed_origins", c.CORSAllowedOrigins),
+		slog.String("idempotency_store", c.IdempotencyStore),
+		slog.Duration("idempotency_ttl", c.IdempotencyTTL),
 	)
 }
 
@@ -298,6 +308,8 @@ func (c *Config) options() []option {
 			_, err := parseOrigins(list)
 			return err
 		}),
+		opt(&c.IdempotencyStore, "idempotency-store", "IDEMPOTENCY_STORE", IdempotencyStoreMemory, "where request ids are remembered: memory, or redis://HOST:PORT/DB for replicas that share callers", checkIdempotencyStore),
+		opt(&c.IdempotencyTTL, "idempotency-ttl", "IDEMPOTENCY_TTL", DefaultIdempotencyTTL, "how long a request id is remembered", positive),
 		opt(&c.DebugAddr, "debug-addr", "DEBUG_ADDR", "", "loopback address to serve net/http/pprof on; off when empty", func(addr string) error {
 			if addr == "" {
 				return nil
@@ -447,6 +459,12 @@ func (c Config) Load() (Config, error) {
 	}
 	if c.ReadHeaderTimeout == 0 {
 		c.ReadHeaderTimeout = DefaultReadHeaderTimeout
+	}
+	if c.IdempotencyStore == "" {
+		c.IdempotencyStore = IdempotencyStoreMemory
+	}
+	if c.IdempotencyTTL == 0 {
+		c.IdempotencyTTL = DefaultIdempotencyTTL
 	}
 	var problems []error
 	for _, o := range c.options() {

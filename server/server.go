@@ -37,6 +37,8 @@ import (
 type Server struct {
 	cfg    Config
 	logger *slog.Logger
+	// requestIDs remembers the outcomes of calls that carry a request_id.
+	requestIDs *requestIDs
 
 	grpcLis, httpLis net.Listener
 	grpcServer       *grpc.Server
@@ -122,7 +124,11 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (_ *Server, err e
 		Logger:           logger,
 	})
 	m.registerConcurrency(s.guard)
-	svc := service.New(s.guard, logger)
+	var dedupOpt service.Option
+	if s.requestIDs, dedupOpt, err = newRequestIDs(cfg, secret, m.registry, logger); err != nil {
+		return nil, err
+	}
+	svc := service.New(s.guard, logger, dedupOpt)
 
 	sec, err := newSecurity(cfg, m, logger)
 	if err != nil {
@@ -361,7 +367,7 @@ func (s *Server) shutdown() error {
 		err = errors.Join(err, s.simServer.Shutdown(ctx))
 	}
 	s.client.CloseIdleConnections()
-	err = errors.Join(err, s.stopTracing(ctx))
+	err = errors.Join(err, s.requestIDs.close(), s.stopTracing(ctx))
 	if err == nil {
 		s.logger.Info("shut down cleanly")
 	}
@@ -381,9 +387,10 @@ func (s *Server) closeListeners() {
 // fail readiness: every replica shares the same Telegent, so taking them
 // out of rotation would only turn fast UNAVAILABLE answers into connection
 // errors.
-func (s *Server) serveReady(w http.ResponseWriter, _ *http.Request) {
+func (s *Server) serveReady(w http.ResponseWriter, r *http.Request) {
 	detail := map[string]string{"status": "ready", "circuit_breaker": s.guard.State().String(),
-		"upstream_concurrency": concurrencyDetail(s.guard.Concurrency())}
+		"upstream_concurrency": concurrencyDetail(s.guard.Concurrency()),
+		"request_id_store": s.requestIDs.state(r.Context())}
 	code := http.StatusOK
 	if ready, status := s.readiness(); !ready {
 		detail["status"], code = status, http.StatusServiceUnavailable
