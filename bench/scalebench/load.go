@@ -109,9 +109,12 @@ type stats struct {
 	refusedPerSecond    []float64
 	// failedAll counts every failed call of the run, warm-up and the
 	// calls still in flight at the end included.
-	failedAll              int64
-	peakRSS                int64
-	limitAtEnd, inFlightAt int
+	failedAll int64
+	peakRSS   int64
+	// cpuJudged, cpuSim and cpuLoad are the CPU time the process under
+	// test, the simulator and the load generator used in the window.
+	cpuJudged, cpuSim, cpuLoad time.Duration
+	limitAtEnd, inFlightAt     int
 }
 
 func (r *loadRun) stats(from, to, startedFrom time.Duration) *stats {
@@ -149,6 +152,27 @@ func (r *loadRun) stats(from, to, startedFrom time.Duration) *stats {
 }
 
 func (s *stats) goodput() float64 { return float64(s.ok) / s.window.Seconds() }
+
+// cpuPerCall is d per successful call of the window.
+func (s *stats) cpuPerCall(d time.Duration) time.Duration {
+	if s.ok == 0 {
+		return 0
+	}
+	return d / time.Duration(s.ok)
+}
+
+// cpuMeters reads the CPU time of the judged process, the simulator and
+// the load generator.
+func cpuMeters(judged, sim *proc) (j, s, l time.Duration, err error) {
+	if j, err = judged.cpu(); err != nil {
+		return
+	}
+	if s, err = sim.cpu(); err != nil {
+		return
+	}
+	l, err = selfCPU()
+	return
+}
 
 func (s *stats) refusedShare() float64 {
 	n := s.ok + s.refused + s.failed

@@ -27,8 +27,8 @@ func verdict(ok bool) string {
 // reportSteps prints the steps as a Markdown table and checks the targets.
 func reportSteps(out io.Writer, o options, rows []stepRow) {
 	fmt.Fprintf(out, "\n### Steps: Telegent %s away, %s warm-up and %s measured per row\n\n", o.latency, o.warmup, o.window)
-	fmt.Fprintln(out, "| in flight | row | goodput | vs hop | p99 | refused | errors (warm-up too) | peak RSS | limit at end |")
-	fmt.Fprintln(out, "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+	fmt.Fprintln(out, "| in flight | row | goodput | vs hop | p99 | refused | errors (warm-up too) | peak RSS | limit at end | CPU per call: judged + sim + load generator |")
+	fmt.Fprintln(out, "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
 	hop := map[int]float64{}
 	errorsTotal := 0
 	restOK := true
@@ -47,8 +47,9 @@ func reportSteps(out io.Writer, o options, rows []stepRow) {
 				restOK = restOK && r.goodput()/h >= targetRESTVsHop
 			}
 		}
-		fmt.Fprintf(out, "| %d | %s | %.0f/s | %s | %.0f ms | %.1f %% | %d | %.0f MB | %s |\n",
-			r.concurrency, r.name, r.goodput(), ratio, ms(percentile(r.latencies, 0.99)), 100*r.refusedShare(), r.failedAll, mb(r.peakRSS), limit)
+		fmt.Fprintf(out, "| %d | %s | %.0f/s | %s | %.0f ms | %.1f %% | %d | %.0f MB | %s | %.0f + %.0f + %.0f µs |\n",
+			r.concurrency, r.name, r.goodput(), ratio, ms(percentile(r.latencies, 0.99)), 100*r.refusedShare(), r.failedAll, mb(r.peakRSS), limit,
+			micros(r.cpuPerCall(r.cpuJudged)), micros(r.cpuPerCall(r.cpuSim)), micros(r.cpuPerCall(r.cpuLoad)))
 	}
 	fmt.Fprintln(out)
 	if len(restRatios) > 0 {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"time"
@@ -33,8 +34,9 @@ func (b *bench) steps(ctx context.Context, out io.Writer) ([]stepRow, error) {
 				return nil, fmt.Errorf("%s at %d in flight: %w", name, c, err)
 			}
 			rows = append(rows, stepRow{name: name, concurrency: c, stats: s})
-			fmt.Fprintf(out, "c=%-5d %-15s %7.0f ok/s  p99 %6.0f ms  refused %5.1f %%  errors %d  RSS %4.0f MB",
-				c, name, s.goodput(), ms(percentile(s.latencies, 0.99)), 100*s.refusedShare(), s.failedAll, mb(s.peakRSS))
+			fmt.Fprintf(out, "c=%-5d %-15s %7.0f ok/s  p99 %6.0f ms  refused %5.1f %%  errors %d  RSS %4.0f MB  CPU/call %3.0f µs (+ sim %3.0f, load %3.0f)",
+				c, name, s.goodput(), ms(percentile(s.latencies, 0.99)), 100*s.refusedShare(), s.failedAll, mb(s.peakRSS),
+				micros(s.cpuPerCall(s.cpuJudged)), micros(s.cpuPerCall(s.cpuSim)), micros(s.cpuPerCall(s.cpuLoad)))
 			if name != rowHop {
 				fmt.Fprintf(out, "  limit %d", s.limitAtEnd)
 			}
@@ -69,19 +71,21 @@ func (b *bench) step(ctx context.Context, name string, c int) (*stats, error) {
 
 	r := startLoad(ctx, do, c, b.o.callTimeout)
 	sleep(ctx, b.o.warmup)
+	j0, s0, l0, cpuErr := cpuMeters(judged, b.sim)
 	from := time.Since(r.base)
 	rctx, stopRSS := context.WithCancel(ctx)
 	rss := peakRSS(rctx, judged)
 	sleep(ctx, b.o.window)
 	to := time.Since(r.base)
 	stopRSS()
+	j1, s1, l1, cpuErr1 := cpuMeters(judged, b.sim)
 	var limit int
 	var err error
 	if name != rowHop {
 		limit, _, err = b.facadeGauges(ctx)
 	}
 	r.finish()
-	if err != nil {
+	if err = errors.Join(err, cpuErr, cpuErr1); err != nil {
 		return nil, err
 	}
 	if ctx.Err() != nil {
@@ -89,6 +93,7 @@ func (b *bench) step(ctx context.Context, name string, c int) (*stats, error) {
 	}
 	s := r.stats(from, to, 0)
 	s.peakRSS, s.limitAtEnd = <-rss, limit
+	s.cpuJudged, s.cpuSim, s.cpuLoad = j1-j0, s1-s0, l1-l0
 	return s, b.resetSim(ctx, b.o.latency)
 }
 
@@ -183,3 +188,5 @@ func sleep(ctx context.Context, d time.Duration) {
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
 func mb(b int64) float64 { return float64(b) / 1e6 }
+
+func micros(d time.Duration) float64 { return float64(d) / float64(time.Microsecond) }
