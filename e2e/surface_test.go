@@ -303,13 +303,13 @@ func TestRESTAcceptsOnlyJSON(t *testing.T) {
 		want        int
 	}{
 		"text/plain, as an HTML form may post": {"text/plain", valid, http.StatusUnsupportedMediaType},
-		"url-encoded form":                    {"application/x-www-form-urlencoded", func(*testing.T) []byte { return []byte("accountId=AID-1") }, http.StatusUnsupportedMediaType},
-		"multipart form":                      {"multipart/form-data; boundary=x", valid, http.StatusUnsupportedMediaType},
-		"no content type":                     {"", valid, http.StatusUnsupportedMediaType},
-		"json look-alike":                     {"application/json-seq", valid, http.StatusUnsupportedMediaType},
-		"unknown parameter":                   {"application/json; profile=x", valid, http.StatusUnsupportedMediaType},
-		"trailing data":                       {"application/json", func(t *testing.T) []byte { return append(valid(t), []byte(" {}")...) }, http.StatusBadRequest},
-		"two values":                          {"application/json", func(t *testing.T) []byte { b := valid(t); return append(b, b...) }, http.StatusBadRequest},
+		"url-encoded form":                     {"application/x-www-form-urlencoded", func(*testing.T) []byte { return []byte("accountId=AID-1") }, http.StatusUnsupportedMediaType},
+		"multipart form":                       {"multipart/form-data; boundary=x", valid, http.StatusUnsupportedMediaType},
+		"no content type":                      {"", valid, http.StatusUnsupportedMediaType},
+		"json look-alike":                      {"application/json-seq", valid, http.StatusUnsupportedMediaType},
+		"unknown parameter":                    {"application/json; profile=x", valid, http.StatusUnsupportedMediaType},
+		"trailing data":                        {"application/json", func(t *testing.T) []byte { return append(valid(t), []byte(" {}")...) }, http.StatusBadRequest},
+		"two values":                           {"application/json", func(t *testing.T) []byte { b := valid(t); return append(b, b...) }, http.StatusBadRequest},
 	}
 	for name, tc := range refused {
 		t.Run(name, func(t *testing.T) {

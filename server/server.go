@@ -390,7 +390,7 @@ func (s *Server) closeListeners() {
 func (s *Server) serveReady(w http.ResponseWriter, r *http.Request) {
 	detail := map[string]string{"status": "ready", "circuit_breaker": s.guard.State().String(),
 		"upstream_concurrency": concurrencyDetail(s.guard.Concurrency()),
-		"request_id_store": s.requestIDs.state(r.Context())}
+		"request_id_store":     s.requestIDs.state(r.Context())}
 	code := http.StatusOK
 	if ready, status := s.readiness(); !ready {
 		detail["status"], code = status, http.StatusServiceUnavailable

@@ -1,8 +1,8 @@
 package service_test
 
 import (
-	"encoding/json"
 	"context"
+	"encoding/json"
 	"testing"
 
 	"github.com/platform/telegent-facade/internal/example"

@@ -1,8 +1,8 @@
 package telegent_test
 
 import (
-	"encoding/json"
 	"context"
+	"encoding/json"
 	"testing"
 
 	webhookv1 "github.com/platform/telegent-facade/gen/telegent/webhook/v1"
