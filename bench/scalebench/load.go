@@ -114,7 +114,8 @@ type stats struct {
 	// cpuJudged, cpuSim and cpuLoad are the CPU time the process under
 	// test, the simulator and the load generator used in the window.
 	cpuJudged, cpuSim, cpuLoad time.Duration
-	limitAtEnd, inFlightAt     int
+	// limitAtEnd is the facade's limit when the window ended.
+	limitAtEnd int
 }
 
 func (r *loadRun) stats(from, to, startedFrom time.Duration) *stats {
