@@ -3,6 +3,7 @@ package resilience
 import (
 	"context"
 	"errors"
+	"net/http"
 	"time"
 
 	"github.com/failsafe-go/failsafe-go/adaptivelimiter"
@@ -92,10 +93,14 @@ func (g *Guard) acquire(ctx context.Context) (adaptivelimiter.Permit, error) {
 // limiter what the call says about Telegent:
 //   - an answer (a webhook, or the caller's request refused) and a timeout
 //     count with their duration: this is the latency the limit follows;
-//   - a failure or rate limiting drops the limit back to its initial value
-//     when it is above it, without counting the duration (a fast 503 is
-//     no sign of health); a Retry-After also pauses sending for that long,
-//     since every call sent before then would be refused the same way;
+//   - a 429 or 503 (Telegent saying it is too busy) drops the limit back to
+//     its initial value when it is above it, and so does a run of
+//     failuresToFallBack other failures (5xx, connection errors, malformed
+//     answers): a lone one among thousands of calls says little about
+//     load, and falling back on each would pin the limit at its initial
+//     value. Failures are not counted as latency (a fast 503 is no sign of
+//     health). A Retry-After also pauses sending for that long, since every
+//     call sent before then would be refused the same way;
 //   - a canceled call is not counted at all.
 func (g *Guard) settle(permit adaptivelimiter.Permit, err error) {
 	if err == nil {
@@ -103,12 +108,17 @@ func (g *Guard) settle(permit adaptivelimiter.Permit, err error) {
 		return
 	}
 	te, _ := errors.AsType[*telegent.Error](err)
+	busy := te != nil && (te.Kind == telegent.KindRateLimited ||
+		te.Kind == telegent.KindUpstreamUnavailable && te.StatusCode == http.StatusServiceUnavailable)
 	switch {
 	case te != nil && te.Kind == telegent.KindTimeout:
 		permit.Record()
-	case te != nil && te.Kind == telegent.KindRateLimited, classify(err) == upstreamFailed:
+	case busy, classify(err) == upstreamFailed:
 		permit.Drop()
-		g.fallBack()
+		// The breaker has not counted this failure yet.
+		if busy || g.cb.Counts().ConsecutiveFailures+1 >= failuresToFallBack {
+			g.fallBack()
+		}
 		if te != nil && te.RetryAfter > 0 {
 			g.pause(te.RetryAfter)
 		}
@@ -118,6 +128,10 @@ func (g *Guard) settle(permit adaptivelimiter.Permit, err error) {
 		permit.Record()
 	}
 }
+
+// failuresToFallBack is how many upstream failures in a row, other than
+// 429 and 503, drop the limit back to its initial value.
+const failuresToFallBack = 3
 
 // fallBack returns the limit to InitialConcurrent when it is above it:
 // Telegent failing or rate-limiting at this concurrency is the plainest

@@ -162,25 +162,34 @@ func TestLimitFollowsLatency(t *testing.T) {
 	})
 }
 
-// TestFailureFallsBack: an upstream failure or a 429 drops a limit above
-// the initial value back to it, and a Retry-After pauses sending; answers
-// that say nothing against Telegent leave the limit alone.
+// TestFailureFallsBack: a 429 or 503, or three other upstream failures in
+// a row, drop a limit above the initial value back to it, and a
+// Retry-After pauses sending; a lone failure, and answers that say nothing
+// against Telegent, leave the limit alone.
 func TestFailureFallsBack(t *testing.T) {
 	t.Parallel()
 	unavailable := upstreamErr(telegent.KindUpstreamUnavailable)
 	unavailable.RetryAfter = 3 * time.Second
+	internal := upstreamErr(telegent.KindUpstreamUnavailable)
+	internal.StatusCode = 500
+	initial := func(int) int { return 8 }
+	unchanged := func(g int) int { return g }
 	tests := map[string]struct {
 		err       error
+		times     int // answers in a row
 		wantLimit func(grown int) int
 		wantPause time.Duration
 	}{
-		"503 with Retry-After":      {unavailable, func(int) int { return 8 }, 3 * time.Second},
-		"connection failure":        {upstreamErr(telegent.KindConnection), func(int) int { return 8 }, 0},
-		"malformed answer":          {upstreamErr(telegent.KindMalformedResponse), func(int) int { return 8 }, 0},
-		"429 without Retry-After":   {upstreamErr(telegent.KindRateLimited), func(int) int { return 8 }, 0},
-		"caller's 4xx":              {upstreamErr(telegent.KindConflict), func(g int) int { return g }, 0},
-		"caller canceled":           {upstreamErr(telegent.KindCanceled), func(g int) int { return g }, 0},
-		"our credentials (refused)": {upstreamErr(telegent.KindCredentialsRejected), func(g int) int { return g }, 0},
+		"503 with Retry-After":         {unavailable, 1, initial, 3 * time.Second},
+		"429 without Retry-After":      {upstreamErr(telegent.KindRateLimited), 1, initial, 0},
+		"one 500":                      {internal, 1, unchanged, 0},
+		"two connection failures":      {upstreamErr(telegent.KindConnection), 2, unchanged, 0},
+		"three connection failures":    {upstreamErr(telegent.KindConnection), 3, initial, 0},
+		"three malformed answers":      {upstreamErr(telegent.KindMalformedResponse), 3, initial, 0},
+		"three 500s":                   {internal, 3, initial, 0},
+		"caller's 4xx, three times":    {upstreamErr(telegent.KindConflict), 3, unchanged, 0},
+		"caller canceled, three times": {upstreamErr(telegent.KindCanceled), 3, unchanged, 0},
+		"our credentials (refused)":    {upstreamErr(telegent.KindCredentialsRejected), 3, unchanged, 0},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -195,8 +204,10 @@ func TestFailureFallsBack(t *testing.T) {
 					t.Fatalf("limit did not grow: %d", grown)
 				}
 				u.fail(tc.err)
-				if _, err := call(g); err != tc.err {
-					t.Fatalf("error = %v, want the upstream's %v", err, tc.err)
+				for range tc.times {
+					if _, err := call(g); err != tc.err {
+						t.Fatalf("error = %v, want the upstream's %v", err, tc.err)
+					}
 				}
 				c := g.Concurrency()
 				if want := tc.wantLimit(grown); c.Limit != want || c.PausedFor != tc.wantPause {
