@@ -332,7 +332,7 @@ func (c *Config) options() []option {
 // LoadConfig reads flags from args, falling back to the environment (getenv)
 // for every flag that is not given, then validates the configuration and
 // loads its files (TLS, tokens, policy, CA) once; the returned Config carries
-// them to New. --help prints usage to usage and returns flag.ErrHelp;
+// them to New. With a problem, it returns the settings as read beside it. --help prints usage to usage and returns flag.ErrHelp;
 // --version returns ErrVersion. Usage shows the defaults, never a value
 // from the environment. Every problem is reported at once, except that
 // parsing stops at the first malformed flag.
@@ -406,9 +406,33 @@ func LoadConfig(args []string, getenv func(string) string, usage io.Writer) (Con
 	}
 	loaded, err := c.Load()
 	if err := errors.Join(append(problems, err)...); err != nil {
-		return Config{}, err
+		// The settings as read, so that the caller can report more
+		// problems with them (see CheckListen).
+		return c, err
 	}
 	return loaded, nil
+}
+
+// CheckListen reports every listen address of c that cannot be bound now
+// (another process has it, say), so that a start-up that fails for other
+// reasons reports these too. It binds each address and closes it at once.
+func CheckListen(c Config) error {
+	var problems []error
+	for _, a := range []struct{ flag, addr string }{{"--grpc-addr", c.GRPCAddr}, {"--http-addr", c.HTTPAddr}, {"--debug-addr", c.DebugAddr}} {
+		if a.addr == "" {
+			continue
+		}
+		if _, port, err := net.SplitHostPort(a.addr); err != nil || port == "0" {
+			continue // reported by Validate, or any free port will do
+		}
+		l, err := net.Listen("tcp", a.addr)
+		if err != nil {
+			problems = append(problems, fmt.Errorf("%s %s: %w", a.flag, a.addr, err))
+			continue
+		}
+		_ = l.Close()
+	}
+	return errors.Join(problems...)
 }
 
 // lenientValue records a malformed flag value as a problem instead of

@@ -54,7 +54,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		fmt.Fprintf(stdout, "telegent-facade %s (revision %s, %s)\n", bi.Version, bi.Revision, bi.GoVersion)
 		return 0
 	case err != nil:
-		fmt.Fprintf(stderr, "telegent-facade: invalid configuration:\n%v\n", err)
+		// Addresses in use are reported with the other problems, not on
+		// the next attempt.
+		fmt.Fprintf(stderr, "telegent-facade: invalid configuration:\n%v\n", errors.Join(err, server.CheckListen(cfg)))
 		return exitConfig
 	}
 	logger := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))

@@ -94,3 +94,23 @@ func TestPortsInUseAreReportedTogether(t *testing.T) {
 		}
 	}
 }
+
+// A port in use is reported with the configuration's other problems.
+func TestPortInUseReportedWithConfigurationProblems(t *testing.T) {
+	t.Parallel()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	var stdout, stderr bytes.Buffer
+	code := run(context.Background(), []string{"--grpc-addr", l.Addr().String(), "--http-addr", "127.0.0.1:0", "--max-upstream", "0"}, env(nil), &stdout, &stderr)
+	if code != exitConfig {
+		t.Fatalf("exit %d, want %d", code, exitConfig)
+	}
+	for _, want := range []string{"--max-upstream", "--telegent-account-key", "--grpc-addr " + l.Addr().String(), "address already in use"} {
+		if !strings.Contains(stderr.String(), want) {
+			t.Errorf("stderr does not mention %q:\n%s", want, stderr.String())
+		}
+	}
+}
