@@ -11,7 +11,7 @@ browser-deps: ## Install headless Chromium (Debian package) for the browser test
 	@test -x $(CHROMIUM) || { $(call apt_install,chromium); }
 
 # The Go tests of `make test` include the browser test: Chromium first.
-test: browser-deps
+TEST_DEPS += browser-deps
 
 .PHONY: test-browser
 test-browser: browser-deps ## Run only the browser test; fails rather than skips without Chromium
