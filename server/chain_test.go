@@ -93,27 +93,15 @@ func startWithTestService(t *testing.T) (*server.Server, *testutil.SyncBuffer) {
 		ShutdownGrace: 5 * time.Second, UpstreamTimeout: 5 * time.Second, MaxUpstream: 8,
 		BreakerFailures: 5, BreakerFailureRatio: 0.5, BreakerOpenTimeout: time.Second,
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	srv, err := server.New(ctx, cfg, slog.New(slog.NewJSONHandler(logs, nil)))
-	if err != nil {
-		cancel()
-		t.Fatal(err)
-	}
-	srv.RegisterService(&testgrpc.TestService_ServiceDesc, testService{})
-	client := testgrpc.NewTestServiceClient(srv.InProcess())
-	restRoute(t, srv.Gateway(), "/v1/test/unary", "/grpc.testing.TestService/UnaryCall", func(ctx context.Context, req *testgrpc.SimpleRequest) (*testgrpc.SimpleResponse, error) {
-		return client.UnaryCall(ctx, req)
-	})
-	restRoute(t, srv.Gateway(), "/v1/test/empty", "/grpc.testing.TestService/EmptyCall", func(ctx context.Context, req *testgrpc.Empty) (*testgrpc.Empty, error) {
-		return client.EmptyCall(ctx, req)
-	})
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("Serve: %v", err)
-		}
+	srv := server.StartForTest(t, cfg, slog.New(slog.NewJSONHandler(logs, nil)), func(srv *server.Server) {
+		srv.RegisterService(&testgrpc.TestService_ServiceDesc, testService{})
+		client := testgrpc.NewTestServiceClient(srv.InProcess())
+		restRoute(t, srv.Gateway(), "/v1/test/unary", "/grpc.testing.TestService/UnaryCall", func(ctx context.Context, req *testgrpc.SimpleRequest) (*testgrpc.SimpleResponse, error) {
+			return client.UnaryCall(ctx, req)
+		})
+		restRoute(t, srv.Gateway(), "/v1/test/empty", "/grpc.testing.TestService/EmptyCall", func(ctx context.Context, req *testgrpc.Empty) (*testgrpc.Empty, error) {
+			return client.EmptyCall(ctx, req)
+		})
 	})
 	return srv, logs
 }

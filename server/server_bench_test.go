@@ -37,22 +37,7 @@ func startBenchServer(b *testing.B) *server.Server {
 	if err := cfg.Validate(); err != nil {
 		b.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	logger := slog.New(slog.NewJSONHandler(io.Discard, nil))
-	srv, err := server.New(ctx, cfg, logger)
-	if err != nil {
-		cancel()
-		b.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ctx) }()
-	b.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			b.Errorf("Serve: %v", err)
-		}
-	})
-	return srv
+	return server.StartForTest(b, cfg, slog.New(slog.NewJSONHandler(io.Discard, nil)), nil)
 }
 
 // BenchmarkWholePathGRPC is one CreateWebhook over gRPC on loopback:

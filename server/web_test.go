@@ -201,6 +201,23 @@ func (s stubService) CreateWebhook(_ context.Context, req *webhookv1.CreateWebho
 	return &webhookv1.CreateWebhookResponse{Webhook: &webhookv1.Webhook{WebhookId: "WID-1", AccountId: req.GetAccountId()}}, nil
 }
 
+// startStubWeb serves the Connect and gRPC-Web handler over a gRPC server
+// that has svc as its webhook service, and stops both when t ends.
+func startStubWeb(t *testing.T, svc stubService, opts ...grpc.ServerOption) *httptest.Server {
+	t.Helper()
+	gs := grpc.NewServer(opts...)
+	webhookv1.RegisterWebhookServiceServer(gs, svc)
+	web, err := newWebHandler(gs, DefaultMaxRequestBytes, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(web)
+	t.Cleanup(ts.Close)
+	t.Cleanup(gs.Stop)
+	t.Cleanup(ts.Client().CloseIdleConnections)
+	return ts
+}
+
 // startWebServer runs the whole facade in-process on a simulator with the
 // given CORS origins and returns its HTTP base URL.
 func startWebServer(t *testing.T, origins string) string {
@@ -214,20 +231,7 @@ func startWebServer(t *testing.T, origins string) string {
 		BreakerFailures: 1 << 30, BreakerFailureRatio: 2, BreakerOpenTimeout: time.Second,
 		CORSAllowedOrigins: origins,
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	srv, err := New(ctx, cfg, slog.New(slog.DiscardHandler))
-	if err != nil {
-		cancel()
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("Serve: %v", err)
-		}
-	})
+	srv := StartForTest(t, cfg, slog.New(slog.DiscardHandler), nil)
 	return "http://" + srv.HTTPAddr().String()
 }
 
@@ -410,17 +414,8 @@ func TestConnectAndGRPCWebReachTheChain(t *testing.T) {
 			t.Run(name+"/"+proto.name, func(t *testing.T) {
 				t.Parallel()
 				seen := &seenCalls{}
-				gs := grpc.NewServer(grpc.ChainUnaryInterceptor(seen.interceptor))
-				webhookv1.RegisterWebhookServiceServer(gs, stubService{err: svcErr})
-				web, err := newWebHandler(gs, DefaultMaxRequestBytes, slog.New(slog.DiscardHandler))
-				if err != nil {
-					t.Fatal(err)
-				}
-				ts := httptest.NewServer(web)
-				t.Cleanup(ts.Close)
-				t.Cleanup(gs.Stop)
+				ts := startStubWeb(t, stubService{err: svcErr}, grpc.ChainUnaryInterceptor(seen.interceptor))
 				hc := ts.Client()
-				t.Cleanup(hc.CloseIdleConnections)
 
 				client := connect.NewClient[webhookv1.CreateWebhookRequest, webhookv1.CreateWebhookResponse](
 					hc, ts.URL+webhookv1.WebhookService_CreateWebhook_FullMethodName, proto.opts...)
@@ -482,15 +477,7 @@ func TestConnectAndGRPCWebReachTheChain(t *testing.T) {
 
 func TestWebUnknownMethodIs405(t *testing.T) {
 	t.Parallel()
-	gs := grpc.NewServer()
-	webhookv1.RegisterWebhookServiceServer(gs, stubService{})
-	web, err := newWebHandler(gs, DefaultMaxRequestBytes, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := httptest.NewServer(web)
-	t.Cleanup(ts.Close)
-	t.Cleanup(gs.Stop)
+	ts := startStubWeb(t, stubService{})
 	for _, method := range []string{http.MethodGet, http.MethodPut, http.MethodDelete} {
 		req, err := http.NewRequestWithContext(t.Context(), method, ts.URL+webhookv1.WebhookService_CreateWebhook_FullMethodName, nil)
 		if err != nil {
@@ -506,22 +493,12 @@ func TestWebUnknownMethodIs405(t *testing.T) {
 			t.Errorf("%s: status %d, Allow %q; want 405 allowing POST", method, resp.StatusCode, resp.Header.Get("Allow"))
 		}
 	}
-	ts.Client().CloseIdleConnections()
 }
 
 func TestWebContentTypes(t *testing.T) {
 	t.Parallel()
-	gs := grpc.NewServer()
-	webhookv1.RegisterWebhookServiceServer(gs, stubService{})
-	web, err := newWebHandler(gs, DefaultMaxRequestBytes, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := httptest.NewServer(web)
-	t.Cleanup(ts.Close)
-	t.Cleanup(gs.Stop)
+	ts := startStubWeb(t, stubService{})
 	hc := ts.Client()
-	t.Cleanup(hc.CloseIdleConnections)
 	tests := map[string]struct {
 		contentType string
 		want        int
