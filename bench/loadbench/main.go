@@ -47,6 +47,7 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/protobuf/encoding/protojson"
 
+	"github.com/platform/telegent-facade/bench/internal/benchproc"
 	webhookv1 "github.com/platform/telegent-facade/gen/telegent/webhook/v1"
 	"github.com/platform/telegent-facade/internal/example"
 	"github.com/platform/telegent-facade/service"
@@ -138,8 +139,8 @@ type bench struct {
 	o        options
 	dir      string
 	bins     map[string]string
-	sim      *proc
-	proxy    *proc
+	sim      *benchproc.Proc
+	proxy    *benchproc.Proc
 	facade   *facade
 	baseline *facade // nil without -baseline
 	simURL   string
@@ -154,7 +155,7 @@ type bench struct {
 
 // facade is a running facade with its gRPC connections.
 type facade struct {
-	*proc
+	*benchproc.Proc
 	grpcAddr, httpAddr, debugAddr string
 	conns                         []*grpc.ClientConn
 	clients                       []webhookv1.WebhookServiceClient
@@ -237,27 +238,15 @@ func run(ctx context.Context, o options, out io.Writer) (err error) {
 	return nil
 }
 
-// moduleRoot is the folder of the go.mod loadbench runs in.
-func moduleRoot(ctx context.Context) (string, error) {
-	gomod, err := exec.CommandContext(ctx, "go", "env", "GOMOD").Output()
-	if err != nil || strings.TrimSpace(string(gomod)) == "" || strings.TrimSpace(string(gomod)) == os.DevNull {
-		return "", fmt.Errorf("run loadbench inside the module (go env GOMOD: %v)", err)
-	}
-	return filepath.Dir(strings.TrimSpace(string(gomod))), nil
-}
-
 // build compiles the three binaries into dir.
 func build(ctx context.Context, dir string) (map[string]string, error) {
-	root, err := moduleRoot(ctx)
+	root, err := benchproc.ModuleRoot(ctx)
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.CommandContext(ctx, "go", "build", "-o", dir+string(filepath.Separator),
-		"./cmd/telegent-facade", "./cmd/telegent-sim", "./bench/plainproxy")
-	cmd.Dir = root
-	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
-	if err := cmd.Run(); err != nil {
-		return nil, fmt.Errorf("build: %w", err)
+	if err := benchproc.Build(ctx, root, dir+string(filepath.Separator),
+		"./cmd/telegent-facade", "./cmd/telegent-sim", "./bench/plainproxy"); err != nil {
+		return nil, err
 	}
 	bins := map[string]string{}
 	for _, name := range []string{"telegent-facade", "telegent-sim", "plainproxy"} {
@@ -270,7 +259,7 @@ func build(ctx context.Context, dir string) (map[string]string, error) {
 // committed, so no generator is needed) and returns the binary's path. The
 // module is the repository's root folder.
 func buildBaseline(ctx context.Context, dir, ref string) (string, error) {
-	root, err := moduleRoot(ctx)
+	root, err := benchproc.ModuleRoot(ctx)
 	if err != nil {
 		return "", err
 	}
@@ -293,10 +282,8 @@ func buildBaseline(ctx context.Context, dir, ref string) (string, error) {
 		return "", fmt.Errorf("extract %s: %w", ref, err)
 	}
 	bin := filepath.Join(dir, "telegent-facade-baseline")
-	cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, "./cmd/telegent-facade")
-	cmd.Dir, cmd.Stdout, cmd.Stderr = src, os.Stderr, os.Stderr
-	if err := cmd.Run(); err != nil {
-		return "", fmt.Errorf("build the facade at %s: %w", ref, err)
+	if err := benchproc.Build(ctx, src, bin, "./cmd/telegent-facade"); err != nil {
+		return "", fmt.Errorf("at %s: %w", ref, err)
 	}
 	return bin, nil
 }
@@ -311,38 +298,38 @@ func (b *bench) logPath(name string) string {
 // start runs the simulator, the proxy and the facade, and waits for each
 // to be ready.
 func (b *bench) start(ctx context.Context) error {
-	simAddr, err := freePort()
+	simAddr, err := benchproc.FreePort()
 	if err != nil {
 		return err
 	}
 	// The simulator logs nothing per request at warn; its tokens outlive
 	// the run.
-	b.sim, err = startProc("sim", b.bins["telegent-sim"],
+	b.sim, err = benchproc.Start("sim", b.bins["telegent-sim"],
 		[]string{"--addr", simAddr, "--log-level", "warn", "--token-lifetime", "30m"}, nil, b.logPath("sim"))
 	if err != nil {
 		return err
 	}
 	b.simURL = "http://" + simAddr
-	if err := waitHTTP(ctx, b.sim, b.simURL+"/healthz"); err != nil {
+	if err := b.sim.WaitHTTP(ctx, b.simURL+"/healthz"); err != nil {
 		return err
 	}
 
-	proxyAddr, err := freePort()
+	proxyAddr, err := benchproc.FreePort()
 	if err != nil {
 		return err
 	}
 	proxyArgs := []string{"--addr", proxyAddr, "--target", b.simURL}
 	if b.o.profileDir != "" {
-		if b.proxyDebugAddr, err = freePort(); err != nil {
+		if b.proxyDebugAddr, err = benchproc.FreePort(); err != nil {
 			return err
 		}
 		proxyArgs = append(proxyArgs, "--debug-addr", b.proxyDebugAddr)
 	}
-	if b.proxy, err = startProc("proxy", b.bins["plainproxy"], proxyArgs, nil, b.logPath("proxy")); err != nil {
+	if b.proxy, err = benchproc.Start("proxy", b.bins["plainproxy"], proxyArgs, nil, b.logPath("proxy")); err != nil {
 		return err
 	}
 	b.proxyURL = "http://" + proxyAddr
-	if err := waitHTTP(ctx, b.proxy, b.proxyURL+"/healthz"); err != nil {
+	if err := b.proxy.WaitHTTP(ctx, b.proxyURL+"/healthz"); err != nil {
 		return err
 	}
 
@@ -360,10 +347,10 @@ func (b *bench) start(ctx context.Context) error {
 func (b *bench) startFacade(ctx context.Context, name, bin string, debug bool) (*facade, error) {
 	f := &facade{}
 	var err error
-	if f.grpcAddr, err = freePort(); err != nil {
+	if f.grpcAddr, err = benchproc.FreePort(); err != nil {
 		return nil, err
 	}
-	if f.httpAddr, err = freePort(); err != nil {
+	if f.httpAddr, err = benchproc.FreePort(); err != nil {
 		return nil, err
 	}
 	args := []string{
@@ -372,17 +359,17 @@ func (b *bench) startFacade(ctx context.Context, name, bin string, debug bool) (
 		"--max-upstream", "1024", "--breaker-failures", "1000000", "--breaker-failure-ratio", "2",
 	}
 	if debug {
-		if f.debugAddr, err = freePort(); err != nil {
+		if f.debugAddr, err = benchproc.FreePort(); err != nil {
 			return nil, err
 		}
 		args = append(args, "--debug-addr", f.debugAddr)
 	}
-	f.proc, err = startProc(name, bin, args,
+	f.Proc, err = benchproc.Start(name, bin, args,
 		append([]string{"TELEGENT_ACCOUNT_SECRET=" + telegentsim.DefaultAccountSecret}, b.o.facadeEnv...), b.logPath(name))
 	if err != nil {
 		return nil, err
 	}
-	if err := waitHTTP(ctx, f.proc, "http://"+f.httpAddr+"/readyz"); err != nil {
+	if err := f.WaitHTTP(ctx, "http://"+f.httpAddr+"/readyz"); err != nil {
 		f.stop()
 		return nil, err
 	}
@@ -420,21 +407,21 @@ func (f *facade) stop() {
 	for _, c := range f.conns {
 		_ = c.Close()
 	}
-	f.proc.stop()
+	f.Proc.Stop()
 }
 
 func (b *bench) stop() {
 	b.baseline.stop()
 	b.facade.stop()
-	b.proxy.stop()
-	b.sim.stop()
+	b.proxy.Stop()
+	b.sim.Stop()
 }
 
 // meters are the CPU clocks read around every measured window.
 func (b *bench) meters(f *facade) map[string]cpuMeter {
-	m := map[string]cpuMeter{"sim": b.sim.cpu, "proxy": b.proxy.cpu, "facade": f.cpu, "generator": selfCPU}
+	m := map[string]cpuMeter{"sim": b.sim.CPU, "proxy": b.proxy.CPU, "facade": f.CPU, "generator": benchproc.SelfCPU}
 	if b.baseline != nil {
-		m["baseline"] = b.baseline.cpu
+		m["baseline"] = b.baseline.CPU
 	}
 	return m
 }
@@ -473,7 +460,7 @@ func (b *bench) runRow(ctx context.Context, name string) (c1, load *phase, err e
 func (b *bench) call(ctx context.Context, name string, f *facade) (call, error) {
 	switch name {
 	case rowDirect, rowHop:
-		token, err := b.token(ctx)
+		token, err := benchproc.Token(ctx, b.hc, b.simURL)
 		if err != nil {
 			return nil, err
 		}
@@ -525,33 +512,6 @@ func (b *bench) httpCall(url string, body []byte, authorization string) call {
 		_, err = io.Copy(io.Discard, resp.Body)
 		return err
 	}
-}
-
-// token fetches a bearer token scoped to the simulator's create URL. The
-// proxy sends the simulator's own Host, so the same token is valid through
-// the hop.
-func (b *bench) token(ctx context.Context) (string, error) {
-	body, _ := json.Marshal(map[string]string{
-		"AccountKey": telegentsim.DefaultAccountKey, "AccountSecret": telegentsim.DefaultAccountSecret,
-		"ApiEndpoint": b.simURL + telegentsim.CreatePath,
-	})
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, b.simURL+telegentsim.TokenPath, bytes.NewReader(body))
-	if err != nil {
-		return "", err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := b.hc.Do(req)
-	if err != nil {
-		return "", fmt.Errorf("fetch a token: %w", err)
-	}
-	defer resp.Body.Close()
-	var tr struct {
-		Token string `json:"token"`
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&tr); err != nil || tr.Token == "" {
-		return "", fmt.Errorf("fetch a token: HTTP %d, %v", resp.StatusCode, err)
-	}
-	return tr.Token, nil
 }
 
 // simAdmin calls one of the simulator's /_sim/ endpoints.

@@ -18,6 +18,7 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/status"
 
+	"github.com/platform/telegent-facade/bench/internal/benchproc"
 	webhookv1 "github.com/platform/telegent-facade/gen/telegent/webhook/v1"
 	"github.com/platform/telegent-facade/telegentsim"
 )
@@ -164,14 +165,14 @@ func (s *stats) cpuPerCall(d time.Duration) time.Duration {
 
 // cpuMeters reads the CPU time of the judged process, the simulator and
 // the load generator.
-func cpuMeters(judged, sim *proc) (j, s, l time.Duration, err error) {
-	if j, err = judged.cpu(); err != nil {
+func cpuMeters(judged, sim *benchproc.Proc) (j, s, l time.Duration, err error) {
+	if j, err = judged.CPU(); err != nil {
 		return
 	}
-	if s, err = sim.cpu(); err != nil {
+	if s, err = sim.CPU(); err != nil {
 		return
 	}
-	l, err = selfCPU()
+	l, err = benchproc.SelfCPU()
 	return
 }
 
@@ -268,14 +269,14 @@ func (b *bench) grpcCaller(conns int) (caller, func(), error) {
 
 // peakRSS samples p's RSS every 250 ms until ctx ends and returns the
 // highest value seen.
-func peakRSS(ctx context.Context, p *proc) <-chan int64 {
+func peakRSS(ctx context.Context, p *benchproc.Proc) <-chan int64 {
 	out := make(chan int64, 1)
 	go func() {
 		var peak int64
 		t := time.NewTicker(250 * time.Millisecond)
 		defer t.Stop()
 		for {
-			if v, err := p.rss(); err == nil {
+			if v, err := p.RSS(); err == nil {
 				peak = max(peak, v)
 			}
 			select {

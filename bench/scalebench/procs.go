@@ -2,174 +2,27 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"google.golang.org/protobuf/encoding/protojson"
 
+	"github.com/platform/telegent-facade/bench/internal/benchproc"
 	webhookv1 "github.com/platform/telegent-facade/gen/telegent/webhook/v1"
 	"github.com/platform/telegent-facade/internal/example"
 	"github.com/platform/telegent-facade/service"
 	"github.com/platform/telegent-facade/telegentsim"
 )
-
-// proc is one process under test, started from a binary built by the
-// harness.
-type proc struct {
-	name string
-	cmd  *exec.Cmd
-	log  *os.File
-	done chan struct{}
-}
-
-// startProc runs bin with args and env; its output goes to logPath.
-func startProc(name, bin string, args, env []string, logPath string) (*proc, error) {
-	logFile, err := os.Create(logPath)
-	if err != nil {
-		return nil, fmt.Errorf("create log of %s: %w", name, err)
-	}
-	cmd := exec.Command(bin, args...)
-	cmd.Env = append(os.Environ(), env...)
-	cmd.Stdout, cmd.Stderr = logFile, logFile
-	if err := cmd.Start(); err != nil {
-		_ = logFile.Close()
-		return nil, fmt.Errorf("start %s: %w", name, err)
-	}
-	p := &proc{name: name, cmd: cmd, log: logFile, done: make(chan struct{})}
-	go func() {
-		_ = cmd.Wait()
-		close(p.done)
-	}()
-	return p, nil
-}
-
-// rss is the process's resident set size now, from /proc/<pid>/status.
-func (p *proc) rss() (int64, error) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", p.cmd.Process.Pid))
-	if err != nil {
-		return 0, fmt.Errorf("read RSS of %s: %w", p.name, err)
-	}
-	for line := range strings.SplitSeq(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
-			kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
-			if err != nil {
-				return 0, fmt.Errorf("read RSS of %s: %w", p.name, err)
-			}
-			return kb << 10, nil
-		}
-	}
-	return 0, fmt.Errorf("read RSS of %s: no VmRSS line", p.name)
-}
-
-// clockTicks is USER_HZ, the unit of utime and stime in /proc/<pid>/stat:
-// 100 on every Linux architecture Go supports.
-const clockTicks = 100
-
-// cpu is the CPU time (user plus system, every thread) the process has
-// used so far, from the kernel's accounting.
-func (p *proc) cpu() (time.Duration, error) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", p.cmd.Process.Pid))
-	if err != nil {
-		return 0, fmt.Errorf("read CPU time of %s: %w", p.name, err)
-	}
-	// Fields are counted from the last ')': the command name may hold
-	// spaces. utime and stime are fields 14 and 15.
-	st := string(b)
-	f := strings.Fields(st[strings.LastIndexByte(st, ')')+1:])
-	if len(f) < 13 {
-		return 0, fmt.Errorf("read CPU time of %s: short stat line", p.name)
-	}
-	utime, err1 := strconv.ParseInt(f[11], 10, 64)
-	stime, err2 := strconv.ParseInt(f[12], 10, 64)
-	if err := errors.Join(err1, err2); err != nil {
-		return 0, fmt.Errorf("read CPU time of %s: %w", p.name, err)
-	}
-	return time.Duration(utime+stime) * time.Second / clockTicks, nil
-}
-
-// selfCPU is the load generator's own CPU time.
-func selfCPU() (time.Duration, error) {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0, fmt.Errorf("read own CPU time: %w", err)
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()), nil
-}
-
-func (p *proc) exited() bool {
-	select {
-	case <-p.done:
-		return true
-	default:
-		return false
-	}
-}
-
-// stop sends SIGTERM and waits, killing the process if it lingers.
-func (p *proc) stop() {
-	if p == nil {
-		return
-	}
-	_ = p.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-p.done:
-	case <-time.After(30 * time.Second):
-		_ = p.cmd.Process.Kill()
-		<-p.done
-	}
-	_ = p.log.Close()
-}
-
-// freePort asks the kernel for a free loopback port.
-func freePort() (string, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", fmt.Errorf("find a free port: %w", err)
-	}
-	addr := l.Addr().String()
-	return addr, l.Close()
-}
-
-// waitHTTP polls url until it answers 200, the process exits, or a minute
-// passes.
-func waitHTTP(ctx context.Context, p *proc, url string) error {
-	ctx, cancel := context.WithTimeout(ctx, time.Minute)
-	defer cancel()
-	for {
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-		if err != nil {
-			return err
-		}
-		if resp, err := http.DefaultClient.Do(req); err == nil {
-			_ = resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return nil
-			}
-		}
-		if p.exited() {
-			return fmt.Errorf("%s exited before it was ready (see its log with -keep-logs)", p.name)
-		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("%s not ready at %s: %w", p.name, url, ctx.Err())
-		case <-time.After(20 * time.Millisecond):
-		}
-	}
-}
 
 // maxFacadeConns stays below the facade's bound of 1,024 connections per
 // listener, leaving room for nothing else: metrics are read on the ops port.
@@ -182,7 +35,7 @@ type bench struct {
 	// hc calls the simulator and the proxy; facadeHC the facade's REST.
 	hc, facadeHC *http.Client
 
-	sim, proxy, facade          *proc
+	sim, proxy, facade          *benchproc.Proc
 	simURL, proxyURL            string
 	facadeHTTP, facadeGRPC, ops string
 
@@ -222,48 +75,46 @@ func newBench(ctx context.Context, o options, out io.Writer) (_ *bench, err erro
 	}
 
 	fmt.Fprintln(out, "building the simulator, the plain proxy and the facade ...")
-	root, err := moduleRoot(ctx)
+	root, err := benchproc.ModuleRoot(ctx)
 	if err != nil {
 		return nil, err
 	}
-	build := exec.CommandContext(ctx, "go", "build", "-o", dir+string(filepath.Separator),
-		"./cmd/telegent-facade", "./cmd/telegent-sim", "./bench/plainproxy")
-	build.Dir, build.Stdout, build.Stderr = root, os.Stderr, os.Stderr
-	if err := build.Run(); err != nil {
-		return nil, fmt.Errorf("build: %w", err)
+	if err := benchproc.Build(ctx, root, dir+string(filepath.Separator),
+		"./cmd/telegent-facade", "./cmd/telegent-sim", "./bench/plainproxy"); err != nil {
+		return nil, err
 	}
 	bin := func(name string) string { return filepath.Join(dir, name) }
 
-	simAddr, err := freePort()
+	simAddr, err := benchproc.FreePort()
 	if err != nil {
 		return nil, err
 	}
-	if b.sim, err = startProc("sim", bin("telegent-sim"),
+	if b.sim, err = benchproc.Start("sim", bin("telegent-sim"),
 		[]string{"--addr", simAddr, "--log-level", "warn", "--token-lifetime", "30m"}, nil, b.logPath("sim")); err != nil {
 		return nil, err
 	}
 	b.simURL = "http://" + simAddr
-	if err := waitHTTP(ctx, b.sim, b.simURL+"/healthz"); err != nil {
+	if err := b.sim.WaitHTTP(ctx, b.simURL+"/healthz"); err != nil {
 		return nil, err
 	}
 	if err := b.setLatency(ctx, o.latency); err != nil {
 		return nil, err
 	}
 
-	proxyAddr, err := freePort()
+	proxyAddr, err := benchproc.FreePort()
 	if err != nil {
 		return nil, err
 	}
-	if b.proxy, err = startProc("proxy", bin("plainproxy"), []string{"--addr", proxyAddr, "--target", b.simURL}, nil, b.logPath("proxy")); err != nil {
+	if b.proxy, err = benchproc.Start("proxy", bin("plainproxy"), []string{"--addr", proxyAddr, "--target", b.simURL}, nil, b.logPath("proxy")); err != nil {
 		return nil, err
 	}
 	b.proxyURL = "http://" + proxyAddr
-	if err := waitHTTP(ctx, b.proxy, b.proxyURL+"/healthz"); err != nil {
+	if err := b.proxy.WaitHTTP(ctx, b.proxyURL+"/healthz"); err != nil {
 		return nil, err
 	}
 
 	for _, p := range []*string{&b.facadeGRPC, &b.facadeHTTP, &b.ops} {
-		if *p, err = freePort(); err != nil {
+		if *p, err = benchproc.FreePort(); err != nil {
 			return nil, err
 		}
 	}
@@ -279,23 +130,23 @@ func newBench(ctx context.Context, o options, out io.Writer) (_ *bench, err erro
 		args = append(args, "--max-upstream", strconv.Itoa(o.maxUpstream))
 	}
 	args = append(args, o.facadeArgs...)
-	if b.facade, err = startProc("facade", bin("telegent-facade"), args,
+	if b.facade, err = benchproc.Start("facade", bin("telegent-facade"), args,
 		[]string{"TELEGENT_ACCOUNT_SECRET=" + telegentsim.DefaultAccountSecret}, b.logPath("facade")); err != nil {
 		return nil, err
 	}
-	if err := waitHTTP(ctx, b.facade, "http://"+b.ops+"/readyz"); err != nil {
+	if err := b.facade.WaitHTTP(ctx, "http://"+b.ops+"/readyz"); err != nil {
 		return nil, err
 	}
-	if b.token, err = b.fetchToken(ctx); err != nil {
+	if b.token, err = benchproc.Token(ctx, b.hc, b.simURL); err != nil {
 		return nil, err
 	}
 	return b, nil
 }
 
 func (b *bench) close() {
-	b.facade.stop()
-	b.proxy.stop()
-	b.sim.stop()
+	b.facade.Stop()
+	b.proxy.Stop()
+	b.sim.Stop()
 	if !b.o.keepLogs {
 		_ = os.RemoveAll(b.dir)
 	}
@@ -306,16 +157,6 @@ func (b *bench) logPath(name string) string {
 		return filepath.Join(b.dir, name+".log")
 	}
 	return os.DevNull
-}
-
-// moduleRoot is the folder of the go.mod scalebench runs in.
-func moduleRoot(ctx context.Context) (string, error) {
-	gomod, err := exec.CommandContext(ctx, "go", "env", "GOMOD").Output()
-	mod := strings.TrimSpace(string(gomod))
-	if err != nil || mod == "" || mod == os.DevNull {
-		return "", fmt.Errorf("run scalebench inside the module (go env GOMOD: %v)", err)
-	}
-	return filepath.Dir(mod), nil
 }
 
 // setLatency makes the simulator answer every create after d.
@@ -338,7 +179,7 @@ func (b *bench) resetSim(ctx context.Context, d time.Duration) (err error) {
 	if err := b.setLatency(ctx, d); err != nil {
 		return err
 	}
-	b.token, err = b.fetchToken(ctx)
+	b.token, err = benchproc.Token(ctx, b.hc, b.simURL)
 	return err
 }
 
@@ -361,32 +202,6 @@ func (b *bench) simAdmin(ctx context.Context, method, path, contentType, body st
 	}
 	_, err = io.Copy(io.Discard, resp.Body)
 	return err
-}
-
-// fetchToken gets a bearer token scoped to the simulator's create URL; the
-// proxy keeps the simulator's Host, so it is valid through the hop.
-func (b *bench) fetchToken(ctx context.Context) (string, error) {
-	body, _ := json.Marshal(map[string]string{
-		"AccountKey": telegentsim.DefaultAccountKey, "AccountSecret": telegentsim.DefaultAccountSecret,
-		"ApiEndpoint": b.simURL + telegentsim.CreatePath,
-	})
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, b.simURL+telegentsim.TokenPath, bytes.NewReader(body))
-	if err != nil {
-		return "", err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := b.hc.Do(req)
-	if err != nil {
-		return "", fmt.Errorf("fetch a token: %w", err)
-	}
-	defer resp.Body.Close()
-	var tr struct {
-		Token string `json:"token"`
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&tr); err != nil || tr.Token == "" {
-		return "", fmt.Errorf("fetch a token: HTTP %d, %v", resp.StatusCode, err)
-	}
-	return tr.Token, nil
 }
 
 // facadeGauges reads the limit and the calls in flight from the facade's
