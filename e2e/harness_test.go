@@ -308,6 +308,14 @@ func waitUntil(t *testing.T, limit time.Duration, cond func() bool) {
 // so restCall may run outside the test goroutine.
 func (f *facade) restCall(ctx context.Context, t *testing.T, body io.Reader, header http.Header) (int, []byte) {
 	t.Helper()
+	code, _, b := f.restExchange(ctx, t, body, header)
+	return code, b
+}
+
+// restExchange is restCall that also returns the answer's headers (nil
+// with status 0).
+func (f *facade) restExchange(ctx context.Context, t *testing.T, body io.Reader, header http.Header) (int, http.Header, []byte) {
+	t.Helper()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, f.httpURL+"/v1/webhooks", body)
 	if err != nil {
 		t.Fatal(err)
@@ -319,15 +327,15 @@ func (f *facade) restCall(ctx context.Context, t *testing.T, body io.Reader, hea
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Logf("POST /v1/webhooks: %v", err)
-		return 0, nil
+		return 0, nil, nil
 	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)
 	if err != nil {
 		t.Logf("read answer: %v", err)
-		return 0, nil
+		return 0, nil, nil
 	}
-	return resp.StatusCode, b
+	return resp.StatusCode, resp.Header, b
 }
 
 func (f *facade) get(t *testing.T, path string) (int, string) {

@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -217,26 +216,16 @@ func TestOneRetrySignalOnEveryProtocol(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, f.httpURL+"/v1/webhooks", bytes.NewReader(body))
-			if err != nil {
-				t.Fatal(err)
+			code, header, b := f.restExchange(t.Context(), t, bytes.NewReader(body), nil)
+			if code != httpFor[tc.code] {
+				t.Errorf("REST status = %d, want %d", code, httpFor[tc.code])
 			}
-			req.Header.Set("Content-Type", "application/json")
-			resp, err := http.DefaultClient.Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			b, _ := io.ReadAll(resp.Body)
-			_ = resp.Body.Close()
 			sp := &spb.Status{}
 			if err := protojson.Unmarshal(b, sp); err != nil {
 				t.Fatalf("REST error body: %v\n%s", err, b)
 			}
 			v = viewOf(status.FromProto(sp))
-			v.retryAfter = resp.Header.Get("Retry-After")
-			if resp.StatusCode != httpFor[tc.code] {
-				t.Errorf("REST status = %d, want %d", resp.StatusCode, httpFor[tc.code])
-			}
+			v.retryAfter = header.Get("Retry-After")
 			views["rest"] = v
 
 			_, ce := webCall(t.Context(), t, f, nil, nil, basicReq(uniqueURL(t, tc.fault)+"&p=connect"))
@@ -286,18 +275,9 @@ func TestBreakerOpenRetrySignal(t *testing.T) {
 	}
 
 	body, _ := protojson.Marshal(basicReq(uniqueURL(t, "") + "&p=rest"))
-	req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, f.httpURL+"/v1/webhooks", bytes.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_ = resp.Body.Close()
-	if resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("Retry-After") == "" {
-		t.Errorf("REST: %d with Retry-After %q, want 503 with one", resp.StatusCode, resp.Header.Get("Retry-After"))
+	code, header, _ := f.restExchange(t.Context(), t, bytes.NewReader(body), nil)
+	if code != http.StatusServiceUnavailable || header.Get("Retry-After") == "" {
+		t.Errorf("REST: %d with Retry-After %q, want 503 with one", code, header.Get("Retry-After"))
 	}
 
 	_, ce := webCall(t.Context(), t, f, nil, nil, basicReq(uniqueURL(t, "")+"&p=connect"))
