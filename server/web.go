@@ -90,8 +90,8 @@ func checkOrigin(origin string) error {
 // Connect and gRPC-Web) and read the answers: preflights are answered here,
 // before authentication (a preflight carries no credentials), and the
 // response headers that Connect and gRPC-Web clients read (grpc-status,
-// grpc-message, grpc-status-details-bin), the request id and Retry-After
-// are exposed. Requests from other origins get no CORS headers, so browsers
+// grpc-message, grpc-status-details-bin), the retry pushback, the request
+// id and Retry-After are exposed. Requests from other origins get no CORS headers, so browsers
 // withhold the answers and refuse to send non-simple requests at all.
 // Without origins there is no CORS handling at all.
 func withCORS(origins []string, next http.Handler) http.Handler {
@@ -106,6 +106,10 @@ func withCORS(origins []string, next http.Handler) http.Handler {
 		ExposedHeaders: append(connectcors.ExposedHeaders(),
 			// Connect's unary answers: their protocol and encoding headers.
 			"Connect-Protocol-Version", "Connect-Content-Encoding", "Connect-Accept-Encoding",
+			// gRPC's retry pushback, which Connect's unary answers carry as
+			// a header: without it a browser client would retry what the
+			// facade said not to.
+			"Trailer-Grpc-Retry-Pushback-Ms",
 			RequestIDHeader, "Retry-After"),
 		MaxAge: corsMaxAge,
 		// Credentials (cookies, HTTP authentication) are never needed:

@@ -153,7 +153,7 @@ func TestCORS(t *testing.T) {
 			t.Errorf("Access-Control-Allow-Origin = %q", got)
 		}
 		exposed := strings.ToLower(w.Header().Get("Access-Control-Expose-Headers"))
-		for _, want := range []string{"grpc-status", "grpc-message", "grpc-status-details-bin", "x-request-id", "retry-after", "connect-protocol-version"} {
+		for _, want := range []string{"grpc-status", "grpc-message", "grpc-status-details-bin", "x-request-id", "retry-after", "connect-protocol-version", "trailer-grpc-retry-pushback-ms"} {
 			if !strings.Contains(exposed, want) {
 				t.Errorf("Access-Control-Expose-Headers = %q lacks %s", exposed, want)
 			}
