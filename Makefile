@@ -11,15 +11,14 @@ BIN := $(TMP)/bin
 PROTODEPS := $(TMP)/protodeps
 export PATH := $(BIN):$(PATH)
 
-# Third-party protos, taken from Go modules at generate time.
+# Third-party protos, taken from packages that ship them at generate time.
 # protovalidate: the release matching buf.build/go/protovalidate's generated code.
 PROTOVALIDATE_VERSION := v1.2.2
 # grpc-gateway v1 ships googleapis' google/api/{annotations,http}.proto.
 GOOGLEAPIS_MODULE_VERSION := v1.16.0
-# gogo/googleapis ships google/rpc/{status,error_details}.proto recent enough
-# to have ErrorInfo (grpc-gateway v1's copy predates it): the error details we
-# answer with, for the descriptor set callers in other languages build from.
-GOOGLE_RPC_MODULE_VERSION := v1.4.1
+# google/rpc/{status,error_details}.proto, the error details we answer with, for
+# the descriptor set: from the PyPI wheel pinned (with its hash) in this file.
+GOOGLE_RPC_REQUIREMENTS := tools/google-rpc-protos.txt
 
 FUZZTIME ?= 30s
 # make test fuzzes by execution count, not wall-clock time: the same work on
@@ -86,8 +85,10 @@ protodeps: ## Copy third-party protos out of Go modules into .tmp/protodeps
 		cp $$dir/proto/protovalidate/buf/validate/validate.proto $(PROTODEPS)/protovalidate/buf/validate/
 	@dir=$$(go mod download -json github.com/grpc-ecosystem/grpc-gateway@$(GOOGLEAPIS_MODULE_VERSION) | sed -n 's/^\s*"Dir": "\(.*\)",$$/\1/p') && \
 		cp $$dir/third_party/googleapis/google/api/annotations.proto $$dir/third_party/googleapis/google/api/http.proto $(PROTODEPS)/googleapis/google/api/
-	@dir=$$(go mod download -json github.com/gogo/googleapis@$(GOOGLE_RPC_MODULE_VERSION) | sed -n 's/^\s*"Dir": "\(.*\)",$$/\1/p') && \
-		cp $$dir/google/rpc/status.proto $$dir/google/rpc/error_details.proto $(PROTODEPS)/googleapis/google/rpc/
+	@wheels=$(TMP)/wheels && rm -rf $$wheels && \
+		python3 -m pip download --quiet --disable-pip-version-check --no-deps --require-hashes -r $(GOOGLE_RPC_REQUIREMENTS) -d $$wheels && \
+		python3 -m zipfile -e $$wheels/googleapis_common_protos-*.whl $$wheels/unpacked && \
+		cp $$wheels/unpacked/google/rpc/status.proto $$wheels/unpacked/google/rpc/error_details.proto $(PROTODEPS)/googleapis/google/rpc/
 	@chmod -R u+w $(PROTODEPS)
 
 .PHONY: generate
@@ -96,8 +97,9 @@ generate: tools protodeps ## Regenerate gen/ from proto/ (clean, then buf genera
 	buf generate
 	buf format -w proto
 	@# The contract for callers in any language: our proto, every import, and
-	@# google/rpc's status and error details, in one descriptor set.
-	buf build --as-file-descriptor-set --exclude-source-info -o gen/telegent-facade.binpb
+	@# google/rpc's status and error details, in one descriptor set. Source
+	@# info is kept: the clients generated from it carry the proto's comments.
+	buf build --as-file-descriptor-set -o gen/telegent-facade.binpb
 	@$(foreach t,$(GENERATE_TARGETS),$(MAKE) $(t) &&) true
 
 .PHONY: checkgenerate

@@ -26,7 +26,14 @@ if _version_not_supported:
 
 
 class WebhookServiceStub:
-    """Missing associated documentation comment in .proto file."""
+    """WebhookService creates Telegent webhooks on behalf of internal services.
+
+    The service validates every request against the rules declared in this file,
+    translates it to Telegent's `POST /v1.0/webhook/create`, manages Telegent's
+    short-lived, endpoint-scoped tokens, and maps every upstream outcome to a
+    precise status. Upstream failures carry a `google.rpc.ErrorInfo` detail whose
+    reason is stable and whose metadata includes the upstream HTTP status.
+    """
 
     def __init__(self, channel):
         """Constructor.
@@ -42,10 +49,24 @@ class WebhookServiceStub:
 
 
 class WebhookServiceServicer:
-    """Missing associated documentation comment in .proto file."""
+    """WebhookService creates Telegent webhooks on behalf of internal services.
+
+    The service validates every request against the rules declared in this file,
+    translates it to Telegent's `POST /v1.0/webhook/create`, manages Telegent's
+    short-lived, endpoint-scoped tokens, and maps every upstream outcome to a
+    precise status. Upstream failures carry a `google.rpc.ErrorInfo` detail whose
+    reason is stable and whose metadata includes the upstream HTTP status.
+    """
 
     def CreateWebhook(self, request, context):
-        """Missing associated documentation comment in .proto file."""
+        """CreateWebhook registers a webhook with Telegent and returns it.
+
+        A request that breaks a rule is answered INVALID_ARGUMENT with a
+        `google.rpc.BadRequest` detail (one field violation per broken rule) and
+        is never sent to Telegent. Telegent's create call is not idempotent: the
+        service never repeats a create that may have reached Telegent, and marks
+        a failure whose outcome is unknown in the `ErrorInfo` metadata.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
@@ -67,7 +88,14 @@ def add_WebhookServiceServicer_to_server(servicer, server):
 
  # This class is part of an EXPERIMENTAL API.
 class WebhookService:
-    """Missing associated documentation comment in .proto file."""
+    """WebhookService creates Telegent webhooks on behalf of internal services.
+
+    The service validates every request against the rules declared in this file,
+    translates it to Telegent's `POST /v1.0/webhook/create`, manages Telegent's
+    short-lived, endpoint-scoped tokens, and maps every upstream outcome to a
+    precise status. Upstream failures carry a `google.rpc.ErrorInfo` detail whose
+    reason is stable and whose metadata includes the upstream HTTP status.
+    """
 
     @staticmethod
     def CreateWebhook(request,

@@ -15,55 +15,113 @@ export const file_telegent_webhook_v1_webhook: GenFile = /*@__PURE__*/
   fileDesc("CiF0ZWxlZ2VudC93ZWJob29rL3YxL3dlYmhvb2sucHJvdG8SE3RlbGVnZW50LndlYmhvb2sudjEi8BMKFENyZWF0ZVdlYmhvb2tSZXF1ZXN0EjIKCmFjY291bnRfaWQYASABKAlCHrpIG8gBAXIWGGQyEl5BSUQtW0EtWmEtejAtOV0rJBLiAgoLd2ViaG9va191cmwYAiABKAlCzAK6SMgCugGOAQoZd2ViaG9va191cmwubm90X2xvY2FsaG9zdBImd2ViaG9va191cmwgaG9zdCBtdXN0IG5vdCBiZSBsb2NhbGhvc3QaSSF0aGlzLm1hdGNoZXMoJ15odHRwczovLyhbQS1aYS16MC05LV0rXFwuKSooP2k6bG9jYWxob3N0KVxcLj8oWzovPyNdfCQpJynIAQFysAEY/wEynQFeaHR0cHM6Ly8oW0EtWmEtejAtOS1dKyhcLltBLVphLXowLTktXSspKnxcW1swLTlBLUZhLWY6Ll0rXF0pKDooWzAtOV17MSw0fXxbMC01XVswLTldezR9fDZbMC00XVswLTldezN9fDY1WzAtNF1bMC05XXsyfXw2NTVbMC0yXVswLTldfDY1NTNbMC01XSkpPyhbLz8jXS4qKT8kOghodHRwczovL4gBARI5CgZtZXRob2QYAyABKA4yHy50ZWxlZ2VudC53ZWJob29rLnYxLkh0dHBNZXRob2RCCLpIBYIBAhABEj4KC2RhdGFfZm9ybWF0GAQgASgOMh8udGVsZWdlbnQud2ViaG9vay52MS5EYXRhRm9ybWF0Qgi6SAWCAQIQARJOChNhdXRoZW50aWNhdGlvbl90eXBlGAUgASgOMicudGVsZWdlbnQud2ViaG9vay52MS5BdXRoZW50aWNhdGlvblR5cGVCCLpIBYIBAhABEkQKF2F1dGhlbnRpY2F0aW9uX3VzZXJuYW1lGAYgASgJQiO6SCDYAQFyGxj/ATISXlteXHB7Q2N9XHB7Q2Z9XSokugEBOhJDChdhdXRoZW50aWNhdGlvbl9wYXNzd29yZBgHIAEoCUIigAEBukgc2AEBchcY/wEyEl5bXlxwe0NjfVxwe0NmfV0qJBJAChRhdXRoZW50aWNhdGlvbl90b2tlbhgIIAEoCUIigAEBukgc2AEBchcY/wEyEl5bXlxwe0NjfVxwe0NmfV0qJBJRChFzdWJzY3JpYmVkX2V2ZW50cxgJIAMoDjIhLnRlbGVnZW50LndlYmhvb2sudjEuV2ViaG9va0V2ZW50QhO6SBCSAQ0IARgBIgeCAQQQASAAEh8KCnJlcXVlc3RfaWQYCiABKAlCC7pICNgBAXIDsAEBOrIMukiuDBqMAgoqYXV0aGVudGljYXRpb25fdXNlcm5hbWUucmVxdWlyZWRfZm9yX2Jhc2ljEllhdXRoZW50aWNhdGlvbl91c2VybmFtZSBpcyByZXF1aXJlZCB3aGVuIGF1dGhlbnRpY2F0aW9uX3R5cGUgaXMgQVVUSEVOVElDQVRJT05fVFlQRV9CQVNJQxqCAXRoaXMuYXV0aGVudGljYXRpb25fdHlwZSAhPSB0ZWxlZ2VudC53ZWJob29rLnYxLkF1dGhlbnRpY2F0aW9uVHlwZS5BVVRIRU5USUNBVElPTl9UWVBFX0JBU0lDIHx8IHRoaXMuYXV0aGVudGljYXRpb25fdXNlcm5hbWUgIT0gJycajAIKKmF1dGhlbnRpY2F0aW9uX3Bhc3N3b3JkLnJlcXVpcmVkX2Zvcl9iYXNpYxJZYXV0aGVudGljYXRpb25fcGFzc3dvcmQgaXMgcmVxdWlyZWQgd2hlbiBhdXRoZW50aWNhdGlvbl90eXBlIGlzIEFVVEhFTlRJQ0FUSU9OX1RZUEVfQkFTSUMaggF0aGlzLmF1dGhlbnRpY2F0aW9uX3R5cGUgIT0gdGVsZWdlbnQud2ViaG9vay52MS5BdXRoZW50aWNhdGlvblR5cGUuQVVUSEVOVElDQVRJT05fVFlQRV9CQVNJQyB8fCB0aGlzLmF1dGhlbnRpY2F0aW9uX3Bhc3N3b3JkICE9ICcnGoICCidhdXRoZW50aWNhdGlvbl90b2tlbi5yZXF1aXJlZF9mb3JfdG9rZW4SVmF1dGhlbnRpY2F0aW9uX3Rva2VuIGlzIHJlcXVpcmVkIHdoZW4gYXV0aGVudGljYXRpb25fdHlwZSBpcyBBVVRIRU5USUNBVElPTl9UWVBFX1RPS0VOGn90aGlzLmF1dGhlbnRpY2F0aW9uX3R5cGUgIT0gdGVsZWdlbnQud2ViaG9vay52MS5BdXRoZW50aWNhdGlvblR5cGUuQVVUSEVOVElDQVRJT05fVFlQRV9UT0tFTiB8fCB0aGlzLmF1dGhlbnRpY2F0aW9uX3Rva2VuICE9ICcnGoQCCh5hdXRoZW50aWNhdGlvbl91c2VybmFtZS51bnVzZWQSXWF1dGhlbnRpY2F0aW9uX3VzZXJuYW1lIG11c3QgYmUgZW1wdHkgdW5sZXNzIGF1dGhlbnRpY2F0aW9uX3R5cGUgaXMgQVVUSEVOVElDQVRJT05fVFlQRV9CQVNJQxqCAXRoaXMuYXV0aGVudGljYXRpb25fdHlwZSA9PSB0ZWxlZ2VudC53ZWJob29rLnYxLkF1dGhlbnRpY2F0aW9uVHlwZS5BVVRIRU5USUNBVElPTl9UWVBFX0JBU0lDIHx8IHRoaXMuYXV0aGVudGljYXRpb25fdXNlcm5hbWUgPT0gJycahAIKHmF1dGhlbnRpY2F0aW9uX3Bhc3N3b3JkLnVudXNlZBJdYXV0aGVudGljYXRpb25fcGFzc3dvcmQgbXVzdCBiZSBlbXB0eSB1bmxlc3MgYXV0aGVudGljYXRpb25fdHlwZSBpcyBBVVRIRU5USUNBVElPTl9UWVBFX0JBU0lDGoIBdGhpcy5hdXRoZW50aWNhdGlvbl90eXBlID09IHRlbGVnZW50LndlYmhvb2sudjEuQXV0aGVudGljYXRpb25UeXBlLkFVVEhFTlRJQ0FUSU9OX1RZUEVfQkFTSUMgfHwgdGhpcy5hdXRoZW50aWNhdGlvbl9wYXNzd29yZCA9PSAnJxr6AQobYXV0aGVudGljYXRpb25fdG9rZW4udW51c2VkElphdXRoZW50aWNhdGlvbl90b2tlbiBtdXN0IGJlIGVtcHR5IHVubGVzcyBhdXRoZW50aWNhdGlvbl90eXBlIGlzIEFVVEhFTlRJQ0FUSU9OX1RZUEVfVE9LRU4af3RoaXMuYXV0aGVudGljYXRpb25fdHlwZSA9PSB0ZWxlZ2VudC53ZWJob29rLnYxLkF1dGhlbnRpY2F0aW9uVHlwZS5BVVRIRU5USUNBVElPTl9UWVBFX1RPS0VOIHx8IHRoaXMuYXV0aGVudGljYXRpb25fdG9rZW4gPT0gJyciRgoVQ3JlYXRlV2ViaG9va1Jlc3BvbnNlEi0KB3dlYmhvb2sYASABKAsyHC50ZWxlZ2VudC53ZWJob29rLnYxLldlYmhvb2si8gIKB1dlYmhvb2sSEgoKd2ViaG9va19pZBgBIAEoCRITCgZhY3RpdmUYAiABKAhIAIgBARISCgphY2NvdW50X2lkGAMgASgJEhMKC3dlYmhvb2tfdXJsGAQgASgJEi8KBm1ldGhvZBgFIAEoDjIfLnRlbGVnZW50LndlYmhvb2sudjEuSHR0cE1ldGhvZBI0CgtkYXRhX2Zvcm1hdBgGIAEoDjIfLnRlbGVnZW50LndlYmhvb2sudjEuRGF0YUZvcm1hdBJEChNhdXRoZW50aWNhdGlvbl90eXBlGAcgASgOMicudGVsZWdlbnQud2ViaG9vay52MS5BdXRoZW50aWNhdGlvblR5cGUSHwoXYXV0aGVudGljYXRpb25fdXNlcm5hbWUYCCABKAkSPAoRc3Vic2NyaWJlZF9ldmVudHMYCSADKA4yIS50ZWxlZ2VudC53ZWJob29rLnYxLldlYmhvb2tFdmVudEIJCgdfYWN0aXZlKlQKCkh0dHBNZXRob2QSGwoXSFRUUF9NRVRIT0RfVU5TUEVDSUZJRUQQABIUChBIVFRQX01FVEhPRF9QT1NUEAESEwoPSFRUUF9NRVRIT0RfUFVUEAIqVAoKRGF0YUZvcm1hdBIbChdEQVRBX0ZPUk1BVF9VTlNQRUNJRklFRBAAEhQKEERBVEFfRk9STUFUX0pTT04QARITCg9EQVRBX0ZPUk1BVF9YTUwQAiqVAQoSQXV0aGVudGljYXRpb25UeXBlEiMKH0FVVEhFTlRJQ0FUSU9OX1RZUEVfVU5TUEVDSUZJRUQQABIcChhBVVRIRU5USUNBVElPTl9UWVBFX05PTkUQARIdChlBVVRIRU5USUNBVElPTl9UWVBFX0JBU0lDEAISHQoZQVVUSEVOVElDQVRJT05fVFlQRV9UT0tFThADKpACCgxXZWJob29rRXZlbnQSHQoZV0VCSE9PS19FVkVOVF9VTlNQRUNJRklFRBAAEh4KGldFQkhPT0tfRVZFTlRfT1JERVJfVVBEQVRFEAESGQoVV0VCSE9PS19FVkVOVF9ORVdfU01TEAISIAocV0VCSE9PS19FVkVOVF9DQUxMX0NPTVBMRVRFRBADEh4KGldFQkhPT0tfRVZFTlRfQ0FMTF9PTl9IT0xEEAQSIAocV0VCSE9PS19FVkVOVF9DQUxMX1JFQ09SRElORxAFEiIKHldFQkhPT0tfRVZFTlRfQ0FMTF9JTl9QUk9HUkVTUxAGEh4KGldFQkhPT0tfRVZFTlRfQ0FMTF9SSU5HSU5HEAcykQEKDldlYmhvb2tTZXJ2aWNlEn8KDUNyZWF0ZVdlYmhvb2sSKS50ZWxlZ2VudC53ZWJob29rLnYxLkNyZWF0ZVdlYmhvb2tSZXF1ZXN0GioudGVsZWdlbnQud2ViaG9vay52MS5DcmVhdGVXZWJob29rUmVzcG9uc2UiF4LT5JMCEToBKiIML3YxL3dlYmhvb2tzQkdaRWdpdGh1Yi5jb20vcGxhdGZvcm0vdGVsZWdlbnQtZmFjYWRlL2dlbi90ZWxlZ2VudC93ZWJob29rL3YxO3dlYmhvb2t2MWIGcHJvdG8z", [file_buf_validate_validate, file_google_api_annotations]);
 
 /**
+ * CreateWebhookRequest describes the webhook to create.
+ *
+ * Rules that involve more than one field are message-level rules. Their ids
+ * have the form `<field>.<rule>`, where `<field>` is the field the rule is
+ * about; the service reports that field in the `google.rpc.BadRequest` detail.
+ *
  * @generated from message telegent.webhook.v1.CreateWebhookRequest
  */
 export type CreateWebhookRequest = Message<"telegent.webhook.v1.CreateWebhookRequest"> & {
   /**
+   * Telegent account the webhook belongs to: `AID-` followed by letters or
+   * digits, at most 100 characters. Example: `AID-1234567`.
+   *
    * @generated from field: string account_id = 1;
    */
   accountId: string;
 
   /**
+   * Absolute `https://` URL with a host that Telegent calls when a subscribed
+   * event fires, at most 255 characters. The host is a DNS name of letters,
+   * digits and hyphens in dot-separated, non-empty labels, or an IP literal
+   * (IPv6 in brackets), with an optional port of at most 65535. User info
+   * (`user:pass@`) is not allowed: use the authentication fields instead.
+   * Telegent must not be sent to its own network: `localhost` (and names
+   * under it) and IP literals that are loopback, private, link-local or
+   * unspecified (IPv4-mapped IPv6 included) are refused. The service checks
+   * IP literals beside these rules and reports them the same way, with the
+   * rule id `webhook_url.public_ip`, or `webhook_url.numeric_host` for a
+   * host ending in a number that is not a dotted-decimal IPv4 address
+   * (`2130706433`, `127.1`), which URL parsers read as IPv4.
+   *
    * @generated from field: string webhook_url = 2;
    */
   webhookUrl: string;
 
   /**
+   * HTTP method Telegent uses to call the webhook. Unspecified means POST.
+   *
    * @generated from field: telegent.webhook.v1.HttpMethod method = 3;
    */
   method: HttpMethod;
 
   /**
+   * Payload format sent to the webhook. Unspecified means JSON.
+   *
    * @generated from field: telegent.webhook.v1.DataFormat data_format = 4;
    */
   dataFormat: DataFormat;
 
   /**
+   * How Telegent authenticates to the webhook. Unspecified means NONE.
+   *
    * @generated from field: telegent.webhook.v1.AuthenticationType authentication_type = 5;
    */
   authenticationType: AuthenticationType;
 
   /**
+   * Username for Basic authentication, at most 255 characters, without `:`
+   * (HTTP Basic authentication cannot carry it), control characters
+   * (Unicode category Cc: U+0000 to U+001F and U+007F to U+009F) or format
+   * characters (category Cf, bidi controls such as U+202E among them).
+   * Required for BASIC, empty otherwise.
+   *
    * @generated from field: string authentication_username = 6;
    */
   authenticationUsername: string;
 
   /**
+   * Password for Basic authentication, at most 255 characters, without
+   * control or format characters (as for the username). Required for
+   * BASIC, empty otherwise. Never returned, logged or traced.
+   *
    * @generated from field: string authentication_password = 7;
    */
   authenticationPassword: string;
 
   /**
+   * Bearer token Telegent sends to the webhook, at most 255 characters,
+   * without control or format characters (as for the username). Required
+   * for TOKEN, empty otherwise. Never returned, logged or traced.
+   *
    * @generated from field: string authentication_token = 8;
    */
   authenticationToken: string;
 
   /**
+   * Events to subscribe to: at least one, no duplicates, no UNSPECIFIED.
+   * Sent to Telegent as one comma-separated string in the order given, which
+   * may be at most 255 characters long: all seven events, each at most once,
+   * join to 93.
+   *
    * @generated from field: repeated telegent.webhook.v1.WebhookEvent subscribed_events = 9;
    */
   subscribedEvents: WebhookEvent[];
 
   /**
+   * Idempotency key (AIP-155): optional; when set, a UUID (RFC 4122 textual
+   * form, for example `8a1b7c5e-2f0d-4c3a-9b6e-1d2f3a4b5c6d`). A caller
+   * sets a fresh id per logical create and repeats it on every retry of
+   * that create. Within the service's idempotency window, a repeat of the
+   * same request with the same id returns the first call's answer (the
+   * webhook, or its definite error, or the same outcome-unknown failure)
+   * without creating a second webhook; a call still in flight is waited
+   * for. The same id with a different request is INVALID_ARGUMENT with the
+   * `google.rpc.ErrorInfo` reason `REQUEST_ID_REUSED`. Empty means no
+   * idempotency: every call may create a webhook.
+   *
    * @generated from field: string request_id = 10;
    */
   requestId: string;
@@ -77,10 +135,14 @@ export const CreateWebhookRequestSchema: GenMessage<CreateWebhookRequest> = /*@_
   messageDesc(file_telegent_webhook_v1_webhook, 0);
 
 /**
+ * CreateWebhookResponse is the answer to CreateWebhook.
+ *
  * @generated from message telegent.webhook.v1.CreateWebhookResponse
  */
 export type CreateWebhookResponse = Message<"telegent.webhook.v1.CreateWebhookResponse"> & {
   /**
+   * The webhook Telegent created.
+   *
    * @generated from field: telegent.webhook.v1.Webhook webhook = 1;
    */
   webhook?: Webhook | undefined;
@@ -94,50 +156,72 @@ export const CreateWebhookResponseSchema: GenMessage<CreateWebhookResponse> = /*
   messageDesc(file_telegent_webhook_v1_webhook, 1);
 
 /**
+ * Webhook is a webhook as Telegent stored it. It never carries the
+ * authentication password or token.
+ *
  * @generated from message telegent.webhook.v1.Webhook
  */
 export type Webhook = Message<"telegent.webhook.v1.Webhook"> & {
   /**
+   * Telegent's id of the webhook, prefixed `WID-`.
+   *
    * @generated from field: string webhook_id = 1;
    */
   webhookId: string;
 
   /**
+   * Whether Telegent reports the webhook as active. Absent when Telegent
+   * does not say.
+   *
    * @generated from field: optional bool active = 2;
    */
   active?: boolean | undefined;
 
   /**
+   * Telegent account the webhook belongs to.
+   *
    * @generated from field: string account_id = 3;
    */
   accountId: string;
 
   /**
+   * URL Telegent calls when a subscribed event fires.
+   *
    * @generated from field: string webhook_url = 4;
    */
   webhookUrl: string;
 
   /**
+   * HTTP method Telegent uses to call the webhook.
+   *
    * @generated from field: telegent.webhook.v1.HttpMethod method = 5;
    */
   method: HttpMethod;
 
   /**
+   * Payload format sent to the webhook.
+   *
    * @generated from field: telegent.webhook.v1.DataFormat data_format = 6;
    */
   dataFormat: DataFormat;
 
   /**
+   * How Telegent authenticates to the webhook.
+   *
    * @generated from field: telegent.webhook.v1.AuthenticationType authentication_type = 7;
    */
   authenticationType: AuthenticationType;
 
   /**
+   * Username for Basic authentication; empty for other types.
+   *
    * @generated from field: string authentication_username = 8;
    */
   authenticationUsername: string;
 
   /**
+   * Subscribed events, in the order Telegent reports them.
+   *
    * @generated from field: repeated telegent.webhook.v1.WebhookEvent subscribed_events = 9;
    */
   subscribedEvents: WebhookEvent[];
@@ -151,20 +235,28 @@ export const WebhookSchema: GenMessage<Webhook> = /*@__PURE__*/
   messageDesc(file_telegent_webhook_v1_webhook, 2);
 
 /**
+ * HttpMethod is the HTTP method Telegent uses to call the webhook.
+ *
  * @generated from enum telegent.webhook.v1.HttpMethod
  */
 export enum HttpMethod {
   /**
+   * HTTP_METHOD_UNSPECIFIED means the documented default, POST.
+   *
    * @generated from enum value: HTTP_METHOD_UNSPECIFIED = 0;
    */
   UNSPECIFIED = 0,
 
   /**
+   * HTTP_METHOD_POST makes Telegent call the webhook with POST.
+   *
    * @generated from enum value: HTTP_METHOD_POST = 1;
    */
   POST = 1,
 
   /**
+   * HTTP_METHOD_PUT makes Telegent call the webhook with PUT.
+   *
    * @generated from enum value: HTTP_METHOD_PUT = 2;
    */
   PUT = 2,
@@ -177,20 +269,28 @@ export const HttpMethodSchema: GenEnum<HttpMethod> = /*@__PURE__*/
   enumDesc(file_telegent_webhook_v1_webhook, 0);
 
 /**
+ * DataFormat is the payload format Telegent sends to the webhook.
+ *
  * @generated from enum telegent.webhook.v1.DataFormat
  */
 export enum DataFormat {
   /**
+   * DATA_FORMAT_UNSPECIFIED means the documented default, JSON.
+   *
    * @generated from enum value: DATA_FORMAT_UNSPECIFIED = 0;
    */
   UNSPECIFIED = 0,
 
   /**
+   * DATA_FORMAT_JSON sends event payloads as JSON.
+   *
    * @generated from enum value: DATA_FORMAT_JSON = 1;
    */
   JSON = 1,
 
   /**
+   * DATA_FORMAT_XML sends event payloads as XML.
+   *
    * @generated from enum value: DATA_FORMAT_XML = 2;
    */
   XML = 2,
@@ -203,25 +303,39 @@ export const DataFormatSchema: GenEnum<DataFormat> = /*@__PURE__*/
   enumDesc(file_telegent_webhook_v1_webhook, 1);
 
 /**
+ * AuthenticationType is how Telegent authenticates itself to the webhook.
+ *
  * @generated from enum telegent.webhook.v1.AuthenticationType
  */
 export enum AuthenticationType {
   /**
+   * AUTHENTICATION_TYPE_UNSPECIFIED means the documented default, NONE.
+   *
    * @generated from enum value: AUTHENTICATION_TYPE_UNSPECIFIED = 0;
    */
   UNSPECIFIED = 0,
 
   /**
+   * AUTHENTICATION_TYPE_NONE sends no credentials. No username, password or
+   * token may be given.
+   *
    * @generated from enum value: AUTHENTICATION_TYPE_NONE = 1;
    */
   NONE = 1,
 
   /**
+   * AUTHENTICATION_TYPE_BASIC sends HTTP Basic credentials. Requires
+   * `authentication_username` and `authentication_password`; forbids
+   * `authentication_token`.
+   *
    * @generated from enum value: AUTHENTICATION_TYPE_BASIC = 2;
    */
   BASIC = 2,
 
   /**
+   * AUTHENTICATION_TYPE_TOKEN sends `Authorization: Bearer <token>`. Requires
+   * `authentication_token`; forbids username and password.
+   *
    * @generated from enum value: AUTHENTICATION_TYPE_TOKEN = 3;
    */
   TOKEN = 3,
@@ -234,45 +348,63 @@ export const AuthenticationTypeSchema: GenEnum<AuthenticationType> = /*@__PURE__
   enumDesc(file_telegent_webhook_v1_webhook, 2);
 
 /**
+ * WebhookEvent is an event a webhook can subscribe to.
+ *
  * @generated from enum telegent.webhook.v1.WebhookEvent
  */
 export enum WebhookEvent {
   /**
+   * WEBHOOK_EVENT_UNSPECIFIED is not a valid subscription.
+   *
    * @generated from enum value: WEBHOOK_EVENT_UNSPECIFIED = 0;
    */
   UNSPECIFIED = 0,
 
   /**
+   * WEBHOOK_EVENT_ORDER_UPDATE fires when an order changes (Telegent: `Order_Update`).
+   *
    * @generated from enum value: WEBHOOK_EVENT_ORDER_UPDATE = 1;
    */
   ORDER_UPDATE = 1,
 
   /**
+   * WEBHOOK_EVENT_NEW_SMS fires when an SMS arrives (Telegent: `New_Sms`).
+   *
    * @generated from enum value: WEBHOOK_EVENT_NEW_SMS = 2;
    */
   NEW_SMS = 2,
 
   /**
+   * WEBHOOK_EVENT_CALL_COMPLETED fires when a call ends (Telegent: `Call_Completed`).
+   *
    * @generated from enum value: WEBHOOK_EVENT_CALL_COMPLETED = 3;
    */
   CALL_COMPLETED = 3,
 
   /**
+   * WEBHOOK_EVENT_CALL_ON_HOLD fires when a call is put on hold (Telegent: `Call_On_Hold`).
+   *
    * @generated from enum value: WEBHOOK_EVENT_CALL_ON_HOLD = 4;
    */
   CALL_ON_HOLD = 4,
 
   /**
+   * WEBHOOK_EVENT_CALL_RECORDING fires when a call recording is available (Telegent: `Call_Recording`).
+   *
    * @generated from enum value: WEBHOOK_EVENT_CALL_RECORDING = 5;
    */
   CALL_RECORDING = 5,
 
   /**
+   * WEBHOOK_EVENT_CALL_IN_PROGRESS fires when a call is answered (Telegent: `Call_In_Progress`).
+   *
    * @generated from enum value: WEBHOOK_EVENT_CALL_IN_PROGRESS = 6;
    */
   CALL_IN_PROGRESS = 6,
 
   /**
+   * WEBHOOK_EVENT_CALL_RINGING fires when a call starts ringing (Telegent: `Call_Ringing`).
+   *
    * @generated from enum value: WEBHOOK_EVENT_CALL_RINGING = 7;
    */
   CALL_RINGING = 7,
@@ -285,10 +417,26 @@ export const WebhookEventSchema: GenEnum<WebhookEvent> = /*@__PURE__*/
   enumDesc(file_telegent_webhook_v1_webhook, 3);
 
 /**
+ * WebhookService creates Telegent webhooks on behalf of internal services.
+ *
+ * The service validates every request against the rules declared in this file,
+ * translates it to Telegent's `POST /v1.0/webhook/create`, manages Telegent's
+ * short-lived, endpoint-scoped tokens, and maps every upstream outcome to a
+ * precise status. Upstream failures carry a `google.rpc.ErrorInfo` detail whose
+ * reason is stable and whose metadata includes the upstream HTTP status.
+ *
  * @generated from service telegent.webhook.v1.WebhookService
  */
 export const WebhookService: GenService<{
   /**
+   * CreateWebhook registers a webhook with Telegent and returns it.
+   *
+   * A request that breaks a rule is answered INVALID_ARGUMENT with a
+   * `google.rpc.BadRequest` detail (one field violation per broken rule) and
+   * is never sent to Telegent. Telegent's create call is not idempotent: the
+   * service never repeats a create that may have reached Telegent, and marks
+   * a failure whose outcome is unknown in the `ErrorInfo` metadata.
+   *
    * @generated from rpc telegent.webhook.v1.WebhookService.CreateWebhook
    */
   createWebhook: {

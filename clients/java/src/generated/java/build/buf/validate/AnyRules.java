@@ -6,6 +6,10 @@
 package build.buf.validate;
 
 /**
+ * <pre>
+ * AnyRules describe rules applied exclusively to the `google.protobuf.Any` well-known type.
+ * </pre>
+ *
  * Protobuf type {@code buf.validate.AnyRules}
  */
 @com.google.protobuf.Generated
@@ -52,6 +56,21 @@ private static final long serialVersionUID = 0L;
   private com.google.protobuf.LazyStringArrayList in_ =
       com.google.protobuf.LazyStringArrayList.emptyList();
   /**
+   * <pre>
+   * `in` requires the field's `type_url` to be equal to one of the
+   * specified values. If it doesn't match any of the specified values, an error
+   * message is generated.
+   *
+   * ```proto
+   * message MyAny {
+   * //  The `value` field must have a `type_url` equal to one of the specified values.
+   * google.protobuf.Any value = 1 [(buf.validate.field).any = {
+   * in: ["type.googleapis.com/MyType1", "type.googleapis.com/MyType2"]
+   * }];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>repeated string in = 2 [json_name = "in"];</code>
    * @return A list containing the in.
    */
@@ -60,6 +79,21 @@ private static final long serialVersionUID = 0L;
     return in_;
   }
   /**
+   * <pre>
+   * `in` requires the field's `type_url` to be equal to one of the
+   * specified values. If it doesn't match any of the specified values, an error
+   * message is generated.
+   *
+   * ```proto
+   * message MyAny {
+   * //  The `value` field must have a `type_url` equal to one of the specified values.
+   * google.protobuf.Any value = 1 [(buf.validate.field).any = {
+   * in: ["type.googleapis.com/MyType1", "type.googleapis.com/MyType2"]
+   * }];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>repeated string in = 2 [json_name = "in"];</code>
    * @return The count of in.
    */
@@ -67,6 +101,21 @@ private static final long serialVersionUID = 0L;
     return in_.size();
   }
   /**
+   * <pre>
+   * `in` requires the field's `type_url` to be equal to one of the
+   * specified values. If it doesn't match any of the specified values, an error
+   * message is generated.
+   *
+   * ```proto
+   * message MyAny {
+   * //  The `value` field must have a `type_url` equal to one of the specified values.
+   * google.protobuf.Any value = 1 [(buf.validate.field).any = {
+   * in: ["type.googleapis.com/MyType1", "type.googleapis.com/MyType2"]
+   * }];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>repeated string in = 2 [json_name = "in"];</code>
    * @param index The index of the element to return.
    * @return The in at the given index.
@@ -75,6 +124,21 @@ private static final long serialVersionUID = 0L;
     return in_.get(index);
   }
   /**
+   * <pre>
+   * `in` requires the field's `type_url` to be equal to one of the
+   * specified values. If it doesn't match any of the specified values, an error
+   * message is generated.
+   *
+   * ```proto
+   * message MyAny {
+   * //  The `value` field must have a `type_url` equal to one of the specified values.
+   * google.protobuf.Any value = 1 [(buf.validate.field).any = {
+   * in: ["type.googleapis.com/MyType1", "type.googleapis.com/MyType2"]
+   * }];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>repeated string in = 2 [json_name = "in"];</code>
    * @param index The index of the value to return.
    * @return The bytes of the in at the given index.
@@ -89,6 +153,19 @@ private static final long serialVersionUID = 0L;
   private com.google.protobuf.LazyStringArrayList notIn_ =
       com.google.protobuf.LazyStringArrayList.emptyList();
   /**
+   * <pre>
+   * `not_in` requires the field's type_url to be not equal to any of the specified values. If it matches any of the specified values, an error message is generated.
+   *
+   * ```proto
+   * message MyAny {
+   * //  The `value` field must not have a `type_url` equal to any of the specified values.
+   * google.protobuf.Any value = 1 [(buf.validate.field).any = {
+   * not_in: ["type.googleapis.com/ForbiddenType1", "type.googleapis.com/ForbiddenType2"]
+   * }];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>repeated string not_in = 3 [json_name = "notIn"];</code>
    * @return A list containing the notIn.
    */
@@ -97,6 +174,19 @@ private static final long serialVersionUID = 0L;
     return notIn_;
   }
   /**
+   * <pre>
+   * `not_in` requires the field's type_url to be not equal to any of the specified values. If it matches any of the specified values, an error message is generated.
+   *
+   * ```proto
+   * message MyAny {
+   * //  The `value` field must not have a `type_url` equal to any of the specified values.
+   * google.protobuf.Any value = 1 [(buf.validate.field).any = {
+   * not_in: ["type.googleapis.com/ForbiddenType1", "type.googleapis.com/ForbiddenType2"]
+   * }];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>repeated string not_in = 3 [json_name = "notIn"];</code>
    * @return The count of notIn.
    */
@@ -104,6 +194,19 @@ private static final long serialVersionUID = 0L;
     return notIn_.size();
   }
   /**
+   * <pre>
+   * `not_in` requires the field's type_url to be not equal to any of the specified values. If it matches any of the specified values, an error message is generated.
+   *
+   * ```proto
+   * message MyAny {
+   * //  The `value` field must not have a `type_url` equal to any of the specified values.
+   * google.protobuf.Any value = 1 [(buf.validate.field).any = {
+   * not_in: ["type.googleapis.com/ForbiddenType1", "type.googleapis.com/ForbiddenType2"]
+   * }];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>repeated string not_in = 3 [json_name = "notIn"];</code>
    * @param index The index of the element to return.
    * @return The notIn at the given index.
@@ -112,6 +215,19 @@ private static final long serialVersionUID = 0L;
     return notIn_.get(index);
   }
   /**
+   * <pre>
+   * `not_in` requires the field's type_url to be not equal to any of the specified values. If it matches any of the specified values, an error message is generated.
+   *
+   * ```proto
+   * message MyAny {
+   * //  The `value` field must not have a `type_url` equal to any of the specified values.
+   * google.protobuf.Any value = 1 [(buf.validate.field).any = {
+   * not_in: ["type.googleapis.com/ForbiddenType1", "type.googleapis.com/ForbiddenType2"]
+   * }];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>repeated string not_in = 3 [json_name = "notIn"];</code>
    * @param index The index of the value to return.
    * @return The bytes of the notIn at the given index.
@@ -302,6 +418,10 @@ private static final long serialVersionUID = 0L;
     return builder;
   }
   /**
+   * <pre>
+   * AnyRules describe rules applied exclusively to the `google.protobuf.Any` well-known type.
+   * </pre>
+   *
    * Protobuf type {@code buf.validate.AnyRules}
    */
   public static final class Builder extends
@@ -478,6 +598,21 @@ private static final long serialVersionUID = 0L;
       bitField0_ |= 0x00000001;
     }
     /**
+     * <pre>
+     * `in` requires the field's `type_url` to be equal to one of the
+     * specified values. If it doesn't match any of the specified values, an error
+     * message is generated.
+     *
+     * ```proto
+     * message MyAny {
+     * //  The `value` field must have a `type_url` equal to one of the specified values.
+     * google.protobuf.Any value = 1 [(buf.validate.field).any = {
+     * in: ["type.googleapis.com/MyType1", "type.googleapis.com/MyType2"]
+     * }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated string in = 2 [json_name = "in"];</code>
      * @return A list containing the in.
      */
@@ -487,6 +622,21 @@ private static final long serialVersionUID = 0L;
       return in_;
     }
     /**
+     * <pre>
+     * `in` requires the field's `type_url` to be equal to one of the
+     * specified values. If it doesn't match any of the specified values, an error
+     * message is generated.
+     *
+     * ```proto
+     * message MyAny {
+     * //  The `value` field must have a `type_url` equal to one of the specified values.
+     * google.protobuf.Any value = 1 [(buf.validate.field).any = {
+     * in: ["type.googleapis.com/MyType1", "type.googleapis.com/MyType2"]
+     * }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated string in = 2 [json_name = "in"];</code>
      * @return The count of in.
      */
@@ -494,6 +644,21 @@ private static final long serialVersionUID = 0L;
       return in_.size();
     }
     /**
+     * <pre>
+     * `in` requires the field's `type_url` to be equal to one of the
+     * specified values. If it doesn't match any of the specified values, an error
+     * message is generated.
+     *
+     * ```proto
+     * message MyAny {
+     * //  The `value` field must have a `type_url` equal to one of the specified values.
+     * google.protobuf.Any value = 1 [(buf.validate.field).any = {
+     * in: ["type.googleapis.com/MyType1", "type.googleapis.com/MyType2"]
+     * }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated string in = 2 [json_name = "in"];</code>
      * @param index The index of the element to return.
      * @return The in at the given index.
@@ -502,6 +667,21 @@ private static final long serialVersionUID = 0L;
       return in_.get(index);
     }
     /**
+     * <pre>
+     * `in` requires the field's `type_url` to be equal to one of the
+     * specified values. If it doesn't match any of the specified values, an error
+     * message is generated.
+     *
+     * ```proto
+     * message MyAny {
+     * //  The `value` field must have a `type_url` equal to one of the specified values.
+     * google.protobuf.Any value = 1 [(buf.validate.field).any = {
+     * in: ["type.googleapis.com/MyType1", "type.googleapis.com/MyType2"]
+     * }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated string in = 2 [json_name = "in"];</code>
      * @param index The index of the value to return.
      * @return The bytes of the in at the given index.
@@ -511,6 +691,21 @@ private static final long serialVersionUID = 0L;
       return in_.getByteString(index);
     }
     /**
+     * <pre>
+     * `in` requires the field's `type_url` to be equal to one of the
+     * specified values. If it doesn't match any of the specified values, an error
+     * message is generated.
+     *
+     * ```proto
+     * message MyAny {
+     * //  The `value` field must have a `type_url` equal to one of the specified values.
+     * google.protobuf.Any value = 1 [(buf.validate.field).any = {
+     * in: ["type.googleapis.com/MyType1", "type.googleapis.com/MyType2"]
+     * }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated string in = 2 [json_name = "in"];</code>
      * @param index The index to set the value at.
      * @param value The in to set.
@@ -526,6 +721,21 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `in` requires the field's `type_url` to be equal to one of the
+     * specified values. If it doesn't match any of the specified values, an error
+     * message is generated.
+     *
+     * ```proto
+     * message MyAny {
+     * //  The `value` field must have a `type_url` equal to one of the specified values.
+     * google.protobuf.Any value = 1 [(buf.validate.field).any = {
+     * in: ["type.googleapis.com/MyType1", "type.googleapis.com/MyType2"]
+     * }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated string in = 2 [json_name = "in"];</code>
      * @param value The in to add.
      * @return This builder for chaining.
@@ -540,6 +750,21 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `in` requires the field's `type_url` to be equal to one of the
+     * specified values. If it doesn't match any of the specified values, an error
+     * message is generated.
+     *
+     * ```proto
+     * message MyAny {
+     * //  The `value` field must have a `type_url` equal to one of the specified values.
+     * google.protobuf.Any value = 1 [(buf.validate.field).any = {
+     * in: ["type.googleapis.com/MyType1", "type.googleapis.com/MyType2"]
+     * }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated string in = 2 [json_name = "in"];</code>
      * @param values The in to add.
      * @return This builder for chaining.
@@ -554,6 +779,21 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `in` requires the field's `type_url` to be equal to one of the
+     * specified values. If it doesn't match any of the specified values, an error
+     * message is generated.
+     *
+     * ```proto
+     * message MyAny {
+     * //  The `value` field must have a `type_url` equal to one of the specified values.
+     * google.protobuf.Any value = 1 [(buf.validate.field).any = {
+     * in: ["type.googleapis.com/MyType1", "type.googleapis.com/MyType2"]
+     * }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated string in = 2 [json_name = "in"];</code>
      * @return This builder for chaining.
      */
@@ -565,6 +805,21 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `in` requires the field's `type_url` to be equal to one of the
+     * specified values. If it doesn't match any of the specified values, an error
+     * message is generated.
+     *
+     * ```proto
+     * message MyAny {
+     * //  The `value` field must have a `type_url` equal to one of the specified values.
+     * google.protobuf.Any value = 1 [(buf.validate.field).any = {
+     * in: ["type.googleapis.com/MyType1", "type.googleapis.com/MyType2"]
+     * }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated string in = 2 [json_name = "in"];</code>
      * @param value The bytes of the in to add.
      * @return This builder for chaining.
@@ -588,6 +843,19 @@ private static final long serialVersionUID = 0L;
       bitField0_ |= 0x00000002;
     }
     /**
+     * <pre>
+     * `not_in` requires the field's type_url to be not equal to any of the specified values. If it matches any of the specified values, an error message is generated.
+     *
+     * ```proto
+     * message MyAny {
+     * //  The `value` field must not have a `type_url` equal to any of the specified values.
+     * google.protobuf.Any value = 1 [(buf.validate.field).any = {
+     * not_in: ["type.googleapis.com/ForbiddenType1", "type.googleapis.com/ForbiddenType2"]
+     * }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated string not_in = 3 [json_name = "notIn"];</code>
      * @return A list containing the notIn.
      */
@@ -597,6 +865,19 @@ private static final long serialVersionUID = 0L;
       return notIn_;
     }
     /**
+     * <pre>
+     * `not_in` requires the field's type_url to be not equal to any of the specified values. If it matches any of the specified values, an error message is generated.
+     *
+     * ```proto
+     * message MyAny {
+     * //  The `value` field must not have a `type_url` equal to any of the specified values.
+     * google.protobuf.Any value = 1 [(buf.validate.field).any = {
+     * not_in: ["type.googleapis.com/ForbiddenType1", "type.googleapis.com/ForbiddenType2"]
+     * }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated string not_in = 3 [json_name = "notIn"];</code>
      * @return The count of notIn.
      */
@@ -604,6 +885,19 @@ private static final long serialVersionUID = 0L;
       return notIn_.size();
     }
     /**
+     * <pre>
+     * `not_in` requires the field's type_url to be not equal to any of the specified values. If it matches any of the specified values, an error message is generated.
+     *
+     * ```proto
+     * message MyAny {
+     * //  The `value` field must not have a `type_url` equal to any of the specified values.
+     * google.protobuf.Any value = 1 [(buf.validate.field).any = {
+     * not_in: ["type.googleapis.com/ForbiddenType1", "type.googleapis.com/ForbiddenType2"]
+     * }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated string not_in = 3 [json_name = "notIn"];</code>
      * @param index The index of the element to return.
      * @return The notIn at the given index.
@@ -612,6 +906,19 @@ private static final long serialVersionUID = 0L;
       return notIn_.get(index);
     }
     /**
+     * <pre>
+     * `not_in` requires the field's type_url to be not equal to any of the specified values. If it matches any of the specified values, an error message is generated.
+     *
+     * ```proto
+     * message MyAny {
+     * //  The `value` field must not have a `type_url` equal to any of the specified values.
+     * google.protobuf.Any value = 1 [(buf.validate.field).any = {
+     * not_in: ["type.googleapis.com/ForbiddenType1", "type.googleapis.com/ForbiddenType2"]
+     * }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated string not_in = 3 [json_name = "notIn"];</code>
      * @param index The index of the value to return.
      * @return The bytes of the notIn at the given index.
@@ -621,6 +928,19 @@ private static final long serialVersionUID = 0L;
       return notIn_.getByteString(index);
     }
     /**
+     * <pre>
+     * `not_in` requires the field's type_url to be not equal to any of the specified values. If it matches any of the specified values, an error message is generated.
+     *
+     * ```proto
+     * message MyAny {
+     * //  The `value` field must not have a `type_url` equal to any of the specified values.
+     * google.protobuf.Any value = 1 [(buf.validate.field).any = {
+     * not_in: ["type.googleapis.com/ForbiddenType1", "type.googleapis.com/ForbiddenType2"]
+     * }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated string not_in = 3 [json_name = "notIn"];</code>
      * @param index The index to set the value at.
      * @param value The notIn to set.
@@ -636,6 +956,19 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `not_in` requires the field's type_url to be not equal to any of the specified values. If it matches any of the specified values, an error message is generated.
+     *
+     * ```proto
+     * message MyAny {
+     * //  The `value` field must not have a `type_url` equal to any of the specified values.
+     * google.protobuf.Any value = 1 [(buf.validate.field).any = {
+     * not_in: ["type.googleapis.com/ForbiddenType1", "type.googleapis.com/ForbiddenType2"]
+     * }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated string not_in = 3 [json_name = "notIn"];</code>
      * @param value The notIn to add.
      * @return This builder for chaining.
@@ -650,6 +983,19 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `not_in` requires the field's type_url to be not equal to any of the specified values. If it matches any of the specified values, an error message is generated.
+     *
+     * ```proto
+     * message MyAny {
+     * //  The `value` field must not have a `type_url` equal to any of the specified values.
+     * google.protobuf.Any value = 1 [(buf.validate.field).any = {
+     * not_in: ["type.googleapis.com/ForbiddenType1", "type.googleapis.com/ForbiddenType2"]
+     * }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated string not_in = 3 [json_name = "notIn"];</code>
      * @param values The notIn to add.
      * @return This builder for chaining.
@@ -664,6 +1010,19 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `not_in` requires the field's type_url to be not equal to any of the specified values. If it matches any of the specified values, an error message is generated.
+     *
+     * ```proto
+     * message MyAny {
+     * //  The `value` field must not have a `type_url` equal to any of the specified values.
+     * google.protobuf.Any value = 1 [(buf.validate.field).any = {
+     * not_in: ["type.googleapis.com/ForbiddenType1", "type.googleapis.com/ForbiddenType2"]
+     * }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated string not_in = 3 [json_name = "notIn"];</code>
      * @return This builder for chaining.
      */
@@ -675,6 +1034,19 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `not_in` requires the field's type_url to be not equal to any of the specified values. If it matches any of the specified values, an error message is generated.
+     *
+     * ```proto
+     * message MyAny {
+     * //  The `value` field must not have a `type_url` equal to any of the specified values.
+     * google.protobuf.Any value = 1 [(buf.validate.field).any = {
+     * not_in: ["type.googleapis.com/ForbiddenType1", "type.googleapis.com/ForbiddenType2"]
+     * }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated string not_in = 3 [json_name = "notIn"];</code>
      * @param value The bytes of the notIn to add.
      * @return This builder for chaining.

@@ -6,6 +6,11 @@
 package build.buf.validate;
 
 /**
+ * <pre>
+ * BoolRules describes the rules applied to `bool` values. These rules
+ * may also be applied to the `google.protobuf.BoolValue` Well-Known-Type.
+ * </pre>
+ *
  * Protobuf type {@code buf.validate.BoolRules}
  */
 @com.google.protobuf.Generated
@@ -49,6 +54,18 @@ private static final long serialVersionUID = 0L;
   public static final int CONST_FIELD_NUMBER = 1;
   private boolean const_ = false;
   /**
+   * <pre>
+   * `const` requires the field value to exactly match the specified boolean value.
+   * If the field value doesn't match, an error message is generated.
+   *
+   * ```proto
+   * message MyBool {
+   * // value must equal true
+   * bool value = 1 [(buf.validate.field).bool.const = true];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>optional bool const = 1 [json_name = "const", (.buf.validate.predefined) = { ... }</code>
    * @return Whether the const field is set.
    */
@@ -57,6 +74,18 @@ private static final long serialVersionUID = 0L;
     return ((bitField0_ & 0x00000001) != 0);
   }
   /**
+   * <pre>
+   * `const` requires the field value to exactly match the specified boolean value.
+   * If the field value doesn't match, an error message is generated.
+   *
+   * ```proto
+   * message MyBool {
+   * // value must equal true
+   * bool value = 1 [(buf.validate.field).bool.const = true];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>optional bool const = 1 [json_name = "const", (.buf.validate.predefined) = { ... }</code>
    * @return The const.
    */
@@ -70,6 +99,21 @@ private static final long serialVersionUID = 0L;
   private com.google.protobuf.Internal.BooleanList example_ =
       emptyBooleanList();
   /**
+   * <pre>
+   * `example` specifies values that the field may have. These values SHOULD
+   * conform to other rules. `example` values will not impact validation
+   * but may be used as helpful guidance on how to populate the given field.
+   *
+   * ```proto
+   * message MyBool {
+   * bool value = 1 [
+   * (buf.validate.field).bool.example = true,
+   * (buf.validate.field).bool.example = false
+   * ];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>repeated bool example = 2 [json_name = "example", (.buf.validate.predefined) = { ... }</code>
    * @return A list containing the example.
    */
@@ -79,6 +123,21 @@ private static final long serialVersionUID = 0L;
     return example_;
   }
   /**
+   * <pre>
+   * `example` specifies values that the field may have. These values SHOULD
+   * conform to other rules. `example` values will not impact validation
+   * but may be used as helpful guidance on how to populate the given field.
+   *
+   * ```proto
+   * message MyBool {
+   * bool value = 1 [
+   * (buf.validate.field).bool.example = true,
+   * (buf.validate.field).bool.example = false
+   * ];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>repeated bool example = 2 [json_name = "example", (.buf.validate.predefined) = { ... }</code>
    * @return The count of example.
    */
@@ -86,6 +145,21 @@ private static final long serialVersionUID = 0L;
     return example_.size();
   }
   /**
+   * <pre>
+   * `example` specifies values that the field may have. These values SHOULD
+   * conform to other rules. `example` values will not impact validation
+   * but may be used as helpful guidance on how to populate the given field.
+   *
+   * ```proto
+   * message MyBool {
+   * bool value = 1 [
+   * (buf.validate.field).bool.example = true,
+   * (buf.validate.field).bool.example = false
+   * ];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>repeated bool example = 2 [json_name = "example", (.buf.validate.predefined) = { ... }</code>
    * @param index The index of the element to return.
    * @return The example at the given index.
@@ -285,6 +359,11 @@ private static final long serialVersionUID = 0L;
     return builder;
   }
   /**
+   * <pre>
+   * BoolRules describes the rules applied to `bool` values. These rules
+   * may also be applied to the `google.protobuf.BoolValue` Well-Known-Type.
+   * </pre>
+   *
    * Protobuf type {@code buf.validate.BoolRules}
    */
   public static final class Builder extends
@@ -486,6 +565,18 @@ private static final long serialVersionUID = 0L;
 
     private boolean const_ ;
     /**
+     * <pre>
+     * `const` requires the field value to exactly match the specified boolean value.
+     * If the field value doesn't match, an error message is generated.
+     *
+     * ```proto
+     * message MyBool {
+     * // value must equal true
+     * bool value = 1 [(buf.validate.field).bool.const = true];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional bool const = 1 [json_name = "const", (.buf.validate.predefined) = { ... }</code>
      * @return Whether the const field is set.
      */
@@ -494,6 +585,18 @@ private static final long serialVersionUID = 0L;
       return ((bitField0_ & 0x00000001) != 0);
     }
     /**
+     * <pre>
+     * `const` requires the field value to exactly match the specified boolean value.
+     * If the field value doesn't match, an error message is generated.
+     *
+     * ```proto
+     * message MyBool {
+     * // value must equal true
+     * bool value = 1 [(buf.validate.field).bool.const = true];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional bool const = 1 [json_name = "const", (.buf.validate.predefined) = { ... }</code>
      * @return The const.
      */
@@ -502,6 +605,18 @@ private static final long serialVersionUID = 0L;
       return const_;
     }
     /**
+     * <pre>
+     * `const` requires the field value to exactly match the specified boolean value.
+     * If the field value doesn't match, an error message is generated.
+     *
+     * ```proto
+     * message MyBool {
+     * // value must equal true
+     * bool value = 1 [(buf.validate.field).bool.const = true];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional bool const = 1 [json_name = "const", (.buf.validate.predefined) = { ... }</code>
      * @param value The const to set.
      * @return This builder for chaining.
@@ -514,6 +629,18 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `const` requires the field value to exactly match the specified boolean value.
+     * If the field value doesn't match, an error message is generated.
+     *
+     * ```proto
+     * message MyBool {
+     * // value must equal true
+     * bool value = 1 [(buf.validate.field).bool.const = true];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional bool const = 1 [json_name = "const", (.buf.validate.predefined) = { ... }</code>
      * @return This builder for chaining.
      */
@@ -538,6 +665,21 @@ private static final long serialVersionUID = 0L;
       bitField0_ |= 0x00000002;
     }
     /**
+     * <pre>
+     * `example` specifies values that the field may have. These values SHOULD
+     * conform to other rules. `example` values will not impact validation
+     * but may be used as helpful guidance on how to populate the given field.
+     *
+     * ```proto
+     * message MyBool {
+     * bool value = 1 [
+     * (buf.validate.field).bool.example = true,
+     * (buf.validate.field).bool.example = false
+     * ];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated bool example = 2 [json_name = "example", (.buf.validate.predefined) = { ... }</code>
      * @return A list containing the example.
      */
@@ -547,6 +689,21 @@ private static final long serialVersionUID = 0L;
       return example_;
     }
     /**
+     * <pre>
+     * `example` specifies values that the field may have. These values SHOULD
+     * conform to other rules. `example` values will not impact validation
+     * but may be used as helpful guidance on how to populate the given field.
+     *
+     * ```proto
+     * message MyBool {
+     * bool value = 1 [
+     * (buf.validate.field).bool.example = true,
+     * (buf.validate.field).bool.example = false
+     * ];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated bool example = 2 [json_name = "example", (.buf.validate.predefined) = { ... }</code>
      * @return The count of example.
      */
@@ -554,6 +711,21 @@ private static final long serialVersionUID = 0L;
       return example_.size();
     }
     /**
+     * <pre>
+     * `example` specifies values that the field may have. These values SHOULD
+     * conform to other rules. `example` values will not impact validation
+     * but may be used as helpful guidance on how to populate the given field.
+     *
+     * ```proto
+     * message MyBool {
+     * bool value = 1 [
+     * (buf.validate.field).bool.example = true,
+     * (buf.validate.field).bool.example = false
+     * ];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated bool example = 2 [json_name = "example", (.buf.validate.predefined) = { ... }</code>
      * @param index The index of the element to return.
      * @return The example at the given index.
@@ -562,6 +734,21 @@ private static final long serialVersionUID = 0L;
       return example_.getBoolean(index);
     }
     /**
+     * <pre>
+     * `example` specifies values that the field may have. These values SHOULD
+     * conform to other rules. `example` values will not impact validation
+     * but may be used as helpful guidance on how to populate the given field.
+     *
+     * ```proto
+     * message MyBool {
+     * bool value = 1 [
+     * (buf.validate.field).bool.example = true,
+     * (buf.validate.field).bool.example = false
+     * ];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated bool example = 2 [json_name = "example", (.buf.validate.predefined) = { ... }</code>
      * @param index The index to set the value at.
      * @param value The example to set.
@@ -577,6 +764,21 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `example` specifies values that the field may have. These values SHOULD
+     * conform to other rules. `example` values will not impact validation
+     * but may be used as helpful guidance on how to populate the given field.
+     *
+     * ```proto
+     * message MyBool {
+     * bool value = 1 [
+     * (buf.validate.field).bool.example = true,
+     * (buf.validate.field).bool.example = false
+     * ];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated bool example = 2 [json_name = "example", (.buf.validate.predefined) = { ... }</code>
      * @param value The example to add.
      * @return This builder for chaining.
@@ -590,6 +792,21 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `example` specifies values that the field may have. These values SHOULD
+     * conform to other rules. `example` values will not impact validation
+     * but may be used as helpful guidance on how to populate the given field.
+     *
+     * ```proto
+     * message MyBool {
+     * bool value = 1 [
+     * (buf.validate.field).bool.example = true,
+     * (buf.validate.field).bool.example = false
+     * ];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated bool example = 2 [json_name = "example", (.buf.validate.predefined) = { ... }</code>
      * @param values The example to add.
      * @return This builder for chaining.
@@ -604,6 +821,21 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `example` specifies values that the field may have. These values SHOULD
+     * conform to other rules. `example` values will not impact validation
+     * but may be used as helpful guidance on how to populate the given field.
+     *
+     * ```proto
+     * message MyBool {
+     * bool value = 1 [
+     * (buf.validate.field).bool.example = true,
+     * (buf.validate.field).bool.example = false
+     * ];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated bool example = 2 [json_name = "example", (.buf.validate.predefined) = { ... }</code>
      * @return This builder for chaining.
      */

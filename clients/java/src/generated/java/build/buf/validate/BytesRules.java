@@ -6,6 +6,11 @@
 package build.buf.validate;
 
 /**
+ * <pre>
+ * BytesRules describe the rules applied to `bytes` values. These rules
+ * may also be applied to the `google.protobuf.BytesValue` Well-Known-Type.
+ * </pre>
+ *
  * Protobuf type {@code buf.validate.BytesRules}
  */
 @com.google.protobuf.Generated
@@ -102,6 +107,18 @@ private static final long serialVersionUID = 0L;
   public static final int CONST_FIELD_NUMBER = 1;
   private com.google.protobuf.ByteString const_ = com.google.protobuf.ByteString.EMPTY;
   /**
+   * <pre>
+   * `const` requires the field value to exactly match the specified bytes
+   * value. If the field value doesn't match, an error message is generated.
+   *
+   * ```proto
+   * message MyBytes {
+   * // must be "&#92;x01&#92;x02&#92;x03&#92;x04"
+   * bytes value = 1 [(buf.validate.field).bytes.const = "&#92;x01&#92;x02&#92;x03&#92;x04"];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>optional bytes const = 1 [json_name = "const", (.buf.validate.predefined) = { ... }</code>
    * @return Whether the const field is set.
    */
@@ -110,6 +127,18 @@ private static final long serialVersionUID = 0L;
     return ((bitField0_ & 0x00000001) != 0);
   }
   /**
+   * <pre>
+   * `const` requires the field value to exactly match the specified bytes
+   * value. If the field value doesn't match, an error message is generated.
+   *
+   * ```proto
+   * message MyBytes {
+   * // must be "&#92;x01&#92;x02&#92;x03&#92;x04"
+   * bytes value = 1 [(buf.validate.field).bytes.const = "&#92;x01&#92;x02&#92;x03&#92;x04"];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>optional bytes const = 1 [json_name = "const", (.buf.validate.predefined) = { ... }</code>
    * @return The const.
    */
@@ -121,6 +150,18 @@ private static final long serialVersionUID = 0L;
   public static final int LEN_FIELD_NUMBER = 13;
   private long len_ = 0L;
   /**
+   * <pre>
+   * `len` requires the field value to have the specified length in bytes.
+   * If the field value doesn't match, an error message is generated.
+   *
+   * ```proto
+   * message MyBytes {
+   * // value length must be 4 bytes.
+   * optional bytes value = 1 [(buf.validate.field).bytes.len = 4];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>optional uint64 len = 13 [json_name = "len", (.buf.validate.predefined) = { ... }</code>
    * @return Whether the len field is set.
    */
@@ -129,6 +170,18 @@ private static final long serialVersionUID = 0L;
     return ((bitField0_ & 0x00000002) != 0);
   }
   /**
+   * <pre>
+   * `len` requires the field value to have the specified length in bytes.
+   * If the field value doesn't match, an error message is generated.
+   *
+   * ```proto
+   * message MyBytes {
+   * // value length must be 4 bytes.
+   * optional bytes value = 1 [(buf.validate.field).bytes.len = 4];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>optional uint64 len = 13 [json_name = "len", (.buf.validate.predefined) = { ... }</code>
    * @return The len.
    */
@@ -140,6 +193,19 @@ private static final long serialVersionUID = 0L;
   public static final int MIN_LEN_FIELD_NUMBER = 2;
   private long minLen_ = 0L;
   /**
+   * <pre>
+   * `min_len` requires the field value to have at least the specified minimum
+   * length in bytes.
+   * If the field value doesn't meet the requirement, an error message is generated.
+   *
+   * ```proto
+   * message MyBytes {
+   * // value length must be at least 2 bytes.
+   * optional bytes value = 1 [(buf.validate.field).bytes.min_len = 2];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>optional uint64 min_len = 2 [json_name = "minLen", (.buf.validate.predefined) = { ... }</code>
    * @return Whether the minLen field is set.
    */
@@ -148,6 +214,19 @@ private static final long serialVersionUID = 0L;
     return ((bitField0_ & 0x00000004) != 0);
   }
   /**
+   * <pre>
+   * `min_len` requires the field value to have at least the specified minimum
+   * length in bytes.
+   * If the field value doesn't meet the requirement, an error message is generated.
+   *
+   * ```proto
+   * message MyBytes {
+   * // value length must be at least 2 bytes.
+   * optional bytes value = 1 [(buf.validate.field).bytes.min_len = 2];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>optional uint64 min_len = 2 [json_name = "minLen", (.buf.validate.predefined) = { ... }</code>
    * @return The minLen.
    */
@@ -159,6 +238,19 @@ private static final long serialVersionUID = 0L;
   public static final int MAX_LEN_FIELD_NUMBER = 3;
   private long maxLen_ = 0L;
   /**
+   * <pre>
+   * `max_len` requires the field value to have at most the specified maximum
+   * length in bytes.
+   * If the field value exceeds the requirement, an error message is generated.
+   *
+   * ```proto
+   * message MyBytes {
+   * // must be at most 6 bytes.
+   * optional bytes value = 1 [(buf.validate.field).bytes.max_len = 6];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>optional uint64 max_len = 3 [json_name = "maxLen", (.buf.validate.predefined) = { ... }</code>
    * @return Whether the maxLen field is set.
    */
@@ -167,6 +259,19 @@ private static final long serialVersionUID = 0L;
     return ((bitField0_ & 0x00000008) != 0);
   }
   /**
+   * <pre>
+   * `max_len` requires the field value to have at most the specified maximum
+   * length in bytes.
+   * If the field value exceeds the requirement, an error message is generated.
+   *
+   * ```proto
+   * message MyBytes {
+   * // must be at most 6 bytes.
+   * optional bytes value = 1 [(buf.validate.field).bytes.max_len = 6];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>optional uint64 max_len = 3 [json_name = "maxLen", (.buf.validate.predefined) = { ... }</code>
    * @return The maxLen.
    */
@@ -179,6 +284,21 @@ private static final long serialVersionUID = 0L;
   @SuppressWarnings("serial")
   private volatile java.lang.Object pattern_ = "";
   /**
+   * <pre>
+   * `pattern` requires the field value to match the specified regular
+   * expression ([RE2 syntax](https://github.com/google/re2/wiki/Syntax)).
+   * The value of the field must be valid UTF-8 or validation will fail with a
+   * runtime error.
+   * If the field value doesn't match the pattern, an error message is generated.
+   *
+   * ```proto
+   * message MyBytes {
+   * // value must match regex pattern "^[a-zA-Z0-9]+$".
+   * optional bytes value = 1 [(buf.validate.field).bytes.pattern = "^[a-zA-Z0-9]+$"];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>optional string pattern = 4 [json_name = "pattern", (.buf.validate.predefined) = { ... }</code>
    * @return Whether the pattern field is set.
    */
@@ -187,6 +307,21 @@ private static final long serialVersionUID = 0L;
     return ((bitField0_ & 0x00000010) != 0);
   }
   /**
+   * <pre>
+   * `pattern` requires the field value to match the specified regular
+   * expression ([RE2 syntax](https://github.com/google/re2/wiki/Syntax)).
+   * The value of the field must be valid UTF-8 or validation will fail with a
+   * runtime error.
+   * If the field value doesn't match the pattern, an error message is generated.
+   *
+   * ```proto
+   * message MyBytes {
+   * // value must match regex pattern "^[a-zA-Z0-9]+$".
+   * optional bytes value = 1 [(buf.validate.field).bytes.pattern = "^[a-zA-Z0-9]+$"];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>optional string pattern = 4 [json_name = "pattern", (.buf.validate.predefined) = { ... }</code>
    * @return The pattern.
    */
@@ -206,6 +341,21 @@ private static final long serialVersionUID = 0L;
     }
   }
   /**
+   * <pre>
+   * `pattern` requires the field value to match the specified regular
+   * expression ([RE2 syntax](https://github.com/google/re2/wiki/Syntax)).
+   * The value of the field must be valid UTF-8 or validation will fail with a
+   * runtime error.
+   * If the field value doesn't match the pattern, an error message is generated.
+   *
+   * ```proto
+   * message MyBytes {
+   * // value must match regex pattern "^[a-zA-Z0-9]+$".
+   * optional bytes value = 1 [(buf.validate.field).bytes.pattern = "^[a-zA-Z0-9]+$"];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>optional string pattern = 4 [json_name = "pattern", (.buf.validate.predefined) = { ... }</code>
    * @return The bytes for pattern.
    */
@@ -227,6 +377,19 @@ private static final long serialVersionUID = 0L;
   public static final int PREFIX_FIELD_NUMBER = 5;
   private com.google.protobuf.ByteString prefix_ = com.google.protobuf.ByteString.EMPTY;
   /**
+   * <pre>
+   * `prefix` requires the field value to have the specified bytes at the
+   * beginning of the string.
+   * If the field value doesn't meet the requirement, an error message is generated.
+   *
+   * ```proto
+   * message MyBytes {
+   * // value does not have prefix &#92;x01&#92;x02
+   * optional bytes value = 1 [(buf.validate.field).bytes.prefix = "&#92;x01&#92;x02"];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>optional bytes prefix = 5 [json_name = "prefix", (.buf.validate.predefined) = { ... }</code>
    * @return Whether the prefix field is set.
    */
@@ -235,6 +398,19 @@ private static final long serialVersionUID = 0L;
     return ((bitField0_ & 0x00000020) != 0);
   }
   /**
+   * <pre>
+   * `prefix` requires the field value to have the specified bytes at the
+   * beginning of the string.
+   * If the field value doesn't meet the requirement, an error message is generated.
+   *
+   * ```proto
+   * message MyBytes {
+   * // value does not have prefix &#92;x01&#92;x02
+   * optional bytes value = 1 [(buf.validate.field).bytes.prefix = "&#92;x01&#92;x02"];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>optional bytes prefix = 5 [json_name = "prefix", (.buf.validate.predefined) = { ... }</code>
    * @return The prefix.
    */
@@ -246,6 +422,19 @@ private static final long serialVersionUID = 0L;
   public static final int SUFFIX_FIELD_NUMBER = 6;
   private com.google.protobuf.ByteString suffix_ = com.google.protobuf.ByteString.EMPTY;
   /**
+   * <pre>
+   * `suffix` requires the field value to have the specified bytes at the end
+   * of the string.
+   * If the field value doesn't meet the requirement, an error message is generated.
+   *
+   * ```proto
+   * message MyBytes {
+   * // value does not have suffix &#92;x03&#92;x04
+   * optional bytes value = 1 [(buf.validate.field).bytes.suffix = "&#92;x03&#92;x04"];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>optional bytes suffix = 6 [json_name = "suffix", (.buf.validate.predefined) = { ... }</code>
    * @return Whether the suffix field is set.
    */
@@ -254,6 +443,19 @@ private static final long serialVersionUID = 0L;
     return ((bitField0_ & 0x00000040) != 0);
   }
   /**
+   * <pre>
+   * `suffix` requires the field value to have the specified bytes at the end
+   * of the string.
+   * If the field value doesn't meet the requirement, an error message is generated.
+   *
+   * ```proto
+   * message MyBytes {
+   * // value does not have suffix &#92;x03&#92;x04
+   * optional bytes value = 1 [(buf.validate.field).bytes.suffix = "&#92;x03&#92;x04"];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>optional bytes suffix = 6 [json_name = "suffix", (.buf.validate.predefined) = { ... }</code>
    * @return The suffix.
    */
@@ -265,6 +467,19 @@ private static final long serialVersionUID = 0L;
   public static final int CONTAINS_FIELD_NUMBER = 7;
   private com.google.protobuf.ByteString contains_ = com.google.protobuf.ByteString.EMPTY;
   /**
+   * <pre>
+   * `contains` requires the field value to have the specified bytes anywhere in
+   * the string.
+   * If the field value doesn't meet the requirement, an error message is generated.
+   *
+   * ```proto
+   * message MyBytes {
+   * // value does not contain &#92;x02&#92;x03
+   * optional bytes value = 1 [(buf.validate.field).bytes.contains = "&#92;x02&#92;x03"];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>optional bytes contains = 7 [json_name = "contains", (.buf.validate.predefined) = { ... }</code>
    * @return Whether the contains field is set.
    */
@@ -273,6 +488,19 @@ private static final long serialVersionUID = 0L;
     return ((bitField0_ & 0x00000080) != 0);
   }
   /**
+   * <pre>
+   * `contains` requires the field value to have the specified bytes anywhere in
+   * the string.
+   * If the field value doesn't meet the requirement, an error message is generated.
+   *
+   * ```proto
+   * message MyBytes {
+   * // value does not contain &#92;x02&#92;x03
+   * optional bytes value = 1 [(buf.validate.field).bytes.contains = "&#92;x02&#92;x03"];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>optional bytes contains = 7 [json_name = "contains", (.buf.validate.predefined) = { ... }</code>
    * @return The contains.
    */
@@ -286,6 +514,19 @@ private static final long serialVersionUID = 0L;
   private com.google.protobuf.Internal.ProtobufList<com.google.protobuf.ByteString> in_ =
       emptyList(com.google.protobuf.ByteString.class);
   /**
+   * <pre>
+   * `in` requires the field value to be equal to one of the specified
+   * values. If the field value doesn't match any of the specified values, an
+   * error message is generated.
+   *
+   * ```proto
+   * message MyBytes {
+   * // value must in ["&#92;x01&#92;x02", "&#92;x02&#92;x03", "&#92;x03&#92;x04"]
+   * optional bytes value = 1 [(buf.validate.field).bytes = { in: ["&#92;x01&#92;x02", "&#92;x02&#92;x03", "&#92;x03&#92;x04"] }];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>repeated bytes in = 8 [json_name = "in", (.buf.validate.predefined) = { ... }</code>
    * @return A list containing the in.
    */
@@ -295,6 +536,19 @@ private static final long serialVersionUID = 0L;
     return in_;
   }
   /**
+   * <pre>
+   * `in` requires the field value to be equal to one of the specified
+   * values. If the field value doesn't match any of the specified values, an
+   * error message is generated.
+   *
+   * ```proto
+   * message MyBytes {
+   * // value must in ["&#92;x01&#92;x02", "&#92;x02&#92;x03", "&#92;x03&#92;x04"]
+   * optional bytes value = 1 [(buf.validate.field).bytes = { in: ["&#92;x01&#92;x02", "&#92;x02&#92;x03", "&#92;x03&#92;x04"] }];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>repeated bytes in = 8 [json_name = "in", (.buf.validate.predefined) = { ... }</code>
    * @return The count of in.
    */
@@ -302,6 +556,19 @@ private static final long serialVersionUID = 0L;
     return in_.size();
   }
   /**
+   * <pre>
+   * `in` requires the field value to be equal to one of the specified
+   * values. If the field value doesn't match any of the specified values, an
+   * error message is generated.
+   *
+   * ```proto
+   * message MyBytes {
+   * // value must in ["&#92;x01&#92;x02", "&#92;x02&#92;x03", "&#92;x03&#92;x04"]
+   * optional bytes value = 1 [(buf.validate.field).bytes = { in: ["&#92;x01&#92;x02", "&#92;x02&#92;x03", "&#92;x03&#92;x04"] }];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>repeated bytes in = 8 [json_name = "in", (.buf.validate.predefined) = { ... }</code>
    * @param index The index of the element to return.
    * @return The in at the given index.
@@ -315,6 +582,20 @@ private static final long serialVersionUID = 0L;
   private com.google.protobuf.Internal.ProtobufList<com.google.protobuf.ByteString> notIn_ =
       emptyList(com.google.protobuf.ByteString.class);
   /**
+   * <pre>
+   * `not_in` requires the field value to be not equal to any of the specified
+   * values.
+   * If the field value matches any of the specified values, an error message is
+   * generated.
+   *
+   * ```proto
+   * message MyBytes {
+   * // value must not in ["&#92;x01&#92;x02", "&#92;x02&#92;x03", "&#92;x03&#92;x04"]
+   * optional bytes value = 1 [(buf.validate.field).bytes = { not_in: ["&#92;x01&#92;x02", "&#92;x02&#92;x03", "&#92;x03&#92;x04"] }];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>repeated bytes not_in = 9 [json_name = "notIn", (.buf.validate.predefined) = { ... }</code>
    * @return A list containing the notIn.
    */
@@ -324,6 +605,20 @@ private static final long serialVersionUID = 0L;
     return notIn_;
   }
   /**
+   * <pre>
+   * `not_in` requires the field value to be not equal to any of the specified
+   * values.
+   * If the field value matches any of the specified values, an error message is
+   * generated.
+   *
+   * ```proto
+   * message MyBytes {
+   * // value must not in ["&#92;x01&#92;x02", "&#92;x02&#92;x03", "&#92;x03&#92;x04"]
+   * optional bytes value = 1 [(buf.validate.field).bytes = { not_in: ["&#92;x01&#92;x02", "&#92;x02&#92;x03", "&#92;x03&#92;x04"] }];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>repeated bytes not_in = 9 [json_name = "notIn", (.buf.validate.predefined) = { ... }</code>
    * @return The count of notIn.
    */
@@ -331,6 +626,20 @@ private static final long serialVersionUID = 0L;
     return notIn_.size();
   }
   /**
+   * <pre>
+   * `not_in` requires the field value to be not equal to any of the specified
+   * values.
+   * If the field value matches any of the specified values, an error message is
+   * generated.
+   *
+   * ```proto
+   * message MyBytes {
+   * // value must not in ["&#92;x01&#92;x02", "&#92;x02&#92;x03", "&#92;x03&#92;x04"]
+   * optional bytes value = 1 [(buf.validate.field).bytes = { not_in: ["&#92;x01&#92;x02", "&#92;x02&#92;x03", "&#92;x03&#92;x04"] }];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>repeated bytes not_in = 9 [json_name = "notIn", (.buf.validate.predefined) = { ... }</code>
    * @param index The index of the element to return.
    * @return The notIn at the given index.
@@ -341,6 +650,18 @@ private static final long serialVersionUID = 0L;
 
   public static final int IP_FIELD_NUMBER = 10;
   /**
+   * <pre>
+   * `ip` ensures that the field `value` is a valid IP address (v4 or v6) in byte format.
+   * If the field value doesn't meet this rule, an error message is generated.
+   *
+   * ```proto
+   * message MyBytes {
+   * // must be a valid IP address
+   * optional bytes value = 1 [(buf.validate.field).bytes.ip = true];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>bool ip = 10 [json_name = "ip", (.buf.validate.predefined) = { ... }</code>
    * @return Whether the ip field is set.
    */
@@ -349,6 +670,18 @@ private static final long serialVersionUID = 0L;
     return wellKnownCase_ == 10;
   }
   /**
+   * <pre>
+   * `ip` ensures that the field `value` is a valid IP address (v4 or v6) in byte format.
+   * If the field value doesn't meet this rule, an error message is generated.
+   *
+   * ```proto
+   * message MyBytes {
+   * // must be a valid IP address
+   * optional bytes value = 1 [(buf.validate.field).bytes.ip = true];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>bool ip = 10 [json_name = "ip", (.buf.validate.predefined) = { ... }</code>
    * @return The ip.
    */
@@ -362,6 +695,18 @@ private static final long serialVersionUID = 0L;
 
   public static final int IPV4_FIELD_NUMBER = 11;
   /**
+   * <pre>
+   * `ipv4` ensures that the field `value` is a valid IPv4 address in byte format.
+   * If the field value doesn't meet this rule, an error message is generated.
+   *
+   * ```proto
+   * message MyBytes {
+   * // must be a valid IPv4 address
+   * optional bytes value = 1 [(buf.validate.field).bytes.ipv4 = true];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>bool ipv4 = 11 [json_name = "ipv4", (.buf.validate.predefined) = { ... }</code>
    * @return Whether the ipv4 field is set.
    */
@@ -370,6 +715,18 @@ private static final long serialVersionUID = 0L;
     return wellKnownCase_ == 11;
   }
   /**
+   * <pre>
+   * `ipv4` ensures that the field `value` is a valid IPv4 address in byte format.
+   * If the field value doesn't meet this rule, an error message is generated.
+   *
+   * ```proto
+   * message MyBytes {
+   * // must be a valid IPv4 address
+   * optional bytes value = 1 [(buf.validate.field).bytes.ipv4 = true];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>bool ipv4 = 11 [json_name = "ipv4", (.buf.validate.predefined) = { ... }</code>
    * @return The ipv4.
    */
@@ -383,6 +740,17 @@ private static final long serialVersionUID = 0L;
 
   public static final int IPV6_FIELD_NUMBER = 12;
   /**
+   * <pre>
+   * `ipv6` ensures that the field `value` is a valid IPv6 address in byte format.
+   * If the field value doesn't meet this rule, an error message is generated.
+   * ```proto
+   * message MyBytes {
+   * // must be a valid IPv6 address
+   * optional bytes value = 1 [(buf.validate.field).bytes.ipv6 = true];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>bool ipv6 = 12 [json_name = "ipv6", (.buf.validate.predefined) = { ... }</code>
    * @return Whether the ipv6 field is set.
    */
@@ -391,6 +759,17 @@ private static final long serialVersionUID = 0L;
     return wellKnownCase_ == 12;
   }
   /**
+   * <pre>
+   * `ipv6` ensures that the field `value` is a valid IPv6 address in byte format.
+   * If the field value doesn't meet this rule, an error message is generated.
+   * ```proto
+   * message MyBytes {
+   * // must be a valid IPv6 address
+   * optional bytes value = 1 [(buf.validate.field).bytes.ipv6 = true];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>bool ipv6 = 12 [json_name = "ipv6", (.buf.validate.predefined) = { ... }</code>
    * @return The ipv6.
    */
@@ -404,6 +783,20 @@ private static final long serialVersionUID = 0L;
 
   public static final int UUID_FIELD_NUMBER = 15;
   /**
+   * <pre>
+   * `uuid` ensures that the field value encodes 128-bit UUID data as defined
+   * by [RFC 4122](https://datatracker.ietf.org/doc/html/rfc4122#section-4.1.2).
+   * The field must contain exactly 16 bytes representing the UUID. If the
+   * field value isn't a valid UUID, an error message will be generated.
+   *
+   * ```proto
+   * message MyBytes {
+   * // must be a valid UUID
+   * optional bytes value = 1 [(buf.validate.field).bytes.uuid = true];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>bool uuid = 15 [json_name = "uuid", (.buf.validate.predefined) = { ... }</code>
    * @return Whether the uuid field is set.
    */
@@ -412,6 +805,20 @@ private static final long serialVersionUID = 0L;
     return wellKnownCase_ == 15;
   }
   /**
+   * <pre>
+   * `uuid` ensures that the field value encodes 128-bit UUID data as defined
+   * by [RFC 4122](https://datatracker.ietf.org/doc/html/rfc4122#section-4.1.2).
+   * The field must contain exactly 16 bytes representing the UUID. If the
+   * field value isn't a valid UUID, an error message will be generated.
+   *
+   * ```proto
+   * message MyBytes {
+   * // must be a valid UUID
+   * optional bytes value = 1 [(buf.validate.field).bytes.uuid = true];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>bool uuid = 15 [json_name = "uuid", (.buf.validate.predefined) = { ... }</code>
    * @return The uuid.
    */
@@ -428,6 +835,21 @@ private static final long serialVersionUID = 0L;
   private com.google.protobuf.Internal.ProtobufList<com.google.protobuf.ByteString> example_ =
       emptyList(com.google.protobuf.ByteString.class);
   /**
+   * <pre>
+   * `example` specifies values that the field may have. These values SHOULD
+   * conform to other rules. `example` values will not impact validation
+   * but may be used as helpful guidance on how to populate the given field.
+   *
+   * ```proto
+   * message MyBytes {
+   * bytes value = 1 [
+   * (buf.validate.field).bytes.example = "&#92;x01&#92;x02",
+   * (buf.validate.field).bytes.example = "&#92;x02&#92;x03"
+   * ];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>repeated bytes example = 14 [json_name = "example", (.buf.validate.predefined) = { ... }</code>
    * @return A list containing the example.
    */
@@ -437,6 +859,21 @@ private static final long serialVersionUID = 0L;
     return example_;
   }
   /**
+   * <pre>
+   * `example` specifies values that the field may have. These values SHOULD
+   * conform to other rules. `example` values will not impact validation
+   * but may be used as helpful guidance on how to populate the given field.
+   *
+   * ```proto
+   * message MyBytes {
+   * bytes value = 1 [
+   * (buf.validate.field).bytes.example = "&#92;x01&#92;x02",
+   * (buf.validate.field).bytes.example = "&#92;x02&#92;x03"
+   * ];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>repeated bytes example = 14 [json_name = "example", (.buf.validate.predefined) = { ... }</code>
    * @return The count of example.
    */
@@ -444,6 +881,21 @@ private static final long serialVersionUID = 0L;
     return example_.size();
   }
   /**
+   * <pre>
+   * `example` specifies values that the field may have. These values SHOULD
+   * conform to other rules. `example` values will not impact validation
+   * but may be used as helpful guidance on how to populate the given field.
+   *
+   * ```proto
+   * message MyBytes {
+   * bytes value = 1 [
+   * (buf.validate.field).bytes.example = "&#92;x01&#92;x02",
+   * (buf.validate.field).bytes.example = "&#92;x02&#92;x03"
+   * ];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>repeated bytes example = 14 [json_name = "example", (.buf.validate.predefined) = { ... }</code>
    * @param index The index of the element to return.
    * @return The example at the given index.
@@ -876,6 +1328,11 @@ private static final long serialVersionUID = 0L;
     return builder;
   }
   /**
+   * <pre>
+   * BytesRules describe the rules applied to `bytes` values. These rules
+   * may also be applied to the `google.protobuf.BytesValue` Well-Known-Type.
+   * </pre>
+   *
    * Protobuf type {@code buf.validate.BytesRules}
    */
   public static final class Builder extends
@@ -1267,6 +1724,18 @@ private static final long serialVersionUID = 0L;
 
     private com.google.protobuf.ByteString const_ = com.google.protobuf.ByteString.EMPTY;
     /**
+     * <pre>
+     * `const` requires the field value to exactly match the specified bytes
+     * value. If the field value doesn't match, an error message is generated.
+     *
+     * ```proto
+     * message MyBytes {
+     * // must be "&#92;x01&#92;x02&#92;x03&#92;x04"
+     * bytes value = 1 [(buf.validate.field).bytes.const = "&#92;x01&#92;x02&#92;x03&#92;x04"];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional bytes const = 1 [json_name = "const", (.buf.validate.predefined) = { ... }</code>
      * @return Whether the const field is set.
      */
@@ -1275,6 +1744,18 @@ private static final long serialVersionUID = 0L;
       return ((bitField0_ & 0x00000001) != 0);
     }
     /**
+     * <pre>
+     * `const` requires the field value to exactly match the specified bytes
+     * value. If the field value doesn't match, an error message is generated.
+     *
+     * ```proto
+     * message MyBytes {
+     * // must be "&#92;x01&#92;x02&#92;x03&#92;x04"
+     * bytes value = 1 [(buf.validate.field).bytes.const = "&#92;x01&#92;x02&#92;x03&#92;x04"];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional bytes const = 1 [json_name = "const", (.buf.validate.predefined) = { ... }</code>
      * @return The const.
      */
@@ -1283,6 +1764,18 @@ private static final long serialVersionUID = 0L;
       return const_;
     }
     /**
+     * <pre>
+     * `const` requires the field value to exactly match the specified bytes
+     * value. If the field value doesn't match, an error message is generated.
+     *
+     * ```proto
+     * message MyBytes {
+     * // must be "&#92;x01&#92;x02&#92;x03&#92;x04"
+     * bytes value = 1 [(buf.validate.field).bytes.const = "&#92;x01&#92;x02&#92;x03&#92;x04"];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional bytes const = 1 [json_name = "const", (.buf.validate.predefined) = { ... }</code>
      * @param value The const to set.
      * @return This builder for chaining.
@@ -1295,6 +1788,18 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `const` requires the field value to exactly match the specified bytes
+     * value. If the field value doesn't match, an error message is generated.
+     *
+     * ```proto
+     * message MyBytes {
+     * // must be "&#92;x01&#92;x02&#92;x03&#92;x04"
+     * bytes value = 1 [(buf.validate.field).bytes.const = "&#92;x01&#92;x02&#92;x03&#92;x04"];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional bytes const = 1 [json_name = "const", (.buf.validate.predefined) = { ... }</code>
      * @return This builder for chaining.
      */
@@ -1307,6 +1812,18 @@ private static final long serialVersionUID = 0L;
 
     private long len_ ;
     /**
+     * <pre>
+     * `len` requires the field value to have the specified length in bytes.
+     * If the field value doesn't match, an error message is generated.
+     *
+     * ```proto
+     * message MyBytes {
+     * // value length must be 4 bytes.
+     * optional bytes value = 1 [(buf.validate.field).bytes.len = 4];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional uint64 len = 13 [json_name = "len", (.buf.validate.predefined) = { ... }</code>
      * @return Whether the len field is set.
      */
@@ -1315,6 +1832,18 @@ private static final long serialVersionUID = 0L;
       return ((bitField0_ & 0x00000002) != 0);
     }
     /**
+     * <pre>
+     * `len` requires the field value to have the specified length in bytes.
+     * If the field value doesn't match, an error message is generated.
+     *
+     * ```proto
+     * message MyBytes {
+     * // value length must be 4 bytes.
+     * optional bytes value = 1 [(buf.validate.field).bytes.len = 4];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional uint64 len = 13 [json_name = "len", (.buf.validate.predefined) = { ... }</code>
      * @return The len.
      */
@@ -1323,6 +1852,18 @@ private static final long serialVersionUID = 0L;
       return len_;
     }
     /**
+     * <pre>
+     * `len` requires the field value to have the specified length in bytes.
+     * If the field value doesn't match, an error message is generated.
+     *
+     * ```proto
+     * message MyBytes {
+     * // value length must be 4 bytes.
+     * optional bytes value = 1 [(buf.validate.field).bytes.len = 4];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional uint64 len = 13 [json_name = "len", (.buf.validate.predefined) = { ... }</code>
      * @param value The len to set.
      * @return This builder for chaining.
@@ -1335,6 +1876,18 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `len` requires the field value to have the specified length in bytes.
+     * If the field value doesn't match, an error message is generated.
+     *
+     * ```proto
+     * message MyBytes {
+     * // value length must be 4 bytes.
+     * optional bytes value = 1 [(buf.validate.field).bytes.len = 4];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional uint64 len = 13 [json_name = "len", (.buf.validate.predefined) = { ... }</code>
      * @return This builder for chaining.
      */
@@ -1347,6 +1900,19 @@ private static final long serialVersionUID = 0L;
 
     private long minLen_ ;
     /**
+     * <pre>
+     * `min_len` requires the field value to have at least the specified minimum
+     * length in bytes.
+     * If the field value doesn't meet the requirement, an error message is generated.
+     *
+     * ```proto
+     * message MyBytes {
+     * // value length must be at least 2 bytes.
+     * optional bytes value = 1 [(buf.validate.field).bytes.min_len = 2];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional uint64 min_len = 2 [json_name = "minLen", (.buf.validate.predefined) = { ... }</code>
      * @return Whether the minLen field is set.
      */
@@ -1355,6 +1921,19 @@ private static final long serialVersionUID = 0L;
       return ((bitField0_ & 0x00000004) != 0);
     }
     /**
+     * <pre>
+     * `min_len` requires the field value to have at least the specified minimum
+     * length in bytes.
+     * If the field value doesn't meet the requirement, an error message is generated.
+     *
+     * ```proto
+     * message MyBytes {
+     * // value length must be at least 2 bytes.
+     * optional bytes value = 1 [(buf.validate.field).bytes.min_len = 2];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional uint64 min_len = 2 [json_name = "minLen", (.buf.validate.predefined) = { ... }</code>
      * @return The minLen.
      */
@@ -1363,6 +1942,19 @@ private static final long serialVersionUID = 0L;
       return minLen_;
     }
     /**
+     * <pre>
+     * `min_len` requires the field value to have at least the specified minimum
+     * length in bytes.
+     * If the field value doesn't meet the requirement, an error message is generated.
+     *
+     * ```proto
+     * message MyBytes {
+     * // value length must be at least 2 bytes.
+     * optional bytes value = 1 [(buf.validate.field).bytes.min_len = 2];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional uint64 min_len = 2 [json_name = "minLen", (.buf.validate.predefined) = { ... }</code>
      * @param value The minLen to set.
      * @return This builder for chaining.
@@ -1375,6 +1967,19 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `min_len` requires the field value to have at least the specified minimum
+     * length in bytes.
+     * If the field value doesn't meet the requirement, an error message is generated.
+     *
+     * ```proto
+     * message MyBytes {
+     * // value length must be at least 2 bytes.
+     * optional bytes value = 1 [(buf.validate.field).bytes.min_len = 2];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional uint64 min_len = 2 [json_name = "minLen", (.buf.validate.predefined) = { ... }</code>
      * @return This builder for chaining.
      */
@@ -1387,6 +1992,19 @@ private static final long serialVersionUID = 0L;
 
     private long maxLen_ ;
     /**
+     * <pre>
+     * `max_len` requires the field value to have at most the specified maximum
+     * length in bytes.
+     * If the field value exceeds the requirement, an error message is generated.
+     *
+     * ```proto
+     * message MyBytes {
+     * // must be at most 6 bytes.
+     * optional bytes value = 1 [(buf.validate.field).bytes.max_len = 6];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional uint64 max_len = 3 [json_name = "maxLen", (.buf.validate.predefined) = { ... }</code>
      * @return Whether the maxLen field is set.
      */
@@ -1395,6 +2013,19 @@ private static final long serialVersionUID = 0L;
       return ((bitField0_ & 0x00000008) != 0);
     }
     /**
+     * <pre>
+     * `max_len` requires the field value to have at most the specified maximum
+     * length in bytes.
+     * If the field value exceeds the requirement, an error message is generated.
+     *
+     * ```proto
+     * message MyBytes {
+     * // must be at most 6 bytes.
+     * optional bytes value = 1 [(buf.validate.field).bytes.max_len = 6];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional uint64 max_len = 3 [json_name = "maxLen", (.buf.validate.predefined) = { ... }</code>
      * @return The maxLen.
      */
@@ -1403,6 +2034,19 @@ private static final long serialVersionUID = 0L;
       return maxLen_;
     }
     /**
+     * <pre>
+     * `max_len` requires the field value to have at most the specified maximum
+     * length in bytes.
+     * If the field value exceeds the requirement, an error message is generated.
+     *
+     * ```proto
+     * message MyBytes {
+     * // must be at most 6 bytes.
+     * optional bytes value = 1 [(buf.validate.field).bytes.max_len = 6];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional uint64 max_len = 3 [json_name = "maxLen", (.buf.validate.predefined) = { ... }</code>
      * @param value The maxLen to set.
      * @return This builder for chaining.
@@ -1415,6 +2059,19 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `max_len` requires the field value to have at most the specified maximum
+     * length in bytes.
+     * If the field value exceeds the requirement, an error message is generated.
+     *
+     * ```proto
+     * message MyBytes {
+     * // must be at most 6 bytes.
+     * optional bytes value = 1 [(buf.validate.field).bytes.max_len = 6];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional uint64 max_len = 3 [json_name = "maxLen", (.buf.validate.predefined) = { ... }</code>
      * @return This builder for chaining.
      */
@@ -1427,6 +2084,21 @@ private static final long serialVersionUID = 0L;
 
     private java.lang.Object pattern_ = "";
     /**
+     * <pre>
+     * `pattern` requires the field value to match the specified regular
+     * expression ([RE2 syntax](https://github.com/google/re2/wiki/Syntax)).
+     * The value of the field must be valid UTF-8 or validation will fail with a
+     * runtime error.
+     * If the field value doesn't match the pattern, an error message is generated.
+     *
+     * ```proto
+     * message MyBytes {
+     * // value must match regex pattern "^[a-zA-Z0-9]+$".
+     * optional bytes value = 1 [(buf.validate.field).bytes.pattern = "^[a-zA-Z0-9]+$"];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional string pattern = 4 [json_name = "pattern", (.buf.validate.predefined) = { ... }</code>
      * @return Whether the pattern field is set.
      */
@@ -1434,6 +2106,21 @@ private static final long serialVersionUID = 0L;
       return ((bitField0_ & 0x00000010) != 0);
     }
     /**
+     * <pre>
+     * `pattern` requires the field value to match the specified regular
+     * expression ([RE2 syntax](https://github.com/google/re2/wiki/Syntax)).
+     * The value of the field must be valid UTF-8 or validation will fail with a
+     * runtime error.
+     * If the field value doesn't match the pattern, an error message is generated.
+     *
+     * ```proto
+     * message MyBytes {
+     * // value must match regex pattern "^[a-zA-Z0-9]+$".
+     * optional bytes value = 1 [(buf.validate.field).bytes.pattern = "^[a-zA-Z0-9]+$"];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional string pattern = 4 [json_name = "pattern", (.buf.validate.predefined) = { ... }</code>
      * @return The pattern.
      */
@@ -1452,6 +2139,21 @@ private static final long serialVersionUID = 0L;
       }
     }
     /**
+     * <pre>
+     * `pattern` requires the field value to match the specified regular
+     * expression ([RE2 syntax](https://github.com/google/re2/wiki/Syntax)).
+     * The value of the field must be valid UTF-8 or validation will fail with a
+     * runtime error.
+     * If the field value doesn't match the pattern, an error message is generated.
+     *
+     * ```proto
+     * message MyBytes {
+     * // value must match regex pattern "^[a-zA-Z0-9]+$".
+     * optional bytes value = 1 [(buf.validate.field).bytes.pattern = "^[a-zA-Z0-9]+$"];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional string pattern = 4 [json_name = "pattern", (.buf.validate.predefined) = { ... }</code>
      * @return The bytes for pattern.
      */
@@ -1469,6 +2171,21 @@ private static final long serialVersionUID = 0L;
       }
     }
     /**
+     * <pre>
+     * `pattern` requires the field value to match the specified regular
+     * expression ([RE2 syntax](https://github.com/google/re2/wiki/Syntax)).
+     * The value of the field must be valid UTF-8 or validation will fail with a
+     * runtime error.
+     * If the field value doesn't match the pattern, an error message is generated.
+     *
+     * ```proto
+     * message MyBytes {
+     * // value must match regex pattern "^[a-zA-Z0-9]+$".
+     * optional bytes value = 1 [(buf.validate.field).bytes.pattern = "^[a-zA-Z0-9]+$"];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional string pattern = 4 [json_name = "pattern", (.buf.validate.predefined) = { ... }</code>
      * @param value The pattern to set.
      * @return This builder for chaining.
@@ -1482,6 +2199,21 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `pattern` requires the field value to match the specified regular
+     * expression ([RE2 syntax](https://github.com/google/re2/wiki/Syntax)).
+     * The value of the field must be valid UTF-8 or validation will fail with a
+     * runtime error.
+     * If the field value doesn't match the pattern, an error message is generated.
+     *
+     * ```proto
+     * message MyBytes {
+     * // value must match regex pattern "^[a-zA-Z0-9]+$".
+     * optional bytes value = 1 [(buf.validate.field).bytes.pattern = "^[a-zA-Z0-9]+$"];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional string pattern = 4 [json_name = "pattern", (.buf.validate.predefined) = { ... }</code>
      * @return This builder for chaining.
      */
@@ -1492,6 +2224,21 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `pattern` requires the field value to match the specified regular
+     * expression ([RE2 syntax](https://github.com/google/re2/wiki/Syntax)).
+     * The value of the field must be valid UTF-8 or validation will fail with a
+     * runtime error.
+     * If the field value doesn't match the pattern, an error message is generated.
+     *
+     * ```proto
+     * message MyBytes {
+     * // value must match regex pattern "^[a-zA-Z0-9]+$".
+     * optional bytes value = 1 [(buf.validate.field).bytes.pattern = "^[a-zA-Z0-9]+$"];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional string pattern = 4 [json_name = "pattern", (.buf.validate.predefined) = { ... }</code>
      * @param value The bytes for pattern to set.
      * @return This builder for chaining.
@@ -1507,6 +2254,19 @@ private static final long serialVersionUID = 0L;
 
     private com.google.protobuf.ByteString prefix_ = com.google.protobuf.ByteString.EMPTY;
     /**
+     * <pre>
+     * `prefix` requires the field value to have the specified bytes at the
+     * beginning of the string.
+     * If the field value doesn't meet the requirement, an error message is generated.
+     *
+     * ```proto
+     * message MyBytes {
+     * // value does not have prefix &#92;x01&#92;x02
+     * optional bytes value = 1 [(buf.validate.field).bytes.prefix = "&#92;x01&#92;x02"];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional bytes prefix = 5 [json_name = "prefix", (.buf.validate.predefined) = { ... }</code>
      * @return Whether the prefix field is set.
      */
@@ -1515,6 +2275,19 @@ private static final long serialVersionUID = 0L;
       return ((bitField0_ & 0x00000020) != 0);
     }
     /**
+     * <pre>
+     * `prefix` requires the field value to have the specified bytes at the
+     * beginning of the string.
+     * If the field value doesn't meet the requirement, an error message is generated.
+     *
+     * ```proto
+     * message MyBytes {
+     * // value does not have prefix &#92;x01&#92;x02
+     * optional bytes value = 1 [(buf.validate.field).bytes.prefix = "&#92;x01&#92;x02"];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional bytes prefix = 5 [json_name = "prefix", (.buf.validate.predefined) = { ... }</code>
      * @return The prefix.
      */
@@ -1523,6 +2296,19 @@ private static final long serialVersionUID = 0L;
       return prefix_;
     }
     /**
+     * <pre>
+     * `prefix` requires the field value to have the specified bytes at the
+     * beginning of the string.
+     * If the field value doesn't meet the requirement, an error message is generated.
+     *
+     * ```proto
+     * message MyBytes {
+     * // value does not have prefix &#92;x01&#92;x02
+     * optional bytes value = 1 [(buf.validate.field).bytes.prefix = "&#92;x01&#92;x02"];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional bytes prefix = 5 [json_name = "prefix", (.buf.validate.predefined) = { ... }</code>
      * @param value The prefix to set.
      * @return This builder for chaining.
@@ -1535,6 +2321,19 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `prefix` requires the field value to have the specified bytes at the
+     * beginning of the string.
+     * If the field value doesn't meet the requirement, an error message is generated.
+     *
+     * ```proto
+     * message MyBytes {
+     * // value does not have prefix &#92;x01&#92;x02
+     * optional bytes value = 1 [(buf.validate.field).bytes.prefix = "&#92;x01&#92;x02"];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional bytes prefix = 5 [json_name = "prefix", (.buf.validate.predefined) = { ... }</code>
      * @return This builder for chaining.
      */
@@ -1547,6 +2346,19 @@ private static final long serialVersionUID = 0L;
 
     private com.google.protobuf.ByteString suffix_ = com.google.protobuf.ByteString.EMPTY;
     /**
+     * <pre>
+     * `suffix` requires the field value to have the specified bytes at the end
+     * of the string.
+     * If the field value doesn't meet the requirement, an error message is generated.
+     *
+     * ```proto
+     * message MyBytes {
+     * // value does not have suffix &#92;x03&#92;x04
+     * optional bytes value = 1 [(buf.validate.field).bytes.suffix = "&#92;x03&#92;x04"];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional bytes suffix = 6 [json_name = "suffix", (.buf.validate.predefined) = { ... }</code>
      * @return Whether the suffix field is set.
      */
@@ -1555,6 +2367,19 @@ private static final long serialVersionUID = 0L;
       return ((bitField0_ & 0x00000040) != 0);
     }
     /**
+     * <pre>
+     * `suffix` requires the field value to have the specified bytes at the end
+     * of the string.
+     * If the field value doesn't meet the requirement, an error message is generated.
+     *
+     * ```proto
+     * message MyBytes {
+     * // value does not have suffix &#92;x03&#92;x04
+     * optional bytes value = 1 [(buf.validate.field).bytes.suffix = "&#92;x03&#92;x04"];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional bytes suffix = 6 [json_name = "suffix", (.buf.validate.predefined) = { ... }</code>
      * @return The suffix.
      */
@@ -1563,6 +2388,19 @@ private static final long serialVersionUID = 0L;
       return suffix_;
     }
     /**
+     * <pre>
+     * `suffix` requires the field value to have the specified bytes at the end
+     * of the string.
+     * If the field value doesn't meet the requirement, an error message is generated.
+     *
+     * ```proto
+     * message MyBytes {
+     * // value does not have suffix &#92;x03&#92;x04
+     * optional bytes value = 1 [(buf.validate.field).bytes.suffix = "&#92;x03&#92;x04"];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional bytes suffix = 6 [json_name = "suffix", (.buf.validate.predefined) = { ... }</code>
      * @param value The suffix to set.
      * @return This builder for chaining.
@@ -1575,6 +2413,19 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `suffix` requires the field value to have the specified bytes at the end
+     * of the string.
+     * If the field value doesn't meet the requirement, an error message is generated.
+     *
+     * ```proto
+     * message MyBytes {
+     * // value does not have suffix &#92;x03&#92;x04
+     * optional bytes value = 1 [(buf.validate.field).bytes.suffix = "&#92;x03&#92;x04"];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional bytes suffix = 6 [json_name = "suffix", (.buf.validate.predefined) = { ... }</code>
      * @return This builder for chaining.
      */
@@ -1587,6 +2438,19 @@ private static final long serialVersionUID = 0L;
 
     private com.google.protobuf.ByteString contains_ = com.google.protobuf.ByteString.EMPTY;
     /**
+     * <pre>
+     * `contains` requires the field value to have the specified bytes anywhere in
+     * the string.
+     * If the field value doesn't meet the requirement, an error message is generated.
+     *
+     * ```proto
+     * message MyBytes {
+     * // value does not contain &#92;x02&#92;x03
+     * optional bytes value = 1 [(buf.validate.field).bytes.contains = "&#92;x02&#92;x03"];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional bytes contains = 7 [json_name = "contains", (.buf.validate.predefined) = { ... }</code>
      * @return Whether the contains field is set.
      */
@@ -1595,6 +2459,19 @@ private static final long serialVersionUID = 0L;
       return ((bitField0_ & 0x00000080) != 0);
     }
     /**
+     * <pre>
+     * `contains` requires the field value to have the specified bytes anywhere in
+     * the string.
+     * If the field value doesn't meet the requirement, an error message is generated.
+     *
+     * ```proto
+     * message MyBytes {
+     * // value does not contain &#92;x02&#92;x03
+     * optional bytes value = 1 [(buf.validate.field).bytes.contains = "&#92;x02&#92;x03"];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional bytes contains = 7 [json_name = "contains", (.buf.validate.predefined) = { ... }</code>
      * @return The contains.
      */
@@ -1603,6 +2480,19 @@ private static final long serialVersionUID = 0L;
       return contains_;
     }
     /**
+     * <pre>
+     * `contains` requires the field value to have the specified bytes anywhere in
+     * the string.
+     * If the field value doesn't meet the requirement, an error message is generated.
+     *
+     * ```proto
+     * message MyBytes {
+     * // value does not contain &#92;x02&#92;x03
+     * optional bytes value = 1 [(buf.validate.field).bytes.contains = "&#92;x02&#92;x03"];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional bytes contains = 7 [json_name = "contains", (.buf.validate.predefined) = { ... }</code>
      * @param value The contains to set.
      * @return This builder for chaining.
@@ -1615,6 +2505,19 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `contains` requires the field value to have the specified bytes anywhere in
+     * the string.
+     * If the field value doesn't meet the requirement, an error message is generated.
+     *
+     * ```proto
+     * message MyBytes {
+     * // value does not contain &#92;x02&#92;x03
+     * optional bytes value = 1 [(buf.validate.field).bytes.contains = "&#92;x02&#92;x03"];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional bytes contains = 7 [json_name = "contains", (.buf.validate.predefined) = { ... }</code>
      * @return This builder for chaining.
      */
@@ -1633,6 +2536,19 @@ private static final long serialVersionUID = 0L;
       bitField0_ |= 0x00000100;
     }
     /**
+     * <pre>
+     * `in` requires the field value to be equal to one of the specified
+     * values. If the field value doesn't match any of the specified values, an
+     * error message is generated.
+     *
+     * ```proto
+     * message MyBytes {
+     * // value must in ["&#92;x01&#92;x02", "&#92;x02&#92;x03", "&#92;x03&#92;x04"]
+     * optional bytes value = 1 [(buf.validate.field).bytes = { in: ["&#92;x01&#92;x02", "&#92;x02&#92;x03", "&#92;x03&#92;x04"] }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated bytes in = 8 [json_name = "in", (.buf.validate.predefined) = { ... }</code>
      * @return A list containing the in.
      */
@@ -1642,6 +2558,19 @@ private static final long serialVersionUID = 0L;
       return in_;
     }
     /**
+     * <pre>
+     * `in` requires the field value to be equal to one of the specified
+     * values. If the field value doesn't match any of the specified values, an
+     * error message is generated.
+     *
+     * ```proto
+     * message MyBytes {
+     * // value must in ["&#92;x01&#92;x02", "&#92;x02&#92;x03", "&#92;x03&#92;x04"]
+     * optional bytes value = 1 [(buf.validate.field).bytes = { in: ["&#92;x01&#92;x02", "&#92;x02&#92;x03", "&#92;x03&#92;x04"] }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated bytes in = 8 [json_name = "in", (.buf.validate.predefined) = { ... }</code>
      * @return The count of in.
      */
@@ -1649,6 +2578,19 @@ private static final long serialVersionUID = 0L;
       return in_.size();
     }
     /**
+     * <pre>
+     * `in` requires the field value to be equal to one of the specified
+     * values. If the field value doesn't match any of the specified values, an
+     * error message is generated.
+     *
+     * ```proto
+     * message MyBytes {
+     * // value must in ["&#92;x01&#92;x02", "&#92;x02&#92;x03", "&#92;x03&#92;x04"]
+     * optional bytes value = 1 [(buf.validate.field).bytes = { in: ["&#92;x01&#92;x02", "&#92;x02&#92;x03", "&#92;x03&#92;x04"] }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated bytes in = 8 [json_name = "in", (.buf.validate.predefined) = { ... }</code>
      * @param index The index of the element to return.
      * @return The in at the given index.
@@ -1657,6 +2599,19 @@ private static final long serialVersionUID = 0L;
       return in_.get(index);
     }
     /**
+     * <pre>
+     * `in` requires the field value to be equal to one of the specified
+     * values. If the field value doesn't match any of the specified values, an
+     * error message is generated.
+     *
+     * ```proto
+     * message MyBytes {
+     * // value must in ["&#92;x01&#92;x02", "&#92;x02&#92;x03", "&#92;x03&#92;x04"]
+     * optional bytes value = 1 [(buf.validate.field).bytes = { in: ["&#92;x01&#92;x02", "&#92;x02&#92;x03", "&#92;x03&#92;x04"] }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated bytes in = 8 [json_name = "in", (.buf.validate.predefined) = { ... }</code>
      * @param index The index to set the value at.
      * @param value The in to set.
@@ -1672,6 +2627,19 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `in` requires the field value to be equal to one of the specified
+     * values. If the field value doesn't match any of the specified values, an
+     * error message is generated.
+     *
+     * ```proto
+     * message MyBytes {
+     * // value must in ["&#92;x01&#92;x02", "&#92;x02&#92;x03", "&#92;x03&#92;x04"]
+     * optional bytes value = 1 [(buf.validate.field).bytes = { in: ["&#92;x01&#92;x02", "&#92;x02&#92;x03", "&#92;x03&#92;x04"] }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated bytes in = 8 [json_name = "in", (.buf.validate.predefined) = { ... }</code>
      * @param value The in to add.
      * @return This builder for chaining.
@@ -1685,6 +2653,19 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `in` requires the field value to be equal to one of the specified
+     * values. If the field value doesn't match any of the specified values, an
+     * error message is generated.
+     *
+     * ```proto
+     * message MyBytes {
+     * // value must in ["&#92;x01&#92;x02", "&#92;x02&#92;x03", "&#92;x03&#92;x04"]
+     * optional bytes value = 1 [(buf.validate.field).bytes = { in: ["&#92;x01&#92;x02", "&#92;x02&#92;x03", "&#92;x03&#92;x04"] }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated bytes in = 8 [json_name = "in", (.buf.validate.predefined) = { ... }</code>
      * @param values The in to add.
      * @return This builder for chaining.
@@ -1699,6 +2680,19 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `in` requires the field value to be equal to one of the specified
+     * values. If the field value doesn't match any of the specified values, an
+     * error message is generated.
+     *
+     * ```proto
+     * message MyBytes {
+     * // value must in ["&#92;x01&#92;x02", "&#92;x02&#92;x03", "&#92;x03&#92;x04"]
+     * optional bytes value = 1 [(buf.validate.field).bytes = { in: ["&#92;x01&#92;x02", "&#92;x02&#92;x03", "&#92;x03&#92;x04"] }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated bytes in = 8 [json_name = "in", (.buf.validate.predefined) = { ... }</code>
      * @return This builder for chaining.
      */
@@ -1717,6 +2711,20 @@ private static final long serialVersionUID = 0L;
       bitField0_ |= 0x00000200;
     }
     /**
+     * <pre>
+     * `not_in` requires the field value to be not equal to any of the specified
+     * values.
+     * If the field value matches any of the specified values, an error message is
+     * generated.
+     *
+     * ```proto
+     * message MyBytes {
+     * // value must not in ["&#92;x01&#92;x02", "&#92;x02&#92;x03", "&#92;x03&#92;x04"]
+     * optional bytes value = 1 [(buf.validate.field).bytes = { not_in: ["&#92;x01&#92;x02", "&#92;x02&#92;x03", "&#92;x03&#92;x04"] }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated bytes not_in = 9 [json_name = "notIn", (.buf.validate.predefined) = { ... }</code>
      * @return A list containing the notIn.
      */
@@ -1726,6 +2734,20 @@ private static final long serialVersionUID = 0L;
       return notIn_;
     }
     /**
+     * <pre>
+     * `not_in` requires the field value to be not equal to any of the specified
+     * values.
+     * If the field value matches any of the specified values, an error message is
+     * generated.
+     *
+     * ```proto
+     * message MyBytes {
+     * // value must not in ["&#92;x01&#92;x02", "&#92;x02&#92;x03", "&#92;x03&#92;x04"]
+     * optional bytes value = 1 [(buf.validate.field).bytes = { not_in: ["&#92;x01&#92;x02", "&#92;x02&#92;x03", "&#92;x03&#92;x04"] }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated bytes not_in = 9 [json_name = "notIn", (.buf.validate.predefined) = { ... }</code>
      * @return The count of notIn.
      */
@@ -1733,6 +2755,20 @@ private static final long serialVersionUID = 0L;
       return notIn_.size();
     }
     /**
+     * <pre>
+     * `not_in` requires the field value to be not equal to any of the specified
+     * values.
+     * If the field value matches any of the specified values, an error message is
+     * generated.
+     *
+     * ```proto
+     * message MyBytes {
+     * // value must not in ["&#92;x01&#92;x02", "&#92;x02&#92;x03", "&#92;x03&#92;x04"]
+     * optional bytes value = 1 [(buf.validate.field).bytes = { not_in: ["&#92;x01&#92;x02", "&#92;x02&#92;x03", "&#92;x03&#92;x04"] }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated bytes not_in = 9 [json_name = "notIn", (.buf.validate.predefined) = { ... }</code>
      * @param index The index of the element to return.
      * @return The notIn at the given index.
@@ -1741,6 +2777,20 @@ private static final long serialVersionUID = 0L;
       return notIn_.get(index);
     }
     /**
+     * <pre>
+     * `not_in` requires the field value to be not equal to any of the specified
+     * values.
+     * If the field value matches any of the specified values, an error message is
+     * generated.
+     *
+     * ```proto
+     * message MyBytes {
+     * // value must not in ["&#92;x01&#92;x02", "&#92;x02&#92;x03", "&#92;x03&#92;x04"]
+     * optional bytes value = 1 [(buf.validate.field).bytes = { not_in: ["&#92;x01&#92;x02", "&#92;x02&#92;x03", "&#92;x03&#92;x04"] }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated bytes not_in = 9 [json_name = "notIn", (.buf.validate.predefined) = { ... }</code>
      * @param index The index to set the value at.
      * @param value The notIn to set.
@@ -1756,6 +2806,20 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `not_in` requires the field value to be not equal to any of the specified
+     * values.
+     * If the field value matches any of the specified values, an error message is
+     * generated.
+     *
+     * ```proto
+     * message MyBytes {
+     * // value must not in ["&#92;x01&#92;x02", "&#92;x02&#92;x03", "&#92;x03&#92;x04"]
+     * optional bytes value = 1 [(buf.validate.field).bytes = { not_in: ["&#92;x01&#92;x02", "&#92;x02&#92;x03", "&#92;x03&#92;x04"] }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated bytes not_in = 9 [json_name = "notIn", (.buf.validate.predefined) = { ... }</code>
      * @param value The notIn to add.
      * @return This builder for chaining.
@@ -1769,6 +2833,20 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `not_in` requires the field value to be not equal to any of the specified
+     * values.
+     * If the field value matches any of the specified values, an error message is
+     * generated.
+     *
+     * ```proto
+     * message MyBytes {
+     * // value must not in ["&#92;x01&#92;x02", "&#92;x02&#92;x03", "&#92;x03&#92;x04"]
+     * optional bytes value = 1 [(buf.validate.field).bytes = { not_in: ["&#92;x01&#92;x02", "&#92;x02&#92;x03", "&#92;x03&#92;x04"] }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated bytes not_in = 9 [json_name = "notIn", (.buf.validate.predefined) = { ... }</code>
      * @param values The notIn to add.
      * @return This builder for chaining.
@@ -1783,6 +2861,20 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `not_in` requires the field value to be not equal to any of the specified
+     * values.
+     * If the field value matches any of the specified values, an error message is
+     * generated.
+     *
+     * ```proto
+     * message MyBytes {
+     * // value must not in ["&#92;x01&#92;x02", "&#92;x02&#92;x03", "&#92;x03&#92;x04"]
+     * optional bytes value = 1 [(buf.validate.field).bytes = { not_in: ["&#92;x01&#92;x02", "&#92;x02&#92;x03", "&#92;x03&#92;x04"] }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated bytes not_in = 9 [json_name = "notIn", (.buf.validate.predefined) = { ... }</code>
      * @return This builder for chaining.
      */
@@ -1794,6 +2886,18 @@ private static final long serialVersionUID = 0L;
     }
 
     /**
+     * <pre>
+     * `ip` ensures that the field `value` is a valid IP address (v4 or v6) in byte format.
+     * If the field value doesn't meet this rule, an error message is generated.
+     *
+     * ```proto
+     * message MyBytes {
+     * // must be a valid IP address
+     * optional bytes value = 1 [(buf.validate.field).bytes.ip = true];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>bool ip = 10 [json_name = "ip", (.buf.validate.predefined) = { ... }</code>
      * @return Whether the ip field is set.
      */
@@ -1801,6 +2905,18 @@ private static final long serialVersionUID = 0L;
       return wellKnownCase_ == 10;
     }
     /**
+     * <pre>
+     * `ip` ensures that the field `value` is a valid IP address (v4 or v6) in byte format.
+     * If the field value doesn't meet this rule, an error message is generated.
+     *
+     * ```proto
+     * message MyBytes {
+     * // must be a valid IP address
+     * optional bytes value = 1 [(buf.validate.field).bytes.ip = true];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>bool ip = 10 [json_name = "ip", (.buf.validate.predefined) = { ... }</code>
      * @return The ip.
      */
@@ -1811,6 +2927,18 @@ private static final long serialVersionUID = 0L;
       return false;
     }
     /**
+     * <pre>
+     * `ip` ensures that the field `value` is a valid IP address (v4 or v6) in byte format.
+     * If the field value doesn't meet this rule, an error message is generated.
+     *
+     * ```proto
+     * message MyBytes {
+     * // must be a valid IP address
+     * optional bytes value = 1 [(buf.validate.field).bytes.ip = true];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>bool ip = 10 [json_name = "ip", (.buf.validate.predefined) = { ... }</code>
      * @param value The ip to set.
      * @return This builder for chaining.
@@ -1823,6 +2951,18 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `ip` ensures that the field `value` is a valid IP address (v4 or v6) in byte format.
+     * If the field value doesn't meet this rule, an error message is generated.
+     *
+     * ```proto
+     * message MyBytes {
+     * // must be a valid IP address
+     * optional bytes value = 1 [(buf.validate.field).bytes.ip = true];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>bool ip = 10 [json_name = "ip", (.buf.validate.predefined) = { ... }</code>
      * @return This builder for chaining.
      */
@@ -1836,6 +2976,18 @@ private static final long serialVersionUID = 0L;
     }
 
     /**
+     * <pre>
+     * `ipv4` ensures that the field `value` is a valid IPv4 address in byte format.
+     * If the field value doesn't meet this rule, an error message is generated.
+     *
+     * ```proto
+     * message MyBytes {
+     * // must be a valid IPv4 address
+     * optional bytes value = 1 [(buf.validate.field).bytes.ipv4 = true];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>bool ipv4 = 11 [json_name = "ipv4", (.buf.validate.predefined) = { ... }</code>
      * @return Whether the ipv4 field is set.
      */
@@ -1843,6 +2995,18 @@ private static final long serialVersionUID = 0L;
       return wellKnownCase_ == 11;
     }
     /**
+     * <pre>
+     * `ipv4` ensures that the field `value` is a valid IPv4 address in byte format.
+     * If the field value doesn't meet this rule, an error message is generated.
+     *
+     * ```proto
+     * message MyBytes {
+     * // must be a valid IPv4 address
+     * optional bytes value = 1 [(buf.validate.field).bytes.ipv4 = true];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>bool ipv4 = 11 [json_name = "ipv4", (.buf.validate.predefined) = { ... }</code>
      * @return The ipv4.
      */
@@ -1853,6 +3017,18 @@ private static final long serialVersionUID = 0L;
       return false;
     }
     /**
+     * <pre>
+     * `ipv4` ensures that the field `value` is a valid IPv4 address in byte format.
+     * If the field value doesn't meet this rule, an error message is generated.
+     *
+     * ```proto
+     * message MyBytes {
+     * // must be a valid IPv4 address
+     * optional bytes value = 1 [(buf.validate.field).bytes.ipv4 = true];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>bool ipv4 = 11 [json_name = "ipv4", (.buf.validate.predefined) = { ... }</code>
      * @param value The ipv4 to set.
      * @return This builder for chaining.
@@ -1865,6 +3041,18 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `ipv4` ensures that the field `value` is a valid IPv4 address in byte format.
+     * If the field value doesn't meet this rule, an error message is generated.
+     *
+     * ```proto
+     * message MyBytes {
+     * // must be a valid IPv4 address
+     * optional bytes value = 1 [(buf.validate.field).bytes.ipv4 = true];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>bool ipv4 = 11 [json_name = "ipv4", (.buf.validate.predefined) = { ... }</code>
      * @return This builder for chaining.
      */
@@ -1878,6 +3066,17 @@ private static final long serialVersionUID = 0L;
     }
 
     /**
+     * <pre>
+     * `ipv6` ensures that the field `value` is a valid IPv6 address in byte format.
+     * If the field value doesn't meet this rule, an error message is generated.
+     * ```proto
+     * message MyBytes {
+     * // must be a valid IPv6 address
+     * optional bytes value = 1 [(buf.validate.field).bytes.ipv6 = true];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>bool ipv6 = 12 [json_name = "ipv6", (.buf.validate.predefined) = { ... }</code>
      * @return Whether the ipv6 field is set.
      */
@@ -1885,6 +3084,17 @@ private static final long serialVersionUID = 0L;
       return wellKnownCase_ == 12;
     }
     /**
+     * <pre>
+     * `ipv6` ensures that the field `value` is a valid IPv6 address in byte format.
+     * If the field value doesn't meet this rule, an error message is generated.
+     * ```proto
+     * message MyBytes {
+     * // must be a valid IPv6 address
+     * optional bytes value = 1 [(buf.validate.field).bytes.ipv6 = true];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>bool ipv6 = 12 [json_name = "ipv6", (.buf.validate.predefined) = { ... }</code>
      * @return The ipv6.
      */
@@ -1895,6 +3105,17 @@ private static final long serialVersionUID = 0L;
       return false;
     }
     /**
+     * <pre>
+     * `ipv6` ensures that the field `value` is a valid IPv6 address in byte format.
+     * If the field value doesn't meet this rule, an error message is generated.
+     * ```proto
+     * message MyBytes {
+     * // must be a valid IPv6 address
+     * optional bytes value = 1 [(buf.validate.field).bytes.ipv6 = true];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>bool ipv6 = 12 [json_name = "ipv6", (.buf.validate.predefined) = { ... }</code>
      * @param value The ipv6 to set.
      * @return This builder for chaining.
@@ -1907,6 +3128,17 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `ipv6` ensures that the field `value` is a valid IPv6 address in byte format.
+     * If the field value doesn't meet this rule, an error message is generated.
+     * ```proto
+     * message MyBytes {
+     * // must be a valid IPv6 address
+     * optional bytes value = 1 [(buf.validate.field).bytes.ipv6 = true];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>bool ipv6 = 12 [json_name = "ipv6", (.buf.validate.predefined) = { ... }</code>
      * @return This builder for chaining.
      */
@@ -1920,6 +3152,20 @@ private static final long serialVersionUID = 0L;
     }
 
     /**
+     * <pre>
+     * `uuid` ensures that the field value encodes 128-bit UUID data as defined
+     * by [RFC 4122](https://datatracker.ietf.org/doc/html/rfc4122#section-4.1.2).
+     * The field must contain exactly 16 bytes representing the UUID. If the
+     * field value isn't a valid UUID, an error message will be generated.
+     *
+     * ```proto
+     * message MyBytes {
+     * // must be a valid UUID
+     * optional bytes value = 1 [(buf.validate.field).bytes.uuid = true];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>bool uuid = 15 [json_name = "uuid", (.buf.validate.predefined) = { ... }</code>
      * @return Whether the uuid field is set.
      */
@@ -1927,6 +3173,20 @@ private static final long serialVersionUID = 0L;
       return wellKnownCase_ == 15;
     }
     /**
+     * <pre>
+     * `uuid` ensures that the field value encodes 128-bit UUID data as defined
+     * by [RFC 4122](https://datatracker.ietf.org/doc/html/rfc4122#section-4.1.2).
+     * The field must contain exactly 16 bytes representing the UUID. If the
+     * field value isn't a valid UUID, an error message will be generated.
+     *
+     * ```proto
+     * message MyBytes {
+     * // must be a valid UUID
+     * optional bytes value = 1 [(buf.validate.field).bytes.uuid = true];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>bool uuid = 15 [json_name = "uuid", (.buf.validate.predefined) = { ... }</code>
      * @return The uuid.
      */
@@ -1937,6 +3197,20 @@ private static final long serialVersionUID = 0L;
       return false;
     }
     /**
+     * <pre>
+     * `uuid` ensures that the field value encodes 128-bit UUID data as defined
+     * by [RFC 4122](https://datatracker.ietf.org/doc/html/rfc4122#section-4.1.2).
+     * The field must contain exactly 16 bytes representing the UUID. If the
+     * field value isn't a valid UUID, an error message will be generated.
+     *
+     * ```proto
+     * message MyBytes {
+     * // must be a valid UUID
+     * optional bytes value = 1 [(buf.validate.field).bytes.uuid = true];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>bool uuid = 15 [json_name = "uuid", (.buf.validate.predefined) = { ... }</code>
      * @param value The uuid to set.
      * @return This builder for chaining.
@@ -1949,6 +3223,20 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `uuid` ensures that the field value encodes 128-bit UUID data as defined
+     * by [RFC 4122](https://datatracker.ietf.org/doc/html/rfc4122#section-4.1.2).
+     * The field must contain exactly 16 bytes representing the UUID. If the
+     * field value isn't a valid UUID, an error message will be generated.
+     *
+     * ```proto
+     * message MyBytes {
+     * // must be a valid UUID
+     * optional bytes value = 1 [(buf.validate.field).bytes.uuid = true];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>bool uuid = 15 [json_name = "uuid", (.buf.validate.predefined) = { ... }</code>
      * @return This builder for chaining.
      */
@@ -1969,6 +3257,21 @@ private static final long serialVersionUID = 0L;
       bitField0_ |= 0x00004000;
     }
     /**
+     * <pre>
+     * `example` specifies values that the field may have. These values SHOULD
+     * conform to other rules. `example` values will not impact validation
+     * but may be used as helpful guidance on how to populate the given field.
+     *
+     * ```proto
+     * message MyBytes {
+     * bytes value = 1 [
+     * (buf.validate.field).bytes.example = "&#92;x01&#92;x02",
+     * (buf.validate.field).bytes.example = "&#92;x02&#92;x03"
+     * ];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated bytes example = 14 [json_name = "example", (.buf.validate.predefined) = { ... }</code>
      * @return A list containing the example.
      */
@@ -1978,6 +3281,21 @@ private static final long serialVersionUID = 0L;
       return example_;
     }
     /**
+     * <pre>
+     * `example` specifies values that the field may have. These values SHOULD
+     * conform to other rules. `example` values will not impact validation
+     * but may be used as helpful guidance on how to populate the given field.
+     *
+     * ```proto
+     * message MyBytes {
+     * bytes value = 1 [
+     * (buf.validate.field).bytes.example = "&#92;x01&#92;x02",
+     * (buf.validate.field).bytes.example = "&#92;x02&#92;x03"
+     * ];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated bytes example = 14 [json_name = "example", (.buf.validate.predefined) = { ... }</code>
      * @return The count of example.
      */
@@ -1985,6 +3303,21 @@ private static final long serialVersionUID = 0L;
       return example_.size();
     }
     /**
+     * <pre>
+     * `example` specifies values that the field may have. These values SHOULD
+     * conform to other rules. `example` values will not impact validation
+     * but may be used as helpful guidance on how to populate the given field.
+     *
+     * ```proto
+     * message MyBytes {
+     * bytes value = 1 [
+     * (buf.validate.field).bytes.example = "&#92;x01&#92;x02",
+     * (buf.validate.field).bytes.example = "&#92;x02&#92;x03"
+     * ];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated bytes example = 14 [json_name = "example", (.buf.validate.predefined) = { ... }</code>
      * @param index The index of the element to return.
      * @return The example at the given index.
@@ -1993,6 +3326,21 @@ private static final long serialVersionUID = 0L;
       return example_.get(index);
     }
     /**
+     * <pre>
+     * `example` specifies values that the field may have. These values SHOULD
+     * conform to other rules. `example` values will not impact validation
+     * but may be used as helpful guidance on how to populate the given field.
+     *
+     * ```proto
+     * message MyBytes {
+     * bytes value = 1 [
+     * (buf.validate.field).bytes.example = "&#92;x01&#92;x02",
+     * (buf.validate.field).bytes.example = "&#92;x02&#92;x03"
+     * ];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated bytes example = 14 [json_name = "example", (.buf.validate.predefined) = { ... }</code>
      * @param index The index to set the value at.
      * @param value The example to set.
@@ -2008,6 +3356,21 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `example` specifies values that the field may have. These values SHOULD
+     * conform to other rules. `example` values will not impact validation
+     * but may be used as helpful guidance on how to populate the given field.
+     *
+     * ```proto
+     * message MyBytes {
+     * bytes value = 1 [
+     * (buf.validate.field).bytes.example = "&#92;x01&#92;x02",
+     * (buf.validate.field).bytes.example = "&#92;x02&#92;x03"
+     * ];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated bytes example = 14 [json_name = "example", (.buf.validate.predefined) = { ... }</code>
      * @param value The example to add.
      * @return This builder for chaining.
@@ -2021,6 +3384,21 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `example` specifies values that the field may have. These values SHOULD
+     * conform to other rules. `example` values will not impact validation
+     * but may be used as helpful guidance on how to populate the given field.
+     *
+     * ```proto
+     * message MyBytes {
+     * bytes value = 1 [
+     * (buf.validate.field).bytes.example = "&#92;x01&#92;x02",
+     * (buf.validate.field).bytes.example = "&#92;x02&#92;x03"
+     * ];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated bytes example = 14 [json_name = "example", (.buf.validate.predefined) = { ... }</code>
      * @param values The example to add.
      * @return This builder for chaining.
@@ -2035,6 +3413,21 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `example` specifies values that the field may have. These values SHOULD
+     * conform to other rules. `example` values will not impact validation
+     * but may be used as helpful guidance on how to populate the given field.
+     *
+     * ```proto
+     * message MyBytes {
+     * bytes value = 1 [
+     * (buf.validate.field).bytes.example = "&#92;x01&#92;x02",
+     * (buf.validate.field).bytes.example = "&#92;x02&#92;x03"
+     * ];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated bytes example = 14 [json_name = "example", (.buf.validate.predefined) = { ... }</code>
      * @return This builder for chaining.
      */

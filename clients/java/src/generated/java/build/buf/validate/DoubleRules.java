@@ -6,6 +6,11 @@
 package build.buf.validate;
 
 /**
+ * <pre>
+ * DoubleRules describes the rules applied to `double` values. These
+ * rules may also be applied to the `google.protobuf.DoubleValue` Well-Known-Type.
+ * </pre>
+ *
  * Protobuf type {@code buf.validate.DoubleRules}
  */
 @com.google.protobuf.Generated
@@ -135,6 +140,18 @@ private static final long serialVersionUID = 0L;
   public static final int CONST_FIELD_NUMBER = 1;
   private double const_ = 0D;
   /**
+   * <pre>
+   * `const` requires the field value to exactly match the specified value. If
+   * the field value doesn't match, an error message is generated.
+   *
+   * ```proto
+   * message MyDouble {
+   * // value must equal 42.0
+   * double value = 1 [(buf.validate.field).double.const = 42.0];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>optional double const = 1 [json_name = "const", (.buf.validate.predefined) = { ... }</code>
    * @return Whether the const field is set.
    */
@@ -143,6 +160,18 @@ private static final long serialVersionUID = 0L;
     return ((bitField0_ & 0x00000001) != 0);
   }
   /**
+   * <pre>
+   * `const` requires the field value to exactly match the specified value. If
+   * the field value doesn't match, an error message is generated.
+   *
+   * ```proto
+   * message MyDouble {
+   * // value must equal 42.0
+   * double value = 1 [(buf.validate.field).double.const = 42.0];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>optional double const = 1 [json_name = "const", (.buf.validate.predefined) = { ... }</code>
    * @return The const.
    */
@@ -153,6 +182,19 @@ private static final long serialVersionUID = 0L;
 
   public static final int LT_FIELD_NUMBER = 2;
   /**
+   * <pre>
+   * `lt` requires the field value to be less than the specified value (field &lt;
+   * value). If the field value is equal to or greater than the specified
+   * value, an error message is generated.
+   *
+   * ```proto
+   * message MyDouble {
+   * // must be less than 10.0
+   * double value = 1 [(buf.validate.field).double.lt = 10.0];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>double lt = 2 [json_name = "lt", (.buf.validate.predefined) = { ... }</code>
    * @return Whether the lt field is set.
    */
@@ -161,6 +203,19 @@ private static final long serialVersionUID = 0L;
     return lessThanCase_ == 2;
   }
   /**
+   * <pre>
+   * `lt` requires the field value to be less than the specified value (field &lt;
+   * value). If the field value is equal to or greater than the specified
+   * value, an error message is generated.
+   *
+   * ```proto
+   * message MyDouble {
+   * // must be less than 10.0
+   * double value = 1 [(buf.validate.field).double.lt = 10.0];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>double lt = 2 [json_name = "lt", (.buf.validate.predefined) = { ... }</code>
    * @return The lt.
    */
@@ -174,6 +229,19 @@ private static final long serialVersionUID = 0L;
 
   public static final int LTE_FIELD_NUMBER = 3;
   /**
+   * <pre>
+   * `lte` requires the field value to be less than or equal to the specified value
+   * (field &lt;= value). If the field value is greater than the specified value,
+   * an error message is generated.
+   *
+   * ```proto
+   * message MyDouble {
+   * // must be less than or equal to 10.0
+   * double value = 1 [(buf.validate.field).double.lte = 10.0];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>double lte = 3 [json_name = "lte", (.buf.validate.predefined) = { ... }</code>
    * @return Whether the lte field is set.
    */
@@ -182,6 +250,19 @@ private static final long serialVersionUID = 0L;
     return lessThanCase_ == 3;
   }
   /**
+   * <pre>
+   * `lte` requires the field value to be less than or equal to the specified value
+   * (field &lt;= value). If the field value is greater than the specified value,
+   * an error message is generated.
+   *
+   * ```proto
+   * message MyDouble {
+   * // must be less than or equal to 10.0
+   * double value = 1 [(buf.validate.field).double.lte = 10.0];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>double lte = 3 [json_name = "lte", (.buf.validate.predefined) = { ... }</code>
    * @return The lte.
    */
@@ -195,6 +276,27 @@ private static final long serialVersionUID = 0L;
 
   public static final int GT_FIELD_NUMBER = 4;
   /**
+   * <pre>
+   * `gt` requires the field value to be greater than the specified value
+   * (exclusive). If the value of `gt` is larger than a specified `lt` or `lte`,
+   * the range is reversed, and the field value must be outside the specified
+   * range. If the field value doesn't meet the required conditions, an error
+   * message is generated.
+   *
+   * ```proto
+   * message MyDouble {
+   * // must be greater than 5.0 [double.gt]
+   * double value = 1 [(buf.validate.field).double.gt = 5.0];
+   *
+   * // must be greater than 5 and less than 10.0 [double.gt_lt]
+   * double other_value = 2 [(buf.validate.field).double = { gt: 5.0, lt: 10.0 }];
+   *
+   * // must be greater than 10 or less than 5.0 [double.gt_lt_exclusive]
+   * double another_value = 3 [(buf.validate.field).double = { gt: 10.0, lt: 5.0 }];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>double gt = 4 [json_name = "gt", (.buf.validate.predefined) = { ... }</code>
    * @return Whether the gt field is set.
    */
@@ -203,6 +305,27 @@ private static final long serialVersionUID = 0L;
     return greaterThanCase_ == 4;
   }
   /**
+   * <pre>
+   * `gt` requires the field value to be greater than the specified value
+   * (exclusive). If the value of `gt` is larger than a specified `lt` or `lte`,
+   * the range is reversed, and the field value must be outside the specified
+   * range. If the field value doesn't meet the required conditions, an error
+   * message is generated.
+   *
+   * ```proto
+   * message MyDouble {
+   * // must be greater than 5.0 [double.gt]
+   * double value = 1 [(buf.validate.field).double.gt = 5.0];
+   *
+   * // must be greater than 5 and less than 10.0 [double.gt_lt]
+   * double other_value = 2 [(buf.validate.field).double = { gt: 5.0, lt: 10.0 }];
+   *
+   * // must be greater than 10 or less than 5.0 [double.gt_lt_exclusive]
+   * double another_value = 3 [(buf.validate.field).double = { gt: 10.0, lt: 5.0 }];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>double gt = 4 [json_name = "gt", (.buf.validate.predefined) = { ... }</code>
    * @return The gt.
    */
@@ -216,6 +339,27 @@ private static final long serialVersionUID = 0L;
 
   public static final int GTE_FIELD_NUMBER = 5;
   /**
+   * <pre>
+   * `gte` requires the field value to be greater than or equal to the specified
+   * value (exclusive). If the value of `gte` is larger than a specified `lt` or
+   * `lte`, the range is reversed, and the field value must be outside the
+   * specified range. If the field value doesn't meet the required conditions,
+   * an error message is generated.
+   *
+   * ```proto
+   * message MyDouble {
+   * // must be greater than or equal to 5.0 [double.gte]
+   * double value = 1 [(buf.validate.field).double.gte = 5.0];
+   *
+   * // must be greater than or equal to 5.0 and less than 10.0 [double.gte_lt]
+   * double other_value = 2 [(buf.validate.field).double = { gte: 5.0, lt: 10.0 }];
+   *
+   * // must be greater than or equal to 10.0 or less than 5.0 [double.gte_lt_exclusive]
+   * double another_value = 3 [(buf.validate.field).double = { gte: 10.0, lt: 5.0 }];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>double gte = 5 [json_name = "gte", (.buf.validate.predefined) = { ... }</code>
    * @return Whether the gte field is set.
    */
@@ -224,6 +368,27 @@ private static final long serialVersionUID = 0L;
     return greaterThanCase_ == 5;
   }
   /**
+   * <pre>
+   * `gte` requires the field value to be greater than or equal to the specified
+   * value (exclusive). If the value of `gte` is larger than a specified `lt` or
+   * `lte`, the range is reversed, and the field value must be outside the
+   * specified range. If the field value doesn't meet the required conditions,
+   * an error message is generated.
+   *
+   * ```proto
+   * message MyDouble {
+   * // must be greater than or equal to 5.0 [double.gte]
+   * double value = 1 [(buf.validate.field).double.gte = 5.0];
+   *
+   * // must be greater than or equal to 5.0 and less than 10.0 [double.gte_lt]
+   * double other_value = 2 [(buf.validate.field).double = { gte: 5.0, lt: 10.0 }];
+   *
+   * // must be greater than or equal to 10.0 or less than 5.0 [double.gte_lt_exclusive]
+   * double another_value = 3 [(buf.validate.field).double = { gte: 10.0, lt: 5.0 }];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>double gte = 5 [json_name = "gte", (.buf.validate.predefined) = { ... }</code>
    * @return The gte.
    */
@@ -240,6 +405,19 @@ private static final long serialVersionUID = 0L;
   private com.google.protobuf.Internal.DoubleList in_ =
       emptyDoubleList();
   /**
+   * <pre>
+   * `in` requires the field value to be equal to one of the specified values.
+   * If the field value isn't one of the specified values, an error message is
+   * generated.
+   *
+   * ```proto
+   * message MyDouble {
+   * // must be in list [1.0, 2.0, 3.0]
+   * double value = 1 [(buf.validate.field).double = { in: [1.0, 2.0, 3.0] }];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>repeated double in = 6 [json_name = "in", (.buf.validate.predefined) = { ... }</code>
    * @return A list containing the in.
    */
@@ -249,6 +427,19 @@ private static final long serialVersionUID = 0L;
     return in_;
   }
   /**
+   * <pre>
+   * `in` requires the field value to be equal to one of the specified values.
+   * If the field value isn't one of the specified values, an error message is
+   * generated.
+   *
+   * ```proto
+   * message MyDouble {
+   * // must be in list [1.0, 2.0, 3.0]
+   * double value = 1 [(buf.validate.field).double = { in: [1.0, 2.0, 3.0] }];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>repeated double in = 6 [json_name = "in", (.buf.validate.predefined) = { ... }</code>
    * @return The count of in.
    */
@@ -256,6 +447,19 @@ private static final long serialVersionUID = 0L;
     return in_.size();
   }
   /**
+   * <pre>
+   * `in` requires the field value to be equal to one of the specified values.
+   * If the field value isn't one of the specified values, an error message is
+   * generated.
+   *
+   * ```proto
+   * message MyDouble {
+   * // must be in list [1.0, 2.0, 3.0]
+   * double value = 1 [(buf.validate.field).double = { in: [1.0, 2.0, 3.0] }];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>repeated double in = 6 [json_name = "in", (.buf.validate.predefined) = { ... }</code>
    * @param index The index of the element to return.
    * @return The in at the given index.
@@ -269,6 +473,19 @@ private static final long serialVersionUID = 0L;
   private com.google.protobuf.Internal.DoubleList notIn_ =
       emptyDoubleList();
   /**
+   * <pre>
+   * `not_in` requires the field value to not be equal to any of the specified
+   * values. If the field value is one of the specified values, an error
+   * message is generated.
+   *
+   * ```proto
+   * message MyDouble {
+   * // value must not be in list [1.0, 2.0, 3.0]
+   * double value = 1 [(buf.validate.field).double = { not_in: [1.0, 2.0, 3.0] }];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>repeated double not_in = 7 [json_name = "notIn", (.buf.validate.predefined) = { ... }</code>
    * @return A list containing the notIn.
    */
@@ -278,6 +495,19 @@ private static final long serialVersionUID = 0L;
     return notIn_;
   }
   /**
+   * <pre>
+   * `not_in` requires the field value to not be equal to any of the specified
+   * values. If the field value is one of the specified values, an error
+   * message is generated.
+   *
+   * ```proto
+   * message MyDouble {
+   * // value must not be in list [1.0, 2.0, 3.0]
+   * double value = 1 [(buf.validate.field).double = { not_in: [1.0, 2.0, 3.0] }];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>repeated double not_in = 7 [json_name = "notIn", (.buf.validate.predefined) = { ... }</code>
    * @return The count of notIn.
    */
@@ -285,6 +515,19 @@ private static final long serialVersionUID = 0L;
     return notIn_.size();
   }
   /**
+   * <pre>
+   * `not_in` requires the field value to not be equal to any of the specified
+   * values. If the field value is one of the specified values, an error
+   * message is generated.
+   *
+   * ```proto
+   * message MyDouble {
+   * // value must not be in list [1.0, 2.0, 3.0]
+   * double value = 1 [(buf.validate.field).double = { not_in: [1.0, 2.0, 3.0] }];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>repeated double not_in = 7 [json_name = "notIn", (.buf.validate.predefined) = { ... }</code>
    * @param index The index of the element to return.
    * @return The notIn at the given index.
@@ -296,6 +539,11 @@ private static final long serialVersionUID = 0L;
   public static final int FINITE_FIELD_NUMBER = 8;
   private boolean finite_ = false;
   /**
+   * <pre>
+   * `finite` requires the field value to be finite. If the field value is
+   * infinite or NaN, an error message is generated.
+   * </pre>
+   *
    * <code>optional bool finite = 8 [json_name = "finite", (.buf.validate.predefined) = { ... }</code>
    * @return Whether the finite field is set.
    */
@@ -304,6 +552,11 @@ private static final long serialVersionUID = 0L;
     return ((bitField0_ & 0x00000002) != 0);
   }
   /**
+   * <pre>
+   * `finite` requires the field value to be finite. If the field value is
+   * infinite or NaN, an error message is generated.
+   * </pre>
+   *
    * <code>optional bool finite = 8 [json_name = "finite", (.buf.validate.predefined) = { ... }</code>
    * @return The finite.
    */
@@ -317,6 +570,21 @@ private static final long serialVersionUID = 0L;
   private com.google.protobuf.Internal.DoubleList example_ =
       emptyDoubleList();
   /**
+   * <pre>
+   * `example` specifies values that the field may have. These values SHOULD
+   * conform to other rules. `example` values will not impact validation
+   * but may be used as helpful guidance on how to populate the given field.
+   *
+   * ```proto
+   * message MyDouble {
+   * double value = 1 [
+   * (buf.validate.field).double.example = 1.0,
+   * (buf.validate.field).double.example = inf
+   * ];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>repeated double example = 9 [json_name = "example", (.buf.validate.predefined) = { ... }</code>
    * @return A list containing the example.
    */
@@ -326,6 +594,21 @@ private static final long serialVersionUID = 0L;
     return example_;
   }
   /**
+   * <pre>
+   * `example` specifies values that the field may have. These values SHOULD
+   * conform to other rules. `example` values will not impact validation
+   * but may be used as helpful guidance on how to populate the given field.
+   *
+   * ```proto
+   * message MyDouble {
+   * double value = 1 [
+   * (buf.validate.field).double.example = 1.0,
+   * (buf.validate.field).double.example = inf
+   * ];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>repeated double example = 9 [json_name = "example", (.buf.validate.predefined) = { ... }</code>
    * @return The count of example.
    */
@@ -333,6 +616,21 @@ private static final long serialVersionUID = 0L;
     return example_.size();
   }
   /**
+   * <pre>
+   * `example` specifies values that the field may have. These values SHOULD
+   * conform to other rules. `example` values will not impact validation
+   * but may be used as helpful guidance on how to populate the given field.
+   *
+   * ```proto
+   * message MyDouble {
+   * double value = 1 [
+   * (buf.validate.field).double.example = 1.0,
+   * (buf.validate.field).double.example = inf
+   * ];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>repeated double example = 9 [json_name = "example", (.buf.validate.predefined) = { ... }</code>
    * @param index The index of the element to return.
    * @return The example at the given index.
@@ -674,6 +972,11 @@ private static final long serialVersionUID = 0L;
     return builder;
   }
   /**
+   * <pre>
+   * DoubleRules describes the rules applied to `double` values. These
+   * rules may also be applied to the `google.protobuf.DoubleValue` Well-Known-Type.
+   * </pre>
+   *
    * Protobuf type {@code buf.validate.DoubleRules}
    */
   public static final class Builder extends
@@ -1042,6 +1345,18 @@ private static final long serialVersionUID = 0L;
 
     private double const_ ;
     /**
+     * <pre>
+     * `const` requires the field value to exactly match the specified value. If
+     * the field value doesn't match, an error message is generated.
+     *
+     * ```proto
+     * message MyDouble {
+     * // value must equal 42.0
+     * double value = 1 [(buf.validate.field).double.const = 42.0];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional double const = 1 [json_name = "const", (.buf.validate.predefined) = { ... }</code>
      * @return Whether the const field is set.
      */
@@ -1050,6 +1365,18 @@ private static final long serialVersionUID = 0L;
       return ((bitField0_ & 0x00000001) != 0);
     }
     /**
+     * <pre>
+     * `const` requires the field value to exactly match the specified value. If
+     * the field value doesn't match, an error message is generated.
+     *
+     * ```proto
+     * message MyDouble {
+     * // value must equal 42.0
+     * double value = 1 [(buf.validate.field).double.const = 42.0];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional double const = 1 [json_name = "const", (.buf.validate.predefined) = { ... }</code>
      * @return The const.
      */
@@ -1058,6 +1385,18 @@ private static final long serialVersionUID = 0L;
       return const_;
     }
     /**
+     * <pre>
+     * `const` requires the field value to exactly match the specified value. If
+     * the field value doesn't match, an error message is generated.
+     *
+     * ```proto
+     * message MyDouble {
+     * // value must equal 42.0
+     * double value = 1 [(buf.validate.field).double.const = 42.0];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional double const = 1 [json_name = "const", (.buf.validate.predefined) = { ... }</code>
      * @param value The const to set.
      * @return This builder for chaining.
@@ -1070,6 +1409,18 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `const` requires the field value to exactly match the specified value. If
+     * the field value doesn't match, an error message is generated.
+     *
+     * ```proto
+     * message MyDouble {
+     * // value must equal 42.0
+     * double value = 1 [(buf.validate.field).double.const = 42.0];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional double const = 1 [json_name = "const", (.buf.validate.predefined) = { ... }</code>
      * @return This builder for chaining.
      */
@@ -1081,6 +1432,19 @@ private static final long serialVersionUID = 0L;
     }
 
     /**
+     * <pre>
+     * `lt` requires the field value to be less than the specified value (field &lt;
+     * value). If the field value is equal to or greater than the specified
+     * value, an error message is generated.
+     *
+     * ```proto
+     * message MyDouble {
+     * // must be less than 10.0
+     * double value = 1 [(buf.validate.field).double.lt = 10.0];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>double lt = 2 [json_name = "lt", (.buf.validate.predefined) = { ... }</code>
      * @return Whether the lt field is set.
      */
@@ -1088,6 +1452,19 @@ private static final long serialVersionUID = 0L;
       return lessThanCase_ == 2;
     }
     /**
+     * <pre>
+     * `lt` requires the field value to be less than the specified value (field &lt;
+     * value). If the field value is equal to or greater than the specified
+     * value, an error message is generated.
+     *
+     * ```proto
+     * message MyDouble {
+     * // must be less than 10.0
+     * double value = 1 [(buf.validate.field).double.lt = 10.0];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>double lt = 2 [json_name = "lt", (.buf.validate.predefined) = { ... }</code>
      * @return The lt.
      */
@@ -1098,6 +1475,19 @@ private static final long serialVersionUID = 0L;
       return 0D;
     }
     /**
+     * <pre>
+     * `lt` requires the field value to be less than the specified value (field &lt;
+     * value). If the field value is equal to or greater than the specified
+     * value, an error message is generated.
+     *
+     * ```proto
+     * message MyDouble {
+     * // must be less than 10.0
+     * double value = 1 [(buf.validate.field).double.lt = 10.0];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>double lt = 2 [json_name = "lt", (.buf.validate.predefined) = { ... }</code>
      * @param value The lt to set.
      * @return This builder for chaining.
@@ -1110,6 +1500,19 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `lt` requires the field value to be less than the specified value (field &lt;
+     * value). If the field value is equal to or greater than the specified
+     * value, an error message is generated.
+     *
+     * ```proto
+     * message MyDouble {
+     * // must be less than 10.0
+     * double value = 1 [(buf.validate.field).double.lt = 10.0];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>double lt = 2 [json_name = "lt", (.buf.validate.predefined) = { ... }</code>
      * @return This builder for chaining.
      */
@@ -1123,6 +1526,19 @@ private static final long serialVersionUID = 0L;
     }
 
     /**
+     * <pre>
+     * `lte` requires the field value to be less than or equal to the specified value
+     * (field &lt;= value). If the field value is greater than the specified value,
+     * an error message is generated.
+     *
+     * ```proto
+     * message MyDouble {
+     * // must be less than or equal to 10.0
+     * double value = 1 [(buf.validate.field).double.lte = 10.0];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>double lte = 3 [json_name = "lte", (.buf.validate.predefined) = { ... }</code>
      * @return Whether the lte field is set.
      */
@@ -1130,6 +1546,19 @@ private static final long serialVersionUID = 0L;
       return lessThanCase_ == 3;
     }
     /**
+     * <pre>
+     * `lte` requires the field value to be less than or equal to the specified value
+     * (field &lt;= value). If the field value is greater than the specified value,
+     * an error message is generated.
+     *
+     * ```proto
+     * message MyDouble {
+     * // must be less than or equal to 10.0
+     * double value = 1 [(buf.validate.field).double.lte = 10.0];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>double lte = 3 [json_name = "lte", (.buf.validate.predefined) = { ... }</code>
      * @return The lte.
      */
@@ -1140,6 +1569,19 @@ private static final long serialVersionUID = 0L;
       return 0D;
     }
     /**
+     * <pre>
+     * `lte` requires the field value to be less than or equal to the specified value
+     * (field &lt;= value). If the field value is greater than the specified value,
+     * an error message is generated.
+     *
+     * ```proto
+     * message MyDouble {
+     * // must be less than or equal to 10.0
+     * double value = 1 [(buf.validate.field).double.lte = 10.0];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>double lte = 3 [json_name = "lte", (.buf.validate.predefined) = { ... }</code>
      * @param value The lte to set.
      * @return This builder for chaining.
@@ -1152,6 +1594,19 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `lte` requires the field value to be less than or equal to the specified value
+     * (field &lt;= value). If the field value is greater than the specified value,
+     * an error message is generated.
+     *
+     * ```proto
+     * message MyDouble {
+     * // must be less than or equal to 10.0
+     * double value = 1 [(buf.validate.field).double.lte = 10.0];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>double lte = 3 [json_name = "lte", (.buf.validate.predefined) = { ... }</code>
      * @return This builder for chaining.
      */
@@ -1165,6 +1620,27 @@ private static final long serialVersionUID = 0L;
     }
 
     /**
+     * <pre>
+     * `gt` requires the field value to be greater than the specified value
+     * (exclusive). If the value of `gt` is larger than a specified `lt` or `lte`,
+     * the range is reversed, and the field value must be outside the specified
+     * range. If the field value doesn't meet the required conditions, an error
+     * message is generated.
+     *
+     * ```proto
+     * message MyDouble {
+     * // must be greater than 5.0 [double.gt]
+     * double value = 1 [(buf.validate.field).double.gt = 5.0];
+     *
+     * // must be greater than 5 and less than 10.0 [double.gt_lt]
+     * double other_value = 2 [(buf.validate.field).double = { gt: 5.0, lt: 10.0 }];
+     *
+     * // must be greater than 10 or less than 5.0 [double.gt_lt_exclusive]
+     * double another_value = 3 [(buf.validate.field).double = { gt: 10.0, lt: 5.0 }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>double gt = 4 [json_name = "gt", (.buf.validate.predefined) = { ... }</code>
      * @return Whether the gt field is set.
      */
@@ -1172,6 +1648,27 @@ private static final long serialVersionUID = 0L;
       return greaterThanCase_ == 4;
     }
     /**
+     * <pre>
+     * `gt` requires the field value to be greater than the specified value
+     * (exclusive). If the value of `gt` is larger than a specified `lt` or `lte`,
+     * the range is reversed, and the field value must be outside the specified
+     * range. If the field value doesn't meet the required conditions, an error
+     * message is generated.
+     *
+     * ```proto
+     * message MyDouble {
+     * // must be greater than 5.0 [double.gt]
+     * double value = 1 [(buf.validate.field).double.gt = 5.0];
+     *
+     * // must be greater than 5 and less than 10.0 [double.gt_lt]
+     * double other_value = 2 [(buf.validate.field).double = { gt: 5.0, lt: 10.0 }];
+     *
+     * // must be greater than 10 or less than 5.0 [double.gt_lt_exclusive]
+     * double another_value = 3 [(buf.validate.field).double = { gt: 10.0, lt: 5.0 }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>double gt = 4 [json_name = "gt", (.buf.validate.predefined) = { ... }</code>
      * @return The gt.
      */
@@ -1182,6 +1679,27 @@ private static final long serialVersionUID = 0L;
       return 0D;
     }
     /**
+     * <pre>
+     * `gt` requires the field value to be greater than the specified value
+     * (exclusive). If the value of `gt` is larger than a specified `lt` or `lte`,
+     * the range is reversed, and the field value must be outside the specified
+     * range. If the field value doesn't meet the required conditions, an error
+     * message is generated.
+     *
+     * ```proto
+     * message MyDouble {
+     * // must be greater than 5.0 [double.gt]
+     * double value = 1 [(buf.validate.field).double.gt = 5.0];
+     *
+     * // must be greater than 5 and less than 10.0 [double.gt_lt]
+     * double other_value = 2 [(buf.validate.field).double = { gt: 5.0, lt: 10.0 }];
+     *
+     * // must be greater than 10 or less than 5.0 [double.gt_lt_exclusive]
+     * double another_value = 3 [(buf.validate.field).double = { gt: 10.0, lt: 5.0 }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>double gt = 4 [json_name = "gt", (.buf.validate.predefined) = { ... }</code>
      * @param value The gt to set.
      * @return This builder for chaining.
@@ -1194,6 +1712,27 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `gt` requires the field value to be greater than the specified value
+     * (exclusive). If the value of `gt` is larger than a specified `lt` or `lte`,
+     * the range is reversed, and the field value must be outside the specified
+     * range. If the field value doesn't meet the required conditions, an error
+     * message is generated.
+     *
+     * ```proto
+     * message MyDouble {
+     * // must be greater than 5.0 [double.gt]
+     * double value = 1 [(buf.validate.field).double.gt = 5.0];
+     *
+     * // must be greater than 5 and less than 10.0 [double.gt_lt]
+     * double other_value = 2 [(buf.validate.field).double = { gt: 5.0, lt: 10.0 }];
+     *
+     * // must be greater than 10 or less than 5.0 [double.gt_lt_exclusive]
+     * double another_value = 3 [(buf.validate.field).double = { gt: 10.0, lt: 5.0 }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>double gt = 4 [json_name = "gt", (.buf.validate.predefined) = { ... }</code>
      * @return This builder for chaining.
      */
@@ -1207,6 +1746,27 @@ private static final long serialVersionUID = 0L;
     }
 
     /**
+     * <pre>
+     * `gte` requires the field value to be greater than or equal to the specified
+     * value (exclusive). If the value of `gte` is larger than a specified `lt` or
+     * `lte`, the range is reversed, and the field value must be outside the
+     * specified range. If the field value doesn't meet the required conditions,
+     * an error message is generated.
+     *
+     * ```proto
+     * message MyDouble {
+     * // must be greater than or equal to 5.0 [double.gte]
+     * double value = 1 [(buf.validate.field).double.gte = 5.0];
+     *
+     * // must be greater than or equal to 5.0 and less than 10.0 [double.gte_lt]
+     * double other_value = 2 [(buf.validate.field).double = { gte: 5.0, lt: 10.0 }];
+     *
+     * // must be greater than or equal to 10.0 or less than 5.0 [double.gte_lt_exclusive]
+     * double another_value = 3 [(buf.validate.field).double = { gte: 10.0, lt: 5.0 }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>double gte = 5 [json_name = "gte", (.buf.validate.predefined) = { ... }</code>
      * @return Whether the gte field is set.
      */
@@ -1214,6 +1774,27 @@ private static final long serialVersionUID = 0L;
       return greaterThanCase_ == 5;
     }
     /**
+     * <pre>
+     * `gte` requires the field value to be greater than or equal to the specified
+     * value (exclusive). If the value of `gte` is larger than a specified `lt` or
+     * `lte`, the range is reversed, and the field value must be outside the
+     * specified range. If the field value doesn't meet the required conditions,
+     * an error message is generated.
+     *
+     * ```proto
+     * message MyDouble {
+     * // must be greater than or equal to 5.0 [double.gte]
+     * double value = 1 [(buf.validate.field).double.gte = 5.0];
+     *
+     * // must be greater than or equal to 5.0 and less than 10.0 [double.gte_lt]
+     * double other_value = 2 [(buf.validate.field).double = { gte: 5.0, lt: 10.0 }];
+     *
+     * // must be greater than or equal to 10.0 or less than 5.0 [double.gte_lt_exclusive]
+     * double another_value = 3 [(buf.validate.field).double = { gte: 10.0, lt: 5.0 }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>double gte = 5 [json_name = "gte", (.buf.validate.predefined) = { ... }</code>
      * @return The gte.
      */
@@ -1224,6 +1805,27 @@ private static final long serialVersionUID = 0L;
       return 0D;
     }
     /**
+     * <pre>
+     * `gte` requires the field value to be greater than or equal to the specified
+     * value (exclusive). If the value of `gte` is larger than a specified `lt` or
+     * `lte`, the range is reversed, and the field value must be outside the
+     * specified range. If the field value doesn't meet the required conditions,
+     * an error message is generated.
+     *
+     * ```proto
+     * message MyDouble {
+     * // must be greater than or equal to 5.0 [double.gte]
+     * double value = 1 [(buf.validate.field).double.gte = 5.0];
+     *
+     * // must be greater than or equal to 5.0 and less than 10.0 [double.gte_lt]
+     * double other_value = 2 [(buf.validate.field).double = { gte: 5.0, lt: 10.0 }];
+     *
+     * // must be greater than or equal to 10.0 or less than 5.0 [double.gte_lt_exclusive]
+     * double another_value = 3 [(buf.validate.field).double = { gte: 10.0, lt: 5.0 }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>double gte = 5 [json_name = "gte", (.buf.validate.predefined) = { ... }</code>
      * @param value The gte to set.
      * @return This builder for chaining.
@@ -1236,6 +1838,27 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `gte` requires the field value to be greater than or equal to the specified
+     * value (exclusive). If the value of `gte` is larger than a specified `lt` or
+     * `lte`, the range is reversed, and the field value must be outside the
+     * specified range. If the field value doesn't meet the required conditions,
+     * an error message is generated.
+     *
+     * ```proto
+     * message MyDouble {
+     * // must be greater than or equal to 5.0 [double.gte]
+     * double value = 1 [(buf.validate.field).double.gte = 5.0];
+     *
+     * // must be greater than or equal to 5.0 and less than 10.0 [double.gte_lt]
+     * double other_value = 2 [(buf.validate.field).double = { gte: 5.0, lt: 10.0 }];
+     *
+     * // must be greater than or equal to 10.0 or less than 5.0 [double.gte_lt_exclusive]
+     * double another_value = 3 [(buf.validate.field).double = { gte: 10.0, lt: 5.0 }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>double gte = 5 [json_name = "gte", (.buf.validate.predefined) = { ... }</code>
      * @return This builder for chaining.
      */
@@ -1262,6 +1885,19 @@ private static final long serialVersionUID = 0L;
       bitField0_ |= 0x00000020;
     }
     /**
+     * <pre>
+     * `in` requires the field value to be equal to one of the specified values.
+     * If the field value isn't one of the specified values, an error message is
+     * generated.
+     *
+     * ```proto
+     * message MyDouble {
+     * // must be in list [1.0, 2.0, 3.0]
+     * double value = 1 [(buf.validate.field).double = { in: [1.0, 2.0, 3.0] }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated double in = 6 [json_name = "in", (.buf.validate.predefined) = { ... }</code>
      * @return A list containing the in.
      */
@@ -1271,6 +1907,19 @@ private static final long serialVersionUID = 0L;
       return in_;
     }
     /**
+     * <pre>
+     * `in` requires the field value to be equal to one of the specified values.
+     * If the field value isn't one of the specified values, an error message is
+     * generated.
+     *
+     * ```proto
+     * message MyDouble {
+     * // must be in list [1.0, 2.0, 3.0]
+     * double value = 1 [(buf.validate.field).double = { in: [1.0, 2.0, 3.0] }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated double in = 6 [json_name = "in", (.buf.validate.predefined) = { ... }</code>
      * @return The count of in.
      */
@@ -1278,6 +1927,19 @@ private static final long serialVersionUID = 0L;
       return in_.size();
     }
     /**
+     * <pre>
+     * `in` requires the field value to be equal to one of the specified values.
+     * If the field value isn't one of the specified values, an error message is
+     * generated.
+     *
+     * ```proto
+     * message MyDouble {
+     * // must be in list [1.0, 2.0, 3.0]
+     * double value = 1 [(buf.validate.field).double = { in: [1.0, 2.0, 3.0] }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated double in = 6 [json_name = "in", (.buf.validate.predefined) = { ... }</code>
      * @param index The index of the element to return.
      * @return The in at the given index.
@@ -1286,6 +1948,19 @@ private static final long serialVersionUID = 0L;
       return in_.getDouble(index);
     }
     /**
+     * <pre>
+     * `in` requires the field value to be equal to one of the specified values.
+     * If the field value isn't one of the specified values, an error message is
+     * generated.
+     *
+     * ```proto
+     * message MyDouble {
+     * // must be in list [1.0, 2.0, 3.0]
+     * double value = 1 [(buf.validate.field).double = { in: [1.0, 2.0, 3.0] }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated double in = 6 [json_name = "in", (.buf.validate.predefined) = { ... }</code>
      * @param index The index to set the value at.
      * @param value The in to set.
@@ -1301,6 +1976,19 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `in` requires the field value to be equal to one of the specified values.
+     * If the field value isn't one of the specified values, an error message is
+     * generated.
+     *
+     * ```proto
+     * message MyDouble {
+     * // must be in list [1.0, 2.0, 3.0]
+     * double value = 1 [(buf.validate.field).double = { in: [1.0, 2.0, 3.0] }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated double in = 6 [json_name = "in", (.buf.validate.predefined) = { ... }</code>
      * @param value The in to add.
      * @return This builder for chaining.
@@ -1314,6 +2002,19 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `in` requires the field value to be equal to one of the specified values.
+     * If the field value isn't one of the specified values, an error message is
+     * generated.
+     *
+     * ```proto
+     * message MyDouble {
+     * // must be in list [1.0, 2.0, 3.0]
+     * double value = 1 [(buf.validate.field).double = { in: [1.0, 2.0, 3.0] }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated double in = 6 [json_name = "in", (.buf.validate.predefined) = { ... }</code>
      * @param values The in to add.
      * @return This builder for chaining.
@@ -1328,6 +2029,19 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `in` requires the field value to be equal to one of the specified values.
+     * If the field value isn't one of the specified values, an error message is
+     * generated.
+     *
+     * ```proto
+     * message MyDouble {
+     * // must be in list [1.0, 2.0, 3.0]
+     * double value = 1 [(buf.validate.field).double = { in: [1.0, 2.0, 3.0] }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated double in = 6 [json_name = "in", (.buf.validate.predefined) = { ... }</code>
      * @return This builder for chaining.
      */
@@ -1352,6 +2066,19 @@ private static final long serialVersionUID = 0L;
       bitField0_ |= 0x00000040;
     }
     /**
+     * <pre>
+     * `not_in` requires the field value to not be equal to any of the specified
+     * values. If the field value is one of the specified values, an error
+     * message is generated.
+     *
+     * ```proto
+     * message MyDouble {
+     * // value must not be in list [1.0, 2.0, 3.0]
+     * double value = 1 [(buf.validate.field).double = { not_in: [1.0, 2.0, 3.0] }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated double not_in = 7 [json_name = "notIn", (.buf.validate.predefined) = { ... }</code>
      * @return A list containing the notIn.
      */
@@ -1361,6 +2088,19 @@ private static final long serialVersionUID = 0L;
       return notIn_;
     }
     /**
+     * <pre>
+     * `not_in` requires the field value to not be equal to any of the specified
+     * values. If the field value is one of the specified values, an error
+     * message is generated.
+     *
+     * ```proto
+     * message MyDouble {
+     * // value must not be in list [1.0, 2.0, 3.0]
+     * double value = 1 [(buf.validate.field).double = { not_in: [1.0, 2.0, 3.0] }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated double not_in = 7 [json_name = "notIn", (.buf.validate.predefined) = { ... }</code>
      * @return The count of notIn.
      */
@@ -1368,6 +2108,19 @@ private static final long serialVersionUID = 0L;
       return notIn_.size();
     }
     /**
+     * <pre>
+     * `not_in` requires the field value to not be equal to any of the specified
+     * values. If the field value is one of the specified values, an error
+     * message is generated.
+     *
+     * ```proto
+     * message MyDouble {
+     * // value must not be in list [1.0, 2.0, 3.0]
+     * double value = 1 [(buf.validate.field).double = { not_in: [1.0, 2.0, 3.0] }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated double not_in = 7 [json_name = "notIn", (.buf.validate.predefined) = { ... }</code>
      * @param index The index of the element to return.
      * @return The notIn at the given index.
@@ -1376,6 +2129,19 @@ private static final long serialVersionUID = 0L;
       return notIn_.getDouble(index);
     }
     /**
+     * <pre>
+     * `not_in` requires the field value to not be equal to any of the specified
+     * values. If the field value is one of the specified values, an error
+     * message is generated.
+     *
+     * ```proto
+     * message MyDouble {
+     * // value must not be in list [1.0, 2.0, 3.0]
+     * double value = 1 [(buf.validate.field).double = { not_in: [1.0, 2.0, 3.0] }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated double not_in = 7 [json_name = "notIn", (.buf.validate.predefined) = { ... }</code>
      * @param index The index to set the value at.
      * @param value The notIn to set.
@@ -1391,6 +2157,19 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `not_in` requires the field value to not be equal to any of the specified
+     * values. If the field value is one of the specified values, an error
+     * message is generated.
+     *
+     * ```proto
+     * message MyDouble {
+     * // value must not be in list [1.0, 2.0, 3.0]
+     * double value = 1 [(buf.validate.field).double = { not_in: [1.0, 2.0, 3.0] }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated double not_in = 7 [json_name = "notIn", (.buf.validate.predefined) = { ... }</code>
      * @param value The notIn to add.
      * @return This builder for chaining.
@@ -1404,6 +2183,19 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `not_in` requires the field value to not be equal to any of the specified
+     * values. If the field value is one of the specified values, an error
+     * message is generated.
+     *
+     * ```proto
+     * message MyDouble {
+     * // value must not be in list [1.0, 2.0, 3.0]
+     * double value = 1 [(buf.validate.field).double = { not_in: [1.0, 2.0, 3.0] }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated double not_in = 7 [json_name = "notIn", (.buf.validate.predefined) = { ... }</code>
      * @param values The notIn to add.
      * @return This builder for chaining.
@@ -1418,6 +2210,19 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `not_in` requires the field value to not be equal to any of the specified
+     * values. If the field value is one of the specified values, an error
+     * message is generated.
+     *
+     * ```proto
+     * message MyDouble {
+     * // value must not be in list [1.0, 2.0, 3.0]
+     * double value = 1 [(buf.validate.field).double = { not_in: [1.0, 2.0, 3.0] }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated double not_in = 7 [json_name = "notIn", (.buf.validate.predefined) = { ... }</code>
      * @return This builder for chaining.
      */
@@ -1430,6 +2235,11 @@ private static final long serialVersionUID = 0L;
 
     private boolean finite_ ;
     /**
+     * <pre>
+     * `finite` requires the field value to be finite. If the field value is
+     * infinite or NaN, an error message is generated.
+     * </pre>
+     *
      * <code>optional bool finite = 8 [json_name = "finite", (.buf.validate.predefined) = { ... }</code>
      * @return Whether the finite field is set.
      */
@@ -1438,6 +2248,11 @@ private static final long serialVersionUID = 0L;
       return ((bitField0_ & 0x00000080) != 0);
     }
     /**
+     * <pre>
+     * `finite` requires the field value to be finite. If the field value is
+     * infinite or NaN, an error message is generated.
+     * </pre>
+     *
      * <code>optional bool finite = 8 [json_name = "finite", (.buf.validate.predefined) = { ... }</code>
      * @return The finite.
      */
@@ -1446,6 +2261,11 @@ private static final long serialVersionUID = 0L;
       return finite_;
     }
     /**
+     * <pre>
+     * `finite` requires the field value to be finite. If the field value is
+     * infinite or NaN, an error message is generated.
+     * </pre>
+     *
      * <code>optional bool finite = 8 [json_name = "finite", (.buf.validate.predefined) = { ... }</code>
      * @param value The finite to set.
      * @return This builder for chaining.
@@ -1458,6 +2278,11 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `finite` requires the field value to be finite. If the field value is
+     * infinite or NaN, an error message is generated.
+     * </pre>
+     *
      * <code>optional bool finite = 8 [json_name = "finite", (.buf.validate.predefined) = { ... }</code>
      * @return This builder for chaining.
      */
@@ -1482,6 +2307,21 @@ private static final long serialVersionUID = 0L;
       bitField0_ |= 0x00000100;
     }
     /**
+     * <pre>
+     * `example` specifies values that the field may have. These values SHOULD
+     * conform to other rules. `example` values will not impact validation
+     * but may be used as helpful guidance on how to populate the given field.
+     *
+     * ```proto
+     * message MyDouble {
+     * double value = 1 [
+     * (buf.validate.field).double.example = 1.0,
+     * (buf.validate.field).double.example = inf
+     * ];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated double example = 9 [json_name = "example", (.buf.validate.predefined) = { ... }</code>
      * @return A list containing the example.
      */
@@ -1491,6 +2331,21 @@ private static final long serialVersionUID = 0L;
       return example_;
     }
     /**
+     * <pre>
+     * `example` specifies values that the field may have. These values SHOULD
+     * conform to other rules. `example` values will not impact validation
+     * but may be used as helpful guidance on how to populate the given field.
+     *
+     * ```proto
+     * message MyDouble {
+     * double value = 1 [
+     * (buf.validate.field).double.example = 1.0,
+     * (buf.validate.field).double.example = inf
+     * ];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated double example = 9 [json_name = "example", (.buf.validate.predefined) = { ... }</code>
      * @return The count of example.
      */
@@ -1498,6 +2353,21 @@ private static final long serialVersionUID = 0L;
       return example_.size();
     }
     /**
+     * <pre>
+     * `example` specifies values that the field may have. These values SHOULD
+     * conform to other rules. `example` values will not impact validation
+     * but may be used as helpful guidance on how to populate the given field.
+     *
+     * ```proto
+     * message MyDouble {
+     * double value = 1 [
+     * (buf.validate.field).double.example = 1.0,
+     * (buf.validate.field).double.example = inf
+     * ];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated double example = 9 [json_name = "example", (.buf.validate.predefined) = { ... }</code>
      * @param index The index of the element to return.
      * @return The example at the given index.
@@ -1506,6 +2376,21 @@ private static final long serialVersionUID = 0L;
       return example_.getDouble(index);
     }
     /**
+     * <pre>
+     * `example` specifies values that the field may have. These values SHOULD
+     * conform to other rules. `example` values will not impact validation
+     * but may be used as helpful guidance on how to populate the given field.
+     *
+     * ```proto
+     * message MyDouble {
+     * double value = 1 [
+     * (buf.validate.field).double.example = 1.0,
+     * (buf.validate.field).double.example = inf
+     * ];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated double example = 9 [json_name = "example", (.buf.validate.predefined) = { ... }</code>
      * @param index The index to set the value at.
      * @param value The example to set.
@@ -1521,6 +2406,21 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `example` specifies values that the field may have. These values SHOULD
+     * conform to other rules. `example` values will not impact validation
+     * but may be used as helpful guidance on how to populate the given field.
+     *
+     * ```proto
+     * message MyDouble {
+     * double value = 1 [
+     * (buf.validate.field).double.example = 1.0,
+     * (buf.validate.field).double.example = inf
+     * ];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated double example = 9 [json_name = "example", (.buf.validate.predefined) = { ... }</code>
      * @param value The example to add.
      * @return This builder for chaining.
@@ -1534,6 +2434,21 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `example` specifies values that the field may have. These values SHOULD
+     * conform to other rules. `example` values will not impact validation
+     * but may be used as helpful guidance on how to populate the given field.
+     *
+     * ```proto
+     * message MyDouble {
+     * double value = 1 [
+     * (buf.validate.field).double.example = 1.0,
+     * (buf.validate.field).double.example = inf
+     * ];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated double example = 9 [json_name = "example", (.buf.validate.predefined) = { ... }</code>
      * @param values The example to add.
      * @return This builder for chaining.
@@ -1548,6 +2463,21 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `example` specifies values that the field may have. These values SHOULD
+     * conform to other rules. `example` values will not impact validation
+     * but may be used as helpful guidance on how to populate the given field.
+     *
+     * ```proto
+     * message MyDouble {
+     * double value = 1 [
+     * (buf.validate.field).double.example = 1.0,
+     * (buf.validate.field).double.example = inf
+     * ];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated double example = 9 [json_name = "example", (.buf.validate.predefined) = { ... }</code>
      * @return This builder for chaining.
      */

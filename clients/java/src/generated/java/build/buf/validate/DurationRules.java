@@ -6,6 +6,10 @@
 package build.buf.validate;
 
 /**
+ * <pre>
+ * DurationRules describe the rules applied exclusively to the `google.protobuf.Duration` well-known type.
+ * </pre>
+ *
  * Protobuf type {@code buf.validate.DurationRules}
  */
 @com.google.protobuf.Generated
@@ -135,6 +139,19 @@ private static final long serialVersionUID = 0L;
   public static final int CONST_FIELD_NUMBER = 2;
   private com.google.protobuf.Duration const_;
   /**
+   * <pre>
+   * `const` dictates that the field must match the specified value of the `google.protobuf.Duration` type exactly.
+   * If the field's value deviates from the specified value, an error message
+   * will be generated.
+   *
+   * ```proto
+   * message MyDuration {
+   * // value must equal 5s
+   * google.protobuf.Duration value = 1 [(buf.validate.field).duration.const = { seconds: 5 }];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>optional .google.protobuf.Duration const = 2 [json_name = "const", (.buf.validate.predefined) = { ... }</code>
    * @return Whether the const field is set.
    */
@@ -143,6 +160,19 @@ private static final long serialVersionUID = 0L;
     return ((bitField0_ & 0x00000001) != 0);
   }
   /**
+   * <pre>
+   * `const` dictates that the field must match the specified value of the `google.protobuf.Duration` type exactly.
+   * If the field's value deviates from the specified value, an error message
+   * will be generated.
+   *
+   * ```proto
+   * message MyDuration {
+   * // value must equal 5s
+   * google.protobuf.Duration value = 1 [(buf.validate.field).duration.const = { seconds: 5 }];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>optional .google.protobuf.Duration const = 2 [json_name = "const", (.buf.validate.predefined) = { ... }</code>
    * @return The const.
    */
@@ -151,6 +181,19 @@ private static final long serialVersionUID = 0L;
     return const_ == null ? com.google.protobuf.Duration.getDefaultInstance() : const_;
   }
   /**
+   * <pre>
+   * `const` dictates that the field must match the specified value of the `google.protobuf.Duration` type exactly.
+   * If the field's value deviates from the specified value, an error message
+   * will be generated.
+   *
+   * ```proto
+   * message MyDuration {
+   * // value must equal 5s
+   * google.protobuf.Duration value = 1 [(buf.validate.field).duration.const = { seconds: 5 }];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>optional .google.protobuf.Duration const = 2 [json_name = "const", (.buf.validate.predefined) = { ... }</code>
    */
   @java.lang.Override
@@ -160,6 +203,19 @@ private static final long serialVersionUID = 0L;
 
   public static final int LT_FIELD_NUMBER = 3;
   /**
+   * <pre>
+   * `lt` stipulates that the field must be less than the specified value of the `google.protobuf.Duration` type,
+   * exclusive. If the field's value is greater than or equal to the specified
+   * value, an error message will be generated.
+   *
+   * ```proto
+   * message MyDuration {
+   * // must be less than 5s
+   * google.protobuf.Duration value = 1 [(buf.validate.field).duration.lt = { seconds: 5 }];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>.google.protobuf.Duration lt = 3 [json_name = "lt", (.buf.validate.predefined) = { ... }</code>
    * @return Whether the lt field is set.
    */
@@ -168,6 +224,19 @@ private static final long serialVersionUID = 0L;
     return lessThanCase_ == 3;
   }
   /**
+   * <pre>
+   * `lt` stipulates that the field must be less than the specified value of the `google.protobuf.Duration` type,
+   * exclusive. If the field's value is greater than or equal to the specified
+   * value, an error message will be generated.
+   *
+   * ```proto
+   * message MyDuration {
+   * // must be less than 5s
+   * google.protobuf.Duration value = 1 [(buf.validate.field).duration.lt = { seconds: 5 }];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>.google.protobuf.Duration lt = 3 [json_name = "lt", (.buf.validate.predefined) = { ... }</code>
    * @return The lt.
    */
@@ -179,6 +248,19 @@ private static final long serialVersionUID = 0L;
     return com.google.protobuf.Duration.getDefaultInstance();
   }
   /**
+   * <pre>
+   * `lt` stipulates that the field must be less than the specified value of the `google.protobuf.Duration` type,
+   * exclusive. If the field's value is greater than or equal to the specified
+   * value, an error message will be generated.
+   *
+   * ```proto
+   * message MyDuration {
+   * // must be less than 5s
+   * google.protobuf.Duration value = 1 [(buf.validate.field).duration.lt = { seconds: 5 }];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>.google.protobuf.Duration lt = 3 [json_name = "lt", (.buf.validate.predefined) = { ... }</code>
    */
   @java.lang.Override
@@ -191,6 +273,19 @@ private static final long serialVersionUID = 0L;
 
   public static final int LTE_FIELD_NUMBER = 4;
   /**
+   * <pre>
+   * `lte` indicates that the field must be less than or equal to the specified
+   * value of the `google.protobuf.Duration` type, inclusive. If the field's value is greater than the specified value,
+   * an error message will be generated.
+   *
+   * ```proto
+   * message MyDuration {
+   * // must be less than or equal to 10s
+   * google.protobuf.Duration value = 1 [(buf.validate.field).duration.lte = { seconds: 10 }];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>.google.protobuf.Duration lte = 4 [json_name = "lte", (.buf.validate.predefined) = { ... }</code>
    * @return Whether the lte field is set.
    */
@@ -199,6 +294,19 @@ private static final long serialVersionUID = 0L;
     return lessThanCase_ == 4;
   }
   /**
+   * <pre>
+   * `lte` indicates that the field must be less than or equal to the specified
+   * value of the `google.protobuf.Duration` type, inclusive. If the field's value is greater than the specified value,
+   * an error message will be generated.
+   *
+   * ```proto
+   * message MyDuration {
+   * // must be less than or equal to 10s
+   * google.protobuf.Duration value = 1 [(buf.validate.field).duration.lte = { seconds: 10 }];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>.google.protobuf.Duration lte = 4 [json_name = "lte", (.buf.validate.predefined) = { ... }</code>
    * @return The lte.
    */
@@ -210,6 +318,19 @@ private static final long serialVersionUID = 0L;
     return com.google.protobuf.Duration.getDefaultInstance();
   }
   /**
+   * <pre>
+   * `lte` indicates that the field must be less than or equal to the specified
+   * value of the `google.protobuf.Duration` type, inclusive. If the field's value is greater than the specified value,
+   * an error message will be generated.
+   *
+   * ```proto
+   * message MyDuration {
+   * // must be less than or equal to 10s
+   * google.protobuf.Duration value = 1 [(buf.validate.field).duration.lte = { seconds: 10 }];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>.google.protobuf.Duration lte = 4 [json_name = "lte", (.buf.validate.predefined) = { ... }</code>
    */
   @java.lang.Override
@@ -222,6 +343,27 @@ private static final long serialVersionUID = 0L;
 
   public static final int GT_FIELD_NUMBER = 5;
   /**
+   * <pre>
+   * `gt` requires the duration field value to be greater than the specified
+   * value (exclusive). If the value of `gt` is larger than a specified `lt`
+   * or `lte`, the range is reversed, and the field value must be outside the
+   * specified range. If the field value doesn't meet the required conditions,
+   * an error message is generated.
+   *
+   * ```proto
+   * message MyDuration {
+   * // duration must be greater than 5s [duration.gt]
+   * google.protobuf.Duration value = 1 [(buf.validate.field).duration.gt = { seconds: 5 }];
+   *
+   * // duration must be greater than 5s and less than 10s [duration.gt_lt]
+   * google.protobuf.Duration another_value = 2 [(buf.validate.field).duration = { gt: { seconds: 5 }, lt: { seconds: 10 } }];
+   *
+   * // duration must be greater than 10s or less than 5s [duration.gt_lt_exclusive]
+   * google.protobuf.Duration other_value = 3 [(buf.validate.field).duration = { gt: { seconds: 10 }, lt: { seconds: 5 } }];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>.google.protobuf.Duration gt = 5 [json_name = "gt", (.buf.validate.predefined) = { ... }</code>
    * @return Whether the gt field is set.
    */
@@ -230,6 +372,27 @@ private static final long serialVersionUID = 0L;
     return greaterThanCase_ == 5;
   }
   /**
+   * <pre>
+   * `gt` requires the duration field value to be greater than the specified
+   * value (exclusive). If the value of `gt` is larger than a specified `lt`
+   * or `lte`, the range is reversed, and the field value must be outside the
+   * specified range. If the field value doesn't meet the required conditions,
+   * an error message is generated.
+   *
+   * ```proto
+   * message MyDuration {
+   * // duration must be greater than 5s [duration.gt]
+   * google.protobuf.Duration value = 1 [(buf.validate.field).duration.gt = { seconds: 5 }];
+   *
+   * // duration must be greater than 5s and less than 10s [duration.gt_lt]
+   * google.protobuf.Duration another_value = 2 [(buf.validate.field).duration = { gt: { seconds: 5 }, lt: { seconds: 10 } }];
+   *
+   * // duration must be greater than 10s or less than 5s [duration.gt_lt_exclusive]
+   * google.protobuf.Duration other_value = 3 [(buf.validate.field).duration = { gt: { seconds: 10 }, lt: { seconds: 5 } }];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>.google.protobuf.Duration gt = 5 [json_name = "gt", (.buf.validate.predefined) = { ... }</code>
    * @return The gt.
    */
@@ -241,6 +404,27 @@ private static final long serialVersionUID = 0L;
     return com.google.protobuf.Duration.getDefaultInstance();
   }
   /**
+   * <pre>
+   * `gt` requires the duration field value to be greater than the specified
+   * value (exclusive). If the value of `gt` is larger than a specified `lt`
+   * or `lte`, the range is reversed, and the field value must be outside the
+   * specified range. If the field value doesn't meet the required conditions,
+   * an error message is generated.
+   *
+   * ```proto
+   * message MyDuration {
+   * // duration must be greater than 5s [duration.gt]
+   * google.protobuf.Duration value = 1 [(buf.validate.field).duration.gt = { seconds: 5 }];
+   *
+   * // duration must be greater than 5s and less than 10s [duration.gt_lt]
+   * google.protobuf.Duration another_value = 2 [(buf.validate.field).duration = { gt: { seconds: 5 }, lt: { seconds: 10 } }];
+   *
+   * // duration must be greater than 10s or less than 5s [duration.gt_lt_exclusive]
+   * google.protobuf.Duration other_value = 3 [(buf.validate.field).duration = { gt: { seconds: 10 }, lt: { seconds: 5 } }];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>.google.protobuf.Duration gt = 5 [json_name = "gt", (.buf.validate.predefined) = { ... }</code>
    */
   @java.lang.Override
@@ -253,6 +437,27 @@ private static final long serialVersionUID = 0L;
 
   public static final int GTE_FIELD_NUMBER = 6;
   /**
+   * <pre>
+   * `gte` requires the duration field value to be greater than or equal to the
+   * specified value (exclusive). If the value of `gte` is larger than a
+   * specified `lt` or `lte`, the range is reversed, and the field value must
+   * be outside the specified range. If the field value doesn't meet the
+   * required conditions, an error message is generated.
+   *
+   * ```proto
+   * message MyDuration {
+   * // duration must be greater than or equal to 5s [duration.gte]
+   * google.protobuf.Duration value = 1 [(buf.validate.field).duration.gte = { seconds: 5 }];
+   *
+   * // duration must be greater than or equal to 5s and less than 10s [duration.gte_lt]
+   * google.protobuf.Duration another_value = 2 [(buf.validate.field).duration = { gte: { seconds: 5 }, lt: { seconds: 10 } }];
+   *
+   * // duration must be greater than or equal to 10s or less than 5s [duration.gte_lt_exclusive]
+   * google.protobuf.Duration other_value = 3 [(buf.validate.field).duration = { gte: { seconds: 10 }, lt: { seconds: 5 } }];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>.google.protobuf.Duration gte = 6 [json_name = "gte", (.buf.validate.predefined) = { ... }</code>
    * @return Whether the gte field is set.
    */
@@ -261,6 +466,27 @@ private static final long serialVersionUID = 0L;
     return greaterThanCase_ == 6;
   }
   /**
+   * <pre>
+   * `gte` requires the duration field value to be greater than or equal to the
+   * specified value (exclusive). If the value of `gte` is larger than a
+   * specified `lt` or `lte`, the range is reversed, and the field value must
+   * be outside the specified range. If the field value doesn't meet the
+   * required conditions, an error message is generated.
+   *
+   * ```proto
+   * message MyDuration {
+   * // duration must be greater than or equal to 5s [duration.gte]
+   * google.protobuf.Duration value = 1 [(buf.validate.field).duration.gte = { seconds: 5 }];
+   *
+   * // duration must be greater than or equal to 5s and less than 10s [duration.gte_lt]
+   * google.protobuf.Duration another_value = 2 [(buf.validate.field).duration = { gte: { seconds: 5 }, lt: { seconds: 10 } }];
+   *
+   * // duration must be greater than or equal to 10s or less than 5s [duration.gte_lt_exclusive]
+   * google.protobuf.Duration other_value = 3 [(buf.validate.field).duration = { gte: { seconds: 10 }, lt: { seconds: 5 } }];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>.google.protobuf.Duration gte = 6 [json_name = "gte", (.buf.validate.predefined) = { ... }</code>
    * @return The gte.
    */
@@ -272,6 +498,27 @@ private static final long serialVersionUID = 0L;
     return com.google.protobuf.Duration.getDefaultInstance();
   }
   /**
+   * <pre>
+   * `gte` requires the duration field value to be greater than or equal to the
+   * specified value (exclusive). If the value of `gte` is larger than a
+   * specified `lt` or `lte`, the range is reversed, and the field value must
+   * be outside the specified range. If the field value doesn't meet the
+   * required conditions, an error message is generated.
+   *
+   * ```proto
+   * message MyDuration {
+   * // duration must be greater than or equal to 5s [duration.gte]
+   * google.protobuf.Duration value = 1 [(buf.validate.field).duration.gte = { seconds: 5 }];
+   *
+   * // duration must be greater than or equal to 5s and less than 10s [duration.gte_lt]
+   * google.protobuf.Duration another_value = 2 [(buf.validate.field).duration = { gte: { seconds: 5 }, lt: { seconds: 10 } }];
+   *
+   * // duration must be greater than or equal to 10s or less than 5s [duration.gte_lt_exclusive]
+   * google.protobuf.Duration other_value = 3 [(buf.validate.field).duration = { gte: { seconds: 10 }, lt: { seconds: 5 } }];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>.google.protobuf.Duration gte = 6 [json_name = "gte", (.buf.validate.predefined) = { ... }</code>
    */
   @java.lang.Override
@@ -286,6 +533,21 @@ private static final long serialVersionUID = 0L;
   @SuppressWarnings("serial")
   private java.util.List<com.google.protobuf.Duration> in_;
   /**
+   * <pre>
+   * `in` asserts that the field must be equal to one of the specified values of the `google.protobuf.Duration` type.
+   * If the field's value doesn't correspond to any of the specified values,
+   * an error message will be generated.
+   *
+   * ```proto
+   * message MyDuration {
+   * // must be in list [1s, 2s, 3s]
+   * google.protobuf.Duration value = 1 [(buf.validate.field).duration = {
+   * in: [{ seconds: 1 }, { seconds: 2 }, { seconds: 3 }]
+   * }];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>repeated .google.protobuf.Duration in = 7 [json_name = "in", (.buf.validate.predefined) = { ... }</code>
    */
   @java.lang.Override
@@ -293,6 +555,21 @@ private static final long serialVersionUID = 0L;
     return in_;
   }
   /**
+   * <pre>
+   * `in` asserts that the field must be equal to one of the specified values of the `google.protobuf.Duration` type.
+   * If the field's value doesn't correspond to any of the specified values,
+   * an error message will be generated.
+   *
+   * ```proto
+   * message MyDuration {
+   * // must be in list [1s, 2s, 3s]
+   * google.protobuf.Duration value = 1 [(buf.validate.field).duration = {
+   * in: [{ seconds: 1 }, { seconds: 2 }, { seconds: 3 }]
+   * }];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>repeated .google.protobuf.Duration in = 7 [json_name = "in", (.buf.validate.predefined) = { ... }</code>
    */
   @java.lang.Override
@@ -301,6 +578,21 @@ private static final long serialVersionUID = 0L;
     return in_;
   }
   /**
+   * <pre>
+   * `in` asserts that the field must be equal to one of the specified values of the `google.protobuf.Duration` type.
+   * If the field's value doesn't correspond to any of the specified values,
+   * an error message will be generated.
+   *
+   * ```proto
+   * message MyDuration {
+   * // must be in list [1s, 2s, 3s]
+   * google.protobuf.Duration value = 1 [(buf.validate.field).duration = {
+   * in: [{ seconds: 1 }, { seconds: 2 }, { seconds: 3 }]
+   * }];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>repeated .google.protobuf.Duration in = 7 [json_name = "in", (.buf.validate.predefined) = { ... }</code>
    */
   @java.lang.Override
@@ -308,6 +600,21 @@ private static final long serialVersionUID = 0L;
     return in_.size();
   }
   /**
+   * <pre>
+   * `in` asserts that the field must be equal to one of the specified values of the `google.protobuf.Duration` type.
+   * If the field's value doesn't correspond to any of the specified values,
+   * an error message will be generated.
+   *
+   * ```proto
+   * message MyDuration {
+   * // must be in list [1s, 2s, 3s]
+   * google.protobuf.Duration value = 1 [(buf.validate.field).duration = {
+   * in: [{ seconds: 1 }, { seconds: 2 }, { seconds: 3 }]
+   * }];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>repeated .google.protobuf.Duration in = 7 [json_name = "in", (.buf.validate.predefined) = { ... }</code>
    */
   @java.lang.Override
@@ -315,6 +622,21 @@ private static final long serialVersionUID = 0L;
     return in_.get(index);
   }
   /**
+   * <pre>
+   * `in` asserts that the field must be equal to one of the specified values of the `google.protobuf.Duration` type.
+   * If the field's value doesn't correspond to any of the specified values,
+   * an error message will be generated.
+   *
+   * ```proto
+   * message MyDuration {
+   * // must be in list [1s, 2s, 3s]
+   * google.protobuf.Duration value = 1 [(buf.validate.field).duration = {
+   * in: [{ seconds: 1 }, { seconds: 2 }, { seconds: 3 }]
+   * }];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>repeated .google.protobuf.Duration in = 7 [json_name = "in", (.buf.validate.predefined) = { ... }</code>
    */
   @java.lang.Override
@@ -327,6 +649,22 @@ private static final long serialVersionUID = 0L;
   @SuppressWarnings("serial")
   private java.util.List<com.google.protobuf.Duration> notIn_;
   /**
+   * <pre>
+   * `not_in` denotes that the field must not be equal to
+   * any of the specified values of the `google.protobuf.Duration` type.
+   * If the field's value matches any of these values, an error message will be
+   * generated.
+   *
+   * ```proto
+   * message MyDuration {
+   * // value must not be in list [1s, 2s, 3s]
+   * google.protobuf.Duration value = 1 [(buf.validate.field).duration = {
+   * not_in: [{ seconds: 1 }, { seconds: 2 }, { seconds: 3 }]
+   * }];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>repeated .google.protobuf.Duration not_in = 8 [json_name = "notIn", (.buf.validate.predefined) = { ... }</code>
    */
   @java.lang.Override
@@ -334,6 +672,22 @@ private static final long serialVersionUID = 0L;
     return notIn_;
   }
   /**
+   * <pre>
+   * `not_in` denotes that the field must not be equal to
+   * any of the specified values of the `google.protobuf.Duration` type.
+   * If the field's value matches any of these values, an error message will be
+   * generated.
+   *
+   * ```proto
+   * message MyDuration {
+   * // value must not be in list [1s, 2s, 3s]
+   * google.protobuf.Duration value = 1 [(buf.validate.field).duration = {
+   * not_in: [{ seconds: 1 }, { seconds: 2 }, { seconds: 3 }]
+   * }];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>repeated .google.protobuf.Duration not_in = 8 [json_name = "notIn", (.buf.validate.predefined) = { ... }</code>
    */
   @java.lang.Override
@@ -342,6 +696,22 @@ private static final long serialVersionUID = 0L;
     return notIn_;
   }
   /**
+   * <pre>
+   * `not_in` denotes that the field must not be equal to
+   * any of the specified values of the `google.protobuf.Duration` type.
+   * If the field's value matches any of these values, an error message will be
+   * generated.
+   *
+   * ```proto
+   * message MyDuration {
+   * // value must not be in list [1s, 2s, 3s]
+   * google.protobuf.Duration value = 1 [(buf.validate.field).duration = {
+   * not_in: [{ seconds: 1 }, { seconds: 2 }, { seconds: 3 }]
+   * }];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>repeated .google.protobuf.Duration not_in = 8 [json_name = "notIn", (.buf.validate.predefined) = { ... }</code>
    */
   @java.lang.Override
@@ -349,6 +719,22 @@ private static final long serialVersionUID = 0L;
     return notIn_.size();
   }
   /**
+   * <pre>
+   * `not_in` denotes that the field must not be equal to
+   * any of the specified values of the `google.protobuf.Duration` type.
+   * If the field's value matches any of these values, an error message will be
+   * generated.
+   *
+   * ```proto
+   * message MyDuration {
+   * // value must not be in list [1s, 2s, 3s]
+   * google.protobuf.Duration value = 1 [(buf.validate.field).duration = {
+   * not_in: [{ seconds: 1 }, { seconds: 2 }, { seconds: 3 }]
+   * }];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>repeated .google.protobuf.Duration not_in = 8 [json_name = "notIn", (.buf.validate.predefined) = { ... }</code>
    */
   @java.lang.Override
@@ -356,6 +742,22 @@ private static final long serialVersionUID = 0L;
     return notIn_.get(index);
   }
   /**
+   * <pre>
+   * `not_in` denotes that the field must not be equal to
+   * any of the specified values of the `google.protobuf.Duration` type.
+   * If the field's value matches any of these values, an error message will be
+   * generated.
+   *
+   * ```proto
+   * message MyDuration {
+   * // value must not be in list [1s, 2s, 3s]
+   * google.protobuf.Duration value = 1 [(buf.validate.field).duration = {
+   * not_in: [{ seconds: 1 }, { seconds: 2 }, { seconds: 3 }]
+   * }];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>repeated .google.protobuf.Duration not_in = 8 [json_name = "notIn", (.buf.validate.predefined) = { ... }</code>
    */
   @java.lang.Override
@@ -368,6 +770,21 @@ private static final long serialVersionUID = 0L;
   @SuppressWarnings("serial")
   private java.util.List<com.google.protobuf.Duration> example_;
   /**
+   * <pre>
+   * `example` specifies values that the field may have. These values SHOULD
+   * conform to other rules. `example` values will not impact validation
+   * but may be used as helpful guidance on how to populate the given field.
+   *
+   * ```proto
+   * message MyDuration {
+   * google.protobuf.Duration value = 1 [
+   * (buf.validate.field).duration.example = { seconds: 1 },
+   * (buf.validate.field).duration.example = { seconds: 2 }
+   * ];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>repeated .google.protobuf.Duration example = 9 [json_name = "example", (.buf.validate.predefined) = { ... }</code>
    */
   @java.lang.Override
@@ -375,6 +792,21 @@ private static final long serialVersionUID = 0L;
     return example_;
   }
   /**
+   * <pre>
+   * `example` specifies values that the field may have. These values SHOULD
+   * conform to other rules. `example` values will not impact validation
+   * but may be used as helpful guidance on how to populate the given field.
+   *
+   * ```proto
+   * message MyDuration {
+   * google.protobuf.Duration value = 1 [
+   * (buf.validate.field).duration.example = { seconds: 1 },
+   * (buf.validate.field).duration.example = { seconds: 2 }
+   * ];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>repeated .google.protobuf.Duration example = 9 [json_name = "example", (.buf.validate.predefined) = { ... }</code>
    */
   @java.lang.Override
@@ -383,6 +815,21 @@ private static final long serialVersionUID = 0L;
     return example_;
   }
   /**
+   * <pre>
+   * `example` specifies values that the field may have. These values SHOULD
+   * conform to other rules. `example` values will not impact validation
+   * but may be used as helpful guidance on how to populate the given field.
+   *
+   * ```proto
+   * message MyDuration {
+   * google.protobuf.Duration value = 1 [
+   * (buf.validate.field).duration.example = { seconds: 1 },
+   * (buf.validate.field).duration.example = { seconds: 2 }
+   * ];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>repeated .google.protobuf.Duration example = 9 [json_name = "example", (.buf.validate.predefined) = { ... }</code>
    */
   @java.lang.Override
@@ -390,6 +837,21 @@ private static final long serialVersionUID = 0L;
     return example_.size();
   }
   /**
+   * <pre>
+   * `example` specifies values that the field may have. These values SHOULD
+   * conform to other rules. `example` values will not impact validation
+   * but may be used as helpful guidance on how to populate the given field.
+   *
+   * ```proto
+   * message MyDuration {
+   * google.protobuf.Duration value = 1 [
+   * (buf.validate.field).duration.example = { seconds: 1 },
+   * (buf.validate.field).duration.example = { seconds: 2 }
+   * ];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>repeated .google.protobuf.Duration example = 9 [json_name = "example", (.buf.validate.predefined) = { ... }</code>
    */
   @java.lang.Override
@@ -397,6 +859,21 @@ private static final long serialVersionUID = 0L;
     return example_.get(index);
   }
   /**
+   * <pre>
+   * `example` specifies values that the field may have. These values SHOULD
+   * conform to other rules. `example` values will not impact validation
+   * but may be used as helpful guidance on how to populate the given field.
+   *
+   * ```proto
+   * message MyDuration {
+   * google.protobuf.Duration value = 1 [
+   * (buf.validate.field).duration.example = { seconds: 1 },
+   * (buf.validate.field).duration.example = { seconds: 2 }
+   * ];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>repeated .google.protobuf.Duration example = 9 [json_name = "example", (.buf.validate.predefined) = { ... }</code>
    */
   @java.lang.Override
@@ -697,6 +1174,10 @@ private static final long serialVersionUID = 0L;
     return builder;
   }
   /**
+   * <pre>
+   * DurationRules describe the rules applied exclusively to the `google.protobuf.Duration` well-known type.
+   * </pre>
+   *
    * Protobuf type {@code buf.validate.DurationRules}
    */
   public static final class Builder extends
@@ -1177,6 +1658,19 @@ private static final long serialVersionUID = 0L;
     private com.google.protobuf.SingleFieldBuilder<
         com.google.protobuf.Duration, com.google.protobuf.Duration.Builder, com.google.protobuf.DurationOrBuilder> constBuilder_;
     /**
+     * <pre>
+     * `const` dictates that the field must match the specified value of the `google.protobuf.Duration` type exactly.
+     * If the field's value deviates from the specified value, an error message
+     * will be generated.
+     *
+     * ```proto
+     * message MyDuration {
+     * // value must equal 5s
+     * google.protobuf.Duration value = 1 [(buf.validate.field).duration.const = { seconds: 5 }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional .google.protobuf.Duration const = 2 [json_name = "const", (.buf.validate.predefined) = { ... }</code>
      * @return Whether the const field is set.
      */
@@ -1184,6 +1678,19 @@ private static final long serialVersionUID = 0L;
       return ((bitField0_ & 0x00000001) != 0);
     }
     /**
+     * <pre>
+     * `const` dictates that the field must match the specified value of the `google.protobuf.Duration` type exactly.
+     * If the field's value deviates from the specified value, an error message
+     * will be generated.
+     *
+     * ```proto
+     * message MyDuration {
+     * // value must equal 5s
+     * google.protobuf.Duration value = 1 [(buf.validate.field).duration.const = { seconds: 5 }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional .google.protobuf.Duration const = 2 [json_name = "const", (.buf.validate.predefined) = { ... }</code>
      * @return The const.
      */
@@ -1195,6 +1702,19 @@ private static final long serialVersionUID = 0L;
       }
     }
     /**
+     * <pre>
+     * `const` dictates that the field must match the specified value of the `google.protobuf.Duration` type exactly.
+     * If the field's value deviates from the specified value, an error message
+     * will be generated.
+     *
+     * ```proto
+     * message MyDuration {
+     * // value must equal 5s
+     * google.protobuf.Duration value = 1 [(buf.validate.field).duration.const = { seconds: 5 }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional .google.protobuf.Duration const = 2 [json_name = "const", (.buf.validate.predefined) = { ... }</code>
      */
     public Builder setConst(com.google.protobuf.Duration value) {
@@ -1211,6 +1731,19 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `const` dictates that the field must match the specified value of the `google.protobuf.Duration` type exactly.
+     * If the field's value deviates from the specified value, an error message
+     * will be generated.
+     *
+     * ```proto
+     * message MyDuration {
+     * // value must equal 5s
+     * google.protobuf.Duration value = 1 [(buf.validate.field).duration.const = { seconds: 5 }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional .google.protobuf.Duration const = 2 [json_name = "const", (.buf.validate.predefined) = { ... }</code>
      */
     public Builder setConst(
@@ -1225,6 +1758,19 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `const` dictates that the field must match the specified value of the `google.protobuf.Duration` type exactly.
+     * If the field's value deviates from the specified value, an error message
+     * will be generated.
+     *
+     * ```proto
+     * message MyDuration {
+     * // value must equal 5s
+     * google.protobuf.Duration value = 1 [(buf.validate.field).duration.const = { seconds: 5 }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional .google.protobuf.Duration const = 2 [json_name = "const", (.buf.validate.predefined) = { ... }</code>
      */
     public Builder mergeConst(com.google.protobuf.Duration value) {
@@ -1246,6 +1792,19 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `const` dictates that the field must match the specified value of the `google.protobuf.Duration` type exactly.
+     * If the field's value deviates from the specified value, an error message
+     * will be generated.
+     *
+     * ```proto
+     * message MyDuration {
+     * // value must equal 5s
+     * google.protobuf.Duration value = 1 [(buf.validate.field).duration.const = { seconds: 5 }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional .google.protobuf.Duration const = 2 [json_name = "const", (.buf.validate.predefined) = { ... }</code>
      */
     public Builder clearConst() {
@@ -1259,6 +1818,19 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `const` dictates that the field must match the specified value of the `google.protobuf.Duration` type exactly.
+     * If the field's value deviates from the specified value, an error message
+     * will be generated.
+     *
+     * ```proto
+     * message MyDuration {
+     * // value must equal 5s
+     * google.protobuf.Duration value = 1 [(buf.validate.field).duration.const = { seconds: 5 }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional .google.protobuf.Duration const = 2 [json_name = "const", (.buf.validate.predefined) = { ... }</code>
      */
     public com.google.protobuf.Duration.Builder getConstBuilder() {
@@ -1267,6 +1839,19 @@ private static final long serialVersionUID = 0L;
       return internalGetConstFieldBuilder().getBuilder();
     }
     /**
+     * <pre>
+     * `const` dictates that the field must match the specified value of the `google.protobuf.Duration` type exactly.
+     * If the field's value deviates from the specified value, an error message
+     * will be generated.
+     *
+     * ```proto
+     * message MyDuration {
+     * // value must equal 5s
+     * google.protobuf.Duration value = 1 [(buf.validate.field).duration.const = { seconds: 5 }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional .google.protobuf.Duration const = 2 [json_name = "const", (.buf.validate.predefined) = { ... }</code>
      */
     public com.google.protobuf.DurationOrBuilder getConstOrBuilder() {
@@ -1278,6 +1863,19 @@ private static final long serialVersionUID = 0L;
       }
     }
     /**
+     * <pre>
+     * `const` dictates that the field must match the specified value of the `google.protobuf.Duration` type exactly.
+     * If the field's value deviates from the specified value, an error message
+     * will be generated.
+     *
+     * ```proto
+     * message MyDuration {
+     * // value must equal 5s
+     * google.protobuf.Duration value = 1 [(buf.validate.field).duration.const = { seconds: 5 }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional .google.protobuf.Duration const = 2 [json_name = "const", (.buf.validate.predefined) = { ... }</code>
      */
     private com.google.protobuf.SingleFieldBuilder<
@@ -1297,6 +1895,19 @@ private static final long serialVersionUID = 0L;
     private com.google.protobuf.SingleFieldBuilder<
         com.google.protobuf.Duration, com.google.protobuf.Duration.Builder, com.google.protobuf.DurationOrBuilder> ltBuilder_;
     /**
+     * <pre>
+     * `lt` stipulates that the field must be less than the specified value of the `google.protobuf.Duration` type,
+     * exclusive. If the field's value is greater than or equal to the specified
+     * value, an error message will be generated.
+     *
+     * ```proto
+     * message MyDuration {
+     * // must be less than 5s
+     * google.protobuf.Duration value = 1 [(buf.validate.field).duration.lt = { seconds: 5 }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>.google.protobuf.Duration lt = 3 [json_name = "lt", (.buf.validate.predefined) = { ... }</code>
      * @return Whether the lt field is set.
      */
@@ -1305,6 +1916,19 @@ private static final long serialVersionUID = 0L;
       return lessThanCase_ == 3;
     }
     /**
+     * <pre>
+     * `lt` stipulates that the field must be less than the specified value of the `google.protobuf.Duration` type,
+     * exclusive. If the field's value is greater than or equal to the specified
+     * value, an error message will be generated.
+     *
+     * ```proto
+     * message MyDuration {
+     * // must be less than 5s
+     * google.protobuf.Duration value = 1 [(buf.validate.field).duration.lt = { seconds: 5 }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>.google.protobuf.Duration lt = 3 [json_name = "lt", (.buf.validate.predefined) = { ... }</code>
      * @return The lt.
      */
@@ -1323,6 +1947,19 @@ private static final long serialVersionUID = 0L;
       }
     }
     /**
+     * <pre>
+     * `lt` stipulates that the field must be less than the specified value of the `google.protobuf.Duration` type,
+     * exclusive. If the field's value is greater than or equal to the specified
+     * value, an error message will be generated.
+     *
+     * ```proto
+     * message MyDuration {
+     * // must be less than 5s
+     * google.protobuf.Duration value = 1 [(buf.validate.field).duration.lt = { seconds: 5 }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>.google.protobuf.Duration lt = 3 [json_name = "lt", (.buf.validate.predefined) = { ... }</code>
      */
     public Builder setLt(com.google.protobuf.Duration value) {
@@ -1339,6 +1976,19 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `lt` stipulates that the field must be less than the specified value of the `google.protobuf.Duration` type,
+     * exclusive. If the field's value is greater than or equal to the specified
+     * value, an error message will be generated.
+     *
+     * ```proto
+     * message MyDuration {
+     * // must be less than 5s
+     * google.protobuf.Duration value = 1 [(buf.validate.field).duration.lt = { seconds: 5 }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>.google.protobuf.Duration lt = 3 [json_name = "lt", (.buf.validate.predefined) = { ... }</code>
      */
     public Builder setLt(
@@ -1353,6 +2003,19 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `lt` stipulates that the field must be less than the specified value of the `google.protobuf.Duration` type,
+     * exclusive. If the field's value is greater than or equal to the specified
+     * value, an error message will be generated.
+     *
+     * ```proto
+     * message MyDuration {
+     * // must be less than 5s
+     * google.protobuf.Duration value = 1 [(buf.validate.field).duration.lt = { seconds: 5 }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>.google.protobuf.Duration lt = 3 [json_name = "lt", (.buf.validate.predefined) = { ... }</code>
      */
     public Builder mergeLt(com.google.protobuf.Duration value) {
@@ -1376,6 +2039,19 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `lt` stipulates that the field must be less than the specified value of the `google.protobuf.Duration` type,
+     * exclusive. If the field's value is greater than or equal to the specified
+     * value, an error message will be generated.
+     *
+     * ```proto
+     * message MyDuration {
+     * // must be less than 5s
+     * google.protobuf.Duration value = 1 [(buf.validate.field).duration.lt = { seconds: 5 }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>.google.protobuf.Duration lt = 3 [json_name = "lt", (.buf.validate.predefined) = { ... }</code>
      */
     public Builder clearLt() {
@@ -1395,12 +2071,38 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `lt` stipulates that the field must be less than the specified value of the `google.protobuf.Duration` type,
+     * exclusive. If the field's value is greater than or equal to the specified
+     * value, an error message will be generated.
+     *
+     * ```proto
+     * message MyDuration {
+     * // must be less than 5s
+     * google.protobuf.Duration value = 1 [(buf.validate.field).duration.lt = { seconds: 5 }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>.google.protobuf.Duration lt = 3 [json_name = "lt", (.buf.validate.predefined) = { ... }</code>
      */
     public com.google.protobuf.Duration.Builder getLtBuilder() {
       return internalGetLtFieldBuilder().getBuilder();
     }
     /**
+     * <pre>
+     * `lt` stipulates that the field must be less than the specified value of the `google.protobuf.Duration` type,
+     * exclusive. If the field's value is greater than or equal to the specified
+     * value, an error message will be generated.
+     *
+     * ```proto
+     * message MyDuration {
+     * // must be less than 5s
+     * google.protobuf.Duration value = 1 [(buf.validate.field).duration.lt = { seconds: 5 }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>.google.protobuf.Duration lt = 3 [json_name = "lt", (.buf.validate.predefined) = { ... }</code>
      */
     @java.lang.Override
@@ -1415,6 +2117,19 @@ private static final long serialVersionUID = 0L;
       }
     }
     /**
+     * <pre>
+     * `lt` stipulates that the field must be less than the specified value of the `google.protobuf.Duration` type,
+     * exclusive. If the field's value is greater than or equal to the specified
+     * value, an error message will be generated.
+     *
+     * ```proto
+     * message MyDuration {
+     * // must be less than 5s
+     * google.protobuf.Duration value = 1 [(buf.validate.field).duration.lt = { seconds: 5 }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>.google.protobuf.Duration lt = 3 [json_name = "lt", (.buf.validate.predefined) = { ... }</code>
      */
     private com.google.protobuf.SingleFieldBuilder<
@@ -1439,6 +2154,19 @@ private static final long serialVersionUID = 0L;
     private com.google.protobuf.SingleFieldBuilder<
         com.google.protobuf.Duration, com.google.protobuf.Duration.Builder, com.google.protobuf.DurationOrBuilder> lteBuilder_;
     /**
+     * <pre>
+     * `lte` indicates that the field must be less than or equal to the specified
+     * value of the `google.protobuf.Duration` type, inclusive. If the field's value is greater than the specified value,
+     * an error message will be generated.
+     *
+     * ```proto
+     * message MyDuration {
+     * // must be less than or equal to 10s
+     * google.protobuf.Duration value = 1 [(buf.validate.field).duration.lte = { seconds: 10 }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>.google.protobuf.Duration lte = 4 [json_name = "lte", (.buf.validate.predefined) = { ... }</code>
      * @return Whether the lte field is set.
      */
@@ -1447,6 +2175,19 @@ private static final long serialVersionUID = 0L;
       return lessThanCase_ == 4;
     }
     /**
+     * <pre>
+     * `lte` indicates that the field must be less than or equal to the specified
+     * value of the `google.protobuf.Duration` type, inclusive. If the field's value is greater than the specified value,
+     * an error message will be generated.
+     *
+     * ```proto
+     * message MyDuration {
+     * // must be less than or equal to 10s
+     * google.protobuf.Duration value = 1 [(buf.validate.field).duration.lte = { seconds: 10 }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>.google.protobuf.Duration lte = 4 [json_name = "lte", (.buf.validate.predefined) = { ... }</code>
      * @return The lte.
      */
@@ -1465,6 +2206,19 @@ private static final long serialVersionUID = 0L;
       }
     }
     /**
+     * <pre>
+     * `lte` indicates that the field must be less than or equal to the specified
+     * value of the `google.protobuf.Duration` type, inclusive. If the field's value is greater than the specified value,
+     * an error message will be generated.
+     *
+     * ```proto
+     * message MyDuration {
+     * // must be less than or equal to 10s
+     * google.protobuf.Duration value = 1 [(buf.validate.field).duration.lte = { seconds: 10 }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>.google.protobuf.Duration lte = 4 [json_name = "lte", (.buf.validate.predefined) = { ... }</code>
      */
     public Builder setLte(com.google.protobuf.Duration value) {
@@ -1481,6 +2235,19 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `lte` indicates that the field must be less than or equal to the specified
+     * value of the `google.protobuf.Duration` type, inclusive. If the field's value is greater than the specified value,
+     * an error message will be generated.
+     *
+     * ```proto
+     * message MyDuration {
+     * // must be less than or equal to 10s
+     * google.protobuf.Duration value = 1 [(buf.validate.field).duration.lte = { seconds: 10 }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>.google.protobuf.Duration lte = 4 [json_name = "lte", (.buf.validate.predefined) = { ... }</code>
      */
     public Builder setLte(
@@ -1495,6 +2262,19 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `lte` indicates that the field must be less than or equal to the specified
+     * value of the `google.protobuf.Duration` type, inclusive. If the field's value is greater than the specified value,
+     * an error message will be generated.
+     *
+     * ```proto
+     * message MyDuration {
+     * // must be less than or equal to 10s
+     * google.protobuf.Duration value = 1 [(buf.validate.field).duration.lte = { seconds: 10 }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>.google.protobuf.Duration lte = 4 [json_name = "lte", (.buf.validate.predefined) = { ... }</code>
      */
     public Builder mergeLte(com.google.protobuf.Duration value) {
@@ -1518,6 +2298,19 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `lte` indicates that the field must be less than or equal to the specified
+     * value of the `google.protobuf.Duration` type, inclusive. If the field's value is greater than the specified value,
+     * an error message will be generated.
+     *
+     * ```proto
+     * message MyDuration {
+     * // must be less than or equal to 10s
+     * google.protobuf.Duration value = 1 [(buf.validate.field).duration.lte = { seconds: 10 }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>.google.protobuf.Duration lte = 4 [json_name = "lte", (.buf.validate.predefined) = { ... }</code>
      */
     public Builder clearLte() {
@@ -1537,12 +2330,38 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `lte` indicates that the field must be less than or equal to the specified
+     * value of the `google.protobuf.Duration` type, inclusive. If the field's value is greater than the specified value,
+     * an error message will be generated.
+     *
+     * ```proto
+     * message MyDuration {
+     * // must be less than or equal to 10s
+     * google.protobuf.Duration value = 1 [(buf.validate.field).duration.lte = { seconds: 10 }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>.google.protobuf.Duration lte = 4 [json_name = "lte", (.buf.validate.predefined) = { ... }</code>
      */
     public com.google.protobuf.Duration.Builder getLteBuilder() {
       return internalGetLteFieldBuilder().getBuilder();
     }
     /**
+     * <pre>
+     * `lte` indicates that the field must be less than or equal to the specified
+     * value of the `google.protobuf.Duration` type, inclusive. If the field's value is greater than the specified value,
+     * an error message will be generated.
+     *
+     * ```proto
+     * message MyDuration {
+     * // must be less than or equal to 10s
+     * google.protobuf.Duration value = 1 [(buf.validate.field).duration.lte = { seconds: 10 }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>.google.protobuf.Duration lte = 4 [json_name = "lte", (.buf.validate.predefined) = { ... }</code>
      */
     @java.lang.Override
@@ -1557,6 +2376,19 @@ private static final long serialVersionUID = 0L;
       }
     }
     /**
+     * <pre>
+     * `lte` indicates that the field must be less than or equal to the specified
+     * value of the `google.protobuf.Duration` type, inclusive. If the field's value is greater than the specified value,
+     * an error message will be generated.
+     *
+     * ```proto
+     * message MyDuration {
+     * // must be less than or equal to 10s
+     * google.protobuf.Duration value = 1 [(buf.validate.field).duration.lte = { seconds: 10 }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>.google.protobuf.Duration lte = 4 [json_name = "lte", (.buf.validate.predefined) = { ... }</code>
      */
     private com.google.protobuf.SingleFieldBuilder<
@@ -1581,6 +2413,27 @@ private static final long serialVersionUID = 0L;
     private com.google.protobuf.SingleFieldBuilder<
         com.google.protobuf.Duration, com.google.protobuf.Duration.Builder, com.google.protobuf.DurationOrBuilder> gtBuilder_;
     /**
+     * <pre>
+     * `gt` requires the duration field value to be greater than the specified
+     * value (exclusive). If the value of `gt` is larger than a specified `lt`
+     * or `lte`, the range is reversed, and the field value must be outside the
+     * specified range. If the field value doesn't meet the required conditions,
+     * an error message is generated.
+     *
+     * ```proto
+     * message MyDuration {
+     * // duration must be greater than 5s [duration.gt]
+     * google.protobuf.Duration value = 1 [(buf.validate.field).duration.gt = { seconds: 5 }];
+     *
+     * // duration must be greater than 5s and less than 10s [duration.gt_lt]
+     * google.protobuf.Duration another_value = 2 [(buf.validate.field).duration = { gt: { seconds: 5 }, lt: { seconds: 10 } }];
+     *
+     * // duration must be greater than 10s or less than 5s [duration.gt_lt_exclusive]
+     * google.protobuf.Duration other_value = 3 [(buf.validate.field).duration = { gt: { seconds: 10 }, lt: { seconds: 5 } }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>.google.protobuf.Duration gt = 5 [json_name = "gt", (.buf.validate.predefined) = { ... }</code>
      * @return Whether the gt field is set.
      */
@@ -1589,6 +2442,27 @@ private static final long serialVersionUID = 0L;
       return greaterThanCase_ == 5;
     }
     /**
+     * <pre>
+     * `gt` requires the duration field value to be greater than the specified
+     * value (exclusive). If the value of `gt` is larger than a specified `lt`
+     * or `lte`, the range is reversed, and the field value must be outside the
+     * specified range. If the field value doesn't meet the required conditions,
+     * an error message is generated.
+     *
+     * ```proto
+     * message MyDuration {
+     * // duration must be greater than 5s [duration.gt]
+     * google.protobuf.Duration value = 1 [(buf.validate.field).duration.gt = { seconds: 5 }];
+     *
+     * // duration must be greater than 5s and less than 10s [duration.gt_lt]
+     * google.protobuf.Duration another_value = 2 [(buf.validate.field).duration = { gt: { seconds: 5 }, lt: { seconds: 10 } }];
+     *
+     * // duration must be greater than 10s or less than 5s [duration.gt_lt_exclusive]
+     * google.protobuf.Duration other_value = 3 [(buf.validate.field).duration = { gt: { seconds: 10 }, lt: { seconds: 5 } }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>.google.protobuf.Duration gt = 5 [json_name = "gt", (.buf.validate.predefined) = { ... }</code>
      * @return The gt.
      */
@@ -1607,6 +2481,27 @@ private static final long serialVersionUID = 0L;
       }
     }
     /**
+     * <pre>
+     * `gt` requires the duration field value to be greater than the specified
+     * value (exclusive). If the value of `gt` is larger than a specified `lt`
+     * or `lte`, the range is reversed, and the field value must be outside the
+     * specified range. If the field value doesn't meet the required conditions,
+     * an error message is generated.
+     *
+     * ```proto
+     * message MyDuration {
+     * // duration must be greater than 5s [duration.gt]
+     * google.protobuf.Duration value = 1 [(buf.validate.field).duration.gt = { seconds: 5 }];
+     *
+     * // duration must be greater than 5s and less than 10s [duration.gt_lt]
+     * google.protobuf.Duration another_value = 2 [(buf.validate.field).duration = { gt: { seconds: 5 }, lt: { seconds: 10 } }];
+     *
+     * // duration must be greater than 10s or less than 5s [duration.gt_lt_exclusive]
+     * google.protobuf.Duration other_value = 3 [(buf.validate.field).duration = { gt: { seconds: 10 }, lt: { seconds: 5 } }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>.google.protobuf.Duration gt = 5 [json_name = "gt", (.buf.validate.predefined) = { ... }</code>
      */
     public Builder setGt(com.google.protobuf.Duration value) {
@@ -1623,6 +2518,27 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `gt` requires the duration field value to be greater than the specified
+     * value (exclusive). If the value of `gt` is larger than a specified `lt`
+     * or `lte`, the range is reversed, and the field value must be outside the
+     * specified range. If the field value doesn't meet the required conditions,
+     * an error message is generated.
+     *
+     * ```proto
+     * message MyDuration {
+     * // duration must be greater than 5s [duration.gt]
+     * google.protobuf.Duration value = 1 [(buf.validate.field).duration.gt = { seconds: 5 }];
+     *
+     * // duration must be greater than 5s and less than 10s [duration.gt_lt]
+     * google.protobuf.Duration another_value = 2 [(buf.validate.field).duration = { gt: { seconds: 5 }, lt: { seconds: 10 } }];
+     *
+     * // duration must be greater than 10s or less than 5s [duration.gt_lt_exclusive]
+     * google.protobuf.Duration other_value = 3 [(buf.validate.field).duration = { gt: { seconds: 10 }, lt: { seconds: 5 } }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>.google.protobuf.Duration gt = 5 [json_name = "gt", (.buf.validate.predefined) = { ... }</code>
      */
     public Builder setGt(
@@ -1637,6 +2553,27 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `gt` requires the duration field value to be greater than the specified
+     * value (exclusive). If the value of `gt` is larger than a specified `lt`
+     * or `lte`, the range is reversed, and the field value must be outside the
+     * specified range. If the field value doesn't meet the required conditions,
+     * an error message is generated.
+     *
+     * ```proto
+     * message MyDuration {
+     * // duration must be greater than 5s [duration.gt]
+     * google.protobuf.Duration value = 1 [(buf.validate.field).duration.gt = { seconds: 5 }];
+     *
+     * // duration must be greater than 5s and less than 10s [duration.gt_lt]
+     * google.protobuf.Duration another_value = 2 [(buf.validate.field).duration = { gt: { seconds: 5 }, lt: { seconds: 10 } }];
+     *
+     * // duration must be greater than 10s or less than 5s [duration.gt_lt_exclusive]
+     * google.protobuf.Duration other_value = 3 [(buf.validate.field).duration = { gt: { seconds: 10 }, lt: { seconds: 5 } }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>.google.protobuf.Duration gt = 5 [json_name = "gt", (.buf.validate.predefined) = { ... }</code>
      */
     public Builder mergeGt(com.google.protobuf.Duration value) {
@@ -1660,6 +2597,27 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `gt` requires the duration field value to be greater than the specified
+     * value (exclusive). If the value of `gt` is larger than a specified `lt`
+     * or `lte`, the range is reversed, and the field value must be outside the
+     * specified range. If the field value doesn't meet the required conditions,
+     * an error message is generated.
+     *
+     * ```proto
+     * message MyDuration {
+     * // duration must be greater than 5s [duration.gt]
+     * google.protobuf.Duration value = 1 [(buf.validate.field).duration.gt = { seconds: 5 }];
+     *
+     * // duration must be greater than 5s and less than 10s [duration.gt_lt]
+     * google.protobuf.Duration another_value = 2 [(buf.validate.field).duration = { gt: { seconds: 5 }, lt: { seconds: 10 } }];
+     *
+     * // duration must be greater than 10s or less than 5s [duration.gt_lt_exclusive]
+     * google.protobuf.Duration other_value = 3 [(buf.validate.field).duration = { gt: { seconds: 10 }, lt: { seconds: 5 } }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>.google.protobuf.Duration gt = 5 [json_name = "gt", (.buf.validate.predefined) = { ... }</code>
      */
     public Builder clearGt() {
@@ -1679,12 +2637,54 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `gt` requires the duration field value to be greater than the specified
+     * value (exclusive). If the value of `gt` is larger than a specified `lt`
+     * or `lte`, the range is reversed, and the field value must be outside the
+     * specified range. If the field value doesn't meet the required conditions,
+     * an error message is generated.
+     *
+     * ```proto
+     * message MyDuration {
+     * // duration must be greater than 5s [duration.gt]
+     * google.protobuf.Duration value = 1 [(buf.validate.field).duration.gt = { seconds: 5 }];
+     *
+     * // duration must be greater than 5s and less than 10s [duration.gt_lt]
+     * google.protobuf.Duration another_value = 2 [(buf.validate.field).duration = { gt: { seconds: 5 }, lt: { seconds: 10 } }];
+     *
+     * // duration must be greater than 10s or less than 5s [duration.gt_lt_exclusive]
+     * google.protobuf.Duration other_value = 3 [(buf.validate.field).duration = { gt: { seconds: 10 }, lt: { seconds: 5 } }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>.google.protobuf.Duration gt = 5 [json_name = "gt", (.buf.validate.predefined) = { ... }</code>
      */
     public com.google.protobuf.Duration.Builder getGtBuilder() {
       return internalGetGtFieldBuilder().getBuilder();
     }
     /**
+     * <pre>
+     * `gt` requires the duration field value to be greater than the specified
+     * value (exclusive). If the value of `gt` is larger than a specified `lt`
+     * or `lte`, the range is reversed, and the field value must be outside the
+     * specified range. If the field value doesn't meet the required conditions,
+     * an error message is generated.
+     *
+     * ```proto
+     * message MyDuration {
+     * // duration must be greater than 5s [duration.gt]
+     * google.protobuf.Duration value = 1 [(buf.validate.field).duration.gt = { seconds: 5 }];
+     *
+     * // duration must be greater than 5s and less than 10s [duration.gt_lt]
+     * google.protobuf.Duration another_value = 2 [(buf.validate.field).duration = { gt: { seconds: 5 }, lt: { seconds: 10 } }];
+     *
+     * // duration must be greater than 10s or less than 5s [duration.gt_lt_exclusive]
+     * google.protobuf.Duration other_value = 3 [(buf.validate.field).duration = { gt: { seconds: 10 }, lt: { seconds: 5 } }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>.google.protobuf.Duration gt = 5 [json_name = "gt", (.buf.validate.predefined) = { ... }</code>
      */
     @java.lang.Override
@@ -1699,6 +2699,27 @@ private static final long serialVersionUID = 0L;
       }
     }
     /**
+     * <pre>
+     * `gt` requires the duration field value to be greater than the specified
+     * value (exclusive). If the value of `gt` is larger than a specified `lt`
+     * or `lte`, the range is reversed, and the field value must be outside the
+     * specified range. If the field value doesn't meet the required conditions,
+     * an error message is generated.
+     *
+     * ```proto
+     * message MyDuration {
+     * // duration must be greater than 5s [duration.gt]
+     * google.protobuf.Duration value = 1 [(buf.validate.field).duration.gt = { seconds: 5 }];
+     *
+     * // duration must be greater than 5s and less than 10s [duration.gt_lt]
+     * google.protobuf.Duration another_value = 2 [(buf.validate.field).duration = { gt: { seconds: 5 }, lt: { seconds: 10 } }];
+     *
+     * // duration must be greater than 10s or less than 5s [duration.gt_lt_exclusive]
+     * google.protobuf.Duration other_value = 3 [(buf.validate.field).duration = { gt: { seconds: 10 }, lt: { seconds: 5 } }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>.google.protobuf.Duration gt = 5 [json_name = "gt", (.buf.validate.predefined) = { ... }</code>
      */
     private com.google.protobuf.SingleFieldBuilder<
@@ -1723,6 +2744,27 @@ private static final long serialVersionUID = 0L;
     private com.google.protobuf.SingleFieldBuilder<
         com.google.protobuf.Duration, com.google.protobuf.Duration.Builder, com.google.protobuf.DurationOrBuilder> gteBuilder_;
     /**
+     * <pre>
+     * `gte` requires the duration field value to be greater than or equal to the
+     * specified value (exclusive). If the value of `gte` is larger than a
+     * specified `lt` or `lte`, the range is reversed, and the field value must
+     * be outside the specified range. If the field value doesn't meet the
+     * required conditions, an error message is generated.
+     *
+     * ```proto
+     * message MyDuration {
+     * // duration must be greater than or equal to 5s [duration.gte]
+     * google.protobuf.Duration value = 1 [(buf.validate.field).duration.gte = { seconds: 5 }];
+     *
+     * // duration must be greater than or equal to 5s and less than 10s [duration.gte_lt]
+     * google.protobuf.Duration another_value = 2 [(buf.validate.field).duration = { gte: { seconds: 5 }, lt: { seconds: 10 } }];
+     *
+     * // duration must be greater than or equal to 10s or less than 5s [duration.gte_lt_exclusive]
+     * google.protobuf.Duration other_value = 3 [(buf.validate.field).duration = { gte: { seconds: 10 }, lt: { seconds: 5 } }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>.google.protobuf.Duration gte = 6 [json_name = "gte", (.buf.validate.predefined) = { ... }</code>
      * @return Whether the gte field is set.
      */
@@ -1731,6 +2773,27 @@ private static final long serialVersionUID = 0L;
       return greaterThanCase_ == 6;
     }
     /**
+     * <pre>
+     * `gte` requires the duration field value to be greater than or equal to the
+     * specified value (exclusive). If the value of `gte` is larger than a
+     * specified `lt` or `lte`, the range is reversed, and the field value must
+     * be outside the specified range. If the field value doesn't meet the
+     * required conditions, an error message is generated.
+     *
+     * ```proto
+     * message MyDuration {
+     * // duration must be greater than or equal to 5s [duration.gte]
+     * google.protobuf.Duration value = 1 [(buf.validate.field).duration.gte = { seconds: 5 }];
+     *
+     * // duration must be greater than or equal to 5s and less than 10s [duration.gte_lt]
+     * google.protobuf.Duration another_value = 2 [(buf.validate.field).duration = { gte: { seconds: 5 }, lt: { seconds: 10 } }];
+     *
+     * // duration must be greater than or equal to 10s or less than 5s [duration.gte_lt_exclusive]
+     * google.protobuf.Duration other_value = 3 [(buf.validate.field).duration = { gte: { seconds: 10 }, lt: { seconds: 5 } }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>.google.protobuf.Duration gte = 6 [json_name = "gte", (.buf.validate.predefined) = { ... }</code>
      * @return The gte.
      */
@@ -1749,6 +2812,27 @@ private static final long serialVersionUID = 0L;
       }
     }
     /**
+     * <pre>
+     * `gte` requires the duration field value to be greater than or equal to the
+     * specified value (exclusive). If the value of `gte` is larger than a
+     * specified `lt` or `lte`, the range is reversed, and the field value must
+     * be outside the specified range. If the field value doesn't meet the
+     * required conditions, an error message is generated.
+     *
+     * ```proto
+     * message MyDuration {
+     * // duration must be greater than or equal to 5s [duration.gte]
+     * google.protobuf.Duration value = 1 [(buf.validate.field).duration.gte = { seconds: 5 }];
+     *
+     * // duration must be greater than or equal to 5s and less than 10s [duration.gte_lt]
+     * google.protobuf.Duration another_value = 2 [(buf.validate.field).duration = { gte: { seconds: 5 }, lt: { seconds: 10 } }];
+     *
+     * // duration must be greater than or equal to 10s or less than 5s [duration.gte_lt_exclusive]
+     * google.protobuf.Duration other_value = 3 [(buf.validate.field).duration = { gte: { seconds: 10 }, lt: { seconds: 5 } }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>.google.protobuf.Duration gte = 6 [json_name = "gte", (.buf.validate.predefined) = { ... }</code>
      */
     public Builder setGte(com.google.protobuf.Duration value) {
@@ -1765,6 +2849,27 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `gte` requires the duration field value to be greater than or equal to the
+     * specified value (exclusive). If the value of `gte` is larger than a
+     * specified `lt` or `lte`, the range is reversed, and the field value must
+     * be outside the specified range. If the field value doesn't meet the
+     * required conditions, an error message is generated.
+     *
+     * ```proto
+     * message MyDuration {
+     * // duration must be greater than or equal to 5s [duration.gte]
+     * google.protobuf.Duration value = 1 [(buf.validate.field).duration.gte = { seconds: 5 }];
+     *
+     * // duration must be greater than or equal to 5s and less than 10s [duration.gte_lt]
+     * google.protobuf.Duration another_value = 2 [(buf.validate.field).duration = { gte: { seconds: 5 }, lt: { seconds: 10 } }];
+     *
+     * // duration must be greater than or equal to 10s or less than 5s [duration.gte_lt_exclusive]
+     * google.protobuf.Duration other_value = 3 [(buf.validate.field).duration = { gte: { seconds: 10 }, lt: { seconds: 5 } }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>.google.protobuf.Duration gte = 6 [json_name = "gte", (.buf.validate.predefined) = { ... }</code>
      */
     public Builder setGte(
@@ -1779,6 +2884,27 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `gte` requires the duration field value to be greater than or equal to the
+     * specified value (exclusive). If the value of `gte` is larger than a
+     * specified `lt` or `lte`, the range is reversed, and the field value must
+     * be outside the specified range. If the field value doesn't meet the
+     * required conditions, an error message is generated.
+     *
+     * ```proto
+     * message MyDuration {
+     * // duration must be greater than or equal to 5s [duration.gte]
+     * google.protobuf.Duration value = 1 [(buf.validate.field).duration.gte = { seconds: 5 }];
+     *
+     * // duration must be greater than or equal to 5s and less than 10s [duration.gte_lt]
+     * google.protobuf.Duration another_value = 2 [(buf.validate.field).duration = { gte: { seconds: 5 }, lt: { seconds: 10 } }];
+     *
+     * // duration must be greater than or equal to 10s or less than 5s [duration.gte_lt_exclusive]
+     * google.protobuf.Duration other_value = 3 [(buf.validate.field).duration = { gte: { seconds: 10 }, lt: { seconds: 5 } }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>.google.protobuf.Duration gte = 6 [json_name = "gte", (.buf.validate.predefined) = { ... }</code>
      */
     public Builder mergeGte(com.google.protobuf.Duration value) {
@@ -1802,6 +2928,27 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `gte` requires the duration field value to be greater than or equal to the
+     * specified value (exclusive). If the value of `gte` is larger than a
+     * specified `lt` or `lte`, the range is reversed, and the field value must
+     * be outside the specified range. If the field value doesn't meet the
+     * required conditions, an error message is generated.
+     *
+     * ```proto
+     * message MyDuration {
+     * // duration must be greater than or equal to 5s [duration.gte]
+     * google.protobuf.Duration value = 1 [(buf.validate.field).duration.gte = { seconds: 5 }];
+     *
+     * // duration must be greater than or equal to 5s and less than 10s [duration.gte_lt]
+     * google.protobuf.Duration another_value = 2 [(buf.validate.field).duration = { gte: { seconds: 5 }, lt: { seconds: 10 } }];
+     *
+     * // duration must be greater than or equal to 10s or less than 5s [duration.gte_lt_exclusive]
+     * google.protobuf.Duration other_value = 3 [(buf.validate.field).duration = { gte: { seconds: 10 }, lt: { seconds: 5 } }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>.google.protobuf.Duration gte = 6 [json_name = "gte", (.buf.validate.predefined) = { ... }</code>
      */
     public Builder clearGte() {
@@ -1821,12 +2968,54 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `gte` requires the duration field value to be greater than or equal to the
+     * specified value (exclusive). If the value of `gte` is larger than a
+     * specified `lt` or `lte`, the range is reversed, and the field value must
+     * be outside the specified range. If the field value doesn't meet the
+     * required conditions, an error message is generated.
+     *
+     * ```proto
+     * message MyDuration {
+     * // duration must be greater than or equal to 5s [duration.gte]
+     * google.protobuf.Duration value = 1 [(buf.validate.field).duration.gte = { seconds: 5 }];
+     *
+     * // duration must be greater than or equal to 5s and less than 10s [duration.gte_lt]
+     * google.protobuf.Duration another_value = 2 [(buf.validate.field).duration = { gte: { seconds: 5 }, lt: { seconds: 10 } }];
+     *
+     * // duration must be greater than or equal to 10s or less than 5s [duration.gte_lt_exclusive]
+     * google.protobuf.Duration other_value = 3 [(buf.validate.field).duration = { gte: { seconds: 10 }, lt: { seconds: 5 } }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>.google.protobuf.Duration gte = 6 [json_name = "gte", (.buf.validate.predefined) = { ... }</code>
      */
     public com.google.protobuf.Duration.Builder getGteBuilder() {
       return internalGetGteFieldBuilder().getBuilder();
     }
     /**
+     * <pre>
+     * `gte` requires the duration field value to be greater than or equal to the
+     * specified value (exclusive). If the value of `gte` is larger than a
+     * specified `lt` or `lte`, the range is reversed, and the field value must
+     * be outside the specified range. If the field value doesn't meet the
+     * required conditions, an error message is generated.
+     *
+     * ```proto
+     * message MyDuration {
+     * // duration must be greater than or equal to 5s [duration.gte]
+     * google.protobuf.Duration value = 1 [(buf.validate.field).duration.gte = { seconds: 5 }];
+     *
+     * // duration must be greater than or equal to 5s and less than 10s [duration.gte_lt]
+     * google.protobuf.Duration another_value = 2 [(buf.validate.field).duration = { gte: { seconds: 5 }, lt: { seconds: 10 } }];
+     *
+     * // duration must be greater than or equal to 10s or less than 5s [duration.gte_lt_exclusive]
+     * google.protobuf.Duration other_value = 3 [(buf.validate.field).duration = { gte: { seconds: 10 }, lt: { seconds: 5 } }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>.google.protobuf.Duration gte = 6 [json_name = "gte", (.buf.validate.predefined) = { ... }</code>
      */
     @java.lang.Override
@@ -1841,6 +3030,27 @@ private static final long serialVersionUID = 0L;
       }
     }
     /**
+     * <pre>
+     * `gte` requires the duration field value to be greater than or equal to the
+     * specified value (exclusive). If the value of `gte` is larger than a
+     * specified `lt` or `lte`, the range is reversed, and the field value must
+     * be outside the specified range. If the field value doesn't meet the
+     * required conditions, an error message is generated.
+     *
+     * ```proto
+     * message MyDuration {
+     * // duration must be greater than or equal to 5s [duration.gte]
+     * google.protobuf.Duration value = 1 [(buf.validate.field).duration.gte = { seconds: 5 }];
+     *
+     * // duration must be greater than or equal to 5s and less than 10s [duration.gte_lt]
+     * google.protobuf.Duration another_value = 2 [(buf.validate.field).duration = { gte: { seconds: 5 }, lt: { seconds: 10 } }];
+     *
+     * // duration must be greater than or equal to 10s or less than 5s [duration.gte_lt_exclusive]
+     * google.protobuf.Duration other_value = 3 [(buf.validate.field).duration = { gte: { seconds: 10 }, lt: { seconds: 5 } }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>.google.protobuf.Duration gte = 6 [json_name = "gte", (.buf.validate.predefined) = { ... }</code>
      */
     private com.google.protobuf.SingleFieldBuilder<
@@ -1875,6 +3085,21 @@ private static final long serialVersionUID = 0L;
         com.google.protobuf.Duration, com.google.protobuf.Duration.Builder, com.google.protobuf.DurationOrBuilder> inBuilder_;
 
     /**
+     * <pre>
+     * `in` asserts that the field must be equal to one of the specified values of the `google.protobuf.Duration` type.
+     * If the field's value doesn't correspond to any of the specified values,
+     * an error message will be generated.
+     *
+     * ```proto
+     * message MyDuration {
+     * // must be in list [1s, 2s, 3s]
+     * google.protobuf.Duration value = 1 [(buf.validate.field).duration = {
+     * in: [{ seconds: 1 }, { seconds: 2 }, { seconds: 3 }]
+     * }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated .google.protobuf.Duration in = 7 [json_name = "in", (.buf.validate.predefined) = { ... }</code>
      */
     public java.util.List<com.google.protobuf.Duration> getInList() {
@@ -1885,6 +3110,21 @@ private static final long serialVersionUID = 0L;
       }
     }
     /**
+     * <pre>
+     * `in` asserts that the field must be equal to one of the specified values of the `google.protobuf.Duration` type.
+     * If the field's value doesn't correspond to any of the specified values,
+     * an error message will be generated.
+     *
+     * ```proto
+     * message MyDuration {
+     * // must be in list [1s, 2s, 3s]
+     * google.protobuf.Duration value = 1 [(buf.validate.field).duration = {
+     * in: [{ seconds: 1 }, { seconds: 2 }, { seconds: 3 }]
+     * }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated .google.protobuf.Duration in = 7 [json_name = "in", (.buf.validate.predefined) = { ... }</code>
      */
     public int getInCount() {
@@ -1895,6 +3135,21 @@ private static final long serialVersionUID = 0L;
       }
     }
     /**
+     * <pre>
+     * `in` asserts that the field must be equal to one of the specified values of the `google.protobuf.Duration` type.
+     * If the field's value doesn't correspond to any of the specified values,
+     * an error message will be generated.
+     *
+     * ```proto
+     * message MyDuration {
+     * // must be in list [1s, 2s, 3s]
+     * google.protobuf.Duration value = 1 [(buf.validate.field).duration = {
+     * in: [{ seconds: 1 }, { seconds: 2 }, { seconds: 3 }]
+     * }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated .google.protobuf.Duration in = 7 [json_name = "in", (.buf.validate.predefined) = { ... }</code>
      */
     public com.google.protobuf.Duration getIn(int index) {
@@ -1905,6 +3160,21 @@ private static final long serialVersionUID = 0L;
       }
     }
     /**
+     * <pre>
+     * `in` asserts that the field must be equal to one of the specified values of the `google.protobuf.Duration` type.
+     * If the field's value doesn't correspond to any of the specified values,
+     * an error message will be generated.
+     *
+     * ```proto
+     * message MyDuration {
+     * // must be in list [1s, 2s, 3s]
+     * google.protobuf.Duration value = 1 [(buf.validate.field).duration = {
+     * in: [{ seconds: 1 }, { seconds: 2 }, { seconds: 3 }]
+     * }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated .google.protobuf.Duration in = 7 [json_name = "in", (.buf.validate.predefined) = { ... }</code>
      */
     public Builder setIn(
@@ -1922,6 +3192,21 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `in` asserts that the field must be equal to one of the specified values of the `google.protobuf.Duration` type.
+     * If the field's value doesn't correspond to any of the specified values,
+     * an error message will be generated.
+     *
+     * ```proto
+     * message MyDuration {
+     * // must be in list [1s, 2s, 3s]
+     * google.protobuf.Duration value = 1 [(buf.validate.field).duration = {
+     * in: [{ seconds: 1 }, { seconds: 2 }, { seconds: 3 }]
+     * }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated .google.protobuf.Duration in = 7 [json_name = "in", (.buf.validate.predefined) = { ... }</code>
      */
     public Builder setIn(
@@ -1936,6 +3221,21 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `in` asserts that the field must be equal to one of the specified values of the `google.protobuf.Duration` type.
+     * If the field's value doesn't correspond to any of the specified values,
+     * an error message will be generated.
+     *
+     * ```proto
+     * message MyDuration {
+     * // must be in list [1s, 2s, 3s]
+     * google.protobuf.Duration value = 1 [(buf.validate.field).duration = {
+     * in: [{ seconds: 1 }, { seconds: 2 }, { seconds: 3 }]
+     * }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated .google.protobuf.Duration in = 7 [json_name = "in", (.buf.validate.predefined) = { ... }</code>
      */
     public Builder addIn(com.google.protobuf.Duration value) {
@@ -1952,6 +3252,21 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `in` asserts that the field must be equal to one of the specified values of the `google.protobuf.Duration` type.
+     * If the field's value doesn't correspond to any of the specified values,
+     * an error message will be generated.
+     *
+     * ```proto
+     * message MyDuration {
+     * // must be in list [1s, 2s, 3s]
+     * google.protobuf.Duration value = 1 [(buf.validate.field).duration = {
+     * in: [{ seconds: 1 }, { seconds: 2 }, { seconds: 3 }]
+     * }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated .google.protobuf.Duration in = 7 [json_name = "in", (.buf.validate.predefined) = { ... }</code>
      */
     public Builder addIn(
@@ -1969,6 +3284,21 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `in` asserts that the field must be equal to one of the specified values of the `google.protobuf.Duration` type.
+     * If the field's value doesn't correspond to any of the specified values,
+     * an error message will be generated.
+     *
+     * ```proto
+     * message MyDuration {
+     * // must be in list [1s, 2s, 3s]
+     * google.protobuf.Duration value = 1 [(buf.validate.field).duration = {
+     * in: [{ seconds: 1 }, { seconds: 2 }, { seconds: 3 }]
+     * }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated .google.protobuf.Duration in = 7 [json_name = "in", (.buf.validate.predefined) = { ... }</code>
      */
     public Builder addIn(
@@ -1983,6 +3313,21 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `in` asserts that the field must be equal to one of the specified values of the `google.protobuf.Duration` type.
+     * If the field's value doesn't correspond to any of the specified values,
+     * an error message will be generated.
+     *
+     * ```proto
+     * message MyDuration {
+     * // must be in list [1s, 2s, 3s]
+     * google.protobuf.Duration value = 1 [(buf.validate.field).duration = {
+     * in: [{ seconds: 1 }, { seconds: 2 }, { seconds: 3 }]
+     * }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated .google.protobuf.Duration in = 7 [json_name = "in", (.buf.validate.predefined) = { ... }</code>
      */
     public Builder addIn(
@@ -1997,6 +3342,21 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `in` asserts that the field must be equal to one of the specified values of the `google.protobuf.Duration` type.
+     * If the field's value doesn't correspond to any of the specified values,
+     * an error message will be generated.
+     *
+     * ```proto
+     * message MyDuration {
+     * // must be in list [1s, 2s, 3s]
+     * google.protobuf.Duration value = 1 [(buf.validate.field).duration = {
+     * in: [{ seconds: 1 }, { seconds: 2 }, { seconds: 3 }]
+     * }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated .google.protobuf.Duration in = 7 [json_name = "in", (.buf.validate.predefined) = { ... }</code>
      */
     public Builder addAllIn(
@@ -2012,6 +3372,21 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `in` asserts that the field must be equal to one of the specified values of the `google.protobuf.Duration` type.
+     * If the field's value doesn't correspond to any of the specified values,
+     * an error message will be generated.
+     *
+     * ```proto
+     * message MyDuration {
+     * // must be in list [1s, 2s, 3s]
+     * google.protobuf.Duration value = 1 [(buf.validate.field).duration = {
+     * in: [{ seconds: 1 }, { seconds: 2 }, { seconds: 3 }]
+     * }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated .google.protobuf.Duration in = 7 [json_name = "in", (.buf.validate.predefined) = { ... }</code>
      */
     public Builder clearIn() {
@@ -2025,6 +3400,21 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `in` asserts that the field must be equal to one of the specified values of the `google.protobuf.Duration` type.
+     * If the field's value doesn't correspond to any of the specified values,
+     * an error message will be generated.
+     *
+     * ```proto
+     * message MyDuration {
+     * // must be in list [1s, 2s, 3s]
+     * google.protobuf.Duration value = 1 [(buf.validate.field).duration = {
+     * in: [{ seconds: 1 }, { seconds: 2 }, { seconds: 3 }]
+     * }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated .google.protobuf.Duration in = 7 [json_name = "in", (.buf.validate.predefined) = { ... }</code>
      */
     public Builder removeIn(int index) {
@@ -2038,6 +3428,21 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `in` asserts that the field must be equal to one of the specified values of the `google.protobuf.Duration` type.
+     * If the field's value doesn't correspond to any of the specified values,
+     * an error message will be generated.
+     *
+     * ```proto
+     * message MyDuration {
+     * // must be in list [1s, 2s, 3s]
+     * google.protobuf.Duration value = 1 [(buf.validate.field).duration = {
+     * in: [{ seconds: 1 }, { seconds: 2 }, { seconds: 3 }]
+     * }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated .google.protobuf.Duration in = 7 [json_name = "in", (.buf.validate.predefined) = { ... }</code>
      */
     public com.google.protobuf.Duration.Builder getInBuilder(
@@ -2045,6 +3450,21 @@ private static final long serialVersionUID = 0L;
       return internalGetInFieldBuilder().getBuilder(index);
     }
     /**
+     * <pre>
+     * `in` asserts that the field must be equal to one of the specified values of the `google.protobuf.Duration` type.
+     * If the field's value doesn't correspond to any of the specified values,
+     * an error message will be generated.
+     *
+     * ```proto
+     * message MyDuration {
+     * // must be in list [1s, 2s, 3s]
+     * google.protobuf.Duration value = 1 [(buf.validate.field).duration = {
+     * in: [{ seconds: 1 }, { seconds: 2 }, { seconds: 3 }]
+     * }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated .google.protobuf.Duration in = 7 [json_name = "in", (.buf.validate.predefined) = { ... }</code>
      */
     public com.google.protobuf.DurationOrBuilder getInOrBuilder(
@@ -2055,6 +3475,21 @@ private static final long serialVersionUID = 0L;
       }
     }
     /**
+     * <pre>
+     * `in` asserts that the field must be equal to one of the specified values of the `google.protobuf.Duration` type.
+     * If the field's value doesn't correspond to any of the specified values,
+     * an error message will be generated.
+     *
+     * ```proto
+     * message MyDuration {
+     * // must be in list [1s, 2s, 3s]
+     * google.protobuf.Duration value = 1 [(buf.validate.field).duration = {
+     * in: [{ seconds: 1 }, { seconds: 2 }, { seconds: 3 }]
+     * }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated .google.protobuf.Duration in = 7 [json_name = "in", (.buf.validate.predefined) = { ... }</code>
      */
     public java.util.List<? extends com.google.protobuf.DurationOrBuilder> 
@@ -2066,6 +3501,21 @@ private static final long serialVersionUID = 0L;
       }
     }
     /**
+     * <pre>
+     * `in` asserts that the field must be equal to one of the specified values of the `google.protobuf.Duration` type.
+     * If the field's value doesn't correspond to any of the specified values,
+     * an error message will be generated.
+     *
+     * ```proto
+     * message MyDuration {
+     * // must be in list [1s, 2s, 3s]
+     * google.protobuf.Duration value = 1 [(buf.validate.field).duration = {
+     * in: [{ seconds: 1 }, { seconds: 2 }, { seconds: 3 }]
+     * }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated .google.protobuf.Duration in = 7 [json_name = "in", (.buf.validate.predefined) = { ... }</code>
      */
     public com.google.protobuf.Duration.Builder addInBuilder() {
@@ -2073,6 +3523,21 @@ private static final long serialVersionUID = 0L;
           com.google.protobuf.Duration.getDefaultInstance());
     }
     /**
+     * <pre>
+     * `in` asserts that the field must be equal to one of the specified values of the `google.protobuf.Duration` type.
+     * If the field's value doesn't correspond to any of the specified values,
+     * an error message will be generated.
+     *
+     * ```proto
+     * message MyDuration {
+     * // must be in list [1s, 2s, 3s]
+     * google.protobuf.Duration value = 1 [(buf.validate.field).duration = {
+     * in: [{ seconds: 1 }, { seconds: 2 }, { seconds: 3 }]
+     * }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated .google.protobuf.Duration in = 7 [json_name = "in", (.buf.validate.predefined) = { ... }</code>
      */
     public com.google.protobuf.Duration.Builder addInBuilder(
@@ -2081,6 +3546,21 @@ private static final long serialVersionUID = 0L;
           index, com.google.protobuf.Duration.getDefaultInstance());
     }
     /**
+     * <pre>
+     * `in` asserts that the field must be equal to one of the specified values of the `google.protobuf.Duration` type.
+     * If the field's value doesn't correspond to any of the specified values,
+     * an error message will be generated.
+     *
+     * ```proto
+     * message MyDuration {
+     * // must be in list [1s, 2s, 3s]
+     * google.protobuf.Duration value = 1 [(buf.validate.field).duration = {
+     * in: [{ seconds: 1 }, { seconds: 2 }, { seconds: 3 }]
+     * }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated .google.protobuf.Duration in = 7 [json_name = "in", (.buf.validate.predefined) = { ... }</code>
      */
     public java.util.List<com.google.protobuf.Duration.Builder> 
@@ -2115,6 +3595,22 @@ private static final long serialVersionUID = 0L;
         com.google.protobuf.Duration, com.google.protobuf.Duration.Builder, com.google.protobuf.DurationOrBuilder> notInBuilder_;
 
     /**
+     * <pre>
+     * `not_in` denotes that the field must not be equal to
+     * any of the specified values of the `google.protobuf.Duration` type.
+     * If the field's value matches any of these values, an error message will be
+     * generated.
+     *
+     * ```proto
+     * message MyDuration {
+     * // value must not be in list [1s, 2s, 3s]
+     * google.protobuf.Duration value = 1 [(buf.validate.field).duration = {
+     * not_in: [{ seconds: 1 }, { seconds: 2 }, { seconds: 3 }]
+     * }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated .google.protobuf.Duration not_in = 8 [json_name = "notIn", (.buf.validate.predefined) = { ... }</code>
      */
     public java.util.List<com.google.protobuf.Duration> getNotInList() {
@@ -2125,6 +3621,22 @@ private static final long serialVersionUID = 0L;
       }
     }
     /**
+     * <pre>
+     * `not_in` denotes that the field must not be equal to
+     * any of the specified values of the `google.protobuf.Duration` type.
+     * If the field's value matches any of these values, an error message will be
+     * generated.
+     *
+     * ```proto
+     * message MyDuration {
+     * // value must not be in list [1s, 2s, 3s]
+     * google.protobuf.Duration value = 1 [(buf.validate.field).duration = {
+     * not_in: [{ seconds: 1 }, { seconds: 2 }, { seconds: 3 }]
+     * }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated .google.protobuf.Duration not_in = 8 [json_name = "notIn", (.buf.validate.predefined) = { ... }</code>
      */
     public int getNotInCount() {
@@ -2135,6 +3647,22 @@ private static final long serialVersionUID = 0L;
       }
     }
     /**
+     * <pre>
+     * `not_in` denotes that the field must not be equal to
+     * any of the specified values of the `google.protobuf.Duration` type.
+     * If the field's value matches any of these values, an error message will be
+     * generated.
+     *
+     * ```proto
+     * message MyDuration {
+     * // value must not be in list [1s, 2s, 3s]
+     * google.protobuf.Duration value = 1 [(buf.validate.field).duration = {
+     * not_in: [{ seconds: 1 }, { seconds: 2 }, { seconds: 3 }]
+     * }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated .google.protobuf.Duration not_in = 8 [json_name = "notIn", (.buf.validate.predefined) = { ... }</code>
      */
     public com.google.protobuf.Duration getNotIn(int index) {
@@ -2145,6 +3673,22 @@ private static final long serialVersionUID = 0L;
       }
     }
     /**
+     * <pre>
+     * `not_in` denotes that the field must not be equal to
+     * any of the specified values of the `google.protobuf.Duration` type.
+     * If the field's value matches any of these values, an error message will be
+     * generated.
+     *
+     * ```proto
+     * message MyDuration {
+     * // value must not be in list [1s, 2s, 3s]
+     * google.protobuf.Duration value = 1 [(buf.validate.field).duration = {
+     * not_in: [{ seconds: 1 }, { seconds: 2 }, { seconds: 3 }]
+     * }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated .google.protobuf.Duration not_in = 8 [json_name = "notIn", (.buf.validate.predefined) = { ... }</code>
      */
     public Builder setNotIn(
@@ -2162,6 +3706,22 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `not_in` denotes that the field must not be equal to
+     * any of the specified values of the `google.protobuf.Duration` type.
+     * If the field's value matches any of these values, an error message will be
+     * generated.
+     *
+     * ```proto
+     * message MyDuration {
+     * // value must not be in list [1s, 2s, 3s]
+     * google.protobuf.Duration value = 1 [(buf.validate.field).duration = {
+     * not_in: [{ seconds: 1 }, { seconds: 2 }, { seconds: 3 }]
+     * }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated .google.protobuf.Duration not_in = 8 [json_name = "notIn", (.buf.validate.predefined) = { ... }</code>
      */
     public Builder setNotIn(
@@ -2176,6 +3736,22 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `not_in` denotes that the field must not be equal to
+     * any of the specified values of the `google.protobuf.Duration` type.
+     * If the field's value matches any of these values, an error message will be
+     * generated.
+     *
+     * ```proto
+     * message MyDuration {
+     * // value must not be in list [1s, 2s, 3s]
+     * google.protobuf.Duration value = 1 [(buf.validate.field).duration = {
+     * not_in: [{ seconds: 1 }, { seconds: 2 }, { seconds: 3 }]
+     * }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated .google.protobuf.Duration not_in = 8 [json_name = "notIn", (.buf.validate.predefined) = { ... }</code>
      */
     public Builder addNotIn(com.google.protobuf.Duration value) {
@@ -2192,6 +3768,22 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `not_in` denotes that the field must not be equal to
+     * any of the specified values of the `google.protobuf.Duration` type.
+     * If the field's value matches any of these values, an error message will be
+     * generated.
+     *
+     * ```proto
+     * message MyDuration {
+     * // value must not be in list [1s, 2s, 3s]
+     * google.protobuf.Duration value = 1 [(buf.validate.field).duration = {
+     * not_in: [{ seconds: 1 }, { seconds: 2 }, { seconds: 3 }]
+     * }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated .google.protobuf.Duration not_in = 8 [json_name = "notIn", (.buf.validate.predefined) = { ... }</code>
      */
     public Builder addNotIn(
@@ -2209,6 +3801,22 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `not_in` denotes that the field must not be equal to
+     * any of the specified values of the `google.protobuf.Duration` type.
+     * If the field's value matches any of these values, an error message will be
+     * generated.
+     *
+     * ```proto
+     * message MyDuration {
+     * // value must not be in list [1s, 2s, 3s]
+     * google.protobuf.Duration value = 1 [(buf.validate.field).duration = {
+     * not_in: [{ seconds: 1 }, { seconds: 2 }, { seconds: 3 }]
+     * }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated .google.protobuf.Duration not_in = 8 [json_name = "notIn", (.buf.validate.predefined) = { ... }</code>
      */
     public Builder addNotIn(
@@ -2223,6 +3831,22 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `not_in` denotes that the field must not be equal to
+     * any of the specified values of the `google.protobuf.Duration` type.
+     * If the field's value matches any of these values, an error message will be
+     * generated.
+     *
+     * ```proto
+     * message MyDuration {
+     * // value must not be in list [1s, 2s, 3s]
+     * google.protobuf.Duration value = 1 [(buf.validate.field).duration = {
+     * not_in: [{ seconds: 1 }, { seconds: 2 }, { seconds: 3 }]
+     * }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated .google.protobuf.Duration not_in = 8 [json_name = "notIn", (.buf.validate.predefined) = { ... }</code>
      */
     public Builder addNotIn(
@@ -2237,6 +3861,22 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `not_in` denotes that the field must not be equal to
+     * any of the specified values of the `google.protobuf.Duration` type.
+     * If the field's value matches any of these values, an error message will be
+     * generated.
+     *
+     * ```proto
+     * message MyDuration {
+     * // value must not be in list [1s, 2s, 3s]
+     * google.protobuf.Duration value = 1 [(buf.validate.field).duration = {
+     * not_in: [{ seconds: 1 }, { seconds: 2 }, { seconds: 3 }]
+     * }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated .google.protobuf.Duration not_in = 8 [json_name = "notIn", (.buf.validate.predefined) = { ... }</code>
      */
     public Builder addAllNotIn(
@@ -2252,6 +3892,22 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `not_in` denotes that the field must not be equal to
+     * any of the specified values of the `google.protobuf.Duration` type.
+     * If the field's value matches any of these values, an error message will be
+     * generated.
+     *
+     * ```proto
+     * message MyDuration {
+     * // value must not be in list [1s, 2s, 3s]
+     * google.protobuf.Duration value = 1 [(buf.validate.field).duration = {
+     * not_in: [{ seconds: 1 }, { seconds: 2 }, { seconds: 3 }]
+     * }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated .google.protobuf.Duration not_in = 8 [json_name = "notIn", (.buf.validate.predefined) = { ... }</code>
      */
     public Builder clearNotIn() {
@@ -2265,6 +3921,22 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `not_in` denotes that the field must not be equal to
+     * any of the specified values of the `google.protobuf.Duration` type.
+     * If the field's value matches any of these values, an error message will be
+     * generated.
+     *
+     * ```proto
+     * message MyDuration {
+     * // value must not be in list [1s, 2s, 3s]
+     * google.protobuf.Duration value = 1 [(buf.validate.field).duration = {
+     * not_in: [{ seconds: 1 }, { seconds: 2 }, { seconds: 3 }]
+     * }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated .google.protobuf.Duration not_in = 8 [json_name = "notIn", (.buf.validate.predefined) = { ... }</code>
      */
     public Builder removeNotIn(int index) {
@@ -2278,6 +3950,22 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `not_in` denotes that the field must not be equal to
+     * any of the specified values of the `google.protobuf.Duration` type.
+     * If the field's value matches any of these values, an error message will be
+     * generated.
+     *
+     * ```proto
+     * message MyDuration {
+     * // value must not be in list [1s, 2s, 3s]
+     * google.protobuf.Duration value = 1 [(buf.validate.field).duration = {
+     * not_in: [{ seconds: 1 }, { seconds: 2 }, { seconds: 3 }]
+     * }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated .google.protobuf.Duration not_in = 8 [json_name = "notIn", (.buf.validate.predefined) = { ... }</code>
      */
     public com.google.protobuf.Duration.Builder getNotInBuilder(
@@ -2285,6 +3973,22 @@ private static final long serialVersionUID = 0L;
       return internalGetNotInFieldBuilder().getBuilder(index);
     }
     /**
+     * <pre>
+     * `not_in` denotes that the field must not be equal to
+     * any of the specified values of the `google.protobuf.Duration` type.
+     * If the field's value matches any of these values, an error message will be
+     * generated.
+     *
+     * ```proto
+     * message MyDuration {
+     * // value must not be in list [1s, 2s, 3s]
+     * google.protobuf.Duration value = 1 [(buf.validate.field).duration = {
+     * not_in: [{ seconds: 1 }, { seconds: 2 }, { seconds: 3 }]
+     * }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated .google.protobuf.Duration not_in = 8 [json_name = "notIn", (.buf.validate.predefined) = { ... }</code>
      */
     public com.google.protobuf.DurationOrBuilder getNotInOrBuilder(
@@ -2295,6 +3999,22 @@ private static final long serialVersionUID = 0L;
       }
     }
     /**
+     * <pre>
+     * `not_in` denotes that the field must not be equal to
+     * any of the specified values of the `google.protobuf.Duration` type.
+     * If the field's value matches any of these values, an error message will be
+     * generated.
+     *
+     * ```proto
+     * message MyDuration {
+     * // value must not be in list [1s, 2s, 3s]
+     * google.protobuf.Duration value = 1 [(buf.validate.field).duration = {
+     * not_in: [{ seconds: 1 }, { seconds: 2 }, { seconds: 3 }]
+     * }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated .google.protobuf.Duration not_in = 8 [json_name = "notIn", (.buf.validate.predefined) = { ... }</code>
      */
     public java.util.List<? extends com.google.protobuf.DurationOrBuilder> 
@@ -2306,6 +4026,22 @@ private static final long serialVersionUID = 0L;
       }
     }
     /**
+     * <pre>
+     * `not_in` denotes that the field must not be equal to
+     * any of the specified values of the `google.protobuf.Duration` type.
+     * If the field's value matches any of these values, an error message will be
+     * generated.
+     *
+     * ```proto
+     * message MyDuration {
+     * // value must not be in list [1s, 2s, 3s]
+     * google.protobuf.Duration value = 1 [(buf.validate.field).duration = {
+     * not_in: [{ seconds: 1 }, { seconds: 2 }, { seconds: 3 }]
+     * }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated .google.protobuf.Duration not_in = 8 [json_name = "notIn", (.buf.validate.predefined) = { ... }</code>
      */
     public com.google.protobuf.Duration.Builder addNotInBuilder() {
@@ -2313,6 +4049,22 @@ private static final long serialVersionUID = 0L;
           com.google.protobuf.Duration.getDefaultInstance());
     }
     /**
+     * <pre>
+     * `not_in` denotes that the field must not be equal to
+     * any of the specified values of the `google.protobuf.Duration` type.
+     * If the field's value matches any of these values, an error message will be
+     * generated.
+     *
+     * ```proto
+     * message MyDuration {
+     * // value must not be in list [1s, 2s, 3s]
+     * google.protobuf.Duration value = 1 [(buf.validate.field).duration = {
+     * not_in: [{ seconds: 1 }, { seconds: 2 }, { seconds: 3 }]
+     * }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated .google.protobuf.Duration not_in = 8 [json_name = "notIn", (.buf.validate.predefined) = { ... }</code>
      */
     public com.google.protobuf.Duration.Builder addNotInBuilder(
@@ -2321,6 +4073,22 @@ private static final long serialVersionUID = 0L;
           index, com.google.protobuf.Duration.getDefaultInstance());
     }
     /**
+     * <pre>
+     * `not_in` denotes that the field must not be equal to
+     * any of the specified values of the `google.protobuf.Duration` type.
+     * If the field's value matches any of these values, an error message will be
+     * generated.
+     *
+     * ```proto
+     * message MyDuration {
+     * // value must not be in list [1s, 2s, 3s]
+     * google.protobuf.Duration value = 1 [(buf.validate.field).duration = {
+     * not_in: [{ seconds: 1 }, { seconds: 2 }, { seconds: 3 }]
+     * }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated .google.protobuf.Duration not_in = 8 [json_name = "notIn", (.buf.validate.predefined) = { ... }</code>
      */
     public java.util.List<com.google.protobuf.Duration.Builder> 
@@ -2355,6 +4123,21 @@ private static final long serialVersionUID = 0L;
         com.google.protobuf.Duration, com.google.protobuf.Duration.Builder, com.google.protobuf.DurationOrBuilder> exampleBuilder_;
 
     /**
+     * <pre>
+     * `example` specifies values that the field may have. These values SHOULD
+     * conform to other rules. `example` values will not impact validation
+     * but may be used as helpful guidance on how to populate the given field.
+     *
+     * ```proto
+     * message MyDuration {
+     * google.protobuf.Duration value = 1 [
+     * (buf.validate.field).duration.example = { seconds: 1 },
+     * (buf.validate.field).duration.example = { seconds: 2 }
+     * ];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated .google.protobuf.Duration example = 9 [json_name = "example", (.buf.validate.predefined) = { ... }</code>
      */
     public java.util.List<com.google.protobuf.Duration> getExampleList() {
@@ -2365,6 +4148,21 @@ private static final long serialVersionUID = 0L;
       }
     }
     /**
+     * <pre>
+     * `example` specifies values that the field may have. These values SHOULD
+     * conform to other rules. `example` values will not impact validation
+     * but may be used as helpful guidance on how to populate the given field.
+     *
+     * ```proto
+     * message MyDuration {
+     * google.protobuf.Duration value = 1 [
+     * (buf.validate.field).duration.example = { seconds: 1 },
+     * (buf.validate.field).duration.example = { seconds: 2 }
+     * ];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated .google.protobuf.Duration example = 9 [json_name = "example", (.buf.validate.predefined) = { ... }</code>
      */
     public int getExampleCount() {
@@ -2375,6 +4173,21 @@ private static final long serialVersionUID = 0L;
       }
     }
     /**
+     * <pre>
+     * `example` specifies values that the field may have. These values SHOULD
+     * conform to other rules. `example` values will not impact validation
+     * but may be used as helpful guidance on how to populate the given field.
+     *
+     * ```proto
+     * message MyDuration {
+     * google.protobuf.Duration value = 1 [
+     * (buf.validate.field).duration.example = { seconds: 1 },
+     * (buf.validate.field).duration.example = { seconds: 2 }
+     * ];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated .google.protobuf.Duration example = 9 [json_name = "example", (.buf.validate.predefined) = { ... }</code>
      */
     public com.google.protobuf.Duration getExample(int index) {
@@ -2385,6 +4198,21 @@ private static final long serialVersionUID = 0L;
       }
     }
     /**
+     * <pre>
+     * `example` specifies values that the field may have. These values SHOULD
+     * conform to other rules. `example` values will not impact validation
+     * but may be used as helpful guidance on how to populate the given field.
+     *
+     * ```proto
+     * message MyDuration {
+     * google.protobuf.Duration value = 1 [
+     * (buf.validate.field).duration.example = { seconds: 1 },
+     * (buf.validate.field).duration.example = { seconds: 2 }
+     * ];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated .google.protobuf.Duration example = 9 [json_name = "example", (.buf.validate.predefined) = { ... }</code>
      */
     public Builder setExample(
@@ -2402,6 +4230,21 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `example` specifies values that the field may have. These values SHOULD
+     * conform to other rules. `example` values will not impact validation
+     * but may be used as helpful guidance on how to populate the given field.
+     *
+     * ```proto
+     * message MyDuration {
+     * google.protobuf.Duration value = 1 [
+     * (buf.validate.field).duration.example = { seconds: 1 },
+     * (buf.validate.field).duration.example = { seconds: 2 }
+     * ];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated .google.protobuf.Duration example = 9 [json_name = "example", (.buf.validate.predefined) = { ... }</code>
      */
     public Builder setExample(
@@ -2416,6 +4259,21 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `example` specifies values that the field may have. These values SHOULD
+     * conform to other rules. `example` values will not impact validation
+     * but may be used as helpful guidance on how to populate the given field.
+     *
+     * ```proto
+     * message MyDuration {
+     * google.protobuf.Duration value = 1 [
+     * (buf.validate.field).duration.example = { seconds: 1 },
+     * (buf.validate.field).duration.example = { seconds: 2 }
+     * ];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated .google.protobuf.Duration example = 9 [json_name = "example", (.buf.validate.predefined) = { ... }</code>
      */
     public Builder addExample(com.google.protobuf.Duration value) {
@@ -2432,6 +4290,21 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `example` specifies values that the field may have. These values SHOULD
+     * conform to other rules. `example` values will not impact validation
+     * but may be used as helpful guidance on how to populate the given field.
+     *
+     * ```proto
+     * message MyDuration {
+     * google.protobuf.Duration value = 1 [
+     * (buf.validate.field).duration.example = { seconds: 1 },
+     * (buf.validate.field).duration.example = { seconds: 2 }
+     * ];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated .google.protobuf.Duration example = 9 [json_name = "example", (.buf.validate.predefined) = { ... }</code>
      */
     public Builder addExample(
@@ -2449,6 +4322,21 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `example` specifies values that the field may have. These values SHOULD
+     * conform to other rules. `example` values will not impact validation
+     * but may be used as helpful guidance on how to populate the given field.
+     *
+     * ```proto
+     * message MyDuration {
+     * google.protobuf.Duration value = 1 [
+     * (buf.validate.field).duration.example = { seconds: 1 },
+     * (buf.validate.field).duration.example = { seconds: 2 }
+     * ];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated .google.protobuf.Duration example = 9 [json_name = "example", (.buf.validate.predefined) = { ... }</code>
      */
     public Builder addExample(
@@ -2463,6 +4351,21 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `example` specifies values that the field may have. These values SHOULD
+     * conform to other rules. `example` values will not impact validation
+     * but may be used as helpful guidance on how to populate the given field.
+     *
+     * ```proto
+     * message MyDuration {
+     * google.protobuf.Duration value = 1 [
+     * (buf.validate.field).duration.example = { seconds: 1 },
+     * (buf.validate.field).duration.example = { seconds: 2 }
+     * ];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated .google.protobuf.Duration example = 9 [json_name = "example", (.buf.validate.predefined) = { ... }</code>
      */
     public Builder addExample(
@@ -2477,6 +4380,21 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `example` specifies values that the field may have. These values SHOULD
+     * conform to other rules. `example` values will not impact validation
+     * but may be used as helpful guidance on how to populate the given field.
+     *
+     * ```proto
+     * message MyDuration {
+     * google.protobuf.Duration value = 1 [
+     * (buf.validate.field).duration.example = { seconds: 1 },
+     * (buf.validate.field).duration.example = { seconds: 2 }
+     * ];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated .google.protobuf.Duration example = 9 [json_name = "example", (.buf.validate.predefined) = { ... }</code>
      */
     public Builder addAllExample(
@@ -2492,6 +4410,21 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `example` specifies values that the field may have. These values SHOULD
+     * conform to other rules. `example` values will not impact validation
+     * but may be used as helpful guidance on how to populate the given field.
+     *
+     * ```proto
+     * message MyDuration {
+     * google.protobuf.Duration value = 1 [
+     * (buf.validate.field).duration.example = { seconds: 1 },
+     * (buf.validate.field).duration.example = { seconds: 2 }
+     * ];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated .google.protobuf.Duration example = 9 [json_name = "example", (.buf.validate.predefined) = { ... }</code>
      */
     public Builder clearExample() {
@@ -2505,6 +4438,21 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `example` specifies values that the field may have. These values SHOULD
+     * conform to other rules. `example` values will not impact validation
+     * but may be used as helpful guidance on how to populate the given field.
+     *
+     * ```proto
+     * message MyDuration {
+     * google.protobuf.Duration value = 1 [
+     * (buf.validate.field).duration.example = { seconds: 1 },
+     * (buf.validate.field).duration.example = { seconds: 2 }
+     * ];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated .google.protobuf.Duration example = 9 [json_name = "example", (.buf.validate.predefined) = { ... }</code>
      */
     public Builder removeExample(int index) {
@@ -2518,6 +4466,21 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `example` specifies values that the field may have. These values SHOULD
+     * conform to other rules. `example` values will not impact validation
+     * but may be used as helpful guidance on how to populate the given field.
+     *
+     * ```proto
+     * message MyDuration {
+     * google.protobuf.Duration value = 1 [
+     * (buf.validate.field).duration.example = { seconds: 1 },
+     * (buf.validate.field).duration.example = { seconds: 2 }
+     * ];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated .google.protobuf.Duration example = 9 [json_name = "example", (.buf.validate.predefined) = { ... }</code>
      */
     public com.google.protobuf.Duration.Builder getExampleBuilder(
@@ -2525,6 +4488,21 @@ private static final long serialVersionUID = 0L;
       return internalGetExampleFieldBuilder().getBuilder(index);
     }
     /**
+     * <pre>
+     * `example` specifies values that the field may have. These values SHOULD
+     * conform to other rules. `example` values will not impact validation
+     * but may be used as helpful guidance on how to populate the given field.
+     *
+     * ```proto
+     * message MyDuration {
+     * google.protobuf.Duration value = 1 [
+     * (buf.validate.field).duration.example = { seconds: 1 },
+     * (buf.validate.field).duration.example = { seconds: 2 }
+     * ];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated .google.protobuf.Duration example = 9 [json_name = "example", (.buf.validate.predefined) = { ... }</code>
      */
     public com.google.protobuf.DurationOrBuilder getExampleOrBuilder(
@@ -2535,6 +4513,21 @@ private static final long serialVersionUID = 0L;
       }
     }
     /**
+     * <pre>
+     * `example` specifies values that the field may have. These values SHOULD
+     * conform to other rules. `example` values will not impact validation
+     * but may be used as helpful guidance on how to populate the given field.
+     *
+     * ```proto
+     * message MyDuration {
+     * google.protobuf.Duration value = 1 [
+     * (buf.validate.field).duration.example = { seconds: 1 },
+     * (buf.validate.field).duration.example = { seconds: 2 }
+     * ];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated .google.protobuf.Duration example = 9 [json_name = "example", (.buf.validate.predefined) = { ... }</code>
      */
     public java.util.List<? extends com.google.protobuf.DurationOrBuilder> 
@@ -2546,6 +4539,21 @@ private static final long serialVersionUID = 0L;
       }
     }
     /**
+     * <pre>
+     * `example` specifies values that the field may have. These values SHOULD
+     * conform to other rules. `example` values will not impact validation
+     * but may be used as helpful guidance on how to populate the given field.
+     *
+     * ```proto
+     * message MyDuration {
+     * google.protobuf.Duration value = 1 [
+     * (buf.validate.field).duration.example = { seconds: 1 },
+     * (buf.validate.field).duration.example = { seconds: 2 }
+     * ];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated .google.protobuf.Duration example = 9 [json_name = "example", (.buf.validate.predefined) = { ... }</code>
      */
     public com.google.protobuf.Duration.Builder addExampleBuilder() {
@@ -2553,6 +4561,21 @@ private static final long serialVersionUID = 0L;
           com.google.protobuf.Duration.getDefaultInstance());
     }
     /**
+     * <pre>
+     * `example` specifies values that the field may have. These values SHOULD
+     * conform to other rules. `example` values will not impact validation
+     * but may be used as helpful guidance on how to populate the given field.
+     *
+     * ```proto
+     * message MyDuration {
+     * google.protobuf.Duration value = 1 [
+     * (buf.validate.field).duration.example = { seconds: 1 },
+     * (buf.validate.field).duration.example = { seconds: 2 }
+     * ];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated .google.protobuf.Duration example = 9 [json_name = "example", (.buf.validate.predefined) = { ... }</code>
      */
     public com.google.protobuf.Duration.Builder addExampleBuilder(
@@ -2561,6 +4584,21 @@ private static final long serialVersionUID = 0L;
           index, com.google.protobuf.Duration.getDefaultInstance());
     }
     /**
+     * <pre>
+     * `example` specifies values that the field may have. These values SHOULD
+     * conform to other rules. `example` values will not impact validation
+     * but may be used as helpful guidance on how to populate the given field.
+     *
+     * ```proto
+     * message MyDuration {
+     * google.protobuf.Duration value = 1 [
+     * (buf.validate.field).duration.example = { seconds: 1 },
+     * (buf.validate.field).duration.example = { seconds: 2 }
+     * ];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated .google.protobuf.Duration example = 9 [json_name = "example", (.buf.validate.predefined) = { ... }</code>
      */
     public java.util.List<com.google.protobuf.Duration.Builder> 

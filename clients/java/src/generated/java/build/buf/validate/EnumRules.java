@@ -6,6 +6,10 @@
 package build.buf.validate;
 
 /**
+ * <pre>
+ * EnumRules describe the rules applied to `enum` values.
+ * </pre>
+ *
  * Protobuf type {@code buf.validate.EnumRules}
  */
 @com.google.protobuf.Generated
@@ -51,6 +55,24 @@ private static final long serialVersionUID = 0L;
   public static final int CONST_FIELD_NUMBER = 1;
   private int const_ = 0;
   /**
+   * <pre>
+   * `const` requires the field value to exactly match the specified enum value.
+   * If the field value doesn't match, an error message is generated.
+   *
+   * ```proto
+   * enum MyEnum {
+   * MY_ENUM_UNSPECIFIED = 0;
+   * MY_ENUM_VALUE1 = 1;
+   * MY_ENUM_VALUE2 = 2;
+   * }
+   *
+   * message MyMessage {
+   * // The field `value` must be exactly MY_ENUM_VALUE1.
+   * MyEnum value = 1 [(buf.validate.field).enum.const = 1];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>optional int32 const = 1 [json_name = "const", (.buf.validate.predefined) = { ... }</code>
    * @return Whether the const field is set.
    */
@@ -59,6 +81,24 @@ private static final long serialVersionUID = 0L;
     return ((bitField0_ & 0x00000001) != 0);
   }
   /**
+   * <pre>
+   * `const` requires the field value to exactly match the specified enum value.
+   * If the field value doesn't match, an error message is generated.
+   *
+   * ```proto
+   * enum MyEnum {
+   * MY_ENUM_UNSPECIFIED = 0;
+   * MY_ENUM_VALUE1 = 1;
+   * MY_ENUM_VALUE2 = 2;
+   * }
+   *
+   * message MyMessage {
+   * // The field `value` must be exactly MY_ENUM_VALUE1.
+   * MyEnum value = 1 [(buf.validate.field).enum.const = 1];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>optional int32 const = 1 [json_name = "const", (.buf.validate.predefined) = { ... }</code>
    * @return The const.
    */
@@ -70,6 +110,24 @@ private static final long serialVersionUID = 0L;
   public static final int DEFINED_ONLY_FIELD_NUMBER = 2;
   private boolean definedOnly_ = false;
   /**
+   * <pre>
+   * `defined_only` requires the field value to be one of the defined values for
+   * this enum, failing on any undefined value.
+   *
+   * ```proto
+   * enum MyEnum {
+   * MY_ENUM_UNSPECIFIED = 0;
+   * MY_ENUM_VALUE1 = 1;
+   * MY_ENUM_VALUE2 = 2;
+   * }
+   *
+   * message MyMessage {
+   * // The field `value` must be a defined value of MyEnum.
+   * MyEnum value = 1 [(buf.validate.field).enum.defined_only = true];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>optional bool defined_only = 2 [json_name = "definedOnly"];</code>
    * @return Whether the definedOnly field is set.
    */
@@ -78,6 +136,24 @@ private static final long serialVersionUID = 0L;
     return ((bitField0_ & 0x00000002) != 0);
   }
   /**
+   * <pre>
+   * `defined_only` requires the field value to be one of the defined values for
+   * this enum, failing on any undefined value.
+   *
+   * ```proto
+   * enum MyEnum {
+   * MY_ENUM_UNSPECIFIED = 0;
+   * MY_ENUM_VALUE1 = 1;
+   * MY_ENUM_VALUE2 = 2;
+   * }
+   *
+   * message MyMessage {
+   * // The field `value` must be a defined value of MyEnum.
+   * MyEnum value = 1 [(buf.validate.field).enum.defined_only = true];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>optional bool defined_only = 2 [json_name = "definedOnly"];</code>
    * @return The definedOnly.
    */
@@ -91,6 +167,25 @@ private static final long serialVersionUID = 0L;
   private com.google.protobuf.Internal.IntList in_ =
       emptyIntList();
   /**
+   * <pre>
+   * `in` requires the field value to be equal to one of the
+   * specified enum values. If the field value doesn't match any of the
+   * specified values, an error message is generated.
+   *
+   * ```proto
+   * enum MyEnum {
+   * MY_ENUM_UNSPECIFIED = 0;
+   * MY_ENUM_VALUE1 = 1;
+   * MY_ENUM_VALUE2 = 2;
+   * }
+   *
+   * message MyMessage {
+   * // The field `value` must be equal to one of the specified values.
+   * MyEnum value = 1 [(buf.validate.field).enum = { in: [1, 2]}];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>repeated int32 in = 3 [json_name = "in", (.buf.validate.predefined) = { ... }</code>
    * @return A list containing the in.
    */
@@ -100,6 +195,25 @@ private static final long serialVersionUID = 0L;
     return in_;
   }
   /**
+   * <pre>
+   * `in` requires the field value to be equal to one of the
+   * specified enum values. If the field value doesn't match any of the
+   * specified values, an error message is generated.
+   *
+   * ```proto
+   * enum MyEnum {
+   * MY_ENUM_UNSPECIFIED = 0;
+   * MY_ENUM_VALUE1 = 1;
+   * MY_ENUM_VALUE2 = 2;
+   * }
+   *
+   * message MyMessage {
+   * // The field `value` must be equal to one of the specified values.
+   * MyEnum value = 1 [(buf.validate.field).enum = { in: [1, 2]}];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>repeated int32 in = 3 [json_name = "in", (.buf.validate.predefined) = { ... }</code>
    * @return The count of in.
    */
@@ -107,6 +221,25 @@ private static final long serialVersionUID = 0L;
     return in_.size();
   }
   /**
+   * <pre>
+   * `in` requires the field value to be equal to one of the
+   * specified enum values. If the field value doesn't match any of the
+   * specified values, an error message is generated.
+   *
+   * ```proto
+   * enum MyEnum {
+   * MY_ENUM_UNSPECIFIED = 0;
+   * MY_ENUM_VALUE1 = 1;
+   * MY_ENUM_VALUE2 = 2;
+   * }
+   *
+   * message MyMessage {
+   * // The field `value` must be equal to one of the specified values.
+   * MyEnum value = 1 [(buf.validate.field).enum = { in: [1, 2]}];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>repeated int32 in = 3 [json_name = "in", (.buf.validate.predefined) = { ... }</code>
    * @param index The index of the element to return.
    * @return The in at the given index.
@@ -120,6 +253,25 @@ private static final long serialVersionUID = 0L;
   private com.google.protobuf.Internal.IntList notIn_ =
       emptyIntList();
   /**
+   * <pre>
+   * `not_in` requires the field value to be not equal to any of the
+   * specified enum values. If the field value matches one of the specified
+   * values, an error message is generated.
+   *
+   * ```proto
+   * enum MyEnum {
+   * MY_ENUM_UNSPECIFIED = 0;
+   * MY_ENUM_VALUE1 = 1;
+   * MY_ENUM_VALUE2 = 2;
+   * }
+   *
+   * message MyMessage {
+   * // The field `value` must not be equal to any of the specified values.
+   * MyEnum value = 1 [(buf.validate.field).enum = { not_in: [1, 2]}];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>repeated int32 not_in = 4 [json_name = "notIn", (.buf.validate.predefined) = { ... }</code>
    * @return A list containing the notIn.
    */
@@ -129,6 +281,25 @@ private static final long serialVersionUID = 0L;
     return notIn_;
   }
   /**
+   * <pre>
+   * `not_in` requires the field value to be not equal to any of the
+   * specified enum values. If the field value matches one of the specified
+   * values, an error message is generated.
+   *
+   * ```proto
+   * enum MyEnum {
+   * MY_ENUM_UNSPECIFIED = 0;
+   * MY_ENUM_VALUE1 = 1;
+   * MY_ENUM_VALUE2 = 2;
+   * }
+   *
+   * message MyMessage {
+   * // The field `value` must not be equal to any of the specified values.
+   * MyEnum value = 1 [(buf.validate.field).enum = { not_in: [1, 2]}];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>repeated int32 not_in = 4 [json_name = "notIn", (.buf.validate.predefined) = { ... }</code>
    * @return The count of notIn.
    */
@@ -136,6 +307,25 @@ private static final long serialVersionUID = 0L;
     return notIn_.size();
   }
   /**
+   * <pre>
+   * `not_in` requires the field value to be not equal to any of the
+   * specified enum values. If the field value matches one of the specified
+   * values, an error message is generated.
+   *
+   * ```proto
+   * enum MyEnum {
+   * MY_ENUM_UNSPECIFIED = 0;
+   * MY_ENUM_VALUE1 = 1;
+   * MY_ENUM_VALUE2 = 2;
+   * }
+   *
+   * message MyMessage {
+   * // The field `value` must not be equal to any of the specified values.
+   * MyEnum value = 1 [(buf.validate.field).enum = { not_in: [1, 2]}];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>repeated int32 not_in = 4 [json_name = "notIn", (.buf.validate.predefined) = { ... }</code>
    * @param index The index of the element to return.
    * @return The notIn at the given index.
@@ -149,6 +339,27 @@ private static final long serialVersionUID = 0L;
   private com.google.protobuf.Internal.IntList example_ =
       emptyIntList();
   /**
+   * <pre>
+   * `example` specifies values that the field may have. These values SHOULD
+   * conform to other rules. `example` values will not impact validation
+   * but may be used as helpful guidance on how to populate the given field.
+   *
+   * ```proto
+   * enum MyEnum {
+   * MY_ENUM_UNSPECIFIED = 0;
+   * MY_ENUM_VALUE1 = 1;
+   * MY_ENUM_VALUE2 = 2;
+   * }
+   *
+   * message MyMessage {
+   * MyEnum value = 1 [
+   * (buf.validate.field).enum.example = 1,
+   * (buf.validate.field).enum.example = 2
+   * ];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>repeated int32 example = 5 [json_name = "example", (.buf.validate.predefined) = { ... }</code>
    * @return A list containing the example.
    */
@@ -158,6 +369,27 @@ private static final long serialVersionUID = 0L;
     return example_;
   }
   /**
+   * <pre>
+   * `example` specifies values that the field may have. These values SHOULD
+   * conform to other rules. `example` values will not impact validation
+   * but may be used as helpful guidance on how to populate the given field.
+   *
+   * ```proto
+   * enum MyEnum {
+   * MY_ENUM_UNSPECIFIED = 0;
+   * MY_ENUM_VALUE1 = 1;
+   * MY_ENUM_VALUE2 = 2;
+   * }
+   *
+   * message MyMessage {
+   * MyEnum value = 1 [
+   * (buf.validate.field).enum.example = 1,
+   * (buf.validate.field).enum.example = 2
+   * ];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>repeated int32 example = 5 [json_name = "example", (.buf.validate.predefined) = { ... }</code>
    * @return The count of example.
    */
@@ -165,6 +397,27 @@ private static final long serialVersionUID = 0L;
     return example_.size();
   }
   /**
+   * <pre>
+   * `example` specifies values that the field may have. These values SHOULD
+   * conform to other rules. `example` values will not impact validation
+   * but may be used as helpful guidance on how to populate the given field.
+   *
+   * ```proto
+   * enum MyEnum {
+   * MY_ENUM_UNSPECIFIED = 0;
+   * MY_ENUM_VALUE1 = 1;
+   * MY_ENUM_VALUE2 = 2;
+   * }
+   *
+   * message MyMessage {
+   * MyEnum value = 1 [
+   * (buf.validate.field).enum.example = 1,
+   * (buf.validate.field).enum.example = 2
+   * ];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>repeated int32 example = 5 [json_name = "example", (.buf.validate.predefined) = { ... }</code>
    * @param index The index of the element to return.
    * @return The example at the given index.
@@ -419,6 +672,10 @@ private static final long serialVersionUID = 0L;
     return builder;
   }
   /**
+   * <pre>
+   * EnumRules describe the rules applied to `enum` values.
+   * </pre>
+   *
    * Protobuf type {@code buf.validate.EnumRules}
    */
   public static final class Builder extends
@@ -696,6 +953,24 @@ private static final long serialVersionUID = 0L;
 
     private int const_ ;
     /**
+     * <pre>
+     * `const` requires the field value to exactly match the specified enum value.
+     * If the field value doesn't match, an error message is generated.
+     *
+     * ```proto
+     * enum MyEnum {
+     * MY_ENUM_UNSPECIFIED = 0;
+     * MY_ENUM_VALUE1 = 1;
+     * MY_ENUM_VALUE2 = 2;
+     * }
+     *
+     * message MyMessage {
+     * // The field `value` must be exactly MY_ENUM_VALUE1.
+     * MyEnum value = 1 [(buf.validate.field).enum.const = 1];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional int32 const = 1 [json_name = "const", (.buf.validate.predefined) = { ... }</code>
      * @return Whether the const field is set.
      */
@@ -704,6 +979,24 @@ private static final long serialVersionUID = 0L;
       return ((bitField0_ & 0x00000001) != 0);
     }
     /**
+     * <pre>
+     * `const` requires the field value to exactly match the specified enum value.
+     * If the field value doesn't match, an error message is generated.
+     *
+     * ```proto
+     * enum MyEnum {
+     * MY_ENUM_UNSPECIFIED = 0;
+     * MY_ENUM_VALUE1 = 1;
+     * MY_ENUM_VALUE2 = 2;
+     * }
+     *
+     * message MyMessage {
+     * // The field `value` must be exactly MY_ENUM_VALUE1.
+     * MyEnum value = 1 [(buf.validate.field).enum.const = 1];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional int32 const = 1 [json_name = "const", (.buf.validate.predefined) = { ... }</code>
      * @return The const.
      */
@@ -712,6 +1005,24 @@ private static final long serialVersionUID = 0L;
       return const_;
     }
     /**
+     * <pre>
+     * `const` requires the field value to exactly match the specified enum value.
+     * If the field value doesn't match, an error message is generated.
+     *
+     * ```proto
+     * enum MyEnum {
+     * MY_ENUM_UNSPECIFIED = 0;
+     * MY_ENUM_VALUE1 = 1;
+     * MY_ENUM_VALUE2 = 2;
+     * }
+     *
+     * message MyMessage {
+     * // The field `value` must be exactly MY_ENUM_VALUE1.
+     * MyEnum value = 1 [(buf.validate.field).enum.const = 1];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional int32 const = 1 [json_name = "const", (.buf.validate.predefined) = { ... }</code>
      * @param value The const to set.
      * @return This builder for chaining.
@@ -724,6 +1035,24 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `const` requires the field value to exactly match the specified enum value.
+     * If the field value doesn't match, an error message is generated.
+     *
+     * ```proto
+     * enum MyEnum {
+     * MY_ENUM_UNSPECIFIED = 0;
+     * MY_ENUM_VALUE1 = 1;
+     * MY_ENUM_VALUE2 = 2;
+     * }
+     *
+     * message MyMessage {
+     * // The field `value` must be exactly MY_ENUM_VALUE1.
+     * MyEnum value = 1 [(buf.validate.field).enum.const = 1];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional int32 const = 1 [json_name = "const", (.buf.validate.predefined) = { ... }</code>
      * @return This builder for chaining.
      */
@@ -736,6 +1065,24 @@ private static final long serialVersionUID = 0L;
 
     private boolean definedOnly_ ;
     /**
+     * <pre>
+     * `defined_only` requires the field value to be one of the defined values for
+     * this enum, failing on any undefined value.
+     *
+     * ```proto
+     * enum MyEnum {
+     * MY_ENUM_UNSPECIFIED = 0;
+     * MY_ENUM_VALUE1 = 1;
+     * MY_ENUM_VALUE2 = 2;
+     * }
+     *
+     * message MyMessage {
+     * // The field `value` must be a defined value of MyEnum.
+     * MyEnum value = 1 [(buf.validate.field).enum.defined_only = true];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional bool defined_only = 2 [json_name = "definedOnly"];</code>
      * @return Whether the definedOnly field is set.
      */
@@ -744,6 +1091,24 @@ private static final long serialVersionUID = 0L;
       return ((bitField0_ & 0x00000002) != 0);
     }
     /**
+     * <pre>
+     * `defined_only` requires the field value to be one of the defined values for
+     * this enum, failing on any undefined value.
+     *
+     * ```proto
+     * enum MyEnum {
+     * MY_ENUM_UNSPECIFIED = 0;
+     * MY_ENUM_VALUE1 = 1;
+     * MY_ENUM_VALUE2 = 2;
+     * }
+     *
+     * message MyMessage {
+     * // The field `value` must be a defined value of MyEnum.
+     * MyEnum value = 1 [(buf.validate.field).enum.defined_only = true];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional bool defined_only = 2 [json_name = "definedOnly"];</code>
      * @return The definedOnly.
      */
@@ -752,6 +1117,24 @@ private static final long serialVersionUID = 0L;
       return definedOnly_;
     }
     /**
+     * <pre>
+     * `defined_only` requires the field value to be one of the defined values for
+     * this enum, failing on any undefined value.
+     *
+     * ```proto
+     * enum MyEnum {
+     * MY_ENUM_UNSPECIFIED = 0;
+     * MY_ENUM_VALUE1 = 1;
+     * MY_ENUM_VALUE2 = 2;
+     * }
+     *
+     * message MyMessage {
+     * // The field `value` must be a defined value of MyEnum.
+     * MyEnum value = 1 [(buf.validate.field).enum.defined_only = true];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional bool defined_only = 2 [json_name = "definedOnly"];</code>
      * @param value The definedOnly to set.
      * @return This builder for chaining.
@@ -764,6 +1147,24 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `defined_only` requires the field value to be one of the defined values for
+     * this enum, failing on any undefined value.
+     *
+     * ```proto
+     * enum MyEnum {
+     * MY_ENUM_UNSPECIFIED = 0;
+     * MY_ENUM_VALUE1 = 1;
+     * MY_ENUM_VALUE2 = 2;
+     * }
+     *
+     * message MyMessage {
+     * // The field `value` must be a defined value of MyEnum.
+     * MyEnum value = 1 [(buf.validate.field).enum.defined_only = true];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional bool defined_only = 2 [json_name = "definedOnly"];</code>
      * @return This builder for chaining.
      */
@@ -782,6 +1183,25 @@ private static final long serialVersionUID = 0L;
       bitField0_ |= 0x00000004;
     }
     /**
+     * <pre>
+     * `in` requires the field value to be equal to one of the
+     * specified enum values. If the field value doesn't match any of the
+     * specified values, an error message is generated.
+     *
+     * ```proto
+     * enum MyEnum {
+     * MY_ENUM_UNSPECIFIED = 0;
+     * MY_ENUM_VALUE1 = 1;
+     * MY_ENUM_VALUE2 = 2;
+     * }
+     *
+     * message MyMessage {
+     * // The field `value` must be equal to one of the specified values.
+     * MyEnum value = 1 [(buf.validate.field).enum = { in: [1, 2]}];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated int32 in = 3 [json_name = "in", (.buf.validate.predefined) = { ... }</code>
      * @return A list containing the in.
      */
@@ -791,6 +1211,25 @@ private static final long serialVersionUID = 0L;
       return in_;
     }
     /**
+     * <pre>
+     * `in` requires the field value to be equal to one of the
+     * specified enum values. If the field value doesn't match any of the
+     * specified values, an error message is generated.
+     *
+     * ```proto
+     * enum MyEnum {
+     * MY_ENUM_UNSPECIFIED = 0;
+     * MY_ENUM_VALUE1 = 1;
+     * MY_ENUM_VALUE2 = 2;
+     * }
+     *
+     * message MyMessage {
+     * // The field `value` must be equal to one of the specified values.
+     * MyEnum value = 1 [(buf.validate.field).enum = { in: [1, 2]}];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated int32 in = 3 [json_name = "in", (.buf.validate.predefined) = { ... }</code>
      * @return The count of in.
      */
@@ -798,6 +1237,25 @@ private static final long serialVersionUID = 0L;
       return in_.size();
     }
     /**
+     * <pre>
+     * `in` requires the field value to be equal to one of the
+     * specified enum values. If the field value doesn't match any of the
+     * specified values, an error message is generated.
+     *
+     * ```proto
+     * enum MyEnum {
+     * MY_ENUM_UNSPECIFIED = 0;
+     * MY_ENUM_VALUE1 = 1;
+     * MY_ENUM_VALUE2 = 2;
+     * }
+     *
+     * message MyMessage {
+     * // The field `value` must be equal to one of the specified values.
+     * MyEnum value = 1 [(buf.validate.field).enum = { in: [1, 2]}];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated int32 in = 3 [json_name = "in", (.buf.validate.predefined) = { ... }</code>
      * @param index The index of the element to return.
      * @return The in at the given index.
@@ -806,6 +1264,25 @@ private static final long serialVersionUID = 0L;
       return in_.getInt(index);
     }
     /**
+     * <pre>
+     * `in` requires the field value to be equal to one of the
+     * specified enum values. If the field value doesn't match any of the
+     * specified values, an error message is generated.
+     *
+     * ```proto
+     * enum MyEnum {
+     * MY_ENUM_UNSPECIFIED = 0;
+     * MY_ENUM_VALUE1 = 1;
+     * MY_ENUM_VALUE2 = 2;
+     * }
+     *
+     * message MyMessage {
+     * // The field `value` must be equal to one of the specified values.
+     * MyEnum value = 1 [(buf.validate.field).enum = { in: [1, 2]}];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated int32 in = 3 [json_name = "in", (.buf.validate.predefined) = { ... }</code>
      * @param index The index to set the value at.
      * @param value The in to set.
@@ -821,6 +1298,25 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `in` requires the field value to be equal to one of the
+     * specified enum values. If the field value doesn't match any of the
+     * specified values, an error message is generated.
+     *
+     * ```proto
+     * enum MyEnum {
+     * MY_ENUM_UNSPECIFIED = 0;
+     * MY_ENUM_VALUE1 = 1;
+     * MY_ENUM_VALUE2 = 2;
+     * }
+     *
+     * message MyMessage {
+     * // The field `value` must be equal to one of the specified values.
+     * MyEnum value = 1 [(buf.validate.field).enum = { in: [1, 2]}];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated int32 in = 3 [json_name = "in", (.buf.validate.predefined) = { ... }</code>
      * @param value The in to add.
      * @return This builder for chaining.
@@ -834,6 +1330,25 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `in` requires the field value to be equal to one of the
+     * specified enum values. If the field value doesn't match any of the
+     * specified values, an error message is generated.
+     *
+     * ```proto
+     * enum MyEnum {
+     * MY_ENUM_UNSPECIFIED = 0;
+     * MY_ENUM_VALUE1 = 1;
+     * MY_ENUM_VALUE2 = 2;
+     * }
+     *
+     * message MyMessage {
+     * // The field `value` must be equal to one of the specified values.
+     * MyEnum value = 1 [(buf.validate.field).enum = { in: [1, 2]}];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated int32 in = 3 [json_name = "in", (.buf.validate.predefined) = { ... }</code>
      * @param values The in to add.
      * @return This builder for chaining.
@@ -848,6 +1363,25 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `in` requires the field value to be equal to one of the
+     * specified enum values. If the field value doesn't match any of the
+     * specified values, an error message is generated.
+     *
+     * ```proto
+     * enum MyEnum {
+     * MY_ENUM_UNSPECIFIED = 0;
+     * MY_ENUM_VALUE1 = 1;
+     * MY_ENUM_VALUE2 = 2;
+     * }
+     *
+     * message MyMessage {
+     * // The field `value` must be equal to one of the specified values.
+     * MyEnum value = 1 [(buf.validate.field).enum = { in: [1, 2]}];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated int32 in = 3 [json_name = "in", (.buf.validate.predefined) = { ... }</code>
      * @return This builder for chaining.
      */
@@ -866,6 +1400,25 @@ private static final long serialVersionUID = 0L;
       bitField0_ |= 0x00000008;
     }
     /**
+     * <pre>
+     * `not_in` requires the field value to be not equal to any of the
+     * specified enum values. If the field value matches one of the specified
+     * values, an error message is generated.
+     *
+     * ```proto
+     * enum MyEnum {
+     * MY_ENUM_UNSPECIFIED = 0;
+     * MY_ENUM_VALUE1 = 1;
+     * MY_ENUM_VALUE2 = 2;
+     * }
+     *
+     * message MyMessage {
+     * // The field `value` must not be equal to any of the specified values.
+     * MyEnum value = 1 [(buf.validate.field).enum = { not_in: [1, 2]}];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated int32 not_in = 4 [json_name = "notIn", (.buf.validate.predefined) = { ... }</code>
      * @return A list containing the notIn.
      */
@@ -875,6 +1428,25 @@ private static final long serialVersionUID = 0L;
       return notIn_;
     }
     /**
+     * <pre>
+     * `not_in` requires the field value to be not equal to any of the
+     * specified enum values. If the field value matches one of the specified
+     * values, an error message is generated.
+     *
+     * ```proto
+     * enum MyEnum {
+     * MY_ENUM_UNSPECIFIED = 0;
+     * MY_ENUM_VALUE1 = 1;
+     * MY_ENUM_VALUE2 = 2;
+     * }
+     *
+     * message MyMessage {
+     * // The field `value` must not be equal to any of the specified values.
+     * MyEnum value = 1 [(buf.validate.field).enum = { not_in: [1, 2]}];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated int32 not_in = 4 [json_name = "notIn", (.buf.validate.predefined) = { ... }</code>
      * @return The count of notIn.
      */
@@ -882,6 +1454,25 @@ private static final long serialVersionUID = 0L;
       return notIn_.size();
     }
     /**
+     * <pre>
+     * `not_in` requires the field value to be not equal to any of the
+     * specified enum values. If the field value matches one of the specified
+     * values, an error message is generated.
+     *
+     * ```proto
+     * enum MyEnum {
+     * MY_ENUM_UNSPECIFIED = 0;
+     * MY_ENUM_VALUE1 = 1;
+     * MY_ENUM_VALUE2 = 2;
+     * }
+     *
+     * message MyMessage {
+     * // The field `value` must not be equal to any of the specified values.
+     * MyEnum value = 1 [(buf.validate.field).enum = { not_in: [1, 2]}];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated int32 not_in = 4 [json_name = "notIn", (.buf.validate.predefined) = { ... }</code>
      * @param index The index of the element to return.
      * @return The notIn at the given index.
@@ -890,6 +1481,25 @@ private static final long serialVersionUID = 0L;
       return notIn_.getInt(index);
     }
     /**
+     * <pre>
+     * `not_in` requires the field value to be not equal to any of the
+     * specified enum values. If the field value matches one of the specified
+     * values, an error message is generated.
+     *
+     * ```proto
+     * enum MyEnum {
+     * MY_ENUM_UNSPECIFIED = 0;
+     * MY_ENUM_VALUE1 = 1;
+     * MY_ENUM_VALUE2 = 2;
+     * }
+     *
+     * message MyMessage {
+     * // The field `value` must not be equal to any of the specified values.
+     * MyEnum value = 1 [(buf.validate.field).enum = { not_in: [1, 2]}];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated int32 not_in = 4 [json_name = "notIn", (.buf.validate.predefined) = { ... }</code>
      * @param index The index to set the value at.
      * @param value The notIn to set.
@@ -905,6 +1515,25 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `not_in` requires the field value to be not equal to any of the
+     * specified enum values. If the field value matches one of the specified
+     * values, an error message is generated.
+     *
+     * ```proto
+     * enum MyEnum {
+     * MY_ENUM_UNSPECIFIED = 0;
+     * MY_ENUM_VALUE1 = 1;
+     * MY_ENUM_VALUE2 = 2;
+     * }
+     *
+     * message MyMessage {
+     * // The field `value` must not be equal to any of the specified values.
+     * MyEnum value = 1 [(buf.validate.field).enum = { not_in: [1, 2]}];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated int32 not_in = 4 [json_name = "notIn", (.buf.validate.predefined) = { ... }</code>
      * @param value The notIn to add.
      * @return This builder for chaining.
@@ -918,6 +1547,25 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `not_in` requires the field value to be not equal to any of the
+     * specified enum values. If the field value matches one of the specified
+     * values, an error message is generated.
+     *
+     * ```proto
+     * enum MyEnum {
+     * MY_ENUM_UNSPECIFIED = 0;
+     * MY_ENUM_VALUE1 = 1;
+     * MY_ENUM_VALUE2 = 2;
+     * }
+     *
+     * message MyMessage {
+     * // The field `value` must not be equal to any of the specified values.
+     * MyEnum value = 1 [(buf.validate.field).enum = { not_in: [1, 2]}];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated int32 not_in = 4 [json_name = "notIn", (.buf.validate.predefined) = { ... }</code>
      * @param values The notIn to add.
      * @return This builder for chaining.
@@ -932,6 +1580,25 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `not_in` requires the field value to be not equal to any of the
+     * specified enum values. If the field value matches one of the specified
+     * values, an error message is generated.
+     *
+     * ```proto
+     * enum MyEnum {
+     * MY_ENUM_UNSPECIFIED = 0;
+     * MY_ENUM_VALUE1 = 1;
+     * MY_ENUM_VALUE2 = 2;
+     * }
+     *
+     * message MyMessage {
+     * // The field `value` must not be equal to any of the specified values.
+     * MyEnum value = 1 [(buf.validate.field).enum = { not_in: [1, 2]}];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated int32 not_in = 4 [json_name = "notIn", (.buf.validate.predefined) = { ... }</code>
      * @return This builder for chaining.
      */
@@ -950,6 +1617,27 @@ private static final long serialVersionUID = 0L;
       bitField0_ |= 0x00000010;
     }
     /**
+     * <pre>
+     * `example` specifies values that the field may have. These values SHOULD
+     * conform to other rules. `example` values will not impact validation
+     * but may be used as helpful guidance on how to populate the given field.
+     *
+     * ```proto
+     * enum MyEnum {
+     * MY_ENUM_UNSPECIFIED = 0;
+     * MY_ENUM_VALUE1 = 1;
+     * MY_ENUM_VALUE2 = 2;
+     * }
+     *
+     * message MyMessage {
+     * MyEnum value = 1 [
+     * (buf.validate.field).enum.example = 1,
+     * (buf.validate.field).enum.example = 2
+     * ];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated int32 example = 5 [json_name = "example", (.buf.validate.predefined) = { ... }</code>
      * @return A list containing the example.
      */
@@ -959,6 +1647,27 @@ private static final long serialVersionUID = 0L;
       return example_;
     }
     /**
+     * <pre>
+     * `example` specifies values that the field may have. These values SHOULD
+     * conform to other rules. `example` values will not impact validation
+     * but may be used as helpful guidance on how to populate the given field.
+     *
+     * ```proto
+     * enum MyEnum {
+     * MY_ENUM_UNSPECIFIED = 0;
+     * MY_ENUM_VALUE1 = 1;
+     * MY_ENUM_VALUE2 = 2;
+     * }
+     *
+     * message MyMessage {
+     * MyEnum value = 1 [
+     * (buf.validate.field).enum.example = 1,
+     * (buf.validate.field).enum.example = 2
+     * ];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated int32 example = 5 [json_name = "example", (.buf.validate.predefined) = { ... }</code>
      * @return The count of example.
      */
@@ -966,6 +1675,27 @@ private static final long serialVersionUID = 0L;
       return example_.size();
     }
     /**
+     * <pre>
+     * `example` specifies values that the field may have. These values SHOULD
+     * conform to other rules. `example` values will not impact validation
+     * but may be used as helpful guidance on how to populate the given field.
+     *
+     * ```proto
+     * enum MyEnum {
+     * MY_ENUM_UNSPECIFIED = 0;
+     * MY_ENUM_VALUE1 = 1;
+     * MY_ENUM_VALUE2 = 2;
+     * }
+     *
+     * message MyMessage {
+     * MyEnum value = 1 [
+     * (buf.validate.field).enum.example = 1,
+     * (buf.validate.field).enum.example = 2
+     * ];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated int32 example = 5 [json_name = "example", (.buf.validate.predefined) = { ... }</code>
      * @param index The index of the element to return.
      * @return The example at the given index.
@@ -974,6 +1704,27 @@ private static final long serialVersionUID = 0L;
       return example_.getInt(index);
     }
     /**
+     * <pre>
+     * `example` specifies values that the field may have. These values SHOULD
+     * conform to other rules. `example` values will not impact validation
+     * but may be used as helpful guidance on how to populate the given field.
+     *
+     * ```proto
+     * enum MyEnum {
+     * MY_ENUM_UNSPECIFIED = 0;
+     * MY_ENUM_VALUE1 = 1;
+     * MY_ENUM_VALUE2 = 2;
+     * }
+     *
+     * message MyMessage {
+     * MyEnum value = 1 [
+     * (buf.validate.field).enum.example = 1,
+     * (buf.validate.field).enum.example = 2
+     * ];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated int32 example = 5 [json_name = "example", (.buf.validate.predefined) = { ... }</code>
      * @param index The index to set the value at.
      * @param value The example to set.
@@ -989,6 +1740,27 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `example` specifies values that the field may have. These values SHOULD
+     * conform to other rules. `example` values will not impact validation
+     * but may be used as helpful guidance on how to populate the given field.
+     *
+     * ```proto
+     * enum MyEnum {
+     * MY_ENUM_UNSPECIFIED = 0;
+     * MY_ENUM_VALUE1 = 1;
+     * MY_ENUM_VALUE2 = 2;
+     * }
+     *
+     * message MyMessage {
+     * MyEnum value = 1 [
+     * (buf.validate.field).enum.example = 1,
+     * (buf.validate.field).enum.example = 2
+     * ];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated int32 example = 5 [json_name = "example", (.buf.validate.predefined) = { ... }</code>
      * @param value The example to add.
      * @return This builder for chaining.
@@ -1002,6 +1774,27 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `example` specifies values that the field may have. These values SHOULD
+     * conform to other rules. `example` values will not impact validation
+     * but may be used as helpful guidance on how to populate the given field.
+     *
+     * ```proto
+     * enum MyEnum {
+     * MY_ENUM_UNSPECIFIED = 0;
+     * MY_ENUM_VALUE1 = 1;
+     * MY_ENUM_VALUE2 = 2;
+     * }
+     *
+     * message MyMessage {
+     * MyEnum value = 1 [
+     * (buf.validate.field).enum.example = 1,
+     * (buf.validate.field).enum.example = 2
+     * ];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated int32 example = 5 [json_name = "example", (.buf.validate.predefined) = { ... }</code>
      * @param values The example to add.
      * @return This builder for chaining.
@@ -1016,6 +1809,27 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `example` specifies values that the field may have. These values SHOULD
+     * conform to other rules. `example` values will not impact validation
+     * but may be used as helpful guidance on how to populate the given field.
+     *
+     * ```proto
+     * enum MyEnum {
+     * MY_ENUM_UNSPECIFIED = 0;
+     * MY_ENUM_VALUE1 = 1;
+     * MY_ENUM_VALUE2 = 2;
+     * }
+     *
+     * message MyMessage {
+     * MyEnum value = 1 [
+     * (buf.validate.field).enum.example = 1,
+     * (buf.validate.field).enum.example = 2
+     * ];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated int32 example = 5 [json_name = "example", (.buf.validate.predefined) = { ... }</code>
      * @return This builder for chaining.
      */

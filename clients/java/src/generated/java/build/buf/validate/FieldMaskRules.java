@@ -6,6 +6,10 @@
 package build.buf.validate;
 
 /**
+ * <pre>
+ * FieldMaskRules describe rules applied exclusively to the `google.protobuf.FieldMask` well-known type.
+ * </pre>
+ *
  * Protobuf type {@code buf.validate.FieldMaskRules}
  */
 @com.google.protobuf.Generated
@@ -53,6 +57,21 @@ private static final long serialVersionUID = 0L;
   public static final int CONST_FIELD_NUMBER = 1;
   private com.google.protobuf.FieldMask const_;
   /**
+   * <pre>
+   * `const` dictates that the field must match the specified value of the `google.protobuf.FieldMask` type exactly.
+   * If the field's value deviates from the specified value, an error message
+   * will be generated.
+   *
+   * ```proto
+   * message MyFieldMask {
+   * // value must equal ["a"]
+   * google.protobuf.FieldMask value = 1 [(buf.validate.field).field_mask.const = {
+   * paths: ["a"]
+   * }];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>optional .google.protobuf.FieldMask const = 1 [json_name = "const", (.buf.validate.predefined) = { ... }</code>
    * @return Whether the const field is set.
    */
@@ -61,6 +80,21 @@ private static final long serialVersionUID = 0L;
     return ((bitField0_ & 0x00000001) != 0);
   }
   /**
+   * <pre>
+   * `const` dictates that the field must match the specified value of the `google.protobuf.FieldMask` type exactly.
+   * If the field's value deviates from the specified value, an error message
+   * will be generated.
+   *
+   * ```proto
+   * message MyFieldMask {
+   * // value must equal ["a"]
+   * google.protobuf.FieldMask value = 1 [(buf.validate.field).field_mask.const = {
+   * paths: ["a"]
+   * }];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>optional .google.protobuf.FieldMask const = 1 [json_name = "const", (.buf.validate.predefined) = { ... }</code>
    * @return The const.
    */
@@ -69,6 +103,21 @@ private static final long serialVersionUID = 0L;
     return const_ == null ? com.google.protobuf.FieldMask.getDefaultInstance() : const_;
   }
   /**
+   * <pre>
+   * `const` dictates that the field must match the specified value of the `google.protobuf.FieldMask` type exactly.
+   * If the field's value deviates from the specified value, an error message
+   * will be generated.
+   *
+   * ```proto
+   * message MyFieldMask {
+   * // value must equal ["a"]
+   * google.protobuf.FieldMask value = 1 [(buf.validate.field).field_mask.const = {
+   * paths: ["a"]
+   * }];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>optional .google.protobuf.FieldMask const = 1 [json_name = "const", (.buf.validate.predefined) = { ... }</code>
    */
   @java.lang.Override
@@ -81,6 +130,23 @@ private static final long serialVersionUID = 0L;
   private com.google.protobuf.LazyStringArrayList in_ =
       com.google.protobuf.LazyStringArrayList.emptyList();
   /**
+   * <pre>
+   * `in` requires the field value to only contain paths matching specified
+   * values or their subpaths.
+   * If any of the field value's paths doesn't match the rule,
+   * an error message is generated.
+   * See: https://protobuf.dev/reference/protobuf/google.protobuf/#field-mask
+   *
+   * ```proto
+   * message MyFieldMask {
+   * //  The `value` FieldMask must only contain paths listed in `in`.
+   * google.protobuf.FieldMask value = 1 [(buf.validate.field).field_mask = {
+   * in: ["a", "b", "c.a"]
+   * }];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>repeated string in = 2 [json_name = "in", (.buf.validate.predefined) = { ... }</code>
    * @return A list containing the in.
    */
@@ -89,6 +155,23 @@ private static final long serialVersionUID = 0L;
     return in_;
   }
   /**
+   * <pre>
+   * `in` requires the field value to only contain paths matching specified
+   * values or their subpaths.
+   * If any of the field value's paths doesn't match the rule,
+   * an error message is generated.
+   * See: https://protobuf.dev/reference/protobuf/google.protobuf/#field-mask
+   *
+   * ```proto
+   * message MyFieldMask {
+   * //  The `value` FieldMask must only contain paths listed in `in`.
+   * google.protobuf.FieldMask value = 1 [(buf.validate.field).field_mask = {
+   * in: ["a", "b", "c.a"]
+   * }];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>repeated string in = 2 [json_name = "in", (.buf.validate.predefined) = { ... }</code>
    * @return The count of in.
    */
@@ -96,6 +179,23 @@ private static final long serialVersionUID = 0L;
     return in_.size();
   }
   /**
+   * <pre>
+   * `in` requires the field value to only contain paths matching specified
+   * values or their subpaths.
+   * If any of the field value's paths doesn't match the rule,
+   * an error message is generated.
+   * See: https://protobuf.dev/reference/protobuf/google.protobuf/#field-mask
+   *
+   * ```proto
+   * message MyFieldMask {
+   * //  The `value` FieldMask must only contain paths listed in `in`.
+   * google.protobuf.FieldMask value = 1 [(buf.validate.field).field_mask = {
+   * in: ["a", "b", "c.a"]
+   * }];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>repeated string in = 2 [json_name = "in", (.buf.validate.predefined) = { ... }</code>
    * @param index The index of the element to return.
    * @return The in at the given index.
@@ -104,6 +204,23 @@ private static final long serialVersionUID = 0L;
     return in_.get(index);
   }
   /**
+   * <pre>
+   * `in` requires the field value to only contain paths matching specified
+   * values or their subpaths.
+   * If any of the field value's paths doesn't match the rule,
+   * an error message is generated.
+   * See: https://protobuf.dev/reference/protobuf/google.protobuf/#field-mask
+   *
+   * ```proto
+   * message MyFieldMask {
+   * //  The `value` FieldMask must only contain paths listed in `in`.
+   * google.protobuf.FieldMask value = 1 [(buf.validate.field).field_mask = {
+   * in: ["a", "b", "c.a"]
+   * }];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>repeated string in = 2 [json_name = "in", (.buf.validate.predefined) = { ... }</code>
    * @param index The index of the value to return.
    * @return The bytes of the in at the given index.
@@ -118,6 +235,23 @@ private static final long serialVersionUID = 0L;
   private com.google.protobuf.LazyStringArrayList notIn_ =
       com.google.protobuf.LazyStringArrayList.emptyList();
   /**
+   * <pre>
+   * `not_in` requires the field value to not contain paths matching specified
+   * values or their subpaths.
+   * If any of the field value's paths matches the rule,
+   * an error message is generated.
+   * See: https://protobuf.dev/reference/protobuf/google.protobuf/#field-mask
+   *
+   * ```proto
+   * message MyFieldMask {
+   * //  The `value` FieldMask shall not contain paths listed in `not_in`.
+   * google.protobuf.FieldMask value = 1 [(buf.validate.field).field_mask = {
+   * not_in: ["forbidden", "immutable", "c.a"]
+   * }];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>repeated string not_in = 3 [json_name = "notIn", (.buf.validate.predefined) = { ... }</code>
    * @return A list containing the notIn.
    */
@@ -126,6 +260,23 @@ private static final long serialVersionUID = 0L;
     return notIn_;
   }
   /**
+   * <pre>
+   * `not_in` requires the field value to not contain paths matching specified
+   * values or their subpaths.
+   * If any of the field value's paths matches the rule,
+   * an error message is generated.
+   * See: https://protobuf.dev/reference/protobuf/google.protobuf/#field-mask
+   *
+   * ```proto
+   * message MyFieldMask {
+   * //  The `value` FieldMask shall not contain paths listed in `not_in`.
+   * google.protobuf.FieldMask value = 1 [(buf.validate.field).field_mask = {
+   * not_in: ["forbidden", "immutable", "c.a"]
+   * }];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>repeated string not_in = 3 [json_name = "notIn", (.buf.validate.predefined) = { ... }</code>
    * @return The count of notIn.
    */
@@ -133,6 +284,23 @@ private static final long serialVersionUID = 0L;
     return notIn_.size();
   }
   /**
+   * <pre>
+   * `not_in` requires the field value to not contain paths matching specified
+   * values or their subpaths.
+   * If any of the field value's paths matches the rule,
+   * an error message is generated.
+   * See: https://protobuf.dev/reference/protobuf/google.protobuf/#field-mask
+   *
+   * ```proto
+   * message MyFieldMask {
+   * //  The `value` FieldMask shall not contain paths listed in `not_in`.
+   * google.protobuf.FieldMask value = 1 [(buf.validate.field).field_mask = {
+   * not_in: ["forbidden", "immutable", "c.a"]
+   * }];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>repeated string not_in = 3 [json_name = "notIn", (.buf.validate.predefined) = { ... }</code>
    * @param index The index of the element to return.
    * @return The notIn at the given index.
@@ -141,6 +309,23 @@ private static final long serialVersionUID = 0L;
     return notIn_.get(index);
   }
   /**
+   * <pre>
+   * `not_in` requires the field value to not contain paths matching specified
+   * values or their subpaths.
+   * If any of the field value's paths matches the rule,
+   * an error message is generated.
+   * See: https://protobuf.dev/reference/protobuf/google.protobuf/#field-mask
+   *
+   * ```proto
+   * message MyFieldMask {
+   * //  The `value` FieldMask shall not contain paths listed in `not_in`.
+   * google.protobuf.FieldMask value = 1 [(buf.validate.field).field_mask = {
+   * not_in: ["forbidden", "immutable", "c.a"]
+   * }];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>repeated string not_in = 3 [json_name = "notIn", (.buf.validate.predefined) = { ... }</code>
    * @param index The index of the value to return.
    * @return The bytes of the notIn at the given index.
@@ -154,6 +339,21 @@ private static final long serialVersionUID = 0L;
   @SuppressWarnings("serial")
   private java.util.List<com.google.protobuf.FieldMask> example_;
   /**
+   * <pre>
+   * `example` specifies values that the field may have. These values SHOULD
+   * conform to other rules. `example` values will not impact validation
+   * but may be used as helpful guidance on how to populate the given field.
+   *
+   * ```proto
+   * message MyFieldMask {
+   * google.protobuf.FieldMask value = 1 [
+   * (buf.validate.field).field_mask.example = { paths: ["a", "b"] },
+   * (buf.validate.field).field_mask.example = { paths: ["c.a", "d"] }
+   * ];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>repeated .google.protobuf.FieldMask example = 4 [json_name = "example", (.buf.validate.predefined) = { ... }</code>
    */
   @java.lang.Override
@@ -161,6 +361,21 @@ private static final long serialVersionUID = 0L;
     return example_;
   }
   /**
+   * <pre>
+   * `example` specifies values that the field may have. These values SHOULD
+   * conform to other rules. `example` values will not impact validation
+   * but may be used as helpful guidance on how to populate the given field.
+   *
+   * ```proto
+   * message MyFieldMask {
+   * google.protobuf.FieldMask value = 1 [
+   * (buf.validate.field).field_mask.example = { paths: ["a", "b"] },
+   * (buf.validate.field).field_mask.example = { paths: ["c.a", "d"] }
+   * ];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>repeated .google.protobuf.FieldMask example = 4 [json_name = "example", (.buf.validate.predefined) = { ... }</code>
    */
   @java.lang.Override
@@ -169,6 +384,21 @@ private static final long serialVersionUID = 0L;
     return example_;
   }
   /**
+   * <pre>
+   * `example` specifies values that the field may have. These values SHOULD
+   * conform to other rules. `example` values will not impact validation
+   * but may be used as helpful guidance on how to populate the given field.
+   *
+   * ```proto
+   * message MyFieldMask {
+   * google.protobuf.FieldMask value = 1 [
+   * (buf.validate.field).field_mask.example = { paths: ["a", "b"] },
+   * (buf.validate.field).field_mask.example = { paths: ["c.a", "d"] }
+   * ];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>repeated .google.protobuf.FieldMask example = 4 [json_name = "example", (.buf.validate.predefined) = { ... }</code>
    */
   @java.lang.Override
@@ -176,6 +406,21 @@ private static final long serialVersionUID = 0L;
     return example_.size();
   }
   /**
+   * <pre>
+   * `example` specifies values that the field may have. These values SHOULD
+   * conform to other rules. `example` values will not impact validation
+   * but may be used as helpful guidance on how to populate the given field.
+   *
+   * ```proto
+   * message MyFieldMask {
+   * google.protobuf.FieldMask value = 1 [
+   * (buf.validate.field).field_mask.example = { paths: ["a", "b"] },
+   * (buf.validate.field).field_mask.example = { paths: ["c.a", "d"] }
+   * ];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>repeated .google.protobuf.FieldMask example = 4 [json_name = "example", (.buf.validate.predefined) = { ... }</code>
    */
   @java.lang.Override
@@ -183,6 +428,21 @@ private static final long serialVersionUID = 0L;
     return example_.get(index);
   }
   /**
+   * <pre>
+   * `example` specifies values that the field may have. These values SHOULD
+   * conform to other rules. `example` values will not impact validation
+   * but may be used as helpful guidance on how to populate the given field.
+   *
+   * ```proto
+   * message MyFieldMask {
+   * google.protobuf.FieldMask value = 1 [
+   * (buf.validate.field).field_mask.example = { paths: ["a", "b"] },
+   * (buf.validate.field).field_mask.example = { paths: ["c.a", "d"] }
+   * ];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>repeated .google.protobuf.FieldMask example = 4 [json_name = "example", (.buf.validate.predefined) = { ... }</code>
    */
   @java.lang.Override
@@ -413,6 +673,10 @@ private static final long serialVersionUID = 0L;
     return builder;
   }
   /**
+   * <pre>
+   * FieldMaskRules describe rules applied exclusively to the `google.protobuf.FieldMask` well-known type.
+   * </pre>
+   *
    * Protobuf type {@code buf.validate.FieldMaskRules}
    */
   public static final class Builder extends
@@ -701,6 +965,21 @@ private static final long serialVersionUID = 0L;
     private com.google.protobuf.SingleFieldBuilder<
         com.google.protobuf.FieldMask, com.google.protobuf.FieldMask.Builder, com.google.protobuf.FieldMaskOrBuilder> constBuilder_;
     /**
+     * <pre>
+     * `const` dictates that the field must match the specified value of the `google.protobuf.FieldMask` type exactly.
+     * If the field's value deviates from the specified value, an error message
+     * will be generated.
+     *
+     * ```proto
+     * message MyFieldMask {
+     * // value must equal ["a"]
+     * google.protobuf.FieldMask value = 1 [(buf.validate.field).field_mask.const = {
+     * paths: ["a"]
+     * }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional .google.protobuf.FieldMask const = 1 [json_name = "const", (.buf.validate.predefined) = { ... }</code>
      * @return Whether the const field is set.
      */
@@ -708,6 +987,21 @@ private static final long serialVersionUID = 0L;
       return ((bitField0_ & 0x00000001) != 0);
     }
     /**
+     * <pre>
+     * `const` dictates that the field must match the specified value of the `google.protobuf.FieldMask` type exactly.
+     * If the field's value deviates from the specified value, an error message
+     * will be generated.
+     *
+     * ```proto
+     * message MyFieldMask {
+     * // value must equal ["a"]
+     * google.protobuf.FieldMask value = 1 [(buf.validate.field).field_mask.const = {
+     * paths: ["a"]
+     * }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional .google.protobuf.FieldMask const = 1 [json_name = "const", (.buf.validate.predefined) = { ... }</code>
      * @return The const.
      */
@@ -719,6 +1013,21 @@ private static final long serialVersionUID = 0L;
       }
     }
     /**
+     * <pre>
+     * `const` dictates that the field must match the specified value of the `google.protobuf.FieldMask` type exactly.
+     * If the field's value deviates from the specified value, an error message
+     * will be generated.
+     *
+     * ```proto
+     * message MyFieldMask {
+     * // value must equal ["a"]
+     * google.protobuf.FieldMask value = 1 [(buf.validate.field).field_mask.const = {
+     * paths: ["a"]
+     * }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional .google.protobuf.FieldMask const = 1 [json_name = "const", (.buf.validate.predefined) = { ... }</code>
      */
     public Builder setConst(com.google.protobuf.FieldMask value) {
@@ -735,6 +1044,21 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `const` dictates that the field must match the specified value of the `google.protobuf.FieldMask` type exactly.
+     * If the field's value deviates from the specified value, an error message
+     * will be generated.
+     *
+     * ```proto
+     * message MyFieldMask {
+     * // value must equal ["a"]
+     * google.protobuf.FieldMask value = 1 [(buf.validate.field).field_mask.const = {
+     * paths: ["a"]
+     * }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional .google.protobuf.FieldMask const = 1 [json_name = "const", (.buf.validate.predefined) = { ... }</code>
      */
     public Builder setConst(
@@ -749,6 +1073,21 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `const` dictates that the field must match the specified value of the `google.protobuf.FieldMask` type exactly.
+     * If the field's value deviates from the specified value, an error message
+     * will be generated.
+     *
+     * ```proto
+     * message MyFieldMask {
+     * // value must equal ["a"]
+     * google.protobuf.FieldMask value = 1 [(buf.validate.field).field_mask.const = {
+     * paths: ["a"]
+     * }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional .google.protobuf.FieldMask const = 1 [json_name = "const", (.buf.validate.predefined) = { ... }</code>
      */
     public Builder mergeConst(com.google.protobuf.FieldMask value) {
@@ -770,6 +1109,21 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `const` dictates that the field must match the specified value of the `google.protobuf.FieldMask` type exactly.
+     * If the field's value deviates from the specified value, an error message
+     * will be generated.
+     *
+     * ```proto
+     * message MyFieldMask {
+     * // value must equal ["a"]
+     * google.protobuf.FieldMask value = 1 [(buf.validate.field).field_mask.const = {
+     * paths: ["a"]
+     * }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional .google.protobuf.FieldMask const = 1 [json_name = "const", (.buf.validate.predefined) = { ... }</code>
      */
     public Builder clearConst() {
@@ -783,6 +1137,21 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `const` dictates that the field must match the specified value of the `google.protobuf.FieldMask` type exactly.
+     * If the field's value deviates from the specified value, an error message
+     * will be generated.
+     *
+     * ```proto
+     * message MyFieldMask {
+     * // value must equal ["a"]
+     * google.protobuf.FieldMask value = 1 [(buf.validate.field).field_mask.const = {
+     * paths: ["a"]
+     * }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional .google.protobuf.FieldMask const = 1 [json_name = "const", (.buf.validate.predefined) = { ... }</code>
      */
     public com.google.protobuf.FieldMask.Builder getConstBuilder() {
@@ -791,6 +1160,21 @@ private static final long serialVersionUID = 0L;
       return internalGetConstFieldBuilder().getBuilder();
     }
     /**
+     * <pre>
+     * `const` dictates that the field must match the specified value of the `google.protobuf.FieldMask` type exactly.
+     * If the field's value deviates from the specified value, an error message
+     * will be generated.
+     *
+     * ```proto
+     * message MyFieldMask {
+     * // value must equal ["a"]
+     * google.protobuf.FieldMask value = 1 [(buf.validate.field).field_mask.const = {
+     * paths: ["a"]
+     * }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional .google.protobuf.FieldMask const = 1 [json_name = "const", (.buf.validate.predefined) = { ... }</code>
      */
     public com.google.protobuf.FieldMaskOrBuilder getConstOrBuilder() {
@@ -802,6 +1186,21 @@ private static final long serialVersionUID = 0L;
       }
     }
     /**
+     * <pre>
+     * `const` dictates that the field must match the specified value of the `google.protobuf.FieldMask` type exactly.
+     * If the field's value deviates from the specified value, an error message
+     * will be generated.
+     *
+     * ```proto
+     * message MyFieldMask {
+     * // value must equal ["a"]
+     * google.protobuf.FieldMask value = 1 [(buf.validate.field).field_mask.const = {
+     * paths: ["a"]
+     * }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional .google.protobuf.FieldMask const = 1 [json_name = "const", (.buf.validate.predefined) = { ... }</code>
      */
     private com.google.protobuf.SingleFieldBuilder<
@@ -827,6 +1226,23 @@ private static final long serialVersionUID = 0L;
       bitField0_ |= 0x00000002;
     }
     /**
+     * <pre>
+     * `in` requires the field value to only contain paths matching specified
+     * values or their subpaths.
+     * If any of the field value's paths doesn't match the rule,
+     * an error message is generated.
+     * See: https://protobuf.dev/reference/protobuf/google.protobuf/#field-mask
+     *
+     * ```proto
+     * message MyFieldMask {
+     * //  The `value` FieldMask must only contain paths listed in `in`.
+     * google.protobuf.FieldMask value = 1 [(buf.validate.field).field_mask = {
+     * in: ["a", "b", "c.a"]
+     * }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated string in = 2 [json_name = "in", (.buf.validate.predefined) = { ... }</code>
      * @return A list containing the in.
      */
@@ -836,6 +1252,23 @@ private static final long serialVersionUID = 0L;
       return in_;
     }
     /**
+     * <pre>
+     * `in` requires the field value to only contain paths matching specified
+     * values or their subpaths.
+     * If any of the field value's paths doesn't match the rule,
+     * an error message is generated.
+     * See: https://protobuf.dev/reference/protobuf/google.protobuf/#field-mask
+     *
+     * ```proto
+     * message MyFieldMask {
+     * //  The `value` FieldMask must only contain paths listed in `in`.
+     * google.protobuf.FieldMask value = 1 [(buf.validate.field).field_mask = {
+     * in: ["a", "b", "c.a"]
+     * }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated string in = 2 [json_name = "in", (.buf.validate.predefined) = { ... }</code>
      * @return The count of in.
      */
@@ -843,6 +1276,23 @@ private static final long serialVersionUID = 0L;
       return in_.size();
     }
     /**
+     * <pre>
+     * `in` requires the field value to only contain paths matching specified
+     * values or their subpaths.
+     * If any of the field value's paths doesn't match the rule,
+     * an error message is generated.
+     * See: https://protobuf.dev/reference/protobuf/google.protobuf/#field-mask
+     *
+     * ```proto
+     * message MyFieldMask {
+     * //  The `value` FieldMask must only contain paths listed in `in`.
+     * google.protobuf.FieldMask value = 1 [(buf.validate.field).field_mask = {
+     * in: ["a", "b", "c.a"]
+     * }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated string in = 2 [json_name = "in", (.buf.validate.predefined) = { ... }</code>
      * @param index The index of the element to return.
      * @return The in at the given index.
@@ -851,6 +1301,23 @@ private static final long serialVersionUID = 0L;
       return in_.get(index);
     }
     /**
+     * <pre>
+     * `in` requires the field value to only contain paths matching specified
+     * values or their subpaths.
+     * If any of the field value's paths doesn't match the rule,
+     * an error message is generated.
+     * See: https://protobuf.dev/reference/protobuf/google.protobuf/#field-mask
+     *
+     * ```proto
+     * message MyFieldMask {
+     * //  The `value` FieldMask must only contain paths listed in `in`.
+     * google.protobuf.FieldMask value = 1 [(buf.validate.field).field_mask = {
+     * in: ["a", "b", "c.a"]
+     * }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated string in = 2 [json_name = "in", (.buf.validate.predefined) = { ... }</code>
      * @param index The index of the value to return.
      * @return The bytes of the in at the given index.
@@ -860,6 +1327,23 @@ private static final long serialVersionUID = 0L;
       return in_.getByteString(index);
     }
     /**
+     * <pre>
+     * `in` requires the field value to only contain paths matching specified
+     * values or their subpaths.
+     * If any of the field value's paths doesn't match the rule,
+     * an error message is generated.
+     * See: https://protobuf.dev/reference/protobuf/google.protobuf/#field-mask
+     *
+     * ```proto
+     * message MyFieldMask {
+     * //  The `value` FieldMask must only contain paths listed in `in`.
+     * google.protobuf.FieldMask value = 1 [(buf.validate.field).field_mask = {
+     * in: ["a", "b", "c.a"]
+     * }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated string in = 2 [json_name = "in", (.buf.validate.predefined) = { ... }</code>
      * @param index The index to set the value at.
      * @param value The in to set.
@@ -875,6 +1359,23 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `in` requires the field value to only contain paths matching specified
+     * values or their subpaths.
+     * If any of the field value's paths doesn't match the rule,
+     * an error message is generated.
+     * See: https://protobuf.dev/reference/protobuf/google.protobuf/#field-mask
+     *
+     * ```proto
+     * message MyFieldMask {
+     * //  The `value` FieldMask must only contain paths listed in `in`.
+     * google.protobuf.FieldMask value = 1 [(buf.validate.field).field_mask = {
+     * in: ["a", "b", "c.a"]
+     * }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated string in = 2 [json_name = "in", (.buf.validate.predefined) = { ... }</code>
      * @param value The in to add.
      * @return This builder for chaining.
@@ -889,6 +1390,23 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `in` requires the field value to only contain paths matching specified
+     * values or their subpaths.
+     * If any of the field value's paths doesn't match the rule,
+     * an error message is generated.
+     * See: https://protobuf.dev/reference/protobuf/google.protobuf/#field-mask
+     *
+     * ```proto
+     * message MyFieldMask {
+     * //  The `value` FieldMask must only contain paths listed in `in`.
+     * google.protobuf.FieldMask value = 1 [(buf.validate.field).field_mask = {
+     * in: ["a", "b", "c.a"]
+     * }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated string in = 2 [json_name = "in", (.buf.validate.predefined) = { ... }</code>
      * @param values The in to add.
      * @return This builder for chaining.
@@ -903,6 +1421,23 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `in` requires the field value to only contain paths matching specified
+     * values or their subpaths.
+     * If any of the field value's paths doesn't match the rule,
+     * an error message is generated.
+     * See: https://protobuf.dev/reference/protobuf/google.protobuf/#field-mask
+     *
+     * ```proto
+     * message MyFieldMask {
+     * //  The `value` FieldMask must only contain paths listed in `in`.
+     * google.protobuf.FieldMask value = 1 [(buf.validate.field).field_mask = {
+     * in: ["a", "b", "c.a"]
+     * }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated string in = 2 [json_name = "in", (.buf.validate.predefined) = { ... }</code>
      * @return This builder for chaining.
      */
@@ -914,6 +1449,23 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `in` requires the field value to only contain paths matching specified
+     * values or their subpaths.
+     * If any of the field value's paths doesn't match the rule,
+     * an error message is generated.
+     * See: https://protobuf.dev/reference/protobuf/google.protobuf/#field-mask
+     *
+     * ```proto
+     * message MyFieldMask {
+     * //  The `value` FieldMask must only contain paths listed in `in`.
+     * google.protobuf.FieldMask value = 1 [(buf.validate.field).field_mask = {
+     * in: ["a", "b", "c.a"]
+     * }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated string in = 2 [json_name = "in", (.buf.validate.predefined) = { ... }</code>
      * @param value The bytes of the in to add.
      * @return This builder for chaining.
@@ -937,6 +1489,23 @@ private static final long serialVersionUID = 0L;
       bitField0_ |= 0x00000004;
     }
     /**
+     * <pre>
+     * `not_in` requires the field value to not contain paths matching specified
+     * values or their subpaths.
+     * If any of the field value's paths matches the rule,
+     * an error message is generated.
+     * See: https://protobuf.dev/reference/protobuf/google.protobuf/#field-mask
+     *
+     * ```proto
+     * message MyFieldMask {
+     * //  The `value` FieldMask shall not contain paths listed in `not_in`.
+     * google.protobuf.FieldMask value = 1 [(buf.validate.field).field_mask = {
+     * not_in: ["forbidden", "immutable", "c.a"]
+     * }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated string not_in = 3 [json_name = "notIn", (.buf.validate.predefined) = { ... }</code>
      * @return A list containing the notIn.
      */
@@ -946,6 +1515,23 @@ private static final long serialVersionUID = 0L;
       return notIn_;
     }
     /**
+     * <pre>
+     * `not_in` requires the field value to not contain paths matching specified
+     * values or their subpaths.
+     * If any of the field value's paths matches the rule,
+     * an error message is generated.
+     * See: https://protobuf.dev/reference/protobuf/google.protobuf/#field-mask
+     *
+     * ```proto
+     * message MyFieldMask {
+     * //  The `value` FieldMask shall not contain paths listed in `not_in`.
+     * google.protobuf.FieldMask value = 1 [(buf.validate.field).field_mask = {
+     * not_in: ["forbidden", "immutable", "c.a"]
+     * }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated string not_in = 3 [json_name = "notIn", (.buf.validate.predefined) = { ... }</code>
      * @return The count of notIn.
      */
@@ -953,6 +1539,23 @@ private static final long serialVersionUID = 0L;
       return notIn_.size();
     }
     /**
+     * <pre>
+     * `not_in` requires the field value to not contain paths matching specified
+     * values or their subpaths.
+     * If any of the field value's paths matches the rule,
+     * an error message is generated.
+     * See: https://protobuf.dev/reference/protobuf/google.protobuf/#field-mask
+     *
+     * ```proto
+     * message MyFieldMask {
+     * //  The `value` FieldMask shall not contain paths listed in `not_in`.
+     * google.protobuf.FieldMask value = 1 [(buf.validate.field).field_mask = {
+     * not_in: ["forbidden", "immutable", "c.a"]
+     * }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated string not_in = 3 [json_name = "notIn", (.buf.validate.predefined) = { ... }</code>
      * @param index The index of the element to return.
      * @return The notIn at the given index.
@@ -961,6 +1564,23 @@ private static final long serialVersionUID = 0L;
       return notIn_.get(index);
     }
     /**
+     * <pre>
+     * `not_in` requires the field value to not contain paths matching specified
+     * values or their subpaths.
+     * If any of the field value's paths matches the rule,
+     * an error message is generated.
+     * See: https://protobuf.dev/reference/protobuf/google.protobuf/#field-mask
+     *
+     * ```proto
+     * message MyFieldMask {
+     * //  The `value` FieldMask shall not contain paths listed in `not_in`.
+     * google.protobuf.FieldMask value = 1 [(buf.validate.field).field_mask = {
+     * not_in: ["forbidden", "immutable", "c.a"]
+     * }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated string not_in = 3 [json_name = "notIn", (.buf.validate.predefined) = { ... }</code>
      * @param index The index of the value to return.
      * @return The bytes of the notIn at the given index.
@@ -970,6 +1590,23 @@ private static final long serialVersionUID = 0L;
       return notIn_.getByteString(index);
     }
     /**
+     * <pre>
+     * `not_in` requires the field value to not contain paths matching specified
+     * values or their subpaths.
+     * If any of the field value's paths matches the rule,
+     * an error message is generated.
+     * See: https://protobuf.dev/reference/protobuf/google.protobuf/#field-mask
+     *
+     * ```proto
+     * message MyFieldMask {
+     * //  The `value` FieldMask shall not contain paths listed in `not_in`.
+     * google.protobuf.FieldMask value = 1 [(buf.validate.field).field_mask = {
+     * not_in: ["forbidden", "immutable", "c.a"]
+     * }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated string not_in = 3 [json_name = "notIn", (.buf.validate.predefined) = { ... }</code>
      * @param index The index to set the value at.
      * @param value The notIn to set.
@@ -985,6 +1622,23 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `not_in` requires the field value to not contain paths matching specified
+     * values or their subpaths.
+     * If any of the field value's paths matches the rule,
+     * an error message is generated.
+     * See: https://protobuf.dev/reference/protobuf/google.protobuf/#field-mask
+     *
+     * ```proto
+     * message MyFieldMask {
+     * //  The `value` FieldMask shall not contain paths listed in `not_in`.
+     * google.protobuf.FieldMask value = 1 [(buf.validate.field).field_mask = {
+     * not_in: ["forbidden", "immutable", "c.a"]
+     * }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated string not_in = 3 [json_name = "notIn", (.buf.validate.predefined) = { ... }</code>
      * @param value The notIn to add.
      * @return This builder for chaining.
@@ -999,6 +1653,23 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `not_in` requires the field value to not contain paths matching specified
+     * values or their subpaths.
+     * If any of the field value's paths matches the rule,
+     * an error message is generated.
+     * See: https://protobuf.dev/reference/protobuf/google.protobuf/#field-mask
+     *
+     * ```proto
+     * message MyFieldMask {
+     * //  The `value` FieldMask shall not contain paths listed in `not_in`.
+     * google.protobuf.FieldMask value = 1 [(buf.validate.field).field_mask = {
+     * not_in: ["forbidden", "immutable", "c.a"]
+     * }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated string not_in = 3 [json_name = "notIn", (.buf.validate.predefined) = { ... }</code>
      * @param values The notIn to add.
      * @return This builder for chaining.
@@ -1013,6 +1684,23 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `not_in` requires the field value to not contain paths matching specified
+     * values or their subpaths.
+     * If any of the field value's paths matches the rule,
+     * an error message is generated.
+     * See: https://protobuf.dev/reference/protobuf/google.protobuf/#field-mask
+     *
+     * ```proto
+     * message MyFieldMask {
+     * //  The `value` FieldMask shall not contain paths listed in `not_in`.
+     * google.protobuf.FieldMask value = 1 [(buf.validate.field).field_mask = {
+     * not_in: ["forbidden", "immutable", "c.a"]
+     * }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated string not_in = 3 [json_name = "notIn", (.buf.validate.predefined) = { ... }</code>
      * @return This builder for chaining.
      */
@@ -1024,6 +1712,23 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `not_in` requires the field value to not contain paths matching specified
+     * values or their subpaths.
+     * If any of the field value's paths matches the rule,
+     * an error message is generated.
+     * See: https://protobuf.dev/reference/protobuf/google.protobuf/#field-mask
+     *
+     * ```proto
+     * message MyFieldMask {
+     * //  The `value` FieldMask shall not contain paths listed in `not_in`.
+     * google.protobuf.FieldMask value = 1 [(buf.validate.field).field_mask = {
+     * not_in: ["forbidden", "immutable", "c.a"]
+     * }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated string not_in = 3 [json_name = "notIn", (.buf.validate.predefined) = { ... }</code>
      * @param value The bytes of the notIn to add.
      * @return This builder for chaining.
@@ -1051,6 +1756,21 @@ private static final long serialVersionUID = 0L;
         com.google.protobuf.FieldMask, com.google.protobuf.FieldMask.Builder, com.google.protobuf.FieldMaskOrBuilder> exampleBuilder_;
 
     /**
+     * <pre>
+     * `example` specifies values that the field may have. These values SHOULD
+     * conform to other rules. `example` values will not impact validation
+     * but may be used as helpful guidance on how to populate the given field.
+     *
+     * ```proto
+     * message MyFieldMask {
+     * google.protobuf.FieldMask value = 1 [
+     * (buf.validate.field).field_mask.example = { paths: ["a", "b"] },
+     * (buf.validate.field).field_mask.example = { paths: ["c.a", "d"] }
+     * ];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated .google.protobuf.FieldMask example = 4 [json_name = "example", (.buf.validate.predefined) = { ... }</code>
      */
     public java.util.List<com.google.protobuf.FieldMask> getExampleList() {
@@ -1061,6 +1781,21 @@ private static final long serialVersionUID = 0L;
       }
     }
     /**
+     * <pre>
+     * `example` specifies values that the field may have. These values SHOULD
+     * conform to other rules. `example` values will not impact validation
+     * but may be used as helpful guidance on how to populate the given field.
+     *
+     * ```proto
+     * message MyFieldMask {
+     * google.protobuf.FieldMask value = 1 [
+     * (buf.validate.field).field_mask.example = { paths: ["a", "b"] },
+     * (buf.validate.field).field_mask.example = { paths: ["c.a", "d"] }
+     * ];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated .google.protobuf.FieldMask example = 4 [json_name = "example", (.buf.validate.predefined) = { ... }</code>
      */
     public int getExampleCount() {
@@ -1071,6 +1806,21 @@ private static final long serialVersionUID = 0L;
       }
     }
     /**
+     * <pre>
+     * `example` specifies values that the field may have. These values SHOULD
+     * conform to other rules. `example` values will not impact validation
+     * but may be used as helpful guidance on how to populate the given field.
+     *
+     * ```proto
+     * message MyFieldMask {
+     * google.protobuf.FieldMask value = 1 [
+     * (buf.validate.field).field_mask.example = { paths: ["a", "b"] },
+     * (buf.validate.field).field_mask.example = { paths: ["c.a", "d"] }
+     * ];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated .google.protobuf.FieldMask example = 4 [json_name = "example", (.buf.validate.predefined) = { ... }</code>
      */
     public com.google.protobuf.FieldMask getExample(int index) {
@@ -1081,6 +1831,21 @@ private static final long serialVersionUID = 0L;
       }
     }
     /**
+     * <pre>
+     * `example` specifies values that the field may have. These values SHOULD
+     * conform to other rules. `example` values will not impact validation
+     * but may be used as helpful guidance on how to populate the given field.
+     *
+     * ```proto
+     * message MyFieldMask {
+     * google.protobuf.FieldMask value = 1 [
+     * (buf.validate.field).field_mask.example = { paths: ["a", "b"] },
+     * (buf.validate.field).field_mask.example = { paths: ["c.a", "d"] }
+     * ];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated .google.protobuf.FieldMask example = 4 [json_name = "example", (.buf.validate.predefined) = { ... }</code>
      */
     public Builder setExample(
@@ -1098,6 +1863,21 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `example` specifies values that the field may have. These values SHOULD
+     * conform to other rules. `example` values will not impact validation
+     * but may be used as helpful guidance on how to populate the given field.
+     *
+     * ```proto
+     * message MyFieldMask {
+     * google.protobuf.FieldMask value = 1 [
+     * (buf.validate.field).field_mask.example = { paths: ["a", "b"] },
+     * (buf.validate.field).field_mask.example = { paths: ["c.a", "d"] }
+     * ];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated .google.protobuf.FieldMask example = 4 [json_name = "example", (.buf.validate.predefined) = { ... }</code>
      */
     public Builder setExample(
@@ -1112,6 +1892,21 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `example` specifies values that the field may have. These values SHOULD
+     * conform to other rules. `example` values will not impact validation
+     * but may be used as helpful guidance on how to populate the given field.
+     *
+     * ```proto
+     * message MyFieldMask {
+     * google.protobuf.FieldMask value = 1 [
+     * (buf.validate.field).field_mask.example = { paths: ["a", "b"] },
+     * (buf.validate.field).field_mask.example = { paths: ["c.a", "d"] }
+     * ];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated .google.protobuf.FieldMask example = 4 [json_name = "example", (.buf.validate.predefined) = { ... }</code>
      */
     public Builder addExample(com.google.protobuf.FieldMask value) {
@@ -1128,6 +1923,21 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `example` specifies values that the field may have. These values SHOULD
+     * conform to other rules. `example` values will not impact validation
+     * but may be used as helpful guidance on how to populate the given field.
+     *
+     * ```proto
+     * message MyFieldMask {
+     * google.protobuf.FieldMask value = 1 [
+     * (buf.validate.field).field_mask.example = { paths: ["a", "b"] },
+     * (buf.validate.field).field_mask.example = { paths: ["c.a", "d"] }
+     * ];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated .google.protobuf.FieldMask example = 4 [json_name = "example", (.buf.validate.predefined) = { ... }</code>
      */
     public Builder addExample(
@@ -1145,6 +1955,21 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `example` specifies values that the field may have. These values SHOULD
+     * conform to other rules. `example` values will not impact validation
+     * but may be used as helpful guidance on how to populate the given field.
+     *
+     * ```proto
+     * message MyFieldMask {
+     * google.protobuf.FieldMask value = 1 [
+     * (buf.validate.field).field_mask.example = { paths: ["a", "b"] },
+     * (buf.validate.field).field_mask.example = { paths: ["c.a", "d"] }
+     * ];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated .google.protobuf.FieldMask example = 4 [json_name = "example", (.buf.validate.predefined) = { ... }</code>
      */
     public Builder addExample(
@@ -1159,6 +1984,21 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `example` specifies values that the field may have. These values SHOULD
+     * conform to other rules. `example` values will not impact validation
+     * but may be used as helpful guidance on how to populate the given field.
+     *
+     * ```proto
+     * message MyFieldMask {
+     * google.protobuf.FieldMask value = 1 [
+     * (buf.validate.field).field_mask.example = { paths: ["a", "b"] },
+     * (buf.validate.field).field_mask.example = { paths: ["c.a", "d"] }
+     * ];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated .google.protobuf.FieldMask example = 4 [json_name = "example", (.buf.validate.predefined) = { ... }</code>
      */
     public Builder addExample(
@@ -1173,6 +2013,21 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `example` specifies values that the field may have. These values SHOULD
+     * conform to other rules. `example` values will not impact validation
+     * but may be used as helpful guidance on how to populate the given field.
+     *
+     * ```proto
+     * message MyFieldMask {
+     * google.protobuf.FieldMask value = 1 [
+     * (buf.validate.field).field_mask.example = { paths: ["a", "b"] },
+     * (buf.validate.field).field_mask.example = { paths: ["c.a", "d"] }
+     * ];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated .google.protobuf.FieldMask example = 4 [json_name = "example", (.buf.validate.predefined) = { ... }</code>
      */
     public Builder addAllExample(
@@ -1188,6 +2043,21 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `example` specifies values that the field may have. These values SHOULD
+     * conform to other rules. `example` values will not impact validation
+     * but may be used as helpful guidance on how to populate the given field.
+     *
+     * ```proto
+     * message MyFieldMask {
+     * google.protobuf.FieldMask value = 1 [
+     * (buf.validate.field).field_mask.example = { paths: ["a", "b"] },
+     * (buf.validate.field).field_mask.example = { paths: ["c.a", "d"] }
+     * ];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated .google.protobuf.FieldMask example = 4 [json_name = "example", (.buf.validate.predefined) = { ... }</code>
      */
     public Builder clearExample() {
@@ -1201,6 +2071,21 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `example` specifies values that the field may have. These values SHOULD
+     * conform to other rules. `example` values will not impact validation
+     * but may be used as helpful guidance on how to populate the given field.
+     *
+     * ```proto
+     * message MyFieldMask {
+     * google.protobuf.FieldMask value = 1 [
+     * (buf.validate.field).field_mask.example = { paths: ["a", "b"] },
+     * (buf.validate.field).field_mask.example = { paths: ["c.a", "d"] }
+     * ];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated .google.protobuf.FieldMask example = 4 [json_name = "example", (.buf.validate.predefined) = { ... }</code>
      */
     public Builder removeExample(int index) {
@@ -1214,6 +2099,21 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `example` specifies values that the field may have. These values SHOULD
+     * conform to other rules. `example` values will not impact validation
+     * but may be used as helpful guidance on how to populate the given field.
+     *
+     * ```proto
+     * message MyFieldMask {
+     * google.protobuf.FieldMask value = 1 [
+     * (buf.validate.field).field_mask.example = { paths: ["a", "b"] },
+     * (buf.validate.field).field_mask.example = { paths: ["c.a", "d"] }
+     * ];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated .google.protobuf.FieldMask example = 4 [json_name = "example", (.buf.validate.predefined) = { ... }</code>
      */
     public com.google.protobuf.FieldMask.Builder getExampleBuilder(
@@ -1221,6 +2121,21 @@ private static final long serialVersionUID = 0L;
       return internalGetExampleFieldBuilder().getBuilder(index);
     }
     /**
+     * <pre>
+     * `example` specifies values that the field may have. These values SHOULD
+     * conform to other rules. `example` values will not impact validation
+     * but may be used as helpful guidance on how to populate the given field.
+     *
+     * ```proto
+     * message MyFieldMask {
+     * google.protobuf.FieldMask value = 1 [
+     * (buf.validate.field).field_mask.example = { paths: ["a", "b"] },
+     * (buf.validate.field).field_mask.example = { paths: ["c.a", "d"] }
+     * ];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated .google.protobuf.FieldMask example = 4 [json_name = "example", (.buf.validate.predefined) = { ... }</code>
      */
     public com.google.protobuf.FieldMaskOrBuilder getExampleOrBuilder(
@@ -1231,6 +2146,21 @@ private static final long serialVersionUID = 0L;
       }
     }
     /**
+     * <pre>
+     * `example` specifies values that the field may have. These values SHOULD
+     * conform to other rules. `example` values will not impact validation
+     * but may be used as helpful guidance on how to populate the given field.
+     *
+     * ```proto
+     * message MyFieldMask {
+     * google.protobuf.FieldMask value = 1 [
+     * (buf.validate.field).field_mask.example = { paths: ["a", "b"] },
+     * (buf.validate.field).field_mask.example = { paths: ["c.a", "d"] }
+     * ];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated .google.protobuf.FieldMask example = 4 [json_name = "example", (.buf.validate.predefined) = { ... }</code>
      */
     public java.util.List<? extends com.google.protobuf.FieldMaskOrBuilder> 
@@ -1242,6 +2172,21 @@ private static final long serialVersionUID = 0L;
       }
     }
     /**
+     * <pre>
+     * `example` specifies values that the field may have. These values SHOULD
+     * conform to other rules. `example` values will not impact validation
+     * but may be used as helpful guidance on how to populate the given field.
+     *
+     * ```proto
+     * message MyFieldMask {
+     * google.protobuf.FieldMask value = 1 [
+     * (buf.validate.field).field_mask.example = { paths: ["a", "b"] },
+     * (buf.validate.field).field_mask.example = { paths: ["c.a", "d"] }
+     * ];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated .google.protobuf.FieldMask example = 4 [json_name = "example", (.buf.validate.predefined) = { ... }</code>
      */
     public com.google.protobuf.FieldMask.Builder addExampleBuilder() {
@@ -1249,6 +2194,21 @@ private static final long serialVersionUID = 0L;
           com.google.protobuf.FieldMask.getDefaultInstance());
     }
     /**
+     * <pre>
+     * `example` specifies values that the field may have. These values SHOULD
+     * conform to other rules. `example` values will not impact validation
+     * but may be used as helpful guidance on how to populate the given field.
+     *
+     * ```proto
+     * message MyFieldMask {
+     * google.protobuf.FieldMask value = 1 [
+     * (buf.validate.field).field_mask.example = { paths: ["a", "b"] },
+     * (buf.validate.field).field_mask.example = { paths: ["c.a", "d"] }
+     * ];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated .google.protobuf.FieldMask example = 4 [json_name = "example", (.buf.validate.predefined) = { ... }</code>
      */
     public com.google.protobuf.FieldMask.Builder addExampleBuilder(
@@ -1257,6 +2217,21 @@ private static final long serialVersionUID = 0L;
           index, com.google.protobuf.FieldMask.getDefaultInstance());
     }
     /**
+     * <pre>
+     * `example` specifies values that the field may have. These values SHOULD
+     * conform to other rules. `example` values will not impact validation
+     * but may be used as helpful guidance on how to populate the given field.
+     *
+     * ```proto
+     * message MyFieldMask {
+     * google.protobuf.FieldMask value = 1 [
+     * (buf.validate.field).field_mask.example = { paths: ["a", "b"] },
+     * (buf.validate.field).field_mask.example = { paths: ["c.a", "d"] }
+     * ];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated .google.protobuf.FieldMask example = 4 [json_name = "example", (.buf.validate.predefined) = { ... }</code>
      */
     public java.util.List<com.google.protobuf.FieldMask.Builder> 

@@ -12,38 +12,151 @@ public interface FieldMaskRulesOrBuilder extends
         ExtendableMessageOrBuilder<FieldMaskRules> {
 
   /**
+   * <pre>
+   * `const` dictates that the field must match the specified value of the `google.protobuf.FieldMask` type exactly.
+   * If the field's value deviates from the specified value, an error message
+   * will be generated.
+   *
+   * ```proto
+   * message MyFieldMask {
+   * // value must equal ["a"]
+   * google.protobuf.FieldMask value = 1 [(buf.validate.field).field_mask.const = {
+   * paths: ["a"]
+   * }];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>optional .google.protobuf.FieldMask const = 1 [json_name = "const", (.buf.validate.predefined) = { ... }</code>
    * @return Whether the const field is set.
    */
   boolean hasConst();
   /**
+   * <pre>
+   * `const` dictates that the field must match the specified value of the `google.protobuf.FieldMask` type exactly.
+   * If the field's value deviates from the specified value, an error message
+   * will be generated.
+   *
+   * ```proto
+   * message MyFieldMask {
+   * // value must equal ["a"]
+   * google.protobuf.FieldMask value = 1 [(buf.validate.field).field_mask.const = {
+   * paths: ["a"]
+   * }];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>optional .google.protobuf.FieldMask const = 1 [json_name = "const", (.buf.validate.predefined) = { ... }</code>
    * @return The const.
    */
   com.google.protobuf.FieldMask getConst();
   /**
+   * <pre>
+   * `const` dictates that the field must match the specified value of the `google.protobuf.FieldMask` type exactly.
+   * If the field's value deviates from the specified value, an error message
+   * will be generated.
+   *
+   * ```proto
+   * message MyFieldMask {
+   * // value must equal ["a"]
+   * google.protobuf.FieldMask value = 1 [(buf.validate.field).field_mask.const = {
+   * paths: ["a"]
+   * }];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>optional .google.protobuf.FieldMask const = 1 [json_name = "const", (.buf.validate.predefined) = { ... }</code>
    */
   com.google.protobuf.FieldMaskOrBuilder getConstOrBuilder();
 
   /**
+   * <pre>
+   * `in` requires the field value to only contain paths matching specified
+   * values or their subpaths.
+   * If any of the field value's paths doesn't match the rule,
+   * an error message is generated.
+   * See: https://protobuf.dev/reference/protobuf/google.protobuf/#field-mask
+   *
+   * ```proto
+   * message MyFieldMask {
+   * //  The `value` FieldMask must only contain paths listed in `in`.
+   * google.protobuf.FieldMask value = 1 [(buf.validate.field).field_mask = {
+   * in: ["a", "b", "c.a"]
+   * }];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>repeated string in = 2 [json_name = "in", (.buf.validate.predefined) = { ... }</code>
    * @return A list containing the in.
    */
   java.util.List<java.lang.String>
       getInList();
   /**
+   * <pre>
+   * `in` requires the field value to only contain paths matching specified
+   * values or their subpaths.
+   * If any of the field value's paths doesn't match the rule,
+   * an error message is generated.
+   * See: https://protobuf.dev/reference/protobuf/google.protobuf/#field-mask
+   *
+   * ```proto
+   * message MyFieldMask {
+   * //  The `value` FieldMask must only contain paths listed in `in`.
+   * google.protobuf.FieldMask value = 1 [(buf.validate.field).field_mask = {
+   * in: ["a", "b", "c.a"]
+   * }];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>repeated string in = 2 [json_name = "in", (.buf.validate.predefined) = { ... }</code>
    * @return The count of in.
    */
   int getInCount();
   /**
+   * <pre>
+   * `in` requires the field value to only contain paths matching specified
+   * values or their subpaths.
+   * If any of the field value's paths doesn't match the rule,
+   * an error message is generated.
+   * See: https://protobuf.dev/reference/protobuf/google.protobuf/#field-mask
+   *
+   * ```proto
+   * message MyFieldMask {
+   * //  The `value` FieldMask must only contain paths listed in `in`.
+   * google.protobuf.FieldMask value = 1 [(buf.validate.field).field_mask = {
+   * in: ["a", "b", "c.a"]
+   * }];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>repeated string in = 2 [json_name = "in", (.buf.validate.predefined) = { ... }</code>
    * @param index The index of the element to return.
    * @return The in at the given index.
    */
   java.lang.String getIn(int index);
   /**
+   * <pre>
+   * `in` requires the field value to only contain paths matching specified
+   * values or their subpaths.
+   * If any of the field value's paths doesn't match the rule,
+   * an error message is generated.
+   * See: https://protobuf.dev/reference/protobuf/google.protobuf/#field-mask
+   *
+   * ```proto
+   * message MyFieldMask {
+   * //  The `value` FieldMask must only contain paths listed in `in`.
+   * google.protobuf.FieldMask value = 1 [(buf.validate.field).field_mask = {
+   * in: ["a", "b", "c.a"]
+   * }];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>repeated string in = 2 [json_name = "in", (.buf.validate.predefined) = { ... }</code>
    * @param index The index of the value to return.
    * @return The bytes of the in at the given index.
@@ -52,23 +165,91 @@ public interface FieldMaskRulesOrBuilder extends
       getInBytes(int index);
 
   /**
+   * <pre>
+   * `not_in` requires the field value to not contain paths matching specified
+   * values or their subpaths.
+   * If any of the field value's paths matches the rule,
+   * an error message is generated.
+   * See: https://protobuf.dev/reference/protobuf/google.protobuf/#field-mask
+   *
+   * ```proto
+   * message MyFieldMask {
+   * //  The `value` FieldMask shall not contain paths listed in `not_in`.
+   * google.protobuf.FieldMask value = 1 [(buf.validate.field).field_mask = {
+   * not_in: ["forbidden", "immutable", "c.a"]
+   * }];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>repeated string not_in = 3 [json_name = "notIn", (.buf.validate.predefined) = { ... }</code>
    * @return A list containing the notIn.
    */
   java.util.List<java.lang.String>
       getNotInList();
   /**
+   * <pre>
+   * `not_in` requires the field value to not contain paths matching specified
+   * values or their subpaths.
+   * If any of the field value's paths matches the rule,
+   * an error message is generated.
+   * See: https://protobuf.dev/reference/protobuf/google.protobuf/#field-mask
+   *
+   * ```proto
+   * message MyFieldMask {
+   * //  The `value` FieldMask shall not contain paths listed in `not_in`.
+   * google.protobuf.FieldMask value = 1 [(buf.validate.field).field_mask = {
+   * not_in: ["forbidden", "immutable", "c.a"]
+   * }];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>repeated string not_in = 3 [json_name = "notIn", (.buf.validate.predefined) = { ... }</code>
    * @return The count of notIn.
    */
   int getNotInCount();
   /**
+   * <pre>
+   * `not_in` requires the field value to not contain paths matching specified
+   * values or their subpaths.
+   * If any of the field value's paths matches the rule,
+   * an error message is generated.
+   * See: https://protobuf.dev/reference/protobuf/google.protobuf/#field-mask
+   *
+   * ```proto
+   * message MyFieldMask {
+   * //  The `value` FieldMask shall not contain paths listed in `not_in`.
+   * google.protobuf.FieldMask value = 1 [(buf.validate.field).field_mask = {
+   * not_in: ["forbidden", "immutable", "c.a"]
+   * }];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>repeated string not_in = 3 [json_name = "notIn", (.buf.validate.predefined) = { ... }</code>
    * @param index The index of the element to return.
    * @return The notIn at the given index.
    */
   java.lang.String getNotIn(int index);
   /**
+   * <pre>
+   * `not_in` requires the field value to not contain paths matching specified
+   * values or their subpaths.
+   * If any of the field value's paths matches the rule,
+   * an error message is generated.
+   * See: https://protobuf.dev/reference/protobuf/google.protobuf/#field-mask
+   *
+   * ```proto
+   * message MyFieldMask {
+   * //  The `value` FieldMask shall not contain paths listed in `not_in`.
+   * google.protobuf.FieldMask value = 1 [(buf.validate.field).field_mask = {
+   * not_in: ["forbidden", "immutable", "c.a"]
+   * }];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>repeated string not_in = 3 [json_name = "notIn", (.buf.validate.predefined) = { ... }</code>
    * @param index The index of the value to return.
    * @return The bytes of the notIn at the given index.
@@ -77,24 +258,99 @@ public interface FieldMaskRulesOrBuilder extends
       getNotInBytes(int index);
 
   /**
+   * <pre>
+   * `example` specifies values that the field may have. These values SHOULD
+   * conform to other rules. `example` values will not impact validation
+   * but may be used as helpful guidance on how to populate the given field.
+   *
+   * ```proto
+   * message MyFieldMask {
+   * google.protobuf.FieldMask value = 1 [
+   * (buf.validate.field).field_mask.example = { paths: ["a", "b"] },
+   * (buf.validate.field).field_mask.example = { paths: ["c.a", "d"] }
+   * ];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>repeated .google.protobuf.FieldMask example = 4 [json_name = "example", (.buf.validate.predefined) = { ... }</code>
    */
   java.util.List<com.google.protobuf.FieldMask> 
       getExampleList();
   /**
+   * <pre>
+   * `example` specifies values that the field may have. These values SHOULD
+   * conform to other rules. `example` values will not impact validation
+   * but may be used as helpful guidance on how to populate the given field.
+   *
+   * ```proto
+   * message MyFieldMask {
+   * google.protobuf.FieldMask value = 1 [
+   * (buf.validate.field).field_mask.example = { paths: ["a", "b"] },
+   * (buf.validate.field).field_mask.example = { paths: ["c.a", "d"] }
+   * ];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>repeated .google.protobuf.FieldMask example = 4 [json_name = "example", (.buf.validate.predefined) = { ... }</code>
    */
   com.google.protobuf.FieldMask getExample(int index);
   /**
+   * <pre>
+   * `example` specifies values that the field may have. These values SHOULD
+   * conform to other rules. `example` values will not impact validation
+   * but may be used as helpful guidance on how to populate the given field.
+   *
+   * ```proto
+   * message MyFieldMask {
+   * google.protobuf.FieldMask value = 1 [
+   * (buf.validate.field).field_mask.example = { paths: ["a", "b"] },
+   * (buf.validate.field).field_mask.example = { paths: ["c.a", "d"] }
+   * ];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>repeated .google.protobuf.FieldMask example = 4 [json_name = "example", (.buf.validate.predefined) = { ... }</code>
    */
   int getExampleCount();
   /**
+   * <pre>
+   * `example` specifies values that the field may have. These values SHOULD
+   * conform to other rules. `example` values will not impact validation
+   * but may be used as helpful guidance on how to populate the given field.
+   *
+   * ```proto
+   * message MyFieldMask {
+   * google.protobuf.FieldMask value = 1 [
+   * (buf.validate.field).field_mask.example = { paths: ["a", "b"] },
+   * (buf.validate.field).field_mask.example = { paths: ["c.a", "d"] }
+   * ];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>repeated .google.protobuf.FieldMask example = 4 [json_name = "example", (.buf.validate.predefined) = { ... }</code>
    */
   java.util.List<? extends com.google.protobuf.FieldMaskOrBuilder> 
       getExampleOrBuilderList();
   /**
+   * <pre>
+   * `example` specifies values that the field may have. These values SHOULD
+   * conform to other rules. `example` values will not impact validation
+   * but may be used as helpful guidance on how to populate the given field.
+   *
+   * ```proto
+   * message MyFieldMask {
+   * google.protobuf.FieldMask value = 1 [
+   * (buf.validate.field).field_mask.example = { paths: ["a", "b"] },
+   * (buf.validate.field).field_mask.example = { paths: ["c.a", "d"] }
+   * ];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>repeated .google.protobuf.FieldMask example = 4 [json_name = "example", (.buf.validate.predefined) = { ... }</code>
    */
   com.google.protobuf.FieldMaskOrBuilder getExampleOrBuilder(

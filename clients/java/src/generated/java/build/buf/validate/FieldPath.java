@@ -6,6 +6,13 @@
 package build.buf.validate;
 
 /**
+ * <pre>
+ * `FieldPath` provides a path to a nested protobuf field.
+ *
+ * This message provides enough information to render a dotted field path even without protobuf descriptors.
+ * It also provides enough information to resolve a nested field through unknown wire data.
+ * </pre>
+ *
  * Protobuf type {@code buf.validate.FieldPath}
  */
 @com.google.protobuf.Generated
@@ -48,6 +55,10 @@ private static final long serialVersionUID = 0L;
   @SuppressWarnings("serial")
   private java.util.List<build.buf.validate.FieldPathElement> elements_;
   /**
+   * <pre>
+   * `elements` contains each element of the path, starting from the root and recursing downward.
+   * </pre>
+   *
    * <code>repeated .buf.validate.FieldPathElement elements = 1 [json_name = "elements"];</code>
    */
   @java.lang.Override
@@ -55,6 +66,10 @@ private static final long serialVersionUID = 0L;
     return elements_;
   }
   /**
+   * <pre>
+   * `elements` contains each element of the path, starting from the root and recursing downward.
+   * </pre>
+   *
    * <code>repeated .buf.validate.FieldPathElement elements = 1 [json_name = "elements"];</code>
    */
   @java.lang.Override
@@ -63,6 +78,10 @@ private static final long serialVersionUID = 0L;
     return elements_;
   }
   /**
+   * <pre>
+   * `elements` contains each element of the path, starting from the root and recursing downward.
+   * </pre>
+   *
    * <code>repeated .buf.validate.FieldPathElement elements = 1 [json_name = "elements"];</code>
    */
   @java.lang.Override
@@ -70,6 +89,10 @@ private static final long serialVersionUID = 0L;
     return elements_.size();
   }
   /**
+   * <pre>
+   * `elements` contains each element of the path, starting from the root and recursing downward.
+   * </pre>
+   *
    * <code>repeated .buf.validate.FieldPathElement elements = 1 [json_name = "elements"];</code>
    */
   @java.lang.Override
@@ -77,6 +100,10 @@ private static final long serialVersionUID = 0L;
     return elements_.get(index);
   }
   /**
+   * <pre>
+   * `elements` contains each element of the path, starting from the root and recursing downward.
+   * </pre>
+   *
    * <code>repeated .buf.validate.FieldPathElement elements = 1 [json_name = "elements"];</code>
    */
   @java.lang.Override
@@ -245,6 +272,13 @@ private static final long serialVersionUID = 0L;
     return builder;
   }
   /**
+   * <pre>
+   * `FieldPath` provides a path to a nested protobuf field.
+   *
+   * This message provides enough information to render a dotted field path even without protobuf descriptors.
+   * It also provides enough information to resolve a nested field through unknown wire data.
+   * </pre>
+   *
    * Protobuf type {@code buf.validate.FieldPath}
    */
   public static final class Builder extends
@@ -440,6 +474,10 @@ private static final long serialVersionUID = 0L;
         build.buf.validate.FieldPathElement, build.buf.validate.FieldPathElement.Builder, build.buf.validate.FieldPathElementOrBuilder> elementsBuilder_;
 
     /**
+     * <pre>
+     * `elements` contains each element of the path, starting from the root and recursing downward.
+     * </pre>
+     *
      * <code>repeated .buf.validate.FieldPathElement elements = 1 [json_name = "elements"];</code>
      */
     public java.util.List<build.buf.validate.FieldPathElement> getElementsList() {
@@ -450,6 +488,10 @@ private static final long serialVersionUID = 0L;
       }
     }
     /**
+     * <pre>
+     * `elements` contains each element of the path, starting from the root and recursing downward.
+     * </pre>
+     *
      * <code>repeated .buf.validate.FieldPathElement elements = 1 [json_name = "elements"];</code>
      */
     public int getElementsCount() {
@@ -460,6 +502,10 @@ private static final long serialVersionUID = 0L;
       }
     }
     /**
+     * <pre>
+     * `elements` contains each element of the path, starting from the root and recursing downward.
+     * </pre>
+     *
      * <code>repeated .buf.validate.FieldPathElement elements = 1 [json_name = "elements"];</code>
      */
     public build.buf.validate.FieldPathElement getElements(int index) {
@@ -470,6 +516,10 @@ private static final long serialVersionUID = 0L;
       }
     }
     /**
+     * <pre>
+     * `elements` contains each element of the path, starting from the root and recursing downward.
+     * </pre>
+     *
      * <code>repeated .buf.validate.FieldPathElement elements = 1 [json_name = "elements"];</code>
      */
     public Builder setElements(
@@ -487,6 +537,10 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `elements` contains each element of the path, starting from the root and recursing downward.
+     * </pre>
+     *
      * <code>repeated .buf.validate.FieldPathElement elements = 1 [json_name = "elements"];</code>
      */
     public Builder setElements(
@@ -501,6 +555,10 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `elements` contains each element of the path, starting from the root and recursing downward.
+     * </pre>
+     *
      * <code>repeated .buf.validate.FieldPathElement elements = 1 [json_name = "elements"];</code>
      */
     public Builder addElements(build.buf.validate.FieldPathElement value) {
@@ -517,6 +575,10 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `elements` contains each element of the path, starting from the root and recursing downward.
+     * </pre>
+     *
      * <code>repeated .buf.validate.FieldPathElement elements = 1 [json_name = "elements"];</code>
      */
     public Builder addElements(
@@ -534,6 +596,10 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `elements` contains each element of the path, starting from the root and recursing downward.
+     * </pre>
+     *
      * <code>repeated .buf.validate.FieldPathElement elements = 1 [json_name = "elements"];</code>
      */
     public Builder addElements(
@@ -548,6 +614,10 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `elements` contains each element of the path, starting from the root and recursing downward.
+     * </pre>
+     *
      * <code>repeated .buf.validate.FieldPathElement elements = 1 [json_name = "elements"];</code>
      */
     public Builder addElements(
@@ -562,6 +632,10 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `elements` contains each element of the path, starting from the root and recursing downward.
+     * </pre>
+     *
      * <code>repeated .buf.validate.FieldPathElement elements = 1 [json_name = "elements"];</code>
      */
     public Builder addAllElements(
@@ -577,6 +651,10 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `elements` contains each element of the path, starting from the root and recursing downward.
+     * </pre>
+     *
      * <code>repeated .buf.validate.FieldPathElement elements = 1 [json_name = "elements"];</code>
      */
     public Builder clearElements() {
@@ -590,6 +668,10 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `elements` contains each element of the path, starting from the root and recursing downward.
+     * </pre>
+     *
      * <code>repeated .buf.validate.FieldPathElement elements = 1 [json_name = "elements"];</code>
      */
     public Builder removeElements(int index) {
@@ -603,6 +685,10 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `elements` contains each element of the path, starting from the root and recursing downward.
+     * </pre>
+     *
      * <code>repeated .buf.validate.FieldPathElement elements = 1 [json_name = "elements"];</code>
      */
     public build.buf.validate.FieldPathElement.Builder getElementsBuilder(
@@ -610,6 +696,10 @@ private static final long serialVersionUID = 0L;
       return internalGetElementsFieldBuilder().getBuilder(index);
     }
     /**
+     * <pre>
+     * `elements` contains each element of the path, starting from the root and recursing downward.
+     * </pre>
+     *
      * <code>repeated .buf.validate.FieldPathElement elements = 1 [json_name = "elements"];</code>
      */
     public build.buf.validate.FieldPathElementOrBuilder getElementsOrBuilder(
@@ -620,6 +710,10 @@ private static final long serialVersionUID = 0L;
       }
     }
     /**
+     * <pre>
+     * `elements` contains each element of the path, starting from the root and recursing downward.
+     * </pre>
+     *
      * <code>repeated .buf.validate.FieldPathElement elements = 1 [json_name = "elements"];</code>
      */
     public java.util.List<? extends build.buf.validate.FieldPathElementOrBuilder> 
@@ -631,6 +725,10 @@ private static final long serialVersionUID = 0L;
       }
     }
     /**
+     * <pre>
+     * `elements` contains each element of the path, starting from the root and recursing downward.
+     * </pre>
+     *
      * <code>repeated .buf.validate.FieldPathElement elements = 1 [json_name = "elements"];</code>
      */
     public build.buf.validate.FieldPathElement.Builder addElementsBuilder() {
@@ -638,6 +736,10 @@ private static final long serialVersionUID = 0L;
           build.buf.validate.FieldPathElement.getDefaultInstance());
     }
     /**
+     * <pre>
+     * `elements` contains each element of the path, starting from the root and recursing downward.
+     * </pre>
+     *
      * <code>repeated .buf.validate.FieldPathElement elements = 1 [json_name = "elements"];</code>
      */
     public build.buf.validate.FieldPathElement.Builder addElementsBuilder(
@@ -646,6 +748,10 @@ private static final long serialVersionUID = 0L;
           index, build.buf.validate.FieldPathElement.getDefaultInstance());
     }
     /**
+     * <pre>
+     * `elements` contains each element of the path, starting from the root and recursing downward.
+     * </pre>
+     *
      * <code>repeated .buf.validate.FieldPathElement elements = 1 [json_name = "elements"];</code>
      */
     public java.util.List<build.buf.validate.FieldPathElement.Builder> 

@@ -6,6 +6,14 @@
 package build.buf.validate;
 
 /**
+ * <pre>
+ * `FieldPathElement` provides enough information to nest through a single protobuf field.
+ *
+ * If the selected field is a map or repeated field, the `subscript` value selects a specific element from it.
+ * A path that refers to a value nested under a map key or repeated field index will have a `subscript` value.
+ * The `field_type` field allows unambiguous resolution of a field even if descriptors are not available.
+ * </pre>
+ *
  * Protobuf type {@code buf.validate.FieldPathElement}
  */
 @com.google.protobuf.Generated
@@ -99,6 +107,10 @@ private static final long serialVersionUID = 0L;
   public static final int FIELD_NUMBER_FIELD_NUMBER = 1;
   private int fieldNumber_ = 0;
   /**
+   * <pre>
+   * `field_number` is the field number this path element refers to.
+   * </pre>
+   *
    * <code>optional int32 field_number = 1 [json_name = "fieldNumber"];</code>
    * @return Whether the fieldNumber field is set.
    */
@@ -107,6 +119,10 @@ private static final long serialVersionUID = 0L;
     return ((bitField0_ & 0x00000001) != 0);
   }
   /**
+   * <pre>
+   * `field_number` is the field number this path element refers to.
+   * </pre>
+   *
    * <code>optional int32 field_number = 1 [json_name = "fieldNumber"];</code>
    * @return The fieldNumber.
    */
@@ -119,6 +135,11 @@ private static final long serialVersionUID = 0L;
   @SuppressWarnings("serial")
   private volatile java.lang.Object fieldName_ = "";
   /**
+   * <pre>
+   * `field_name` contains the field name this path element refers to.
+   * This can be used to display a human-readable path even if the field number is unknown.
+   * </pre>
+   *
    * <code>optional string field_name = 2 [json_name = "fieldName"];</code>
    * @return Whether the fieldName field is set.
    */
@@ -127,6 +148,11 @@ private static final long serialVersionUID = 0L;
     return ((bitField0_ & 0x00000002) != 0);
   }
   /**
+   * <pre>
+   * `field_name` contains the field name this path element refers to.
+   * This can be used to display a human-readable path even if the field number is unknown.
+   * </pre>
+   *
    * <code>optional string field_name = 2 [json_name = "fieldName"];</code>
    * @return The fieldName.
    */
@@ -146,6 +172,11 @@ private static final long serialVersionUID = 0L;
     }
   }
   /**
+   * <pre>
+   * `field_name` contains the field name this path element refers to.
+   * This can be used to display a human-readable path even if the field number is unknown.
+   * </pre>
+   *
    * <code>optional string field_name = 2 [json_name = "fieldName"];</code>
    * @return The bytes for fieldName.
    */
@@ -167,6 +198,19 @@ private static final long serialVersionUID = 0L;
   public static final int FIELD_TYPE_FIELD_NUMBER = 3;
   private int fieldType_ = 1;
   /**
+   * <pre>
+   * `field_type` specifies the type of this field. When using reflection, this value is not needed.
+   *
+   * This value is provided to make it possible to traverse unknown fields through wire data.
+   * When traversing wire data, be mindful of both packed[1] and delimited[2] encoding schemes.
+   *
+   * [1]: https://protobuf.dev/programming-guides/encoding/#packed
+   * [2]: https://protobuf.dev/programming-guides/encoding/#groups
+   *
+   * N.B.: Although groups are deprecated, the corresponding delimited encoding scheme is not, and
+   * can be explicitly used in Protocol Buffers 2023 Edition.
+   * </pre>
+   *
    * <code>optional .google.protobuf.FieldDescriptorProto.Type field_type = 3 [json_name = "fieldType"];</code>
    * @return Whether the fieldType field is set.
    */
@@ -174,6 +218,19 @@ private static final long serialVersionUID = 0L;
     return ((bitField0_ & 0x00000004) != 0);
   }
   /**
+   * <pre>
+   * `field_type` specifies the type of this field. When using reflection, this value is not needed.
+   *
+   * This value is provided to make it possible to traverse unknown fields through wire data.
+   * When traversing wire data, be mindful of both packed[1] and delimited[2] encoding schemes.
+   *
+   * [1]: https://protobuf.dev/programming-guides/encoding/#packed
+   * [2]: https://protobuf.dev/programming-guides/encoding/#groups
+   *
+   * N.B.: Although groups are deprecated, the corresponding delimited encoding scheme is not, and
+   * can be explicitly used in Protocol Buffers 2023 Edition.
+   * </pre>
+   *
    * <code>optional .google.protobuf.FieldDescriptorProto.Type field_type = 3 [json_name = "fieldType"];</code>
    * @return The fieldType.
    */
@@ -185,6 +242,12 @@ private static final long serialVersionUID = 0L;
   public static final int KEY_TYPE_FIELD_NUMBER = 4;
   private int keyType_ = 1;
   /**
+   * <pre>
+   * `key_type` specifies the map key type of this field. This value is useful when traversing
+   * unknown fields through wire data: specifically, it allows handling the differences between
+   * different integer encodings.
+   * </pre>
+   *
    * <code>optional .google.protobuf.FieldDescriptorProto.Type key_type = 4 [json_name = "keyType"];</code>
    * @return Whether the keyType field is set.
    */
@@ -192,6 +255,12 @@ private static final long serialVersionUID = 0L;
     return ((bitField0_ & 0x00000008) != 0);
   }
   /**
+   * <pre>
+   * `key_type` specifies the map key type of this field. This value is useful when traversing
+   * unknown fields through wire data: specifically, it allows handling the differences between
+   * different integer encodings.
+   * </pre>
+   *
    * <code>optional .google.protobuf.FieldDescriptorProto.Type key_type = 4 [json_name = "keyType"];</code>
    * @return The keyType.
    */
@@ -203,6 +272,11 @@ private static final long serialVersionUID = 0L;
   public static final int VALUE_TYPE_FIELD_NUMBER = 5;
   private int valueType_ = 1;
   /**
+   * <pre>
+   * `value_type` specifies map value type of this field. This is useful if you want to display a
+   * value inside unknown fields through wire data.
+   * </pre>
+   *
    * <code>optional .google.protobuf.FieldDescriptorProto.Type value_type = 5 [json_name = "valueType"];</code>
    * @return Whether the valueType field is set.
    */
@@ -210,6 +284,11 @@ private static final long serialVersionUID = 0L;
     return ((bitField0_ & 0x00000010) != 0);
   }
   /**
+   * <pre>
+   * `value_type` specifies map value type of this field. This is useful if you want to display a
+   * value inside unknown fields through wire data.
+   * </pre>
+   *
    * <code>optional .google.protobuf.FieldDescriptorProto.Type value_type = 5 [json_name = "valueType"];</code>
    * @return The valueType.
    */
@@ -220,6 +299,10 @@ private static final long serialVersionUID = 0L;
 
   public static final int INDEX_FIELD_NUMBER = 6;
   /**
+   * <pre>
+   * `index` specifies a 0-based index into a repeated field.
+   * </pre>
+   *
    * <code>uint64 index = 6 [json_name = "index"];</code>
    * @return Whether the index field is set.
    */
@@ -228,6 +311,10 @@ private static final long serialVersionUID = 0L;
     return subscriptCase_ == 6;
   }
   /**
+   * <pre>
+   * `index` specifies a 0-based index into a repeated field.
+   * </pre>
+   *
    * <code>uint64 index = 6 [json_name = "index"];</code>
    * @return The index.
    */
@@ -241,6 +328,10 @@ private static final long serialVersionUID = 0L;
 
   public static final int BOOL_KEY_FIELD_NUMBER = 7;
   /**
+   * <pre>
+   * `bool_key` specifies a map key of type bool.
+   * </pre>
+   *
    * <code>bool bool_key = 7 [json_name = "boolKey"];</code>
    * @return Whether the boolKey field is set.
    */
@@ -249,6 +340,10 @@ private static final long serialVersionUID = 0L;
     return subscriptCase_ == 7;
   }
   /**
+   * <pre>
+   * `bool_key` specifies a map key of type bool.
+   * </pre>
+   *
    * <code>bool bool_key = 7 [json_name = "boolKey"];</code>
    * @return The boolKey.
    */
@@ -262,6 +357,10 @@ private static final long serialVersionUID = 0L;
 
   public static final int INT_KEY_FIELD_NUMBER = 8;
   /**
+   * <pre>
+   * `int_key` specifies a map key of type int32, int64, sint32, sint64, sfixed32 or sfixed64.
+   * </pre>
+   *
    * <code>int64 int_key = 8 [json_name = "intKey"];</code>
    * @return Whether the intKey field is set.
    */
@@ -270,6 +369,10 @@ private static final long serialVersionUID = 0L;
     return subscriptCase_ == 8;
   }
   /**
+   * <pre>
+   * `int_key` specifies a map key of type int32, int64, sint32, sint64, sfixed32 or sfixed64.
+   * </pre>
+   *
    * <code>int64 int_key = 8 [json_name = "intKey"];</code>
    * @return The intKey.
    */
@@ -283,6 +386,10 @@ private static final long serialVersionUID = 0L;
 
   public static final int UINT_KEY_FIELD_NUMBER = 9;
   /**
+   * <pre>
+   * `uint_key` specifies a map key of type uint32, uint64, fixed32 or fixed64.
+   * </pre>
+   *
    * <code>uint64 uint_key = 9 [json_name = "uintKey"];</code>
    * @return Whether the uintKey field is set.
    */
@@ -291,6 +398,10 @@ private static final long serialVersionUID = 0L;
     return subscriptCase_ == 9;
   }
   /**
+   * <pre>
+   * `uint_key` specifies a map key of type uint32, uint64, fixed32 or fixed64.
+   * </pre>
+   *
    * <code>uint64 uint_key = 9 [json_name = "uintKey"];</code>
    * @return The uintKey.
    */
@@ -304,6 +415,10 @@ private static final long serialVersionUID = 0L;
 
   public static final int STRING_KEY_FIELD_NUMBER = 10;
   /**
+   * <pre>
+   * `string_key` specifies a map key of type string.
+   * </pre>
+   *
    * <code>string string_key = 10 [json_name = "stringKey"];</code>
    * @return Whether the stringKey field is set.
    */
@@ -311,6 +426,10 @@ private static final long serialVersionUID = 0L;
     return subscriptCase_ == 10;
   }
   /**
+   * <pre>
+   * `string_key` specifies a map key of type string.
+   * </pre>
+   *
    * <code>string string_key = 10 [json_name = "stringKey"];</code>
    * @return The stringKey.
    */
@@ -332,6 +451,10 @@ private static final long serialVersionUID = 0L;
     }
   }
   /**
+   * <pre>
+   * `string_key` specifies a map key of type string.
+   * </pre>
+   *
    * <code>string string_key = 10 [json_name = "stringKey"];</code>
    * @return The bytes for stringKey.
    */
@@ -672,6 +795,14 @@ private static final long serialVersionUID = 0L;
     return builder;
   }
   /**
+   * <pre>
+   * `FieldPathElement` provides enough information to nest through a single protobuf field.
+   *
+   * If the selected field is a map or repeated field, the `subscript` value selects a specific element from it.
+   * A path that refers to a value nested under a map key or repeated field index will have a `subscript` value.
+   * The `field_type` field allows unambiguous resolution of a field even if descriptors are not available.
+   * </pre>
+   *
    * Protobuf type {@code buf.validate.FieldPathElement}
    */
   public static final class Builder extends
@@ -963,6 +1094,10 @@ private static final long serialVersionUID = 0L;
 
     private int fieldNumber_ ;
     /**
+     * <pre>
+     * `field_number` is the field number this path element refers to.
+     * </pre>
+     *
      * <code>optional int32 field_number = 1 [json_name = "fieldNumber"];</code>
      * @return Whether the fieldNumber field is set.
      */
@@ -971,6 +1106,10 @@ private static final long serialVersionUID = 0L;
       return ((bitField0_ & 0x00000001) != 0);
     }
     /**
+     * <pre>
+     * `field_number` is the field number this path element refers to.
+     * </pre>
+     *
      * <code>optional int32 field_number = 1 [json_name = "fieldNumber"];</code>
      * @return The fieldNumber.
      */
@@ -979,6 +1118,10 @@ private static final long serialVersionUID = 0L;
       return fieldNumber_;
     }
     /**
+     * <pre>
+     * `field_number` is the field number this path element refers to.
+     * </pre>
+     *
      * <code>optional int32 field_number = 1 [json_name = "fieldNumber"];</code>
      * @param value The fieldNumber to set.
      * @return This builder for chaining.
@@ -991,6 +1134,10 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `field_number` is the field number this path element refers to.
+     * </pre>
+     *
      * <code>optional int32 field_number = 1 [json_name = "fieldNumber"];</code>
      * @return This builder for chaining.
      */
@@ -1003,6 +1150,11 @@ private static final long serialVersionUID = 0L;
 
     private java.lang.Object fieldName_ = "";
     /**
+     * <pre>
+     * `field_name` contains the field name this path element refers to.
+     * This can be used to display a human-readable path even if the field number is unknown.
+     * </pre>
+     *
      * <code>optional string field_name = 2 [json_name = "fieldName"];</code>
      * @return Whether the fieldName field is set.
      */
@@ -1010,6 +1162,11 @@ private static final long serialVersionUID = 0L;
       return ((bitField0_ & 0x00000002) != 0);
     }
     /**
+     * <pre>
+     * `field_name` contains the field name this path element refers to.
+     * This can be used to display a human-readable path even if the field number is unknown.
+     * </pre>
+     *
      * <code>optional string field_name = 2 [json_name = "fieldName"];</code>
      * @return The fieldName.
      */
@@ -1028,6 +1185,11 @@ private static final long serialVersionUID = 0L;
       }
     }
     /**
+     * <pre>
+     * `field_name` contains the field name this path element refers to.
+     * This can be used to display a human-readable path even if the field number is unknown.
+     * </pre>
+     *
      * <code>optional string field_name = 2 [json_name = "fieldName"];</code>
      * @return The bytes for fieldName.
      */
@@ -1045,6 +1207,11 @@ private static final long serialVersionUID = 0L;
       }
     }
     /**
+     * <pre>
+     * `field_name` contains the field name this path element refers to.
+     * This can be used to display a human-readable path even if the field number is unknown.
+     * </pre>
+     *
      * <code>optional string field_name = 2 [json_name = "fieldName"];</code>
      * @param value The fieldName to set.
      * @return This builder for chaining.
@@ -1058,6 +1225,11 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `field_name` contains the field name this path element refers to.
+     * This can be used to display a human-readable path even if the field number is unknown.
+     * </pre>
+     *
      * <code>optional string field_name = 2 [json_name = "fieldName"];</code>
      * @return This builder for chaining.
      */
@@ -1068,6 +1240,11 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `field_name` contains the field name this path element refers to.
+     * This can be used to display a human-readable path even if the field number is unknown.
+     * </pre>
+     *
      * <code>optional string field_name = 2 [json_name = "fieldName"];</code>
      * @param value The bytes for fieldName to set.
      * @return This builder for chaining.
@@ -1083,6 +1260,19 @@ private static final long serialVersionUID = 0L;
 
     private int fieldType_ = 1;
     /**
+     * <pre>
+     * `field_type` specifies the type of this field. When using reflection, this value is not needed.
+     *
+     * This value is provided to make it possible to traverse unknown fields through wire data.
+     * When traversing wire data, be mindful of both packed[1] and delimited[2] encoding schemes.
+     *
+     * [1]: https://protobuf.dev/programming-guides/encoding/#packed
+     * [2]: https://protobuf.dev/programming-guides/encoding/#groups
+     *
+     * N.B.: Although groups are deprecated, the corresponding delimited encoding scheme is not, and
+     * can be explicitly used in Protocol Buffers 2023 Edition.
+     * </pre>
+     *
      * <code>optional .google.protobuf.FieldDescriptorProto.Type field_type = 3 [json_name = "fieldType"];</code>
      * @return Whether the fieldType field is set.
      */
@@ -1090,6 +1280,19 @@ private static final long serialVersionUID = 0L;
       return ((bitField0_ & 0x00000004) != 0);
     }
     /**
+     * <pre>
+     * `field_type` specifies the type of this field. When using reflection, this value is not needed.
+     *
+     * This value is provided to make it possible to traverse unknown fields through wire data.
+     * When traversing wire data, be mindful of both packed[1] and delimited[2] encoding schemes.
+     *
+     * [1]: https://protobuf.dev/programming-guides/encoding/#packed
+     * [2]: https://protobuf.dev/programming-guides/encoding/#groups
+     *
+     * N.B.: Although groups are deprecated, the corresponding delimited encoding scheme is not, and
+     * can be explicitly used in Protocol Buffers 2023 Edition.
+     * </pre>
+     *
      * <code>optional .google.protobuf.FieldDescriptorProto.Type field_type = 3 [json_name = "fieldType"];</code>
      * @return The fieldType.
      */
@@ -1099,6 +1302,19 @@ private static final long serialVersionUID = 0L;
       return result == null ? com.google.protobuf.DescriptorProtos.FieldDescriptorProto.Type.TYPE_DOUBLE : result;
     }
     /**
+     * <pre>
+     * `field_type` specifies the type of this field. When using reflection, this value is not needed.
+     *
+     * This value is provided to make it possible to traverse unknown fields through wire data.
+     * When traversing wire data, be mindful of both packed[1] and delimited[2] encoding schemes.
+     *
+     * [1]: https://protobuf.dev/programming-guides/encoding/#packed
+     * [2]: https://protobuf.dev/programming-guides/encoding/#groups
+     *
+     * N.B.: Although groups are deprecated, the corresponding delimited encoding scheme is not, and
+     * can be explicitly used in Protocol Buffers 2023 Edition.
+     * </pre>
+     *
      * <code>optional .google.protobuf.FieldDescriptorProto.Type field_type = 3 [json_name = "fieldType"];</code>
      * @param value The fieldType to set.
      * @return This builder for chaining.
@@ -1111,6 +1327,19 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `field_type` specifies the type of this field. When using reflection, this value is not needed.
+     *
+     * This value is provided to make it possible to traverse unknown fields through wire data.
+     * When traversing wire data, be mindful of both packed[1] and delimited[2] encoding schemes.
+     *
+     * [1]: https://protobuf.dev/programming-guides/encoding/#packed
+     * [2]: https://protobuf.dev/programming-guides/encoding/#groups
+     *
+     * N.B.: Although groups are deprecated, the corresponding delimited encoding scheme is not, and
+     * can be explicitly used in Protocol Buffers 2023 Edition.
+     * </pre>
+     *
      * <code>optional .google.protobuf.FieldDescriptorProto.Type field_type = 3 [json_name = "fieldType"];</code>
      * @return This builder for chaining.
      */
@@ -1123,6 +1352,12 @@ private static final long serialVersionUID = 0L;
 
     private int keyType_ = 1;
     /**
+     * <pre>
+     * `key_type` specifies the map key type of this field. This value is useful when traversing
+     * unknown fields through wire data: specifically, it allows handling the differences between
+     * different integer encodings.
+     * </pre>
+     *
      * <code>optional .google.protobuf.FieldDescriptorProto.Type key_type = 4 [json_name = "keyType"];</code>
      * @return Whether the keyType field is set.
      */
@@ -1130,6 +1365,12 @@ private static final long serialVersionUID = 0L;
       return ((bitField0_ & 0x00000008) != 0);
     }
     /**
+     * <pre>
+     * `key_type` specifies the map key type of this field. This value is useful when traversing
+     * unknown fields through wire data: specifically, it allows handling the differences between
+     * different integer encodings.
+     * </pre>
+     *
      * <code>optional .google.protobuf.FieldDescriptorProto.Type key_type = 4 [json_name = "keyType"];</code>
      * @return The keyType.
      */
@@ -1139,6 +1380,12 @@ private static final long serialVersionUID = 0L;
       return result == null ? com.google.protobuf.DescriptorProtos.FieldDescriptorProto.Type.TYPE_DOUBLE : result;
     }
     /**
+     * <pre>
+     * `key_type` specifies the map key type of this field. This value is useful when traversing
+     * unknown fields through wire data: specifically, it allows handling the differences between
+     * different integer encodings.
+     * </pre>
+     *
      * <code>optional .google.protobuf.FieldDescriptorProto.Type key_type = 4 [json_name = "keyType"];</code>
      * @param value The keyType to set.
      * @return This builder for chaining.
@@ -1151,6 +1398,12 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `key_type` specifies the map key type of this field. This value is useful when traversing
+     * unknown fields through wire data: specifically, it allows handling the differences between
+     * different integer encodings.
+     * </pre>
+     *
      * <code>optional .google.protobuf.FieldDescriptorProto.Type key_type = 4 [json_name = "keyType"];</code>
      * @return This builder for chaining.
      */
@@ -1163,6 +1416,11 @@ private static final long serialVersionUID = 0L;
 
     private int valueType_ = 1;
     /**
+     * <pre>
+     * `value_type` specifies map value type of this field. This is useful if you want to display a
+     * value inside unknown fields through wire data.
+     * </pre>
+     *
      * <code>optional .google.protobuf.FieldDescriptorProto.Type value_type = 5 [json_name = "valueType"];</code>
      * @return Whether the valueType field is set.
      */
@@ -1170,6 +1428,11 @@ private static final long serialVersionUID = 0L;
       return ((bitField0_ & 0x00000010) != 0);
     }
     /**
+     * <pre>
+     * `value_type` specifies map value type of this field. This is useful if you want to display a
+     * value inside unknown fields through wire data.
+     * </pre>
+     *
      * <code>optional .google.protobuf.FieldDescriptorProto.Type value_type = 5 [json_name = "valueType"];</code>
      * @return The valueType.
      */
@@ -1179,6 +1442,11 @@ private static final long serialVersionUID = 0L;
       return result == null ? com.google.protobuf.DescriptorProtos.FieldDescriptorProto.Type.TYPE_DOUBLE : result;
     }
     /**
+     * <pre>
+     * `value_type` specifies map value type of this field. This is useful if you want to display a
+     * value inside unknown fields through wire data.
+     * </pre>
+     *
      * <code>optional .google.protobuf.FieldDescriptorProto.Type value_type = 5 [json_name = "valueType"];</code>
      * @param value The valueType to set.
      * @return This builder for chaining.
@@ -1191,6 +1459,11 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `value_type` specifies map value type of this field. This is useful if you want to display a
+     * value inside unknown fields through wire data.
+     * </pre>
+     *
      * <code>optional .google.protobuf.FieldDescriptorProto.Type value_type = 5 [json_name = "valueType"];</code>
      * @return This builder for chaining.
      */
@@ -1202,6 +1475,10 @@ private static final long serialVersionUID = 0L;
     }
 
     /**
+     * <pre>
+     * `index` specifies a 0-based index into a repeated field.
+     * </pre>
+     *
      * <code>uint64 index = 6 [json_name = "index"];</code>
      * @return Whether the index field is set.
      */
@@ -1209,6 +1486,10 @@ private static final long serialVersionUID = 0L;
       return subscriptCase_ == 6;
     }
     /**
+     * <pre>
+     * `index` specifies a 0-based index into a repeated field.
+     * </pre>
+     *
      * <code>uint64 index = 6 [json_name = "index"];</code>
      * @return The index.
      */
@@ -1219,6 +1500,10 @@ private static final long serialVersionUID = 0L;
       return 0L;
     }
     /**
+     * <pre>
+     * `index` specifies a 0-based index into a repeated field.
+     * </pre>
+     *
      * <code>uint64 index = 6 [json_name = "index"];</code>
      * @param value The index to set.
      * @return This builder for chaining.
@@ -1231,6 +1516,10 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `index` specifies a 0-based index into a repeated field.
+     * </pre>
+     *
      * <code>uint64 index = 6 [json_name = "index"];</code>
      * @return This builder for chaining.
      */
@@ -1244,6 +1533,10 @@ private static final long serialVersionUID = 0L;
     }
 
     /**
+     * <pre>
+     * `bool_key` specifies a map key of type bool.
+     * </pre>
+     *
      * <code>bool bool_key = 7 [json_name = "boolKey"];</code>
      * @return Whether the boolKey field is set.
      */
@@ -1251,6 +1544,10 @@ private static final long serialVersionUID = 0L;
       return subscriptCase_ == 7;
     }
     /**
+     * <pre>
+     * `bool_key` specifies a map key of type bool.
+     * </pre>
+     *
      * <code>bool bool_key = 7 [json_name = "boolKey"];</code>
      * @return The boolKey.
      */
@@ -1261,6 +1558,10 @@ private static final long serialVersionUID = 0L;
       return false;
     }
     /**
+     * <pre>
+     * `bool_key` specifies a map key of type bool.
+     * </pre>
+     *
      * <code>bool bool_key = 7 [json_name = "boolKey"];</code>
      * @param value The boolKey to set.
      * @return This builder for chaining.
@@ -1273,6 +1574,10 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `bool_key` specifies a map key of type bool.
+     * </pre>
+     *
      * <code>bool bool_key = 7 [json_name = "boolKey"];</code>
      * @return This builder for chaining.
      */
@@ -1286,6 +1591,10 @@ private static final long serialVersionUID = 0L;
     }
 
     /**
+     * <pre>
+     * `int_key` specifies a map key of type int32, int64, sint32, sint64, sfixed32 or sfixed64.
+     * </pre>
+     *
      * <code>int64 int_key = 8 [json_name = "intKey"];</code>
      * @return Whether the intKey field is set.
      */
@@ -1293,6 +1602,10 @@ private static final long serialVersionUID = 0L;
       return subscriptCase_ == 8;
     }
     /**
+     * <pre>
+     * `int_key` specifies a map key of type int32, int64, sint32, sint64, sfixed32 or sfixed64.
+     * </pre>
+     *
      * <code>int64 int_key = 8 [json_name = "intKey"];</code>
      * @return The intKey.
      */
@@ -1303,6 +1616,10 @@ private static final long serialVersionUID = 0L;
       return 0L;
     }
     /**
+     * <pre>
+     * `int_key` specifies a map key of type int32, int64, sint32, sint64, sfixed32 or sfixed64.
+     * </pre>
+     *
      * <code>int64 int_key = 8 [json_name = "intKey"];</code>
      * @param value The intKey to set.
      * @return This builder for chaining.
@@ -1315,6 +1632,10 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `int_key` specifies a map key of type int32, int64, sint32, sint64, sfixed32 or sfixed64.
+     * </pre>
+     *
      * <code>int64 int_key = 8 [json_name = "intKey"];</code>
      * @return This builder for chaining.
      */
@@ -1328,6 +1649,10 @@ private static final long serialVersionUID = 0L;
     }
 
     /**
+     * <pre>
+     * `uint_key` specifies a map key of type uint32, uint64, fixed32 or fixed64.
+     * </pre>
+     *
      * <code>uint64 uint_key = 9 [json_name = "uintKey"];</code>
      * @return Whether the uintKey field is set.
      */
@@ -1335,6 +1660,10 @@ private static final long serialVersionUID = 0L;
       return subscriptCase_ == 9;
     }
     /**
+     * <pre>
+     * `uint_key` specifies a map key of type uint32, uint64, fixed32 or fixed64.
+     * </pre>
+     *
      * <code>uint64 uint_key = 9 [json_name = "uintKey"];</code>
      * @return The uintKey.
      */
@@ -1345,6 +1674,10 @@ private static final long serialVersionUID = 0L;
       return 0L;
     }
     /**
+     * <pre>
+     * `uint_key` specifies a map key of type uint32, uint64, fixed32 or fixed64.
+     * </pre>
+     *
      * <code>uint64 uint_key = 9 [json_name = "uintKey"];</code>
      * @param value The uintKey to set.
      * @return This builder for chaining.
@@ -1357,6 +1690,10 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `uint_key` specifies a map key of type uint32, uint64, fixed32 or fixed64.
+     * </pre>
+     *
      * <code>uint64 uint_key = 9 [json_name = "uintKey"];</code>
      * @return This builder for chaining.
      */
@@ -1370,6 +1707,10 @@ private static final long serialVersionUID = 0L;
     }
 
     /**
+     * <pre>
+     * `string_key` specifies a map key of type string.
+     * </pre>
+     *
      * <code>string string_key = 10 [json_name = "stringKey"];</code>
      * @return Whether the stringKey field is set.
      */
@@ -1378,6 +1719,10 @@ private static final long serialVersionUID = 0L;
       return subscriptCase_ == 10;
     }
     /**
+     * <pre>
+     * `string_key` specifies a map key of type string.
+     * </pre>
+     *
      * <code>string string_key = 10 [json_name = "stringKey"];</code>
      * @return The stringKey.
      */
@@ -1402,6 +1747,10 @@ private static final long serialVersionUID = 0L;
       }
     }
     /**
+     * <pre>
+     * `string_key` specifies a map key of type string.
+     * </pre>
+     *
      * <code>string string_key = 10 [json_name = "stringKey"];</code>
      * @return The bytes for stringKey.
      */
@@ -1425,6 +1774,10 @@ private static final long serialVersionUID = 0L;
       }
     }
     /**
+     * <pre>
+     * `string_key` specifies a map key of type string.
+     * </pre>
+     *
      * <code>string string_key = 10 [json_name = "stringKey"];</code>
      * @param value The stringKey to set.
      * @return This builder for chaining.
@@ -1438,6 +1791,10 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `string_key` specifies a map key of type string.
+     * </pre>
+     *
      * <code>string string_key = 10 [json_name = "stringKey"];</code>
      * @return This builder for chaining.
      */
@@ -1450,6 +1807,10 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `string_key` specifies a map key of type string.
+     * </pre>
+     *
      * <code>string string_key = 10 [json_name = "stringKey"];</code>
      * @param value The bytes for stringKey to set.
      * @return This builder for chaining.

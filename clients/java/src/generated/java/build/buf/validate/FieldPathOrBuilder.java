@@ -11,24 +11,44 @@ public interface FieldPathOrBuilder extends
     com.google.protobuf.MessageOrBuilder {
 
   /**
+   * <pre>
+   * `elements` contains each element of the path, starting from the root and recursing downward.
+   * </pre>
+   *
    * <code>repeated .buf.validate.FieldPathElement elements = 1 [json_name = "elements"];</code>
    */
   java.util.List<build.buf.validate.FieldPathElement> 
       getElementsList();
   /**
+   * <pre>
+   * `elements` contains each element of the path, starting from the root and recursing downward.
+   * </pre>
+   *
    * <code>repeated .buf.validate.FieldPathElement elements = 1 [json_name = "elements"];</code>
    */
   build.buf.validate.FieldPathElement getElements(int index);
   /**
+   * <pre>
+   * `elements` contains each element of the path, starting from the root and recursing downward.
+   * </pre>
+   *
    * <code>repeated .buf.validate.FieldPathElement elements = 1 [json_name = "elements"];</code>
    */
   int getElementsCount();
   /**
+   * <pre>
+   * `elements` contains each element of the path, starting from the root and recursing downward.
+   * </pre>
+   *
    * <code>repeated .buf.validate.FieldPathElement elements = 1 [json_name = "elements"];</code>
    */
   java.util.List<? extends build.buf.validate.FieldPathElementOrBuilder> 
       getElementsOrBuilderList();
   /**
+   * <pre>
+   * `elements` contains each element of the path, starting from the root and recursing downward.
+   * </pre>
+   *
    * <code>repeated .buf.validate.FieldPathElement elements = 1 [json_name = "elements"];</code>
    */
   build.buf.validate.FieldPathElementOrBuilder getElementsOrBuilder(

@@ -6,6 +6,11 @@
 package build.buf.validate;
 
 /**
+ * <pre>
+ * FieldRules encapsulates the rules for each type of field. Depending on
+ * the field, the correct set should be used to ensure proper validations.
+ * </pre>
+ *
  * Protobuf type {@code buf.validate.FieldRules}
  */
 @com.google.protobuf.Generated
@@ -135,6 +140,24 @@ private static final long serialVersionUID = 0L;
   private com.google.protobuf.LazyStringArrayList celExpression_ =
       com.google.protobuf.LazyStringArrayList.emptyList();
   /**
+   * <pre>
+   * `cel_expression` is a repeated field CEL expressions. Each expression specifies a validation
+   * rule to be applied to this message. These rules are written in Common Expression Language (CEL) syntax.
+   *
+   * This is a simplified form of the `cel` Rule field, where only `expression` is set. This allows for
+   * simpler syntax when defining CEL Rules where `id` and `message` derived from the `expression`. `id` will
+   * be same as the `expression`.
+   *
+   * For more information, [see our documentation](https://buf.build/docs/protovalidate/schemas/custom-rules/).
+   *
+   * ```proto
+   * message MyMessage {
+   * // The field `value` must be greater than 42.
+   * optional int32 value = 1 [(buf.validate.field).cel_expression = "this &gt; 42"];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>repeated string cel_expression = 29 [json_name = "celExpression"];</code>
    * @return A list containing the celExpression.
    */
@@ -143,6 +166,24 @@ private static final long serialVersionUID = 0L;
     return celExpression_;
   }
   /**
+   * <pre>
+   * `cel_expression` is a repeated field CEL expressions. Each expression specifies a validation
+   * rule to be applied to this message. These rules are written in Common Expression Language (CEL) syntax.
+   *
+   * This is a simplified form of the `cel` Rule field, where only `expression` is set. This allows for
+   * simpler syntax when defining CEL Rules where `id` and `message` derived from the `expression`. `id` will
+   * be same as the `expression`.
+   *
+   * For more information, [see our documentation](https://buf.build/docs/protovalidate/schemas/custom-rules/).
+   *
+   * ```proto
+   * message MyMessage {
+   * // The field `value` must be greater than 42.
+   * optional int32 value = 1 [(buf.validate.field).cel_expression = "this &gt; 42"];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>repeated string cel_expression = 29 [json_name = "celExpression"];</code>
    * @return The count of celExpression.
    */
@@ -150,6 +191,24 @@ private static final long serialVersionUID = 0L;
     return celExpression_.size();
   }
   /**
+   * <pre>
+   * `cel_expression` is a repeated field CEL expressions. Each expression specifies a validation
+   * rule to be applied to this message. These rules are written in Common Expression Language (CEL) syntax.
+   *
+   * This is a simplified form of the `cel` Rule field, where only `expression` is set. This allows for
+   * simpler syntax when defining CEL Rules where `id` and `message` derived from the `expression`. `id` will
+   * be same as the `expression`.
+   *
+   * For more information, [see our documentation](https://buf.build/docs/protovalidate/schemas/custom-rules/).
+   *
+   * ```proto
+   * message MyMessage {
+   * // The field `value` must be greater than 42.
+   * optional int32 value = 1 [(buf.validate.field).cel_expression = "this &gt; 42"];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>repeated string cel_expression = 29 [json_name = "celExpression"];</code>
    * @param index The index of the element to return.
    * @return The celExpression at the given index.
@@ -158,6 +217,24 @@ private static final long serialVersionUID = 0L;
     return celExpression_.get(index);
   }
   /**
+   * <pre>
+   * `cel_expression` is a repeated field CEL expressions. Each expression specifies a validation
+   * rule to be applied to this message. These rules are written in Common Expression Language (CEL) syntax.
+   *
+   * This is a simplified form of the `cel` Rule field, where only `expression` is set. This allows for
+   * simpler syntax when defining CEL Rules where `id` and `message` derived from the `expression`. `id` will
+   * be same as the `expression`.
+   *
+   * For more information, [see our documentation](https://buf.build/docs/protovalidate/schemas/custom-rules/).
+   *
+   * ```proto
+   * message MyMessage {
+   * // The field `value` must be greater than 42.
+   * optional int32 value = 1 [(buf.validate.field).cel_expression = "this &gt; 42"];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>repeated string cel_expression = 29 [json_name = "celExpression"];</code>
    * @param index The index of the value to return.
    * @return The bytes of the celExpression at the given index.
@@ -171,6 +248,23 @@ private static final long serialVersionUID = 0L;
   @SuppressWarnings("serial")
   private java.util.List<build.buf.validate.Rule> cel_;
   /**
+   * <pre>
+   * `cel` is a repeated field used to represent a textual expression
+   * in the Common Expression Language (CEL) syntax. For more information,
+   * [see our documentation](https://buf.build/docs/protovalidate/schemas/custom-rules/).
+   *
+   * ```proto
+   * message MyMessage {
+   * // The field `value` must be greater than 42.
+   * optional int32 value = 1 [(buf.validate.field).cel = {
+   * id: "my_message.value",
+   * message: "must be greater than 42",
+   * expression: "this &gt; 42",
+   * }];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>repeated .buf.validate.Rule cel = 23 [json_name = "cel"];</code>
    */
   @java.lang.Override
@@ -178,6 +272,23 @@ private static final long serialVersionUID = 0L;
     return cel_;
   }
   /**
+   * <pre>
+   * `cel` is a repeated field used to represent a textual expression
+   * in the Common Expression Language (CEL) syntax. For more information,
+   * [see our documentation](https://buf.build/docs/protovalidate/schemas/custom-rules/).
+   *
+   * ```proto
+   * message MyMessage {
+   * // The field `value` must be greater than 42.
+   * optional int32 value = 1 [(buf.validate.field).cel = {
+   * id: "my_message.value",
+   * message: "must be greater than 42",
+   * expression: "this &gt; 42",
+   * }];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>repeated .buf.validate.Rule cel = 23 [json_name = "cel"];</code>
    */
   @java.lang.Override
@@ -186,6 +297,23 @@ private static final long serialVersionUID = 0L;
     return cel_;
   }
   /**
+   * <pre>
+   * `cel` is a repeated field used to represent a textual expression
+   * in the Common Expression Language (CEL) syntax. For more information,
+   * [see our documentation](https://buf.build/docs/protovalidate/schemas/custom-rules/).
+   *
+   * ```proto
+   * message MyMessage {
+   * // The field `value` must be greater than 42.
+   * optional int32 value = 1 [(buf.validate.field).cel = {
+   * id: "my_message.value",
+   * message: "must be greater than 42",
+   * expression: "this &gt; 42",
+   * }];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>repeated .buf.validate.Rule cel = 23 [json_name = "cel"];</code>
    */
   @java.lang.Override
@@ -193,6 +321,23 @@ private static final long serialVersionUID = 0L;
     return cel_.size();
   }
   /**
+   * <pre>
+   * `cel` is a repeated field used to represent a textual expression
+   * in the Common Expression Language (CEL) syntax. For more information,
+   * [see our documentation](https://buf.build/docs/protovalidate/schemas/custom-rules/).
+   *
+   * ```proto
+   * message MyMessage {
+   * // The field `value` must be greater than 42.
+   * optional int32 value = 1 [(buf.validate.field).cel = {
+   * id: "my_message.value",
+   * message: "must be greater than 42",
+   * expression: "this &gt; 42",
+   * }];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>repeated .buf.validate.Rule cel = 23 [json_name = "cel"];</code>
    */
   @java.lang.Override
@@ -200,6 +345,23 @@ private static final long serialVersionUID = 0L;
     return cel_.get(index);
   }
   /**
+   * <pre>
+   * `cel` is a repeated field used to represent a textual expression
+   * in the Common Expression Language (CEL) syntax. For more information,
+   * [see our documentation](https://buf.build/docs/protovalidate/schemas/custom-rules/).
+   *
+   * ```proto
+   * message MyMessage {
+   * // The field `value` must be greater than 42.
+   * optional int32 value = 1 [(buf.validate.field).cel = {
+   * id: "my_message.value",
+   * message: "must be greater than 42",
+   * expression: "this &gt; 42",
+   * }];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>repeated .buf.validate.Rule cel = 23 [json_name = "cel"];</code>
    */
   @java.lang.Override
@@ -211,6 +373,65 @@ private static final long serialVersionUID = 0L;
   public static final int REQUIRED_FIELD_NUMBER = 25;
   private boolean required_ = false;
   /**
+   * <pre>
+   * If `required` is true, the field must be set. A validation error is returned
+   * if the field is not set.
+   *
+   * ```proto
+   * syntax="proto3";
+   *
+   * message FieldsWithPresence {
+   * // Requires any string to be set, including the empty string.
+   * optional string link = 1 [
+   * (buf.validate.field).required = true
+   * ];
+   * // Requires true or false to be set.
+   * optional bool disabled = 2 [
+   * (buf.validate.field).required = true
+   * ];
+   * // Requires a message to be set, including the empty message.
+   * SomeMessage msg = 4 [
+   * (buf.validate.field).required = true
+   * ];
+   * }
+   * ```
+   *
+   * All fields in the example above track presence. By default, Protovalidate
+   * ignores rules on those fields if no value is set. `required` ensures that
+   * the fields are set and valid.
+   *
+   * Fields that don't track presence are always validated by Protovalidate,
+   * whether they are set or not. It is not necessary to add `required`. It
+   * can be added to indicate that the field cannot be the zero value.
+   *
+   * ```proto
+   * syntax="proto3";
+   *
+   * message FieldsWithoutPresence {
+   * // `string.email` always applies, even to an empty string.
+   * string link = 1 [
+   * (buf.validate.field).string.email = true
+   * ];
+   * // `repeated.min_items` always applies, even to an empty list.
+   * repeated string labels = 2 [
+   * (buf.validate.field).repeated.min_items = 1
+   * ];
+   * // `required`, for fields that don't track presence, indicates
+   * // the value of the field can't be the zero value.
+   * int32 zero_value_not_allowed = 3 [
+   * (buf.validate.field).required = true
+   * ];
+   * }
+   * ```
+   *
+   * To learn which fields track presence, see the
+   * [Field Presence cheat sheet](https://protobuf.dev/programming-guides/field_presence/#cheat).
+   *
+   * Note: While field rules can be applied to repeated items, map keys, and map
+   * values, the elements are always considered to be set. Consequently,
+   * specifying `repeated.items.required` is redundant.
+   * </pre>
+   *
    * <code>optional bool required = 25 [json_name = "required"];</code>
    * @return Whether the required field is set.
    */
@@ -219,6 +440,65 @@ private static final long serialVersionUID = 0L;
     return ((bitField0_ & 0x00000001) != 0);
   }
   /**
+   * <pre>
+   * If `required` is true, the field must be set. A validation error is returned
+   * if the field is not set.
+   *
+   * ```proto
+   * syntax="proto3";
+   *
+   * message FieldsWithPresence {
+   * // Requires any string to be set, including the empty string.
+   * optional string link = 1 [
+   * (buf.validate.field).required = true
+   * ];
+   * // Requires true or false to be set.
+   * optional bool disabled = 2 [
+   * (buf.validate.field).required = true
+   * ];
+   * // Requires a message to be set, including the empty message.
+   * SomeMessage msg = 4 [
+   * (buf.validate.field).required = true
+   * ];
+   * }
+   * ```
+   *
+   * All fields in the example above track presence. By default, Protovalidate
+   * ignores rules on those fields if no value is set. `required` ensures that
+   * the fields are set and valid.
+   *
+   * Fields that don't track presence are always validated by Protovalidate,
+   * whether they are set or not. It is not necessary to add `required`. It
+   * can be added to indicate that the field cannot be the zero value.
+   *
+   * ```proto
+   * syntax="proto3";
+   *
+   * message FieldsWithoutPresence {
+   * // `string.email` always applies, even to an empty string.
+   * string link = 1 [
+   * (buf.validate.field).string.email = true
+   * ];
+   * // `repeated.min_items` always applies, even to an empty list.
+   * repeated string labels = 2 [
+   * (buf.validate.field).repeated.min_items = 1
+   * ];
+   * // `required`, for fields that don't track presence, indicates
+   * // the value of the field can't be the zero value.
+   * int32 zero_value_not_allowed = 3 [
+   * (buf.validate.field).required = true
+   * ];
+   * }
+   * ```
+   *
+   * To learn which fields track presence, see the
+   * [Field Presence cheat sheet](https://protobuf.dev/programming-guides/field_presence/#cheat).
+   *
+   * Note: While field rules can be applied to repeated items, map keys, and map
+   * values, the elements are always considered to be set. Consequently,
+   * specifying `repeated.items.required` is redundant.
+   * </pre>
+   *
    * <code>optional bool required = 25 [json_name = "required"];</code>
    * @return The required.
    */
@@ -230,6 +510,21 @@ private static final long serialVersionUID = 0L;
   public static final int IGNORE_FIELD_NUMBER = 27;
   private int ignore_ = 0;
   /**
+   * <pre>
+   * Ignore validation rules on the field if its value matches the specified
+   * criteria. See the `Ignore` enum for details.
+   *
+   * ```proto
+   * message UpdateRequest {
+   * // The uri rule only applies if the field is not an empty string.
+   * string url = 1 [
+   * (buf.validate.field).ignore = IGNORE_IF_ZERO_VALUE,
+   * (buf.validate.field).string.uri = true
+   * ];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>optional .buf.validate.Ignore ignore = 27 [json_name = "ignore"];</code>
    * @return Whether the ignore field is set.
    */
@@ -237,6 +532,21 @@ private static final long serialVersionUID = 0L;
     return ((bitField0_ & 0x00000002) != 0);
   }
   /**
+   * <pre>
+   * Ignore validation rules on the field if its value matches the specified
+   * criteria. See the `Ignore` enum for details.
+   *
+   * ```proto
+   * message UpdateRequest {
+   * // The uri rule only applies if the field is not an empty string.
+   * string url = 1 [
+   * (buf.validate.field).ignore = IGNORE_IF_ZERO_VALUE,
+   * (buf.validate.field).string.uri = true
+   * ];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>optional .buf.validate.Ignore ignore = 27 [json_name = "ignore"];</code>
    * @return The ignore.
    */
@@ -247,6 +557,10 @@ private static final long serialVersionUID = 0L;
 
   public static final int FLOAT_FIELD_NUMBER = 1;
   /**
+   * <pre>
+   * Scalar Field Types
+   * </pre>
+   *
    * <code>.buf.validate.FloatRules float = 1 [json_name = "float"];</code>
    * @return Whether the float field is set.
    */
@@ -255,6 +569,10 @@ private static final long serialVersionUID = 0L;
     return typeCase_ == 1;
   }
   /**
+   * <pre>
+   * Scalar Field Types
+   * </pre>
+   *
    * <code>.buf.validate.FloatRules float = 1 [json_name = "float"];</code>
    * @return The float.
    */
@@ -266,6 +584,10 @@ private static final long serialVersionUID = 0L;
     return build.buf.validate.FloatRules.getDefaultInstance();
   }
   /**
+   * <pre>
+   * Scalar Field Types
+   * </pre>
+   *
    * <code>.buf.validate.FloatRules float = 1 [json_name = "float"];</code>
    */
   @java.lang.Override
@@ -712,6 +1034,10 @@ private static final long serialVersionUID = 0L;
 
   public static final int ENUM_FIELD_NUMBER = 16;
   /**
+   * <pre>
+   * Complex Field Types
+   * </pre>
+   *
    * <code>.buf.validate.EnumRules enum = 16 [json_name = "enum"];</code>
    * @return Whether the enum field is set.
    */
@@ -720,6 +1046,10 @@ private static final long serialVersionUID = 0L;
     return typeCase_ == 16;
   }
   /**
+   * <pre>
+   * Complex Field Types
+   * </pre>
+   *
    * <code>.buf.validate.EnumRules enum = 16 [json_name = "enum"];</code>
    * @return The enum.
    */
@@ -731,6 +1061,10 @@ private static final long serialVersionUID = 0L;
     return build.buf.validate.EnumRules.getDefaultInstance();
   }
   /**
+   * <pre>
+   * Complex Field Types
+   * </pre>
+   *
    * <code>.buf.validate.EnumRules enum = 16 [json_name = "enum"];</code>
    */
   @java.lang.Override
@@ -805,6 +1139,10 @@ private static final long serialVersionUID = 0L;
 
   public static final int ANY_FIELD_NUMBER = 20;
   /**
+   * <pre>
+   * Well-Known Field Types
+   * </pre>
+   *
    * <code>.buf.validate.AnyRules any = 20 [json_name = "any"];</code>
    * @return Whether the any field is set.
    */
@@ -813,6 +1151,10 @@ private static final long serialVersionUID = 0L;
     return typeCase_ == 20;
   }
   /**
+   * <pre>
+   * Well-Known Field Types
+   * </pre>
+   *
    * <code>.buf.validate.AnyRules any = 20 [json_name = "any"];</code>
    * @return The any.
    */
@@ -824,6 +1166,10 @@ private static final long serialVersionUID = 0L;
     return build.buf.validate.AnyRules.getDefaultInstance();
   }
   /**
+   * <pre>
+   * Well-Known Field Types
+   * </pre>
+   *
    * <code>.buf.validate.AnyRules any = 20 [json_name = "any"];</code>
    */
   @java.lang.Override
@@ -1601,6 +1947,11 @@ private static final long serialVersionUID = 0L;
     return builder;
   }
   /**
+   * <pre>
+   * FieldRules encapsulates the rules for each type of field. Depending on
+   * the field, the correct set should be used to ensure proper validations.
+   * </pre>
+   *
    * Protobuf type {@code buf.validate.FieldRules}
    */
   public static final class Builder extends
@@ -2378,6 +2729,24 @@ private static final long serialVersionUID = 0L;
       bitField0_ |= 0x00000001;
     }
     /**
+     * <pre>
+     * `cel_expression` is a repeated field CEL expressions. Each expression specifies a validation
+     * rule to be applied to this message. These rules are written in Common Expression Language (CEL) syntax.
+     *
+     * This is a simplified form of the `cel` Rule field, where only `expression` is set. This allows for
+     * simpler syntax when defining CEL Rules where `id` and `message` derived from the `expression`. `id` will
+     * be same as the `expression`.
+     *
+     * For more information, [see our documentation](https://buf.build/docs/protovalidate/schemas/custom-rules/).
+     *
+     * ```proto
+     * message MyMessage {
+     * // The field `value` must be greater than 42.
+     * optional int32 value = 1 [(buf.validate.field).cel_expression = "this &gt; 42"];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated string cel_expression = 29 [json_name = "celExpression"];</code>
      * @return A list containing the celExpression.
      */
@@ -2387,6 +2756,24 @@ private static final long serialVersionUID = 0L;
       return celExpression_;
     }
     /**
+     * <pre>
+     * `cel_expression` is a repeated field CEL expressions. Each expression specifies a validation
+     * rule to be applied to this message. These rules are written in Common Expression Language (CEL) syntax.
+     *
+     * This is a simplified form of the `cel` Rule field, where only `expression` is set. This allows for
+     * simpler syntax when defining CEL Rules where `id` and `message` derived from the `expression`. `id` will
+     * be same as the `expression`.
+     *
+     * For more information, [see our documentation](https://buf.build/docs/protovalidate/schemas/custom-rules/).
+     *
+     * ```proto
+     * message MyMessage {
+     * // The field `value` must be greater than 42.
+     * optional int32 value = 1 [(buf.validate.field).cel_expression = "this &gt; 42"];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated string cel_expression = 29 [json_name = "celExpression"];</code>
      * @return The count of celExpression.
      */
@@ -2394,6 +2781,24 @@ private static final long serialVersionUID = 0L;
       return celExpression_.size();
     }
     /**
+     * <pre>
+     * `cel_expression` is a repeated field CEL expressions. Each expression specifies a validation
+     * rule to be applied to this message. These rules are written in Common Expression Language (CEL) syntax.
+     *
+     * This is a simplified form of the `cel` Rule field, where only `expression` is set. This allows for
+     * simpler syntax when defining CEL Rules where `id` and `message` derived from the `expression`. `id` will
+     * be same as the `expression`.
+     *
+     * For more information, [see our documentation](https://buf.build/docs/protovalidate/schemas/custom-rules/).
+     *
+     * ```proto
+     * message MyMessage {
+     * // The field `value` must be greater than 42.
+     * optional int32 value = 1 [(buf.validate.field).cel_expression = "this &gt; 42"];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated string cel_expression = 29 [json_name = "celExpression"];</code>
      * @param index The index of the element to return.
      * @return The celExpression at the given index.
@@ -2402,6 +2807,24 @@ private static final long serialVersionUID = 0L;
       return celExpression_.get(index);
     }
     /**
+     * <pre>
+     * `cel_expression` is a repeated field CEL expressions. Each expression specifies a validation
+     * rule to be applied to this message. These rules are written in Common Expression Language (CEL) syntax.
+     *
+     * This is a simplified form of the `cel` Rule field, where only `expression` is set. This allows for
+     * simpler syntax when defining CEL Rules where `id` and `message` derived from the `expression`. `id` will
+     * be same as the `expression`.
+     *
+     * For more information, [see our documentation](https://buf.build/docs/protovalidate/schemas/custom-rules/).
+     *
+     * ```proto
+     * message MyMessage {
+     * // The field `value` must be greater than 42.
+     * optional int32 value = 1 [(buf.validate.field).cel_expression = "this &gt; 42"];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated string cel_expression = 29 [json_name = "celExpression"];</code>
      * @param index The index of the value to return.
      * @return The bytes of the celExpression at the given index.
@@ -2411,6 +2834,24 @@ private static final long serialVersionUID = 0L;
       return celExpression_.getByteString(index);
     }
     /**
+     * <pre>
+     * `cel_expression` is a repeated field CEL expressions. Each expression specifies a validation
+     * rule to be applied to this message. These rules are written in Common Expression Language (CEL) syntax.
+     *
+     * This is a simplified form of the `cel` Rule field, where only `expression` is set. This allows for
+     * simpler syntax when defining CEL Rules where `id` and `message` derived from the `expression`. `id` will
+     * be same as the `expression`.
+     *
+     * For more information, [see our documentation](https://buf.build/docs/protovalidate/schemas/custom-rules/).
+     *
+     * ```proto
+     * message MyMessage {
+     * // The field `value` must be greater than 42.
+     * optional int32 value = 1 [(buf.validate.field).cel_expression = "this &gt; 42"];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated string cel_expression = 29 [json_name = "celExpression"];</code>
      * @param index The index to set the value at.
      * @param value The celExpression to set.
@@ -2426,6 +2867,24 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `cel_expression` is a repeated field CEL expressions. Each expression specifies a validation
+     * rule to be applied to this message. These rules are written in Common Expression Language (CEL) syntax.
+     *
+     * This is a simplified form of the `cel` Rule field, where only `expression` is set. This allows for
+     * simpler syntax when defining CEL Rules where `id` and `message` derived from the `expression`. `id` will
+     * be same as the `expression`.
+     *
+     * For more information, [see our documentation](https://buf.build/docs/protovalidate/schemas/custom-rules/).
+     *
+     * ```proto
+     * message MyMessage {
+     * // The field `value` must be greater than 42.
+     * optional int32 value = 1 [(buf.validate.field).cel_expression = "this &gt; 42"];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated string cel_expression = 29 [json_name = "celExpression"];</code>
      * @param value The celExpression to add.
      * @return This builder for chaining.
@@ -2440,6 +2899,24 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `cel_expression` is a repeated field CEL expressions. Each expression specifies a validation
+     * rule to be applied to this message. These rules are written in Common Expression Language (CEL) syntax.
+     *
+     * This is a simplified form of the `cel` Rule field, where only `expression` is set. This allows for
+     * simpler syntax when defining CEL Rules where `id` and `message` derived from the `expression`. `id` will
+     * be same as the `expression`.
+     *
+     * For more information, [see our documentation](https://buf.build/docs/protovalidate/schemas/custom-rules/).
+     *
+     * ```proto
+     * message MyMessage {
+     * // The field `value` must be greater than 42.
+     * optional int32 value = 1 [(buf.validate.field).cel_expression = "this &gt; 42"];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated string cel_expression = 29 [json_name = "celExpression"];</code>
      * @param values The celExpression to add.
      * @return This builder for chaining.
@@ -2454,6 +2931,24 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `cel_expression` is a repeated field CEL expressions. Each expression specifies a validation
+     * rule to be applied to this message. These rules are written in Common Expression Language (CEL) syntax.
+     *
+     * This is a simplified form of the `cel` Rule field, where only `expression` is set. This allows for
+     * simpler syntax when defining CEL Rules where `id` and `message` derived from the `expression`. `id` will
+     * be same as the `expression`.
+     *
+     * For more information, [see our documentation](https://buf.build/docs/protovalidate/schemas/custom-rules/).
+     *
+     * ```proto
+     * message MyMessage {
+     * // The field `value` must be greater than 42.
+     * optional int32 value = 1 [(buf.validate.field).cel_expression = "this &gt; 42"];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated string cel_expression = 29 [json_name = "celExpression"];</code>
      * @return This builder for chaining.
      */
@@ -2465,6 +2960,24 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `cel_expression` is a repeated field CEL expressions. Each expression specifies a validation
+     * rule to be applied to this message. These rules are written in Common Expression Language (CEL) syntax.
+     *
+     * This is a simplified form of the `cel` Rule field, where only `expression` is set. This allows for
+     * simpler syntax when defining CEL Rules where `id` and `message` derived from the `expression`. `id` will
+     * be same as the `expression`.
+     *
+     * For more information, [see our documentation](https://buf.build/docs/protovalidate/schemas/custom-rules/).
+     *
+     * ```proto
+     * message MyMessage {
+     * // The field `value` must be greater than 42.
+     * optional int32 value = 1 [(buf.validate.field).cel_expression = "this &gt; 42"];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated string cel_expression = 29 [json_name = "celExpression"];</code>
      * @param value The bytes of the celExpression to add.
      * @return This builder for chaining.
@@ -2492,6 +3005,23 @@ private static final long serialVersionUID = 0L;
         build.buf.validate.Rule, build.buf.validate.Rule.Builder, build.buf.validate.RuleOrBuilder> celBuilder_;
 
     /**
+     * <pre>
+     * `cel` is a repeated field used to represent a textual expression
+     * in the Common Expression Language (CEL) syntax. For more information,
+     * [see our documentation](https://buf.build/docs/protovalidate/schemas/custom-rules/).
+     *
+     * ```proto
+     * message MyMessage {
+     * // The field `value` must be greater than 42.
+     * optional int32 value = 1 [(buf.validate.field).cel = {
+     * id: "my_message.value",
+     * message: "must be greater than 42",
+     * expression: "this &gt; 42",
+     * }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated .buf.validate.Rule cel = 23 [json_name = "cel"];</code>
      */
     public java.util.List<build.buf.validate.Rule> getCelList() {
@@ -2502,6 +3032,23 @@ private static final long serialVersionUID = 0L;
       }
     }
     /**
+     * <pre>
+     * `cel` is a repeated field used to represent a textual expression
+     * in the Common Expression Language (CEL) syntax. For more information,
+     * [see our documentation](https://buf.build/docs/protovalidate/schemas/custom-rules/).
+     *
+     * ```proto
+     * message MyMessage {
+     * // The field `value` must be greater than 42.
+     * optional int32 value = 1 [(buf.validate.field).cel = {
+     * id: "my_message.value",
+     * message: "must be greater than 42",
+     * expression: "this &gt; 42",
+     * }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated .buf.validate.Rule cel = 23 [json_name = "cel"];</code>
      */
     public int getCelCount() {
@@ -2512,6 +3059,23 @@ private static final long serialVersionUID = 0L;
       }
     }
     /**
+     * <pre>
+     * `cel` is a repeated field used to represent a textual expression
+     * in the Common Expression Language (CEL) syntax. For more information,
+     * [see our documentation](https://buf.build/docs/protovalidate/schemas/custom-rules/).
+     *
+     * ```proto
+     * message MyMessage {
+     * // The field `value` must be greater than 42.
+     * optional int32 value = 1 [(buf.validate.field).cel = {
+     * id: "my_message.value",
+     * message: "must be greater than 42",
+     * expression: "this &gt; 42",
+     * }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated .buf.validate.Rule cel = 23 [json_name = "cel"];</code>
      */
     public build.buf.validate.Rule getCel(int index) {
@@ -2522,6 +3086,23 @@ private static final long serialVersionUID = 0L;
       }
     }
     /**
+     * <pre>
+     * `cel` is a repeated field used to represent a textual expression
+     * in the Common Expression Language (CEL) syntax. For more information,
+     * [see our documentation](https://buf.build/docs/protovalidate/schemas/custom-rules/).
+     *
+     * ```proto
+     * message MyMessage {
+     * // The field `value` must be greater than 42.
+     * optional int32 value = 1 [(buf.validate.field).cel = {
+     * id: "my_message.value",
+     * message: "must be greater than 42",
+     * expression: "this &gt; 42",
+     * }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated .buf.validate.Rule cel = 23 [json_name = "cel"];</code>
      */
     public Builder setCel(
@@ -2539,6 +3120,23 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `cel` is a repeated field used to represent a textual expression
+     * in the Common Expression Language (CEL) syntax. For more information,
+     * [see our documentation](https://buf.build/docs/protovalidate/schemas/custom-rules/).
+     *
+     * ```proto
+     * message MyMessage {
+     * // The field `value` must be greater than 42.
+     * optional int32 value = 1 [(buf.validate.field).cel = {
+     * id: "my_message.value",
+     * message: "must be greater than 42",
+     * expression: "this &gt; 42",
+     * }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated .buf.validate.Rule cel = 23 [json_name = "cel"];</code>
      */
     public Builder setCel(
@@ -2553,6 +3151,23 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `cel` is a repeated field used to represent a textual expression
+     * in the Common Expression Language (CEL) syntax. For more information,
+     * [see our documentation](https://buf.build/docs/protovalidate/schemas/custom-rules/).
+     *
+     * ```proto
+     * message MyMessage {
+     * // The field `value` must be greater than 42.
+     * optional int32 value = 1 [(buf.validate.field).cel = {
+     * id: "my_message.value",
+     * message: "must be greater than 42",
+     * expression: "this &gt; 42",
+     * }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated .buf.validate.Rule cel = 23 [json_name = "cel"];</code>
      */
     public Builder addCel(build.buf.validate.Rule value) {
@@ -2569,6 +3184,23 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `cel` is a repeated field used to represent a textual expression
+     * in the Common Expression Language (CEL) syntax. For more information,
+     * [see our documentation](https://buf.build/docs/protovalidate/schemas/custom-rules/).
+     *
+     * ```proto
+     * message MyMessage {
+     * // The field `value` must be greater than 42.
+     * optional int32 value = 1 [(buf.validate.field).cel = {
+     * id: "my_message.value",
+     * message: "must be greater than 42",
+     * expression: "this &gt; 42",
+     * }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated .buf.validate.Rule cel = 23 [json_name = "cel"];</code>
      */
     public Builder addCel(
@@ -2586,6 +3218,23 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `cel` is a repeated field used to represent a textual expression
+     * in the Common Expression Language (CEL) syntax. For more information,
+     * [see our documentation](https://buf.build/docs/protovalidate/schemas/custom-rules/).
+     *
+     * ```proto
+     * message MyMessage {
+     * // The field `value` must be greater than 42.
+     * optional int32 value = 1 [(buf.validate.field).cel = {
+     * id: "my_message.value",
+     * message: "must be greater than 42",
+     * expression: "this &gt; 42",
+     * }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated .buf.validate.Rule cel = 23 [json_name = "cel"];</code>
      */
     public Builder addCel(
@@ -2600,6 +3249,23 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `cel` is a repeated field used to represent a textual expression
+     * in the Common Expression Language (CEL) syntax. For more information,
+     * [see our documentation](https://buf.build/docs/protovalidate/schemas/custom-rules/).
+     *
+     * ```proto
+     * message MyMessage {
+     * // The field `value` must be greater than 42.
+     * optional int32 value = 1 [(buf.validate.field).cel = {
+     * id: "my_message.value",
+     * message: "must be greater than 42",
+     * expression: "this &gt; 42",
+     * }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated .buf.validate.Rule cel = 23 [json_name = "cel"];</code>
      */
     public Builder addCel(
@@ -2614,6 +3280,23 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `cel` is a repeated field used to represent a textual expression
+     * in the Common Expression Language (CEL) syntax. For more information,
+     * [see our documentation](https://buf.build/docs/protovalidate/schemas/custom-rules/).
+     *
+     * ```proto
+     * message MyMessage {
+     * // The field `value` must be greater than 42.
+     * optional int32 value = 1 [(buf.validate.field).cel = {
+     * id: "my_message.value",
+     * message: "must be greater than 42",
+     * expression: "this &gt; 42",
+     * }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated .buf.validate.Rule cel = 23 [json_name = "cel"];</code>
      */
     public Builder addAllCel(
@@ -2629,6 +3312,23 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `cel` is a repeated field used to represent a textual expression
+     * in the Common Expression Language (CEL) syntax. For more information,
+     * [see our documentation](https://buf.build/docs/protovalidate/schemas/custom-rules/).
+     *
+     * ```proto
+     * message MyMessage {
+     * // The field `value` must be greater than 42.
+     * optional int32 value = 1 [(buf.validate.field).cel = {
+     * id: "my_message.value",
+     * message: "must be greater than 42",
+     * expression: "this &gt; 42",
+     * }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated .buf.validate.Rule cel = 23 [json_name = "cel"];</code>
      */
     public Builder clearCel() {
@@ -2642,6 +3342,23 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `cel` is a repeated field used to represent a textual expression
+     * in the Common Expression Language (CEL) syntax. For more information,
+     * [see our documentation](https://buf.build/docs/protovalidate/schemas/custom-rules/).
+     *
+     * ```proto
+     * message MyMessage {
+     * // The field `value` must be greater than 42.
+     * optional int32 value = 1 [(buf.validate.field).cel = {
+     * id: "my_message.value",
+     * message: "must be greater than 42",
+     * expression: "this &gt; 42",
+     * }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated .buf.validate.Rule cel = 23 [json_name = "cel"];</code>
      */
     public Builder removeCel(int index) {
@@ -2655,6 +3372,23 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `cel` is a repeated field used to represent a textual expression
+     * in the Common Expression Language (CEL) syntax. For more information,
+     * [see our documentation](https://buf.build/docs/protovalidate/schemas/custom-rules/).
+     *
+     * ```proto
+     * message MyMessage {
+     * // The field `value` must be greater than 42.
+     * optional int32 value = 1 [(buf.validate.field).cel = {
+     * id: "my_message.value",
+     * message: "must be greater than 42",
+     * expression: "this &gt; 42",
+     * }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated .buf.validate.Rule cel = 23 [json_name = "cel"];</code>
      */
     public build.buf.validate.Rule.Builder getCelBuilder(
@@ -2662,6 +3396,23 @@ private static final long serialVersionUID = 0L;
       return internalGetCelFieldBuilder().getBuilder(index);
     }
     /**
+     * <pre>
+     * `cel` is a repeated field used to represent a textual expression
+     * in the Common Expression Language (CEL) syntax. For more information,
+     * [see our documentation](https://buf.build/docs/protovalidate/schemas/custom-rules/).
+     *
+     * ```proto
+     * message MyMessage {
+     * // The field `value` must be greater than 42.
+     * optional int32 value = 1 [(buf.validate.field).cel = {
+     * id: "my_message.value",
+     * message: "must be greater than 42",
+     * expression: "this &gt; 42",
+     * }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated .buf.validate.Rule cel = 23 [json_name = "cel"];</code>
      */
     public build.buf.validate.RuleOrBuilder getCelOrBuilder(
@@ -2672,6 +3423,23 @@ private static final long serialVersionUID = 0L;
       }
     }
     /**
+     * <pre>
+     * `cel` is a repeated field used to represent a textual expression
+     * in the Common Expression Language (CEL) syntax. For more information,
+     * [see our documentation](https://buf.build/docs/protovalidate/schemas/custom-rules/).
+     *
+     * ```proto
+     * message MyMessage {
+     * // The field `value` must be greater than 42.
+     * optional int32 value = 1 [(buf.validate.field).cel = {
+     * id: "my_message.value",
+     * message: "must be greater than 42",
+     * expression: "this &gt; 42",
+     * }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated .buf.validate.Rule cel = 23 [json_name = "cel"];</code>
      */
     public java.util.List<? extends build.buf.validate.RuleOrBuilder> 
@@ -2683,6 +3451,23 @@ private static final long serialVersionUID = 0L;
       }
     }
     /**
+     * <pre>
+     * `cel` is a repeated field used to represent a textual expression
+     * in the Common Expression Language (CEL) syntax. For more information,
+     * [see our documentation](https://buf.build/docs/protovalidate/schemas/custom-rules/).
+     *
+     * ```proto
+     * message MyMessage {
+     * // The field `value` must be greater than 42.
+     * optional int32 value = 1 [(buf.validate.field).cel = {
+     * id: "my_message.value",
+     * message: "must be greater than 42",
+     * expression: "this &gt; 42",
+     * }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated .buf.validate.Rule cel = 23 [json_name = "cel"];</code>
      */
     public build.buf.validate.Rule.Builder addCelBuilder() {
@@ -2690,6 +3475,23 @@ private static final long serialVersionUID = 0L;
           build.buf.validate.Rule.getDefaultInstance());
     }
     /**
+     * <pre>
+     * `cel` is a repeated field used to represent a textual expression
+     * in the Common Expression Language (CEL) syntax. For more information,
+     * [see our documentation](https://buf.build/docs/protovalidate/schemas/custom-rules/).
+     *
+     * ```proto
+     * message MyMessage {
+     * // The field `value` must be greater than 42.
+     * optional int32 value = 1 [(buf.validate.field).cel = {
+     * id: "my_message.value",
+     * message: "must be greater than 42",
+     * expression: "this &gt; 42",
+     * }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated .buf.validate.Rule cel = 23 [json_name = "cel"];</code>
      */
     public build.buf.validate.Rule.Builder addCelBuilder(
@@ -2698,6 +3500,23 @@ private static final long serialVersionUID = 0L;
           index, build.buf.validate.Rule.getDefaultInstance());
     }
     /**
+     * <pre>
+     * `cel` is a repeated field used to represent a textual expression
+     * in the Common Expression Language (CEL) syntax. For more information,
+     * [see our documentation](https://buf.build/docs/protovalidate/schemas/custom-rules/).
+     *
+     * ```proto
+     * message MyMessage {
+     * // The field `value` must be greater than 42.
+     * optional int32 value = 1 [(buf.validate.field).cel = {
+     * id: "my_message.value",
+     * message: "must be greater than 42",
+     * expression: "this &gt; 42",
+     * }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated .buf.validate.Rule cel = 23 [json_name = "cel"];</code>
      */
     public java.util.List<build.buf.validate.Rule.Builder> 
@@ -2721,6 +3540,65 @@ private static final long serialVersionUID = 0L;
 
     private boolean required_ ;
     /**
+     * <pre>
+     * If `required` is true, the field must be set. A validation error is returned
+     * if the field is not set.
+     *
+     * ```proto
+     * syntax="proto3";
+     *
+     * message FieldsWithPresence {
+     * // Requires any string to be set, including the empty string.
+     * optional string link = 1 [
+     * (buf.validate.field).required = true
+     * ];
+     * // Requires true or false to be set.
+     * optional bool disabled = 2 [
+     * (buf.validate.field).required = true
+     * ];
+     * // Requires a message to be set, including the empty message.
+     * SomeMessage msg = 4 [
+     * (buf.validate.field).required = true
+     * ];
+     * }
+     * ```
+     *
+     * All fields in the example above track presence. By default, Protovalidate
+     * ignores rules on those fields if no value is set. `required` ensures that
+     * the fields are set and valid.
+     *
+     * Fields that don't track presence are always validated by Protovalidate,
+     * whether they are set or not. It is not necessary to add `required`. It
+     * can be added to indicate that the field cannot be the zero value.
+     *
+     * ```proto
+     * syntax="proto3";
+     *
+     * message FieldsWithoutPresence {
+     * // `string.email` always applies, even to an empty string.
+     * string link = 1 [
+     * (buf.validate.field).string.email = true
+     * ];
+     * // `repeated.min_items` always applies, even to an empty list.
+     * repeated string labels = 2 [
+     * (buf.validate.field).repeated.min_items = 1
+     * ];
+     * // `required`, for fields that don't track presence, indicates
+     * // the value of the field can't be the zero value.
+     * int32 zero_value_not_allowed = 3 [
+     * (buf.validate.field).required = true
+     * ];
+     * }
+     * ```
+     *
+     * To learn which fields track presence, see the
+     * [Field Presence cheat sheet](https://protobuf.dev/programming-guides/field_presence/#cheat).
+     *
+     * Note: While field rules can be applied to repeated items, map keys, and map
+     * values, the elements are always considered to be set. Consequently,
+     * specifying `repeated.items.required` is redundant.
+     * </pre>
+     *
      * <code>optional bool required = 25 [json_name = "required"];</code>
      * @return Whether the required field is set.
      */
@@ -2729,6 +3607,65 @@ private static final long serialVersionUID = 0L;
       return ((bitField0_ & 0x00000004) != 0);
     }
     /**
+     * <pre>
+     * If `required` is true, the field must be set. A validation error is returned
+     * if the field is not set.
+     *
+     * ```proto
+     * syntax="proto3";
+     *
+     * message FieldsWithPresence {
+     * // Requires any string to be set, including the empty string.
+     * optional string link = 1 [
+     * (buf.validate.field).required = true
+     * ];
+     * // Requires true or false to be set.
+     * optional bool disabled = 2 [
+     * (buf.validate.field).required = true
+     * ];
+     * // Requires a message to be set, including the empty message.
+     * SomeMessage msg = 4 [
+     * (buf.validate.field).required = true
+     * ];
+     * }
+     * ```
+     *
+     * All fields in the example above track presence. By default, Protovalidate
+     * ignores rules on those fields if no value is set. `required` ensures that
+     * the fields are set and valid.
+     *
+     * Fields that don't track presence are always validated by Protovalidate,
+     * whether they are set or not. It is not necessary to add `required`. It
+     * can be added to indicate that the field cannot be the zero value.
+     *
+     * ```proto
+     * syntax="proto3";
+     *
+     * message FieldsWithoutPresence {
+     * // `string.email` always applies, even to an empty string.
+     * string link = 1 [
+     * (buf.validate.field).string.email = true
+     * ];
+     * // `repeated.min_items` always applies, even to an empty list.
+     * repeated string labels = 2 [
+     * (buf.validate.field).repeated.min_items = 1
+     * ];
+     * // `required`, for fields that don't track presence, indicates
+     * // the value of the field can't be the zero value.
+     * int32 zero_value_not_allowed = 3 [
+     * (buf.validate.field).required = true
+     * ];
+     * }
+     * ```
+     *
+     * To learn which fields track presence, see the
+     * [Field Presence cheat sheet](https://protobuf.dev/programming-guides/field_presence/#cheat).
+     *
+     * Note: While field rules can be applied to repeated items, map keys, and map
+     * values, the elements are always considered to be set. Consequently,
+     * specifying `repeated.items.required` is redundant.
+     * </pre>
+     *
      * <code>optional bool required = 25 [json_name = "required"];</code>
      * @return The required.
      */
@@ -2737,6 +3674,65 @@ private static final long serialVersionUID = 0L;
       return required_;
     }
     /**
+     * <pre>
+     * If `required` is true, the field must be set. A validation error is returned
+     * if the field is not set.
+     *
+     * ```proto
+     * syntax="proto3";
+     *
+     * message FieldsWithPresence {
+     * // Requires any string to be set, including the empty string.
+     * optional string link = 1 [
+     * (buf.validate.field).required = true
+     * ];
+     * // Requires true or false to be set.
+     * optional bool disabled = 2 [
+     * (buf.validate.field).required = true
+     * ];
+     * // Requires a message to be set, including the empty message.
+     * SomeMessage msg = 4 [
+     * (buf.validate.field).required = true
+     * ];
+     * }
+     * ```
+     *
+     * All fields in the example above track presence. By default, Protovalidate
+     * ignores rules on those fields if no value is set. `required` ensures that
+     * the fields are set and valid.
+     *
+     * Fields that don't track presence are always validated by Protovalidate,
+     * whether they are set or not. It is not necessary to add `required`. It
+     * can be added to indicate that the field cannot be the zero value.
+     *
+     * ```proto
+     * syntax="proto3";
+     *
+     * message FieldsWithoutPresence {
+     * // `string.email` always applies, even to an empty string.
+     * string link = 1 [
+     * (buf.validate.field).string.email = true
+     * ];
+     * // `repeated.min_items` always applies, even to an empty list.
+     * repeated string labels = 2 [
+     * (buf.validate.field).repeated.min_items = 1
+     * ];
+     * // `required`, for fields that don't track presence, indicates
+     * // the value of the field can't be the zero value.
+     * int32 zero_value_not_allowed = 3 [
+     * (buf.validate.field).required = true
+     * ];
+     * }
+     * ```
+     *
+     * To learn which fields track presence, see the
+     * [Field Presence cheat sheet](https://protobuf.dev/programming-guides/field_presence/#cheat).
+     *
+     * Note: While field rules can be applied to repeated items, map keys, and map
+     * values, the elements are always considered to be set. Consequently,
+     * specifying `repeated.items.required` is redundant.
+     * </pre>
+     *
      * <code>optional bool required = 25 [json_name = "required"];</code>
      * @param value The required to set.
      * @return This builder for chaining.
@@ -2749,6 +3745,65 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * If `required` is true, the field must be set. A validation error is returned
+     * if the field is not set.
+     *
+     * ```proto
+     * syntax="proto3";
+     *
+     * message FieldsWithPresence {
+     * // Requires any string to be set, including the empty string.
+     * optional string link = 1 [
+     * (buf.validate.field).required = true
+     * ];
+     * // Requires true or false to be set.
+     * optional bool disabled = 2 [
+     * (buf.validate.field).required = true
+     * ];
+     * // Requires a message to be set, including the empty message.
+     * SomeMessage msg = 4 [
+     * (buf.validate.field).required = true
+     * ];
+     * }
+     * ```
+     *
+     * All fields in the example above track presence. By default, Protovalidate
+     * ignores rules on those fields if no value is set. `required` ensures that
+     * the fields are set and valid.
+     *
+     * Fields that don't track presence are always validated by Protovalidate,
+     * whether they are set or not. It is not necessary to add `required`. It
+     * can be added to indicate that the field cannot be the zero value.
+     *
+     * ```proto
+     * syntax="proto3";
+     *
+     * message FieldsWithoutPresence {
+     * // `string.email` always applies, even to an empty string.
+     * string link = 1 [
+     * (buf.validate.field).string.email = true
+     * ];
+     * // `repeated.min_items` always applies, even to an empty list.
+     * repeated string labels = 2 [
+     * (buf.validate.field).repeated.min_items = 1
+     * ];
+     * // `required`, for fields that don't track presence, indicates
+     * // the value of the field can't be the zero value.
+     * int32 zero_value_not_allowed = 3 [
+     * (buf.validate.field).required = true
+     * ];
+     * }
+     * ```
+     *
+     * To learn which fields track presence, see the
+     * [Field Presence cheat sheet](https://protobuf.dev/programming-guides/field_presence/#cheat).
+     *
+     * Note: While field rules can be applied to repeated items, map keys, and map
+     * values, the elements are always considered to be set. Consequently,
+     * specifying `repeated.items.required` is redundant.
+     * </pre>
+     *
      * <code>optional bool required = 25 [json_name = "required"];</code>
      * @return This builder for chaining.
      */
@@ -2761,6 +3816,21 @@ private static final long serialVersionUID = 0L;
 
     private int ignore_ = 0;
     /**
+     * <pre>
+     * Ignore validation rules on the field if its value matches the specified
+     * criteria. See the `Ignore` enum for details.
+     *
+     * ```proto
+     * message UpdateRequest {
+     * // The uri rule only applies if the field is not an empty string.
+     * string url = 1 [
+     * (buf.validate.field).ignore = IGNORE_IF_ZERO_VALUE,
+     * (buf.validate.field).string.uri = true
+     * ];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional .buf.validate.Ignore ignore = 27 [json_name = "ignore"];</code>
      * @return Whether the ignore field is set.
      */
@@ -2768,6 +3838,21 @@ private static final long serialVersionUID = 0L;
       return ((bitField0_ & 0x00000008) != 0);
     }
     /**
+     * <pre>
+     * Ignore validation rules on the field if its value matches the specified
+     * criteria. See the `Ignore` enum for details.
+     *
+     * ```proto
+     * message UpdateRequest {
+     * // The uri rule only applies if the field is not an empty string.
+     * string url = 1 [
+     * (buf.validate.field).ignore = IGNORE_IF_ZERO_VALUE,
+     * (buf.validate.field).string.uri = true
+     * ];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional .buf.validate.Ignore ignore = 27 [json_name = "ignore"];</code>
      * @return The ignore.
      */
@@ -2777,6 +3862,21 @@ private static final long serialVersionUID = 0L;
       return result == null ? build.buf.validate.Ignore.IGNORE_UNSPECIFIED : result;
     }
     /**
+     * <pre>
+     * Ignore validation rules on the field if its value matches the specified
+     * criteria. See the `Ignore` enum for details.
+     *
+     * ```proto
+     * message UpdateRequest {
+     * // The uri rule only applies if the field is not an empty string.
+     * string url = 1 [
+     * (buf.validate.field).ignore = IGNORE_IF_ZERO_VALUE,
+     * (buf.validate.field).string.uri = true
+     * ];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional .buf.validate.Ignore ignore = 27 [json_name = "ignore"];</code>
      * @param value The ignore to set.
      * @return This builder for chaining.
@@ -2789,6 +3889,21 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * Ignore validation rules on the field if its value matches the specified
+     * criteria. See the `Ignore` enum for details.
+     *
+     * ```proto
+     * message UpdateRequest {
+     * // The uri rule only applies if the field is not an empty string.
+     * string url = 1 [
+     * (buf.validate.field).ignore = IGNORE_IF_ZERO_VALUE,
+     * (buf.validate.field).string.uri = true
+     * ];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional .buf.validate.Ignore ignore = 27 [json_name = "ignore"];</code>
      * @return This builder for chaining.
      */
@@ -2802,6 +3917,10 @@ private static final long serialVersionUID = 0L;
     private com.google.protobuf.SingleFieldBuilder<
         build.buf.validate.FloatRules, build.buf.validate.FloatRules.Builder, build.buf.validate.FloatRulesOrBuilder> floatBuilder_;
     /**
+     * <pre>
+     * Scalar Field Types
+     * </pre>
+     *
      * <code>.buf.validate.FloatRules float = 1 [json_name = "float"];</code>
      * @return Whether the float field is set.
      */
@@ -2810,6 +3929,10 @@ private static final long serialVersionUID = 0L;
       return typeCase_ == 1;
     }
     /**
+     * <pre>
+     * Scalar Field Types
+     * </pre>
+     *
      * <code>.buf.validate.FloatRules float = 1 [json_name = "float"];</code>
      * @return The float.
      */
@@ -2828,6 +3951,10 @@ private static final long serialVersionUID = 0L;
       }
     }
     /**
+     * <pre>
+     * Scalar Field Types
+     * </pre>
+     *
      * <code>.buf.validate.FloatRules float = 1 [json_name = "float"];</code>
      */
     public Builder setFloat(build.buf.validate.FloatRules value) {
@@ -2844,6 +3971,10 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * Scalar Field Types
+     * </pre>
+     *
      * <code>.buf.validate.FloatRules float = 1 [json_name = "float"];</code>
      */
     public Builder setFloat(
@@ -2858,6 +3989,10 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * Scalar Field Types
+     * </pre>
+     *
      * <code>.buf.validate.FloatRules float = 1 [json_name = "float"];</code>
      */
     public Builder mergeFloat(build.buf.validate.FloatRules value) {
@@ -2881,6 +4016,10 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * Scalar Field Types
+     * </pre>
+     *
      * <code>.buf.validate.FloatRules float = 1 [json_name = "float"];</code>
      */
     public Builder clearFloat() {
@@ -2900,12 +4039,20 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * Scalar Field Types
+     * </pre>
+     *
      * <code>.buf.validate.FloatRules float = 1 [json_name = "float"];</code>
      */
     public build.buf.validate.FloatRules.Builder getFloatBuilder() {
       return internalGetFloatFieldBuilder().getBuilder();
     }
     /**
+     * <pre>
+     * Scalar Field Types
+     * </pre>
+     *
      * <code>.buf.validate.FloatRules float = 1 [json_name = "float"];</code>
      */
     @java.lang.Override
@@ -2920,6 +4067,10 @@ private static final long serialVersionUID = 0L;
       }
     }
     /**
+     * <pre>
+     * Scalar Field Types
+     * </pre>
+     *
      * <code>.buf.validate.FloatRules float = 1 [json_name = "float"];</code>
      */
     private com.google.protobuf.SingleFieldBuilder<
@@ -4932,6 +6083,10 @@ private static final long serialVersionUID = 0L;
     private com.google.protobuf.SingleFieldBuilder<
         build.buf.validate.EnumRules, build.buf.validate.EnumRules.Builder, build.buf.validate.EnumRulesOrBuilder> enumBuilder_;
     /**
+     * <pre>
+     * Complex Field Types
+     * </pre>
+     *
      * <code>.buf.validate.EnumRules enum = 16 [json_name = "enum"];</code>
      * @return Whether the enum field is set.
      */
@@ -4940,6 +6095,10 @@ private static final long serialVersionUID = 0L;
       return typeCase_ == 16;
     }
     /**
+     * <pre>
+     * Complex Field Types
+     * </pre>
+     *
      * <code>.buf.validate.EnumRules enum = 16 [json_name = "enum"];</code>
      * @return The enum.
      */
@@ -4958,6 +6117,10 @@ private static final long serialVersionUID = 0L;
       }
     }
     /**
+     * <pre>
+     * Complex Field Types
+     * </pre>
+     *
      * <code>.buf.validate.EnumRules enum = 16 [json_name = "enum"];</code>
      */
     public Builder setEnum(build.buf.validate.EnumRules value) {
@@ -4974,6 +6137,10 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * Complex Field Types
+     * </pre>
+     *
      * <code>.buf.validate.EnumRules enum = 16 [json_name = "enum"];</code>
      */
     public Builder setEnum(
@@ -4988,6 +6155,10 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * Complex Field Types
+     * </pre>
+     *
      * <code>.buf.validate.EnumRules enum = 16 [json_name = "enum"];</code>
      */
     public Builder mergeEnum(build.buf.validate.EnumRules value) {
@@ -5011,6 +6182,10 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * Complex Field Types
+     * </pre>
+     *
      * <code>.buf.validate.EnumRules enum = 16 [json_name = "enum"];</code>
      */
     public Builder clearEnum() {
@@ -5030,12 +6205,20 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * Complex Field Types
+     * </pre>
+     *
      * <code>.buf.validate.EnumRules enum = 16 [json_name = "enum"];</code>
      */
     public build.buf.validate.EnumRules.Builder getEnumBuilder() {
       return internalGetEnumFieldBuilder().getBuilder();
     }
     /**
+     * <pre>
+     * Complex Field Types
+     * </pre>
+     *
      * <code>.buf.validate.EnumRules enum = 16 [json_name = "enum"];</code>
      */
     @java.lang.Override
@@ -5050,6 +6233,10 @@ private static final long serialVersionUID = 0L;
       }
     }
     /**
+     * <pre>
+     * Complex Field Types
+     * </pre>
+     *
      * <code>.buf.validate.EnumRules enum = 16 [json_name = "enum"];</code>
      */
     private com.google.protobuf.SingleFieldBuilder<
@@ -5358,6 +6545,10 @@ private static final long serialVersionUID = 0L;
     private com.google.protobuf.SingleFieldBuilder<
         build.buf.validate.AnyRules, build.buf.validate.AnyRules.Builder, build.buf.validate.AnyRulesOrBuilder> anyBuilder_;
     /**
+     * <pre>
+     * Well-Known Field Types
+     * </pre>
+     *
      * <code>.buf.validate.AnyRules any = 20 [json_name = "any"];</code>
      * @return Whether the any field is set.
      */
@@ -5366,6 +6557,10 @@ private static final long serialVersionUID = 0L;
       return typeCase_ == 20;
     }
     /**
+     * <pre>
+     * Well-Known Field Types
+     * </pre>
+     *
      * <code>.buf.validate.AnyRules any = 20 [json_name = "any"];</code>
      * @return The any.
      */
@@ -5384,6 +6579,10 @@ private static final long serialVersionUID = 0L;
       }
     }
     /**
+     * <pre>
+     * Well-Known Field Types
+     * </pre>
+     *
      * <code>.buf.validate.AnyRules any = 20 [json_name = "any"];</code>
      */
     public Builder setAny(build.buf.validate.AnyRules value) {
@@ -5400,6 +6599,10 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * Well-Known Field Types
+     * </pre>
+     *
      * <code>.buf.validate.AnyRules any = 20 [json_name = "any"];</code>
      */
     public Builder setAny(
@@ -5414,6 +6617,10 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * Well-Known Field Types
+     * </pre>
+     *
      * <code>.buf.validate.AnyRules any = 20 [json_name = "any"];</code>
      */
     public Builder mergeAny(build.buf.validate.AnyRules value) {
@@ -5437,6 +6644,10 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * Well-Known Field Types
+     * </pre>
+     *
      * <code>.buf.validate.AnyRules any = 20 [json_name = "any"];</code>
      */
     public Builder clearAny() {
@@ -5456,12 +6667,20 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * Well-Known Field Types
+     * </pre>
+     *
      * <code>.buf.validate.AnyRules any = 20 [json_name = "any"];</code>
      */
     public build.buf.validate.AnyRules.Builder getAnyBuilder() {
       return internalGetAnyFieldBuilder().getBuilder();
     }
     /**
+     * <pre>
+     * Well-Known Field Types
+     * </pre>
+     *
      * <code>.buf.validate.AnyRules any = 20 [json_name = "any"];</code>
      */
     @java.lang.Override
@@ -5476,6 +6695,10 @@ private static final long serialVersionUID = 0L;
       }
     }
     /**
+     * <pre>
+     * Well-Known Field Types
+     * </pre>
+     *
      * <code>.buf.validate.AnyRules any = 20 [json_name = "any"];</code>
      */
     private com.google.protobuf.SingleFieldBuilder<

@@ -11,23 +11,95 @@ public interface FieldRulesOrBuilder extends
     com.google.protobuf.MessageOrBuilder {
 
   /**
+   * <pre>
+   * `cel_expression` is a repeated field CEL expressions. Each expression specifies a validation
+   * rule to be applied to this message. These rules are written in Common Expression Language (CEL) syntax.
+   *
+   * This is a simplified form of the `cel` Rule field, where only `expression` is set. This allows for
+   * simpler syntax when defining CEL Rules where `id` and `message` derived from the `expression`. `id` will
+   * be same as the `expression`.
+   *
+   * For more information, [see our documentation](https://buf.build/docs/protovalidate/schemas/custom-rules/).
+   *
+   * ```proto
+   * message MyMessage {
+   * // The field `value` must be greater than 42.
+   * optional int32 value = 1 [(buf.validate.field).cel_expression = "this &gt; 42"];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>repeated string cel_expression = 29 [json_name = "celExpression"];</code>
    * @return A list containing the celExpression.
    */
   java.util.List<java.lang.String>
       getCelExpressionList();
   /**
+   * <pre>
+   * `cel_expression` is a repeated field CEL expressions. Each expression specifies a validation
+   * rule to be applied to this message. These rules are written in Common Expression Language (CEL) syntax.
+   *
+   * This is a simplified form of the `cel` Rule field, where only `expression` is set. This allows for
+   * simpler syntax when defining CEL Rules where `id` and `message` derived from the `expression`. `id` will
+   * be same as the `expression`.
+   *
+   * For more information, [see our documentation](https://buf.build/docs/protovalidate/schemas/custom-rules/).
+   *
+   * ```proto
+   * message MyMessage {
+   * // The field `value` must be greater than 42.
+   * optional int32 value = 1 [(buf.validate.field).cel_expression = "this &gt; 42"];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>repeated string cel_expression = 29 [json_name = "celExpression"];</code>
    * @return The count of celExpression.
    */
   int getCelExpressionCount();
   /**
+   * <pre>
+   * `cel_expression` is a repeated field CEL expressions. Each expression specifies a validation
+   * rule to be applied to this message. These rules are written in Common Expression Language (CEL) syntax.
+   *
+   * This is a simplified form of the `cel` Rule field, where only `expression` is set. This allows for
+   * simpler syntax when defining CEL Rules where `id` and `message` derived from the `expression`. `id` will
+   * be same as the `expression`.
+   *
+   * For more information, [see our documentation](https://buf.build/docs/protovalidate/schemas/custom-rules/).
+   *
+   * ```proto
+   * message MyMessage {
+   * // The field `value` must be greater than 42.
+   * optional int32 value = 1 [(buf.validate.field).cel_expression = "this &gt; 42"];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>repeated string cel_expression = 29 [json_name = "celExpression"];</code>
    * @param index The index of the element to return.
    * @return The celExpression at the given index.
    */
   java.lang.String getCelExpression(int index);
   /**
+   * <pre>
+   * `cel_expression` is a repeated field CEL expressions. Each expression specifies a validation
+   * rule to be applied to this message. These rules are written in Common Expression Language (CEL) syntax.
+   *
+   * This is a simplified form of the `cel` Rule field, where only `expression` is set. This allows for
+   * simpler syntax when defining CEL Rules where `id` and `message` derived from the `expression`. `id` will
+   * be same as the `expression`.
+   *
+   * For more information, [see our documentation](https://buf.build/docs/protovalidate/schemas/custom-rules/).
+   *
+   * ```proto
+   * message MyMessage {
+   * // The field `value` must be greater than 42.
+   * optional int32 value = 1 [(buf.validate.field).cel_expression = "this &gt; 42"];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>repeated string cel_expression = 29 [json_name = "celExpression"];</code>
    * @param index The index of the value to return.
    * @return The bytes of the celExpression at the given index.
@@ -36,62 +108,307 @@ public interface FieldRulesOrBuilder extends
       getCelExpressionBytes(int index);
 
   /**
+   * <pre>
+   * `cel` is a repeated field used to represent a textual expression
+   * in the Common Expression Language (CEL) syntax. For more information,
+   * [see our documentation](https://buf.build/docs/protovalidate/schemas/custom-rules/).
+   *
+   * ```proto
+   * message MyMessage {
+   * // The field `value` must be greater than 42.
+   * optional int32 value = 1 [(buf.validate.field).cel = {
+   * id: "my_message.value",
+   * message: "must be greater than 42",
+   * expression: "this &gt; 42",
+   * }];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>repeated .buf.validate.Rule cel = 23 [json_name = "cel"];</code>
    */
   java.util.List<build.buf.validate.Rule> 
       getCelList();
   /**
+   * <pre>
+   * `cel` is a repeated field used to represent a textual expression
+   * in the Common Expression Language (CEL) syntax. For more information,
+   * [see our documentation](https://buf.build/docs/protovalidate/schemas/custom-rules/).
+   *
+   * ```proto
+   * message MyMessage {
+   * // The field `value` must be greater than 42.
+   * optional int32 value = 1 [(buf.validate.field).cel = {
+   * id: "my_message.value",
+   * message: "must be greater than 42",
+   * expression: "this &gt; 42",
+   * }];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>repeated .buf.validate.Rule cel = 23 [json_name = "cel"];</code>
    */
   build.buf.validate.Rule getCel(int index);
   /**
+   * <pre>
+   * `cel` is a repeated field used to represent a textual expression
+   * in the Common Expression Language (CEL) syntax. For more information,
+   * [see our documentation](https://buf.build/docs/protovalidate/schemas/custom-rules/).
+   *
+   * ```proto
+   * message MyMessage {
+   * // The field `value` must be greater than 42.
+   * optional int32 value = 1 [(buf.validate.field).cel = {
+   * id: "my_message.value",
+   * message: "must be greater than 42",
+   * expression: "this &gt; 42",
+   * }];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>repeated .buf.validate.Rule cel = 23 [json_name = "cel"];</code>
    */
   int getCelCount();
   /**
+   * <pre>
+   * `cel` is a repeated field used to represent a textual expression
+   * in the Common Expression Language (CEL) syntax. For more information,
+   * [see our documentation](https://buf.build/docs/protovalidate/schemas/custom-rules/).
+   *
+   * ```proto
+   * message MyMessage {
+   * // The field `value` must be greater than 42.
+   * optional int32 value = 1 [(buf.validate.field).cel = {
+   * id: "my_message.value",
+   * message: "must be greater than 42",
+   * expression: "this &gt; 42",
+   * }];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>repeated .buf.validate.Rule cel = 23 [json_name = "cel"];</code>
    */
   java.util.List<? extends build.buf.validate.RuleOrBuilder> 
       getCelOrBuilderList();
   /**
+   * <pre>
+   * `cel` is a repeated field used to represent a textual expression
+   * in the Common Expression Language (CEL) syntax. For more information,
+   * [see our documentation](https://buf.build/docs/protovalidate/schemas/custom-rules/).
+   *
+   * ```proto
+   * message MyMessage {
+   * // The field `value` must be greater than 42.
+   * optional int32 value = 1 [(buf.validate.field).cel = {
+   * id: "my_message.value",
+   * message: "must be greater than 42",
+   * expression: "this &gt; 42",
+   * }];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>repeated .buf.validate.Rule cel = 23 [json_name = "cel"];</code>
    */
   build.buf.validate.RuleOrBuilder getCelOrBuilder(
       int index);
 
   /**
+   * <pre>
+   * If `required` is true, the field must be set. A validation error is returned
+   * if the field is not set.
+   *
+   * ```proto
+   * syntax="proto3";
+   *
+   * message FieldsWithPresence {
+   * // Requires any string to be set, including the empty string.
+   * optional string link = 1 [
+   * (buf.validate.field).required = true
+   * ];
+   * // Requires true or false to be set.
+   * optional bool disabled = 2 [
+   * (buf.validate.field).required = true
+   * ];
+   * // Requires a message to be set, including the empty message.
+   * SomeMessage msg = 4 [
+   * (buf.validate.field).required = true
+   * ];
+   * }
+   * ```
+   *
+   * All fields in the example above track presence. By default, Protovalidate
+   * ignores rules on those fields if no value is set. `required` ensures that
+   * the fields are set and valid.
+   *
+   * Fields that don't track presence are always validated by Protovalidate,
+   * whether they are set or not. It is not necessary to add `required`. It
+   * can be added to indicate that the field cannot be the zero value.
+   *
+   * ```proto
+   * syntax="proto3";
+   *
+   * message FieldsWithoutPresence {
+   * // `string.email` always applies, even to an empty string.
+   * string link = 1 [
+   * (buf.validate.field).string.email = true
+   * ];
+   * // `repeated.min_items` always applies, even to an empty list.
+   * repeated string labels = 2 [
+   * (buf.validate.field).repeated.min_items = 1
+   * ];
+   * // `required`, for fields that don't track presence, indicates
+   * // the value of the field can't be the zero value.
+   * int32 zero_value_not_allowed = 3 [
+   * (buf.validate.field).required = true
+   * ];
+   * }
+   * ```
+   *
+   * To learn which fields track presence, see the
+   * [Field Presence cheat sheet](https://protobuf.dev/programming-guides/field_presence/#cheat).
+   *
+   * Note: While field rules can be applied to repeated items, map keys, and map
+   * values, the elements are always considered to be set. Consequently,
+   * specifying `repeated.items.required` is redundant.
+   * </pre>
+   *
    * <code>optional bool required = 25 [json_name = "required"];</code>
    * @return Whether the required field is set.
    */
   boolean hasRequired();
   /**
+   * <pre>
+   * If `required` is true, the field must be set. A validation error is returned
+   * if the field is not set.
+   *
+   * ```proto
+   * syntax="proto3";
+   *
+   * message FieldsWithPresence {
+   * // Requires any string to be set, including the empty string.
+   * optional string link = 1 [
+   * (buf.validate.field).required = true
+   * ];
+   * // Requires true or false to be set.
+   * optional bool disabled = 2 [
+   * (buf.validate.field).required = true
+   * ];
+   * // Requires a message to be set, including the empty message.
+   * SomeMessage msg = 4 [
+   * (buf.validate.field).required = true
+   * ];
+   * }
+   * ```
+   *
+   * All fields in the example above track presence. By default, Protovalidate
+   * ignores rules on those fields if no value is set. `required` ensures that
+   * the fields are set and valid.
+   *
+   * Fields that don't track presence are always validated by Protovalidate,
+   * whether they are set or not. It is not necessary to add `required`. It
+   * can be added to indicate that the field cannot be the zero value.
+   *
+   * ```proto
+   * syntax="proto3";
+   *
+   * message FieldsWithoutPresence {
+   * // `string.email` always applies, even to an empty string.
+   * string link = 1 [
+   * (buf.validate.field).string.email = true
+   * ];
+   * // `repeated.min_items` always applies, even to an empty list.
+   * repeated string labels = 2 [
+   * (buf.validate.field).repeated.min_items = 1
+   * ];
+   * // `required`, for fields that don't track presence, indicates
+   * // the value of the field can't be the zero value.
+   * int32 zero_value_not_allowed = 3 [
+   * (buf.validate.field).required = true
+   * ];
+   * }
+   * ```
+   *
+   * To learn which fields track presence, see the
+   * [Field Presence cheat sheet](https://protobuf.dev/programming-guides/field_presence/#cheat).
+   *
+   * Note: While field rules can be applied to repeated items, map keys, and map
+   * values, the elements are always considered to be set. Consequently,
+   * specifying `repeated.items.required` is redundant.
+   * </pre>
+   *
    * <code>optional bool required = 25 [json_name = "required"];</code>
    * @return The required.
    */
   boolean getRequired();
 
   /**
+   * <pre>
+   * Ignore validation rules on the field if its value matches the specified
+   * criteria. See the `Ignore` enum for details.
+   *
+   * ```proto
+   * message UpdateRequest {
+   * // The uri rule only applies if the field is not an empty string.
+   * string url = 1 [
+   * (buf.validate.field).ignore = IGNORE_IF_ZERO_VALUE,
+   * (buf.validate.field).string.uri = true
+   * ];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>optional .buf.validate.Ignore ignore = 27 [json_name = "ignore"];</code>
    * @return Whether the ignore field is set.
    */
   boolean hasIgnore();
   /**
+   * <pre>
+   * Ignore validation rules on the field if its value matches the specified
+   * criteria. See the `Ignore` enum for details.
+   *
+   * ```proto
+   * message UpdateRequest {
+   * // The uri rule only applies if the field is not an empty string.
+   * string url = 1 [
+   * (buf.validate.field).ignore = IGNORE_IF_ZERO_VALUE,
+   * (buf.validate.field).string.uri = true
+   * ];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>optional .buf.validate.Ignore ignore = 27 [json_name = "ignore"];</code>
    * @return The ignore.
    */
   build.buf.validate.Ignore getIgnore();
 
   /**
+   * <pre>
+   * Scalar Field Types
+   * </pre>
+   *
    * <code>.buf.validate.FloatRules float = 1 [json_name = "float"];</code>
    * @return Whether the float field is set.
    */
   boolean hasFloat();
   /**
+   * <pre>
+   * Scalar Field Types
+   * </pre>
+   *
    * <code>.buf.validate.FloatRules float = 1 [json_name = "float"];</code>
    * @return The float.
    */
   build.buf.validate.FloatRules getFloat();
   /**
+   * <pre>
+   * Scalar Field Types
+   * </pre>
+   *
    * <code>.buf.validate.FloatRules float = 1 [json_name = "float"];</code>
    */
   build.buf.validate.FloatRulesOrBuilder getFloatOrBuilder();
@@ -307,16 +624,28 @@ public interface FieldRulesOrBuilder extends
   build.buf.validate.BytesRulesOrBuilder getBytesOrBuilder();
 
   /**
+   * <pre>
+   * Complex Field Types
+   * </pre>
+   *
    * <code>.buf.validate.EnumRules enum = 16 [json_name = "enum"];</code>
    * @return Whether the enum field is set.
    */
   boolean hasEnum();
   /**
+   * <pre>
+   * Complex Field Types
+   * </pre>
+   *
    * <code>.buf.validate.EnumRules enum = 16 [json_name = "enum"];</code>
    * @return The enum.
    */
   build.buf.validate.EnumRules getEnum();
   /**
+   * <pre>
+   * Complex Field Types
+   * </pre>
+   *
    * <code>.buf.validate.EnumRules enum = 16 [json_name = "enum"];</code>
    */
   build.buf.validate.EnumRulesOrBuilder getEnumOrBuilder();
@@ -352,16 +681,28 @@ public interface FieldRulesOrBuilder extends
   build.buf.validate.MapRulesOrBuilder getMapOrBuilder();
 
   /**
+   * <pre>
+   * Well-Known Field Types
+   * </pre>
+   *
    * <code>.buf.validate.AnyRules any = 20 [json_name = "any"];</code>
    * @return Whether the any field is set.
    */
   boolean hasAny();
   /**
+   * <pre>
+   * Well-Known Field Types
+   * </pre>
+   *
    * <code>.buf.validate.AnyRules any = 20 [json_name = "any"];</code>
    * @return The any.
    */
   build.buf.validate.AnyRules getAny();
   /**
+   * <pre>
+   * Well-Known Field Types
+   * </pre>
+   *
    * <code>.buf.validate.AnyRules any = 20 [json_name = "any"];</code>
    */
   build.buf.validate.AnyRulesOrBuilder getAnyOrBuilder();

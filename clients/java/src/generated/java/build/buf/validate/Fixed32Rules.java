@@ -6,6 +6,10 @@
 package build.buf.validate;
 
 /**
+ * <pre>
+ * Fixed32Rules describes the rules applied to `fixed32` values.
+ * </pre>
+ *
  * Protobuf type {@code buf.validate.Fixed32Rules}
  */
 @com.google.protobuf.Generated
@@ -135,6 +139,18 @@ private static final long serialVersionUID = 0L;
   public static final int CONST_FIELD_NUMBER = 1;
   private int const_ = 0;
   /**
+   * <pre>
+   * `const` requires the field value to exactly match the specified value.
+   * If the field value doesn't match, an error message is generated.
+   *
+   * ```proto
+   * message MyFixed32 {
+   * // value must equal 42
+   * fixed32 value = 1 [(buf.validate.field).fixed32.const = 42];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>optional fixed32 const = 1 [json_name = "const", (.buf.validate.predefined) = { ... }</code>
    * @return Whether the const field is set.
    */
@@ -143,6 +159,18 @@ private static final long serialVersionUID = 0L;
     return ((bitField0_ & 0x00000001) != 0);
   }
   /**
+   * <pre>
+   * `const` requires the field value to exactly match the specified value.
+   * If the field value doesn't match, an error message is generated.
+   *
+   * ```proto
+   * message MyFixed32 {
+   * // value must equal 42
+   * fixed32 value = 1 [(buf.validate.field).fixed32.const = 42];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>optional fixed32 const = 1 [json_name = "const", (.buf.validate.predefined) = { ... }</code>
    * @return The const.
    */
@@ -153,6 +181,19 @@ private static final long serialVersionUID = 0L;
 
   public static final int LT_FIELD_NUMBER = 2;
   /**
+   * <pre>
+   * `lt` requires the field value to be less than the specified value (field &lt;
+   * value). If the field value is equal to or greater than the specified value,
+   * an error message is generated.
+   *
+   * ```proto
+   * message MyFixed32 {
+   * // must be less than 10
+   * fixed32 value = 1 [(buf.validate.field).fixed32.lt = 10];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>fixed32 lt = 2 [json_name = "lt", (.buf.validate.predefined) = { ... }</code>
    * @return Whether the lt field is set.
    */
@@ -161,6 +202,19 @@ private static final long serialVersionUID = 0L;
     return lessThanCase_ == 2;
   }
   /**
+   * <pre>
+   * `lt` requires the field value to be less than the specified value (field &lt;
+   * value). If the field value is equal to or greater than the specified value,
+   * an error message is generated.
+   *
+   * ```proto
+   * message MyFixed32 {
+   * // must be less than 10
+   * fixed32 value = 1 [(buf.validate.field).fixed32.lt = 10];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>fixed32 lt = 2 [json_name = "lt", (.buf.validate.predefined) = { ... }</code>
    * @return The lt.
    */
@@ -174,6 +228,19 @@ private static final long serialVersionUID = 0L;
 
   public static final int LTE_FIELD_NUMBER = 3;
   /**
+   * <pre>
+   * `lte` requires the field value to be less than or equal to the specified
+   * value (field &lt;= value). If the field value is greater than the specified
+   * value, an error message is generated.
+   *
+   * ```proto
+   * message MyFixed32 {
+   * // must be less than or equal to 10
+   * fixed32 value = 1 [(buf.validate.field).fixed32.lte = 10];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>fixed32 lte = 3 [json_name = "lte", (.buf.validate.predefined) = { ... }</code>
    * @return Whether the lte field is set.
    */
@@ -182,6 +249,19 @@ private static final long serialVersionUID = 0L;
     return lessThanCase_ == 3;
   }
   /**
+   * <pre>
+   * `lte` requires the field value to be less than or equal to the specified
+   * value (field &lt;= value). If the field value is greater than the specified
+   * value, an error message is generated.
+   *
+   * ```proto
+   * message MyFixed32 {
+   * // must be less than or equal to 10
+   * fixed32 value = 1 [(buf.validate.field).fixed32.lte = 10];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>fixed32 lte = 3 [json_name = "lte", (.buf.validate.predefined) = { ... }</code>
    * @return The lte.
    */
@@ -195,6 +275,27 @@ private static final long serialVersionUID = 0L;
 
   public static final int GT_FIELD_NUMBER = 4;
   /**
+   * <pre>
+   * `gt` requires the field value to be greater than the specified value
+   * (exclusive). If the value of `gt` is larger than a specified `lt` or
+   * `lte`, the range is reversed, and the field value must be outside the
+   * specified range. If the field value doesn't meet the required conditions,
+   * an error message is generated.
+   *
+   * ```proto
+   * message MyFixed32 {
+   * // must be greater than 5 [fixed32.gt]
+   * fixed32 value = 1 [(buf.validate.field).fixed32.gt = 5];
+   *
+   * // must be greater than 5 and less than 10 [fixed32.gt_lt]
+   * fixed32 other_value = 2 [(buf.validate.field).fixed32 = { gt: 5, lt: 10 }];
+   *
+   * // must be greater than 10 or less than 5 [fixed32.gt_lt_exclusive]
+   * fixed32 another_value = 3 [(buf.validate.field).fixed32 = { gt: 10, lt: 5 }];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>fixed32 gt = 4 [json_name = "gt", (.buf.validate.predefined) = { ... }</code>
    * @return Whether the gt field is set.
    */
@@ -203,6 +304,27 @@ private static final long serialVersionUID = 0L;
     return greaterThanCase_ == 4;
   }
   /**
+   * <pre>
+   * `gt` requires the field value to be greater than the specified value
+   * (exclusive). If the value of `gt` is larger than a specified `lt` or
+   * `lte`, the range is reversed, and the field value must be outside the
+   * specified range. If the field value doesn't meet the required conditions,
+   * an error message is generated.
+   *
+   * ```proto
+   * message MyFixed32 {
+   * // must be greater than 5 [fixed32.gt]
+   * fixed32 value = 1 [(buf.validate.field).fixed32.gt = 5];
+   *
+   * // must be greater than 5 and less than 10 [fixed32.gt_lt]
+   * fixed32 other_value = 2 [(buf.validate.field).fixed32 = { gt: 5, lt: 10 }];
+   *
+   * // must be greater than 10 or less than 5 [fixed32.gt_lt_exclusive]
+   * fixed32 another_value = 3 [(buf.validate.field).fixed32 = { gt: 10, lt: 5 }];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>fixed32 gt = 4 [json_name = "gt", (.buf.validate.predefined) = { ... }</code>
    * @return The gt.
    */
@@ -216,6 +338,27 @@ private static final long serialVersionUID = 0L;
 
   public static final int GTE_FIELD_NUMBER = 5;
   /**
+   * <pre>
+   * `gte` requires the field value to be greater than or equal to the specified
+   * value (exclusive). If the value of `gte` is larger than a specified `lt`
+   * or `lte`, the range is reversed, and the field value must be outside the
+   * specified range. If the field value doesn't meet the required conditions,
+   * an error message is generated.
+   *
+   * ```proto
+   * message MyFixed32 {
+   * // must be greater than or equal to 5 [fixed32.gte]
+   * fixed32 value = 1 [(buf.validate.field).fixed32.gte = 5];
+   *
+   * // must be greater than or equal to 5 and less than 10 [fixed32.gte_lt]
+   * fixed32 other_value = 2 [(buf.validate.field).fixed32 = { gte: 5, lt: 10 }];
+   *
+   * // must be greater than or equal to 10 or less than 5 [fixed32.gte_lt_exclusive]
+   * fixed32 another_value = 3 [(buf.validate.field).fixed32 = { gte: 10, lt: 5 }];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>fixed32 gte = 5 [json_name = "gte", (.buf.validate.predefined) = { ... }</code>
    * @return Whether the gte field is set.
    */
@@ -224,6 +367,27 @@ private static final long serialVersionUID = 0L;
     return greaterThanCase_ == 5;
   }
   /**
+   * <pre>
+   * `gte` requires the field value to be greater than or equal to the specified
+   * value (exclusive). If the value of `gte` is larger than a specified `lt`
+   * or `lte`, the range is reversed, and the field value must be outside the
+   * specified range. If the field value doesn't meet the required conditions,
+   * an error message is generated.
+   *
+   * ```proto
+   * message MyFixed32 {
+   * // must be greater than or equal to 5 [fixed32.gte]
+   * fixed32 value = 1 [(buf.validate.field).fixed32.gte = 5];
+   *
+   * // must be greater than or equal to 5 and less than 10 [fixed32.gte_lt]
+   * fixed32 other_value = 2 [(buf.validate.field).fixed32 = { gte: 5, lt: 10 }];
+   *
+   * // must be greater than or equal to 10 or less than 5 [fixed32.gte_lt_exclusive]
+   * fixed32 another_value = 3 [(buf.validate.field).fixed32 = { gte: 10, lt: 5 }];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>fixed32 gte = 5 [json_name = "gte", (.buf.validate.predefined) = { ... }</code>
    * @return The gte.
    */
@@ -240,6 +404,19 @@ private static final long serialVersionUID = 0L;
   private com.google.protobuf.Internal.IntList in_ =
       emptyIntList();
   /**
+   * <pre>
+   * `in` requires the field value to be equal to one of the specified values.
+   * If the field value isn't one of the specified values, an error message
+   * is generated.
+   *
+   * ```proto
+   * message MyFixed32 {
+   * // must be in list [1, 2, 3]
+   * fixed32 value = 1 [(buf.validate.field).fixed32 = { in: [1, 2, 3] }];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>repeated fixed32 in = 6 [json_name = "in", (.buf.validate.predefined) = { ... }</code>
    * @return A list containing the in.
    */
@@ -249,6 +426,19 @@ private static final long serialVersionUID = 0L;
     return in_;
   }
   /**
+   * <pre>
+   * `in` requires the field value to be equal to one of the specified values.
+   * If the field value isn't one of the specified values, an error message
+   * is generated.
+   *
+   * ```proto
+   * message MyFixed32 {
+   * // must be in list [1, 2, 3]
+   * fixed32 value = 1 [(buf.validate.field).fixed32 = { in: [1, 2, 3] }];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>repeated fixed32 in = 6 [json_name = "in", (.buf.validate.predefined) = { ... }</code>
    * @return The count of in.
    */
@@ -256,6 +446,19 @@ private static final long serialVersionUID = 0L;
     return in_.size();
   }
   /**
+   * <pre>
+   * `in` requires the field value to be equal to one of the specified values.
+   * If the field value isn't one of the specified values, an error message
+   * is generated.
+   *
+   * ```proto
+   * message MyFixed32 {
+   * // must be in list [1, 2, 3]
+   * fixed32 value = 1 [(buf.validate.field).fixed32 = { in: [1, 2, 3] }];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>repeated fixed32 in = 6 [json_name = "in", (.buf.validate.predefined) = { ... }</code>
    * @param index The index of the element to return.
    * @return The in at the given index.
@@ -269,6 +472,19 @@ private static final long serialVersionUID = 0L;
   private com.google.protobuf.Internal.IntList notIn_ =
       emptyIntList();
   /**
+   * <pre>
+   * `not_in` requires the field value to not be equal to any of the specified
+   * values. If the field value is one of the specified values, an error
+   * message is generated.
+   *
+   * ```proto
+   * message MyFixed32 {
+   * // value must not be in list [1, 2, 3]
+   * fixed32 value = 1 [(buf.validate.field).fixed32 = { not_in: [1, 2, 3] }];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>repeated fixed32 not_in = 7 [json_name = "notIn", (.buf.validate.predefined) = { ... }</code>
    * @return A list containing the notIn.
    */
@@ -278,6 +494,19 @@ private static final long serialVersionUID = 0L;
     return notIn_;
   }
   /**
+   * <pre>
+   * `not_in` requires the field value to not be equal to any of the specified
+   * values. If the field value is one of the specified values, an error
+   * message is generated.
+   *
+   * ```proto
+   * message MyFixed32 {
+   * // value must not be in list [1, 2, 3]
+   * fixed32 value = 1 [(buf.validate.field).fixed32 = { not_in: [1, 2, 3] }];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>repeated fixed32 not_in = 7 [json_name = "notIn", (.buf.validate.predefined) = { ... }</code>
    * @return The count of notIn.
    */
@@ -285,6 +514,19 @@ private static final long serialVersionUID = 0L;
     return notIn_.size();
   }
   /**
+   * <pre>
+   * `not_in` requires the field value to not be equal to any of the specified
+   * values. If the field value is one of the specified values, an error
+   * message is generated.
+   *
+   * ```proto
+   * message MyFixed32 {
+   * // value must not be in list [1, 2, 3]
+   * fixed32 value = 1 [(buf.validate.field).fixed32 = { not_in: [1, 2, 3] }];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>repeated fixed32 not_in = 7 [json_name = "notIn", (.buf.validate.predefined) = { ... }</code>
    * @param index The index of the element to return.
    * @return The notIn at the given index.
@@ -298,6 +540,21 @@ private static final long serialVersionUID = 0L;
   private com.google.protobuf.Internal.IntList example_ =
       emptyIntList();
   /**
+   * <pre>
+   * `example` specifies values that the field may have. These values SHOULD
+   * conform to other rules. `example` values will not impact validation
+   * but may be used as helpful guidance on how to populate the given field.
+   *
+   * ```proto
+   * message MyFixed32 {
+   * fixed32 value = 1 [
+   * (buf.validate.field).fixed32.example = 1,
+   * (buf.validate.field).fixed32.example = 2
+   * ];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>repeated fixed32 example = 8 [json_name = "example", (.buf.validate.predefined) = { ... }</code>
    * @return A list containing the example.
    */
@@ -307,6 +564,21 @@ private static final long serialVersionUID = 0L;
     return example_;
   }
   /**
+   * <pre>
+   * `example` specifies values that the field may have. These values SHOULD
+   * conform to other rules. `example` values will not impact validation
+   * but may be used as helpful guidance on how to populate the given field.
+   *
+   * ```proto
+   * message MyFixed32 {
+   * fixed32 value = 1 [
+   * (buf.validate.field).fixed32.example = 1,
+   * (buf.validate.field).fixed32.example = 2
+   * ];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>repeated fixed32 example = 8 [json_name = "example", (.buf.validate.predefined) = { ... }</code>
    * @return The count of example.
    */
@@ -314,6 +586,21 @@ private static final long serialVersionUID = 0L;
     return example_.size();
   }
   /**
+   * <pre>
+   * `example` specifies values that the field may have. These values SHOULD
+   * conform to other rules. `example` values will not impact validation
+   * but may be used as helpful guidance on how to populate the given field.
+   *
+   * ```proto
+   * message MyFixed32 {
+   * fixed32 value = 1 [
+   * (buf.validate.field).fixed32.example = 1,
+   * (buf.validate.field).fixed32.example = 2
+   * ];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>repeated fixed32 example = 8 [json_name = "example", (.buf.validate.predefined) = { ... }</code>
    * @param index The index of the element to return.
    * @return The example at the given index.
@@ -628,6 +915,10 @@ private static final long serialVersionUID = 0L;
     return builder;
   }
   /**
+   * <pre>
+   * Fixed32Rules describes the rules applied to `fixed32` values.
+   * </pre>
+   *
    * Protobuf type {@code buf.validate.Fixed32Rules}
    */
   public static final class Builder extends
@@ -983,6 +1274,18 @@ private static final long serialVersionUID = 0L;
 
     private int const_ ;
     /**
+     * <pre>
+     * `const` requires the field value to exactly match the specified value.
+     * If the field value doesn't match, an error message is generated.
+     *
+     * ```proto
+     * message MyFixed32 {
+     * // value must equal 42
+     * fixed32 value = 1 [(buf.validate.field).fixed32.const = 42];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional fixed32 const = 1 [json_name = "const", (.buf.validate.predefined) = { ... }</code>
      * @return Whether the const field is set.
      */
@@ -991,6 +1294,18 @@ private static final long serialVersionUID = 0L;
       return ((bitField0_ & 0x00000001) != 0);
     }
     /**
+     * <pre>
+     * `const` requires the field value to exactly match the specified value.
+     * If the field value doesn't match, an error message is generated.
+     *
+     * ```proto
+     * message MyFixed32 {
+     * // value must equal 42
+     * fixed32 value = 1 [(buf.validate.field).fixed32.const = 42];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional fixed32 const = 1 [json_name = "const", (.buf.validate.predefined) = { ... }</code>
      * @return The const.
      */
@@ -999,6 +1314,18 @@ private static final long serialVersionUID = 0L;
       return const_;
     }
     /**
+     * <pre>
+     * `const` requires the field value to exactly match the specified value.
+     * If the field value doesn't match, an error message is generated.
+     *
+     * ```proto
+     * message MyFixed32 {
+     * // value must equal 42
+     * fixed32 value = 1 [(buf.validate.field).fixed32.const = 42];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional fixed32 const = 1 [json_name = "const", (.buf.validate.predefined) = { ... }</code>
      * @param value The const to set.
      * @return This builder for chaining.
@@ -1011,6 +1338,18 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `const` requires the field value to exactly match the specified value.
+     * If the field value doesn't match, an error message is generated.
+     *
+     * ```proto
+     * message MyFixed32 {
+     * // value must equal 42
+     * fixed32 value = 1 [(buf.validate.field).fixed32.const = 42];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional fixed32 const = 1 [json_name = "const", (.buf.validate.predefined) = { ... }</code>
      * @return This builder for chaining.
      */
@@ -1022,6 +1361,19 @@ private static final long serialVersionUID = 0L;
     }
 
     /**
+     * <pre>
+     * `lt` requires the field value to be less than the specified value (field &lt;
+     * value). If the field value is equal to or greater than the specified value,
+     * an error message is generated.
+     *
+     * ```proto
+     * message MyFixed32 {
+     * // must be less than 10
+     * fixed32 value = 1 [(buf.validate.field).fixed32.lt = 10];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>fixed32 lt = 2 [json_name = "lt", (.buf.validate.predefined) = { ... }</code>
      * @return Whether the lt field is set.
      */
@@ -1029,6 +1381,19 @@ private static final long serialVersionUID = 0L;
       return lessThanCase_ == 2;
     }
     /**
+     * <pre>
+     * `lt` requires the field value to be less than the specified value (field &lt;
+     * value). If the field value is equal to or greater than the specified value,
+     * an error message is generated.
+     *
+     * ```proto
+     * message MyFixed32 {
+     * // must be less than 10
+     * fixed32 value = 1 [(buf.validate.field).fixed32.lt = 10];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>fixed32 lt = 2 [json_name = "lt", (.buf.validate.predefined) = { ... }</code>
      * @return The lt.
      */
@@ -1039,6 +1404,19 @@ private static final long serialVersionUID = 0L;
       return 0;
     }
     /**
+     * <pre>
+     * `lt` requires the field value to be less than the specified value (field &lt;
+     * value). If the field value is equal to or greater than the specified value,
+     * an error message is generated.
+     *
+     * ```proto
+     * message MyFixed32 {
+     * // must be less than 10
+     * fixed32 value = 1 [(buf.validate.field).fixed32.lt = 10];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>fixed32 lt = 2 [json_name = "lt", (.buf.validate.predefined) = { ... }</code>
      * @param value The lt to set.
      * @return This builder for chaining.
@@ -1051,6 +1429,19 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `lt` requires the field value to be less than the specified value (field &lt;
+     * value). If the field value is equal to or greater than the specified value,
+     * an error message is generated.
+     *
+     * ```proto
+     * message MyFixed32 {
+     * // must be less than 10
+     * fixed32 value = 1 [(buf.validate.field).fixed32.lt = 10];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>fixed32 lt = 2 [json_name = "lt", (.buf.validate.predefined) = { ... }</code>
      * @return This builder for chaining.
      */
@@ -1064,6 +1455,19 @@ private static final long serialVersionUID = 0L;
     }
 
     /**
+     * <pre>
+     * `lte` requires the field value to be less than or equal to the specified
+     * value (field &lt;= value). If the field value is greater than the specified
+     * value, an error message is generated.
+     *
+     * ```proto
+     * message MyFixed32 {
+     * // must be less than or equal to 10
+     * fixed32 value = 1 [(buf.validate.field).fixed32.lte = 10];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>fixed32 lte = 3 [json_name = "lte", (.buf.validate.predefined) = { ... }</code>
      * @return Whether the lte field is set.
      */
@@ -1071,6 +1475,19 @@ private static final long serialVersionUID = 0L;
       return lessThanCase_ == 3;
     }
     /**
+     * <pre>
+     * `lte` requires the field value to be less than or equal to the specified
+     * value (field &lt;= value). If the field value is greater than the specified
+     * value, an error message is generated.
+     *
+     * ```proto
+     * message MyFixed32 {
+     * // must be less than or equal to 10
+     * fixed32 value = 1 [(buf.validate.field).fixed32.lte = 10];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>fixed32 lte = 3 [json_name = "lte", (.buf.validate.predefined) = { ... }</code>
      * @return The lte.
      */
@@ -1081,6 +1498,19 @@ private static final long serialVersionUID = 0L;
       return 0;
     }
     /**
+     * <pre>
+     * `lte` requires the field value to be less than or equal to the specified
+     * value (field &lt;= value). If the field value is greater than the specified
+     * value, an error message is generated.
+     *
+     * ```proto
+     * message MyFixed32 {
+     * // must be less than or equal to 10
+     * fixed32 value = 1 [(buf.validate.field).fixed32.lte = 10];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>fixed32 lte = 3 [json_name = "lte", (.buf.validate.predefined) = { ... }</code>
      * @param value The lte to set.
      * @return This builder for chaining.
@@ -1093,6 +1523,19 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `lte` requires the field value to be less than or equal to the specified
+     * value (field &lt;= value). If the field value is greater than the specified
+     * value, an error message is generated.
+     *
+     * ```proto
+     * message MyFixed32 {
+     * // must be less than or equal to 10
+     * fixed32 value = 1 [(buf.validate.field).fixed32.lte = 10];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>fixed32 lte = 3 [json_name = "lte", (.buf.validate.predefined) = { ... }</code>
      * @return This builder for chaining.
      */
@@ -1106,6 +1549,27 @@ private static final long serialVersionUID = 0L;
     }
 
     /**
+     * <pre>
+     * `gt` requires the field value to be greater than the specified value
+     * (exclusive). If the value of `gt` is larger than a specified `lt` or
+     * `lte`, the range is reversed, and the field value must be outside the
+     * specified range. If the field value doesn't meet the required conditions,
+     * an error message is generated.
+     *
+     * ```proto
+     * message MyFixed32 {
+     * // must be greater than 5 [fixed32.gt]
+     * fixed32 value = 1 [(buf.validate.field).fixed32.gt = 5];
+     *
+     * // must be greater than 5 and less than 10 [fixed32.gt_lt]
+     * fixed32 other_value = 2 [(buf.validate.field).fixed32 = { gt: 5, lt: 10 }];
+     *
+     * // must be greater than 10 or less than 5 [fixed32.gt_lt_exclusive]
+     * fixed32 another_value = 3 [(buf.validate.field).fixed32 = { gt: 10, lt: 5 }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>fixed32 gt = 4 [json_name = "gt", (.buf.validate.predefined) = { ... }</code>
      * @return Whether the gt field is set.
      */
@@ -1113,6 +1577,27 @@ private static final long serialVersionUID = 0L;
       return greaterThanCase_ == 4;
     }
     /**
+     * <pre>
+     * `gt` requires the field value to be greater than the specified value
+     * (exclusive). If the value of `gt` is larger than a specified `lt` or
+     * `lte`, the range is reversed, and the field value must be outside the
+     * specified range. If the field value doesn't meet the required conditions,
+     * an error message is generated.
+     *
+     * ```proto
+     * message MyFixed32 {
+     * // must be greater than 5 [fixed32.gt]
+     * fixed32 value = 1 [(buf.validate.field).fixed32.gt = 5];
+     *
+     * // must be greater than 5 and less than 10 [fixed32.gt_lt]
+     * fixed32 other_value = 2 [(buf.validate.field).fixed32 = { gt: 5, lt: 10 }];
+     *
+     * // must be greater than 10 or less than 5 [fixed32.gt_lt_exclusive]
+     * fixed32 another_value = 3 [(buf.validate.field).fixed32 = { gt: 10, lt: 5 }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>fixed32 gt = 4 [json_name = "gt", (.buf.validate.predefined) = { ... }</code>
      * @return The gt.
      */
@@ -1123,6 +1608,27 @@ private static final long serialVersionUID = 0L;
       return 0;
     }
     /**
+     * <pre>
+     * `gt` requires the field value to be greater than the specified value
+     * (exclusive). If the value of `gt` is larger than a specified `lt` or
+     * `lte`, the range is reversed, and the field value must be outside the
+     * specified range. If the field value doesn't meet the required conditions,
+     * an error message is generated.
+     *
+     * ```proto
+     * message MyFixed32 {
+     * // must be greater than 5 [fixed32.gt]
+     * fixed32 value = 1 [(buf.validate.field).fixed32.gt = 5];
+     *
+     * // must be greater than 5 and less than 10 [fixed32.gt_lt]
+     * fixed32 other_value = 2 [(buf.validate.field).fixed32 = { gt: 5, lt: 10 }];
+     *
+     * // must be greater than 10 or less than 5 [fixed32.gt_lt_exclusive]
+     * fixed32 another_value = 3 [(buf.validate.field).fixed32 = { gt: 10, lt: 5 }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>fixed32 gt = 4 [json_name = "gt", (.buf.validate.predefined) = { ... }</code>
      * @param value The gt to set.
      * @return This builder for chaining.
@@ -1135,6 +1641,27 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `gt` requires the field value to be greater than the specified value
+     * (exclusive). If the value of `gt` is larger than a specified `lt` or
+     * `lte`, the range is reversed, and the field value must be outside the
+     * specified range. If the field value doesn't meet the required conditions,
+     * an error message is generated.
+     *
+     * ```proto
+     * message MyFixed32 {
+     * // must be greater than 5 [fixed32.gt]
+     * fixed32 value = 1 [(buf.validate.field).fixed32.gt = 5];
+     *
+     * // must be greater than 5 and less than 10 [fixed32.gt_lt]
+     * fixed32 other_value = 2 [(buf.validate.field).fixed32 = { gt: 5, lt: 10 }];
+     *
+     * // must be greater than 10 or less than 5 [fixed32.gt_lt_exclusive]
+     * fixed32 another_value = 3 [(buf.validate.field).fixed32 = { gt: 10, lt: 5 }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>fixed32 gt = 4 [json_name = "gt", (.buf.validate.predefined) = { ... }</code>
      * @return This builder for chaining.
      */
@@ -1148,6 +1675,27 @@ private static final long serialVersionUID = 0L;
     }
 
     /**
+     * <pre>
+     * `gte` requires the field value to be greater than or equal to the specified
+     * value (exclusive). If the value of `gte` is larger than a specified `lt`
+     * or `lte`, the range is reversed, and the field value must be outside the
+     * specified range. If the field value doesn't meet the required conditions,
+     * an error message is generated.
+     *
+     * ```proto
+     * message MyFixed32 {
+     * // must be greater than or equal to 5 [fixed32.gte]
+     * fixed32 value = 1 [(buf.validate.field).fixed32.gte = 5];
+     *
+     * // must be greater than or equal to 5 and less than 10 [fixed32.gte_lt]
+     * fixed32 other_value = 2 [(buf.validate.field).fixed32 = { gte: 5, lt: 10 }];
+     *
+     * // must be greater than or equal to 10 or less than 5 [fixed32.gte_lt_exclusive]
+     * fixed32 another_value = 3 [(buf.validate.field).fixed32 = { gte: 10, lt: 5 }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>fixed32 gte = 5 [json_name = "gte", (.buf.validate.predefined) = { ... }</code>
      * @return Whether the gte field is set.
      */
@@ -1155,6 +1703,27 @@ private static final long serialVersionUID = 0L;
       return greaterThanCase_ == 5;
     }
     /**
+     * <pre>
+     * `gte` requires the field value to be greater than or equal to the specified
+     * value (exclusive). If the value of `gte` is larger than a specified `lt`
+     * or `lte`, the range is reversed, and the field value must be outside the
+     * specified range. If the field value doesn't meet the required conditions,
+     * an error message is generated.
+     *
+     * ```proto
+     * message MyFixed32 {
+     * // must be greater than or equal to 5 [fixed32.gte]
+     * fixed32 value = 1 [(buf.validate.field).fixed32.gte = 5];
+     *
+     * // must be greater than or equal to 5 and less than 10 [fixed32.gte_lt]
+     * fixed32 other_value = 2 [(buf.validate.field).fixed32 = { gte: 5, lt: 10 }];
+     *
+     * // must be greater than or equal to 10 or less than 5 [fixed32.gte_lt_exclusive]
+     * fixed32 another_value = 3 [(buf.validate.field).fixed32 = { gte: 10, lt: 5 }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>fixed32 gte = 5 [json_name = "gte", (.buf.validate.predefined) = { ... }</code>
      * @return The gte.
      */
@@ -1165,6 +1734,27 @@ private static final long serialVersionUID = 0L;
       return 0;
     }
     /**
+     * <pre>
+     * `gte` requires the field value to be greater than or equal to the specified
+     * value (exclusive). If the value of `gte` is larger than a specified `lt`
+     * or `lte`, the range is reversed, and the field value must be outside the
+     * specified range. If the field value doesn't meet the required conditions,
+     * an error message is generated.
+     *
+     * ```proto
+     * message MyFixed32 {
+     * // must be greater than or equal to 5 [fixed32.gte]
+     * fixed32 value = 1 [(buf.validate.field).fixed32.gte = 5];
+     *
+     * // must be greater than or equal to 5 and less than 10 [fixed32.gte_lt]
+     * fixed32 other_value = 2 [(buf.validate.field).fixed32 = { gte: 5, lt: 10 }];
+     *
+     * // must be greater than or equal to 10 or less than 5 [fixed32.gte_lt_exclusive]
+     * fixed32 another_value = 3 [(buf.validate.field).fixed32 = { gte: 10, lt: 5 }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>fixed32 gte = 5 [json_name = "gte", (.buf.validate.predefined) = { ... }</code>
      * @param value The gte to set.
      * @return This builder for chaining.
@@ -1177,6 +1767,27 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `gte` requires the field value to be greater than or equal to the specified
+     * value (exclusive). If the value of `gte` is larger than a specified `lt`
+     * or `lte`, the range is reversed, and the field value must be outside the
+     * specified range. If the field value doesn't meet the required conditions,
+     * an error message is generated.
+     *
+     * ```proto
+     * message MyFixed32 {
+     * // must be greater than or equal to 5 [fixed32.gte]
+     * fixed32 value = 1 [(buf.validate.field).fixed32.gte = 5];
+     *
+     * // must be greater than or equal to 5 and less than 10 [fixed32.gte_lt]
+     * fixed32 other_value = 2 [(buf.validate.field).fixed32 = { gte: 5, lt: 10 }];
+     *
+     * // must be greater than or equal to 10 or less than 5 [fixed32.gte_lt_exclusive]
+     * fixed32 another_value = 3 [(buf.validate.field).fixed32 = { gte: 10, lt: 5 }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>fixed32 gte = 5 [json_name = "gte", (.buf.validate.predefined) = { ... }</code>
      * @return This builder for chaining.
      */
@@ -1203,6 +1814,19 @@ private static final long serialVersionUID = 0L;
       bitField0_ |= 0x00000020;
     }
     /**
+     * <pre>
+     * `in` requires the field value to be equal to one of the specified values.
+     * If the field value isn't one of the specified values, an error message
+     * is generated.
+     *
+     * ```proto
+     * message MyFixed32 {
+     * // must be in list [1, 2, 3]
+     * fixed32 value = 1 [(buf.validate.field).fixed32 = { in: [1, 2, 3] }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated fixed32 in = 6 [json_name = "in", (.buf.validate.predefined) = { ... }</code>
      * @return A list containing the in.
      */
@@ -1212,6 +1836,19 @@ private static final long serialVersionUID = 0L;
       return in_;
     }
     /**
+     * <pre>
+     * `in` requires the field value to be equal to one of the specified values.
+     * If the field value isn't one of the specified values, an error message
+     * is generated.
+     *
+     * ```proto
+     * message MyFixed32 {
+     * // must be in list [1, 2, 3]
+     * fixed32 value = 1 [(buf.validate.field).fixed32 = { in: [1, 2, 3] }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated fixed32 in = 6 [json_name = "in", (.buf.validate.predefined) = { ... }</code>
      * @return The count of in.
      */
@@ -1219,6 +1856,19 @@ private static final long serialVersionUID = 0L;
       return in_.size();
     }
     /**
+     * <pre>
+     * `in` requires the field value to be equal to one of the specified values.
+     * If the field value isn't one of the specified values, an error message
+     * is generated.
+     *
+     * ```proto
+     * message MyFixed32 {
+     * // must be in list [1, 2, 3]
+     * fixed32 value = 1 [(buf.validate.field).fixed32 = { in: [1, 2, 3] }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated fixed32 in = 6 [json_name = "in", (.buf.validate.predefined) = { ... }</code>
      * @param index The index of the element to return.
      * @return The in at the given index.
@@ -1227,6 +1877,19 @@ private static final long serialVersionUID = 0L;
       return in_.getInt(index);
     }
     /**
+     * <pre>
+     * `in` requires the field value to be equal to one of the specified values.
+     * If the field value isn't one of the specified values, an error message
+     * is generated.
+     *
+     * ```proto
+     * message MyFixed32 {
+     * // must be in list [1, 2, 3]
+     * fixed32 value = 1 [(buf.validate.field).fixed32 = { in: [1, 2, 3] }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated fixed32 in = 6 [json_name = "in", (.buf.validate.predefined) = { ... }</code>
      * @param index The index to set the value at.
      * @param value The in to set.
@@ -1242,6 +1905,19 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `in` requires the field value to be equal to one of the specified values.
+     * If the field value isn't one of the specified values, an error message
+     * is generated.
+     *
+     * ```proto
+     * message MyFixed32 {
+     * // must be in list [1, 2, 3]
+     * fixed32 value = 1 [(buf.validate.field).fixed32 = { in: [1, 2, 3] }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated fixed32 in = 6 [json_name = "in", (.buf.validate.predefined) = { ... }</code>
      * @param value The in to add.
      * @return This builder for chaining.
@@ -1255,6 +1931,19 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `in` requires the field value to be equal to one of the specified values.
+     * If the field value isn't one of the specified values, an error message
+     * is generated.
+     *
+     * ```proto
+     * message MyFixed32 {
+     * // must be in list [1, 2, 3]
+     * fixed32 value = 1 [(buf.validate.field).fixed32 = { in: [1, 2, 3] }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated fixed32 in = 6 [json_name = "in", (.buf.validate.predefined) = { ... }</code>
      * @param values The in to add.
      * @return This builder for chaining.
@@ -1269,6 +1958,19 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `in` requires the field value to be equal to one of the specified values.
+     * If the field value isn't one of the specified values, an error message
+     * is generated.
+     *
+     * ```proto
+     * message MyFixed32 {
+     * // must be in list [1, 2, 3]
+     * fixed32 value = 1 [(buf.validate.field).fixed32 = { in: [1, 2, 3] }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated fixed32 in = 6 [json_name = "in", (.buf.validate.predefined) = { ... }</code>
      * @return This builder for chaining.
      */
@@ -1293,6 +1995,19 @@ private static final long serialVersionUID = 0L;
       bitField0_ |= 0x00000040;
     }
     /**
+     * <pre>
+     * `not_in` requires the field value to not be equal to any of the specified
+     * values. If the field value is one of the specified values, an error
+     * message is generated.
+     *
+     * ```proto
+     * message MyFixed32 {
+     * // value must not be in list [1, 2, 3]
+     * fixed32 value = 1 [(buf.validate.field).fixed32 = { not_in: [1, 2, 3] }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated fixed32 not_in = 7 [json_name = "notIn", (.buf.validate.predefined) = { ... }</code>
      * @return A list containing the notIn.
      */
@@ -1302,6 +2017,19 @@ private static final long serialVersionUID = 0L;
       return notIn_;
     }
     /**
+     * <pre>
+     * `not_in` requires the field value to not be equal to any of the specified
+     * values. If the field value is one of the specified values, an error
+     * message is generated.
+     *
+     * ```proto
+     * message MyFixed32 {
+     * // value must not be in list [1, 2, 3]
+     * fixed32 value = 1 [(buf.validate.field).fixed32 = { not_in: [1, 2, 3] }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated fixed32 not_in = 7 [json_name = "notIn", (.buf.validate.predefined) = { ... }</code>
      * @return The count of notIn.
      */
@@ -1309,6 +2037,19 @@ private static final long serialVersionUID = 0L;
       return notIn_.size();
     }
     /**
+     * <pre>
+     * `not_in` requires the field value to not be equal to any of the specified
+     * values. If the field value is one of the specified values, an error
+     * message is generated.
+     *
+     * ```proto
+     * message MyFixed32 {
+     * // value must not be in list [1, 2, 3]
+     * fixed32 value = 1 [(buf.validate.field).fixed32 = { not_in: [1, 2, 3] }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated fixed32 not_in = 7 [json_name = "notIn", (.buf.validate.predefined) = { ... }</code>
      * @param index The index of the element to return.
      * @return The notIn at the given index.
@@ -1317,6 +2058,19 @@ private static final long serialVersionUID = 0L;
       return notIn_.getInt(index);
     }
     /**
+     * <pre>
+     * `not_in` requires the field value to not be equal to any of the specified
+     * values. If the field value is one of the specified values, an error
+     * message is generated.
+     *
+     * ```proto
+     * message MyFixed32 {
+     * // value must not be in list [1, 2, 3]
+     * fixed32 value = 1 [(buf.validate.field).fixed32 = { not_in: [1, 2, 3] }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated fixed32 not_in = 7 [json_name = "notIn", (.buf.validate.predefined) = { ... }</code>
      * @param index The index to set the value at.
      * @param value The notIn to set.
@@ -1332,6 +2086,19 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `not_in` requires the field value to not be equal to any of the specified
+     * values. If the field value is one of the specified values, an error
+     * message is generated.
+     *
+     * ```proto
+     * message MyFixed32 {
+     * // value must not be in list [1, 2, 3]
+     * fixed32 value = 1 [(buf.validate.field).fixed32 = { not_in: [1, 2, 3] }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated fixed32 not_in = 7 [json_name = "notIn", (.buf.validate.predefined) = { ... }</code>
      * @param value The notIn to add.
      * @return This builder for chaining.
@@ -1345,6 +2112,19 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `not_in` requires the field value to not be equal to any of the specified
+     * values. If the field value is one of the specified values, an error
+     * message is generated.
+     *
+     * ```proto
+     * message MyFixed32 {
+     * // value must not be in list [1, 2, 3]
+     * fixed32 value = 1 [(buf.validate.field).fixed32 = { not_in: [1, 2, 3] }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated fixed32 not_in = 7 [json_name = "notIn", (.buf.validate.predefined) = { ... }</code>
      * @param values The notIn to add.
      * @return This builder for chaining.
@@ -1359,6 +2139,19 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `not_in` requires the field value to not be equal to any of the specified
+     * values. If the field value is one of the specified values, an error
+     * message is generated.
+     *
+     * ```proto
+     * message MyFixed32 {
+     * // value must not be in list [1, 2, 3]
+     * fixed32 value = 1 [(buf.validate.field).fixed32 = { not_in: [1, 2, 3] }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated fixed32 not_in = 7 [json_name = "notIn", (.buf.validate.predefined) = { ... }</code>
      * @return This builder for chaining.
      */
@@ -1383,6 +2176,21 @@ private static final long serialVersionUID = 0L;
       bitField0_ |= 0x00000080;
     }
     /**
+     * <pre>
+     * `example` specifies values that the field may have. These values SHOULD
+     * conform to other rules. `example` values will not impact validation
+     * but may be used as helpful guidance on how to populate the given field.
+     *
+     * ```proto
+     * message MyFixed32 {
+     * fixed32 value = 1 [
+     * (buf.validate.field).fixed32.example = 1,
+     * (buf.validate.field).fixed32.example = 2
+     * ];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated fixed32 example = 8 [json_name = "example", (.buf.validate.predefined) = { ... }</code>
      * @return A list containing the example.
      */
@@ -1392,6 +2200,21 @@ private static final long serialVersionUID = 0L;
       return example_;
     }
     /**
+     * <pre>
+     * `example` specifies values that the field may have. These values SHOULD
+     * conform to other rules. `example` values will not impact validation
+     * but may be used as helpful guidance on how to populate the given field.
+     *
+     * ```proto
+     * message MyFixed32 {
+     * fixed32 value = 1 [
+     * (buf.validate.field).fixed32.example = 1,
+     * (buf.validate.field).fixed32.example = 2
+     * ];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated fixed32 example = 8 [json_name = "example", (.buf.validate.predefined) = { ... }</code>
      * @return The count of example.
      */
@@ -1399,6 +2222,21 @@ private static final long serialVersionUID = 0L;
       return example_.size();
     }
     /**
+     * <pre>
+     * `example` specifies values that the field may have. These values SHOULD
+     * conform to other rules. `example` values will not impact validation
+     * but may be used as helpful guidance on how to populate the given field.
+     *
+     * ```proto
+     * message MyFixed32 {
+     * fixed32 value = 1 [
+     * (buf.validate.field).fixed32.example = 1,
+     * (buf.validate.field).fixed32.example = 2
+     * ];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated fixed32 example = 8 [json_name = "example", (.buf.validate.predefined) = { ... }</code>
      * @param index The index of the element to return.
      * @return The example at the given index.
@@ -1407,6 +2245,21 @@ private static final long serialVersionUID = 0L;
       return example_.getInt(index);
     }
     /**
+     * <pre>
+     * `example` specifies values that the field may have. These values SHOULD
+     * conform to other rules. `example` values will not impact validation
+     * but may be used as helpful guidance on how to populate the given field.
+     *
+     * ```proto
+     * message MyFixed32 {
+     * fixed32 value = 1 [
+     * (buf.validate.field).fixed32.example = 1,
+     * (buf.validate.field).fixed32.example = 2
+     * ];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated fixed32 example = 8 [json_name = "example", (.buf.validate.predefined) = { ... }</code>
      * @param index The index to set the value at.
      * @param value The example to set.
@@ -1422,6 +2275,21 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `example` specifies values that the field may have. These values SHOULD
+     * conform to other rules. `example` values will not impact validation
+     * but may be used as helpful guidance on how to populate the given field.
+     *
+     * ```proto
+     * message MyFixed32 {
+     * fixed32 value = 1 [
+     * (buf.validate.field).fixed32.example = 1,
+     * (buf.validate.field).fixed32.example = 2
+     * ];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated fixed32 example = 8 [json_name = "example", (.buf.validate.predefined) = { ... }</code>
      * @param value The example to add.
      * @return This builder for chaining.
@@ -1435,6 +2303,21 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `example` specifies values that the field may have. These values SHOULD
+     * conform to other rules. `example` values will not impact validation
+     * but may be used as helpful guidance on how to populate the given field.
+     *
+     * ```proto
+     * message MyFixed32 {
+     * fixed32 value = 1 [
+     * (buf.validate.field).fixed32.example = 1,
+     * (buf.validate.field).fixed32.example = 2
+     * ];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated fixed32 example = 8 [json_name = "example", (.buf.validate.predefined) = { ... }</code>
      * @param values The example to add.
      * @return This builder for chaining.
@@ -1449,6 +2332,21 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `example` specifies values that the field may have. These values SHOULD
+     * conform to other rules. `example` values will not impact validation
+     * but may be used as helpful guidance on how to populate the given field.
+     *
+     * ```proto
+     * message MyFixed32 {
+     * fixed32 value = 1 [
+     * (buf.validate.field).fixed32.example = 1,
+     * (buf.validate.field).fixed32.example = 2
+     * ];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated fixed32 example = 8 [json_name = "example", (.buf.validate.predefined) = { ... }</code>
      * @return This builder for chaining.
      */

@@ -6,6 +6,10 @@
 package build.buf.validate;
 
 /**
+ * <pre>
+ * Fixed64Rules describes the rules applied to `fixed64` values.
+ * </pre>
+ *
  * Protobuf type {@code buf.validate.Fixed64Rules}
  */
 @com.google.protobuf.Generated
@@ -135,6 +139,18 @@ private static final long serialVersionUID = 0L;
   public static final int CONST_FIELD_NUMBER = 1;
   private long const_ = 0L;
   /**
+   * <pre>
+   * `const` requires the field value to exactly match the specified value. If
+   * the field value doesn't match, an error message is generated.
+   *
+   * ```proto
+   * message MyFixed64 {
+   * // value must equal 42
+   * fixed64 value = 1 [(buf.validate.field).fixed64.const = 42];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>optional fixed64 const = 1 [json_name = "const", (.buf.validate.predefined) = { ... }</code>
    * @return Whether the const field is set.
    */
@@ -143,6 +159,18 @@ private static final long serialVersionUID = 0L;
     return ((bitField0_ & 0x00000001) != 0);
   }
   /**
+   * <pre>
+   * `const` requires the field value to exactly match the specified value. If
+   * the field value doesn't match, an error message is generated.
+   *
+   * ```proto
+   * message MyFixed64 {
+   * // value must equal 42
+   * fixed64 value = 1 [(buf.validate.field).fixed64.const = 42];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>optional fixed64 const = 1 [json_name = "const", (.buf.validate.predefined) = { ... }</code>
    * @return The const.
    */
@@ -153,6 +181,19 @@ private static final long serialVersionUID = 0L;
 
   public static final int LT_FIELD_NUMBER = 2;
   /**
+   * <pre>
+   * `lt` requires the field value to be less than the specified value (field &lt;
+   * value). If the field value is equal to or greater than the specified value,
+   * an error message is generated.
+   *
+   * ```proto
+   * message MyFixed64 {
+   * // must be less than 10
+   * fixed64 value = 1 [(buf.validate.field).fixed64.lt = 10];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>fixed64 lt = 2 [json_name = "lt", (.buf.validate.predefined) = { ... }</code>
    * @return Whether the lt field is set.
    */
@@ -161,6 +202,19 @@ private static final long serialVersionUID = 0L;
     return lessThanCase_ == 2;
   }
   /**
+   * <pre>
+   * `lt` requires the field value to be less than the specified value (field &lt;
+   * value). If the field value is equal to or greater than the specified value,
+   * an error message is generated.
+   *
+   * ```proto
+   * message MyFixed64 {
+   * // must be less than 10
+   * fixed64 value = 1 [(buf.validate.field).fixed64.lt = 10];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>fixed64 lt = 2 [json_name = "lt", (.buf.validate.predefined) = { ... }</code>
    * @return The lt.
    */
@@ -174,6 +228,19 @@ private static final long serialVersionUID = 0L;
 
   public static final int LTE_FIELD_NUMBER = 3;
   /**
+   * <pre>
+   * `lte` requires the field value to be less than or equal to the specified
+   * value (field &lt;= value). If the field value is greater than the specified
+   * value, an error message is generated.
+   *
+   * ```proto
+   * message MyFixed64 {
+   * // must be less than or equal to 10
+   * fixed64 value = 1 [(buf.validate.field).fixed64.lte = 10];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>fixed64 lte = 3 [json_name = "lte", (.buf.validate.predefined) = { ... }</code>
    * @return Whether the lte field is set.
    */
@@ -182,6 +249,19 @@ private static final long serialVersionUID = 0L;
     return lessThanCase_ == 3;
   }
   /**
+   * <pre>
+   * `lte` requires the field value to be less than or equal to the specified
+   * value (field &lt;= value). If the field value is greater than the specified
+   * value, an error message is generated.
+   *
+   * ```proto
+   * message MyFixed64 {
+   * // must be less than or equal to 10
+   * fixed64 value = 1 [(buf.validate.field).fixed64.lte = 10];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>fixed64 lte = 3 [json_name = "lte", (.buf.validate.predefined) = { ... }</code>
    * @return The lte.
    */
@@ -195,6 +275,27 @@ private static final long serialVersionUID = 0L;
 
   public static final int GT_FIELD_NUMBER = 4;
   /**
+   * <pre>
+   * `gt` requires the field value to be greater than the specified value
+   * (exclusive). If the value of `gt` is larger than a specified `lt` or
+   * `lte`, the range is reversed, and the field value must be outside the
+   * specified range. If the field value doesn't meet the required conditions,
+   * an error message is generated.
+   *
+   * ```proto
+   * message MyFixed64 {
+   * // must be greater than 5 [fixed64.gt]
+   * fixed64 value = 1 [(buf.validate.field).fixed64.gt = 5];
+   *
+   * // must be greater than 5 and less than 10 [fixed64.gt_lt]
+   * fixed64 other_value = 2 [(buf.validate.field).fixed64 = { gt: 5, lt: 10 }];
+   *
+   * // must be greater than 10 or less than 5 [fixed64.gt_lt_exclusive]
+   * fixed64 another_value = 3 [(buf.validate.field).fixed64 = { gt: 10, lt: 5 }];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>fixed64 gt = 4 [json_name = "gt", (.buf.validate.predefined) = { ... }</code>
    * @return Whether the gt field is set.
    */
@@ -203,6 +304,27 @@ private static final long serialVersionUID = 0L;
     return greaterThanCase_ == 4;
   }
   /**
+   * <pre>
+   * `gt` requires the field value to be greater than the specified value
+   * (exclusive). If the value of `gt` is larger than a specified `lt` or
+   * `lte`, the range is reversed, and the field value must be outside the
+   * specified range. If the field value doesn't meet the required conditions,
+   * an error message is generated.
+   *
+   * ```proto
+   * message MyFixed64 {
+   * // must be greater than 5 [fixed64.gt]
+   * fixed64 value = 1 [(buf.validate.field).fixed64.gt = 5];
+   *
+   * // must be greater than 5 and less than 10 [fixed64.gt_lt]
+   * fixed64 other_value = 2 [(buf.validate.field).fixed64 = { gt: 5, lt: 10 }];
+   *
+   * // must be greater than 10 or less than 5 [fixed64.gt_lt_exclusive]
+   * fixed64 another_value = 3 [(buf.validate.field).fixed64 = { gt: 10, lt: 5 }];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>fixed64 gt = 4 [json_name = "gt", (.buf.validate.predefined) = { ... }</code>
    * @return The gt.
    */
@@ -216,6 +338,27 @@ private static final long serialVersionUID = 0L;
 
   public static final int GTE_FIELD_NUMBER = 5;
   /**
+   * <pre>
+   * `gte` requires the field value to be greater than or equal to the specified
+   * value (exclusive). If the value of `gte` is larger than a specified `lt`
+   * or `lte`, the range is reversed, and the field value must be outside the
+   * specified range. If the field value doesn't meet the required conditions,
+   * an error message is generated.
+   *
+   * ```proto
+   * message MyFixed64 {
+   * // must be greater than or equal to 5 [fixed64.gte]
+   * fixed64 value = 1 [(buf.validate.field).fixed64.gte = 5];
+   *
+   * // must be greater than or equal to 5 and less than 10 [fixed64.gte_lt]
+   * fixed64 other_value = 2 [(buf.validate.field).fixed64 = { gte: 5, lt: 10 }];
+   *
+   * // must be greater than or equal to 10 or less than 5 [fixed64.gte_lt_exclusive]
+   * fixed64 another_value = 3 [(buf.validate.field).fixed64 = { gte: 10, lt: 5 }];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>fixed64 gte = 5 [json_name = "gte", (.buf.validate.predefined) = { ... }</code>
    * @return Whether the gte field is set.
    */
@@ -224,6 +367,27 @@ private static final long serialVersionUID = 0L;
     return greaterThanCase_ == 5;
   }
   /**
+   * <pre>
+   * `gte` requires the field value to be greater than or equal to the specified
+   * value (exclusive). If the value of `gte` is larger than a specified `lt`
+   * or `lte`, the range is reversed, and the field value must be outside the
+   * specified range. If the field value doesn't meet the required conditions,
+   * an error message is generated.
+   *
+   * ```proto
+   * message MyFixed64 {
+   * // must be greater than or equal to 5 [fixed64.gte]
+   * fixed64 value = 1 [(buf.validate.field).fixed64.gte = 5];
+   *
+   * // must be greater than or equal to 5 and less than 10 [fixed64.gte_lt]
+   * fixed64 other_value = 2 [(buf.validate.field).fixed64 = { gte: 5, lt: 10 }];
+   *
+   * // must be greater than or equal to 10 or less than 5 [fixed64.gte_lt_exclusive]
+   * fixed64 another_value = 3 [(buf.validate.field).fixed64 = { gte: 10, lt: 5 }];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>fixed64 gte = 5 [json_name = "gte", (.buf.validate.predefined) = { ... }</code>
    * @return The gte.
    */
@@ -240,6 +404,19 @@ private static final long serialVersionUID = 0L;
   private com.google.protobuf.Internal.LongList in_ =
       emptyLongList();
   /**
+   * <pre>
+   * `in` requires the field value to be equal to one of the specified values.
+   * If the field value isn't one of the specified values, an error message is
+   * generated.
+   *
+   * ```proto
+   * message MyFixed64 {
+   * // must be in list [1, 2, 3]
+   * fixed64 value = 1 [(buf.validate.field).fixed64 = { in: [1, 2, 3] }];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>repeated fixed64 in = 6 [json_name = "in", (.buf.validate.predefined) = { ... }</code>
    * @return A list containing the in.
    */
@@ -249,6 +426,19 @@ private static final long serialVersionUID = 0L;
     return in_;
   }
   /**
+   * <pre>
+   * `in` requires the field value to be equal to one of the specified values.
+   * If the field value isn't one of the specified values, an error message is
+   * generated.
+   *
+   * ```proto
+   * message MyFixed64 {
+   * // must be in list [1, 2, 3]
+   * fixed64 value = 1 [(buf.validate.field).fixed64 = { in: [1, 2, 3] }];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>repeated fixed64 in = 6 [json_name = "in", (.buf.validate.predefined) = { ... }</code>
    * @return The count of in.
    */
@@ -256,6 +446,19 @@ private static final long serialVersionUID = 0L;
     return in_.size();
   }
   /**
+   * <pre>
+   * `in` requires the field value to be equal to one of the specified values.
+   * If the field value isn't one of the specified values, an error message is
+   * generated.
+   *
+   * ```proto
+   * message MyFixed64 {
+   * // must be in list [1, 2, 3]
+   * fixed64 value = 1 [(buf.validate.field).fixed64 = { in: [1, 2, 3] }];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>repeated fixed64 in = 6 [json_name = "in", (.buf.validate.predefined) = { ... }</code>
    * @param index The index of the element to return.
    * @return The in at the given index.
@@ -269,6 +472,19 @@ private static final long serialVersionUID = 0L;
   private com.google.protobuf.Internal.LongList notIn_ =
       emptyLongList();
   /**
+   * <pre>
+   * `not_in` requires the field value to not be equal to any of the specified
+   * values. If the field value is one of the specified values, an error
+   * message is generated.
+   *
+   * ```proto
+   * message MyFixed64 {
+   * // value must not be in list [1, 2, 3]
+   * fixed64 value = 1 [(buf.validate.field).fixed64 = { not_in: [1, 2, 3] }];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>repeated fixed64 not_in = 7 [json_name = "notIn", (.buf.validate.predefined) = { ... }</code>
    * @return A list containing the notIn.
    */
@@ -278,6 +494,19 @@ private static final long serialVersionUID = 0L;
     return notIn_;
   }
   /**
+   * <pre>
+   * `not_in` requires the field value to not be equal to any of the specified
+   * values. If the field value is one of the specified values, an error
+   * message is generated.
+   *
+   * ```proto
+   * message MyFixed64 {
+   * // value must not be in list [1, 2, 3]
+   * fixed64 value = 1 [(buf.validate.field).fixed64 = { not_in: [1, 2, 3] }];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>repeated fixed64 not_in = 7 [json_name = "notIn", (.buf.validate.predefined) = { ... }</code>
    * @return The count of notIn.
    */
@@ -285,6 +514,19 @@ private static final long serialVersionUID = 0L;
     return notIn_.size();
   }
   /**
+   * <pre>
+   * `not_in` requires the field value to not be equal to any of the specified
+   * values. If the field value is one of the specified values, an error
+   * message is generated.
+   *
+   * ```proto
+   * message MyFixed64 {
+   * // value must not be in list [1, 2, 3]
+   * fixed64 value = 1 [(buf.validate.field).fixed64 = { not_in: [1, 2, 3] }];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>repeated fixed64 not_in = 7 [json_name = "notIn", (.buf.validate.predefined) = { ... }</code>
    * @param index The index of the element to return.
    * @return The notIn at the given index.
@@ -298,6 +540,21 @@ private static final long serialVersionUID = 0L;
   private com.google.protobuf.Internal.LongList example_ =
       emptyLongList();
   /**
+   * <pre>
+   * `example` specifies values that the field may have. These values SHOULD
+   * conform to other rules. `example` values will not impact validation
+   * but may be used as helpful guidance on how to populate the given field.
+   *
+   * ```proto
+   * message MyFixed64 {
+   * fixed64 value = 1 [
+   * (buf.validate.field).fixed64.example = 1,
+   * (buf.validate.field).fixed64.example = 2
+   * ];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>repeated fixed64 example = 8 [json_name = "example", (.buf.validate.predefined) = { ... }</code>
    * @return A list containing the example.
    */
@@ -307,6 +564,21 @@ private static final long serialVersionUID = 0L;
     return example_;
   }
   /**
+   * <pre>
+   * `example` specifies values that the field may have. These values SHOULD
+   * conform to other rules. `example` values will not impact validation
+   * but may be used as helpful guidance on how to populate the given field.
+   *
+   * ```proto
+   * message MyFixed64 {
+   * fixed64 value = 1 [
+   * (buf.validate.field).fixed64.example = 1,
+   * (buf.validate.field).fixed64.example = 2
+   * ];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>repeated fixed64 example = 8 [json_name = "example", (.buf.validate.predefined) = { ... }</code>
    * @return The count of example.
    */
@@ -314,6 +586,21 @@ private static final long serialVersionUID = 0L;
     return example_.size();
   }
   /**
+   * <pre>
+   * `example` specifies values that the field may have. These values SHOULD
+   * conform to other rules. `example` values will not impact validation
+   * but may be used as helpful guidance on how to populate the given field.
+   *
+   * ```proto
+   * message MyFixed64 {
+   * fixed64 value = 1 [
+   * (buf.validate.field).fixed64.example = 1,
+   * (buf.validate.field).fixed64.example = 2
+   * ];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>repeated fixed64 example = 8 [json_name = "example", (.buf.validate.predefined) = { ... }</code>
    * @param index The index of the element to return.
    * @return The example at the given index.
@@ -633,6 +920,10 @@ private static final long serialVersionUID = 0L;
     return builder;
   }
   /**
+   * <pre>
+   * Fixed64Rules describes the rules applied to `fixed64` values.
+   * </pre>
+   *
    * Protobuf type {@code buf.validate.Fixed64Rules}
    */
   public static final class Builder extends
@@ -988,6 +1279,18 @@ private static final long serialVersionUID = 0L;
 
     private long const_ ;
     /**
+     * <pre>
+     * `const` requires the field value to exactly match the specified value. If
+     * the field value doesn't match, an error message is generated.
+     *
+     * ```proto
+     * message MyFixed64 {
+     * // value must equal 42
+     * fixed64 value = 1 [(buf.validate.field).fixed64.const = 42];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional fixed64 const = 1 [json_name = "const", (.buf.validate.predefined) = { ... }</code>
      * @return Whether the const field is set.
      */
@@ -996,6 +1299,18 @@ private static final long serialVersionUID = 0L;
       return ((bitField0_ & 0x00000001) != 0);
     }
     /**
+     * <pre>
+     * `const` requires the field value to exactly match the specified value. If
+     * the field value doesn't match, an error message is generated.
+     *
+     * ```proto
+     * message MyFixed64 {
+     * // value must equal 42
+     * fixed64 value = 1 [(buf.validate.field).fixed64.const = 42];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional fixed64 const = 1 [json_name = "const", (.buf.validate.predefined) = { ... }</code>
      * @return The const.
      */
@@ -1004,6 +1319,18 @@ private static final long serialVersionUID = 0L;
       return const_;
     }
     /**
+     * <pre>
+     * `const` requires the field value to exactly match the specified value. If
+     * the field value doesn't match, an error message is generated.
+     *
+     * ```proto
+     * message MyFixed64 {
+     * // value must equal 42
+     * fixed64 value = 1 [(buf.validate.field).fixed64.const = 42];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional fixed64 const = 1 [json_name = "const", (.buf.validate.predefined) = { ... }</code>
      * @param value The const to set.
      * @return This builder for chaining.
@@ -1016,6 +1343,18 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `const` requires the field value to exactly match the specified value. If
+     * the field value doesn't match, an error message is generated.
+     *
+     * ```proto
+     * message MyFixed64 {
+     * // value must equal 42
+     * fixed64 value = 1 [(buf.validate.field).fixed64.const = 42];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional fixed64 const = 1 [json_name = "const", (.buf.validate.predefined) = { ... }</code>
      * @return This builder for chaining.
      */
@@ -1027,6 +1366,19 @@ private static final long serialVersionUID = 0L;
     }
 
     /**
+     * <pre>
+     * `lt` requires the field value to be less than the specified value (field &lt;
+     * value). If the field value is equal to or greater than the specified value,
+     * an error message is generated.
+     *
+     * ```proto
+     * message MyFixed64 {
+     * // must be less than 10
+     * fixed64 value = 1 [(buf.validate.field).fixed64.lt = 10];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>fixed64 lt = 2 [json_name = "lt", (.buf.validate.predefined) = { ... }</code>
      * @return Whether the lt field is set.
      */
@@ -1034,6 +1386,19 @@ private static final long serialVersionUID = 0L;
       return lessThanCase_ == 2;
     }
     /**
+     * <pre>
+     * `lt` requires the field value to be less than the specified value (field &lt;
+     * value). If the field value is equal to or greater than the specified value,
+     * an error message is generated.
+     *
+     * ```proto
+     * message MyFixed64 {
+     * // must be less than 10
+     * fixed64 value = 1 [(buf.validate.field).fixed64.lt = 10];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>fixed64 lt = 2 [json_name = "lt", (.buf.validate.predefined) = { ... }</code>
      * @return The lt.
      */
@@ -1044,6 +1409,19 @@ private static final long serialVersionUID = 0L;
       return 0L;
     }
     /**
+     * <pre>
+     * `lt` requires the field value to be less than the specified value (field &lt;
+     * value). If the field value is equal to or greater than the specified value,
+     * an error message is generated.
+     *
+     * ```proto
+     * message MyFixed64 {
+     * // must be less than 10
+     * fixed64 value = 1 [(buf.validate.field).fixed64.lt = 10];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>fixed64 lt = 2 [json_name = "lt", (.buf.validate.predefined) = { ... }</code>
      * @param value The lt to set.
      * @return This builder for chaining.
@@ -1056,6 +1434,19 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `lt` requires the field value to be less than the specified value (field &lt;
+     * value). If the field value is equal to or greater than the specified value,
+     * an error message is generated.
+     *
+     * ```proto
+     * message MyFixed64 {
+     * // must be less than 10
+     * fixed64 value = 1 [(buf.validate.field).fixed64.lt = 10];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>fixed64 lt = 2 [json_name = "lt", (.buf.validate.predefined) = { ... }</code>
      * @return This builder for chaining.
      */
@@ -1069,6 +1460,19 @@ private static final long serialVersionUID = 0L;
     }
 
     /**
+     * <pre>
+     * `lte` requires the field value to be less than or equal to the specified
+     * value (field &lt;= value). If the field value is greater than the specified
+     * value, an error message is generated.
+     *
+     * ```proto
+     * message MyFixed64 {
+     * // must be less than or equal to 10
+     * fixed64 value = 1 [(buf.validate.field).fixed64.lte = 10];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>fixed64 lte = 3 [json_name = "lte", (.buf.validate.predefined) = { ... }</code>
      * @return Whether the lte field is set.
      */
@@ -1076,6 +1480,19 @@ private static final long serialVersionUID = 0L;
       return lessThanCase_ == 3;
     }
     /**
+     * <pre>
+     * `lte` requires the field value to be less than or equal to the specified
+     * value (field &lt;= value). If the field value is greater than the specified
+     * value, an error message is generated.
+     *
+     * ```proto
+     * message MyFixed64 {
+     * // must be less than or equal to 10
+     * fixed64 value = 1 [(buf.validate.field).fixed64.lte = 10];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>fixed64 lte = 3 [json_name = "lte", (.buf.validate.predefined) = { ... }</code>
      * @return The lte.
      */
@@ -1086,6 +1503,19 @@ private static final long serialVersionUID = 0L;
       return 0L;
     }
     /**
+     * <pre>
+     * `lte` requires the field value to be less than or equal to the specified
+     * value (field &lt;= value). If the field value is greater than the specified
+     * value, an error message is generated.
+     *
+     * ```proto
+     * message MyFixed64 {
+     * // must be less than or equal to 10
+     * fixed64 value = 1 [(buf.validate.field).fixed64.lte = 10];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>fixed64 lte = 3 [json_name = "lte", (.buf.validate.predefined) = { ... }</code>
      * @param value The lte to set.
      * @return This builder for chaining.
@@ -1098,6 +1528,19 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `lte` requires the field value to be less than or equal to the specified
+     * value (field &lt;= value). If the field value is greater than the specified
+     * value, an error message is generated.
+     *
+     * ```proto
+     * message MyFixed64 {
+     * // must be less than or equal to 10
+     * fixed64 value = 1 [(buf.validate.field).fixed64.lte = 10];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>fixed64 lte = 3 [json_name = "lte", (.buf.validate.predefined) = { ... }</code>
      * @return This builder for chaining.
      */
@@ -1111,6 +1554,27 @@ private static final long serialVersionUID = 0L;
     }
 
     /**
+     * <pre>
+     * `gt` requires the field value to be greater than the specified value
+     * (exclusive). If the value of `gt` is larger than a specified `lt` or
+     * `lte`, the range is reversed, and the field value must be outside the
+     * specified range. If the field value doesn't meet the required conditions,
+     * an error message is generated.
+     *
+     * ```proto
+     * message MyFixed64 {
+     * // must be greater than 5 [fixed64.gt]
+     * fixed64 value = 1 [(buf.validate.field).fixed64.gt = 5];
+     *
+     * // must be greater than 5 and less than 10 [fixed64.gt_lt]
+     * fixed64 other_value = 2 [(buf.validate.field).fixed64 = { gt: 5, lt: 10 }];
+     *
+     * // must be greater than 10 or less than 5 [fixed64.gt_lt_exclusive]
+     * fixed64 another_value = 3 [(buf.validate.field).fixed64 = { gt: 10, lt: 5 }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>fixed64 gt = 4 [json_name = "gt", (.buf.validate.predefined) = { ... }</code>
      * @return Whether the gt field is set.
      */
@@ -1118,6 +1582,27 @@ private static final long serialVersionUID = 0L;
       return greaterThanCase_ == 4;
     }
     /**
+     * <pre>
+     * `gt` requires the field value to be greater than the specified value
+     * (exclusive). If the value of `gt` is larger than a specified `lt` or
+     * `lte`, the range is reversed, and the field value must be outside the
+     * specified range. If the field value doesn't meet the required conditions,
+     * an error message is generated.
+     *
+     * ```proto
+     * message MyFixed64 {
+     * // must be greater than 5 [fixed64.gt]
+     * fixed64 value = 1 [(buf.validate.field).fixed64.gt = 5];
+     *
+     * // must be greater than 5 and less than 10 [fixed64.gt_lt]
+     * fixed64 other_value = 2 [(buf.validate.field).fixed64 = { gt: 5, lt: 10 }];
+     *
+     * // must be greater than 10 or less than 5 [fixed64.gt_lt_exclusive]
+     * fixed64 another_value = 3 [(buf.validate.field).fixed64 = { gt: 10, lt: 5 }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>fixed64 gt = 4 [json_name = "gt", (.buf.validate.predefined) = { ... }</code>
      * @return The gt.
      */
@@ -1128,6 +1613,27 @@ private static final long serialVersionUID = 0L;
       return 0L;
     }
     /**
+     * <pre>
+     * `gt` requires the field value to be greater than the specified value
+     * (exclusive). If the value of `gt` is larger than a specified `lt` or
+     * `lte`, the range is reversed, and the field value must be outside the
+     * specified range. If the field value doesn't meet the required conditions,
+     * an error message is generated.
+     *
+     * ```proto
+     * message MyFixed64 {
+     * // must be greater than 5 [fixed64.gt]
+     * fixed64 value = 1 [(buf.validate.field).fixed64.gt = 5];
+     *
+     * // must be greater than 5 and less than 10 [fixed64.gt_lt]
+     * fixed64 other_value = 2 [(buf.validate.field).fixed64 = { gt: 5, lt: 10 }];
+     *
+     * // must be greater than 10 or less than 5 [fixed64.gt_lt_exclusive]
+     * fixed64 another_value = 3 [(buf.validate.field).fixed64 = { gt: 10, lt: 5 }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>fixed64 gt = 4 [json_name = "gt", (.buf.validate.predefined) = { ... }</code>
      * @param value The gt to set.
      * @return This builder for chaining.
@@ -1140,6 +1646,27 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `gt` requires the field value to be greater than the specified value
+     * (exclusive). If the value of `gt` is larger than a specified `lt` or
+     * `lte`, the range is reversed, and the field value must be outside the
+     * specified range. If the field value doesn't meet the required conditions,
+     * an error message is generated.
+     *
+     * ```proto
+     * message MyFixed64 {
+     * // must be greater than 5 [fixed64.gt]
+     * fixed64 value = 1 [(buf.validate.field).fixed64.gt = 5];
+     *
+     * // must be greater than 5 and less than 10 [fixed64.gt_lt]
+     * fixed64 other_value = 2 [(buf.validate.field).fixed64 = { gt: 5, lt: 10 }];
+     *
+     * // must be greater than 10 or less than 5 [fixed64.gt_lt_exclusive]
+     * fixed64 another_value = 3 [(buf.validate.field).fixed64 = { gt: 10, lt: 5 }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>fixed64 gt = 4 [json_name = "gt", (.buf.validate.predefined) = { ... }</code>
      * @return This builder for chaining.
      */
@@ -1153,6 +1680,27 @@ private static final long serialVersionUID = 0L;
     }
 
     /**
+     * <pre>
+     * `gte` requires the field value to be greater than or equal to the specified
+     * value (exclusive). If the value of `gte` is larger than a specified `lt`
+     * or `lte`, the range is reversed, and the field value must be outside the
+     * specified range. If the field value doesn't meet the required conditions,
+     * an error message is generated.
+     *
+     * ```proto
+     * message MyFixed64 {
+     * // must be greater than or equal to 5 [fixed64.gte]
+     * fixed64 value = 1 [(buf.validate.field).fixed64.gte = 5];
+     *
+     * // must be greater than or equal to 5 and less than 10 [fixed64.gte_lt]
+     * fixed64 other_value = 2 [(buf.validate.field).fixed64 = { gte: 5, lt: 10 }];
+     *
+     * // must be greater than or equal to 10 or less than 5 [fixed64.gte_lt_exclusive]
+     * fixed64 another_value = 3 [(buf.validate.field).fixed64 = { gte: 10, lt: 5 }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>fixed64 gte = 5 [json_name = "gte", (.buf.validate.predefined) = { ... }</code>
      * @return Whether the gte field is set.
      */
@@ -1160,6 +1708,27 @@ private static final long serialVersionUID = 0L;
       return greaterThanCase_ == 5;
     }
     /**
+     * <pre>
+     * `gte` requires the field value to be greater than or equal to the specified
+     * value (exclusive). If the value of `gte` is larger than a specified `lt`
+     * or `lte`, the range is reversed, and the field value must be outside the
+     * specified range. If the field value doesn't meet the required conditions,
+     * an error message is generated.
+     *
+     * ```proto
+     * message MyFixed64 {
+     * // must be greater than or equal to 5 [fixed64.gte]
+     * fixed64 value = 1 [(buf.validate.field).fixed64.gte = 5];
+     *
+     * // must be greater than or equal to 5 and less than 10 [fixed64.gte_lt]
+     * fixed64 other_value = 2 [(buf.validate.field).fixed64 = { gte: 5, lt: 10 }];
+     *
+     * // must be greater than or equal to 10 or less than 5 [fixed64.gte_lt_exclusive]
+     * fixed64 another_value = 3 [(buf.validate.field).fixed64 = { gte: 10, lt: 5 }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>fixed64 gte = 5 [json_name = "gte", (.buf.validate.predefined) = { ... }</code>
      * @return The gte.
      */
@@ -1170,6 +1739,27 @@ private static final long serialVersionUID = 0L;
       return 0L;
     }
     /**
+     * <pre>
+     * `gte` requires the field value to be greater than or equal to the specified
+     * value (exclusive). If the value of `gte` is larger than a specified `lt`
+     * or `lte`, the range is reversed, and the field value must be outside the
+     * specified range. If the field value doesn't meet the required conditions,
+     * an error message is generated.
+     *
+     * ```proto
+     * message MyFixed64 {
+     * // must be greater than or equal to 5 [fixed64.gte]
+     * fixed64 value = 1 [(buf.validate.field).fixed64.gte = 5];
+     *
+     * // must be greater than or equal to 5 and less than 10 [fixed64.gte_lt]
+     * fixed64 other_value = 2 [(buf.validate.field).fixed64 = { gte: 5, lt: 10 }];
+     *
+     * // must be greater than or equal to 10 or less than 5 [fixed64.gte_lt_exclusive]
+     * fixed64 another_value = 3 [(buf.validate.field).fixed64 = { gte: 10, lt: 5 }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>fixed64 gte = 5 [json_name = "gte", (.buf.validate.predefined) = { ... }</code>
      * @param value The gte to set.
      * @return This builder for chaining.
@@ -1182,6 +1772,27 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `gte` requires the field value to be greater than or equal to the specified
+     * value (exclusive). If the value of `gte` is larger than a specified `lt`
+     * or `lte`, the range is reversed, and the field value must be outside the
+     * specified range. If the field value doesn't meet the required conditions,
+     * an error message is generated.
+     *
+     * ```proto
+     * message MyFixed64 {
+     * // must be greater than or equal to 5 [fixed64.gte]
+     * fixed64 value = 1 [(buf.validate.field).fixed64.gte = 5];
+     *
+     * // must be greater than or equal to 5 and less than 10 [fixed64.gte_lt]
+     * fixed64 other_value = 2 [(buf.validate.field).fixed64 = { gte: 5, lt: 10 }];
+     *
+     * // must be greater than or equal to 10 or less than 5 [fixed64.gte_lt_exclusive]
+     * fixed64 another_value = 3 [(buf.validate.field).fixed64 = { gte: 10, lt: 5 }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>fixed64 gte = 5 [json_name = "gte", (.buf.validate.predefined) = { ... }</code>
      * @return This builder for chaining.
      */
@@ -1208,6 +1819,19 @@ private static final long serialVersionUID = 0L;
       bitField0_ |= 0x00000020;
     }
     /**
+     * <pre>
+     * `in` requires the field value to be equal to one of the specified values.
+     * If the field value isn't one of the specified values, an error message is
+     * generated.
+     *
+     * ```proto
+     * message MyFixed64 {
+     * // must be in list [1, 2, 3]
+     * fixed64 value = 1 [(buf.validate.field).fixed64 = { in: [1, 2, 3] }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated fixed64 in = 6 [json_name = "in", (.buf.validate.predefined) = { ... }</code>
      * @return A list containing the in.
      */
@@ -1217,6 +1841,19 @@ private static final long serialVersionUID = 0L;
       return in_;
     }
     /**
+     * <pre>
+     * `in` requires the field value to be equal to one of the specified values.
+     * If the field value isn't one of the specified values, an error message is
+     * generated.
+     *
+     * ```proto
+     * message MyFixed64 {
+     * // must be in list [1, 2, 3]
+     * fixed64 value = 1 [(buf.validate.field).fixed64 = { in: [1, 2, 3] }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated fixed64 in = 6 [json_name = "in", (.buf.validate.predefined) = { ... }</code>
      * @return The count of in.
      */
@@ -1224,6 +1861,19 @@ private static final long serialVersionUID = 0L;
       return in_.size();
     }
     /**
+     * <pre>
+     * `in` requires the field value to be equal to one of the specified values.
+     * If the field value isn't one of the specified values, an error message is
+     * generated.
+     *
+     * ```proto
+     * message MyFixed64 {
+     * // must be in list [1, 2, 3]
+     * fixed64 value = 1 [(buf.validate.field).fixed64 = { in: [1, 2, 3] }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated fixed64 in = 6 [json_name = "in", (.buf.validate.predefined) = { ... }</code>
      * @param index The index of the element to return.
      * @return The in at the given index.
@@ -1232,6 +1882,19 @@ private static final long serialVersionUID = 0L;
       return in_.getLong(index);
     }
     /**
+     * <pre>
+     * `in` requires the field value to be equal to one of the specified values.
+     * If the field value isn't one of the specified values, an error message is
+     * generated.
+     *
+     * ```proto
+     * message MyFixed64 {
+     * // must be in list [1, 2, 3]
+     * fixed64 value = 1 [(buf.validate.field).fixed64 = { in: [1, 2, 3] }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated fixed64 in = 6 [json_name = "in", (.buf.validate.predefined) = { ... }</code>
      * @param index The index to set the value at.
      * @param value The in to set.
@@ -1247,6 +1910,19 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `in` requires the field value to be equal to one of the specified values.
+     * If the field value isn't one of the specified values, an error message is
+     * generated.
+     *
+     * ```proto
+     * message MyFixed64 {
+     * // must be in list [1, 2, 3]
+     * fixed64 value = 1 [(buf.validate.field).fixed64 = { in: [1, 2, 3] }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated fixed64 in = 6 [json_name = "in", (.buf.validate.predefined) = { ... }</code>
      * @param value The in to add.
      * @return This builder for chaining.
@@ -1260,6 +1936,19 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `in` requires the field value to be equal to one of the specified values.
+     * If the field value isn't one of the specified values, an error message is
+     * generated.
+     *
+     * ```proto
+     * message MyFixed64 {
+     * // must be in list [1, 2, 3]
+     * fixed64 value = 1 [(buf.validate.field).fixed64 = { in: [1, 2, 3] }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated fixed64 in = 6 [json_name = "in", (.buf.validate.predefined) = { ... }</code>
      * @param values The in to add.
      * @return This builder for chaining.
@@ -1274,6 +1963,19 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `in` requires the field value to be equal to one of the specified values.
+     * If the field value isn't one of the specified values, an error message is
+     * generated.
+     *
+     * ```proto
+     * message MyFixed64 {
+     * // must be in list [1, 2, 3]
+     * fixed64 value = 1 [(buf.validate.field).fixed64 = { in: [1, 2, 3] }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated fixed64 in = 6 [json_name = "in", (.buf.validate.predefined) = { ... }</code>
      * @return This builder for chaining.
      */
@@ -1298,6 +2000,19 @@ private static final long serialVersionUID = 0L;
       bitField0_ |= 0x00000040;
     }
     /**
+     * <pre>
+     * `not_in` requires the field value to not be equal to any of the specified
+     * values. If the field value is one of the specified values, an error
+     * message is generated.
+     *
+     * ```proto
+     * message MyFixed64 {
+     * // value must not be in list [1, 2, 3]
+     * fixed64 value = 1 [(buf.validate.field).fixed64 = { not_in: [1, 2, 3] }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated fixed64 not_in = 7 [json_name = "notIn", (.buf.validate.predefined) = { ... }</code>
      * @return A list containing the notIn.
      */
@@ -1307,6 +2022,19 @@ private static final long serialVersionUID = 0L;
       return notIn_;
     }
     /**
+     * <pre>
+     * `not_in` requires the field value to not be equal to any of the specified
+     * values. If the field value is one of the specified values, an error
+     * message is generated.
+     *
+     * ```proto
+     * message MyFixed64 {
+     * // value must not be in list [1, 2, 3]
+     * fixed64 value = 1 [(buf.validate.field).fixed64 = { not_in: [1, 2, 3] }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated fixed64 not_in = 7 [json_name = "notIn", (.buf.validate.predefined) = { ... }</code>
      * @return The count of notIn.
      */
@@ -1314,6 +2042,19 @@ private static final long serialVersionUID = 0L;
       return notIn_.size();
     }
     /**
+     * <pre>
+     * `not_in` requires the field value to not be equal to any of the specified
+     * values. If the field value is one of the specified values, an error
+     * message is generated.
+     *
+     * ```proto
+     * message MyFixed64 {
+     * // value must not be in list [1, 2, 3]
+     * fixed64 value = 1 [(buf.validate.field).fixed64 = { not_in: [1, 2, 3] }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated fixed64 not_in = 7 [json_name = "notIn", (.buf.validate.predefined) = { ... }</code>
      * @param index The index of the element to return.
      * @return The notIn at the given index.
@@ -1322,6 +2063,19 @@ private static final long serialVersionUID = 0L;
       return notIn_.getLong(index);
     }
     /**
+     * <pre>
+     * `not_in` requires the field value to not be equal to any of the specified
+     * values. If the field value is one of the specified values, an error
+     * message is generated.
+     *
+     * ```proto
+     * message MyFixed64 {
+     * // value must not be in list [1, 2, 3]
+     * fixed64 value = 1 [(buf.validate.field).fixed64 = { not_in: [1, 2, 3] }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated fixed64 not_in = 7 [json_name = "notIn", (.buf.validate.predefined) = { ... }</code>
      * @param index The index to set the value at.
      * @param value The notIn to set.
@@ -1337,6 +2091,19 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `not_in` requires the field value to not be equal to any of the specified
+     * values. If the field value is one of the specified values, an error
+     * message is generated.
+     *
+     * ```proto
+     * message MyFixed64 {
+     * // value must not be in list [1, 2, 3]
+     * fixed64 value = 1 [(buf.validate.field).fixed64 = { not_in: [1, 2, 3] }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated fixed64 not_in = 7 [json_name = "notIn", (.buf.validate.predefined) = { ... }</code>
      * @param value The notIn to add.
      * @return This builder for chaining.
@@ -1350,6 +2117,19 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `not_in` requires the field value to not be equal to any of the specified
+     * values. If the field value is one of the specified values, an error
+     * message is generated.
+     *
+     * ```proto
+     * message MyFixed64 {
+     * // value must not be in list [1, 2, 3]
+     * fixed64 value = 1 [(buf.validate.field).fixed64 = { not_in: [1, 2, 3] }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated fixed64 not_in = 7 [json_name = "notIn", (.buf.validate.predefined) = { ... }</code>
      * @param values The notIn to add.
      * @return This builder for chaining.
@@ -1364,6 +2144,19 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `not_in` requires the field value to not be equal to any of the specified
+     * values. If the field value is one of the specified values, an error
+     * message is generated.
+     *
+     * ```proto
+     * message MyFixed64 {
+     * // value must not be in list [1, 2, 3]
+     * fixed64 value = 1 [(buf.validate.field).fixed64 = { not_in: [1, 2, 3] }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated fixed64 not_in = 7 [json_name = "notIn", (.buf.validate.predefined) = { ... }</code>
      * @return This builder for chaining.
      */
@@ -1388,6 +2181,21 @@ private static final long serialVersionUID = 0L;
       bitField0_ |= 0x00000080;
     }
     /**
+     * <pre>
+     * `example` specifies values that the field may have. These values SHOULD
+     * conform to other rules. `example` values will not impact validation
+     * but may be used as helpful guidance on how to populate the given field.
+     *
+     * ```proto
+     * message MyFixed64 {
+     * fixed64 value = 1 [
+     * (buf.validate.field).fixed64.example = 1,
+     * (buf.validate.field).fixed64.example = 2
+     * ];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated fixed64 example = 8 [json_name = "example", (.buf.validate.predefined) = { ... }</code>
      * @return A list containing the example.
      */
@@ -1397,6 +2205,21 @@ private static final long serialVersionUID = 0L;
       return example_;
     }
     /**
+     * <pre>
+     * `example` specifies values that the field may have. These values SHOULD
+     * conform to other rules. `example` values will not impact validation
+     * but may be used as helpful guidance on how to populate the given field.
+     *
+     * ```proto
+     * message MyFixed64 {
+     * fixed64 value = 1 [
+     * (buf.validate.field).fixed64.example = 1,
+     * (buf.validate.field).fixed64.example = 2
+     * ];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated fixed64 example = 8 [json_name = "example", (.buf.validate.predefined) = { ... }</code>
      * @return The count of example.
      */
@@ -1404,6 +2227,21 @@ private static final long serialVersionUID = 0L;
       return example_.size();
     }
     /**
+     * <pre>
+     * `example` specifies values that the field may have. These values SHOULD
+     * conform to other rules. `example` values will not impact validation
+     * but may be used as helpful guidance on how to populate the given field.
+     *
+     * ```proto
+     * message MyFixed64 {
+     * fixed64 value = 1 [
+     * (buf.validate.field).fixed64.example = 1,
+     * (buf.validate.field).fixed64.example = 2
+     * ];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated fixed64 example = 8 [json_name = "example", (.buf.validate.predefined) = { ... }</code>
      * @param index The index of the element to return.
      * @return The example at the given index.
@@ -1412,6 +2250,21 @@ private static final long serialVersionUID = 0L;
       return example_.getLong(index);
     }
     /**
+     * <pre>
+     * `example` specifies values that the field may have. These values SHOULD
+     * conform to other rules. `example` values will not impact validation
+     * but may be used as helpful guidance on how to populate the given field.
+     *
+     * ```proto
+     * message MyFixed64 {
+     * fixed64 value = 1 [
+     * (buf.validate.field).fixed64.example = 1,
+     * (buf.validate.field).fixed64.example = 2
+     * ];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated fixed64 example = 8 [json_name = "example", (.buf.validate.predefined) = { ... }</code>
      * @param index The index to set the value at.
      * @param value The example to set.
@@ -1427,6 +2280,21 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `example` specifies values that the field may have. These values SHOULD
+     * conform to other rules. `example` values will not impact validation
+     * but may be used as helpful guidance on how to populate the given field.
+     *
+     * ```proto
+     * message MyFixed64 {
+     * fixed64 value = 1 [
+     * (buf.validate.field).fixed64.example = 1,
+     * (buf.validate.field).fixed64.example = 2
+     * ];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated fixed64 example = 8 [json_name = "example", (.buf.validate.predefined) = { ... }</code>
      * @param value The example to add.
      * @return This builder for chaining.
@@ -1440,6 +2308,21 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `example` specifies values that the field may have. These values SHOULD
+     * conform to other rules. `example` values will not impact validation
+     * but may be used as helpful guidance on how to populate the given field.
+     *
+     * ```proto
+     * message MyFixed64 {
+     * fixed64 value = 1 [
+     * (buf.validate.field).fixed64.example = 1,
+     * (buf.validate.field).fixed64.example = 2
+     * ];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated fixed64 example = 8 [json_name = "example", (.buf.validate.predefined) = { ... }</code>
      * @param values The example to add.
      * @return This builder for chaining.
@@ -1454,6 +2337,21 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `example` specifies values that the field may have. These values SHOULD
+     * conform to other rules. `example` values will not impact validation
+     * but may be used as helpful guidance on how to populate the given field.
+     *
+     * ```proto
+     * message MyFixed64 {
+     * fixed64 value = 1 [
+     * (buf.validate.field).fixed64.example = 1,
+     * (buf.validate.field).fixed64.example = 2
+     * ];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated fixed64 example = 8 [json_name = "example", (.buf.validate.predefined) = { ... }</code>
      * @return This builder for chaining.
      */

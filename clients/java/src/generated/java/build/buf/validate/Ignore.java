@@ -6,20 +6,113 @@
 package build.buf.validate;
 
 /**
+ * <pre>
+ * Specifies how `FieldRules.ignore` behaves, depending on the field's value, and
+ * whether the field tracks presence.
+ * </pre>
+ *
  * Protobuf enum {@code buf.validate.Ignore}
  */
 @com.google.protobuf.Generated
 public enum Ignore
     implements com.google.protobuf.ProtocolMessageEnum {
   /**
+   * <pre>
+   * Ignore rules if the field tracks presence and is unset. This is the default
+   * behavior.
+   *
+   * In proto3, only message fields, members of a Protobuf `oneof`, and fields
+   * with the `optional` label track presence. Consequently, the following fields
+   * are always validated, whether a value is set or not:
+   *
+   * ```proto
+   * syntax="proto3";
+   *
+   * message RulesApply {
+   * string email = 1 [
+   * (buf.validate.field).string.email = true
+   * ];
+   * int32 age = 2 [
+   * (buf.validate.field).int32.gt = 0
+   * ];
+   * repeated string labels = 3 [
+   * (buf.validate.field).repeated.min_items = 1
+   * ];
+   * }
+   * ```
+   *
+   * In contrast, the following fields track presence, and are only validated if
+   * a value is set:
+   *
+   * ```proto
+   * syntax="proto3";
+   *
+   * message RulesApplyIfSet {
+   * optional string email = 1 [
+   * (buf.validate.field).string.email = true
+   * ];
+   * oneof ref {
+   * string reference = 2 [
+   * (buf.validate.field).string.uuid = true
+   * ];
+   * string name = 3 [
+   * (buf.validate.field).string.min_len = 4
+   * ];
+   * }
+   * SomeMessage msg = 4 [
+   * (buf.validate.field).cel = {/&#42; ... *&#47;}
+   * ];
+   * }
+   * ```
+   *
+   * To ensure that such a field is set, add the `required` rule.
+   *
+   * To learn which fields track presence, see the
+   * [Field Presence cheat sheet](https://protobuf.dev/programming-guides/field_presence/#cheat).
+   * </pre>
+   *
    * <code>IGNORE_UNSPECIFIED = 0;</code>
    */
   IGNORE_UNSPECIFIED(0),
   /**
+   * <pre>
+   * Ignore rules if the field is unset, or set to the zero value.
+   *
+   * The zero value depends on the field type:
+   * - For strings, the zero value is the empty string.
+   * - For bytes, the zero value is empty bytes.
+   * - For bool, the zero value is false.
+   * - For numeric types, the zero value is zero.
+   * - For enums, the zero value is the first defined enum value.
+   * - For repeated fields, the zero is an empty list.
+   * - For map fields, the zero is an empty map.
+   * - For message fields, absence of the message (typically a null-value) is considered zero value.
+   *
+   * For fields that track presence (e.g. adding the `optional` label in proto3),
+   * this a no-op and behavior is the same as the default `IGNORE_UNSPECIFIED`.
+   * </pre>
+   *
    * <code>IGNORE_IF_ZERO_VALUE = 1;</code>
    */
   IGNORE_IF_ZERO_VALUE(1),
   /**
+   * <pre>
+   * Always ignore rules, including the `required` rule.
+   *
+   * This is useful for ignoring the rules of a referenced message, or to
+   * temporarily ignore rules during development.
+   *
+   * ```proto
+   * message MyMessage {
+   * // The field's rules will always be ignored, including any validations
+   * // on value's fields.
+   * MyOtherMessage value = 1 [
+   * (buf.validate.field).ignore = IGNORE_ALWAYS
+   * ];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>IGNORE_ALWAYS = 3;</code>
    */
   IGNORE_ALWAYS(3),
@@ -35,14 +128,102 @@ public enum Ignore
       "Ignore");
   }
   /**
+   * <pre>
+   * Ignore rules if the field tracks presence and is unset. This is the default
+   * behavior.
+   *
+   * In proto3, only message fields, members of a Protobuf `oneof`, and fields
+   * with the `optional` label track presence. Consequently, the following fields
+   * are always validated, whether a value is set or not:
+   *
+   * ```proto
+   * syntax="proto3";
+   *
+   * message RulesApply {
+   * string email = 1 [
+   * (buf.validate.field).string.email = true
+   * ];
+   * int32 age = 2 [
+   * (buf.validate.field).int32.gt = 0
+   * ];
+   * repeated string labels = 3 [
+   * (buf.validate.field).repeated.min_items = 1
+   * ];
+   * }
+   * ```
+   *
+   * In contrast, the following fields track presence, and are only validated if
+   * a value is set:
+   *
+   * ```proto
+   * syntax="proto3";
+   *
+   * message RulesApplyIfSet {
+   * optional string email = 1 [
+   * (buf.validate.field).string.email = true
+   * ];
+   * oneof ref {
+   * string reference = 2 [
+   * (buf.validate.field).string.uuid = true
+   * ];
+   * string name = 3 [
+   * (buf.validate.field).string.min_len = 4
+   * ];
+   * }
+   * SomeMessage msg = 4 [
+   * (buf.validate.field).cel = {/&#42; ... *&#47;}
+   * ];
+   * }
+   * ```
+   *
+   * To ensure that such a field is set, add the `required` rule.
+   *
+   * To learn which fields track presence, see the
+   * [Field Presence cheat sheet](https://protobuf.dev/programming-guides/field_presence/#cheat).
+   * </pre>
+   *
    * <code>IGNORE_UNSPECIFIED = 0;</code>
    */
   public static final int IGNORE_UNSPECIFIED_VALUE = 0;
   /**
+   * <pre>
+   * Ignore rules if the field is unset, or set to the zero value.
+   *
+   * The zero value depends on the field type:
+   * - For strings, the zero value is the empty string.
+   * - For bytes, the zero value is empty bytes.
+   * - For bool, the zero value is false.
+   * - For numeric types, the zero value is zero.
+   * - For enums, the zero value is the first defined enum value.
+   * - For repeated fields, the zero is an empty list.
+   * - For map fields, the zero is an empty map.
+   * - For message fields, absence of the message (typically a null-value) is considered zero value.
+   *
+   * For fields that track presence (e.g. adding the `optional` label in proto3),
+   * this a no-op and behavior is the same as the default `IGNORE_UNSPECIFIED`.
+   * </pre>
+   *
    * <code>IGNORE_IF_ZERO_VALUE = 1;</code>
    */
   public static final int IGNORE_IF_ZERO_VALUE_VALUE = 1;
   /**
+   * <pre>
+   * Always ignore rules, including the `required` rule.
+   *
+   * This is useful for ignoring the rules of a referenced message, or to
+   * temporarily ignore rules during development.
+   *
+   * ```proto
+   * message MyMessage {
+   * // The field's rules will always be ignored, including any validations
+   * // on value's fields.
+   * MyOtherMessage value = 1 [
+   * (buf.validate.field).ignore = IGNORE_ALWAYS
+   * ];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>IGNORE_ALWAYS = 3;</code>
    */
   public static final int IGNORE_ALWAYS_VALUE = 3;

@@ -6,6 +6,11 @@
 package build.buf.validate;
 
 /**
+ * <pre>
+ * Int32Rules describes the rules applied to `int32` values. These
+ * rules may also be applied to the `google.protobuf.Int32Value` Well-Known-Type.
+ * </pre>
+ *
  * Protobuf type {@code buf.validate.Int32Rules}
  */
 @com.google.protobuf.Generated
@@ -135,6 +140,18 @@ private static final long serialVersionUID = 0L;
   public static final int CONST_FIELD_NUMBER = 1;
   private int const_ = 0;
   /**
+   * <pre>
+   * `const` requires the field value to exactly match the specified value. If
+   * the field value doesn't match, an error message is generated.
+   *
+   * ```proto
+   * message MyInt32 {
+   * // value must equal 42
+   * int32 value = 1 [(buf.validate.field).int32.const = 42];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>optional int32 const = 1 [json_name = "const", (.buf.validate.predefined) = { ... }</code>
    * @return Whether the const field is set.
    */
@@ -143,6 +160,18 @@ private static final long serialVersionUID = 0L;
     return ((bitField0_ & 0x00000001) != 0);
   }
   /**
+   * <pre>
+   * `const` requires the field value to exactly match the specified value. If
+   * the field value doesn't match, an error message is generated.
+   *
+   * ```proto
+   * message MyInt32 {
+   * // value must equal 42
+   * int32 value = 1 [(buf.validate.field).int32.const = 42];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>optional int32 const = 1 [json_name = "const", (.buf.validate.predefined) = { ... }</code>
    * @return The const.
    */
@@ -153,6 +182,19 @@ private static final long serialVersionUID = 0L;
 
   public static final int LT_FIELD_NUMBER = 2;
   /**
+   * <pre>
+   * `lt` requires the field value to be less than the specified value (field
+   * &lt; value). If the field value is equal to or greater than the specified
+   * value, an error message is generated.
+   *
+   * ```proto
+   * message MyInt32 {
+   * // must be less than 10
+   * int32 value = 1 [(buf.validate.field).int32.lt = 10];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>int32 lt = 2 [json_name = "lt", (.buf.validate.predefined) = { ... }</code>
    * @return Whether the lt field is set.
    */
@@ -161,6 +203,19 @@ private static final long serialVersionUID = 0L;
     return lessThanCase_ == 2;
   }
   /**
+   * <pre>
+   * `lt` requires the field value to be less than the specified value (field
+   * &lt; value). If the field value is equal to or greater than the specified
+   * value, an error message is generated.
+   *
+   * ```proto
+   * message MyInt32 {
+   * // must be less than 10
+   * int32 value = 1 [(buf.validate.field).int32.lt = 10];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>int32 lt = 2 [json_name = "lt", (.buf.validate.predefined) = { ... }</code>
    * @return The lt.
    */
@@ -174,6 +229,19 @@ private static final long serialVersionUID = 0L;
 
   public static final int LTE_FIELD_NUMBER = 3;
   /**
+   * <pre>
+   * `lte` requires the field value to be less than or equal to the specified
+   * value (field &lt;= value). If the field value is greater than the specified
+   * value, an error message is generated.
+   *
+   * ```proto
+   * message MyInt32 {
+   * // must be less than or equal to 10
+   * int32 value = 1 [(buf.validate.field).int32.lte = 10];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>int32 lte = 3 [json_name = "lte", (.buf.validate.predefined) = { ... }</code>
    * @return Whether the lte field is set.
    */
@@ -182,6 +250,19 @@ private static final long serialVersionUID = 0L;
     return lessThanCase_ == 3;
   }
   /**
+   * <pre>
+   * `lte` requires the field value to be less than or equal to the specified
+   * value (field &lt;= value). If the field value is greater than the specified
+   * value, an error message is generated.
+   *
+   * ```proto
+   * message MyInt32 {
+   * // must be less than or equal to 10
+   * int32 value = 1 [(buf.validate.field).int32.lte = 10];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>int32 lte = 3 [json_name = "lte", (.buf.validate.predefined) = { ... }</code>
    * @return The lte.
    */
@@ -195,6 +276,27 @@ private static final long serialVersionUID = 0L;
 
   public static final int GT_FIELD_NUMBER = 4;
   /**
+   * <pre>
+   * `gt` requires the field value to be greater than the specified value
+   * (exclusive). If the value of `gt` is larger than a specified `lt` or
+   * `lte`, the range is reversed, and the field value must be outside the
+   * specified range. If the field value doesn't meet the required conditions,
+   * an error message is generated.
+   *
+   * ```proto
+   * message MyInt32 {
+   * // must be greater than 5 [int32.gt]
+   * int32 value = 1 [(buf.validate.field).int32.gt = 5];
+   *
+   * // must be greater than 5 and less than 10 [int32.gt_lt]
+   * int32 other_value = 2 [(buf.validate.field).int32 = { gt: 5, lt: 10 }];
+   *
+   * // must be greater than 10 or less than 5 [int32.gt_lt_exclusive]
+   * int32 another_value = 3 [(buf.validate.field).int32 = { gt: 10, lt: 5 }];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>int32 gt = 4 [json_name = "gt", (.buf.validate.predefined) = { ... }</code>
    * @return Whether the gt field is set.
    */
@@ -203,6 +305,27 @@ private static final long serialVersionUID = 0L;
     return greaterThanCase_ == 4;
   }
   /**
+   * <pre>
+   * `gt` requires the field value to be greater than the specified value
+   * (exclusive). If the value of `gt` is larger than a specified `lt` or
+   * `lte`, the range is reversed, and the field value must be outside the
+   * specified range. If the field value doesn't meet the required conditions,
+   * an error message is generated.
+   *
+   * ```proto
+   * message MyInt32 {
+   * // must be greater than 5 [int32.gt]
+   * int32 value = 1 [(buf.validate.field).int32.gt = 5];
+   *
+   * // must be greater than 5 and less than 10 [int32.gt_lt]
+   * int32 other_value = 2 [(buf.validate.field).int32 = { gt: 5, lt: 10 }];
+   *
+   * // must be greater than 10 or less than 5 [int32.gt_lt_exclusive]
+   * int32 another_value = 3 [(buf.validate.field).int32 = { gt: 10, lt: 5 }];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>int32 gt = 4 [json_name = "gt", (.buf.validate.predefined) = { ... }</code>
    * @return The gt.
    */
@@ -216,6 +339,27 @@ private static final long serialVersionUID = 0L;
 
   public static final int GTE_FIELD_NUMBER = 5;
   /**
+   * <pre>
+   * `gte` requires the field value to be greater than or equal to the specified value
+   * (exclusive). If the value of `gte` is larger than a specified `lt` or
+   * `lte`, the range is reversed, and the field value must be outside the
+   * specified range. If the field value doesn't meet the required conditions,
+   * an error message is generated.
+   *
+   * ```proto
+   * message MyInt32 {
+   * // must be greater than or equal to 5 [int32.gte]
+   * int32 value = 1 [(buf.validate.field).int32.gte = 5];
+   *
+   * // must be greater than or equal to 5 and less than 10 [int32.gte_lt]
+   * int32 other_value = 2 [(buf.validate.field).int32 = { gte: 5, lt: 10 }];
+   *
+   * // must be greater than or equal to 10 or less than 5 [int32.gte_lt_exclusive]
+   * int32 another_value = 3 [(buf.validate.field).int32 = { gte: 10, lt: 5 }];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>int32 gte = 5 [json_name = "gte", (.buf.validate.predefined) = { ... }</code>
    * @return Whether the gte field is set.
    */
@@ -224,6 +368,27 @@ private static final long serialVersionUID = 0L;
     return greaterThanCase_ == 5;
   }
   /**
+   * <pre>
+   * `gte` requires the field value to be greater than or equal to the specified value
+   * (exclusive). If the value of `gte` is larger than a specified `lt` or
+   * `lte`, the range is reversed, and the field value must be outside the
+   * specified range. If the field value doesn't meet the required conditions,
+   * an error message is generated.
+   *
+   * ```proto
+   * message MyInt32 {
+   * // must be greater than or equal to 5 [int32.gte]
+   * int32 value = 1 [(buf.validate.field).int32.gte = 5];
+   *
+   * // must be greater than or equal to 5 and less than 10 [int32.gte_lt]
+   * int32 other_value = 2 [(buf.validate.field).int32 = { gte: 5, lt: 10 }];
+   *
+   * // must be greater than or equal to 10 or less than 5 [int32.gte_lt_exclusive]
+   * int32 another_value = 3 [(buf.validate.field).int32 = { gte: 10, lt: 5 }];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>int32 gte = 5 [json_name = "gte", (.buf.validate.predefined) = { ... }</code>
    * @return The gte.
    */
@@ -240,6 +405,19 @@ private static final long serialVersionUID = 0L;
   private com.google.protobuf.Internal.IntList in_ =
       emptyIntList();
   /**
+   * <pre>
+   * `in` requires the field value to be equal to one of the specified values.
+   * If the field value isn't one of the specified values, an error message is
+   * generated.
+   *
+   * ```proto
+   * message MyInt32 {
+   * // must be in list [1, 2, 3]
+   * int32 value = 1 [(buf.validate.field).int32 = { in: [1, 2, 3] }];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>repeated int32 in = 6 [json_name = "in", (.buf.validate.predefined) = { ... }</code>
    * @return A list containing the in.
    */
@@ -249,6 +427,19 @@ private static final long serialVersionUID = 0L;
     return in_;
   }
   /**
+   * <pre>
+   * `in` requires the field value to be equal to one of the specified values.
+   * If the field value isn't one of the specified values, an error message is
+   * generated.
+   *
+   * ```proto
+   * message MyInt32 {
+   * // must be in list [1, 2, 3]
+   * int32 value = 1 [(buf.validate.field).int32 = { in: [1, 2, 3] }];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>repeated int32 in = 6 [json_name = "in", (.buf.validate.predefined) = { ... }</code>
    * @return The count of in.
    */
@@ -256,6 +447,19 @@ private static final long serialVersionUID = 0L;
     return in_.size();
   }
   /**
+   * <pre>
+   * `in` requires the field value to be equal to one of the specified values.
+   * If the field value isn't one of the specified values, an error message is
+   * generated.
+   *
+   * ```proto
+   * message MyInt32 {
+   * // must be in list [1, 2, 3]
+   * int32 value = 1 [(buf.validate.field).int32 = { in: [1, 2, 3] }];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>repeated int32 in = 6 [json_name = "in", (.buf.validate.predefined) = { ... }</code>
    * @param index The index of the element to return.
    * @return The in at the given index.
@@ -269,6 +473,19 @@ private static final long serialVersionUID = 0L;
   private com.google.protobuf.Internal.IntList notIn_ =
       emptyIntList();
   /**
+   * <pre>
+   * `not_in` requires the field value to not be equal to any of the specified
+   * values. If the field value is one of the specified values, an error message
+   * is generated.
+   *
+   * ```proto
+   * message MyInt32 {
+   * // value must not be in list [1, 2, 3]
+   * int32 value = 1 [(buf.validate.field).int32 = { not_in: [1, 2, 3] }];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>repeated int32 not_in = 7 [json_name = "notIn", (.buf.validate.predefined) = { ... }</code>
    * @return A list containing the notIn.
    */
@@ -278,6 +495,19 @@ private static final long serialVersionUID = 0L;
     return notIn_;
   }
   /**
+   * <pre>
+   * `not_in` requires the field value to not be equal to any of the specified
+   * values. If the field value is one of the specified values, an error message
+   * is generated.
+   *
+   * ```proto
+   * message MyInt32 {
+   * // value must not be in list [1, 2, 3]
+   * int32 value = 1 [(buf.validate.field).int32 = { not_in: [1, 2, 3] }];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>repeated int32 not_in = 7 [json_name = "notIn", (.buf.validate.predefined) = { ... }</code>
    * @return The count of notIn.
    */
@@ -285,6 +515,19 @@ private static final long serialVersionUID = 0L;
     return notIn_.size();
   }
   /**
+   * <pre>
+   * `not_in` requires the field value to not be equal to any of the specified
+   * values. If the field value is one of the specified values, an error message
+   * is generated.
+   *
+   * ```proto
+   * message MyInt32 {
+   * // value must not be in list [1, 2, 3]
+   * int32 value = 1 [(buf.validate.field).int32 = { not_in: [1, 2, 3] }];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>repeated int32 not_in = 7 [json_name = "notIn", (.buf.validate.predefined) = { ... }</code>
    * @param index The index of the element to return.
    * @return The notIn at the given index.
@@ -298,6 +541,21 @@ private static final long serialVersionUID = 0L;
   private com.google.protobuf.Internal.IntList example_ =
       emptyIntList();
   /**
+   * <pre>
+   * `example` specifies values that the field may have. These values SHOULD
+   * conform to other rules. `example` values will not impact validation
+   * but may be used as helpful guidance on how to populate the given field.
+   *
+   * ```proto
+   * message MyInt32 {
+   * int32 value = 1 [
+   * (buf.validate.field).int32.example = 1,
+   * (buf.validate.field).int32.example = -10
+   * ];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>repeated int32 example = 8 [json_name = "example", (.buf.validate.predefined) = { ... }</code>
    * @return A list containing the example.
    */
@@ -307,6 +565,21 @@ private static final long serialVersionUID = 0L;
     return example_;
   }
   /**
+   * <pre>
+   * `example` specifies values that the field may have. These values SHOULD
+   * conform to other rules. `example` values will not impact validation
+   * but may be used as helpful guidance on how to populate the given field.
+   *
+   * ```proto
+   * message MyInt32 {
+   * int32 value = 1 [
+   * (buf.validate.field).int32.example = 1,
+   * (buf.validate.field).int32.example = -10
+   * ];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>repeated int32 example = 8 [json_name = "example", (.buf.validate.predefined) = { ... }</code>
    * @return The count of example.
    */
@@ -314,6 +587,21 @@ private static final long serialVersionUID = 0L;
     return example_.size();
   }
   /**
+   * <pre>
+   * `example` specifies values that the field may have. These values SHOULD
+   * conform to other rules. `example` values will not impact validation
+   * but may be used as helpful guidance on how to populate the given field.
+   *
+   * ```proto
+   * message MyInt32 {
+   * int32 value = 1 [
+   * (buf.validate.field).int32.example = 1,
+   * (buf.validate.field).int32.example = -10
+   * ];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>repeated int32 example = 8 [json_name = "example", (.buf.validate.predefined) = { ... }</code>
    * @param index The index of the element to return.
    * @return The example at the given index.
@@ -637,6 +925,11 @@ private static final long serialVersionUID = 0L;
     return builder;
   }
   /**
+   * <pre>
+   * Int32Rules describes the rules applied to `int32` values. These
+   * rules may also be applied to the `google.protobuf.Int32Value` Well-Known-Type.
+   * </pre>
+   *
    * Protobuf type {@code buf.validate.Int32Rules}
    */
   public static final class Builder extends
@@ -989,6 +1282,18 @@ private static final long serialVersionUID = 0L;
 
     private int const_ ;
     /**
+     * <pre>
+     * `const` requires the field value to exactly match the specified value. If
+     * the field value doesn't match, an error message is generated.
+     *
+     * ```proto
+     * message MyInt32 {
+     * // value must equal 42
+     * int32 value = 1 [(buf.validate.field).int32.const = 42];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional int32 const = 1 [json_name = "const", (.buf.validate.predefined) = { ... }</code>
      * @return Whether the const field is set.
      */
@@ -997,6 +1302,18 @@ private static final long serialVersionUID = 0L;
       return ((bitField0_ & 0x00000001) != 0);
     }
     /**
+     * <pre>
+     * `const` requires the field value to exactly match the specified value. If
+     * the field value doesn't match, an error message is generated.
+     *
+     * ```proto
+     * message MyInt32 {
+     * // value must equal 42
+     * int32 value = 1 [(buf.validate.field).int32.const = 42];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional int32 const = 1 [json_name = "const", (.buf.validate.predefined) = { ... }</code>
      * @return The const.
      */
@@ -1005,6 +1322,18 @@ private static final long serialVersionUID = 0L;
       return const_;
     }
     /**
+     * <pre>
+     * `const` requires the field value to exactly match the specified value. If
+     * the field value doesn't match, an error message is generated.
+     *
+     * ```proto
+     * message MyInt32 {
+     * // value must equal 42
+     * int32 value = 1 [(buf.validate.field).int32.const = 42];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional int32 const = 1 [json_name = "const", (.buf.validate.predefined) = { ... }</code>
      * @param value The const to set.
      * @return This builder for chaining.
@@ -1017,6 +1346,18 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `const` requires the field value to exactly match the specified value. If
+     * the field value doesn't match, an error message is generated.
+     *
+     * ```proto
+     * message MyInt32 {
+     * // value must equal 42
+     * int32 value = 1 [(buf.validate.field).int32.const = 42];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional int32 const = 1 [json_name = "const", (.buf.validate.predefined) = { ... }</code>
      * @return This builder for chaining.
      */
@@ -1028,6 +1369,19 @@ private static final long serialVersionUID = 0L;
     }
 
     /**
+     * <pre>
+     * `lt` requires the field value to be less than the specified value (field
+     * &lt; value). If the field value is equal to or greater than the specified
+     * value, an error message is generated.
+     *
+     * ```proto
+     * message MyInt32 {
+     * // must be less than 10
+     * int32 value = 1 [(buf.validate.field).int32.lt = 10];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>int32 lt = 2 [json_name = "lt", (.buf.validate.predefined) = { ... }</code>
      * @return Whether the lt field is set.
      */
@@ -1035,6 +1389,19 @@ private static final long serialVersionUID = 0L;
       return lessThanCase_ == 2;
     }
     /**
+     * <pre>
+     * `lt` requires the field value to be less than the specified value (field
+     * &lt; value). If the field value is equal to or greater than the specified
+     * value, an error message is generated.
+     *
+     * ```proto
+     * message MyInt32 {
+     * // must be less than 10
+     * int32 value = 1 [(buf.validate.field).int32.lt = 10];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>int32 lt = 2 [json_name = "lt", (.buf.validate.predefined) = { ... }</code>
      * @return The lt.
      */
@@ -1045,6 +1412,19 @@ private static final long serialVersionUID = 0L;
       return 0;
     }
     /**
+     * <pre>
+     * `lt` requires the field value to be less than the specified value (field
+     * &lt; value). If the field value is equal to or greater than the specified
+     * value, an error message is generated.
+     *
+     * ```proto
+     * message MyInt32 {
+     * // must be less than 10
+     * int32 value = 1 [(buf.validate.field).int32.lt = 10];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>int32 lt = 2 [json_name = "lt", (.buf.validate.predefined) = { ... }</code>
      * @param value The lt to set.
      * @return This builder for chaining.
@@ -1057,6 +1437,19 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `lt` requires the field value to be less than the specified value (field
+     * &lt; value). If the field value is equal to or greater than the specified
+     * value, an error message is generated.
+     *
+     * ```proto
+     * message MyInt32 {
+     * // must be less than 10
+     * int32 value = 1 [(buf.validate.field).int32.lt = 10];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>int32 lt = 2 [json_name = "lt", (.buf.validate.predefined) = { ... }</code>
      * @return This builder for chaining.
      */
@@ -1070,6 +1463,19 @@ private static final long serialVersionUID = 0L;
     }
 
     /**
+     * <pre>
+     * `lte` requires the field value to be less than or equal to the specified
+     * value (field &lt;= value). If the field value is greater than the specified
+     * value, an error message is generated.
+     *
+     * ```proto
+     * message MyInt32 {
+     * // must be less than or equal to 10
+     * int32 value = 1 [(buf.validate.field).int32.lte = 10];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>int32 lte = 3 [json_name = "lte", (.buf.validate.predefined) = { ... }</code>
      * @return Whether the lte field is set.
      */
@@ -1077,6 +1483,19 @@ private static final long serialVersionUID = 0L;
       return lessThanCase_ == 3;
     }
     /**
+     * <pre>
+     * `lte` requires the field value to be less than or equal to the specified
+     * value (field &lt;= value). If the field value is greater than the specified
+     * value, an error message is generated.
+     *
+     * ```proto
+     * message MyInt32 {
+     * // must be less than or equal to 10
+     * int32 value = 1 [(buf.validate.field).int32.lte = 10];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>int32 lte = 3 [json_name = "lte", (.buf.validate.predefined) = { ... }</code>
      * @return The lte.
      */
@@ -1087,6 +1506,19 @@ private static final long serialVersionUID = 0L;
       return 0;
     }
     /**
+     * <pre>
+     * `lte` requires the field value to be less than or equal to the specified
+     * value (field &lt;= value). If the field value is greater than the specified
+     * value, an error message is generated.
+     *
+     * ```proto
+     * message MyInt32 {
+     * // must be less than or equal to 10
+     * int32 value = 1 [(buf.validate.field).int32.lte = 10];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>int32 lte = 3 [json_name = "lte", (.buf.validate.predefined) = { ... }</code>
      * @param value The lte to set.
      * @return This builder for chaining.
@@ -1099,6 +1531,19 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `lte` requires the field value to be less than or equal to the specified
+     * value (field &lt;= value). If the field value is greater than the specified
+     * value, an error message is generated.
+     *
+     * ```proto
+     * message MyInt32 {
+     * // must be less than or equal to 10
+     * int32 value = 1 [(buf.validate.field).int32.lte = 10];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>int32 lte = 3 [json_name = "lte", (.buf.validate.predefined) = { ... }</code>
      * @return This builder for chaining.
      */
@@ -1112,6 +1557,27 @@ private static final long serialVersionUID = 0L;
     }
 
     /**
+     * <pre>
+     * `gt` requires the field value to be greater than the specified value
+     * (exclusive). If the value of `gt` is larger than a specified `lt` or
+     * `lte`, the range is reversed, and the field value must be outside the
+     * specified range. If the field value doesn't meet the required conditions,
+     * an error message is generated.
+     *
+     * ```proto
+     * message MyInt32 {
+     * // must be greater than 5 [int32.gt]
+     * int32 value = 1 [(buf.validate.field).int32.gt = 5];
+     *
+     * // must be greater than 5 and less than 10 [int32.gt_lt]
+     * int32 other_value = 2 [(buf.validate.field).int32 = { gt: 5, lt: 10 }];
+     *
+     * // must be greater than 10 or less than 5 [int32.gt_lt_exclusive]
+     * int32 another_value = 3 [(buf.validate.field).int32 = { gt: 10, lt: 5 }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>int32 gt = 4 [json_name = "gt", (.buf.validate.predefined) = { ... }</code>
      * @return Whether the gt field is set.
      */
@@ -1119,6 +1585,27 @@ private static final long serialVersionUID = 0L;
       return greaterThanCase_ == 4;
     }
     /**
+     * <pre>
+     * `gt` requires the field value to be greater than the specified value
+     * (exclusive). If the value of `gt` is larger than a specified `lt` or
+     * `lte`, the range is reversed, and the field value must be outside the
+     * specified range. If the field value doesn't meet the required conditions,
+     * an error message is generated.
+     *
+     * ```proto
+     * message MyInt32 {
+     * // must be greater than 5 [int32.gt]
+     * int32 value = 1 [(buf.validate.field).int32.gt = 5];
+     *
+     * // must be greater than 5 and less than 10 [int32.gt_lt]
+     * int32 other_value = 2 [(buf.validate.field).int32 = { gt: 5, lt: 10 }];
+     *
+     * // must be greater than 10 or less than 5 [int32.gt_lt_exclusive]
+     * int32 another_value = 3 [(buf.validate.field).int32 = { gt: 10, lt: 5 }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>int32 gt = 4 [json_name = "gt", (.buf.validate.predefined) = { ... }</code>
      * @return The gt.
      */
@@ -1129,6 +1616,27 @@ private static final long serialVersionUID = 0L;
       return 0;
     }
     /**
+     * <pre>
+     * `gt` requires the field value to be greater than the specified value
+     * (exclusive). If the value of `gt` is larger than a specified `lt` or
+     * `lte`, the range is reversed, and the field value must be outside the
+     * specified range. If the field value doesn't meet the required conditions,
+     * an error message is generated.
+     *
+     * ```proto
+     * message MyInt32 {
+     * // must be greater than 5 [int32.gt]
+     * int32 value = 1 [(buf.validate.field).int32.gt = 5];
+     *
+     * // must be greater than 5 and less than 10 [int32.gt_lt]
+     * int32 other_value = 2 [(buf.validate.field).int32 = { gt: 5, lt: 10 }];
+     *
+     * // must be greater than 10 or less than 5 [int32.gt_lt_exclusive]
+     * int32 another_value = 3 [(buf.validate.field).int32 = { gt: 10, lt: 5 }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>int32 gt = 4 [json_name = "gt", (.buf.validate.predefined) = { ... }</code>
      * @param value The gt to set.
      * @return This builder for chaining.
@@ -1141,6 +1649,27 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `gt` requires the field value to be greater than the specified value
+     * (exclusive). If the value of `gt` is larger than a specified `lt` or
+     * `lte`, the range is reversed, and the field value must be outside the
+     * specified range. If the field value doesn't meet the required conditions,
+     * an error message is generated.
+     *
+     * ```proto
+     * message MyInt32 {
+     * // must be greater than 5 [int32.gt]
+     * int32 value = 1 [(buf.validate.field).int32.gt = 5];
+     *
+     * // must be greater than 5 and less than 10 [int32.gt_lt]
+     * int32 other_value = 2 [(buf.validate.field).int32 = { gt: 5, lt: 10 }];
+     *
+     * // must be greater than 10 or less than 5 [int32.gt_lt_exclusive]
+     * int32 another_value = 3 [(buf.validate.field).int32 = { gt: 10, lt: 5 }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>int32 gt = 4 [json_name = "gt", (.buf.validate.predefined) = { ... }</code>
      * @return This builder for chaining.
      */
@@ -1154,6 +1683,27 @@ private static final long serialVersionUID = 0L;
     }
 
     /**
+     * <pre>
+     * `gte` requires the field value to be greater than or equal to the specified value
+     * (exclusive). If the value of `gte` is larger than a specified `lt` or
+     * `lte`, the range is reversed, and the field value must be outside the
+     * specified range. If the field value doesn't meet the required conditions,
+     * an error message is generated.
+     *
+     * ```proto
+     * message MyInt32 {
+     * // must be greater than or equal to 5 [int32.gte]
+     * int32 value = 1 [(buf.validate.field).int32.gte = 5];
+     *
+     * // must be greater than or equal to 5 and less than 10 [int32.gte_lt]
+     * int32 other_value = 2 [(buf.validate.field).int32 = { gte: 5, lt: 10 }];
+     *
+     * // must be greater than or equal to 10 or less than 5 [int32.gte_lt_exclusive]
+     * int32 another_value = 3 [(buf.validate.field).int32 = { gte: 10, lt: 5 }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>int32 gte = 5 [json_name = "gte", (.buf.validate.predefined) = { ... }</code>
      * @return Whether the gte field is set.
      */
@@ -1161,6 +1711,27 @@ private static final long serialVersionUID = 0L;
       return greaterThanCase_ == 5;
     }
     /**
+     * <pre>
+     * `gte` requires the field value to be greater than or equal to the specified value
+     * (exclusive). If the value of `gte` is larger than a specified `lt` or
+     * `lte`, the range is reversed, and the field value must be outside the
+     * specified range. If the field value doesn't meet the required conditions,
+     * an error message is generated.
+     *
+     * ```proto
+     * message MyInt32 {
+     * // must be greater than or equal to 5 [int32.gte]
+     * int32 value = 1 [(buf.validate.field).int32.gte = 5];
+     *
+     * // must be greater than or equal to 5 and less than 10 [int32.gte_lt]
+     * int32 other_value = 2 [(buf.validate.field).int32 = { gte: 5, lt: 10 }];
+     *
+     * // must be greater than or equal to 10 or less than 5 [int32.gte_lt_exclusive]
+     * int32 another_value = 3 [(buf.validate.field).int32 = { gte: 10, lt: 5 }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>int32 gte = 5 [json_name = "gte", (.buf.validate.predefined) = { ... }</code>
      * @return The gte.
      */
@@ -1171,6 +1742,27 @@ private static final long serialVersionUID = 0L;
       return 0;
     }
     /**
+     * <pre>
+     * `gte` requires the field value to be greater than or equal to the specified value
+     * (exclusive). If the value of `gte` is larger than a specified `lt` or
+     * `lte`, the range is reversed, and the field value must be outside the
+     * specified range. If the field value doesn't meet the required conditions,
+     * an error message is generated.
+     *
+     * ```proto
+     * message MyInt32 {
+     * // must be greater than or equal to 5 [int32.gte]
+     * int32 value = 1 [(buf.validate.field).int32.gte = 5];
+     *
+     * // must be greater than or equal to 5 and less than 10 [int32.gte_lt]
+     * int32 other_value = 2 [(buf.validate.field).int32 = { gte: 5, lt: 10 }];
+     *
+     * // must be greater than or equal to 10 or less than 5 [int32.gte_lt_exclusive]
+     * int32 another_value = 3 [(buf.validate.field).int32 = { gte: 10, lt: 5 }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>int32 gte = 5 [json_name = "gte", (.buf.validate.predefined) = { ... }</code>
      * @param value The gte to set.
      * @return This builder for chaining.
@@ -1183,6 +1775,27 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `gte` requires the field value to be greater than or equal to the specified value
+     * (exclusive). If the value of `gte` is larger than a specified `lt` or
+     * `lte`, the range is reversed, and the field value must be outside the
+     * specified range. If the field value doesn't meet the required conditions,
+     * an error message is generated.
+     *
+     * ```proto
+     * message MyInt32 {
+     * // must be greater than or equal to 5 [int32.gte]
+     * int32 value = 1 [(buf.validate.field).int32.gte = 5];
+     *
+     * // must be greater than or equal to 5 and less than 10 [int32.gte_lt]
+     * int32 other_value = 2 [(buf.validate.field).int32 = { gte: 5, lt: 10 }];
+     *
+     * // must be greater than or equal to 10 or less than 5 [int32.gte_lt_exclusive]
+     * int32 another_value = 3 [(buf.validate.field).int32 = { gte: 10, lt: 5 }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>int32 gte = 5 [json_name = "gte", (.buf.validate.predefined) = { ... }</code>
      * @return This builder for chaining.
      */
@@ -1203,6 +1816,19 @@ private static final long serialVersionUID = 0L;
       bitField0_ |= 0x00000020;
     }
     /**
+     * <pre>
+     * `in` requires the field value to be equal to one of the specified values.
+     * If the field value isn't one of the specified values, an error message is
+     * generated.
+     *
+     * ```proto
+     * message MyInt32 {
+     * // must be in list [1, 2, 3]
+     * int32 value = 1 [(buf.validate.field).int32 = { in: [1, 2, 3] }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated int32 in = 6 [json_name = "in", (.buf.validate.predefined) = { ... }</code>
      * @return A list containing the in.
      */
@@ -1212,6 +1838,19 @@ private static final long serialVersionUID = 0L;
       return in_;
     }
     /**
+     * <pre>
+     * `in` requires the field value to be equal to one of the specified values.
+     * If the field value isn't one of the specified values, an error message is
+     * generated.
+     *
+     * ```proto
+     * message MyInt32 {
+     * // must be in list [1, 2, 3]
+     * int32 value = 1 [(buf.validate.field).int32 = { in: [1, 2, 3] }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated int32 in = 6 [json_name = "in", (.buf.validate.predefined) = { ... }</code>
      * @return The count of in.
      */
@@ -1219,6 +1858,19 @@ private static final long serialVersionUID = 0L;
       return in_.size();
     }
     /**
+     * <pre>
+     * `in` requires the field value to be equal to one of the specified values.
+     * If the field value isn't one of the specified values, an error message is
+     * generated.
+     *
+     * ```proto
+     * message MyInt32 {
+     * // must be in list [1, 2, 3]
+     * int32 value = 1 [(buf.validate.field).int32 = { in: [1, 2, 3] }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated int32 in = 6 [json_name = "in", (.buf.validate.predefined) = { ... }</code>
      * @param index The index of the element to return.
      * @return The in at the given index.
@@ -1227,6 +1879,19 @@ private static final long serialVersionUID = 0L;
       return in_.getInt(index);
     }
     /**
+     * <pre>
+     * `in` requires the field value to be equal to one of the specified values.
+     * If the field value isn't one of the specified values, an error message is
+     * generated.
+     *
+     * ```proto
+     * message MyInt32 {
+     * // must be in list [1, 2, 3]
+     * int32 value = 1 [(buf.validate.field).int32 = { in: [1, 2, 3] }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated int32 in = 6 [json_name = "in", (.buf.validate.predefined) = { ... }</code>
      * @param index The index to set the value at.
      * @param value The in to set.
@@ -1242,6 +1907,19 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `in` requires the field value to be equal to one of the specified values.
+     * If the field value isn't one of the specified values, an error message is
+     * generated.
+     *
+     * ```proto
+     * message MyInt32 {
+     * // must be in list [1, 2, 3]
+     * int32 value = 1 [(buf.validate.field).int32 = { in: [1, 2, 3] }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated int32 in = 6 [json_name = "in", (.buf.validate.predefined) = { ... }</code>
      * @param value The in to add.
      * @return This builder for chaining.
@@ -1255,6 +1933,19 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `in` requires the field value to be equal to one of the specified values.
+     * If the field value isn't one of the specified values, an error message is
+     * generated.
+     *
+     * ```proto
+     * message MyInt32 {
+     * // must be in list [1, 2, 3]
+     * int32 value = 1 [(buf.validate.field).int32 = { in: [1, 2, 3] }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated int32 in = 6 [json_name = "in", (.buf.validate.predefined) = { ... }</code>
      * @param values The in to add.
      * @return This builder for chaining.
@@ -1269,6 +1960,19 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `in` requires the field value to be equal to one of the specified values.
+     * If the field value isn't one of the specified values, an error message is
+     * generated.
+     *
+     * ```proto
+     * message MyInt32 {
+     * // must be in list [1, 2, 3]
+     * int32 value = 1 [(buf.validate.field).int32 = { in: [1, 2, 3] }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated int32 in = 6 [json_name = "in", (.buf.validate.predefined) = { ... }</code>
      * @return This builder for chaining.
      */
@@ -1287,6 +1991,19 @@ private static final long serialVersionUID = 0L;
       bitField0_ |= 0x00000040;
     }
     /**
+     * <pre>
+     * `not_in` requires the field value to not be equal to any of the specified
+     * values. If the field value is one of the specified values, an error message
+     * is generated.
+     *
+     * ```proto
+     * message MyInt32 {
+     * // value must not be in list [1, 2, 3]
+     * int32 value = 1 [(buf.validate.field).int32 = { not_in: [1, 2, 3] }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated int32 not_in = 7 [json_name = "notIn", (.buf.validate.predefined) = { ... }</code>
      * @return A list containing the notIn.
      */
@@ -1296,6 +2013,19 @@ private static final long serialVersionUID = 0L;
       return notIn_;
     }
     /**
+     * <pre>
+     * `not_in` requires the field value to not be equal to any of the specified
+     * values. If the field value is one of the specified values, an error message
+     * is generated.
+     *
+     * ```proto
+     * message MyInt32 {
+     * // value must not be in list [1, 2, 3]
+     * int32 value = 1 [(buf.validate.field).int32 = { not_in: [1, 2, 3] }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated int32 not_in = 7 [json_name = "notIn", (.buf.validate.predefined) = { ... }</code>
      * @return The count of notIn.
      */
@@ -1303,6 +2033,19 @@ private static final long serialVersionUID = 0L;
       return notIn_.size();
     }
     /**
+     * <pre>
+     * `not_in` requires the field value to not be equal to any of the specified
+     * values. If the field value is one of the specified values, an error message
+     * is generated.
+     *
+     * ```proto
+     * message MyInt32 {
+     * // value must not be in list [1, 2, 3]
+     * int32 value = 1 [(buf.validate.field).int32 = { not_in: [1, 2, 3] }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated int32 not_in = 7 [json_name = "notIn", (.buf.validate.predefined) = { ... }</code>
      * @param index The index of the element to return.
      * @return The notIn at the given index.
@@ -1311,6 +2054,19 @@ private static final long serialVersionUID = 0L;
       return notIn_.getInt(index);
     }
     /**
+     * <pre>
+     * `not_in` requires the field value to not be equal to any of the specified
+     * values. If the field value is one of the specified values, an error message
+     * is generated.
+     *
+     * ```proto
+     * message MyInt32 {
+     * // value must not be in list [1, 2, 3]
+     * int32 value = 1 [(buf.validate.field).int32 = { not_in: [1, 2, 3] }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated int32 not_in = 7 [json_name = "notIn", (.buf.validate.predefined) = { ... }</code>
      * @param index The index to set the value at.
      * @param value The notIn to set.
@@ -1326,6 +2082,19 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `not_in` requires the field value to not be equal to any of the specified
+     * values. If the field value is one of the specified values, an error message
+     * is generated.
+     *
+     * ```proto
+     * message MyInt32 {
+     * // value must not be in list [1, 2, 3]
+     * int32 value = 1 [(buf.validate.field).int32 = { not_in: [1, 2, 3] }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated int32 not_in = 7 [json_name = "notIn", (.buf.validate.predefined) = { ... }</code>
      * @param value The notIn to add.
      * @return This builder for chaining.
@@ -1339,6 +2108,19 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `not_in` requires the field value to not be equal to any of the specified
+     * values. If the field value is one of the specified values, an error message
+     * is generated.
+     *
+     * ```proto
+     * message MyInt32 {
+     * // value must not be in list [1, 2, 3]
+     * int32 value = 1 [(buf.validate.field).int32 = { not_in: [1, 2, 3] }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated int32 not_in = 7 [json_name = "notIn", (.buf.validate.predefined) = { ... }</code>
      * @param values The notIn to add.
      * @return This builder for chaining.
@@ -1353,6 +2135,19 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `not_in` requires the field value to not be equal to any of the specified
+     * values. If the field value is one of the specified values, an error message
+     * is generated.
+     *
+     * ```proto
+     * message MyInt32 {
+     * // value must not be in list [1, 2, 3]
+     * int32 value = 1 [(buf.validate.field).int32 = { not_in: [1, 2, 3] }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated int32 not_in = 7 [json_name = "notIn", (.buf.validate.predefined) = { ... }</code>
      * @return This builder for chaining.
      */
@@ -1371,6 +2166,21 @@ private static final long serialVersionUID = 0L;
       bitField0_ |= 0x00000080;
     }
     /**
+     * <pre>
+     * `example` specifies values that the field may have. These values SHOULD
+     * conform to other rules. `example` values will not impact validation
+     * but may be used as helpful guidance on how to populate the given field.
+     *
+     * ```proto
+     * message MyInt32 {
+     * int32 value = 1 [
+     * (buf.validate.field).int32.example = 1,
+     * (buf.validate.field).int32.example = -10
+     * ];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated int32 example = 8 [json_name = "example", (.buf.validate.predefined) = { ... }</code>
      * @return A list containing the example.
      */
@@ -1380,6 +2190,21 @@ private static final long serialVersionUID = 0L;
       return example_;
     }
     /**
+     * <pre>
+     * `example` specifies values that the field may have. These values SHOULD
+     * conform to other rules. `example` values will not impact validation
+     * but may be used as helpful guidance on how to populate the given field.
+     *
+     * ```proto
+     * message MyInt32 {
+     * int32 value = 1 [
+     * (buf.validate.field).int32.example = 1,
+     * (buf.validate.field).int32.example = -10
+     * ];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated int32 example = 8 [json_name = "example", (.buf.validate.predefined) = { ... }</code>
      * @return The count of example.
      */
@@ -1387,6 +2212,21 @@ private static final long serialVersionUID = 0L;
       return example_.size();
     }
     /**
+     * <pre>
+     * `example` specifies values that the field may have. These values SHOULD
+     * conform to other rules. `example` values will not impact validation
+     * but may be used as helpful guidance on how to populate the given field.
+     *
+     * ```proto
+     * message MyInt32 {
+     * int32 value = 1 [
+     * (buf.validate.field).int32.example = 1,
+     * (buf.validate.field).int32.example = -10
+     * ];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated int32 example = 8 [json_name = "example", (.buf.validate.predefined) = { ... }</code>
      * @param index The index of the element to return.
      * @return The example at the given index.
@@ -1395,6 +2235,21 @@ private static final long serialVersionUID = 0L;
       return example_.getInt(index);
     }
     /**
+     * <pre>
+     * `example` specifies values that the field may have. These values SHOULD
+     * conform to other rules. `example` values will not impact validation
+     * but may be used as helpful guidance on how to populate the given field.
+     *
+     * ```proto
+     * message MyInt32 {
+     * int32 value = 1 [
+     * (buf.validate.field).int32.example = 1,
+     * (buf.validate.field).int32.example = -10
+     * ];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated int32 example = 8 [json_name = "example", (.buf.validate.predefined) = { ... }</code>
      * @param index The index to set the value at.
      * @param value The example to set.
@@ -1410,6 +2265,21 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `example` specifies values that the field may have. These values SHOULD
+     * conform to other rules. `example` values will not impact validation
+     * but may be used as helpful guidance on how to populate the given field.
+     *
+     * ```proto
+     * message MyInt32 {
+     * int32 value = 1 [
+     * (buf.validate.field).int32.example = 1,
+     * (buf.validate.field).int32.example = -10
+     * ];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated int32 example = 8 [json_name = "example", (.buf.validate.predefined) = { ... }</code>
      * @param value The example to add.
      * @return This builder for chaining.
@@ -1423,6 +2293,21 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `example` specifies values that the field may have. These values SHOULD
+     * conform to other rules. `example` values will not impact validation
+     * but may be used as helpful guidance on how to populate the given field.
+     *
+     * ```proto
+     * message MyInt32 {
+     * int32 value = 1 [
+     * (buf.validate.field).int32.example = 1,
+     * (buf.validate.field).int32.example = -10
+     * ];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated int32 example = 8 [json_name = "example", (.buf.validate.predefined) = { ... }</code>
      * @param values The example to add.
      * @return This builder for chaining.
@@ -1437,6 +2322,21 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `example` specifies values that the field may have. These values SHOULD
+     * conform to other rules. `example` values will not impact validation
+     * but may be used as helpful guidance on how to populate the given field.
+     *
+     * ```proto
+     * message MyInt32 {
+     * int32 value = 1 [
+     * (buf.validate.field).int32.example = 1,
+     * (buf.validate.field).int32.example = -10
+     * ];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated int32 example = 8 [json_name = "example", (.buf.validate.predefined) = { ... }</code>
      * @return This builder for chaining.
      */

@@ -6,6 +6,10 @@
 package build.buf.validate;
 
 /**
+ * <pre>
+ * KnownRegex contains some well-known patterns.
+ * </pre>
+ *
  * Protobuf enum {@code buf.validate.KnownRegex}
  */
 @com.google.protobuf.Generated
@@ -16,10 +20,18 @@ public enum KnownRegex
    */
   KNOWN_REGEX_UNSPECIFIED(0),
   /**
+   * <pre>
+   * HTTP header name as defined by [RFC 7230](https://datatracker.ietf.org/doc/html/rfc7230#section-3.2).
+   * </pre>
+   *
    * <code>KNOWN_REGEX_HTTP_HEADER_NAME = 1;</code>
    */
   KNOWN_REGEX_HTTP_HEADER_NAME(1),
   /**
+   * <pre>
+   * HTTP header value as defined by [RFC 7230](https://datatracker.ietf.org/doc/html/rfc7230#section-3.2.4).
+   * </pre>
+   *
    * <code>KNOWN_REGEX_HTTP_HEADER_VALUE = 2;</code>
    */
   KNOWN_REGEX_HTTP_HEADER_VALUE(2),
@@ -39,10 +51,18 @@ public enum KnownRegex
    */
   public static final int KNOWN_REGEX_UNSPECIFIED_VALUE = 0;
   /**
+   * <pre>
+   * HTTP header name as defined by [RFC 7230](https://datatracker.ietf.org/doc/html/rfc7230#section-3.2).
+   * </pre>
+   *
    * <code>KNOWN_REGEX_HTTP_HEADER_NAME = 1;</code>
    */
   public static final int KNOWN_REGEX_HTTP_HEADER_NAME_VALUE = 1;
   /**
+   * <pre>
+   * HTTP header value as defined by [RFC 7230](https://datatracker.ietf.org/doc/html/rfc7230#section-3.2.4).
+   * </pre>
+   *
    * <code>KNOWN_REGEX_HTTP_HEADER_VALUE = 2;</code>
    */
   public static final int KNOWN_REGEX_HTTP_HEADER_VALUE_VALUE = 2;

@@ -6,6 +6,10 @@
 package build.buf.validate;
 
 /**
+ * <pre>
+ * MapRules describe the rules applied to `map` values.
+ * </pre>
+ *
  * Protobuf type {@code buf.validate.MapRules}
  */
 @com.google.protobuf.Generated
@@ -48,6 +52,18 @@ private static final long serialVersionUID = 0L;
   public static final int MIN_PAIRS_FIELD_NUMBER = 1;
   private long minPairs_ = 0L;
   /**
+   * <pre>
+   * Specifies the minimum number of key-value pairs allowed. If the field has
+   * fewer key-value pairs than specified, an error message is generated.
+   *
+   * ```proto
+   * message MyMap {
+   * // The field `value` must have at least 2 key-value pairs.
+   * map&lt;string, string&gt; value = 1 [(buf.validate.field).map.min_pairs = 2];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>optional uint64 min_pairs = 1 [json_name = "minPairs", (.buf.validate.predefined) = { ... }</code>
    * @return Whether the minPairs field is set.
    */
@@ -56,6 +72,18 @@ private static final long serialVersionUID = 0L;
     return ((bitField0_ & 0x00000001) != 0);
   }
   /**
+   * <pre>
+   * Specifies the minimum number of key-value pairs allowed. If the field has
+   * fewer key-value pairs than specified, an error message is generated.
+   *
+   * ```proto
+   * message MyMap {
+   * // The field `value` must have at least 2 key-value pairs.
+   * map&lt;string, string&gt; value = 1 [(buf.validate.field).map.min_pairs = 2];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>optional uint64 min_pairs = 1 [json_name = "minPairs", (.buf.validate.predefined) = { ... }</code>
    * @return The minPairs.
    */
@@ -67,6 +95,18 @@ private static final long serialVersionUID = 0L;
   public static final int MAX_PAIRS_FIELD_NUMBER = 2;
   private long maxPairs_ = 0L;
   /**
+   * <pre>
+   * Specifies the maximum number of key-value pairs allowed. If the field has
+   * more key-value pairs than specified, an error message is generated.
+   *
+   * ```proto
+   * message MyMap {
+   * // The field `value` must have at most 3 key-value pairs.
+   * map&lt;string, string&gt; value = 1 [(buf.validate.field).map.max_pairs = 3];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>optional uint64 max_pairs = 2 [json_name = "maxPairs", (.buf.validate.predefined) = { ... }</code>
    * @return Whether the maxPairs field is set.
    */
@@ -75,6 +115,18 @@ private static final long serialVersionUID = 0L;
     return ((bitField0_ & 0x00000002) != 0);
   }
   /**
+   * <pre>
+   * Specifies the maximum number of key-value pairs allowed. If the field has
+   * more key-value pairs than specified, an error message is generated.
+   *
+   * ```proto
+   * message MyMap {
+   * // The field `value` must have at most 3 key-value pairs.
+   * map&lt;string, string&gt; value = 1 [(buf.validate.field).map.max_pairs = 3];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>optional uint64 max_pairs = 2 [json_name = "maxPairs", (.buf.validate.predefined) = { ... }</code>
    * @return The maxPairs.
    */
@@ -86,6 +138,24 @@ private static final long serialVersionUID = 0L;
   public static final int KEYS_FIELD_NUMBER = 4;
   private build.buf.validate.FieldRules keys_;
   /**
+   * <pre>
+   * Specifies the rules to be applied to each key in the field.
+   *
+   * ```proto
+   * message MyMap {
+   * // The keys in the field `value` must follow the specified rules.
+   * map&lt;string, string&gt; value = 1 [(buf.validate.field).map.keys = {
+   * string: {
+   * min_len: 3
+   * max_len: 10
+   * }
+   * }];
+   * }
+   * ```
+   *
+   * Note that the `required` rule does not apply. Map keys cannot be unset.
+   * </pre>
+   *
    * <code>optional .buf.validate.FieldRules keys = 4 [json_name = "keys"];</code>
    * @return Whether the keys field is set.
    */
@@ -94,6 +164,24 @@ private static final long serialVersionUID = 0L;
     return ((bitField0_ & 0x00000004) != 0);
   }
   /**
+   * <pre>
+   * Specifies the rules to be applied to each key in the field.
+   *
+   * ```proto
+   * message MyMap {
+   * // The keys in the field `value` must follow the specified rules.
+   * map&lt;string, string&gt; value = 1 [(buf.validate.field).map.keys = {
+   * string: {
+   * min_len: 3
+   * max_len: 10
+   * }
+   * }];
+   * }
+   * ```
+   *
+   * Note that the `required` rule does not apply. Map keys cannot be unset.
+   * </pre>
+   *
    * <code>optional .buf.validate.FieldRules keys = 4 [json_name = "keys"];</code>
    * @return The keys.
    */
@@ -102,6 +190,24 @@ private static final long serialVersionUID = 0L;
     return keys_ == null ? build.buf.validate.FieldRules.getDefaultInstance() : keys_;
   }
   /**
+   * <pre>
+   * Specifies the rules to be applied to each key in the field.
+   *
+   * ```proto
+   * message MyMap {
+   * // The keys in the field `value` must follow the specified rules.
+   * map&lt;string, string&gt; value = 1 [(buf.validate.field).map.keys = {
+   * string: {
+   * min_len: 3
+   * max_len: 10
+   * }
+   * }];
+   * }
+   * ```
+   *
+   * Note that the `required` rule does not apply. Map keys cannot be unset.
+   * </pre>
+   *
    * <code>optional .buf.validate.FieldRules keys = 4 [json_name = "keys"];</code>
    */
   @java.lang.Override
@@ -112,6 +218,25 @@ private static final long serialVersionUID = 0L;
   public static final int VALUES_FIELD_NUMBER = 5;
   private build.buf.validate.FieldRules values_;
   /**
+   * <pre>
+   * Specifies the rules to be applied to the value of each key in the
+   * field. Message values will still have their validations evaluated unless
+   * `ignore` is specified.
+   *
+   * ```proto
+   * message MyMap {
+   * // The values in the field `value` must follow the specified rules.
+   * map&lt;string, string&gt; value = 1 [(buf.validate.field).map.values = {
+   * string: {
+   * min_len: 5
+   * max_len: 20
+   * }
+   * }];
+   * }
+   * ```
+   * Note that the `required` rule does not apply. Map values cannot be unset.
+   * </pre>
+   *
    * <code>optional .buf.validate.FieldRules values = 5 [json_name = "values"];</code>
    * @return Whether the values field is set.
    */
@@ -120,6 +245,25 @@ private static final long serialVersionUID = 0L;
     return ((bitField0_ & 0x00000008) != 0);
   }
   /**
+   * <pre>
+   * Specifies the rules to be applied to the value of each key in the
+   * field. Message values will still have their validations evaluated unless
+   * `ignore` is specified.
+   *
+   * ```proto
+   * message MyMap {
+   * // The values in the field `value` must follow the specified rules.
+   * map&lt;string, string&gt; value = 1 [(buf.validate.field).map.values = {
+   * string: {
+   * min_len: 5
+   * max_len: 20
+   * }
+   * }];
+   * }
+   * ```
+   * Note that the `required` rule does not apply. Map values cannot be unset.
+   * </pre>
+   *
    * <code>optional .buf.validate.FieldRules values = 5 [json_name = "values"];</code>
    * @return The values.
    */
@@ -128,6 +272,25 @@ private static final long serialVersionUID = 0L;
     return values_ == null ? build.buf.validate.FieldRules.getDefaultInstance() : values_;
   }
   /**
+   * <pre>
+   * Specifies the rules to be applied to the value of each key in the
+   * field. Message values will still have their validations evaluated unless
+   * `ignore` is specified.
+   *
+   * ```proto
+   * message MyMap {
+   * // The values in the field `value` must follow the specified rules.
+   * map&lt;string, string&gt; value = 1 [(buf.validate.field).map.values = {
+   * string: {
+   * min_len: 5
+   * max_len: 20
+   * }
+   * }];
+   * }
+   * ```
+   * Note that the `required` rule does not apply. Map values cannot be unset.
+   * </pre>
+   *
    * <code>optional .buf.validate.FieldRules values = 5 [json_name = "values"];</code>
    */
   @java.lang.Override
@@ -372,6 +535,10 @@ private static final long serialVersionUID = 0L;
     return builder;
   }
   /**
+   * <pre>
+   * MapRules describe the rules applied to `map` values.
+   * </pre>
+   *
    * Protobuf type {@code buf.validate.MapRules}
    */
   public static final class Builder extends
@@ -612,6 +779,18 @@ private static final long serialVersionUID = 0L;
 
     private long minPairs_ ;
     /**
+     * <pre>
+     * Specifies the minimum number of key-value pairs allowed. If the field has
+     * fewer key-value pairs than specified, an error message is generated.
+     *
+     * ```proto
+     * message MyMap {
+     * // The field `value` must have at least 2 key-value pairs.
+     * map&lt;string, string&gt; value = 1 [(buf.validate.field).map.min_pairs = 2];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional uint64 min_pairs = 1 [json_name = "minPairs", (.buf.validate.predefined) = { ... }</code>
      * @return Whether the minPairs field is set.
      */
@@ -620,6 +799,18 @@ private static final long serialVersionUID = 0L;
       return ((bitField0_ & 0x00000001) != 0);
     }
     /**
+     * <pre>
+     * Specifies the minimum number of key-value pairs allowed. If the field has
+     * fewer key-value pairs than specified, an error message is generated.
+     *
+     * ```proto
+     * message MyMap {
+     * // The field `value` must have at least 2 key-value pairs.
+     * map&lt;string, string&gt; value = 1 [(buf.validate.field).map.min_pairs = 2];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional uint64 min_pairs = 1 [json_name = "minPairs", (.buf.validate.predefined) = { ... }</code>
      * @return The minPairs.
      */
@@ -628,6 +819,18 @@ private static final long serialVersionUID = 0L;
       return minPairs_;
     }
     /**
+     * <pre>
+     * Specifies the minimum number of key-value pairs allowed. If the field has
+     * fewer key-value pairs than specified, an error message is generated.
+     *
+     * ```proto
+     * message MyMap {
+     * // The field `value` must have at least 2 key-value pairs.
+     * map&lt;string, string&gt; value = 1 [(buf.validate.field).map.min_pairs = 2];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional uint64 min_pairs = 1 [json_name = "minPairs", (.buf.validate.predefined) = { ... }</code>
      * @param value The minPairs to set.
      * @return This builder for chaining.
@@ -640,6 +843,18 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * Specifies the minimum number of key-value pairs allowed. If the field has
+     * fewer key-value pairs than specified, an error message is generated.
+     *
+     * ```proto
+     * message MyMap {
+     * // The field `value` must have at least 2 key-value pairs.
+     * map&lt;string, string&gt; value = 1 [(buf.validate.field).map.min_pairs = 2];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional uint64 min_pairs = 1 [json_name = "minPairs", (.buf.validate.predefined) = { ... }</code>
      * @return This builder for chaining.
      */
@@ -652,6 +867,18 @@ private static final long serialVersionUID = 0L;
 
     private long maxPairs_ ;
     /**
+     * <pre>
+     * Specifies the maximum number of key-value pairs allowed. If the field has
+     * more key-value pairs than specified, an error message is generated.
+     *
+     * ```proto
+     * message MyMap {
+     * // The field `value` must have at most 3 key-value pairs.
+     * map&lt;string, string&gt; value = 1 [(buf.validate.field).map.max_pairs = 3];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional uint64 max_pairs = 2 [json_name = "maxPairs", (.buf.validate.predefined) = { ... }</code>
      * @return Whether the maxPairs field is set.
      */
@@ -660,6 +887,18 @@ private static final long serialVersionUID = 0L;
       return ((bitField0_ & 0x00000002) != 0);
     }
     /**
+     * <pre>
+     * Specifies the maximum number of key-value pairs allowed. If the field has
+     * more key-value pairs than specified, an error message is generated.
+     *
+     * ```proto
+     * message MyMap {
+     * // The field `value` must have at most 3 key-value pairs.
+     * map&lt;string, string&gt; value = 1 [(buf.validate.field).map.max_pairs = 3];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional uint64 max_pairs = 2 [json_name = "maxPairs", (.buf.validate.predefined) = { ... }</code>
      * @return The maxPairs.
      */
@@ -668,6 +907,18 @@ private static final long serialVersionUID = 0L;
       return maxPairs_;
     }
     /**
+     * <pre>
+     * Specifies the maximum number of key-value pairs allowed. If the field has
+     * more key-value pairs than specified, an error message is generated.
+     *
+     * ```proto
+     * message MyMap {
+     * // The field `value` must have at most 3 key-value pairs.
+     * map&lt;string, string&gt; value = 1 [(buf.validate.field).map.max_pairs = 3];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional uint64 max_pairs = 2 [json_name = "maxPairs", (.buf.validate.predefined) = { ... }</code>
      * @param value The maxPairs to set.
      * @return This builder for chaining.
@@ -680,6 +931,18 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * Specifies the maximum number of key-value pairs allowed. If the field has
+     * more key-value pairs than specified, an error message is generated.
+     *
+     * ```proto
+     * message MyMap {
+     * // The field `value` must have at most 3 key-value pairs.
+     * map&lt;string, string&gt; value = 1 [(buf.validate.field).map.max_pairs = 3];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional uint64 max_pairs = 2 [json_name = "maxPairs", (.buf.validate.predefined) = { ... }</code>
      * @return This builder for chaining.
      */
@@ -694,6 +957,24 @@ private static final long serialVersionUID = 0L;
     private com.google.protobuf.SingleFieldBuilder<
         build.buf.validate.FieldRules, build.buf.validate.FieldRules.Builder, build.buf.validate.FieldRulesOrBuilder> keysBuilder_;
     /**
+     * <pre>
+     * Specifies the rules to be applied to each key in the field.
+     *
+     * ```proto
+     * message MyMap {
+     * // The keys in the field `value` must follow the specified rules.
+     * map&lt;string, string&gt; value = 1 [(buf.validate.field).map.keys = {
+     * string: {
+     * min_len: 3
+     * max_len: 10
+     * }
+     * }];
+     * }
+     * ```
+     *
+     * Note that the `required` rule does not apply. Map keys cannot be unset.
+     * </pre>
+     *
      * <code>optional .buf.validate.FieldRules keys = 4 [json_name = "keys"];</code>
      * @return Whether the keys field is set.
      */
@@ -701,6 +982,24 @@ private static final long serialVersionUID = 0L;
       return ((bitField0_ & 0x00000004) != 0);
     }
     /**
+     * <pre>
+     * Specifies the rules to be applied to each key in the field.
+     *
+     * ```proto
+     * message MyMap {
+     * // The keys in the field `value` must follow the specified rules.
+     * map&lt;string, string&gt; value = 1 [(buf.validate.field).map.keys = {
+     * string: {
+     * min_len: 3
+     * max_len: 10
+     * }
+     * }];
+     * }
+     * ```
+     *
+     * Note that the `required` rule does not apply. Map keys cannot be unset.
+     * </pre>
+     *
      * <code>optional .buf.validate.FieldRules keys = 4 [json_name = "keys"];</code>
      * @return The keys.
      */
@@ -712,6 +1011,24 @@ private static final long serialVersionUID = 0L;
       }
     }
     /**
+     * <pre>
+     * Specifies the rules to be applied to each key in the field.
+     *
+     * ```proto
+     * message MyMap {
+     * // The keys in the field `value` must follow the specified rules.
+     * map&lt;string, string&gt; value = 1 [(buf.validate.field).map.keys = {
+     * string: {
+     * min_len: 3
+     * max_len: 10
+     * }
+     * }];
+     * }
+     * ```
+     *
+     * Note that the `required` rule does not apply. Map keys cannot be unset.
+     * </pre>
+     *
      * <code>optional .buf.validate.FieldRules keys = 4 [json_name = "keys"];</code>
      */
     public Builder setKeys(build.buf.validate.FieldRules value) {
@@ -728,6 +1045,24 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * Specifies the rules to be applied to each key in the field.
+     *
+     * ```proto
+     * message MyMap {
+     * // The keys in the field `value` must follow the specified rules.
+     * map&lt;string, string&gt; value = 1 [(buf.validate.field).map.keys = {
+     * string: {
+     * min_len: 3
+     * max_len: 10
+     * }
+     * }];
+     * }
+     * ```
+     *
+     * Note that the `required` rule does not apply. Map keys cannot be unset.
+     * </pre>
+     *
      * <code>optional .buf.validate.FieldRules keys = 4 [json_name = "keys"];</code>
      */
     public Builder setKeys(
@@ -742,6 +1077,24 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * Specifies the rules to be applied to each key in the field.
+     *
+     * ```proto
+     * message MyMap {
+     * // The keys in the field `value` must follow the specified rules.
+     * map&lt;string, string&gt; value = 1 [(buf.validate.field).map.keys = {
+     * string: {
+     * min_len: 3
+     * max_len: 10
+     * }
+     * }];
+     * }
+     * ```
+     *
+     * Note that the `required` rule does not apply. Map keys cannot be unset.
+     * </pre>
+     *
      * <code>optional .buf.validate.FieldRules keys = 4 [json_name = "keys"];</code>
      */
     public Builder mergeKeys(build.buf.validate.FieldRules value) {
@@ -763,6 +1116,24 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * Specifies the rules to be applied to each key in the field.
+     *
+     * ```proto
+     * message MyMap {
+     * // The keys in the field `value` must follow the specified rules.
+     * map&lt;string, string&gt; value = 1 [(buf.validate.field).map.keys = {
+     * string: {
+     * min_len: 3
+     * max_len: 10
+     * }
+     * }];
+     * }
+     * ```
+     *
+     * Note that the `required` rule does not apply. Map keys cannot be unset.
+     * </pre>
+     *
      * <code>optional .buf.validate.FieldRules keys = 4 [json_name = "keys"];</code>
      */
     public Builder clearKeys() {
@@ -776,6 +1147,24 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * Specifies the rules to be applied to each key in the field.
+     *
+     * ```proto
+     * message MyMap {
+     * // The keys in the field `value` must follow the specified rules.
+     * map&lt;string, string&gt; value = 1 [(buf.validate.field).map.keys = {
+     * string: {
+     * min_len: 3
+     * max_len: 10
+     * }
+     * }];
+     * }
+     * ```
+     *
+     * Note that the `required` rule does not apply. Map keys cannot be unset.
+     * </pre>
+     *
      * <code>optional .buf.validate.FieldRules keys = 4 [json_name = "keys"];</code>
      */
     public build.buf.validate.FieldRules.Builder getKeysBuilder() {
@@ -784,6 +1173,24 @@ private static final long serialVersionUID = 0L;
       return internalGetKeysFieldBuilder().getBuilder();
     }
     /**
+     * <pre>
+     * Specifies the rules to be applied to each key in the field.
+     *
+     * ```proto
+     * message MyMap {
+     * // The keys in the field `value` must follow the specified rules.
+     * map&lt;string, string&gt; value = 1 [(buf.validate.field).map.keys = {
+     * string: {
+     * min_len: 3
+     * max_len: 10
+     * }
+     * }];
+     * }
+     * ```
+     *
+     * Note that the `required` rule does not apply. Map keys cannot be unset.
+     * </pre>
+     *
      * <code>optional .buf.validate.FieldRules keys = 4 [json_name = "keys"];</code>
      */
     public build.buf.validate.FieldRulesOrBuilder getKeysOrBuilder() {
@@ -795,6 +1202,24 @@ private static final long serialVersionUID = 0L;
       }
     }
     /**
+     * <pre>
+     * Specifies the rules to be applied to each key in the field.
+     *
+     * ```proto
+     * message MyMap {
+     * // The keys in the field `value` must follow the specified rules.
+     * map&lt;string, string&gt; value = 1 [(buf.validate.field).map.keys = {
+     * string: {
+     * min_len: 3
+     * max_len: 10
+     * }
+     * }];
+     * }
+     * ```
+     *
+     * Note that the `required` rule does not apply. Map keys cannot be unset.
+     * </pre>
+     *
      * <code>optional .buf.validate.FieldRules keys = 4 [json_name = "keys"];</code>
      */
     private com.google.protobuf.SingleFieldBuilder<
@@ -815,6 +1240,25 @@ private static final long serialVersionUID = 0L;
     private com.google.protobuf.SingleFieldBuilder<
         build.buf.validate.FieldRules, build.buf.validate.FieldRules.Builder, build.buf.validate.FieldRulesOrBuilder> valuesBuilder_;
     /**
+     * <pre>
+     * Specifies the rules to be applied to the value of each key in the
+     * field. Message values will still have their validations evaluated unless
+     * `ignore` is specified.
+     *
+     * ```proto
+     * message MyMap {
+     * // The values in the field `value` must follow the specified rules.
+     * map&lt;string, string&gt; value = 1 [(buf.validate.field).map.values = {
+     * string: {
+     * min_len: 5
+     * max_len: 20
+     * }
+     * }];
+     * }
+     * ```
+     * Note that the `required` rule does not apply. Map values cannot be unset.
+     * </pre>
+     *
      * <code>optional .buf.validate.FieldRules values = 5 [json_name = "values"];</code>
      * @return Whether the values field is set.
      */
@@ -822,6 +1266,25 @@ private static final long serialVersionUID = 0L;
       return ((bitField0_ & 0x00000008) != 0);
     }
     /**
+     * <pre>
+     * Specifies the rules to be applied to the value of each key in the
+     * field. Message values will still have their validations evaluated unless
+     * `ignore` is specified.
+     *
+     * ```proto
+     * message MyMap {
+     * // The values in the field `value` must follow the specified rules.
+     * map&lt;string, string&gt; value = 1 [(buf.validate.field).map.values = {
+     * string: {
+     * min_len: 5
+     * max_len: 20
+     * }
+     * }];
+     * }
+     * ```
+     * Note that the `required` rule does not apply. Map values cannot be unset.
+     * </pre>
+     *
      * <code>optional .buf.validate.FieldRules values = 5 [json_name = "values"];</code>
      * @return The values.
      */
@@ -833,6 +1296,25 @@ private static final long serialVersionUID = 0L;
       }
     }
     /**
+     * <pre>
+     * Specifies the rules to be applied to the value of each key in the
+     * field. Message values will still have their validations evaluated unless
+     * `ignore` is specified.
+     *
+     * ```proto
+     * message MyMap {
+     * // The values in the field `value` must follow the specified rules.
+     * map&lt;string, string&gt; value = 1 [(buf.validate.field).map.values = {
+     * string: {
+     * min_len: 5
+     * max_len: 20
+     * }
+     * }];
+     * }
+     * ```
+     * Note that the `required` rule does not apply. Map values cannot be unset.
+     * </pre>
+     *
      * <code>optional .buf.validate.FieldRules values = 5 [json_name = "values"];</code>
      */
     public Builder setValues(build.buf.validate.FieldRules value) {
@@ -849,6 +1331,25 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * Specifies the rules to be applied to the value of each key in the
+     * field. Message values will still have their validations evaluated unless
+     * `ignore` is specified.
+     *
+     * ```proto
+     * message MyMap {
+     * // The values in the field `value` must follow the specified rules.
+     * map&lt;string, string&gt; value = 1 [(buf.validate.field).map.values = {
+     * string: {
+     * min_len: 5
+     * max_len: 20
+     * }
+     * }];
+     * }
+     * ```
+     * Note that the `required` rule does not apply. Map values cannot be unset.
+     * </pre>
+     *
      * <code>optional .buf.validate.FieldRules values = 5 [json_name = "values"];</code>
      */
     public Builder setValues(
@@ -863,6 +1364,25 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * Specifies the rules to be applied to the value of each key in the
+     * field. Message values will still have their validations evaluated unless
+     * `ignore` is specified.
+     *
+     * ```proto
+     * message MyMap {
+     * // The values in the field `value` must follow the specified rules.
+     * map&lt;string, string&gt; value = 1 [(buf.validate.field).map.values = {
+     * string: {
+     * min_len: 5
+     * max_len: 20
+     * }
+     * }];
+     * }
+     * ```
+     * Note that the `required` rule does not apply. Map values cannot be unset.
+     * </pre>
+     *
      * <code>optional .buf.validate.FieldRules values = 5 [json_name = "values"];</code>
      */
     public Builder mergeValues(build.buf.validate.FieldRules value) {
@@ -884,6 +1404,25 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * Specifies the rules to be applied to the value of each key in the
+     * field. Message values will still have their validations evaluated unless
+     * `ignore` is specified.
+     *
+     * ```proto
+     * message MyMap {
+     * // The values in the field `value` must follow the specified rules.
+     * map&lt;string, string&gt; value = 1 [(buf.validate.field).map.values = {
+     * string: {
+     * min_len: 5
+     * max_len: 20
+     * }
+     * }];
+     * }
+     * ```
+     * Note that the `required` rule does not apply. Map values cannot be unset.
+     * </pre>
+     *
      * <code>optional .buf.validate.FieldRules values = 5 [json_name = "values"];</code>
      */
     public Builder clearValues() {
@@ -897,6 +1436,25 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * Specifies the rules to be applied to the value of each key in the
+     * field. Message values will still have their validations evaluated unless
+     * `ignore` is specified.
+     *
+     * ```proto
+     * message MyMap {
+     * // The values in the field `value` must follow the specified rules.
+     * map&lt;string, string&gt; value = 1 [(buf.validate.field).map.values = {
+     * string: {
+     * min_len: 5
+     * max_len: 20
+     * }
+     * }];
+     * }
+     * ```
+     * Note that the `required` rule does not apply. Map values cannot be unset.
+     * </pre>
+     *
      * <code>optional .buf.validate.FieldRules values = 5 [json_name = "values"];</code>
      */
     public build.buf.validate.FieldRules.Builder getValuesBuilder() {
@@ -905,6 +1463,25 @@ private static final long serialVersionUID = 0L;
       return internalGetValuesFieldBuilder().getBuilder();
     }
     /**
+     * <pre>
+     * Specifies the rules to be applied to the value of each key in the
+     * field. Message values will still have their validations evaluated unless
+     * `ignore` is specified.
+     *
+     * ```proto
+     * message MyMap {
+     * // The values in the field `value` must follow the specified rules.
+     * map&lt;string, string&gt; value = 1 [(buf.validate.field).map.values = {
+     * string: {
+     * min_len: 5
+     * max_len: 20
+     * }
+     * }];
+     * }
+     * ```
+     * Note that the `required` rule does not apply. Map values cannot be unset.
+     * </pre>
+     *
      * <code>optional .buf.validate.FieldRules values = 5 [json_name = "values"];</code>
      */
     public build.buf.validate.FieldRulesOrBuilder getValuesOrBuilder() {
@@ -916,6 +1493,25 @@ private static final long serialVersionUID = 0L;
       }
     }
     /**
+     * <pre>
+     * Specifies the rules to be applied to the value of each key in the
+     * field. Message values will still have their validations evaluated unless
+     * `ignore` is specified.
+     *
+     * ```proto
+     * message MyMap {
+     * // The values in the field `value` must follow the specified rules.
+     * map&lt;string, string&gt; value = 1 [(buf.validate.field).map.values = {
+     * string: {
+     * min_len: 5
+     * max_len: 20
+     * }
+     * }];
+     * }
+     * ```
+     * Note that the `required` rule does not apply. Map values cannot be unset.
+     * </pre>
+     *
      * <code>optional .buf.validate.FieldRules values = 5 [json_name = "values"];</code>
      */
     private com.google.protobuf.SingleFieldBuilder<

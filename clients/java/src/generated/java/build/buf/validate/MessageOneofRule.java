@@ -51,6 +51,12 @@ private static final long serialVersionUID = 0L;
   private com.google.protobuf.LazyStringArrayList fields_ =
       com.google.protobuf.LazyStringArrayList.emptyList();
   /**
+   * <pre>
+   * A list of field names to include in the oneof. All field names must be
+   * defined in the message. At least one field must be specified, and
+   * duplicates are not permitted.
+   * </pre>
+   *
    * <code>repeated string fields = 1 [json_name = "fields"];</code>
    * @return A list containing the fields.
    */
@@ -59,6 +65,12 @@ private static final long serialVersionUID = 0L;
     return fields_;
   }
   /**
+   * <pre>
+   * A list of field names to include in the oneof. All field names must be
+   * defined in the message. At least one field must be specified, and
+   * duplicates are not permitted.
+   * </pre>
+   *
    * <code>repeated string fields = 1 [json_name = "fields"];</code>
    * @return The count of fields.
    */
@@ -66,6 +78,12 @@ private static final long serialVersionUID = 0L;
     return fields_.size();
   }
   /**
+   * <pre>
+   * A list of field names to include in the oneof. All field names must be
+   * defined in the message. At least one field must be specified, and
+   * duplicates are not permitted.
+   * </pre>
+   *
    * <code>repeated string fields = 1 [json_name = "fields"];</code>
    * @param index The index of the element to return.
    * @return The fields at the given index.
@@ -74,6 +92,12 @@ private static final long serialVersionUID = 0L;
     return fields_.get(index);
   }
   /**
+   * <pre>
+   * A list of field names to include in the oneof. All field names must be
+   * defined in the message. At least one field must be specified, and
+   * duplicates are not permitted.
+   * </pre>
+   *
    * <code>repeated string fields = 1 [json_name = "fields"];</code>
    * @param index The index of the value to return.
    * @return The bytes of the fields at the given index.
@@ -86,6 +110,10 @@ private static final long serialVersionUID = 0L;
   public static final int REQUIRED_FIELD_NUMBER = 2;
   private boolean required_ = false;
   /**
+   * <pre>
+   * If true, one of the fields specified _must_ be set.
+   * </pre>
+   *
    * <code>optional bool required = 2 [json_name = "required"];</code>
    * @return Whether the required field is set.
    */
@@ -94,6 +122,10 @@ private static final long serialVersionUID = 0L;
     return ((bitField0_ & 0x00000001) != 0);
   }
   /**
+   * <pre>
+   * If true, one of the fields specified _must_ be set.
+   * </pre>
+   *
    * <code>optional bool required = 2 [json_name = "required"];</code>
    * @return The required.
    */
@@ -452,6 +484,12 @@ private static final long serialVersionUID = 0L;
       bitField0_ |= 0x00000001;
     }
     /**
+     * <pre>
+     * A list of field names to include in the oneof. All field names must be
+     * defined in the message. At least one field must be specified, and
+     * duplicates are not permitted.
+     * </pre>
+     *
      * <code>repeated string fields = 1 [json_name = "fields"];</code>
      * @return A list containing the fields.
      */
@@ -461,6 +499,12 @@ private static final long serialVersionUID = 0L;
       return fields_;
     }
     /**
+     * <pre>
+     * A list of field names to include in the oneof. All field names must be
+     * defined in the message. At least one field must be specified, and
+     * duplicates are not permitted.
+     * </pre>
+     *
      * <code>repeated string fields = 1 [json_name = "fields"];</code>
      * @return The count of fields.
      */
@@ -468,6 +512,12 @@ private static final long serialVersionUID = 0L;
       return fields_.size();
     }
     /**
+     * <pre>
+     * A list of field names to include in the oneof. All field names must be
+     * defined in the message. At least one field must be specified, and
+     * duplicates are not permitted.
+     * </pre>
+     *
      * <code>repeated string fields = 1 [json_name = "fields"];</code>
      * @param index The index of the element to return.
      * @return The fields at the given index.
@@ -476,6 +526,12 @@ private static final long serialVersionUID = 0L;
       return fields_.get(index);
     }
     /**
+     * <pre>
+     * A list of field names to include in the oneof. All field names must be
+     * defined in the message. At least one field must be specified, and
+     * duplicates are not permitted.
+     * </pre>
+     *
      * <code>repeated string fields = 1 [json_name = "fields"];</code>
      * @param index The index of the value to return.
      * @return The bytes of the fields at the given index.
@@ -485,6 +541,12 @@ private static final long serialVersionUID = 0L;
       return fields_.getByteString(index);
     }
     /**
+     * <pre>
+     * A list of field names to include in the oneof. All field names must be
+     * defined in the message. At least one field must be specified, and
+     * duplicates are not permitted.
+     * </pre>
+     *
      * <code>repeated string fields = 1 [json_name = "fields"];</code>
      * @param index The index to set the value at.
      * @param value The fields to set.
@@ -500,6 +562,12 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * A list of field names to include in the oneof. All field names must be
+     * defined in the message. At least one field must be specified, and
+     * duplicates are not permitted.
+     * </pre>
+     *
      * <code>repeated string fields = 1 [json_name = "fields"];</code>
      * @param value The fields to add.
      * @return This builder for chaining.
@@ -514,6 +582,12 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * A list of field names to include in the oneof. All field names must be
+     * defined in the message. At least one field must be specified, and
+     * duplicates are not permitted.
+     * </pre>
+     *
      * <code>repeated string fields = 1 [json_name = "fields"];</code>
      * @param values The fields to add.
      * @return This builder for chaining.
@@ -528,6 +602,12 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * A list of field names to include in the oneof. All field names must be
+     * defined in the message. At least one field must be specified, and
+     * duplicates are not permitted.
+     * </pre>
+     *
      * <code>repeated string fields = 1 [json_name = "fields"];</code>
      * @return This builder for chaining.
      */
@@ -539,6 +619,12 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * A list of field names to include in the oneof. All field names must be
+     * defined in the message. At least one field must be specified, and
+     * duplicates are not permitted.
+     * </pre>
+     *
      * <code>repeated string fields = 1 [json_name = "fields"];</code>
      * @param value The bytes of the fields to add.
      * @return This builder for chaining.
@@ -555,6 +641,10 @@ private static final long serialVersionUID = 0L;
 
     private boolean required_ ;
     /**
+     * <pre>
+     * If true, one of the fields specified _must_ be set.
+     * </pre>
+     *
      * <code>optional bool required = 2 [json_name = "required"];</code>
      * @return Whether the required field is set.
      */
@@ -563,6 +653,10 @@ private static final long serialVersionUID = 0L;
       return ((bitField0_ & 0x00000002) != 0);
     }
     /**
+     * <pre>
+     * If true, one of the fields specified _must_ be set.
+     * </pre>
+     *
      * <code>optional bool required = 2 [json_name = "required"];</code>
      * @return The required.
      */
@@ -571,6 +665,10 @@ private static final long serialVersionUID = 0L;
       return required_;
     }
     /**
+     * <pre>
+     * If true, one of the fields specified _must_ be set.
+     * </pre>
+     *
      * <code>optional bool required = 2 [json_name = "required"];</code>
      * @param value The required to set.
      * @return This builder for chaining.
@@ -583,6 +681,10 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * If true, one of the fields specified _must_ be set.
+     * </pre>
+     *
      * <code>optional bool required = 2 [json_name = "required"];</code>
      * @return This builder for chaining.
      */

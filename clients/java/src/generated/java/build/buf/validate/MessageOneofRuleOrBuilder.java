@@ -11,23 +11,47 @@ public interface MessageOneofRuleOrBuilder extends
     com.google.protobuf.MessageOrBuilder {
 
   /**
+   * <pre>
+   * A list of field names to include in the oneof. All field names must be
+   * defined in the message. At least one field must be specified, and
+   * duplicates are not permitted.
+   * </pre>
+   *
    * <code>repeated string fields = 1 [json_name = "fields"];</code>
    * @return A list containing the fields.
    */
   java.util.List<java.lang.String>
       getFieldsList();
   /**
+   * <pre>
+   * A list of field names to include in the oneof. All field names must be
+   * defined in the message. At least one field must be specified, and
+   * duplicates are not permitted.
+   * </pre>
+   *
    * <code>repeated string fields = 1 [json_name = "fields"];</code>
    * @return The count of fields.
    */
   int getFieldsCount();
   /**
+   * <pre>
+   * A list of field names to include in the oneof. All field names must be
+   * defined in the message. At least one field must be specified, and
+   * duplicates are not permitted.
+   * </pre>
+   *
    * <code>repeated string fields = 1 [json_name = "fields"];</code>
    * @param index The index of the element to return.
    * @return The fields at the given index.
    */
   java.lang.String getFields(int index);
   /**
+   * <pre>
+   * A list of field names to include in the oneof. All field names must be
+   * defined in the message. At least one field must be specified, and
+   * duplicates are not permitted.
+   * </pre>
+   *
    * <code>repeated string fields = 1 [json_name = "fields"];</code>
    * @param index The index of the value to return.
    * @return The bytes of the fields at the given index.
@@ -36,11 +60,19 @@ public interface MessageOneofRuleOrBuilder extends
       getFieldsBytes(int index);
 
   /**
+   * <pre>
+   * If true, one of the fields specified _must_ be set.
+   * </pre>
+   *
    * <code>optional bool required = 2 [json_name = "required"];</code>
    * @return Whether the required field is set.
    */
   boolean hasRequired();
   /**
+   * <pre>
+   * If true, one of the fields specified _must_ be set.
+   * </pre>
+   *
    * <code>optional bool required = 2 [json_name = "required"];</code>
    * @return The required.
    */

@@ -6,6 +6,11 @@
 package build.buf.validate;
 
 /**
+ * <pre>
+ * MessageRules represents validation rules that are applied to the entire message.
+ * It includes disabling options and a list of Rule messages representing Common Expression Language (CEL) validation rules.
+ * </pre>
+ *
  * Protobuf type {@code buf.validate.MessageRules}
  */
 @com.google.protobuf.Generated
@@ -52,6 +57,27 @@ private static final long serialVersionUID = 0L;
   private com.google.protobuf.LazyStringArrayList celExpression_ =
       com.google.protobuf.LazyStringArrayList.emptyList();
   /**
+   * <pre>
+   * `cel_expression` is a repeated field CEL expressions. Each expression specifies a validation
+   * rule to be applied to this message. These rules are written in Common Expression Language (CEL) syntax.
+   *
+   * This is a simplified form of the `cel` Rule field, where only `expression` is set. This allows for
+   * simpler syntax when defining CEL Rules where `id` and `message` derived from the `expression`. `id` will
+   * be same as the `expression`.
+   *
+   * For more information, [see our documentation](https://buf.build/docs/protovalidate/schemas/custom-rules/).
+   *
+   * ```proto
+   * message MyMessage {
+   * // The field `foo` must be greater than 42.
+   * option (buf.validate.message).cel_expression = "this.foo &gt; 42";
+   * // The field `foo` must be less than 84.
+   * option (buf.validate.message).cel_expression = "this.foo &lt; 84";
+   * optional int32 foo = 1;
+   * }
+   * ```
+   * </pre>
+   *
    * <code>repeated string cel_expression = 5 [json_name = "celExpression"];</code>
    * @return A list containing the celExpression.
    */
@@ -60,6 +86,27 @@ private static final long serialVersionUID = 0L;
     return celExpression_;
   }
   /**
+   * <pre>
+   * `cel_expression` is a repeated field CEL expressions. Each expression specifies a validation
+   * rule to be applied to this message. These rules are written in Common Expression Language (CEL) syntax.
+   *
+   * This is a simplified form of the `cel` Rule field, where only `expression` is set. This allows for
+   * simpler syntax when defining CEL Rules where `id` and `message` derived from the `expression`. `id` will
+   * be same as the `expression`.
+   *
+   * For more information, [see our documentation](https://buf.build/docs/protovalidate/schemas/custom-rules/).
+   *
+   * ```proto
+   * message MyMessage {
+   * // The field `foo` must be greater than 42.
+   * option (buf.validate.message).cel_expression = "this.foo &gt; 42";
+   * // The field `foo` must be less than 84.
+   * option (buf.validate.message).cel_expression = "this.foo &lt; 84";
+   * optional int32 foo = 1;
+   * }
+   * ```
+   * </pre>
+   *
    * <code>repeated string cel_expression = 5 [json_name = "celExpression"];</code>
    * @return The count of celExpression.
    */
@@ -67,6 +114,27 @@ private static final long serialVersionUID = 0L;
     return celExpression_.size();
   }
   /**
+   * <pre>
+   * `cel_expression` is a repeated field CEL expressions. Each expression specifies a validation
+   * rule to be applied to this message. These rules are written in Common Expression Language (CEL) syntax.
+   *
+   * This is a simplified form of the `cel` Rule field, where only `expression` is set. This allows for
+   * simpler syntax when defining CEL Rules where `id` and `message` derived from the `expression`. `id` will
+   * be same as the `expression`.
+   *
+   * For more information, [see our documentation](https://buf.build/docs/protovalidate/schemas/custom-rules/).
+   *
+   * ```proto
+   * message MyMessage {
+   * // The field `foo` must be greater than 42.
+   * option (buf.validate.message).cel_expression = "this.foo &gt; 42";
+   * // The field `foo` must be less than 84.
+   * option (buf.validate.message).cel_expression = "this.foo &lt; 84";
+   * optional int32 foo = 1;
+   * }
+   * ```
+   * </pre>
+   *
    * <code>repeated string cel_expression = 5 [json_name = "celExpression"];</code>
    * @param index The index of the element to return.
    * @return The celExpression at the given index.
@@ -75,6 +143,27 @@ private static final long serialVersionUID = 0L;
     return celExpression_.get(index);
   }
   /**
+   * <pre>
+   * `cel_expression` is a repeated field CEL expressions. Each expression specifies a validation
+   * rule to be applied to this message. These rules are written in Common Expression Language (CEL) syntax.
+   *
+   * This is a simplified form of the `cel` Rule field, where only `expression` is set. This allows for
+   * simpler syntax when defining CEL Rules where `id` and `message` derived from the `expression`. `id` will
+   * be same as the `expression`.
+   *
+   * For more information, [see our documentation](https://buf.build/docs/protovalidate/schemas/custom-rules/).
+   *
+   * ```proto
+   * message MyMessage {
+   * // The field `foo` must be greater than 42.
+   * option (buf.validate.message).cel_expression = "this.foo &gt; 42";
+   * // The field `foo` must be less than 84.
+   * option (buf.validate.message).cel_expression = "this.foo &lt; 84";
+   * optional int32 foo = 1;
+   * }
+   * ```
+   * </pre>
+   *
    * <code>repeated string cel_expression = 5 [json_name = "celExpression"];</code>
    * @param index The index of the value to return.
    * @return The bytes of the celExpression at the given index.
@@ -88,6 +177,25 @@ private static final long serialVersionUID = 0L;
   @SuppressWarnings("serial")
   private java.util.List<build.buf.validate.Rule> cel_;
   /**
+   * <pre>
+   * `cel` is a repeated field of type Rule. Each Rule specifies a validation rule to be applied to this message.
+   * These rules are written in Common Expression Language (CEL) syntax. For more information,
+   * [see our documentation](https://buf.build/docs/protovalidate/schemas/custom-rules/).
+   *
+   *
+   * ```proto
+   * message MyMessage {
+   * // The field `foo` must be greater than 42.
+   * option (buf.validate.message).cel = {
+   * id: "my_message.value",
+   * message: "must be greater than 42",
+   * expression: "this.foo &gt; 42",
+   * };
+   * optional int32 foo = 1;
+   * }
+   * ```
+   * </pre>
+   *
    * <code>repeated .buf.validate.Rule cel = 3 [json_name = "cel"];</code>
    */
   @java.lang.Override
@@ -95,6 +203,25 @@ private static final long serialVersionUID = 0L;
     return cel_;
   }
   /**
+   * <pre>
+   * `cel` is a repeated field of type Rule. Each Rule specifies a validation rule to be applied to this message.
+   * These rules are written in Common Expression Language (CEL) syntax. For more information,
+   * [see our documentation](https://buf.build/docs/protovalidate/schemas/custom-rules/).
+   *
+   *
+   * ```proto
+   * message MyMessage {
+   * // The field `foo` must be greater than 42.
+   * option (buf.validate.message).cel = {
+   * id: "my_message.value",
+   * message: "must be greater than 42",
+   * expression: "this.foo &gt; 42",
+   * };
+   * optional int32 foo = 1;
+   * }
+   * ```
+   * </pre>
+   *
    * <code>repeated .buf.validate.Rule cel = 3 [json_name = "cel"];</code>
    */
   @java.lang.Override
@@ -103,6 +230,25 @@ private static final long serialVersionUID = 0L;
     return cel_;
   }
   /**
+   * <pre>
+   * `cel` is a repeated field of type Rule. Each Rule specifies a validation rule to be applied to this message.
+   * These rules are written in Common Expression Language (CEL) syntax. For more information,
+   * [see our documentation](https://buf.build/docs/protovalidate/schemas/custom-rules/).
+   *
+   *
+   * ```proto
+   * message MyMessage {
+   * // The field `foo` must be greater than 42.
+   * option (buf.validate.message).cel = {
+   * id: "my_message.value",
+   * message: "must be greater than 42",
+   * expression: "this.foo &gt; 42",
+   * };
+   * optional int32 foo = 1;
+   * }
+   * ```
+   * </pre>
+   *
    * <code>repeated .buf.validate.Rule cel = 3 [json_name = "cel"];</code>
    */
   @java.lang.Override
@@ -110,6 +256,25 @@ private static final long serialVersionUID = 0L;
     return cel_.size();
   }
   /**
+   * <pre>
+   * `cel` is a repeated field of type Rule. Each Rule specifies a validation rule to be applied to this message.
+   * These rules are written in Common Expression Language (CEL) syntax. For more information,
+   * [see our documentation](https://buf.build/docs/protovalidate/schemas/custom-rules/).
+   *
+   *
+   * ```proto
+   * message MyMessage {
+   * // The field `foo` must be greater than 42.
+   * option (buf.validate.message).cel = {
+   * id: "my_message.value",
+   * message: "must be greater than 42",
+   * expression: "this.foo &gt; 42",
+   * };
+   * optional int32 foo = 1;
+   * }
+   * ```
+   * </pre>
+   *
    * <code>repeated .buf.validate.Rule cel = 3 [json_name = "cel"];</code>
    */
   @java.lang.Override
@@ -117,6 +282,25 @@ private static final long serialVersionUID = 0L;
     return cel_.get(index);
   }
   /**
+   * <pre>
+   * `cel` is a repeated field of type Rule. Each Rule specifies a validation rule to be applied to this message.
+   * These rules are written in Common Expression Language (CEL) syntax. For more information,
+   * [see our documentation](https://buf.build/docs/protovalidate/schemas/custom-rules/).
+   *
+   *
+   * ```proto
+   * message MyMessage {
+   * // The field `foo` must be greater than 42.
+   * option (buf.validate.message).cel = {
+   * id: "my_message.value",
+   * message: "must be greater than 42",
+   * expression: "this.foo &gt; 42",
+   * };
+   * optional int32 foo = 1;
+   * }
+   * ```
+   * </pre>
+   *
    * <code>repeated .buf.validate.Rule cel = 3 [json_name = "cel"];</code>
    */
   @java.lang.Override
@@ -129,6 +313,43 @@ private static final long serialVersionUID = 0L;
   @SuppressWarnings("serial")
   private java.util.List<build.buf.validate.MessageOneofRule> oneof_;
   /**
+   * <pre>
+   * `oneof` is a repeated field of type MessageOneofRule that specifies a list of fields
+   * of which at most one can be present. If `required` is also specified, then exactly one
+   * of the specified fields _must_ be present.
+   *
+   * This will enforce oneof-like constraints with a few features not provided by
+   * actual Protobuf oneof declarations:
+   * 1. Repeated and map fields are allowed in this validation. In a Protobuf oneof,
+   * only scalar fields are allowed.
+   * 2. Fields with implicit presence are allowed. In a Protobuf oneof, all member
+   * fields have explicit presence. This means that, for the purpose of determining
+   * how many fields are set, explicitly setting such a field to its zero value is
+   * effectively the same as not setting it at all.
+   * 3. This will always generate validation errors for a message unmarshalled from
+   * serialized data that sets more than one field. With a Protobuf oneof, when
+   * multiple fields are present in the serialized form, earlier values are usually
+   * silently ignored when unmarshalling, with only the last field being set when
+   * unmarshalling completes.
+   *
+   * Note that adding a field to a `oneof` will also set the IGNORE_IF_ZERO_VALUE on the fields. This means
+   * only the field that is set will be validated and the unset fields are not validated according to the field rules.
+   * This behavior can be overridden by setting `ignore` against a field.
+   *
+   * ```proto
+   * message MyMessage {
+   * // Only one of `field1` or `field2` _can_ be present in this message.
+   * option (buf.validate.message).oneof = { fields: ["field1", "field2"] };
+   * // Exactly one of `field3` or `field4` _must_ be present in this message.
+   * option (buf.validate.message).oneof = { fields: ["field3", "field4"], required: true };
+   * string field1 = 1;
+   * bytes field2 = 2;
+   * bool field3 = 3;
+   * int32 field4 = 4;
+   * }
+   * ```
+   * </pre>
+   *
    * <code>repeated .buf.validate.MessageOneofRule oneof = 4 [json_name = "oneof"];</code>
    */
   @java.lang.Override
@@ -136,6 +357,43 @@ private static final long serialVersionUID = 0L;
     return oneof_;
   }
   /**
+   * <pre>
+   * `oneof` is a repeated field of type MessageOneofRule that specifies a list of fields
+   * of which at most one can be present. If `required` is also specified, then exactly one
+   * of the specified fields _must_ be present.
+   *
+   * This will enforce oneof-like constraints with a few features not provided by
+   * actual Protobuf oneof declarations:
+   * 1. Repeated and map fields are allowed in this validation. In a Protobuf oneof,
+   * only scalar fields are allowed.
+   * 2. Fields with implicit presence are allowed. In a Protobuf oneof, all member
+   * fields have explicit presence. This means that, for the purpose of determining
+   * how many fields are set, explicitly setting such a field to its zero value is
+   * effectively the same as not setting it at all.
+   * 3. This will always generate validation errors for a message unmarshalled from
+   * serialized data that sets more than one field. With a Protobuf oneof, when
+   * multiple fields are present in the serialized form, earlier values are usually
+   * silently ignored when unmarshalling, with only the last field being set when
+   * unmarshalling completes.
+   *
+   * Note that adding a field to a `oneof` will also set the IGNORE_IF_ZERO_VALUE on the fields. This means
+   * only the field that is set will be validated and the unset fields are not validated according to the field rules.
+   * This behavior can be overridden by setting `ignore` against a field.
+   *
+   * ```proto
+   * message MyMessage {
+   * // Only one of `field1` or `field2` _can_ be present in this message.
+   * option (buf.validate.message).oneof = { fields: ["field1", "field2"] };
+   * // Exactly one of `field3` or `field4` _must_ be present in this message.
+   * option (buf.validate.message).oneof = { fields: ["field3", "field4"], required: true };
+   * string field1 = 1;
+   * bytes field2 = 2;
+   * bool field3 = 3;
+   * int32 field4 = 4;
+   * }
+   * ```
+   * </pre>
+   *
    * <code>repeated .buf.validate.MessageOneofRule oneof = 4 [json_name = "oneof"];</code>
    */
   @java.lang.Override
@@ -144,6 +402,43 @@ private static final long serialVersionUID = 0L;
     return oneof_;
   }
   /**
+   * <pre>
+   * `oneof` is a repeated field of type MessageOneofRule that specifies a list of fields
+   * of which at most one can be present. If `required` is also specified, then exactly one
+   * of the specified fields _must_ be present.
+   *
+   * This will enforce oneof-like constraints with a few features not provided by
+   * actual Protobuf oneof declarations:
+   * 1. Repeated and map fields are allowed in this validation. In a Protobuf oneof,
+   * only scalar fields are allowed.
+   * 2. Fields with implicit presence are allowed. In a Protobuf oneof, all member
+   * fields have explicit presence. This means that, for the purpose of determining
+   * how many fields are set, explicitly setting such a field to its zero value is
+   * effectively the same as not setting it at all.
+   * 3. This will always generate validation errors for a message unmarshalled from
+   * serialized data that sets more than one field. With a Protobuf oneof, when
+   * multiple fields are present in the serialized form, earlier values are usually
+   * silently ignored when unmarshalling, with only the last field being set when
+   * unmarshalling completes.
+   *
+   * Note that adding a field to a `oneof` will also set the IGNORE_IF_ZERO_VALUE on the fields. This means
+   * only the field that is set will be validated and the unset fields are not validated according to the field rules.
+   * This behavior can be overridden by setting `ignore` against a field.
+   *
+   * ```proto
+   * message MyMessage {
+   * // Only one of `field1` or `field2` _can_ be present in this message.
+   * option (buf.validate.message).oneof = { fields: ["field1", "field2"] };
+   * // Exactly one of `field3` or `field4` _must_ be present in this message.
+   * option (buf.validate.message).oneof = { fields: ["field3", "field4"], required: true };
+   * string field1 = 1;
+   * bytes field2 = 2;
+   * bool field3 = 3;
+   * int32 field4 = 4;
+   * }
+   * ```
+   * </pre>
+   *
    * <code>repeated .buf.validate.MessageOneofRule oneof = 4 [json_name = "oneof"];</code>
    */
   @java.lang.Override
@@ -151,6 +446,43 @@ private static final long serialVersionUID = 0L;
     return oneof_.size();
   }
   /**
+   * <pre>
+   * `oneof` is a repeated field of type MessageOneofRule that specifies a list of fields
+   * of which at most one can be present. If `required` is also specified, then exactly one
+   * of the specified fields _must_ be present.
+   *
+   * This will enforce oneof-like constraints with a few features not provided by
+   * actual Protobuf oneof declarations:
+   * 1. Repeated and map fields are allowed in this validation. In a Protobuf oneof,
+   * only scalar fields are allowed.
+   * 2. Fields with implicit presence are allowed. In a Protobuf oneof, all member
+   * fields have explicit presence. This means that, for the purpose of determining
+   * how many fields are set, explicitly setting such a field to its zero value is
+   * effectively the same as not setting it at all.
+   * 3. This will always generate validation errors for a message unmarshalled from
+   * serialized data that sets more than one field. With a Protobuf oneof, when
+   * multiple fields are present in the serialized form, earlier values are usually
+   * silently ignored when unmarshalling, with only the last field being set when
+   * unmarshalling completes.
+   *
+   * Note that adding a field to a `oneof` will also set the IGNORE_IF_ZERO_VALUE on the fields. This means
+   * only the field that is set will be validated and the unset fields are not validated according to the field rules.
+   * This behavior can be overridden by setting `ignore` against a field.
+   *
+   * ```proto
+   * message MyMessage {
+   * // Only one of `field1` or `field2` _can_ be present in this message.
+   * option (buf.validate.message).oneof = { fields: ["field1", "field2"] };
+   * // Exactly one of `field3` or `field4` _must_ be present in this message.
+   * option (buf.validate.message).oneof = { fields: ["field3", "field4"], required: true };
+   * string field1 = 1;
+   * bytes field2 = 2;
+   * bool field3 = 3;
+   * int32 field4 = 4;
+   * }
+   * ```
+   * </pre>
+   *
    * <code>repeated .buf.validate.MessageOneofRule oneof = 4 [json_name = "oneof"];</code>
    */
   @java.lang.Override
@@ -158,6 +490,43 @@ private static final long serialVersionUID = 0L;
     return oneof_.get(index);
   }
   /**
+   * <pre>
+   * `oneof` is a repeated field of type MessageOneofRule that specifies a list of fields
+   * of which at most one can be present. If `required` is also specified, then exactly one
+   * of the specified fields _must_ be present.
+   *
+   * This will enforce oneof-like constraints with a few features not provided by
+   * actual Protobuf oneof declarations:
+   * 1. Repeated and map fields are allowed in this validation. In a Protobuf oneof,
+   * only scalar fields are allowed.
+   * 2. Fields with implicit presence are allowed. In a Protobuf oneof, all member
+   * fields have explicit presence. This means that, for the purpose of determining
+   * how many fields are set, explicitly setting such a field to its zero value is
+   * effectively the same as not setting it at all.
+   * 3. This will always generate validation errors for a message unmarshalled from
+   * serialized data that sets more than one field. With a Protobuf oneof, when
+   * multiple fields are present in the serialized form, earlier values are usually
+   * silently ignored when unmarshalling, with only the last field being set when
+   * unmarshalling completes.
+   *
+   * Note that adding a field to a `oneof` will also set the IGNORE_IF_ZERO_VALUE on the fields. This means
+   * only the field that is set will be validated and the unset fields are not validated according to the field rules.
+   * This behavior can be overridden by setting `ignore` against a field.
+   *
+   * ```proto
+   * message MyMessage {
+   * // Only one of `field1` or `field2` _can_ be present in this message.
+   * option (buf.validate.message).oneof = { fields: ["field1", "field2"] };
+   * // Exactly one of `field3` or `field4` _must_ be present in this message.
+   * option (buf.validate.message).oneof = { fields: ["field3", "field4"], required: true };
+   * string field1 = 1;
+   * bytes field2 = 2;
+   * bool field3 = 3;
+   * int32 field4 = 4;
+   * }
+   * ```
+   * </pre>
+   *
    * <code>repeated .buf.validate.MessageOneofRule oneof = 4 [json_name = "oneof"];</code>
    */
   @java.lang.Override
@@ -356,6 +725,11 @@ private static final long serialVersionUID = 0L;
     return builder;
   }
   /**
+   * <pre>
+   * MessageRules represents validation rules that are applied to the entire message.
+   * It includes disabling options and a list of Rule messages representing Common Expression Language (CEL) validation rules.
+   * </pre>
+   *
    * Protobuf type {@code buf.validate.MessageRules}
    */
   public static final class Builder extends
@@ -624,6 +998,27 @@ private static final long serialVersionUID = 0L;
       bitField0_ |= 0x00000001;
     }
     /**
+     * <pre>
+     * `cel_expression` is a repeated field CEL expressions. Each expression specifies a validation
+     * rule to be applied to this message. These rules are written in Common Expression Language (CEL) syntax.
+     *
+     * This is a simplified form of the `cel` Rule field, where only `expression` is set. This allows for
+     * simpler syntax when defining CEL Rules where `id` and `message` derived from the `expression`. `id` will
+     * be same as the `expression`.
+     *
+     * For more information, [see our documentation](https://buf.build/docs/protovalidate/schemas/custom-rules/).
+     *
+     * ```proto
+     * message MyMessage {
+     * // The field `foo` must be greater than 42.
+     * option (buf.validate.message).cel_expression = "this.foo &gt; 42";
+     * // The field `foo` must be less than 84.
+     * option (buf.validate.message).cel_expression = "this.foo &lt; 84";
+     * optional int32 foo = 1;
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated string cel_expression = 5 [json_name = "celExpression"];</code>
      * @return A list containing the celExpression.
      */
@@ -633,6 +1028,27 @@ private static final long serialVersionUID = 0L;
       return celExpression_;
     }
     /**
+     * <pre>
+     * `cel_expression` is a repeated field CEL expressions. Each expression specifies a validation
+     * rule to be applied to this message. These rules are written in Common Expression Language (CEL) syntax.
+     *
+     * This is a simplified form of the `cel` Rule field, where only `expression` is set. This allows for
+     * simpler syntax when defining CEL Rules where `id` and `message` derived from the `expression`. `id` will
+     * be same as the `expression`.
+     *
+     * For more information, [see our documentation](https://buf.build/docs/protovalidate/schemas/custom-rules/).
+     *
+     * ```proto
+     * message MyMessage {
+     * // The field `foo` must be greater than 42.
+     * option (buf.validate.message).cel_expression = "this.foo &gt; 42";
+     * // The field `foo` must be less than 84.
+     * option (buf.validate.message).cel_expression = "this.foo &lt; 84";
+     * optional int32 foo = 1;
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated string cel_expression = 5 [json_name = "celExpression"];</code>
      * @return The count of celExpression.
      */
@@ -640,6 +1056,27 @@ private static final long serialVersionUID = 0L;
       return celExpression_.size();
     }
     /**
+     * <pre>
+     * `cel_expression` is a repeated field CEL expressions. Each expression specifies a validation
+     * rule to be applied to this message. These rules are written in Common Expression Language (CEL) syntax.
+     *
+     * This is a simplified form of the `cel` Rule field, where only `expression` is set. This allows for
+     * simpler syntax when defining CEL Rules where `id` and `message` derived from the `expression`. `id` will
+     * be same as the `expression`.
+     *
+     * For more information, [see our documentation](https://buf.build/docs/protovalidate/schemas/custom-rules/).
+     *
+     * ```proto
+     * message MyMessage {
+     * // The field `foo` must be greater than 42.
+     * option (buf.validate.message).cel_expression = "this.foo &gt; 42";
+     * // The field `foo` must be less than 84.
+     * option (buf.validate.message).cel_expression = "this.foo &lt; 84";
+     * optional int32 foo = 1;
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated string cel_expression = 5 [json_name = "celExpression"];</code>
      * @param index The index of the element to return.
      * @return The celExpression at the given index.
@@ -648,6 +1085,27 @@ private static final long serialVersionUID = 0L;
       return celExpression_.get(index);
     }
     /**
+     * <pre>
+     * `cel_expression` is a repeated field CEL expressions. Each expression specifies a validation
+     * rule to be applied to this message. These rules are written in Common Expression Language (CEL) syntax.
+     *
+     * This is a simplified form of the `cel` Rule field, where only `expression` is set. This allows for
+     * simpler syntax when defining CEL Rules where `id` and `message` derived from the `expression`. `id` will
+     * be same as the `expression`.
+     *
+     * For more information, [see our documentation](https://buf.build/docs/protovalidate/schemas/custom-rules/).
+     *
+     * ```proto
+     * message MyMessage {
+     * // The field `foo` must be greater than 42.
+     * option (buf.validate.message).cel_expression = "this.foo &gt; 42";
+     * // The field `foo` must be less than 84.
+     * option (buf.validate.message).cel_expression = "this.foo &lt; 84";
+     * optional int32 foo = 1;
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated string cel_expression = 5 [json_name = "celExpression"];</code>
      * @param index The index of the value to return.
      * @return The bytes of the celExpression at the given index.
@@ -657,6 +1115,27 @@ private static final long serialVersionUID = 0L;
       return celExpression_.getByteString(index);
     }
     /**
+     * <pre>
+     * `cel_expression` is a repeated field CEL expressions. Each expression specifies a validation
+     * rule to be applied to this message. These rules are written in Common Expression Language (CEL) syntax.
+     *
+     * This is a simplified form of the `cel` Rule field, where only `expression` is set. This allows for
+     * simpler syntax when defining CEL Rules where `id` and `message` derived from the `expression`. `id` will
+     * be same as the `expression`.
+     *
+     * For more information, [see our documentation](https://buf.build/docs/protovalidate/schemas/custom-rules/).
+     *
+     * ```proto
+     * message MyMessage {
+     * // The field `foo` must be greater than 42.
+     * option (buf.validate.message).cel_expression = "this.foo &gt; 42";
+     * // The field `foo` must be less than 84.
+     * option (buf.validate.message).cel_expression = "this.foo &lt; 84";
+     * optional int32 foo = 1;
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated string cel_expression = 5 [json_name = "celExpression"];</code>
      * @param index The index to set the value at.
      * @param value The celExpression to set.
@@ -672,6 +1151,27 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `cel_expression` is a repeated field CEL expressions. Each expression specifies a validation
+     * rule to be applied to this message. These rules are written in Common Expression Language (CEL) syntax.
+     *
+     * This is a simplified form of the `cel` Rule field, where only `expression` is set. This allows for
+     * simpler syntax when defining CEL Rules where `id` and `message` derived from the `expression`. `id` will
+     * be same as the `expression`.
+     *
+     * For more information, [see our documentation](https://buf.build/docs/protovalidate/schemas/custom-rules/).
+     *
+     * ```proto
+     * message MyMessage {
+     * // The field `foo` must be greater than 42.
+     * option (buf.validate.message).cel_expression = "this.foo &gt; 42";
+     * // The field `foo` must be less than 84.
+     * option (buf.validate.message).cel_expression = "this.foo &lt; 84";
+     * optional int32 foo = 1;
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated string cel_expression = 5 [json_name = "celExpression"];</code>
      * @param value The celExpression to add.
      * @return This builder for chaining.
@@ -686,6 +1186,27 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `cel_expression` is a repeated field CEL expressions. Each expression specifies a validation
+     * rule to be applied to this message. These rules are written in Common Expression Language (CEL) syntax.
+     *
+     * This is a simplified form of the `cel` Rule field, where only `expression` is set. This allows for
+     * simpler syntax when defining CEL Rules where `id` and `message` derived from the `expression`. `id` will
+     * be same as the `expression`.
+     *
+     * For more information, [see our documentation](https://buf.build/docs/protovalidate/schemas/custom-rules/).
+     *
+     * ```proto
+     * message MyMessage {
+     * // The field `foo` must be greater than 42.
+     * option (buf.validate.message).cel_expression = "this.foo &gt; 42";
+     * // The field `foo` must be less than 84.
+     * option (buf.validate.message).cel_expression = "this.foo &lt; 84";
+     * optional int32 foo = 1;
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated string cel_expression = 5 [json_name = "celExpression"];</code>
      * @param values The celExpression to add.
      * @return This builder for chaining.
@@ -700,6 +1221,27 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `cel_expression` is a repeated field CEL expressions. Each expression specifies a validation
+     * rule to be applied to this message. These rules are written in Common Expression Language (CEL) syntax.
+     *
+     * This is a simplified form of the `cel` Rule field, where only `expression` is set. This allows for
+     * simpler syntax when defining CEL Rules where `id` and `message` derived from the `expression`. `id` will
+     * be same as the `expression`.
+     *
+     * For more information, [see our documentation](https://buf.build/docs/protovalidate/schemas/custom-rules/).
+     *
+     * ```proto
+     * message MyMessage {
+     * // The field `foo` must be greater than 42.
+     * option (buf.validate.message).cel_expression = "this.foo &gt; 42";
+     * // The field `foo` must be less than 84.
+     * option (buf.validate.message).cel_expression = "this.foo &lt; 84";
+     * optional int32 foo = 1;
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated string cel_expression = 5 [json_name = "celExpression"];</code>
      * @return This builder for chaining.
      */
@@ -711,6 +1253,27 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `cel_expression` is a repeated field CEL expressions. Each expression specifies a validation
+     * rule to be applied to this message. These rules are written in Common Expression Language (CEL) syntax.
+     *
+     * This is a simplified form of the `cel` Rule field, where only `expression` is set. This allows for
+     * simpler syntax when defining CEL Rules where `id` and `message` derived from the `expression`. `id` will
+     * be same as the `expression`.
+     *
+     * For more information, [see our documentation](https://buf.build/docs/protovalidate/schemas/custom-rules/).
+     *
+     * ```proto
+     * message MyMessage {
+     * // The field `foo` must be greater than 42.
+     * option (buf.validate.message).cel_expression = "this.foo &gt; 42";
+     * // The field `foo` must be less than 84.
+     * option (buf.validate.message).cel_expression = "this.foo &lt; 84";
+     * optional int32 foo = 1;
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated string cel_expression = 5 [json_name = "celExpression"];</code>
      * @param value The bytes of the celExpression to add.
      * @return This builder for chaining.
@@ -738,6 +1301,25 @@ private static final long serialVersionUID = 0L;
         build.buf.validate.Rule, build.buf.validate.Rule.Builder, build.buf.validate.RuleOrBuilder> celBuilder_;
 
     /**
+     * <pre>
+     * `cel` is a repeated field of type Rule. Each Rule specifies a validation rule to be applied to this message.
+     * These rules are written in Common Expression Language (CEL) syntax. For more information,
+     * [see our documentation](https://buf.build/docs/protovalidate/schemas/custom-rules/).
+     *
+     *
+     * ```proto
+     * message MyMessage {
+     * // The field `foo` must be greater than 42.
+     * option (buf.validate.message).cel = {
+     * id: "my_message.value",
+     * message: "must be greater than 42",
+     * expression: "this.foo &gt; 42",
+     * };
+     * optional int32 foo = 1;
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated .buf.validate.Rule cel = 3 [json_name = "cel"];</code>
      */
     public java.util.List<build.buf.validate.Rule> getCelList() {
@@ -748,6 +1330,25 @@ private static final long serialVersionUID = 0L;
       }
     }
     /**
+     * <pre>
+     * `cel` is a repeated field of type Rule. Each Rule specifies a validation rule to be applied to this message.
+     * These rules are written in Common Expression Language (CEL) syntax. For more information,
+     * [see our documentation](https://buf.build/docs/protovalidate/schemas/custom-rules/).
+     *
+     *
+     * ```proto
+     * message MyMessage {
+     * // The field `foo` must be greater than 42.
+     * option (buf.validate.message).cel = {
+     * id: "my_message.value",
+     * message: "must be greater than 42",
+     * expression: "this.foo &gt; 42",
+     * };
+     * optional int32 foo = 1;
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated .buf.validate.Rule cel = 3 [json_name = "cel"];</code>
      */
     public int getCelCount() {
@@ -758,6 +1359,25 @@ private static final long serialVersionUID = 0L;
       }
     }
     /**
+     * <pre>
+     * `cel` is a repeated field of type Rule. Each Rule specifies a validation rule to be applied to this message.
+     * These rules are written in Common Expression Language (CEL) syntax. For more information,
+     * [see our documentation](https://buf.build/docs/protovalidate/schemas/custom-rules/).
+     *
+     *
+     * ```proto
+     * message MyMessage {
+     * // The field `foo` must be greater than 42.
+     * option (buf.validate.message).cel = {
+     * id: "my_message.value",
+     * message: "must be greater than 42",
+     * expression: "this.foo &gt; 42",
+     * };
+     * optional int32 foo = 1;
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated .buf.validate.Rule cel = 3 [json_name = "cel"];</code>
      */
     public build.buf.validate.Rule getCel(int index) {
@@ -768,6 +1388,25 @@ private static final long serialVersionUID = 0L;
       }
     }
     /**
+     * <pre>
+     * `cel` is a repeated field of type Rule. Each Rule specifies a validation rule to be applied to this message.
+     * These rules are written in Common Expression Language (CEL) syntax. For more information,
+     * [see our documentation](https://buf.build/docs/protovalidate/schemas/custom-rules/).
+     *
+     *
+     * ```proto
+     * message MyMessage {
+     * // The field `foo` must be greater than 42.
+     * option (buf.validate.message).cel = {
+     * id: "my_message.value",
+     * message: "must be greater than 42",
+     * expression: "this.foo &gt; 42",
+     * };
+     * optional int32 foo = 1;
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated .buf.validate.Rule cel = 3 [json_name = "cel"];</code>
      */
     public Builder setCel(
@@ -785,6 +1424,25 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `cel` is a repeated field of type Rule. Each Rule specifies a validation rule to be applied to this message.
+     * These rules are written in Common Expression Language (CEL) syntax. For more information,
+     * [see our documentation](https://buf.build/docs/protovalidate/schemas/custom-rules/).
+     *
+     *
+     * ```proto
+     * message MyMessage {
+     * // The field `foo` must be greater than 42.
+     * option (buf.validate.message).cel = {
+     * id: "my_message.value",
+     * message: "must be greater than 42",
+     * expression: "this.foo &gt; 42",
+     * };
+     * optional int32 foo = 1;
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated .buf.validate.Rule cel = 3 [json_name = "cel"];</code>
      */
     public Builder setCel(
@@ -799,6 +1457,25 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `cel` is a repeated field of type Rule. Each Rule specifies a validation rule to be applied to this message.
+     * These rules are written in Common Expression Language (CEL) syntax. For more information,
+     * [see our documentation](https://buf.build/docs/protovalidate/schemas/custom-rules/).
+     *
+     *
+     * ```proto
+     * message MyMessage {
+     * // The field `foo` must be greater than 42.
+     * option (buf.validate.message).cel = {
+     * id: "my_message.value",
+     * message: "must be greater than 42",
+     * expression: "this.foo &gt; 42",
+     * };
+     * optional int32 foo = 1;
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated .buf.validate.Rule cel = 3 [json_name = "cel"];</code>
      */
     public Builder addCel(build.buf.validate.Rule value) {
@@ -815,6 +1492,25 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `cel` is a repeated field of type Rule. Each Rule specifies a validation rule to be applied to this message.
+     * These rules are written in Common Expression Language (CEL) syntax. For more information,
+     * [see our documentation](https://buf.build/docs/protovalidate/schemas/custom-rules/).
+     *
+     *
+     * ```proto
+     * message MyMessage {
+     * // The field `foo` must be greater than 42.
+     * option (buf.validate.message).cel = {
+     * id: "my_message.value",
+     * message: "must be greater than 42",
+     * expression: "this.foo &gt; 42",
+     * };
+     * optional int32 foo = 1;
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated .buf.validate.Rule cel = 3 [json_name = "cel"];</code>
      */
     public Builder addCel(
@@ -832,6 +1528,25 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `cel` is a repeated field of type Rule. Each Rule specifies a validation rule to be applied to this message.
+     * These rules are written in Common Expression Language (CEL) syntax. For more information,
+     * [see our documentation](https://buf.build/docs/protovalidate/schemas/custom-rules/).
+     *
+     *
+     * ```proto
+     * message MyMessage {
+     * // The field `foo` must be greater than 42.
+     * option (buf.validate.message).cel = {
+     * id: "my_message.value",
+     * message: "must be greater than 42",
+     * expression: "this.foo &gt; 42",
+     * };
+     * optional int32 foo = 1;
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated .buf.validate.Rule cel = 3 [json_name = "cel"];</code>
      */
     public Builder addCel(
@@ -846,6 +1561,25 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `cel` is a repeated field of type Rule. Each Rule specifies a validation rule to be applied to this message.
+     * These rules are written in Common Expression Language (CEL) syntax. For more information,
+     * [see our documentation](https://buf.build/docs/protovalidate/schemas/custom-rules/).
+     *
+     *
+     * ```proto
+     * message MyMessage {
+     * // The field `foo` must be greater than 42.
+     * option (buf.validate.message).cel = {
+     * id: "my_message.value",
+     * message: "must be greater than 42",
+     * expression: "this.foo &gt; 42",
+     * };
+     * optional int32 foo = 1;
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated .buf.validate.Rule cel = 3 [json_name = "cel"];</code>
      */
     public Builder addCel(
@@ -860,6 +1594,25 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `cel` is a repeated field of type Rule. Each Rule specifies a validation rule to be applied to this message.
+     * These rules are written in Common Expression Language (CEL) syntax. For more information,
+     * [see our documentation](https://buf.build/docs/protovalidate/schemas/custom-rules/).
+     *
+     *
+     * ```proto
+     * message MyMessage {
+     * // The field `foo` must be greater than 42.
+     * option (buf.validate.message).cel = {
+     * id: "my_message.value",
+     * message: "must be greater than 42",
+     * expression: "this.foo &gt; 42",
+     * };
+     * optional int32 foo = 1;
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated .buf.validate.Rule cel = 3 [json_name = "cel"];</code>
      */
     public Builder addAllCel(
@@ -875,6 +1628,25 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `cel` is a repeated field of type Rule. Each Rule specifies a validation rule to be applied to this message.
+     * These rules are written in Common Expression Language (CEL) syntax. For more information,
+     * [see our documentation](https://buf.build/docs/protovalidate/schemas/custom-rules/).
+     *
+     *
+     * ```proto
+     * message MyMessage {
+     * // The field `foo` must be greater than 42.
+     * option (buf.validate.message).cel = {
+     * id: "my_message.value",
+     * message: "must be greater than 42",
+     * expression: "this.foo &gt; 42",
+     * };
+     * optional int32 foo = 1;
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated .buf.validate.Rule cel = 3 [json_name = "cel"];</code>
      */
     public Builder clearCel() {
@@ -888,6 +1660,25 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `cel` is a repeated field of type Rule. Each Rule specifies a validation rule to be applied to this message.
+     * These rules are written in Common Expression Language (CEL) syntax. For more information,
+     * [see our documentation](https://buf.build/docs/protovalidate/schemas/custom-rules/).
+     *
+     *
+     * ```proto
+     * message MyMessage {
+     * // The field `foo` must be greater than 42.
+     * option (buf.validate.message).cel = {
+     * id: "my_message.value",
+     * message: "must be greater than 42",
+     * expression: "this.foo &gt; 42",
+     * };
+     * optional int32 foo = 1;
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated .buf.validate.Rule cel = 3 [json_name = "cel"];</code>
      */
     public Builder removeCel(int index) {
@@ -901,6 +1692,25 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `cel` is a repeated field of type Rule. Each Rule specifies a validation rule to be applied to this message.
+     * These rules are written in Common Expression Language (CEL) syntax. For more information,
+     * [see our documentation](https://buf.build/docs/protovalidate/schemas/custom-rules/).
+     *
+     *
+     * ```proto
+     * message MyMessage {
+     * // The field `foo` must be greater than 42.
+     * option (buf.validate.message).cel = {
+     * id: "my_message.value",
+     * message: "must be greater than 42",
+     * expression: "this.foo &gt; 42",
+     * };
+     * optional int32 foo = 1;
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated .buf.validate.Rule cel = 3 [json_name = "cel"];</code>
      */
     public build.buf.validate.Rule.Builder getCelBuilder(
@@ -908,6 +1718,25 @@ private static final long serialVersionUID = 0L;
       return internalGetCelFieldBuilder().getBuilder(index);
     }
     /**
+     * <pre>
+     * `cel` is a repeated field of type Rule. Each Rule specifies a validation rule to be applied to this message.
+     * These rules are written in Common Expression Language (CEL) syntax. For more information,
+     * [see our documentation](https://buf.build/docs/protovalidate/schemas/custom-rules/).
+     *
+     *
+     * ```proto
+     * message MyMessage {
+     * // The field `foo` must be greater than 42.
+     * option (buf.validate.message).cel = {
+     * id: "my_message.value",
+     * message: "must be greater than 42",
+     * expression: "this.foo &gt; 42",
+     * };
+     * optional int32 foo = 1;
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated .buf.validate.Rule cel = 3 [json_name = "cel"];</code>
      */
     public build.buf.validate.RuleOrBuilder getCelOrBuilder(
@@ -918,6 +1747,25 @@ private static final long serialVersionUID = 0L;
       }
     }
     /**
+     * <pre>
+     * `cel` is a repeated field of type Rule. Each Rule specifies a validation rule to be applied to this message.
+     * These rules are written in Common Expression Language (CEL) syntax. For more information,
+     * [see our documentation](https://buf.build/docs/protovalidate/schemas/custom-rules/).
+     *
+     *
+     * ```proto
+     * message MyMessage {
+     * // The field `foo` must be greater than 42.
+     * option (buf.validate.message).cel = {
+     * id: "my_message.value",
+     * message: "must be greater than 42",
+     * expression: "this.foo &gt; 42",
+     * };
+     * optional int32 foo = 1;
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated .buf.validate.Rule cel = 3 [json_name = "cel"];</code>
      */
     public java.util.List<? extends build.buf.validate.RuleOrBuilder> 
@@ -929,6 +1777,25 @@ private static final long serialVersionUID = 0L;
       }
     }
     /**
+     * <pre>
+     * `cel` is a repeated field of type Rule. Each Rule specifies a validation rule to be applied to this message.
+     * These rules are written in Common Expression Language (CEL) syntax. For more information,
+     * [see our documentation](https://buf.build/docs/protovalidate/schemas/custom-rules/).
+     *
+     *
+     * ```proto
+     * message MyMessage {
+     * // The field `foo` must be greater than 42.
+     * option (buf.validate.message).cel = {
+     * id: "my_message.value",
+     * message: "must be greater than 42",
+     * expression: "this.foo &gt; 42",
+     * };
+     * optional int32 foo = 1;
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated .buf.validate.Rule cel = 3 [json_name = "cel"];</code>
      */
     public build.buf.validate.Rule.Builder addCelBuilder() {
@@ -936,6 +1803,25 @@ private static final long serialVersionUID = 0L;
           build.buf.validate.Rule.getDefaultInstance());
     }
     /**
+     * <pre>
+     * `cel` is a repeated field of type Rule. Each Rule specifies a validation rule to be applied to this message.
+     * These rules are written in Common Expression Language (CEL) syntax. For more information,
+     * [see our documentation](https://buf.build/docs/protovalidate/schemas/custom-rules/).
+     *
+     *
+     * ```proto
+     * message MyMessage {
+     * // The field `foo` must be greater than 42.
+     * option (buf.validate.message).cel = {
+     * id: "my_message.value",
+     * message: "must be greater than 42",
+     * expression: "this.foo &gt; 42",
+     * };
+     * optional int32 foo = 1;
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated .buf.validate.Rule cel = 3 [json_name = "cel"];</code>
      */
     public build.buf.validate.Rule.Builder addCelBuilder(
@@ -944,6 +1830,25 @@ private static final long serialVersionUID = 0L;
           index, build.buf.validate.Rule.getDefaultInstance());
     }
     /**
+     * <pre>
+     * `cel` is a repeated field of type Rule. Each Rule specifies a validation rule to be applied to this message.
+     * These rules are written in Common Expression Language (CEL) syntax. For more information,
+     * [see our documentation](https://buf.build/docs/protovalidate/schemas/custom-rules/).
+     *
+     *
+     * ```proto
+     * message MyMessage {
+     * // The field `foo` must be greater than 42.
+     * option (buf.validate.message).cel = {
+     * id: "my_message.value",
+     * message: "must be greater than 42",
+     * expression: "this.foo &gt; 42",
+     * };
+     * optional int32 foo = 1;
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated .buf.validate.Rule cel = 3 [json_name = "cel"];</code>
      */
     public java.util.List<build.buf.validate.Rule.Builder> 
@@ -978,6 +1883,43 @@ private static final long serialVersionUID = 0L;
         build.buf.validate.MessageOneofRule, build.buf.validate.MessageOneofRule.Builder, build.buf.validate.MessageOneofRuleOrBuilder> oneofBuilder_;
 
     /**
+     * <pre>
+     * `oneof` is a repeated field of type MessageOneofRule that specifies a list of fields
+     * of which at most one can be present. If `required` is also specified, then exactly one
+     * of the specified fields _must_ be present.
+     *
+     * This will enforce oneof-like constraints with a few features not provided by
+     * actual Protobuf oneof declarations:
+     * 1. Repeated and map fields are allowed in this validation. In a Protobuf oneof,
+     * only scalar fields are allowed.
+     * 2. Fields with implicit presence are allowed. In a Protobuf oneof, all member
+     * fields have explicit presence. This means that, for the purpose of determining
+     * how many fields are set, explicitly setting such a field to its zero value is
+     * effectively the same as not setting it at all.
+     * 3. This will always generate validation errors for a message unmarshalled from
+     * serialized data that sets more than one field. With a Protobuf oneof, when
+     * multiple fields are present in the serialized form, earlier values are usually
+     * silently ignored when unmarshalling, with only the last field being set when
+     * unmarshalling completes.
+     *
+     * Note that adding a field to a `oneof` will also set the IGNORE_IF_ZERO_VALUE on the fields. This means
+     * only the field that is set will be validated and the unset fields are not validated according to the field rules.
+     * This behavior can be overridden by setting `ignore` against a field.
+     *
+     * ```proto
+     * message MyMessage {
+     * // Only one of `field1` or `field2` _can_ be present in this message.
+     * option (buf.validate.message).oneof = { fields: ["field1", "field2"] };
+     * // Exactly one of `field3` or `field4` _must_ be present in this message.
+     * option (buf.validate.message).oneof = { fields: ["field3", "field4"], required: true };
+     * string field1 = 1;
+     * bytes field2 = 2;
+     * bool field3 = 3;
+     * int32 field4 = 4;
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated .buf.validate.MessageOneofRule oneof = 4 [json_name = "oneof"];</code>
      */
     public java.util.List<build.buf.validate.MessageOneofRule> getOneofList() {
@@ -988,6 +1930,43 @@ private static final long serialVersionUID = 0L;
       }
     }
     /**
+     * <pre>
+     * `oneof` is a repeated field of type MessageOneofRule that specifies a list of fields
+     * of which at most one can be present. If `required` is also specified, then exactly one
+     * of the specified fields _must_ be present.
+     *
+     * This will enforce oneof-like constraints with a few features not provided by
+     * actual Protobuf oneof declarations:
+     * 1. Repeated and map fields are allowed in this validation. In a Protobuf oneof,
+     * only scalar fields are allowed.
+     * 2. Fields with implicit presence are allowed. In a Protobuf oneof, all member
+     * fields have explicit presence. This means that, for the purpose of determining
+     * how many fields are set, explicitly setting such a field to its zero value is
+     * effectively the same as not setting it at all.
+     * 3. This will always generate validation errors for a message unmarshalled from
+     * serialized data that sets more than one field. With a Protobuf oneof, when
+     * multiple fields are present in the serialized form, earlier values are usually
+     * silently ignored when unmarshalling, with only the last field being set when
+     * unmarshalling completes.
+     *
+     * Note that adding a field to a `oneof` will also set the IGNORE_IF_ZERO_VALUE on the fields. This means
+     * only the field that is set will be validated and the unset fields are not validated according to the field rules.
+     * This behavior can be overridden by setting `ignore` against a field.
+     *
+     * ```proto
+     * message MyMessage {
+     * // Only one of `field1` or `field2` _can_ be present in this message.
+     * option (buf.validate.message).oneof = { fields: ["field1", "field2"] };
+     * // Exactly one of `field3` or `field4` _must_ be present in this message.
+     * option (buf.validate.message).oneof = { fields: ["field3", "field4"], required: true };
+     * string field1 = 1;
+     * bytes field2 = 2;
+     * bool field3 = 3;
+     * int32 field4 = 4;
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated .buf.validate.MessageOneofRule oneof = 4 [json_name = "oneof"];</code>
      */
     public int getOneofCount() {
@@ -998,6 +1977,43 @@ private static final long serialVersionUID = 0L;
       }
     }
     /**
+     * <pre>
+     * `oneof` is a repeated field of type MessageOneofRule that specifies a list of fields
+     * of which at most one can be present. If `required` is also specified, then exactly one
+     * of the specified fields _must_ be present.
+     *
+     * This will enforce oneof-like constraints with a few features not provided by
+     * actual Protobuf oneof declarations:
+     * 1. Repeated and map fields are allowed in this validation. In a Protobuf oneof,
+     * only scalar fields are allowed.
+     * 2. Fields with implicit presence are allowed. In a Protobuf oneof, all member
+     * fields have explicit presence. This means that, for the purpose of determining
+     * how many fields are set, explicitly setting such a field to its zero value is
+     * effectively the same as not setting it at all.
+     * 3. This will always generate validation errors for a message unmarshalled from
+     * serialized data that sets more than one field. With a Protobuf oneof, when
+     * multiple fields are present in the serialized form, earlier values are usually
+     * silently ignored when unmarshalling, with only the last field being set when
+     * unmarshalling completes.
+     *
+     * Note that adding a field to a `oneof` will also set the IGNORE_IF_ZERO_VALUE on the fields. This means
+     * only the field that is set will be validated and the unset fields are not validated according to the field rules.
+     * This behavior can be overridden by setting `ignore` against a field.
+     *
+     * ```proto
+     * message MyMessage {
+     * // Only one of `field1` or `field2` _can_ be present in this message.
+     * option (buf.validate.message).oneof = { fields: ["field1", "field2"] };
+     * // Exactly one of `field3` or `field4` _must_ be present in this message.
+     * option (buf.validate.message).oneof = { fields: ["field3", "field4"], required: true };
+     * string field1 = 1;
+     * bytes field2 = 2;
+     * bool field3 = 3;
+     * int32 field4 = 4;
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated .buf.validate.MessageOneofRule oneof = 4 [json_name = "oneof"];</code>
      */
     public build.buf.validate.MessageOneofRule getOneof(int index) {
@@ -1008,6 +2024,43 @@ private static final long serialVersionUID = 0L;
       }
     }
     /**
+     * <pre>
+     * `oneof` is a repeated field of type MessageOneofRule that specifies a list of fields
+     * of which at most one can be present. If `required` is also specified, then exactly one
+     * of the specified fields _must_ be present.
+     *
+     * This will enforce oneof-like constraints with a few features not provided by
+     * actual Protobuf oneof declarations:
+     * 1. Repeated and map fields are allowed in this validation. In a Protobuf oneof,
+     * only scalar fields are allowed.
+     * 2. Fields with implicit presence are allowed. In a Protobuf oneof, all member
+     * fields have explicit presence. This means that, for the purpose of determining
+     * how many fields are set, explicitly setting such a field to its zero value is
+     * effectively the same as not setting it at all.
+     * 3. This will always generate validation errors for a message unmarshalled from
+     * serialized data that sets more than one field. With a Protobuf oneof, when
+     * multiple fields are present in the serialized form, earlier values are usually
+     * silently ignored when unmarshalling, with only the last field being set when
+     * unmarshalling completes.
+     *
+     * Note that adding a field to a `oneof` will also set the IGNORE_IF_ZERO_VALUE on the fields. This means
+     * only the field that is set will be validated and the unset fields are not validated according to the field rules.
+     * This behavior can be overridden by setting `ignore` against a field.
+     *
+     * ```proto
+     * message MyMessage {
+     * // Only one of `field1` or `field2` _can_ be present in this message.
+     * option (buf.validate.message).oneof = { fields: ["field1", "field2"] };
+     * // Exactly one of `field3` or `field4` _must_ be present in this message.
+     * option (buf.validate.message).oneof = { fields: ["field3", "field4"], required: true };
+     * string field1 = 1;
+     * bytes field2 = 2;
+     * bool field3 = 3;
+     * int32 field4 = 4;
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated .buf.validate.MessageOneofRule oneof = 4 [json_name = "oneof"];</code>
      */
     public Builder setOneof(
@@ -1025,6 +2078,43 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `oneof` is a repeated field of type MessageOneofRule that specifies a list of fields
+     * of which at most one can be present. If `required` is also specified, then exactly one
+     * of the specified fields _must_ be present.
+     *
+     * This will enforce oneof-like constraints with a few features not provided by
+     * actual Protobuf oneof declarations:
+     * 1. Repeated and map fields are allowed in this validation. In a Protobuf oneof,
+     * only scalar fields are allowed.
+     * 2. Fields with implicit presence are allowed. In a Protobuf oneof, all member
+     * fields have explicit presence. This means that, for the purpose of determining
+     * how many fields are set, explicitly setting such a field to its zero value is
+     * effectively the same as not setting it at all.
+     * 3. This will always generate validation errors for a message unmarshalled from
+     * serialized data that sets more than one field. With a Protobuf oneof, when
+     * multiple fields are present in the serialized form, earlier values are usually
+     * silently ignored when unmarshalling, with only the last field being set when
+     * unmarshalling completes.
+     *
+     * Note that adding a field to a `oneof` will also set the IGNORE_IF_ZERO_VALUE on the fields. This means
+     * only the field that is set will be validated and the unset fields are not validated according to the field rules.
+     * This behavior can be overridden by setting `ignore` against a field.
+     *
+     * ```proto
+     * message MyMessage {
+     * // Only one of `field1` or `field2` _can_ be present in this message.
+     * option (buf.validate.message).oneof = { fields: ["field1", "field2"] };
+     * // Exactly one of `field3` or `field4` _must_ be present in this message.
+     * option (buf.validate.message).oneof = { fields: ["field3", "field4"], required: true };
+     * string field1 = 1;
+     * bytes field2 = 2;
+     * bool field3 = 3;
+     * int32 field4 = 4;
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated .buf.validate.MessageOneofRule oneof = 4 [json_name = "oneof"];</code>
      */
     public Builder setOneof(
@@ -1039,6 +2129,43 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `oneof` is a repeated field of type MessageOneofRule that specifies a list of fields
+     * of which at most one can be present. If `required` is also specified, then exactly one
+     * of the specified fields _must_ be present.
+     *
+     * This will enforce oneof-like constraints with a few features not provided by
+     * actual Protobuf oneof declarations:
+     * 1. Repeated and map fields are allowed in this validation. In a Protobuf oneof,
+     * only scalar fields are allowed.
+     * 2. Fields with implicit presence are allowed. In a Protobuf oneof, all member
+     * fields have explicit presence. This means that, for the purpose of determining
+     * how many fields are set, explicitly setting such a field to its zero value is
+     * effectively the same as not setting it at all.
+     * 3. This will always generate validation errors for a message unmarshalled from
+     * serialized data that sets more than one field. With a Protobuf oneof, when
+     * multiple fields are present in the serialized form, earlier values are usually
+     * silently ignored when unmarshalling, with only the last field being set when
+     * unmarshalling completes.
+     *
+     * Note that adding a field to a `oneof` will also set the IGNORE_IF_ZERO_VALUE on the fields. This means
+     * only the field that is set will be validated and the unset fields are not validated according to the field rules.
+     * This behavior can be overridden by setting `ignore` against a field.
+     *
+     * ```proto
+     * message MyMessage {
+     * // Only one of `field1` or `field2` _can_ be present in this message.
+     * option (buf.validate.message).oneof = { fields: ["field1", "field2"] };
+     * // Exactly one of `field3` or `field4` _must_ be present in this message.
+     * option (buf.validate.message).oneof = { fields: ["field3", "field4"], required: true };
+     * string field1 = 1;
+     * bytes field2 = 2;
+     * bool field3 = 3;
+     * int32 field4 = 4;
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated .buf.validate.MessageOneofRule oneof = 4 [json_name = "oneof"];</code>
      */
     public Builder addOneof(build.buf.validate.MessageOneofRule value) {
@@ -1055,6 +2182,43 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `oneof` is a repeated field of type MessageOneofRule that specifies a list of fields
+     * of which at most one can be present. If `required` is also specified, then exactly one
+     * of the specified fields _must_ be present.
+     *
+     * This will enforce oneof-like constraints with a few features not provided by
+     * actual Protobuf oneof declarations:
+     * 1. Repeated and map fields are allowed in this validation. In a Protobuf oneof,
+     * only scalar fields are allowed.
+     * 2. Fields with implicit presence are allowed. In a Protobuf oneof, all member
+     * fields have explicit presence. This means that, for the purpose of determining
+     * how many fields are set, explicitly setting such a field to its zero value is
+     * effectively the same as not setting it at all.
+     * 3. This will always generate validation errors for a message unmarshalled from
+     * serialized data that sets more than one field. With a Protobuf oneof, when
+     * multiple fields are present in the serialized form, earlier values are usually
+     * silently ignored when unmarshalling, with only the last field being set when
+     * unmarshalling completes.
+     *
+     * Note that adding a field to a `oneof` will also set the IGNORE_IF_ZERO_VALUE on the fields. This means
+     * only the field that is set will be validated and the unset fields are not validated according to the field rules.
+     * This behavior can be overridden by setting `ignore` against a field.
+     *
+     * ```proto
+     * message MyMessage {
+     * // Only one of `field1` or `field2` _can_ be present in this message.
+     * option (buf.validate.message).oneof = { fields: ["field1", "field2"] };
+     * // Exactly one of `field3` or `field4` _must_ be present in this message.
+     * option (buf.validate.message).oneof = { fields: ["field3", "field4"], required: true };
+     * string field1 = 1;
+     * bytes field2 = 2;
+     * bool field3 = 3;
+     * int32 field4 = 4;
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated .buf.validate.MessageOneofRule oneof = 4 [json_name = "oneof"];</code>
      */
     public Builder addOneof(
@@ -1072,6 +2236,43 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `oneof` is a repeated field of type MessageOneofRule that specifies a list of fields
+     * of which at most one can be present. If `required` is also specified, then exactly one
+     * of the specified fields _must_ be present.
+     *
+     * This will enforce oneof-like constraints with a few features not provided by
+     * actual Protobuf oneof declarations:
+     * 1. Repeated and map fields are allowed in this validation. In a Protobuf oneof,
+     * only scalar fields are allowed.
+     * 2. Fields with implicit presence are allowed. In a Protobuf oneof, all member
+     * fields have explicit presence. This means that, for the purpose of determining
+     * how many fields are set, explicitly setting such a field to its zero value is
+     * effectively the same as not setting it at all.
+     * 3. This will always generate validation errors for a message unmarshalled from
+     * serialized data that sets more than one field. With a Protobuf oneof, when
+     * multiple fields are present in the serialized form, earlier values are usually
+     * silently ignored when unmarshalling, with only the last field being set when
+     * unmarshalling completes.
+     *
+     * Note that adding a field to a `oneof` will also set the IGNORE_IF_ZERO_VALUE on the fields. This means
+     * only the field that is set will be validated and the unset fields are not validated according to the field rules.
+     * This behavior can be overridden by setting `ignore` against a field.
+     *
+     * ```proto
+     * message MyMessage {
+     * // Only one of `field1` or `field2` _can_ be present in this message.
+     * option (buf.validate.message).oneof = { fields: ["field1", "field2"] };
+     * // Exactly one of `field3` or `field4` _must_ be present in this message.
+     * option (buf.validate.message).oneof = { fields: ["field3", "field4"], required: true };
+     * string field1 = 1;
+     * bytes field2 = 2;
+     * bool field3 = 3;
+     * int32 field4 = 4;
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated .buf.validate.MessageOneofRule oneof = 4 [json_name = "oneof"];</code>
      */
     public Builder addOneof(
@@ -1086,6 +2287,43 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `oneof` is a repeated field of type MessageOneofRule that specifies a list of fields
+     * of which at most one can be present. If `required` is also specified, then exactly one
+     * of the specified fields _must_ be present.
+     *
+     * This will enforce oneof-like constraints with a few features not provided by
+     * actual Protobuf oneof declarations:
+     * 1. Repeated and map fields are allowed in this validation. In a Protobuf oneof,
+     * only scalar fields are allowed.
+     * 2. Fields with implicit presence are allowed. In a Protobuf oneof, all member
+     * fields have explicit presence. This means that, for the purpose of determining
+     * how many fields are set, explicitly setting such a field to its zero value is
+     * effectively the same as not setting it at all.
+     * 3. This will always generate validation errors for a message unmarshalled from
+     * serialized data that sets more than one field. With a Protobuf oneof, when
+     * multiple fields are present in the serialized form, earlier values are usually
+     * silently ignored when unmarshalling, with only the last field being set when
+     * unmarshalling completes.
+     *
+     * Note that adding a field to a `oneof` will also set the IGNORE_IF_ZERO_VALUE on the fields. This means
+     * only the field that is set will be validated and the unset fields are not validated according to the field rules.
+     * This behavior can be overridden by setting `ignore` against a field.
+     *
+     * ```proto
+     * message MyMessage {
+     * // Only one of `field1` or `field2` _can_ be present in this message.
+     * option (buf.validate.message).oneof = { fields: ["field1", "field2"] };
+     * // Exactly one of `field3` or `field4` _must_ be present in this message.
+     * option (buf.validate.message).oneof = { fields: ["field3", "field4"], required: true };
+     * string field1 = 1;
+     * bytes field2 = 2;
+     * bool field3 = 3;
+     * int32 field4 = 4;
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated .buf.validate.MessageOneofRule oneof = 4 [json_name = "oneof"];</code>
      */
     public Builder addOneof(
@@ -1100,6 +2338,43 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `oneof` is a repeated field of type MessageOneofRule that specifies a list of fields
+     * of which at most one can be present. If `required` is also specified, then exactly one
+     * of the specified fields _must_ be present.
+     *
+     * This will enforce oneof-like constraints with a few features not provided by
+     * actual Protobuf oneof declarations:
+     * 1. Repeated and map fields are allowed in this validation. In a Protobuf oneof,
+     * only scalar fields are allowed.
+     * 2. Fields with implicit presence are allowed. In a Protobuf oneof, all member
+     * fields have explicit presence. This means that, for the purpose of determining
+     * how many fields are set, explicitly setting such a field to its zero value is
+     * effectively the same as not setting it at all.
+     * 3. This will always generate validation errors for a message unmarshalled from
+     * serialized data that sets more than one field. With a Protobuf oneof, when
+     * multiple fields are present in the serialized form, earlier values are usually
+     * silently ignored when unmarshalling, with only the last field being set when
+     * unmarshalling completes.
+     *
+     * Note that adding a field to a `oneof` will also set the IGNORE_IF_ZERO_VALUE on the fields. This means
+     * only the field that is set will be validated and the unset fields are not validated according to the field rules.
+     * This behavior can be overridden by setting `ignore` against a field.
+     *
+     * ```proto
+     * message MyMessage {
+     * // Only one of `field1` or `field2` _can_ be present in this message.
+     * option (buf.validate.message).oneof = { fields: ["field1", "field2"] };
+     * // Exactly one of `field3` or `field4` _must_ be present in this message.
+     * option (buf.validate.message).oneof = { fields: ["field3", "field4"], required: true };
+     * string field1 = 1;
+     * bytes field2 = 2;
+     * bool field3 = 3;
+     * int32 field4 = 4;
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated .buf.validate.MessageOneofRule oneof = 4 [json_name = "oneof"];</code>
      */
     public Builder addAllOneof(
@@ -1115,6 +2390,43 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `oneof` is a repeated field of type MessageOneofRule that specifies a list of fields
+     * of which at most one can be present. If `required` is also specified, then exactly one
+     * of the specified fields _must_ be present.
+     *
+     * This will enforce oneof-like constraints with a few features not provided by
+     * actual Protobuf oneof declarations:
+     * 1. Repeated and map fields are allowed in this validation. In a Protobuf oneof,
+     * only scalar fields are allowed.
+     * 2. Fields with implicit presence are allowed. In a Protobuf oneof, all member
+     * fields have explicit presence. This means that, for the purpose of determining
+     * how many fields are set, explicitly setting such a field to its zero value is
+     * effectively the same as not setting it at all.
+     * 3. This will always generate validation errors for a message unmarshalled from
+     * serialized data that sets more than one field. With a Protobuf oneof, when
+     * multiple fields are present in the serialized form, earlier values are usually
+     * silently ignored when unmarshalling, with only the last field being set when
+     * unmarshalling completes.
+     *
+     * Note that adding a field to a `oneof` will also set the IGNORE_IF_ZERO_VALUE on the fields. This means
+     * only the field that is set will be validated and the unset fields are not validated according to the field rules.
+     * This behavior can be overridden by setting `ignore` against a field.
+     *
+     * ```proto
+     * message MyMessage {
+     * // Only one of `field1` or `field2` _can_ be present in this message.
+     * option (buf.validate.message).oneof = { fields: ["field1", "field2"] };
+     * // Exactly one of `field3` or `field4` _must_ be present in this message.
+     * option (buf.validate.message).oneof = { fields: ["field3", "field4"], required: true };
+     * string field1 = 1;
+     * bytes field2 = 2;
+     * bool field3 = 3;
+     * int32 field4 = 4;
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated .buf.validate.MessageOneofRule oneof = 4 [json_name = "oneof"];</code>
      */
     public Builder clearOneof() {
@@ -1128,6 +2440,43 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `oneof` is a repeated field of type MessageOneofRule that specifies a list of fields
+     * of which at most one can be present. If `required` is also specified, then exactly one
+     * of the specified fields _must_ be present.
+     *
+     * This will enforce oneof-like constraints with a few features not provided by
+     * actual Protobuf oneof declarations:
+     * 1. Repeated and map fields are allowed in this validation. In a Protobuf oneof,
+     * only scalar fields are allowed.
+     * 2. Fields with implicit presence are allowed. In a Protobuf oneof, all member
+     * fields have explicit presence. This means that, for the purpose of determining
+     * how many fields are set, explicitly setting such a field to its zero value is
+     * effectively the same as not setting it at all.
+     * 3. This will always generate validation errors for a message unmarshalled from
+     * serialized data that sets more than one field. With a Protobuf oneof, when
+     * multiple fields are present in the serialized form, earlier values are usually
+     * silently ignored when unmarshalling, with only the last field being set when
+     * unmarshalling completes.
+     *
+     * Note that adding a field to a `oneof` will also set the IGNORE_IF_ZERO_VALUE on the fields. This means
+     * only the field that is set will be validated and the unset fields are not validated according to the field rules.
+     * This behavior can be overridden by setting `ignore` against a field.
+     *
+     * ```proto
+     * message MyMessage {
+     * // Only one of `field1` or `field2` _can_ be present in this message.
+     * option (buf.validate.message).oneof = { fields: ["field1", "field2"] };
+     * // Exactly one of `field3` or `field4` _must_ be present in this message.
+     * option (buf.validate.message).oneof = { fields: ["field3", "field4"], required: true };
+     * string field1 = 1;
+     * bytes field2 = 2;
+     * bool field3 = 3;
+     * int32 field4 = 4;
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated .buf.validate.MessageOneofRule oneof = 4 [json_name = "oneof"];</code>
      */
     public Builder removeOneof(int index) {
@@ -1141,6 +2490,43 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `oneof` is a repeated field of type MessageOneofRule that specifies a list of fields
+     * of which at most one can be present. If `required` is also specified, then exactly one
+     * of the specified fields _must_ be present.
+     *
+     * This will enforce oneof-like constraints with a few features not provided by
+     * actual Protobuf oneof declarations:
+     * 1. Repeated and map fields are allowed in this validation. In a Protobuf oneof,
+     * only scalar fields are allowed.
+     * 2. Fields with implicit presence are allowed. In a Protobuf oneof, all member
+     * fields have explicit presence. This means that, for the purpose of determining
+     * how many fields are set, explicitly setting such a field to its zero value is
+     * effectively the same as not setting it at all.
+     * 3. This will always generate validation errors for a message unmarshalled from
+     * serialized data that sets more than one field. With a Protobuf oneof, when
+     * multiple fields are present in the serialized form, earlier values are usually
+     * silently ignored when unmarshalling, with only the last field being set when
+     * unmarshalling completes.
+     *
+     * Note that adding a field to a `oneof` will also set the IGNORE_IF_ZERO_VALUE on the fields. This means
+     * only the field that is set will be validated and the unset fields are not validated according to the field rules.
+     * This behavior can be overridden by setting `ignore` against a field.
+     *
+     * ```proto
+     * message MyMessage {
+     * // Only one of `field1` or `field2` _can_ be present in this message.
+     * option (buf.validate.message).oneof = { fields: ["field1", "field2"] };
+     * // Exactly one of `field3` or `field4` _must_ be present in this message.
+     * option (buf.validate.message).oneof = { fields: ["field3", "field4"], required: true };
+     * string field1 = 1;
+     * bytes field2 = 2;
+     * bool field3 = 3;
+     * int32 field4 = 4;
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated .buf.validate.MessageOneofRule oneof = 4 [json_name = "oneof"];</code>
      */
     public build.buf.validate.MessageOneofRule.Builder getOneofBuilder(
@@ -1148,6 +2534,43 @@ private static final long serialVersionUID = 0L;
       return internalGetOneofFieldBuilder().getBuilder(index);
     }
     /**
+     * <pre>
+     * `oneof` is a repeated field of type MessageOneofRule that specifies a list of fields
+     * of which at most one can be present. If `required` is also specified, then exactly one
+     * of the specified fields _must_ be present.
+     *
+     * This will enforce oneof-like constraints with a few features not provided by
+     * actual Protobuf oneof declarations:
+     * 1. Repeated and map fields are allowed in this validation. In a Protobuf oneof,
+     * only scalar fields are allowed.
+     * 2. Fields with implicit presence are allowed. In a Protobuf oneof, all member
+     * fields have explicit presence. This means that, for the purpose of determining
+     * how many fields are set, explicitly setting such a field to its zero value is
+     * effectively the same as not setting it at all.
+     * 3. This will always generate validation errors for a message unmarshalled from
+     * serialized data that sets more than one field. With a Protobuf oneof, when
+     * multiple fields are present in the serialized form, earlier values are usually
+     * silently ignored when unmarshalling, with only the last field being set when
+     * unmarshalling completes.
+     *
+     * Note that adding a field to a `oneof` will also set the IGNORE_IF_ZERO_VALUE on the fields. This means
+     * only the field that is set will be validated and the unset fields are not validated according to the field rules.
+     * This behavior can be overridden by setting `ignore` against a field.
+     *
+     * ```proto
+     * message MyMessage {
+     * // Only one of `field1` or `field2` _can_ be present in this message.
+     * option (buf.validate.message).oneof = { fields: ["field1", "field2"] };
+     * // Exactly one of `field3` or `field4` _must_ be present in this message.
+     * option (buf.validate.message).oneof = { fields: ["field3", "field4"], required: true };
+     * string field1 = 1;
+     * bytes field2 = 2;
+     * bool field3 = 3;
+     * int32 field4 = 4;
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated .buf.validate.MessageOneofRule oneof = 4 [json_name = "oneof"];</code>
      */
     public build.buf.validate.MessageOneofRuleOrBuilder getOneofOrBuilder(
@@ -1158,6 +2581,43 @@ private static final long serialVersionUID = 0L;
       }
     }
     /**
+     * <pre>
+     * `oneof` is a repeated field of type MessageOneofRule that specifies a list of fields
+     * of which at most one can be present. If `required` is also specified, then exactly one
+     * of the specified fields _must_ be present.
+     *
+     * This will enforce oneof-like constraints with a few features not provided by
+     * actual Protobuf oneof declarations:
+     * 1. Repeated and map fields are allowed in this validation. In a Protobuf oneof,
+     * only scalar fields are allowed.
+     * 2. Fields with implicit presence are allowed. In a Protobuf oneof, all member
+     * fields have explicit presence. This means that, for the purpose of determining
+     * how many fields are set, explicitly setting such a field to its zero value is
+     * effectively the same as not setting it at all.
+     * 3. This will always generate validation errors for a message unmarshalled from
+     * serialized data that sets more than one field. With a Protobuf oneof, when
+     * multiple fields are present in the serialized form, earlier values are usually
+     * silently ignored when unmarshalling, with only the last field being set when
+     * unmarshalling completes.
+     *
+     * Note that adding a field to a `oneof` will also set the IGNORE_IF_ZERO_VALUE on the fields. This means
+     * only the field that is set will be validated and the unset fields are not validated according to the field rules.
+     * This behavior can be overridden by setting `ignore` against a field.
+     *
+     * ```proto
+     * message MyMessage {
+     * // Only one of `field1` or `field2` _can_ be present in this message.
+     * option (buf.validate.message).oneof = { fields: ["field1", "field2"] };
+     * // Exactly one of `field3` or `field4` _must_ be present in this message.
+     * option (buf.validate.message).oneof = { fields: ["field3", "field4"], required: true };
+     * string field1 = 1;
+     * bytes field2 = 2;
+     * bool field3 = 3;
+     * int32 field4 = 4;
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated .buf.validate.MessageOneofRule oneof = 4 [json_name = "oneof"];</code>
      */
     public java.util.List<? extends build.buf.validate.MessageOneofRuleOrBuilder> 
@@ -1169,6 +2629,43 @@ private static final long serialVersionUID = 0L;
       }
     }
     /**
+     * <pre>
+     * `oneof` is a repeated field of type MessageOneofRule that specifies a list of fields
+     * of which at most one can be present. If `required` is also specified, then exactly one
+     * of the specified fields _must_ be present.
+     *
+     * This will enforce oneof-like constraints with a few features not provided by
+     * actual Protobuf oneof declarations:
+     * 1. Repeated and map fields are allowed in this validation. In a Protobuf oneof,
+     * only scalar fields are allowed.
+     * 2. Fields with implicit presence are allowed. In a Protobuf oneof, all member
+     * fields have explicit presence. This means that, for the purpose of determining
+     * how many fields are set, explicitly setting such a field to its zero value is
+     * effectively the same as not setting it at all.
+     * 3. This will always generate validation errors for a message unmarshalled from
+     * serialized data that sets more than one field. With a Protobuf oneof, when
+     * multiple fields are present in the serialized form, earlier values are usually
+     * silently ignored when unmarshalling, with only the last field being set when
+     * unmarshalling completes.
+     *
+     * Note that adding a field to a `oneof` will also set the IGNORE_IF_ZERO_VALUE on the fields. This means
+     * only the field that is set will be validated and the unset fields are not validated according to the field rules.
+     * This behavior can be overridden by setting `ignore` against a field.
+     *
+     * ```proto
+     * message MyMessage {
+     * // Only one of `field1` or `field2` _can_ be present in this message.
+     * option (buf.validate.message).oneof = { fields: ["field1", "field2"] };
+     * // Exactly one of `field3` or `field4` _must_ be present in this message.
+     * option (buf.validate.message).oneof = { fields: ["field3", "field4"], required: true };
+     * string field1 = 1;
+     * bytes field2 = 2;
+     * bool field3 = 3;
+     * int32 field4 = 4;
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated .buf.validate.MessageOneofRule oneof = 4 [json_name = "oneof"];</code>
      */
     public build.buf.validate.MessageOneofRule.Builder addOneofBuilder() {
@@ -1176,6 +2673,43 @@ private static final long serialVersionUID = 0L;
           build.buf.validate.MessageOneofRule.getDefaultInstance());
     }
     /**
+     * <pre>
+     * `oneof` is a repeated field of type MessageOneofRule that specifies a list of fields
+     * of which at most one can be present. If `required` is also specified, then exactly one
+     * of the specified fields _must_ be present.
+     *
+     * This will enforce oneof-like constraints with a few features not provided by
+     * actual Protobuf oneof declarations:
+     * 1. Repeated and map fields are allowed in this validation. In a Protobuf oneof,
+     * only scalar fields are allowed.
+     * 2. Fields with implicit presence are allowed. In a Protobuf oneof, all member
+     * fields have explicit presence. This means that, for the purpose of determining
+     * how many fields are set, explicitly setting such a field to its zero value is
+     * effectively the same as not setting it at all.
+     * 3. This will always generate validation errors for a message unmarshalled from
+     * serialized data that sets more than one field. With a Protobuf oneof, when
+     * multiple fields are present in the serialized form, earlier values are usually
+     * silently ignored when unmarshalling, with only the last field being set when
+     * unmarshalling completes.
+     *
+     * Note that adding a field to a `oneof` will also set the IGNORE_IF_ZERO_VALUE on the fields. This means
+     * only the field that is set will be validated and the unset fields are not validated according to the field rules.
+     * This behavior can be overridden by setting `ignore` against a field.
+     *
+     * ```proto
+     * message MyMessage {
+     * // Only one of `field1` or `field2` _can_ be present in this message.
+     * option (buf.validate.message).oneof = { fields: ["field1", "field2"] };
+     * // Exactly one of `field3` or `field4` _must_ be present in this message.
+     * option (buf.validate.message).oneof = { fields: ["field3", "field4"], required: true };
+     * string field1 = 1;
+     * bytes field2 = 2;
+     * bool field3 = 3;
+     * int32 field4 = 4;
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated .buf.validate.MessageOneofRule oneof = 4 [json_name = "oneof"];</code>
      */
     public build.buf.validate.MessageOneofRule.Builder addOneofBuilder(
@@ -1184,6 +2718,43 @@ private static final long serialVersionUID = 0L;
           index, build.buf.validate.MessageOneofRule.getDefaultInstance());
     }
     /**
+     * <pre>
+     * `oneof` is a repeated field of type MessageOneofRule that specifies a list of fields
+     * of which at most one can be present. If `required` is also specified, then exactly one
+     * of the specified fields _must_ be present.
+     *
+     * This will enforce oneof-like constraints with a few features not provided by
+     * actual Protobuf oneof declarations:
+     * 1. Repeated and map fields are allowed in this validation. In a Protobuf oneof,
+     * only scalar fields are allowed.
+     * 2. Fields with implicit presence are allowed. In a Protobuf oneof, all member
+     * fields have explicit presence. This means that, for the purpose of determining
+     * how many fields are set, explicitly setting such a field to its zero value is
+     * effectively the same as not setting it at all.
+     * 3. This will always generate validation errors for a message unmarshalled from
+     * serialized data that sets more than one field. With a Protobuf oneof, when
+     * multiple fields are present in the serialized form, earlier values are usually
+     * silently ignored when unmarshalling, with only the last field being set when
+     * unmarshalling completes.
+     *
+     * Note that adding a field to a `oneof` will also set the IGNORE_IF_ZERO_VALUE on the fields. This means
+     * only the field that is set will be validated and the unset fields are not validated according to the field rules.
+     * This behavior can be overridden by setting `ignore` against a field.
+     *
+     * ```proto
+     * message MyMessage {
+     * // Only one of `field1` or `field2` _can_ be present in this message.
+     * option (buf.validate.message).oneof = { fields: ["field1", "field2"] };
+     * // Exactly one of `field3` or `field4` _must_ be present in this message.
+     * option (buf.validate.message).oneof = { fields: ["field3", "field4"], required: true };
+     * string field1 = 1;
+     * bytes field2 = 2;
+     * bool field3 = 3;
+     * int32 field4 = 4;
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated .buf.validate.MessageOneofRule oneof = 4 [json_name = "oneof"];</code>
      */
     public java.util.List<build.buf.validate.MessageOneofRule.Builder> 

@@ -6,6 +6,11 @@
 package build.buf.validate;
 
 /**
+ * <pre>
+ * The `OneofRules` message type enables you to manage rules for
+ * oneof fields in your protobuf messages.
+ * </pre>
+ *
  * Protobuf type {@code buf.validate.OneofRules}
  */
 @com.google.protobuf.Generated
@@ -47,6 +52,25 @@ private static final long serialVersionUID = 0L;
   public static final int REQUIRED_FIELD_NUMBER = 1;
   private boolean required_ = false;
   /**
+   * <pre>
+   * If `required` is true, exactly one field of the oneof must be set. A
+   * validation error is returned if no fields in the oneof are set. Further rules
+   * should be placed on the fields themselves to ensure they are valid values,
+   * such as `min_len` or `gt`.
+   *
+   * ```proto
+   * message MyMessage {
+   * oneof value {
+   * // Either `a` or `b` must be set. If `a` is set, it must also be
+   * // non-empty; whereas if `b` is set, it can still be an empty string.
+   * option (buf.validate.oneof).required = true;
+   * string a = 1 [(buf.validate.field).string.min_len = 1];
+   * string b = 2;
+   * }
+   * }
+   * ```
+   * </pre>
+   *
    * <code>optional bool required = 1 [json_name = "required"];</code>
    * @return Whether the required field is set.
    */
@@ -55,6 +79,25 @@ private static final long serialVersionUID = 0L;
     return ((bitField0_ & 0x00000001) != 0);
   }
   /**
+   * <pre>
+   * If `required` is true, exactly one field of the oneof must be set. A
+   * validation error is returned if no fields in the oneof are set. Further rules
+   * should be placed on the fields themselves to ensure they are valid values,
+   * such as `min_len` or `gt`.
+   *
+   * ```proto
+   * message MyMessage {
+   * oneof value {
+   * // Either `a` or `b` must be set. If `a` is set, it must also be
+   * // non-empty; whereas if `b` is set, it can still be an empty string.
+   * option (buf.validate.oneof).required = true;
+   * string a = 1 [(buf.validate.field).string.min_len = 1];
+   * string b = 2;
+   * }
+   * }
+   * ```
+   * </pre>
+   *
    * <code>optional bool required = 1 [json_name = "required"];</code>
    * @return The required.
    */
@@ -227,6 +270,11 @@ private static final long serialVersionUID = 0L;
     return builder;
   }
   /**
+   * <pre>
+   * The `OneofRules` message type enables you to manage rules for
+   * oneof fields in your protobuf messages.
+   * </pre>
+   *
    * Protobuf type {@code buf.validate.OneofRules}
    */
   public static final class Builder extends
@@ -367,6 +415,25 @@ private static final long serialVersionUID = 0L;
 
     private boolean required_ ;
     /**
+     * <pre>
+     * If `required` is true, exactly one field of the oneof must be set. A
+     * validation error is returned if no fields in the oneof are set. Further rules
+     * should be placed on the fields themselves to ensure they are valid values,
+     * such as `min_len` or `gt`.
+     *
+     * ```proto
+     * message MyMessage {
+     * oneof value {
+     * // Either `a` or `b` must be set. If `a` is set, it must also be
+     * // non-empty; whereas if `b` is set, it can still be an empty string.
+     * option (buf.validate.oneof).required = true;
+     * string a = 1 [(buf.validate.field).string.min_len = 1];
+     * string b = 2;
+     * }
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional bool required = 1 [json_name = "required"];</code>
      * @return Whether the required field is set.
      */
@@ -375,6 +442,25 @@ private static final long serialVersionUID = 0L;
       return ((bitField0_ & 0x00000001) != 0);
     }
     /**
+     * <pre>
+     * If `required` is true, exactly one field of the oneof must be set. A
+     * validation error is returned if no fields in the oneof are set. Further rules
+     * should be placed on the fields themselves to ensure they are valid values,
+     * such as `min_len` or `gt`.
+     *
+     * ```proto
+     * message MyMessage {
+     * oneof value {
+     * // Either `a` or `b` must be set. If `a` is set, it must also be
+     * // non-empty; whereas if `b` is set, it can still be an empty string.
+     * option (buf.validate.oneof).required = true;
+     * string a = 1 [(buf.validate.field).string.min_len = 1];
+     * string b = 2;
+     * }
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional bool required = 1 [json_name = "required"];</code>
      * @return The required.
      */
@@ -383,6 +469,25 @@ private static final long serialVersionUID = 0L;
       return required_;
     }
     /**
+     * <pre>
+     * If `required` is true, exactly one field of the oneof must be set. A
+     * validation error is returned if no fields in the oneof are set. Further rules
+     * should be placed on the fields themselves to ensure they are valid values,
+     * such as `min_len` or `gt`.
+     *
+     * ```proto
+     * message MyMessage {
+     * oneof value {
+     * // Either `a` or `b` must be set. If `a` is set, it must also be
+     * // non-empty; whereas if `b` is set, it can still be an empty string.
+     * option (buf.validate.oneof).required = true;
+     * string a = 1 [(buf.validate.field).string.min_len = 1];
+     * string b = 2;
+     * }
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional bool required = 1 [json_name = "required"];</code>
      * @param value The required to set.
      * @return This builder for chaining.
@@ -395,6 +500,25 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * If `required` is true, exactly one field of the oneof must be set. A
+     * validation error is returned if no fields in the oneof are set. Further rules
+     * should be placed on the fields themselves to ensure they are valid values,
+     * such as `min_len` or `gt`.
+     *
+     * ```proto
+     * message MyMessage {
+     * oneof value {
+     * // Either `a` or `b` must be set. If `a` is set, it must also be
+     * // non-empty; whereas if `b` is set, it can still be an empty string.
+     * option (buf.validate.oneof).required = true;
+     * string a = 1 [(buf.validate.field).string.min_len = 1];
+     * string b = 2;
+     * }
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional bool required = 1 [json_name = "required"];</code>
      * @return This builder for chaining.
      */

@@ -11,11 +11,49 @@ public interface OneofRulesOrBuilder extends
     com.google.protobuf.MessageOrBuilder {
 
   /**
+   * <pre>
+   * If `required` is true, exactly one field of the oneof must be set. A
+   * validation error is returned if no fields in the oneof are set. Further rules
+   * should be placed on the fields themselves to ensure they are valid values,
+   * such as `min_len` or `gt`.
+   *
+   * ```proto
+   * message MyMessage {
+   * oneof value {
+   * // Either `a` or `b` must be set. If `a` is set, it must also be
+   * // non-empty; whereas if `b` is set, it can still be an empty string.
+   * option (buf.validate.oneof).required = true;
+   * string a = 1 [(buf.validate.field).string.min_len = 1];
+   * string b = 2;
+   * }
+   * }
+   * ```
+   * </pre>
+   *
    * <code>optional bool required = 1 [json_name = "required"];</code>
    * @return Whether the required field is set.
    */
   boolean hasRequired();
   /**
+   * <pre>
+   * If `required` is true, exactly one field of the oneof must be set. A
+   * validation error is returned if no fields in the oneof are set. Further rules
+   * should be placed on the fields themselves to ensure they are valid values,
+   * such as `min_len` or `gt`.
+   *
+   * ```proto
+   * message MyMessage {
+   * oneof value {
+   * // Either `a` or `b` must be set. If `a` is set, it must also be
+   * // non-empty; whereas if `b` is set, it can still be an empty string.
+   * option (buf.validate.oneof).required = true;
+   * string a = 1 [(buf.validate.field).string.min_len = 1];
+   * string b = 2;
+   * }
+   * }
+   * ```
+   * </pre>
+   *
    * <code>optional bool required = 1 [json_name = "required"];</code>
    * @return The required.
    */

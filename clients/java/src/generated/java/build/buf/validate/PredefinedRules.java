@@ -6,6 +6,11 @@
 package build.buf.validate;
 
 /**
+ * <pre>
+ * PredefinedRules are custom rules that can be re-used with
+ * multiple fields.
+ * </pre>
+ *
  * Protobuf type {@code buf.validate.PredefinedRules}
  */
 @com.google.protobuf.Generated
@@ -48,6 +53,23 @@ private static final long serialVersionUID = 0L;
   @SuppressWarnings("serial")
   private java.util.List<build.buf.validate.Rule> cel_;
   /**
+   * <pre>
+   * `cel` is a repeated field used to represent a textual expression
+   * in the Common Expression Language (CEL) syntax. For more information,
+   * [see our documentation](https://buf.build/docs/protovalidate/schemas/predefined-rules/).
+   *
+   * ```proto
+   * message MyMessage {
+   * // The field `value` must be greater than 42.
+   * optional int32 value = 1 [(buf.validate.predefined).cel = {
+   * id: "my_message.value",
+   * message: "must be greater than 42",
+   * expression: "this &gt; 42",
+   * }];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>repeated .buf.validate.Rule cel = 1 [json_name = "cel"];</code>
    */
   @java.lang.Override
@@ -55,6 +77,23 @@ private static final long serialVersionUID = 0L;
     return cel_;
   }
   /**
+   * <pre>
+   * `cel` is a repeated field used to represent a textual expression
+   * in the Common Expression Language (CEL) syntax. For more information,
+   * [see our documentation](https://buf.build/docs/protovalidate/schemas/predefined-rules/).
+   *
+   * ```proto
+   * message MyMessage {
+   * // The field `value` must be greater than 42.
+   * optional int32 value = 1 [(buf.validate.predefined).cel = {
+   * id: "my_message.value",
+   * message: "must be greater than 42",
+   * expression: "this &gt; 42",
+   * }];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>repeated .buf.validate.Rule cel = 1 [json_name = "cel"];</code>
    */
   @java.lang.Override
@@ -63,6 +102,23 @@ private static final long serialVersionUID = 0L;
     return cel_;
   }
   /**
+   * <pre>
+   * `cel` is a repeated field used to represent a textual expression
+   * in the Common Expression Language (CEL) syntax. For more information,
+   * [see our documentation](https://buf.build/docs/protovalidate/schemas/predefined-rules/).
+   *
+   * ```proto
+   * message MyMessage {
+   * // The field `value` must be greater than 42.
+   * optional int32 value = 1 [(buf.validate.predefined).cel = {
+   * id: "my_message.value",
+   * message: "must be greater than 42",
+   * expression: "this &gt; 42",
+   * }];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>repeated .buf.validate.Rule cel = 1 [json_name = "cel"];</code>
    */
   @java.lang.Override
@@ -70,6 +126,23 @@ private static final long serialVersionUID = 0L;
     return cel_.size();
   }
   /**
+   * <pre>
+   * `cel` is a repeated field used to represent a textual expression
+   * in the Common Expression Language (CEL) syntax. For more information,
+   * [see our documentation](https://buf.build/docs/protovalidate/schemas/predefined-rules/).
+   *
+   * ```proto
+   * message MyMessage {
+   * // The field `value` must be greater than 42.
+   * optional int32 value = 1 [(buf.validate.predefined).cel = {
+   * id: "my_message.value",
+   * message: "must be greater than 42",
+   * expression: "this &gt; 42",
+   * }];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>repeated .buf.validate.Rule cel = 1 [json_name = "cel"];</code>
    */
   @java.lang.Override
@@ -77,6 +150,23 @@ private static final long serialVersionUID = 0L;
     return cel_.get(index);
   }
   /**
+   * <pre>
+   * `cel` is a repeated field used to represent a textual expression
+   * in the Common Expression Language (CEL) syntax. For more information,
+   * [see our documentation](https://buf.build/docs/protovalidate/schemas/predefined-rules/).
+   *
+   * ```proto
+   * message MyMessage {
+   * // The field `value` must be greater than 42.
+   * optional int32 value = 1 [(buf.validate.predefined).cel = {
+   * id: "my_message.value",
+   * message: "must be greater than 42",
+   * expression: "this &gt; 42",
+   * }];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>repeated .buf.validate.Rule cel = 1 [json_name = "cel"];</code>
    */
   @java.lang.Override
@@ -245,6 +335,11 @@ private static final long serialVersionUID = 0L;
     return builder;
   }
   /**
+   * <pre>
+   * PredefinedRules are custom rules that can be re-used with
+   * multiple fields.
+   * </pre>
+   *
    * Protobuf type {@code buf.validate.PredefinedRules}
    */
   public static final class Builder extends
@@ -440,6 +535,23 @@ private static final long serialVersionUID = 0L;
         build.buf.validate.Rule, build.buf.validate.Rule.Builder, build.buf.validate.RuleOrBuilder> celBuilder_;
 
     /**
+     * <pre>
+     * `cel` is a repeated field used to represent a textual expression
+     * in the Common Expression Language (CEL) syntax. For more information,
+     * [see our documentation](https://buf.build/docs/protovalidate/schemas/predefined-rules/).
+     *
+     * ```proto
+     * message MyMessage {
+     * // The field `value` must be greater than 42.
+     * optional int32 value = 1 [(buf.validate.predefined).cel = {
+     * id: "my_message.value",
+     * message: "must be greater than 42",
+     * expression: "this &gt; 42",
+     * }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated .buf.validate.Rule cel = 1 [json_name = "cel"];</code>
      */
     public java.util.List<build.buf.validate.Rule> getCelList() {
@@ -450,6 +562,23 @@ private static final long serialVersionUID = 0L;
       }
     }
     /**
+     * <pre>
+     * `cel` is a repeated field used to represent a textual expression
+     * in the Common Expression Language (CEL) syntax. For more information,
+     * [see our documentation](https://buf.build/docs/protovalidate/schemas/predefined-rules/).
+     *
+     * ```proto
+     * message MyMessage {
+     * // The field `value` must be greater than 42.
+     * optional int32 value = 1 [(buf.validate.predefined).cel = {
+     * id: "my_message.value",
+     * message: "must be greater than 42",
+     * expression: "this &gt; 42",
+     * }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated .buf.validate.Rule cel = 1 [json_name = "cel"];</code>
      */
     public int getCelCount() {
@@ -460,6 +589,23 @@ private static final long serialVersionUID = 0L;
       }
     }
     /**
+     * <pre>
+     * `cel` is a repeated field used to represent a textual expression
+     * in the Common Expression Language (CEL) syntax. For more information,
+     * [see our documentation](https://buf.build/docs/protovalidate/schemas/predefined-rules/).
+     *
+     * ```proto
+     * message MyMessage {
+     * // The field `value` must be greater than 42.
+     * optional int32 value = 1 [(buf.validate.predefined).cel = {
+     * id: "my_message.value",
+     * message: "must be greater than 42",
+     * expression: "this &gt; 42",
+     * }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated .buf.validate.Rule cel = 1 [json_name = "cel"];</code>
      */
     public build.buf.validate.Rule getCel(int index) {
@@ -470,6 +616,23 @@ private static final long serialVersionUID = 0L;
       }
     }
     /**
+     * <pre>
+     * `cel` is a repeated field used to represent a textual expression
+     * in the Common Expression Language (CEL) syntax. For more information,
+     * [see our documentation](https://buf.build/docs/protovalidate/schemas/predefined-rules/).
+     *
+     * ```proto
+     * message MyMessage {
+     * // The field `value` must be greater than 42.
+     * optional int32 value = 1 [(buf.validate.predefined).cel = {
+     * id: "my_message.value",
+     * message: "must be greater than 42",
+     * expression: "this &gt; 42",
+     * }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated .buf.validate.Rule cel = 1 [json_name = "cel"];</code>
      */
     public Builder setCel(
@@ -487,6 +650,23 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `cel` is a repeated field used to represent a textual expression
+     * in the Common Expression Language (CEL) syntax. For more information,
+     * [see our documentation](https://buf.build/docs/protovalidate/schemas/predefined-rules/).
+     *
+     * ```proto
+     * message MyMessage {
+     * // The field `value` must be greater than 42.
+     * optional int32 value = 1 [(buf.validate.predefined).cel = {
+     * id: "my_message.value",
+     * message: "must be greater than 42",
+     * expression: "this &gt; 42",
+     * }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated .buf.validate.Rule cel = 1 [json_name = "cel"];</code>
      */
     public Builder setCel(
@@ -501,6 +681,23 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `cel` is a repeated field used to represent a textual expression
+     * in the Common Expression Language (CEL) syntax. For more information,
+     * [see our documentation](https://buf.build/docs/protovalidate/schemas/predefined-rules/).
+     *
+     * ```proto
+     * message MyMessage {
+     * // The field `value` must be greater than 42.
+     * optional int32 value = 1 [(buf.validate.predefined).cel = {
+     * id: "my_message.value",
+     * message: "must be greater than 42",
+     * expression: "this &gt; 42",
+     * }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated .buf.validate.Rule cel = 1 [json_name = "cel"];</code>
      */
     public Builder addCel(build.buf.validate.Rule value) {
@@ -517,6 +714,23 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `cel` is a repeated field used to represent a textual expression
+     * in the Common Expression Language (CEL) syntax. For more information,
+     * [see our documentation](https://buf.build/docs/protovalidate/schemas/predefined-rules/).
+     *
+     * ```proto
+     * message MyMessage {
+     * // The field `value` must be greater than 42.
+     * optional int32 value = 1 [(buf.validate.predefined).cel = {
+     * id: "my_message.value",
+     * message: "must be greater than 42",
+     * expression: "this &gt; 42",
+     * }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated .buf.validate.Rule cel = 1 [json_name = "cel"];</code>
      */
     public Builder addCel(
@@ -534,6 +748,23 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `cel` is a repeated field used to represent a textual expression
+     * in the Common Expression Language (CEL) syntax. For more information,
+     * [see our documentation](https://buf.build/docs/protovalidate/schemas/predefined-rules/).
+     *
+     * ```proto
+     * message MyMessage {
+     * // The field `value` must be greater than 42.
+     * optional int32 value = 1 [(buf.validate.predefined).cel = {
+     * id: "my_message.value",
+     * message: "must be greater than 42",
+     * expression: "this &gt; 42",
+     * }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated .buf.validate.Rule cel = 1 [json_name = "cel"];</code>
      */
     public Builder addCel(
@@ -548,6 +779,23 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `cel` is a repeated field used to represent a textual expression
+     * in the Common Expression Language (CEL) syntax. For more information,
+     * [see our documentation](https://buf.build/docs/protovalidate/schemas/predefined-rules/).
+     *
+     * ```proto
+     * message MyMessage {
+     * // The field `value` must be greater than 42.
+     * optional int32 value = 1 [(buf.validate.predefined).cel = {
+     * id: "my_message.value",
+     * message: "must be greater than 42",
+     * expression: "this &gt; 42",
+     * }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated .buf.validate.Rule cel = 1 [json_name = "cel"];</code>
      */
     public Builder addCel(
@@ -562,6 +810,23 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `cel` is a repeated field used to represent a textual expression
+     * in the Common Expression Language (CEL) syntax. For more information,
+     * [see our documentation](https://buf.build/docs/protovalidate/schemas/predefined-rules/).
+     *
+     * ```proto
+     * message MyMessage {
+     * // The field `value` must be greater than 42.
+     * optional int32 value = 1 [(buf.validate.predefined).cel = {
+     * id: "my_message.value",
+     * message: "must be greater than 42",
+     * expression: "this &gt; 42",
+     * }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated .buf.validate.Rule cel = 1 [json_name = "cel"];</code>
      */
     public Builder addAllCel(
@@ -577,6 +842,23 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `cel` is a repeated field used to represent a textual expression
+     * in the Common Expression Language (CEL) syntax. For more information,
+     * [see our documentation](https://buf.build/docs/protovalidate/schemas/predefined-rules/).
+     *
+     * ```proto
+     * message MyMessage {
+     * // The field `value` must be greater than 42.
+     * optional int32 value = 1 [(buf.validate.predefined).cel = {
+     * id: "my_message.value",
+     * message: "must be greater than 42",
+     * expression: "this &gt; 42",
+     * }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated .buf.validate.Rule cel = 1 [json_name = "cel"];</code>
      */
     public Builder clearCel() {
@@ -590,6 +872,23 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `cel` is a repeated field used to represent a textual expression
+     * in the Common Expression Language (CEL) syntax. For more information,
+     * [see our documentation](https://buf.build/docs/protovalidate/schemas/predefined-rules/).
+     *
+     * ```proto
+     * message MyMessage {
+     * // The field `value` must be greater than 42.
+     * optional int32 value = 1 [(buf.validate.predefined).cel = {
+     * id: "my_message.value",
+     * message: "must be greater than 42",
+     * expression: "this &gt; 42",
+     * }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated .buf.validate.Rule cel = 1 [json_name = "cel"];</code>
      */
     public Builder removeCel(int index) {
@@ -603,6 +902,23 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `cel` is a repeated field used to represent a textual expression
+     * in the Common Expression Language (CEL) syntax. For more information,
+     * [see our documentation](https://buf.build/docs/protovalidate/schemas/predefined-rules/).
+     *
+     * ```proto
+     * message MyMessage {
+     * // The field `value` must be greater than 42.
+     * optional int32 value = 1 [(buf.validate.predefined).cel = {
+     * id: "my_message.value",
+     * message: "must be greater than 42",
+     * expression: "this &gt; 42",
+     * }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated .buf.validate.Rule cel = 1 [json_name = "cel"];</code>
      */
     public build.buf.validate.Rule.Builder getCelBuilder(
@@ -610,6 +926,23 @@ private static final long serialVersionUID = 0L;
       return internalGetCelFieldBuilder().getBuilder(index);
     }
     /**
+     * <pre>
+     * `cel` is a repeated field used to represent a textual expression
+     * in the Common Expression Language (CEL) syntax. For more information,
+     * [see our documentation](https://buf.build/docs/protovalidate/schemas/predefined-rules/).
+     *
+     * ```proto
+     * message MyMessage {
+     * // The field `value` must be greater than 42.
+     * optional int32 value = 1 [(buf.validate.predefined).cel = {
+     * id: "my_message.value",
+     * message: "must be greater than 42",
+     * expression: "this &gt; 42",
+     * }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated .buf.validate.Rule cel = 1 [json_name = "cel"];</code>
      */
     public build.buf.validate.RuleOrBuilder getCelOrBuilder(
@@ -620,6 +953,23 @@ private static final long serialVersionUID = 0L;
       }
     }
     /**
+     * <pre>
+     * `cel` is a repeated field used to represent a textual expression
+     * in the Common Expression Language (CEL) syntax. For more information,
+     * [see our documentation](https://buf.build/docs/protovalidate/schemas/predefined-rules/).
+     *
+     * ```proto
+     * message MyMessage {
+     * // The field `value` must be greater than 42.
+     * optional int32 value = 1 [(buf.validate.predefined).cel = {
+     * id: "my_message.value",
+     * message: "must be greater than 42",
+     * expression: "this &gt; 42",
+     * }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated .buf.validate.Rule cel = 1 [json_name = "cel"];</code>
      */
     public java.util.List<? extends build.buf.validate.RuleOrBuilder> 
@@ -631,6 +981,23 @@ private static final long serialVersionUID = 0L;
       }
     }
     /**
+     * <pre>
+     * `cel` is a repeated field used to represent a textual expression
+     * in the Common Expression Language (CEL) syntax. For more information,
+     * [see our documentation](https://buf.build/docs/protovalidate/schemas/predefined-rules/).
+     *
+     * ```proto
+     * message MyMessage {
+     * // The field `value` must be greater than 42.
+     * optional int32 value = 1 [(buf.validate.predefined).cel = {
+     * id: "my_message.value",
+     * message: "must be greater than 42",
+     * expression: "this &gt; 42",
+     * }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated .buf.validate.Rule cel = 1 [json_name = "cel"];</code>
      */
     public build.buf.validate.Rule.Builder addCelBuilder() {
@@ -638,6 +1005,23 @@ private static final long serialVersionUID = 0L;
           build.buf.validate.Rule.getDefaultInstance());
     }
     /**
+     * <pre>
+     * `cel` is a repeated field used to represent a textual expression
+     * in the Common Expression Language (CEL) syntax. For more information,
+     * [see our documentation](https://buf.build/docs/protovalidate/schemas/predefined-rules/).
+     *
+     * ```proto
+     * message MyMessage {
+     * // The field `value` must be greater than 42.
+     * optional int32 value = 1 [(buf.validate.predefined).cel = {
+     * id: "my_message.value",
+     * message: "must be greater than 42",
+     * expression: "this &gt; 42",
+     * }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated .buf.validate.Rule cel = 1 [json_name = "cel"];</code>
      */
     public build.buf.validate.Rule.Builder addCelBuilder(
@@ -646,6 +1030,23 @@ private static final long serialVersionUID = 0L;
           index, build.buf.validate.Rule.getDefaultInstance());
     }
     /**
+     * <pre>
+     * `cel` is a repeated field used to represent a textual expression
+     * in the Common Expression Language (CEL) syntax. For more information,
+     * [see our documentation](https://buf.build/docs/protovalidate/schemas/predefined-rules/).
+     *
+     * ```proto
+     * message MyMessage {
+     * // The field `value` must be greater than 42.
+     * optional int32 value = 1 [(buf.validate.predefined).cel = {
+     * id: "my_message.value",
+     * message: "must be greater than 42",
+     * expression: "this &gt; 42",
+     * }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated .buf.validate.Rule cel = 1 [json_name = "cel"];</code>
      */
     public java.util.List<build.buf.validate.Rule.Builder> 

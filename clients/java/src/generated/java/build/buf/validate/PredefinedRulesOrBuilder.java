@@ -11,24 +11,109 @@ public interface PredefinedRulesOrBuilder extends
     com.google.protobuf.MessageOrBuilder {
 
   /**
+   * <pre>
+   * `cel` is a repeated field used to represent a textual expression
+   * in the Common Expression Language (CEL) syntax. For more information,
+   * [see our documentation](https://buf.build/docs/protovalidate/schemas/predefined-rules/).
+   *
+   * ```proto
+   * message MyMessage {
+   * // The field `value` must be greater than 42.
+   * optional int32 value = 1 [(buf.validate.predefined).cel = {
+   * id: "my_message.value",
+   * message: "must be greater than 42",
+   * expression: "this &gt; 42",
+   * }];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>repeated .buf.validate.Rule cel = 1 [json_name = "cel"];</code>
    */
   java.util.List<build.buf.validate.Rule> 
       getCelList();
   /**
+   * <pre>
+   * `cel` is a repeated field used to represent a textual expression
+   * in the Common Expression Language (CEL) syntax. For more information,
+   * [see our documentation](https://buf.build/docs/protovalidate/schemas/predefined-rules/).
+   *
+   * ```proto
+   * message MyMessage {
+   * // The field `value` must be greater than 42.
+   * optional int32 value = 1 [(buf.validate.predefined).cel = {
+   * id: "my_message.value",
+   * message: "must be greater than 42",
+   * expression: "this &gt; 42",
+   * }];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>repeated .buf.validate.Rule cel = 1 [json_name = "cel"];</code>
    */
   build.buf.validate.Rule getCel(int index);
   /**
+   * <pre>
+   * `cel` is a repeated field used to represent a textual expression
+   * in the Common Expression Language (CEL) syntax. For more information,
+   * [see our documentation](https://buf.build/docs/protovalidate/schemas/predefined-rules/).
+   *
+   * ```proto
+   * message MyMessage {
+   * // The field `value` must be greater than 42.
+   * optional int32 value = 1 [(buf.validate.predefined).cel = {
+   * id: "my_message.value",
+   * message: "must be greater than 42",
+   * expression: "this &gt; 42",
+   * }];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>repeated .buf.validate.Rule cel = 1 [json_name = "cel"];</code>
    */
   int getCelCount();
   /**
+   * <pre>
+   * `cel` is a repeated field used to represent a textual expression
+   * in the Common Expression Language (CEL) syntax. For more information,
+   * [see our documentation](https://buf.build/docs/protovalidate/schemas/predefined-rules/).
+   *
+   * ```proto
+   * message MyMessage {
+   * // The field `value` must be greater than 42.
+   * optional int32 value = 1 [(buf.validate.predefined).cel = {
+   * id: "my_message.value",
+   * message: "must be greater than 42",
+   * expression: "this &gt; 42",
+   * }];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>repeated .buf.validate.Rule cel = 1 [json_name = "cel"];</code>
    */
   java.util.List<? extends build.buf.validate.RuleOrBuilder> 
       getCelOrBuilderList();
   /**
+   * <pre>
+   * `cel` is a repeated field used to represent a textual expression
+   * in the Common Expression Language (CEL) syntax. For more information,
+   * [see our documentation](https://buf.build/docs/protovalidate/schemas/predefined-rules/).
+   *
+   * ```proto
+   * message MyMessage {
+   * // The field `value` must be greater than 42.
+   * optional int32 value = 1 [(buf.validate.predefined).cel = {
+   * id: "my_message.value",
+   * message: "must be greater than 42",
+   * expression: "this &gt; 42",
+   * }];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>repeated .buf.validate.Rule cel = 1 [json_name = "cel"];</code>
    */
   build.buf.validate.RuleOrBuilder getCelOrBuilder(

@@ -6,6 +6,10 @@
 package build.buf.validate;
 
 /**
+ * <pre>
+ * RepeatedRules describe the rules applied to `repeated` values.
+ * </pre>
+ *
  * Protobuf type {@code buf.validate.RepeatedRules}
  */
 @com.google.protobuf.Generated
@@ -48,6 +52,20 @@ private static final long serialVersionUID = 0L;
   public static final int MIN_ITEMS_FIELD_NUMBER = 1;
   private long minItems_ = 0L;
   /**
+   * <pre>
+   * `min_items` requires that this field must contain at least the specified
+   * minimum number of items.
+   *
+   * Note that `min_items = 1` is equivalent to setting a field as `required`.
+   *
+   * ```proto
+   * message MyRepeated {
+   * // value must contain at least  2 items
+   * repeated string value = 1 [(buf.validate.field).repeated.min_items = 2];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>optional uint64 min_items = 1 [json_name = "minItems", (.buf.validate.predefined) = { ... }</code>
    * @return Whether the minItems field is set.
    */
@@ -56,6 +74,20 @@ private static final long serialVersionUID = 0L;
     return ((bitField0_ & 0x00000001) != 0);
   }
   /**
+   * <pre>
+   * `min_items` requires that this field must contain at least the specified
+   * minimum number of items.
+   *
+   * Note that `min_items = 1` is equivalent to setting a field as `required`.
+   *
+   * ```proto
+   * message MyRepeated {
+   * // value must contain at least  2 items
+   * repeated string value = 1 [(buf.validate.field).repeated.min_items = 2];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>optional uint64 min_items = 1 [json_name = "minItems", (.buf.validate.predefined) = { ... }</code>
    * @return The minItems.
    */
@@ -67,6 +99,20 @@ private static final long serialVersionUID = 0L;
   public static final int MAX_ITEMS_FIELD_NUMBER = 2;
   private long maxItems_ = 0L;
   /**
+   * <pre>
+   * `max_items` denotes that this field must not exceed a
+   * certain number of items as the upper limit. If the field contains more
+   * items than specified, an error message will be generated, requiring the
+   * field to maintain no more than the specified number of items.
+   *
+   * ```proto
+   * message MyRepeated {
+   * // value must contain no more than 3 item(s)
+   * repeated string value = 1 [(buf.validate.field).repeated.max_items = 3];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>optional uint64 max_items = 2 [json_name = "maxItems", (.buf.validate.predefined) = { ... }</code>
    * @return Whether the maxItems field is set.
    */
@@ -75,6 +121,20 @@ private static final long serialVersionUID = 0L;
     return ((bitField0_ & 0x00000002) != 0);
   }
   /**
+   * <pre>
+   * `max_items` denotes that this field must not exceed a
+   * certain number of items as the upper limit. If the field contains more
+   * items than specified, an error message will be generated, requiring the
+   * field to maintain no more than the specified number of items.
+   *
+   * ```proto
+   * message MyRepeated {
+   * // value must contain no more than 3 item(s)
+   * repeated string value = 1 [(buf.validate.field).repeated.max_items = 3];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>optional uint64 max_items = 2 [json_name = "maxItems", (.buf.validate.predefined) = { ... }</code>
    * @return The maxItems.
    */
@@ -86,6 +146,19 @@ private static final long serialVersionUID = 0L;
   public static final int UNIQUE_FIELD_NUMBER = 3;
   private boolean unique_ = false;
   /**
+   * <pre>
+   * `unique` indicates that all elements in this field must
+   * be unique. This rule is strictly applicable to scalar and enum
+   * types, with message types not being supported.
+   *
+   * ```proto
+   * message MyRepeated {
+   * // repeated value must contain unique items
+   * repeated string value = 1 [(buf.validate.field).repeated.unique = true];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>optional bool unique = 3 [json_name = "unique", (.buf.validate.predefined) = { ... }</code>
    * @return Whether the unique field is set.
    */
@@ -94,6 +167,19 @@ private static final long serialVersionUID = 0L;
     return ((bitField0_ & 0x00000004) != 0);
   }
   /**
+   * <pre>
+   * `unique` indicates that all elements in this field must
+   * be unique. This rule is strictly applicable to scalar and enum
+   * types, with message types not being supported.
+   *
+   * ```proto
+   * message MyRepeated {
+   * // repeated value must contain unique items
+   * repeated string value = 1 [(buf.validate.field).repeated.unique = true];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>optional bool unique = 3 [json_name = "unique", (.buf.validate.predefined) = { ... }</code>
    * @return The unique.
    */
@@ -105,6 +191,27 @@ private static final long serialVersionUID = 0L;
   public static final int ITEMS_FIELD_NUMBER = 4;
   private build.buf.validate.FieldRules items_;
   /**
+   * <pre>
+   * `items` details the rules to be applied to each item
+   * in the field. Even for repeated message fields, validation is executed
+   * against each item unless `ignore` is specified.
+   *
+   * ```proto
+   * message MyRepeated {
+   * // The items in the field `value` must follow the specified rules.
+   * repeated string value = 1 [(buf.validate.field).repeated.items = {
+   * string: {
+   * min_len: 3
+   * max_len: 10
+   * }
+   * }];
+   * }
+   * ```
+   *
+   * Note that the `required` rule does not apply. Repeated items
+   * cannot be unset.
+   * </pre>
+   *
    * <code>optional .buf.validate.FieldRules items = 4 [json_name = "items"];</code>
    * @return Whether the items field is set.
    */
@@ -113,6 +220,27 @@ private static final long serialVersionUID = 0L;
     return ((bitField0_ & 0x00000008) != 0);
   }
   /**
+   * <pre>
+   * `items` details the rules to be applied to each item
+   * in the field. Even for repeated message fields, validation is executed
+   * against each item unless `ignore` is specified.
+   *
+   * ```proto
+   * message MyRepeated {
+   * // The items in the field `value` must follow the specified rules.
+   * repeated string value = 1 [(buf.validate.field).repeated.items = {
+   * string: {
+   * min_len: 3
+   * max_len: 10
+   * }
+   * }];
+   * }
+   * ```
+   *
+   * Note that the `required` rule does not apply. Repeated items
+   * cannot be unset.
+   * </pre>
+   *
    * <code>optional .buf.validate.FieldRules items = 4 [json_name = "items"];</code>
    * @return The items.
    */
@@ -121,6 +249,27 @@ private static final long serialVersionUID = 0L;
     return items_ == null ? build.buf.validate.FieldRules.getDefaultInstance() : items_;
   }
   /**
+   * <pre>
+   * `items` details the rules to be applied to each item
+   * in the field. Even for repeated message fields, validation is executed
+   * against each item unless `ignore` is specified.
+   *
+   * ```proto
+   * message MyRepeated {
+   * // The items in the field `value` must follow the specified rules.
+   * repeated string value = 1 [(buf.validate.field).repeated.items = {
+   * string: {
+   * min_len: 3
+   * max_len: 10
+   * }
+   * }];
+   * }
+   * ```
+   *
+   * Note that the `required` rule does not apply. Repeated items
+   * cannot be unset.
+   * </pre>
+   *
    * <code>optional .buf.validate.FieldRules items = 4 [json_name = "items"];</code>
    */
   @java.lang.Override
@@ -360,6 +509,10 @@ private static final long serialVersionUID = 0L;
     return builder;
   }
   /**
+   * <pre>
+   * RepeatedRules describe the rules applied to `repeated` values.
+   * </pre>
+   *
    * Protobuf type {@code buf.validate.RepeatedRules}
    */
   public static final class Builder extends
@@ -586,6 +739,20 @@ private static final long serialVersionUID = 0L;
 
     private long minItems_ ;
     /**
+     * <pre>
+     * `min_items` requires that this field must contain at least the specified
+     * minimum number of items.
+     *
+     * Note that `min_items = 1` is equivalent to setting a field as `required`.
+     *
+     * ```proto
+     * message MyRepeated {
+     * // value must contain at least  2 items
+     * repeated string value = 1 [(buf.validate.field).repeated.min_items = 2];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional uint64 min_items = 1 [json_name = "minItems", (.buf.validate.predefined) = { ... }</code>
      * @return Whether the minItems field is set.
      */
@@ -594,6 +761,20 @@ private static final long serialVersionUID = 0L;
       return ((bitField0_ & 0x00000001) != 0);
     }
     /**
+     * <pre>
+     * `min_items` requires that this field must contain at least the specified
+     * minimum number of items.
+     *
+     * Note that `min_items = 1` is equivalent to setting a field as `required`.
+     *
+     * ```proto
+     * message MyRepeated {
+     * // value must contain at least  2 items
+     * repeated string value = 1 [(buf.validate.field).repeated.min_items = 2];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional uint64 min_items = 1 [json_name = "minItems", (.buf.validate.predefined) = { ... }</code>
      * @return The minItems.
      */
@@ -602,6 +783,20 @@ private static final long serialVersionUID = 0L;
       return minItems_;
     }
     /**
+     * <pre>
+     * `min_items` requires that this field must contain at least the specified
+     * minimum number of items.
+     *
+     * Note that `min_items = 1` is equivalent to setting a field as `required`.
+     *
+     * ```proto
+     * message MyRepeated {
+     * // value must contain at least  2 items
+     * repeated string value = 1 [(buf.validate.field).repeated.min_items = 2];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional uint64 min_items = 1 [json_name = "minItems", (.buf.validate.predefined) = { ... }</code>
      * @param value The minItems to set.
      * @return This builder for chaining.
@@ -614,6 +809,20 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `min_items` requires that this field must contain at least the specified
+     * minimum number of items.
+     *
+     * Note that `min_items = 1` is equivalent to setting a field as `required`.
+     *
+     * ```proto
+     * message MyRepeated {
+     * // value must contain at least  2 items
+     * repeated string value = 1 [(buf.validate.field).repeated.min_items = 2];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional uint64 min_items = 1 [json_name = "minItems", (.buf.validate.predefined) = { ... }</code>
      * @return This builder for chaining.
      */
@@ -626,6 +835,20 @@ private static final long serialVersionUID = 0L;
 
     private long maxItems_ ;
     /**
+     * <pre>
+     * `max_items` denotes that this field must not exceed a
+     * certain number of items as the upper limit. If the field contains more
+     * items than specified, an error message will be generated, requiring the
+     * field to maintain no more than the specified number of items.
+     *
+     * ```proto
+     * message MyRepeated {
+     * // value must contain no more than 3 item(s)
+     * repeated string value = 1 [(buf.validate.field).repeated.max_items = 3];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional uint64 max_items = 2 [json_name = "maxItems", (.buf.validate.predefined) = { ... }</code>
      * @return Whether the maxItems field is set.
      */
@@ -634,6 +857,20 @@ private static final long serialVersionUID = 0L;
       return ((bitField0_ & 0x00000002) != 0);
     }
     /**
+     * <pre>
+     * `max_items` denotes that this field must not exceed a
+     * certain number of items as the upper limit. If the field contains more
+     * items than specified, an error message will be generated, requiring the
+     * field to maintain no more than the specified number of items.
+     *
+     * ```proto
+     * message MyRepeated {
+     * // value must contain no more than 3 item(s)
+     * repeated string value = 1 [(buf.validate.field).repeated.max_items = 3];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional uint64 max_items = 2 [json_name = "maxItems", (.buf.validate.predefined) = { ... }</code>
      * @return The maxItems.
      */
@@ -642,6 +879,20 @@ private static final long serialVersionUID = 0L;
       return maxItems_;
     }
     /**
+     * <pre>
+     * `max_items` denotes that this field must not exceed a
+     * certain number of items as the upper limit. If the field contains more
+     * items than specified, an error message will be generated, requiring the
+     * field to maintain no more than the specified number of items.
+     *
+     * ```proto
+     * message MyRepeated {
+     * // value must contain no more than 3 item(s)
+     * repeated string value = 1 [(buf.validate.field).repeated.max_items = 3];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional uint64 max_items = 2 [json_name = "maxItems", (.buf.validate.predefined) = { ... }</code>
      * @param value The maxItems to set.
      * @return This builder for chaining.
@@ -654,6 +905,20 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `max_items` denotes that this field must not exceed a
+     * certain number of items as the upper limit. If the field contains more
+     * items than specified, an error message will be generated, requiring the
+     * field to maintain no more than the specified number of items.
+     *
+     * ```proto
+     * message MyRepeated {
+     * // value must contain no more than 3 item(s)
+     * repeated string value = 1 [(buf.validate.field).repeated.max_items = 3];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional uint64 max_items = 2 [json_name = "maxItems", (.buf.validate.predefined) = { ... }</code>
      * @return This builder for chaining.
      */
@@ -666,6 +931,19 @@ private static final long serialVersionUID = 0L;
 
     private boolean unique_ ;
     /**
+     * <pre>
+     * `unique` indicates that all elements in this field must
+     * be unique. This rule is strictly applicable to scalar and enum
+     * types, with message types not being supported.
+     *
+     * ```proto
+     * message MyRepeated {
+     * // repeated value must contain unique items
+     * repeated string value = 1 [(buf.validate.field).repeated.unique = true];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional bool unique = 3 [json_name = "unique", (.buf.validate.predefined) = { ... }</code>
      * @return Whether the unique field is set.
      */
@@ -674,6 +952,19 @@ private static final long serialVersionUID = 0L;
       return ((bitField0_ & 0x00000004) != 0);
     }
     /**
+     * <pre>
+     * `unique` indicates that all elements in this field must
+     * be unique. This rule is strictly applicable to scalar and enum
+     * types, with message types not being supported.
+     *
+     * ```proto
+     * message MyRepeated {
+     * // repeated value must contain unique items
+     * repeated string value = 1 [(buf.validate.field).repeated.unique = true];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional bool unique = 3 [json_name = "unique", (.buf.validate.predefined) = { ... }</code>
      * @return The unique.
      */
@@ -682,6 +973,19 @@ private static final long serialVersionUID = 0L;
       return unique_;
     }
     /**
+     * <pre>
+     * `unique` indicates that all elements in this field must
+     * be unique. This rule is strictly applicable to scalar and enum
+     * types, with message types not being supported.
+     *
+     * ```proto
+     * message MyRepeated {
+     * // repeated value must contain unique items
+     * repeated string value = 1 [(buf.validate.field).repeated.unique = true];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional bool unique = 3 [json_name = "unique", (.buf.validate.predefined) = { ... }</code>
      * @param value The unique to set.
      * @return This builder for chaining.
@@ -694,6 +998,19 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `unique` indicates that all elements in this field must
+     * be unique. This rule is strictly applicable to scalar and enum
+     * types, with message types not being supported.
+     *
+     * ```proto
+     * message MyRepeated {
+     * // repeated value must contain unique items
+     * repeated string value = 1 [(buf.validate.field).repeated.unique = true];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional bool unique = 3 [json_name = "unique", (.buf.validate.predefined) = { ... }</code>
      * @return This builder for chaining.
      */
@@ -708,6 +1025,27 @@ private static final long serialVersionUID = 0L;
     private com.google.protobuf.SingleFieldBuilder<
         build.buf.validate.FieldRules, build.buf.validate.FieldRules.Builder, build.buf.validate.FieldRulesOrBuilder> itemsBuilder_;
     /**
+     * <pre>
+     * `items` details the rules to be applied to each item
+     * in the field. Even for repeated message fields, validation is executed
+     * against each item unless `ignore` is specified.
+     *
+     * ```proto
+     * message MyRepeated {
+     * // The items in the field `value` must follow the specified rules.
+     * repeated string value = 1 [(buf.validate.field).repeated.items = {
+     * string: {
+     * min_len: 3
+     * max_len: 10
+     * }
+     * }];
+     * }
+     * ```
+     *
+     * Note that the `required` rule does not apply. Repeated items
+     * cannot be unset.
+     * </pre>
+     *
      * <code>optional .buf.validate.FieldRules items = 4 [json_name = "items"];</code>
      * @return Whether the items field is set.
      */
@@ -715,6 +1053,27 @@ private static final long serialVersionUID = 0L;
       return ((bitField0_ & 0x00000008) != 0);
     }
     /**
+     * <pre>
+     * `items` details the rules to be applied to each item
+     * in the field. Even for repeated message fields, validation is executed
+     * against each item unless `ignore` is specified.
+     *
+     * ```proto
+     * message MyRepeated {
+     * // The items in the field `value` must follow the specified rules.
+     * repeated string value = 1 [(buf.validate.field).repeated.items = {
+     * string: {
+     * min_len: 3
+     * max_len: 10
+     * }
+     * }];
+     * }
+     * ```
+     *
+     * Note that the `required` rule does not apply. Repeated items
+     * cannot be unset.
+     * </pre>
+     *
      * <code>optional .buf.validate.FieldRules items = 4 [json_name = "items"];</code>
      * @return The items.
      */
@@ -726,6 +1085,27 @@ private static final long serialVersionUID = 0L;
       }
     }
     /**
+     * <pre>
+     * `items` details the rules to be applied to each item
+     * in the field. Even for repeated message fields, validation is executed
+     * against each item unless `ignore` is specified.
+     *
+     * ```proto
+     * message MyRepeated {
+     * // The items in the field `value` must follow the specified rules.
+     * repeated string value = 1 [(buf.validate.field).repeated.items = {
+     * string: {
+     * min_len: 3
+     * max_len: 10
+     * }
+     * }];
+     * }
+     * ```
+     *
+     * Note that the `required` rule does not apply. Repeated items
+     * cannot be unset.
+     * </pre>
+     *
      * <code>optional .buf.validate.FieldRules items = 4 [json_name = "items"];</code>
      */
     public Builder setItems(build.buf.validate.FieldRules value) {
@@ -742,6 +1122,27 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `items` details the rules to be applied to each item
+     * in the field. Even for repeated message fields, validation is executed
+     * against each item unless `ignore` is specified.
+     *
+     * ```proto
+     * message MyRepeated {
+     * // The items in the field `value` must follow the specified rules.
+     * repeated string value = 1 [(buf.validate.field).repeated.items = {
+     * string: {
+     * min_len: 3
+     * max_len: 10
+     * }
+     * }];
+     * }
+     * ```
+     *
+     * Note that the `required` rule does not apply. Repeated items
+     * cannot be unset.
+     * </pre>
+     *
      * <code>optional .buf.validate.FieldRules items = 4 [json_name = "items"];</code>
      */
     public Builder setItems(
@@ -756,6 +1157,27 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `items` details the rules to be applied to each item
+     * in the field. Even for repeated message fields, validation is executed
+     * against each item unless `ignore` is specified.
+     *
+     * ```proto
+     * message MyRepeated {
+     * // The items in the field `value` must follow the specified rules.
+     * repeated string value = 1 [(buf.validate.field).repeated.items = {
+     * string: {
+     * min_len: 3
+     * max_len: 10
+     * }
+     * }];
+     * }
+     * ```
+     *
+     * Note that the `required` rule does not apply. Repeated items
+     * cannot be unset.
+     * </pre>
+     *
      * <code>optional .buf.validate.FieldRules items = 4 [json_name = "items"];</code>
      */
     public Builder mergeItems(build.buf.validate.FieldRules value) {
@@ -777,6 +1199,27 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `items` details the rules to be applied to each item
+     * in the field. Even for repeated message fields, validation is executed
+     * against each item unless `ignore` is specified.
+     *
+     * ```proto
+     * message MyRepeated {
+     * // The items in the field `value` must follow the specified rules.
+     * repeated string value = 1 [(buf.validate.field).repeated.items = {
+     * string: {
+     * min_len: 3
+     * max_len: 10
+     * }
+     * }];
+     * }
+     * ```
+     *
+     * Note that the `required` rule does not apply. Repeated items
+     * cannot be unset.
+     * </pre>
+     *
      * <code>optional .buf.validate.FieldRules items = 4 [json_name = "items"];</code>
      */
     public Builder clearItems() {
@@ -790,6 +1233,27 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `items` details the rules to be applied to each item
+     * in the field. Even for repeated message fields, validation is executed
+     * against each item unless `ignore` is specified.
+     *
+     * ```proto
+     * message MyRepeated {
+     * // The items in the field `value` must follow the specified rules.
+     * repeated string value = 1 [(buf.validate.field).repeated.items = {
+     * string: {
+     * min_len: 3
+     * max_len: 10
+     * }
+     * }];
+     * }
+     * ```
+     *
+     * Note that the `required` rule does not apply. Repeated items
+     * cannot be unset.
+     * </pre>
+     *
      * <code>optional .buf.validate.FieldRules items = 4 [json_name = "items"];</code>
      */
     public build.buf.validate.FieldRules.Builder getItemsBuilder() {
@@ -798,6 +1262,27 @@ private static final long serialVersionUID = 0L;
       return internalGetItemsFieldBuilder().getBuilder();
     }
     /**
+     * <pre>
+     * `items` details the rules to be applied to each item
+     * in the field. Even for repeated message fields, validation is executed
+     * against each item unless `ignore` is specified.
+     *
+     * ```proto
+     * message MyRepeated {
+     * // The items in the field `value` must follow the specified rules.
+     * repeated string value = 1 [(buf.validate.field).repeated.items = {
+     * string: {
+     * min_len: 3
+     * max_len: 10
+     * }
+     * }];
+     * }
+     * ```
+     *
+     * Note that the `required` rule does not apply. Repeated items
+     * cannot be unset.
+     * </pre>
+     *
      * <code>optional .buf.validate.FieldRules items = 4 [json_name = "items"];</code>
      */
     public build.buf.validate.FieldRulesOrBuilder getItemsOrBuilder() {
@@ -809,6 +1294,27 @@ private static final long serialVersionUID = 0L;
       }
     }
     /**
+     * <pre>
+     * `items` details the rules to be applied to each item
+     * in the field. Even for repeated message fields, validation is executed
+     * against each item unless `ignore` is specified.
+     *
+     * ```proto
+     * message MyRepeated {
+     * // The items in the field `value` must follow the specified rules.
+     * repeated string value = 1 [(buf.validate.field).repeated.items = {
+     * string: {
+     * min_len: 3
+     * max_len: 10
+     * }
+     * }];
+     * }
+     * ```
+     *
+     * Note that the `required` rule does not apply. Repeated items
+     * cannot be unset.
+     * </pre>
+     *
      * <code>optional .buf.validate.FieldRules items = 4 [json_name = "items"];</code>
      */
     private com.google.protobuf.SingleFieldBuilder<

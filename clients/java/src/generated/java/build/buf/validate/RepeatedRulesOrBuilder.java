@@ -12,49 +12,194 @@ public interface RepeatedRulesOrBuilder extends
         ExtendableMessageOrBuilder<RepeatedRules> {
 
   /**
+   * <pre>
+   * `min_items` requires that this field must contain at least the specified
+   * minimum number of items.
+   *
+   * Note that `min_items = 1` is equivalent to setting a field as `required`.
+   *
+   * ```proto
+   * message MyRepeated {
+   * // value must contain at least  2 items
+   * repeated string value = 1 [(buf.validate.field).repeated.min_items = 2];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>optional uint64 min_items = 1 [json_name = "minItems", (.buf.validate.predefined) = { ... }</code>
    * @return Whether the minItems field is set.
    */
   boolean hasMinItems();
   /**
+   * <pre>
+   * `min_items` requires that this field must contain at least the specified
+   * minimum number of items.
+   *
+   * Note that `min_items = 1` is equivalent to setting a field as `required`.
+   *
+   * ```proto
+   * message MyRepeated {
+   * // value must contain at least  2 items
+   * repeated string value = 1 [(buf.validate.field).repeated.min_items = 2];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>optional uint64 min_items = 1 [json_name = "minItems", (.buf.validate.predefined) = { ... }</code>
    * @return The minItems.
    */
   long getMinItems();
 
   /**
+   * <pre>
+   * `max_items` denotes that this field must not exceed a
+   * certain number of items as the upper limit. If the field contains more
+   * items than specified, an error message will be generated, requiring the
+   * field to maintain no more than the specified number of items.
+   *
+   * ```proto
+   * message MyRepeated {
+   * // value must contain no more than 3 item(s)
+   * repeated string value = 1 [(buf.validate.field).repeated.max_items = 3];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>optional uint64 max_items = 2 [json_name = "maxItems", (.buf.validate.predefined) = { ... }</code>
    * @return Whether the maxItems field is set.
    */
   boolean hasMaxItems();
   /**
+   * <pre>
+   * `max_items` denotes that this field must not exceed a
+   * certain number of items as the upper limit. If the field contains more
+   * items than specified, an error message will be generated, requiring the
+   * field to maintain no more than the specified number of items.
+   *
+   * ```proto
+   * message MyRepeated {
+   * // value must contain no more than 3 item(s)
+   * repeated string value = 1 [(buf.validate.field).repeated.max_items = 3];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>optional uint64 max_items = 2 [json_name = "maxItems", (.buf.validate.predefined) = { ... }</code>
    * @return The maxItems.
    */
   long getMaxItems();
 
   /**
+   * <pre>
+   * `unique` indicates that all elements in this field must
+   * be unique. This rule is strictly applicable to scalar and enum
+   * types, with message types not being supported.
+   *
+   * ```proto
+   * message MyRepeated {
+   * // repeated value must contain unique items
+   * repeated string value = 1 [(buf.validate.field).repeated.unique = true];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>optional bool unique = 3 [json_name = "unique", (.buf.validate.predefined) = { ... }</code>
    * @return Whether the unique field is set.
    */
   boolean hasUnique();
   /**
+   * <pre>
+   * `unique` indicates that all elements in this field must
+   * be unique. This rule is strictly applicable to scalar and enum
+   * types, with message types not being supported.
+   *
+   * ```proto
+   * message MyRepeated {
+   * // repeated value must contain unique items
+   * repeated string value = 1 [(buf.validate.field).repeated.unique = true];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>optional bool unique = 3 [json_name = "unique", (.buf.validate.predefined) = { ... }</code>
    * @return The unique.
    */
   boolean getUnique();
 
   /**
+   * <pre>
+   * `items` details the rules to be applied to each item
+   * in the field. Even for repeated message fields, validation is executed
+   * against each item unless `ignore` is specified.
+   *
+   * ```proto
+   * message MyRepeated {
+   * // The items in the field `value` must follow the specified rules.
+   * repeated string value = 1 [(buf.validate.field).repeated.items = {
+   * string: {
+   * min_len: 3
+   * max_len: 10
+   * }
+   * }];
+   * }
+   * ```
+   *
+   * Note that the `required` rule does not apply. Repeated items
+   * cannot be unset.
+   * </pre>
+   *
    * <code>optional .buf.validate.FieldRules items = 4 [json_name = "items"];</code>
    * @return Whether the items field is set.
    */
   boolean hasItems();
   /**
+   * <pre>
+   * `items` details the rules to be applied to each item
+   * in the field. Even for repeated message fields, validation is executed
+   * against each item unless `ignore` is specified.
+   *
+   * ```proto
+   * message MyRepeated {
+   * // The items in the field `value` must follow the specified rules.
+   * repeated string value = 1 [(buf.validate.field).repeated.items = {
+   * string: {
+   * min_len: 3
+   * max_len: 10
+   * }
+   * }];
+   * }
+   * ```
+   *
+   * Note that the `required` rule does not apply. Repeated items
+   * cannot be unset.
+   * </pre>
+   *
    * <code>optional .buf.validate.FieldRules items = 4 [json_name = "items"];</code>
    * @return The items.
    */
   build.buf.validate.FieldRules getItems();
   /**
+   * <pre>
+   * `items` details the rules to be applied to each item
+   * in the field. Even for repeated message fields, validation is executed
+   * against each item unless `ignore` is specified.
+   *
+   * ```proto
+   * message MyRepeated {
+   * // The items in the field `value` must follow the specified rules.
+   * repeated string value = 1 [(buf.validate.field).repeated.items = {
+   * string: {
+   * min_len: 3
+   * max_len: 10
+   * }
+   * }];
+   * }
+   * ```
+   *
+   * Note that the `required` rule does not apply. Repeated items
+   * cannot be unset.
+   * </pre>
+   *
    * <code>optional .buf.validate.FieldRules items = 4 [json_name = "items"];</code>
    */
   build.buf.validate.FieldRulesOrBuilder getItemsOrBuilder();

@@ -6,6 +6,24 @@
 package build.buf.validate;
 
 /**
+ * <pre>
+ * `Rule` represents a validation rule written in the Common Expression
+ * Language (CEL) syntax. Each Rule includes a unique identifier, an
+ * optional error message, and the CEL expression to evaluate. For more
+ * information, [see our documentation](https://buf.build/docs/protovalidate/schemas/custom-rules/).
+ *
+ * ```proto
+ * message Foo {
+ * option (buf.validate.message).cel = {
+ * id: "foo.bar"
+ * message: "bar must be greater than 0"
+ * expression: "this.bar &gt; 0"
+ * };
+ * int32 bar = 1;
+ * }
+ * ```
+ * </pre>
+ *
  * Protobuf type {@code buf.validate.Rule}
  */
 @com.google.protobuf.Generated
@@ -51,6 +69,11 @@ private static final long serialVersionUID = 0L;
   @SuppressWarnings("serial")
   private volatile java.lang.Object id_ = "";
   /**
+   * <pre>
+   * `id` is a string that serves as a machine-readable name for this Rule.
+   * It should be unique within its scope, which could be either a message or a field.
+   * </pre>
+   *
    * <code>optional string id = 1 [json_name = "id"];</code>
    * @return Whether the id field is set.
    */
@@ -59,6 +82,11 @@ private static final long serialVersionUID = 0L;
     return ((bitField0_ & 0x00000001) != 0);
   }
   /**
+   * <pre>
+   * `id` is a string that serves as a machine-readable name for this Rule.
+   * It should be unique within its scope, which could be either a message or a field.
+   * </pre>
+   *
    * <code>optional string id = 1 [json_name = "id"];</code>
    * @return The id.
    */
@@ -78,6 +106,11 @@ private static final long serialVersionUID = 0L;
     }
   }
   /**
+   * <pre>
+   * `id` is a string that serves as a machine-readable name for this Rule.
+   * It should be unique within its scope, which could be either a message or a field.
+   * </pre>
+   *
    * <code>optional string id = 1 [json_name = "id"];</code>
    * @return The bytes for id.
    */
@@ -100,6 +133,13 @@ private static final long serialVersionUID = 0L;
   @SuppressWarnings("serial")
   private volatile java.lang.Object message_ = "";
   /**
+   * <pre>
+   * `message` is an optional field that provides a human-readable error message
+   * for this Rule when the CEL expression evaluates to false. If a
+   * non-empty message is provided, any strings resulting from the CEL
+   * expression evaluation are ignored.
+   * </pre>
+   *
    * <code>optional string message = 2 [json_name = "message"];</code>
    * @return Whether the message field is set.
    */
@@ -108,6 +148,13 @@ private static final long serialVersionUID = 0L;
     return ((bitField0_ & 0x00000002) != 0);
   }
   /**
+   * <pre>
+   * `message` is an optional field that provides a human-readable error message
+   * for this Rule when the CEL expression evaluates to false. If a
+   * non-empty message is provided, any strings resulting from the CEL
+   * expression evaluation are ignored.
+   * </pre>
+   *
    * <code>optional string message = 2 [json_name = "message"];</code>
    * @return The message.
    */
@@ -127,6 +174,13 @@ private static final long serialVersionUID = 0L;
     }
   }
   /**
+   * <pre>
+   * `message` is an optional field that provides a human-readable error message
+   * for this Rule when the CEL expression evaluates to false. If a
+   * non-empty message is provided, any strings resulting from the CEL
+   * expression evaluation are ignored.
+   * </pre>
+   *
    * <code>optional string message = 2 [json_name = "message"];</code>
    * @return The bytes for message.
    */
@@ -149,6 +203,13 @@ private static final long serialVersionUID = 0L;
   @SuppressWarnings("serial")
   private volatile java.lang.Object expression_ = "";
   /**
+   * <pre>
+   * `expression` is the actual CEL expression that will be evaluated for
+   * validation. This string must resolve to either a boolean or a string
+   * value. If the expression evaluates to false or a non-empty string, the
+   * validation is considered failed, and the message is rejected.
+   * </pre>
+   *
    * <code>optional string expression = 3 [json_name = "expression"];</code>
    * @return Whether the expression field is set.
    */
@@ -157,6 +218,13 @@ private static final long serialVersionUID = 0L;
     return ((bitField0_ & 0x00000004) != 0);
   }
   /**
+   * <pre>
+   * `expression` is the actual CEL expression that will be evaluated for
+   * validation. This string must resolve to either a boolean or a string
+   * value. If the expression evaluates to false or a non-empty string, the
+   * validation is considered failed, and the message is rejected.
+   * </pre>
+   *
    * <code>optional string expression = 3 [json_name = "expression"];</code>
    * @return The expression.
    */
@@ -176,6 +244,13 @@ private static final long serialVersionUID = 0L;
     }
   }
   /**
+   * <pre>
+   * `expression` is the actual CEL expression that will be evaluated for
+   * validation. This string must resolve to either a boolean or a string
+   * value. If the expression evaluates to false or a non-empty string, the
+   * validation is considered failed, and the message is rejected.
+   * </pre>
+   *
    * <code>optional string expression = 3 [json_name = "expression"];</code>
    * @return The bytes for expression.
    */
@@ -386,6 +461,24 @@ private static final long serialVersionUID = 0L;
     return builder;
   }
   /**
+   * <pre>
+   * `Rule` represents a validation rule written in the Common Expression
+   * Language (CEL) syntax. Each Rule includes a unique identifier, an
+   * optional error message, and the CEL expression to evaluate. For more
+   * information, [see our documentation](https://buf.build/docs/protovalidate/schemas/custom-rules/).
+   *
+   * ```proto
+   * message Foo {
+   * option (buf.validate.message).cel = {
+   * id: "foo.bar"
+   * message: "bar must be greater than 0"
+   * expression: "this.bar &gt; 0"
+   * };
+   * int32 bar = 1;
+   * }
+   * ```
+   * </pre>
+   *
    * Protobuf type {@code buf.validate.Rule}
    */
   public static final class Builder extends
@@ -558,6 +651,11 @@ private static final long serialVersionUID = 0L;
 
     private java.lang.Object id_ = "";
     /**
+     * <pre>
+     * `id` is a string that serves as a machine-readable name for this Rule.
+     * It should be unique within its scope, which could be either a message or a field.
+     * </pre>
+     *
      * <code>optional string id = 1 [json_name = "id"];</code>
      * @return Whether the id field is set.
      */
@@ -565,6 +663,11 @@ private static final long serialVersionUID = 0L;
       return ((bitField0_ & 0x00000001) != 0);
     }
     /**
+     * <pre>
+     * `id` is a string that serves as a machine-readable name for this Rule.
+     * It should be unique within its scope, which could be either a message or a field.
+     * </pre>
+     *
      * <code>optional string id = 1 [json_name = "id"];</code>
      * @return The id.
      */
@@ -583,6 +686,11 @@ private static final long serialVersionUID = 0L;
       }
     }
     /**
+     * <pre>
+     * `id` is a string that serves as a machine-readable name for this Rule.
+     * It should be unique within its scope, which could be either a message or a field.
+     * </pre>
+     *
      * <code>optional string id = 1 [json_name = "id"];</code>
      * @return The bytes for id.
      */
@@ -600,6 +708,11 @@ private static final long serialVersionUID = 0L;
       }
     }
     /**
+     * <pre>
+     * `id` is a string that serves as a machine-readable name for this Rule.
+     * It should be unique within its scope, which could be either a message or a field.
+     * </pre>
+     *
      * <code>optional string id = 1 [json_name = "id"];</code>
      * @param value The id to set.
      * @return This builder for chaining.
@@ -613,6 +726,11 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `id` is a string that serves as a machine-readable name for this Rule.
+     * It should be unique within its scope, which could be either a message or a field.
+     * </pre>
+     *
      * <code>optional string id = 1 [json_name = "id"];</code>
      * @return This builder for chaining.
      */
@@ -623,6 +741,11 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `id` is a string that serves as a machine-readable name for this Rule.
+     * It should be unique within its scope, which could be either a message or a field.
+     * </pre>
+     *
      * <code>optional string id = 1 [json_name = "id"];</code>
      * @param value The bytes for id to set.
      * @return This builder for chaining.
@@ -638,6 +761,13 @@ private static final long serialVersionUID = 0L;
 
     private java.lang.Object message_ = "";
     /**
+     * <pre>
+     * `message` is an optional field that provides a human-readable error message
+     * for this Rule when the CEL expression evaluates to false. If a
+     * non-empty message is provided, any strings resulting from the CEL
+     * expression evaluation are ignored.
+     * </pre>
+     *
      * <code>optional string message = 2 [json_name = "message"];</code>
      * @return Whether the message field is set.
      */
@@ -645,6 +775,13 @@ private static final long serialVersionUID = 0L;
       return ((bitField0_ & 0x00000002) != 0);
     }
     /**
+     * <pre>
+     * `message` is an optional field that provides a human-readable error message
+     * for this Rule when the CEL expression evaluates to false. If a
+     * non-empty message is provided, any strings resulting from the CEL
+     * expression evaluation are ignored.
+     * </pre>
+     *
      * <code>optional string message = 2 [json_name = "message"];</code>
      * @return The message.
      */
@@ -663,6 +800,13 @@ private static final long serialVersionUID = 0L;
       }
     }
     /**
+     * <pre>
+     * `message` is an optional field that provides a human-readable error message
+     * for this Rule when the CEL expression evaluates to false. If a
+     * non-empty message is provided, any strings resulting from the CEL
+     * expression evaluation are ignored.
+     * </pre>
+     *
      * <code>optional string message = 2 [json_name = "message"];</code>
      * @return The bytes for message.
      */
@@ -680,6 +824,13 @@ private static final long serialVersionUID = 0L;
       }
     }
     /**
+     * <pre>
+     * `message` is an optional field that provides a human-readable error message
+     * for this Rule when the CEL expression evaluates to false. If a
+     * non-empty message is provided, any strings resulting from the CEL
+     * expression evaluation are ignored.
+     * </pre>
+     *
      * <code>optional string message = 2 [json_name = "message"];</code>
      * @param value The message to set.
      * @return This builder for chaining.
@@ -693,6 +844,13 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `message` is an optional field that provides a human-readable error message
+     * for this Rule when the CEL expression evaluates to false. If a
+     * non-empty message is provided, any strings resulting from the CEL
+     * expression evaluation are ignored.
+     * </pre>
+     *
      * <code>optional string message = 2 [json_name = "message"];</code>
      * @return This builder for chaining.
      */
@@ -703,6 +861,13 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `message` is an optional field that provides a human-readable error message
+     * for this Rule when the CEL expression evaluates to false. If a
+     * non-empty message is provided, any strings resulting from the CEL
+     * expression evaluation are ignored.
+     * </pre>
+     *
      * <code>optional string message = 2 [json_name = "message"];</code>
      * @param value The bytes for message to set.
      * @return This builder for chaining.
@@ -718,6 +883,13 @@ private static final long serialVersionUID = 0L;
 
     private java.lang.Object expression_ = "";
     /**
+     * <pre>
+     * `expression` is the actual CEL expression that will be evaluated for
+     * validation. This string must resolve to either a boolean or a string
+     * value. If the expression evaluates to false or a non-empty string, the
+     * validation is considered failed, and the message is rejected.
+     * </pre>
+     *
      * <code>optional string expression = 3 [json_name = "expression"];</code>
      * @return Whether the expression field is set.
      */
@@ -725,6 +897,13 @@ private static final long serialVersionUID = 0L;
       return ((bitField0_ & 0x00000004) != 0);
     }
     /**
+     * <pre>
+     * `expression` is the actual CEL expression that will be evaluated for
+     * validation. This string must resolve to either a boolean or a string
+     * value. If the expression evaluates to false or a non-empty string, the
+     * validation is considered failed, and the message is rejected.
+     * </pre>
+     *
      * <code>optional string expression = 3 [json_name = "expression"];</code>
      * @return The expression.
      */
@@ -743,6 +922,13 @@ private static final long serialVersionUID = 0L;
       }
     }
     /**
+     * <pre>
+     * `expression` is the actual CEL expression that will be evaluated for
+     * validation. This string must resolve to either a boolean or a string
+     * value. If the expression evaluates to false or a non-empty string, the
+     * validation is considered failed, and the message is rejected.
+     * </pre>
+     *
      * <code>optional string expression = 3 [json_name = "expression"];</code>
      * @return The bytes for expression.
      */
@@ -760,6 +946,13 @@ private static final long serialVersionUID = 0L;
       }
     }
     /**
+     * <pre>
+     * `expression` is the actual CEL expression that will be evaluated for
+     * validation. This string must resolve to either a boolean or a string
+     * value. If the expression evaluates to false or a non-empty string, the
+     * validation is considered failed, and the message is rejected.
+     * </pre>
+     *
      * <code>optional string expression = 3 [json_name = "expression"];</code>
      * @param value The expression to set.
      * @return This builder for chaining.
@@ -773,6 +966,13 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `expression` is the actual CEL expression that will be evaluated for
+     * validation. This string must resolve to either a boolean or a string
+     * value. If the expression evaluates to false or a non-empty string, the
+     * validation is considered failed, and the message is rejected.
+     * </pre>
+     *
      * <code>optional string expression = 3 [json_name = "expression"];</code>
      * @return This builder for chaining.
      */
@@ -783,6 +983,13 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `expression` is the actual CEL expression that will be evaluated for
+     * validation. This string must resolve to either a boolean or a string
+     * value. If the expression evaluates to false or a non-empty string, the
+     * validation is considered failed, and the message is rejected.
+     * </pre>
+     *
      * <code>optional string expression = 3 [json_name = "expression"];</code>
      * @param value The bytes for expression to set.
      * @return This builder for chaining.

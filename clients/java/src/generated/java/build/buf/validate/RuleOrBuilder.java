@@ -11,16 +11,31 @@ public interface RuleOrBuilder extends
     com.google.protobuf.MessageOrBuilder {
 
   /**
+   * <pre>
+   * `id` is a string that serves as a machine-readable name for this Rule.
+   * It should be unique within its scope, which could be either a message or a field.
+   * </pre>
+   *
    * <code>optional string id = 1 [json_name = "id"];</code>
    * @return Whether the id field is set.
    */
   boolean hasId();
   /**
+   * <pre>
+   * `id` is a string that serves as a machine-readable name for this Rule.
+   * It should be unique within its scope, which could be either a message or a field.
+   * </pre>
+   *
    * <code>optional string id = 1 [json_name = "id"];</code>
    * @return The id.
    */
   java.lang.String getId();
   /**
+   * <pre>
+   * `id` is a string that serves as a machine-readable name for this Rule.
+   * It should be unique within its scope, which could be either a message or a field.
+   * </pre>
+   *
    * <code>optional string id = 1 [json_name = "id"];</code>
    * @return The bytes for id.
    */
@@ -28,16 +43,37 @@ public interface RuleOrBuilder extends
       getIdBytes();
 
   /**
+   * <pre>
+   * `message` is an optional field that provides a human-readable error message
+   * for this Rule when the CEL expression evaluates to false. If a
+   * non-empty message is provided, any strings resulting from the CEL
+   * expression evaluation are ignored.
+   * </pre>
+   *
    * <code>optional string message = 2 [json_name = "message"];</code>
    * @return Whether the message field is set.
    */
   boolean hasMessage();
   /**
+   * <pre>
+   * `message` is an optional field that provides a human-readable error message
+   * for this Rule when the CEL expression evaluates to false. If a
+   * non-empty message is provided, any strings resulting from the CEL
+   * expression evaluation are ignored.
+   * </pre>
+   *
    * <code>optional string message = 2 [json_name = "message"];</code>
    * @return The message.
    */
   java.lang.String getMessage();
   /**
+   * <pre>
+   * `message` is an optional field that provides a human-readable error message
+   * for this Rule when the CEL expression evaluates to false. If a
+   * non-empty message is provided, any strings resulting from the CEL
+   * expression evaluation are ignored.
+   * </pre>
+   *
    * <code>optional string message = 2 [json_name = "message"];</code>
    * @return The bytes for message.
    */
@@ -45,16 +81,37 @@ public interface RuleOrBuilder extends
       getMessageBytes();
 
   /**
+   * <pre>
+   * `expression` is the actual CEL expression that will be evaluated for
+   * validation. This string must resolve to either a boolean or a string
+   * value. If the expression evaluates to false or a non-empty string, the
+   * validation is considered failed, and the message is rejected.
+   * </pre>
+   *
    * <code>optional string expression = 3 [json_name = "expression"];</code>
    * @return Whether the expression field is set.
    */
   boolean hasExpression();
   /**
+   * <pre>
+   * `expression` is the actual CEL expression that will be evaluated for
+   * validation. This string must resolve to either a boolean or a string
+   * value. If the expression evaluates to false or a non-empty string, the
+   * validation is considered failed, and the message is rejected.
+   * </pre>
+   *
    * <code>optional string expression = 3 [json_name = "expression"];</code>
    * @return The expression.
    */
   java.lang.String getExpression();
   /**
+   * <pre>
+   * `expression` is the actual CEL expression that will be evaluated for
+   * validation. This string must resolve to either a boolean or a string
+   * value. If the expression evaluates to false or a non-empty string, the
+   * validation is considered failed, and the message is rejected.
+   * </pre>
+   *
    * <code>optional string expression = 3 [json_name = "expression"];</code>
    * @return The bytes for expression.
    */

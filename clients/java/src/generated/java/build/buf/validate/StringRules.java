@@ -6,6 +6,11 @@
 package build.buf.validate;
 
 /**
+ * <pre>
+ * StringRules describes the rules applied to `string` values These
+ * rules may also be applied to the `google.protobuf.StringValue` Well-Known-Type.
+ * </pre>
+ *
  * Protobuf type {@code buf.validate.StringRules}
  */
 @com.google.protobuf.Generated
@@ -141,6 +146,18 @@ private static final long serialVersionUID = 0L;
   @SuppressWarnings("serial")
   private volatile java.lang.Object const_ = "";
   /**
+   * <pre>
+   * `const` requires the field value to exactly match the specified value. If
+   * the field value doesn't match, an error message is generated.
+   *
+   * ```proto
+   * message MyString {
+   * // value must equal `hello`
+   * string value = 1 [(buf.validate.field).string.const = "hello"];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>optional string const = 1 [json_name = "const", (.buf.validate.predefined) = { ... }</code>
    * @return Whether the const field is set.
    */
@@ -149,6 +166,18 @@ private static final long serialVersionUID = 0L;
     return ((bitField0_ & 0x00000001) != 0);
   }
   /**
+   * <pre>
+   * `const` requires the field value to exactly match the specified value. If
+   * the field value doesn't match, an error message is generated.
+   *
+   * ```proto
+   * message MyString {
+   * // value must equal `hello`
+   * string value = 1 [(buf.validate.field).string.const = "hello"];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>optional string const = 1 [json_name = "const", (.buf.validate.predefined) = { ... }</code>
    * @return The const.
    */
@@ -168,6 +197,18 @@ private static final long serialVersionUID = 0L;
     }
   }
   /**
+   * <pre>
+   * `const` requires the field value to exactly match the specified value. If
+   * the field value doesn't match, an error message is generated.
+   *
+   * ```proto
+   * message MyString {
+   * // value must equal `hello`
+   * string value = 1 [(buf.validate.field).string.const = "hello"];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>optional string const = 1 [json_name = "const", (.buf.validate.predefined) = { ... }</code>
    * @return The bytes for const.
    */
@@ -189,6 +230,20 @@ private static final long serialVersionUID = 0L;
   public static final int LEN_FIELD_NUMBER = 19;
   private long len_ = 0L;
   /**
+   * <pre>
+   * `len` dictates that the field value must have the specified
+   * number of characters (Unicode code points), which may differ from the number
+   * of bytes in the string. If the field value does not meet the specified
+   * length, an error message will be generated.
+   *
+   * ```proto
+   * message MyString {
+   * // value length must be 5 characters
+   * string value = 1 [(buf.validate.field).string.len = 5];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>optional uint64 len = 19 [json_name = "len", (.buf.validate.predefined) = { ... }</code>
    * @return Whether the len field is set.
    */
@@ -197,6 +252,20 @@ private static final long serialVersionUID = 0L;
     return ((bitField0_ & 0x00000002) != 0);
   }
   /**
+   * <pre>
+   * `len` dictates that the field value must have the specified
+   * number of characters (Unicode code points), which may differ from the number
+   * of bytes in the string. If the field value does not meet the specified
+   * length, an error message will be generated.
+   *
+   * ```proto
+   * message MyString {
+   * // value length must be 5 characters
+   * string value = 1 [(buf.validate.field).string.len = 5];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>optional uint64 len = 19 [json_name = "len", (.buf.validate.predefined) = { ... }</code>
    * @return The len.
    */
@@ -208,6 +277,20 @@ private static final long serialVersionUID = 0L;
   public static final int MIN_LEN_FIELD_NUMBER = 2;
   private long minLen_ = 0L;
   /**
+   * <pre>
+   * `min_len` specifies that the field value must have at least the specified
+   * number of characters (Unicode code points), which may differ from the number
+   * of bytes in the string. If the field value contains fewer characters, an error
+   * message will be generated.
+   *
+   * ```proto
+   * message MyString {
+   * // value length must be at least 3 characters
+   * string value = 1 [(buf.validate.field).string.min_len = 3];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>optional uint64 min_len = 2 [json_name = "minLen", (.buf.validate.predefined) = { ... }</code>
    * @return Whether the minLen field is set.
    */
@@ -216,6 +299,20 @@ private static final long serialVersionUID = 0L;
     return ((bitField0_ & 0x00000004) != 0);
   }
   /**
+   * <pre>
+   * `min_len` specifies that the field value must have at least the specified
+   * number of characters (Unicode code points), which may differ from the number
+   * of bytes in the string. If the field value contains fewer characters, an error
+   * message will be generated.
+   *
+   * ```proto
+   * message MyString {
+   * // value length must be at least 3 characters
+   * string value = 1 [(buf.validate.field).string.min_len = 3];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>optional uint64 min_len = 2 [json_name = "minLen", (.buf.validate.predefined) = { ... }</code>
    * @return The minLen.
    */
@@ -227,6 +324,20 @@ private static final long serialVersionUID = 0L;
   public static final int MAX_LEN_FIELD_NUMBER = 3;
   private long maxLen_ = 0L;
   /**
+   * <pre>
+   * `max_len` specifies that the field value must have no more than the specified
+   * number of characters (Unicode code points), which may differ from the
+   * number of bytes in the string. If the field value contains more characters,
+   * an error message will be generated.
+   *
+   * ```proto
+   * message MyString {
+   * // value length must be at most 10 characters
+   * string value = 1 [(buf.validate.field).string.max_len = 10];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>optional uint64 max_len = 3 [json_name = "maxLen", (.buf.validate.predefined) = { ... }</code>
    * @return Whether the maxLen field is set.
    */
@@ -235,6 +346,20 @@ private static final long serialVersionUID = 0L;
     return ((bitField0_ & 0x00000008) != 0);
   }
   /**
+   * <pre>
+   * `max_len` specifies that the field value must have no more than the specified
+   * number of characters (Unicode code points), which may differ from the
+   * number of bytes in the string. If the field value contains more characters,
+   * an error message will be generated.
+   *
+   * ```proto
+   * message MyString {
+   * // value length must be at most 10 characters
+   * string value = 1 [(buf.validate.field).string.max_len = 10];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>optional uint64 max_len = 3 [json_name = "maxLen", (.buf.validate.predefined) = { ... }</code>
    * @return The maxLen.
    */
@@ -246,6 +371,19 @@ private static final long serialVersionUID = 0L;
   public static final int LEN_BYTES_FIELD_NUMBER = 20;
   private long lenBytes_ = 0L;
   /**
+   * <pre>
+   * `len_bytes` dictates that the field value must have the specified number of
+   * bytes. If the field value does not match the specified length in bytes,
+   * an error message will be generated.
+   *
+   * ```proto
+   * message MyString {
+   * // value length must be 6 bytes
+   * string value = 1 [(buf.validate.field).string.len_bytes = 6];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>optional uint64 len_bytes = 20 [json_name = "lenBytes", (.buf.validate.predefined) = { ... }</code>
    * @return Whether the lenBytes field is set.
    */
@@ -254,6 +392,19 @@ private static final long serialVersionUID = 0L;
     return ((bitField0_ & 0x00000010) != 0);
   }
   /**
+   * <pre>
+   * `len_bytes` dictates that the field value must have the specified number of
+   * bytes. If the field value does not match the specified length in bytes,
+   * an error message will be generated.
+   *
+   * ```proto
+   * message MyString {
+   * // value length must be 6 bytes
+   * string value = 1 [(buf.validate.field).string.len_bytes = 6];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>optional uint64 len_bytes = 20 [json_name = "lenBytes", (.buf.validate.predefined) = { ... }</code>
    * @return The lenBytes.
    */
@@ -265,6 +416,20 @@ private static final long serialVersionUID = 0L;
   public static final int MIN_BYTES_FIELD_NUMBER = 4;
   private long minBytes_ = 0L;
   /**
+   * <pre>
+   * `min_bytes` specifies that the field value must have at least the specified
+   * number of bytes. If the field value contains fewer bytes, an error message
+   * will be generated.
+   *
+   * ```proto
+   * message MyString {
+   * // value length must be at least 4 bytes
+   * string value = 1 [(buf.validate.field).string.min_bytes = 4];
+   * }
+   *
+   * ```
+   * </pre>
+   *
    * <code>optional uint64 min_bytes = 4 [json_name = "minBytes", (.buf.validate.predefined) = { ... }</code>
    * @return Whether the minBytes field is set.
    */
@@ -273,6 +438,20 @@ private static final long serialVersionUID = 0L;
     return ((bitField0_ & 0x00000020) != 0);
   }
   /**
+   * <pre>
+   * `min_bytes` specifies that the field value must have at least the specified
+   * number of bytes. If the field value contains fewer bytes, an error message
+   * will be generated.
+   *
+   * ```proto
+   * message MyString {
+   * // value length must be at least 4 bytes
+   * string value = 1 [(buf.validate.field).string.min_bytes = 4];
+   * }
+   *
+   * ```
+   * </pre>
+   *
    * <code>optional uint64 min_bytes = 4 [json_name = "minBytes", (.buf.validate.predefined) = { ... }</code>
    * @return The minBytes.
    */
@@ -284,6 +463,19 @@ private static final long serialVersionUID = 0L;
   public static final int MAX_BYTES_FIELD_NUMBER = 5;
   private long maxBytes_ = 0L;
   /**
+   * <pre>
+   * `max_bytes` specifies that the field value must have no more than the
+   * specified number of bytes. If the field value contains more bytes, an
+   * error message will be generated.
+   *
+   * ```proto
+   * message MyString {
+   * // value length must be at most 8 bytes
+   * string value = 1 [(buf.validate.field).string.max_bytes = 8];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>optional uint64 max_bytes = 5 [json_name = "maxBytes", (.buf.validate.predefined) = { ... }</code>
    * @return Whether the maxBytes field is set.
    */
@@ -292,6 +484,19 @@ private static final long serialVersionUID = 0L;
     return ((bitField0_ & 0x00000040) != 0);
   }
   /**
+   * <pre>
+   * `max_bytes` specifies that the field value must have no more than the
+   * specified number of bytes. If the field value contains more bytes, an
+   * error message will be generated.
+   *
+   * ```proto
+   * message MyString {
+   * // value length must be at most 8 bytes
+   * string value = 1 [(buf.validate.field).string.max_bytes = 8];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>optional uint64 max_bytes = 5 [json_name = "maxBytes", (.buf.validate.predefined) = { ... }</code>
    * @return The maxBytes.
    */
@@ -304,6 +509,20 @@ private static final long serialVersionUID = 0L;
   @SuppressWarnings("serial")
   private volatile java.lang.Object pattern_ = "";
   /**
+   * <pre>
+   * `pattern` specifies that the field value must match the specified
+   * regular expression (RE2 syntax), with the expression provided without any
+   * delimiters. If the field value doesn't match the regular expression, an
+   * error message will be generated.
+   *
+   * ```proto
+   * message MyString {
+   * // value does not match regex pattern `^[a-zA-Z]//$`
+   * string value = 1 [(buf.validate.field).string.pattern = "^[a-zA-Z]//$"];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>optional string pattern = 6 [json_name = "pattern", (.buf.validate.predefined) = { ... }</code>
    * @return Whether the pattern field is set.
    */
@@ -312,6 +531,20 @@ private static final long serialVersionUID = 0L;
     return ((bitField0_ & 0x00000080) != 0);
   }
   /**
+   * <pre>
+   * `pattern` specifies that the field value must match the specified
+   * regular expression (RE2 syntax), with the expression provided without any
+   * delimiters. If the field value doesn't match the regular expression, an
+   * error message will be generated.
+   *
+   * ```proto
+   * message MyString {
+   * // value does not match regex pattern `^[a-zA-Z]//$`
+   * string value = 1 [(buf.validate.field).string.pattern = "^[a-zA-Z]//$"];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>optional string pattern = 6 [json_name = "pattern", (.buf.validate.predefined) = { ... }</code>
    * @return The pattern.
    */
@@ -331,6 +564,20 @@ private static final long serialVersionUID = 0L;
     }
   }
   /**
+   * <pre>
+   * `pattern` specifies that the field value must match the specified
+   * regular expression (RE2 syntax), with the expression provided without any
+   * delimiters. If the field value doesn't match the regular expression, an
+   * error message will be generated.
+   *
+   * ```proto
+   * message MyString {
+   * // value does not match regex pattern `^[a-zA-Z]//$`
+   * string value = 1 [(buf.validate.field).string.pattern = "^[a-zA-Z]//$"];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>optional string pattern = 6 [json_name = "pattern", (.buf.validate.predefined) = { ... }</code>
    * @return The bytes for pattern.
    */
@@ -353,6 +600,20 @@ private static final long serialVersionUID = 0L;
   @SuppressWarnings("serial")
   private volatile java.lang.Object prefix_ = "";
   /**
+   * <pre>
+   * `prefix` specifies that the field value must have the
+   * specified substring at the beginning of the string. If the field value
+   * doesn't start with the specified prefix, an error message will be
+   * generated.
+   *
+   * ```proto
+   * message MyString {
+   * // value does not have prefix `pre`
+   * string value = 1 [(buf.validate.field).string.prefix = "pre"];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>optional string prefix = 7 [json_name = "prefix", (.buf.validate.predefined) = { ... }</code>
    * @return Whether the prefix field is set.
    */
@@ -361,6 +622,20 @@ private static final long serialVersionUID = 0L;
     return ((bitField0_ & 0x00000100) != 0);
   }
   /**
+   * <pre>
+   * `prefix` specifies that the field value must have the
+   * specified substring at the beginning of the string. If the field value
+   * doesn't start with the specified prefix, an error message will be
+   * generated.
+   *
+   * ```proto
+   * message MyString {
+   * // value does not have prefix `pre`
+   * string value = 1 [(buf.validate.field).string.prefix = "pre"];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>optional string prefix = 7 [json_name = "prefix", (.buf.validate.predefined) = { ... }</code>
    * @return The prefix.
    */
@@ -380,6 +655,20 @@ private static final long serialVersionUID = 0L;
     }
   }
   /**
+   * <pre>
+   * `prefix` specifies that the field value must have the
+   * specified substring at the beginning of the string. If the field value
+   * doesn't start with the specified prefix, an error message will be
+   * generated.
+   *
+   * ```proto
+   * message MyString {
+   * // value does not have prefix `pre`
+   * string value = 1 [(buf.validate.field).string.prefix = "pre"];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>optional string prefix = 7 [json_name = "prefix", (.buf.validate.predefined) = { ... }</code>
    * @return The bytes for prefix.
    */
@@ -402,6 +691,19 @@ private static final long serialVersionUID = 0L;
   @SuppressWarnings("serial")
   private volatile java.lang.Object suffix_ = "";
   /**
+   * <pre>
+   * `suffix` specifies that the field value must have the
+   * specified substring at the end of the string. If the field value doesn't
+   * end with the specified suffix, an error message will be generated.
+   *
+   * ```proto
+   * message MyString {
+   * // value does not have suffix `post`
+   * string value = 1 [(buf.validate.field).string.suffix = "post"];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>optional string suffix = 8 [json_name = "suffix", (.buf.validate.predefined) = { ... }</code>
    * @return Whether the suffix field is set.
    */
@@ -410,6 +712,19 @@ private static final long serialVersionUID = 0L;
     return ((bitField0_ & 0x00000200) != 0);
   }
   /**
+   * <pre>
+   * `suffix` specifies that the field value must have the
+   * specified substring at the end of the string. If the field value doesn't
+   * end with the specified suffix, an error message will be generated.
+   *
+   * ```proto
+   * message MyString {
+   * // value does not have suffix `post`
+   * string value = 1 [(buf.validate.field).string.suffix = "post"];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>optional string suffix = 8 [json_name = "suffix", (.buf.validate.predefined) = { ... }</code>
    * @return The suffix.
    */
@@ -429,6 +744,19 @@ private static final long serialVersionUID = 0L;
     }
   }
   /**
+   * <pre>
+   * `suffix` specifies that the field value must have the
+   * specified substring at the end of the string. If the field value doesn't
+   * end with the specified suffix, an error message will be generated.
+   *
+   * ```proto
+   * message MyString {
+   * // value does not have suffix `post`
+   * string value = 1 [(buf.validate.field).string.suffix = "post"];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>optional string suffix = 8 [json_name = "suffix", (.buf.validate.predefined) = { ... }</code>
    * @return The bytes for suffix.
    */
@@ -451,6 +779,19 @@ private static final long serialVersionUID = 0L;
   @SuppressWarnings("serial")
   private volatile java.lang.Object contains_ = "";
   /**
+   * <pre>
+   * `contains` specifies that the field value must have the
+   * specified substring anywhere in the string. If the field value doesn't
+   * contain the specified substring, an error message will be generated.
+   *
+   * ```proto
+   * message MyString {
+   * // value does not contain substring `inside`.
+   * string value = 1 [(buf.validate.field).string.contains = "inside"];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>optional string contains = 9 [json_name = "contains", (.buf.validate.predefined) = { ... }</code>
    * @return Whether the contains field is set.
    */
@@ -459,6 +800,19 @@ private static final long serialVersionUID = 0L;
     return ((bitField0_ & 0x00000400) != 0);
   }
   /**
+   * <pre>
+   * `contains` specifies that the field value must have the
+   * specified substring anywhere in the string. If the field value doesn't
+   * contain the specified substring, an error message will be generated.
+   *
+   * ```proto
+   * message MyString {
+   * // value does not contain substring `inside`.
+   * string value = 1 [(buf.validate.field).string.contains = "inside"];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>optional string contains = 9 [json_name = "contains", (.buf.validate.predefined) = { ... }</code>
    * @return The contains.
    */
@@ -478,6 +832,19 @@ private static final long serialVersionUID = 0L;
     }
   }
   /**
+   * <pre>
+   * `contains` specifies that the field value must have the
+   * specified substring anywhere in the string. If the field value doesn't
+   * contain the specified substring, an error message will be generated.
+   *
+   * ```proto
+   * message MyString {
+   * // value does not contain substring `inside`.
+   * string value = 1 [(buf.validate.field).string.contains = "inside"];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>optional string contains = 9 [json_name = "contains", (.buf.validate.predefined) = { ... }</code>
    * @return The bytes for contains.
    */
@@ -500,6 +867,19 @@ private static final long serialVersionUID = 0L;
   @SuppressWarnings("serial")
   private volatile java.lang.Object notContains_ = "";
   /**
+   * <pre>
+   * `not_contains` specifies that the field value must not have the
+   * specified substring anywhere in the string. If the field value contains
+   * the specified substring, an error message will be generated.
+   *
+   * ```proto
+   * message MyString {
+   * // value contains substring `inside`.
+   * string value = 1 [(buf.validate.field).string.not_contains = "inside"];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>optional string not_contains = 23 [json_name = "notContains", (.buf.validate.predefined) = { ... }</code>
    * @return Whether the notContains field is set.
    */
@@ -508,6 +888,19 @@ private static final long serialVersionUID = 0L;
     return ((bitField0_ & 0x00000800) != 0);
   }
   /**
+   * <pre>
+   * `not_contains` specifies that the field value must not have the
+   * specified substring anywhere in the string. If the field value contains
+   * the specified substring, an error message will be generated.
+   *
+   * ```proto
+   * message MyString {
+   * // value contains substring `inside`.
+   * string value = 1 [(buf.validate.field).string.not_contains = "inside"];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>optional string not_contains = 23 [json_name = "notContains", (.buf.validate.predefined) = { ... }</code>
    * @return The notContains.
    */
@@ -527,6 +920,19 @@ private static final long serialVersionUID = 0L;
     }
   }
   /**
+   * <pre>
+   * `not_contains` specifies that the field value must not have the
+   * specified substring anywhere in the string. If the field value contains
+   * the specified substring, an error message will be generated.
+   *
+   * ```proto
+   * message MyString {
+   * // value contains substring `inside`.
+   * string value = 1 [(buf.validate.field).string.not_contains = "inside"];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>optional string not_contains = 23 [json_name = "notContains", (.buf.validate.predefined) = { ... }</code>
    * @return The bytes for notContains.
    */
@@ -550,6 +956,19 @@ private static final long serialVersionUID = 0L;
   private com.google.protobuf.LazyStringArrayList in_ =
       com.google.protobuf.LazyStringArrayList.emptyList();
   /**
+   * <pre>
+   * `in` specifies that the field value must be equal to one of the specified
+   * values. If the field value isn't one of the specified values, an error
+   * message will be generated.
+   *
+   * ```proto
+   * message MyString {
+   * // must be in list ["apple", "banana"]
+   * string value = 1 [(buf.validate.field).string = { in: ["apple", "banana"] }];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>repeated string in = 10 [json_name = "in", (.buf.validate.predefined) = { ... }</code>
    * @return A list containing the in.
    */
@@ -558,6 +977,19 @@ private static final long serialVersionUID = 0L;
     return in_;
   }
   /**
+   * <pre>
+   * `in` specifies that the field value must be equal to one of the specified
+   * values. If the field value isn't one of the specified values, an error
+   * message will be generated.
+   *
+   * ```proto
+   * message MyString {
+   * // must be in list ["apple", "banana"]
+   * string value = 1 [(buf.validate.field).string = { in: ["apple", "banana"] }];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>repeated string in = 10 [json_name = "in", (.buf.validate.predefined) = { ... }</code>
    * @return The count of in.
    */
@@ -565,6 +997,19 @@ private static final long serialVersionUID = 0L;
     return in_.size();
   }
   /**
+   * <pre>
+   * `in` specifies that the field value must be equal to one of the specified
+   * values. If the field value isn't one of the specified values, an error
+   * message will be generated.
+   *
+   * ```proto
+   * message MyString {
+   * // must be in list ["apple", "banana"]
+   * string value = 1 [(buf.validate.field).string = { in: ["apple", "banana"] }];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>repeated string in = 10 [json_name = "in", (.buf.validate.predefined) = { ... }</code>
    * @param index The index of the element to return.
    * @return The in at the given index.
@@ -573,6 +1018,19 @@ private static final long serialVersionUID = 0L;
     return in_.get(index);
   }
   /**
+   * <pre>
+   * `in` specifies that the field value must be equal to one of the specified
+   * values. If the field value isn't one of the specified values, an error
+   * message will be generated.
+   *
+   * ```proto
+   * message MyString {
+   * // must be in list ["apple", "banana"]
+   * string value = 1 [(buf.validate.field).string = { in: ["apple", "banana"] }];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>repeated string in = 10 [json_name = "in", (.buf.validate.predefined) = { ... }</code>
    * @param index The index of the value to return.
    * @return The bytes of the in at the given index.
@@ -587,6 +1045,18 @@ private static final long serialVersionUID = 0L;
   private com.google.protobuf.LazyStringArrayList notIn_ =
       com.google.protobuf.LazyStringArrayList.emptyList();
   /**
+   * <pre>
+   * `not_in` specifies that the field value cannot be equal to any
+   * of the specified values. If the field value is one of the specified values,
+   * an error message will be generated.
+   * ```proto
+   * message MyString {
+   * // value must not be in list ["orange", "grape"]
+   * string value = 1 [(buf.validate.field).string = { not_in: ["orange", "grape"] }];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>repeated string not_in = 11 [json_name = "notIn", (.buf.validate.predefined) = { ... }</code>
    * @return A list containing the notIn.
    */
@@ -595,6 +1065,18 @@ private static final long serialVersionUID = 0L;
     return notIn_;
   }
   /**
+   * <pre>
+   * `not_in` specifies that the field value cannot be equal to any
+   * of the specified values. If the field value is one of the specified values,
+   * an error message will be generated.
+   * ```proto
+   * message MyString {
+   * // value must not be in list ["orange", "grape"]
+   * string value = 1 [(buf.validate.field).string = { not_in: ["orange", "grape"] }];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>repeated string not_in = 11 [json_name = "notIn", (.buf.validate.predefined) = { ... }</code>
    * @return The count of notIn.
    */
@@ -602,6 +1084,18 @@ private static final long serialVersionUID = 0L;
     return notIn_.size();
   }
   /**
+   * <pre>
+   * `not_in` specifies that the field value cannot be equal to any
+   * of the specified values. If the field value is one of the specified values,
+   * an error message will be generated.
+   * ```proto
+   * message MyString {
+   * // value must not be in list ["orange", "grape"]
+   * string value = 1 [(buf.validate.field).string = { not_in: ["orange", "grape"] }];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>repeated string not_in = 11 [json_name = "notIn", (.buf.validate.predefined) = { ... }</code>
    * @param index The index of the element to return.
    * @return The notIn at the given index.
@@ -610,6 +1104,18 @@ private static final long serialVersionUID = 0L;
     return notIn_.get(index);
   }
   /**
+   * <pre>
+   * `not_in` specifies that the field value cannot be equal to any
+   * of the specified values. If the field value is one of the specified values,
+   * an error message will be generated.
+   * ```proto
+   * message MyString {
+   * // value must not be in list ["orange", "grape"]
+   * string value = 1 [(buf.validate.field).string = { not_in: ["orange", "grape"] }];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>repeated string not_in = 11 [json_name = "notIn", (.buf.validate.predefined) = { ... }</code>
    * @param index The index of the value to return.
    * @return The bytes of the notIn at the given index.
@@ -621,6 +1127,25 @@ private static final long serialVersionUID = 0L;
 
   public static final int EMAIL_FIELD_NUMBER = 12;
   /**
+   * <pre>
+   * `email` specifies that the field value must be a valid email address, for
+   * example "foo&#64;example.com".
+   *
+   * Conforms to the definition for a valid email address from the [HTML standard](https://html.spec.whatwg.org/multipage/input.html#valid-e-mail-address).
+   * Note that this standard willfully deviates from [RFC 5322](https://datatracker.ietf.org/doc/html/rfc5322),
+   * which allows many unexpected forms of email addresses and will easily match
+   * a typographical error.
+   *
+   * If the field value isn't a valid email address, an error message will be generated.
+   *
+   * ```proto
+   * message MyString {
+   * // must be a valid email address
+   * string value = 1 [(buf.validate.field).string.email = true];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>bool email = 12 [json_name = "email", (.buf.validate.predefined) = { ... }</code>
    * @return Whether the email field is set.
    */
@@ -629,6 +1154,25 @@ private static final long serialVersionUID = 0L;
     return wellKnownCase_ == 12;
   }
   /**
+   * <pre>
+   * `email` specifies that the field value must be a valid email address, for
+   * example "foo&#64;example.com".
+   *
+   * Conforms to the definition for a valid email address from the [HTML standard](https://html.spec.whatwg.org/multipage/input.html#valid-e-mail-address).
+   * Note that this standard willfully deviates from [RFC 5322](https://datatracker.ietf.org/doc/html/rfc5322),
+   * which allows many unexpected forms of email addresses and will easily match
+   * a typographical error.
+   *
+   * If the field value isn't a valid email address, an error message will be generated.
+   *
+   * ```proto
+   * message MyString {
+   * // must be a valid email address
+   * string value = 1 [(buf.validate.field).string.email = true];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>bool email = 12 [json_name = "email", (.buf.validate.predefined) = { ... }</code>
    * @return The email.
    */
@@ -642,6 +1186,28 @@ private static final long serialVersionUID = 0L;
 
   public static final int HOSTNAME_FIELD_NUMBER = 13;
   /**
+   * <pre>
+   * `hostname` specifies that the field value must be a valid hostname, for
+   * example "foo.example.com".
+   *
+   * A valid hostname follows the rules below:
+   * - The name consists of one or more labels, separated by a dot (".").
+   * - Each label can be 1 to 63 alphanumeric characters.
+   * - A label can contain hyphens ("-"), but must not start or end with a hyphen.
+   * - The right-most label must not be digits only.
+   * - The name can have a trailing dot—for example, "foo.example.com.".
+   * - The name can be 253 characters at most, excluding the optional trailing dot.
+   *
+   * If the field value isn't a valid hostname, an error message will be generated.
+   *
+   * ```proto
+   * message MyString {
+   * // must be a valid hostname
+   * string value = 1 [(buf.validate.field).string.hostname = true];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>bool hostname = 13 [json_name = "hostname", (.buf.validate.predefined) = { ... }</code>
    * @return Whether the hostname field is set.
    */
@@ -650,6 +1216,28 @@ private static final long serialVersionUID = 0L;
     return wellKnownCase_ == 13;
   }
   /**
+   * <pre>
+   * `hostname` specifies that the field value must be a valid hostname, for
+   * example "foo.example.com".
+   *
+   * A valid hostname follows the rules below:
+   * - The name consists of one or more labels, separated by a dot (".").
+   * - Each label can be 1 to 63 alphanumeric characters.
+   * - A label can contain hyphens ("-"), but must not start or end with a hyphen.
+   * - The right-most label must not be digits only.
+   * - The name can have a trailing dot—for example, "foo.example.com.".
+   * - The name can be 253 characters at most, excluding the optional trailing dot.
+   *
+   * If the field value isn't a valid hostname, an error message will be generated.
+   *
+   * ```proto
+   * message MyString {
+   * // must be a valid hostname
+   * string value = 1 [(buf.validate.field).string.hostname = true];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>bool hostname = 13 [json_name = "hostname", (.buf.validate.predefined) = { ... }</code>
    * @return The hostname.
    */
@@ -663,6 +1251,27 @@ private static final long serialVersionUID = 0L;
 
   public static final int IP_FIELD_NUMBER = 14;
   /**
+   * <pre>
+   * `ip` specifies that the field value must be a valid IP (v4 or v6) address.
+   *
+   * IPv4 addresses are expected in the dotted decimal format—for example, "192.168.5.21".
+   * IPv6 addresses are expected in their text representation—for example, "::1",
+   * or "2001:0DB8:ABCD:0012::0".
+   *
+   * Both formats are well-defined in the internet standard [RFC 3986](https://datatracker.ietf.org/doc/html/rfc3986).
+   * Zone identifiers for IPv6 addresses (for example, "fe80::a%en1") are supported.
+   *
+   * If the field value isn't a valid IP address, an error message will be
+   * generated.
+   *
+   * ```proto
+   * message MyString {
+   * // must be a valid IP address
+   * string value = 1 [(buf.validate.field).string.ip = true];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>bool ip = 14 [json_name = "ip", (.buf.validate.predefined) = { ... }</code>
    * @return Whether the ip field is set.
    */
@@ -671,6 +1280,27 @@ private static final long serialVersionUID = 0L;
     return wellKnownCase_ == 14;
   }
   /**
+   * <pre>
+   * `ip` specifies that the field value must be a valid IP (v4 or v6) address.
+   *
+   * IPv4 addresses are expected in the dotted decimal format—for example, "192.168.5.21".
+   * IPv6 addresses are expected in their text representation—for example, "::1",
+   * or "2001:0DB8:ABCD:0012::0".
+   *
+   * Both formats are well-defined in the internet standard [RFC 3986](https://datatracker.ietf.org/doc/html/rfc3986).
+   * Zone identifiers for IPv6 addresses (for example, "fe80::a%en1") are supported.
+   *
+   * If the field value isn't a valid IP address, an error message will be
+   * generated.
+   *
+   * ```proto
+   * message MyString {
+   * // must be a valid IP address
+   * string value = 1 [(buf.validate.field).string.ip = true];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>bool ip = 14 [json_name = "ip", (.buf.validate.predefined) = { ... }</code>
    * @return The ip.
    */
@@ -684,6 +1314,19 @@ private static final long serialVersionUID = 0L;
 
   public static final int IPV4_FIELD_NUMBER = 15;
   /**
+   * <pre>
+   * `ipv4` specifies that the field value must be a valid IPv4 address—for
+   * example "192.168.5.21". If the field value isn't a valid IPv4 address, an
+   * error message will be generated.
+   *
+   * ```proto
+   * message MyString {
+   * // must be a valid IPv4 address
+   * string value = 1 [(buf.validate.field).string.ipv4 = true];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>bool ipv4 = 15 [json_name = "ipv4", (.buf.validate.predefined) = { ... }</code>
    * @return Whether the ipv4 field is set.
    */
@@ -692,6 +1335,19 @@ private static final long serialVersionUID = 0L;
     return wellKnownCase_ == 15;
   }
   /**
+   * <pre>
+   * `ipv4` specifies that the field value must be a valid IPv4 address—for
+   * example "192.168.5.21". If the field value isn't a valid IPv4 address, an
+   * error message will be generated.
+   *
+   * ```proto
+   * message MyString {
+   * // must be a valid IPv4 address
+   * string value = 1 [(buf.validate.field).string.ipv4 = true];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>bool ipv4 = 15 [json_name = "ipv4", (.buf.validate.predefined) = { ... }</code>
    * @return The ipv4.
    */
@@ -705,6 +1361,19 @@ private static final long serialVersionUID = 0L;
 
   public static final int IPV6_FIELD_NUMBER = 16;
   /**
+   * <pre>
+   * `ipv6` specifies that the field value must be a valid IPv6 address—for
+   * example "::1", or "d7a:115c:a1e0:ab12:4843:cd96:626b:430b". If the field
+   * value is not a valid IPv6 address, an error message will be generated.
+   *
+   * ```proto
+   * message MyString {
+   * // must be a valid IPv6 address
+   * string value = 1 [(buf.validate.field).string.ipv6 = true];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>bool ipv6 = 16 [json_name = "ipv6", (.buf.validate.predefined) = { ... }</code>
    * @return Whether the ipv6 field is set.
    */
@@ -713,6 +1382,19 @@ private static final long serialVersionUID = 0L;
     return wellKnownCase_ == 16;
   }
   /**
+   * <pre>
+   * `ipv6` specifies that the field value must be a valid IPv6 address—for
+   * example "::1", or "d7a:115c:a1e0:ab12:4843:cd96:626b:430b". If the field
+   * value is not a valid IPv6 address, an error message will be generated.
+   *
+   * ```proto
+   * message MyString {
+   * // must be a valid IPv6 address
+   * string value = 1 [(buf.validate.field).string.ipv6 = true];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>bool ipv6 = 16 [json_name = "ipv6", (.buf.validate.predefined) = { ... }</code>
    * @return The ipv6.
    */
@@ -726,6 +1408,23 @@ private static final long serialVersionUID = 0L;
 
   public static final int URI_FIELD_NUMBER = 17;
   /**
+   * <pre>
+   * `uri` specifies that the field value must be a valid URI, for example
+   * "https://example.com/foo/bar?baz=quux#frag".
+   *
+   * URI is defined in the internet standard [RFC 3986](https://datatracker.ietf.org/doc/html/rfc3986).
+   * Zone Identifiers in IPv6 address literals are supported ([RFC 6874](https://datatracker.ietf.org/doc/html/rfc6874)).
+   *
+   * If the field value isn't a valid URI, an error message will be generated.
+   *
+   * ```proto
+   * message MyString {
+   * // must be a valid URI
+   * string value = 1 [(buf.validate.field).string.uri = true];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>bool uri = 17 [json_name = "uri", (.buf.validate.predefined) = { ... }</code>
    * @return Whether the uri field is set.
    */
@@ -734,6 +1433,23 @@ private static final long serialVersionUID = 0L;
     return wellKnownCase_ == 17;
   }
   /**
+   * <pre>
+   * `uri` specifies that the field value must be a valid URI, for example
+   * "https://example.com/foo/bar?baz=quux#frag".
+   *
+   * URI is defined in the internet standard [RFC 3986](https://datatracker.ietf.org/doc/html/rfc3986).
+   * Zone Identifiers in IPv6 address literals are supported ([RFC 6874](https://datatracker.ietf.org/doc/html/rfc6874)).
+   *
+   * If the field value isn't a valid URI, an error message will be generated.
+   *
+   * ```proto
+   * message MyString {
+   * // must be a valid URI
+   * string value = 1 [(buf.validate.field).string.uri = true];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>bool uri = 17 [json_name = "uri", (.buf.validate.predefined) = { ... }</code>
    * @return The uri.
    */
@@ -747,6 +1463,26 @@ private static final long serialVersionUID = 0L;
 
   public static final int URI_REF_FIELD_NUMBER = 18;
   /**
+   * <pre>
+   * `uri_ref` specifies that the field value must be a valid URI Reference—either
+   * a URI such as "https://example.com/foo/bar?baz=quux#frag", or a Relative
+   * Reference such as "./foo/bar?query".
+   *
+   * URI, URI Reference, and Relative Reference are defined in the internet
+   * standard [RFC 3986](https://datatracker.ietf.org/doc/html/rfc3986). Zone
+   * Identifiers in IPv6 address literals are supported ([RFC 6874](https://datatracker.ietf.org/doc/html/rfc6874)).
+   *
+   * If the field value isn't a valid URI Reference, an error message will be
+   * generated.
+   *
+   * ```proto
+   * message MyString {
+   * // must be a valid URI Reference
+   * string value = 1 [(buf.validate.field).string.uri_ref = true];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>bool uri_ref = 18 [json_name = "uriRef", (.buf.validate.predefined) = { ... }</code>
    * @return Whether the uriRef field is set.
    */
@@ -755,6 +1491,26 @@ private static final long serialVersionUID = 0L;
     return wellKnownCase_ == 18;
   }
   /**
+   * <pre>
+   * `uri_ref` specifies that the field value must be a valid URI Reference—either
+   * a URI such as "https://example.com/foo/bar?baz=quux#frag", or a Relative
+   * Reference such as "./foo/bar?query".
+   *
+   * URI, URI Reference, and Relative Reference are defined in the internet
+   * standard [RFC 3986](https://datatracker.ietf.org/doc/html/rfc3986). Zone
+   * Identifiers in IPv6 address literals are supported ([RFC 6874](https://datatracker.ietf.org/doc/html/rfc6874)).
+   *
+   * If the field value isn't a valid URI Reference, an error message will be
+   * generated.
+   *
+   * ```proto
+   * message MyString {
+   * // must be a valid URI Reference
+   * string value = 1 [(buf.validate.field).string.uri_ref = true];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>bool uri_ref = 18 [json_name = "uriRef", (.buf.validate.predefined) = { ... }</code>
    * @return The uriRef.
    */
@@ -768,6 +1524,20 @@ private static final long serialVersionUID = 0L;
 
   public static final int ADDRESS_FIELD_NUMBER = 21;
   /**
+   * <pre>
+   * `address` specifies that the field value must be either a valid hostname
+   * (for example, "example.com"), or a valid IP (v4 or v6) address (for example,
+   * "192.168.0.1", or "::1"). If the field value isn't a valid hostname or IP,
+   * an error message will be generated.
+   *
+   * ```proto
+   * message MyString {
+   * // must be a valid hostname, or ip address
+   * string value = 1 [(buf.validate.field).string.address = true];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>bool address = 21 [json_name = "address", (.buf.validate.predefined) = { ... }</code>
    * @return Whether the address field is set.
    */
@@ -776,6 +1546,20 @@ private static final long serialVersionUID = 0L;
     return wellKnownCase_ == 21;
   }
   /**
+   * <pre>
+   * `address` specifies that the field value must be either a valid hostname
+   * (for example, "example.com"), or a valid IP (v4 or v6) address (for example,
+   * "192.168.0.1", or "::1"). If the field value isn't a valid hostname or IP,
+   * an error message will be generated.
+   *
+   * ```proto
+   * message MyString {
+   * // must be a valid hostname, or ip address
+   * string value = 1 [(buf.validate.field).string.address = true];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>bool address = 21 [json_name = "address", (.buf.validate.predefined) = { ... }</code>
    * @return The address.
    */
@@ -789,6 +1573,19 @@ private static final long serialVersionUID = 0L;
 
   public static final int UUID_FIELD_NUMBER = 22;
   /**
+   * <pre>
+   * `uuid` specifies that the field value must be a valid UUID as defined by
+   * [RFC 4122](https://datatracker.ietf.org/doc/html/rfc4122#section-4.1.2). If the
+   * field value isn't a valid UUID, an error message will be generated.
+   *
+   * ```proto
+   * message MyString {
+   * // must be a valid UUID
+   * string value = 1 [(buf.validate.field).string.uuid = true];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>bool uuid = 22 [json_name = "uuid", (.buf.validate.predefined) = { ... }</code>
    * @return Whether the uuid field is set.
    */
@@ -797,6 +1594,19 @@ private static final long serialVersionUID = 0L;
     return wellKnownCase_ == 22;
   }
   /**
+   * <pre>
+   * `uuid` specifies that the field value must be a valid UUID as defined by
+   * [RFC 4122](https://datatracker.ietf.org/doc/html/rfc4122#section-4.1.2). If the
+   * field value isn't a valid UUID, an error message will be generated.
+   *
+   * ```proto
+   * message MyString {
+   * // must be a valid UUID
+   * string value = 1 [(buf.validate.field).string.uuid = true];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>bool uuid = 22 [json_name = "uuid", (.buf.validate.predefined) = { ... }</code>
    * @return The uuid.
    */
@@ -810,6 +1620,20 @@ private static final long serialVersionUID = 0L;
 
   public static final int TUUID_FIELD_NUMBER = 33;
   /**
+   * <pre>
+   * `tuuid` (trimmed UUID) specifies that the field value must be a valid UUID as
+   * defined by [RFC 4122](https://datatracker.ietf.org/doc/html/rfc4122#section-4.1.2) with all dashes
+   * omitted. If the field value isn't a valid UUID without dashes, an error message
+   * will be generated.
+   *
+   * ```proto
+   * message MyString {
+   * // must be a valid trimmed UUID
+   * string value = 1 [(buf.validate.field).string.tuuid = true];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>bool tuuid = 33 [json_name = "tuuid", (.buf.validate.predefined) = { ... }</code>
    * @return Whether the tuuid field is set.
    */
@@ -818,6 +1642,20 @@ private static final long serialVersionUID = 0L;
     return wellKnownCase_ == 33;
   }
   /**
+   * <pre>
+   * `tuuid` (trimmed UUID) specifies that the field value must be a valid UUID as
+   * defined by [RFC 4122](https://datatracker.ietf.org/doc/html/rfc4122#section-4.1.2) with all dashes
+   * omitted. If the field value isn't a valid UUID without dashes, an error message
+   * will be generated.
+   *
+   * ```proto
+   * message MyString {
+   * // must be a valid trimmed UUID
+   * string value = 1 [(buf.validate.field).string.tuuid = true];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>bool tuuid = 33 [json_name = "tuuid", (.buf.validate.predefined) = { ... }</code>
    * @return The tuuid.
    */
@@ -831,6 +1669,20 @@ private static final long serialVersionUID = 0L;
 
   public static final int IP_WITH_PREFIXLEN_FIELD_NUMBER = 26;
   /**
+   * <pre>
+   * `ip_with_prefixlen` specifies that the field value must be a valid IP
+   * (v4 or v6) address with prefix length—for example, "192.168.5.21/16" or
+   * "2001:0DB8:ABCD:0012::F1/64". If the field value isn't a valid IP with
+   * prefix length, an error message will be generated.
+   *
+   * ```proto
+   * message MyString {
+   * // must be a valid IP with prefix length
+   * string value = 1 [(buf.validate.field).string.ip_with_prefixlen = true];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>bool ip_with_prefixlen = 26 [json_name = "ipWithPrefixlen", (.buf.validate.predefined) = { ... }</code>
    * @return Whether the ipWithPrefixlen field is set.
    */
@@ -839,6 +1691,20 @@ private static final long serialVersionUID = 0L;
     return wellKnownCase_ == 26;
   }
   /**
+   * <pre>
+   * `ip_with_prefixlen` specifies that the field value must be a valid IP
+   * (v4 or v6) address with prefix length—for example, "192.168.5.21/16" or
+   * "2001:0DB8:ABCD:0012::F1/64". If the field value isn't a valid IP with
+   * prefix length, an error message will be generated.
+   *
+   * ```proto
+   * message MyString {
+   * // must be a valid IP with prefix length
+   * string value = 1 [(buf.validate.field).string.ip_with_prefixlen = true];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>bool ip_with_prefixlen = 26 [json_name = "ipWithPrefixlen", (.buf.validate.predefined) = { ... }</code>
    * @return The ipWithPrefixlen.
    */
@@ -852,6 +1718,20 @@ private static final long serialVersionUID = 0L;
 
   public static final int IPV4_WITH_PREFIXLEN_FIELD_NUMBER = 27;
   /**
+   * <pre>
+   * `ipv4_with_prefixlen` specifies that the field value must be a valid
+   * IPv4 address with prefix length—for example, "192.168.5.21/16". If the
+   * field value isn't a valid IPv4 address with prefix length, an error
+   * message will be generated.
+   *
+   * ```proto
+   * message MyString {
+   * // must be a valid IPv4 address with prefix length
+   * string value = 1 [(buf.validate.field).string.ipv4_with_prefixlen = true];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>bool ipv4_with_prefixlen = 27 [json_name = "ipv4WithPrefixlen", (.buf.validate.predefined) = { ... }</code>
    * @return Whether the ipv4WithPrefixlen field is set.
    */
@@ -860,6 +1740,20 @@ private static final long serialVersionUID = 0L;
     return wellKnownCase_ == 27;
   }
   /**
+   * <pre>
+   * `ipv4_with_prefixlen` specifies that the field value must be a valid
+   * IPv4 address with prefix length—for example, "192.168.5.21/16". If the
+   * field value isn't a valid IPv4 address with prefix length, an error
+   * message will be generated.
+   *
+   * ```proto
+   * message MyString {
+   * // must be a valid IPv4 address with prefix length
+   * string value = 1 [(buf.validate.field).string.ipv4_with_prefixlen = true];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>bool ipv4_with_prefixlen = 27 [json_name = "ipv4WithPrefixlen", (.buf.validate.predefined) = { ... }</code>
    * @return The ipv4WithPrefixlen.
    */
@@ -873,6 +1767,20 @@ private static final long serialVersionUID = 0L;
 
   public static final int IPV6_WITH_PREFIXLEN_FIELD_NUMBER = 28;
   /**
+   * <pre>
+   * `ipv6_with_prefixlen` specifies that the field value must be a valid
+   * IPv6 address with prefix length—for example, "2001:0DB8:ABCD:0012::F1/64".
+   * If the field value is not a valid IPv6 address with prefix length,
+   * an error message will be generated.
+   *
+   * ```proto
+   * message MyString {
+   * // must be a valid IPv6 address prefix length
+   * string value = 1 [(buf.validate.field).string.ipv6_with_prefixlen = true];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>bool ipv6_with_prefixlen = 28 [json_name = "ipv6WithPrefixlen", (.buf.validate.predefined) = { ... }</code>
    * @return Whether the ipv6WithPrefixlen field is set.
    */
@@ -881,6 +1789,20 @@ private static final long serialVersionUID = 0L;
     return wellKnownCase_ == 28;
   }
   /**
+   * <pre>
+   * `ipv6_with_prefixlen` specifies that the field value must be a valid
+   * IPv6 address with prefix length—for example, "2001:0DB8:ABCD:0012::F1/64".
+   * If the field value is not a valid IPv6 address with prefix length,
+   * an error message will be generated.
+   *
+   * ```proto
+   * message MyString {
+   * // must be a valid IPv6 address prefix length
+   * string value = 1 [(buf.validate.field).string.ipv6_with_prefixlen = true];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>bool ipv6_with_prefixlen = 28 [json_name = "ipv6WithPrefixlen", (.buf.validate.predefined) = { ... }</code>
    * @return The ipv6WithPrefixlen.
    */
@@ -894,6 +1816,25 @@ private static final long serialVersionUID = 0L;
 
   public static final int IP_PREFIX_FIELD_NUMBER = 29;
   /**
+   * <pre>
+   * `ip_prefix` specifies that the field value must be a valid IP (v4 or v6)
+   * prefix—for example, "192.168.0.0/16" or "2001:0DB8:ABCD:0012::0/64".
+   *
+   * The prefix must have all zeros for the unmasked bits. For example,
+   * "2001:0DB8:ABCD:0012::0/64" designates the left-most 64 bits for the
+   * prefix, and the remaining 64 bits must be zero.
+   *
+   * If the field value isn't a valid IP prefix, an error message will be
+   * generated.
+   *
+   * ```proto
+   * message MyString {
+   * // must be a valid IP prefix
+   * string value = 1 [(buf.validate.field).string.ip_prefix = true];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>bool ip_prefix = 29 [json_name = "ipPrefix", (.buf.validate.predefined) = { ... }</code>
    * @return Whether the ipPrefix field is set.
    */
@@ -902,6 +1843,25 @@ private static final long serialVersionUID = 0L;
     return wellKnownCase_ == 29;
   }
   /**
+   * <pre>
+   * `ip_prefix` specifies that the field value must be a valid IP (v4 or v6)
+   * prefix—for example, "192.168.0.0/16" or "2001:0DB8:ABCD:0012::0/64".
+   *
+   * The prefix must have all zeros for the unmasked bits. For example,
+   * "2001:0DB8:ABCD:0012::0/64" designates the left-most 64 bits for the
+   * prefix, and the remaining 64 bits must be zero.
+   *
+   * If the field value isn't a valid IP prefix, an error message will be
+   * generated.
+   *
+   * ```proto
+   * message MyString {
+   * // must be a valid IP prefix
+   * string value = 1 [(buf.validate.field).string.ip_prefix = true];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>bool ip_prefix = 29 [json_name = "ipPrefix", (.buf.validate.predefined) = { ... }</code>
    * @return The ipPrefix.
    */
@@ -915,6 +1875,25 @@ private static final long serialVersionUID = 0L;
 
   public static final int IPV4_PREFIX_FIELD_NUMBER = 30;
   /**
+   * <pre>
+   * `ipv4_prefix` specifies that the field value must be a valid IPv4
+   * prefix, for example "192.168.0.0/16".
+   *
+   * The prefix must have all zeros for the unmasked bits. For example,
+   * "192.168.0.0/16" designates the left-most 16 bits for the prefix,
+   * and the remaining 16 bits must be zero.
+   *
+   * If the field value isn't a valid IPv4 prefix, an error message
+   * will be generated.
+   *
+   * ```proto
+   * message MyString {
+   * // must be a valid IPv4 prefix
+   * string value = 1 [(buf.validate.field).string.ipv4_prefix = true];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>bool ipv4_prefix = 30 [json_name = "ipv4Prefix", (.buf.validate.predefined) = { ... }</code>
    * @return Whether the ipv4Prefix field is set.
    */
@@ -923,6 +1902,25 @@ private static final long serialVersionUID = 0L;
     return wellKnownCase_ == 30;
   }
   /**
+   * <pre>
+   * `ipv4_prefix` specifies that the field value must be a valid IPv4
+   * prefix, for example "192.168.0.0/16".
+   *
+   * The prefix must have all zeros for the unmasked bits. For example,
+   * "192.168.0.0/16" designates the left-most 16 bits for the prefix,
+   * and the remaining 16 bits must be zero.
+   *
+   * If the field value isn't a valid IPv4 prefix, an error message
+   * will be generated.
+   *
+   * ```proto
+   * message MyString {
+   * // must be a valid IPv4 prefix
+   * string value = 1 [(buf.validate.field).string.ipv4_prefix = true];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>bool ipv4_prefix = 30 [json_name = "ipv4Prefix", (.buf.validate.predefined) = { ... }</code>
    * @return The ipv4Prefix.
    */
@@ -936,6 +1934,25 @@ private static final long serialVersionUID = 0L;
 
   public static final int IPV6_PREFIX_FIELD_NUMBER = 31;
   /**
+   * <pre>
+   * `ipv6_prefix` specifies that the field value must be a valid IPv6 prefix—for
+   * example, "2001:0DB8:ABCD:0012::0/64".
+   *
+   * The prefix must have all zeros for the unmasked bits. For example,
+   * "2001:0DB8:ABCD:0012::0/64" designates the left-most 64 bits for the
+   * prefix, and the remaining 64 bits must be zero.
+   *
+   * If the field value is not a valid IPv6 prefix, an error message will be
+   * generated.
+   *
+   * ```proto
+   * message MyString {
+   * // must be a valid IPv6 prefix
+   * string value = 1 [(buf.validate.field).string.ipv6_prefix = true];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>bool ipv6_prefix = 31 [json_name = "ipv6Prefix", (.buf.validate.predefined) = { ... }</code>
    * @return Whether the ipv6Prefix field is set.
    */
@@ -944,6 +1961,25 @@ private static final long serialVersionUID = 0L;
     return wellKnownCase_ == 31;
   }
   /**
+   * <pre>
+   * `ipv6_prefix` specifies that the field value must be a valid IPv6 prefix—for
+   * example, "2001:0DB8:ABCD:0012::0/64".
+   *
+   * The prefix must have all zeros for the unmasked bits. For example,
+   * "2001:0DB8:ABCD:0012::0/64" designates the left-most 64 bits for the
+   * prefix, and the remaining 64 bits must be zero.
+   *
+   * If the field value is not a valid IPv6 prefix, an error message will be
+   * generated.
+   *
+   * ```proto
+   * message MyString {
+   * // must be a valid IPv6 prefix
+   * string value = 1 [(buf.validate.field).string.ipv6_prefix = true];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>bool ipv6_prefix = 31 [json_name = "ipv6Prefix", (.buf.validate.predefined) = { ... }</code>
    * @return The ipv6Prefix.
    */
@@ -957,6 +1993,19 @@ private static final long serialVersionUID = 0L;
 
   public static final int HOST_AND_PORT_FIELD_NUMBER = 32;
   /**
+   * <pre>
+   * `host_and_port` specifies that the field value must be a valid host/port
+   * pair—for example, "example.com:8080".
+   *
+   * The host can be one of:
+   * - An IPv4 address in dotted decimal format—for example, "192.168.5.21".
+   * - An IPv6 address enclosed in square brackets—for example, "[2001:0DB8:ABCD:0012::F1]".
+   * - A hostname—for example, "example.com".
+   *
+   * The port is separated by a colon. It must be non-empty, with a decimal number
+   * in the range of 0-65535, inclusive.
+   * </pre>
+   *
    * <code>bool host_and_port = 32 [json_name = "hostAndPort", (.buf.validate.predefined) = { ... }</code>
    * @return Whether the hostAndPort field is set.
    */
@@ -965,6 +2014,19 @@ private static final long serialVersionUID = 0L;
     return wellKnownCase_ == 32;
   }
   /**
+   * <pre>
+   * `host_and_port` specifies that the field value must be a valid host/port
+   * pair—for example, "example.com:8080".
+   *
+   * The host can be one of:
+   * - An IPv4 address in dotted decimal format—for example, "192.168.5.21".
+   * - An IPv6 address enclosed in square brackets—for example, "[2001:0DB8:ABCD:0012::F1]".
+   * - A hostname—for example, "example.com".
+   *
+   * The port is separated by a colon. It must be non-empty, with a decimal number
+   * in the range of 0-65535, inclusive.
+   * </pre>
+   *
    * <code>bool host_and_port = 32 [json_name = "hostAndPort", (.buf.validate.predefined) = { ... }</code>
    * @return The hostAndPort.
    */
@@ -978,6 +2040,19 @@ private static final long serialVersionUID = 0L;
 
   public static final int ULID_FIELD_NUMBER = 35;
   /**
+   * <pre>
+   * `ulid` specifies that the field value must be a valid ULID (Universally Unique
+   * Lexicographically Sortable Identifier) as defined by the [ULID specification](https://github.com/ulid/spec).
+   * If the field value isn't a valid ULID, an error message will be generated.
+   *
+   * ```proto
+   * message MyString {
+   * // must be a valid ULID
+   * string value = 1 [(buf.validate.field).string.ulid = true];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>bool ulid = 35 [json_name = "ulid", (.buf.validate.predefined) = { ... }</code>
    * @return Whether the ulid field is set.
    */
@@ -986,6 +2061,19 @@ private static final long serialVersionUID = 0L;
     return wellKnownCase_ == 35;
   }
   /**
+   * <pre>
+   * `ulid` specifies that the field value must be a valid ULID (Universally Unique
+   * Lexicographically Sortable Identifier) as defined by the [ULID specification](https://github.com/ulid/spec).
+   * If the field value isn't a valid ULID, an error message will be generated.
+   *
+   * ```proto
+   * message MyString {
+   * // must be a valid ULID
+   * string value = 1 [(buf.validate.field).string.ulid = true];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>bool ulid = 35 [json_name = "ulid", (.buf.validate.predefined) = { ... }</code>
    * @return The ulid.
    */
@@ -999,6 +2087,32 @@ private static final long serialVersionUID = 0L;
 
   public static final int PROTOBUF_FQN_FIELD_NUMBER = 37;
   /**
+   * <pre>
+   * `protobuf_fqn` specifies that the field value must be a valid fully-qualified
+   * Protobuf name as defined by the [Protobuf Language Specification](https://protobuf.com/docs/language-spec).
+   *
+   * A fully-qualified Protobuf name is a dot-separated list of Protobuf identifiers,
+   * where each identifier starts with a letter or underscore and is followed by zero or
+   * more letters, underscores, or digits.
+   *
+   * Examples: "buf.validate", "google.protobuf.Timestamp", "my_package.MyMessage".
+   *
+   * Note: historically, fully-qualified Protobuf names were represented with a leading
+   * dot (for example, ".buf.validate.StringRules"). Modern Protobuf does not use the
+   * leading dot, and most fully-qualified names are represented without it. Use
+   * `protobuf_dot_fqn` if a leading dot is required.
+   *
+   * If the field value isn't a valid fully-qualified Protobuf name, an error message
+   * will be generated.
+   *
+   * ```proto
+   * message MyString {
+   * // value must be a valid fully-qualified Protobuf name
+   * string value = 1 [(buf.validate.field).string.protobuf_fqn = true];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>bool protobuf_fqn = 37 [json_name = "protobufFqn", (.buf.validate.predefined) = { ... }</code>
    * @return Whether the protobufFqn field is set.
    */
@@ -1007,6 +2121,32 @@ private static final long serialVersionUID = 0L;
     return wellKnownCase_ == 37;
   }
   /**
+   * <pre>
+   * `protobuf_fqn` specifies that the field value must be a valid fully-qualified
+   * Protobuf name as defined by the [Protobuf Language Specification](https://protobuf.com/docs/language-spec).
+   *
+   * A fully-qualified Protobuf name is a dot-separated list of Protobuf identifiers,
+   * where each identifier starts with a letter or underscore and is followed by zero or
+   * more letters, underscores, or digits.
+   *
+   * Examples: "buf.validate", "google.protobuf.Timestamp", "my_package.MyMessage".
+   *
+   * Note: historically, fully-qualified Protobuf names were represented with a leading
+   * dot (for example, ".buf.validate.StringRules"). Modern Protobuf does not use the
+   * leading dot, and most fully-qualified names are represented without it. Use
+   * `protobuf_dot_fqn` if a leading dot is required.
+   *
+   * If the field value isn't a valid fully-qualified Protobuf name, an error message
+   * will be generated.
+   *
+   * ```proto
+   * message MyString {
+   * // value must be a valid fully-qualified Protobuf name
+   * string value = 1 [(buf.validate.field).string.protobuf_fqn = true];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>bool protobuf_fqn = 37 [json_name = "protobufFqn", (.buf.validate.predefined) = { ... }</code>
    * @return The protobufFqn.
    */
@@ -1020,6 +2160,34 @@ private static final long serialVersionUID = 0L;
 
   public static final int PROTOBUF_DOT_FQN_FIELD_NUMBER = 38;
   /**
+   * <pre>
+   * `protobuf_dot_fqn` specifies that the field value must be a valid fully-qualified
+   * Protobuf name with a leading dot, as defined by the
+   * [Protobuf Language Specification](https://protobuf.com/docs/language-spec).
+   *
+   * A fully-qualified Protobuf name with a leading dot is a dot followed by a
+   * dot-separated list of Protobuf identifiers, where each identifier starts with a
+   * letter or underscore and is followed by zero or more letters, underscores, or
+   * digits.
+   *
+   * Examples: ".buf.validate", ".google.protobuf.Timestamp", ".my_package.MyMessage".
+   *
+   * Note: this is the historical representation of fully-qualified Protobuf names,
+   * where a leading dot denotes an absolute reference. Modern Protobuf does not use
+   * the leading dot, and most fully-qualified names are represented without it. Most
+   * users will want to use `protobuf_fqn` instead.
+   *
+   * If the field value isn't a valid fully-qualified Protobuf name with a leading dot,
+   * an error message will be generated.
+   *
+   * ```proto
+   * message MyString {
+   * // value must be a valid fully-qualified Protobuf name with a leading dot
+   * string value = 1 [(buf.validate.field).string.protobuf_dot_fqn = true];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>bool protobuf_dot_fqn = 38 [json_name = "protobufDotFqn", (.buf.validate.predefined) = { ... }</code>
    * @return Whether the protobufDotFqn field is set.
    */
@@ -1028,6 +2196,34 @@ private static final long serialVersionUID = 0L;
     return wellKnownCase_ == 38;
   }
   /**
+   * <pre>
+   * `protobuf_dot_fqn` specifies that the field value must be a valid fully-qualified
+   * Protobuf name with a leading dot, as defined by the
+   * [Protobuf Language Specification](https://protobuf.com/docs/language-spec).
+   *
+   * A fully-qualified Protobuf name with a leading dot is a dot followed by a
+   * dot-separated list of Protobuf identifiers, where each identifier starts with a
+   * letter or underscore and is followed by zero or more letters, underscores, or
+   * digits.
+   *
+   * Examples: ".buf.validate", ".google.protobuf.Timestamp", ".my_package.MyMessage".
+   *
+   * Note: this is the historical representation of fully-qualified Protobuf names,
+   * where a leading dot denotes an absolute reference. Modern Protobuf does not use
+   * the leading dot, and most fully-qualified names are represented without it. Most
+   * users will want to use `protobuf_fqn` instead.
+   *
+   * If the field value isn't a valid fully-qualified Protobuf name with a leading dot,
+   * an error message will be generated.
+   *
+   * ```proto
+   * message MyString {
+   * // value must be a valid fully-qualified Protobuf name with a leading dot
+   * string value = 1 [(buf.validate.field).string.protobuf_dot_fqn = true];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>bool protobuf_dot_fqn = 38 [json_name = "protobufDotFqn", (.buf.validate.predefined) = { ... }</code>
    * @return The protobufDotFqn.
    */
@@ -1041,6 +2237,29 @@ private static final long serialVersionUID = 0L;
 
   public static final int WELL_KNOWN_REGEX_FIELD_NUMBER = 24;
   /**
+   * <pre>
+   * `well_known_regex` specifies a common well-known pattern
+   * defined as a regex. If the field value doesn't match the well-known
+   * regex, an error message will be generated.
+   *
+   * ```proto
+   * message MyString {
+   * // must be a valid HTTP header value
+   * string value = 1 [(buf.validate.field).string.well_known_regex = KNOWN_REGEX_HTTP_HEADER_VALUE];
+   * }
+   * ```
+   *
+   * #### KnownRegex
+   *
+   * `well_known_regex` contains some well-known patterns.
+   *
+   * | Name                          | Number | Description                               |
+   * |-------------------------------|--------|-------------------------------------------|
+   * | KNOWN_REGEX_UNSPECIFIED       | 0      |                                           |
+   * | KNOWN_REGEX_HTTP_HEADER_NAME  | 1      | HTTP header name as defined by [RFC 7230](https://datatracker.ietf.org/doc/html/rfc7230#section-3.2)  |
+   * | KNOWN_REGEX_HTTP_HEADER_VALUE | 2      | HTTP header value as defined by [RFC 7230](https://datatracker.ietf.org/doc/html/rfc7230#section-3.2.4) |
+   * </pre>
+   *
    * <code>.buf.validate.KnownRegex well_known_regex = 24 [json_name = "wellKnownRegex", (.buf.validate.predefined) = { ... }</code>
    * @return Whether the wellKnownRegex field is set.
    */
@@ -1048,6 +2267,29 @@ private static final long serialVersionUID = 0L;
     return wellKnownCase_ == 24;
   }
   /**
+   * <pre>
+   * `well_known_regex` specifies a common well-known pattern
+   * defined as a regex. If the field value doesn't match the well-known
+   * regex, an error message will be generated.
+   *
+   * ```proto
+   * message MyString {
+   * // must be a valid HTTP header value
+   * string value = 1 [(buf.validate.field).string.well_known_regex = KNOWN_REGEX_HTTP_HEADER_VALUE];
+   * }
+   * ```
+   *
+   * #### KnownRegex
+   *
+   * `well_known_regex` contains some well-known patterns.
+   *
+   * | Name                          | Number | Description                               |
+   * |-------------------------------|--------|-------------------------------------------|
+   * | KNOWN_REGEX_UNSPECIFIED       | 0      |                                           |
+   * | KNOWN_REGEX_HTTP_HEADER_NAME  | 1      | HTTP header name as defined by [RFC 7230](https://datatracker.ietf.org/doc/html/rfc7230#section-3.2)  |
+   * | KNOWN_REGEX_HTTP_HEADER_VALUE | 2      | HTTP header value as defined by [RFC 7230](https://datatracker.ietf.org/doc/html/rfc7230#section-3.2.4) |
+   * </pre>
+   *
    * <code>.buf.validate.KnownRegex well_known_regex = 24 [json_name = "wellKnownRegex", (.buf.validate.predefined) = { ... }</code>
    * @return The wellKnownRegex.
    */
@@ -1063,6 +2305,21 @@ private static final long serialVersionUID = 0L;
   public static final int STRICT_FIELD_NUMBER = 25;
   private boolean strict_ = false;
   /**
+   * <pre>
+   * This applies to regexes `HTTP_HEADER_NAME` and `HTTP_HEADER_VALUE` to
+   * enable strict header validation. By default, this is true, and HTTP header
+   * validations are [RFC-compliant](https://datatracker.ietf.org/doc/html/rfc7230#section-3). Setting to false will enable looser
+   * validations that only disallow `&#92;r&#92;n&#92;0` characters, which can be used to
+   * bypass header matching rules.
+   *
+   * ```proto
+   * message MyString {
+   * // The field `value` must have be a valid HTTP headers, but not enforced with strict rules.
+   * string value = 1 [(buf.validate.field).string.strict = false];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>optional bool strict = 25 [json_name = "strict"];</code>
    * @return Whether the strict field is set.
    */
@@ -1071,6 +2328,21 @@ private static final long serialVersionUID = 0L;
     return ((bitField0_ & 0x00001000) != 0);
   }
   /**
+   * <pre>
+   * This applies to regexes `HTTP_HEADER_NAME` and `HTTP_HEADER_VALUE` to
+   * enable strict header validation. By default, this is true, and HTTP header
+   * validations are [RFC-compliant](https://datatracker.ietf.org/doc/html/rfc7230#section-3). Setting to false will enable looser
+   * validations that only disallow `&#92;r&#92;n&#92;0` characters, which can be used to
+   * bypass header matching rules.
+   *
+   * ```proto
+   * message MyString {
+   * // The field `value` must have be a valid HTTP headers, but not enforced with strict rules.
+   * string value = 1 [(buf.validate.field).string.strict = false];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>optional bool strict = 25 [json_name = "strict"];</code>
    * @return The strict.
    */
@@ -1084,6 +2356,21 @@ private static final long serialVersionUID = 0L;
   private com.google.protobuf.LazyStringArrayList example_ =
       com.google.protobuf.LazyStringArrayList.emptyList();
   /**
+   * <pre>
+   * `example` specifies values that the field may have. These values SHOULD
+   * conform to other rules. `example` values will not impact validation
+   * but may be used as helpful guidance on how to populate the given field.
+   *
+   * ```proto
+   * message MyString {
+   * string value = 1 [
+   * (buf.validate.field).string.example = "hello",
+   * (buf.validate.field).string.example = "world"
+   * ];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>repeated string example = 34 [json_name = "example", (.buf.validate.predefined) = { ... }</code>
    * @return A list containing the example.
    */
@@ -1092,6 +2379,21 @@ private static final long serialVersionUID = 0L;
     return example_;
   }
   /**
+   * <pre>
+   * `example` specifies values that the field may have. These values SHOULD
+   * conform to other rules. `example` values will not impact validation
+   * but may be used as helpful guidance on how to populate the given field.
+   *
+   * ```proto
+   * message MyString {
+   * string value = 1 [
+   * (buf.validate.field).string.example = "hello",
+   * (buf.validate.field).string.example = "world"
+   * ];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>repeated string example = 34 [json_name = "example", (.buf.validate.predefined) = { ... }</code>
    * @return The count of example.
    */
@@ -1099,6 +2401,21 @@ private static final long serialVersionUID = 0L;
     return example_.size();
   }
   /**
+   * <pre>
+   * `example` specifies values that the field may have. These values SHOULD
+   * conform to other rules. `example` values will not impact validation
+   * but may be used as helpful guidance on how to populate the given field.
+   *
+   * ```proto
+   * message MyString {
+   * string value = 1 [
+   * (buf.validate.field).string.example = "hello",
+   * (buf.validate.field).string.example = "world"
+   * ];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>repeated string example = 34 [json_name = "example", (.buf.validate.predefined) = { ... }</code>
    * @param index The index of the element to return.
    * @return The example at the given index.
@@ -1107,6 +2424,21 @@ private static final long serialVersionUID = 0L;
     return example_.get(index);
   }
   /**
+   * <pre>
+   * `example` specifies values that the field may have. These values SHOULD
+   * conform to other rules. `example` values will not impact validation
+   * but may be used as helpful guidance on how to populate the given field.
+   *
+   * ```proto
+   * message MyString {
+   * string value = 1 [
+   * (buf.validate.field).string.example = "hello",
+   * (buf.validate.field).string.example = "world"
+   * ];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>repeated string example = 34 [json_name = "example", (.buf.validate.predefined) = { ... }</code>
    * @param index The index of the value to return.
    * @return The bytes of the example at the given index.
@@ -1919,6 +3251,11 @@ private static final long serialVersionUID = 0L;
     return builder;
   }
   /**
+   * <pre>
+   * StringRules describes the rules applied to `string` values These
+   * rules may also be applied to the `google.protobuf.StringValue` Well-Known-Type.
+   * </pre>
+   *
    * Protobuf type {@code buf.validate.StringRules}
    */
   public static final class Builder extends
@@ -2554,6 +3891,18 @@ private static final long serialVersionUID = 0L;
 
     private java.lang.Object const_ = "";
     /**
+     * <pre>
+     * `const` requires the field value to exactly match the specified value. If
+     * the field value doesn't match, an error message is generated.
+     *
+     * ```proto
+     * message MyString {
+     * // value must equal `hello`
+     * string value = 1 [(buf.validate.field).string.const = "hello"];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional string const = 1 [json_name = "const", (.buf.validate.predefined) = { ... }</code>
      * @return Whether the const field is set.
      */
@@ -2561,6 +3910,18 @@ private static final long serialVersionUID = 0L;
       return ((bitField0_ & 0x00000001) != 0);
     }
     /**
+     * <pre>
+     * `const` requires the field value to exactly match the specified value. If
+     * the field value doesn't match, an error message is generated.
+     *
+     * ```proto
+     * message MyString {
+     * // value must equal `hello`
+     * string value = 1 [(buf.validate.field).string.const = "hello"];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional string const = 1 [json_name = "const", (.buf.validate.predefined) = { ... }</code>
      * @return The const.
      */
@@ -2579,6 +3940,18 @@ private static final long serialVersionUID = 0L;
       }
     }
     /**
+     * <pre>
+     * `const` requires the field value to exactly match the specified value. If
+     * the field value doesn't match, an error message is generated.
+     *
+     * ```proto
+     * message MyString {
+     * // value must equal `hello`
+     * string value = 1 [(buf.validate.field).string.const = "hello"];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional string const = 1 [json_name = "const", (.buf.validate.predefined) = { ... }</code>
      * @return The bytes for const.
      */
@@ -2596,6 +3969,18 @@ private static final long serialVersionUID = 0L;
       }
     }
     /**
+     * <pre>
+     * `const` requires the field value to exactly match the specified value. If
+     * the field value doesn't match, an error message is generated.
+     *
+     * ```proto
+     * message MyString {
+     * // value must equal `hello`
+     * string value = 1 [(buf.validate.field).string.const = "hello"];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional string const = 1 [json_name = "const", (.buf.validate.predefined) = { ... }</code>
      * @param value The const to set.
      * @return This builder for chaining.
@@ -2609,6 +3994,18 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `const` requires the field value to exactly match the specified value. If
+     * the field value doesn't match, an error message is generated.
+     *
+     * ```proto
+     * message MyString {
+     * // value must equal `hello`
+     * string value = 1 [(buf.validate.field).string.const = "hello"];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional string const = 1 [json_name = "const", (.buf.validate.predefined) = { ... }</code>
      * @return This builder for chaining.
      */
@@ -2619,6 +4016,18 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `const` requires the field value to exactly match the specified value. If
+     * the field value doesn't match, an error message is generated.
+     *
+     * ```proto
+     * message MyString {
+     * // value must equal `hello`
+     * string value = 1 [(buf.validate.field).string.const = "hello"];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional string const = 1 [json_name = "const", (.buf.validate.predefined) = { ... }</code>
      * @param value The bytes for const to set.
      * @return This builder for chaining.
@@ -2634,6 +4043,20 @@ private static final long serialVersionUID = 0L;
 
     private long len_ ;
     /**
+     * <pre>
+     * `len` dictates that the field value must have the specified
+     * number of characters (Unicode code points), which may differ from the number
+     * of bytes in the string. If the field value does not meet the specified
+     * length, an error message will be generated.
+     *
+     * ```proto
+     * message MyString {
+     * // value length must be 5 characters
+     * string value = 1 [(buf.validate.field).string.len = 5];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional uint64 len = 19 [json_name = "len", (.buf.validate.predefined) = { ... }</code>
      * @return Whether the len field is set.
      */
@@ -2642,6 +4065,20 @@ private static final long serialVersionUID = 0L;
       return ((bitField0_ & 0x00000002) != 0);
     }
     /**
+     * <pre>
+     * `len` dictates that the field value must have the specified
+     * number of characters (Unicode code points), which may differ from the number
+     * of bytes in the string. If the field value does not meet the specified
+     * length, an error message will be generated.
+     *
+     * ```proto
+     * message MyString {
+     * // value length must be 5 characters
+     * string value = 1 [(buf.validate.field).string.len = 5];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional uint64 len = 19 [json_name = "len", (.buf.validate.predefined) = { ... }</code>
      * @return The len.
      */
@@ -2650,6 +4087,20 @@ private static final long serialVersionUID = 0L;
       return len_;
     }
     /**
+     * <pre>
+     * `len` dictates that the field value must have the specified
+     * number of characters (Unicode code points), which may differ from the number
+     * of bytes in the string. If the field value does not meet the specified
+     * length, an error message will be generated.
+     *
+     * ```proto
+     * message MyString {
+     * // value length must be 5 characters
+     * string value = 1 [(buf.validate.field).string.len = 5];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional uint64 len = 19 [json_name = "len", (.buf.validate.predefined) = { ... }</code>
      * @param value The len to set.
      * @return This builder for chaining.
@@ -2662,6 +4113,20 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `len` dictates that the field value must have the specified
+     * number of characters (Unicode code points), which may differ from the number
+     * of bytes in the string. If the field value does not meet the specified
+     * length, an error message will be generated.
+     *
+     * ```proto
+     * message MyString {
+     * // value length must be 5 characters
+     * string value = 1 [(buf.validate.field).string.len = 5];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional uint64 len = 19 [json_name = "len", (.buf.validate.predefined) = { ... }</code>
      * @return This builder for chaining.
      */
@@ -2674,6 +4139,20 @@ private static final long serialVersionUID = 0L;
 
     private long minLen_ ;
     /**
+     * <pre>
+     * `min_len` specifies that the field value must have at least the specified
+     * number of characters (Unicode code points), which may differ from the number
+     * of bytes in the string. If the field value contains fewer characters, an error
+     * message will be generated.
+     *
+     * ```proto
+     * message MyString {
+     * // value length must be at least 3 characters
+     * string value = 1 [(buf.validate.field).string.min_len = 3];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional uint64 min_len = 2 [json_name = "minLen", (.buf.validate.predefined) = { ... }</code>
      * @return Whether the minLen field is set.
      */
@@ -2682,6 +4161,20 @@ private static final long serialVersionUID = 0L;
       return ((bitField0_ & 0x00000004) != 0);
     }
     /**
+     * <pre>
+     * `min_len` specifies that the field value must have at least the specified
+     * number of characters (Unicode code points), which may differ from the number
+     * of bytes in the string. If the field value contains fewer characters, an error
+     * message will be generated.
+     *
+     * ```proto
+     * message MyString {
+     * // value length must be at least 3 characters
+     * string value = 1 [(buf.validate.field).string.min_len = 3];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional uint64 min_len = 2 [json_name = "minLen", (.buf.validate.predefined) = { ... }</code>
      * @return The minLen.
      */
@@ -2690,6 +4183,20 @@ private static final long serialVersionUID = 0L;
       return minLen_;
     }
     /**
+     * <pre>
+     * `min_len` specifies that the field value must have at least the specified
+     * number of characters (Unicode code points), which may differ from the number
+     * of bytes in the string. If the field value contains fewer characters, an error
+     * message will be generated.
+     *
+     * ```proto
+     * message MyString {
+     * // value length must be at least 3 characters
+     * string value = 1 [(buf.validate.field).string.min_len = 3];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional uint64 min_len = 2 [json_name = "minLen", (.buf.validate.predefined) = { ... }</code>
      * @param value The minLen to set.
      * @return This builder for chaining.
@@ -2702,6 +4209,20 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `min_len` specifies that the field value must have at least the specified
+     * number of characters (Unicode code points), which may differ from the number
+     * of bytes in the string. If the field value contains fewer characters, an error
+     * message will be generated.
+     *
+     * ```proto
+     * message MyString {
+     * // value length must be at least 3 characters
+     * string value = 1 [(buf.validate.field).string.min_len = 3];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional uint64 min_len = 2 [json_name = "minLen", (.buf.validate.predefined) = { ... }</code>
      * @return This builder for chaining.
      */
@@ -2714,6 +4235,20 @@ private static final long serialVersionUID = 0L;
 
     private long maxLen_ ;
     /**
+     * <pre>
+     * `max_len` specifies that the field value must have no more than the specified
+     * number of characters (Unicode code points), which may differ from the
+     * number of bytes in the string. If the field value contains more characters,
+     * an error message will be generated.
+     *
+     * ```proto
+     * message MyString {
+     * // value length must be at most 10 characters
+     * string value = 1 [(buf.validate.field).string.max_len = 10];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional uint64 max_len = 3 [json_name = "maxLen", (.buf.validate.predefined) = { ... }</code>
      * @return Whether the maxLen field is set.
      */
@@ -2722,6 +4257,20 @@ private static final long serialVersionUID = 0L;
       return ((bitField0_ & 0x00000008) != 0);
     }
     /**
+     * <pre>
+     * `max_len` specifies that the field value must have no more than the specified
+     * number of characters (Unicode code points), which may differ from the
+     * number of bytes in the string. If the field value contains more characters,
+     * an error message will be generated.
+     *
+     * ```proto
+     * message MyString {
+     * // value length must be at most 10 characters
+     * string value = 1 [(buf.validate.field).string.max_len = 10];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional uint64 max_len = 3 [json_name = "maxLen", (.buf.validate.predefined) = { ... }</code>
      * @return The maxLen.
      */
@@ -2730,6 +4279,20 @@ private static final long serialVersionUID = 0L;
       return maxLen_;
     }
     /**
+     * <pre>
+     * `max_len` specifies that the field value must have no more than the specified
+     * number of characters (Unicode code points), which may differ from the
+     * number of bytes in the string. If the field value contains more characters,
+     * an error message will be generated.
+     *
+     * ```proto
+     * message MyString {
+     * // value length must be at most 10 characters
+     * string value = 1 [(buf.validate.field).string.max_len = 10];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional uint64 max_len = 3 [json_name = "maxLen", (.buf.validate.predefined) = { ... }</code>
      * @param value The maxLen to set.
      * @return This builder for chaining.
@@ -2742,6 +4305,20 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `max_len` specifies that the field value must have no more than the specified
+     * number of characters (Unicode code points), which may differ from the
+     * number of bytes in the string. If the field value contains more characters,
+     * an error message will be generated.
+     *
+     * ```proto
+     * message MyString {
+     * // value length must be at most 10 characters
+     * string value = 1 [(buf.validate.field).string.max_len = 10];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional uint64 max_len = 3 [json_name = "maxLen", (.buf.validate.predefined) = { ... }</code>
      * @return This builder for chaining.
      */
@@ -2754,6 +4331,19 @@ private static final long serialVersionUID = 0L;
 
     private long lenBytes_ ;
     /**
+     * <pre>
+     * `len_bytes` dictates that the field value must have the specified number of
+     * bytes. If the field value does not match the specified length in bytes,
+     * an error message will be generated.
+     *
+     * ```proto
+     * message MyString {
+     * // value length must be 6 bytes
+     * string value = 1 [(buf.validate.field).string.len_bytes = 6];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional uint64 len_bytes = 20 [json_name = "lenBytes", (.buf.validate.predefined) = { ... }</code>
      * @return Whether the lenBytes field is set.
      */
@@ -2762,6 +4352,19 @@ private static final long serialVersionUID = 0L;
       return ((bitField0_ & 0x00000010) != 0);
     }
     /**
+     * <pre>
+     * `len_bytes` dictates that the field value must have the specified number of
+     * bytes. If the field value does not match the specified length in bytes,
+     * an error message will be generated.
+     *
+     * ```proto
+     * message MyString {
+     * // value length must be 6 bytes
+     * string value = 1 [(buf.validate.field).string.len_bytes = 6];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional uint64 len_bytes = 20 [json_name = "lenBytes", (.buf.validate.predefined) = { ... }</code>
      * @return The lenBytes.
      */
@@ -2770,6 +4373,19 @@ private static final long serialVersionUID = 0L;
       return lenBytes_;
     }
     /**
+     * <pre>
+     * `len_bytes` dictates that the field value must have the specified number of
+     * bytes. If the field value does not match the specified length in bytes,
+     * an error message will be generated.
+     *
+     * ```proto
+     * message MyString {
+     * // value length must be 6 bytes
+     * string value = 1 [(buf.validate.field).string.len_bytes = 6];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional uint64 len_bytes = 20 [json_name = "lenBytes", (.buf.validate.predefined) = { ... }</code>
      * @param value The lenBytes to set.
      * @return This builder for chaining.
@@ -2782,6 +4398,19 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `len_bytes` dictates that the field value must have the specified number of
+     * bytes. If the field value does not match the specified length in bytes,
+     * an error message will be generated.
+     *
+     * ```proto
+     * message MyString {
+     * // value length must be 6 bytes
+     * string value = 1 [(buf.validate.field).string.len_bytes = 6];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional uint64 len_bytes = 20 [json_name = "lenBytes", (.buf.validate.predefined) = { ... }</code>
      * @return This builder for chaining.
      */
@@ -2794,6 +4423,20 @@ private static final long serialVersionUID = 0L;
 
     private long minBytes_ ;
     /**
+     * <pre>
+     * `min_bytes` specifies that the field value must have at least the specified
+     * number of bytes. If the field value contains fewer bytes, an error message
+     * will be generated.
+     *
+     * ```proto
+     * message MyString {
+     * // value length must be at least 4 bytes
+     * string value = 1 [(buf.validate.field).string.min_bytes = 4];
+     * }
+     *
+     * ```
+     * </pre>
+     *
      * <code>optional uint64 min_bytes = 4 [json_name = "minBytes", (.buf.validate.predefined) = { ... }</code>
      * @return Whether the minBytes field is set.
      */
@@ -2802,6 +4445,20 @@ private static final long serialVersionUID = 0L;
       return ((bitField0_ & 0x00000020) != 0);
     }
     /**
+     * <pre>
+     * `min_bytes` specifies that the field value must have at least the specified
+     * number of bytes. If the field value contains fewer bytes, an error message
+     * will be generated.
+     *
+     * ```proto
+     * message MyString {
+     * // value length must be at least 4 bytes
+     * string value = 1 [(buf.validate.field).string.min_bytes = 4];
+     * }
+     *
+     * ```
+     * </pre>
+     *
      * <code>optional uint64 min_bytes = 4 [json_name = "minBytes", (.buf.validate.predefined) = { ... }</code>
      * @return The minBytes.
      */
@@ -2810,6 +4467,20 @@ private static final long serialVersionUID = 0L;
       return minBytes_;
     }
     /**
+     * <pre>
+     * `min_bytes` specifies that the field value must have at least the specified
+     * number of bytes. If the field value contains fewer bytes, an error message
+     * will be generated.
+     *
+     * ```proto
+     * message MyString {
+     * // value length must be at least 4 bytes
+     * string value = 1 [(buf.validate.field).string.min_bytes = 4];
+     * }
+     *
+     * ```
+     * </pre>
+     *
      * <code>optional uint64 min_bytes = 4 [json_name = "minBytes", (.buf.validate.predefined) = { ... }</code>
      * @param value The minBytes to set.
      * @return This builder for chaining.
@@ -2822,6 +4493,20 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `min_bytes` specifies that the field value must have at least the specified
+     * number of bytes. If the field value contains fewer bytes, an error message
+     * will be generated.
+     *
+     * ```proto
+     * message MyString {
+     * // value length must be at least 4 bytes
+     * string value = 1 [(buf.validate.field).string.min_bytes = 4];
+     * }
+     *
+     * ```
+     * </pre>
+     *
      * <code>optional uint64 min_bytes = 4 [json_name = "minBytes", (.buf.validate.predefined) = { ... }</code>
      * @return This builder for chaining.
      */
@@ -2834,6 +4519,19 @@ private static final long serialVersionUID = 0L;
 
     private long maxBytes_ ;
     /**
+     * <pre>
+     * `max_bytes` specifies that the field value must have no more than the
+     * specified number of bytes. If the field value contains more bytes, an
+     * error message will be generated.
+     *
+     * ```proto
+     * message MyString {
+     * // value length must be at most 8 bytes
+     * string value = 1 [(buf.validate.field).string.max_bytes = 8];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional uint64 max_bytes = 5 [json_name = "maxBytes", (.buf.validate.predefined) = { ... }</code>
      * @return Whether the maxBytes field is set.
      */
@@ -2842,6 +4540,19 @@ private static final long serialVersionUID = 0L;
       return ((bitField0_ & 0x00000040) != 0);
     }
     /**
+     * <pre>
+     * `max_bytes` specifies that the field value must have no more than the
+     * specified number of bytes. If the field value contains more bytes, an
+     * error message will be generated.
+     *
+     * ```proto
+     * message MyString {
+     * // value length must be at most 8 bytes
+     * string value = 1 [(buf.validate.field).string.max_bytes = 8];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional uint64 max_bytes = 5 [json_name = "maxBytes", (.buf.validate.predefined) = { ... }</code>
      * @return The maxBytes.
      */
@@ -2850,6 +4561,19 @@ private static final long serialVersionUID = 0L;
       return maxBytes_;
     }
     /**
+     * <pre>
+     * `max_bytes` specifies that the field value must have no more than the
+     * specified number of bytes. If the field value contains more bytes, an
+     * error message will be generated.
+     *
+     * ```proto
+     * message MyString {
+     * // value length must be at most 8 bytes
+     * string value = 1 [(buf.validate.field).string.max_bytes = 8];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional uint64 max_bytes = 5 [json_name = "maxBytes", (.buf.validate.predefined) = { ... }</code>
      * @param value The maxBytes to set.
      * @return This builder for chaining.
@@ -2862,6 +4586,19 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `max_bytes` specifies that the field value must have no more than the
+     * specified number of bytes. If the field value contains more bytes, an
+     * error message will be generated.
+     *
+     * ```proto
+     * message MyString {
+     * // value length must be at most 8 bytes
+     * string value = 1 [(buf.validate.field).string.max_bytes = 8];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional uint64 max_bytes = 5 [json_name = "maxBytes", (.buf.validate.predefined) = { ... }</code>
      * @return This builder for chaining.
      */
@@ -2874,6 +4611,20 @@ private static final long serialVersionUID = 0L;
 
     private java.lang.Object pattern_ = "";
     /**
+     * <pre>
+     * `pattern` specifies that the field value must match the specified
+     * regular expression (RE2 syntax), with the expression provided without any
+     * delimiters. If the field value doesn't match the regular expression, an
+     * error message will be generated.
+     *
+     * ```proto
+     * message MyString {
+     * // value does not match regex pattern `^[a-zA-Z]//$`
+     * string value = 1 [(buf.validate.field).string.pattern = "^[a-zA-Z]//$"];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional string pattern = 6 [json_name = "pattern", (.buf.validate.predefined) = { ... }</code>
      * @return Whether the pattern field is set.
      */
@@ -2881,6 +4632,20 @@ private static final long serialVersionUID = 0L;
       return ((bitField0_ & 0x00000080) != 0);
     }
     /**
+     * <pre>
+     * `pattern` specifies that the field value must match the specified
+     * regular expression (RE2 syntax), with the expression provided without any
+     * delimiters. If the field value doesn't match the regular expression, an
+     * error message will be generated.
+     *
+     * ```proto
+     * message MyString {
+     * // value does not match regex pattern `^[a-zA-Z]//$`
+     * string value = 1 [(buf.validate.field).string.pattern = "^[a-zA-Z]//$"];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional string pattern = 6 [json_name = "pattern", (.buf.validate.predefined) = { ... }</code>
      * @return The pattern.
      */
@@ -2899,6 +4664,20 @@ private static final long serialVersionUID = 0L;
       }
     }
     /**
+     * <pre>
+     * `pattern` specifies that the field value must match the specified
+     * regular expression (RE2 syntax), with the expression provided without any
+     * delimiters. If the field value doesn't match the regular expression, an
+     * error message will be generated.
+     *
+     * ```proto
+     * message MyString {
+     * // value does not match regex pattern `^[a-zA-Z]//$`
+     * string value = 1 [(buf.validate.field).string.pattern = "^[a-zA-Z]//$"];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional string pattern = 6 [json_name = "pattern", (.buf.validate.predefined) = { ... }</code>
      * @return The bytes for pattern.
      */
@@ -2916,6 +4695,20 @@ private static final long serialVersionUID = 0L;
       }
     }
     /**
+     * <pre>
+     * `pattern` specifies that the field value must match the specified
+     * regular expression (RE2 syntax), with the expression provided without any
+     * delimiters. If the field value doesn't match the regular expression, an
+     * error message will be generated.
+     *
+     * ```proto
+     * message MyString {
+     * // value does not match regex pattern `^[a-zA-Z]//$`
+     * string value = 1 [(buf.validate.field).string.pattern = "^[a-zA-Z]//$"];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional string pattern = 6 [json_name = "pattern", (.buf.validate.predefined) = { ... }</code>
      * @param value The pattern to set.
      * @return This builder for chaining.
@@ -2929,6 +4722,20 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `pattern` specifies that the field value must match the specified
+     * regular expression (RE2 syntax), with the expression provided without any
+     * delimiters. If the field value doesn't match the regular expression, an
+     * error message will be generated.
+     *
+     * ```proto
+     * message MyString {
+     * // value does not match regex pattern `^[a-zA-Z]//$`
+     * string value = 1 [(buf.validate.field).string.pattern = "^[a-zA-Z]//$"];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional string pattern = 6 [json_name = "pattern", (.buf.validate.predefined) = { ... }</code>
      * @return This builder for chaining.
      */
@@ -2939,6 +4746,20 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `pattern` specifies that the field value must match the specified
+     * regular expression (RE2 syntax), with the expression provided without any
+     * delimiters. If the field value doesn't match the regular expression, an
+     * error message will be generated.
+     *
+     * ```proto
+     * message MyString {
+     * // value does not match regex pattern `^[a-zA-Z]//$`
+     * string value = 1 [(buf.validate.field).string.pattern = "^[a-zA-Z]//$"];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional string pattern = 6 [json_name = "pattern", (.buf.validate.predefined) = { ... }</code>
      * @param value The bytes for pattern to set.
      * @return This builder for chaining.
@@ -2954,6 +4775,20 @@ private static final long serialVersionUID = 0L;
 
     private java.lang.Object prefix_ = "";
     /**
+     * <pre>
+     * `prefix` specifies that the field value must have the
+     * specified substring at the beginning of the string. If the field value
+     * doesn't start with the specified prefix, an error message will be
+     * generated.
+     *
+     * ```proto
+     * message MyString {
+     * // value does not have prefix `pre`
+     * string value = 1 [(buf.validate.field).string.prefix = "pre"];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional string prefix = 7 [json_name = "prefix", (.buf.validate.predefined) = { ... }</code>
      * @return Whether the prefix field is set.
      */
@@ -2961,6 +4796,20 @@ private static final long serialVersionUID = 0L;
       return ((bitField0_ & 0x00000100) != 0);
     }
     /**
+     * <pre>
+     * `prefix` specifies that the field value must have the
+     * specified substring at the beginning of the string. If the field value
+     * doesn't start with the specified prefix, an error message will be
+     * generated.
+     *
+     * ```proto
+     * message MyString {
+     * // value does not have prefix `pre`
+     * string value = 1 [(buf.validate.field).string.prefix = "pre"];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional string prefix = 7 [json_name = "prefix", (.buf.validate.predefined) = { ... }</code>
      * @return The prefix.
      */
@@ -2979,6 +4828,20 @@ private static final long serialVersionUID = 0L;
       }
     }
     /**
+     * <pre>
+     * `prefix` specifies that the field value must have the
+     * specified substring at the beginning of the string. If the field value
+     * doesn't start with the specified prefix, an error message will be
+     * generated.
+     *
+     * ```proto
+     * message MyString {
+     * // value does not have prefix `pre`
+     * string value = 1 [(buf.validate.field).string.prefix = "pre"];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional string prefix = 7 [json_name = "prefix", (.buf.validate.predefined) = { ... }</code>
      * @return The bytes for prefix.
      */
@@ -2996,6 +4859,20 @@ private static final long serialVersionUID = 0L;
       }
     }
     /**
+     * <pre>
+     * `prefix` specifies that the field value must have the
+     * specified substring at the beginning of the string. If the field value
+     * doesn't start with the specified prefix, an error message will be
+     * generated.
+     *
+     * ```proto
+     * message MyString {
+     * // value does not have prefix `pre`
+     * string value = 1 [(buf.validate.field).string.prefix = "pre"];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional string prefix = 7 [json_name = "prefix", (.buf.validate.predefined) = { ... }</code>
      * @param value The prefix to set.
      * @return This builder for chaining.
@@ -3009,6 +4886,20 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `prefix` specifies that the field value must have the
+     * specified substring at the beginning of the string. If the field value
+     * doesn't start with the specified prefix, an error message will be
+     * generated.
+     *
+     * ```proto
+     * message MyString {
+     * // value does not have prefix `pre`
+     * string value = 1 [(buf.validate.field).string.prefix = "pre"];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional string prefix = 7 [json_name = "prefix", (.buf.validate.predefined) = { ... }</code>
      * @return This builder for chaining.
      */
@@ -3019,6 +4910,20 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `prefix` specifies that the field value must have the
+     * specified substring at the beginning of the string. If the field value
+     * doesn't start with the specified prefix, an error message will be
+     * generated.
+     *
+     * ```proto
+     * message MyString {
+     * // value does not have prefix `pre`
+     * string value = 1 [(buf.validate.field).string.prefix = "pre"];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional string prefix = 7 [json_name = "prefix", (.buf.validate.predefined) = { ... }</code>
      * @param value The bytes for prefix to set.
      * @return This builder for chaining.
@@ -3034,6 +4939,19 @@ private static final long serialVersionUID = 0L;
 
     private java.lang.Object suffix_ = "";
     /**
+     * <pre>
+     * `suffix` specifies that the field value must have the
+     * specified substring at the end of the string. If the field value doesn't
+     * end with the specified suffix, an error message will be generated.
+     *
+     * ```proto
+     * message MyString {
+     * // value does not have suffix `post`
+     * string value = 1 [(buf.validate.field).string.suffix = "post"];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional string suffix = 8 [json_name = "suffix", (.buf.validate.predefined) = { ... }</code>
      * @return Whether the suffix field is set.
      */
@@ -3041,6 +4959,19 @@ private static final long serialVersionUID = 0L;
       return ((bitField0_ & 0x00000200) != 0);
     }
     /**
+     * <pre>
+     * `suffix` specifies that the field value must have the
+     * specified substring at the end of the string. If the field value doesn't
+     * end with the specified suffix, an error message will be generated.
+     *
+     * ```proto
+     * message MyString {
+     * // value does not have suffix `post`
+     * string value = 1 [(buf.validate.field).string.suffix = "post"];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional string suffix = 8 [json_name = "suffix", (.buf.validate.predefined) = { ... }</code>
      * @return The suffix.
      */
@@ -3059,6 +4990,19 @@ private static final long serialVersionUID = 0L;
       }
     }
     /**
+     * <pre>
+     * `suffix` specifies that the field value must have the
+     * specified substring at the end of the string. If the field value doesn't
+     * end with the specified suffix, an error message will be generated.
+     *
+     * ```proto
+     * message MyString {
+     * // value does not have suffix `post`
+     * string value = 1 [(buf.validate.field).string.suffix = "post"];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional string suffix = 8 [json_name = "suffix", (.buf.validate.predefined) = { ... }</code>
      * @return The bytes for suffix.
      */
@@ -3076,6 +5020,19 @@ private static final long serialVersionUID = 0L;
       }
     }
     /**
+     * <pre>
+     * `suffix` specifies that the field value must have the
+     * specified substring at the end of the string. If the field value doesn't
+     * end with the specified suffix, an error message will be generated.
+     *
+     * ```proto
+     * message MyString {
+     * // value does not have suffix `post`
+     * string value = 1 [(buf.validate.field).string.suffix = "post"];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional string suffix = 8 [json_name = "suffix", (.buf.validate.predefined) = { ... }</code>
      * @param value The suffix to set.
      * @return This builder for chaining.
@@ -3089,6 +5046,19 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `suffix` specifies that the field value must have the
+     * specified substring at the end of the string. If the field value doesn't
+     * end with the specified suffix, an error message will be generated.
+     *
+     * ```proto
+     * message MyString {
+     * // value does not have suffix `post`
+     * string value = 1 [(buf.validate.field).string.suffix = "post"];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional string suffix = 8 [json_name = "suffix", (.buf.validate.predefined) = { ... }</code>
      * @return This builder for chaining.
      */
@@ -3099,6 +5069,19 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `suffix` specifies that the field value must have the
+     * specified substring at the end of the string. If the field value doesn't
+     * end with the specified suffix, an error message will be generated.
+     *
+     * ```proto
+     * message MyString {
+     * // value does not have suffix `post`
+     * string value = 1 [(buf.validate.field).string.suffix = "post"];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional string suffix = 8 [json_name = "suffix", (.buf.validate.predefined) = { ... }</code>
      * @param value The bytes for suffix to set.
      * @return This builder for chaining.
@@ -3114,6 +5097,19 @@ private static final long serialVersionUID = 0L;
 
     private java.lang.Object contains_ = "";
     /**
+     * <pre>
+     * `contains` specifies that the field value must have the
+     * specified substring anywhere in the string. If the field value doesn't
+     * contain the specified substring, an error message will be generated.
+     *
+     * ```proto
+     * message MyString {
+     * // value does not contain substring `inside`.
+     * string value = 1 [(buf.validate.field).string.contains = "inside"];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional string contains = 9 [json_name = "contains", (.buf.validate.predefined) = { ... }</code>
      * @return Whether the contains field is set.
      */
@@ -3121,6 +5117,19 @@ private static final long serialVersionUID = 0L;
       return ((bitField0_ & 0x00000400) != 0);
     }
     /**
+     * <pre>
+     * `contains` specifies that the field value must have the
+     * specified substring anywhere in the string. If the field value doesn't
+     * contain the specified substring, an error message will be generated.
+     *
+     * ```proto
+     * message MyString {
+     * // value does not contain substring `inside`.
+     * string value = 1 [(buf.validate.field).string.contains = "inside"];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional string contains = 9 [json_name = "contains", (.buf.validate.predefined) = { ... }</code>
      * @return The contains.
      */
@@ -3139,6 +5148,19 @@ private static final long serialVersionUID = 0L;
       }
     }
     /**
+     * <pre>
+     * `contains` specifies that the field value must have the
+     * specified substring anywhere in the string. If the field value doesn't
+     * contain the specified substring, an error message will be generated.
+     *
+     * ```proto
+     * message MyString {
+     * // value does not contain substring `inside`.
+     * string value = 1 [(buf.validate.field).string.contains = "inside"];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional string contains = 9 [json_name = "contains", (.buf.validate.predefined) = { ... }</code>
      * @return The bytes for contains.
      */
@@ -3156,6 +5178,19 @@ private static final long serialVersionUID = 0L;
       }
     }
     /**
+     * <pre>
+     * `contains` specifies that the field value must have the
+     * specified substring anywhere in the string. If the field value doesn't
+     * contain the specified substring, an error message will be generated.
+     *
+     * ```proto
+     * message MyString {
+     * // value does not contain substring `inside`.
+     * string value = 1 [(buf.validate.field).string.contains = "inside"];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional string contains = 9 [json_name = "contains", (.buf.validate.predefined) = { ... }</code>
      * @param value The contains to set.
      * @return This builder for chaining.
@@ -3169,6 +5204,19 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `contains` specifies that the field value must have the
+     * specified substring anywhere in the string. If the field value doesn't
+     * contain the specified substring, an error message will be generated.
+     *
+     * ```proto
+     * message MyString {
+     * // value does not contain substring `inside`.
+     * string value = 1 [(buf.validate.field).string.contains = "inside"];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional string contains = 9 [json_name = "contains", (.buf.validate.predefined) = { ... }</code>
      * @return This builder for chaining.
      */
@@ -3179,6 +5227,19 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `contains` specifies that the field value must have the
+     * specified substring anywhere in the string. If the field value doesn't
+     * contain the specified substring, an error message will be generated.
+     *
+     * ```proto
+     * message MyString {
+     * // value does not contain substring `inside`.
+     * string value = 1 [(buf.validate.field).string.contains = "inside"];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional string contains = 9 [json_name = "contains", (.buf.validate.predefined) = { ... }</code>
      * @param value The bytes for contains to set.
      * @return This builder for chaining.
@@ -3194,6 +5255,19 @@ private static final long serialVersionUID = 0L;
 
     private java.lang.Object notContains_ = "";
     /**
+     * <pre>
+     * `not_contains` specifies that the field value must not have the
+     * specified substring anywhere in the string. If the field value contains
+     * the specified substring, an error message will be generated.
+     *
+     * ```proto
+     * message MyString {
+     * // value contains substring `inside`.
+     * string value = 1 [(buf.validate.field).string.not_contains = "inside"];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional string not_contains = 23 [json_name = "notContains", (.buf.validate.predefined) = { ... }</code>
      * @return Whether the notContains field is set.
      */
@@ -3201,6 +5275,19 @@ private static final long serialVersionUID = 0L;
       return ((bitField0_ & 0x00000800) != 0);
     }
     /**
+     * <pre>
+     * `not_contains` specifies that the field value must not have the
+     * specified substring anywhere in the string. If the field value contains
+     * the specified substring, an error message will be generated.
+     *
+     * ```proto
+     * message MyString {
+     * // value contains substring `inside`.
+     * string value = 1 [(buf.validate.field).string.not_contains = "inside"];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional string not_contains = 23 [json_name = "notContains", (.buf.validate.predefined) = { ... }</code>
      * @return The notContains.
      */
@@ -3219,6 +5306,19 @@ private static final long serialVersionUID = 0L;
       }
     }
     /**
+     * <pre>
+     * `not_contains` specifies that the field value must not have the
+     * specified substring anywhere in the string. If the field value contains
+     * the specified substring, an error message will be generated.
+     *
+     * ```proto
+     * message MyString {
+     * // value contains substring `inside`.
+     * string value = 1 [(buf.validate.field).string.not_contains = "inside"];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional string not_contains = 23 [json_name = "notContains", (.buf.validate.predefined) = { ... }</code>
      * @return The bytes for notContains.
      */
@@ -3236,6 +5336,19 @@ private static final long serialVersionUID = 0L;
       }
     }
     /**
+     * <pre>
+     * `not_contains` specifies that the field value must not have the
+     * specified substring anywhere in the string. If the field value contains
+     * the specified substring, an error message will be generated.
+     *
+     * ```proto
+     * message MyString {
+     * // value contains substring `inside`.
+     * string value = 1 [(buf.validate.field).string.not_contains = "inside"];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional string not_contains = 23 [json_name = "notContains", (.buf.validate.predefined) = { ... }</code>
      * @param value The notContains to set.
      * @return This builder for chaining.
@@ -3249,6 +5362,19 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `not_contains` specifies that the field value must not have the
+     * specified substring anywhere in the string. If the field value contains
+     * the specified substring, an error message will be generated.
+     *
+     * ```proto
+     * message MyString {
+     * // value contains substring `inside`.
+     * string value = 1 [(buf.validate.field).string.not_contains = "inside"];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional string not_contains = 23 [json_name = "notContains", (.buf.validate.predefined) = { ... }</code>
      * @return This builder for chaining.
      */
@@ -3259,6 +5385,19 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `not_contains` specifies that the field value must not have the
+     * specified substring anywhere in the string. If the field value contains
+     * the specified substring, an error message will be generated.
+     *
+     * ```proto
+     * message MyString {
+     * // value contains substring `inside`.
+     * string value = 1 [(buf.validate.field).string.not_contains = "inside"];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional string not_contains = 23 [json_name = "notContains", (.buf.validate.predefined) = { ... }</code>
      * @param value The bytes for notContains to set.
      * @return This builder for chaining.
@@ -3281,6 +5420,19 @@ private static final long serialVersionUID = 0L;
       bitField0_ |= 0x00001000;
     }
     /**
+     * <pre>
+     * `in` specifies that the field value must be equal to one of the specified
+     * values. If the field value isn't one of the specified values, an error
+     * message will be generated.
+     *
+     * ```proto
+     * message MyString {
+     * // must be in list ["apple", "banana"]
+     * string value = 1 [(buf.validate.field).string = { in: ["apple", "banana"] }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated string in = 10 [json_name = "in", (.buf.validate.predefined) = { ... }</code>
      * @return A list containing the in.
      */
@@ -3290,6 +5442,19 @@ private static final long serialVersionUID = 0L;
       return in_;
     }
     /**
+     * <pre>
+     * `in` specifies that the field value must be equal to one of the specified
+     * values. If the field value isn't one of the specified values, an error
+     * message will be generated.
+     *
+     * ```proto
+     * message MyString {
+     * // must be in list ["apple", "banana"]
+     * string value = 1 [(buf.validate.field).string = { in: ["apple", "banana"] }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated string in = 10 [json_name = "in", (.buf.validate.predefined) = { ... }</code>
      * @return The count of in.
      */
@@ -3297,6 +5462,19 @@ private static final long serialVersionUID = 0L;
       return in_.size();
     }
     /**
+     * <pre>
+     * `in` specifies that the field value must be equal to one of the specified
+     * values. If the field value isn't one of the specified values, an error
+     * message will be generated.
+     *
+     * ```proto
+     * message MyString {
+     * // must be in list ["apple", "banana"]
+     * string value = 1 [(buf.validate.field).string = { in: ["apple", "banana"] }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated string in = 10 [json_name = "in", (.buf.validate.predefined) = { ... }</code>
      * @param index The index of the element to return.
      * @return The in at the given index.
@@ -3305,6 +5483,19 @@ private static final long serialVersionUID = 0L;
       return in_.get(index);
     }
     /**
+     * <pre>
+     * `in` specifies that the field value must be equal to one of the specified
+     * values. If the field value isn't one of the specified values, an error
+     * message will be generated.
+     *
+     * ```proto
+     * message MyString {
+     * // must be in list ["apple", "banana"]
+     * string value = 1 [(buf.validate.field).string = { in: ["apple", "banana"] }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated string in = 10 [json_name = "in", (.buf.validate.predefined) = { ... }</code>
      * @param index The index of the value to return.
      * @return The bytes of the in at the given index.
@@ -3314,6 +5505,19 @@ private static final long serialVersionUID = 0L;
       return in_.getByteString(index);
     }
     /**
+     * <pre>
+     * `in` specifies that the field value must be equal to one of the specified
+     * values. If the field value isn't one of the specified values, an error
+     * message will be generated.
+     *
+     * ```proto
+     * message MyString {
+     * // must be in list ["apple", "banana"]
+     * string value = 1 [(buf.validate.field).string = { in: ["apple", "banana"] }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated string in = 10 [json_name = "in", (.buf.validate.predefined) = { ... }</code>
      * @param index The index to set the value at.
      * @param value The in to set.
@@ -3329,6 +5533,19 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `in` specifies that the field value must be equal to one of the specified
+     * values. If the field value isn't one of the specified values, an error
+     * message will be generated.
+     *
+     * ```proto
+     * message MyString {
+     * // must be in list ["apple", "banana"]
+     * string value = 1 [(buf.validate.field).string = { in: ["apple", "banana"] }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated string in = 10 [json_name = "in", (.buf.validate.predefined) = { ... }</code>
      * @param value The in to add.
      * @return This builder for chaining.
@@ -3343,6 +5560,19 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `in` specifies that the field value must be equal to one of the specified
+     * values. If the field value isn't one of the specified values, an error
+     * message will be generated.
+     *
+     * ```proto
+     * message MyString {
+     * // must be in list ["apple", "banana"]
+     * string value = 1 [(buf.validate.field).string = { in: ["apple", "banana"] }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated string in = 10 [json_name = "in", (.buf.validate.predefined) = { ... }</code>
      * @param values The in to add.
      * @return This builder for chaining.
@@ -3357,6 +5587,19 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `in` specifies that the field value must be equal to one of the specified
+     * values. If the field value isn't one of the specified values, an error
+     * message will be generated.
+     *
+     * ```proto
+     * message MyString {
+     * // must be in list ["apple", "banana"]
+     * string value = 1 [(buf.validate.field).string = { in: ["apple", "banana"] }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated string in = 10 [json_name = "in", (.buf.validate.predefined) = { ... }</code>
      * @return This builder for chaining.
      */
@@ -3368,6 +5611,19 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `in` specifies that the field value must be equal to one of the specified
+     * values. If the field value isn't one of the specified values, an error
+     * message will be generated.
+     *
+     * ```proto
+     * message MyString {
+     * // must be in list ["apple", "banana"]
+     * string value = 1 [(buf.validate.field).string = { in: ["apple", "banana"] }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated string in = 10 [json_name = "in", (.buf.validate.predefined) = { ... }</code>
      * @param value The bytes of the in to add.
      * @return This builder for chaining.
@@ -3391,6 +5647,18 @@ private static final long serialVersionUID = 0L;
       bitField0_ |= 0x00002000;
     }
     /**
+     * <pre>
+     * `not_in` specifies that the field value cannot be equal to any
+     * of the specified values. If the field value is one of the specified values,
+     * an error message will be generated.
+     * ```proto
+     * message MyString {
+     * // value must not be in list ["orange", "grape"]
+     * string value = 1 [(buf.validate.field).string = { not_in: ["orange", "grape"] }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated string not_in = 11 [json_name = "notIn", (.buf.validate.predefined) = { ... }</code>
      * @return A list containing the notIn.
      */
@@ -3400,6 +5668,18 @@ private static final long serialVersionUID = 0L;
       return notIn_;
     }
     /**
+     * <pre>
+     * `not_in` specifies that the field value cannot be equal to any
+     * of the specified values. If the field value is one of the specified values,
+     * an error message will be generated.
+     * ```proto
+     * message MyString {
+     * // value must not be in list ["orange", "grape"]
+     * string value = 1 [(buf.validate.field).string = { not_in: ["orange", "grape"] }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated string not_in = 11 [json_name = "notIn", (.buf.validate.predefined) = { ... }</code>
      * @return The count of notIn.
      */
@@ -3407,6 +5687,18 @@ private static final long serialVersionUID = 0L;
       return notIn_.size();
     }
     /**
+     * <pre>
+     * `not_in` specifies that the field value cannot be equal to any
+     * of the specified values. If the field value is one of the specified values,
+     * an error message will be generated.
+     * ```proto
+     * message MyString {
+     * // value must not be in list ["orange", "grape"]
+     * string value = 1 [(buf.validate.field).string = { not_in: ["orange", "grape"] }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated string not_in = 11 [json_name = "notIn", (.buf.validate.predefined) = { ... }</code>
      * @param index The index of the element to return.
      * @return The notIn at the given index.
@@ -3415,6 +5707,18 @@ private static final long serialVersionUID = 0L;
       return notIn_.get(index);
     }
     /**
+     * <pre>
+     * `not_in` specifies that the field value cannot be equal to any
+     * of the specified values. If the field value is one of the specified values,
+     * an error message will be generated.
+     * ```proto
+     * message MyString {
+     * // value must not be in list ["orange", "grape"]
+     * string value = 1 [(buf.validate.field).string = { not_in: ["orange", "grape"] }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated string not_in = 11 [json_name = "notIn", (.buf.validate.predefined) = { ... }</code>
      * @param index The index of the value to return.
      * @return The bytes of the notIn at the given index.
@@ -3424,6 +5728,18 @@ private static final long serialVersionUID = 0L;
       return notIn_.getByteString(index);
     }
     /**
+     * <pre>
+     * `not_in` specifies that the field value cannot be equal to any
+     * of the specified values. If the field value is one of the specified values,
+     * an error message will be generated.
+     * ```proto
+     * message MyString {
+     * // value must not be in list ["orange", "grape"]
+     * string value = 1 [(buf.validate.field).string = { not_in: ["orange", "grape"] }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated string not_in = 11 [json_name = "notIn", (.buf.validate.predefined) = { ... }</code>
      * @param index The index to set the value at.
      * @param value The notIn to set.
@@ -3439,6 +5755,18 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `not_in` specifies that the field value cannot be equal to any
+     * of the specified values. If the field value is one of the specified values,
+     * an error message will be generated.
+     * ```proto
+     * message MyString {
+     * // value must not be in list ["orange", "grape"]
+     * string value = 1 [(buf.validate.field).string = { not_in: ["orange", "grape"] }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated string not_in = 11 [json_name = "notIn", (.buf.validate.predefined) = { ... }</code>
      * @param value The notIn to add.
      * @return This builder for chaining.
@@ -3453,6 +5781,18 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `not_in` specifies that the field value cannot be equal to any
+     * of the specified values. If the field value is one of the specified values,
+     * an error message will be generated.
+     * ```proto
+     * message MyString {
+     * // value must not be in list ["orange", "grape"]
+     * string value = 1 [(buf.validate.field).string = { not_in: ["orange", "grape"] }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated string not_in = 11 [json_name = "notIn", (.buf.validate.predefined) = { ... }</code>
      * @param values The notIn to add.
      * @return This builder for chaining.
@@ -3467,6 +5807,18 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `not_in` specifies that the field value cannot be equal to any
+     * of the specified values. If the field value is one of the specified values,
+     * an error message will be generated.
+     * ```proto
+     * message MyString {
+     * // value must not be in list ["orange", "grape"]
+     * string value = 1 [(buf.validate.field).string = { not_in: ["orange", "grape"] }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated string not_in = 11 [json_name = "notIn", (.buf.validate.predefined) = { ... }</code>
      * @return This builder for chaining.
      */
@@ -3478,6 +5830,18 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `not_in` specifies that the field value cannot be equal to any
+     * of the specified values. If the field value is one of the specified values,
+     * an error message will be generated.
+     * ```proto
+     * message MyString {
+     * // value must not be in list ["orange", "grape"]
+     * string value = 1 [(buf.validate.field).string = { not_in: ["orange", "grape"] }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated string not_in = 11 [json_name = "notIn", (.buf.validate.predefined) = { ... }</code>
      * @param value The bytes of the notIn to add.
      * @return This builder for chaining.
@@ -3493,6 +5857,25 @@ private static final long serialVersionUID = 0L;
     }
 
     /**
+     * <pre>
+     * `email` specifies that the field value must be a valid email address, for
+     * example "foo&#64;example.com".
+     *
+     * Conforms to the definition for a valid email address from the [HTML standard](https://html.spec.whatwg.org/multipage/input.html#valid-e-mail-address).
+     * Note that this standard willfully deviates from [RFC 5322](https://datatracker.ietf.org/doc/html/rfc5322),
+     * which allows many unexpected forms of email addresses and will easily match
+     * a typographical error.
+     *
+     * If the field value isn't a valid email address, an error message will be generated.
+     *
+     * ```proto
+     * message MyString {
+     * // must be a valid email address
+     * string value = 1 [(buf.validate.field).string.email = true];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>bool email = 12 [json_name = "email", (.buf.validate.predefined) = { ... }</code>
      * @return Whether the email field is set.
      */
@@ -3500,6 +5883,25 @@ private static final long serialVersionUID = 0L;
       return wellKnownCase_ == 12;
     }
     /**
+     * <pre>
+     * `email` specifies that the field value must be a valid email address, for
+     * example "foo&#64;example.com".
+     *
+     * Conforms to the definition for a valid email address from the [HTML standard](https://html.spec.whatwg.org/multipage/input.html#valid-e-mail-address).
+     * Note that this standard willfully deviates from [RFC 5322](https://datatracker.ietf.org/doc/html/rfc5322),
+     * which allows many unexpected forms of email addresses and will easily match
+     * a typographical error.
+     *
+     * If the field value isn't a valid email address, an error message will be generated.
+     *
+     * ```proto
+     * message MyString {
+     * // must be a valid email address
+     * string value = 1 [(buf.validate.field).string.email = true];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>bool email = 12 [json_name = "email", (.buf.validate.predefined) = { ... }</code>
      * @return The email.
      */
@@ -3510,6 +5912,25 @@ private static final long serialVersionUID = 0L;
       return false;
     }
     /**
+     * <pre>
+     * `email` specifies that the field value must be a valid email address, for
+     * example "foo&#64;example.com".
+     *
+     * Conforms to the definition for a valid email address from the [HTML standard](https://html.spec.whatwg.org/multipage/input.html#valid-e-mail-address).
+     * Note that this standard willfully deviates from [RFC 5322](https://datatracker.ietf.org/doc/html/rfc5322),
+     * which allows many unexpected forms of email addresses and will easily match
+     * a typographical error.
+     *
+     * If the field value isn't a valid email address, an error message will be generated.
+     *
+     * ```proto
+     * message MyString {
+     * // must be a valid email address
+     * string value = 1 [(buf.validate.field).string.email = true];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>bool email = 12 [json_name = "email", (.buf.validate.predefined) = { ... }</code>
      * @param value The email to set.
      * @return This builder for chaining.
@@ -3522,6 +5943,25 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `email` specifies that the field value must be a valid email address, for
+     * example "foo&#64;example.com".
+     *
+     * Conforms to the definition for a valid email address from the [HTML standard](https://html.spec.whatwg.org/multipage/input.html#valid-e-mail-address).
+     * Note that this standard willfully deviates from [RFC 5322](https://datatracker.ietf.org/doc/html/rfc5322),
+     * which allows many unexpected forms of email addresses and will easily match
+     * a typographical error.
+     *
+     * If the field value isn't a valid email address, an error message will be generated.
+     *
+     * ```proto
+     * message MyString {
+     * // must be a valid email address
+     * string value = 1 [(buf.validate.field).string.email = true];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>bool email = 12 [json_name = "email", (.buf.validate.predefined) = { ... }</code>
      * @return This builder for chaining.
      */
@@ -3535,6 +5975,28 @@ private static final long serialVersionUID = 0L;
     }
 
     /**
+     * <pre>
+     * `hostname` specifies that the field value must be a valid hostname, for
+     * example "foo.example.com".
+     *
+     * A valid hostname follows the rules below:
+     * - The name consists of one or more labels, separated by a dot (".").
+     * - Each label can be 1 to 63 alphanumeric characters.
+     * - A label can contain hyphens ("-"), but must not start or end with a hyphen.
+     * - The right-most label must not be digits only.
+     * - The name can have a trailing dot—for example, "foo.example.com.".
+     * - The name can be 253 characters at most, excluding the optional trailing dot.
+     *
+     * If the field value isn't a valid hostname, an error message will be generated.
+     *
+     * ```proto
+     * message MyString {
+     * // must be a valid hostname
+     * string value = 1 [(buf.validate.field).string.hostname = true];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>bool hostname = 13 [json_name = "hostname", (.buf.validate.predefined) = { ... }</code>
      * @return Whether the hostname field is set.
      */
@@ -3542,6 +6004,28 @@ private static final long serialVersionUID = 0L;
       return wellKnownCase_ == 13;
     }
     /**
+     * <pre>
+     * `hostname` specifies that the field value must be a valid hostname, for
+     * example "foo.example.com".
+     *
+     * A valid hostname follows the rules below:
+     * - The name consists of one or more labels, separated by a dot (".").
+     * - Each label can be 1 to 63 alphanumeric characters.
+     * - A label can contain hyphens ("-"), but must not start or end with a hyphen.
+     * - The right-most label must not be digits only.
+     * - The name can have a trailing dot—for example, "foo.example.com.".
+     * - The name can be 253 characters at most, excluding the optional trailing dot.
+     *
+     * If the field value isn't a valid hostname, an error message will be generated.
+     *
+     * ```proto
+     * message MyString {
+     * // must be a valid hostname
+     * string value = 1 [(buf.validate.field).string.hostname = true];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>bool hostname = 13 [json_name = "hostname", (.buf.validate.predefined) = { ... }</code>
      * @return The hostname.
      */
@@ -3552,6 +6036,28 @@ private static final long serialVersionUID = 0L;
       return false;
     }
     /**
+     * <pre>
+     * `hostname` specifies that the field value must be a valid hostname, for
+     * example "foo.example.com".
+     *
+     * A valid hostname follows the rules below:
+     * - The name consists of one or more labels, separated by a dot (".").
+     * - Each label can be 1 to 63 alphanumeric characters.
+     * - A label can contain hyphens ("-"), but must not start or end with a hyphen.
+     * - The right-most label must not be digits only.
+     * - The name can have a trailing dot—for example, "foo.example.com.".
+     * - The name can be 253 characters at most, excluding the optional trailing dot.
+     *
+     * If the field value isn't a valid hostname, an error message will be generated.
+     *
+     * ```proto
+     * message MyString {
+     * // must be a valid hostname
+     * string value = 1 [(buf.validate.field).string.hostname = true];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>bool hostname = 13 [json_name = "hostname", (.buf.validate.predefined) = { ... }</code>
      * @param value The hostname to set.
      * @return This builder for chaining.
@@ -3564,6 +6070,28 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `hostname` specifies that the field value must be a valid hostname, for
+     * example "foo.example.com".
+     *
+     * A valid hostname follows the rules below:
+     * - The name consists of one or more labels, separated by a dot (".").
+     * - Each label can be 1 to 63 alphanumeric characters.
+     * - A label can contain hyphens ("-"), but must not start or end with a hyphen.
+     * - The right-most label must not be digits only.
+     * - The name can have a trailing dot—for example, "foo.example.com.".
+     * - The name can be 253 characters at most, excluding the optional trailing dot.
+     *
+     * If the field value isn't a valid hostname, an error message will be generated.
+     *
+     * ```proto
+     * message MyString {
+     * // must be a valid hostname
+     * string value = 1 [(buf.validate.field).string.hostname = true];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>bool hostname = 13 [json_name = "hostname", (.buf.validate.predefined) = { ... }</code>
      * @return This builder for chaining.
      */
@@ -3577,6 +6105,27 @@ private static final long serialVersionUID = 0L;
     }
 
     /**
+     * <pre>
+     * `ip` specifies that the field value must be a valid IP (v4 or v6) address.
+     *
+     * IPv4 addresses are expected in the dotted decimal format—for example, "192.168.5.21".
+     * IPv6 addresses are expected in their text representation—for example, "::1",
+     * or "2001:0DB8:ABCD:0012::0".
+     *
+     * Both formats are well-defined in the internet standard [RFC 3986](https://datatracker.ietf.org/doc/html/rfc3986).
+     * Zone identifiers for IPv6 addresses (for example, "fe80::a%en1") are supported.
+     *
+     * If the field value isn't a valid IP address, an error message will be
+     * generated.
+     *
+     * ```proto
+     * message MyString {
+     * // must be a valid IP address
+     * string value = 1 [(buf.validate.field).string.ip = true];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>bool ip = 14 [json_name = "ip", (.buf.validate.predefined) = { ... }</code>
      * @return Whether the ip field is set.
      */
@@ -3584,6 +6133,27 @@ private static final long serialVersionUID = 0L;
       return wellKnownCase_ == 14;
     }
     /**
+     * <pre>
+     * `ip` specifies that the field value must be a valid IP (v4 or v6) address.
+     *
+     * IPv4 addresses are expected in the dotted decimal format—for example, "192.168.5.21".
+     * IPv6 addresses are expected in their text representation—for example, "::1",
+     * or "2001:0DB8:ABCD:0012::0".
+     *
+     * Both formats are well-defined in the internet standard [RFC 3986](https://datatracker.ietf.org/doc/html/rfc3986).
+     * Zone identifiers for IPv6 addresses (for example, "fe80::a%en1") are supported.
+     *
+     * If the field value isn't a valid IP address, an error message will be
+     * generated.
+     *
+     * ```proto
+     * message MyString {
+     * // must be a valid IP address
+     * string value = 1 [(buf.validate.field).string.ip = true];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>bool ip = 14 [json_name = "ip", (.buf.validate.predefined) = { ... }</code>
      * @return The ip.
      */
@@ -3594,6 +6164,27 @@ private static final long serialVersionUID = 0L;
       return false;
     }
     /**
+     * <pre>
+     * `ip` specifies that the field value must be a valid IP (v4 or v6) address.
+     *
+     * IPv4 addresses are expected in the dotted decimal format—for example, "192.168.5.21".
+     * IPv6 addresses are expected in their text representation—for example, "::1",
+     * or "2001:0DB8:ABCD:0012::0".
+     *
+     * Both formats are well-defined in the internet standard [RFC 3986](https://datatracker.ietf.org/doc/html/rfc3986).
+     * Zone identifiers for IPv6 addresses (for example, "fe80::a%en1") are supported.
+     *
+     * If the field value isn't a valid IP address, an error message will be
+     * generated.
+     *
+     * ```proto
+     * message MyString {
+     * // must be a valid IP address
+     * string value = 1 [(buf.validate.field).string.ip = true];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>bool ip = 14 [json_name = "ip", (.buf.validate.predefined) = { ... }</code>
      * @param value The ip to set.
      * @return This builder for chaining.
@@ -3606,6 +6197,27 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `ip` specifies that the field value must be a valid IP (v4 or v6) address.
+     *
+     * IPv4 addresses are expected in the dotted decimal format—for example, "192.168.5.21".
+     * IPv6 addresses are expected in their text representation—for example, "::1",
+     * or "2001:0DB8:ABCD:0012::0".
+     *
+     * Both formats are well-defined in the internet standard [RFC 3986](https://datatracker.ietf.org/doc/html/rfc3986).
+     * Zone identifiers for IPv6 addresses (for example, "fe80::a%en1") are supported.
+     *
+     * If the field value isn't a valid IP address, an error message will be
+     * generated.
+     *
+     * ```proto
+     * message MyString {
+     * // must be a valid IP address
+     * string value = 1 [(buf.validate.field).string.ip = true];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>bool ip = 14 [json_name = "ip", (.buf.validate.predefined) = { ... }</code>
      * @return This builder for chaining.
      */
@@ -3619,6 +6231,19 @@ private static final long serialVersionUID = 0L;
     }
 
     /**
+     * <pre>
+     * `ipv4` specifies that the field value must be a valid IPv4 address—for
+     * example "192.168.5.21". If the field value isn't a valid IPv4 address, an
+     * error message will be generated.
+     *
+     * ```proto
+     * message MyString {
+     * // must be a valid IPv4 address
+     * string value = 1 [(buf.validate.field).string.ipv4 = true];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>bool ipv4 = 15 [json_name = "ipv4", (.buf.validate.predefined) = { ... }</code>
      * @return Whether the ipv4 field is set.
      */
@@ -3626,6 +6251,19 @@ private static final long serialVersionUID = 0L;
       return wellKnownCase_ == 15;
     }
     /**
+     * <pre>
+     * `ipv4` specifies that the field value must be a valid IPv4 address—for
+     * example "192.168.5.21". If the field value isn't a valid IPv4 address, an
+     * error message will be generated.
+     *
+     * ```proto
+     * message MyString {
+     * // must be a valid IPv4 address
+     * string value = 1 [(buf.validate.field).string.ipv4 = true];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>bool ipv4 = 15 [json_name = "ipv4", (.buf.validate.predefined) = { ... }</code>
      * @return The ipv4.
      */
@@ -3636,6 +6274,19 @@ private static final long serialVersionUID = 0L;
       return false;
     }
     /**
+     * <pre>
+     * `ipv4` specifies that the field value must be a valid IPv4 address—for
+     * example "192.168.5.21". If the field value isn't a valid IPv4 address, an
+     * error message will be generated.
+     *
+     * ```proto
+     * message MyString {
+     * // must be a valid IPv4 address
+     * string value = 1 [(buf.validate.field).string.ipv4 = true];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>bool ipv4 = 15 [json_name = "ipv4", (.buf.validate.predefined) = { ... }</code>
      * @param value The ipv4 to set.
      * @return This builder for chaining.
@@ -3648,6 +6299,19 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `ipv4` specifies that the field value must be a valid IPv4 address—for
+     * example "192.168.5.21". If the field value isn't a valid IPv4 address, an
+     * error message will be generated.
+     *
+     * ```proto
+     * message MyString {
+     * // must be a valid IPv4 address
+     * string value = 1 [(buf.validate.field).string.ipv4 = true];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>bool ipv4 = 15 [json_name = "ipv4", (.buf.validate.predefined) = { ... }</code>
      * @return This builder for chaining.
      */
@@ -3661,6 +6325,19 @@ private static final long serialVersionUID = 0L;
     }
 
     /**
+     * <pre>
+     * `ipv6` specifies that the field value must be a valid IPv6 address—for
+     * example "::1", or "d7a:115c:a1e0:ab12:4843:cd96:626b:430b". If the field
+     * value is not a valid IPv6 address, an error message will be generated.
+     *
+     * ```proto
+     * message MyString {
+     * // must be a valid IPv6 address
+     * string value = 1 [(buf.validate.field).string.ipv6 = true];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>bool ipv6 = 16 [json_name = "ipv6", (.buf.validate.predefined) = { ... }</code>
      * @return Whether the ipv6 field is set.
      */
@@ -3668,6 +6345,19 @@ private static final long serialVersionUID = 0L;
       return wellKnownCase_ == 16;
     }
     /**
+     * <pre>
+     * `ipv6` specifies that the field value must be a valid IPv6 address—for
+     * example "::1", or "d7a:115c:a1e0:ab12:4843:cd96:626b:430b". If the field
+     * value is not a valid IPv6 address, an error message will be generated.
+     *
+     * ```proto
+     * message MyString {
+     * // must be a valid IPv6 address
+     * string value = 1 [(buf.validate.field).string.ipv6 = true];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>bool ipv6 = 16 [json_name = "ipv6", (.buf.validate.predefined) = { ... }</code>
      * @return The ipv6.
      */
@@ -3678,6 +6368,19 @@ private static final long serialVersionUID = 0L;
       return false;
     }
     /**
+     * <pre>
+     * `ipv6` specifies that the field value must be a valid IPv6 address—for
+     * example "::1", or "d7a:115c:a1e0:ab12:4843:cd96:626b:430b". If the field
+     * value is not a valid IPv6 address, an error message will be generated.
+     *
+     * ```proto
+     * message MyString {
+     * // must be a valid IPv6 address
+     * string value = 1 [(buf.validate.field).string.ipv6 = true];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>bool ipv6 = 16 [json_name = "ipv6", (.buf.validate.predefined) = { ... }</code>
      * @param value The ipv6 to set.
      * @return This builder for chaining.
@@ -3690,6 +6393,19 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `ipv6` specifies that the field value must be a valid IPv6 address—for
+     * example "::1", or "d7a:115c:a1e0:ab12:4843:cd96:626b:430b". If the field
+     * value is not a valid IPv6 address, an error message will be generated.
+     *
+     * ```proto
+     * message MyString {
+     * // must be a valid IPv6 address
+     * string value = 1 [(buf.validate.field).string.ipv6 = true];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>bool ipv6 = 16 [json_name = "ipv6", (.buf.validate.predefined) = { ... }</code>
      * @return This builder for chaining.
      */
@@ -3703,6 +6419,23 @@ private static final long serialVersionUID = 0L;
     }
 
     /**
+     * <pre>
+     * `uri` specifies that the field value must be a valid URI, for example
+     * "https://example.com/foo/bar?baz=quux#frag".
+     *
+     * URI is defined in the internet standard [RFC 3986](https://datatracker.ietf.org/doc/html/rfc3986).
+     * Zone Identifiers in IPv6 address literals are supported ([RFC 6874](https://datatracker.ietf.org/doc/html/rfc6874)).
+     *
+     * If the field value isn't a valid URI, an error message will be generated.
+     *
+     * ```proto
+     * message MyString {
+     * // must be a valid URI
+     * string value = 1 [(buf.validate.field).string.uri = true];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>bool uri = 17 [json_name = "uri", (.buf.validate.predefined) = { ... }</code>
      * @return Whether the uri field is set.
      */
@@ -3710,6 +6443,23 @@ private static final long serialVersionUID = 0L;
       return wellKnownCase_ == 17;
     }
     /**
+     * <pre>
+     * `uri` specifies that the field value must be a valid URI, for example
+     * "https://example.com/foo/bar?baz=quux#frag".
+     *
+     * URI is defined in the internet standard [RFC 3986](https://datatracker.ietf.org/doc/html/rfc3986).
+     * Zone Identifiers in IPv6 address literals are supported ([RFC 6874](https://datatracker.ietf.org/doc/html/rfc6874)).
+     *
+     * If the field value isn't a valid URI, an error message will be generated.
+     *
+     * ```proto
+     * message MyString {
+     * // must be a valid URI
+     * string value = 1 [(buf.validate.field).string.uri = true];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>bool uri = 17 [json_name = "uri", (.buf.validate.predefined) = { ... }</code>
      * @return The uri.
      */
@@ -3720,6 +6470,23 @@ private static final long serialVersionUID = 0L;
       return false;
     }
     /**
+     * <pre>
+     * `uri` specifies that the field value must be a valid URI, for example
+     * "https://example.com/foo/bar?baz=quux#frag".
+     *
+     * URI is defined in the internet standard [RFC 3986](https://datatracker.ietf.org/doc/html/rfc3986).
+     * Zone Identifiers in IPv6 address literals are supported ([RFC 6874](https://datatracker.ietf.org/doc/html/rfc6874)).
+     *
+     * If the field value isn't a valid URI, an error message will be generated.
+     *
+     * ```proto
+     * message MyString {
+     * // must be a valid URI
+     * string value = 1 [(buf.validate.field).string.uri = true];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>bool uri = 17 [json_name = "uri", (.buf.validate.predefined) = { ... }</code>
      * @param value The uri to set.
      * @return This builder for chaining.
@@ -3732,6 +6499,23 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `uri` specifies that the field value must be a valid URI, for example
+     * "https://example.com/foo/bar?baz=quux#frag".
+     *
+     * URI is defined in the internet standard [RFC 3986](https://datatracker.ietf.org/doc/html/rfc3986).
+     * Zone Identifiers in IPv6 address literals are supported ([RFC 6874](https://datatracker.ietf.org/doc/html/rfc6874)).
+     *
+     * If the field value isn't a valid URI, an error message will be generated.
+     *
+     * ```proto
+     * message MyString {
+     * // must be a valid URI
+     * string value = 1 [(buf.validate.field).string.uri = true];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>bool uri = 17 [json_name = "uri", (.buf.validate.predefined) = { ... }</code>
      * @return This builder for chaining.
      */
@@ -3745,6 +6529,26 @@ private static final long serialVersionUID = 0L;
     }
 
     /**
+     * <pre>
+     * `uri_ref` specifies that the field value must be a valid URI Reference—either
+     * a URI such as "https://example.com/foo/bar?baz=quux#frag", or a Relative
+     * Reference such as "./foo/bar?query".
+     *
+     * URI, URI Reference, and Relative Reference are defined in the internet
+     * standard [RFC 3986](https://datatracker.ietf.org/doc/html/rfc3986). Zone
+     * Identifiers in IPv6 address literals are supported ([RFC 6874](https://datatracker.ietf.org/doc/html/rfc6874)).
+     *
+     * If the field value isn't a valid URI Reference, an error message will be
+     * generated.
+     *
+     * ```proto
+     * message MyString {
+     * // must be a valid URI Reference
+     * string value = 1 [(buf.validate.field).string.uri_ref = true];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>bool uri_ref = 18 [json_name = "uriRef", (.buf.validate.predefined) = { ... }</code>
      * @return Whether the uriRef field is set.
      */
@@ -3752,6 +6556,26 @@ private static final long serialVersionUID = 0L;
       return wellKnownCase_ == 18;
     }
     /**
+     * <pre>
+     * `uri_ref` specifies that the field value must be a valid URI Reference—either
+     * a URI such as "https://example.com/foo/bar?baz=quux#frag", or a Relative
+     * Reference such as "./foo/bar?query".
+     *
+     * URI, URI Reference, and Relative Reference are defined in the internet
+     * standard [RFC 3986](https://datatracker.ietf.org/doc/html/rfc3986). Zone
+     * Identifiers in IPv6 address literals are supported ([RFC 6874](https://datatracker.ietf.org/doc/html/rfc6874)).
+     *
+     * If the field value isn't a valid URI Reference, an error message will be
+     * generated.
+     *
+     * ```proto
+     * message MyString {
+     * // must be a valid URI Reference
+     * string value = 1 [(buf.validate.field).string.uri_ref = true];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>bool uri_ref = 18 [json_name = "uriRef", (.buf.validate.predefined) = { ... }</code>
      * @return The uriRef.
      */
@@ -3762,6 +6586,26 @@ private static final long serialVersionUID = 0L;
       return false;
     }
     /**
+     * <pre>
+     * `uri_ref` specifies that the field value must be a valid URI Reference—either
+     * a URI such as "https://example.com/foo/bar?baz=quux#frag", or a Relative
+     * Reference such as "./foo/bar?query".
+     *
+     * URI, URI Reference, and Relative Reference are defined in the internet
+     * standard [RFC 3986](https://datatracker.ietf.org/doc/html/rfc3986). Zone
+     * Identifiers in IPv6 address literals are supported ([RFC 6874](https://datatracker.ietf.org/doc/html/rfc6874)).
+     *
+     * If the field value isn't a valid URI Reference, an error message will be
+     * generated.
+     *
+     * ```proto
+     * message MyString {
+     * // must be a valid URI Reference
+     * string value = 1 [(buf.validate.field).string.uri_ref = true];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>bool uri_ref = 18 [json_name = "uriRef", (.buf.validate.predefined) = { ... }</code>
      * @param value The uriRef to set.
      * @return This builder for chaining.
@@ -3774,6 +6618,26 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `uri_ref` specifies that the field value must be a valid URI Reference—either
+     * a URI such as "https://example.com/foo/bar?baz=quux#frag", or a Relative
+     * Reference such as "./foo/bar?query".
+     *
+     * URI, URI Reference, and Relative Reference are defined in the internet
+     * standard [RFC 3986](https://datatracker.ietf.org/doc/html/rfc3986). Zone
+     * Identifiers in IPv6 address literals are supported ([RFC 6874](https://datatracker.ietf.org/doc/html/rfc6874)).
+     *
+     * If the field value isn't a valid URI Reference, an error message will be
+     * generated.
+     *
+     * ```proto
+     * message MyString {
+     * // must be a valid URI Reference
+     * string value = 1 [(buf.validate.field).string.uri_ref = true];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>bool uri_ref = 18 [json_name = "uriRef", (.buf.validate.predefined) = { ... }</code>
      * @return This builder for chaining.
      */
@@ -3787,6 +6651,20 @@ private static final long serialVersionUID = 0L;
     }
 
     /**
+     * <pre>
+     * `address` specifies that the field value must be either a valid hostname
+     * (for example, "example.com"), or a valid IP (v4 or v6) address (for example,
+     * "192.168.0.1", or "::1"). If the field value isn't a valid hostname or IP,
+     * an error message will be generated.
+     *
+     * ```proto
+     * message MyString {
+     * // must be a valid hostname, or ip address
+     * string value = 1 [(buf.validate.field).string.address = true];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>bool address = 21 [json_name = "address", (.buf.validate.predefined) = { ... }</code>
      * @return Whether the address field is set.
      */
@@ -3794,6 +6672,20 @@ private static final long serialVersionUID = 0L;
       return wellKnownCase_ == 21;
     }
     /**
+     * <pre>
+     * `address` specifies that the field value must be either a valid hostname
+     * (for example, "example.com"), or a valid IP (v4 or v6) address (for example,
+     * "192.168.0.1", or "::1"). If the field value isn't a valid hostname or IP,
+     * an error message will be generated.
+     *
+     * ```proto
+     * message MyString {
+     * // must be a valid hostname, or ip address
+     * string value = 1 [(buf.validate.field).string.address = true];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>bool address = 21 [json_name = "address", (.buf.validate.predefined) = { ... }</code>
      * @return The address.
      */
@@ -3804,6 +6696,20 @@ private static final long serialVersionUID = 0L;
       return false;
     }
     /**
+     * <pre>
+     * `address` specifies that the field value must be either a valid hostname
+     * (for example, "example.com"), or a valid IP (v4 or v6) address (for example,
+     * "192.168.0.1", or "::1"). If the field value isn't a valid hostname or IP,
+     * an error message will be generated.
+     *
+     * ```proto
+     * message MyString {
+     * // must be a valid hostname, or ip address
+     * string value = 1 [(buf.validate.field).string.address = true];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>bool address = 21 [json_name = "address", (.buf.validate.predefined) = { ... }</code>
      * @param value The address to set.
      * @return This builder for chaining.
@@ -3816,6 +6722,20 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `address` specifies that the field value must be either a valid hostname
+     * (for example, "example.com"), or a valid IP (v4 or v6) address (for example,
+     * "192.168.0.1", or "::1"). If the field value isn't a valid hostname or IP,
+     * an error message will be generated.
+     *
+     * ```proto
+     * message MyString {
+     * // must be a valid hostname, or ip address
+     * string value = 1 [(buf.validate.field).string.address = true];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>bool address = 21 [json_name = "address", (.buf.validate.predefined) = { ... }</code>
      * @return This builder for chaining.
      */
@@ -3829,6 +6749,19 @@ private static final long serialVersionUID = 0L;
     }
 
     /**
+     * <pre>
+     * `uuid` specifies that the field value must be a valid UUID as defined by
+     * [RFC 4122](https://datatracker.ietf.org/doc/html/rfc4122#section-4.1.2). If the
+     * field value isn't a valid UUID, an error message will be generated.
+     *
+     * ```proto
+     * message MyString {
+     * // must be a valid UUID
+     * string value = 1 [(buf.validate.field).string.uuid = true];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>bool uuid = 22 [json_name = "uuid", (.buf.validate.predefined) = { ... }</code>
      * @return Whether the uuid field is set.
      */
@@ -3836,6 +6769,19 @@ private static final long serialVersionUID = 0L;
       return wellKnownCase_ == 22;
     }
     /**
+     * <pre>
+     * `uuid` specifies that the field value must be a valid UUID as defined by
+     * [RFC 4122](https://datatracker.ietf.org/doc/html/rfc4122#section-4.1.2). If the
+     * field value isn't a valid UUID, an error message will be generated.
+     *
+     * ```proto
+     * message MyString {
+     * // must be a valid UUID
+     * string value = 1 [(buf.validate.field).string.uuid = true];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>bool uuid = 22 [json_name = "uuid", (.buf.validate.predefined) = { ... }</code>
      * @return The uuid.
      */
@@ -3846,6 +6792,19 @@ private static final long serialVersionUID = 0L;
       return false;
     }
     /**
+     * <pre>
+     * `uuid` specifies that the field value must be a valid UUID as defined by
+     * [RFC 4122](https://datatracker.ietf.org/doc/html/rfc4122#section-4.1.2). If the
+     * field value isn't a valid UUID, an error message will be generated.
+     *
+     * ```proto
+     * message MyString {
+     * // must be a valid UUID
+     * string value = 1 [(buf.validate.field).string.uuid = true];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>bool uuid = 22 [json_name = "uuid", (.buf.validate.predefined) = { ... }</code>
      * @param value The uuid to set.
      * @return This builder for chaining.
@@ -3858,6 +6817,19 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `uuid` specifies that the field value must be a valid UUID as defined by
+     * [RFC 4122](https://datatracker.ietf.org/doc/html/rfc4122#section-4.1.2). If the
+     * field value isn't a valid UUID, an error message will be generated.
+     *
+     * ```proto
+     * message MyString {
+     * // must be a valid UUID
+     * string value = 1 [(buf.validate.field).string.uuid = true];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>bool uuid = 22 [json_name = "uuid", (.buf.validate.predefined) = { ... }</code>
      * @return This builder for chaining.
      */
@@ -3871,6 +6843,20 @@ private static final long serialVersionUID = 0L;
     }
 
     /**
+     * <pre>
+     * `tuuid` (trimmed UUID) specifies that the field value must be a valid UUID as
+     * defined by [RFC 4122](https://datatracker.ietf.org/doc/html/rfc4122#section-4.1.2) with all dashes
+     * omitted. If the field value isn't a valid UUID without dashes, an error message
+     * will be generated.
+     *
+     * ```proto
+     * message MyString {
+     * // must be a valid trimmed UUID
+     * string value = 1 [(buf.validate.field).string.tuuid = true];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>bool tuuid = 33 [json_name = "tuuid", (.buf.validate.predefined) = { ... }</code>
      * @return Whether the tuuid field is set.
      */
@@ -3878,6 +6864,20 @@ private static final long serialVersionUID = 0L;
       return wellKnownCase_ == 33;
     }
     /**
+     * <pre>
+     * `tuuid` (trimmed UUID) specifies that the field value must be a valid UUID as
+     * defined by [RFC 4122](https://datatracker.ietf.org/doc/html/rfc4122#section-4.1.2) with all dashes
+     * omitted. If the field value isn't a valid UUID without dashes, an error message
+     * will be generated.
+     *
+     * ```proto
+     * message MyString {
+     * // must be a valid trimmed UUID
+     * string value = 1 [(buf.validate.field).string.tuuid = true];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>bool tuuid = 33 [json_name = "tuuid", (.buf.validate.predefined) = { ... }</code>
      * @return The tuuid.
      */
@@ -3888,6 +6888,20 @@ private static final long serialVersionUID = 0L;
       return false;
     }
     /**
+     * <pre>
+     * `tuuid` (trimmed UUID) specifies that the field value must be a valid UUID as
+     * defined by [RFC 4122](https://datatracker.ietf.org/doc/html/rfc4122#section-4.1.2) with all dashes
+     * omitted. If the field value isn't a valid UUID without dashes, an error message
+     * will be generated.
+     *
+     * ```proto
+     * message MyString {
+     * // must be a valid trimmed UUID
+     * string value = 1 [(buf.validate.field).string.tuuid = true];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>bool tuuid = 33 [json_name = "tuuid", (.buf.validate.predefined) = { ... }</code>
      * @param value The tuuid to set.
      * @return This builder for chaining.
@@ -3900,6 +6914,20 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `tuuid` (trimmed UUID) specifies that the field value must be a valid UUID as
+     * defined by [RFC 4122](https://datatracker.ietf.org/doc/html/rfc4122#section-4.1.2) with all dashes
+     * omitted. If the field value isn't a valid UUID without dashes, an error message
+     * will be generated.
+     *
+     * ```proto
+     * message MyString {
+     * // must be a valid trimmed UUID
+     * string value = 1 [(buf.validate.field).string.tuuid = true];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>bool tuuid = 33 [json_name = "tuuid", (.buf.validate.predefined) = { ... }</code>
      * @return This builder for chaining.
      */
@@ -3913,6 +6941,20 @@ private static final long serialVersionUID = 0L;
     }
 
     /**
+     * <pre>
+     * `ip_with_prefixlen` specifies that the field value must be a valid IP
+     * (v4 or v6) address with prefix length—for example, "192.168.5.21/16" or
+     * "2001:0DB8:ABCD:0012::F1/64". If the field value isn't a valid IP with
+     * prefix length, an error message will be generated.
+     *
+     * ```proto
+     * message MyString {
+     * // must be a valid IP with prefix length
+     * string value = 1 [(buf.validate.field).string.ip_with_prefixlen = true];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>bool ip_with_prefixlen = 26 [json_name = "ipWithPrefixlen", (.buf.validate.predefined) = { ... }</code>
      * @return Whether the ipWithPrefixlen field is set.
      */
@@ -3920,6 +6962,20 @@ private static final long serialVersionUID = 0L;
       return wellKnownCase_ == 26;
     }
     /**
+     * <pre>
+     * `ip_with_prefixlen` specifies that the field value must be a valid IP
+     * (v4 or v6) address with prefix length—for example, "192.168.5.21/16" or
+     * "2001:0DB8:ABCD:0012::F1/64". If the field value isn't a valid IP with
+     * prefix length, an error message will be generated.
+     *
+     * ```proto
+     * message MyString {
+     * // must be a valid IP with prefix length
+     * string value = 1 [(buf.validate.field).string.ip_with_prefixlen = true];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>bool ip_with_prefixlen = 26 [json_name = "ipWithPrefixlen", (.buf.validate.predefined) = { ... }</code>
      * @return The ipWithPrefixlen.
      */
@@ -3930,6 +6986,20 @@ private static final long serialVersionUID = 0L;
       return false;
     }
     /**
+     * <pre>
+     * `ip_with_prefixlen` specifies that the field value must be a valid IP
+     * (v4 or v6) address with prefix length—for example, "192.168.5.21/16" or
+     * "2001:0DB8:ABCD:0012::F1/64". If the field value isn't a valid IP with
+     * prefix length, an error message will be generated.
+     *
+     * ```proto
+     * message MyString {
+     * // must be a valid IP with prefix length
+     * string value = 1 [(buf.validate.field).string.ip_with_prefixlen = true];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>bool ip_with_prefixlen = 26 [json_name = "ipWithPrefixlen", (.buf.validate.predefined) = { ... }</code>
      * @param value The ipWithPrefixlen to set.
      * @return This builder for chaining.
@@ -3942,6 +7012,20 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `ip_with_prefixlen` specifies that the field value must be a valid IP
+     * (v4 or v6) address with prefix length—for example, "192.168.5.21/16" or
+     * "2001:0DB8:ABCD:0012::F1/64". If the field value isn't a valid IP with
+     * prefix length, an error message will be generated.
+     *
+     * ```proto
+     * message MyString {
+     * // must be a valid IP with prefix length
+     * string value = 1 [(buf.validate.field).string.ip_with_prefixlen = true];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>bool ip_with_prefixlen = 26 [json_name = "ipWithPrefixlen", (.buf.validate.predefined) = { ... }</code>
      * @return This builder for chaining.
      */
@@ -3955,6 +7039,20 @@ private static final long serialVersionUID = 0L;
     }
 
     /**
+     * <pre>
+     * `ipv4_with_prefixlen` specifies that the field value must be a valid
+     * IPv4 address with prefix length—for example, "192.168.5.21/16". If the
+     * field value isn't a valid IPv4 address with prefix length, an error
+     * message will be generated.
+     *
+     * ```proto
+     * message MyString {
+     * // must be a valid IPv4 address with prefix length
+     * string value = 1 [(buf.validate.field).string.ipv4_with_prefixlen = true];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>bool ipv4_with_prefixlen = 27 [json_name = "ipv4WithPrefixlen", (.buf.validate.predefined) = { ... }</code>
      * @return Whether the ipv4WithPrefixlen field is set.
      */
@@ -3962,6 +7060,20 @@ private static final long serialVersionUID = 0L;
       return wellKnownCase_ == 27;
     }
     /**
+     * <pre>
+     * `ipv4_with_prefixlen` specifies that the field value must be a valid
+     * IPv4 address with prefix length—for example, "192.168.5.21/16". If the
+     * field value isn't a valid IPv4 address with prefix length, an error
+     * message will be generated.
+     *
+     * ```proto
+     * message MyString {
+     * // must be a valid IPv4 address with prefix length
+     * string value = 1 [(buf.validate.field).string.ipv4_with_prefixlen = true];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>bool ipv4_with_prefixlen = 27 [json_name = "ipv4WithPrefixlen", (.buf.validate.predefined) = { ... }</code>
      * @return The ipv4WithPrefixlen.
      */
@@ -3972,6 +7084,20 @@ private static final long serialVersionUID = 0L;
       return false;
     }
     /**
+     * <pre>
+     * `ipv4_with_prefixlen` specifies that the field value must be a valid
+     * IPv4 address with prefix length—for example, "192.168.5.21/16". If the
+     * field value isn't a valid IPv4 address with prefix length, an error
+     * message will be generated.
+     *
+     * ```proto
+     * message MyString {
+     * // must be a valid IPv4 address with prefix length
+     * string value = 1 [(buf.validate.field).string.ipv4_with_prefixlen = true];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>bool ipv4_with_prefixlen = 27 [json_name = "ipv4WithPrefixlen", (.buf.validate.predefined) = { ... }</code>
      * @param value The ipv4WithPrefixlen to set.
      * @return This builder for chaining.
@@ -3984,6 +7110,20 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `ipv4_with_prefixlen` specifies that the field value must be a valid
+     * IPv4 address with prefix length—for example, "192.168.5.21/16". If the
+     * field value isn't a valid IPv4 address with prefix length, an error
+     * message will be generated.
+     *
+     * ```proto
+     * message MyString {
+     * // must be a valid IPv4 address with prefix length
+     * string value = 1 [(buf.validate.field).string.ipv4_with_prefixlen = true];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>bool ipv4_with_prefixlen = 27 [json_name = "ipv4WithPrefixlen", (.buf.validate.predefined) = { ... }</code>
      * @return This builder for chaining.
      */
@@ -3997,6 +7137,20 @@ private static final long serialVersionUID = 0L;
     }
 
     /**
+     * <pre>
+     * `ipv6_with_prefixlen` specifies that the field value must be a valid
+     * IPv6 address with prefix length—for example, "2001:0DB8:ABCD:0012::F1/64".
+     * If the field value is not a valid IPv6 address with prefix length,
+     * an error message will be generated.
+     *
+     * ```proto
+     * message MyString {
+     * // must be a valid IPv6 address prefix length
+     * string value = 1 [(buf.validate.field).string.ipv6_with_prefixlen = true];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>bool ipv6_with_prefixlen = 28 [json_name = "ipv6WithPrefixlen", (.buf.validate.predefined) = { ... }</code>
      * @return Whether the ipv6WithPrefixlen field is set.
      */
@@ -4004,6 +7158,20 @@ private static final long serialVersionUID = 0L;
       return wellKnownCase_ == 28;
     }
     /**
+     * <pre>
+     * `ipv6_with_prefixlen` specifies that the field value must be a valid
+     * IPv6 address with prefix length—for example, "2001:0DB8:ABCD:0012::F1/64".
+     * If the field value is not a valid IPv6 address with prefix length,
+     * an error message will be generated.
+     *
+     * ```proto
+     * message MyString {
+     * // must be a valid IPv6 address prefix length
+     * string value = 1 [(buf.validate.field).string.ipv6_with_prefixlen = true];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>bool ipv6_with_prefixlen = 28 [json_name = "ipv6WithPrefixlen", (.buf.validate.predefined) = { ... }</code>
      * @return The ipv6WithPrefixlen.
      */
@@ -4014,6 +7182,20 @@ private static final long serialVersionUID = 0L;
       return false;
     }
     /**
+     * <pre>
+     * `ipv6_with_prefixlen` specifies that the field value must be a valid
+     * IPv6 address with prefix length—for example, "2001:0DB8:ABCD:0012::F1/64".
+     * If the field value is not a valid IPv6 address with prefix length,
+     * an error message will be generated.
+     *
+     * ```proto
+     * message MyString {
+     * // must be a valid IPv6 address prefix length
+     * string value = 1 [(buf.validate.field).string.ipv6_with_prefixlen = true];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>bool ipv6_with_prefixlen = 28 [json_name = "ipv6WithPrefixlen", (.buf.validate.predefined) = { ... }</code>
      * @param value The ipv6WithPrefixlen to set.
      * @return This builder for chaining.
@@ -4026,6 +7208,20 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `ipv6_with_prefixlen` specifies that the field value must be a valid
+     * IPv6 address with prefix length—for example, "2001:0DB8:ABCD:0012::F1/64".
+     * If the field value is not a valid IPv6 address with prefix length,
+     * an error message will be generated.
+     *
+     * ```proto
+     * message MyString {
+     * // must be a valid IPv6 address prefix length
+     * string value = 1 [(buf.validate.field).string.ipv6_with_prefixlen = true];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>bool ipv6_with_prefixlen = 28 [json_name = "ipv6WithPrefixlen", (.buf.validate.predefined) = { ... }</code>
      * @return This builder for chaining.
      */
@@ -4039,6 +7235,25 @@ private static final long serialVersionUID = 0L;
     }
 
     /**
+     * <pre>
+     * `ip_prefix` specifies that the field value must be a valid IP (v4 or v6)
+     * prefix—for example, "192.168.0.0/16" or "2001:0DB8:ABCD:0012::0/64".
+     *
+     * The prefix must have all zeros for the unmasked bits. For example,
+     * "2001:0DB8:ABCD:0012::0/64" designates the left-most 64 bits for the
+     * prefix, and the remaining 64 bits must be zero.
+     *
+     * If the field value isn't a valid IP prefix, an error message will be
+     * generated.
+     *
+     * ```proto
+     * message MyString {
+     * // must be a valid IP prefix
+     * string value = 1 [(buf.validate.field).string.ip_prefix = true];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>bool ip_prefix = 29 [json_name = "ipPrefix", (.buf.validate.predefined) = { ... }</code>
      * @return Whether the ipPrefix field is set.
      */
@@ -4046,6 +7261,25 @@ private static final long serialVersionUID = 0L;
       return wellKnownCase_ == 29;
     }
     /**
+     * <pre>
+     * `ip_prefix` specifies that the field value must be a valid IP (v4 or v6)
+     * prefix—for example, "192.168.0.0/16" or "2001:0DB8:ABCD:0012::0/64".
+     *
+     * The prefix must have all zeros for the unmasked bits. For example,
+     * "2001:0DB8:ABCD:0012::0/64" designates the left-most 64 bits for the
+     * prefix, and the remaining 64 bits must be zero.
+     *
+     * If the field value isn't a valid IP prefix, an error message will be
+     * generated.
+     *
+     * ```proto
+     * message MyString {
+     * // must be a valid IP prefix
+     * string value = 1 [(buf.validate.field).string.ip_prefix = true];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>bool ip_prefix = 29 [json_name = "ipPrefix", (.buf.validate.predefined) = { ... }</code>
      * @return The ipPrefix.
      */
@@ -4056,6 +7290,25 @@ private static final long serialVersionUID = 0L;
       return false;
     }
     /**
+     * <pre>
+     * `ip_prefix` specifies that the field value must be a valid IP (v4 or v6)
+     * prefix—for example, "192.168.0.0/16" or "2001:0DB8:ABCD:0012::0/64".
+     *
+     * The prefix must have all zeros for the unmasked bits. For example,
+     * "2001:0DB8:ABCD:0012::0/64" designates the left-most 64 bits for the
+     * prefix, and the remaining 64 bits must be zero.
+     *
+     * If the field value isn't a valid IP prefix, an error message will be
+     * generated.
+     *
+     * ```proto
+     * message MyString {
+     * // must be a valid IP prefix
+     * string value = 1 [(buf.validate.field).string.ip_prefix = true];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>bool ip_prefix = 29 [json_name = "ipPrefix", (.buf.validate.predefined) = { ... }</code>
      * @param value The ipPrefix to set.
      * @return This builder for chaining.
@@ -4068,6 +7321,25 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `ip_prefix` specifies that the field value must be a valid IP (v4 or v6)
+     * prefix—for example, "192.168.0.0/16" or "2001:0DB8:ABCD:0012::0/64".
+     *
+     * The prefix must have all zeros for the unmasked bits. For example,
+     * "2001:0DB8:ABCD:0012::0/64" designates the left-most 64 bits for the
+     * prefix, and the remaining 64 bits must be zero.
+     *
+     * If the field value isn't a valid IP prefix, an error message will be
+     * generated.
+     *
+     * ```proto
+     * message MyString {
+     * // must be a valid IP prefix
+     * string value = 1 [(buf.validate.field).string.ip_prefix = true];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>bool ip_prefix = 29 [json_name = "ipPrefix", (.buf.validate.predefined) = { ... }</code>
      * @return This builder for chaining.
      */
@@ -4081,6 +7353,25 @@ private static final long serialVersionUID = 0L;
     }
 
     /**
+     * <pre>
+     * `ipv4_prefix` specifies that the field value must be a valid IPv4
+     * prefix, for example "192.168.0.0/16".
+     *
+     * The prefix must have all zeros for the unmasked bits. For example,
+     * "192.168.0.0/16" designates the left-most 16 bits for the prefix,
+     * and the remaining 16 bits must be zero.
+     *
+     * If the field value isn't a valid IPv4 prefix, an error message
+     * will be generated.
+     *
+     * ```proto
+     * message MyString {
+     * // must be a valid IPv4 prefix
+     * string value = 1 [(buf.validate.field).string.ipv4_prefix = true];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>bool ipv4_prefix = 30 [json_name = "ipv4Prefix", (.buf.validate.predefined) = { ... }</code>
      * @return Whether the ipv4Prefix field is set.
      */
@@ -4088,6 +7379,25 @@ private static final long serialVersionUID = 0L;
       return wellKnownCase_ == 30;
     }
     /**
+     * <pre>
+     * `ipv4_prefix` specifies that the field value must be a valid IPv4
+     * prefix, for example "192.168.0.0/16".
+     *
+     * The prefix must have all zeros for the unmasked bits. For example,
+     * "192.168.0.0/16" designates the left-most 16 bits for the prefix,
+     * and the remaining 16 bits must be zero.
+     *
+     * If the field value isn't a valid IPv4 prefix, an error message
+     * will be generated.
+     *
+     * ```proto
+     * message MyString {
+     * // must be a valid IPv4 prefix
+     * string value = 1 [(buf.validate.field).string.ipv4_prefix = true];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>bool ipv4_prefix = 30 [json_name = "ipv4Prefix", (.buf.validate.predefined) = { ... }</code>
      * @return The ipv4Prefix.
      */
@@ -4098,6 +7408,25 @@ private static final long serialVersionUID = 0L;
       return false;
     }
     /**
+     * <pre>
+     * `ipv4_prefix` specifies that the field value must be a valid IPv4
+     * prefix, for example "192.168.0.0/16".
+     *
+     * The prefix must have all zeros for the unmasked bits. For example,
+     * "192.168.0.0/16" designates the left-most 16 bits for the prefix,
+     * and the remaining 16 bits must be zero.
+     *
+     * If the field value isn't a valid IPv4 prefix, an error message
+     * will be generated.
+     *
+     * ```proto
+     * message MyString {
+     * // must be a valid IPv4 prefix
+     * string value = 1 [(buf.validate.field).string.ipv4_prefix = true];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>bool ipv4_prefix = 30 [json_name = "ipv4Prefix", (.buf.validate.predefined) = { ... }</code>
      * @param value The ipv4Prefix to set.
      * @return This builder for chaining.
@@ -4110,6 +7439,25 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `ipv4_prefix` specifies that the field value must be a valid IPv4
+     * prefix, for example "192.168.0.0/16".
+     *
+     * The prefix must have all zeros for the unmasked bits. For example,
+     * "192.168.0.0/16" designates the left-most 16 bits for the prefix,
+     * and the remaining 16 bits must be zero.
+     *
+     * If the field value isn't a valid IPv4 prefix, an error message
+     * will be generated.
+     *
+     * ```proto
+     * message MyString {
+     * // must be a valid IPv4 prefix
+     * string value = 1 [(buf.validate.field).string.ipv4_prefix = true];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>bool ipv4_prefix = 30 [json_name = "ipv4Prefix", (.buf.validate.predefined) = { ... }</code>
      * @return This builder for chaining.
      */
@@ -4123,6 +7471,25 @@ private static final long serialVersionUID = 0L;
     }
 
     /**
+     * <pre>
+     * `ipv6_prefix` specifies that the field value must be a valid IPv6 prefix—for
+     * example, "2001:0DB8:ABCD:0012::0/64".
+     *
+     * The prefix must have all zeros for the unmasked bits. For example,
+     * "2001:0DB8:ABCD:0012::0/64" designates the left-most 64 bits for the
+     * prefix, and the remaining 64 bits must be zero.
+     *
+     * If the field value is not a valid IPv6 prefix, an error message will be
+     * generated.
+     *
+     * ```proto
+     * message MyString {
+     * // must be a valid IPv6 prefix
+     * string value = 1 [(buf.validate.field).string.ipv6_prefix = true];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>bool ipv6_prefix = 31 [json_name = "ipv6Prefix", (.buf.validate.predefined) = { ... }</code>
      * @return Whether the ipv6Prefix field is set.
      */
@@ -4130,6 +7497,25 @@ private static final long serialVersionUID = 0L;
       return wellKnownCase_ == 31;
     }
     /**
+     * <pre>
+     * `ipv6_prefix` specifies that the field value must be a valid IPv6 prefix—for
+     * example, "2001:0DB8:ABCD:0012::0/64".
+     *
+     * The prefix must have all zeros for the unmasked bits. For example,
+     * "2001:0DB8:ABCD:0012::0/64" designates the left-most 64 bits for the
+     * prefix, and the remaining 64 bits must be zero.
+     *
+     * If the field value is not a valid IPv6 prefix, an error message will be
+     * generated.
+     *
+     * ```proto
+     * message MyString {
+     * // must be a valid IPv6 prefix
+     * string value = 1 [(buf.validate.field).string.ipv6_prefix = true];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>bool ipv6_prefix = 31 [json_name = "ipv6Prefix", (.buf.validate.predefined) = { ... }</code>
      * @return The ipv6Prefix.
      */
@@ -4140,6 +7526,25 @@ private static final long serialVersionUID = 0L;
       return false;
     }
     /**
+     * <pre>
+     * `ipv6_prefix` specifies that the field value must be a valid IPv6 prefix—for
+     * example, "2001:0DB8:ABCD:0012::0/64".
+     *
+     * The prefix must have all zeros for the unmasked bits. For example,
+     * "2001:0DB8:ABCD:0012::0/64" designates the left-most 64 bits for the
+     * prefix, and the remaining 64 bits must be zero.
+     *
+     * If the field value is not a valid IPv6 prefix, an error message will be
+     * generated.
+     *
+     * ```proto
+     * message MyString {
+     * // must be a valid IPv6 prefix
+     * string value = 1 [(buf.validate.field).string.ipv6_prefix = true];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>bool ipv6_prefix = 31 [json_name = "ipv6Prefix", (.buf.validate.predefined) = { ... }</code>
      * @param value The ipv6Prefix to set.
      * @return This builder for chaining.
@@ -4152,6 +7557,25 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `ipv6_prefix` specifies that the field value must be a valid IPv6 prefix—for
+     * example, "2001:0DB8:ABCD:0012::0/64".
+     *
+     * The prefix must have all zeros for the unmasked bits. For example,
+     * "2001:0DB8:ABCD:0012::0/64" designates the left-most 64 bits for the
+     * prefix, and the remaining 64 bits must be zero.
+     *
+     * If the field value is not a valid IPv6 prefix, an error message will be
+     * generated.
+     *
+     * ```proto
+     * message MyString {
+     * // must be a valid IPv6 prefix
+     * string value = 1 [(buf.validate.field).string.ipv6_prefix = true];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>bool ipv6_prefix = 31 [json_name = "ipv6Prefix", (.buf.validate.predefined) = { ... }</code>
      * @return This builder for chaining.
      */
@@ -4165,6 +7589,19 @@ private static final long serialVersionUID = 0L;
     }
 
     /**
+     * <pre>
+     * `host_and_port` specifies that the field value must be a valid host/port
+     * pair—for example, "example.com:8080".
+     *
+     * The host can be one of:
+     * - An IPv4 address in dotted decimal format—for example, "192.168.5.21".
+     * - An IPv6 address enclosed in square brackets—for example, "[2001:0DB8:ABCD:0012::F1]".
+     * - A hostname—for example, "example.com".
+     *
+     * The port is separated by a colon. It must be non-empty, with a decimal number
+     * in the range of 0-65535, inclusive.
+     * </pre>
+     *
      * <code>bool host_and_port = 32 [json_name = "hostAndPort", (.buf.validate.predefined) = { ... }</code>
      * @return Whether the hostAndPort field is set.
      */
@@ -4172,6 +7609,19 @@ private static final long serialVersionUID = 0L;
       return wellKnownCase_ == 32;
     }
     /**
+     * <pre>
+     * `host_and_port` specifies that the field value must be a valid host/port
+     * pair—for example, "example.com:8080".
+     *
+     * The host can be one of:
+     * - An IPv4 address in dotted decimal format—for example, "192.168.5.21".
+     * - An IPv6 address enclosed in square brackets—for example, "[2001:0DB8:ABCD:0012::F1]".
+     * - A hostname—for example, "example.com".
+     *
+     * The port is separated by a colon. It must be non-empty, with a decimal number
+     * in the range of 0-65535, inclusive.
+     * </pre>
+     *
      * <code>bool host_and_port = 32 [json_name = "hostAndPort", (.buf.validate.predefined) = { ... }</code>
      * @return The hostAndPort.
      */
@@ -4182,6 +7632,19 @@ private static final long serialVersionUID = 0L;
       return false;
     }
     /**
+     * <pre>
+     * `host_and_port` specifies that the field value must be a valid host/port
+     * pair—for example, "example.com:8080".
+     *
+     * The host can be one of:
+     * - An IPv4 address in dotted decimal format—for example, "192.168.5.21".
+     * - An IPv6 address enclosed in square brackets—for example, "[2001:0DB8:ABCD:0012::F1]".
+     * - A hostname—for example, "example.com".
+     *
+     * The port is separated by a colon. It must be non-empty, with a decimal number
+     * in the range of 0-65535, inclusive.
+     * </pre>
+     *
      * <code>bool host_and_port = 32 [json_name = "hostAndPort", (.buf.validate.predefined) = { ... }</code>
      * @param value The hostAndPort to set.
      * @return This builder for chaining.
@@ -4194,6 +7657,19 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `host_and_port` specifies that the field value must be a valid host/port
+     * pair—for example, "example.com:8080".
+     *
+     * The host can be one of:
+     * - An IPv4 address in dotted decimal format—for example, "192.168.5.21".
+     * - An IPv6 address enclosed in square brackets—for example, "[2001:0DB8:ABCD:0012::F1]".
+     * - A hostname—for example, "example.com".
+     *
+     * The port is separated by a colon. It must be non-empty, with a decimal number
+     * in the range of 0-65535, inclusive.
+     * </pre>
+     *
      * <code>bool host_and_port = 32 [json_name = "hostAndPort", (.buf.validate.predefined) = { ... }</code>
      * @return This builder for chaining.
      */
@@ -4207,6 +7683,19 @@ private static final long serialVersionUID = 0L;
     }
 
     /**
+     * <pre>
+     * `ulid` specifies that the field value must be a valid ULID (Universally Unique
+     * Lexicographically Sortable Identifier) as defined by the [ULID specification](https://github.com/ulid/spec).
+     * If the field value isn't a valid ULID, an error message will be generated.
+     *
+     * ```proto
+     * message MyString {
+     * // must be a valid ULID
+     * string value = 1 [(buf.validate.field).string.ulid = true];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>bool ulid = 35 [json_name = "ulid", (.buf.validate.predefined) = { ... }</code>
      * @return Whether the ulid field is set.
      */
@@ -4214,6 +7703,19 @@ private static final long serialVersionUID = 0L;
       return wellKnownCase_ == 35;
     }
     /**
+     * <pre>
+     * `ulid` specifies that the field value must be a valid ULID (Universally Unique
+     * Lexicographically Sortable Identifier) as defined by the [ULID specification](https://github.com/ulid/spec).
+     * If the field value isn't a valid ULID, an error message will be generated.
+     *
+     * ```proto
+     * message MyString {
+     * // must be a valid ULID
+     * string value = 1 [(buf.validate.field).string.ulid = true];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>bool ulid = 35 [json_name = "ulid", (.buf.validate.predefined) = { ... }</code>
      * @return The ulid.
      */
@@ -4224,6 +7726,19 @@ private static final long serialVersionUID = 0L;
       return false;
     }
     /**
+     * <pre>
+     * `ulid` specifies that the field value must be a valid ULID (Universally Unique
+     * Lexicographically Sortable Identifier) as defined by the [ULID specification](https://github.com/ulid/spec).
+     * If the field value isn't a valid ULID, an error message will be generated.
+     *
+     * ```proto
+     * message MyString {
+     * // must be a valid ULID
+     * string value = 1 [(buf.validate.field).string.ulid = true];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>bool ulid = 35 [json_name = "ulid", (.buf.validate.predefined) = { ... }</code>
      * @param value The ulid to set.
      * @return This builder for chaining.
@@ -4236,6 +7751,19 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `ulid` specifies that the field value must be a valid ULID (Universally Unique
+     * Lexicographically Sortable Identifier) as defined by the [ULID specification](https://github.com/ulid/spec).
+     * If the field value isn't a valid ULID, an error message will be generated.
+     *
+     * ```proto
+     * message MyString {
+     * // must be a valid ULID
+     * string value = 1 [(buf.validate.field).string.ulid = true];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>bool ulid = 35 [json_name = "ulid", (.buf.validate.predefined) = { ... }</code>
      * @return This builder for chaining.
      */
@@ -4249,6 +7777,32 @@ private static final long serialVersionUID = 0L;
     }
 
     /**
+     * <pre>
+     * `protobuf_fqn` specifies that the field value must be a valid fully-qualified
+     * Protobuf name as defined by the [Protobuf Language Specification](https://protobuf.com/docs/language-spec).
+     *
+     * A fully-qualified Protobuf name is a dot-separated list of Protobuf identifiers,
+     * where each identifier starts with a letter or underscore and is followed by zero or
+     * more letters, underscores, or digits.
+     *
+     * Examples: "buf.validate", "google.protobuf.Timestamp", "my_package.MyMessage".
+     *
+     * Note: historically, fully-qualified Protobuf names were represented with a leading
+     * dot (for example, ".buf.validate.StringRules"). Modern Protobuf does not use the
+     * leading dot, and most fully-qualified names are represented without it. Use
+     * `protobuf_dot_fqn` if a leading dot is required.
+     *
+     * If the field value isn't a valid fully-qualified Protobuf name, an error message
+     * will be generated.
+     *
+     * ```proto
+     * message MyString {
+     * // value must be a valid fully-qualified Protobuf name
+     * string value = 1 [(buf.validate.field).string.protobuf_fqn = true];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>bool protobuf_fqn = 37 [json_name = "protobufFqn", (.buf.validate.predefined) = { ... }</code>
      * @return Whether the protobufFqn field is set.
      */
@@ -4256,6 +7810,32 @@ private static final long serialVersionUID = 0L;
       return wellKnownCase_ == 37;
     }
     /**
+     * <pre>
+     * `protobuf_fqn` specifies that the field value must be a valid fully-qualified
+     * Protobuf name as defined by the [Protobuf Language Specification](https://protobuf.com/docs/language-spec).
+     *
+     * A fully-qualified Protobuf name is a dot-separated list of Protobuf identifiers,
+     * where each identifier starts with a letter or underscore and is followed by zero or
+     * more letters, underscores, or digits.
+     *
+     * Examples: "buf.validate", "google.protobuf.Timestamp", "my_package.MyMessage".
+     *
+     * Note: historically, fully-qualified Protobuf names were represented with a leading
+     * dot (for example, ".buf.validate.StringRules"). Modern Protobuf does not use the
+     * leading dot, and most fully-qualified names are represented without it. Use
+     * `protobuf_dot_fqn` if a leading dot is required.
+     *
+     * If the field value isn't a valid fully-qualified Protobuf name, an error message
+     * will be generated.
+     *
+     * ```proto
+     * message MyString {
+     * // value must be a valid fully-qualified Protobuf name
+     * string value = 1 [(buf.validate.field).string.protobuf_fqn = true];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>bool protobuf_fqn = 37 [json_name = "protobufFqn", (.buf.validate.predefined) = { ... }</code>
      * @return The protobufFqn.
      */
@@ -4266,6 +7846,32 @@ private static final long serialVersionUID = 0L;
       return false;
     }
     /**
+     * <pre>
+     * `protobuf_fqn` specifies that the field value must be a valid fully-qualified
+     * Protobuf name as defined by the [Protobuf Language Specification](https://protobuf.com/docs/language-spec).
+     *
+     * A fully-qualified Protobuf name is a dot-separated list of Protobuf identifiers,
+     * where each identifier starts with a letter or underscore and is followed by zero or
+     * more letters, underscores, or digits.
+     *
+     * Examples: "buf.validate", "google.protobuf.Timestamp", "my_package.MyMessage".
+     *
+     * Note: historically, fully-qualified Protobuf names were represented with a leading
+     * dot (for example, ".buf.validate.StringRules"). Modern Protobuf does not use the
+     * leading dot, and most fully-qualified names are represented without it. Use
+     * `protobuf_dot_fqn` if a leading dot is required.
+     *
+     * If the field value isn't a valid fully-qualified Protobuf name, an error message
+     * will be generated.
+     *
+     * ```proto
+     * message MyString {
+     * // value must be a valid fully-qualified Protobuf name
+     * string value = 1 [(buf.validate.field).string.protobuf_fqn = true];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>bool protobuf_fqn = 37 [json_name = "protobufFqn", (.buf.validate.predefined) = { ... }</code>
      * @param value The protobufFqn to set.
      * @return This builder for chaining.
@@ -4278,6 +7884,32 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `protobuf_fqn` specifies that the field value must be a valid fully-qualified
+     * Protobuf name as defined by the [Protobuf Language Specification](https://protobuf.com/docs/language-spec).
+     *
+     * A fully-qualified Protobuf name is a dot-separated list of Protobuf identifiers,
+     * where each identifier starts with a letter or underscore and is followed by zero or
+     * more letters, underscores, or digits.
+     *
+     * Examples: "buf.validate", "google.protobuf.Timestamp", "my_package.MyMessage".
+     *
+     * Note: historically, fully-qualified Protobuf names were represented with a leading
+     * dot (for example, ".buf.validate.StringRules"). Modern Protobuf does not use the
+     * leading dot, and most fully-qualified names are represented without it. Use
+     * `protobuf_dot_fqn` if a leading dot is required.
+     *
+     * If the field value isn't a valid fully-qualified Protobuf name, an error message
+     * will be generated.
+     *
+     * ```proto
+     * message MyString {
+     * // value must be a valid fully-qualified Protobuf name
+     * string value = 1 [(buf.validate.field).string.protobuf_fqn = true];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>bool protobuf_fqn = 37 [json_name = "protobufFqn", (.buf.validate.predefined) = { ... }</code>
      * @return This builder for chaining.
      */
@@ -4291,6 +7923,34 @@ private static final long serialVersionUID = 0L;
     }
 
     /**
+     * <pre>
+     * `protobuf_dot_fqn` specifies that the field value must be a valid fully-qualified
+     * Protobuf name with a leading dot, as defined by the
+     * [Protobuf Language Specification](https://protobuf.com/docs/language-spec).
+     *
+     * A fully-qualified Protobuf name with a leading dot is a dot followed by a
+     * dot-separated list of Protobuf identifiers, where each identifier starts with a
+     * letter or underscore and is followed by zero or more letters, underscores, or
+     * digits.
+     *
+     * Examples: ".buf.validate", ".google.protobuf.Timestamp", ".my_package.MyMessage".
+     *
+     * Note: this is the historical representation of fully-qualified Protobuf names,
+     * where a leading dot denotes an absolute reference. Modern Protobuf does not use
+     * the leading dot, and most fully-qualified names are represented without it. Most
+     * users will want to use `protobuf_fqn` instead.
+     *
+     * If the field value isn't a valid fully-qualified Protobuf name with a leading dot,
+     * an error message will be generated.
+     *
+     * ```proto
+     * message MyString {
+     * // value must be a valid fully-qualified Protobuf name with a leading dot
+     * string value = 1 [(buf.validate.field).string.protobuf_dot_fqn = true];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>bool protobuf_dot_fqn = 38 [json_name = "protobufDotFqn", (.buf.validate.predefined) = { ... }</code>
      * @return Whether the protobufDotFqn field is set.
      */
@@ -4298,6 +7958,34 @@ private static final long serialVersionUID = 0L;
       return wellKnownCase_ == 38;
     }
     /**
+     * <pre>
+     * `protobuf_dot_fqn` specifies that the field value must be a valid fully-qualified
+     * Protobuf name with a leading dot, as defined by the
+     * [Protobuf Language Specification](https://protobuf.com/docs/language-spec).
+     *
+     * A fully-qualified Protobuf name with a leading dot is a dot followed by a
+     * dot-separated list of Protobuf identifiers, where each identifier starts with a
+     * letter or underscore and is followed by zero or more letters, underscores, or
+     * digits.
+     *
+     * Examples: ".buf.validate", ".google.protobuf.Timestamp", ".my_package.MyMessage".
+     *
+     * Note: this is the historical representation of fully-qualified Protobuf names,
+     * where a leading dot denotes an absolute reference. Modern Protobuf does not use
+     * the leading dot, and most fully-qualified names are represented without it. Most
+     * users will want to use `protobuf_fqn` instead.
+     *
+     * If the field value isn't a valid fully-qualified Protobuf name with a leading dot,
+     * an error message will be generated.
+     *
+     * ```proto
+     * message MyString {
+     * // value must be a valid fully-qualified Protobuf name with a leading dot
+     * string value = 1 [(buf.validate.field).string.protobuf_dot_fqn = true];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>bool protobuf_dot_fqn = 38 [json_name = "protobufDotFqn", (.buf.validate.predefined) = { ... }</code>
      * @return The protobufDotFqn.
      */
@@ -4308,6 +7996,34 @@ private static final long serialVersionUID = 0L;
       return false;
     }
     /**
+     * <pre>
+     * `protobuf_dot_fqn` specifies that the field value must be a valid fully-qualified
+     * Protobuf name with a leading dot, as defined by the
+     * [Protobuf Language Specification](https://protobuf.com/docs/language-spec).
+     *
+     * A fully-qualified Protobuf name with a leading dot is a dot followed by a
+     * dot-separated list of Protobuf identifiers, where each identifier starts with a
+     * letter or underscore and is followed by zero or more letters, underscores, or
+     * digits.
+     *
+     * Examples: ".buf.validate", ".google.protobuf.Timestamp", ".my_package.MyMessage".
+     *
+     * Note: this is the historical representation of fully-qualified Protobuf names,
+     * where a leading dot denotes an absolute reference. Modern Protobuf does not use
+     * the leading dot, and most fully-qualified names are represented without it. Most
+     * users will want to use `protobuf_fqn` instead.
+     *
+     * If the field value isn't a valid fully-qualified Protobuf name with a leading dot,
+     * an error message will be generated.
+     *
+     * ```proto
+     * message MyString {
+     * // value must be a valid fully-qualified Protobuf name with a leading dot
+     * string value = 1 [(buf.validate.field).string.protobuf_dot_fqn = true];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>bool protobuf_dot_fqn = 38 [json_name = "protobufDotFqn", (.buf.validate.predefined) = { ... }</code>
      * @param value The protobufDotFqn to set.
      * @return This builder for chaining.
@@ -4320,6 +8036,34 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `protobuf_dot_fqn` specifies that the field value must be a valid fully-qualified
+     * Protobuf name with a leading dot, as defined by the
+     * [Protobuf Language Specification](https://protobuf.com/docs/language-spec).
+     *
+     * A fully-qualified Protobuf name with a leading dot is a dot followed by a
+     * dot-separated list of Protobuf identifiers, where each identifier starts with a
+     * letter or underscore and is followed by zero or more letters, underscores, or
+     * digits.
+     *
+     * Examples: ".buf.validate", ".google.protobuf.Timestamp", ".my_package.MyMessage".
+     *
+     * Note: this is the historical representation of fully-qualified Protobuf names,
+     * where a leading dot denotes an absolute reference. Modern Protobuf does not use
+     * the leading dot, and most fully-qualified names are represented without it. Most
+     * users will want to use `protobuf_fqn` instead.
+     *
+     * If the field value isn't a valid fully-qualified Protobuf name with a leading dot,
+     * an error message will be generated.
+     *
+     * ```proto
+     * message MyString {
+     * // value must be a valid fully-qualified Protobuf name with a leading dot
+     * string value = 1 [(buf.validate.field).string.protobuf_dot_fqn = true];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>bool protobuf_dot_fqn = 38 [json_name = "protobufDotFqn", (.buf.validate.predefined) = { ... }</code>
      * @return This builder for chaining.
      */
@@ -4333,6 +8077,29 @@ private static final long serialVersionUID = 0L;
     }
 
     /**
+     * <pre>
+     * `well_known_regex` specifies a common well-known pattern
+     * defined as a regex. If the field value doesn't match the well-known
+     * regex, an error message will be generated.
+     *
+     * ```proto
+     * message MyString {
+     * // must be a valid HTTP header value
+     * string value = 1 [(buf.validate.field).string.well_known_regex = KNOWN_REGEX_HTTP_HEADER_VALUE];
+     * }
+     * ```
+     *
+     * #### KnownRegex
+     *
+     * `well_known_regex` contains some well-known patterns.
+     *
+     * | Name                          | Number | Description                               |
+     * |-------------------------------|--------|-------------------------------------------|
+     * | KNOWN_REGEX_UNSPECIFIED       | 0      |                                           |
+     * | KNOWN_REGEX_HTTP_HEADER_NAME  | 1      | HTTP header name as defined by [RFC 7230](https://datatracker.ietf.org/doc/html/rfc7230#section-3.2)  |
+     * | KNOWN_REGEX_HTTP_HEADER_VALUE | 2      | HTTP header value as defined by [RFC 7230](https://datatracker.ietf.org/doc/html/rfc7230#section-3.2.4) |
+     * </pre>
+     *
      * <code>.buf.validate.KnownRegex well_known_regex = 24 [json_name = "wellKnownRegex", (.buf.validate.predefined) = { ... }</code>
      * @return Whether the wellKnownRegex field is set.
      */
@@ -4341,6 +8108,29 @@ private static final long serialVersionUID = 0L;
       return wellKnownCase_ == 24;
     }
     /**
+     * <pre>
+     * `well_known_regex` specifies a common well-known pattern
+     * defined as a regex. If the field value doesn't match the well-known
+     * regex, an error message will be generated.
+     *
+     * ```proto
+     * message MyString {
+     * // must be a valid HTTP header value
+     * string value = 1 [(buf.validate.field).string.well_known_regex = KNOWN_REGEX_HTTP_HEADER_VALUE];
+     * }
+     * ```
+     *
+     * #### KnownRegex
+     *
+     * `well_known_regex` contains some well-known patterns.
+     *
+     * | Name                          | Number | Description                               |
+     * |-------------------------------|--------|-------------------------------------------|
+     * | KNOWN_REGEX_UNSPECIFIED       | 0      |                                           |
+     * | KNOWN_REGEX_HTTP_HEADER_NAME  | 1      | HTTP header name as defined by [RFC 7230](https://datatracker.ietf.org/doc/html/rfc7230#section-3.2)  |
+     * | KNOWN_REGEX_HTTP_HEADER_VALUE | 2      | HTTP header value as defined by [RFC 7230](https://datatracker.ietf.org/doc/html/rfc7230#section-3.2.4) |
+     * </pre>
+     *
      * <code>.buf.validate.KnownRegex well_known_regex = 24 [json_name = "wellKnownRegex", (.buf.validate.predefined) = { ... }</code>
      * @return The wellKnownRegex.
      */
@@ -4354,6 +8144,29 @@ private static final long serialVersionUID = 0L;
       return build.buf.validate.KnownRegex.KNOWN_REGEX_UNSPECIFIED;
     }
     /**
+     * <pre>
+     * `well_known_regex` specifies a common well-known pattern
+     * defined as a regex. If the field value doesn't match the well-known
+     * regex, an error message will be generated.
+     *
+     * ```proto
+     * message MyString {
+     * // must be a valid HTTP header value
+     * string value = 1 [(buf.validate.field).string.well_known_regex = KNOWN_REGEX_HTTP_HEADER_VALUE];
+     * }
+     * ```
+     *
+     * #### KnownRegex
+     *
+     * `well_known_regex` contains some well-known patterns.
+     *
+     * | Name                          | Number | Description                               |
+     * |-------------------------------|--------|-------------------------------------------|
+     * | KNOWN_REGEX_UNSPECIFIED       | 0      |                                           |
+     * | KNOWN_REGEX_HTTP_HEADER_NAME  | 1      | HTTP header name as defined by [RFC 7230](https://datatracker.ietf.org/doc/html/rfc7230#section-3.2)  |
+     * | KNOWN_REGEX_HTTP_HEADER_VALUE | 2      | HTTP header value as defined by [RFC 7230](https://datatracker.ietf.org/doc/html/rfc7230#section-3.2.4) |
+     * </pre>
+     *
      * <code>.buf.validate.KnownRegex well_known_regex = 24 [json_name = "wellKnownRegex", (.buf.validate.predefined) = { ... }</code>
      * @param value The wellKnownRegex to set.
      * @return This builder for chaining.
@@ -4366,6 +8179,29 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `well_known_regex` specifies a common well-known pattern
+     * defined as a regex. If the field value doesn't match the well-known
+     * regex, an error message will be generated.
+     *
+     * ```proto
+     * message MyString {
+     * // must be a valid HTTP header value
+     * string value = 1 [(buf.validate.field).string.well_known_regex = KNOWN_REGEX_HTTP_HEADER_VALUE];
+     * }
+     * ```
+     *
+     * #### KnownRegex
+     *
+     * `well_known_regex` contains some well-known patterns.
+     *
+     * | Name                          | Number | Description                               |
+     * |-------------------------------|--------|-------------------------------------------|
+     * | KNOWN_REGEX_UNSPECIFIED       | 0      |                                           |
+     * | KNOWN_REGEX_HTTP_HEADER_NAME  | 1      | HTTP header name as defined by [RFC 7230](https://datatracker.ietf.org/doc/html/rfc7230#section-3.2)  |
+     * | KNOWN_REGEX_HTTP_HEADER_VALUE | 2      | HTTP header value as defined by [RFC 7230](https://datatracker.ietf.org/doc/html/rfc7230#section-3.2.4) |
+     * </pre>
+     *
      * <code>.buf.validate.KnownRegex well_known_regex = 24 [json_name = "wellKnownRegex", (.buf.validate.predefined) = { ... }</code>
      * @return This builder for chaining.
      */
@@ -4380,6 +8216,21 @@ private static final long serialVersionUID = 0L;
 
     private boolean strict_ ;
     /**
+     * <pre>
+     * This applies to regexes `HTTP_HEADER_NAME` and `HTTP_HEADER_VALUE` to
+     * enable strict header validation. By default, this is true, and HTTP header
+     * validations are [RFC-compliant](https://datatracker.ietf.org/doc/html/rfc7230#section-3). Setting to false will enable looser
+     * validations that only disallow `&#92;r&#92;n&#92;0` characters, which can be used to
+     * bypass header matching rules.
+     *
+     * ```proto
+     * message MyString {
+     * // The field `value` must have be a valid HTTP headers, but not enforced with strict rules.
+     * string value = 1 [(buf.validate.field).string.strict = false];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional bool strict = 25 [json_name = "strict"];</code>
      * @return Whether the strict field is set.
      */
@@ -4388,6 +8239,21 @@ private static final long serialVersionUID = 0L;
       return ((bitField1_ & 0x00000008) != 0);
     }
     /**
+     * <pre>
+     * This applies to regexes `HTTP_HEADER_NAME` and `HTTP_HEADER_VALUE` to
+     * enable strict header validation. By default, this is true, and HTTP header
+     * validations are [RFC-compliant](https://datatracker.ietf.org/doc/html/rfc7230#section-3). Setting to false will enable looser
+     * validations that only disallow `&#92;r&#92;n&#92;0` characters, which can be used to
+     * bypass header matching rules.
+     *
+     * ```proto
+     * message MyString {
+     * // The field `value` must have be a valid HTTP headers, but not enforced with strict rules.
+     * string value = 1 [(buf.validate.field).string.strict = false];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional bool strict = 25 [json_name = "strict"];</code>
      * @return The strict.
      */
@@ -4396,6 +8262,21 @@ private static final long serialVersionUID = 0L;
       return strict_;
     }
     /**
+     * <pre>
+     * This applies to regexes `HTTP_HEADER_NAME` and `HTTP_HEADER_VALUE` to
+     * enable strict header validation. By default, this is true, and HTTP header
+     * validations are [RFC-compliant](https://datatracker.ietf.org/doc/html/rfc7230#section-3). Setting to false will enable looser
+     * validations that only disallow `&#92;r&#92;n&#92;0` characters, which can be used to
+     * bypass header matching rules.
+     *
+     * ```proto
+     * message MyString {
+     * // The field `value` must have be a valid HTTP headers, but not enforced with strict rules.
+     * string value = 1 [(buf.validate.field).string.strict = false];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional bool strict = 25 [json_name = "strict"];</code>
      * @param value The strict to set.
      * @return This builder for chaining.
@@ -4408,6 +8289,21 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * This applies to regexes `HTTP_HEADER_NAME` and `HTTP_HEADER_VALUE` to
+     * enable strict header validation. By default, this is true, and HTTP header
+     * validations are [RFC-compliant](https://datatracker.ietf.org/doc/html/rfc7230#section-3). Setting to false will enable looser
+     * validations that only disallow `&#92;r&#92;n&#92;0` characters, which can be used to
+     * bypass header matching rules.
+     *
+     * ```proto
+     * message MyString {
+     * // The field `value` must have be a valid HTTP headers, but not enforced with strict rules.
+     * string value = 1 [(buf.validate.field).string.strict = false];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional bool strict = 25 [json_name = "strict"];</code>
      * @return This builder for chaining.
      */
@@ -4427,6 +8323,21 @@ private static final long serialVersionUID = 0L;
       bitField1_ |= 0x00000010;
     }
     /**
+     * <pre>
+     * `example` specifies values that the field may have. These values SHOULD
+     * conform to other rules. `example` values will not impact validation
+     * but may be used as helpful guidance on how to populate the given field.
+     *
+     * ```proto
+     * message MyString {
+     * string value = 1 [
+     * (buf.validate.field).string.example = "hello",
+     * (buf.validate.field).string.example = "world"
+     * ];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated string example = 34 [json_name = "example", (.buf.validate.predefined) = { ... }</code>
      * @return A list containing the example.
      */
@@ -4436,6 +8347,21 @@ private static final long serialVersionUID = 0L;
       return example_;
     }
     /**
+     * <pre>
+     * `example` specifies values that the field may have. These values SHOULD
+     * conform to other rules. `example` values will not impact validation
+     * but may be used as helpful guidance on how to populate the given field.
+     *
+     * ```proto
+     * message MyString {
+     * string value = 1 [
+     * (buf.validate.field).string.example = "hello",
+     * (buf.validate.field).string.example = "world"
+     * ];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated string example = 34 [json_name = "example", (.buf.validate.predefined) = { ... }</code>
      * @return The count of example.
      */
@@ -4443,6 +8369,21 @@ private static final long serialVersionUID = 0L;
       return example_.size();
     }
     /**
+     * <pre>
+     * `example` specifies values that the field may have. These values SHOULD
+     * conform to other rules. `example` values will not impact validation
+     * but may be used as helpful guidance on how to populate the given field.
+     *
+     * ```proto
+     * message MyString {
+     * string value = 1 [
+     * (buf.validate.field).string.example = "hello",
+     * (buf.validate.field).string.example = "world"
+     * ];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated string example = 34 [json_name = "example", (.buf.validate.predefined) = { ... }</code>
      * @param index The index of the element to return.
      * @return The example at the given index.
@@ -4451,6 +8392,21 @@ private static final long serialVersionUID = 0L;
       return example_.get(index);
     }
     /**
+     * <pre>
+     * `example` specifies values that the field may have. These values SHOULD
+     * conform to other rules. `example` values will not impact validation
+     * but may be used as helpful guidance on how to populate the given field.
+     *
+     * ```proto
+     * message MyString {
+     * string value = 1 [
+     * (buf.validate.field).string.example = "hello",
+     * (buf.validate.field).string.example = "world"
+     * ];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated string example = 34 [json_name = "example", (.buf.validate.predefined) = { ... }</code>
      * @param index The index of the value to return.
      * @return The bytes of the example at the given index.
@@ -4460,6 +8416,21 @@ private static final long serialVersionUID = 0L;
       return example_.getByteString(index);
     }
     /**
+     * <pre>
+     * `example` specifies values that the field may have. These values SHOULD
+     * conform to other rules. `example` values will not impact validation
+     * but may be used as helpful guidance on how to populate the given field.
+     *
+     * ```proto
+     * message MyString {
+     * string value = 1 [
+     * (buf.validate.field).string.example = "hello",
+     * (buf.validate.field).string.example = "world"
+     * ];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated string example = 34 [json_name = "example", (.buf.validate.predefined) = { ... }</code>
      * @param index The index to set the value at.
      * @param value The example to set.
@@ -4475,6 +8446,21 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `example` specifies values that the field may have. These values SHOULD
+     * conform to other rules. `example` values will not impact validation
+     * but may be used as helpful guidance on how to populate the given field.
+     *
+     * ```proto
+     * message MyString {
+     * string value = 1 [
+     * (buf.validate.field).string.example = "hello",
+     * (buf.validate.field).string.example = "world"
+     * ];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated string example = 34 [json_name = "example", (.buf.validate.predefined) = { ... }</code>
      * @param value The example to add.
      * @return This builder for chaining.
@@ -4489,6 +8475,21 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `example` specifies values that the field may have. These values SHOULD
+     * conform to other rules. `example` values will not impact validation
+     * but may be used as helpful guidance on how to populate the given field.
+     *
+     * ```proto
+     * message MyString {
+     * string value = 1 [
+     * (buf.validate.field).string.example = "hello",
+     * (buf.validate.field).string.example = "world"
+     * ];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated string example = 34 [json_name = "example", (.buf.validate.predefined) = { ... }</code>
      * @param values The example to add.
      * @return This builder for chaining.
@@ -4503,6 +8504,21 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `example` specifies values that the field may have. These values SHOULD
+     * conform to other rules. `example` values will not impact validation
+     * but may be used as helpful guidance on how to populate the given field.
+     *
+     * ```proto
+     * message MyString {
+     * string value = 1 [
+     * (buf.validate.field).string.example = "hello",
+     * (buf.validate.field).string.example = "world"
+     * ];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated string example = 34 [json_name = "example", (.buf.validate.predefined) = { ... }</code>
      * @return This builder for chaining.
      */
@@ -4514,6 +8530,21 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `example` specifies values that the field may have. These values SHOULD
+     * conform to other rules. `example` values will not impact validation
+     * but may be used as helpful guidance on how to populate the given field.
+     *
+     * ```proto
+     * message MyString {
+     * string value = 1 [
+     * (buf.validate.field).string.example = "hello",
+     * (buf.validate.field).string.example = "world"
+     * ];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated string example = 34 [json_name = "example", (.buf.validate.predefined) = { ... }</code>
      * @param value The bytes of the example to add.
      * @return This builder for chaining.

@@ -6,6 +6,10 @@
 package build.buf.validate;
 
 /**
+ * <pre>
+ * TimestampRules describe the rules applied exclusively to the `google.protobuf.Timestamp` well-known type.
+ * </pre>
+ *
  * Protobuf type {@code buf.validate.TimestampRules}
  */
 @com.google.protobuf.Generated
@@ -137,6 +141,17 @@ private static final long serialVersionUID = 0L;
   public static final int CONST_FIELD_NUMBER = 2;
   private com.google.protobuf.Timestamp const_;
   /**
+   * <pre>
+   * `const` dictates that this field, of the `google.protobuf.Timestamp` type, must exactly match the specified value. If the field value doesn't correspond to the specified timestamp, an error message will be generated.
+   *
+   * ```proto
+   * message MyTimestamp {
+   * // value must equal 2023-05-03T10:00:00Z
+   * google.protobuf.Timestamp created_at = 1 [(buf.validate.field).timestamp.const = {seconds: 1727998800}];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>optional .google.protobuf.Timestamp const = 2 [json_name = "const", (.buf.validate.predefined) = { ... }</code>
    * @return Whether the const field is set.
    */
@@ -145,6 +160,17 @@ private static final long serialVersionUID = 0L;
     return ((bitField0_ & 0x00000001) != 0);
   }
   /**
+   * <pre>
+   * `const` dictates that this field, of the `google.protobuf.Timestamp` type, must exactly match the specified value. If the field value doesn't correspond to the specified timestamp, an error message will be generated.
+   *
+   * ```proto
+   * message MyTimestamp {
+   * // value must equal 2023-05-03T10:00:00Z
+   * google.protobuf.Timestamp created_at = 1 [(buf.validate.field).timestamp.const = {seconds: 1727998800}];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>optional .google.protobuf.Timestamp const = 2 [json_name = "const", (.buf.validate.predefined) = { ... }</code>
    * @return The const.
    */
@@ -153,6 +179,17 @@ private static final long serialVersionUID = 0L;
     return const_ == null ? com.google.protobuf.Timestamp.getDefaultInstance() : const_;
   }
   /**
+   * <pre>
+   * `const` dictates that this field, of the `google.protobuf.Timestamp` type, must exactly match the specified value. If the field value doesn't correspond to the specified timestamp, an error message will be generated.
+   *
+   * ```proto
+   * message MyTimestamp {
+   * // value must equal 2023-05-03T10:00:00Z
+   * google.protobuf.Timestamp created_at = 1 [(buf.validate.field).timestamp.const = {seconds: 1727998800}];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>optional .google.protobuf.Timestamp const = 2 [json_name = "const", (.buf.validate.predefined) = { ... }</code>
    */
   @java.lang.Override
@@ -162,6 +199,17 @@ private static final long serialVersionUID = 0L;
 
   public static final int LT_FIELD_NUMBER = 3;
   /**
+   * <pre>
+   * `lt` requires the timestamp field value to be less than the specified value (field &lt; value). If the field value doesn't meet the required conditions, an error message is generated.
+   *
+   * ```proto
+   * message MyTimestamp {
+   * // timestamp must be less than '2023-01-01T00:00:00Z' [timestamp.lt]
+   * google.protobuf.Timestamp value = 1 [(buf.validate.field).timestamp.lt = { seconds: 1672444800 }];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>.google.protobuf.Timestamp lt = 3 [json_name = "lt", (.buf.validate.predefined) = { ... }</code>
    * @return Whether the lt field is set.
    */
@@ -170,6 +218,17 @@ private static final long serialVersionUID = 0L;
     return lessThanCase_ == 3;
   }
   /**
+   * <pre>
+   * `lt` requires the timestamp field value to be less than the specified value (field &lt; value). If the field value doesn't meet the required conditions, an error message is generated.
+   *
+   * ```proto
+   * message MyTimestamp {
+   * // timestamp must be less than '2023-01-01T00:00:00Z' [timestamp.lt]
+   * google.protobuf.Timestamp value = 1 [(buf.validate.field).timestamp.lt = { seconds: 1672444800 }];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>.google.protobuf.Timestamp lt = 3 [json_name = "lt", (.buf.validate.predefined) = { ... }</code>
    * @return The lt.
    */
@@ -181,6 +240,17 @@ private static final long serialVersionUID = 0L;
     return com.google.protobuf.Timestamp.getDefaultInstance();
   }
   /**
+   * <pre>
+   * `lt` requires the timestamp field value to be less than the specified value (field &lt; value). If the field value doesn't meet the required conditions, an error message is generated.
+   *
+   * ```proto
+   * message MyTimestamp {
+   * // timestamp must be less than '2023-01-01T00:00:00Z' [timestamp.lt]
+   * google.protobuf.Timestamp value = 1 [(buf.validate.field).timestamp.lt = { seconds: 1672444800 }];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>.google.protobuf.Timestamp lt = 3 [json_name = "lt", (.buf.validate.predefined) = { ... }</code>
    */
   @java.lang.Override
@@ -193,6 +263,17 @@ private static final long serialVersionUID = 0L;
 
   public static final int LTE_FIELD_NUMBER = 4;
   /**
+   * <pre>
+   * `lte` requires the timestamp field value to be less than or equal to the specified value (field &lt;= value). If the field value doesn't meet the required conditions, an error message is generated.
+   *
+   * ```proto
+   * message MyTimestamp {
+   * // timestamp must be less than or equal to '2023-05-14T00:00:00Z' [timestamp.lte]
+   * google.protobuf.Timestamp value = 1 [(buf.validate.field).timestamp.lte = { seconds: 1678867200 }];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>.google.protobuf.Timestamp lte = 4 [json_name = "lte", (.buf.validate.predefined) = { ... }</code>
    * @return Whether the lte field is set.
    */
@@ -201,6 +282,17 @@ private static final long serialVersionUID = 0L;
     return lessThanCase_ == 4;
   }
   /**
+   * <pre>
+   * `lte` requires the timestamp field value to be less than or equal to the specified value (field &lt;= value). If the field value doesn't meet the required conditions, an error message is generated.
+   *
+   * ```proto
+   * message MyTimestamp {
+   * // timestamp must be less than or equal to '2023-05-14T00:00:00Z' [timestamp.lte]
+   * google.protobuf.Timestamp value = 1 [(buf.validate.field).timestamp.lte = { seconds: 1678867200 }];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>.google.protobuf.Timestamp lte = 4 [json_name = "lte", (.buf.validate.predefined) = { ... }</code>
    * @return The lte.
    */
@@ -212,6 +304,17 @@ private static final long serialVersionUID = 0L;
     return com.google.protobuf.Timestamp.getDefaultInstance();
   }
   /**
+   * <pre>
+   * `lte` requires the timestamp field value to be less than or equal to the specified value (field &lt;= value). If the field value doesn't meet the required conditions, an error message is generated.
+   *
+   * ```proto
+   * message MyTimestamp {
+   * // timestamp must be less than or equal to '2023-05-14T00:00:00Z' [timestamp.lte]
+   * google.protobuf.Timestamp value = 1 [(buf.validate.field).timestamp.lte = { seconds: 1678867200 }];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>.google.protobuf.Timestamp lte = 4 [json_name = "lte", (.buf.validate.predefined) = { ... }</code>
    */
   @java.lang.Override
@@ -224,6 +327,17 @@ private static final long serialVersionUID = 0L;
 
   public static final int LT_NOW_FIELD_NUMBER = 7;
   /**
+   * <pre>
+   * `lt_now` specifies that this field, of the `google.protobuf.Timestamp` type, must be less than the current time. `lt_now` can only be used with the `within` rule.
+   *
+   * ```proto
+   * message MyTimestamp {
+   * // must be less than now
+   * google.protobuf.Timestamp created_at = 1 [(buf.validate.field).timestamp.lt_now = true];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>bool lt_now = 7 [json_name = "ltNow", (.buf.validate.predefined) = { ... }</code>
    * @return Whether the ltNow field is set.
    */
@@ -232,6 +346,17 @@ private static final long serialVersionUID = 0L;
     return lessThanCase_ == 7;
   }
   /**
+   * <pre>
+   * `lt_now` specifies that this field, of the `google.protobuf.Timestamp` type, must be less than the current time. `lt_now` can only be used with the `within` rule.
+   *
+   * ```proto
+   * message MyTimestamp {
+   * // must be less than now
+   * google.protobuf.Timestamp created_at = 1 [(buf.validate.field).timestamp.lt_now = true];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>bool lt_now = 7 [json_name = "ltNow", (.buf.validate.predefined) = { ... }</code>
    * @return The ltNow.
    */
@@ -245,6 +370,27 @@ private static final long serialVersionUID = 0L;
 
   public static final int GT_FIELD_NUMBER = 5;
   /**
+   * <pre>
+   * `gt` requires the timestamp field value to be greater than the specified
+   * value (exclusive). If the value of `gt` is larger than a specified `lt`
+   * or `lte`, the range is reversed, and the field value must be outside the
+   * specified range. If the field value doesn't meet the required conditions,
+   * an error message is generated.
+   *
+   * ```proto
+   * message MyTimestamp {
+   * // timestamp must be greater than '2023-01-01T00:00:00Z' [timestamp.gt]
+   * google.protobuf.Timestamp value = 1 [(buf.validate.field).timestamp.gt = { seconds: 1672444800 }];
+   *
+   * // timestamp must be greater than '2023-01-01T00:00:00Z' and less than '2023-01-02T00:00:00Z' [timestamp.gt_lt]
+   * google.protobuf.Timestamp another_value = 2 [(buf.validate.field).timestamp = { gt: { seconds: 1672444800 }, lt: { seconds: 1672531200 } }];
+   *
+   * // timestamp must be greater than '2023-01-02T00:00:00Z' or less than '2023-01-01T00:00:00Z' [timestamp.gt_lt_exclusive]
+   * google.protobuf.Timestamp other_value = 3 [(buf.validate.field).timestamp = { gt: { seconds: 1672531200 }, lt: { seconds: 1672444800 } }];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>.google.protobuf.Timestamp gt = 5 [json_name = "gt", (.buf.validate.predefined) = { ... }</code>
    * @return Whether the gt field is set.
    */
@@ -253,6 +399,27 @@ private static final long serialVersionUID = 0L;
     return greaterThanCase_ == 5;
   }
   /**
+   * <pre>
+   * `gt` requires the timestamp field value to be greater than the specified
+   * value (exclusive). If the value of `gt` is larger than a specified `lt`
+   * or `lte`, the range is reversed, and the field value must be outside the
+   * specified range. If the field value doesn't meet the required conditions,
+   * an error message is generated.
+   *
+   * ```proto
+   * message MyTimestamp {
+   * // timestamp must be greater than '2023-01-01T00:00:00Z' [timestamp.gt]
+   * google.protobuf.Timestamp value = 1 [(buf.validate.field).timestamp.gt = { seconds: 1672444800 }];
+   *
+   * // timestamp must be greater than '2023-01-01T00:00:00Z' and less than '2023-01-02T00:00:00Z' [timestamp.gt_lt]
+   * google.protobuf.Timestamp another_value = 2 [(buf.validate.field).timestamp = { gt: { seconds: 1672444800 }, lt: { seconds: 1672531200 } }];
+   *
+   * // timestamp must be greater than '2023-01-02T00:00:00Z' or less than '2023-01-01T00:00:00Z' [timestamp.gt_lt_exclusive]
+   * google.protobuf.Timestamp other_value = 3 [(buf.validate.field).timestamp = { gt: { seconds: 1672531200 }, lt: { seconds: 1672444800 } }];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>.google.protobuf.Timestamp gt = 5 [json_name = "gt", (.buf.validate.predefined) = { ... }</code>
    * @return The gt.
    */
@@ -264,6 +431,27 @@ private static final long serialVersionUID = 0L;
     return com.google.protobuf.Timestamp.getDefaultInstance();
   }
   /**
+   * <pre>
+   * `gt` requires the timestamp field value to be greater than the specified
+   * value (exclusive). If the value of `gt` is larger than a specified `lt`
+   * or `lte`, the range is reversed, and the field value must be outside the
+   * specified range. If the field value doesn't meet the required conditions,
+   * an error message is generated.
+   *
+   * ```proto
+   * message MyTimestamp {
+   * // timestamp must be greater than '2023-01-01T00:00:00Z' [timestamp.gt]
+   * google.protobuf.Timestamp value = 1 [(buf.validate.field).timestamp.gt = { seconds: 1672444800 }];
+   *
+   * // timestamp must be greater than '2023-01-01T00:00:00Z' and less than '2023-01-02T00:00:00Z' [timestamp.gt_lt]
+   * google.protobuf.Timestamp another_value = 2 [(buf.validate.field).timestamp = { gt: { seconds: 1672444800 }, lt: { seconds: 1672531200 } }];
+   *
+   * // timestamp must be greater than '2023-01-02T00:00:00Z' or less than '2023-01-01T00:00:00Z' [timestamp.gt_lt_exclusive]
+   * google.protobuf.Timestamp other_value = 3 [(buf.validate.field).timestamp = { gt: { seconds: 1672531200 }, lt: { seconds: 1672444800 } }];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>.google.protobuf.Timestamp gt = 5 [json_name = "gt", (.buf.validate.predefined) = { ... }</code>
    */
   @java.lang.Override
@@ -276,6 +464,27 @@ private static final long serialVersionUID = 0L;
 
   public static final int GTE_FIELD_NUMBER = 6;
   /**
+   * <pre>
+   * `gte` requires the timestamp field value to be greater than or equal to the
+   * specified value (exclusive). If the value of `gte` is larger than a
+   * specified `lt` or `lte`, the range is reversed, and the field value
+   * must be outside the specified range. If the field value doesn't meet
+   * the required conditions, an error message is generated.
+   *
+   * ```proto
+   * message MyTimestamp {
+   * // timestamp must be greater than or equal to '2023-01-01T00:00:00Z' [timestamp.gte]
+   * google.protobuf.Timestamp value = 1 [(buf.validate.field).timestamp.gte = { seconds: 1672444800 }];
+   *
+   * // timestamp must be greater than or equal to '2023-01-01T00:00:00Z' and less than '2023-01-02T00:00:00Z' [timestamp.gte_lt]
+   * google.protobuf.Timestamp another_value = 2 [(buf.validate.field).timestamp = { gte: { seconds: 1672444800 }, lt: { seconds: 1672531200 } }];
+   *
+   * // timestamp must be greater than or equal to '2023-01-02T00:00:00Z' or less than '2023-01-01T00:00:00Z' [timestamp.gte_lt_exclusive]
+   * google.protobuf.Timestamp other_value = 3 [(buf.validate.field).timestamp = { gte: { seconds: 1672531200 }, lt: { seconds: 1672444800 } }];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>.google.protobuf.Timestamp gte = 6 [json_name = "gte", (.buf.validate.predefined) = { ... }</code>
    * @return Whether the gte field is set.
    */
@@ -284,6 +493,27 @@ private static final long serialVersionUID = 0L;
     return greaterThanCase_ == 6;
   }
   /**
+   * <pre>
+   * `gte` requires the timestamp field value to be greater than or equal to the
+   * specified value (exclusive). If the value of `gte` is larger than a
+   * specified `lt` or `lte`, the range is reversed, and the field value
+   * must be outside the specified range. If the field value doesn't meet
+   * the required conditions, an error message is generated.
+   *
+   * ```proto
+   * message MyTimestamp {
+   * // timestamp must be greater than or equal to '2023-01-01T00:00:00Z' [timestamp.gte]
+   * google.protobuf.Timestamp value = 1 [(buf.validate.field).timestamp.gte = { seconds: 1672444800 }];
+   *
+   * // timestamp must be greater than or equal to '2023-01-01T00:00:00Z' and less than '2023-01-02T00:00:00Z' [timestamp.gte_lt]
+   * google.protobuf.Timestamp another_value = 2 [(buf.validate.field).timestamp = { gte: { seconds: 1672444800 }, lt: { seconds: 1672531200 } }];
+   *
+   * // timestamp must be greater than or equal to '2023-01-02T00:00:00Z' or less than '2023-01-01T00:00:00Z' [timestamp.gte_lt_exclusive]
+   * google.protobuf.Timestamp other_value = 3 [(buf.validate.field).timestamp = { gte: { seconds: 1672531200 }, lt: { seconds: 1672444800 } }];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>.google.protobuf.Timestamp gte = 6 [json_name = "gte", (.buf.validate.predefined) = { ... }</code>
    * @return The gte.
    */
@@ -295,6 +525,27 @@ private static final long serialVersionUID = 0L;
     return com.google.protobuf.Timestamp.getDefaultInstance();
   }
   /**
+   * <pre>
+   * `gte` requires the timestamp field value to be greater than or equal to the
+   * specified value (exclusive). If the value of `gte` is larger than a
+   * specified `lt` or `lte`, the range is reversed, and the field value
+   * must be outside the specified range. If the field value doesn't meet
+   * the required conditions, an error message is generated.
+   *
+   * ```proto
+   * message MyTimestamp {
+   * // timestamp must be greater than or equal to '2023-01-01T00:00:00Z' [timestamp.gte]
+   * google.protobuf.Timestamp value = 1 [(buf.validate.field).timestamp.gte = { seconds: 1672444800 }];
+   *
+   * // timestamp must be greater than or equal to '2023-01-01T00:00:00Z' and less than '2023-01-02T00:00:00Z' [timestamp.gte_lt]
+   * google.protobuf.Timestamp another_value = 2 [(buf.validate.field).timestamp = { gte: { seconds: 1672444800 }, lt: { seconds: 1672531200 } }];
+   *
+   * // timestamp must be greater than or equal to '2023-01-02T00:00:00Z' or less than '2023-01-01T00:00:00Z' [timestamp.gte_lt_exclusive]
+   * google.protobuf.Timestamp other_value = 3 [(buf.validate.field).timestamp = { gte: { seconds: 1672531200 }, lt: { seconds: 1672444800 } }];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>.google.protobuf.Timestamp gte = 6 [json_name = "gte", (.buf.validate.predefined) = { ... }</code>
    */
   @java.lang.Override
@@ -307,6 +558,17 @@ private static final long serialVersionUID = 0L;
 
   public static final int GT_NOW_FIELD_NUMBER = 8;
   /**
+   * <pre>
+   * `gt_now` specifies that this field, of the `google.protobuf.Timestamp` type, must be greater than the current time. `gt_now` can only be used with the `within` rule.
+   *
+   * ```proto
+   * message MyTimestamp {
+   * // must be greater than now
+   * google.protobuf.Timestamp created_at = 1 [(buf.validate.field).timestamp.gt_now = true];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>bool gt_now = 8 [json_name = "gtNow", (.buf.validate.predefined) = { ... }</code>
    * @return Whether the gtNow field is set.
    */
@@ -315,6 +577,17 @@ private static final long serialVersionUID = 0L;
     return greaterThanCase_ == 8;
   }
   /**
+   * <pre>
+   * `gt_now` specifies that this field, of the `google.protobuf.Timestamp` type, must be greater than the current time. `gt_now` can only be used with the `within` rule.
+   *
+   * ```proto
+   * message MyTimestamp {
+   * // must be greater than now
+   * google.protobuf.Timestamp created_at = 1 [(buf.validate.field).timestamp.gt_now = true];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>bool gt_now = 8 [json_name = "gtNow", (.buf.validate.predefined) = { ... }</code>
    * @return The gtNow.
    */
@@ -329,6 +602,17 @@ private static final long serialVersionUID = 0L;
   public static final int WITHIN_FIELD_NUMBER = 9;
   private com.google.protobuf.Duration within_;
   /**
+   * <pre>
+   * `within` specifies that this field, of the `google.protobuf.Timestamp` type, must be within the specified duration of the current time. If the field value isn't within the duration, an error message is generated.
+   *
+   * ```proto
+   * message MyTimestamp {
+   * // must be within 1 hour of now
+   * google.protobuf.Timestamp created_at = 1 [(buf.validate.field).timestamp.within = {seconds: 3600}];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>optional .google.protobuf.Duration within = 9 [json_name = "within", (.buf.validate.predefined) = { ... }</code>
    * @return Whether the within field is set.
    */
@@ -337,6 +621,17 @@ private static final long serialVersionUID = 0L;
     return ((bitField0_ & 0x00000002) != 0);
   }
   /**
+   * <pre>
+   * `within` specifies that this field, of the `google.protobuf.Timestamp` type, must be within the specified duration of the current time. If the field value isn't within the duration, an error message is generated.
+   *
+   * ```proto
+   * message MyTimestamp {
+   * // must be within 1 hour of now
+   * google.protobuf.Timestamp created_at = 1 [(buf.validate.field).timestamp.within = {seconds: 3600}];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>optional .google.protobuf.Duration within = 9 [json_name = "within", (.buf.validate.predefined) = { ... }</code>
    * @return The within.
    */
@@ -345,6 +640,17 @@ private static final long serialVersionUID = 0L;
     return within_ == null ? com.google.protobuf.Duration.getDefaultInstance() : within_;
   }
   /**
+   * <pre>
+   * `within` specifies that this field, of the `google.protobuf.Timestamp` type, must be within the specified duration of the current time. If the field value isn't within the duration, an error message is generated.
+   *
+   * ```proto
+   * message MyTimestamp {
+   * // must be within 1 hour of now
+   * google.protobuf.Timestamp created_at = 1 [(buf.validate.field).timestamp.within = {seconds: 3600}];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>optional .google.protobuf.Duration within = 9 [json_name = "within", (.buf.validate.predefined) = { ... }</code>
    */
   @java.lang.Override
@@ -356,6 +662,21 @@ private static final long serialVersionUID = 0L;
   @SuppressWarnings("serial")
   private java.util.List<com.google.protobuf.Timestamp> example_;
   /**
+   * <pre>
+   * `example` specifies values that the field may have. These values SHOULD
+   * conform to other rules. `example` values will not impact validation
+   * but may be used as helpful guidance on how to populate the given field.
+   *
+   * ```proto
+   * message MyTimestamp {
+   * google.protobuf.Timestamp value = 1 [
+   * (buf.validate.field).timestamp.example = { seconds: 1672444800 },
+   * (buf.validate.field).timestamp.example = { seconds: 1672531200 }
+   * ];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>repeated .google.protobuf.Timestamp example = 10 [json_name = "example", (.buf.validate.predefined) = { ... }</code>
    */
   @java.lang.Override
@@ -363,6 +684,21 @@ private static final long serialVersionUID = 0L;
     return example_;
   }
   /**
+   * <pre>
+   * `example` specifies values that the field may have. These values SHOULD
+   * conform to other rules. `example` values will not impact validation
+   * but may be used as helpful guidance on how to populate the given field.
+   *
+   * ```proto
+   * message MyTimestamp {
+   * google.protobuf.Timestamp value = 1 [
+   * (buf.validate.field).timestamp.example = { seconds: 1672444800 },
+   * (buf.validate.field).timestamp.example = { seconds: 1672531200 }
+   * ];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>repeated .google.protobuf.Timestamp example = 10 [json_name = "example", (.buf.validate.predefined) = { ... }</code>
    */
   @java.lang.Override
@@ -371,6 +707,21 @@ private static final long serialVersionUID = 0L;
     return example_;
   }
   /**
+   * <pre>
+   * `example` specifies values that the field may have. These values SHOULD
+   * conform to other rules. `example` values will not impact validation
+   * but may be used as helpful guidance on how to populate the given field.
+   *
+   * ```proto
+   * message MyTimestamp {
+   * google.protobuf.Timestamp value = 1 [
+   * (buf.validate.field).timestamp.example = { seconds: 1672444800 },
+   * (buf.validate.field).timestamp.example = { seconds: 1672531200 }
+   * ];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>repeated .google.protobuf.Timestamp example = 10 [json_name = "example", (.buf.validate.predefined) = { ... }</code>
    */
   @java.lang.Override
@@ -378,6 +729,21 @@ private static final long serialVersionUID = 0L;
     return example_.size();
   }
   /**
+   * <pre>
+   * `example` specifies values that the field may have. These values SHOULD
+   * conform to other rules. `example` values will not impact validation
+   * but may be used as helpful guidance on how to populate the given field.
+   *
+   * ```proto
+   * message MyTimestamp {
+   * google.protobuf.Timestamp value = 1 [
+   * (buf.validate.field).timestamp.example = { seconds: 1672444800 },
+   * (buf.validate.field).timestamp.example = { seconds: 1672531200 }
+   * ];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>repeated .google.protobuf.Timestamp example = 10 [json_name = "example", (.buf.validate.predefined) = { ... }</code>
    */
   @java.lang.Override
@@ -385,6 +751,21 @@ private static final long serialVersionUID = 0L;
     return example_.get(index);
   }
   /**
+   * <pre>
+   * `example` specifies values that the field may have. These values SHOULD
+   * conform to other rules. `example` values will not impact validation
+   * but may be used as helpful guidance on how to populate the given field.
+   *
+   * ```proto
+   * message MyTimestamp {
+   * google.protobuf.Timestamp value = 1 [
+   * (buf.validate.field).timestamp.example = { seconds: 1672444800 },
+   * (buf.validate.field).timestamp.example = { seconds: 1672531200 }
+   * ];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>repeated .google.protobuf.Timestamp example = 10 [json_name = "example", (.buf.validate.predefined) = { ... }</code>
    */
   @java.lang.Override
@@ -711,6 +1092,10 @@ private static final long serialVersionUID = 0L;
     return builder;
   }
   /**
+   * <pre>
+   * TimestampRules describe the rules applied exclusively to the `google.protobuf.Timestamp` well-known type.
+   * </pre>
+   *
    * Protobuf type {@code buf.validate.TimestampRules}
    */
   public static final class Builder extends
@@ -1119,6 +1504,17 @@ private static final long serialVersionUID = 0L;
     private com.google.protobuf.SingleFieldBuilder<
         com.google.protobuf.Timestamp, com.google.protobuf.Timestamp.Builder, com.google.protobuf.TimestampOrBuilder> constBuilder_;
     /**
+     * <pre>
+     * `const` dictates that this field, of the `google.protobuf.Timestamp` type, must exactly match the specified value. If the field value doesn't correspond to the specified timestamp, an error message will be generated.
+     *
+     * ```proto
+     * message MyTimestamp {
+     * // value must equal 2023-05-03T10:00:00Z
+     * google.protobuf.Timestamp created_at = 1 [(buf.validate.field).timestamp.const = {seconds: 1727998800}];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional .google.protobuf.Timestamp const = 2 [json_name = "const", (.buf.validate.predefined) = { ... }</code>
      * @return Whether the const field is set.
      */
@@ -1126,6 +1522,17 @@ private static final long serialVersionUID = 0L;
       return ((bitField0_ & 0x00000001) != 0);
     }
     /**
+     * <pre>
+     * `const` dictates that this field, of the `google.protobuf.Timestamp` type, must exactly match the specified value. If the field value doesn't correspond to the specified timestamp, an error message will be generated.
+     *
+     * ```proto
+     * message MyTimestamp {
+     * // value must equal 2023-05-03T10:00:00Z
+     * google.protobuf.Timestamp created_at = 1 [(buf.validate.field).timestamp.const = {seconds: 1727998800}];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional .google.protobuf.Timestamp const = 2 [json_name = "const", (.buf.validate.predefined) = { ... }</code>
      * @return The const.
      */
@@ -1137,6 +1544,17 @@ private static final long serialVersionUID = 0L;
       }
     }
     /**
+     * <pre>
+     * `const` dictates that this field, of the `google.protobuf.Timestamp` type, must exactly match the specified value. If the field value doesn't correspond to the specified timestamp, an error message will be generated.
+     *
+     * ```proto
+     * message MyTimestamp {
+     * // value must equal 2023-05-03T10:00:00Z
+     * google.protobuf.Timestamp created_at = 1 [(buf.validate.field).timestamp.const = {seconds: 1727998800}];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional .google.protobuf.Timestamp const = 2 [json_name = "const", (.buf.validate.predefined) = { ... }</code>
      */
     public Builder setConst(com.google.protobuf.Timestamp value) {
@@ -1153,6 +1571,17 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `const` dictates that this field, of the `google.protobuf.Timestamp` type, must exactly match the specified value. If the field value doesn't correspond to the specified timestamp, an error message will be generated.
+     *
+     * ```proto
+     * message MyTimestamp {
+     * // value must equal 2023-05-03T10:00:00Z
+     * google.protobuf.Timestamp created_at = 1 [(buf.validate.field).timestamp.const = {seconds: 1727998800}];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional .google.protobuf.Timestamp const = 2 [json_name = "const", (.buf.validate.predefined) = { ... }</code>
      */
     public Builder setConst(
@@ -1167,6 +1596,17 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `const` dictates that this field, of the `google.protobuf.Timestamp` type, must exactly match the specified value. If the field value doesn't correspond to the specified timestamp, an error message will be generated.
+     *
+     * ```proto
+     * message MyTimestamp {
+     * // value must equal 2023-05-03T10:00:00Z
+     * google.protobuf.Timestamp created_at = 1 [(buf.validate.field).timestamp.const = {seconds: 1727998800}];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional .google.protobuf.Timestamp const = 2 [json_name = "const", (.buf.validate.predefined) = { ... }</code>
      */
     public Builder mergeConst(com.google.protobuf.Timestamp value) {
@@ -1188,6 +1628,17 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `const` dictates that this field, of the `google.protobuf.Timestamp` type, must exactly match the specified value. If the field value doesn't correspond to the specified timestamp, an error message will be generated.
+     *
+     * ```proto
+     * message MyTimestamp {
+     * // value must equal 2023-05-03T10:00:00Z
+     * google.protobuf.Timestamp created_at = 1 [(buf.validate.field).timestamp.const = {seconds: 1727998800}];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional .google.protobuf.Timestamp const = 2 [json_name = "const", (.buf.validate.predefined) = { ... }</code>
      */
     public Builder clearConst() {
@@ -1201,6 +1652,17 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `const` dictates that this field, of the `google.protobuf.Timestamp` type, must exactly match the specified value. If the field value doesn't correspond to the specified timestamp, an error message will be generated.
+     *
+     * ```proto
+     * message MyTimestamp {
+     * // value must equal 2023-05-03T10:00:00Z
+     * google.protobuf.Timestamp created_at = 1 [(buf.validate.field).timestamp.const = {seconds: 1727998800}];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional .google.protobuf.Timestamp const = 2 [json_name = "const", (.buf.validate.predefined) = { ... }</code>
      */
     public com.google.protobuf.Timestamp.Builder getConstBuilder() {
@@ -1209,6 +1671,17 @@ private static final long serialVersionUID = 0L;
       return internalGetConstFieldBuilder().getBuilder();
     }
     /**
+     * <pre>
+     * `const` dictates that this field, of the `google.protobuf.Timestamp` type, must exactly match the specified value. If the field value doesn't correspond to the specified timestamp, an error message will be generated.
+     *
+     * ```proto
+     * message MyTimestamp {
+     * // value must equal 2023-05-03T10:00:00Z
+     * google.protobuf.Timestamp created_at = 1 [(buf.validate.field).timestamp.const = {seconds: 1727998800}];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional .google.protobuf.Timestamp const = 2 [json_name = "const", (.buf.validate.predefined) = { ... }</code>
      */
     public com.google.protobuf.TimestampOrBuilder getConstOrBuilder() {
@@ -1220,6 +1693,17 @@ private static final long serialVersionUID = 0L;
       }
     }
     /**
+     * <pre>
+     * `const` dictates that this field, of the `google.protobuf.Timestamp` type, must exactly match the specified value. If the field value doesn't correspond to the specified timestamp, an error message will be generated.
+     *
+     * ```proto
+     * message MyTimestamp {
+     * // value must equal 2023-05-03T10:00:00Z
+     * google.protobuf.Timestamp created_at = 1 [(buf.validate.field).timestamp.const = {seconds: 1727998800}];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional .google.protobuf.Timestamp const = 2 [json_name = "const", (.buf.validate.predefined) = { ... }</code>
      */
     private com.google.protobuf.SingleFieldBuilder<
@@ -1239,6 +1723,17 @@ private static final long serialVersionUID = 0L;
     private com.google.protobuf.SingleFieldBuilder<
         com.google.protobuf.Timestamp, com.google.protobuf.Timestamp.Builder, com.google.protobuf.TimestampOrBuilder> ltBuilder_;
     /**
+     * <pre>
+     * `lt` requires the timestamp field value to be less than the specified value (field &lt; value). If the field value doesn't meet the required conditions, an error message is generated.
+     *
+     * ```proto
+     * message MyTimestamp {
+     * // timestamp must be less than '2023-01-01T00:00:00Z' [timestamp.lt]
+     * google.protobuf.Timestamp value = 1 [(buf.validate.field).timestamp.lt = { seconds: 1672444800 }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>.google.protobuf.Timestamp lt = 3 [json_name = "lt", (.buf.validate.predefined) = { ... }</code>
      * @return Whether the lt field is set.
      */
@@ -1247,6 +1742,17 @@ private static final long serialVersionUID = 0L;
       return lessThanCase_ == 3;
     }
     /**
+     * <pre>
+     * `lt` requires the timestamp field value to be less than the specified value (field &lt; value). If the field value doesn't meet the required conditions, an error message is generated.
+     *
+     * ```proto
+     * message MyTimestamp {
+     * // timestamp must be less than '2023-01-01T00:00:00Z' [timestamp.lt]
+     * google.protobuf.Timestamp value = 1 [(buf.validate.field).timestamp.lt = { seconds: 1672444800 }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>.google.protobuf.Timestamp lt = 3 [json_name = "lt", (.buf.validate.predefined) = { ... }</code>
      * @return The lt.
      */
@@ -1265,6 +1771,17 @@ private static final long serialVersionUID = 0L;
       }
     }
     /**
+     * <pre>
+     * `lt` requires the timestamp field value to be less than the specified value (field &lt; value). If the field value doesn't meet the required conditions, an error message is generated.
+     *
+     * ```proto
+     * message MyTimestamp {
+     * // timestamp must be less than '2023-01-01T00:00:00Z' [timestamp.lt]
+     * google.protobuf.Timestamp value = 1 [(buf.validate.field).timestamp.lt = { seconds: 1672444800 }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>.google.protobuf.Timestamp lt = 3 [json_name = "lt", (.buf.validate.predefined) = { ... }</code>
      */
     public Builder setLt(com.google.protobuf.Timestamp value) {
@@ -1281,6 +1798,17 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `lt` requires the timestamp field value to be less than the specified value (field &lt; value). If the field value doesn't meet the required conditions, an error message is generated.
+     *
+     * ```proto
+     * message MyTimestamp {
+     * // timestamp must be less than '2023-01-01T00:00:00Z' [timestamp.lt]
+     * google.protobuf.Timestamp value = 1 [(buf.validate.field).timestamp.lt = { seconds: 1672444800 }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>.google.protobuf.Timestamp lt = 3 [json_name = "lt", (.buf.validate.predefined) = { ... }</code>
      */
     public Builder setLt(
@@ -1295,6 +1823,17 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `lt` requires the timestamp field value to be less than the specified value (field &lt; value). If the field value doesn't meet the required conditions, an error message is generated.
+     *
+     * ```proto
+     * message MyTimestamp {
+     * // timestamp must be less than '2023-01-01T00:00:00Z' [timestamp.lt]
+     * google.protobuf.Timestamp value = 1 [(buf.validate.field).timestamp.lt = { seconds: 1672444800 }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>.google.protobuf.Timestamp lt = 3 [json_name = "lt", (.buf.validate.predefined) = { ... }</code>
      */
     public Builder mergeLt(com.google.protobuf.Timestamp value) {
@@ -1318,6 +1857,17 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `lt` requires the timestamp field value to be less than the specified value (field &lt; value). If the field value doesn't meet the required conditions, an error message is generated.
+     *
+     * ```proto
+     * message MyTimestamp {
+     * // timestamp must be less than '2023-01-01T00:00:00Z' [timestamp.lt]
+     * google.protobuf.Timestamp value = 1 [(buf.validate.field).timestamp.lt = { seconds: 1672444800 }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>.google.protobuf.Timestamp lt = 3 [json_name = "lt", (.buf.validate.predefined) = { ... }</code>
      */
     public Builder clearLt() {
@@ -1337,12 +1887,34 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `lt` requires the timestamp field value to be less than the specified value (field &lt; value). If the field value doesn't meet the required conditions, an error message is generated.
+     *
+     * ```proto
+     * message MyTimestamp {
+     * // timestamp must be less than '2023-01-01T00:00:00Z' [timestamp.lt]
+     * google.protobuf.Timestamp value = 1 [(buf.validate.field).timestamp.lt = { seconds: 1672444800 }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>.google.protobuf.Timestamp lt = 3 [json_name = "lt", (.buf.validate.predefined) = { ... }</code>
      */
     public com.google.protobuf.Timestamp.Builder getLtBuilder() {
       return internalGetLtFieldBuilder().getBuilder();
     }
     /**
+     * <pre>
+     * `lt` requires the timestamp field value to be less than the specified value (field &lt; value). If the field value doesn't meet the required conditions, an error message is generated.
+     *
+     * ```proto
+     * message MyTimestamp {
+     * // timestamp must be less than '2023-01-01T00:00:00Z' [timestamp.lt]
+     * google.protobuf.Timestamp value = 1 [(buf.validate.field).timestamp.lt = { seconds: 1672444800 }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>.google.protobuf.Timestamp lt = 3 [json_name = "lt", (.buf.validate.predefined) = { ... }</code>
      */
     @java.lang.Override
@@ -1357,6 +1929,17 @@ private static final long serialVersionUID = 0L;
       }
     }
     /**
+     * <pre>
+     * `lt` requires the timestamp field value to be less than the specified value (field &lt; value). If the field value doesn't meet the required conditions, an error message is generated.
+     *
+     * ```proto
+     * message MyTimestamp {
+     * // timestamp must be less than '2023-01-01T00:00:00Z' [timestamp.lt]
+     * google.protobuf.Timestamp value = 1 [(buf.validate.field).timestamp.lt = { seconds: 1672444800 }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>.google.protobuf.Timestamp lt = 3 [json_name = "lt", (.buf.validate.predefined) = { ... }</code>
      */
     private com.google.protobuf.SingleFieldBuilder<
@@ -1381,6 +1964,17 @@ private static final long serialVersionUID = 0L;
     private com.google.protobuf.SingleFieldBuilder<
         com.google.protobuf.Timestamp, com.google.protobuf.Timestamp.Builder, com.google.protobuf.TimestampOrBuilder> lteBuilder_;
     /**
+     * <pre>
+     * `lte` requires the timestamp field value to be less than or equal to the specified value (field &lt;= value). If the field value doesn't meet the required conditions, an error message is generated.
+     *
+     * ```proto
+     * message MyTimestamp {
+     * // timestamp must be less than or equal to '2023-05-14T00:00:00Z' [timestamp.lte]
+     * google.protobuf.Timestamp value = 1 [(buf.validate.field).timestamp.lte = { seconds: 1678867200 }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>.google.protobuf.Timestamp lte = 4 [json_name = "lte", (.buf.validate.predefined) = { ... }</code>
      * @return Whether the lte field is set.
      */
@@ -1389,6 +1983,17 @@ private static final long serialVersionUID = 0L;
       return lessThanCase_ == 4;
     }
     /**
+     * <pre>
+     * `lte` requires the timestamp field value to be less than or equal to the specified value (field &lt;= value). If the field value doesn't meet the required conditions, an error message is generated.
+     *
+     * ```proto
+     * message MyTimestamp {
+     * // timestamp must be less than or equal to '2023-05-14T00:00:00Z' [timestamp.lte]
+     * google.protobuf.Timestamp value = 1 [(buf.validate.field).timestamp.lte = { seconds: 1678867200 }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>.google.protobuf.Timestamp lte = 4 [json_name = "lte", (.buf.validate.predefined) = { ... }</code>
      * @return The lte.
      */
@@ -1407,6 +2012,17 @@ private static final long serialVersionUID = 0L;
       }
     }
     /**
+     * <pre>
+     * `lte` requires the timestamp field value to be less than or equal to the specified value (field &lt;= value). If the field value doesn't meet the required conditions, an error message is generated.
+     *
+     * ```proto
+     * message MyTimestamp {
+     * // timestamp must be less than or equal to '2023-05-14T00:00:00Z' [timestamp.lte]
+     * google.protobuf.Timestamp value = 1 [(buf.validate.field).timestamp.lte = { seconds: 1678867200 }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>.google.protobuf.Timestamp lte = 4 [json_name = "lte", (.buf.validate.predefined) = { ... }</code>
      */
     public Builder setLte(com.google.protobuf.Timestamp value) {
@@ -1423,6 +2039,17 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `lte` requires the timestamp field value to be less than or equal to the specified value (field &lt;= value). If the field value doesn't meet the required conditions, an error message is generated.
+     *
+     * ```proto
+     * message MyTimestamp {
+     * // timestamp must be less than or equal to '2023-05-14T00:00:00Z' [timestamp.lte]
+     * google.protobuf.Timestamp value = 1 [(buf.validate.field).timestamp.lte = { seconds: 1678867200 }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>.google.protobuf.Timestamp lte = 4 [json_name = "lte", (.buf.validate.predefined) = { ... }</code>
      */
     public Builder setLte(
@@ -1437,6 +2064,17 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `lte` requires the timestamp field value to be less than or equal to the specified value (field &lt;= value). If the field value doesn't meet the required conditions, an error message is generated.
+     *
+     * ```proto
+     * message MyTimestamp {
+     * // timestamp must be less than or equal to '2023-05-14T00:00:00Z' [timestamp.lte]
+     * google.protobuf.Timestamp value = 1 [(buf.validate.field).timestamp.lte = { seconds: 1678867200 }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>.google.protobuf.Timestamp lte = 4 [json_name = "lte", (.buf.validate.predefined) = { ... }</code>
      */
     public Builder mergeLte(com.google.protobuf.Timestamp value) {
@@ -1460,6 +2098,17 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `lte` requires the timestamp field value to be less than or equal to the specified value (field &lt;= value). If the field value doesn't meet the required conditions, an error message is generated.
+     *
+     * ```proto
+     * message MyTimestamp {
+     * // timestamp must be less than or equal to '2023-05-14T00:00:00Z' [timestamp.lte]
+     * google.protobuf.Timestamp value = 1 [(buf.validate.field).timestamp.lte = { seconds: 1678867200 }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>.google.protobuf.Timestamp lte = 4 [json_name = "lte", (.buf.validate.predefined) = { ... }</code>
      */
     public Builder clearLte() {
@@ -1479,12 +2128,34 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `lte` requires the timestamp field value to be less than or equal to the specified value (field &lt;= value). If the field value doesn't meet the required conditions, an error message is generated.
+     *
+     * ```proto
+     * message MyTimestamp {
+     * // timestamp must be less than or equal to '2023-05-14T00:00:00Z' [timestamp.lte]
+     * google.protobuf.Timestamp value = 1 [(buf.validate.field).timestamp.lte = { seconds: 1678867200 }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>.google.protobuf.Timestamp lte = 4 [json_name = "lte", (.buf.validate.predefined) = { ... }</code>
      */
     public com.google.protobuf.Timestamp.Builder getLteBuilder() {
       return internalGetLteFieldBuilder().getBuilder();
     }
     /**
+     * <pre>
+     * `lte` requires the timestamp field value to be less than or equal to the specified value (field &lt;= value). If the field value doesn't meet the required conditions, an error message is generated.
+     *
+     * ```proto
+     * message MyTimestamp {
+     * // timestamp must be less than or equal to '2023-05-14T00:00:00Z' [timestamp.lte]
+     * google.protobuf.Timestamp value = 1 [(buf.validate.field).timestamp.lte = { seconds: 1678867200 }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>.google.protobuf.Timestamp lte = 4 [json_name = "lte", (.buf.validate.predefined) = { ... }</code>
      */
     @java.lang.Override
@@ -1499,6 +2170,17 @@ private static final long serialVersionUID = 0L;
       }
     }
     /**
+     * <pre>
+     * `lte` requires the timestamp field value to be less than or equal to the specified value (field &lt;= value). If the field value doesn't meet the required conditions, an error message is generated.
+     *
+     * ```proto
+     * message MyTimestamp {
+     * // timestamp must be less than or equal to '2023-05-14T00:00:00Z' [timestamp.lte]
+     * google.protobuf.Timestamp value = 1 [(buf.validate.field).timestamp.lte = { seconds: 1678867200 }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>.google.protobuf.Timestamp lte = 4 [json_name = "lte", (.buf.validate.predefined) = { ... }</code>
      */
     private com.google.protobuf.SingleFieldBuilder<
@@ -1521,6 +2203,17 @@ private static final long serialVersionUID = 0L;
     }
 
     /**
+     * <pre>
+     * `lt_now` specifies that this field, of the `google.protobuf.Timestamp` type, must be less than the current time. `lt_now` can only be used with the `within` rule.
+     *
+     * ```proto
+     * message MyTimestamp {
+     * // must be less than now
+     * google.protobuf.Timestamp created_at = 1 [(buf.validate.field).timestamp.lt_now = true];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>bool lt_now = 7 [json_name = "ltNow", (.buf.validate.predefined) = { ... }</code>
      * @return Whether the ltNow field is set.
      */
@@ -1528,6 +2221,17 @@ private static final long serialVersionUID = 0L;
       return lessThanCase_ == 7;
     }
     /**
+     * <pre>
+     * `lt_now` specifies that this field, of the `google.protobuf.Timestamp` type, must be less than the current time. `lt_now` can only be used with the `within` rule.
+     *
+     * ```proto
+     * message MyTimestamp {
+     * // must be less than now
+     * google.protobuf.Timestamp created_at = 1 [(buf.validate.field).timestamp.lt_now = true];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>bool lt_now = 7 [json_name = "ltNow", (.buf.validate.predefined) = { ... }</code>
      * @return The ltNow.
      */
@@ -1538,6 +2242,17 @@ private static final long serialVersionUID = 0L;
       return false;
     }
     /**
+     * <pre>
+     * `lt_now` specifies that this field, of the `google.protobuf.Timestamp` type, must be less than the current time. `lt_now` can only be used with the `within` rule.
+     *
+     * ```proto
+     * message MyTimestamp {
+     * // must be less than now
+     * google.protobuf.Timestamp created_at = 1 [(buf.validate.field).timestamp.lt_now = true];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>bool lt_now = 7 [json_name = "ltNow", (.buf.validate.predefined) = { ... }</code>
      * @param value The ltNow to set.
      * @return This builder for chaining.
@@ -1550,6 +2265,17 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `lt_now` specifies that this field, of the `google.protobuf.Timestamp` type, must be less than the current time. `lt_now` can only be used with the `within` rule.
+     *
+     * ```proto
+     * message MyTimestamp {
+     * // must be less than now
+     * google.protobuf.Timestamp created_at = 1 [(buf.validate.field).timestamp.lt_now = true];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>bool lt_now = 7 [json_name = "ltNow", (.buf.validate.predefined) = { ... }</code>
      * @return This builder for chaining.
      */
@@ -1565,6 +2291,27 @@ private static final long serialVersionUID = 0L;
     private com.google.protobuf.SingleFieldBuilder<
         com.google.protobuf.Timestamp, com.google.protobuf.Timestamp.Builder, com.google.protobuf.TimestampOrBuilder> gtBuilder_;
     /**
+     * <pre>
+     * `gt` requires the timestamp field value to be greater than the specified
+     * value (exclusive). If the value of `gt` is larger than a specified `lt`
+     * or `lte`, the range is reversed, and the field value must be outside the
+     * specified range. If the field value doesn't meet the required conditions,
+     * an error message is generated.
+     *
+     * ```proto
+     * message MyTimestamp {
+     * // timestamp must be greater than '2023-01-01T00:00:00Z' [timestamp.gt]
+     * google.protobuf.Timestamp value = 1 [(buf.validate.field).timestamp.gt = { seconds: 1672444800 }];
+     *
+     * // timestamp must be greater than '2023-01-01T00:00:00Z' and less than '2023-01-02T00:00:00Z' [timestamp.gt_lt]
+     * google.protobuf.Timestamp another_value = 2 [(buf.validate.field).timestamp = { gt: { seconds: 1672444800 }, lt: { seconds: 1672531200 } }];
+     *
+     * // timestamp must be greater than '2023-01-02T00:00:00Z' or less than '2023-01-01T00:00:00Z' [timestamp.gt_lt_exclusive]
+     * google.protobuf.Timestamp other_value = 3 [(buf.validate.field).timestamp = { gt: { seconds: 1672531200 }, lt: { seconds: 1672444800 } }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>.google.protobuf.Timestamp gt = 5 [json_name = "gt", (.buf.validate.predefined) = { ... }</code>
      * @return Whether the gt field is set.
      */
@@ -1573,6 +2320,27 @@ private static final long serialVersionUID = 0L;
       return greaterThanCase_ == 5;
     }
     /**
+     * <pre>
+     * `gt` requires the timestamp field value to be greater than the specified
+     * value (exclusive). If the value of `gt` is larger than a specified `lt`
+     * or `lte`, the range is reversed, and the field value must be outside the
+     * specified range. If the field value doesn't meet the required conditions,
+     * an error message is generated.
+     *
+     * ```proto
+     * message MyTimestamp {
+     * // timestamp must be greater than '2023-01-01T00:00:00Z' [timestamp.gt]
+     * google.protobuf.Timestamp value = 1 [(buf.validate.field).timestamp.gt = { seconds: 1672444800 }];
+     *
+     * // timestamp must be greater than '2023-01-01T00:00:00Z' and less than '2023-01-02T00:00:00Z' [timestamp.gt_lt]
+     * google.protobuf.Timestamp another_value = 2 [(buf.validate.field).timestamp = { gt: { seconds: 1672444800 }, lt: { seconds: 1672531200 } }];
+     *
+     * // timestamp must be greater than '2023-01-02T00:00:00Z' or less than '2023-01-01T00:00:00Z' [timestamp.gt_lt_exclusive]
+     * google.protobuf.Timestamp other_value = 3 [(buf.validate.field).timestamp = { gt: { seconds: 1672531200 }, lt: { seconds: 1672444800 } }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>.google.protobuf.Timestamp gt = 5 [json_name = "gt", (.buf.validate.predefined) = { ... }</code>
      * @return The gt.
      */
@@ -1591,6 +2359,27 @@ private static final long serialVersionUID = 0L;
       }
     }
     /**
+     * <pre>
+     * `gt` requires the timestamp field value to be greater than the specified
+     * value (exclusive). If the value of `gt` is larger than a specified `lt`
+     * or `lte`, the range is reversed, and the field value must be outside the
+     * specified range. If the field value doesn't meet the required conditions,
+     * an error message is generated.
+     *
+     * ```proto
+     * message MyTimestamp {
+     * // timestamp must be greater than '2023-01-01T00:00:00Z' [timestamp.gt]
+     * google.protobuf.Timestamp value = 1 [(buf.validate.field).timestamp.gt = { seconds: 1672444800 }];
+     *
+     * // timestamp must be greater than '2023-01-01T00:00:00Z' and less than '2023-01-02T00:00:00Z' [timestamp.gt_lt]
+     * google.protobuf.Timestamp another_value = 2 [(buf.validate.field).timestamp = { gt: { seconds: 1672444800 }, lt: { seconds: 1672531200 } }];
+     *
+     * // timestamp must be greater than '2023-01-02T00:00:00Z' or less than '2023-01-01T00:00:00Z' [timestamp.gt_lt_exclusive]
+     * google.protobuf.Timestamp other_value = 3 [(buf.validate.field).timestamp = { gt: { seconds: 1672531200 }, lt: { seconds: 1672444800 } }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>.google.protobuf.Timestamp gt = 5 [json_name = "gt", (.buf.validate.predefined) = { ... }</code>
      */
     public Builder setGt(com.google.protobuf.Timestamp value) {
@@ -1607,6 +2396,27 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `gt` requires the timestamp field value to be greater than the specified
+     * value (exclusive). If the value of `gt` is larger than a specified `lt`
+     * or `lte`, the range is reversed, and the field value must be outside the
+     * specified range. If the field value doesn't meet the required conditions,
+     * an error message is generated.
+     *
+     * ```proto
+     * message MyTimestamp {
+     * // timestamp must be greater than '2023-01-01T00:00:00Z' [timestamp.gt]
+     * google.protobuf.Timestamp value = 1 [(buf.validate.field).timestamp.gt = { seconds: 1672444800 }];
+     *
+     * // timestamp must be greater than '2023-01-01T00:00:00Z' and less than '2023-01-02T00:00:00Z' [timestamp.gt_lt]
+     * google.protobuf.Timestamp another_value = 2 [(buf.validate.field).timestamp = { gt: { seconds: 1672444800 }, lt: { seconds: 1672531200 } }];
+     *
+     * // timestamp must be greater than '2023-01-02T00:00:00Z' or less than '2023-01-01T00:00:00Z' [timestamp.gt_lt_exclusive]
+     * google.protobuf.Timestamp other_value = 3 [(buf.validate.field).timestamp = { gt: { seconds: 1672531200 }, lt: { seconds: 1672444800 } }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>.google.protobuf.Timestamp gt = 5 [json_name = "gt", (.buf.validate.predefined) = { ... }</code>
      */
     public Builder setGt(
@@ -1621,6 +2431,27 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `gt` requires the timestamp field value to be greater than the specified
+     * value (exclusive). If the value of `gt` is larger than a specified `lt`
+     * or `lte`, the range is reversed, and the field value must be outside the
+     * specified range. If the field value doesn't meet the required conditions,
+     * an error message is generated.
+     *
+     * ```proto
+     * message MyTimestamp {
+     * // timestamp must be greater than '2023-01-01T00:00:00Z' [timestamp.gt]
+     * google.protobuf.Timestamp value = 1 [(buf.validate.field).timestamp.gt = { seconds: 1672444800 }];
+     *
+     * // timestamp must be greater than '2023-01-01T00:00:00Z' and less than '2023-01-02T00:00:00Z' [timestamp.gt_lt]
+     * google.protobuf.Timestamp another_value = 2 [(buf.validate.field).timestamp = { gt: { seconds: 1672444800 }, lt: { seconds: 1672531200 } }];
+     *
+     * // timestamp must be greater than '2023-01-02T00:00:00Z' or less than '2023-01-01T00:00:00Z' [timestamp.gt_lt_exclusive]
+     * google.protobuf.Timestamp other_value = 3 [(buf.validate.field).timestamp = { gt: { seconds: 1672531200 }, lt: { seconds: 1672444800 } }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>.google.protobuf.Timestamp gt = 5 [json_name = "gt", (.buf.validate.predefined) = { ... }</code>
      */
     public Builder mergeGt(com.google.protobuf.Timestamp value) {
@@ -1644,6 +2475,27 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `gt` requires the timestamp field value to be greater than the specified
+     * value (exclusive). If the value of `gt` is larger than a specified `lt`
+     * or `lte`, the range is reversed, and the field value must be outside the
+     * specified range. If the field value doesn't meet the required conditions,
+     * an error message is generated.
+     *
+     * ```proto
+     * message MyTimestamp {
+     * // timestamp must be greater than '2023-01-01T00:00:00Z' [timestamp.gt]
+     * google.protobuf.Timestamp value = 1 [(buf.validate.field).timestamp.gt = { seconds: 1672444800 }];
+     *
+     * // timestamp must be greater than '2023-01-01T00:00:00Z' and less than '2023-01-02T00:00:00Z' [timestamp.gt_lt]
+     * google.protobuf.Timestamp another_value = 2 [(buf.validate.field).timestamp = { gt: { seconds: 1672444800 }, lt: { seconds: 1672531200 } }];
+     *
+     * // timestamp must be greater than '2023-01-02T00:00:00Z' or less than '2023-01-01T00:00:00Z' [timestamp.gt_lt_exclusive]
+     * google.protobuf.Timestamp other_value = 3 [(buf.validate.field).timestamp = { gt: { seconds: 1672531200 }, lt: { seconds: 1672444800 } }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>.google.protobuf.Timestamp gt = 5 [json_name = "gt", (.buf.validate.predefined) = { ... }</code>
      */
     public Builder clearGt() {
@@ -1663,12 +2515,54 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `gt` requires the timestamp field value to be greater than the specified
+     * value (exclusive). If the value of `gt` is larger than a specified `lt`
+     * or `lte`, the range is reversed, and the field value must be outside the
+     * specified range. If the field value doesn't meet the required conditions,
+     * an error message is generated.
+     *
+     * ```proto
+     * message MyTimestamp {
+     * // timestamp must be greater than '2023-01-01T00:00:00Z' [timestamp.gt]
+     * google.protobuf.Timestamp value = 1 [(buf.validate.field).timestamp.gt = { seconds: 1672444800 }];
+     *
+     * // timestamp must be greater than '2023-01-01T00:00:00Z' and less than '2023-01-02T00:00:00Z' [timestamp.gt_lt]
+     * google.protobuf.Timestamp another_value = 2 [(buf.validate.field).timestamp = { gt: { seconds: 1672444800 }, lt: { seconds: 1672531200 } }];
+     *
+     * // timestamp must be greater than '2023-01-02T00:00:00Z' or less than '2023-01-01T00:00:00Z' [timestamp.gt_lt_exclusive]
+     * google.protobuf.Timestamp other_value = 3 [(buf.validate.field).timestamp = { gt: { seconds: 1672531200 }, lt: { seconds: 1672444800 } }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>.google.protobuf.Timestamp gt = 5 [json_name = "gt", (.buf.validate.predefined) = { ... }</code>
      */
     public com.google.protobuf.Timestamp.Builder getGtBuilder() {
       return internalGetGtFieldBuilder().getBuilder();
     }
     /**
+     * <pre>
+     * `gt` requires the timestamp field value to be greater than the specified
+     * value (exclusive). If the value of `gt` is larger than a specified `lt`
+     * or `lte`, the range is reversed, and the field value must be outside the
+     * specified range. If the field value doesn't meet the required conditions,
+     * an error message is generated.
+     *
+     * ```proto
+     * message MyTimestamp {
+     * // timestamp must be greater than '2023-01-01T00:00:00Z' [timestamp.gt]
+     * google.protobuf.Timestamp value = 1 [(buf.validate.field).timestamp.gt = { seconds: 1672444800 }];
+     *
+     * // timestamp must be greater than '2023-01-01T00:00:00Z' and less than '2023-01-02T00:00:00Z' [timestamp.gt_lt]
+     * google.protobuf.Timestamp another_value = 2 [(buf.validate.field).timestamp = { gt: { seconds: 1672444800 }, lt: { seconds: 1672531200 } }];
+     *
+     * // timestamp must be greater than '2023-01-02T00:00:00Z' or less than '2023-01-01T00:00:00Z' [timestamp.gt_lt_exclusive]
+     * google.protobuf.Timestamp other_value = 3 [(buf.validate.field).timestamp = { gt: { seconds: 1672531200 }, lt: { seconds: 1672444800 } }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>.google.protobuf.Timestamp gt = 5 [json_name = "gt", (.buf.validate.predefined) = { ... }</code>
      */
     @java.lang.Override
@@ -1683,6 +2577,27 @@ private static final long serialVersionUID = 0L;
       }
     }
     /**
+     * <pre>
+     * `gt` requires the timestamp field value to be greater than the specified
+     * value (exclusive). If the value of `gt` is larger than a specified `lt`
+     * or `lte`, the range is reversed, and the field value must be outside the
+     * specified range. If the field value doesn't meet the required conditions,
+     * an error message is generated.
+     *
+     * ```proto
+     * message MyTimestamp {
+     * // timestamp must be greater than '2023-01-01T00:00:00Z' [timestamp.gt]
+     * google.protobuf.Timestamp value = 1 [(buf.validate.field).timestamp.gt = { seconds: 1672444800 }];
+     *
+     * // timestamp must be greater than '2023-01-01T00:00:00Z' and less than '2023-01-02T00:00:00Z' [timestamp.gt_lt]
+     * google.protobuf.Timestamp another_value = 2 [(buf.validate.field).timestamp = { gt: { seconds: 1672444800 }, lt: { seconds: 1672531200 } }];
+     *
+     * // timestamp must be greater than '2023-01-02T00:00:00Z' or less than '2023-01-01T00:00:00Z' [timestamp.gt_lt_exclusive]
+     * google.protobuf.Timestamp other_value = 3 [(buf.validate.field).timestamp = { gt: { seconds: 1672531200 }, lt: { seconds: 1672444800 } }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>.google.protobuf.Timestamp gt = 5 [json_name = "gt", (.buf.validate.predefined) = { ... }</code>
      */
     private com.google.protobuf.SingleFieldBuilder<
@@ -1707,6 +2622,27 @@ private static final long serialVersionUID = 0L;
     private com.google.protobuf.SingleFieldBuilder<
         com.google.protobuf.Timestamp, com.google.protobuf.Timestamp.Builder, com.google.protobuf.TimestampOrBuilder> gteBuilder_;
     /**
+     * <pre>
+     * `gte` requires the timestamp field value to be greater than or equal to the
+     * specified value (exclusive). If the value of `gte` is larger than a
+     * specified `lt` or `lte`, the range is reversed, and the field value
+     * must be outside the specified range. If the field value doesn't meet
+     * the required conditions, an error message is generated.
+     *
+     * ```proto
+     * message MyTimestamp {
+     * // timestamp must be greater than or equal to '2023-01-01T00:00:00Z' [timestamp.gte]
+     * google.protobuf.Timestamp value = 1 [(buf.validate.field).timestamp.gte = { seconds: 1672444800 }];
+     *
+     * // timestamp must be greater than or equal to '2023-01-01T00:00:00Z' and less than '2023-01-02T00:00:00Z' [timestamp.gte_lt]
+     * google.protobuf.Timestamp another_value = 2 [(buf.validate.field).timestamp = { gte: { seconds: 1672444800 }, lt: { seconds: 1672531200 } }];
+     *
+     * // timestamp must be greater than or equal to '2023-01-02T00:00:00Z' or less than '2023-01-01T00:00:00Z' [timestamp.gte_lt_exclusive]
+     * google.protobuf.Timestamp other_value = 3 [(buf.validate.field).timestamp = { gte: { seconds: 1672531200 }, lt: { seconds: 1672444800 } }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>.google.protobuf.Timestamp gte = 6 [json_name = "gte", (.buf.validate.predefined) = { ... }</code>
      * @return Whether the gte field is set.
      */
@@ -1715,6 +2651,27 @@ private static final long serialVersionUID = 0L;
       return greaterThanCase_ == 6;
     }
     /**
+     * <pre>
+     * `gte` requires the timestamp field value to be greater than or equal to the
+     * specified value (exclusive). If the value of `gte` is larger than a
+     * specified `lt` or `lte`, the range is reversed, and the field value
+     * must be outside the specified range. If the field value doesn't meet
+     * the required conditions, an error message is generated.
+     *
+     * ```proto
+     * message MyTimestamp {
+     * // timestamp must be greater than or equal to '2023-01-01T00:00:00Z' [timestamp.gte]
+     * google.protobuf.Timestamp value = 1 [(buf.validate.field).timestamp.gte = { seconds: 1672444800 }];
+     *
+     * // timestamp must be greater than or equal to '2023-01-01T00:00:00Z' and less than '2023-01-02T00:00:00Z' [timestamp.gte_lt]
+     * google.protobuf.Timestamp another_value = 2 [(buf.validate.field).timestamp = { gte: { seconds: 1672444800 }, lt: { seconds: 1672531200 } }];
+     *
+     * // timestamp must be greater than or equal to '2023-01-02T00:00:00Z' or less than '2023-01-01T00:00:00Z' [timestamp.gte_lt_exclusive]
+     * google.protobuf.Timestamp other_value = 3 [(buf.validate.field).timestamp = { gte: { seconds: 1672531200 }, lt: { seconds: 1672444800 } }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>.google.protobuf.Timestamp gte = 6 [json_name = "gte", (.buf.validate.predefined) = { ... }</code>
      * @return The gte.
      */
@@ -1733,6 +2690,27 @@ private static final long serialVersionUID = 0L;
       }
     }
     /**
+     * <pre>
+     * `gte` requires the timestamp field value to be greater than or equal to the
+     * specified value (exclusive). If the value of `gte` is larger than a
+     * specified `lt` or `lte`, the range is reversed, and the field value
+     * must be outside the specified range. If the field value doesn't meet
+     * the required conditions, an error message is generated.
+     *
+     * ```proto
+     * message MyTimestamp {
+     * // timestamp must be greater than or equal to '2023-01-01T00:00:00Z' [timestamp.gte]
+     * google.protobuf.Timestamp value = 1 [(buf.validate.field).timestamp.gte = { seconds: 1672444800 }];
+     *
+     * // timestamp must be greater than or equal to '2023-01-01T00:00:00Z' and less than '2023-01-02T00:00:00Z' [timestamp.gte_lt]
+     * google.protobuf.Timestamp another_value = 2 [(buf.validate.field).timestamp = { gte: { seconds: 1672444800 }, lt: { seconds: 1672531200 } }];
+     *
+     * // timestamp must be greater than or equal to '2023-01-02T00:00:00Z' or less than '2023-01-01T00:00:00Z' [timestamp.gte_lt_exclusive]
+     * google.protobuf.Timestamp other_value = 3 [(buf.validate.field).timestamp = { gte: { seconds: 1672531200 }, lt: { seconds: 1672444800 } }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>.google.protobuf.Timestamp gte = 6 [json_name = "gte", (.buf.validate.predefined) = { ... }</code>
      */
     public Builder setGte(com.google.protobuf.Timestamp value) {
@@ -1749,6 +2727,27 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `gte` requires the timestamp field value to be greater than or equal to the
+     * specified value (exclusive). If the value of `gte` is larger than a
+     * specified `lt` or `lte`, the range is reversed, and the field value
+     * must be outside the specified range. If the field value doesn't meet
+     * the required conditions, an error message is generated.
+     *
+     * ```proto
+     * message MyTimestamp {
+     * // timestamp must be greater than or equal to '2023-01-01T00:00:00Z' [timestamp.gte]
+     * google.protobuf.Timestamp value = 1 [(buf.validate.field).timestamp.gte = { seconds: 1672444800 }];
+     *
+     * // timestamp must be greater than or equal to '2023-01-01T00:00:00Z' and less than '2023-01-02T00:00:00Z' [timestamp.gte_lt]
+     * google.protobuf.Timestamp another_value = 2 [(buf.validate.field).timestamp = { gte: { seconds: 1672444800 }, lt: { seconds: 1672531200 } }];
+     *
+     * // timestamp must be greater than or equal to '2023-01-02T00:00:00Z' or less than '2023-01-01T00:00:00Z' [timestamp.gte_lt_exclusive]
+     * google.protobuf.Timestamp other_value = 3 [(buf.validate.field).timestamp = { gte: { seconds: 1672531200 }, lt: { seconds: 1672444800 } }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>.google.protobuf.Timestamp gte = 6 [json_name = "gte", (.buf.validate.predefined) = { ... }</code>
      */
     public Builder setGte(
@@ -1763,6 +2762,27 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `gte` requires the timestamp field value to be greater than or equal to the
+     * specified value (exclusive). If the value of `gte` is larger than a
+     * specified `lt` or `lte`, the range is reversed, and the field value
+     * must be outside the specified range. If the field value doesn't meet
+     * the required conditions, an error message is generated.
+     *
+     * ```proto
+     * message MyTimestamp {
+     * // timestamp must be greater than or equal to '2023-01-01T00:00:00Z' [timestamp.gte]
+     * google.protobuf.Timestamp value = 1 [(buf.validate.field).timestamp.gte = { seconds: 1672444800 }];
+     *
+     * // timestamp must be greater than or equal to '2023-01-01T00:00:00Z' and less than '2023-01-02T00:00:00Z' [timestamp.gte_lt]
+     * google.protobuf.Timestamp another_value = 2 [(buf.validate.field).timestamp = { gte: { seconds: 1672444800 }, lt: { seconds: 1672531200 } }];
+     *
+     * // timestamp must be greater than or equal to '2023-01-02T00:00:00Z' or less than '2023-01-01T00:00:00Z' [timestamp.gte_lt_exclusive]
+     * google.protobuf.Timestamp other_value = 3 [(buf.validate.field).timestamp = { gte: { seconds: 1672531200 }, lt: { seconds: 1672444800 } }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>.google.protobuf.Timestamp gte = 6 [json_name = "gte", (.buf.validate.predefined) = { ... }</code>
      */
     public Builder mergeGte(com.google.protobuf.Timestamp value) {
@@ -1786,6 +2806,27 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `gte` requires the timestamp field value to be greater than or equal to the
+     * specified value (exclusive). If the value of `gte` is larger than a
+     * specified `lt` or `lte`, the range is reversed, and the field value
+     * must be outside the specified range. If the field value doesn't meet
+     * the required conditions, an error message is generated.
+     *
+     * ```proto
+     * message MyTimestamp {
+     * // timestamp must be greater than or equal to '2023-01-01T00:00:00Z' [timestamp.gte]
+     * google.protobuf.Timestamp value = 1 [(buf.validate.field).timestamp.gte = { seconds: 1672444800 }];
+     *
+     * // timestamp must be greater than or equal to '2023-01-01T00:00:00Z' and less than '2023-01-02T00:00:00Z' [timestamp.gte_lt]
+     * google.protobuf.Timestamp another_value = 2 [(buf.validate.field).timestamp = { gte: { seconds: 1672444800 }, lt: { seconds: 1672531200 } }];
+     *
+     * // timestamp must be greater than or equal to '2023-01-02T00:00:00Z' or less than '2023-01-01T00:00:00Z' [timestamp.gte_lt_exclusive]
+     * google.protobuf.Timestamp other_value = 3 [(buf.validate.field).timestamp = { gte: { seconds: 1672531200 }, lt: { seconds: 1672444800 } }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>.google.protobuf.Timestamp gte = 6 [json_name = "gte", (.buf.validate.predefined) = { ... }</code>
      */
     public Builder clearGte() {
@@ -1805,12 +2846,54 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `gte` requires the timestamp field value to be greater than or equal to the
+     * specified value (exclusive). If the value of `gte` is larger than a
+     * specified `lt` or `lte`, the range is reversed, and the field value
+     * must be outside the specified range. If the field value doesn't meet
+     * the required conditions, an error message is generated.
+     *
+     * ```proto
+     * message MyTimestamp {
+     * // timestamp must be greater than or equal to '2023-01-01T00:00:00Z' [timestamp.gte]
+     * google.protobuf.Timestamp value = 1 [(buf.validate.field).timestamp.gte = { seconds: 1672444800 }];
+     *
+     * // timestamp must be greater than or equal to '2023-01-01T00:00:00Z' and less than '2023-01-02T00:00:00Z' [timestamp.gte_lt]
+     * google.protobuf.Timestamp another_value = 2 [(buf.validate.field).timestamp = { gte: { seconds: 1672444800 }, lt: { seconds: 1672531200 } }];
+     *
+     * // timestamp must be greater than or equal to '2023-01-02T00:00:00Z' or less than '2023-01-01T00:00:00Z' [timestamp.gte_lt_exclusive]
+     * google.protobuf.Timestamp other_value = 3 [(buf.validate.field).timestamp = { gte: { seconds: 1672531200 }, lt: { seconds: 1672444800 } }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>.google.protobuf.Timestamp gte = 6 [json_name = "gte", (.buf.validate.predefined) = { ... }</code>
      */
     public com.google.protobuf.Timestamp.Builder getGteBuilder() {
       return internalGetGteFieldBuilder().getBuilder();
     }
     /**
+     * <pre>
+     * `gte` requires the timestamp field value to be greater than or equal to the
+     * specified value (exclusive). If the value of `gte` is larger than a
+     * specified `lt` or `lte`, the range is reversed, and the field value
+     * must be outside the specified range. If the field value doesn't meet
+     * the required conditions, an error message is generated.
+     *
+     * ```proto
+     * message MyTimestamp {
+     * // timestamp must be greater than or equal to '2023-01-01T00:00:00Z' [timestamp.gte]
+     * google.protobuf.Timestamp value = 1 [(buf.validate.field).timestamp.gte = { seconds: 1672444800 }];
+     *
+     * // timestamp must be greater than or equal to '2023-01-01T00:00:00Z' and less than '2023-01-02T00:00:00Z' [timestamp.gte_lt]
+     * google.protobuf.Timestamp another_value = 2 [(buf.validate.field).timestamp = { gte: { seconds: 1672444800 }, lt: { seconds: 1672531200 } }];
+     *
+     * // timestamp must be greater than or equal to '2023-01-02T00:00:00Z' or less than '2023-01-01T00:00:00Z' [timestamp.gte_lt_exclusive]
+     * google.protobuf.Timestamp other_value = 3 [(buf.validate.field).timestamp = { gte: { seconds: 1672531200 }, lt: { seconds: 1672444800 } }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>.google.protobuf.Timestamp gte = 6 [json_name = "gte", (.buf.validate.predefined) = { ... }</code>
      */
     @java.lang.Override
@@ -1825,6 +2908,27 @@ private static final long serialVersionUID = 0L;
       }
     }
     /**
+     * <pre>
+     * `gte` requires the timestamp field value to be greater than or equal to the
+     * specified value (exclusive). If the value of `gte` is larger than a
+     * specified `lt` or `lte`, the range is reversed, and the field value
+     * must be outside the specified range. If the field value doesn't meet
+     * the required conditions, an error message is generated.
+     *
+     * ```proto
+     * message MyTimestamp {
+     * // timestamp must be greater than or equal to '2023-01-01T00:00:00Z' [timestamp.gte]
+     * google.protobuf.Timestamp value = 1 [(buf.validate.field).timestamp.gte = { seconds: 1672444800 }];
+     *
+     * // timestamp must be greater than or equal to '2023-01-01T00:00:00Z' and less than '2023-01-02T00:00:00Z' [timestamp.gte_lt]
+     * google.protobuf.Timestamp another_value = 2 [(buf.validate.field).timestamp = { gte: { seconds: 1672444800 }, lt: { seconds: 1672531200 } }];
+     *
+     * // timestamp must be greater than or equal to '2023-01-02T00:00:00Z' or less than '2023-01-01T00:00:00Z' [timestamp.gte_lt_exclusive]
+     * google.protobuf.Timestamp other_value = 3 [(buf.validate.field).timestamp = { gte: { seconds: 1672531200 }, lt: { seconds: 1672444800 } }];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>.google.protobuf.Timestamp gte = 6 [json_name = "gte", (.buf.validate.predefined) = { ... }</code>
      */
     private com.google.protobuf.SingleFieldBuilder<
@@ -1847,6 +2951,17 @@ private static final long serialVersionUID = 0L;
     }
 
     /**
+     * <pre>
+     * `gt_now` specifies that this field, of the `google.protobuf.Timestamp` type, must be greater than the current time. `gt_now` can only be used with the `within` rule.
+     *
+     * ```proto
+     * message MyTimestamp {
+     * // must be greater than now
+     * google.protobuf.Timestamp created_at = 1 [(buf.validate.field).timestamp.gt_now = true];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>bool gt_now = 8 [json_name = "gtNow", (.buf.validate.predefined) = { ... }</code>
      * @return Whether the gtNow field is set.
      */
@@ -1854,6 +2969,17 @@ private static final long serialVersionUID = 0L;
       return greaterThanCase_ == 8;
     }
     /**
+     * <pre>
+     * `gt_now` specifies that this field, of the `google.protobuf.Timestamp` type, must be greater than the current time. `gt_now` can only be used with the `within` rule.
+     *
+     * ```proto
+     * message MyTimestamp {
+     * // must be greater than now
+     * google.protobuf.Timestamp created_at = 1 [(buf.validate.field).timestamp.gt_now = true];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>bool gt_now = 8 [json_name = "gtNow", (.buf.validate.predefined) = { ... }</code>
      * @return The gtNow.
      */
@@ -1864,6 +2990,17 @@ private static final long serialVersionUID = 0L;
       return false;
     }
     /**
+     * <pre>
+     * `gt_now` specifies that this field, of the `google.protobuf.Timestamp` type, must be greater than the current time. `gt_now` can only be used with the `within` rule.
+     *
+     * ```proto
+     * message MyTimestamp {
+     * // must be greater than now
+     * google.protobuf.Timestamp created_at = 1 [(buf.validate.field).timestamp.gt_now = true];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>bool gt_now = 8 [json_name = "gtNow", (.buf.validate.predefined) = { ... }</code>
      * @param value The gtNow to set.
      * @return This builder for chaining.
@@ -1876,6 +3013,17 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `gt_now` specifies that this field, of the `google.protobuf.Timestamp` type, must be greater than the current time. `gt_now` can only be used with the `within` rule.
+     *
+     * ```proto
+     * message MyTimestamp {
+     * // must be greater than now
+     * google.protobuf.Timestamp created_at = 1 [(buf.validate.field).timestamp.gt_now = true];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>bool gt_now = 8 [json_name = "gtNow", (.buf.validate.predefined) = { ... }</code>
      * @return This builder for chaining.
      */
@@ -1892,6 +3040,17 @@ private static final long serialVersionUID = 0L;
     private com.google.protobuf.SingleFieldBuilder<
         com.google.protobuf.Duration, com.google.protobuf.Duration.Builder, com.google.protobuf.DurationOrBuilder> withinBuilder_;
     /**
+     * <pre>
+     * `within` specifies that this field, of the `google.protobuf.Timestamp` type, must be within the specified duration of the current time. If the field value isn't within the duration, an error message is generated.
+     *
+     * ```proto
+     * message MyTimestamp {
+     * // must be within 1 hour of now
+     * google.protobuf.Timestamp created_at = 1 [(buf.validate.field).timestamp.within = {seconds: 3600}];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional .google.protobuf.Duration within = 9 [json_name = "within", (.buf.validate.predefined) = { ... }</code>
      * @return Whether the within field is set.
      */
@@ -1899,6 +3058,17 @@ private static final long serialVersionUID = 0L;
       return ((bitField0_ & 0x00000080) != 0);
     }
     /**
+     * <pre>
+     * `within` specifies that this field, of the `google.protobuf.Timestamp` type, must be within the specified duration of the current time. If the field value isn't within the duration, an error message is generated.
+     *
+     * ```proto
+     * message MyTimestamp {
+     * // must be within 1 hour of now
+     * google.protobuf.Timestamp created_at = 1 [(buf.validate.field).timestamp.within = {seconds: 3600}];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional .google.protobuf.Duration within = 9 [json_name = "within", (.buf.validate.predefined) = { ... }</code>
      * @return The within.
      */
@@ -1910,6 +3080,17 @@ private static final long serialVersionUID = 0L;
       }
     }
     /**
+     * <pre>
+     * `within` specifies that this field, of the `google.protobuf.Timestamp` type, must be within the specified duration of the current time. If the field value isn't within the duration, an error message is generated.
+     *
+     * ```proto
+     * message MyTimestamp {
+     * // must be within 1 hour of now
+     * google.protobuf.Timestamp created_at = 1 [(buf.validate.field).timestamp.within = {seconds: 3600}];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional .google.protobuf.Duration within = 9 [json_name = "within", (.buf.validate.predefined) = { ... }</code>
      */
     public Builder setWithin(com.google.protobuf.Duration value) {
@@ -1926,6 +3107,17 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `within` specifies that this field, of the `google.protobuf.Timestamp` type, must be within the specified duration of the current time. If the field value isn't within the duration, an error message is generated.
+     *
+     * ```proto
+     * message MyTimestamp {
+     * // must be within 1 hour of now
+     * google.protobuf.Timestamp created_at = 1 [(buf.validate.field).timestamp.within = {seconds: 3600}];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional .google.protobuf.Duration within = 9 [json_name = "within", (.buf.validate.predefined) = { ... }</code>
      */
     public Builder setWithin(
@@ -1940,6 +3132,17 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `within` specifies that this field, of the `google.protobuf.Timestamp` type, must be within the specified duration of the current time. If the field value isn't within the duration, an error message is generated.
+     *
+     * ```proto
+     * message MyTimestamp {
+     * // must be within 1 hour of now
+     * google.protobuf.Timestamp created_at = 1 [(buf.validate.field).timestamp.within = {seconds: 3600}];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional .google.protobuf.Duration within = 9 [json_name = "within", (.buf.validate.predefined) = { ... }</code>
      */
     public Builder mergeWithin(com.google.protobuf.Duration value) {
@@ -1961,6 +3164,17 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `within` specifies that this field, of the `google.protobuf.Timestamp` type, must be within the specified duration of the current time. If the field value isn't within the duration, an error message is generated.
+     *
+     * ```proto
+     * message MyTimestamp {
+     * // must be within 1 hour of now
+     * google.protobuf.Timestamp created_at = 1 [(buf.validate.field).timestamp.within = {seconds: 3600}];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional .google.protobuf.Duration within = 9 [json_name = "within", (.buf.validate.predefined) = { ... }</code>
      */
     public Builder clearWithin() {
@@ -1974,6 +3188,17 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `within` specifies that this field, of the `google.protobuf.Timestamp` type, must be within the specified duration of the current time. If the field value isn't within the duration, an error message is generated.
+     *
+     * ```proto
+     * message MyTimestamp {
+     * // must be within 1 hour of now
+     * google.protobuf.Timestamp created_at = 1 [(buf.validate.field).timestamp.within = {seconds: 3600}];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional .google.protobuf.Duration within = 9 [json_name = "within", (.buf.validate.predefined) = { ... }</code>
      */
     public com.google.protobuf.Duration.Builder getWithinBuilder() {
@@ -1982,6 +3207,17 @@ private static final long serialVersionUID = 0L;
       return internalGetWithinFieldBuilder().getBuilder();
     }
     /**
+     * <pre>
+     * `within` specifies that this field, of the `google.protobuf.Timestamp` type, must be within the specified duration of the current time. If the field value isn't within the duration, an error message is generated.
+     *
+     * ```proto
+     * message MyTimestamp {
+     * // must be within 1 hour of now
+     * google.protobuf.Timestamp created_at = 1 [(buf.validate.field).timestamp.within = {seconds: 3600}];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional .google.protobuf.Duration within = 9 [json_name = "within", (.buf.validate.predefined) = { ... }</code>
      */
     public com.google.protobuf.DurationOrBuilder getWithinOrBuilder() {
@@ -1993,6 +3229,17 @@ private static final long serialVersionUID = 0L;
       }
     }
     /**
+     * <pre>
+     * `within` specifies that this field, of the `google.protobuf.Timestamp` type, must be within the specified duration of the current time. If the field value isn't within the duration, an error message is generated.
+     *
+     * ```proto
+     * message MyTimestamp {
+     * // must be within 1 hour of now
+     * google.protobuf.Timestamp created_at = 1 [(buf.validate.field).timestamp.within = {seconds: 3600}];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional .google.protobuf.Duration within = 9 [json_name = "within", (.buf.validate.predefined) = { ... }</code>
      */
     private com.google.protobuf.SingleFieldBuilder<
@@ -2022,6 +3269,21 @@ private static final long serialVersionUID = 0L;
         com.google.protobuf.Timestamp, com.google.protobuf.Timestamp.Builder, com.google.protobuf.TimestampOrBuilder> exampleBuilder_;
 
     /**
+     * <pre>
+     * `example` specifies values that the field may have. These values SHOULD
+     * conform to other rules. `example` values will not impact validation
+     * but may be used as helpful guidance on how to populate the given field.
+     *
+     * ```proto
+     * message MyTimestamp {
+     * google.protobuf.Timestamp value = 1 [
+     * (buf.validate.field).timestamp.example = { seconds: 1672444800 },
+     * (buf.validate.field).timestamp.example = { seconds: 1672531200 }
+     * ];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated .google.protobuf.Timestamp example = 10 [json_name = "example", (.buf.validate.predefined) = { ... }</code>
      */
     public java.util.List<com.google.protobuf.Timestamp> getExampleList() {
@@ -2032,6 +3294,21 @@ private static final long serialVersionUID = 0L;
       }
     }
     /**
+     * <pre>
+     * `example` specifies values that the field may have. These values SHOULD
+     * conform to other rules. `example` values will not impact validation
+     * but may be used as helpful guidance on how to populate the given field.
+     *
+     * ```proto
+     * message MyTimestamp {
+     * google.protobuf.Timestamp value = 1 [
+     * (buf.validate.field).timestamp.example = { seconds: 1672444800 },
+     * (buf.validate.field).timestamp.example = { seconds: 1672531200 }
+     * ];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated .google.protobuf.Timestamp example = 10 [json_name = "example", (.buf.validate.predefined) = { ... }</code>
      */
     public int getExampleCount() {
@@ -2042,6 +3319,21 @@ private static final long serialVersionUID = 0L;
       }
     }
     /**
+     * <pre>
+     * `example` specifies values that the field may have. These values SHOULD
+     * conform to other rules. `example` values will not impact validation
+     * but may be used as helpful guidance on how to populate the given field.
+     *
+     * ```proto
+     * message MyTimestamp {
+     * google.protobuf.Timestamp value = 1 [
+     * (buf.validate.field).timestamp.example = { seconds: 1672444800 },
+     * (buf.validate.field).timestamp.example = { seconds: 1672531200 }
+     * ];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated .google.protobuf.Timestamp example = 10 [json_name = "example", (.buf.validate.predefined) = { ... }</code>
      */
     public com.google.protobuf.Timestamp getExample(int index) {
@@ -2052,6 +3344,21 @@ private static final long serialVersionUID = 0L;
       }
     }
     /**
+     * <pre>
+     * `example` specifies values that the field may have. These values SHOULD
+     * conform to other rules. `example` values will not impact validation
+     * but may be used as helpful guidance on how to populate the given field.
+     *
+     * ```proto
+     * message MyTimestamp {
+     * google.protobuf.Timestamp value = 1 [
+     * (buf.validate.field).timestamp.example = { seconds: 1672444800 },
+     * (buf.validate.field).timestamp.example = { seconds: 1672531200 }
+     * ];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated .google.protobuf.Timestamp example = 10 [json_name = "example", (.buf.validate.predefined) = { ... }</code>
      */
     public Builder setExample(
@@ -2069,6 +3376,21 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `example` specifies values that the field may have. These values SHOULD
+     * conform to other rules. `example` values will not impact validation
+     * but may be used as helpful guidance on how to populate the given field.
+     *
+     * ```proto
+     * message MyTimestamp {
+     * google.protobuf.Timestamp value = 1 [
+     * (buf.validate.field).timestamp.example = { seconds: 1672444800 },
+     * (buf.validate.field).timestamp.example = { seconds: 1672531200 }
+     * ];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated .google.protobuf.Timestamp example = 10 [json_name = "example", (.buf.validate.predefined) = { ... }</code>
      */
     public Builder setExample(
@@ -2083,6 +3405,21 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `example` specifies values that the field may have. These values SHOULD
+     * conform to other rules. `example` values will not impact validation
+     * but may be used as helpful guidance on how to populate the given field.
+     *
+     * ```proto
+     * message MyTimestamp {
+     * google.protobuf.Timestamp value = 1 [
+     * (buf.validate.field).timestamp.example = { seconds: 1672444800 },
+     * (buf.validate.field).timestamp.example = { seconds: 1672531200 }
+     * ];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated .google.protobuf.Timestamp example = 10 [json_name = "example", (.buf.validate.predefined) = { ... }</code>
      */
     public Builder addExample(com.google.protobuf.Timestamp value) {
@@ -2099,6 +3436,21 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `example` specifies values that the field may have. These values SHOULD
+     * conform to other rules. `example` values will not impact validation
+     * but may be used as helpful guidance on how to populate the given field.
+     *
+     * ```proto
+     * message MyTimestamp {
+     * google.protobuf.Timestamp value = 1 [
+     * (buf.validate.field).timestamp.example = { seconds: 1672444800 },
+     * (buf.validate.field).timestamp.example = { seconds: 1672531200 }
+     * ];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated .google.protobuf.Timestamp example = 10 [json_name = "example", (.buf.validate.predefined) = { ... }</code>
      */
     public Builder addExample(
@@ -2116,6 +3468,21 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `example` specifies values that the field may have. These values SHOULD
+     * conform to other rules. `example` values will not impact validation
+     * but may be used as helpful guidance on how to populate the given field.
+     *
+     * ```proto
+     * message MyTimestamp {
+     * google.protobuf.Timestamp value = 1 [
+     * (buf.validate.field).timestamp.example = { seconds: 1672444800 },
+     * (buf.validate.field).timestamp.example = { seconds: 1672531200 }
+     * ];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated .google.protobuf.Timestamp example = 10 [json_name = "example", (.buf.validate.predefined) = { ... }</code>
      */
     public Builder addExample(
@@ -2130,6 +3497,21 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `example` specifies values that the field may have. These values SHOULD
+     * conform to other rules. `example` values will not impact validation
+     * but may be used as helpful guidance on how to populate the given field.
+     *
+     * ```proto
+     * message MyTimestamp {
+     * google.protobuf.Timestamp value = 1 [
+     * (buf.validate.field).timestamp.example = { seconds: 1672444800 },
+     * (buf.validate.field).timestamp.example = { seconds: 1672531200 }
+     * ];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated .google.protobuf.Timestamp example = 10 [json_name = "example", (.buf.validate.predefined) = { ... }</code>
      */
     public Builder addExample(
@@ -2144,6 +3526,21 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `example` specifies values that the field may have. These values SHOULD
+     * conform to other rules. `example` values will not impact validation
+     * but may be used as helpful guidance on how to populate the given field.
+     *
+     * ```proto
+     * message MyTimestamp {
+     * google.protobuf.Timestamp value = 1 [
+     * (buf.validate.field).timestamp.example = { seconds: 1672444800 },
+     * (buf.validate.field).timestamp.example = { seconds: 1672531200 }
+     * ];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated .google.protobuf.Timestamp example = 10 [json_name = "example", (.buf.validate.predefined) = { ... }</code>
      */
     public Builder addAllExample(
@@ -2159,6 +3556,21 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `example` specifies values that the field may have. These values SHOULD
+     * conform to other rules. `example` values will not impact validation
+     * but may be used as helpful guidance on how to populate the given field.
+     *
+     * ```proto
+     * message MyTimestamp {
+     * google.protobuf.Timestamp value = 1 [
+     * (buf.validate.field).timestamp.example = { seconds: 1672444800 },
+     * (buf.validate.field).timestamp.example = { seconds: 1672531200 }
+     * ];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated .google.protobuf.Timestamp example = 10 [json_name = "example", (.buf.validate.predefined) = { ... }</code>
      */
     public Builder clearExample() {
@@ -2172,6 +3584,21 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `example` specifies values that the field may have. These values SHOULD
+     * conform to other rules. `example` values will not impact validation
+     * but may be used as helpful guidance on how to populate the given field.
+     *
+     * ```proto
+     * message MyTimestamp {
+     * google.protobuf.Timestamp value = 1 [
+     * (buf.validate.field).timestamp.example = { seconds: 1672444800 },
+     * (buf.validate.field).timestamp.example = { seconds: 1672531200 }
+     * ];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated .google.protobuf.Timestamp example = 10 [json_name = "example", (.buf.validate.predefined) = { ... }</code>
      */
     public Builder removeExample(int index) {
@@ -2185,6 +3612,21 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `example` specifies values that the field may have. These values SHOULD
+     * conform to other rules. `example` values will not impact validation
+     * but may be used as helpful guidance on how to populate the given field.
+     *
+     * ```proto
+     * message MyTimestamp {
+     * google.protobuf.Timestamp value = 1 [
+     * (buf.validate.field).timestamp.example = { seconds: 1672444800 },
+     * (buf.validate.field).timestamp.example = { seconds: 1672531200 }
+     * ];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated .google.protobuf.Timestamp example = 10 [json_name = "example", (.buf.validate.predefined) = { ... }</code>
      */
     public com.google.protobuf.Timestamp.Builder getExampleBuilder(
@@ -2192,6 +3634,21 @@ private static final long serialVersionUID = 0L;
       return internalGetExampleFieldBuilder().getBuilder(index);
     }
     /**
+     * <pre>
+     * `example` specifies values that the field may have. These values SHOULD
+     * conform to other rules. `example` values will not impact validation
+     * but may be used as helpful guidance on how to populate the given field.
+     *
+     * ```proto
+     * message MyTimestamp {
+     * google.protobuf.Timestamp value = 1 [
+     * (buf.validate.field).timestamp.example = { seconds: 1672444800 },
+     * (buf.validate.field).timestamp.example = { seconds: 1672531200 }
+     * ];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated .google.protobuf.Timestamp example = 10 [json_name = "example", (.buf.validate.predefined) = { ... }</code>
      */
     public com.google.protobuf.TimestampOrBuilder getExampleOrBuilder(
@@ -2202,6 +3659,21 @@ private static final long serialVersionUID = 0L;
       }
     }
     /**
+     * <pre>
+     * `example` specifies values that the field may have. These values SHOULD
+     * conform to other rules. `example` values will not impact validation
+     * but may be used as helpful guidance on how to populate the given field.
+     *
+     * ```proto
+     * message MyTimestamp {
+     * google.protobuf.Timestamp value = 1 [
+     * (buf.validate.field).timestamp.example = { seconds: 1672444800 },
+     * (buf.validate.field).timestamp.example = { seconds: 1672531200 }
+     * ];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated .google.protobuf.Timestamp example = 10 [json_name = "example", (.buf.validate.predefined) = { ... }</code>
      */
     public java.util.List<? extends com.google.protobuf.TimestampOrBuilder> 
@@ -2213,6 +3685,21 @@ private static final long serialVersionUID = 0L;
       }
     }
     /**
+     * <pre>
+     * `example` specifies values that the field may have. These values SHOULD
+     * conform to other rules. `example` values will not impact validation
+     * but may be used as helpful guidance on how to populate the given field.
+     *
+     * ```proto
+     * message MyTimestamp {
+     * google.protobuf.Timestamp value = 1 [
+     * (buf.validate.field).timestamp.example = { seconds: 1672444800 },
+     * (buf.validate.field).timestamp.example = { seconds: 1672531200 }
+     * ];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated .google.protobuf.Timestamp example = 10 [json_name = "example", (.buf.validate.predefined) = { ... }</code>
      */
     public com.google.protobuf.Timestamp.Builder addExampleBuilder() {
@@ -2220,6 +3707,21 @@ private static final long serialVersionUID = 0L;
           com.google.protobuf.Timestamp.getDefaultInstance());
     }
     /**
+     * <pre>
+     * `example` specifies values that the field may have. These values SHOULD
+     * conform to other rules. `example` values will not impact validation
+     * but may be used as helpful guidance on how to populate the given field.
+     *
+     * ```proto
+     * message MyTimestamp {
+     * google.protobuf.Timestamp value = 1 [
+     * (buf.validate.field).timestamp.example = { seconds: 1672444800 },
+     * (buf.validate.field).timestamp.example = { seconds: 1672531200 }
+     * ];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated .google.protobuf.Timestamp example = 10 [json_name = "example", (.buf.validate.predefined) = { ... }</code>
      */
     public com.google.protobuf.Timestamp.Builder addExampleBuilder(
@@ -2228,6 +3730,21 @@ private static final long serialVersionUID = 0L;
           index, com.google.protobuf.Timestamp.getDefaultInstance());
     }
     /**
+     * <pre>
+     * `example` specifies values that the field may have. These values SHOULD
+     * conform to other rules. `example` values will not impact validation
+     * but may be used as helpful guidance on how to populate the given field.
+     *
+     * ```proto
+     * message MyTimestamp {
+     * google.protobuf.Timestamp value = 1 [
+     * (buf.validate.field).timestamp.example = { seconds: 1672444800 },
+     * (buf.validate.field).timestamp.example = { seconds: 1672531200 }
+     * ];
+     * }
+     * ```
+     * </pre>
+     *
      * <code>repeated .google.protobuf.Timestamp example = 10 [json_name = "example", (.buf.validate.predefined) = { ... }</code>
      */
     public java.util.List<com.google.protobuf.Timestamp.Builder> 

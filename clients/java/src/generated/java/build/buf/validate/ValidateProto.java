@@ -32,6 +32,11 @@ public final class ValidateProto extends com.google.protobuf.GeneratedFile {
   }
   public static final int MESSAGE_FIELD_NUMBER = 1159;
   /**
+   * <pre>
+   * Rules specify the validations to be performed on this message. By default,
+   * no validation is performed against a message.
+   * </pre>
+   *
    * <code>extend .google.protobuf.MessageOptions { ... }</code>
    */
   public static final
@@ -43,6 +48,11 @@ public final class ValidateProto extends com.google.protobuf.GeneratedFile {
         build.buf.validate.MessageRules.getDefaultInstance());
   public static final int ONEOF_FIELD_NUMBER = 1159;
   /**
+   * <pre>
+   * Rules specify the validations to be performed on this oneof. By default,
+   * no validation is performed against a oneof.
+   * </pre>
+   *
    * <code>extend .google.protobuf.OneofOptions { ... }</code>
    */
   public static final
@@ -54,6 +64,11 @@ public final class ValidateProto extends com.google.protobuf.GeneratedFile {
         build.buf.validate.OneofRules.getDefaultInstance());
   public static final int FIELD_FIELD_NUMBER = 1159;
   /**
+   * <pre>
+   * Rules specify the validations to be performed on this field. By default,
+   * no validation is performed against a field.
+   * </pre>
+   *
    * <code>extend .google.protobuf.FieldOptions { ... }</code>
    */
   public static final
@@ -65,6 +80,25 @@ public final class ValidateProto extends com.google.protobuf.GeneratedFile {
         build.buf.validate.FieldRules.getDefaultInstance());
   public static final int PREDEFINED_FIELD_NUMBER = 1160;
   /**
+   * <pre>
+   * Specifies predefined rules. When extending a standard rule message,
+   * this adds additional CEL expressions that apply when the extension is used.
+   *
+   * ```proto
+   * extend buf.validate.Int32Rules {
+   * bool is_zero = 1001 [(buf.validate.predefined).cel = {
+   * id: "int32.is_zero",
+   * message: "must be zero",
+   * expression: "!rule || this == 0",
+   * }];
+   * }
+   *
+   * message Foo {
+   * int32 reserved = 1 [(buf.validate.field).int32.(is_zero) = true];
+   * }
+   * ```
+   * </pre>
+   *
    * <code>extend .google.protobuf.FieldOptions { ... }</code>
    */
   public static final

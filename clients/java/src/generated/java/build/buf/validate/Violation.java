@@ -6,6 +6,52 @@
 package build.buf.validate;
 
 /**
+ * <pre>
+ * `Violation` represents a single instance where a validation rule, expressed
+ * as a `Rule`, was not met. It provides information about the field that
+ * caused the violation, the specific rule that wasn't fulfilled, and a
+ * human-readable error message.
+ *
+ * For example, consider the following message:
+ *
+ * ```proto
+ * message User {
+ * int32 age = 1 [(buf.validate.field).cel = {
+ * id: "user.age",
+ * expression: "this &lt; 18 ? 'User must be at least 18 years old' : ''",
+ * }];
+ * }
+ * ```
+ *
+ * It could produce the following violation:
+ *
+ * ```json
+ * {
+ * "ruleId": "user.age",
+ * "message": "User must be at least 18 years old",
+ * "field": {
+ * "elements": [
+ * {
+ * "fieldNumber": 1,
+ * "fieldName": "age",
+ * "fieldType": "TYPE_INT32"
+ * }
+ * ]
+ * },
+ * "rule": {
+ * "elements": [
+ * {
+ * "fieldNumber": 23,
+ * "fieldName": "cel",
+ * "fieldType": "TYPE_MESSAGE",
+ * "index": "0"
+ * }
+ * ]
+ * }
+ * }
+ * ```
+ * </pre>
+ *
  * Protobuf type {@code buf.validate.Violation}
  */
 @com.google.protobuf.Generated
@@ -49,6 +95,28 @@ private static final long serialVersionUID = 0L;
   public static final int FIELD_FIELD_NUMBER = 5;
   private build.buf.validate.FieldPath field_;
   /**
+   * <pre>
+   * `field` is a machine-readable path to the field that failed validation.
+   * This could be a nested field, in which case the path will include all the parent fields leading to the actual field that caused the violation.
+   *
+   * For example, consider the following message:
+   *
+   * ```proto
+   * message Message {
+   * bool a = 1 [(buf.validate.field).required = true];
+   * }
+   * ```
+   *
+   * It could produce the following violation:
+   *
+   * ```textproto
+   * violation {
+   * field { element { field_number: 1, field_name: "a", field_type: 8 } }
+   * ...
+   * }
+   * ```
+   * </pre>
+   *
    * <code>optional .buf.validate.FieldPath field = 5 [json_name = "field"];</code>
    * @return Whether the field field is set.
    */
@@ -57,6 +125,28 @@ private static final long serialVersionUID = 0L;
     return ((bitField0_ & 0x00000001) != 0);
   }
   /**
+   * <pre>
+   * `field` is a machine-readable path to the field that failed validation.
+   * This could be a nested field, in which case the path will include all the parent fields leading to the actual field that caused the violation.
+   *
+   * For example, consider the following message:
+   *
+   * ```proto
+   * message Message {
+   * bool a = 1 [(buf.validate.field).required = true];
+   * }
+   * ```
+   *
+   * It could produce the following violation:
+   *
+   * ```textproto
+   * violation {
+   * field { element { field_number: 1, field_name: "a", field_type: 8 } }
+   * ...
+   * }
+   * ```
+   * </pre>
+   *
    * <code>optional .buf.validate.FieldPath field = 5 [json_name = "field"];</code>
    * @return The field.
    */
@@ -65,6 +155,28 @@ private static final long serialVersionUID = 0L;
     return field_ == null ? build.buf.validate.FieldPath.getDefaultInstance() : field_;
   }
   /**
+   * <pre>
+   * `field` is a machine-readable path to the field that failed validation.
+   * This could be a nested field, in which case the path will include all the parent fields leading to the actual field that caused the violation.
+   *
+   * For example, consider the following message:
+   *
+   * ```proto
+   * message Message {
+   * bool a = 1 [(buf.validate.field).required = true];
+   * }
+   * ```
+   *
+   * It could produce the following violation:
+   *
+   * ```textproto
+   * violation {
+   * field { element { field_number: 1, field_name: "a", field_type: 8 } }
+   * ...
+   * }
+   * ```
+   * </pre>
+   *
    * <code>optional .buf.validate.FieldPath field = 5 [json_name = "field"];</code>
    */
   @java.lang.Override
@@ -75,6 +187,37 @@ private static final long serialVersionUID = 0L;
   public static final int RULE_FIELD_NUMBER = 6;
   private build.buf.validate.FieldPath rule_;
   /**
+   * <pre>
+   * `rule` is a machine-readable path that points to the specific rule that failed validation.
+   * This will be a nested field starting from the FieldRules of the field that failed validation.
+   * For custom rules, this will provide the path of the rule, e.g. `cel[0]`.
+   *
+   * For example, consider the following message:
+   *
+   * ```proto
+   * message Message {
+   * bool a = 1 [(buf.validate.field).required = true];
+   * bool b = 2 [(buf.validate.field).cel = {
+   * id: "custom_rule",
+   * expression: "!this ? 'b must be true': ''"
+   * }];
+   * }
+   * ```
+   *
+   * It could produce the following violations:
+   *
+   * ```textproto
+   * violation {
+   * rule { element { field_number: 25, field_name: "required", field_type: 8 } }
+   * ...
+   * }
+   * violation {
+   * rule { element { field_number: 23, field_name: "cel", field_type: 11, index: 0 } }
+   * ...
+   * }
+   * ```
+   * </pre>
+   *
    * <code>optional .buf.validate.FieldPath rule = 6 [json_name = "rule"];</code>
    * @return Whether the rule field is set.
    */
@@ -83,6 +226,37 @@ private static final long serialVersionUID = 0L;
     return ((bitField0_ & 0x00000002) != 0);
   }
   /**
+   * <pre>
+   * `rule` is a machine-readable path that points to the specific rule that failed validation.
+   * This will be a nested field starting from the FieldRules of the field that failed validation.
+   * For custom rules, this will provide the path of the rule, e.g. `cel[0]`.
+   *
+   * For example, consider the following message:
+   *
+   * ```proto
+   * message Message {
+   * bool a = 1 [(buf.validate.field).required = true];
+   * bool b = 2 [(buf.validate.field).cel = {
+   * id: "custom_rule",
+   * expression: "!this ? 'b must be true': ''"
+   * }];
+   * }
+   * ```
+   *
+   * It could produce the following violations:
+   *
+   * ```textproto
+   * violation {
+   * rule { element { field_number: 25, field_name: "required", field_type: 8 } }
+   * ...
+   * }
+   * violation {
+   * rule { element { field_number: 23, field_name: "cel", field_type: 11, index: 0 } }
+   * ...
+   * }
+   * ```
+   * </pre>
+   *
    * <code>optional .buf.validate.FieldPath rule = 6 [json_name = "rule"];</code>
    * @return The rule.
    */
@@ -91,6 +265,37 @@ private static final long serialVersionUID = 0L;
     return rule_ == null ? build.buf.validate.FieldPath.getDefaultInstance() : rule_;
   }
   /**
+   * <pre>
+   * `rule` is a machine-readable path that points to the specific rule that failed validation.
+   * This will be a nested field starting from the FieldRules of the field that failed validation.
+   * For custom rules, this will provide the path of the rule, e.g. `cel[0]`.
+   *
+   * For example, consider the following message:
+   *
+   * ```proto
+   * message Message {
+   * bool a = 1 [(buf.validate.field).required = true];
+   * bool b = 2 [(buf.validate.field).cel = {
+   * id: "custom_rule",
+   * expression: "!this ? 'b must be true': ''"
+   * }];
+   * }
+   * ```
+   *
+   * It could produce the following violations:
+   *
+   * ```textproto
+   * violation {
+   * rule { element { field_number: 25, field_name: "required", field_type: 8 } }
+   * ...
+   * }
+   * violation {
+   * rule { element { field_number: 23, field_name: "cel", field_type: 11, index: 0 } }
+   * ...
+   * }
+   * ```
+   * </pre>
+   *
    * <code>optional .buf.validate.FieldPath rule = 6 [json_name = "rule"];</code>
    */
   @java.lang.Override
@@ -102,6 +307,11 @@ private static final long serialVersionUID = 0L;
   @SuppressWarnings("serial")
   private volatile java.lang.Object ruleId_ = "";
   /**
+   * <pre>
+   * `rule_id` is the unique identifier of the `Rule` that was not fulfilled.
+   * This is the same `id` that was specified in the `Rule` message, allowing easy tracing of which rule was violated.
+   * </pre>
+   *
    * <code>optional string rule_id = 2 [json_name = "ruleId"];</code>
    * @return Whether the ruleId field is set.
    */
@@ -110,6 +320,11 @@ private static final long serialVersionUID = 0L;
     return ((bitField0_ & 0x00000004) != 0);
   }
   /**
+   * <pre>
+   * `rule_id` is the unique identifier of the `Rule` that was not fulfilled.
+   * This is the same `id` that was specified in the `Rule` message, allowing easy tracing of which rule was violated.
+   * </pre>
+   *
    * <code>optional string rule_id = 2 [json_name = "ruleId"];</code>
    * @return The ruleId.
    */
@@ -129,6 +344,11 @@ private static final long serialVersionUID = 0L;
     }
   }
   /**
+   * <pre>
+   * `rule_id` is the unique identifier of the `Rule` that was not fulfilled.
+   * This is the same `id` that was specified in the `Rule` message, allowing easy tracing of which rule was violated.
+   * </pre>
+   *
    * <code>optional string rule_id = 2 [json_name = "ruleId"];</code>
    * @return The bytes for ruleId.
    */
@@ -151,6 +371,11 @@ private static final long serialVersionUID = 0L;
   @SuppressWarnings("serial")
   private volatile java.lang.Object message_ = "";
   /**
+   * <pre>
+   * `message` is a human-readable error message that describes the nature of the violation.
+   * This can be the default error message from the violated `Rule`, or it can be a custom message that gives more context about the violation.
+   * </pre>
+   *
    * <code>optional string message = 3 [json_name = "message"];</code>
    * @return Whether the message field is set.
    */
@@ -159,6 +384,11 @@ private static final long serialVersionUID = 0L;
     return ((bitField0_ & 0x00000008) != 0);
   }
   /**
+   * <pre>
+   * `message` is a human-readable error message that describes the nature of the violation.
+   * This can be the default error message from the violated `Rule`, or it can be a custom message that gives more context about the violation.
+   * </pre>
+   *
    * <code>optional string message = 3 [json_name = "message"];</code>
    * @return The message.
    */
@@ -178,6 +408,11 @@ private static final long serialVersionUID = 0L;
     }
   }
   /**
+   * <pre>
+   * `message` is a human-readable error message that describes the nature of the violation.
+   * This can be the default error message from the violated `Rule`, or it can be a custom message that gives more context about the violation.
+   * </pre>
+   *
    * <code>optional string message = 3 [json_name = "message"];</code>
    * @return The bytes for message.
    */
@@ -199,6 +434,10 @@ private static final long serialVersionUID = 0L;
   public static final int FOR_KEY_FIELD_NUMBER = 4;
   private boolean forKey_ = false;
   /**
+   * <pre>
+   * `for_key` indicates whether the violation was caused by a map key, rather than a value.
+   * </pre>
+   *
    * <code>optional bool for_key = 4 [json_name = "forKey"];</code>
    * @return Whether the forKey field is set.
    */
@@ -207,6 +446,10 @@ private static final long serialVersionUID = 0L;
     return ((bitField0_ & 0x00000010) != 0);
   }
   /**
+   * <pre>
+   * `for_key` indicates whether the violation was caused by a map key, rather than a value.
+   * </pre>
+   *
    * <code>optional bool for_key = 4 [json_name = "forKey"];</code>
    * @return The forKey.
    */
@@ -441,6 +684,52 @@ private static final long serialVersionUID = 0L;
     return builder;
   }
   /**
+   * <pre>
+   * `Violation` represents a single instance where a validation rule, expressed
+   * as a `Rule`, was not met. It provides information about the field that
+   * caused the violation, the specific rule that wasn't fulfilled, and a
+   * human-readable error message.
+   *
+   * For example, consider the following message:
+   *
+   * ```proto
+   * message User {
+   * int32 age = 1 [(buf.validate.field).cel = {
+   * id: "user.age",
+   * expression: "this &lt; 18 ? 'User must be at least 18 years old' : ''",
+   * }];
+   * }
+   * ```
+   *
+   * It could produce the following violation:
+   *
+   * ```json
+   * {
+   * "ruleId": "user.age",
+   * "message": "User must be at least 18 years old",
+   * "field": {
+   * "elements": [
+   * {
+   * "fieldNumber": 1,
+   * "fieldName": "age",
+   * "fieldType": "TYPE_INT32"
+   * }
+   * ]
+   * },
+   * "rule": {
+   * "elements": [
+   * {
+   * "fieldNumber": 23,
+   * "fieldName": "cel",
+   * "fieldType": "TYPE_MESSAGE",
+   * "index": "0"
+   * }
+   * ]
+   * }
+   * }
+   * ```
+   * </pre>
+   *
    * Protobuf type {@code buf.validate.Violation}
    */
   public static final class Builder extends
@@ -662,6 +951,28 @@ private static final long serialVersionUID = 0L;
     private com.google.protobuf.SingleFieldBuilder<
         build.buf.validate.FieldPath, build.buf.validate.FieldPath.Builder, build.buf.validate.FieldPathOrBuilder> fieldBuilder_;
     /**
+     * <pre>
+     * `field` is a machine-readable path to the field that failed validation.
+     * This could be a nested field, in which case the path will include all the parent fields leading to the actual field that caused the violation.
+     *
+     * For example, consider the following message:
+     *
+     * ```proto
+     * message Message {
+     * bool a = 1 [(buf.validate.field).required = true];
+     * }
+     * ```
+     *
+     * It could produce the following violation:
+     *
+     * ```textproto
+     * violation {
+     * field { element { field_number: 1, field_name: "a", field_type: 8 } }
+     * ...
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional .buf.validate.FieldPath field = 5 [json_name = "field"];</code>
      * @return Whether the field field is set.
      */
@@ -669,6 +980,28 @@ private static final long serialVersionUID = 0L;
       return ((bitField0_ & 0x00000001) != 0);
     }
     /**
+     * <pre>
+     * `field` is a machine-readable path to the field that failed validation.
+     * This could be a nested field, in which case the path will include all the parent fields leading to the actual field that caused the violation.
+     *
+     * For example, consider the following message:
+     *
+     * ```proto
+     * message Message {
+     * bool a = 1 [(buf.validate.field).required = true];
+     * }
+     * ```
+     *
+     * It could produce the following violation:
+     *
+     * ```textproto
+     * violation {
+     * field { element { field_number: 1, field_name: "a", field_type: 8 } }
+     * ...
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional .buf.validate.FieldPath field = 5 [json_name = "field"];</code>
      * @return The field.
      */
@@ -680,6 +1013,28 @@ private static final long serialVersionUID = 0L;
       }
     }
     /**
+     * <pre>
+     * `field` is a machine-readable path to the field that failed validation.
+     * This could be a nested field, in which case the path will include all the parent fields leading to the actual field that caused the violation.
+     *
+     * For example, consider the following message:
+     *
+     * ```proto
+     * message Message {
+     * bool a = 1 [(buf.validate.field).required = true];
+     * }
+     * ```
+     *
+     * It could produce the following violation:
+     *
+     * ```textproto
+     * violation {
+     * field { element { field_number: 1, field_name: "a", field_type: 8 } }
+     * ...
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional .buf.validate.FieldPath field = 5 [json_name = "field"];</code>
      */
     public Builder setField(build.buf.validate.FieldPath value) {
@@ -696,6 +1051,28 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `field` is a machine-readable path to the field that failed validation.
+     * This could be a nested field, in which case the path will include all the parent fields leading to the actual field that caused the violation.
+     *
+     * For example, consider the following message:
+     *
+     * ```proto
+     * message Message {
+     * bool a = 1 [(buf.validate.field).required = true];
+     * }
+     * ```
+     *
+     * It could produce the following violation:
+     *
+     * ```textproto
+     * violation {
+     * field { element { field_number: 1, field_name: "a", field_type: 8 } }
+     * ...
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional .buf.validate.FieldPath field = 5 [json_name = "field"];</code>
      */
     public Builder setField(
@@ -710,6 +1087,28 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `field` is a machine-readable path to the field that failed validation.
+     * This could be a nested field, in which case the path will include all the parent fields leading to the actual field that caused the violation.
+     *
+     * For example, consider the following message:
+     *
+     * ```proto
+     * message Message {
+     * bool a = 1 [(buf.validate.field).required = true];
+     * }
+     * ```
+     *
+     * It could produce the following violation:
+     *
+     * ```textproto
+     * violation {
+     * field { element { field_number: 1, field_name: "a", field_type: 8 } }
+     * ...
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional .buf.validate.FieldPath field = 5 [json_name = "field"];</code>
      */
     public Builder mergeField(build.buf.validate.FieldPath value) {
@@ -731,6 +1130,28 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `field` is a machine-readable path to the field that failed validation.
+     * This could be a nested field, in which case the path will include all the parent fields leading to the actual field that caused the violation.
+     *
+     * For example, consider the following message:
+     *
+     * ```proto
+     * message Message {
+     * bool a = 1 [(buf.validate.field).required = true];
+     * }
+     * ```
+     *
+     * It could produce the following violation:
+     *
+     * ```textproto
+     * violation {
+     * field { element { field_number: 1, field_name: "a", field_type: 8 } }
+     * ...
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional .buf.validate.FieldPath field = 5 [json_name = "field"];</code>
      */
     public Builder clearField() {
@@ -744,6 +1165,28 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `field` is a machine-readable path to the field that failed validation.
+     * This could be a nested field, in which case the path will include all the parent fields leading to the actual field that caused the violation.
+     *
+     * For example, consider the following message:
+     *
+     * ```proto
+     * message Message {
+     * bool a = 1 [(buf.validate.field).required = true];
+     * }
+     * ```
+     *
+     * It could produce the following violation:
+     *
+     * ```textproto
+     * violation {
+     * field { element { field_number: 1, field_name: "a", field_type: 8 } }
+     * ...
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional .buf.validate.FieldPath field = 5 [json_name = "field"];</code>
      */
     public build.buf.validate.FieldPath.Builder getFieldBuilder() {
@@ -752,6 +1195,28 @@ private static final long serialVersionUID = 0L;
       return internalGetFieldFieldBuilder().getBuilder();
     }
     /**
+     * <pre>
+     * `field` is a machine-readable path to the field that failed validation.
+     * This could be a nested field, in which case the path will include all the parent fields leading to the actual field that caused the violation.
+     *
+     * For example, consider the following message:
+     *
+     * ```proto
+     * message Message {
+     * bool a = 1 [(buf.validate.field).required = true];
+     * }
+     * ```
+     *
+     * It could produce the following violation:
+     *
+     * ```textproto
+     * violation {
+     * field { element { field_number: 1, field_name: "a", field_type: 8 } }
+     * ...
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional .buf.validate.FieldPath field = 5 [json_name = "field"];</code>
      */
     public build.buf.validate.FieldPathOrBuilder getFieldOrBuilder() {
@@ -763,6 +1228,28 @@ private static final long serialVersionUID = 0L;
       }
     }
     /**
+     * <pre>
+     * `field` is a machine-readable path to the field that failed validation.
+     * This could be a nested field, in which case the path will include all the parent fields leading to the actual field that caused the violation.
+     *
+     * For example, consider the following message:
+     *
+     * ```proto
+     * message Message {
+     * bool a = 1 [(buf.validate.field).required = true];
+     * }
+     * ```
+     *
+     * It could produce the following violation:
+     *
+     * ```textproto
+     * violation {
+     * field { element { field_number: 1, field_name: "a", field_type: 8 } }
+     * ...
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional .buf.validate.FieldPath field = 5 [json_name = "field"];</code>
      */
     private com.google.protobuf.SingleFieldBuilder<
@@ -783,6 +1270,37 @@ private static final long serialVersionUID = 0L;
     private com.google.protobuf.SingleFieldBuilder<
         build.buf.validate.FieldPath, build.buf.validate.FieldPath.Builder, build.buf.validate.FieldPathOrBuilder> ruleBuilder_;
     /**
+     * <pre>
+     * `rule` is a machine-readable path that points to the specific rule that failed validation.
+     * This will be a nested field starting from the FieldRules of the field that failed validation.
+     * For custom rules, this will provide the path of the rule, e.g. `cel[0]`.
+     *
+     * For example, consider the following message:
+     *
+     * ```proto
+     * message Message {
+     * bool a = 1 [(buf.validate.field).required = true];
+     * bool b = 2 [(buf.validate.field).cel = {
+     * id: "custom_rule",
+     * expression: "!this ? 'b must be true': ''"
+     * }];
+     * }
+     * ```
+     *
+     * It could produce the following violations:
+     *
+     * ```textproto
+     * violation {
+     * rule { element { field_number: 25, field_name: "required", field_type: 8 } }
+     * ...
+     * }
+     * violation {
+     * rule { element { field_number: 23, field_name: "cel", field_type: 11, index: 0 } }
+     * ...
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional .buf.validate.FieldPath rule = 6 [json_name = "rule"];</code>
      * @return Whether the rule field is set.
      */
@@ -790,6 +1308,37 @@ private static final long serialVersionUID = 0L;
       return ((bitField0_ & 0x00000002) != 0);
     }
     /**
+     * <pre>
+     * `rule` is a machine-readable path that points to the specific rule that failed validation.
+     * This will be a nested field starting from the FieldRules of the field that failed validation.
+     * For custom rules, this will provide the path of the rule, e.g. `cel[0]`.
+     *
+     * For example, consider the following message:
+     *
+     * ```proto
+     * message Message {
+     * bool a = 1 [(buf.validate.field).required = true];
+     * bool b = 2 [(buf.validate.field).cel = {
+     * id: "custom_rule",
+     * expression: "!this ? 'b must be true': ''"
+     * }];
+     * }
+     * ```
+     *
+     * It could produce the following violations:
+     *
+     * ```textproto
+     * violation {
+     * rule { element { field_number: 25, field_name: "required", field_type: 8 } }
+     * ...
+     * }
+     * violation {
+     * rule { element { field_number: 23, field_name: "cel", field_type: 11, index: 0 } }
+     * ...
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional .buf.validate.FieldPath rule = 6 [json_name = "rule"];</code>
      * @return The rule.
      */
@@ -801,6 +1350,37 @@ private static final long serialVersionUID = 0L;
       }
     }
     /**
+     * <pre>
+     * `rule` is a machine-readable path that points to the specific rule that failed validation.
+     * This will be a nested field starting from the FieldRules of the field that failed validation.
+     * For custom rules, this will provide the path of the rule, e.g. `cel[0]`.
+     *
+     * For example, consider the following message:
+     *
+     * ```proto
+     * message Message {
+     * bool a = 1 [(buf.validate.field).required = true];
+     * bool b = 2 [(buf.validate.field).cel = {
+     * id: "custom_rule",
+     * expression: "!this ? 'b must be true': ''"
+     * }];
+     * }
+     * ```
+     *
+     * It could produce the following violations:
+     *
+     * ```textproto
+     * violation {
+     * rule { element { field_number: 25, field_name: "required", field_type: 8 } }
+     * ...
+     * }
+     * violation {
+     * rule { element { field_number: 23, field_name: "cel", field_type: 11, index: 0 } }
+     * ...
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional .buf.validate.FieldPath rule = 6 [json_name = "rule"];</code>
      */
     public Builder setRule(build.buf.validate.FieldPath value) {
@@ -817,6 +1397,37 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `rule` is a machine-readable path that points to the specific rule that failed validation.
+     * This will be a nested field starting from the FieldRules of the field that failed validation.
+     * For custom rules, this will provide the path of the rule, e.g. `cel[0]`.
+     *
+     * For example, consider the following message:
+     *
+     * ```proto
+     * message Message {
+     * bool a = 1 [(buf.validate.field).required = true];
+     * bool b = 2 [(buf.validate.field).cel = {
+     * id: "custom_rule",
+     * expression: "!this ? 'b must be true': ''"
+     * }];
+     * }
+     * ```
+     *
+     * It could produce the following violations:
+     *
+     * ```textproto
+     * violation {
+     * rule { element { field_number: 25, field_name: "required", field_type: 8 } }
+     * ...
+     * }
+     * violation {
+     * rule { element { field_number: 23, field_name: "cel", field_type: 11, index: 0 } }
+     * ...
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional .buf.validate.FieldPath rule = 6 [json_name = "rule"];</code>
      */
     public Builder setRule(
@@ -831,6 +1442,37 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `rule` is a machine-readable path that points to the specific rule that failed validation.
+     * This will be a nested field starting from the FieldRules of the field that failed validation.
+     * For custom rules, this will provide the path of the rule, e.g. `cel[0]`.
+     *
+     * For example, consider the following message:
+     *
+     * ```proto
+     * message Message {
+     * bool a = 1 [(buf.validate.field).required = true];
+     * bool b = 2 [(buf.validate.field).cel = {
+     * id: "custom_rule",
+     * expression: "!this ? 'b must be true': ''"
+     * }];
+     * }
+     * ```
+     *
+     * It could produce the following violations:
+     *
+     * ```textproto
+     * violation {
+     * rule { element { field_number: 25, field_name: "required", field_type: 8 } }
+     * ...
+     * }
+     * violation {
+     * rule { element { field_number: 23, field_name: "cel", field_type: 11, index: 0 } }
+     * ...
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional .buf.validate.FieldPath rule = 6 [json_name = "rule"];</code>
      */
     public Builder mergeRule(build.buf.validate.FieldPath value) {
@@ -852,6 +1494,37 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `rule` is a machine-readable path that points to the specific rule that failed validation.
+     * This will be a nested field starting from the FieldRules of the field that failed validation.
+     * For custom rules, this will provide the path of the rule, e.g. `cel[0]`.
+     *
+     * For example, consider the following message:
+     *
+     * ```proto
+     * message Message {
+     * bool a = 1 [(buf.validate.field).required = true];
+     * bool b = 2 [(buf.validate.field).cel = {
+     * id: "custom_rule",
+     * expression: "!this ? 'b must be true': ''"
+     * }];
+     * }
+     * ```
+     *
+     * It could produce the following violations:
+     *
+     * ```textproto
+     * violation {
+     * rule { element { field_number: 25, field_name: "required", field_type: 8 } }
+     * ...
+     * }
+     * violation {
+     * rule { element { field_number: 23, field_name: "cel", field_type: 11, index: 0 } }
+     * ...
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional .buf.validate.FieldPath rule = 6 [json_name = "rule"];</code>
      */
     public Builder clearRule() {
@@ -865,6 +1538,37 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `rule` is a machine-readable path that points to the specific rule that failed validation.
+     * This will be a nested field starting from the FieldRules of the field that failed validation.
+     * For custom rules, this will provide the path of the rule, e.g. `cel[0]`.
+     *
+     * For example, consider the following message:
+     *
+     * ```proto
+     * message Message {
+     * bool a = 1 [(buf.validate.field).required = true];
+     * bool b = 2 [(buf.validate.field).cel = {
+     * id: "custom_rule",
+     * expression: "!this ? 'b must be true': ''"
+     * }];
+     * }
+     * ```
+     *
+     * It could produce the following violations:
+     *
+     * ```textproto
+     * violation {
+     * rule { element { field_number: 25, field_name: "required", field_type: 8 } }
+     * ...
+     * }
+     * violation {
+     * rule { element { field_number: 23, field_name: "cel", field_type: 11, index: 0 } }
+     * ...
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional .buf.validate.FieldPath rule = 6 [json_name = "rule"];</code>
      */
     public build.buf.validate.FieldPath.Builder getRuleBuilder() {
@@ -873,6 +1577,37 @@ private static final long serialVersionUID = 0L;
       return internalGetRuleFieldBuilder().getBuilder();
     }
     /**
+     * <pre>
+     * `rule` is a machine-readable path that points to the specific rule that failed validation.
+     * This will be a nested field starting from the FieldRules of the field that failed validation.
+     * For custom rules, this will provide the path of the rule, e.g. `cel[0]`.
+     *
+     * For example, consider the following message:
+     *
+     * ```proto
+     * message Message {
+     * bool a = 1 [(buf.validate.field).required = true];
+     * bool b = 2 [(buf.validate.field).cel = {
+     * id: "custom_rule",
+     * expression: "!this ? 'b must be true': ''"
+     * }];
+     * }
+     * ```
+     *
+     * It could produce the following violations:
+     *
+     * ```textproto
+     * violation {
+     * rule { element { field_number: 25, field_name: "required", field_type: 8 } }
+     * ...
+     * }
+     * violation {
+     * rule { element { field_number: 23, field_name: "cel", field_type: 11, index: 0 } }
+     * ...
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional .buf.validate.FieldPath rule = 6 [json_name = "rule"];</code>
      */
     public build.buf.validate.FieldPathOrBuilder getRuleOrBuilder() {
@@ -884,6 +1619,37 @@ private static final long serialVersionUID = 0L;
       }
     }
     /**
+     * <pre>
+     * `rule` is a machine-readable path that points to the specific rule that failed validation.
+     * This will be a nested field starting from the FieldRules of the field that failed validation.
+     * For custom rules, this will provide the path of the rule, e.g. `cel[0]`.
+     *
+     * For example, consider the following message:
+     *
+     * ```proto
+     * message Message {
+     * bool a = 1 [(buf.validate.field).required = true];
+     * bool b = 2 [(buf.validate.field).cel = {
+     * id: "custom_rule",
+     * expression: "!this ? 'b must be true': ''"
+     * }];
+     * }
+     * ```
+     *
+     * It could produce the following violations:
+     *
+     * ```textproto
+     * violation {
+     * rule { element { field_number: 25, field_name: "required", field_type: 8 } }
+     * ...
+     * }
+     * violation {
+     * rule { element { field_number: 23, field_name: "cel", field_type: 11, index: 0 } }
+     * ...
+     * }
+     * ```
+     * </pre>
+     *
      * <code>optional .buf.validate.FieldPath rule = 6 [json_name = "rule"];</code>
      */
     private com.google.protobuf.SingleFieldBuilder<
@@ -902,6 +1668,11 @@ private static final long serialVersionUID = 0L;
 
     private java.lang.Object ruleId_ = "";
     /**
+     * <pre>
+     * `rule_id` is the unique identifier of the `Rule` that was not fulfilled.
+     * This is the same `id` that was specified in the `Rule` message, allowing easy tracing of which rule was violated.
+     * </pre>
+     *
      * <code>optional string rule_id = 2 [json_name = "ruleId"];</code>
      * @return Whether the ruleId field is set.
      */
@@ -909,6 +1680,11 @@ private static final long serialVersionUID = 0L;
       return ((bitField0_ & 0x00000004) != 0);
     }
     /**
+     * <pre>
+     * `rule_id` is the unique identifier of the `Rule` that was not fulfilled.
+     * This is the same `id` that was specified in the `Rule` message, allowing easy tracing of which rule was violated.
+     * </pre>
+     *
      * <code>optional string rule_id = 2 [json_name = "ruleId"];</code>
      * @return The ruleId.
      */
@@ -927,6 +1703,11 @@ private static final long serialVersionUID = 0L;
       }
     }
     /**
+     * <pre>
+     * `rule_id` is the unique identifier of the `Rule` that was not fulfilled.
+     * This is the same `id` that was specified in the `Rule` message, allowing easy tracing of which rule was violated.
+     * </pre>
+     *
      * <code>optional string rule_id = 2 [json_name = "ruleId"];</code>
      * @return The bytes for ruleId.
      */
@@ -944,6 +1725,11 @@ private static final long serialVersionUID = 0L;
       }
     }
     /**
+     * <pre>
+     * `rule_id` is the unique identifier of the `Rule` that was not fulfilled.
+     * This is the same `id` that was specified in the `Rule` message, allowing easy tracing of which rule was violated.
+     * </pre>
+     *
      * <code>optional string rule_id = 2 [json_name = "ruleId"];</code>
      * @param value The ruleId to set.
      * @return This builder for chaining.
@@ -957,6 +1743,11 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `rule_id` is the unique identifier of the `Rule` that was not fulfilled.
+     * This is the same `id` that was specified in the `Rule` message, allowing easy tracing of which rule was violated.
+     * </pre>
+     *
      * <code>optional string rule_id = 2 [json_name = "ruleId"];</code>
      * @return This builder for chaining.
      */
@@ -967,6 +1758,11 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `rule_id` is the unique identifier of the `Rule` that was not fulfilled.
+     * This is the same `id` that was specified in the `Rule` message, allowing easy tracing of which rule was violated.
+     * </pre>
+     *
      * <code>optional string rule_id = 2 [json_name = "ruleId"];</code>
      * @param value The bytes for ruleId to set.
      * @return This builder for chaining.
@@ -982,6 +1778,11 @@ private static final long serialVersionUID = 0L;
 
     private java.lang.Object message_ = "";
     /**
+     * <pre>
+     * `message` is a human-readable error message that describes the nature of the violation.
+     * This can be the default error message from the violated `Rule`, or it can be a custom message that gives more context about the violation.
+     * </pre>
+     *
      * <code>optional string message = 3 [json_name = "message"];</code>
      * @return Whether the message field is set.
      */
@@ -989,6 +1790,11 @@ private static final long serialVersionUID = 0L;
       return ((bitField0_ & 0x00000008) != 0);
     }
     /**
+     * <pre>
+     * `message` is a human-readable error message that describes the nature of the violation.
+     * This can be the default error message from the violated `Rule`, or it can be a custom message that gives more context about the violation.
+     * </pre>
+     *
      * <code>optional string message = 3 [json_name = "message"];</code>
      * @return The message.
      */
@@ -1007,6 +1813,11 @@ private static final long serialVersionUID = 0L;
       }
     }
     /**
+     * <pre>
+     * `message` is a human-readable error message that describes the nature of the violation.
+     * This can be the default error message from the violated `Rule`, or it can be a custom message that gives more context about the violation.
+     * </pre>
+     *
      * <code>optional string message = 3 [json_name = "message"];</code>
      * @return The bytes for message.
      */
@@ -1024,6 +1835,11 @@ private static final long serialVersionUID = 0L;
       }
     }
     /**
+     * <pre>
+     * `message` is a human-readable error message that describes the nature of the violation.
+     * This can be the default error message from the violated `Rule`, or it can be a custom message that gives more context about the violation.
+     * </pre>
+     *
      * <code>optional string message = 3 [json_name = "message"];</code>
      * @param value The message to set.
      * @return This builder for chaining.
@@ -1037,6 +1853,11 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `message` is a human-readable error message that describes the nature of the violation.
+     * This can be the default error message from the violated `Rule`, or it can be a custom message that gives more context about the violation.
+     * </pre>
+     *
      * <code>optional string message = 3 [json_name = "message"];</code>
      * @return This builder for chaining.
      */
@@ -1047,6 +1868,11 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `message` is a human-readable error message that describes the nature of the violation.
+     * This can be the default error message from the violated `Rule`, or it can be a custom message that gives more context about the violation.
+     * </pre>
+     *
      * <code>optional string message = 3 [json_name = "message"];</code>
      * @param value The bytes for message to set.
      * @return This builder for chaining.
@@ -1062,6 +1888,10 @@ private static final long serialVersionUID = 0L;
 
     private boolean forKey_ ;
     /**
+     * <pre>
+     * `for_key` indicates whether the violation was caused by a map key, rather than a value.
+     * </pre>
+     *
      * <code>optional bool for_key = 4 [json_name = "forKey"];</code>
      * @return Whether the forKey field is set.
      */
@@ -1070,6 +1900,10 @@ private static final long serialVersionUID = 0L;
       return ((bitField0_ & 0x00000010) != 0);
     }
     /**
+     * <pre>
+     * `for_key` indicates whether the violation was caused by a map key, rather than a value.
+     * </pre>
+     *
      * <code>optional bool for_key = 4 [json_name = "forKey"];</code>
      * @return The forKey.
      */
@@ -1078,6 +1912,10 @@ private static final long serialVersionUID = 0L;
       return forKey_;
     }
     /**
+     * <pre>
+     * `for_key` indicates whether the violation was caused by a map key, rather than a value.
+     * </pre>
+     *
      * <code>optional bool for_key = 4 [json_name = "forKey"];</code>
      * @param value The forKey to set.
      * @return This builder for chaining.
@@ -1090,6 +1928,10 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `for_key` indicates whether the violation was caused by a map key, rather than a value.
+     * </pre>
+     *
      * <code>optional bool for_key = 4 [json_name = "forKey"];</code>
      * @return This builder for chaining.
      */

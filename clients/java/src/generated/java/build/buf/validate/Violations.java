@@ -6,6 +6,12 @@
 package build.buf.validate;
 
 /**
+ * <pre>
+ * `Violations` is a collection of `Violation` messages. This message type is returned by
+ * Protovalidate when a proto message fails to meet the requirements set by the `Rule` validation rules.
+ * Each individual violation is represented by a `Violation` message.
+ * </pre>
+ *
  * Protobuf type {@code buf.validate.Violations}
  */
 @com.google.protobuf.Generated
@@ -48,6 +54,10 @@ private static final long serialVersionUID = 0L;
   @SuppressWarnings("serial")
   private java.util.List<build.buf.validate.Violation> violations_;
   /**
+   * <pre>
+   * `violations` is a repeated field that contains all the `Violation` messages corresponding to the violations detected.
+   * </pre>
+   *
    * <code>repeated .buf.validate.Violation violations = 1 [json_name = "violations"];</code>
    */
   @java.lang.Override
@@ -55,6 +65,10 @@ private static final long serialVersionUID = 0L;
     return violations_;
   }
   /**
+   * <pre>
+   * `violations` is a repeated field that contains all the `Violation` messages corresponding to the violations detected.
+   * </pre>
+   *
    * <code>repeated .buf.validate.Violation violations = 1 [json_name = "violations"];</code>
    */
   @java.lang.Override
@@ -63,6 +77,10 @@ private static final long serialVersionUID = 0L;
     return violations_;
   }
   /**
+   * <pre>
+   * `violations` is a repeated field that contains all the `Violation` messages corresponding to the violations detected.
+   * </pre>
+   *
    * <code>repeated .buf.validate.Violation violations = 1 [json_name = "violations"];</code>
    */
   @java.lang.Override
@@ -70,6 +88,10 @@ private static final long serialVersionUID = 0L;
     return violations_.size();
   }
   /**
+   * <pre>
+   * `violations` is a repeated field that contains all the `Violation` messages corresponding to the violations detected.
+   * </pre>
+   *
    * <code>repeated .buf.validate.Violation violations = 1 [json_name = "violations"];</code>
    */
   @java.lang.Override
@@ -77,6 +99,10 @@ private static final long serialVersionUID = 0L;
     return violations_.get(index);
   }
   /**
+   * <pre>
+   * `violations` is a repeated field that contains all the `Violation` messages corresponding to the violations detected.
+   * </pre>
+   *
    * <code>repeated .buf.validate.Violation violations = 1 [json_name = "violations"];</code>
    */
   @java.lang.Override
@@ -245,6 +271,12 @@ private static final long serialVersionUID = 0L;
     return builder;
   }
   /**
+   * <pre>
+   * `Violations` is a collection of `Violation` messages. This message type is returned by
+   * Protovalidate when a proto message fails to meet the requirements set by the `Rule` validation rules.
+   * Each individual violation is represented by a `Violation` message.
+   * </pre>
+   *
    * Protobuf type {@code buf.validate.Violations}
    */
   public static final class Builder extends
@@ -440,6 +472,10 @@ private static final long serialVersionUID = 0L;
         build.buf.validate.Violation, build.buf.validate.Violation.Builder, build.buf.validate.ViolationOrBuilder> violationsBuilder_;
 
     /**
+     * <pre>
+     * `violations` is a repeated field that contains all the `Violation` messages corresponding to the violations detected.
+     * </pre>
+     *
      * <code>repeated .buf.validate.Violation violations = 1 [json_name = "violations"];</code>
      */
     public java.util.List<build.buf.validate.Violation> getViolationsList() {
@@ -450,6 +486,10 @@ private static final long serialVersionUID = 0L;
       }
     }
     /**
+     * <pre>
+     * `violations` is a repeated field that contains all the `Violation` messages corresponding to the violations detected.
+     * </pre>
+     *
      * <code>repeated .buf.validate.Violation violations = 1 [json_name = "violations"];</code>
      */
     public int getViolationsCount() {
@@ -460,6 +500,10 @@ private static final long serialVersionUID = 0L;
       }
     }
     /**
+     * <pre>
+     * `violations` is a repeated field that contains all the `Violation` messages corresponding to the violations detected.
+     * </pre>
+     *
      * <code>repeated .buf.validate.Violation violations = 1 [json_name = "violations"];</code>
      */
     public build.buf.validate.Violation getViolations(int index) {
@@ -470,6 +514,10 @@ private static final long serialVersionUID = 0L;
       }
     }
     /**
+     * <pre>
+     * `violations` is a repeated field that contains all the `Violation` messages corresponding to the violations detected.
+     * </pre>
+     *
      * <code>repeated .buf.validate.Violation violations = 1 [json_name = "violations"];</code>
      */
     public Builder setViolations(
@@ -487,6 +535,10 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `violations` is a repeated field that contains all the `Violation` messages corresponding to the violations detected.
+     * </pre>
+     *
      * <code>repeated .buf.validate.Violation violations = 1 [json_name = "violations"];</code>
      */
     public Builder setViolations(
@@ -501,6 +553,10 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `violations` is a repeated field that contains all the `Violation` messages corresponding to the violations detected.
+     * </pre>
+     *
      * <code>repeated .buf.validate.Violation violations = 1 [json_name = "violations"];</code>
      */
     public Builder addViolations(build.buf.validate.Violation value) {
@@ -517,6 +573,10 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `violations` is a repeated field that contains all the `Violation` messages corresponding to the violations detected.
+     * </pre>
+     *
      * <code>repeated .buf.validate.Violation violations = 1 [json_name = "violations"];</code>
      */
     public Builder addViolations(
@@ -534,6 +594,10 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `violations` is a repeated field that contains all the `Violation` messages corresponding to the violations detected.
+     * </pre>
+     *
      * <code>repeated .buf.validate.Violation violations = 1 [json_name = "violations"];</code>
      */
     public Builder addViolations(
@@ -548,6 +612,10 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `violations` is a repeated field that contains all the `Violation` messages corresponding to the violations detected.
+     * </pre>
+     *
      * <code>repeated .buf.validate.Violation violations = 1 [json_name = "violations"];</code>
      */
     public Builder addViolations(
@@ -562,6 +630,10 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `violations` is a repeated field that contains all the `Violation` messages corresponding to the violations detected.
+     * </pre>
+     *
      * <code>repeated .buf.validate.Violation violations = 1 [json_name = "violations"];</code>
      */
     public Builder addAllViolations(
@@ -577,6 +649,10 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `violations` is a repeated field that contains all the `Violation` messages corresponding to the violations detected.
+     * </pre>
+     *
      * <code>repeated .buf.validate.Violation violations = 1 [json_name = "violations"];</code>
      */
     public Builder clearViolations() {
@@ -590,6 +666,10 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `violations` is a repeated field that contains all the `Violation` messages corresponding to the violations detected.
+     * </pre>
+     *
      * <code>repeated .buf.validate.Violation violations = 1 [json_name = "violations"];</code>
      */
     public Builder removeViolations(int index) {
@@ -603,6 +683,10 @@ private static final long serialVersionUID = 0L;
       return this;
     }
     /**
+     * <pre>
+     * `violations` is a repeated field that contains all the `Violation` messages corresponding to the violations detected.
+     * </pre>
+     *
      * <code>repeated .buf.validate.Violation violations = 1 [json_name = "violations"];</code>
      */
     public build.buf.validate.Violation.Builder getViolationsBuilder(
@@ -610,6 +694,10 @@ private static final long serialVersionUID = 0L;
       return internalGetViolationsFieldBuilder().getBuilder(index);
     }
     /**
+     * <pre>
+     * `violations` is a repeated field that contains all the `Violation` messages corresponding to the violations detected.
+     * </pre>
+     *
      * <code>repeated .buf.validate.Violation violations = 1 [json_name = "violations"];</code>
      */
     public build.buf.validate.ViolationOrBuilder getViolationsOrBuilder(
@@ -620,6 +708,10 @@ private static final long serialVersionUID = 0L;
       }
     }
     /**
+     * <pre>
+     * `violations` is a repeated field that contains all the `Violation` messages corresponding to the violations detected.
+     * </pre>
+     *
      * <code>repeated .buf.validate.Violation violations = 1 [json_name = "violations"];</code>
      */
     public java.util.List<? extends build.buf.validate.ViolationOrBuilder> 
@@ -631,6 +723,10 @@ private static final long serialVersionUID = 0L;
       }
     }
     /**
+     * <pre>
+     * `violations` is a repeated field that contains all the `Violation` messages corresponding to the violations detected.
+     * </pre>
+     *
      * <code>repeated .buf.validate.Violation violations = 1 [json_name = "violations"];</code>
      */
     public build.buf.validate.Violation.Builder addViolationsBuilder() {
@@ -638,6 +734,10 @@ private static final long serialVersionUID = 0L;
           build.buf.validate.Violation.getDefaultInstance());
     }
     /**
+     * <pre>
+     * `violations` is a repeated field that contains all the `Violation` messages corresponding to the violations detected.
+     * </pre>
+     *
      * <code>repeated .buf.validate.Violation violations = 1 [json_name = "violations"];</code>
      */
     public build.buf.validate.Violation.Builder addViolationsBuilder(
@@ -646,6 +746,10 @@ private static final long serialVersionUID = 0L;
           index, build.buf.validate.Violation.getDefaultInstance());
     }
     /**
+     * <pre>
+     * `violations` is a repeated field that contains all the `Violation` messages corresponding to the violations detected.
+     * </pre>
+     *
      * <code>repeated .buf.validate.Violation violations = 1 [json_name = "violations"];</code>
      */
     public java.util.List<build.buf.validate.Violation.Builder> 

@@ -27,19 +27,35 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
         (com.google.protobuf.ExtensionRegistryLite) registry);
   }
   /**
+   * <pre>
+   * HttpMethod is the HTTP method Telegent uses to call the webhook.
+   * </pre>
+   *
    * Protobuf enum {@code telegent.webhook.v1.HttpMethod}
    */
   public enum HttpMethod
       implements com.google.protobuf.ProtocolMessageEnum {
     /**
+     * <pre>
+     * HTTP_METHOD_UNSPECIFIED means the documented default, POST.
+     * </pre>
+     *
      * <code>HTTP_METHOD_UNSPECIFIED = 0;</code>
      */
     HTTP_METHOD_UNSPECIFIED(0),
     /**
+     * <pre>
+     * HTTP_METHOD_POST makes Telegent call the webhook with POST.
+     * </pre>
+     *
      * <code>HTTP_METHOD_POST = 1;</code>
      */
     HTTP_METHOD_POST(1),
     /**
+     * <pre>
+     * HTTP_METHOD_PUT makes Telegent call the webhook with PUT.
+     * </pre>
+     *
      * <code>HTTP_METHOD_PUT = 2;</code>
      */
     HTTP_METHOD_PUT(2),
@@ -56,14 +72,26 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
         "HttpMethod");
     }
     /**
+     * <pre>
+     * HTTP_METHOD_UNSPECIFIED means the documented default, POST.
+     * </pre>
+     *
      * <code>HTTP_METHOD_UNSPECIFIED = 0;</code>
      */
     public static final int HTTP_METHOD_UNSPECIFIED_VALUE = 0;
     /**
+     * <pre>
+     * HTTP_METHOD_POST makes Telegent call the webhook with POST.
+     * </pre>
+     *
      * <code>HTTP_METHOD_POST = 1;</code>
      */
     public static final int HTTP_METHOD_POST_VALUE = 1;
     /**
+     * <pre>
+     * HTTP_METHOD_PUT makes Telegent call the webhook with PUT.
+     * </pre>
+     *
      * <code>HTTP_METHOD_PUT = 2;</code>
      */
     public static final int HTTP_METHOD_PUT_VALUE = 2;
@@ -153,19 +181,35 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
   }
 
   /**
+   * <pre>
+   * DataFormat is the payload format Telegent sends to the webhook.
+   * </pre>
+   *
    * Protobuf enum {@code telegent.webhook.v1.DataFormat}
    */
   public enum DataFormat
       implements com.google.protobuf.ProtocolMessageEnum {
     /**
+     * <pre>
+     * DATA_FORMAT_UNSPECIFIED means the documented default, JSON.
+     * </pre>
+     *
      * <code>DATA_FORMAT_UNSPECIFIED = 0;</code>
      */
     DATA_FORMAT_UNSPECIFIED(0),
     /**
+     * <pre>
+     * DATA_FORMAT_JSON sends event payloads as JSON.
+     * </pre>
+     *
      * <code>DATA_FORMAT_JSON = 1;</code>
      */
     DATA_FORMAT_JSON(1),
     /**
+     * <pre>
+     * DATA_FORMAT_XML sends event payloads as XML.
+     * </pre>
+     *
      * <code>DATA_FORMAT_XML = 2;</code>
      */
     DATA_FORMAT_XML(2),
@@ -182,14 +226,26 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
         "DataFormat");
     }
     /**
+     * <pre>
+     * DATA_FORMAT_UNSPECIFIED means the documented default, JSON.
+     * </pre>
+     *
      * <code>DATA_FORMAT_UNSPECIFIED = 0;</code>
      */
     public static final int DATA_FORMAT_UNSPECIFIED_VALUE = 0;
     /**
+     * <pre>
+     * DATA_FORMAT_JSON sends event payloads as JSON.
+     * </pre>
+     *
      * <code>DATA_FORMAT_JSON = 1;</code>
      */
     public static final int DATA_FORMAT_JSON_VALUE = 1;
     /**
+     * <pre>
+     * DATA_FORMAT_XML sends event payloads as XML.
+     * </pre>
+     *
      * <code>DATA_FORMAT_XML = 2;</code>
      */
     public static final int DATA_FORMAT_XML_VALUE = 2;
@@ -279,23 +335,47 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
   }
 
   /**
+   * <pre>
+   * AuthenticationType is how Telegent authenticates itself to the webhook.
+   * </pre>
+   *
    * Protobuf enum {@code telegent.webhook.v1.AuthenticationType}
    */
   public enum AuthenticationType
       implements com.google.protobuf.ProtocolMessageEnum {
     /**
+     * <pre>
+     * AUTHENTICATION_TYPE_UNSPECIFIED means the documented default, NONE.
+     * </pre>
+     *
      * <code>AUTHENTICATION_TYPE_UNSPECIFIED = 0;</code>
      */
     AUTHENTICATION_TYPE_UNSPECIFIED(0),
     /**
+     * <pre>
+     * AUTHENTICATION_TYPE_NONE sends no credentials. No username, password or
+     * token may be given.
+     * </pre>
+     *
      * <code>AUTHENTICATION_TYPE_NONE = 1;</code>
      */
     AUTHENTICATION_TYPE_NONE(1),
     /**
+     * <pre>
+     * AUTHENTICATION_TYPE_BASIC sends HTTP Basic credentials. Requires
+     * `authentication_username` and `authentication_password`; forbids
+     * `authentication_token`.
+     * </pre>
+     *
      * <code>AUTHENTICATION_TYPE_BASIC = 2;</code>
      */
     AUTHENTICATION_TYPE_BASIC(2),
     /**
+     * <pre>
+     * AUTHENTICATION_TYPE_TOKEN sends `Authorization: Bearer &lt;token&gt;`. Requires
+     * `authentication_token`; forbids username and password.
+     * </pre>
+     *
      * <code>AUTHENTICATION_TYPE_TOKEN = 3;</code>
      */
     AUTHENTICATION_TYPE_TOKEN(3),
@@ -312,18 +392,38 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
         "AuthenticationType");
     }
     /**
+     * <pre>
+     * AUTHENTICATION_TYPE_UNSPECIFIED means the documented default, NONE.
+     * </pre>
+     *
      * <code>AUTHENTICATION_TYPE_UNSPECIFIED = 0;</code>
      */
     public static final int AUTHENTICATION_TYPE_UNSPECIFIED_VALUE = 0;
     /**
+     * <pre>
+     * AUTHENTICATION_TYPE_NONE sends no credentials. No username, password or
+     * token may be given.
+     * </pre>
+     *
      * <code>AUTHENTICATION_TYPE_NONE = 1;</code>
      */
     public static final int AUTHENTICATION_TYPE_NONE_VALUE = 1;
     /**
+     * <pre>
+     * AUTHENTICATION_TYPE_BASIC sends HTTP Basic credentials. Requires
+     * `authentication_username` and `authentication_password`; forbids
+     * `authentication_token`.
+     * </pre>
+     *
      * <code>AUTHENTICATION_TYPE_BASIC = 2;</code>
      */
     public static final int AUTHENTICATION_TYPE_BASIC_VALUE = 2;
     /**
+     * <pre>
+     * AUTHENTICATION_TYPE_TOKEN sends `Authorization: Bearer &lt;token&gt;`. Requires
+     * `authentication_token`; forbids username and password.
+     * </pre>
+     *
      * <code>AUTHENTICATION_TYPE_TOKEN = 3;</code>
      */
     public static final int AUTHENTICATION_TYPE_TOKEN_VALUE = 3;
@@ -414,39 +514,75 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
   }
 
   /**
+   * <pre>
+   * WebhookEvent is an event a webhook can subscribe to.
+   * </pre>
+   *
    * Protobuf enum {@code telegent.webhook.v1.WebhookEvent}
    */
   public enum WebhookEvent
       implements com.google.protobuf.ProtocolMessageEnum {
     /**
+     * <pre>
+     * WEBHOOK_EVENT_UNSPECIFIED is not a valid subscription.
+     * </pre>
+     *
      * <code>WEBHOOK_EVENT_UNSPECIFIED = 0;</code>
      */
     WEBHOOK_EVENT_UNSPECIFIED(0),
     /**
+     * <pre>
+     * WEBHOOK_EVENT_ORDER_UPDATE fires when an order changes (Telegent: `Order_Update`).
+     * </pre>
+     *
      * <code>WEBHOOK_EVENT_ORDER_UPDATE = 1;</code>
      */
     WEBHOOK_EVENT_ORDER_UPDATE(1),
     /**
+     * <pre>
+     * WEBHOOK_EVENT_NEW_SMS fires when an SMS arrives (Telegent: `New_Sms`).
+     * </pre>
+     *
      * <code>WEBHOOK_EVENT_NEW_SMS = 2;</code>
      */
     WEBHOOK_EVENT_NEW_SMS(2),
     /**
+     * <pre>
+     * WEBHOOK_EVENT_CALL_COMPLETED fires when a call ends (Telegent: `Call_Completed`).
+     * </pre>
+     *
      * <code>WEBHOOK_EVENT_CALL_COMPLETED = 3;</code>
      */
     WEBHOOK_EVENT_CALL_COMPLETED(3),
     /**
+     * <pre>
+     * WEBHOOK_EVENT_CALL_ON_HOLD fires when a call is put on hold (Telegent: `Call_On_Hold`).
+     * </pre>
+     *
      * <code>WEBHOOK_EVENT_CALL_ON_HOLD = 4;</code>
      */
     WEBHOOK_EVENT_CALL_ON_HOLD(4),
     /**
+     * <pre>
+     * WEBHOOK_EVENT_CALL_RECORDING fires when a call recording is available (Telegent: `Call_Recording`).
+     * </pre>
+     *
      * <code>WEBHOOK_EVENT_CALL_RECORDING = 5;</code>
      */
     WEBHOOK_EVENT_CALL_RECORDING(5),
     /**
+     * <pre>
+     * WEBHOOK_EVENT_CALL_IN_PROGRESS fires when a call is answered (Telegent: `Call_In_Progress`).
+     * </pre>
+     *
      * <code>WEBHOOK_EVENT_CALL_IN_PROGRESS = 6;</code>
      */
     WEBHOOK_EVENT_CALL_IN_PROGRESS(6),
     /**
+     * <pre>
+     * WEBHOOK_EVENT_CALL_RINGING fires when a call starts ringing (Telegent: `Call_Ringing`).
+     * </pre>
+     *
      * <code>WEBHOOK_EVENT_CALL_RINGING = 7;</code>
      */
     WEBHOOK_EVENT_CALL_RINGING(7),
@@ -463,34 +599,66 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
         "WebhookEvent");
     }
     /**
+     * <pre>
+     * WEBHOOK_EVENT_UNSPECIFIED is not a valid subscription.
+     * </pre>
+     *
      * <code>WEBHOOK_EVENT_UNSPECIFIED = 0;</code>
      */
     public static final int WEBHOOK_EVENT_UNSPECIFIED_VALUE = 0;
     /**
+     * <pre>
+     * WEBHOOK_EVENT_ORDER_UPDATE fires when an order changes (Telegent: `Order_Update`).
+     * </pre>
+     *
      * <code>WEBHOOK_EVENT_ORDER_UPDATE = 1;</code>
      */
     public static final int WEBHOOK_EVENT_ORDER_UPDATE_VALUE = 1;
     /**
+     * <pre>
+     * WEBHOOK_EVENT_NEW_SMS fires when an SMS arrives (Telegent: `New_Sms`).
+     * </pre>
+     *
      * <code>WEBHOOK_EVENT_NEW_SMS = 2;</code>
      */
     public static final int WEBHOOK_EVENT_NEW_SMS_VALUE = 2;
     /**
+     * <pre>
+     * WEBHOOK_EVENT_CALL_COMPLETED fires when a call ends (Telegent: `Call_Completed`).
+     * </pre>
+     *
      * <code>WEBHOOK_EVENT_CALL_COMPLETED = 3;</code>
      */
     public static final int WEBHOOK_EVENT_CALL_COMPLETED_VALUE = 3;
     /**
+     * <pre>
+     * WEBHOOK_EVENT_CALL_ON_HOLD fires when a call is put on hold (Telegent: `Call_On_Hold`).
+     * </pre>
+     *
      * <code>WEBHOOK_EVENT_CALL_ON_HOLD = 4;</code>
      */
     public static final int WEBHOOK_EVENT_CALL_ON_HOLD_VALUE = 4;
     /**
+     * <pre>
+     * WEBHOOK_EVENT_CALL_RECORDING fires when a call recording is available (Telegent: `Call_Recording`).
+     * </pre>
+     *
      * <code>WEBHOOK_EVENT_CALL_RECORDING = 5;</code>
      */
     public static final int WEBHOOK_EVENT_CALL_RECORDING_VALUE = 5;
     /**
+     * <pre>
+     * WEBHOOK_EVENT_CALL_IN_PROGRESS fires when a call is answered (Telegent: `Call_In_Progress`).
+     * </pre>
+     *
      * <code>WEBHOOK_EVENT_CALL_IN_PROGRESS = 6;</code>
      */
     public static final int WEBHOOK_EVENT_CALL_IN_PROGRESS_VALUE = 6;
     /**
+     * <pre>
+     * WEBHOOK_EVENT_CALL_RINGING fires when a call starts ringing (Telegent: `Call_Ringing`).
+     * </pre>
+     *
      * <code>WEBHOOK_EVENT_CALL_RINGING = 7;</code>
      */
     public static final int WEBHOOK_EVENT_CALL_RINGING_VALUE = 7;
@@ -589,11 +757,21 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
       com.google.protobuf.MessageOrBuilder {
 
     /**
+     * <pre>
+     * Telegent account the webhook belongs to: `AID-` followed by letters or
+     * digits, at most 100 characters. Example: `AID-1234567`.
+     * </pre>
+     *
      * <code>string account_id = 1 [json_name = "accountId", (.buf.validate.field) = { ... }</code>
      * @return The accountId.
      */
     java.lang.String getAccountId();
     /**
+     * <pre>
+     * Telegent account the webhook belongs to: `AID-` followed by letters or
+     * digits, at most 100 characters. Example: `AID-1234567`.
+     * </pre>
+     *
      * <code>string account_id = 1 [json_name = "accountId", (.buf.validate.field) = { ... }</code>
      * @return The bytes for accountId.
      */
@@ -601,11 +779,41 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
         getAccountIdBytes();
 
     /**
+     * <pre>
+     * Absolute `https://` URL with a host that Telegent calls when a subscribed
+     * event fires, at most 255 characters. The host is a DNS name of letters,
+     * digits and hyphens in dot-separated, non-empty labels, or an IP literal
+     * (IPv6 in brackets), with an optional port of at most 65535. User info
+     * (`user:pass&#64;`) is not allowed: use the authentication fields instead.
+     * Telegent must not be sent to its own network: `localhost` (and names
+     * under it) and IP literals that are loopback, private, link-local or
+     * unspecified (IPv4-mapped IPv6 included) are refused. The service checks
+     * IP literals beside these rules and reports them the same way, with the
+     * rule id `webhook_url.public_ip`, or `webhook_url.numeric_host` for a
+     * host ending in a number that is not a dotted-decimal IPv4 address
+     * (`2130706433`, `127.1`), which URL parsers read as IPv4.
+     * </pre>
+     *
      * <code>string webhook_url = 2 [json_name = "webhookUrl", (.buf.validate.field) = { ... }</code>
      * @return The webhookUrl.
      */
     java.lang.String getWebhookUrl();
     /**
+     * <pre>
+     * Absolute `https://` URL with a host that Telegent calls when a subscribed
+     * event fires, at most 255 characters. The host is a DNS name of letters,
+     * digits and hyphens in dot-separated, non-empty labels, or an IP literal
+     * (IPv6 in brackets), with an optional port of at most 65535. User info
+     * (`user:pass&#64;`) is not allowed: use the authentication fields instead.
+     * Telegent must not be sent to its own network: `localhost` (and names
+     * under it) and IP literals that are loopback, private, link-local or
+     * unspecified (IPv4-mapped IPv6 included) are refused. The service checks
+     * IP literals beside these rules and reports them the same way, with the
+     * rule id `webhook_url.public_ip`, or `webhook_url.numeric_host` for a
+     * host ending in a number that is not a dotted-decimal IPv4 address
+     * (`2130706433`, `127.1`), which URL parsers read as IPv4.
+     * </pre>
+     *
      * <code>string webhook_url = 2 [json_name = "webhookUrl", (.buf.validate.field) = { ... }</code>
      * @return The bytes for webhookUrl.
      */
@@ -613,44 +821,84 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
         getWebhookUrlBytes();
 
     /**
+     * <pre>
+     * HTTP method Telegent uses to call the webhook. Unspecified means POST.
+     * </pre>
+     *
      * <code>.telegent.webhook.v1.HttpMethod method = 3 [json_name = "method", (.buf.validate.field) = { ... }</code>
      * @return The enum numeric value on the wire for method.
      */
     int getMethodValue();
     /**
+     * <pre>
+     * HTTP method Telegent uses to call the webhook. Unspecified means POST.
+     * </pre>
+     *
      * <code>.telegent.webhook.v1.HttpMethod method = 3 [json_name = "method", (.buf.validate.field) = { ... }</code>
      * @return The method.
      */
     telegent.webhook.v1.WebhookOuterClass.HttpMethod getMethod();
 
     /**
+     * <pre>
+     * Payload format sent to the webhook. Unspecified means JSON.
+     * </pre>
+     *
      * <code>.telegent.webhook.v1.DataFormat data_format = 4 [json_name = "dataFormat", (.buf.validate.field) = { ... }</code>
      * @return The enum numeric value on the wire for dataFormat.
      */
     int getDataFormatValue();
     /**
+     * <pre>
+     * Payload format sent to the webhook. Unspecified means JSON.
+     * </pre>
+     *
      * <code>.telegent.webhook.v1.DataFormat data_format = 4 [json_name = "dataFormat", (.buf.validate.field) = { ... }</code>
      * @return The dataFormat.
      */
     telegent.webhook.v1.WebhookOuterClass.DataFormat getDataFormat();
 
     /**
+     * <pre>
+     * How Telegent authenticates to the webhook. Unspecified means NONE.
+     * </pre>
+     *
      * <code>.telegent.webhook.v1.AuthenticationType authentication_type = 5 [json_name = "authenticationType", (.buf.validate.field) = { ... }</code>
      * @return The enum numeric value on the wire for authenticationType.
      */
     int getAuthenticationTypeValue();
     /**
+     * <pre>
+     * How Telegent authenticates to the webhook. Unspecified means NONE.
+     * </pre>
+     *
      * <code>.telegent.webhook.v1.AuthenticationType authentication_type = 5 [json_name = "authenticationType", (.buf.validate.field) = { ... }</code>
      * @return The authenticationType.
      */
     telegent.webhook.v1.WebhookOuterClass.AuthenticationType getAuthenticationType();
 
     /**
+     * <pre>
+     * Username for Basic authentication, at most 255 characters, without `:`
+     * (HTTP Basic authentication cannot carry it), control characters
+     * (Unicode category Cc: U+0000 to U+001F and U+007F to U+009F) or format
+     * characters (category Cf, bidi controls such as U+202E among them).
+     * Required for BASIC, empty otherwise.
+     * </pre>
+     *
      * <code>string authentication_username = 6 [json_name = "authenticationUsername", (.buf.validate.field) = { ... }</code>
      * @return The authenticationUsername.
      */
     java.lang.String getAuthenticationUsername();
     /**
+     * <pre>
+     * Username for Basic authentication, at most 255 characters, without `:`
+     * (HTTP Basic authentication cannot carry it), control characters
+     * (Unicode category Cc: U+0000 to U+001F and U+007F to U+009F) or format
+     * characters (category Cf, bidi controls such as U+202E among them).
+     * Required for BASIC, empty otherwise.
+     * </pre>
+     *
      * <code>string authentication_username = 6 [json_name = "authenticationUsername", (.buf.validate.field) = { ... }</code>
      * @return The bytes for authenticationUsername.
      */
@@ -658,11 +906,23 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
         getAuthenticationUsernameBytes();
 
     /**
+     * <pre>
+     * Password for Basic authentication, at most 255 characters, without
+     * control or format characters (as for the username). Required for
+     * BASIC, empty otherwise. Never returned, logged or traced.
+     * </pre>
+     *
      * <code>string authentication_password = 7 [json_name = "authenticationPassword", debug_redact = true, (.buf.validate.field) = { ... }</code>
      * @return The authenticationPassword.
      */
     java.lang.String getAuthenticationPassword();
     /**
+     * <pre>
+     * Password for Basic authentication, at most 255 characters, without
+     * control or format characters (as for the username). Required for
+     * BASIC, empty otherwise. Never returned, logged or traced.
+     * </pre>
+     *
      * <code>string authentication_password = 7 [json_name = "authenticationPassword", debug_redact = true, (.buf.validate.field) = { ... }</code>
      * @return The bytes for authenticationPassword.
      */
@@ -670,11 +930,23 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
         getAuthenticationPasswordBytes();
 
     /**
+     * <pre>
+     * Bearer token Telegent sends to the webhook, at most 255 characters,
+     * without control or format characters (as for the username). Required
+     * for TOKEN, empty otherwise. Never returned, logged or traced.
+     * </pre>
+     *
      * <code>string authentication_token = 8 [json_name = "authenticationToken", debug_redact = true, (.buf.validate.field) = { ... }</code>
      * @return The authenticationToken.
      */
     java.lang.String getAuthenticationToken();
     /**
+     * <pre>
+     * Bearer token Telegent sends to the webhook, at most 255 characters,
+     * without control or format characters (as for the username). Required
+     * for TOKEN, empty otherwise. Never returned, logged or traced.
+     * </pre>
+     *
      * <code>string authentication_token = 8 [json_name = "authenticationToken", debug_redact = true, (.buf.validate.field) = { ... }</code>
      * @return The bytes for authenticationToken.
      */
@@ -682,28 +954,63 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
         getAuthenticationTokenBytes();
 
     /**
+     * <pre>
+     * Events to subscribe to: at least one, no duplicates, no UNSPECIFIED.
+     * Sent to Telegent as one comma-separated string in the order given, which
+     * may be at most 255 characters long: all seven events, each at most once,
+     * join to 93.
+     * </pre>
+     *
      * <code>repeated .telegent.webhook.v1.WebhookEvent subscribed_events = 9 [json_name = "subscribedEvents", (.buf.validate.field) = { ... }</code>
      * @return A list containing the subscribedEvents.
      */
     java.util.List<telegent.webhook.v1.WebhookOuterClass.WebhookEvent> getSubscribedEventsList();
     /**
+     * <pre>
+     * Events to subscribe to: at least one, no duplicates, no UNSPECIFIED.
+     * Sent to Telegent as one comma-separated string in the order given, which
+     * may be at most 255 characters long: all seven events, each at most once,
+     * join to 93.
+     * </pre>
+     *
      * <code>repeated .telegent.webhook.v1.WebhookEvent subscribed_events = 9 [json_name = "subscribedEvents", (.buf.validate.field) = { ... }</code>
      * @return The count of subscribedEvents.
      */
     int getSubscribedEventsCount();
     /**
+     * <pre>
+     * Events to subscribe to: at least one, no duplicates, no UNSPECIFIED.
+     * Sent to Telegent as one comma-separated string in the order given, which
+     * may be at most 255 characters long: all seven events, each at most once,
+     * join to 93.
+     * </pre>
+     *
      * <code>repeated .telegent.webhook.v1.WebhookEvent subscribed_events = 9 [json_name = "subscribedEvents", (.buf.validate.field) = { ... }</code>
      * @param index The index of the element to return.
      * @return The subscribedEvents at the given index.
      */
     telegent.webhook.v1.WebhookOuterClass.WebhookEvent getSubscribedEvents(int index);
     /**
+     * <pre>
+     * Events to subscribe to: at least one, no duplicates, no UNSPECIFIED.
+     * Sent to Telegent as one comma-separated string in the order given, which
+     * may be at most 255 characters long: all seven events, each at most once,
+     * join to 93.
+     * </pre>
+     *
      * <code>repeated .telegent.webhook.v1.WebhookEvent subscribed_events = 9 [json_name = "subscribedEvents", (.buf.validate.field) = { ... }</code>
      * @return A list containing the enum numeric values on the wire for subscribedEvents.
      */
     java.util.List<java.lang.Integer>
     getSubscribedEventsValueList();
     /**
+     * <pre>
+     * Events to subscribe to: at least one, no duplicates, no UNSPECIFIED.
+     * Sent to Telegent as one comma-separated string in the order given, which
+     * may be at most 255 characters long: all seven events, each at most once,
+     * join to 93.
+     * </pre>
+     *
      * <code>repeated .telegent.webhook.v1.WebhookEvent subscribed_events = 9 [json_name = "subscribedEvents", (.buf.validate.field) = { ... }</code>
      * @param index The index of the value to return.
      * @return The enum numeric value on the wire of subscribedEvents at the given index.
@@ -711,11 +1018,37 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
     int getSubscribedEventsValue(int index);
 
     /**
+     * <pre>
+     * Idempotency key (AIP-155): optional; when set, a UUID (RFC 4122 textual
+     * form, for example `8a1b7c5e-2f0d-4c3a-9b6e-1d2f3a4b5c6d`). A caller
+     * sets a fresh id per logical create and repeats it on every retry of
+     * that create. Within the service's idempotency window, a repeat of the
+     * same request with the same id returns the first call's answer (the
+     * webhook, or its definite error, or the same outcome-unknown failure)
+     * without creating a second webhook; a call still in flight is waited
+     * for. The same id with a different request is INVALID_ARGUMENT with the
+     * `google.rpc.ErrorInfo` reason `REQUEST_ID_REUSED`. Empty means no
+     * idempotency: every call may create a webhook.
+     * </pre>
+     *
      * <code>string request_id = 10 [json_name = "requestId", (.buf.validate.field) = { ... }</code>
      * @return The requestId.
      */
     java.lang.String getRequestId();
     /**
+     * <pre>
+     * Idempotency key (AIP-155): optional; when set, a UUID (RFC 4122 textual
+     * form, for example `8a1b7c5e-2f0d-4c3a-9b6e-1d2f3a4b5c6d`). A caller
+     * sets a fresh id per logical create and repeats it on every retry of
+     * that create. Within the service's idempotency window, a repeat of the
+     * same request with the same id returns the first call's answer (the
+     * webhook, or its definite error, or the same outcome-unknown failure)
+     * without creating a second webhook; a call still in flight is waited
+     * for. The same id with a different request is INVALID_ARGUMENT with the
+     * `google.rpc.ErrorInfo` reason `REQUEST_ID_REUSED`. Empty means no
+     * idempotency: every call may create a webhook.
+     * </pre>
+     *
      * <code>string request_id = 10 [json_name = "requestId", (.buf.validate.field) = { ... }</code>
      * @return The bytes for requestId.
      */
@@ -723,6 +1056,14 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
         getRequestIdBytes();
   }
   /**
+   * <pre>
+   * CreateWebhookRequest describes the webhook to create.
+   *
+   * Rules that involve more than one field are message-level rules. Their ids
+   * have the form `&lt;field&gt;.&lt;rule&gt;`, where `&lt;field&gt;` is the field the rule is
+   * about; the service reports that field in the `google.rpc.BadRequest` detail.
+   * </pre>
+   *
    * Protobuf type {@code telegent.webhook.v1.CreateWebhookRequest}
    */
   public static final class CreateWebhookRequest extends
@@ -773,6 +1114,11 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
     @SuppressWarnings("serial")
     private volatile java.lang.Object accountId_ = "";
     /**
+     * <pre>
+     * Telegent account the webhook belongs to: `AID-` followed by letters or
+     * digits, at most 100 characters. Example: `AID-1234567`.
+     * </pre>
+     *
      * <code>string account_id = 1 [json_name = "accountId", (.buf.validate.field) = { ... }</code>
      * @return The accountId.
      */
@@ -790,6 +1136,11 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
       }
     }
     /**
+     * <pre>
+     * Telegent account the webhook belongs to: `AID-` followed by letters or
+     * digits, at most 100 characters. Example: `AID-1234567`.
+     * </pre>
+     *
      * <code>string account_id = 1 [json_name = "accountId", (.buf.validate.field) = { ... }</code>
      * @return The bytes for accountId.
      */
@@ -812,6 +1163,21 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
     @SuppressWarnings("serial")
     private volatile java.lang.Object webhookUrl_ = "";
     /**
+     * <pre>
+     * Absolute `https://` URL with a host that Telegent calls when a subscribed
+     * event fires, at most 255 characters. The host is a DNS name of letters,
+     * digits and hyphens in dot-separated, non-empty labels, or an IP literal
+     * (IPv6 in brackets), with an optional port of at most 65535. User info
+     * (`user:pass&#64;`) is not allowed: use the authentication fields instead.
+     * Telegent must not be sent to its own network: `localhost` (and names
+     * under it) and IP literals that are loopback, private, link-local or
+     * unspecified (IPv4-mapped IPv6 included) are refused. The service checks
+     * IP literals beside these rules and reports them the same way, with the
+     * rule id `webhook_url.public_ip`, or `webhook_url.numeric_host` for a
+     * host ending in a number that is not a dotted-decimal IPv4 address
+     * (`2130706433`, `127.1`), which URL parsers read as IPv4.
+     * </pre>
+     *
      * <code>string webhook_url = 2 [json_name = "webhookUrl", (.buf.validate.field) = { ... }</code>
      * @return The webhookUrl.
      */
@@ -829,6 +1195,21 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
       }
     }
     /**
+     * <pre>
+     * Absolute `https://` URL with a host that Telegent calls when a subscribed
+     * event fires, at most 255 characters. The host is a DNS name of letters,
+     * digits and hyphens in dot-separated, non-empty labels, or an IP literal
+     * (IPv6 in brackets), with an optional port of at most 65535. User info
+     * (`user:pass&#64;`) is not allowed: use the authentication fields instead.
+     * Telegent must not be sent to its own network: `localhost` (and names
+     * under it) and IP literals that are loopback, private, link-local or
+     * unspecified (IPv4-mapped IPv6 included) are refused. The service checks
+     * IP literals beside these rules and reports them the same way, with the
+     * rule id `webhook_url.public_ip`, or `webhook_url.numeric_host` for a
+     * host ending in a number that is not a dotted-decimal IPv4 address
+     * (`2130706433`, `127.1`), which URL parsers read as IPv4.
+     * </pre>
+     *
      * <code>string webhook_url = 2 [json_name = "webhookUrl", (.buf.validate.field) = { ... }</code>
      * @return The bytes for webhookUrl.
      */
@@ -850,6 +1231,10 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
     public static final int METHOD_FIELD_NUMBER = 3;
     private int method_ = 0;
     /**
+     * <pre>
+     * HTTP method Telegent uses to call the webhook. Unspecified means POST.
+     * </pre>
+     *
      * <code>.telegent.webhook.v1.HttpMethod method = 3 [json_name = "method", (.buf.validate.field) = { ... }</code>
      * @return The enum numeric value on the wire for method.
      */
@@ -857,6 +1242,10 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
       return method_;
     }
     /**
+     * <pre>
+     * HTTP method Telegent uses to call the webhook. Unspecified means POST.
+     * </pre>
+     *
      * <code>.telegent.webhook.v1.HttpMethod method = 3 [json_name = "method", (.buf.validate.field) = { ... }</code>
      * @return The method.
      */
@@ -868,6 +1257,10 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
     public static final int DATA_FORMAT_FIELD_NUMBER = 4;
     private int dataFormat_ = 0;
     /**
+     * <pre>
+     * Payload format sent to the webhook. Unspecified means JSON.
+     * </pre>
+     *
      * <code>.telegent.webhook.v1.DataFormat data_format = 4 [json_name = "dataFormat", (.buf.validate.field) = { ... }</code>
      * @return The enum numeric value on the wire for dataFormat.
      */
@@ -875,6 +1268,10 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
       return dataFormat_;
     }
     /**
+     * <pre>
+     * Payload format sent to the webhook. Unspecified means JSON.
+     * </pre>
+     *
      * <code>.telegent.webhook.v1.DataFormat data_format = 4 [json_name = "dataFormat", (.buf.validate.field) = { ... }</code>
      * @return The dataFormat.
      */
@@ -886,6 +1283,10 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
     public static final int AUTHENTICATION_TYPE_FIELD_NUMBER = 5;
     private int authenticationType_ = 0;
     /**
+     * <pre>
+     * How Telegent authenticates to the webhook. Unspecified means NONE.
+     * </pre>
+     *
      * <code>.telegent.webhook.v1.AuthenticationType authentication_type = 5 [json_name = "authenticationType", (.buf.validate.field) = { ... }</code>
      * @return The enum numeric value on the wire for authenticationType.
      */
@@ -893,6 +1294,10 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
       return authenticationType_;
     }
     /**
+     * <pre>
+     * How Telegent authenticates to the webhook. Unspecified means NONE.
+     * </pre>
+     *
      * <code>.telegent.webhook.v1.AuthenticationType authentication_type = 5 [json_name = "authenticationType", (.buf.validate.field) = { ... }</code>
      * @return The authenticationType.
      */
@@ -905,6 +1310,14 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
     @SuppressWarnings("serial")
     private volatile java.lang.Object authenticationUsername_ = "";
     /**
+     * <pre>
+     * Username for Basic authentication, at most 255 characters, without `:`
+     * (HTTP Basic authentication cannot carry it), control characters
+     * (Unicode category Cc: U+0000 to U+001F and U+007F to U+009F) or format
+     * characters (category Cf, bidi controls such as U+202E among them).
+     * Required for BASIC, empty otherwise.
+     * </pre>
+     *
      * <code>string authentication_username = 6 [json_name = "authenticationUsername", (.buf.validate.field) = { ... }</code>
      * @return The authenticationUsername.
      */
@@ -922,6 +1335,14 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
       }
     }
     /**
+     * <pre>
+     * Username for Basic authentication, at most 255 characters, without `:`
+     * (HTTP Basic authentication cannot carry it), control characters
+     * (Unicode category Cc: U+0000 to U+001F and U+007F to U+009F) or format
+     * characters (category Cf, bidi controls such as U+202E among them).
+     * Required for BASIC, empty otherwise.
+     * </pre>
+     *
      * <code>string authentication_username = 6 [json_name = "authenticationUsername", (.buf.validate.field) = { ... }</code>
      * @return The bytes for authenticationUsername.
      */
@@ -944,6 +1365,12 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
     @SuppressWarnings("serial")
     private volatile java.lang.Object authenticationPassword_ = "";
     /**
+     * <pre>
+     * Password for Basic authentication, at most 255 characters, without
+     * control or format characters (as for the username). Required for
+     * BASIC, empty otherwise. Never returned, logged or traced.
+     * </pre>
+     *
      * <code>string authentication_password = 7 [json_name = "authenticationPassword", debug_redact = true, (.buf.validate.field) = { ... }</code>
      * @return The authenticationPassword.
      */
@@ -961,6 +1388,12 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
       }
     }
     /**
+     * <pre>
+     * Password for Basic authentication, at most 255 characters, without
+     * control or format characters (as for the username). Required for
+     * BASIC, empty otherwise. Never returned, logged or traced.
+     * </pre>
+     *
      * <code>string authentication_password = 7 [json_name = "authenticationPassword", debug_redact = true, (.buf.validate.field) = { ... }</code>
      * @return The bytes for authenticationPassword.
      */
@@ -983,6 +1416,12 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
     @SuppressWarnings("serial")
     private volatile java.lang.Object authenticationToken_ = "";
     /**
+     * <pre>
+     * Bearer token Telegent sends to the webhook, at most 255 characters,
+     * without control or format characters (as for the username). Required
+     * for TOKEN, empty otherwise. Never returned, logged or traced.
+     * </pre>
+     *
      * <code>string authentication_token = 8 [json_name = "authenticationToken", debug_redact = true, (.buf.validate.field) = { ... }</code>
      * @return The authenticationToken.
      */
@@ -1000,6 +1439,12 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
       }
     }
     /**
+     * <pre>
+     * Bearer token Telegent sends to the webhook, at most 255 characters,
+     * without control or format characters (as for the username). Required
+     * for TOKEN, empty otherwise. Never returned, logged or traced.
+     * </pre>
+     *
      * <code>string authentication_token = 8 [json_name = "authenticationToken", debug_redact = true, (.buf.validate.field) = { ... }</code>
      * @return The bytes for authenticationToken.
      */
@@ -1032,6 +1477,13 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
               }
             };
     /**
+     * <pre>
+     * Events to subscribe to: at least one, no duplicates, no UNSPECIFIED.
+     * Sent to Telegent as one comma-separated string in the order given, which
+     * may be at most 255 characters long: all seven events, each at most once,
+     * join to 93.
+     * </pre>
+     *
      * <code>repeated .telegent.webhook.v1.WebhookEvent subscribed_events = 9 [json_name = "subscribedEvents", (.buf.validate.field) = { ... }</code>
      * @return A list containing the subscribedEvents.
      */
@@ -1041,6 +1493,13 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
           telegent.webhook.v1.WebhookOuterClass.WebhookEvent>(subscribedEvents_, subscribedEvents_converter_);
     }
     /**
+     * <pre>
+     * Events to subscribe to: at least one, no duplicates, no UNSPECIFIED.
+     * Sent to Telegent as one comma-separated string in the order given, which
+     * may be at most 255 characters long: all seven events, each at most once,
+     * join to 93.
+     * </pre>
+     *
      * <code>repeated .telegent.webhook.v1.WebhookEvent subscribed_events = 9 [json_name = "subscribedEvents", (.buf.validate.field) = { ... }</code>
      * @return The count of subscribedEvents.
      */
@@ -1049,6 +1508,13 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
       return subscribedEvents_.size();
     }
     /**
+     * <pre>
+     * Events to subscribe to: at least one, no duplicates, no UNSPECIFIED.
+     * Sent to Telegent as one comma-separated string in the order given, which
+     * may be at most 255 characters long: all seven events, each at most once,
+     * join to 93.
+     * </pre>
+     *
      * <code>repeated .telegent.webhook.v1.WebhookEvent subscribed_events = 9 [json_name = "subscribedEvents", (.buf.validate.field) = { ... }</code>
      * @param index The index of the element to return.
      * @return The subscribedEvents at the given index.
@@ -1058,6 +1524,13 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
       return subscribedEvents_converter_.convert(subscribedEvents_.getInt(index));
     }
     /**
+     * <pre>
+     * Events to subscribe to: at least one, no duplicates, no UNSPECIFIED.
+     * Sent to Telegent as one comma-separated string in the order given, which
+     * may be at most 255 characters long: all seven events, each at most once,
+     * join to 93.
+     * </pre>
+     *
      * <code>repeated .telegent.webhook.v1.WebhookEvent subscribed_events = 9 [json_name = "subscribedEvents", (.buf.validate.field) = { ... }</code>
      * @return A list containing the enum numeric values on the wire for subscribedEvents.
      */
@@ -1067,6 +1540,13 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
       return subscribedEvents_;
     }
     /**
+     * <pre>
+     * Events to subscribe to: at least one, no duplicates, no UNSPECIFIED.
+     * Sent to Telegent as one comma-separated string in the order given, which
+     * may be at most 255 characters long: all seven events, each at most once,
+     * join to 93.
+     * </pre>
+     *
      * <code>repeated .telegent.webhook.v1.WebhookEvent subscribed_events = 9 [json_name = "subscribedEvents", (.buf.validate.field) = { ... }</code>
      * @param index The index of the value to return.
      * @return The enum numeric value on the wire of subscribedEvents at the given index.
@@ -1081,6 +1561,19 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
     @SuppressWarnings("serial")
     private volatile java.lang.Object requestId_ = "";
     /**
+     * <pre>
+     * Idempotency key (AIP-155): optional; when set, a UUID (RFC 4122 textual
+     * form, for example `8a1b7c5e-2f0d-4c3a-9b6e-1d2f3a4b5c6d`). A caller
+     * sets a fresh id per logical create and repeats it on every retry of
+     * that create. Within the service's idempotency window, a repeat of the
+     * same request with the same id returns the first call's answer (the
+     * webhook, or its definite error, or the same outcome-unknown failure)
+     * without creating a second webhook; a call still in flight is waited
+     * for. The same id with a different request is INVALID_ARGUMENT with the
+     * `google.rpc.ErrorInfo` reason `REQUEST_ID_REUSED`. Empty means no
+     * idempotency: every call may create a webhook.
+     * </pre>
+     *
      * <code>string request_id = 10 [json_name = "requestId", (.buf.validate.field) = { ... }</code>
      * @return The requestId.
      */
@@ -1098,6 +1591,19 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
       }
     }
     /**
+     * <pre>
+     * Idempotency key (AIP-155): optional; when set, a UUID (RFC 4122 textual
+     * form, for example `8a1b7c5e-2f0d-4c3a-9b6e-1d2f3a4b5c6d`). A caller
+     * sets a fresh id per logical create and repeats it on every retry of
+     * that create. Within the service's idempotency window, a repeat of the
+     * same request with the same id returns the first call's answer (the
+     * webhook, or its definite error, or the same outcome-unknown failure)
+     * without creating a second webhook; a call still in flight is waited
+     * for. The same id with a different request is INVALID_ARGUMENT with the
+     * `google.rpc.ErrorInfo` reason `REQUEST_ID_REUSED`. Empty means no
+     * idempotency: every call may create a webhook.
+     * </pre>
+     *
      * <code>string request_id = 10 [json_name = "requestId", (.buf.validate.field) = { ... }</code>
      * @return The bytes for requestId.
      */
@@ -1378,6 +1884,14 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
       return builder;
     }
     /**
+     * <pre>
+     * CreateWebhookRequest describes the webhook to create.
+     *
+     * Rules that involve more than one field are message-level rules. Their ids
+     * have the form `&lt;field&gt;.&lt;rule&gt;`, where `&lt;field&gt;` is the field the rule is
+     * about; the service reports that field in the `google.rpc.BadRequest` detail.
+     * </pre>
+     *
      * Protobuf type {@code telegent.webhook.v1.CreateWebhookRequest}
      */
     public static final class Builder extends
@@ -1655,6 +2169,11 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
 
       private java.lang.Object accountId_ = "";
       /**
+       * <pre>
+       * Telegent account the webhook belongs to: `AID-` followed by letters or
+       * digits, at most 100 characters. Example: `AID-1234567`.
+       * </pre>
+       *
        * <code>string account_id = 1 [json_name = "accountId", (.buf.validate.field) = { ... }</code>
        * @return The accountId.
        */
@@ -1671,6 +2190,11 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
         }
       }
       /**
+       * <pre>
+       * Telegent account the webhook belongs to: `AID-` followed by letters or
+       * digits, at most 100 characters. Example: `AID-1234567`.
+       * </pre>
+       *
        * <code>string account_id = 1 [json_name = "accountId", (.buf.validate.field) = { ... }</code>
        * @return The bytes for accountId.
        */
@@ -1688,6 +2212,11 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
         }
       }
       /**
+       * <pre>
+       * Telegent account the webhook belongs to: `AID-` followed by letters or
+       * digits, at most 100 characters. Example: `AID-1234567`.
+       * </pre>
+       *
        * <code>string account_id = 1 [json_name = "accountId", (.buf.validate.field) = { ... }</code>
        * @param value The accountId to set.
        * @return This builder for chaining.
@@ -1701,6 +2230,11 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
         return this;
       }
       /**
+       * <pre>
+       * Telegent account the webhook belongs to: `AID-` followed by letters or
+       * digits, at most 100 characters. Example: `AID-1234567`.
+       * </pre>
+       *
        * <code>string account_id = 1 [json_name = "accountId", (.buf.validate.field) = { ... }</code>
        * @return This builder for chaining.
        */
@@ -1711,6 +2245,11 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
         return this;
       }
       /**
+       * <pre>
+       * Telegent account the webhook belongs to: `AID-` followed by letters or
+       * digits, at most 100 characters. Example: `AID-1234567`.
+       * </pre>
+       *
        * <code>string account_id = 1 [json_name = "accountId", (.buf.validate.field) = { ... }</code>
        * @param value The bytes for accountId to set.
        * @return This builder for chaining.
@@ -1727,6 +2266,21 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
 
       private java.lang.Object webhookUrl_ = "";
       /**
+       * <pre>
+       * Absolute `https://` URL with a host that Telegent calls when a subscribed
+       * event fires, at most 255 characters. The host is a DNS name of letters,
+       * digits and hyphens in dot-separated, non-empty labels, or an IP literal
+       * (IPv6 in brackets), with an optional port of at most 65535. User info
+       * (`user:pass&#64;`) is not allowed: use the authentication fields instead.
+       * Telegent must not be sent to its own network: `localhost` (and names
+       * under it) and IP literals that are loopback, private, link-local or
+       * unspecified (IPv4-mapped IPv6 included) are refused. The service checks
+       * IP literals beside these rules and reports them the same way, with the
+       * rule id `webhook_url.public_ip`, or `webhook_url.numeric_host` for a
+       * host ending in a number that is not a dotted-decimal IPv4 address
+       * (`2130706433`, `127.1`), which URL parsers read as IPv4.
+       * </pre>
+       *
        * <code>string webhook_url = 2 [json_name = "webhookUrl", (.buf.validate.field) = { ... }</code>
        * @return The webhookUrl.
        */
@@ -1743,6 +2297,21 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
         }
       }
       /**
+       * <pre>
+       * Absolute `https://` URL with a host that Telegent calls when a subscribed
+       * event fires, at most 255 characters. The host is a DNS name of letters,
+       * digits and hyphens in dot-separated, non-empty labels, or an IP literal
+       * (IPv6 in brackets), with an optional port of at most 65535. User info
+       * (`user:pass&#64;`) is not allowed: use the authentication fields instead.
+       * Telegent must not be sent to its own network: `localhost` (and names
+       * under it) and IP literals that are loopback, private, link-local or
+       * unspecified (IPv4-mapped IPv6 included) are refused. The service checks
+       * IP literals beside these rules and reports them the same way, with the
+       * rule id `webhook_url.public_ip`, or `webhook_url.numeric_host` for a
+       * host ending in a number that is not a dotted-decimal IPv4 address
+       * (`2130706433`, `127.1`), which URL parsers read as IPv4.
+       * </pre>
+       *
        * <code>string webhook_url = 2 [json_name = "webhookUrl", (.buf.validate.field) = { ... }</code>
        * @return The bytes for webhookUrl.
        */
@@ -1760,6 +2329,21 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
         }
       }
       /**
+       * <pre>
+       * Absolute `https://` URL with a host that Telegent calls when a subscribed
+       * event fires, at most 255 characters. The host is a DNS name of letters,
+       * digits and hyphens in dot-separated, non-empty labels, or an IP literal
+       * (IPv6 in brackets), with an optional port of at most 65535. User info
+       * (`user:pass&#64;`) is not allowed: use the authentication fields instead.
+       * Telegent must not be sent to its own network: `localhost` (and names
+       * under it) and IP literals that are loopback, private, link-local or
+       * unspecified (IPv4-mapped IPv6 included) are refused. The service checks
+       * IP literals beside these rules and reports them the same way, with the
+       * rule id `webhook_url.public_ip`, or `webhook_url.numeric_host` for a
+       * host ending in a number that is not a dotted-decimal IPv4 address
+       * (`2130706433`, `127.1`), which URL parsers read as IPv4.
+       * </pre>
+       *
        * <code>string webhook_url = 2 [json_name = "webhookUrl", (.buf.validate.field) = { ... }</code>
        * @param value The webhookUrl to set.
        * @return This builder for chaining.
@@ -1773,6 +2357,21 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
         return this;
       }
       /**
+       * <pre>
+       * Absolute `https://` URL with a host that Telegent calls when a subscribed
+       * event fires, at most 255 characters. The host is a DNS name of letters,
+       * digits and hyphens in dot-separated, non-empty labels, or an IP literal
+       * (IPv6 in brackets), with an optional port of at most 65535. User info
+       * (`user:pass&#64;`) is not allowed: use the authentication fields instead.
+       * Telegent must not be sent to its own network: `localhost` (and names
+       * under it) and IP literals that are loopback, private, link-local or
+       * unspecified (IPv4-mapped IPv6 included) are refused. The service checks
+       * IP literals beside these rules and reports them the same way, with the
+       * rule id `webhook_url.public_ip`, or `webhook_url.numeric_host` for a
+       * host ending in a number that is not a dotted-decimal IPv4 address
+       * (`2130706433`, `127.1`), which URL parsers read as IPv4.
+       * </pre>
+       *
        * <code>string webhook_url = 2 [json_name = "webhookUrl", (.buf.validate.field) = { ... }</code>
        * @return This builder for chaining.
        */
@@ -1783,6 +2382,21 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
         return this;
       }
       /**
+       * <pre>
+       * Absolute `https://` URL with a host that Telegent calls when a subscribed
+       * event fires, at most 255 characters. The host is a DNS name of letters,
+       * digits and hyphens in dot-separated, non-empty labels, or an IP literal
+       * (IPv6 in brackets), with an optional port of at most 65535. User info
+       * (`user:pass&#64;`) is not allowed: use the authentication fields instead.
+       * Telegent must not be sent to its own network: `localhost` (and names
+       * under it) and IP literals that are loopback, private, link-local or
+       * unspecified (IPv4-mapped IPv6 included) are refused. The service checks
+       * IP literals beside these rules and reports them the same way, with the
+       * rule id `webhook_url.public_ip`, or `webhook_url.numeric_host` for a
+       * host ending in a number that is not a dotted-decimal IPv4 address
+       * (`2130706433`, `127.1`), which URL parsers read as IPv4.
+       * </pre>
+       *
        * <code>string webhook_url = 2 [json_name = "webhookUrl", (.buf.validate.field) = { ... }</code>
        * @param value The bytes for webhookUrl to set.
        * @return This builder for chaining.
@@ -1799,6 +2413,10 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
 
       private int method_ = 0;
       /**
+       * <pre>
+       * HTTP method Telegent uses to call the webhook. Unspecified means POST.
+       * </pre>
+       *
        * <code>.telegent.webhook.v1.HttpMethod method = 3 [json_name = "method", (.buf.validate.field) = { ... }</code>
        * @return The enum numeric value on the wire for method.
        */
@@ -1806,6 +2424,10 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
         return method_;
       }
       /**
+       * <pre>
+       * HTTP method Telegent uses to call the webhook. Unspecified means POST.
+       * </pre>
+       *
        * <code>.telegent.webhook.v1.HttpMethod method = 3 [json_name = "method", (.buf.validate.field) = { ... }</code>
        * @param value The enum numeric value on the wire for method to set.
        * @return This builder for chaining.
@@ -1817,6 +2439,10 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
         return this;
       }
       /**
+       * <pre>
+       * HTTP method Telegent uses to call the webhook. Unspecified means POST.
+       * </pre>
+       *
        * <code>.telegent.webhook.v1.HttpMethod method = 3 [json_name = "method", (.buf.validate.field) = { ... }</code>
        * @return The method.
        */
@@ -1826,6 +2452,10 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
         return result == null ? telegent.webhook.v1.WebhookOuterClass.HttpMethod.UNRECOGNIZED : result;
       }
       /**
+       * <pre>
+       * HTTP method Telegent uses to call the webhook. Unspecified means POST.
+       * </pre>
+       *
        * <code>.telegent.webhook.v1.HttpMethod method = 3 [json_name = "method", (.buf.validate.field) = { ... }</code>
        * @param value The method to set.
        * @return This builder for chaining.
@@ -1838,6 +2468,10 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
         return this;
       }
       /**
+       * <pre>
+       * HTTP method Telegent uses to call the webhook. Unspecified means POST.
+       * </pre>
+       *
        * <code>.telegent.webhook.v1.HttpMethod method = 3 [json_name = "method", (.buf.validate.field) = { ... }</code>
        * @return This builder for chaining.
        */
@@ -1850,6 +2484,10 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
 
       private int dataFormat_ = 0;
       /**
+       * <pre>
+       * Payload format sent to the webhook. Unspecified means JSON.
+       * </pre>
+       *
        * <code>.telegent.webhook.v1.DataFormat data_format = 4 [json_name = "dataFormat", (.buf.validate.field) = { ... }</code>
        * @return The enum numeric value on the wire for dataFormat.
        */
@@ -1857,6 +2495,10 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
         return dataFormat_;
       }
       /**
+       * <pre>
+       * Payload format sent to the webhook. Unspecified means JSON.
+       * </pre>
+       *
        * <code>.telegent.webhook.v1.DataFormat data_format = 4 [json_name = "dataFormat", (.buf.validate.field) = { ... }</code>
        * @param value The enum numeric value on the wire for dataFormat to set.
        * @return This builder for chaining.
@@ -1868,6 +2510,10 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
         return this;
       }
       /**
+       * <pre>
+       * Payload format sent to the webhook. Unspecified means JSON.
+       * </pre>
+       *
        * <code>.telegent.webhook.v1.DataFormat data_format = 4 [json_name = "dataFormat", (.buf.validate.field) = { ... }</code>
        * @return The dataFormat.
        */
@@ -1877,6 +2523,10 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
         return result == null ? telegent.webhook.v1.WebhookOuterClass.DataFormat.UNRECOGNIZED : result;
       }
       /**
+       * <pre>
+       * Payload format sent to the webhook. Unspecified means JSON.
+       * </pre>
+       *
        * <code>.telegent.webhook.v1.DataFormat data_format = 4 [json_name = "dataFormat", (.buf.validate.field) = { ... }</code>
        * @param value The dataFormat to set.
        * @return This builder for chaining.
@@ -1889,6 +2539,10 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
         return this;
       }
       /**
+       * <pre>
+       * Payload format sent to the webhook. Unspecified means JSON.
+       * </pre>
+       *
        * <code>.telegent.webhook.v1.DataFormat data_format = 4 [json_name = "dataFormat", (.buf.validate.field) = { ... }</code>
        * @return This builder for chaining.
        */
@@ -1901,6 +2555,10 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
 
       private int authenticationType_ = 0;
       /**
+       * <pre>
+       * How Telegent authenticates to the webhook. Unspecified means NONE.
+       * </pre>
+       *
        * <code>.telegent.webhook.v1.AuthenticationType authentication_type = 5 [json_name = "authenticationType", (.buf.validate.field) = { ... }</code>
        * @return The enum numeric value on the wire for authenticationType.
        */
@@ -1908,6 +2566,10 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
         return authenticationType_;
       }
       /**
+       * <pre>
+       * How Telegent authenticates to the webhook. Unspecified means NONE.
+       * </pre>
+       *
        * <code>.telegent.webhook.v1.AuthenticationType authentication_type = 5 [json_name = "authenticationType", (.buf.validate.field) = { ... }</code>
        * @param value The enum numeric value on the wire for authenticationType to set.
        * @return This builder for chaining.
@@ -1919,6 +2581,10 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
         return this;
       }
       /**
+       * <pre>
+       * How Telegent authenticates to the webhook. Unspecified means NONE.
+       * </pre>
+       *
        * <code>.telegent.webhook.v1.AuthenticationType authentication_type = 5 [json_name = "authenticationType", (.buf.validate.field) = { ... }</code>
        * @return The authenticationType.
        */
@@ -1928,6 +2594,10 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
         return result == null ? telegent.webhook.v1.WebhookOuterClass.AuthenticationType.UNRECOGNIZED : result;
       }
       /**
+       * <pre>
+       * How Telegent authenticates to the webhook. Unspecified means NONE.
+       * </pre>
+       *
        * <code>.telegent.webhook.v1.AuthenticationType authentication_type = 5 [json_name = "authenticationType", (.buf.validate.field) = { ... }</code>
        * @param value The authenticationType to set.
        * @return This builder for chaining.
@@ -1940,6 +2610,10 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
         return this;
       }
       /**
+       * <pre>
+       * How Telegent authenticates to the webhook. Unspecified means NONE.
+       * </pre>
+       *
        * <code>.telegent.webhook.v1.AuthenticationType authentication_type = 5 [json_name = "authenticationType", (.buf.validate.field) = { ... }</code>
        * @return This builder for chaining.
        */
@@ -1952,6 +2626,14 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
 
       private java.lang.Object authenticationUsername_ = "";
       /**
+       * <pre>
+       * Username for Basic authentication, at most 255 characters, without `:`
+       * (HTTP Basic authentication cannot carry it), control characters
+       * (Unicode category Cc: U+0000 to U+001F and U+007F to U+009F) or format
+       * characters (category Cf, bidi controls such as U+202E among them).
+       * Required for BASIC, empty otherwise.
+       * </pre>
+       *
        * <code>string authentication_username = 6 [json_name = "authenticationUsername", (.buf.validate.field) = { ... }</code>
        * @return The authenticationUsername.
        */
@@ -1968,6 +2650,14 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
         }
       }
       /**
+       * <pre>
+       * Username for Basic authentication, at most 255 characters, without `:`
+       * (HTTP Basic authentication cannot carry it), control characters
+       * (Unicode category Cc: U+0000 to U+001F and U+007F to U+009F) or format
+       * characters (category Cf, bidi controls such as U+202E among them).
+       * Required for BASIC, empty otherwise.
+       * </pre>
+       *
        * <code>string authentication_username = 6 [json_name = "authenticationUsername", (.buf.validate.field) = { ... }</code>
        * @return The bytes for authenticationUsername.
        */
@@ -1985,6 +2675,14 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
         }
       }
       /**
+       * <pre>
+       * Username for Basic authentication, at most 255 characters, without `:`
+       * (HTTP Basic authentication cannot carry it), control characters
+       * (Unicode category Cc: U+0000 to U+001F and U+007F to U+009F) or format
+       * characters (category Cf, bidi controls such as U+202E among them).
+       * Required for BASIC, empty otherwise.
+       * </pre>
+       *
        * <code>string authentication_username = 6 [json_name = "authenticationUsername", (.buf.validate.field) = { ... }</code>
        * @param value The authenticationUsername to set.
        * @return This builder for chaining.
@@ -1998,6 +2696,14 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
         return this;
       }
       /**
+       * <pre>
+       * Username for Basic authentication, at most 255 characters, without `:`
+       * (HTTP Basic authentication cannot carry it), control characters
+       * (Unicode category Cc: U+0000 to U+001F and U+007F to U+009F) or format
+       * characters (category Cf, bidi controls such as U+202E among them).
+       * Required for BASIC, empty otherwise.
+       * </pre>
+       *
        * <code>string authentication_username = 6 [json_name = "authenticationUsername", (.buf.validate.field) = { ... }</code>
        * @return This builder for chaining.
        */
@@ -2008,6 +2714,14 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
         return this;
       }
       /**
+       * <pre>
+       * Username for Basic authentication, at most 255 characters, without `:`
+       * (HTTP Basic authentication cannot carry it), control characters
+       * (Unicode category Cc: U+0000 to U+001F and U+007F to U+009F) or format
+       * characters (category Cf, bidi controls such as U+202E among them).
+       * Required for BASIC, empty otherwise.
+       * </pre>
+       *
        * <code>string authentication_username = 6 [json_name = "authenticationUsername", (.buf.validate.field) = { ... }</code>
        * @param value The bytes for authenticationUsername to set.
        * @return This builder for chaining.
@@ -2024,6 +2738,12 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
 
       private java.lang.Object authenticationPassword_ = "";
       /**
+       * <pre>
+       * Password for Basic authentication, at most 255 characters, without
+       * control or format characters (as for the username). Required for
+       * BASIC, empty otherwise. Never returned, logged or traced.
+       * </pre>
+       *
        * <code>string authentication_password = 7 [json_name = "authenticationPassword", debug_redact = true, (.buf.validate.field) = { ... }</code>
        * @return The authenticationPassword.
        */
@@ -2040,6 +2760,12 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
         }
       }
       /**
+       * <pre>
+       * Password for Basic authentication, at most 255 characters, without
+       * control or format characters (as for the username). Required for
+       * BASIC, empty otherwise. Never returned, logged or traced.
+       * </pre>
+       *
        * <code>string authentication_password = 7 [json_name = "authenticationPassword", debug_redact = true, (.buf.validate.field) = { ... }</code>
        * @return The bytes for authenticationPassword.
        */
@@ -2057,6 +2783,12 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
         }
       }
       /**
+       * <pre>
+       * Password for Basic authentication, at most 255 characters, without
+       * control or format characters (as for the username). Required for
+       * BASIC, empty otherwise. Never returned, logged or traced.
+       * </pre>
+       *
        * <code>string authentication_password = 7 [json_name = "authenticationPassword", debug_redact = true, (.buf.validate.field) = { ... }</code>
        * @param value The authenticationPassword to set.
        * @return This builder for chaining.
@@ -2070,6 +2802,12 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
         return this;
       }
       /**
+       * <pre>
+       * Password for Basic authentication, at most 255 characters, without
+       * control or format characters (as for the username). Required for
+       * BASIC, empty otherwise. Never returned, logged or traced.
+       * </pre>
+       *
        * <code>string authentication_password = 7 [json_name = "authenticationPassword", debug_redact = true, (.buf.validate.field) = { ... }</code>
        * @return This builder for chaining.
        */
@@ -2080,6 +2818,12 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
         return this;
       }
       /**
+       * <pre>
+       * Password for Basic authentication, at most 255 characters, without
+       * control or format characters (as for the username). Required for
+       * BASIC, empty otherwise. Never returned, logged or traced.
+       * </pre>
+       *
        * <code>string authentication_password = 7 [json_name = "authenticationPassword", debug_redact = true, (.buf.validate.field) = { ... }</code>
        * @param value The bytes for authenticationPassword to set.
        * @return This builder for chaining.
@@ -2096,6 +2840,12 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
 
       private java.lang.Object authenticationToken_ = "";
       /**
+       * <pre>
+       * Bearer token Telegent sends to the webhook, at most 255 characters,
+       * without control or format characters (as for the username). Required
+       * for TOKEN, empty otherwise. Never returned, logged or traced.
+       * </pre>
+       *
        * <code>string authentication_token = 8 [json_name = "authenticationToken", debug_redact = true, (.buf.validate.field) = { ... }</code>
        * @return The authenticationToken.
        */
@@ -2112,6 +2862,12 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
         }
       }
       /**
+       * <pre>
+       * Bearer token Telegent sends to the webhook, at most 255 characters,
+       * without control or format characters (as for the username). Required
+       * for TOKEN, empty otherwise. Never returned, logged or traced.
+       * </pre>
+       *
        * <code>string authentication_token = 8 [json_name = "authenticationToken", debug_redact = true, (.buf.validate.field) = { ... }</code>
        * @return The bytes for authenticationToken.
        */
@@ -2129,6 +2885,12 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
         }
       }
       /**
+       * <pre>
+       * Bearer token Telegent sends to the webhook, at most 255 characters,
+       * without control or format characters (as for the username). Required
+       * for TOKEN, empty otherwise. Never returned, logged or traced.
+       * </pre>
+       *
        * <code>string authentication_token = 8 [json_name = "authenticationToken", debug_redact = true, (.buf.validate.field) = { ... }</code>
        * @param value The authenticationToken to set.
        * @return This builder for chaining.
@@ -2142,6 +2904,12 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
         return this;
       }
       /**
+       * <pre>
+       * Bearer token Telegent sends to the webhook, at most 255 characters,
+       * without control or format characters (as for the username). Required
+       * for TOKEN, empty otherwise. Never returned, logged or traced.
+       * </pre>
+       *
        * <code>string authentication_token = 8 [json_name = "authenticationToken", debug_redact = true, (.buf.validate.field) = { ... }</code>
        * @return This builder for chaining.
        */
@@ -2152,6 +2920,12 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
         return this;
       }
       /**
+       * <pre>
+       * Bearer token Telegent sends to the webhook, at most 255 characters,
+       * without control or format characters (as for the username). Required
+       * for TOKEN, empty otherwise. Never returned, logged or traced.
+       * </pre>
+       *
        * <code>string authentication_token = 8 [json_name = "authenticationToken", debug_redact = true, (.buf.validate.field) = { ... }</code>
        * @param value The bytes for authenticationToken to set.
        * @return This builder for chaining.
@@ -2174,6 +2948,13 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
         bitField0_ |= 0x00000100;
       }
       /**
+       * <pre>
+       * Events to subscribe to: at least one, no duplicates, no UNSPECIFIED.
+       * Sent to Telegent as one comma-separated string in the order given, which
+       * may be at most 255 characters long: all seven events, each at most once,
+       * join to 93.
+       * </pre>
+       *
        * <code>repeated .telegent.webhook.v1.WebhookEvent subscribed_events = 9 [json_name = "subscribedEvents", (.buf.validate.field) = { ... }</code>
        * @return A list containing the subscribedEvents.
        */
@@ -2182,6 +2963,13 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
             telegent.webhook.v1.WebhookOuterClass.WebhookEvent>(subscribedEvents_, subscribedEvents_converter_);
       }
       /**
+       * <pre>
+       * Events to subscribe to: at least one, no duplicates, no UNSPECIFIED.
+       * Sent to Telegent as one comma-separated string in the order given, which
+       * may be at most 255 characters long: all seven events, each at most once,
+       * join to 93.
+       * </pre>
+       *
        * <code>repeated .telegent.webhook.v1.WebhookEvent subscribed_events = 9 [json_name = "subscribedEvents", (.buf.validate.field) = { ... }</code>
        * @return The count of subscribedEvents.
        */
@@ -2189,6 +2977,13 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
         return subscribedEvents_.size();
       }
       /**
+       * <pre>
+       * Events to subscribe to: at least one, no duplicates, no UNSPECIFIED.
+       * Sent to Telegent as one comma-separated string in the order given, which
+       * may be at most 255 characters long: all seven events, each at most once,
+       * join to 93.
+       * </pre>
+       *
        * <code>repeated .telegent.webhook.v1.WebhookEvent subscribed_events = 9 [json_name = "subscribedEvents", (.buf.validate.field) = { ... }</code>
        * @param index The index of the element to return.
        * @return The subscribedEvents at the given index.
@@ -2197,6 +2992,13 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
         return subscribedEvents_converter_.convert(subscribedEvents_.getInt(index));
       }
       /**
+       * <pre>
+       * Events to subscribe to: at least one, no duplicates, no UNSPECIFIED.
+       * Sent to Telegent as one comma-separated string in the order given, which
+       * may be at most 255 characters long: all seven events, each at most once,
+       * join to 93.
+       * </pre>
+       *
        * <code>repeated .telegent.webhook.v1.WebhookEvent subscribed_events = 9 [json_name = "subscribedEvents", (.buf.validate.field) = { ... }</code>
        * @param index The index to set the value at.
        * @param value The subscribedEvents to set.
@@ -2211,6 +3013,13 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
         return this;
       }
       /**
+       * <pre>
+       * Events to subscribe to: at least one, no duplicates, no UNSPECIFIED.
+       * Sent to Telegent as one comma-separated string in the order given, which
+       * may be at most 255 characters long: all seven events, each at most once,
+       * join to 93.
+       * </pre>
+       *
        * <code>repeated .telegent.webhook.v1.WebhookEvent subscribed_events = 9 [json_name = "subscribedEvents", (.buf.validate.field) = { ... }</code>
        * @param value The subscribedEvents to add.
        * @return This builder for chaining.
@@ -2223,6 +3032,13 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
         return this;
       }
       /**
+       * <pre>
+       * Events to subscribe to: at least one, no duplicates, no UNSPECIFIED.
+       * Sent to Telegent as one comma-separated string in the order given, which
+       * may be at most 255 characters long: all seven events, each at most once,
+       * join to 93.
+       * </pre>
+       *
        * <code>repeated .telegent.webhook.v1.WebhookEvent subscribed_events = 9 [json_name = "subscribedEvents", (.buf.validate.field) = { ... }</code>
        * @param values The subscribedEvents to add.
        * @return This builder for chaining.
@@ -2237,6 +3053,13 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
         return this;
       }
       /**
+       * <pre>
+       * Events to subscribe to: at least one, no duplicates, no UNSPECIFIED.
+       * Sent to Telegent as one comma-separated string in the order given, which
+       * may be at most 255 characters long: all seven events, each at most once,
+       * join to 93.
+       * </pre>
+       *
        * <code>repeated .telegent.webhook.v1.WebhookEvent subscribed_events = 9 [json_name = "subscribedEvents", (.buf.validate.field) = { ... }</code>
        * @return This builder for chaining.
        */
@@ -2247,6 +3070,13 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
         return this;
       }
       /**
+       * <pre>
+       * Events to subscribe to: at least one, no duplicates, no UNSPECIFIED.
+       * Sent to Telegent as one comma-separated string in the order given, which
+       * may be at most 255 characters long: all seven events, each at most once,
+       * join to 93.
+       * </pre>
+       *
        * <code>repeated .telegent.webhook.v1.WebhookEvent subscribed_events = 9 [json_name = "subscribedEvents", (.buf.validate.field) = { ... }</code>
        * @return A list containing the enum numeric values on the wire for subscribedEvents.
        */
@@ -2256,6 +3086,13 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
         return subscribedEvents_;
       }
       /**
+       * <pre>
+       * Events to subscribe to: at least one, no duplicates, no UNSPECIFIED.
+       * Sent to Telegent as one comma-separated string in the order given, which
+       * may be at most 255 characters long: all seven events, each at most once,
+       * join to 93.
+       * </pre>
+       *
        * <code>repeated .telegent.webhook.v1.WebhookEvent subscribed_events = 9 [json_name = "subscribedEvents", (.buf.validate.field) = { ... }</code>
        * @param index The index of the value to return.
        * @return The enum numeric value on the wire of subscribedEvents at the given index.
@@ -2264,6 +3101,13 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
         return subscribedEvents_.getInt(index);
       }
       /**
+       * <pre>
+       * Events to subscribe to: at least one, no duplicates, no UNSPECIFIED.
+       * Sent to Telegent as one comma-separated string in the order given, which
+       * may be at most 255 characters long: all seven events, each at most once,
+       * join to 93.
+       * </pre>
+       *
        * <code>repeated .telegent.webhook.v1.WebhookEvent subscribed_events = 9 [json_name = "subscribedEvents", (.buf.validate.field) = { ... }</code>
        * @param index The index to set the value at.
        * @param value The enum numeric value on the wire for subscribedEvents to set.
@@ -2277,6 +3121,13 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
         return this;
       }
       /**
+       * <pre>
+       * Events to subscribe to: at least one, no duplicates, no UNSPECIFIED.
+       * Sent to Telegent as one comma-separated string in the order given, which
+       * may be at most 255 characters long: all seven events, each at most once,
+       * join to 93.
+       * </pre>
+       *
        * <code>repeated .telegent.webhook.v1.WebhookEvent subscribed_events = 9 [json_name = "subscribedEvents", (.buf.validate.field) = { ... }</code>
        * @param value The enum numeric value on the wire for subscribedEvents to add.
        * @return This builder for chaining.
@@ -2288,6 +3139,13 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
         return this;
       }
       /**
+       * <pre>
+       * Events to subscribe to: at least one, no duplicates, no UNSPECIFIED.
+       * Sent to Telegent as one comma-separated string in the order given, which
+       * may be at most 255 characters long: all seven events, each at most once,
+       * join to 93.
+       * </pre>
+       *
        * <code>repeated .telegent.webhook.v1.WebhookEvent subscribed_events = 9 [json_name = "subscribedEvents", (.buf.validate.field) = { ... }</code>
        * @param values The enum numeric values on the wire for subscribedEvents to add.
        * @return This builder for chaining.
@@ -2304,6 +3162,19 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
 
       private java.lang.Object requestId_ = "";
       /**
+       * <pre>
+       * Idempotency key (AIP-155): optional; when set, a UUID (RFC 4122 textual
+       * form, for example `8a1b7c5e-2f0d-4c3a-9b6e-1d2f3a4b5c6d`). A caller
+       * sets a fresh id per logical create and repeats it on every retry of
+       * that create. Within the service's idempotency window, a repeat of the
+       * same request with the same id returns the first call's answer (the
+       * webhook, or its definite error, or the same outcome-unknown failure)
+       * without creating a second webhook; a call still in flight is waited
+       * for. The same id with a different request is INVALID_ARGUMENT with the
+       * `google.rpc.ErrorInfo` reason `REQUEST_ID_REUSED`. Empty means no
+       * idempotency: every call may create a webhook.
+       * </pre>
+       *
        * <code>string request_id = 10 [json_name = "requestId", (.buf.validate.field) = { ... }</code>
        * @return The requestId.
        */
@@ -2320,6 +3191,19 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
         }
       }
       /**
+       * <pre>
+       * Idempotency key (AIP-155): optional; when set, a UUID (RFC 4122 textual
+       * form, for example `8a1b7c5e-2f0d-4c3a-9b6e-1d2f3a4b5c6d`). A caller
+       * sets a fresh id per logical create and repeats it on every retry of
+       * that create. Within the service's idempotency window, a repeat of the
+       * same request with the same id returns the first call's answer (the
+       * webhook, or its definite error, or the same outcome-unknown failure)
+       * without creating a second webhook; a call still in flight is waited
+       * for. The same id with a different request is INVALID_ARGUMENT with the
+       * `google.rpc.ErrorInfo` reason `REQUEST_ID_REUSED`. Empty means no
+       * idempotency: every call may create a webhook.
+       * </pre>
+       *
        * <code>string request_id = 10 [json_name = "requestId", (.buf.validate.field) = { ... }</code>
        * @return The bytes for requestId.
        */
@@ -2337,6 +3221,19 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
         }
       }
       /**
+       * <pre>
+       * Idempotency key (AIP-155): optional; when set, a UUID (RFC 4122 textual
+       * form, for example `8a1b7c5e-2f0d-4c3a-9b6e-1d2f3a4b5c6d`). A caller
+       * sets a fresh id per logical create and repeats it on every retry of
+       * that create. Within the service's idempotency window, a repeat of the
+       * same request with the same id returns the first call's answer (the
+       * webhook, or its definite error, or the same outcome-unknown failure)
+       * without creating a second webhook; a call still in flight is waited
+       * for. The same id with a different request is INVALID_ARGUMENT with the
+       * `google.rpc.ErrorInfo` reason `REQUEST_ID_REUSED`. Empty means no
+       * idempotency: every call may create a webhook.
+       * </pre>
+       *
        * <code>string request_id = 10 [json_name = "requestId", (.buf.validate.field) = { ... }</code>
        * @param value The requestId to set.
        * @return This builder for chaining.
@@ -2350,6 +3247,19 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
         return this;
       }
       /**
+       * <pre>
+       * Idempotency key (AIP-155): optional; when set, a UUID (RFC 4122 textual
+       * form, for example `8a1b7c5e-2f0d-4c3a-9b6e-1d2f3a4b5c6d`). A caller
+       * sets a fresh id per logical create and repeats it on every retry of
+       * that create. Within the service's idempotency window, a repeat of the
+       * same request with the same id returns the first call's answer (the
+       * webhook, or its definite error, or the same outcome-unknown failure)
+       * without creating a second webhook; a call still in flight is waited
+       * for. The same id with a different request is INVALID_ARGUMENT with the
+       * `google.rpc.ErrorInfo` reason `REQUEST_ID_REUSED`. Empty means no
+       * idempotency: every call may create a webhook.
+       * </pre>
+       *
        * <code>string request_id = 10 [json_name = "requestId", (.buf.validate.field) = { ... }</code>
        * @return This builder for chaining.
        */
@@ -2360,6 +3270,19 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
         return this;
       }
       /**
+       * <pre>
+       * Idempotency key (AIP-155): optional; when set, a UUID (RFC 4122 textual
+       * form, for example `8a1b7c5e-2f0d-4c3a-9b6e-1d2f3a4b5c6d`). A caller
+       * sets a fresh id per logical create and repeats it on every retry of
+       * that create. Within the service's idempotency window, a repeat of the
+       * same request with the same id returns the first call's answer (the
+       * webhook, or its definite error, or the same outcome-unknown failure)
+       * without creating a second webhook; a call still in flight is waited
+       * for. The same id with a different request is INVALID_ARGUMENT with the
+       * `google.rpc.ErrorInfo` reason `REQUEST_ID_REUSED`. Empty means no
+       * idempotency: every call may create a webhook.
+       * </pre>
+       *
        * <code>string request_id = 10 [json_name = "requestId", (.buf.validate.field) = { ... }</code>
        * @param value The bytes for requestId to set.
        * @return This builder for chaining.
@@ -2430,21 +3353,37 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
       com.google.protobuf.MessageOrBuilder {
 
     /**
+     * <pre>
+     * The webhook Telegent created.
+     * </pre>
+     *
      * <code>.telegent.webhook.v1.Webhook webhook = 1 [json_name = "webhook"];</code>
      * @return Whether the webhook field is set.
      */
     boolean hasWebhook();
     /**
+     * <pre>
+     * The webhook Telegent created.
+     * </pre>
+     *
      * <code>.telegent.webhook.v1.Webhook webhook = 1 [json_name = "webhook"];</code>
      * @return The webhook.
      */
     telegent.webhook.v1.WebhookOuterClass.Webhook getWebhook();
     /**
+     * <pre>
+     * The webhook Telegent created.
+     * </pre>
+     *
      * <code>.telegent.webhook.v1.Webhook webhook = 1 [json_name = "webhook"];</code>
      */
     telegent.webhook.v1.WebhookOuterClass.WebhookOrBuilder getWebhookOrBuilder();
   }
   /**
+   * <pre>
+   * CreateWebhookResponse is the answer to CreateWebhook.
+   * </pre>
+   *
    * Protobuf type {@code telegent.webhook.v1.CreateWebhookResponse}
    */
   public static final class CreateWebhookResponse extends
@@ -2485,6 +3424,10 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
     public static final int WEBHOOK_FIELD_NUMBER = 1;
     private telegent.webhook.v1.WebhookOuterClass.Webhook webhook_;
     /**
+     * <pre>
+     * The webhook Telegent created.
+     * </pre>
+     *
      * <code>.telegent.webhook.v1.Webhook webhook = 1 [json_name = "webhook"];</code>
      * @return Whether the webhook field is set.
      */
@@ -2493,6 +3436,10 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
       return ((bitField0_ & 0x00000001) != 0);
     }
     /**
+     * <pre>
+     * The webhook Telegent created.
+     * </pre>
+     *
      * <code>.telegent.webhook.v1.Webhook webhook = 1 [json_name = "webhook"];</code>
      * @return The webhook.
      */
@@ -2501,6 +3448,10 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
       return webhook_ == null ? telegent.webhook.v1.WebhookOuterClass.Webhook.getDefaultInstance() : webhook_;
     }
     /**
+     * <pre>
+     * The webhook Telegent created.
+     * </pre>
+     *
      * <code>.telegent.webhook.v1.Webhook webhook = 1 [json_name = "webhook"];</code>
      */
     @java.lang.Override
@@ -2671,6 +3622,10 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
       return builder;
     }
     /**
+     * <pre>
+     * CreateWebhookResponse is the answer to CreateWebhook.
+     * </pre>
+     *
      * Protobuf type {@code telegent.webhook.v1.CreateWebhookResponse}
      */
     public static final class Builder extends
@@ -2827,6 +3782,10 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
       private com.google.protobuf.SingleFieldBuilder<
           telegent.webhook.v1.WebhookOuterClass.Webhook, telegent.webhook.v1.WebhookOuterClass.Webhook.Builder, telegent.webhook.v1.WebhookOuterClass.WebhookOrBuilder> webhookBuilder_;
       /**
+       * <pre>
+       * The webhook Telegent created.
+       * </pre>
+       *
        * <code>.telegent.webhook.v1.Webhook webhook = 1 [json_name = "webhook"];</code>
        * @return Whether the webhook field is set.
        */
@@ -2834,6 +3793,10 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
         return ((bitField0_ & 0x00000001) != 0);
       }
       /**
+       * <pre>
+       * The webhook Telegent created.
+       * </pre>
+       *
        * <code>.telegent.webhook.v1.Webhook webhook = 1 [json_name = "webhook"];</code>
        * @return The webhook.
        */
@@ -2845,6 +3808,10 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
         }
       }
       /**
+       * <pre>
+       * The webhook Telegent created.
+       * </pre>
+       *
        * <code>.telegent.webhook.v1.Webhook webhook = 1 [json_name = "webhook"];</code>
        */
       public Builder setWebhook(telegent.webhook.v1.WebhookOuterClass.Webhook value) {
@@ -2861,6 +3828,10 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
         return this;
       }
       /**
+       * <pre>
+       * The webhook Telegent created.
+       * </pre>
+       *
        * <code>.telegent.webhook.v1.Webhook webhook = 1 [json_name = "webhook"];</code>
        */
       public Builder setWebhook(
@@ -2875,6 +3846,10 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
         return this;
       }
       /**
+       * <pre>
+       * The webhook Telegent created.
+       * </pre>
+       *
        * <code>.telegent.webhook.v1.Webhook webhook = 1 [json_name = "webhook"];</code>
        */
       public Builder mergeWebhook(telegent.webhook.v1.WebhookOuterClass.Webhook value) {
@@ -2896,6 +3871,10 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
         return this;
       }
       /**
+       * <pre>
+       * The webhook Telegent created.
+       * </pre>
+       *
        * <code>.telegent.webhook.v1.Webhook webhook = 1 [json_name = "webhook"];</code>
        */
       public Builder clearWebhook() {
@@ -2909,6 +3888,10 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
         return this;
       }
       /**
+       * <pre>
+       * The webhook Telegent created.
+       * </pre>
+       *
        * <code>.telegent.webhook.v1.Webhook webhook = 1 [json_name = "webhook"];</code>
        */
       public telegent.webhook.v1.WebhookOuterClass.Webhook.Builder getWebhookBuilder() {
@@ -2917,6 +3900,10 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
         return internalGetWebhookFieldBuilder().getBuilder();
       }
       /**
+       * <pre>
+       * The webhook Telegent created.
+       * </pre>
+       *
        * <code>.telegent.webhook.v1.Webhook webhook = 1 [json_name = "webhook"];</code>
        */
       public telegent.webhook.v1.WebhookOuterClass.WebhookOrBuilder getWebhookOrBuilder() {
@@ -2928,6 +3915,10 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
         }
       }
       /**
+       * <pre>
+       * The webhook Telegent created.
+       * </pre>
+       *
        * <code>.telegent.webhook.v1.Webhook webhook = 1 [json_name = "webhook"];</code>
        */
       private com.google.protobuf.SingleFieldBuilder<
@@ -3000,11 +3991,19 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
       com.google.protobuf.MessageOrBuilder {
 
     /**
+     * <pre>
+     * Telegent's id of the webhook, prefixed `WID-`.
+     * </pre>
+     *
      * <code>string webhook_id = 1 [json_name = "webhookId"];</code>
      * @return The webhookId.
      */
     java.lang.String getWebhookId();
     /**
+     * <pre>
+     * Telegent's id of the webhook, prefixed `WID-`.
+     * </pre>
+     *
      * <code>string webhook_id = 1 [json_name = "webhookId"];</code>
      * @return The bytes for webhookId.
      */
@@ -3012,22 +4011,40 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
         getWebhookIdBytes();
 
     /**
+     * <pre>
+     * Whether Telegent reports the webhook as active. Absent when Telegent
+     * does not say.
+     * </pre>
+     *
      * <code>optional bool active = 2 [json_name = "active"];</code>
      * @return Whether the active field is set.
      */
     boolean hasActive();
     /**
+     * <pre>
+     * Whether Telegent reports the webhook as active. Absent when Telegent
+     * does not say.
+     * </pre>
+     *
      * <code>optional bool active = 2 [json_name = "active"];</code>
      * @return The active.
      */
     boolean getActive();
 
     /**
+     * <pre>
+     * Telegent account the webhook belongs to.
+     * </pre>
+     *
      * <code>string account_id = 3 [json_name = "accountId"];</code>
      * @return The accountId.
      */
     java.lang.String getAccountId();
     /**
+     * <pre>
+     * Telegent account the webhook belongs to.
+     * </pre>
+     *
      * <code>string account_id = 3 [json_name = "accountId"];</code>
      * @return The bytes for accountId.
      */
@@ -3035,11 +4052,19 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
         getAccountIdBytes();
 
     /**
+     * <pre>
+     * URL Telegent calls when a subscribed event fires.
+     * </pre>
+     *
      * <code>string webhook_url = 4 [json_name = "webhookUrl"];</code>
      * @return The webhookUrl.
      */
     java.lang.String getWebhookUrl();
     /**
+     * <pre>
+     * URL Telegent calls when a subscribed event fires.
+     * </pre>
+     *
      * <code>string webhook_url = 4 [json_name = "webhookUrl"];</code>
      * @return The bytes for webhookUrl.
      */
@@ -3047,44 +4072,76 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
         getWebhookUrlBytes();
 
     /**
+     * <pre>
+     * HTTP method Telegent uses to call the webhook.
+     * </pre>
+     *
      * <code>.telegent.webhook.v1.HttpMethod method = 5 [json_name = "method"];</code>
      * @return The enum numeric value on the wire for method.
      */
     int getMethodValue();
     /**
+     * <pre>
+     * HTTP method Telegent uses to call the webhook.
+     * </pre>
+     *
      * <code>.telegent.webhook.v1.HttpMethod method = 5 [json_name = "method"];</code>
      * @return The method.
      */
     telegent.webhook.v1.WebhookOuterClass.HttpMethod getMethod();
 
     /**
+     * <pre>
+     * Payload format sent to the webhook.
+     * </pre>
+     *
      * <code>.telegent.webhook.v1.DataFormat data_format = 6 [json_name = "dataFormat"];</code>
      * @return The enum numeric value on the wire for dataFormat.
      */
     int getDataFormatValue();
     /**
+     * <pre>
+     * Payload format sent to the webhook.
+     * </pre>
+     *
      * <code>.telegent.webhook.v1.DataFormat data_format = 6 [json_name = "dataFormat"];</code>
      * @return The dataFormat.
      */
     telegent.webhook.v1.WebhookOuterClass.DataFormat getDataFormat();
 
     /**
+     * <pre>
+     * How Telegent authenticates to the webhook.
+     * </pre>
+     *
      * <code>.telegent.webhook.v1.AuthenticationType authentication_type = 7 [json_name = "authenticationType"];</code>
      * @return The enum numeric value on the wire for authenticationType.
      */
     int getAuthenticationTypeValue();
     /**
+     * <pre>
+     * How Telegent authenticates to the webhook.
+     * </pre>
+     *
      * <code>.telegent.webhook.v1.AuthenticationType authentication_type = 7 [json_name = "authenticationType"];</code>
      * @return The authenticationType.
      */
     telegent.webhook.v1.WebhookOuterClass.AuthenticationType getAuthenticationType();
 
     /**
+     * <pre>
+     * Username for Basic authentication; empty for other types.
+     * </pre>
+     *
      * <code>string authentication_username = 8 [json_name = "authenticationUsername"];</code>
      * @return The authenticationUsername.
      */
     java.lang.String getAuthenticationUsername();
     /**
+     * <pre>
+     * Username for Basic authentication; empty for other types.
+     * </pre>
+     *
      * <code>string authentication_username = 8 [json_name = "authenticationUsername"];</code>
      * @return The bytes for authenticationUsername.
      */
@@ -3092,28 +4149,48 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
         getAuthenticationUsernameBytes();
 
     /**
+     * <pre>
+     * Subscribed events, in the order Telegent reports them.
+     * </pre>
+     *
      * <code>repeated .telegent.webhook.v1.WebhookEvent subscribed_events = 9 [json_name = "subscribedEvents"];</code>
      * @return A list containing the subscribedEvents.
      */
     java.util.List<telegent.webhook.v1.WebhookOuterClass.WebhookEvent> getSubscribedEventsList();
     /**
+     * <pre>
+     * Subscribed events, in the order Telegent reports them.
+     * </pre>
+     *
      * <code>repeated .telegent.webhook.v1.WebhookEvent subscribed_events = 9 [json_name = "subscribedEvents"];</code>
      * @return The count of subscribedEvents.
      */
     int getSubscribedEventsCount();
     /**
+     * <pre>
+     * Subscribed events, in the order Telegent reports them.
+     * </pre>
+     *
      * <code>repeated .telegent.webhook.v1.WebhookEvent subscribed_events = 9 [json_name = "subscribedEvents"];</code>
      * @param index The index of the element to return.
      * @return The subscribedEvents at the given index.
      */
     telegent.webhook.v1.WebhookOuterClass.WebhookEvent getSubscribedEvents(int index);
     /**
+     * <pre>
+     * Subscribed events, in the order Telegent reports them.
+     * </pre>
+     *
      * <code>repeated .telegent.webhook.v1.WebhookEvent subscribed_events = 9 [json_name = "subscribedEvents"];</code>
      * @return A list containing the enum numeric values on the wire for subscribedEvents.
      */
     java.util.List<java.lang.Integer>
     getSubscribedEventsValueList();
     /**
+     * <pre>
+     * Subscribed events, in the order Telegent reports them.
+     * </pre>
+     *
      * <code>repeated .telegent.webhook.v1.WebhookEvent subscribed_events = 9 [json_name = "subscribedEvents"];</code>
      * @param index The index of the value to return.
      * @return The enum numeric value on the wire of subscribedEvents at the given index.
@@ -3121,6 +4198,11 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
     int getSubscribedEventsValue(int index);
   }
   /**
+   * <pre>
+   * Webhook is a webhook as Telegent stored it. It never carries the
+   * authentication password or token.
+   * </pre>
+   *
    * Protobuf type {@code telegent.webhook.v1.Webhook}
    */
   public static final class Webhook extends
@@ -3170,6 +4252,10 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
     @SuppressWarnings("serial")
     private volatile java.lang.Object webhookId_ = "";
     /**
+     * <pre>
+     * Telegent's id of the webhook, prefixed `WID-`.
+     * </pre>
+     *
      * <code>string webhook_id = 1 [json_name = "webhookId"];</code>
      * @return The webhookId.
      */
@@ -3187,6 +4273,10 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
       }
     }
     /**
+     * <pre>
+     * Telegent's id of the webhook, prefixed `WID-`.
+     * </pre>
+     *
      * <code>string webhook_id = 1 [json_name = "webhookId"];</code>
      * @return The bytes for webhookId.
      */
@@ -3208,6 +4298,11 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
     public static final int ACTIVE_FIELD_NUMBER = 2;
     private boolean active_ = false;
     /**
+     * <pre>
+     * Whether Telegent reports the webhook as active. Absent when Telegent
+     * does not say.
+     * </pre>
+     *
      * <code>optional bool active = 2 [json_name = "active"];</code>
      * @return Whether the active field is set.
      */
@@ -3216,6 +4311,11 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
       return ((bitField0_ & 0x00000001) != 0);
     }
     /**
+     * <pre>
+     * Whether Telegent reports the webhook as active. Absent when Telegent
+     * does not say.
+     * </pre>
+     *
      * <code>optional bool active = 2 [json_name = "active"];</code>
      * @return The active.
      */
@@ -3228,6 +4328,10 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
     @SuppressWarnings("serial")
     private volatile java.lang.Object accountId_ = "";
     /**
+     * <pre>
+     * Telegent account the webhook belongs to.
+     * </pre>
+     *
      * <code>string account_id = 3 [json_name = "accountId"];</code>
      * @return The accountId.
      */
@@ -3245,6 +4349,10 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
       }
     }
     /**
+     * <pre>
+     * Telegent account the webhook belongs to.
+     * </pre>
+     *
      * <code>string account_id = 3 [json_name = "accountId"];</code>
      * @return The bytes for accountId.
      */
@@ -3267,6 +4375,10 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
     @SuppressWarnings("serial")
     private volatile java.lang.Object webhookUrl_ = "";
     /**
+     * <pre>
+     * URL Telegent calls when a subscribed event fires.
+     * </pre>
+     *
      * <code>string webhook_url = 4 [json_name = "webhookUrl"];</code>
      * @return The webhookUrl.
      */
@@ -3284,6 +4396,10 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
       }
     }
     /**
+     * <pre>
+     * URL Telegent calls when a subscribed event fires.
+     * </pre>
+     *
      * <code>string webhook_url = 4 [json_name = "webhookUrl"];</code>
      * @return The bytes for webhookUrl.
      */
@@ -3305,6 +4421,10 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
     public static final int METHOD_FIELD_NUMBER = 5;
     private int method_ = 0;
     /**
+     * <pre>
+     * HTTP method Telegent uses to call the webhook.
+     * </pre>
+     *
      * <code>.telegent.webhook.v1.HttpMethod method = 5 [json_name = "method"];</code>
      * @return The enum numeric value on the wire for method.
      */
@@ -3312,6 +4432,10 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
       return method_;
     }
     /**
+     * <pre>
+     * HTTP method Telegent uses to call the webhook.
+     * </pre>
+     *
      * <code>.telegent.webhook.v1.HttpMethod method = 5 [json_name = "method"];</code>
      * @return The method.
      */
@@ -3323,6 +4447,10 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
     public static final int DATA_FORMAT_FIELD_NUMBER = 6;
     private int dataFormat_ = 0;
     /**
+     * <pre>
+     * Payload format sent to the webhook.
+     * </pre>
+     *
      * <code>.telegent.webhook.v1.DataFormat data_format = 6 [json_name = "dataFormat"];</code>
      * @return The enum numeric value on the wire for dataFormat.
      */
@@ -3330,6 +4458,10 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
       return dataFormat_;
     }
     /**
+     * <pre>
+     * Payload format sent to the webhook.
+     * </pre>
+     *
      * <code>.telegent.webhook.v1.DataFormat data_format = 6 [json_name = "dataFormat"];</code>
      * @return The dataFormat.
      */
@@ -3341,6 +4473,10 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
     public static final int AUTHENTICATION_TYPE_FIELD_NUMBER = 7;
     private int authenticationType_ = 0;
     /**
+     * <pre>
+     * How Telegent authenticates to the webhook.
+     * </pre>
+     *
      * <code>.telegent.webhook.v1.AuthenticationType authentication_type = 7 [json_name = "authenticationType"];</code>
      * @return The enum numeric value on the wire for authenticationType.
      */
@@ -3348,6 +4484,10 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
       return authenticationType_;
     }
     /**
+     * <pre>
+     * How Telegent authenticates to the webhook.
+     * </pre>
+     *
      * <code>.telegent.webhook.v1.AuthenticationType authentication_type = 7 [json_name = "authenticationType"];</code>
      * @return The authenticationType.
      */
@@ -3360,6 +4500,10 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
     @SuppressWarnings("serial")
     private volatile java.lang.Object authenticationUsername_ = "";
     /**
+     * <pre>
+     * Username for Basic authentication; empty for other types.
+     * </pre>
+     *
      * <code>string authentication_username = 8 [json_name = "authenticationUsername"];</code>
      * @return The authenticationUsername.
      */
@@ -3377,6 +4521,10 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
       }
     }
     /**
+     * <pre>
+     * Username for Basic authentication; empty for other types.
+     * </pre>
+     *
      * <code>string authentication_username = 8 [json_name = "authenticationUsername"];</code>
      * @return The bytes for authenticationUsername.
      */
@@ -3409,6 +4557,10 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
               }
             };
     /**
+     * <pre>
+     * Subscribed events, in the order Telegent reports them.
+     * </pre>
+     *
      * <code>repeated .telegent.webhook.v1.WebhookEvent subscribed_events = 9 [json_name = "subscribedEvents"];</code>
      * @return A list containing the subscribedEvents.
      */
@@ -3418,6 +4570,10 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
           telegent.webhook.v1.WebhookOuterClass.WebhookEvent>(subscribedEvents_, subscribedEvents_converter_);
     }
     /**
+     * <pre>
+     * Subscribed events, in the order Telegent reports them.
+     * </pre>
+     *
      * <code>repeated .telegent.webhook.v1.WebhookEvent subscribed_events = 9 [json_name = "subscribedEvents"];</code>
      * @return The count of subscribedEvents.
      */
@@ -3426,6 +4582,10 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
       return subscribedEvents_.size();
     }
     /**
+     * <pre>
+     * Subscribed events, in the order Telegent reports them.
+     * </pre>
+     *
      * <code>repeated .telegent.webhook.v1.WebhookEvent subscribed_events = 9 [json_name = "subscribedEvents"];</code>
      * @param index The index of the element to return.
      * @return The subscribedEvents at the given index.
@@ -3435,6 +4595,10 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
       return subscribedEvents_converter_.convert(subscribedEvents_.getInt(index));
     }
     /**
+     * <pre>
+     * Subscribed events, in the order Telegent reports them.
+     * </pre>
+     *
      * <code>repeated .telegent.webhook.v1.WebhookEvent subscribed_events = 9 [json_name = "subscribedEvents"];</code>
      * @return A list containing the enum numeric values on the wire for subscribedEvents.
      */
@@ -3444,6 +4608,10 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
       return subscribedEvents_;
     }
     /**
+     * <pre>
+     * Subscribed events, in the order Telegent reports them.
+     * </pre>
+     *
      * <code>repeated .telegent.webhook.v1.WebhookEvent subscribed_events = 9 [json_name = "subscribedEvents"];</code>
      * @param index The index of the value to return.
      * @return The enum numeric value on the wire of subscribedEvents at the given index.
@@ -3713,6 +4881,11 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
       return builder;
     }
     /**
+     * <pre>
+     * Webhook is a webhook as Telegent stored it. It never carries the
+     * authentication password or token.
+     * </pre>
+     *
      * Protobuf type {@code telegent.webhook.v1.Webhook}
      */
     public static final class Builder extends
@@ -3977,6 +5150,10 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
 
       private java.lang.Object webhookId_ = "";
       /**
+       * <pre>
+       * Telegent's id of the webhook, prefixed `WID-`.
+       * </pre>
+       *
        * <code>string webhook_id = 1 [json_name = "webhookId"];</code>
        * @return The webhookId.
        */
@@ -3993,6 +5170,10 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
         }
       }
       /**
+       * <pre>
+       * Telegent's id of the webhook, prefixed `WID-`.
+       * </pre>
+       *
        * <code>string webhook_id = 1 [json_name = "webhookId"];</code>
        * @return The bytes for webhookId.
        */
@@ -4010,6 +5191,10 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
         }
       }
       /**
+       * <pre>
+       * Telegent's id of the webhook, prefixed `WID-`.
+       * </pre>
+       *
        * <code>string webhook_id = 1 [json_name = "webhookId"];</code>
        * @param value The webhookId to set.
        * @return This builder for chaining.
@@ -4023,6 +5208,10 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
         return this;
       }
       /**
+       * <pre>
+       * Telegent's id of the webhook, prefixed `WID-`.
+       * </pre>
+       *
        * <code>string webhook_id = 1 [json_name = "webhookId"];</code>
        * @return This builder for chaining.
        */
@@ -4033,6 +5222,10 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
         return this;
       }
       /**
+       * <pre>
+       * Telegent's id of the webhook, prefixed `WID-`.
+       * </pre>
+       *
        * <code>string webhook_id = 1 [json_name = "webhookId"];</code>
        * @param value The bytes for webhookId to set.
        * @return This builder for chaining.
@@ -4049,6 +5242,11 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
 
       private boolean active_ ;
       /**
+       * <pre>
+       * Whether Telegent reports the webhook as active. Absent when Telegent
+       * does not say.
+       * </pre>
+       *
        * <code>optional bool active = 2 [json_name = "active"];</code>
        * @return Whether the active field is set.
        */
@@ -4057,6 +5255,11 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
         return ((bitField0_ & 0x00000002) != 0);
       }
       /**
+       * <pre>
+       * Whether Telegent reports the webhook as active. Absent when Telegent
+       * does not say.
+       * </pre>
+       *
        * <code>optional bool active = 2 [json_name = "active"];</code>
        * @return The active.
        */
@@ -4065,6 +5268,11 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
         return active_;
       }
       /**
+       * <pre>
+       * Whether Telegent reports the webhook as active. Absent when Telegent
+       * does not say.
+       * </pre>
+       *
        * <code>optional bool active = 2 [json_name = "active"];</code>
        * @param value The active to set.
        * @return This builder for chaining.
@@ -4077,6 +5285,11 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
         return this;
       }
       /**
+       * <pre>
+       * Whether Telegent reports the webhook as active. Absent when Telegent
+       * does not say.
+       * </pre>
+       *
        * <code>optional bool active = 2 [json_name = "active"];</code>
        * @return This builder for chaining.
        */
@@ -4089,6 +5302,10 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
 
       private java.lang.Object accountId_ = "";
       /**
+       * <pre>
+       * Telegent account the webhook belongs to.
+       * </pre>
+       *
        * <code>string account_id = 3 [json_name = "accountId"];</code>
        * @return The accountId.
        */
@@ -4105,6 +5322,10 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
         }
       }
       /**
+       * <pre>
+       * Telegent account the webhook belongs to.
+       * </pre>
+       *
        * <code>string account_id = 3 [json_name = "accountId"];</code>
        * @return The bytes for accountId.
        */
@@ -4122,6 +5343,10 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
         }
       }
       /**
+       * <pre>
+       * Telegent account the webhook belongs to.
+       * </pre>
+       *
        * <code>string account_id = 3 [json_name = "accountId"];</code>
        * @param value The accountId to set.
        * @return This builder for chaining.
@@ -4135,6 +5360,10 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
         return this;
       }
       /**
+       * <pre>
+       * Telegent account the webhook belongs to.
+       * </pre>
+       *
        * <code>string account_id = 3 [json_name = "accountId"];</code>
        * @return This builder for chaining.
        */
@@ -4145,6 +5374,10 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
         return this;
       }
       /**
+       * <pre>
+       * Telegent account the webhook belongs to.
+       * </pre>
+       *
        * <code>string account_id = 3 [json_name = "accountId"];</code>
        * @param value The bytes for accountId to set.
        * @return This builder for chaining.
@@ -4161,6 +5394,10 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
 
       private java.lang.Object webhookUrl_ = "";
       /**
+       * <pre>
+       * URL Telegent calls when a subscribed event fires.
+       * </pre>
+       *
        * <code>string webhook_url = 4 [json_name = "webhookUrl"];</code>
        * @return The webhookUrl.
        */
@@ -4177,6 +5414,10 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
         }
       }
       /**
+       * <pre>
+       * URL Telegent calls when a subscribed event fires.
+       * </pre>
+       *
        * <code>string webhook_url = 4 [json_name = "webhookUrl"];</code>
        * @return The bytes for webhookUrl.
        */
@@ -4194,6 +5435,10 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
         }
       }
       /**
+       * <pre>
+       * URL Telegent calls when a subscribed event fires.
+       * </pre>
+       *
        * <code>string webhook_url = 4 [json_name = "webhookUrl"];</code>
        * @param value The webhookUrl to set.
        * @return This builder for chaining.
@@ -4207,6 +5452,10 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
         return this;
       }
       /**
+       * <pre>
+       * URL Telegent calls when a subscribed event fires.
+       * </pre>
+       *
        * <code>string webhook_url = 4 [json_name = "webhookUrl"];</code>
        * @return This builder for chaining.
        */
@@ -4217,6 +5466,10 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
         return this;
       }
       /**
+       * <pre>
+       * URL Telegent calls when a subscribed event fires.
+       * </pre>
+       *
        * <code>string webhook_url = 4 [json_name = "webhookUrl"];</code>
        * @param value The bytes for webhookUrl to set.
        * @return This builder for chaining.
@@ -4233,6 +5486,10 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
 
       private int method_ = 0;
       /**
+       * <pre>
+       * HTTP method Telegent uses to call the webhook.
+       * </pre>
+       *
        * <code>.telegent.webhook.v1.HttpMethod method = 5 [json_name = "method"];</code>
        * @return The enum numeric value on the wire for method.
        */
@@ -4240,6 +5497,10 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
         return method_;
       }
       /**
+       * <pre>
+       * HTTP method Telegent uses to call the webhook.
+       * </pre>
+       *
        * <code>.telegent.webhook.v1.HttpMethod method = 5 [json_name = "method"];</code>
        * @param value The enum numeric value on the wire for method to set.
        * @return This builder for chaining.
@@ -4251,6 +5512,10 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
         return this;
       }
       /**
+       * <pre>
+       * HTTP method Telegent uses to call the webhook.
+       * </pre>
+       *
        * <code>.telegent.webhook.v1.HttpMethod method = 5 [json_name = "method"];</code>
        * @return The method.
        */
@@ -4260,6 +5525,10 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
         return result == null ? telegent.webhook.v1.WebhookOuterClass.HttpMethod.UNRECOGNIZED : result;
       }
       /**
+       * <pre>
+       * HTTP method Telegent uses to call the webhook.
+       * </pre>
+       *
        * <code>.telegent.webhook.v1.HttpMethod method = 5 [json_name = "method"];</code>
        * @param value The method to set.
        * @return This builder for chaining.
@@ -4272,6 +5541,10 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
         return this;
       }
       /**
+       * <pre>
+       * HTTP method Telegent uses to call the webhook.
+       * </pre>
+       *
        * <code>.telegent.webhook.v1.HttpMethod method = 5 [json_name = "method"];</code>
        * @return This builder for chaining.
        */
@@ -4284,6 +5557,10 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
 
       private int dataFormat_ = 0;
       /**
+       * <pre>
+       * Payload format sent to the webhook.
+       * </pre>
+       *
        * <code>.telegent.webhook.v1.DataFormat data_format = 6 [json_name = "dataFormat"];</code>
        * @return The enum numeric value on the wire for dataFormat.
        */
@@ -4291,6 +5568,10 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
         return dataFormat_;
       }
       /**
+       * <pre>
+       * Payload format sent to the webhook.
+       * </pre>
+       *
        * <code>.telegent.webhook.v1.DataFormat data_format = 6 [json_name = "dataFormat"];</code>
        * @param value The enum numeric value on the wire for dataFormat to set.
        * @return This builder for chaining.
@@ -4302,6 +5583,10 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
         return this;
       }
       /**
+       * <pre>
+       * Payload format sent to the webhook.
+       * </pre>
+       *
        * <code>.telegent.webhook.v1.DataFormat data_format = 6 [json_name = "dataFormat"];</code>
        * @return The dataFormat.
        */
@@ -4311,6 +5596,10 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
         return result == null ? telegent.webhook.v1.WebhookOuterClass.DataFormat.UNRECOGNIZED : result;
       }
       /**
+       * <pre>
+       * Payload format sent to the webhook.
+       * </pre>
+       *
        * <code>.telegent.webhook.v1.DataFormat data_format = 6 [json_name = "dataFormat"];</code>
        * @param value The dataFormat to set.
        * @return This builder for chaining.
@@ -4323,6 +5612,10 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
         return this;
       }
       /**
+       * <pre>
+       * Payload format sent to the webhook.
+       * </pre>
+       *
        * <code>.telegent.webhook.v1.DataFormat data_format = 6 [json_name = "dataFormat"];</code>
        * @return This builder for chaining.
        */
@@ -4335,6 +5628,10 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
 
       private int authenticationType_ = 0;
       /**
+       * <pre>
+       * How Telegent authenticates to the webhook.
+       * </pre>
+       *
        * <code>.telegent.webhook.v1.AuthenticationType authentication_type = 7 [json_name = "authenticationType"];</code>
        * @return The enum numeric value on the wire for authenticationType.
        */
@@ -4342,6 +5639,10 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
         return authenticationType_;
       }
       /**
+       * <pre>
+       * How Telegent authenticates to the webhook.
+       * </pre>
+       *
        * <code>.telegent.webhook.v1.AuthenticationType authentication_type = 7 [json_name = "authenticationType"];</code>
        * @param value The enum numeric value on the wire for authenticationType to set.
        * @return This builder for chaining.
@@ -4353,6 +5654,10 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
         return this;
       }
       /**
+       * <pre>
+       * How Telegent authenticates to the webhook.
+       * </pre>
+       *
        * <code>.telegent.webhook.v1.AuthenticationType authentication_type = 7 [json_name = "authenticationType"];</code>
        * @return The authenticationType.
        */
@@ -4362,6 +5667,10 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
         return result == null ? telegent.webhook.v1.WebhookOuterClass.AuthenticationType.UNRECOGNIZED : result;
       }
       /**
+       * <pre>
+       * How Telegent authenticates to the webhook.
+       * </pre>
+       *
        * <code>.telegent.webhook.v1.AuthenticationType authentication_type = 7 [json_name = "authenticationType"];</code>
        * @param value The authenticationType to set.
        * @return This builder for chaining.
@@ -4374,6 +5683,10 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
         return this;
       }
       /**
+       * <pre>
+       * How Telegent authenticates to the webhook.
+       * </pre>
+       *
        * <code>.telegent.webhook.v1.AuthenticationType authentication_type = 7 [json_name = "authenticationType"];</code>
        * @return This builder for chaining.
        */
@@ -4386,6 +5699,10 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
 
       private java.lang.Object authenticationUsername_ = "";
       /**
+       * <pre>
+       * Username for Basic authentication; empty for other types.
+       * </pre>
+       *
        * <code>string authentication_username = 8 [json_name = "authenticationUsername"];</code>
        * @return The authenticationUsername.
        */
@@ -4402,6 +5719,10 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
         }
       }
       /**
+       * <pre>
+       * Username for Basic authentication; empty for other types.
+       * </pre>
+       *
        * <code>string authentication_username = 8 [json_name = "authenticationUsername"];</code>
        * @return The bytes for authenticationUsername.
        */
@@ -4419,6 +5740,10 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
         }
       }
       /**
+       * <pre>
+       * Username for Basic authentication; empty for other types.
+       * </pre>
+       *
        * <code>string authentication_username = 8 [json_name = "authenticationUsername"];</code>
        * @param value The authenticationUsername to set.
        * @return This builder for chaining.
@@ -4432,6 +5757,10 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
         return this;
       }
       /**
+       * <pre>
+       * Username for Basic authentication; empty for other types.
+       * </pre>
+       *
        * <code>string authentication_username = 8 [json_name = "authenticationUsername"];</code>
        * @return This builder for chaining.
        */
@@ -4442,6 +5771,10 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
         return this;
       }
       /**
+       * <pre>
+       * Username for Basic authentication; empty for other types.
+       * </pre>
+       *
        * <code>string authentication_username = 8 [json_name = "authenticationUsername"];</code>
        * @param value The bytes for authenticationUsername to set.
        * @return This builder for chaining.
@@ -4464,6 +5797,10 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
         bitField0_ |= 0x00000100;
       }
       /**
+       * <pre>
+       * Subscribed events, in the order Telegent reports them.
+       * </pre>
+       *
        * <code>repeated .telegent.webhook.v1.WebhookEvent subscribed_events = 9 [json_name = "subscribedEvents"];</code>
        * @return A list containing the subscribedEvents.
        */
@@ -4472,6 +5809,10 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
             telegent.webhook.v1.WebhookOuterClass.WebhookEvent>(subscribedEvents_, subscribedEvents_converter_);
       }
       /**
+       * <pre>
+       * Subscribed events, in the order Telegent reports them.
+       * </pre>
+       *
        * <code>repeated .telegent.webhook.v1.WebhookEvent subscribed_events = 9 [json_name = "subscribedEvents"];</code>
        * @return The count of subscribedEvents.
        */
@@ -4479,6 +5820,10 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
         return subscribedEvents_.size();
       }
       /**
+       * <pre>
+       * Subscribed events, in the order Telegent reports them.
+       * </pre>
+       *
        * <code>repeated .telegent.webhook.v1.WebhookEvent subscribed_events = 9 [json_name = "subscribedEvents"];</code>
        * @param index The index of the element to return.
        * @return The subscribedEvents at the given index.
@@ -4487,6 +5832,10 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
         return subscribedEvents_converter_.convert(subscribedEvents_.getInt(index));
       }
       /**
+       * <pre>
+       * Subscribed events, in the order Telegent reports them.
+       * </pre>
+       *
        * <code>repeated .telegent.webhook.v1.WebhookEvent subscribed_events = 9 [json_name = "subscribedEvents"];</code>
        * @param index The index to set the value at.
        * @param value The subscribedEvents to set.
@@ -4501,6 +5850,10 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
         return this;
       }
       /**
+       * <pre>
+       * Subscribed events, in the order Telegent reports them.
+       * </pre>
+       *
        * <code>repeated .telegent.webhook.v1.WebhookEvent subscribed_events = 9 [json_name = "subscribedEvents"];</code>
        * @param value The subscribedEvents to add.
        * @return This builder for chaining.
@@ -4513,6 +5866,10 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
         return this;
       }
       /**
+       * <pre>
+       * Subscribed events, in the order Telegent reports them.
+       * </pre>
+       *
        * <code>repeated .telegent.webhook.v1.WebhookEvent subscribed_events = 9 [json_name = "subscribedEvents"];</code>
        * @param values The subscribedEvents to add.
        * @return This builder for chaining.
@@ -4527,6 +5884,10 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
         return this;
       }
       /**
+       * <pre>
+       * Subscribed events, in the order Telegent reports them.
+       * </pre>
+       *
        * <code>repeated .telegent.webhook.v1.WebhookEvent subscribed_events = 9 [json_name = "subscribedEvents"];</code>
        * @return This builder for chaining.
        */
@@ -4537,6 +5898,10 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
         return this;
       }
       /**
+       * <pre>
+       * Subscribed events, in the order Telegent reports them.
+       * </pre>
+       *
        * <code>repeated .telegent.webhook.v1.WebhookEvent subscribed_events = 9 [json_name = "subscribedEvents"];</code>
        * @return A list containing the enum numeric values on the wire for subscribedEvents.
        */
@@ -4546,6 +5911,10 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
         return subscribedEvents_;
       }
       /**
+       * <pre>
+       * Subscribed events, in the order Telegent reports them.
+       * </pre>
+       *
        * <code>repeated .telegent.webhook.v1.WebhookEvent subscribed_events = 9 [json_name = "subscribedEvents"];</code>
        * @param index The index of the value to return.
        * @return The enum numeric value on the wire of subscribedEvents at the given index.
@@ -4554,6 +5923,10 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
         return subscribedEvents_.getInt(index);
       }
       /**
+       * <pre>
+       * Subscribed events, in the order Telegent reports them.
+       * </pre>
+       *
        * <code>repeated .telegent.webhook.v1.WebhookEvent subscribed_events = 9 [json_name = "subscribedEvents"];</code>
        * @param index The index to set the value at.
        * @param value The enum numeric value on the wire for subscribedEvents to set.
@@ -4567,6 +5940,10 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
         return this;
       }
       /**
+       * <pre>
+       * Subscribed events, in the order Telegent reports them.
+       * </pre>
+       *
        * <code>repeated .telegent.webhook.v1.WebhookEvent subscribed_events = 9 [json_name = "subscribedEvents"];</code>
        * @param value The enum numeric value on the wire for subscribedEvents to add.
        * @return This builder for chaining.
@@ -4578,6 +5955,10 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
         return this;
       }
       /**
+       * <pre>
+       * Subscribed events, in the order Telegent reports them.
+       * </pre>
+       *
        * <code>repeated .telegent.webhook.v1.WebhookEvent subscribed_events = 9 [json_name = "subscribedEvents"];</code>
        * @param values The enum numeric values on the wire for subscribedEvents to add.
        * @return This builder for chaining.

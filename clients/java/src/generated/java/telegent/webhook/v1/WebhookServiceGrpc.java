@@ -3,6 +3,14 @@ package telegent.webhook.v1;
 import static io.grpc.MethodDescriptor.generateFullMethodName;
 
 /**
+ * <pre>
+ * WebhookService creates Telegent webhooks on behalf of internal services.
+ * The service validates every request against the rules declared in this file,
+ * translates it to Telegent's `POST /v1.0/webhook/create`, manages Telegent's
+ * short-lived, endpoint-scoped tokens, and maps every upstream outcome to a
+ * precise status. Upstream failures carry a `google.rpc.ErrorInfo` detail whose
+ * reason is stable and whose metadata includes the upstream HTTP status.
+ * </pre>
  */
 @io.grpc.stub.annotations.GrpcGenerated
 public final class WebhookServiceGrpc {
@@ -103,10 +111,26 @@ public final class WebhookServiceGrpc {
   }
 
   /**
+   * <pre>
+   * WebhookService creates Telegent webhooks on behalf of internal services.
+   * The service validates every request against the rules declared in this file,
+   * translates it to Telegent's `POST /v1.0/webhook/create`, manages Telegent's
+   * short-lived, endpoint-scoped tokens, and maps every upstream outcome to a
+   * precise status. Upstream failures carry a `google.rpc.ErrorInfo` detail whose
+   * reason is stable and whose metadata includes the upstream HTTP status.
+   * </pre>
    */
   public interface AsyncService {
 
     /**
+     * <pre>
+     * CreateWebhook registers a webhook with Telegent and returns it.
+     * A request that breaks a rule is answered INVALID_ARGUMENT with a
+     * `google.rpc.BadRequest` detail (one field violation per broken rule) and
+     * is never sent to Telegent. Telegent's create call is not idempotent: the
+     * service never repeats a create that may have reached Telegent, and marks
+     * a failure whose outcome is unknown in the `ErrorInfo` metadata.
+     * </pre>
      */
     default void createWebhook(telegent.webhook.v1.WebhookOuterClass.CreateWebhookRequest request,
         io.grpc.stub.StreamObserver<telegent.webhook.v1.WebhookOuterClass.CreateWebhookResponse> responseObserver) {
@@ -116,6 +140,14 @@ public final class WebhookServiceGrpc {
 
   /**
    * Base class for the server implementation of the service WebhookService.
+   * <pre>
+   * WebhookService creates Telegent webhooks on behalf of internal services.
+   * The service validates every request against the rules declared in this file,
+   * translates it to Telegent's `POST /v1.0/webhook/create`, manages Telegent's
+   * short-lived, endpoint-scoped tokens, and maps every upstream outcome to a
+   * precise status. Upstream failures carry a `google.rpc.ErrorInfo` detail whose
+   * reason is stable and whose metadata includes the upstream HTTP status.
+   * </pre>
    */
   public static abstract class WebhookServiceImplBase
       implements io.grpc.BindableService, AsyncService {
@@ -127,6 +159,14 @@ public final class WebhookServiceGrpc {
 
   /**
    * A stub to allow clients to do asynchronous rpc calls to service WebhookService.
+   * <pre>
+   * WebhookService creates Telegent webhooks on behalf of internal services.
+   * The service validates every request against the rules declared in this file,
+   * translates it to Telegent's `POST /v1.0/webhook/create`, manages Telegent's
+   * short-lived, endpoint-scoped tokens, and maps every upstream outcome to a
+   * precise status. Upstream failures carry a `google.rpc.ErrorInfo` detail whose
+   * reason is stable and whose metadata includes the upstream HTTP status.
+   * </pre>
    */
   public static final class WebhookServiceStub
       extends io.grpc.stub.AbstractAsyncStub<WebhookServiceStub> {
@@ -142,6 +182,14 @@ public final class WebhookServiceGrpc {
     }
 
     /**
+     * <pre>
+     * CreateWebhook registers a webhook with Telegent and returns it.
+     * A request that breaks a rule is answered INVALID_ARGUMENT with a
+     * `google.rpc.BadRequest` detail (one field violation per broken rule) and
+     * is never sent to Telegent. Telegent's create call is not idempotent: the
+     * service never repeats a create that may have reached Telegent, and marks
+     * a failure whose outcome is unknown in the `ErrorInfo` metadata.
+     * </pre>
      */
     public void createWebhook(telegent.webhook.v1.WebhookOuterClass.CreateWebhookRequest request,
         io.grpc.stub.StreamObserver<telegent.webhook.v1.WebhookOuterClass.CreateWebhookResponse> responseObserver) {
@@ -152,6 +200,14 @@ public final class WebhookServiceGrpc {
 
   /**
    * A stub to allow clients to do synchronous rpc calls to service WebhookService.
+   * <pre>
+   * WebhookService creates Telegent webhooks on behalf of internal services.
+   * The service validates every request against the rules declared in this file,
+   * translates it to Telegent's `POST /v1.0/webhook/create`, manages Telegent's
+   * short-lived, endpoint-scoped tokens, and maps every upstream outcome to a
+   * precise status. Upstream failures carry a `google.rpc.ErrorInfo` detail whose
+   * reason is stable and whose metadata includes the upstream HTTP status.
+   * </pre>
    */
   public static final class WebhookServiceBlockingV2Stub
       extends io.grpc.stub.AbstractBlockingStub<WebhookServiceBlockingV2Stub> {
@@ -167,6 +223,14 @@ public final class WebhookServiceGrpc {
     }
 
     /**
+     * <pre>
+     * CreateWebhook registers a webhook with Telegent and returns it.
+     * A request that breaks a rule is answered INVALID_ARGUMENT with a
+     * `google.rpc.BadRequest` detail (one field violation per broken rule) and
+     * is never sent to Telegent. Telegent's create call is not idempotent: the
+     * service never repeats a create that may have reached Telegent, and marks
+     * a failure whose outcome is unknown in the `ErrorInfo` metadata.
+     * </pre>
      */
     public telegent.webhook.v1.WebhookOuterClass.CreateWebhookResponse createWebhook(telegent.webhook.v1.WebhookOuterClass.CreateWebhookRequest request) throws io.grpc.StatusException {
       return io.grpc.stub.ClientCalls.blockingV2UnaryCall(
@@ -176,6 +240,14 @@ public final class WebhookServiceGrpc {
 
   /**
    * A stub to allow clients to do limited synchronous rpc calls to service WebhookService.
+   * <pre>
+   * WebhookService creates Telegent webhooks on behalf of internal services.
+   * The service validates every request against the rules declared in this file,
+   * translates it to Telegent's `POST /v1.0/webhook/create`, manages Telegent's
+   * short-lived, endpoint-scoped tokens, and maps every upstream outcome to a
+   * precise status. Upstream failures carry a `google.rpc.ErrorInfo` detail whose
+   * reason is stable and whose metadata includes the upstream HTTP status.
+   * </pre>
    */
   public static final class WebhookServiceBlockingStub
       extends io.grpc.stub.AbstractBlockingStub<WebhookServiceBlockingStub> {
@@ -191,6 +263,14 @@ public final class WebhookServiceGrpc {
     }
 
     /**
+     * <pre>
+     * CreateWebhook registers a webhook with Telegent and returns it.
+     * A request that breaks a rule is answered INVALID_ARGUMENT with a
+     * `google.rpc.BadRequest` detail (one field violation per broken rule) and
+     * is never sent to Telegent. Telegent's create call is not idempotent: the
+     * service never repeats a create that may have reached Telegent, and marks
+     * a failure whose outcome is unknown in the `ErrorInfo` metadata.
+     * </pre>
      */
     public telegent.webhook.v1.WebhookOuterClass.CreateWebhookResponse createWebhook(telegent.webhook.v1.WebhookOuterClass.CreateWebhookRequest request) {
       return io.grpc.stub.ClientCalls.blockingUnaryCall(
@@ -200,6 +280,14 @@ public final class WebhookServiceGrpc {
 
   /**
    * A stub to allow clients to do ListenableFuture-style rpc calls to service WebhookService.
+   * <pre>
+   * WebhookService creates Telegent webhooks on behalf of internal services.
+   * The service validates every request against the rules declared in this file,
+   * translates it to Telegent's `POST /v1.0/webhook/create`, manages Telegent's
+   * short-lived, endpoint-scoped tokens, and maps every upstream outcome to a
+   * precise status. Upstream failures carry a `google.rpc.ErrorInfo` detail whose
+   * reason is stable and whose metadata includes the upstream HTTP status.
+   * </pre>
    */
   public static final class WebhookServiceFutureStub
       extends io.grpc.stub.AbstractFutureStub<WebhookServiceFutureStub> {
@@ -215,6 +303,14 @@ public final class WebhookServiceGrpc {
     }
 
     /**
+     * <pre>
+     * CreateWebhook registers a webhook with Telegent and returns it.
+     * A request that breaks a rule is answered INVALID_ARGUMENT with a
+     * `google.rpc.BadRequest` detail (one field violation per broken rule) and
+     * is never sent to Telegent. Telegent's create call is not idempotent: the
+     * service never repeats a create that may have reached Telegent, and marks
+     * a failure whose outcome is unknown in the `ErrorInfo` metadata.
+     * </pre>
      */
     public com.google.common.util.concurrent.ListenableFuture<telegent.webhook.v1.WebhookOuterClass.CreateWebhookResponse> createWebhook(
         telegent.webhook.v1.WebhookOuterClass.CreateWebhookRequest request) {
