@@ -124,9 +124,11 @@ func (a *Auth) check(ctx context.Context, creds Credentials) (context.Context, F
 	return WithIdentity(ctx, id), ""
 }
 
-// isOps reports whether a method is an operational one: health checks and
-// reflection. They need no account and are open unless ProtectOps.
-func isOps(fullMethod string) bool {
+// IsOperational reports whether a method (its full name, /service/method)
+// is an operational one: health checks and reflection. They need no account
+// and are open unless ProtectOps. It is the one rule for this: the server's
+// interceptor chain exempts the same methods from authentication.
+func IsOperational(fullMethod string) bool {
 	return strings.HasPrefix(fullMethod, "/grpc.health.v1.Health/") || strings.HasPrefix(fullMethod, "/grpc.reflection.")
 }
 
@@ -135,7 +137,7 @@ func isOps(fullMethod string) bool {
 // UNAUTHENTICATED (HTTP 401). Place it before request validation.
 func (a *Auth) Authenticate() grpc.UnaryServerInterceptor {
 	return func(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
-		if !a.cfg.ProtectOps && isOps(info.FullMethod) {
+		if !a.cfg.ProtectOps && IsOperational(info.FullMethod) {
 			return handler(ctx, req)
 		}
 		ctx, f := a.check(ctx, credentialsFrom(ctx))
@@ -158,7 +160,7 @@ type accountRequest interface{ GetAccountId() string }
 // denied.
 func (a *Auth) Authorize() grpc.UnaryServerInterceptor {
 	return func(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
-		if isOps(info.FullMethod) {
+		if IsOperational(info.FullMethod) {
 			return handler(ctx, req)
 		}
 		id, ok := IdentityFrom(ctx)
@@ -185,7 +187,7 @@ func (a *Auth) Authorize() grpc.UnaryServerInterceptor {
 // ProtectOps, and refuses any other stream (fail closed).
 func (a *Auth) StreamAuthenticate() grpc.StreamServerInterceptor {
 	return func(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, handler grpc.StreamHandler) error {
-		ops := isOps(info.FullMethod)
+		ops := IsOperational(info.FullMethod)
 		if ops && !a.cfg.ProtectOps {
 			return handler(srv, ss)
 		}

@@ -65,19 +65,9 @@ func (c Chain) Unary() []grpc.UnaryServerInterceptor {
 }
 
 // needsCaller reports whether a call must be authenticated: every call but
-// health checks and reflection, unless ProtectOps.
+// health checks and reflection (auth.IsOperational), unless ProtectOps.
 func (c Chain) needsCaller(_ context.Context, call interceptors.CallMeta) bool {
-	return c.ProtectOps || !isOpsService(call.Service)
-}
-
-// isOpsService reports whether service is an operational one, open to
-// callers without credentials unless --protect-ops.
-func isOpsService(service string) bool {
-	switch service {
-	case "grpc.health.v1.Health", "grpc.reflection.v1.ServerReflection", "grpc.reflection.v1alpha.ServerReflection":
-		return true
-	}
-	return false
+	return c.ProtectOps || !auth.IsOperational(call.FullMethod())
 }
 
 // deadlineInterceptor gives calls that arrive without a deadline the
