@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"strconv"
 	"strings"
+	"time"
 
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
@@ -122,14 +123,7 @@ func Status(ctx context.Context, logger *slog.Logger, err error) error {
 		// "Retry later" would invite a second webhook.
 		msg = strings.TrimSuffix(msg, "; retry later") + "; the webhook may have been created: check before creating it again"
 	}
-	info := &errdetails.ErrorInfo{
-		Reason: m.reason,
-		Domain: ErrorDomain,
-		Metadata: map[string]string{
-			MetadataUpstreamStatus: strconv.Itoa(upstreamStatus),
-			MetadataOutcomeUnknown: strconv.FormatBool(outcomeUnknown),
-		},
-	}
+	info := errorInfo(m.reason, upstreamStatus, outcomeUnknown)
 	if m.callerFault && te.Reason != "" {
 		info.Metadata[MetadataUpstreamMessage] = te.Reason
 	}
@@ -140,13 +134,36 @@ func Status(ctx context.Context, logger *slog.Logger, err error) error {
 		logger.ErrorContext(ctx, "unexpected error", slog.Any("error", err))
 	}
 
-	st := status.New(m.code, msg)
-	details := []protoadapt.MessageV1{info}
+	var retryAfter time.Duration
 	if retry.mayRetry {
-		details = append(details, &errdetails.RetryInfo{RetryDelay: durationpb.New(retry.after)})
+		retryAfter = retry.after
 	}
-	withDetails, detailsErr := st.WithDetails(details...)
-	if detailsErr != nil {
+	return statusError(m.code, msg, info, retryAfter)
+}
+
+// errorInfo is the google.rpc.ErrorInfo every failure of the facade carries.
+func errorInfo(reason string, upstreamStatus int, outcomeUnknown bool) *errdetails.ErrorInfo {
+	return &errdetails.ErrorInfo{
+		Reason: reason,
+		Domain: ErrorDomain,
+		Metadata: map[string]string{
+			MetadataUpstreamStatus: strconv.Itoa(upstreamStatus),
+			MetadataOutcomeUnknown: strconv.FormatBool(outcomeUnknown),
+		},
+	}
+}
+
+// statusError is the status the caller sees: a fixed message, info, a
+// google.rpc.RetryInfo when retryAfter is positive (a retry may cure the
+// failure), then extra details.
+func statusError(code codes.Code, msg string, info *errdetails.ErrorInfo, retryAfter time.Duration, extra ...protoadapt.MessageV1) error {
+	st := status.New(code, msg)
+	details := []protoadapt.MessageV1{info}
+	if retryAfter > 0 {
+		details = append(details, &errdetails.RetryInfo{RetryDelay: durationpb.New(retryAfter)})
+	}
+	withDetails, err := st.WithDetails(append(details, extra...)...)
+	if err != nil {
 		return st.Err()
 	}
 	return withDetails.Err()

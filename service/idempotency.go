@@ -5,19 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"strconv"
-	"time"
 
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	spb "google.golang.org/genproto/googleapis/rpc/status"
-	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
-	"google.golang.org/protobuf/protoadapt"
 	"google.golang.org/protobuf/types/known/anypb"
-	"google.golang.org/protobuf/types/known/durationpb"
 
 	"github.com/platform/telegent-facade/auth"
 	webhookv1 "github.com/platform/telegent-facade/gen/telegent/webhook/v1"
@@ -64,20 +58,14 @@ func (s *Service) createOnce(ctx context.Context, req *webhookv1.CreateWebhookRe
 	if err != nil {
 		return nil, Status(ctx, s.logger, err)
 	}
-	value, replayed, err := s.dedup.Do(ctx, key, fingerprint, func(ctx context.Context) idempotency.Result {
+	value, _, err := s.dedup.Do(ctx, key, fingerprint, func(ctx context.Context) idempotency.Result {
 		resp, err := s.create(ctx, req)
 		return encodeOutcome(resp, err)
 	})
 	if err != nil {
 		return nil, s.dedupStatus(ctx, err)
 	}
-	resp, err := decodeOutcome(value)
-	if err != nil && replayed {
-		if pushback, ok := pushbackOf(status.Convert(err)); ok {
-			_ = grpc.SetTrailer(ctx, metadata.Pairs(retryPushbackTrailer, pushback))
-		}
-	}
-	return resp, err
+	return decodeOutcome(value)
 }
 
 // callerKey names the caller a request id belongs to, so that two callers
@@ -158,59 +146,27 @@ func decodeOutcome(b []byte) (*webhookv1.CreateWebhookResponse, error) {
 	return nil, status.Error(codes.Internal, "internal error")
 }
 
-// pushbackOf is the retry pushback a replayed UNAVAILABLE carries: its
-// RetryInfo delay, or "do not retry".
-func pushbackOf(st *status.Status) (string, bool) {
-	if st.Code() != codes.Unavailable {
-		return "", false
-	}
-	if d, ok := RetryAfter(st); ok {
-		return strconv.FormatInt(d.Milliseconds(), 10), true
-	}
-	return "-1", true
-}
-
 // dedupStatus maps the deduper's own failures to statuses.
 func (s *Service) dedupStatus(ctx context.Context, err error) error {
 	var storeErr *idempotency.StoreError
 	switch {
 	case errors.Is(err, idempotency.ErrReused):
-		return idempotencyStatus(codes.InvalidArgument, ReasonRequestIDReused,
-			"request_id was already used with a different request", false, 0,
+		return statusError(codes.InvalidArgument, "request_id was already used with a different request",
+			errorInfo(ReasonRequestIDReused, 0, false), 0,
 			&errdetails.BadRequest{FieldViolations: []*errdetails.BadRequest_FieldViolation{{
 				Field:       requestIDField,
 				Description: "request_id was already used with a different request; use a new request_id for a new request",
 				Reason:      ReasonRequestIDReused,
 			}}})
 	case errors.Is(err, idempotency.ErrAbandoned):
-		_ = grpc.SetTrailer(ctx, metadata.Pairs(retryPushbackTrailer, "-1"))
-		return idempotencyStatus(codes.Unavailable, ReasonRequestOutcomeUnknown,
-			"the first call with this request_id did not finish; the webhook may have been created: check before creating it again", true, 0)
+		return statusError(codes.Unavailable,
+			"the first call with this request_id did not finish; the webhook may have been created: check before creating it again",
+			errorInfo(ReasonRequestOutcomeUnknown, 0, true), 0)
 	case errors.As(err, &storeErr):
 		s.logger.ErrorContext(ctx, "request id store unavailable", slog.Any("error", err))
-		_ = grpc.SetTrailer(ctx, metadata.Pairs(retryPushbackTrailer, strconv.FormatInt(DefaultRetryDelay.Milliseconds(), 10)))
-		return idempotencyStatus(codes.Unavailable, ReasonRequestIDUnavailable,
-			"calls with a request_id cannot be served now; nothing was sent to Telegent; retry later", false, DefaultRetryDelay)
+		return statusError(codes.Unavailable,
+			"calls with a request_id cannot be served now; nothing was sent to Telegent; retry later",
+			errorInfo(ReasonRequestIDUnavailable, 0, false), DefaultRetryDelay)
 	}
 	return Status(ctx, s.logger, err) // the caller's context ended while waiting
-}
-
-func idempotencyStatus(code codes.Code, reason, msg string, outcomeUnknown bool, retryAfter time.Duration, extra ...protoadapt.MessageV1) error {
-	details := []protoadapt.MessageV1{&errdetails.ErrorInfo{
-		Reason: reason,
-		Domain: ErrorDomain,
-		Metadata: map[string]string{
-			MetadataUpstreamStatus: "0",
-			MetadataOutcomeUnknown: strconv.FormatBool(outcomeUnknown),
-		},
-	}}
-	if retryAfter > 0 {
-		details = append(details, &errdetails.RetryInfo{RetryDelay: durationpb.New(retryAfter)})
-	}
-	details = append(details, extra...)
-	st, err := status.New(code, msg).WithDetails(details...)
-	if err != nil {
-		return status.Error(code, msg)
-	}
-	return st.Err()
 }

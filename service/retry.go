@@ -1,13 +1,16 @@
 package service
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"strconv"
 	"time"
 
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
+	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 
 	"github.com/platform/telegent-facade/resilience"
@@ -89,37 +92,30 @@ func outcomeUnknown(te *telegent.Error) bool {
 	return te.StatusCode == http.StatusInternalServerError && te.Op != telegent.OpFetchToken
 }
 
-// RetryPushback decides what a caller's automatic retry (the published
-// service config retries UNAVAILABLE) may do after err, as the value of
-// gRPC's pushback trailer: the advised delay in milliseconds when nothing
-// was created, "-1" (do not retry) for every other UNAVAILABLE, among them
-// those that may have created the webhook. It reports false when err does
-// not map to UNAVAILABLE.
-func RetryPushback(err error) (string, bool) {
-	if codeOf(err) != codes.Unavailable {
+// RetryPushback is the value of gRPC's pushback trailer for a failed
+// call's status, what a caller's automatic retry (the published service
+// config retries UNAVAILABLE) may do: the delay its google.rpc.RetryInfo
+// advises when nothing was created, "-1" (do not retry) for every other
+// UNAVAILABLE, among them those that may have created the webhook. It
+// reports false for other codes. Deriving it from the status, the one
+// place that decides the retry signal, keeps trailer, RetryInfo and
+// Retry-After in agreement on every path, replayed answers included.
+func RetryPushback(st *status.Status) (string, bool) {
+	if st.Code() != codes.Unavailable {
 		return "", false
 	}
-	sig := retrySignalOf(err)
-	if !sig.mayRetry {
-		return "-1", true
+	if d, ok := RetryAfter(st); ok {
+		return strconv.FormatInt(d.Milliseconds(), 10), true
 	}
-	return strconv.FormatInt(sig.after.Milliseconds(), 10), true
+	return "-1", true
 }
 
-// codeOf is the gRPC code Status gives err's upstream failure or guard
-// refusal, codes.Unknown for anything else.
-func codeOf(err error) codes.Code {
-	var rejection *resilience.Rejection
-	if errors.As(err, &rejection) {
-		return rejections[rejection.Reason].code
+// setRetryPushback sets the pushback trailer of a failed call. Outside a
+// gRPC call (unit tests) there is no stream to set it on.
+func setRetryPushback(ctx context.Context, err error) {
+	if pushback, ok := RetryPushback(status.Convert(err)); ok {
+		_ = grpc.SetTrailer(ctx, metadata.Pairs(retryPushbackTrailer, pushback))
 	}
-	var te *telegent.Error
-	if errors.As(err, &te) {
-		if m, ok := mappings[te.Kind]; ok {
-			return m.code
-		}
-	}
-	return codes.Unknown
 }
 
 // RetryAfter is the delay a failure's status advises before the call is

@@ -71,7 +71,7 @@ func TestRetrySignal(t *testing.T) {
 				t.Errorf("RetryAfter = %v, %v; want %v", after, ok, tc.retryAfter)
 			}
 
-			pushback, ok := service.RetryPushback(tc.err)
+			pushback, ok := service.RetryPushback(st)
 			if pushback != tc.pushback || ok != (tc.pushback != "") {
 				t.Errorf("RetryPushback = %q, %v; want %q", pushback, ok, tc.pushback)
 			}

@@ -10,9 +10,6 @@ import (
 	"context"
 	"log/slog"
 
-	"google.golang.org/grpc"
-	"google.golang.org/grpc/metadata"
-
 	webhookv1 "github.com/platform/telegent-facade/gen/telegent/webhook/v1"
 	"github.com/platform/telegent-facade/idempotency"
 	"github.com/platform/telegent-facade/telegent"
@@ -54,20 +51,25 @@ func New(upstream Upstream, logger *slog.Logger, opts ...Option) *Service {
 // CreateWebhook creates the webhook with Telegent; with a request_id, at
 // most once (see createOnce).
 func (s *Service) CreateWebhook(ctx context.Context, req *webhookv1.CreateWebhookRequest) (*webhookv1.CreateWebhookResponse, error) {
+	var (
+		resp *webhookv1.CreateWebhookResponse
+		err  error
+	)
 	if s.dedup != nil && req.GetRequestId() != "" {
-		return s.createOnce(ctx, req)
+		resp, err = s.createOnce(ctx, req)
+	} else {
+		resp, err = s.create(ctx, req)
 	}
-	return s.create(ctx, req)
+	if err != nil {
+		setRetryPushback(ctx, err)
+	}
+	return resp, err
 }
 
 // create makes one create call to Telegent.
 func (s *Service) create(ctx context.Context, req *webhookv1.CreateWebhookRequest) (*webhookv1.CreateWebhookResponse, error) {
 	w, err := s.upstream.CreateWebhook(ctx, ToTelegent(req))
 	if err != nil {
-		if pushback, ok := RetryPushback(err); ok {
-			// Outside a gRPC call (unit tests) there is no stream to set it on.
-			_ = grpc.SetTrailer(ctx, metadata.Pairs(retryPushbackTrailer, pushback))
-		}
 		return nil, Status(ctx, s.logger, err)
 	}
 	return &webhookv1.CreateWebhookResponse{Webhook: FromTelegent(w, req)}, nil

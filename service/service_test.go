@@ -3,6 +3,7 @@ package service_test
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -243,7 +244,7 @@ func TestRetryPushback(t *testing.T) {
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			got, ok := service.RetryPushback(tc.err)
+			got, ok := service.RetryPushback(status.Convert(service.Status(context.Background(), slog.New(slog.DiscardHandler), tc.err)))
 			if got != tc.want || ok != tc.decision {
 				t.Errorf("RetryPushback = %q, %v; want %q, %v", got, ok, tc.want, tc.decision)
 			}
