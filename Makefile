@@ -136,6 +136,10 @@ test: lint checkgenerate breaking ## Everything CI checks: lint, checkgenerate, 
 	$(MAKE) fuzz FUZZTIME=$(TEST_FUZZTIME)
 	@$(foreach t,$(TEST_TARGETS),$(MAKE) $(t) &&) true
 
+.PHONY: configdoc
+configdoc: ## Rewrite README.md's flag table from the configuration's declaration (server.Config's tags)
+	CONFIGDOC_UPDATE=1 go test -count=1 -run '^TestREADMEFlagTable$$' ./server
+
 .PHONY: unit
 unit: ## Every Go test but the end-to-end ones (e2e), quickly
 	go test -count=1 $$(go list ./... | grep -v '/e2e$$')
