@@ -49,7 +49,7 @@ func TestDefaultInOnePlace(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(usage, "--max-connection-age=17m0s") {
+	if !strings.Contains(usage, "(default 17m0s)") {
 		t.Errorf("--help does not show the changed default:\n%s", usage)
 	}
 	if !strings.Contains(table, "| `--max-connection-age` | `MAX_CONNECTION_AGE` | `17m0s` |") {

@@ -93,6 +93,10 @@ func newParser(app App, grammar any, getenv func(string) string, usage io.Writer
 				if f.Name != "help" {
 					f.Mapper = lenient{inner: f.Mapper, problems: &p.problems}
 				}
+				if f.HasDefault && f.PlaceHolder == "" {
+					// The default is in the help text.
+					f.PlaceHolder = strings.ToUpper(f.Target.Type().Name())
+				}
 			}
 			return nil
 		}),
@@ -145,11 +149,16 @@ func (l lenient) Decode(ctx *kong.DecodeContext, target reflect.Value) error {
 	return nil
 }
 
-// helpValue is a flag's line in --help: its help, its environment
-// variable and, without a default (which kong shows as the flag's value),
-// its unset tag; never a value from the environment.
+// helpValue is a flag's line in --help: its default, its help, its
+// environment variable and, without a default, its unset tag; never a
+// value from the environment. The default comes first, in the flag
+// package's words, so that it is never wrapped over two lines: the
+// deployment's test reads it there.
 func (p *parser) helpValue(v *kong.Value) string {
 	s := v.Help
+	if v.HasDefault && v.Default != "" {
+		s = "(default " + v.Default + ") " + s
+	}
 	if envs := p.envs[v]; len(envs) > 0 {
 		s += " ($" + strings.Join(envs, ", $") + ")"
 	}

@@ -68,7 +68,7 @@ func TestHelpShowsDefaultsAndNamesNotValues(t *testing.T) {
 	if !errors.Is(err, flag.ErrHelp) {
 		t.Fatalf("err = %v", err)
 	}
-	for _, want := range []string{"--wait=2s", "$WAIT", "$T_LOG_LEVEL", "$SECRET", "--log-level=info"} {
+	for _, want := range []string{"(default 2s) how long", "$WAIT", "$T_LOG_LEVEL", "$SECRET", "(default info)"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("help lacks %s:\n%s", want, out.String())
 		}
