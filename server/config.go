@@ -67,11 +67,12 @@ func configVars() kong.Vars {
 //     ("omitempty," first when empty means off); unset:"off" says what the
 //     README shows without a default; zero:"default" gives the default to
 //     a Config built in code that leaves the field zero;
-//   - a secret is never a flag: give it a kong:"-" field, read its
-//     environment variable in LoadConfig, its file in Validate, and redact
-//     it in String and LogValue;
-//   - put rules between settings in Validate, and add the field to
-//     LogValue;
+//   - LogValue logs it by its flag's name; log:"-" leaves it out;
+//   - a secret is never a flag: give it a kong:"-" field (never logged),
+//     read its environment variable in LoadConfig and its file in
+//     Validate (tag the file's flag secretenv:"ENV_NAME"), and redact it
+//     in String and LogValue;
+//   - put rules between settings in Validate;
 //   - run make configdoc to rewrite the README's flag table.
 type Config struct {
 	// GRPCAddr is the gRPC listen address.
@@ -116,7 +117,7 @@ type Config struct {
 	// BreakerOpenTimeout is how long the breaker stays open before probing.
 	BreakerOpenTimeout time.Duration `name:"breaker-open-timeout" env:"BREAKER_OPEN_TIMEOUT" default:"10s" check:"positive" help:"how long the breaker stays open before probing Telegent again"`
 	// OTLPEndpoint enables OpenTelemetry tracing (OTLP over gRPC) when set.
-	OTLPEndpoint string `name:"otlp-endpoint" env:"OTEL_EXPORTER_OTLP_ENDPOINT" unset:"off" check:"otlp" help:"OTLP endpoint URL (http:// means plaintext; OTEL_EXPORTER_OTLP_PROTOCOL picks grpc or http/protobuf); tracing is off when empty"`
+	OTLPEndpoint string `name:"otlp-endpoint" env:"OTEL_EXPORTER_OTLP_ENDPOINT" unset:"off" check:"otlp" log:"-" help:"OTLP endpoint URL (http:// means plaintext; OTEL_EXPORTER_OTLP_PROTOCOL picks grpc or http/protobuf); tracing is off when empty"`
 	// Logging holds LogLevel, the minimum level logged.
 	cliconf.Logging
 	// DebugAddr, when set, serves net/http/pprof there for profiling; it
@@ -223,43 +224,14 @@ func (c Config) String() string {
 // GoString keeps %#v from printing the account secret.
 func (c Config) GoString() string { return c.String() }
 
-// LogValue logs the configuration without the account secret.
+// LogValue logs the configuration without the account secret: every
+// setting with a flag, by its flag's name, and what follows from them.
 func (c Config) LogValue() slog.Value {
-	return slog.GroupValue(
-		slog.String("grpc_addr", c.GRPCAddr),
-		slog.String("http_addr", c.HTTPAddr),
-		slog.String("telegent_base_url", c.TelegentBaseURL),
-		slog.String("telegent_account_key", c.AccountKey),
+	return slog.GroupValue(append(cliconf.LogAttrs(&c),
 		slog.String("telegent_account_secret", telegent.Redact(c.AccountSecret)),
-		slog.String("telegent_account_secret_file", c.AccountSecretFile),
-		slog.Bool("dev", c.Dev),
-		slog.Duration("shutdown_grace", c.ShutdownGrace),
-		slog.Duration("shutdown_delay", c.ShutdownDelay),
-		slog.String("ops_addr", c.OpsAddr),
-		slog.Duration("upstream_timeout", c.UpstreamTimeout),
-		slog.Int("max_upstream", c.MaxUpstream),
-		slog.Int("breaker_failures", c.BreakerFailures),
-		slog.Float64("breaker_failure_ratio", c.BreakerFailureRatio),
-		slog.Duration("breaker_open_timeout", c.BreakerOpenTimeout),
 		slog.Bool("tracing", c.OTLPEndpoint != ""),
-		slog.String("log_level", c.LogLevel.String()),
-		slog.Duration("read_header_timeout", c.ReadHeaderTimeout),
-		slog.String("tls_cert_file", c.TLSCertFile),
-		slog.String("tls_key_file", c.TLSKeyFile),
-		slog.String("tls_client_ca_file", c.TLSClientCAFile),
-		slog.Bool("auth_cert_cn_fallback", c.AuthCertCNFallback),
-		slog.String("auth_tokens_file", c.AuthTokensFile),
-		slog.String("auth_policy_file", c.AuthPolicyFile),
 		slog.Bool("authentication", c.AuthEnabled()),
-		slog.Bool("protect_ops", c.ProtectOps),
-		slog.String("telegent_ca_file", c.TelegentCAFile),
-		slog.String("debug_addr", c.DebugAddr),
-		slog.Int("max_concurrent_streams", c.MaxConcurrentStreams),
-		slog.Duration("max_connection_age", c.MaxConnectionAge),
-		slog.String("cors_allowed_origins", c.CORSAllowedOrigins),
-		slog.String("idempotency_store", c.IdempotencyStore),
-		slog.Duration("idempotency_ttl", c.IdempotencyTTL),
-	)
+	)...)
 }
 
 // ErrVersion is returned by LoadConfig when --version is given: the caller

@@ -30,6 +30,7 @@ import (
 	"net"
 	"reflect"
 	"strings"
+	"time"
 
 	"github.com/alecthomas/kong"
 )
@@ -329,4 +330,34 @@ func Check(cfg any, rules Rules) []error {
 		}
 	}
 	return problems
+}
+
+// LogAttrs are the settings of cfg, a pointer to a tagged struct, as log
+// attributes named after their flags (grpc-addr: grpc_addr). Fields
+// without a flag (secrets are kong:"-") and fields tagged log:"-" are left
+// out.
+func LogAttrs(cfg any) []slog.Attr {
+	var attrs []slog.Attr
+	v := reflect.ValueOf(cfg).Elem()
+	for i := range v.NumField() {
+		f := v.Type().Field(i)
+		if f.Anonymous && f.Type.Kind() == reflect.Struct {
+			attrs = append(attrs, LogAttrs(v.Field(i).Addr().Interface())...)
+			continue
+		}
+		name := f.Tag.Get("name")
+		if name == "" || f.Tag.Get("log") == "-" || !f.IsExported() {
+			continue
+		}
+		key := strings.ReplaceAll(name, "-", "_")
+		switch x := v.Field(i).Interface().(type) {
+		case time.Duration:
+			attrs = append(attrs, slog.Duration(key, x))
+		case fmt.Stringer:
+			attrs = append(attrs, slog.String(key, x.String()))
+		default:
+			attrs = append(attrs, slog.Any(key, x))
+		}
+	}
+	return attrs
 }

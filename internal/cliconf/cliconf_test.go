@@ -118,3 +118,18 @@ func TestFillZeroAndTable(t *testing.T) {
 		t.Errorf("Replace = %q, %v", got, err)
 	}
 }
+
+func TestLogAttrsLeaveSecretsOut(t *testing.T) {
+	t.Parallel()
+	s := settings{Addr: ":7", Wait: time.Second, Secret: "hush-hush", Logging: cliconf.Logging{LogLevel: slog.LevelWarn}}
+	var b bytes.Buffer
+	slog.New(slog.NewJSONHandler(&b, nil)).Info("x", slog.Any("c", slog.GroupValue(cliconf.LogAttrs(&s)...)))
+	for _, want := range []string{`"addr":":7"`, `"wait":1000000000`, `"log_level":"WARN"`, `"secret_file":""`} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("log lacks %s: %s", want, b.String())
+		}
+	}
+	if strings.Contains(b.String(), "hush-hush") {
+		t.Errorf("log shows the secret: %s", b.String())
+	}
+}
