@@ -5,9 +5,21 @@
 # hand-written helpers in src/main/java; JUnit 5 tests against the real binaries.
 #
 # Maven resolves everything into the project-local repository .tmp/m2.
+# `make dist-java` writes the jar, its sources and javadoc jars and the
+# consumer pom into dist/, versioned from the top-level VERSION file.
 
 JAVA_CLIENT := clients/java
-JAVA_MVN = mvn -B -ntp -Dstyle.color=never -Dmaven.repo.local=$(TMP)/m2 -f $(JAVA_CLIENT)/pom.xml
+JAVA_VERSION = $(shell cat VERSION)
+JAVA_MVN = mvn -B -ntp -Dstyle.color=never -Dmaven.repo.local=$(TMP)/m2 -Drevision=$(JAVA_VERSION) -f $(JAVA_CLIENT)/pom.xml
+JAVA_DIST := $(CURDIR)/dist
+JAVA_ARTIFACT = telegent-facade-client-$(JAVA_VERSION)
+
+# The pom's own default version (what a plain `mvn install` in clients/java
+# builds) must be VERSION's, as every other build here passes -Drevision.
+.PHONY: check-java-version
+check-java-version:
+	@grep -q '<revision>$(JAVA_VERSION)</revision>' $(JAVA_CLIENT)/pom.xml || \
+		{ echo "$(JAVA_CLIENT)/pom.xml: <revision> is not VERSION's $(JAVA_VERSION)"; exit 1; }
 
 .PHONY: java-client-deps
 java-client-deps: ## Install Java 17 and Maven when missing (Debian packages)
@@ -18,11 +30,22 @@ generate-java-client: java-client-deps ## Regenerate the Java client's sources f
 	$(JAVA_MVN) -q -Pgenerate -Dtelegent.descriptorSet=$(CURDIR)/gen/telegent-facade.binpb generate-sources
 
 .PHONY: test-java-client
-test-java-client: java-client-deps ## Test the Java client (JUnit 5) against the real facade and simulator
+test-java-client: java-client-deps ## Test the Java client (JUnit 5) and its README quickstart against the real facade and simulator
 	go build -o $(BIN)/ ./cmd/telegent-facade ./cmd/telegent-sim
+	@$(MAKE) dist-java
 	FACADE_BIN=$${FACADE_BIN:-$(BIN)/telegent-facade} TELEGENT_SIM_BIN=$${TELEGENT_SIM_BIN:-$(BIN)/telegent-sim} \
-		$(JAVA_MVN) verify
+		$(JAVA_MVN) -Dmaven.javadoc.skip=true -Dmaven.source.skip=true -Dtelegent.distDir=$(JAVA_DIST) verify
+
+.PHONY: dist-java
+dist-java: java-client-deps check-java-version ## Build the Java client's jar, sources and javadoc jars and consumer pom into dist/ (version from VERSION)
+	$(JAVA_MVN) -q -DskipTests package
+	mkdir -p $(JAVA_DIST)
+	rm -f $(JAVA_DIST)/telegent-facade-client-*.jar $(JAVA_DIST)/telegent-facade-client-*.pom
+	cp $(JAVA_CLIENT)/target/$(JAVA_ARTIFACT).jar $(JAVA_CLIENT)/target/$(JAVA_ARTIFACT)-sources.jar \
+		$(JAVA_CLIENT)/target/$(JAVA_ARTIFACT)-javadoc.jar $(JAVA_DIST)/
+	cp $(JAVA_CLIENT)/target/.flattened-pom.xml $(JAVA_DIST)/$(JAVA_ARTIFACT).pom
 
 GENERATE_TARGETS += generate-java-client
 GENERATED_PATHS += $(JAVA_CLIENT)/src/generated
 TEST_TARGETS += test-java-client
+DIST_TARGETS += dist-java

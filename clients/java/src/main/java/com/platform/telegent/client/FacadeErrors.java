@@ -7,16 +7,19 @@ import com.google.rpc.BadRequest;
 import com.google.rpc.ErrorInfo;
 import com.google.rpc.RetryInfo;
 import io.grpc.protobuf.StatusProto;
-import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
+import telegent.webhook.v1.WebhookOuterClass.CreateWebhookResponse;
 
 /**
  * Reads the {@code google.rpc} details the facade attaches to a failed call.
  *
  * <p>Every method accepts any {@link Throwable}: given one that carries no gRPC status with
- * details (a local exception, a status without details), it answers "nothing" (an empty list,
- * {@link Optional#empty()} or {@code false}) and never throws.
+ * details (a local exception, a status without details), it answers "nothing" (an empty list or
+ * map, an empty optional or {@code false}) and never throws. The names are the ones the
+ * TypeScript and Python clients use for the same readers.
  */
 public final class FacadeErrors {
   /** The ErrorInfo metadata key that marks a failure whose outcome is unknown. */
@@ -57,14 +60,27 @@ public final class FacadeErrors {
    * @param error a failed call's exception
    * @return the ErrorInfo reason, or empty when there is no ErrorInfo
    */
-  public static Optional<String> reason(Throwable error) {
+  public static Optional<String> errorReason(Throwable error) {
     return errorInfo(error).map(ErrorInfo::getReason).filter(reason -> !reason.isEmpty());
+  }
+
+  /**
+   * The metadata of the failed call's {@code google.rpc.ErrorInfo}, e.g. {@code upstream_status}
+   * and {@code outcome_unknown}.
+   *
+   * @param error a failed call's exception
+   * @return the metadata (unmodifiable), or an empty map when there is no ErrorInfo
+   */
+  public static Map<String, String> errorMetadata(Throwable error) {
+    return errorInfo(error).map(ErrorInfo::getMetadataMap).map(Map::copyOf).orElse(Map.of());
   }
 
   /**
    * Whether the call may have created a webhook although it failed: the request may have reached
    * Telegent and no definite answer came back. Repeat such a call only with the same {@code
-   * request_id}, which the facade answers with the first call's outcome.
+   * request_id}: the facade then looks for the webhook the first call made and answers with it
+   * ({@link #isRecovered}), or creates it. A channel from {@link TelegentChannels} does that
+   * repeat itself.
    *
    * @param error a failed call's exception
    * @return true when the ErrorInfo metadata says {@code outcome_unknown == "true"}
@@ -76,16 +92,30 @@ public final class FacadeErrors {
   }
 
   /**
-   * How long to wait before trying again, when the facade (or Telegent through it) said so.
+   * How long to wait before trying again, in milliseconds, when the facade (or Telegent through
+   * it) said so.
    *
    * @param error a failed call's exception
    * @return the {@code google.rpc.RetryInfo} delay, or empty when there is none
    */
-  public static Optional<Duration> retryDelay(Throwable error) {
+  public static OptionalLong retryDelayMs(Throwable error) {
     return detail(error, RetryInfo.class)
         .filter(RetryInfo::hasRetryDelay)
         .map(RetryInfo::getRetryDelay)
-        .map(d -> Duration.ofSeconds(d.getSeconds(), d.getNanos()));
+        .map(d -> OptionalLong.of(d.getSeconds() * 1000 + d.getNanos() / 1_000_000))
+        .orElse(OptionalLong.empty());
+  }
+
+  /**
+   * Whether the facade answered this create by finding the webhook that an earlier call with the
+   * same {@code request_id}, whose outcome was unknown, had created in Telegent, rather than by
+   * creating one.
+   *
+   * @param response a create's answer
+   * @return the response's {@code recovered} flag; false for null
+   */
+  public static boolean isRecovered(CreateWebhookResponse response) {
+    return response != null && response.getRecovered();
   }
 
   /** The first detail of the given type in the error's {@code google.rpc.Status}, if any. */

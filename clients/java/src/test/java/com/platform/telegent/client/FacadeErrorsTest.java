@@ -13,13 +13,15 @@ import com.google.rpc.RetryInfo;
 import io.grpc.Status;
 import io.grpc.protobuf.StatusProto;
 import java.io.IOException;
-import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
+import telegent.webhook.v1.WebhookOuterClass.CreateWebhookResponse;
 
 /** The error-detail helpers on errors built here, including errors that carry no details. */
 class FacadeErrorsTest {
@@ -46,17 +48,20 @@ class FacadeErrorsTest {
   void answersNothingForErrorsWithoutDetails(Throwable error) {
     assertEquals(List.of(), FacadeErrors.fieldViolations(error));
     assertEquals(Optional.empty(), FacadeErrors.errorInfo(error));
-    assertEquals(Optional.empty(), FacadeErrors.reason(error));
-    assertEquals(Optional.empty(), FacadeErrors.retryDelay(error));
+    assertEquals(Optional.empty(), FacadeErrors.errorReason(error));
+    assertEquals(Map.of(), FacadeErrors.errorMetadata(error));
+    assertEquals(OptionalLong.empty(), FacadeErrors.retryDelayMs(error));
     assertFalse(FacadeErrors.isOutcomeUnknown(error));
   }
 
   @Test
   void answersNothingForNull() {
     assertEquals(List.of(), FacadeErrors.fieldViolations(null));
-    assertEquals(Optional.empty(), FacadeErrors.reason(null));
-    assertEquals(Optional.empty(), FacadeErrors.retryDelay(null));
+    assertEquals(Optional.empty(), FacadeErrors.errorReason(null));
+    assertEquals(Map.of(), FacadeErrors.errorMetadata(null));
+    assertEquals(OptionalLong.empty(), FacadeErrors.retryDelayMs(null));
     assertFalse(FacadeErrors.isOutcomeUnknown(null));
+    assertFalse(FacadeErrors.isRecovered(null));
   }
 
   @Test
@@ -90,9 +95,11 @@ class FacadeErrorsTest {
     // Wrapped, as a caller's own exception may wrap the gRPC one.
     Throwable error = new IllegalStateException("create failed", StatusProto.toStatusRuntimeException(status));
 
-    assertEquals(Optional.of("UPSTREAM_UNAVAILABLE"), FacadeErrors.reason(error));
+    assertEquals(Optional.of("UPSTREAM_UNAVAILABLE"), FacadeErrors.errorReason(error));
     assertTrue(FacadeErrors.isOutcomeUnknown(error));
-    assertEquals(Optional.of(Duration.ofMillis(2500)), FacadeErrors.retryDelay(error));
+    assertEquals(
+        Map.of("outcome_unknown", "true", "upstream_status", "502"), FacadeErrors.errorMetadata(error));
+    assertEquals(OptionalLong.of(2500), FacadeErrors.retryDelayMs(error));
     assertEquals(
         List.of(new FieldViolation("account_id", "string.pattern", "value does not match regex pattern")),
         FacadeErrors.fieldViolations(error));
@@ -113,7 +120,13 @@ class FacadeErrorsTest {
                 .build());
 
     assertFalse(FacadeErrors.isOutcomeUnknown(error));
-    assertEquals(Optional.of("UPSTREAM_CONFLICT"), FacadeErrors.reason(error));
-    assertEquals(Optional.empty(), FacadeErrors.retryDelay(error));
+    assertEquals(Optional.of("UPSTREAM_CONFLICT"), FacadeErrors.errorReason(error));
+    assertEquals(OptionalLong.empty(), FacadeErrors.retryDelayMs(error));
+  }
+
+  @Test
+  void readsTheRecoveredFlag() {
+    assertTrue(FacadeErrors.isRecovered(CreateWebhookResponse.newBuilder().setRecovered(true).build()));
+    assertFalse(FacadeErrors.isRecovered(CreateWebhookResponse.getDefaultInstance()));
   }
 }

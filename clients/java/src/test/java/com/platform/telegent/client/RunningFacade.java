@@ -16,15 +16,19 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assumptions;
 
 /**
  * The real facade binary running against the real Telegent simulator, both on free loopback
  * ports, started and stopped by the tests.
  *
  * <p>The binaries come from {@code FACADE_BIN} and {@code TELEGENT_SIM_BIN}, or from the
- * repository's {@code .tmp/bin} (the system property {@code telegent.binDir}).
+ * repository's {@code .tmp/bin} (the system property {@code telegent.binDir}). When they are
+ * absent (a plain {@code mvn install} of the client, which builds no Go), the tests that need them
+ * are skipped with a message saying how to run them.
  */
 final class RunningFacade implements AutoCloseable {
   private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
@@ -157,7 +161,46 @@ final class RunningFacade implements AutoCloseable {
     }
   }
 
-  private static String binary(String envName, String name) {
+  /**
+   * Why tests that need the binaries cannot run, or empty when both binaries are there.
+   */
+  static Optional<String> missingBinaries() {
+    for (String[] bin : new String[][] {{"FACADE_BIN", "telegent-facade"}, {"TELEGENT_SIM_BIN", "telegent-sim"}}) {
+      String path = binary(bin[0], bin[1]);
+      if (!Files.isExecutable(Path.of(path))) {
+        return Optional.of(
+            "skipped: "
+                + path
+                + " is missing; `make test-java-client` builds the Go binaries and runs these tests"
+                + " (or set "
+                + bin[0]
+                + " and "
+                + (bin[0].equals("FACADE_BIN") ? "TELEGENT_SIM_BIN" : "FACADE_BIN")
+                + ")");
+      }
+    }
+    return Optional.empty();
+  }
+
+  /**
+   * Starts the facade for a test class, or returns null after saying why on stderr when the
+   * binaries are missing; the class's tests then call {@link #assumeRunning}.
+   */
+  static RunningFacade startIfPresent(String testClass, Path logDir) throws IOException, InterruptedException {
+    Optional<String> missing = missingBinaries();
+    if (missing.isPresent()) {
+      System.err.println(testClass + ": " + missing.get());
+      return null;
+    }
+    return start(logDir);
+  }
+
+  /** Skips the calling test, with the reason, when the binaries are missing. */
+  static void assumeRunning(RunningFacade facade) {
+    Assumptions.assumeTrue(facade != null, () -> missingBinaries().orElse("skipped: the facade did not start"));
+  }
+
+  static String binary(String envName, String name) {
     String fromEnv = System.getenv(envName);
     if (fromEnv != null && !fromEnv.isEmpty()) {
       return fromEnv;
