@@ -38,6 +38,7 @@ const (
 	envExpiryZone        = "TELEGENT_SIM_EXPIRY_ZONE"
 	envLogLevel          = "TELEGENT_SIM_LOG_LEVEL"
 	envShutdownTimeout   = "TELEGENT_SIM_SHUTDOWN_TIMEOUT"
+	envOwnershipCheck    = "TELEGENT_SIM_OWNERSHIP_CHECK"
 )
 
 // config is the binary's configuration: flags, then environment, then defaults.
@@ -51,6 +52,7 @@ type config struct {
 	ExpiryZone        string
 	LogLevel          string
 	ShutdownTimeout   time.Duration
+	OwnershipCheck    bool
 
 	// Resolved by Validate.
 	accountSecret string
@@ -86,6 +88,8 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (co
 	str(&cfg.ExpiryZone, "expiry-zone", envExpiryZone, defaultExpiryZone, "IANA `zone` in which tokenExpiry is written")
 	str(&cfg.LogLevel, "log-level", envLogLevel, defaultLogLevel, "debug (one line per request), info, warn or error")
 	dur(&cfg.ShutdownTimeout, "shutdown-timeout", envShutdownTimeout, defaultShutdownTimeout, "grace period for in-flight requests on SIGINT/SIGTERM")
+	fs.BoolVar(&cfg.OwnershipCheck, "ownership-check", true, fmt.Sprintf("update and delete answer 404 for a WebhookId of another account than the AccountId sent; false acts on it, as Telegent might (env %s)", envOwnershipCheck))
+	envOf["ownership-check"] = envOwnershipCheck
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage: telegent-sim [flags]\n\n"+
 			"Simulates Telegent's token and webhook endpoints. Every flag falls back to the\n"+
