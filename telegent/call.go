@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -120,7 +121,11 @@ func call[T any](ctx context.Context, c *Client, id epID, spec callSpec, decode 
 		// while we backed off.
 		tok, err := c.token(ctx, scope)
 		if err != nil {
-			return fail(err.(*Error))
+			e, ok := errors.AsType[*Error](err)
+			if !ok { // token errors are *Error; this only keeps fail total
+				e = &Error{Kind: KindConnection, Op: OpFetchToken, Err: err}
+			}
+			return fail(e)
 		}
 		res, e, notSent, indefinite := attempt(ctx, c, id, spec, tok.value, body, decode)
 		if e == nil {
