@@ -109,8 +109,11 @@ func call[T any](ctx context.Context, c *Client, id epID, spec callSpec, decode 
 	scope := c.targets[id].scope
 	unknown := false // an earlier attempt of this call may have taken effect
 	fail := func(e *Error) (T, error) {
-		if unknown && ep.mutates {
-			e.OutcomeUnknown = true
+		if unknown && ep.mutates && !e.OutcomeUnknown {
+			// A copy: a token fetch's error is shared by every waiter.
+			cp := *e
+			cp.OutcomeUnknown = true
+			e = &cp
 		}
 		return zero, e
 	}
