@@ -490,3 +490,25 @@ func TestEndpointErrorsNeverCarrySecrets(t *testing.T) {
 		}
 	}
 }
+
+// TestOutcomeUnknownSticksAfterAnIndefiniteAttempt: once an update may have
+// reached Telegent, the call's final error says so even when the repeat got
+// a definite refusal: the first attempt may still have been applied.
+func TestOutcomeUnknownSticksAfterAnIndefiniteAttempt(t *testing.T) {
+	t.Parallel()
+	m := newMultiUpstream(t)
+	m.on(pathUpdate, func(w http.ResponseWriter, _ *http.Request, n int) bool {
+		if n == 1 {
+			w.WriteHeader(http.StatusGatewayTimeout) // the proxy gave up waiting
+		} else {
+			w.WriteHeader(http.StatusConflict)
+		}
+		return true
+	})
+	h := newMultiClient(t, m)
+	_, err := h.UpdateWebhook(t.Context(), updateRequest())
+	checkError(t, err, KindConflict, 409, true)
+	if n := len(m.seen(pathUpdate)); n != 2 {
+		t.Errorf("attempts = %d, want 2", n)
+	}
+}

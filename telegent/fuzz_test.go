@@ -101,3 +101,26 @@ func FuzzExtractReason(f *testing.F) {
 		}
 	})
 }
+
+func FuzzDecodeWebhookList(f *testing.F) {
+	for _, s := range []string{
+		`[{"WebhookId":"WID-1","AuthenticationPassword":"x"}]`, `{"Webhooks":[{"WebhookId":"WID-1"}]}`,
+		`{"a":[],"b":[]}`, `null`, `[]`, `[null]`, `{"webhooks":null}`, `[{"WebhookId":""}]`, ``, `[`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		hooks, err := decodeWebhookList(body)
+		if err != nil {
+			if hooks != nil {
+				t.Errorf("error %v with list %v", err, hooks)
+			}
+			return
+		}
+		for _, w := range hooks {
+			if w == nil || strings.TrimSpace(w.WebhookId) == "" {
+				t.Fatalf("accepted %q with an entry without a WebhookId", body)
+			}
+		}
+	})
+}
