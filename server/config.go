@@ -141,6 +141,14 @@ type Config struct {
 	// IdempotencyTTL is how long a request id is remembered. Zero means
 	// DefaultIdempotencyTTL.
 	IdempotencyTTL time.Duration
+	// IdempotencyCallerLimit bounds the request ids one caller may have
+	// remembered at once. Zero means DefaultIdempotencyCallerLimit.
+	IdempotencyCallerLimit int
+	// IdempotencyRedisCAFile is a PEM CA bundle for a rediss:// store.
+	IdempotencyRedisCAFile string
+	// IdempotencyRedisPasswordFile holds the Redis password (never in a
+	// flag or the URL).
+	IdempotencyRedisPasswordFile string
 
 	// loaded is the material the files above hold, read once by Load.
 	loaded *material
@@ -207,6 +215,9 @@ func (c Config) LogValue() slog.Value {
 		slog.String("cors_allowed_origins", c.CORSAllowedOrigins),
 		slog.String("idempotency_store", c.IdempotencyStore),
 		slog.Duration("idempotency_ttl", c.IdempotencyTTL),
+		slog.Int("idempotency_caller_limit", c.IdempotencyCallerLimit),
+		slog.String("idempotency_redis_ca_file", c.IdempotencyRedisCAFile),
+		slog.String("idempotency_redis_password_file", c.IdempotencyRedisPasswordFile),
 	)
 }
 
@@ -308,8 +319,11 @@ func (c *Config) options() []option {
 			_, err := parseOrigins(list)
 			return err
 		}),
-		opt(&c.IdempotencyStore, "idempotency-store", "IDEMPOTENCY_STORE", IdempotencyStoreMemory, "where request ids are remembered: memory, or redis://HOST:PORT/DB for replicas that share callers", checkIdempotencyStore),
+		opt(&c.IdempotencyStore, "idempotency-store", "IDEMPOTENCY_STORE", IdempotencyStoreMemory, "where request ids are remembered: memory, or redis://[USER@]HOST:PORT/DB (rediss:// for TLS) for replicas that share callers", checkIdempotencyStore),
 		opt(&c.IdempotencyTTL, "idempotency-ttl", "IDEMPOTENCY_TTL", DefaultIdempotencyTTL, "how long a request id is remembered", positive),
+		opt(&c.IdempotencyCallerLimit, "idempotency-caller-limit", "IDEMPOTENCY_CALLER_LIMIT", DefaultIdempotencyCallerLimit, "request ids one caller may have remembered at once; its oldest finished ones are forgotten first, and it alone is refused (RESOURCE_EXHAUSTED) when all are in flight", positive),
+		opt(&c.IdempotencyRedisCAFile, "idempotency-redis-ca-file", "IDEMPOTENCY_REDIS_CA_FILE", "", "PEM CA bundle that replaces the system roots for verifying a rediss:// store", nil),
+		opt(&c.IdempotencyRedisPasswordFile, "idempotency-redis-password-file", "IDEMPOTENCY_REDIS_PASSWORD_FILE", "", "file holding the Redis password (a password in the store URL is refused)", nil),
 		opt(&c.DebugAddr, "debug-addr", "DEBUG_ADDR", "", "loopback address to serve net/http/pprof on; off when empty", func(addr string) error {
 			if addr == "" {
 				return nil
@@ -490,12 +504,16 @@ func (c Config) Load() (Config, error) {
 	if c.IdempotencyTTL == 0 {
 		c.IdempotencyTTL = DefaultIdempotencyTTL
 	}
+	if c.IdempotencyCallerLimit == 0 {
+		c.IdempotencyCallerLimit = DefaultIdempotencyCallerLimit
+	}
 	var problems []error
 	for _, o := range c.options() {
 		if o.check != nil {
 			problems = append(problems, o.check())
 		}
 	}
+	problems = append(problems, c.checkIdempotencyRedis())
 	if _, port, _ := net.SplitHostPort(c.GRPCAddr); c.GRPCAddr == c.HTTPAddr && port != "0" {
 		problems = append(problems, fmt.Errorf("--grpc-addr and --http-addr are both %q", c.GRPCAddr))
 	}
