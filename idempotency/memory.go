@@ -14,7 +14,8 @@ const DefaultCallerLimit = 10_000
 type MemoryConfig struct {
 	// CallerLimit bounds the records of one caller; DefaultCallerLimit
 	// when 0. A caller at its limit has its oldest done records forgotten
-	// to make room; one whose records are all pending is refused
+	// to make room, then its abandoned claims (pending past their lease);
+	// one whose records are all pending within their lease is refused
 	// (ErrBudgetExhausted). There is no limit across callers: forgetting
 	// one caller's records to make room for another's would let a busy
 	// caller turn a quiet caller's repeats into second creates. Memory is
@@ -37,10 +38,10 @@ type MemoryStore struct {
 	callers map[string]*callerRecords
 }
 
-// callerRecords are one caller's records, each on one of two lists in the
-// order they entered it: pending claims (claim order, hence expiry order,
-// as every key has the same ttl) and done records (completion order, the
-// order in which they are forgotten when the caller is at its limit).
+// callerRecords are one caller's records, each on one of two lists in
+// expiry order, which is claim order (every key has the same ttl): pending
+// claims and done records; the done ones are forgotten from the front
+// (oldest claim first) when the caller is at its limit.
 type callerRecords struct {
 	records map[string]*memoryEntry
 	pending entryList
@@ -69,6 +70,27 @@ func (l *entryList) pushBack(e *memoryEntry) {
 		l.front = e
 	}
 	l.back = e
+}
+
+// insertByExpiry puts e after the last entry that expires no later. Calls
+// mostly finish in the order they were claimed, so the walk from the back
+// is short.
+func (l *entryList) insertByExpiry(e *memoryEntry) {
+	at := l.back
+	for at != nil && at.expires.After(e.expires) {
+		at = at.prev
+	}
+	e.list, e.prev = l, at
+	if at == nil {
+		e.next, l.front = l.front, e
+	} else {
+		e.next, at.next = at.next, e
+	}
+	if e.next != nil {
+		e.next.prev = e
+	} else {
+		l.back = e
+	}
 }
 
 func (l *entryList) remove(e *memoryEntry) {
@@ -116,10 +138,16 @@ func (m *MemoryStore) Claim(_ context.Context, key Key, rec Record, ttl time.Dur
 		c.drop(e)
 	}
 	for len(c.records) >= m.limit {
-		if c.done.front == nil {
+		switch {
+		case c.done.front != nil:
+			c.drop(c.done.front)
+		case c.pending.front != nil && !now.Before(c.pending.front.rec.Lease):
+			// Abandoned: its call never recorded an outcome within the
+			// lease. Forgotten after the done records, never before.
+			c.drop(c.pending.front)
+		default:
 			return Record{}, false, ErrBudgetExhausted
 		}
-		c.drop(c.done.front)
 	}
 	e := &memoryEntry{id: key.ID, rec: rec, expires: now.Add(ttl)}
 	c.records[key.ID] = e
@@ -128,9 +156,7 @@ func (m *MemoryStore) Claim(_ context.Context, key Key, rec Record, ttl time.Dur
 }
 
 // dropExpired drops the records at the front of both lists whose time has
-// passed. A done record behind a later-expiring one waits for the next
-// claim; Get never returns it, and it counts against the caller's limit at
-// most one lease longer.
+// passed.
 func (c *callerRecords) dropExpired(now time.Time) {
 	for _, l := range []*entryList{&c.pending, &c.done} {
 		for l.front != nil && !now.Before(l.front.expires) {
@@ -178,7 +204,7 @@ func (m *MemoryStore) Complete(_ context.Context, key Key, owner string, rec Rec
 	}
 	e.rec = rec
 	e.list.remove(e)
-	c.done.pushBack(e)
+	c.done.insertByExpiry(e)
 	return nil
 }
 

@@ -59,13 +59,15 @@ type RedisConfig struct {
 //	               the outcome sealed with AES-256-GCM (associated data:
 //	               the record's key, so a value cannot be moved to
 //	               another key)
-//	PREFIX{C}:p    sorted set of the caller's pending I, scored by expiry
+//	PREFIX{C}:p    sorted set of the caller's pending I, scored by lease end
 //	PREFIX{C}:d    sorted set of the caller's done I, scored by expiry
+//	               (scores in Unix µs)
 //
 // The hash and cipher keys are derived with HKDF-SHA256 from
 // RedisConfig.Secret. A claim is one script: it drops expired members,
 // forgets the caller's oldest done records while the caller is at its
-// limit, refuses when all its records are pending, and otherwise stores
+// limit (then its abandoned claims, whose lease has passed), refuses when
+// all its records are pending within their lease, and otherwise stores
 // the claim, atomically. The {C} hash tag keeps a caller's keys in one
 // Redis Cluster slot, as scripts need.
 type RedisStore struct {
@@ -234,11 +236,16 @@ type redisRecord struct {
 	Fingerprint []byte `json:"fp"`
 	Owner       string `json:"owner,omitempty"`
 	LeaseUnixMS int64  `json:"lease,omitempty"`
-	Box         []byte `json:"box,omitempty"`
+	// ExpiresUnixUS is a claim's expiry, for the done set's score.
+	ExpiresUnixUS int64  `json:"exp,omitempty"`
+	Box           []byte `json:"box,omitempty"`
 }
 
-func (s *RedisStore) encodeRecord(recordKey string, rec Record) ([]byte, error) {
+func (s *RedisStore) encodeRecord(recordKey string, rec Record, expires time.Time) ([]byte, error) {
 	r := redisRecord{State: rec.State, Fingerprint: rec.Fingerprint, Owner: rec.Owner}
+	if !expires.IsZero() {
+		r.ExpiresUnixUS = expires.UnixMicro()
+	}
 	if !rec.Lease.IsZero() {
 		r.LeaseUnixMS = rec.Lease.UnixMilli()
 	}
@@ -278,25 +285,33 @@ func (s *RedisStore) decodeRecord(recordKey string, b []byte) (Record, error) {
 
 // claimScript claims KEYS[1] (the record) for the caller whose pending and
 // done sets are KEYS[2] and KEYS[3]. ARGV: value, ttl ms, now ms, caller
-// limit, member, record key prefix. It returns {0, existing value}, {1}
-// when claimed, or {2} when the caller's records are all pending.
+// limit, member, record key prefix, the claim's lease end µs (now is in
+// µs too; scores are Unix µs, so that claims have distinct ones). It returns
+// {0, existing value}, {1} when claimed, or {2} when the caller's records
+// are all pending within their lease. Pending members are scored by lease
+// end: a claim whose lease has passed was abandoned (its replica stopped)
+// and is forgotten like a done record, after the done ones, so that a
+// crash cannot lock its callers out for the whole ttl.
 var claimScript = redis.NewScript(`
 local cur = redis.call('GET', KEYS[1])
 if cur then return {0, cur} end
 local ttl = tonumber(ARGV[2])
 local now = tonumber(ARGV[3])
 local limit = tonumber(ARGV[4])
-redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
 redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now)
 local n = redis.call('ZCARD', KEYS[2]) + redis.call('ZCARD', KEYS[3])
 while n >= limit do
   local oldest = redis.call('ZPOPMIN', KEYS[3])
-  if #oldest == 0 then return {2} end
+  if #oldest == 0 then
+    oldest = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now, 'LIMIT', 0, 1)
+    if #oldest == 0 then return {2} end
+    redis.call('ZREM', KEYS[2], oldest[1])
+  end
   redis.call('DEL', ARGV[6] .. oldest[1])
   n = n - 1
 end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ttl)
-redis.call('ZADD', KEYS[2], now + ttl, ARGV[5])
+redis.call('ZADD', KEYS[2], ARGV[7], ARGV[5])
 redis.call('PEXPIRE', KEYS[2], ttl)
 return {1}
 `)
@@ -304,7 +319,7 @@ return {1}
 // ownerScript runs ARGV[2] ("complete" or "release") on KEYS[1] if it holds
 // a pending claim owned by ARGV[1], moving ARGV[4] (the member) from the
 // pending set KEYS[2] to the done set KEYS[3] or out of it; it returns 0
-// otherwise. ARGV[3] is the done record, ARGV[5] now in ms.
+// otherwise. ARGV[3] is the done record; its score is the claim's expiry.
 var ownerScript = redis.NewScript(`
 local cur = redis.call('GET', KEYS[1])
 if not cur then return 0 end
@@ -314,7 +329,7 @@ redis.call('ZREM', KEYS[2], ARGV[4])
 if ARGV[2] == 'complete' then
   redis.call('SET', KEYS[1], ARGV[3], 'XX', 'KEEPTTL')
   local left = redis.call('PTTL', KEYS[1])
-  redis.call('ZADD', KEYS[3], tonumber(ARGV[5]) + left, ARGV[4])
+  redis.call('ZADD', KEYS[3], string.format('%.0f', rec.exp), ARGV[4])
   if redis.call('PTTL', KEYS[3]) < left then redis.call('PEXPIRE', KEYS[3], left) end
 else
   redis.call('DEL', KEYS[1])
@@ -325,12 +340,13 @@ return 1
 // Claim implements Store.
 func (s *RedisStore) Claim(ctx context.Context, key Key, rec Record, ttl time.Duration) (Record, bool, error) {
 	k := s.keys(key)
-	b, err := s.encodeRecord(k.record, rec)
+	now := time.Now()
+	b, err := s.encodeRecord(k.record, rec, now.Add(ttl))
 	if err != nil {
 		return Record{}, false, err
 	}
 	res, err := claimScript.Run(ctx, s.client, []string{k.record, k.pending, k.done},
-		b, ttl.Milliseconds(), time.Now().UnixMilli(), s.limit, k.member, k.recordPrefix).Slice()
+		b, ttl.Milliseconds(), now.UnixMicro(), s.limit, k.member, k.recordPrefix, rec.Lease.UnixMicro()).Slice()
 	if err != nil {
 		return Record{}, false, fmt.Errorf("claim request id in redis: %w", err)
 	}
@@ -364,7 +380,7 @@ func (s *RedisStore) Get(ctx context.Context, key Key) (Record, error) {
 // Complete implements Store.
 func (s *RedisStore) Complete(ctx context.Context, key Key, owner string, rec Record) error {
 	k := s.keys(key)
-	b, err := s.encodeRecord(k.record, rec)
+	b, err := s.encodeRecord(k.record, rec, time.Time{})
 	if err != nil {
 		return err
 	}
@@ -378,7 +394,7 @@ func (s *RedisStore) Release(ctx context.Context, key Key, owner string) error {
 
 func (s *RedisStore) runOwner(ctx context.Context, k redisKeys, owner, op string, value []byte) error {
 	n, err := ownerScript.Run(ctx, s.client, []string{k.record, k.pending, k.done},
-		owner, op, value, k.member, time.Now().UnixMilli()).Int()
+		owner, op, value, k.member).Int()
 	if err != nil {
 		return fmt.Errorf("%s request id in redis: %w", op, err)
 	}

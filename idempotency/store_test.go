@@ -91,7 +91,7 @@ func TestMemoryStoreExpires(t *testing.T) {
 	ctx := context.Background()
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	s := idempotency.NewMemoryStore(idempotency.MemoryConfig{CallerLimit: 2, Now: func() time.Time { return now }})
-	claim := idempotency.Record{State: idempotency.Pending, Owner: "a"}
+	claim := idempotency.Record{State: idempotency.Pending, Owner: "a", Lease: now.Add(time.Minute)}
 	for _, k := range []string{"k1", "k2"} {
 		if _, ok, err := s.Claim(ctx, key(k), claim, time.Hour); !ok || err != nil {
 			t.Fatalf("Claim %s = %v, %v", k, ok, err)
@@ -130,14 +130,15 @@ func TestStoreCallerBudget(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			a := func(id string) idempotency.Key { return idempotency.Key{Caller: "a", ID: id} }
 			b := idempotency.Key{Caller: "b", ID: "a1"}
-			claim := func(k idempotency.Key) error {
-				rec := idempotency.Record{State: idempotency.Pending, Owner: "o-" + k.ID, Fingerprint: []byte("fp")}
+			claimUntil := func(k idempotency.Key, lease time.Time) error {
+				rec := idempotency.Record{State: idempotency.Pending, Owner: "o-" + k.ID, Fingerprint: []byte("fp"), Lease: lease}
 				_, ok, err := s.Claim(ctx, k, rec, time.Hour)
 				if err == nil && !ok {
 					return errors.New("not claimed")
 				}
 				return err
 			}
+			claim := func(k idempotency.Key) error { return claimUntil(k, time.Now().Add(time.Hour)) }
 			done := func(k idempotency.Key) {
 				if err := s.Complete(ctx, k, "o-"+k.ID, idempotency.Record{State: idempotency.Done, Fingerprint: []byte("fp"), Value: []byte("v")}); err != nil {
 					t.Fatalf("Complete %s: %v", k.ID, err)
@@ -157,15 +158,16 @@ func TestStoreCallerBudget(t *testing.T) {
 			}
 			done(a("a2"))
 			done(a("a1"))
-			// a2 finished first: it is forgotten first.
+			// a1 was claimed first: it is forgotten first, though a2
+			// finished first.
 			if err := claim(a("a4")); err != nil {
 				t.Fatalf("claim with done records to forget: %v", err)
 			}
-			if _, err := s.Get(ctx, a("a2")); !errors.Is(err, idempotency.ErrNotFound) {
-				t.Fatalf("oldest done record a2 still there: %v", err)
+			if _, err := s.Get(ctx, a("a1")); !errors.Is(err, idempotency.ErrNotFound) {
+				t.Fatalf("oldest done record a1 still there: %v", err)
 			}
-			if got, err := s.Get(ctx, a("a1")); err != nil || got.State != idempotency.Done {
-				t.Fatalf("a1 = %+v, %v; want kept", got, err)
+			if got, err := s.Get(ctx, a("a2")); err != nil || got.State != idempotency.Done {
+				t.Fatalf("a2 = %+v, %v; want kept", got, err)
 			}
 			if err := claim(a("a5")); err != nil {
 				t.Fatalf("claim a5: %v", err)
@@ -186,6 +188,25 @@ func TestStoreCallerBudget(t *testing.T) {
 			}
 			if err := claim(idempotency.Key{Caller: "b", ID: "b2"}); err != nil {
 				t.Fatalf("other caller refused: %v", err)
+			}
+
+			// A claim abandoned (its lease passed without an outcome) is
+			// forgotten when nothing done is left, rather than hold its
+			// caller's place for the whole ttl.
+			c := func(id string) idempotency.Key { return idempotency.Key{Caller: "c", ID: id} }
+			if err := claimUntil(c("c1"), time.Now().Add(-time.Second)); err != nil {
+				t.Fatal(err)
+			}
+			for _, id := range []string{"c2", "c3", "c4"} {
+				if err := claim(c(id)); err != nil {
+					t.Fatalf("claim %s: %v", id, err)
+				}
+			}
+			if _, err := s.Get(ctx, c("c1")); !errors.Is(err, idempotency.ErrNotFound) {
+				t.Fatalf("abandoned claim c1 still there: %v", err)
+			}
+			if err := claim(c("c5")); !errors.Is(err, idempotency.ErrBudgetExhausted) {
+				t.Fatalf("claim c5: %v, want ErrBudgetExhausted", err)
 			}
 		})
 	}
