@@ -87,7 +87,8 @@ var _ Store = (*RedisStore)(nil)
 func ParseRedisURL(raw string) (*redis.Options, error) {
 	u, err := url.Parse(raw)
 	if err != nil {
-		return nil, fmt.Errorf("parse redis URL: %w", err)
+		// url's error repeats the URL, and with it any password.
+		return nil, errors.New("redis URL is malformed")
 	}
 	if u.Scheme != "redis" && u.Scheme != "rediss" {
 		return nil, fmt.Errorf("redis URL must start with redis:// or rediss://, not %q", u.Scheme+"://")

@@ -173,6 +173,7 @@ func (c Config) AuthEnabled() bool { return c.AuthTokensFile != "" || c.TLSClien
 // String describes the configuration without the account secret.
 func (c Config) String() string {
 	c.AccountSecret = telegent.Redact(c.AccountSecret)
+	c.IdempotencyStore = redactedStore(c.IdempotencyStore)
 	type plain Config // no String method: no recursion
 	return fmt.Sprintf("%+v", plain(c))
 }
@@ -213,7 +214,7 @@ func (c Config) LogValue() slog.Value {
 		slog.Int("max_concurrent_streams", c.MaxConcurrentStreams),
 		slog.Duration("max_connection_age", c.MaxConnectionAge),
 		slog.String("cors_allowed_origins", c.CORSAllowedOrigins),
-		slog.String("idempotency_store", c.IdempotencyStore),
+		slog.String("idempotency_store", redactedStore(c.IdempotencyStore)),
 		slog.Duration("idempotency_ttl", c.IdempotencyTTL),
 		slog.Int("idempotency_caller_limit", c.IdempotencyCallerLimit),
 		slog.String("idempotency_redis_ca_file", c.IdempotencyRedisCAFile),

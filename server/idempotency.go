@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"strings"
 	"time"
 
@@ -35,10 +36,24 @@ func checkIdempotencyStore(v string) error {
 		return nil
 	}
 	if !strings.HasPrefix(v, "redis://") && !strings.HasPrefix(v, "rediss://") {
-		return fmt.Errorf("must be %q, redis://HOST:PORT/DB or rediss://HOST:PORT/DB, got %q", IdempotencyStoreMemory, v)
+		return fmt.Errorf("must be %q, redis://HOST:PORT/DB or rediss://HOST:PORT/DB, got %q", IdempotencyStoreMemory, redactedStore(v))
 	}
 	_, err := idempotency.ParseRedisURL(v)
 	return err
+}
+
+// redactedStore is --idempotency-store as it may be shown: a password
+// someone put in the URL (refused) is masked, and an unparsable value
+// that could hold one is not shown at all.
+func redactedStore(v string) string {
+	if v == IdempotencyStoreMemory {
+		return v
+	}
+	u, err := url.Parse(v)
+	if err != nil {
+		return "(malformed)"
+	}
+	return u.Redacted()
 }
 
 // checkIdempotencyRedis checks the Redis client settings as a whole: the
