@@ -11,6 +11,7 @@ import com.google.protobuf.Descriptors.ServiceDescriptor;
 import com.google.protobuf.DynamicMessage;
 import io.grpc.CallOptions;
 import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.protobuf.ProtoUtils;
@@ -168,18 +169,50 @@ class FacadeEndToEndTest {
   }
 
   @Test
-  void recognisesAnUnknownOutcome() throws Exception {
-    // Telegent stores the webhook, then the connection drops before it answers.
+  void resolvesAnUnknownOutcomeByRepeatingWithTheSameRequestId() throws Exception {
+    RunningFacade.assumeLifecycle(channel);
+    // Telegent stores the webhook, then the connection drops before it answers: the
+    // first attempt ends outcome unknown, the channel repeats it with its request_id,
+    // and the facade finds the webhook instead of creating a second one.
     String url = RunningFacade.hookUrl("dropped", "drop:after-body");
+    AttemptCounter counter = new AttemptCounter();
 
-    StatusRuntimeException error =
-        assertThrows(StatusRuntimeException.class, () -> stub(new AttemptCounter()).createWebhook(request(url)));
+    CreateWebhookResponse response = stub(counter).createWebhook(request(url));
 
-    assertEquals(Status.Code.UNAVAILABLE, error.getStatus().getCode());
-    assertTrue(FacadeErrors.isOutcomeUnknown(error), error.toString());
-    assertTrue(FacadeErrors.errorReason(error).isPresent());
-    // Whatever the retry policy did, the webhook exists once.
+    assertTrue(FacadeErrors.isRecovered(response), response.toString());
+    assertTrue(response.getWebhook().getWebhookId().startsWith("WID-"), response.toString());
+    assertEquals(url, response.getWebhook().getWebhookUrl());
+    assertEquals(2, counter.attempts(), "the first attempt and one repeat");
     assertEquals(1, facade.createsFor(url));
+  }
+
+  @Test
+  void theRetryPolicyAloneNeverRepeatsAnUnknownOutcome() throws Exception {
+    // The service config's retry policy and nothing else: the facade's pushback tells
+    // gRPC not to retry a create that may have created a webhook.
+    ManagedChannel policyOnly =
+        ManagedChannelBuilder.forTarget(facade.grpcTarget())
+            .usePlaintext()
+            .defaultServiceConfig(TelegentChannels.serviceConfig())
+            .enableRetry()
+            .build();
+    try {
+      String url = RunningFacade.hookUrl("policy-only", "drop:after-body");
+      AttemptCounter counter = new AttemptCounter();
+
+      StatusRuntimeException error =
+          assertThrows(
+              StatusRuntimeException.class,
+              () -> WebhookServiceGrpc.newBlockingStub(policyOnly).withInterceptors(counter).createWebhook(request(url)));
+
+      assertEquals(Status.Code.UNAVAILABLE, error.getStatus().getCode());
+      assertTrue(FacadeErrors.isOutcomeUnknown(error), error.toString());
+      assertTrue(FacadeErrors.errorReason(error).isPresent());
+      assertEquals(1, counter.attempts());
+      assertEquals(1, facade.createsFor(url));
+    } finally {
+      policyOnly.shutdownNow().awaitTermination(30, TimeUnit.SECONDS);
+    }
   }
 
   @Test
@@ -195,16 +228,19 @@ class FacadeEndToEndTest {
   }
 
   @Test
-  void neverRetriesAnUpstream500() throws Exception {
+  void repeatsAnUpstream500WithinThePolicysAttempts() throws Exception {
+    // A 500 may hide a created webhook, so the facade answers outcome unknown; here
+    // Telegent created nothing, every time: the channel repeats with the same
+    // request_id up to the policy's three attempts, and the error stays unknown.
     String url = RunningFacade.hookUrl("internal-error", "status:500");
     AttemptCounter counter = new AttemptCounter();
-    double attemptedBefore = facade.counters().get("createsAttempted");
 
     StatusRuntimeException error =
         assertThrows(StatusRuntimeException.class, () -> stub(counter).createWebhook(request(url)));
 
     assertEquals(Status.Code.UNAVAILABLE, error.getStatus().getCode());
-    assertEquals(1, counter.attempts(), "a 500 may hide a created webhook: no retry");
-    assertEquals(attemptedBefore + 1, facade.counters().get("createsAttempted"));
+    assertTrue(FacadeErrors.isOutcomeUnknown(error), error.toString());
+    assertEquals(3, counter.attempts());
+    assertEquals(0, facade.createsFor(url));
   }
 }
