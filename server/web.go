@@ -101,7 +101,8 @@ func withCORS(origins []string, next http.Handler) http.Handler {
 	}
 	return cors.New(cors.Options{
 		AllowedOrigins: origins,
-		AllowedMethods: connectcors.AllowedMethods(),
+		// REST's update and delete besides Connect's GET and POST.
+		AllowedMethods: append(connectcors.AllowedMethods(), http.MethodPatch, http.MethodDelete),
 		AllowedHeaders: append(connectcors.AllowedHeaders(), "Authorization", RequestIDHeader, "Traceparent", "Tracestate"),
 		ExposedHeaders: append(connectcors.ExposedHeaders(),
 			// Connect's unary answers: their protocol and encoding headers.

@@ -120,6 +120,10 @@ type Webhook struct {
 	// Active is nil when the upstream sent null or nothing: unknown, which is
 	// not the same as false.
 	Active *bool `json:"Active"`
+	// HasPassword and HasToken say whether Telegent reported a password or
+	// token (the list call may); the secrets themselves are never kept.
+	HasPassword bool `json:"-"`
+	HasToken    bool `json:"-"`
 }
 
 // errNoWebhookID reports a success body without the one member we need.
