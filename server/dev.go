@@ -38,17 +38,17 @@ telegent-facade is running in dev mode on an embedded Telegent simulator.
 Create a webhook over REST (either path), then list, get, change only its password, delete:
   curl -sS -X POST http://%[2]s/v1/accounts/AID-1234567/webhooks -H 'Content-Type: application/json' -d '%[3]s'
   curl -sS http://%[2]s/v1/accounts/AID-1234567/webhooks
-  curl -sS http://%[2]s/v1/accounts/AID-1234567/webhooks/WID-0000001
-  curl -sS -X PATCH http://%[2]s/v1/accounts/AID-1234567/webhooks/WID-0000001 -H 'Content-Type: application/json' -d '{"authenticationPassword":"n3wP@ss"}'
-  curl -sS -X DELETE http://%[2]s/v1/accounts/AID-1234567/webhooks/WID-0000001
+  curl -sS http://%[2]s/v1/accounts/AID-1234567/webhooks/WID-1000001
+  curl -sS -X PATCH http://%[2]s/v1/accounts/AID-1234567/webhooks/WID-1000001 -H 'Content-Type: application/json' -d '{"authenticationPassword":"n3wP@ss"}'
+  curl -sS -X DELETE http://%[2]s/v1/accounts/AID-1234567/webhooks/WID-1000001
 
 The same over gRPC (grpcurl uses server reflection):
   grpcurl -plaintext -d '%[3]s' %[1]s telegent.webhook.v1.WebhookService/CreateWebhook
   grpcurl -plaintext -d '{"accountId":"AID-1234567"}' %[1]s telegent.webhook.v1.WebhookService/ListWebhooks
-  grpcurl -plaintext -d '{"accountId":"AID-1234567","webhookId":"WID-0000001"}' %[1]s telegent.webhook.v1.WebhookService/GetWebhook
-  grpcurl -plaintext -d '{"accountId":"AID-1234567","webhookId":"WID-0000001","authenticationPassword":"n3wP@ss"}' %[1]s telegent.webhook.v1.WebhookService/UpdateWebhook
-  grpcurl -plaintext -d '{"accountId":"AID-1234567","webhookId":"WID-0000001"}' %[1]s telegent.webhook.v1.WebhookService/DeleteWebhook
-(Use the webhookId the create answered; the simulator numbers them from WID-0000001.)
+  grpcurl -plaintext -d '{"accountId":"AID-1234567","webhookId":"WID-1000001"}' %[1]s telegent.webhook.v1.WebhookService/GetWebhook
+  grpcurl -plaintext -d '{"accountId":"AID-1234567","webhookId":"WID-1000001","authenticationPassword":"n3wP@ss"}' %[1]s telegent.webhook.v1.WebhookService/UpdateWebhook
+  grpcurl -plaintext -d '{"accountId":"AID-1234567","webhookId":"WID-1000001"}' %[1]s telegent.webhook.v1.WebhookService/DeleteWebhook
+(Use the webhookId the create answered; the simulator numbers them from WID-1000001.)
 
 See a validation error:
   curl -sS -X POST http://%[2]s/v1/webhooks -H 'Content-Type: application/json' -d '{"accountId":"nope"}'
