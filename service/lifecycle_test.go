@@ -241,8 +241,12 @@ func TestUpdateWebhookMerges(t *testing.T) {
 		want telegent.CreateWebhookRequest   // the body sent, with basicHook's values unless changed
 	}{
 		"password only, no mask": {
-			req:  &webhookv1.UpdateWebhookRequest{AuthenticationPassword: "new-SECRET"},
-			want: func() telegent.CreateWebhookRequest { r := basicHook("AID-A"); r.AuthenticationPassword = "new-SECRET"; return r }(),
+			req: &webhookv1.UpdateWebhookRequest{AuthenticationPassword: "new-SECRET"},
+			want: func() telegent.CreateWebhookRequest {
+				r := basicHook("AID-A")
+				r.AuthenticationPassword = "new-SECRET"
+				return r
+			}(),
 		},
 		"events by mask, password resent": {
 			req: &webhookv1.UpdateWebhookRequest{Webhook: &webhookv1.Webhook{SubscribedEvents: events, WebhookUrl: "https://ignored.example"},
