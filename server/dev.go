@@ -35,8 +35,8 @@ telegent-facade is running in dev mode on an embedded Telegent simulator.
 
   gRPC  %[1]s    REST  http://%[2]s
 
-Create a webhook over REST (either path), then list, get, change only its password, delete:
-  curl -sS -X POST http://%[2]s/v1/accounts/AID-1234567/webhooks -H 'Content-Type: application/json' -d '%[3]s'
+Create a webhook over REST (POST /v1/accounts/AID-1234567/webhooks works too), then list, get, change only its password, delete:
+  curl -sS -X POST http://%[2]s/v1/webhooks -H 'Content-Type: application/json' -d '%[3]s'
   curl -sS http://%[2]s/v1/accounts/AID-1234567/webhooks
   curl -sS http://%[2]s/v1/accounts/AID-1234567/webhooks/WID-1000001
   curl -sS -X PATCH http://%[2]s/v1/accounts/AID-1234567/webhooks/WID-1000001 -H 'Content-Type: application/json' -d '{"authenticationPassword":"n3wP@ss"}'

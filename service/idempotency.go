@@ -109,22 +109,26 @@ const maxCreateAttempts = 3
 
 // attemptCreate makes one create of createOnce. The first attempt lists
 // the account's webhooks before it, for a repeat to tell the webhook this
-// request made from one that was there already; if that list fails,
-// nothing is created and the failure is not remembered.
+// request made from one that was there already. If that list fails, the
+// create goes ahead all the same (a failing list must not stop creates),
+// without the means to resolve an unknown outcome: its repeats are told
+// the outcome is unknown, as before there was a list.
 func (s *Service) attemptCreate(ctx context.Context, req *webhookv1.CreateWebhookRequest, first bool) idempotency.Result {
 	var before map[string]bool
 	if first {
 		ws, err := s.list(ctx, req.GetAccountId())
 		if err != nil {
-			return encodeOutcome(nil, err, nil)
-		}
-		before = make(map[string]bool, len(ws))
-		for _, w := range ws {
-			before[w.WebhookId] = true
+			s.logger.WarnContext(ctx, "could not list the account's webhooks before a create with a request id; an unknown outcome of this create cannot be resolved",
+				slog.Any("error", err))
+		} else {
+			before = make(map[string]bool, len(ws))
+			for _, w := range ws {
+				before[w.WebhookId] = true
+			}
 		}
 	}
 	resp, err := s.create(ctx, req)
-	if err != nil && isOutcomeUnknown(err) {
+	if err != nil && isOutcomeUnknown(err) && (before != nil || !first) {
 		err = withMessage(err, outcomeUnknownRepeatMessage)
 	}
 	return encodeOutcome(resp, err, before)

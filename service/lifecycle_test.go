@@ -37,6 +37,7 @@ type memUpstream struct {
 	lists       int
 	dropCreates int
 	failCreates int
+	listErr     error
 }
 
 type stored struct {
@@ -104,6 +105,9 @@ func (m *memUpstream) ListWebhooks(_ context.Context, accountID string) ([]*tele
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.lists++
+	if m.listErr != nil {
+		return nil, m.listErr
+	}
 	var out []*telegent.Webhook
 	for id, h := range m.hooks {
 		if h.req.AccountId == accountID {
@@ -477,5 +481,38 @@ func TestRequestIDCreatesWhenNothingWasStored(t *testing.T) {
 	}
 	if len(m.hooks) != 1 {
 		t.Fatalf("Telegent holds %d webhooks, want 1", len(m.hooks))
+	}
+}
+
+// Without the list before the first attempt, the create still goes ahead,
+// and an unknown outcome stays unknown: nothing is created again.
+func TestRequestIDWithoutListStaysUnknown(t *testing.T) {
+	t.Parallel()
+	m := newMem()
+	m.dropCreates = 1
+	m.listErr = &telegent.Error{Kind: telegent.KindUpstreamUnavailable, Op: telegent.OpListWebhooks, StatusCode: 503}
+	svc := memIdempotent(m)
+	ctx := context.Background()
+	_, first := svc.CreateWebhook(ctx, idemRequest(reqID))
+	if status.Code(first) != codes.Unavailable || strings.Contains(status.Convert(first).Message(), "same request_id") {
+		t.Fatalf("first call = %v, want UNAVAILABLE that does not promise a resolution", first)
+	}
+	m.mu.Lock()
+	m.listErr = nil
+	m.mu.Unlock()
+	_, again := svc.CreateWebhook(ctx, idemRequest(reqID))
+	if !proto.Equal(status.Convert(again).Proto(), status.Convert(first).Proto()) {
+		t.Fatalf("repeat = %v, want the first answer %v", again, first)
+	}
+	if creates, _, _ := m.counts(); creates != 1 {
+		t.Fatalf("Telegent saw %d creates, want 1", creates)
+	}
+	// A create whose list fails but which succeeds is a success.
+	m.mu.Lock()
+	m.listErr = &telegent.Error{Kind: telegent.KindUpstreamUnavailable, Op: telegent.OpListWebhooks, StatusCode: 503}
+	m.mu.Unlock()
+	resp, err := svc.CreateWebhook(ctx, idemRequest("9b9c3f2e-4d5a-4b6c-8d7e-9f0a1b2c3d4e"))
+	if err != nil || resp.GetWebhook().GetWebhookId() == "" {
+		t.Fatalf("create = %v, %v", resp, err)
 	}
 }
