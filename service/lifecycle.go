@@ -112,6 +112,9 @@ func (s *Service) UpdateWebhook(ctx context.Context, req *webhookv1.UpdateWebhoo
 	if err != nil {
 		return nil, s.changeStatus(ctx, req.GetAccountId(), req.GetWebhookId(), err)
 	}
+	if w == nil {
+		w = &telegent.Webhook{} // reported as sent
+	}
 	out := FromTelegent(w, merged)
 	out.WebhookId = req.GetWebhookId()
 	return &webhookv1.UpdateWebhookResponse{Webhook: out}, nil
