@@ -285,6 +285,17 @@ func merge(current *telegent.Webhook, req *webhookv1.UpdateWebhookRequest) (*web
 	merged.AuthenticationToken = req.GetAuthenticationToken()
 
 	var violations []*errdetails.BadRequest_FieldViolation
+	for _, p := range paths {
+		// The mask's rule lets sub-paths through (webhook_url.x); settings
+		// have none.
+		if !slices.Contains(settingsPaths, p) {
+			violations = append(violations, &errdetails.BadRequest_FieldViolation{
+				Field:       "update_mask",
+				Description: "update_mask names " + p + ", which is not a setting of a webhook",
+				Reason:      "update_mask.in",
+			})
+		}
+	}
 	for _, f := range unknown {
 		if !slices.Contains(paths, f) {
 			violations = append(violations, &errdetails.BadRequest_FieldViolation{

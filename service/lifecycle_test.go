@@ -342,6 +342,11 @@ func TestUpdateWebhookRefusals(t *testing.T) {
 			req:    &webhookv1.UpdateWebhookRequest{Webhook: &webhookv1.Webhook{WebhookUrl: "http://h.example/x"}, AuthenticationPassword: "p"},
 			want:   []string{"webhook.webhook_url string.pattern", "webhook.webhook_url string.prefix"},
 		},
+		"a sub-path of a setting": {
+			stored: basicHook("AID-A"),
+			req:    &webhookv1.UpdateWebhookRequest{UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"webhook_url.host"}}, AuthenticationPassword: "p"},
+			want:   []string{"update_mask update_mask.in"},
+		},
 		"a stored value the facade cannot read is not sent back": {
 			stored: func() telegent.CreateWebhookRequest { r := basicHook("AID-A"); r.Method = "PATCH"; return r }(),
 			req:    &webhookv1.UpdateWebhookRequest{AuthenticationPassword: "p"},
