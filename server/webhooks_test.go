@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"connectrpc.com/connect"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
@@ -167,6 +168,24 @@ func TestLifecycleAuthorisationAndRules(t *testing.T) {
 			if httpCode, code := restCall(t, hc, base, token, c); httpCode != tc.httpCode || code != tc.code {
 				t.Errorf("%s: REST %s %s = %d %v, want %d %v", name, c.method, c.path, httpCode, code, tc.httpCode, tc.code)
 			}
+		}
+	}
+
+	// Connect and gRPC-Web reach the new methods through the same chain.
+	for _, opts := range [][]connect.ClientOption{nil, {connect.WithGRPCWeb()}} {
+		lister := connect.NewClient[webhookv1.ListWebhooksRequest, webhookv1.ListWebhooksResponse](
+			hc, base+webhookv1.WebhookService_ListWebhooks_FullMethodName, opts...)
+		req := connect.NewRequest(&webhookv1.ListWebhooksRequest{AccountId: "AID-2"})
+		req.Header().Set("Authorization", "Bearer "+token)
+		if _, err := lister.CallUnary(t.Context(), req); connect.CodeOf(err) != connect.CodePermissionDenied {
+			t.Errorf("ListWebhooks over %v: %v, want permission denied", opts, err)
+		}
+		deleter := connect.NewClient[webhookv1.DeleteWebhookRequest, webhookv1.DeleteWebhookResponse](
+			hc, base+webhookv1.WebhookService_DeleteWebhook_FullMethodName, opts...)
+		dreq := connect.NewRequest(&webhookv1.DeleteWebhookRequest{AccountId: "AID-1", WebhookId: "nope"})
+		dreq.Header().Set("Authorization", "Bearer "+token)
+		if _, err := deleter.CallUnary(t.Context(), dreq); connect.CodeOf(err) != connect.CodeInvalidArgument {
+			t.Errorf("DeleteWebhook over %v: %v, want invalid argument", opts, err)
 		}
 	}
 
