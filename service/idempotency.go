@@ -57,9 +57,11 @@ func WithIdempotency(d *idempotency.Deduper, fp *idempotency.Fingerprinter) Opti
 // second webhook blindly); a failure that certainly created nothing (an
 // overloaded facade, Telegent down) is not, so a repeat tries again.
 //
-// A repeat of an outcome-unknown create resolves it (see recover): it
-// answers with the webhook the first attempt made, marked recovered, or,
-// when there is none, makes the next attempt, itself at most once.
+// A repeat of an outcome-unknown create resolves it: the next attempt,
+// under a key of its own so that concurrent repeats make it once, answers
+// with the webhook an earlier attempt made, marked recovered, or, when
+// there is none, creates. Its answer is remembered like the first's, so a
+// webhook deleted later is never created again by a repeat.
 func (s *Service) createOnce(ctx context.Context, req *webhookv1.CreateWebhookRequest) (*webhookv1.CreateWebhookResponse, error) {
 	base := callerKey(ctx) + "/" + req.GetRequestId()
 	fingerprint, err := s.fingerprint(req)
@@ -68,15 +70,16 @@ func (s *Service) createOnce(ctx context.Context, req *webhookv1.CreateWebhookRe
 	}
 	var before map[string]bool
 	for attempt := 1; ; attempt++ {
-		// Each attempt has its own key, so that concurrent repeats agree
-		// on one attempt and make it once.
 		key := base
 		if attempt > 1 {
 			key += "#" + strconv.Itoa(attempt)
 		}
 		first := attempt == 1
 		value, replayed, err := s.dedup.Do(ctx, key, fingerprint, func(ctx context.Context) idempotency.Result {
-			return s.attemptCreate(ctx, req, first)
+			if first {
+				return s.attemptCreate(ctx, req)
+			}
+			return s.resolveOrCreate(ctx, req, before)
 		})
 		if err != nil {
 			return nil, s.dedupStatus(ctx, err)
@@ -93,13 +96,6 @@ func (s *Service) createOnce(ctx context.Context, req *webhookv1.CreateWebhookRe
 		if !replayed || !isOutcomeUnknown(out.err) || before == nil || attempt == maxCreateAttempts {
 			return out.resp, out.err
 		}
-		w, err := s.findCreated(ctx, req, before)
-		if err != nil {
-			return nil, err
-		}
-		if w != nil {
-			return &webhookv1.CreateWebhookResponse{Webhook: w, Recovered: true}, nil
-		}
 	}
 }
 
@@ -107,31 +103,49 @@ func (s *Service) createOnce(ctx context.Context, req *webhookv1.CreateWebhookRe
 // ends outcome unknown and none shows up in the list afterwards.
 const maxCreateAttempts = 3
 
-// attemptCreate makes one create of createOnce. The first attempt lists
-// the account's webhooks before it, for a repeat to tell the webhook this
-// request made from one that was there already. If that list fails, the
-// create goes ahead all the same (a failing list must not stop creates),
-// without the means to resolve an unknown outcome: its repeats are told
-// the outcome is unknown, as before there was a list.
-func (s *Service) attemptCreate(ctx context.Context, req *webhookv1.CreateWebhookRequest, first bool) idempotency.Result {
+// attemptCreate makes the first create of createOnce, after listing the
+// account's webhooks, for a repeat to tell the webhook this request made
+// from one that was there already. If that list fails, the create goes
+// ahead all the same (a failing list must not stop creates), without the
+// means to resolve an unknown outcome: its repeats are told the outcome is
+// unknown, as before there was a list.
+func (s *Service) attemptCreate(ctx context.Context, req *webhookv1.CreateWebhookRequest) idempotency.Result {
 	var before map[string]bool
-	if first {
-		ws, err := s.list(ctx, req.GetAccountId())
-		if err != nil {
-			s.logger.WarnContext(ctx, "could not list the account's webhooks before a create with a request id; an unknown outcome of this create cannot be resolved",
-				slog.Any("error", err))
-		} else {
-			before = make(map[string]bool, len(ws))
-			for _, w := range ws {
-				before[w.WebhookId] = true
-			}
+	ws, err := s.list(ctx, req.GetAccountId())
+	if err != nil {
+		s.logger.WarnContext(ctx, "could not list the account's webhooks before a create with a request id; an unknown outcome of this create cannot be resolved",
+			slog.Any("error", err))
+	} else {
+		before = make(map[string]bool, len(ws))
+		for _, w := range ws {
+			before[w.WebhookId] = true
 		}
 	}
 	resp, err := s.create(ctx, req)
-	if err != nil && isOutcomeUnknown(err) && (before != nil || !first) {
+	if err != nil && isOutcomeUnknown(err) && before != nil {
 		err = withMessage(err, outcomeUnknownRepeatMessage)
 	}
 	return encodeOutcome(resp, err, before)
+}
+
+// resolveOrCreate is a later attempt of createOnce: the webhook an earlier
+// attempt made, recovered, or else a new create. A failed list creates
+// nothing and is not remembered.
+func (s *Service) resolveOrCreate(ctx context.Context, req *webhookv1.CreateWebhookRequest, before map[string]bool) idempotency.Result {
+	w, err := s.findCreated(ctx, req, before)
+	if err != nil {
+		res := encodeOutcome(nil, err, nil)
+		res.Keep = false
+		return res
+	}
+	if w != nil {
+		return encodeOutcome(&webhookv1.CreateWebhookResponse{Webhook: w, Recovered: true}, nil, nil)
+	}
+	resp, err := s.create(ctx, req)
+	if err != nil && isOutcomeUnknown(err) {
+		err = withMessage(err, outcomeUnknownRepeatMessage)
+	}
+	return encodeOutcome(resp, err, nil)
 }
 
 // outcomeUnknownRepeatMessage is the message of a create with a request_id

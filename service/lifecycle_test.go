@@ -443,8 +443,13 @@ func TestRequestIDRecoversAfterUnknownOutcome(t *testing.T) {
 	if !resp.GetWebhook().GetPasswordSet() || strings.Contains(prototext.Format(resp), "\"p\"") {
 		t.Fatalf("repeat = %v: password_set should be true and the password absent", resp)
 	}
+	// The recovered answer is remembered: a repeat after the webhook was
+	// deleted is answered from it, never by a new create.
+	if err := m.DeleteWebhook(ctx, "AID-1", "WID-1000002"); err != nil {
+		t.Fatal(err)
+	}
 	again, err := svc.CreateWebhook(ctx, idemRequest(reqID))
-	if err != nil || again.GetWebhook().GetWebhookId() != "WID-1000002" {
+	if err != nil || again.GetWebhook().GetWebhookId() != "WID-1000002" || !again.GetRecovered() {
 		t.Fatalf("second repeat = %v, %v", again, err)
 	}
 	if creates, _, _ := m.counts(); creates != 1 {
