@@ -224,11 +224,21 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (_ *Server, err e
 	// backlog instead of each costing the facade memory and goroutines.
 	s.grpcLis = netutil.LimitListener(s.grpcLis, DefaultMaxConnections)
 	s.httpLis = netutil.LimitListener(s.httpLis, DefaultMaxConnections)
-	sec.warn(logger, map[string]net.Addr{"grpc": s.grpcLis.Addr(), "http": s.httpLis.Addr()})
 	if s.ops, err = s.listenOps(ctx, m.registry); err != nil {
 		return nil, err
 	}
+	sec.warn(logger, s.listenerAddrs())
 	return s, nil
+}
+
+// listenerAddrs are the addresses callers can reach, by listener name: the
+// ops listener too, which answers without authentication.
+func (s *Server) listenerAddrs() map[string]net.Addr {
+	addrs := map[string]net.Addr{"grpc": s.grpcLis.Addr(), "http": s.httpLis.Addr()}
+	if s.ops != nil {
+		addrs["ops"] = s.ops.lis.Addr()
+	}
+	return addrs
 }
 
 // RegisterService serves a gRPC service on the gRPC server and on the
