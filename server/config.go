@@ -42,6 +42,9 @@ const (
 	DefaultMaxConnectionAge     = 30 * time.Minute
 	// DefaultMaxConnections bounds the open connections of each listener.
 	DefaultMaxConnections = 1024
+	// DefaultMaxPendingPerClient bounds, per listener, the connections one
+	// client address may hold before its first request (see connguard).
+	DefaultMaxPendingPerClient = 64
 )
 
 // Config is the facade's whole configuration, loaded once in main.
@@ -142,6 +145,12 @@ type Config struct {
 	// DefaultIdempotencyTTL.
 	IdempotencyTTL time.Duration
 
+	// MaxPendingPerClient is how many connections one client IP address
+	// may have open on a listener before their first request; past it, its
+	// oldest such connection is closed. Zero means
+	// DefaultMaxPendingPerClient.
+	MaxPendingPerClient int
+
 	// loaded is the material the files above hold, read once by Load.
 	loaded *material
 }
@@ -207,6 +216,7 @@ func (c Config) LogValue() slog.Value {
 		slog.String("cors_allowed_origins", c.CORSAllowedOrigins),
 		slog.String("idempotency_store", c.IdempotencyStore),
 		slog.Duration("idempotency_ttl", c.IdempotencyTTL),
+		slog.Int("max_pending_per_client", c.MaxPendingPerClient),
 	)
 }
 
@@ -302,6 +312,7 @@ func (c *Config) options() []option {
 		opt(&c.BreakerFailureRatio, "breaker-failure-ratio", "BREAKER_FAILURE_RATIO", DefaultBreakerRatio, "share of failed calls (of at least 20 in 30s) that opens the breaker; above 1 disables the rule", positive),
 		opt(&c.BreakerOpenTimeout, "breaker-open-timeout", "BREAKER_OPEN_TIMEOUT", DefaultBreakerOpen, "how long the breaker stays open before probing Telegent again", positive),
 		opt(&c.MaxConcurrentStreams, "max-concurrent-streams", "MAX_CONCURRENT_STREAMS", DefaultMaxConcurrentStreams, "maximum calls in flight on one gRPC connection", notNegative),
+		opt(&c.MaxPendingPerClient, "max-pending-per-client", "MAX_PENDING_PER_CLIENT", DefaultMaxPendingPerClient, "connections one client IP address may hold on a listener before sending its first request; its oldest is closed past it. Raise it behind a load balancer or NAT, where all connections come from few addresses", positive),
 		opt(&c.MaxConnectionAge, "max-connection-age", "MAX_CONNECTION_AGE", DefaultMaxConnectionAge, "gRPC connections are closed, after a grace period for their calls, once this old; clients reconnect with current certificates", notNegative),
 		opt(&c.OTLPEndpoint, "otlp-endpoint", "OTEL_EXPORTER_OTLP_ENDPOINT", "", "OTLP endpoint URL (http:// means plaintext; OTEL_EXPORTER_OTLP_PROTOCOL picks grpc or http/protobuf); tracing is off when empty", checkOTLPEndpoint),
 		opt(&c.CORSAllowedOrigins, "cors-allowed-origins", "CORS_ALLOWED_ORIGINS", "", "comma-separated browser origins (scheme://host[:port]) that may call REST, Connect and gRPC-Web; no CORS when empty", func(list string) error {
@@ -483,6 +494,9 @@ func (c Config) Load() (Config, error) {
 	}
 	if c.ReadHeaderTimeout == 0 {
 		c.ReadHeaderTimeout = DefaultReadHeaderTimeout
+	}
+	if c.MaxPendingPerClient == 0 {
+		c.MaxPendingPerClient = DefaultMaxPendingPerClient
 	}
 	if c.IdempotencyStore == "" {
 		c.IdempotencyStore = IdempotencyStoreMemory

@@ -14,7 +14,6 @@ import (
 	"github.com/fullstorydev/grpchan/inprocgrpc"
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
-	"golang.org/x/net/netutil"
 	"golang.org/x/sync/errgroup"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/health"
@@ -25,6 +24,7 @@ import (
 	telegentfacade "github.com/platform/telegent-facade"
 	webhookv1 "github.com/platform/telegent-facade/gen/telegent/webhook/v1"
 	"github.com/platform/telegent-facade/internal/buildinfo"
+	"github.com/platform/telegent-facade/internal/connguard"
 	"github.com/platform/telegent-facade/resilience"
 	"github.com/platform/telegent-facade/service"
 	"github.com/platform/telegent-facade/telegent"
@@ -150,6 +150,8 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (_ *Server, err e
 		// that one whose message never comes (or comes in part) ends.
 		grpc.InTapHandle(streamDeadline{cfg.UpstreamTimeout}.tap),
 		grpc.StatsHandler(streamDeadline{cfg.UpstreamTimeout}),
+		// A connection's first call ends its pending time (see guardListener).
+		grpc.StatsHandler(connguard.StatsHandler()),
 		grpc.MaxRecvMsgSize(DefaultMaxRequestBytes),
 		grpc.MaxConcurrentStreams(uint32(cfg.MaxConcurrentStreams)),
 		// Connections are recycled so that a client certificate that
@@ -192,7 +194,8 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (_ *Server, err e
 		_, _ = w.Write(telegentfacade.OpenAPI)
 	})
 	s.httpServer = &http.Server{
-		Handler:           limitHeaders(withCORS(origins, refuseExpiredPeer(sec.httpHandler(s.mux))), DefaultMaxHeaderBytes),
+		Handler:           connguard.Handler(limitHeaders(withCORS(origins, refuseExpiredPeer(sec.httpHandler(s.mux))), DefaultMaxHeaderBytes)),
+		ConnContext:       connguard.ConnContext,
 		TLSConfig:         sec.httpTLS(),
 		ReadHeaderTimeout: readHeaderTimeout(cfg),
 		ReadTimeout:       30 * time.Second,
@@ -220,15 +223,26 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (_ *Server, err e
 		}
 		return nil, err
 	}
-	// A bound on connections: past it, new ones wait in the kernel's
-	// backlog instead of each costing the facade memory and goroutines.
-	s.grpcLis = netutil.LimitListener(s.grpcLis, DefaultMaxConnections)
-	s.httpLis = netutil.LimitListener(s.httpLis, DefaultMaxConnections)
+	s.grpcLis = guardListener(s.grpcLis, cfg)
+	s.httpLis = guardListener(s.httpLis, cfg)
 	if s.ops, err = s.listenOps(ctx, m.registry); err != nil {
 		return nil, err
 	}
 	sec.warn(logger, s.listenerAddrs())
 	return s, nil
+}
+
+// guardListener bounds a listener's connections: past DefaultMaxConnections,
+// a new one displaces the oldest that has not sent its first request, or
+// waits in the kernel's backlog when every one has; and one client address
+// may hold at most --max-pending-per-client connections that have not.
+// So no client holds the listener with connections it never uses.
+func guardListener(l net.Listener, cfg Config) net.Listener {
+	perClient := cfg.MaxPendingPerClient
+	if perClient <= 0 {
+		perClient = DefaultMaxPendingPerClient
+	}
+	return connguard.New(l, DefaultMaxConnections, perClient)
 }
 
 // listenerAddrs are the addresses callers can reach, by listener name: the

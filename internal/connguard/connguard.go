@@ -45,9 +45,6 @@ type Listener struct {
 	pending list.List // of *Conn, oldest first
 	// byClient are each client address's pending connections, oldest first.
 	byClient map[netip.Addr]*list.List
-	// byRemote finds a pending connection by its remote address, for gRPC,
-	// whose stats handler sees addresses, not connections.
-	byRemote map[string]*Conn
 	evicted  atomic.Uint64
 
 	freed  chan struct{} // a connection closed
@@ -61,7 +58,6 @@ func New(l net.Listener, max, perClient int) *Listener {
 	return &Listener{
 		Listener: l, max: max, perClient: perClient,
 		byClient: map[netip.Addr]*list.List{},
-		byRemote: map[string]*Conn{},
 		freed:    make(chan struct{}, 1),
 		closed:   make(chan struct{}),
 	}
@@ -88,8 +84,8 @@ func (l *Listener) Accept() (net.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &Conn{Conn: nc, l: l, remote: nc.RemoteAddr().String()}
-	if ap, err := netip.ParseAddrPort(c.remote); err == nil {
+	c := &Conn{Conn: nc, l: l, key: nc.LocalAddr().String() + " " + nc.RemoteAddr().String()}
+	if ap, err := netip.ParseAddrPort(nc.RemoteAddr().String()); err == nil {
 		c.client = ap.Addr().Unmap()
 	}
 	var evict []*Conn
@@ -113,8 +109,8 @@ func (l *Listener) Accept() (net.Conn, error) {
 		l.byClient[c.client] = q
 	}
 	c.elem, c.clientElem = l.pending.PushBack(c), q.PushBack(c)
-	l.byRemote[c.remote] = c
 	l.mu.Unlock()
+	pendingByAddr.Store(c.key, c)
 	for _, e := range evict {
 		l.evicted.Add(1)
 		_ = e.Close()
@@ -133,7 +129,7 @@ func (l *Listener) forgetLocked(c *Conn) {
 	if q.Len() == 0 {
 		delete(l.byClient, c.client)
 	}
-	delete(l.byRemote, c.remote)
+	pendingByAddr.CompareAndDelete(c.key, c)
 	c.elem, c.clientElem = nil, nil
 }
 
@@ -158,7 +154,7 @@ type Conn struct {
 	net.Conn
 	l      *Listener
 	client netip.Addr
-	remote string
+	key    string // local and remote address
 	// elem and clientElem are the connection's places in the pending
 	// lists, nil once it started or closed; guarded by l.mu.
 	elem, clientElem *list.Element
@@ -228,22 +224,25 @@ func Handler(next http.Handler) http.Handler {
 	})
 }
 
-// StatsHandler is a gRPC stats handler that marks a connection started when
-// the headers of its first call arrive.
-func (l *Listener) StatsHandler() stats.Handler { return grpcStats{l} }
+// pendingByAddr finds a pending connection of any Listener by its local
+// and remote addresses, for gRPC, whose stats handler is told addresses,
+// not connections.
+var pendingByAddr sync.Map
 
-type grpcStats struct{ l *Listener }
+// StatsHandler is a gRPC stats handler that marks a connection of a
+// Listener started when the headers of its first call arrive.
+func StatsHandler() stats.Handler { return grpcStats{} }
+
+type grpcStats struct{}
 
 // TagConn finds the guarded connection once, when gRPC has finished its
 // handshake; the calls' contexts derive from the one returned.
-func (h grpcStats) TagConn(ctx context.Context, info *stats.ConnTagInfo) context.Context {
-	if info.RemoteAddr == nil {
+func (grpcStats) TagConn(ctx context.Context, info *stats.ConnTagInfo) context.Context {
+	if info.RemoteAddr == nil || info.LocalAddr == nil {
 		return ctx
 	}
-	h.l.mu.Lock()
-	c := h.l.byRemote[info.RemoteAddr.String()]
-	h.l.mu.Unlock()
-	if c == nil {
+	c, ok := pendingByAddr.Load(info.LocalAddr.String() + " " + info.RemoteAddr.String())
+	if !ok {
 		return ctx
 	}
 	return context.WithValue(ctx, connKey{}, c)
