@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -128,6 +129,30 @@ func TestSlowHeaderFloodLeavesHTTPPortToOthers(t *testing.T) {
 	// Past its share, the flooding address's sockets were closed.
 	if min := int64(floodSockets - server.DefaultMaxPendingPerClient); closed.Load() < min {
 		t.Errorf("the server closed %d flooding sockets, want at least %d", closed.Load(), min)
+	}
+	if m := scrape(t, "http://"+addr); !strings.Contains(m, `facade_connections_evicted_total{listener="http"}`) ||
+		strings.Contains(m, `facade_connections_evicted_total{listener="http"} 0`+"\n") {
+		t.Errorf("/metrics does not count the closed connections")
+	}
+}
+
+func TestLoadConfigMaxPendingPerClient(t *testing.T) {
+	t.Parallel()
+	c, err := server.LoadConfig([]string{"--dev"}, env(nil), &bytes.Buffer{})
+	if err != nil || c.MaxPendingPerClient != server.DefaultMaxPendingPerClient {
+		t.Errorf("default: %d, %v", c.MaxPendingPerClient, err)
+	}
+	c, err = server.LoadConfig([]string{"--dev"}, env(map[string]string{"MAX_PENDING_PER_CLIENT": "500"}), &bytes.Buffer{})
+	if err != nil || c.MaxPendingPerClient != 500 {
+		t.Errorf("from the environment: %d, %v", c.MaxPendingPerClient, err)
+	}
+	if _, err := server.LoadConfig([]string{"--dev", "--max-pending-per-client", "-1"}, env(nil), &bytes.Buffer{}); err == nil || !strings.Contains(err.Error(), "--max-pending-per-client") {
+		t.Errorf("negative: %v", err)
+	}
+	var help bytes.Buffer
+	_, _ = server.LoadConfig([]string{"--help"}, env(nil), &help)
+	if !strings.Contains(help.String(), "load balancer") {
+		t.Errorf("--help does not say when to raise --max-pending-per-client:\n%s", help.String())
 	}
 }
 

@@ -156,7 +156,7 @@ func (s *Server) listenOps(ctx context.Context, reg *prometheus.Registry) (*opsS
 		}
 		return nil, fmt.Errorf("listen for ops on --ops-addr %s: %w", s.cfg.OpsAddr, err)
 	}
-	lis = guardListener(lis, s.cfg)
+	lis = guardListener(lis, s.cfg, reg, "ops")
 	g := grpc.NewServer()
 	healthpb.RegisterHealthServer(g, s.health)
 

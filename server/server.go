@@ -13,6 +13,7 @@ import (
 
 	"github.com/fullstorydev/grpchan/inprocgrpc"
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"golang.org/x/sync/errgroup"
 	"google.golang.org/grpc"
@@ -223,8 +224,8 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (_ *Server, err e
 		}
 		return nil, err
 	}
-	s.grpcLis = guardListener(s.grpcLis, cfg)
-	s.httpLis = guardListener(s.httpLis, cfg)
+	s.grpcLis = guardListener(s.grpcLis, cfg, m.registry, "grpc")
+	s.httpLis = guardListener(s.httpLis, cfg, m.registry, "http")
 	if s.ops, err = s.listenOps(ctx, m.registry); err != nil {
 		return nil, err
 	}
@@ -236,13 +237,27 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (_ *Server, err e
 // a new one displaces the oldest that has not sent its first request, or
 // waits in the kernel's backlog when every one has; and one client address
 // may hold at most --max-pending-per-client connections that have not.
-// So no client holds the listener with connections it never uses.
-func guardListener(l net.Listener, cfg Config) net.Listener {
+// So no client holds the listener with connections it never uses. The
+// connections it closes, and those pending, are counted on /metrics by
+// listener (name).
+func guardListener(l net.Listener, cfg Config, reg prometheus.Registerer, name string) net.Listener {
 	perClient := cfg.MaxPendingPerClient
 	if perClient <= 0 {
 		perClient = DefaultMaxPendingPerClient
 	}
-	return connguard.New(l, DefaultMaxConnections, perClient)
+	g := connguard.New(l, DefaultMaxConnections, perClient)
+	labels := prometheus.Labels{"listener": name}
+	reg.MustRegister(
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "facade_connections_evicted_total", ConstLabels: labels,
+			Help: "Connections closed before their first request: the listener was full, or their client address held its share (--max-pending-per-client).",
+		}, func() float64 { return float64(g.Evicted()) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "facade_connections_pending", ConstLabels: labels,
+			Help: "Open connections that have not sent their first request yet.",
+		}, func() float64 { return float64(g.Pending()) }),
+	)
+	return g
 }
 
 // listenerAddrs are the addresses callers can reach, by listener name: the
