@@ -4,11 +4,9 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
-	"crypto/tls"
 	"encoding/binary"
 	"encoding/json"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -16,7 +14,6 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"golang.org/x/net/http2"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
@@ -134,11 +131,9 @@ func TestBadBodiesOneStatusOnEveryProtocol(t *testing.T) {
 	srv := startDev(t, server.Config{})
 	grpcURL := "http://" + srv.GRPCAddr().String() + createPath
 	httpBase := "http://" + srv.HTTPAddr().String()
-	h2c := &http.Client{Transport: &http2.Transport{AllowHTTP: true,
-		DialTLSContext: func(ctx context.Context, network, addr string, _ *tls.Config) (net.Conn, error) {
-			var d net.Dialer
-			return d.DialContext(ctx, network, addr)
-		}}}
+	prior := new(http.Protocols)
+	prior.SetUnencryptedHTTP2(true) // HTTP/2 with prior knowledge, as gRPC speaks it
+	h2c := &http.Client{Transport: &http.Transport{Protocols: prior}}
 	h1 := &http.Client{}
 
 	oneMB := bytes.Repeat([]byte("a"), 1<<20)

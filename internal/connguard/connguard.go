@@ -9,11 +9,11 @@
 // stream limits. The Listener bounds both kinds together and the pending
 // ones by client address:
 //
-//   - at most Max connections are open; when a new connection arrives at
+//   - at most max connections are open; when a new connection arrives at
 //     a full listener, the oldest pending connection (the slowest
 //     handshake) is closed to admit it. When none is pending, Accept waits
 //     for a connection to close, as netutil.LimitListener does;
-//   - at most PerClient connections from one client IP address are
+//   - at most perClient connections from one client IP address are
 //     pending; a new one beyond that closes that address's oldest pending
 //     connection.
 //
