@@ -13,8 +13,8 @@
 //     a full listener, the oldest pending connection (the slowest
 //     handshake) is closed to admit it. When none is pending, Accept waits
 //     for a connection to close, as netutil.LimitListener does;
-//   - at most perClient connections from one client IP address are
-//     pending; a new one beyond that closes that address's oldest pending
+//   - at most perClient connections from one client IP address (an IPv6
+//     /64) are pending; a new one beyond that closes that address's oldest pending
 //     connection.
 //
 // The servers report a connection's first request with Started, reached
@@ -86,7 +86,7 @@ func (l *Listener) Accept() (net.Conn, error) {
 	}
 	c := &Conn{Conn: nc, l: l, key: nc.LocalAddr().String() + " " + nc.RemoteAddr().String()}
 	if ap, err := netip.ParseAddrPort(nc.RemoteAddr().String()); err == nil {
-		c.client = ap.Addr().Unmap()
+		c.client = clientOf(ap.Addr())
 	}
 	var evict []*Conn
 	l.mu.Lock()
@@ -116,6 +116,19 @@ func (l *Listener) Accept() (net.Conn, error) {
 		_ = e.Close()
 	}
 	return c, nil
+}
+
+// clientOf is the client address a connection counts against: its IPv4
+// address, or its IPv6 /64, the smallest network commonly given to one
+// host or subscriber (one client could otherwise use a fresh address per
+// connection).
+func clientOf(a netip.Addr) netip.Addr {
+	a = a.Unmap().WithZone("")
+	if a.Is6() {
+		p, _ := a.Prefix(64)
+		return p.Addr()
+	}
+	return a
 }
 
 // forgetLocked takes c off the pending lists.

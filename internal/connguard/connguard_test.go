@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net"
+	"net/netip"
 	"testing"
 	"time"
 )
@@ -168,3 +169,18 @@ func TestConnContextUnwrapsAndStarts(t *testing.T) {
 type wrapped struct{ net.Conn }
 
 func (w wrapped) NetConn() net.Conn { return w.Conn }
+
+func TestClientOf(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{
+		"192.0.2.7":            "192.0.2.7",
+		"::ffff:192.0.2.7":     "192.0.2.7",
+		"2001:db8:1:2:3:4:5:6": "2001:db8:1:2::",
+		"2001:db8:1:2::ffff":   "2001:db8:1:2::",
+		"fe80::1%eth0":         "fe80::",
+	} {
+		if got := clientOf(netip.MustParseAddr(in)); got.String() != want {
+			t.Errorf("clientOf(%s) = %s, want %s", in, got, want)
+		}
+	}
+}
