@@ -14,7 +14,7 @@ import (
 
 	"google.golang.org/grpc/codes"
 
-	"github.com/platform/telegent-facade/service"
+	"github.com/platform/telegent-facade/failure"
 	"github.com/platform/telegent-facade/telegentsim"
 )
 
@@ -109,7 +109,7 @@ func TestFaultInjectionUnderLoad(t *testing.T) {
 		answered++
 		switch {
 		case r.got == r.want:
-		case r.got == codes.Internal && r.reason == service.ReasonUpstreamUnauthorized:
+		case r.got == codes.Internal && r.reason == failure.ReasonUpstreamUnauthorized:
 			// Its token was revoked, and the fresh one revoked again before
 			// the single retry: "401 after one fresh-token retry".
 			revokedTwice++
@@ -149,10 +149,10 @@ func TestTokenEndpointFaults(t *testing.T) {
 		want     codes.Code
 		reason   string
 	}{
-		{"down", telegentsim.Faults{TokenStatus: 503}, 5 * time.Second, codes.Unavailable, service.ReasonUpstreamUnavailable},
-		{"dropping", telegentsim.Faults{TokenDrop: true}, 5 * time.Second, codes.Unavailable, service.ReasonUpstreamConnection},
+		{"down", telegentsim.Faults{TokenStatus: 503}, 5 * time.Second, codes.Unavailable, failure.ReasonUpstreamUnavailable},
+		{"dropping", telegentsim.Faults{TokenDrop: true}, 5 * time.Second, codes.Unavailable, failure.ReasonUpstreamConnection},
 		{"slow", telegentsim.Faults{TokenLatency: 8 * time.Second}, 3 * time.Second, codes.DeadlineExceeded, ""},
-		{"refusing", telegentsim.Faults{TokenStatus: 401}, 5 * time.Second, codes.Internal, service.ReasonUpstreamCredentialsRejected},
+		{"refusing", telegentsim.Faults{TokenStatus: 401}, 5 * time.Second, codes.Internal, failure.ReasonUpstreamCredentialsRejected},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -207,8 +207,8 @@ func TestCircuitBreaker(t *testing.T) {
 	for _, p := range protocols {
 		o := p.call(t.Context(), t, f, basicReq(uniqueURL(t, "")+"&"+p.name))
 		o.check(t, codes.Unavailable)
-		if info := errorInfo(o.status); info.GetReason() != service.ReasonCircuitOpen {
-			t.Errorf("%s: reason %q, want %s", p.name, info.GetReason(), service.ReasonCircuitOpen)
+		if info := errorInfo(o.status); info.GetReason() != failure.ReasonCircuitOpen {
+			t.Errorf("%s: reason %q, want %s", p.name, info.GetReason(), failure.ReasonCircuitOpen)
 		}
 	}
 	if after := s.counters(t).CreatesAttempted; after != before {

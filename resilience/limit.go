@@ -3,11 +3,11 @@ package resilience
 import (
 	"context"
 	"errors"
-	"net/http"
 	"time"
 
 	"github.com/failsafe-go/failsafe-go/adaptivelimiter"
 
+	"github.com/platform/telegent-facade/failure"
 	"github.com/platform/telegent-facade/telegent"
 )
 
@@ -107,25 +107,26 @@ func (g *Guard) settle(permit adaptivelimiter.Permit, err error) {
 		permit.Record()
 		return
 	}
-	te, _ := errors.AsType[*telegent.Error](err)
-	busy := te != nil && (te.Kind == telegent.KindRateLimited ||
-		te.Kind == telegent.KindUpstreamUnavailable && te.StatusCode == http.StatusServiceUnavailable)
+	if _, ok := errors.AsType[*guardError](err); ok {
+		permit.Drop()
+		return
+	}
+	cause, te := failure.Classify(err)
+	p := cause.Policy()
 	switch {
-	case te != nil && te.Kind == telegent.KindTimeout:
+	case p.Limiter == failure.LimiterRecord:
 		permit.Record()
-	case busy, classify(err) == upstreamFailed:
+	case p.Limiter == failure.LimiterBusy, p.Breaker == failure.BreakerFailure:
 		permit.Drop()
 		// The breaker has not counted this failure yet.
-		if busy || g.cb.Counts().ConsecutiveFailures+1 >= failuresToFallBack {
+		if p.Limiter == failure.LimiterBusy || g.cb.Counts().ConsecutiveFailures+1 >= failuresToFallBack {
 			g.fallBack()
 		}
 		if te != nil && te.RetryAfter > 0 {
 			g.pause(te.RetryAfter)
 		}
-	case classify(err) == ignored:
-		permit.Drop()
 	default:
-		permit.Record()
+		permit.Drop()
 	}
 }
 

@@ -17,8 +17,9 @@ import (
 // gRPC, REST and any protocol served through the gRPC server, runs the same
 // chain, in the order go-grpc-middleware recommends:
 //
-//  1. request id and the request log line, outermost, so that every call is
-//     logged with its id, whatever happens inside;
+//  1. request id, the retry pushback trailer (from the final status) and
+//     the request log line, outermost, so that every call is logged with
+//     its id, whatever happens inside;
 //  2. metrics (grpc_server_handled_total and the handling time);
 //  3. authentication, for every method but the exempt operational ones
 //     (and, always, no call on a connection whose client certificate has
@@ -47,6 +48,7 @@ type Chain struct {
 func (c Chain) Unary() []grpc.UnaryServerInterceptor {
 	chain := []grpc.UnaryServerInterceptor{
 		requestIDInterceptor,
+		retryPushbackInterceptor,
 		loggingInterceptor(c.Logger),
 	}
 	if c.Metrics != nil {

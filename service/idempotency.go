@@ -8,27 +8,15 @@ import (
 
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	spb "google.golang.org/genproto/googleapis/rpc/status"
-	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/protoadapt"
 	"google.golang.org/protobuf/types/known/anypb"
 
 	"github.com/platform/telegent-facade/auth"
+	"github.com/platform/telegent-facade/failure"
 	webhookv1 "github.com/platform/telegent-facade/gen/telegent/webhook/v1"
 	"github.com/platform/telegent-facade/idempotency"
-)
-
-// google.rpc.ErrorInfo reasons of calls that carry a request_id.
-const (
-	// ReasonRequestIDReused: the request_id came before with a different
-	// request.
-	ReasonRequestIDReused = "REQUEST_ID_REUSED"
-	// ReasonRequestIDUnavailable: the store of request ids could not be
-	// reached; nothing was sent to Telegent.
-	ReasonRequestIDUnavailable = "REQUEST_ID_STORE_UNAVAILABLE"
-	// ReasonRequestOutcomeUnknown: the first call with the request_id
-	// stopped (its replica went away) before it recorded an outcome.
-	ReasonRequestOutcomeUnknown = "REQUEST_OUTCOME_UNKNOWN"
 )
 
 // requestIDField is the request field that carries the request id, as
@@ -114,28 +102,21 @@ func encodeOutcome(resp *webhookv1.CreateWebhookResponse, callErr error) idempot
 }
 
 // definite reports whether a failure is an answer worth repeating to a
-// repeat: Telegent's refusal of this request, or an outcome that is unknown.
+// repeat (Telegent's refusal of this request, or an outcome that is
+// unknown), as the failure table's Replay says.
 func definite(st *status.Status) bool {
-	switch st.Code() {
-	case codes.InvalidArgument, codes.PermissionDenied, codes.NotFound, codes.AlreadyExists:
-		return true
-	}
-	for _, d := range st.Details() {
-		if info, ok := d.(*errdetails.ErrorInfo); ok && info.GetMetadata()[MetadataOutcomeUnknown] == "true" {
-			return true
-		}
-	}
-	return false
+	p, ok := failure.FromStatus(st)
+	return ok && p.Replay
 }
 
 func decodeOutcome(b []byte) (*webhookv1.CreateWebhookResponse, error) {
 	var packed anypb.Any
 	if err := proto.Unmarshal(b, &packed); err != nil {
-		return nil, status.Error(codes.Internal, "internal error")
+		return nil, failure.Internal.Err(failure.Detail{})
 	}
 	msg, err := packed.UnmarshalNew()
 	if err != nil {
-		return nil, status.Error(codes.Internal, "internal error")
+		return nil, failure.Internal.Err(failure.Detail{})
 	}
 	switch m := msg.(type) {
 	case *webhookv1.CreateWebhookResponse:
@@ -143,7 +124,7 @@ func decodeOutcome(b []byte) (*webhookv1.CreateWebhookResponse, error) {
 	case *spb.Status:
 		return nil, status.ErrorProto(m)
 	}
-	return nil, status.Error(codes.Internal, "internal error")
+	return nil, failure.Internal.Err(failure.Detail{})
 }
 
 // dedupStatus maps the deduper's own failures to statuses.
@@ -151,22 +132,18 @@ func (s *Service) dedupStatus(ctx context.Context, err error) error {
 	var storeErr *idempotency.StoreError
 	switch {
 	case errors.Is(err, idempotency.ErrReused):
-		return statusError(codes.InvalidArgument, "request_id was already used with a different request",
-			errorInfo(ReasonRequestIDReused, 0, false), 0,
+		return failure.RequestIDReused.Err(failure.Detail{Extra: []protoadapt.MessageV1{
 			&errdetails.BadRequest{FieldViolations: []*errdetails.BadRequest_FieldViolation{{
 				Field:       requestIDField,
 				Description: "request_id was already used with a different request; use a new request_id for a new request",
-				Reason:      ReasonRequestIDReused,
-			}}})
+				Reason:      failure.ReasonRequestIDReused,
+			}}},
+		}})
 	case errors.Is(err, idempotency.ErrAbandoned):
-		return statusError(codes.Unavailable,
-			"the first call with this request_id did not finish; the webhook may have been created: check before creating it again",
-			errorInfo(ReasonRequestOutcomeUnknown, 0, true), 0)
+		return failure.RequestAbandoned.Err(failure.Detail{})
 	case errors.As(err, &storeErr):
 		s.logger.ErrorContext(ctx, "request id store unavailable", slog.Any("error", err))
-		return statusError(codes.Unavailable,
-			"calls with a request_id cannot be served now; nothing was sent to Telegent; retry later",
-			errorInfo(ReasonRequestIDUnavailable, 0, false), DefaultRetryDelay)
+		return failure.RequestIDStoreDown.Err(failure.Detail{})
 	}
 	return Status(ctx, s.logger, err) // the caller's context ended while waiting
 }
