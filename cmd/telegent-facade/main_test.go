@@ -39,7 +39,7 @@ func TestHelpNeverPrintsEnvironmentValues(t *testing.T) {
 func TestBadFlagValueIsOneShortError(t *testing.T) {
 	t.Parallel()
 	var stdout, stderr bytes.Buffer
-	code := run(context.Background(), []string{"--dev", "--max-upstream", "many", "--shutdown-grace", "soon"}, env(nil), &stdout, &stderr)
+	code := run(context.Background(), []string{"--dev", "--grpc-addr", "127.0.0.1:0", "--http-addr", "127.0.0.1:0", "--max-upstream", "many", "--shutdown-grace", "soon"}, env(nil), &stdout, &stderr)
 	if code != exitConfig {
 		t.Fatalf("exit %d, want %d", code, exitConfig)
 	}
