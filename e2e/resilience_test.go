@@ -15,6 +15,7 @@ import (
 	"google.golang.org/grpc/codes"
 
 	"github.com/platform/telegent-facade/failure"
+	"github.com/platform/telegent-facade/internal/testutil"
 	"github.com/platform/telegent-facade/telegentsim"
 )
 
@@ -227,7 +228,7 @@ func TestCircuitBreaker(t *testing.T) {
 
 	// After the open timeout one probe goes through; its success closes
 	// the breaker.
-	waitUntil(t, 10*time.Second, func() bool {
+	testutil.Poll(t, 10*time.Second, "condition", func() bool {
 		_, body := f.get(t, "/readyz")
 		return !strings.Contains(body, `"open"`)
 	})
@@ -276,7 +277,7 @@ func TestDrainUnderLoad(t *testing.T) {
 			}
 		})
 	}
-	waitUntil(t, 10*time.Second, func() bool { return sent.Load() >= 16 })
+	testutil.Poll(t, 10*time.Second, "condition", func() bool { return sent.Load() >= 16 })
 	if err := f.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}

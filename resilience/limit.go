@@ -8,6 +8,7 @@ import (
 	"github.com/failsafe-go/failsafe-go/adaptivelimiter"
 
 	"github.com/platform/telegent-facade/failure"
+	"github.com/platform/telegent-facade/internal/ctxutil"
 	"github.com/platform/telegent-facade/telegent"
 )
 
@@ -67,12 +68,8 @@ func (g *Guard) acquire(ctx context.Context) (adaptivelimiter.Permit, error) {
 		if pause > g.cfg.AcquireTimeout || (hasDeadline && start.Add(pause).After(dl)) {
 			return nil, &guardError{g.reject(RejectedOverloaded, roundUpSeconds(pause))}
 		}
-		t := time.NewTimer(pause)
-		select {
-		case <-ctx.Done():
-			t.Stop()
+		if ctxutil.Sleep(ctx, pause) != nil {
 			return nil, &guardError{contextError(ctx)}
-		case <-t.C:
 		}
 	}
 	if p, ok := g.lim.TryAcquirePermit(); ok {

@@ -26,8 +26,7 @@ import (
 //     expired);
 //  4. the default deadline;
 //  5. validation of the request against the proto's rules;
-//  6. AfterValidation, in order: interceptors that need a well-formed
-//     request (authorisation, idempotency);
+//  6. authorisation, which needs a well-formed request;
 //  7. recovery, innermost, so that a panic is answered INTERNAL and is
 //     still logged with its request id and counted.
 type Chain struct {
@@ -39,9 +38,6 @@ type Chain struct {
 	ProtectOps      bool
 	DefaultDeadline time.Duration
 	Validator       *validation.Validator
-	// AfterValidation run after validation, before the handler. The
-	// authorisation interceptor is added before them when Auth is set.
-	AfterValidation []grpc.UnaryServerInterceptor
 }
 
 // Unary builds the chain, in the order documented on Chain.
@@ -62,7 +58,6 @@ func (c Chain) Unary() []grpc.UnaryServerInterceptor {
 	if c.Auth != nil {
 		chain = append(chain, c.Auth.Authorize())
 	}
-	chain = append(chain, c.AfterValidation...)
 	return append(chain, recoveryInterceptor(c.Logger))
 }
 

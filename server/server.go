@@ -241,15 +241,6 @@ func (s *Server) RegisterService(desc *grpc.ServiceDesc, impl any) {
 	s.inproc.RegisterService(desc, impl)
 }
 
-// GRPCServer is the gRPC server: the one place the interceptor chain is
-// installed for network callers. Other protocols served on the HTTP port
-// (Connect, gRPC-Web) wrap it, so that they run the same chain.
-func (s *Server) GRPCServer() *grpc.Server { return s.grpcServer }
-
-// HTTPMux is the HTTP listener's mux, for further routes; add them before
-// Serve.
-func (s *Server) HTTPMux() *http.ServeMux { return s.mux }
-
 // Gateway is the REST mux that serves /v1/.
 func (s *Server) Gateway() *runtime.ServeMux { return s.gateway }
 

@@ -27,6 +27,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/platform/telegent-facade/internal/ctxutil"
 	"github.com/platform/telegent-facade/internal/netutil"
 )
 
@@ -371,7 +372,7 @@ func New(cfg Config) (*Client, error) {
 		tokenURL:     base + "/v1.0/oauth2/tokens",
 		createURL:    base + "/v1.0/webhook/create",
 		tokenRetries: max(cfg.TokenRetries, 0),
-		sleep:        sleepContext,
+		sleep:        ctxutil.Sleep,
 	}
 	var errToken, errCreate error
 	c.tokenTarget, errToken = url.Parse(c.tokenURL)
@@ -579,15 +580,4 @@ func backoff(base time.Duration, attempt int) time.Duration {
 func fitsDeadline(ctx context.Context, d time.Duration) bool {
 	deadline, ok := ctx.Deadline()
 	return !ok || time.Until(deadline) > d
-}
-
-func sleepContext(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }
