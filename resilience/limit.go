@@ -116,7 +116,7 @@ func (g *Guard) settle(permit adaptivelimiter.Permit, err error) {
 	case p.Limiter == failure.LimiterBusy, p.Breaker == failure.BreakerFailure:
 		permit.Drop()
 		// The breaker has not counted this failure yet.
-		if p.Limiter == failure.LimiterBusy || g.cb.Counts().ConsecutiveFailures+1 >= failuresToFallBack {
+		if p.Limiter == failure.LimiterBusy || g.consecutiveFailures()+1 >= failuresToFallBack {
 			g.fallBack()
 		}
 		if te != nil && te.RetryAfter > 0 {
