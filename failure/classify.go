@@ -7,6 +7,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/platform/telegent-facade/idempotency"
 	"github.com/platform/telegent-facade/telegent"
 )
 
@@ -76,6 +77,17 @@ func Classify(err error) (Cause, *telegent.Error) {
 	}
 	if te, ok := errors.AsType[*telegent.Error](err); ok {
 		return classifyTelegent(te), te
+	}
+	// The request id store's failures come before context errors: a
+	// store that timed out wraps context.DeadlineExceeded.
+	switch {
+	case errors.Is(err, idempotency.ErrReused):
+		return RequestIDReused, nil
+	case errors.Is(err, idempotency.ErrAbandoned):
+		return RequestAbandoned, nil
+	}
+	if _, ok := errors.AsType[*idempotency.StoreError](err); ok {
+		return RequestIDStoreDown, nil
 	}
 	switch {
 	case errors.Is(err, context.Canceled):

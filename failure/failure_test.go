@@ -15,6 +15,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/platform/telegent-facade/failure"
+	"github.com/platform/telegent-facade/idempotency"
 	"github.com/platform/telegent-facade/telegent"
 )
 
@@ -197,6 +198,9 @@ func TestClassify(t *testing.T) {
 		"overloaded":             {fmt.Errorf("guard: %w", &failure.Rejection{Reason: failure.RejectedOverloaded}), failure.Overloaded},
 		"unknown rejection":      {&failure.Rejection{Reason: "other"}, failure.Internal},
 		"named cause":            {&failure.Error{Cause: failure.RequestIDStoreDown, Err: errors.New("dial")}, failure.RequestIDStoreDown},
+		"request_id reused":      {fmt.Errorf("dedup: %w", idempotency.ErrReused), failure.RequestIDReused},
+		"request abandoned":      {idempotency.ErrAbandoned, failure.RequestAbandoned},
+		"store timed out":        {&idempotency.StoreError{Err: context.DeadlineExceeded}, failure.RequestIDStoreDown},
 		"context canceled":       {context.Canceled, failure.Canceled},
 		"context deadline":       {fmt.Errorf("wait: %w", context.DeadlineExceeded), failure.Deadline},
 		"os deadline":            {os.ErrDeadlineExceeded, failure.Deadline},

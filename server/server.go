@@ -23,6 +23,7 @@ import (
 	"google.golang.org/grpc/reflection"
 
 	telegentfacade "github.com/platform/telegent-facade"
+	"github.com/platform/telegent-facade/failure"
 	webhookv1 "github.com/platform/telegent-facade/gen/telegent/webhook/v1"
 	"github.com/platform/telegent-facade/internal/buildinfo"
 	"github.com/platform/telegent-facade/resilience"
@@ -311,15 +312,15 @@ func (s *Server) prefetchToken(ctx context.Context) {
 	ctx, cancel := context.WithTimeout(ctx, s.cfg.UpstreamTimeout)
 	defer cancel()
 	err := s.client.PrefetchToken(ctx)
-	var te *telegent.Error
-	switch {
-	case err == nil:
-	case errors.As(err, &te) && te.Kind == telegent.KindCredentialsRejected:
+	if err == nil {
+		return
+	}
+	if cause, te := failure.Classify(err); cause == failure.CredentialsRejected && te != nil {
 		s.logger.Error("Telegent refused the facade's credentials at start-up: check the account key and secret",
 			slog.Int("upstream_status", te.StatusCode), slog.Any("error", err))
-	default:
-		s.logger.Warn("could not take a Telegent token at start-up; calls will fetch their own", slog.Any("error", err))
+		return
 	}
+	s.logger.Warn("could not take a Telegent token at start-up; calls will fetch their own", slog.Any("error", err))
 }
 
 // shutdown drains both servers within the grace period. REST calls run

@@ -2,7 +2,6 @@ package service
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 
@@ -127,23 +126,20 @@ func decodeOutcome(b []byte) (*webhookv1.CreateWebhookResponse, error) {
 	return nil, failure.Internal.Err(failure.Detail{})
 }
 
-// dedupStatus maps the deduper's own failures to statuses.
+// dedupStatus maps the deduper's own failures to statuses: the failure
+// table's rows, with the field a reused request_id breaks.
 func (s *Service) dedupStatus(ctx context.Context, err error) error {
-	var storeErr *idempotency.StoreError
-	switch {
-	case errors.Is(err, idempotency.ErrReused):
-		return failure.RequestIDReused.Err(failure.Detail{Extra: []protoadapt.MessageV1{
+	switch cause, _ := failure.Classify(err); cause {
+	case failure.RequestIDReused:
+		return cause.Err(failure.Detail{Extra: []protoadapt.MessageV1{
 			&errdetails.BadRequest{FieldViolations: []*errdetails.BadRequest_FieldViolation{{
 				Field:       requestIDField,
 				Description: "request_id was already used with a different request; use a new request_id for a new request",
 				Reason:      failure.ReasonRequestIDReused,
 			}}},
 		}})
-	case errors.Is(err, idempotency.ErrAbandoned):
-		return failure.RequestAbandoned.Err(failure.Detail{})
-	case errors.As(err, &storeErr):
+	case failure.RequestIDStoreDown:
 		s.logger.ErrorContext(ctx, "request id store unavailable", slog.Any("error", err))
-		return failure.RequestIDStoreDown.Err(failure.Detail{})
 	}
-	return Status(ctx, s.logger, err) // the caller's context ended while waiting
+	return Status(ctx, s.logger, err) // also the caller's context ending while waiting
 }
