@@ -329,15 +329,15 @@ var table = [causeCount]Policy{
 	RequestIDReused: {Code: codes.InvalidArgument, HTTP: 400, Reason: ReasonRequestIDReused,
 		Message: "request_id was already used with a different request", CallerFault: true,
 		Breaker: BreakerIgnore, Limiter: LimiterDrop, Log: slog.LevelInfo},
-	RequestIDStoreDown: {Code: codes.Unavailable, HTTP: 503, Reason: ReasonRequestIDUnavailable,
-		Message: "calls with a request_id cannot be served now; nothing was sent to Telegent; retry later",
-		Retry:   true, DefaultAfter: DefaultRetryDelay, Breaker: BreakerIgnore, Limiter: LimiterDrop, Log: slog.LevelWarn},
+	RequestIDStoreDown: {Code: codes.Unavailable, HTTP: 503, Reason: ReasonRequestIDUnavailable, Retry: true,
+		DefaultAfter: DefaultRetryDelay, Breaker: BreakerIgnore, Limiter: LimiterDrop, Log: slog.LevelWarn,
+		Message: "calls with a request_id cannot be served now; nothing was sent to Telegent; retry later"},
 	RequestAbandoned: {Code: codes.Unavailable, HTTP: 503, Reason: ReasonRequestOutcomeUnknown,
 		Message: "the first call with this request_id did not finish" + unknownSuffix, OutcomeUnknown: true,
 		Breaker: BreakerIgnore, Limiter: LimiterDrop, Replay: true, Log: slog.LevelWarn},
-	RequestIDBudgetExhausted: {Code: codes.ResourceExhausted, HTTP: 429, Reason: ReasonRequestIDBudgetExhausted,
-		Message:     "too many request_ids of this caller are remembered; nothing was sent to Telegent; retry later",
-		CallerFault: true, Retry: true, DefaultAfter: DefaultRetryDelay, Breaker: BreakerIgnore, Limiter: LimiterDrop, Log: slog.LevelInfo},
+	RequestIDBudgetExhausted: {Code: codes.ResourceExhausted, HTTP: 429, Reason: ReasonRequestIDBudgetExhausted, CallerFault: true,
+		Retry: true, DefaultAfter: DefaultRetryDelay, Breaker: BreakerIgnore, Limiter: LimiterDrop, Log: slog.LevelInfo,
+		Message: "too many request_ids of this caller are remembered; nothing was sent to Telegent; retry later"},
 
 	// The caller gave up: no evidence about Telegent either way. 499 is
 	// what the gateway answers for CANCELED.
