@@ -45,27 +45,40 @@ func newBreaker(cfg Config, onStateChange func(circuitbreaker.StateChangedEvent)
 		Build()
 }
 
-// admit asks the breaker for a permit; probe reports that the call is a
-// half-open probe.
-func (g *Guard) admit() (probe, ok bool) {
+// ticket is what admit hands a call it lets through.
+type ticket struct {
+	// gen is the breaker's generation (its count of transitions) when the
+	// call was let through.
+	gen uint64
+	// probe: the call is a half-open probe.
+	probe bool
+}
+
+// admit asks the breaker for a permit.
+func (g *Guard) admit() (ticket, bool) {
 	g.bmu.Lock()
 	defer g.bmu.Unlock()
 	if !g.cb.TryAcquirePermit() {
-		return false, false
+		return ticket{}, false
 	}
-	if g.cb.IsHalfOpen() {
+	t := ticket{gen: g.gen, probe: g.cb.IsHalfOpen()}
+	if t.probe {
 		g.probes++
-		return true, true
 	}
-	return false, true
+	return t, true
 }
 
-// record tells the breaker how a call that admit let through ended.
-func (g *Guard) record(probe bool, o outcome, err error) {
+// record tells the breaker how a call that admit let through ended. A
+// result from before the last transition is not counted: it says nothing
+// about the state the breaker is in now (and a stale success would hand
+// half-open a probe slot it never gave out).
+func (g *Guard) record(t ticket, o outcome, err error) {
 	g.bmu.Lock()
 	defer g.bmu.Unlock()
-	halfOpen := g.cb.IsHalfOpen()
-	if probe && halfOpen {
+	if t.gen != g.gen {
+		return
+	}
+	if t.probe {
 		g.probes--
 	}
 	switch o {
@@ -82,7 +95,7 @@ func (g *Guard) record(probe bool, o outcome, err error) {
 			g.cb.Open()
 		}
 	case ignored:
-		if probe && halfOpen {
+		if t.probe {
 			g.rearm()
 		}
 	}

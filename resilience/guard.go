@@ -197,7 +197,10 @@ type Guard struct {
 	// run counts the current run of consecutive upstream failures within
 	// the rolling Interval (failsafe-go's breaker has no such count).
 	run failureRun
-	// probes is how many half-open probes are in flight.
+	// gen counts the breaker's reported transitions.
+	gen uint64
+	// probes is how many half-open probes of this generation are in
+	// flight.
 	probes int
 	// rearming is set while a probe that proved nothing gives its slot
 	// back: the transitions that takes are not reported.
@@ -242,7 +245,7 @@ func (g *Guard) CreateWebhook(ctx context.Context, req *telegent.CreateWebhookRe
 		return nil, contextError(ctx)
 	}
 	defer g.flush()
-	probe, ok := g.admit()
+	t, ok := g.admit()
 	// Report a pending open -> half-open before the probe runs.
 	g.flush()
 	if !ok {
@@ -250,7 +253,7 @@ func (g *Guard) CreateWebhook(ctx context.Context, req *telegent.CreateWebhookRe
 	}
 	permit, err := g.acquire(ctx)
 	if err != nil {
-		g.record(probe, ignored, nil)
+		g.record(t, ignored, nil)
 		return nil, err.(*guardError).err // only acquire makes these
 	}
 	// A panicking upstream must not keep its slot (Drop: its duration says
@@ -259,13 +262,13 @@ func (g *Guard) CreateWebhook(ctx context.Context, req *telegent.CreateWebhookRe
 	defer func() {
 		if !settled {
 			permit.Drop()
-			g.record(probe, upstreamFailed, errUpstreamPanicked)
+			g.record(t, upstreamFailed, errUpstreamPanicked)
 		}
 	}()
 	w, err := g.up.CreateWebhook(ctx, req)
 	settled = true
 	g.settle(permit, err)
-	g.record(probe, classify(err), err)
+	g.record(t, classify(err), err)
 	return w, err
 }
 

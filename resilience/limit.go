@@ -2,7 +2,6 @@ package resilience
 
 import (
 	"context"
-	"errors"
 	"time"
 
 	"github.com/failsafe-go/failsafe-go/adaptivelimiter"
@@ -102,10 +101,6 @@ func (g *Guard) acquire(ctx context.Context) (adaptivelimiter.Permit, error) {
 func (g *Guard) settle(permit adaptivelimiter.Permit, err error) {
 	if err == nil {
 		permit.Record()
-		return
-	}
-	if _, ok := errors.AsType[*guardError](err); ok {
-		permit.Drop()
 		return
 	}
 	cause, te := failure.Classify(err)

@@ -75,6 +75,7 @@ func (g *Guard) onStateChange(e circuitbreaker.StateChangedEvent) {
 	if g.rearming {
 		return
 	}
+	g.gen++
 	g.run.reset()
 	g.probes = 0
 	c := stateChange{from: fromBreaker(e.OldState), to: fromBreaker(e.NewState)}
