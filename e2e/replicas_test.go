@@ -158,7 +158,7 @@ func TestRollingRestart(t *testing.T) {
 	// waitCalls waits until n more calls have been answered.
 	waitCalls := func(n int) {
 		target := answered() + n
-		testutil.Poll(t, 2*time.Minute, "condition", func() bool { return answered() >= target })
+		testutil.Poll(t, 2*time.Minute, "the target number of answers", func() bool { return answered() >= target })
 	}
 	waitCalls(50)
 

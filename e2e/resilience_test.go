@@ -228,7 +228,7 @@ func TestCircuitBreaker(t *testing.T) {
 
 	// After the open timeout one probe goes through; its success closes
 	// the breaker.
-	testutil.Poll(t, 10*time.Second, "condition", func() bool {
+	testutil.Poll(t, 10*time.Second, "the breaker no longer open", func() bool {
 		_, body := f.get(t, "/readyz")
 		return !strings.Contains(body, `"open"`)
 	})
@@ -277,7 +277,7 @@ func TestDrainUnderLoad(t *testing.T) {
 			}
 		})
 	}
-	testutil.Poll(t, 10*time.Second, "condition", func() bool { return sent.Load() >= 16 })
+	testutil.Poll(t, 10*time.Second, "16 calls sent", func() bool { return sent.Load() >= 16 })
 	if err := f.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}

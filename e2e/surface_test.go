@@ -205,7 +205,7 @@ func TestSIGTERMFinishesInFlightCalls(t *testing.T) {
 		results <- result{"rest", c}
 	}()
 	// Both calls have reached Telegent (they wait there) before SIGTERM.
-	testutil.Poll(t, 10*time.Second, "condition", func() bool { return s.counters(t).CreatesAttempted >= 2 })
+	testutil.Poll(t, 10*time.Second, "two creates attempted", func() bool { return s.counters(t).CreatesAttempted >= 2 })
 	if err := f.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}

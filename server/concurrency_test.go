@@ -31,7 +31,7 @@ func TestConcurrencyIsVisible(t *testing.T) {
 	t.Parallel()
 	srv := startDev(t, server.Config{}) // a ceiling of 8 calls
 	base := "http://" + srv.HTTPAddr().String()
-	testutil.Poll(t, 30*time.Second, "condition", func() bool { code, _ := getJSON(t, base+"/readyz"); return code == http.StatusOK })
+	testutil.Poll(t, 30*time.Second, "/readyz is 200", func() bool { code, _ := getJSON(t, base+"/readyz"); return code == http.StatusOK })
 
 	_, detail := getJSON(t, base+"/readyz")
 	if got := detail["upstream_concurrency"]; got != "limit 8, in flight 0" {
@@ -58,7 +58,7 @@ func TestConcurrencyIsVisible(t *testing.T) {
 		defer close(done)
 		_, _ = webhookv1.NewWebhookServiceClient(conn).CreateWebhook(ctx, req)
 	}()
-	testutil.Poll(t, 30*time.Second, "condition", func() bool {
+	testutil.Poll(t, 30*time.Second, "one call in flight", func() bool {
 		return strings.Contains(scrape(t, base), "telegent_upstream_inflight 1\n")
 	})
 	if _, detail := getJSON(t, base+"/readyz"); detail["upstream_concurrency"] != "limit 8, in flight 1" {
@@ -66,7 +66,7 @@ func TestConcurrencyIsVisible(t *testing.T) {
 	}
 	cancel()
 	<-done
-	testutil.Poll(t, 30*time.Second, "condition", func() bool {
+	testutil.Poll(t, 30*time.Second, "no call in flight", func() bool {
 		return strings.Contains(scrape(t, base), "telegent_upstream_inflight 0\n")
 	})
 }
@@ -113,7 +113,7 @@ func TestShedsWhenFull(t *testing.T) {
 		cancel()
 		wg.Wait()
 	}()
-	testutil.Poll(t, 30*time.Second, "condition", func() bool { return strings.Contains(scrape(t, base), "telegent_upstream_inflight 8\n") })
+	testutil.Poll(t, 30*time.Second, "eight calls in flight", func() bool { return strings.Contains(scrape(t, base), "telegent_upstream_inflight 8\n") })
 
 	body, err := protojson.Marshal(example.Request())
 	if err != nil {

@@ -127,7 +127,7 @@ func TestLifecycle(t *testing.T) {
 
 	close(release)
 	want = probeState{200, "ready", 200, serving, serving, serving}
-	testutil.Poll(t, 30*time.Second, "condition", func() bool { return probe() == want })
+	testutil.Poll(t, 30*time.Second, "readiness reported", func() bool { return probe() == want })
 
 	// The build is reported on both metrics endpoints.
 	bi := buildinfo.Read()
@@ -148,7 +148,7 @@ func TestLifecycle(t *testing.T) {
 	// so these probes, made on new connections, are answered.
 	cancel()
 	want = probeState{503, "shutting down", 503, notServing, notServing, notServing}
-	testutil.Poll(t, 30*time.Second, "condition", func() bool { return probe() == want })
+	testutil.Poll(t, 30*time.Second, "readiness reported", func() bool { return probe() == want })
 	fresh := dial(srv.GRPCAddr().String())
 	if got := healthOf(t, fresh, ""); got != notServing {
 		t.Errorf("a new connection during the shutdown delay: %v, want NOT_SERVING", got)
