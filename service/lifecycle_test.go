@@ -15,6 +15,7 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 
+	"github.com/platform/telegent-facade/failure"
 	webhookv1 "github.com/platform/telegent-facade/gen/telegent/webhook/v1"
 	"github.com/platform/telegent-facade/idempotency"
 	"github.com/platform/telegent-facade/service"
@@ -144,8 +145,8 @@ func violations(err error) []string {
 func wantNotFound(t *testing.T, err error) {
 	t.Helper()
 	st := status.Convert(err)
-	if st.Code() != codes.NotFound || reasonOf(st) != service.ReasonWebhookNotFound {
-		t.Fatalf("error = %v (reason %q), want NOT_FOUND %s", err, reasonOf(st), service.ReasonWebhookNotFound)
+	if st.Code() != codes.NotFound || reasonOf(st) != failure.ReasonWebhookNotFound {
+		t.Fatalf("error = %v (reason %q), want NOT_FOUND %s", err, reasonOf(st), failure.ReasonWebhookNotFound)
 	}
 }
 
