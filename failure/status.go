@@ -140,3 +140,24 @@ func Pushback(st *status.Status) (string, bool) {
 	}
 	return "-1", true
 }
+
+// RepeatToResolve is err's status, a failure whose outcome is unknown, for
+// a call whose repeat is harmless and resolves it: a create with a
+// request_id (the repeat answers with the webhook or creates it once), an
+// update (the same body again) or a delete. msg replaces the row's message
+// and a google.rpc.RetryInfo of DefaultRetryDelay is added, so that the
+// transport's pushback and Retry-After invite the repeat instead of
+// forbidding it, and clients with the published retry policy make it.
+func RepeatToResolve(err error, msg string) error {
+	p := status.Convert(err).Proto()
+	p.Message = msg
+	st := status.FromProto(p)
+	if _, ok := StatusRetryAfter(st); ok {
+		return st.Err()
+	}
+	with, werr := st.WithDetails(&errdetails.RetryInfo{RetryDelay: durationpb.New(DefaultRetryDelay)})
+	if werr != nil {
+		return st.Err()
+	}
+	return with.Err()
+}

@@ -142,7 +142,7 @@ func (s *Service) attemptCreate(ctx context.Context, req *webhookv1.CreateWebhoo
 	}
 	resp, err := s.create(ctx, req)
 	if err != nil && isOutcomeUnknown(err) && before != nil {
-		err = withMessage(err, outcomeUnknownRepeatMessage)
+		err = failure.RepeatToResolve(err, outcomeUnknownRepeatMessage)
 	}
 	return encodeOutcome(resp, err, before)
 }
@@ -162,7 +162,7 @@ func (s *Service) resolveOrCreate(ctx context.Context, req *webhookv1.CreateWebh
 	}
 	resp, err := s.create(ctx, req)
 	if err != nil && isOutcomeUnknown(err) {
-		err = withMessage(err, outcomeUnknownRepeatMessage)
+		err = failure.RepeatToResolve(err, outcomeUnknownRepeatMessage)
 	}
 	return encodeOutcome(resp, err, nil)
 }
@@ -236,13 +236,6 @@ func isOutcomeUnknown(err error) bool {
 		}
 	}
 	return false
-}
-
-// withMessage is err's status with another message, details kept.
-func withMessage(err error, msg string) error {
-	p := status.Convert(err).Proto()
-	p.Message = msg
-	return status.ErrorProto(p)
 }
 
 // callerKey names the caller a request id belongs to, so that two callers

@@ -163,6 +163,10 @@ func (s *Service) find(ctx context.Context, accountID, webhookID string) (*teleg
 	return all[i], nil
 }
 
+// changeUnknownMessage is the message of an update or a delete whose
+// outcome is unknown.
+const changeUnknownMessage = "Telegent gave no definite answer; the change may have been applied: repeat the call, which is harmless (a repeated delete answers WEBHOOK_NOT_FOUND once the webhook is gone)"
+
 // changeStatus maps a failed update or delete. Telegent's 404 after the
 // list found the webhook means it was deleted in between: the same answer
 // as a webhook that is not there.
@@ -170,7 +174,13 @@ func (s *Service) changeStatus(ctx context.Context, accountID, webhookID string,
 	if telegent.KindOf(err) == telegent.KindNotFound {
 		return notFound(accountID, webhookID)
 	}
-	return Status(ctx, s.logger, err)
+	st := Status(ctx, s.logger, err)
+	if isOutcomeUnknown(st) {
+		// Repeating an update (the same whole body) or a delete is
+		// harmless, and the repeat's answer is definite.
+		return failure.RepeatToResolve(st, changeUnknownMessage)
+	}
+	return st
 }
 
 // notFound is the answer about a webhook that is not in the account's list.
