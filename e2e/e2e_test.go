@@ -17,8 +17,8 @@ import (
 
 	spb "google.golang.org/genproto/googleapis/rpc/status"
 
+	"github.com/platform/telegent-facade/failure"
 	webhookv1 "github.com/platform/telegent-facade/gen/telegent/webhook/v1"
-	"github.com/platform/telegent-facade/service"
 )
 
 func basicReq(url string) *webhookv1.CreateWebhookRequest {
@@ -217,20 +217,32 @@ func TestEveryRuleOverGRPCAndREST(t *testing.T) {
 		"token format character": {func(r *webhookv1.CreateWebhookRequest) {
 			r.AuthenticationType, r.AuthenticationUsername, r.AuthenticationPassword, r.AuthenticationToken = 3, "", "", "t\u200ek"
 		}, "authentication_token", "string.pattern"},
-		"webhook_url port range":    {func(r *webhookv1.CreateWebhookRequest) { r.WebhookUrl = "https://hooks.example.com:99999/x" }, "webhook_url", "string.pattern"},
-		"webhook_url host labels":   {func(r *webhookv1.CreateWebhookRequest) { r.WebhookUrl = "https://.../x" }, "webhook_url", "string.pattern"},
-		"webhook_url localhost":     {func(r *webhookv1.CreateWebhookRequest) { r.WebhookUrl = "https://localhost:8443/x" }, "webhook_url", "webhook_url.not_localhost"},
-		"webhook_url loopback ip":   {func(r *webhookv1.CreateWebhookRequest) { r.WebhookUrl = "https://127.0.0.1/x" }, "webhook_url", "webhook_url.public_ip"},
-		"webhook_url private ip":    {func(r *webhookv1.CreateWebhookRequest) { r.WebhookUrl = "https://10.0.0.8/x" }, "webhook_url", "webhook_url.public_ip"},
-		"webhook_url link-local ip": {func(r *webhookv1.CreateWebhookRequest) { r.WebhookUrl = "https://169.254.169.254/x" }, "webhook_url", "webhook_url.public_ip"},
-		"webhook_url unspecified":   {func(r *webhookv1.CreateWebhookRequest) { r.WebhookUrl = "https://[::]/x" }, "webhook_url", "webhook_url.public_ip"},
-		"webhook_url mapped ipv6":   {func(r *webhookv1.CreateWebhookRequest) { r.WebhookUrl = "https://[::ffff:c0a8:1]/x" }, "webhook_url", "webhook_url.public_ip"},
-		"webhook_url numeric host":  {func(r *webhookv1.CreateWebhookRequest) { r.WebhookUrl = "https://2130706433/x" }, "webhook_url", "webhook_url.numeric_host"},
-		"request_id uuid":           {func(r *webhookv1.CreateWebhookRequest) { r.RequestId = "not-a-uuid" }, "request_id", "string.uuid"},
-		"events required":           {func(r *webhookv1.CreateWebhookRequest) { r.SubscribedEvents = nil }, "subscribed_events", "repeated.min_items"},
-		"events unique":             {func(r *webhookv1.CreateWebhookRequest) { r.SubscribedEvents = []webhookv1.WebhookEvent{1, 1} }, "subscribed_events", "repeated.unique"},
-		"events specified":          {func(r *webhookv1.CreateWebhookRequest) { r.SubscribedEvents = []webhookv1.WebhookEvent{0} }, "subscribed_events[0]", "enum.not_in"},
-		"events defined":            {func(r *webhookv1.CreateWebhookRequest) { r.SubscribedEvents = []webhookv1.WebhookEvent{1, 99} }, "subscribed_events[1]", "enum.defined_only"},
+		"webhook_url port range":               {func(r *webhookv1.CreateWebhookRequest) { r.WebhookUrl = "https://hooks.example.com:99999/x" }, "webhook_url", "string.pattern"},
+		"webhook_url host labels":              {func(r *webhookv1.CreateWebhookRequest) { r.WebhookUrl = "https://.../x" }, "webhook_url", "string.pattern"},
+		"webhook_url localhost":                {func(r *webhookv1.CreateWebhookRequest) { r.WebhookUrl = "https://localhost:8443/x" }, "webhook_url", "webhook_url.not_localhost"},
+		"webhook_url loopback ip":              {func(r *webhookv1.CreateWebhookRequest) { r.WebhookUrl = "https://127.0.0.1/x" }, "webhook_url", "webhook_url.public_ip"},
+		"webhook_url private ip":               {func(r *webhookv1.CreateWebhookRequest) { r.WebhookUrl = "https://10.0.0.8/x" }, "webhook_url", "webhook_url.public_ip"},
+		"webhook_url link-local ip":            {func(r *webhookv1.CreateWebhookRequest) { r.WebhookUrl = "https://169.254.169.254/x" }, "webhook_url", "webhook_url.public_ip"},
+		"webhook_url unspecified":              {func(r *webhookv1.CreateWebhookRequest) { r.WebhookUrl = "https://[::]/x" }, "webhook_url", "webhook_url.public_ip"},
+		"webhook_url mapped ipv6":              {func(r *webhookv1.CreateWebhookRequest) { r.WebhookUrl = "https://[::ffff:c0a8:1]/x" }, "webhook_url", "webhook_url.public_ip"},
+		"webhook_url special 100.64.0.1":       {func(r *webhookv1.CreateWebhookRequest) { r.WebhookUrl = "https://100.64.0.1/x" }, "webhook_url", "webhook_url.public_ip"},
+		"webhook_url special 100.100.100.200":  {func(r *webhookv1.CreateWebhookRequest) { r.WebhookUrl = "https://100.100.100.200/x" }, "webhook_url", "webhook_url.public_ip"},
+		"webhook_url special 192.0.0.8":        {func(r *webhookv1.CreateWebhookRequest) { r.WebhookUrl = "https://192.0.0.8/x" }, "webhook_url", "webhook_url.public_ip"},
+		"webhook_url special 198.18.0.1":       {func(r *webhookv1.CreateWebhookRequest) { r.WebhookUrl = "https://198.18.0.1/x" }, "webhook_url", "webhook_url.public_ip"},
+		"webhook_url special 240.0.0.1":        {func(r *webhookv1.CreateWebhookRequest) { r.WebhookUrl = "https://240.0.0.1/x" }, "webhook_url", "webhook_url.public_ip"},
+		"webhook_url special 255.255.255.255":  {func(r *webhookv1.CreateWebhookRequest) { r.WebhookUrl = "https://255.255.255.255/x" }, "webhook_url", "webhook_url.public_ip"},
+		"webhook_url special [64:ff9b::a00:1]": {func(r *webhookv1.CreateWebhookRequest) { r.WebhookUrl = "https://[64:ff9b::a00:1]/x" }, "webhook_url", "webhook_url.public_ip"},
+		"webhook_url special [2002:a00:1::]":   {func(r *webhookv1.CreateWebhookRequest) { r.WebhookUrl = "https://[2002:a00:1::]/x" }, "webhook_url", "webhook_url.public_ip"},
+		"webhook_url special [fec0::1]":        {func(r *webhookv1.CreateWebhookRequest) { r.WebhookUrl = "https://[fec0::1]/x" }, "webhook_url", "webhook_url.public_ip"},
+		"webhook_url special [::ffff:0:a00:1]": {func(r *webhookv1.CreateWebhookRequest) { r.WebhookUrl = "https://[::ffff:0:a00:1]/x" }, "webhook_url", "webhook_url.public_ip"},
+		"webhook_url special [100::1]":         {func(r *webhookv1.CreateWebhookRequest) { r.WebhookUrl = "https://[100::1]/x" }, "webhook_url", "webhook_url.public_ip"},
+		"webhook_url special [2001:db8::1]":    {func(r *webhookv1.CreateWebhookRequest) { r.WebhookUrl = "https://[2001:db8::1]/x" }, "webhook_url", "webhook_url.public_ip"},
+		"webhook_url numeric host":             {func(r *webhookv1.CreateWebhookRequest) { r.WebhookUrl = "https://2130706433/x" }, "webhook_url", "webhook_url.numeric_host"},
+		"request_id uuid":                      {func(r *webhookv1.CreateWebhookRequest) { r.RequestId = "not-a-uuid" }, "request_id", "string.uuid"},
+		"events required":                      {func(r *webhookv1.CreateWebhookRequest) { r.SubscribedEvents = nil }, "subscribed_events", "repeated.min_items"},
+		"events unique":                        {func(r *webhookv1.CreateWebhookRequest) { r.SubscribedEvents = []webhookv1.WebhookEvent{1, 1} }, "subscribed_events", "repeated.unique"},
+		"events specified":                     {func(r *webhookv1.CreateWebhookRequest) { r.SubscribedEvents = []webhookv1.WebhookEvent{0} }, "subscribed_events[0]", "enum.not_in"},
+		"events defined":                       {func(r *webhookv1.CreateWebhookRequest) { r.SubscribedEvents = []webhookv1.WebhookEvent{1, 99} }, "subscribed_events[1]", "enum.defined_only"},
 	}
 	t.Run("cases", func(t *testing.T) {
 		for _, p := range protocols {
@@ -294,20 +306,20 @@ func TestUpstreamStatusMapping(t *testing.T) {
 		upstreamStatus string
 		outcomeUnknown bool
 	}{
-		"400":               {"status:400", 0, codes.InvalidArgument, service.ReasonUpstreamBadRequest, "400", false},
-		"401 after retry":   {"status:401", 0, codes.Internal, service.ReasonUpstreamUnauthorized, "401", false},
-		"403":               {"status:403", 0, codes.PermissionDenied, service.ReasonUpstreamForbidden, "403", false},
-		"404":               {"status:404", 0, codes.NotFound, service.ReasonUpstreamNotFound, "404", false},
-		"409":               {"status:409", 0, codes.AlreadyExists, service.ReasonUpstreamConflict, "409", false},
-		"429":               {"status:429", 0, codes.ResourceExhausted, service.ReasonUpstreamRateLimited, "429", false},
-		"500":               {"status:500", 0, codes.Unavailable, service.ReasonUpstreamUnavailable, "500", true},
-		"502 html":          {"status:502;body:html", 0, codes.Unavailable, service.ReasonUpstreamUnavailable, "502", true},
-		"503 empty":         {"status:503;body:empty", 0, codes.Unavailable, service.ReasonUpstreamUnavailable, "503", false},
-		"connection drop":   {"drop:before-body", 0, codes.Unavailable, service.ReasonUpstreamConnection, "0", true},
-		"drop after create": {"drop:after-body", 0, codes.Unavailable, service.ReasonUpstreamConnection, "0", true},
-		"deadline":          {"latency:10s", 3 * time.Second, codes.DeadlineExceeded, service.ReasonUpstreamTimeout, "0", true},
-		"malformed body":    {"body:malformed", 0, codes.Internal, service.ReasonUpstreamMalformedResponse, "200", true},
-		"no webhook id":     {"body:nowebhookid", 0, codes.Internal, service.ReasonUpstreamMalformedResponse, "200", true},
+		"400":               {"status:400", 0, codes.InvalidArgument, failure.ReasonUpstreamBadRequest, "400", false},
+		"401 after retry":   {"status:401", 0, codes.Internal, failure.ReasonUpstreamUnauthorized, "401", false},
+		"403":               {"status:403", 0, codes.PermissionDenied, failure.ReasonUpstreamForbidden, "403", false},
+		"404":               {"status:404", 0, codes.NotFound, failure.ReasonUpstreamNotFound, "404", false},
+		"409":               {"status:409", 0, codes.AlreadyExists, failure.ReasonUpstreamConflict, "409", false},
+		"429":               {"status:429", 0, codes.ResourceExhausted, failure.ReasonUpstreamRateLimited, "429", false},
+		"500":               {"status:500", 0, codes.Unavailable, failure.ReasonUpstreamUnavailable, "500", true},
+		"502 html":          {"status:502;body:html", 0, codes.Unavailable, failure.ReasonUpstreamUnavailable, "502", true},
+		"503 empty":         {"status:503;body:empty", 0, codes.Unavailable, failure.ReasonUpstreamUnavailable, "503", false},
+		"connection drop":   {"drop:before-body", 0, codes.Unavailable, failure.ReasonUpstreamConnection, "0", true},
+		"drop after create": {"drop:after-body", 0, codes.Unavailable, failure.ReasonUpstreamConnection, "0", true},
+		"deadline":          {"latency:10s", 3 * time.Second, codes.DeadlineExceeded, failure.ReasonUpstreamTimeout, "0", true},
+		"malformed body":    {"body:malformed", 0, codes.Internal, failure.ReasonUpstreamMalformedResponse, "200", true},
+		"no webhook id":     {"body:nowebhookid", 0, codes.Internal, failure.ReasonUpstreamMalformedResponse, "200", true},
 	}
 	t.Run("cases", func(t *testing.T) {
 		for _, p := range protocols {
@@ -364,7 +376,7 @@ func TestTokenRefused(t *testing.T) {
 		t.Run(p.name, func(t *testing.T) {
 			o := p.call(t.Context(), t, f, basicReq(uniqueURL(t, "")))
 			o.check(t, codes.Internal)
-			if info := errorInfo(o.status); info.GetReason() != service.ReasonUpstreamCredentialsRejected {
+			if info := errorInfo(o.status); info.GetReason() != failure.ReasonUpstreamCredentialsRejected {
 				t.Errorf("reason = %q", info.GetReason())
 			}
 		})

@@ -17,6 +17,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/platform/telegent-facade/auth"
+	"github.com/platform/telegent-facade/failure"
 	webhookv1 "github.com/platform/telegent-facade/gen/telegent/webhook/v1"
 	"github.com/platform/telegent-facade/idempotency"
 	"github.com/platform/telegent-facade/internal/testredis"
@@ -43,6 +44,20 @@ const gatedAccount = "AID-GATED"
 
 func newGatedUpstream() *gatedUpstream {
 	return &gatedUpstream{gate: make(chan struct{}), byURL: map[string]int{}}
+}
+
+// ListWebhooks answers an empty list: a create with a request_id lists
+// the account's webhooks first.
+func (u *gatedUpstream) ListWebhooks(context.Context, string) ([]*telegent.Webhook, error) {
+	return nil, nil
+}
+
+func (u *gatedUpstream) UpdateWebhook(context.Context, *telegent.UpdateWebhookRequest) (*telegent.Webhook, error) {
+	return nil, errors.New("gatedUpstream: update not supported")
+}
+
+func (u *gatedUpstream) DeleteWebhook(context.Context, string, string) error {
+	return errors.New("gatedUpstream: delete not supported")
 }
 
 func (u *gatedUpstream) CreateWebhook(ctx context.Context, req *telegent.CreateWebhookRequest) (*telegent.Webhook, error) {
@@ -278,9 +293,9 @@ func budgetRefusesOnlyTheCaller(t *testing.T, store idempotency.Store, limit int
 				retry = d
 			}
 		}
-		if st.Code() != codes.ResourceExhausted || info.GetReason() != service.ReasonRequestIDBudgetExhausted || retry.GetRetryDelay().AsDuration() <= 0 {
+		if st.Code() != codes.ResourceExhausted || info.GetReason() != failure.ReasonRequestIDBudgetExhausted || retry.GetRetryDelay().AsDuration() <= 0 {
 			t.Fatalf("caller A's call %d over its budget = %v (details %v); want RESOURCE_EXHAUSTED %s with a RetryInfo",
-				i, err, st.Details(), service.ReasonRequestIDBudgetExhausted)
+				i, err, st.Details(), failure.ReasonRequestIDBudgetExhausted)
 		}
 		if n := u.creates(r.WebhookUrl); n != 0 {
 			t.Fatalf("a refused call reached Telegent %d times", n)

@@ -16,6 +16,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/platform/telegent-facade/auth"
+	"github.com/platform/telegent-facade/failure"
 	webhookv1 "github.com/platform/telegent-facade/gen/telegent/webhook/v1"
 	"github.com/platform/telegent-facade/idempotency"
 	"github.com/platform/telegent-facade/service"
@@ -43,6 +44,19 @@ func (u *countingUpstream) CreateWebhook(_ context.Context, req *telegent.Create
 	return &telegent.Webhook{WebhookId: fmt.Sprintf("WID-%d", u.calls), AccountId: req.AccountId, WebhookUrl: req.WebhookUrl,
 		Method: req.Method, DataFormat: req.DataFormat, AuthenticationType: req.AuthenticationType,
 		AuthenticationUsername: req.AuthenticationUsername, SubscribedEvents: req.SubscribedEvents, Active: ptr(true)}, nil
+}
+
+func (u *countingUpstream) UpdateWebhook(context.Context, *telegent.UpdateWebhookRequest) (*telegent.Webhook, error) {
+	return nil, &telegent.Error{Kind: telegent.KindBadRequest}
+}
+
+func (u *countingUpstream) DeleteWebhook(context.Context, string, string) error {
+	return &telegent.Error{Kind: telegent.KindBadRequest}
+}
+
+// ListWebhooks lists nothing: the calls counted here only create.
+func (u *countingUpstream) ListWebhooks(context.Context, string) ([]*telegent.Webhook, error) {
+	return nil, nil
 }
 
 func (u *countingUpstream) count() int {
@@ -135,8 +149,8 @@ func TestRequestIDReusedWithAnotherRequest(t *testing.T) {
 	other.AuthenticationPassword = "another password"
 	_, err := svc.CreateWebhook(ctx, other)
 	st := status.Convert(err)
-	if st.Code() != codes.InvalidArgument || reasonOf(st) != service.ReasonRequestIDReused {
-		t.Fatalf("reuse = %v (reason %q), want INVALID_ARGUMENT %s", err, reasonOf(st), service.ReasonRequestIDReused)
+	if st.Code() != codes.InvalidArgument || reasonOf(st) != failure.ReasonRequestIDReused {
+		t.Fatalf("reuse = %v (reason %q), want INVALID_ARGUMENT %s", err, reasonOf(st), failure.ReasonRequestIDReused)
 	}
 	var field string
 	for _, d := range st.Details() {
@@ -184,9 +198,11 @@ func TestRequestIDRemembersDefiniteAndUnknownOutcomes(t *testing.T) {
 			first: &telegent.Error{Kind: telegent.KindConflict, Op: telegent.OpCreateWebhook, StatusCode: 409},
 			code:  codes.AlreadyExists, remember: true, wantCalls: 1,
 		},
-		"outcome unknown is remembered, never created again": {
+		// The list shows no webhook from the first attempt, so the repeat
+		// makes the second (see TestRequestIDRecovers* for the others).
+		"outcome unknown is resolved by the repeat": {
 			first: &telegent.Error{Kind: telegent.KindConnection, Op: telegent.OpCreateWebhook, OutcomeUnknown: true},
-			code:  codes.Unavailable, remember: true, wantCalls: 1,
+			code:  codes.Unavailable, remember: false, wantCalls: 2,
 		},
 		"a 503 that created nothing is tried again": {
 			first: &telegent.Error{Kind: telegent.KindUpstreamUnavailable, Op: telegent.OpCreateWebhook, StatusCode: 503},
