@@ -79,8 +79,9 @@ public final class FacadeErrors {
    * Whether the call may have created a webhook although it failed: the request may have reached
    * Telegent and no definite answer came back. Repeat such a call only with the same {@code
    * request_id}: the facade then looks for the webhook the first call made and answers with it
-   * ({@link #isRecovered}), or creates it. A channel from {@link TelegentChannels} does that
-   * repeat itself.
+   * ({@link #isRecovered}), or creates it. A channel from {@link TelegentChannels} makes that
+   * repeat itself when the facade invites it, within the published retry policy: an error that
+   * still says unknown has been repeated already.
    *
    * @param error a failed call's exception
    * @return true when the ErrorInfo metadata says {@code outcome_unknown == "true"}

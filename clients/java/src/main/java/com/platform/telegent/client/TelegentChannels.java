@@ -9,19 +9,20 @@ import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.Reader;
 import java.io.UncheckedIOException;
-import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.Collections;
-import java.util.List;
 import java.util.Map;
-import telegent.webhook.v1.WebhookServiceGrpc;
 
 /**
- * Builds channels to the facade with its published service config applied: the per-call timeout
- * and the retry policy for {@code UNAVAILABLE} answers; a fresh {@code request_id} on every create
- * that has none ({@link RequestIdInterceptor}); and the repeat, with that id, of a create whose
- * outcome is unknown ({@link OutcomeUnknownRepeatInterceptor}).
+ * Builds channels to the facade with its published service config applied (the per-call timeout
+ * and the retry policy for {@code UNAVAILABLE} answers) and a fresh {@code request_id} on every
+ * create that has none ({@link RequestIdInterceptor}), which the policy's retries resend.
+ *
+ * <p>The policy retries only what the facade invites it to (gRPC's retry pushback, from the
+ * answer's {@code google.rpc.RetryInfo}): a failure that created nothing, and a create with a
+ * {@code request_id} whose outcome is unknown, whose repeat the facade answers with the webhook
+ * the first attempt made ({@link FacadeErrors#isRecovered}) or by creating it once. An unknown
+ * outcome without a {@code request_id} is never retried: it could create a second webhook.
  *
  * <pre>{@code
  * ManagedChannel channel = TelegentChannels.forTarget("facade.internal:9090").build();
@@ -35,8 +36,6 @@ import telegent.webhook.v1.WebhookServiceGrpc;
 public final class TelegentChannels {
   /** The class-path resource that holds the published service config. */
   static final String SERVICE_CONFIG_RESOURCE = "service_config.json";
-
-  private static final String SERVICE_NAME = WebhookServiceGrpc.SERVICE_NAME;
 
   private static final Map<String, ?> SERVICE_CONFIG = loadServiceConfig();
 
@@ -62,67 +61,10 @@ public final class TelegentChannels {
    * @return the same builder
    */
   public static ManagedChannelBuilder<?> configure(ManagedChannelBuilder<?> builder) {
-    // Interceptors added later run first: the request id is set once per logical call,
-    // before the repeat of an unknown outcome, which must resend the same id.
     return builder
         .defaultServiceConfig(serviceConfig())
         .enableRetry()
-        .intercept(outcomeUnknownRepeat())
         .intercept(new RequestIdInterceptor());
-  }
-
-  /**
-   * The repeat of creates whose outcome is unknown, within the published retry policy of
-   * CreateWebhook: as many attempts in all, with its backoff.
-   *
-   * @return the interceptor {@link #configure} installs
-   */
-  public static OutcomeUnknownRepeatInterceptor outcomeUnknownRepeat() {
-    Map<String, ?> policy = createRetryPolicy();
-    return new OutcomeUnknownRepeatInterceptor(
-        number(policy, "maxAttempts", 3).intValue(),
-        duration(policy, "initialBackoff", Duration.ofMillis(200)),
-        duration(policy, "maxBackoff", Duration.ofSeconds(2)),
-        number(policy, "backoffMultiplier", 2).doubleValue());
-  }
-
-  /** The retryPolicy of the method config naming CreateWebhook, or an empty map. */
-  private static Map<String, ?> createRetryPolicy() {
-    if (!(SERVICE_CONFIG.get("methodConfig") instanceof List<?> methods)) {
-      return Map.of();
-    }
-    for (Object method : methods) {
-      if (!(method instanceof Map<?, ?> config) || !(config.get("name") instanceof List<?> names)) {
-        continue;
-      }
-      for (Object name : names) {
-        if (name instanceof Map<?, ?> n
-            && SERVICE_NAME.equals(n.get("service"))
-            && (n.get("method") == null || "CreateWebhook".equals(n.get("method")))
-            && config.get("retryPolicy") instanceof Map<?, ?> policy) {
-          @SuppressWarnings("unchecked") // JSON objects parse as Map<String, Object>
-          Map<String, ?> typed = (Map<String, ?>) policy;
-          return typed;
-        }
-      }
-    }
-    return Map.of();
-  }
-
-  private static Number number(Map<String, ?> policy, String key, Number fallback) {
-    return policy.get(key) instanceof Number n ? n : fallback;
-  }
-
-  /** A service config duration ("0.2s") as a Duration. */
-  private static Duration duration(Map<String, ?> policy, String key, Duration fallback) {
-    if (policy.get(key) instanceof String s && s.endsWith("s")) {
-      try {
-        return Duration.ofNanos(new BigDecimal(s.substring(0, s.length() - 1)).movePointRight(9).longValueExact());
-      } catch (NumberFormatException | ArithmeticException e) {
-        return fallback;
-      }
-    }
-    return fallback;
   }
 
   /**

@@ -7,12 +7,10 @@
  *
  * <ul>
  *   <li>{@link com.platform.telegent.client.TelegentChannels}: a channel builder that applies the
- *       published service config (timeout and retry policy), sets a request id and repeats a create
- *       whose outcome is unknown;
+ *       published service config (timeout and retry policy, which also repeats a create whose
+ *       outcome is unknown when the facade invites it) and sets a request id;
  *   <li>{@link com.platform.telegent.client.RequestIdInterceptor}: a fresh {@code request_id} per
  *       logical call, reused by the channel's retries;
- *   <li>{@link com.platform.telegent.client.OutcomeUnknownRepeatInterceptor}: the repeat, with the
- *       same {@code request_id}, of a call whose outcome is unknown;
  *   <li>{@link com.platform.telegent.client.FacadeErrors}: the field violations, the ErrorInfo
  *       reason and metadata, whether the outcome is unknown, the retry delay of a failed call, and
  *       whether a create's answer was recovered;

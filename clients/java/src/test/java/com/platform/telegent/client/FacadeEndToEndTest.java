@@ -170,10 +170,10 @@ class FacadeEndToEndTest {
 
   @Test
   void resolvesAnUnknownOutcomeByRepeatingWithTheSameRequestId() throws Exception {
-    RunningFacade.assumeLifecycle(channel);
     // Telegent stores the webhook, then the connection drops before it answers: the
-    // first attempt ends outcome unknown, the channel repeats it with its request_id,
-    // and the facade finds the webhook instead of creating a second one.
+    // first attempt ends outcome unknown, the facade invites a repeat, the channel's
+    // retry policy makes it with the same request_id, and the facade finds the webhook
+    // instead of creating a second one.
     String url = RunningFacade.hookUrl("dropped", "drop:after-body");
     AttemptCounter counter = new AttemptCounter();
 
@@ -187,9 +187,10 @@ class FacadeEndToEndTest {
   }
 
   @Test
-  void theRetryPolicyAloneNeverRepeatsAnUnknownOutcome() throws Exception {
-    // The service config's retry policy and nothing else: the facade's pushback tells
-    // gRPC not to retry a create that may have created a webhook.
+  void neverRepeatsAnUnknownOutcomeWithoutARequestId() throws Exception {
+    // The service config's retry policy without the request id: the facade's pushback
+    // tells gRPC not to retry a create that may have created a webhook, since a repeat
+    // without an id could create a second one.
     ManagedChannel policyOnly =
         ManagedChannelBuilder.forTarget(facade.grpcTarget())
             .usePlaintext()
@@ -197,7 +198,7 @@ class FacadeEndToEndTest {
             .enableRetry()
             .build();
     try {
-      String url = RunningFacade.hookUrl("policy-only", "drop:after-body");
+      String url = RunningFacade.hookUrl("no-request-id", "drop:after-body");
       AttemptCounter counter = new AttemptCounter();
 
       StatusRuntimeException error =
@@ -230,8 +231,8 @@ class FacadeEndToEndTest {
   @Test
   void repeatsAnUpstream500WithinThePolicysAttempts() throws Exception {
     // A 500 may hide a created webhook, so the facade answers outcome unknown; here
-    // Telegent created nothing, every time: the channel repeats with the same
-    // request_id up to the policy's three attempts, and the error stays unknown.
+    // Telegent created nothing, every time: the retry policy repeats with the same
+    // request_id up to its three attempts, and the error stays unknown.
     String url = RunningFacade.hookUrl("internal-error", "status:500");
     AttemptCounter counter = new AttemptCounter();
 

@@ -54,7 +54,6 @@ class LifecycleTest {
   @BeforeEach
   void needsTheBinaries() {
     RunningFacade.assumeRunning(facade);
-    RunningFacade.assumeLifecycle(channel);
   }
 
   @AfterAll

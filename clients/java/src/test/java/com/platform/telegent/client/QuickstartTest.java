@@ -3,10 +3,6 @@ package com.platform.telegent.client;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
-import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -25,8 +21,6 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import telegent.webhook.v1.WebhookOuterClass.ListWebhooksRequest;
-import telegent.webhook.v1.WebhookServiceGrpc;
 
 /**
  * The README's quickstart as a new user runs it: its {@code pom.xml} and program copied verbatim
@@ -84,7 +78,6 @@ class QuickstartTest {
     Process facade = facadeBuilder.start();
     try {
       String grpcAddr = devGrpcAddress(facade);
-      assumeLifecycleServed(grpcAddr);
 
       String output = mvn(run.replace("localhost:9090", grpcAddr), project, localRepo, logs.resolve("run.log"));
 
@@ -203,22 +196,6 @@ class QuickstartTest {
       }
     } catch (IOException e) {
       // the facade stopped
-    }
-  }
-
-  /** Skips while the facade on this branch does not serve the lifecycle methods yet. */
-  private static void assumeLifecycleServed(String grpcAddr) throws InterruptedException {
-    ManagedChannel channel = ManagedChannelBuilder.forTarget(grpcAddr).usePlaintext().build();
-    try {
-      WebhookServiceGrpc.newBlockingStub(channel)
-          .withDeadlineAfter(30, TimeUnit.SECONDS)
-          .listWebhooks(ListWebhooksRequest.newBuilder().setAccountId("AID-1234567").build());
-    } catch (StatusRuntimeException e) {
-      Assumptions.assumeFalse(
-          e.getStatus().getCode() == Status.Code.UNIMPLEMENTED,
-          "skipped: this facade does not serve ListWebhooks yet");
-    } finally {
-      channel.shutdownNow().awaitTermination(10, TimeUnit.SECONDS);
     }
   }
 

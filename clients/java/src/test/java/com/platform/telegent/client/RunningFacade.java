@@ -2,9 +2,6 @@ package com.platform.telegent.client;
 
 import com.google.gson.Gson;
 import com.google.gson.reflect.TypeToken;
-import io.grpc.Channel;
-import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -24,8 +21,6 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
-import telegent.webhook.v1.WebhookOuterClass.ListWebhooksRequest;
-import telegent.webhook.v1.WebhookServiceGrpc;
 
 /**
  * The real facade binary running against the real Telegent simulator, both on free loopback
@@ -109,22 +104,6 @@ final class RunningFacade implements AutoCloseable {
     return getJson(
         "/_sim/webhooks?AccountId=" + URLEncoder.encode(accountId, StandardCharsets.UTF_8),
         new TypeToken<List<Map<String, Object>>>() {});
-  }
-
-  /**
-   * Skips the calling test while the facade does not serve the lifecycle methods (get, list,
-   * update, delete) and the resolution of unknown creates that comes with them.
-   */
-  static void assumeLifecycle(Channel channel) {
-    try {
-      WebhookServiceGrpc.newBlockingStub(channel)
-          .withDeadlineAfter(30, TimeUnit.SECONDS)
-          .listWebhooks(ListWebhooksRequest.newBuilder().setAccountId("AID-probe").build());
-    } catch (StatusRuntimeException e) {
-      Assumptions.assumeFalse(
-          e.getStatus().getCode() == Status.Code.UNIMPLEMENTED,
-          "skipped: this facade does not serve ListWebhooks yet");
-    }
   }
 
   /** The simulator's counters (createsAttempted, createsAccepted, ...). */
