@@ -59,6 +59,9 @@ type Config struct {
 	// AccountSecret goes with AccountKey. It comes from a file or the
 	// environment, never a flag, and is never logged.
 	AccountSecret string
+	// AccountSecretFile is the file AccountSecret was read from, if any:
+	// re-read while Telegent refuses the credentials.
+	AccountSecretFile string
 	// Dev runs an embedded Telegent simulator and needs no credentials.
 	Dev bool
 	// ShutdownGrace bounds how long in-flight calls may take to finish after
@@ -403,6 +406,7 @@ func LoadConfig(args []string, getenv func(string) string, usage io.Writer) (Con
 			problems = append(problems, fmt.Errorf("--telegent-account-secret-file: %w", err))
 		}
 		c.AccountSecret = strings.TrimSpace(string(b))
+		c.AccountSecretFile = secretFile
 	}
 	loaded, err := c.Load()
 	if err := errors.Join(append(problems, err)...); err != nil {

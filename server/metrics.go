@@ -106,7 +106,11 @@ func concurrencyDetail(c resilience.Concurrency) string {
 
 // upstreamObserver feeds the Telegent client's events into the metrics. It
 // implements telegent.Observer.
-type upstreamObserver struct{ m *metrics }
+type upstreamObserver struct {
+	m *metrics
+	// tokens is told every token fetch's outcome.
+	tokens func(outcome string)
+}
 
 func (o upstreamObserver) ObserveUpstream(op string, status int, d time.Duration, _ error) {
 	o.m.upstreamDuration.WithLabelValues(op, strconv.Itoa(status)).Observe(d.Seconds())
@@ -114,6 +118,9 @@ func (o upstreamObserver) ObserveUpstream(op string, status int, d time.Duration
 
 func (o upstreamObserver) ObserveTokenFetch(outcome string) {
 	o.m.tokenFetches.WithLabelValues(outcome).Inc()
+	if o.tokens != nil {
+		o.tokens(outcome)
+	}
 }
 
 func (o upstreamObserver) ObserveRetry(op, reason string) {

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -49,12 +50,14 @@ type Server struct {
 	metrics          *metrics
 	health           *health.Server
 	ready            atomic.Bool
-	client           *telegent.Client
+	creds            *accountCredentials
 	guard            *resilience.Guard
 	stopTracing      func(context.Context) error
 	debug            *debugServer // nil unless --debug-addr
 	ops              *opsServer   // nil unless --ops-addr
 	stopping         atomic.Bool  // SIGTERM arrived
+	runCtx           context.Context
+	healthMu         sync.Mutex
 
 	// dev mode only
 	sim       *telegentsim.Simulator
@@ -102,20 +105,28 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (_ *Server, err e
 		return nil, err
 	}
 	hc.Transport = upstreamTransport(hc.Transport, tracing)
-	s.client, err = telegent.New(telegent.Config{
+	secretFile := cfg.AccountSecretFile
+	if cfg.Dev {
+		secretFile = ""
+	}
+	if s.creds, err = newCredentials(secretFile, m.registry); err != nil {
+		return nil, err
+	}
+	s.creds.changed = s.updateHealth
+	upstreamCfg := telegent.Config{
 		BaseURL:        baseURL,
 		AccountKey:     key,
 		AccountSecret:  secret,
 		HTTPClient:     hc,
 		AttemptTimeout: cfg.UpstreamTimeout,
 		Logger:         logger,
-		Observer:       upstreamObserver{m},
+		Observer:       upstreamObserver{m: m, tokens: s.creds.tokenFetched},
 		SetHeaders:     upstreamHeaders,
-	})
-	if err != nil {
+	}
+	if _, err := telegent.New(upstreamCfg); err != nil {
 		return nil, fmt.Errorf("configure Telegent client: %w", err)
 	}
-	s.guard = resilience.New(s.client, resilience.Config{
+	s.guard = resilience.New(guardUpstream{s.creds}, resilience.Config{
 		MaxConcurrent:    cfg.MaxUpstream,
 		FailureThreshold: uint32(cfg.BreakerFailures),
 		FailureRatio:     cfg.BreakerFailureRatio,
@@ -128,7 +139,21 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (_ *Server, err e
 	if s.requestIDs, dedupOpt, err = newRequestIDs(cfg, secret, m.registry, logger); err != nil {
 		return nil, err
 	}
-	svc := service.New(s.guard, logger, dedupOpt)
+	s.creds.dedup = s.requestIDs.dedup
+	s.creds.build = func(secret string, opt service.Option) (*upstream, error) {
+		c := upstreamCfg
+		c.AccountSecret = secret
+		client, err := telegent.New(c)
+		if err != nil {
+			return nil, fmt.Errorf("configure Telegent client: %w", err)
+		}
+		return &upstream{client: client, service: service.New(s.guard, logger, opt), secret: []byte(secret)}, nil
+	}
+	up, err := s.creds.build(secret, dedupOpt)
+	if err != nil {
+		return nil, err
+	}
+	s.creds.cur.Store(up)
 
 	sec, err := newSecurity(cfg, m, logger)
 	if err != nil {
@@ -161,7 +186,7 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (_ *Server, err e
 		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: 10 * time.Second, PermitWithoutStream: true}),
 	)...)
 	s.inproc = inprocChannel(chain)
-	s.RegisterService(&webhookv1.WebhookService_ServiceDesc, svc)
+	s.RegisterService(&webhookv1.WebhookService_ServiceDesc, s.creds)
 	if s.gateway, err = newGateway(ctx, restConn(s.inproc)); err != nil {
 		return nil, fmt.Errorf("register gateway: %w", err)
 	}
@@ -299,6 +324,7 @@ func (s *Server) Serve(ctx context.Context) error {
 	// Now every service is registered: each method's series start at zero.
 	s.metrics.grpc.InitializeMetrics(s.grpcServer)
 	s.startLifecycle(g)
+	s.runCtx = gctx
 	s.prefetchToken(gctx)
 	s.markReady(gctx)
 	s.logger.Info("serving", slog.String("grpc_addr", s.GRPCAddr().String()), slog.String("http_addr", s.HTTPAddr().String()))
@@ -319,12 +345,12 @@ func (s *Server) Serve(ctx context.Context) error {
 func (s *Server) prefetchToken(ctx context.Context) {
 	ctx, cancel := context.WithTimeout(ctx, s.cfg.UpstreamTimeout)
 	defer cancel()
-	err := s.client.PrefetchToken(ctx)
+	err := s.creds.client().PrefetchToken(ctx)
 	var te *telegent.Error
 	switch {
 	case err == nil:
 	case errors.As(err, &te) && te.Kind == telegent.KindCredentialsRejected:
-		s.logger.Error("Telegent refused the facade's credentials at start-up: check the account key and secret",
+		s.logger.Error("Telegent refused the facade's credentials at start-up: check the account key and secret; not ready until it accepts them (the secret file is re-read)",
 			slog.Int("upstream_status", te.StatusCode), slog.Any("error", err))
 	default:
 		s.logger.Warn("could not take a Telegent token at start-up; calls will fetch their own", slog.Any("error", err))
@@ -366,7 +392,8 @@ func (s *Server) shutdown() error {
 	if s.simServer != nil {
 		err = errors.Join(err, s.simServer.Shutdown(ctx))
 	}
-	s.client.CloseIdleConnections()
+	s.creds.wg.Wait()
+	s.creds.client().CloseIdleConnections()
 	err = errors.Join(err, s.requestIDs.close(), s.stopTracing(ctx))
 	if err == nil {
 		s.logger.Info("shut down cleanly")
@@ -394,6 +421,9 @@ func (s *Server) serveReady(w http.ResponseWriter, r *http.Request) {
 	code := http.StatusOK
 	if ready, status := s.readiness(); !ready {
 		detail["status"], code = status, http.StatusServiceUnavailable
+	}
+	if s.creds.rejected.Load() {
+		detail["telegent_credentials"] = credentialsRejectedDetail
 	}
 	writeJSON(w, code, detail)
 }
