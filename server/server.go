@@ -161,7 +161,7 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (_ *Server, err e
 	}
 	chain := Chain{
 		Logger:          logger,
-		Metrics:         m.grpc.UnaryServerInterceptor(),
+		Metrics:         m.unaryInterceptor(),
 		Auth:            sec.auth,
 		ProtectOps:      cfg.ProtectOps,
 		DefaultDeadline: cfg.UpstreamTimeout,
@@ -195,7 +195,7 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (_ *Server, err e
 	s.initLifecycle(m.registry)
 	reflection.Register(s.grpcServer)
 	s.metrics = m
-	web, err := newWebHandler(s.grpcServer, DefaultMaxRequestBytes, logger)
+	web, err := newWebHandler(s.grpcServer, DefaultMaxRequestBytes, logger, m)
 	if err != nil {
 		return nil, err
 	}
@@ -205,19 +205,23 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (_ *Server, err e
 	}
 
 	s.mux = http.NewServeMux()
-	s.mux.Handle("/v1/", restTracing(tracing, restMiddleware(s.gateway, DefaultMaxRequestBytes, logger)))
+	s.mux.Handle("/v1/", restTracing(tracing, restMiddleware(s.gateway, DefaultMaxRequestBytes, logger, m)))
 	s.mux.Handle(webServicePath, web)
 	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
 	s.mux.Handle("GET /readyz", sec.ops(http.HandlerFunc(s.serveReady)))
-	s.mux.Handle("GET /metrics", sec.ops(promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{})))
+	// With an ops listener, metrics are served there only: the public port
+	// carries no operational detail beyond the probes.
+	if cfg.OpsAddr == "" {
+		s.mux.Handle("GET /metrics", sec.ops(promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{})))
+	}
 	s.mux.HandleFunc("GET /openapi.json", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write(telegentfacade.OpenAPI)
 	})
 	s.httpServer = &http.Server{
-		Handler:           limitHeaders(withCORS(origins, refuseExpiredPeer(sec.httpHandler(s.mux))), DefaultMaxHeaderBytes),
+		Handler:           limitHeaders(withCORS(origins, refuseExpiredPeer(sec.httpHandler(s.mux))), DefaultMaxHeaderBytes, m),
 		TLSConfig:         sec.httpTLS(),
 		ReadHeaderTimeout: readHeaderTimeout(cfg),
 		ReadTimeout:       30 * time.Second,
@@ -321,8 +325,8 @@ func (s *Server) Serve(ctx context.Context) error {
 			return nil
 		})
 	}
-	// Now every service is registered: each method's series start at zero.
-	s.metrics.grpc.InitializeMetrics(s.grpcServer)
+	// No InitializeMetrics: it would start every method's series with an
+	// empty protocol label; they appear with each protocol's first call.
 	s.startLifecycle(g)
 	s.runCtx = gctx
 	s.prefetchToken(gctx)
