@@ -192,7 +192,7 @@ func (c Config) LogValue() slog.Value {
 		slog.Int("breaker_failures", c.BreakerFailures),
 		slog.Float64("breaker_failure_ratio", c.BreakerFailureRatio),
 		slog.Duration("breaker_open_timeout", c.BreakerOpenTimeout),
-		slog.Bool("tracing", c.OTLPEndpoint != ""),
+		slog.Bool("tracing", tracingWanted(c.OTLPEndpoint)),
 		slog.String("log_level", c.LogLevel.String()),
 		slog.Duration("read_header_timeout", c.ReadHeaderTimeout),
 		slog.String("tls_cert_file", c.TLSCertFile),

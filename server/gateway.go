@@ -160,6 +160,7 @@ func newGateway(ctx context.Context, conn grpc.ClientConnInterface) (*runtime.Se
 		runtime.WithOutgoingTrailerMatcher(func(string) (string, bool) { return "", false }),
 		runtime.WithErrorHandler(restErrorHandler),
 		runtime.WithRoutingErrorHandler(restRoutingErrorHandler),
+		runtime.WithMiddlewares(restSpanName),
 	)
 	if err := webhookv1.RegisterWebhookServiceHandlerClient(ctx, mux, webhookv1.NewWebhookServiceClient(conn)); err != nil {
 		return nil, err

@@ -87,11 +87,11 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (_ *Server, err e
 	if err := warmUp(validator); err != nil {
 		return nil, err
 	}
-	s.stopTracing, err = setupTracing(ctx, cfg.OTLPEndpoint, buildinfo.Read().Version, logger)
+	tracing := tracingWanted(cfg.OTLPEndpoint)
+	s.stopTracing, err = setupTracing(ctx, tracing, cfg.OTLPEndpoint, buildinfo.Read().Version, logger)
 	if err != nil {
 		return nil, err
 	}
-	tracing := cfg.OTLPEndpoint != ""
 
 	baseURL, key, secret := cfg.TelegentBaseURL, cfg.AccountKey, cfg.AccountSecret
 	if cfg.Dev {
