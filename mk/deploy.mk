@@ -33,7 +33,8 @@ test-image: image ## Build the image, unpack it and run its entrypoint from the 
 	cd deploy && FACADE_IMAGE=$(IMAGE) go test -count=1 ./image/...
 
 .PHONY: test-manifests
-test-manifests: ## Render deploy/kubernetes and check it against the binary's flags and ports
-	cd deploy && go vet ./... && go test -race -count=1 ./kubernetes/...
+test-manifests: ## Render deploy/kubernetes (base, components) and check it against the binary's flags and ports; promtool tests of the alerts
+	@command -v promtool >/dev/null || { $(call apt_install,prometheus); }
+	cd deploy && go vet ./... && REQUIRE_PROMTOOL=1 go test -race -count=1 ./kubernetes/...
 
 TEST_TARGETS += test-manifests test-image

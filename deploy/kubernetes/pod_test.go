@@ -9,6 +9,7 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/labels"
 )
 
 // secretFileMode is the kubelet's default mode for the files of a Secret
@@ -146,3 +147,6 @@ func sharedStoreProblem(d *appsv1.Deployment, hpa *autoscalingv2.HorizontalPodAu
 	}
 	return ""
 }
+
+// labelsSet adapts a label map for selectors.
+func labelsSet(m map[string]string) labels.Set { return labels.Set(m) }
