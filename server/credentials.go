@@ -65,6 +65,8 @@ type accountCredentials struct {
 	changed func()
 
 	retryFirst, retryMax time.Duration
+	mu                   sync.Mutex // guards stopped and the start of the loop
+	stopped              bool
 	wg                   sync.WaitGroup
 }
 
@@ -116,7 +118,9 @@ func (c *accountCredentials) CreateWebhook(ctx context.Context, req *webhookv1.C
 // retry takes a token again and again, with backoff, until Telegent accepts
 // the credentials or ctx ends; a single loop runs at a time.
 func (c *accountCredentials) retry(ctx context.Context, timeout time.Duration, logger *slog.Logger) {
-	if !c.retrying.CompareAndSwap(false, true) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.stopped || !c.retrying.CompareAndSwap(false, true) {
 		return
 	}
 	c.wg.Go(func() {
@@ -179,3 +183,12 @@ func (g guardUpstream) CreateWebhook(ctx context.Context, req *telegent.CreateWe
 
 // client is the current Telegent client.
 func (c *accountCredentials) client() *telegent.Client { return c.cur.Load().client }
+
+// stop waits for the background token attempts to end (their context is
+// done by then) and starts no more.
+func (c *accountCredentials) stop() {
+	c.mu.Lock()
+	c.stopped = true
+	c.mu.Unlock()
+	c.wg.Wait()
+}

@@ -112,7 +112,13 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (_ *Server, err e
 	if s.creds, err = newCredentials(secretFile, m.registry); err != nil {
 		return nil, err
 	}
-	s.creds.changed = s.updateHealth
+	s.creds.changed = func() {
+		// At start-up prefetchToken logs the refusal itself.
+		if s.creds.rejected.Load() && s.ready.Load() {
+			s.logger.Error("Telegent refuses the facade's credentials: not ready until it accepts them; the secret file is re-read")
+		}
+		s.updateHealth()
+	}
 	upstreamCfg := telegent.Config{
 		BaseURL:        baseURL,
 		AccountKey:     key,
@@ -396,7 +402,7 @@ func (s *Server) shutdown() error {
 	if s.simServer != nil {
 		err = errors.Join(err, s.simServer.Shutdown(ctx))
 	}
-	s.creds.wg.Wait()
+	s.creds.stop()
 	s.creds.client().CloseIdleConnections()
 	err = errors.Join(err, s.requestIDs.close(), s.stopTracing(ctx))
 	if err == nil {
