@@ -351,6 +351,11 @@ func TestManifests(t *testing.T) {
 		if psc == nil || psc.RunAsUser == nil || *psc.RunAsUser != uid || psc.RunAsGroup == nil || *psc.RunAsGroup != gid {
 			t.Errorf("pod: want runAsUser %d and runAsGroup %d, the image's user", uid, gid)
 		}
+		// fsGroup makes the Secret files readable; OnRootMismatch spares a
+		// recursive chown of every volume at each start.
+		if psc != nil && psc.FSGroup != nil && (psc.FSGroupChangePolicy == nil || *psc.FSGroupChangePolicy != corev1.FSGroupChangeOnRootMismatch) {
+			t.Error("pod: fsGroup without fsGroupChangePolicy OnRootMismatch")
+		}
 		if psc == nil || psc.SeccompProfile == nil || psc.SeccompProfile.Type != corev1.SeccompProfileTypeRuntimeDefault {
 			t.Error("pod: want seccomp RuntimeDefault")
 		}
