@@ -3,6 +3,8 @@ package kubernetes
 import (
 	"bytes"
 	"encoding/json"
+	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -235,16 +237,7 @@ func TestAlertRules(t *testing.T) {
 		}
 	}
 
-	promtool := os.Getenv("PROMTOOL")
-	if promtool == "" {
-		promtool, _ = exec.LookPath("promtool")
-	}
-	if promtool == "" {
-		if os.Getenv("REQUIRE_PROMTOOL") != "" {
-			t.Fatal("promtool not found: `make test-manifests` installs it")
-		}
-		t.Skip("promtool not found; `make test-manifests` installs it")
-	}
+	promtool := findPromtool(t)
 	dir := t.TempDir()
 	rules, err := yaml.Marshal(map[string]any{"groups": pr.Spec.Groups})
 	if err != nil {
@@ -389,4 +382,79 @@ func labelsMatch(sel *metav1.LabelSelector, podLabels map[string]string) bool {
 	}
 	s, err := metav1.LabelSelectorAsSelector(sel)
 	return err == nil && !s.Empty() && s.Matches(labelsSet(podLabels))
+}
+
+// findPromtool returns promtool's path, or skips the test without it
+// unless REQUIRE_PROMTOOL is set (as `make test-manifests` does).
+func findPromtool(t *testing.T) string {
+	t.Helper()
+	promtool := os.Getenv("PROMTOOL")
+	if promtool == "" {
+		promtool, _ = exec.LookPath("promtool")
+	}
+	if promtool == "" {
+		if os.Getenv("REQUIRE_PROMTOOL") != "" {
+			t.Fatal("promtool not found: `make test-manifests` installs it")
+		}
+		t.Skip("promtool not found; `make test-manifests` installs it")
+	}
+	return promtool
+}
+
+// TestMetricsScrape runs the facade in dev mode, scrapes its /metrics and
+// has `promtool check metrics` lint it; every metric of its own carries
+// the telegent_facade_ prefix.
+func TestMetricsScrape(t *testing.T) {
+	promtool := findPromtool(t)
+	bin := filepath.Join(t.TempDir(), "telegent-facade")
+	build := exec.CommandContext(t.Context(), "go", "build", "-o", bin, "./cmd/telegent-facade")
+	build.Dir = "../.."
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("build the facade: %v\n%s", err, out)
+	}
+	cmd := exec.CommandContext(t.Context(), bin, "--dev", "--grpc-addr", "127.0.0.1:0", "--http-addr", "127.0.0.1:0")
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	httpAddr := ""
+	dec := json.NewDecoder(stderr)
+	for httpAddr == "" {
+		var line map[string]any
+		if err := dec.Decode(&line); err != nil {
+			t.Fatalf("the facade exited without serving: %v", err)
+		}
+		if line["msg"] == "serving" {
+			httpAddr, _ = line["http_addr"].(string)
+		}
+	}
+	go func() { _, _ = io.Copy(io.Discard, dec.Buffered()); _, _ = io.Copy(io.Discard, stderr) }()
+	resp, err := http.Get("http://" + httpAddr + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	scrape, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET /metrics: %d %v", resp.StatusCode, err)
+	}
+	check := exec.CommandContext(t.Context(), promtool, "check", "metrics")
+	check.Stdin = bytes.NewReader(scrape)
+	if out, err := check.CombinedOutput(); err != nil {
+		t.Errorf("promtool check metrics: %v\n%s", err, out)
+	}
+	for line := range strings.Lines(string(scrape)) {
+		name, ok := strings.CutPrefix(line, "# TYPE ")
+		if !ok {
+			continue
+		}
+		name, _, _ = strings.Cut(name, " ")
+		if !strings.HasPrefix(name, "telegent_facade_") && !strings.HasPrefix(name, "go_") && !strings.HasPrefix(name, "process_") {
+			t.Errorf("metric %s lacks the telegent_facade_ prefix", name)
+		}
+	}
 }
