@@ -49,7 +49,7 @@ type Config struct {
 	// GRPCAddr is the gRPC listen address.
 	GRPCAddr string
 	// HTTPAddr is the HTTP listen address: REST, /healthz, /readyz,
-	// /metrics and /openapi.json.
+	// /openapi.json, and /metrics unless OpsAddr is set.
 	HTTPAddr string
 	// TelegentBaseURL is Telegent's base URL. Plain http:// is refused
 	// unless the host is a loopback address.
@@ -72,7 +72,8 @@ type Config struct {
 	// take the replica out of rotation before it stops accepting.
 	ShutdownDelay time.Duration
 	// OpsAddr, when set, serves plaintext /healthz, /readyz, /metrics and
-	// gRPC health there: kubelet's probes cannot speak TLS.
+	// gRPC health there: kubelet's probes cannot speak TLS. /metrics is
+	// then served there only.
 	OpsAddr string
 	// UpstreamTimeout is the deadline given to calls that arrive without
 	// one, and the longest one attempt at Telegent may take.
@@ -287,13 +288,13 @@ func listenAddr(addr string) error {
 func (c *Config) options() []option {
 	return []option{
 		opt(&c.GRPCAddr, "grpc-addr", "GRPC_ADDR", DefaultGRPCAddr, "gRPC listen address", listenAddr),
-		opt(&c.HTTPAddr, "http-addr", "HTTP_ADDR", DefaultHTTPAddr, "HTTP listen address for REST, /healthz, /readyz, /metrics, /openapi.json", listenAddr),
+		opt(&c.HTTPAddr, "http-addr", "HTTP_ADDR", DefaultHTTPAddr, "HTTP listen address for REST, /healthz, /readyz, /openapi.json, and /metrics unless --ops-addr is set", listenAddr),
 		opt(&c.TelegentBaseURL, "telegent-base-url", "TELEGENT_BASE_URL", DefaultTelegentBaseURL, "Telegent API base URL; http:// only for loopback hosts", nil),
 		opt(&c.AccountKey, "telegent-account-key", "TELEGENT_ACCOUNT_KEY", "", "Telegent account key, required unless --dev", nil),
 		opt(&c.Dev, "dev", "FACADE_DEV", false, "run on an embedded Telegent simulator; no credentials needed", nil),
 		opt(&c.ShutdownGrace, "shutdown-grace", "SHUTDOWN_GRACE", DefaultShutdownGrace, "how long in-flight calls may take to finish on SIGTERM", positive),
 		opt(&c.ShutdownDelay, "shutdown-delay", "SHUTDOWN_DELAY", DefaultShutdownDelay, "after SIGTERM, how long readiness fails while the listeners still serve, before they stop accepting", notNegative),
-		opt(&c.OpsAddr, "ops-addr", "OPS_ADDR", "", "plaintext listen address for /healthz, /readyz, /metrics and gRPC health (probes when TLS is on); off when empty", func(addr string) error {
+		opt(&c.OpsAddr, "ops-addr", "OPS_ADDR", "", "plaintext listen address for /healthz, /readyz, /metrics and gRPC health (probes when TLS is on); when set, /metrics is served only here; off when empty", func(addr string) error {
 			if addr == "" {
 				return nil
 			}

@@ -35,9 +35,10 @@ import (
 //     then the listeners stop accepting and calls in flight get
 //     --shutdown-grace to finish.
 //
-// --ops-addr serves /healthz, /readyz, /metrics and gRPC health in
-// plaintext, because kubelet's probes cannot present client certificates or
-// speak TLS to gRPC; it is served until the very end of the drain.
+// --ops-addr serves /healthz, /readyz, /metrics (then not on the public
+// HTTP port) and gRPC health in plaintext, because kubelet's probes cannot
+// present client certificates or speak TLS to gRPC; it is served until the
+// very end of the drain.
 
 // Readiness states reported by /readyz.
 const (
