@@ -9,17 +9,17 @@
 # consumer pom into dist/, versioned from the top-level VERSION file.
 
 JAVA_CLIENT := clients/java
-JAVA_VERSION = $(shell cat VERSION)
-JAVA_MVN = mvn -B -ntp -Dstyle.color=never -Dmaven.repo.local=$(TMP)/m2 -Drevision=$(JAVA_VERSION) -f $(JAVA_CLIENT)/pom.xml
+JAVA_CLIENT_VERSION = $(shell cat VERSION)
+JAVA_MVN = mvn -B -ntp -Dstyle.color=never -Dmaven.repo.local=$(TMP)/m2 -Drevision=$(JAVA_CLIENT_VERSION) -f $(JAVA_CLIENT)/pom.xml
 JAVA_DIST := $(CURDIR)/dist
-JAVA_ARTIFACT = telegent-facade-client-$(JAVA_VERSION)
+JAVA_ARTIFACT = telegent-facade-client-$(JAVA_CLIENT_VERSION)
 
 # The pom's own default version (what a plain `mvn install` in clients/java
 # builds) must be VERSION's, as every other build here passes -Drevision.
 .PHONY: check-java-version
 check-java-version:
-	@grep -q '<revision>$(JAVA_VERSION)</revision>' $(JAVA_CLIENT)/pom.xml || \
-		{ echo "$(JAVA_CLIENT)/pom.xml: <revision> is not VERSION's $(JAVA_VERSION)"; exit 1; }
+	@grep -q '<revision>$(JAVA_CLIENT_VERSION)</revision>' $(JAVA_CLIENT)/pom.xml || \
+		{ echo "$(JAVA_CLIENT)/pom.xml: <revision> is not VERSION's $(JAVA_CLIENT_VERSION)"; exit 1; }
 
 .PHONY: java-client-deps
 java-client-deps: ## Install Java 17 and Maven when missing (Debian packages)
