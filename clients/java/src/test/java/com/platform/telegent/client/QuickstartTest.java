@@ -1,6 +1,7 @@
 package com.platform.telegent.client;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.BufferedReader;
@@ -18,6 +19,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipFile;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -96,12 +99,41 @@ class QuickstartTest {
           output);
       assertTrue(output.contains("deleted " + id), output);
       assertTrue(output.contains("get after delete: NOT_FOUND WEBHOOK_NOT_FOUND"), output);
-      assertTrue(!output.contains("Passw0rd"), "no password in the output:\n" + output);
+      assertFalse(output.contains("Passw0rd"), "no password in the output:\n" + output);
     } finally {
       facade.destroy();
       if (!facade.waitFor(30, TimeUnit.SECONDS)) {
         facade.destroyForcibly().waitFor();
       }
+    }
+  }
+
+  @Test
+  void distHoldsTheJarsAndAConsumerPom() throws Exception {
+    String distDir = System.getProperty("telegent.distDir", "");
+    Assumptions.assumeFalse(distDir.isEmpty(), "skipped: needs dist/; `make test-java-client` builds it and runs this test");
+    String artifact = "telegent-facade-client-" + System.getProperty("telegent.version");
+    Path dist = Path.of(distDir);
+
+    assertTrue(entries(dist.resolve(artifact + ".jar")).contains("com/platform/telegent/client/FacadeErrors.class"));
+    List<String> sources = entries(dist.resolve(artifact + "-sources.jar"));
+    assertTrue(sources.contains("com/platform/telegent/client/FacadeErrors.java"), sources.toString());
+    assertTrue(sources.contains("telegent/webhook/v1/WebhookOuterClass.java"), sources.toString());
+    List<String> javadoc = entries(dist.resolve(artifact + "-javadoc.jar"));
+    assertTrue(javadoc.contains("com/platform/telegent/client/FacadeErrors.html"), javadoc.toString());
+    assertTrue(javadoc.contains("telegent/webhook/v1/WebhookServiceGrpc.html"), javadoc.toString());
+
+    String pom = Files.readString(dist.resolve(artifact + ".pom"));
+    assertTrue(pom.contains("<version>" + System.getProperty("telegent.version") + "</version>"), pom);
+    for (String absent : List.of("${", "<dependencyManagement>", "<scope>test</scope>", "<build>", "<profiles>")) {
+      assertFalse(pom.contains(absent), absent + " in the consumer pom:\n" + pom);
+    }
+    assertTrue(pom.contains("<artifactId>grpc-stub</artifactId>"), pom);
+  }
+
+  private static List<String> entries(Path jar) throws IOException {
+    try (ZipFile zip = new ZipFile(jar.toFile())) {
+      return zip.stream().map(ZipEntry::getName).toList();
     }
   }
 
