@@ -8,6 +8,8 @@
 
 TS_CLIENT := clients/typescript
 TS_DESCRIPTOR_SET := gen/telegent-facade.binpb
+# Where `make dist` writes the npm tarball, telegent-facade-client-$(VERSION).tgz.
+DIST := $(CURDIR)/dist
 
 $(TS_CLIENT)/node_modules/.stamp: $(TS_CLIENT)/package.json $(TS_CLIENT)/package-lock.json
 	cd $(TS_CLIENT) && npm ci --no-audit --no-fund
@@ -29,6 +31,13 @@ test-typescript-client: $(TS_CLIENT)/node_modules/.stamp ## Build the TypeScript
 		TELEGENT_SIM_BIN=$${TELEGENT_SIM_BIN:-$(BIN)/telegent-sim} \
 		node --test dist/test/*.test.js
 
+.PHONY: dist-typescript
+dist-typescript: $(TS_CLIENT)/node_modules/.stamp ## Build the TypeScript client's npm tarball into dist/ (version from VERSION)
+	cd $(TS_CLIENT) && rm -rf dist && npx tsc -p tsconfig.json
+	rm -f $(DIST)/telegent-facade-client-*.tgz
+	node $(TS_CLIENT)/scripts/pack.mjs $(DIST)
+
 GENERATE_TARGETS += generate-typescript-client
 GENERATED_PATHS += $(TS_CLIENT)/gen
 TEST_TARGETS += test-typescript-client
+DIST_TARGETS += dist-typescript

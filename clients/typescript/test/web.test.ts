@@ -73,7 +73,7 @@ for (const [name, make] of Object.entries(transports)) {
       assert.equal(err.code, Code.InvalidArgument);
       assert.deepEqual(
         fieldViolations(err)
-          .map((v) => `${v.field} ${v.rule}`)
+          .map((v) => `${v.field} ${v.ruleId}`)
           .sort(),
         ["account_id string.pattern", "subscribed_events repeated.min_items"],
       );
