@@ -23,10 +23,13 @@ generate-typescript-client: tools $(TS_CLIENT)/node_modules/.stamp ## Regenerate
 	buf generate --template $(TS_CLIENT)/buf.gen.yaml
 	node $(TS_CLIENT)/scripts/embed-service-config.mjs
 
+# The tests include the README's quickstarts, which install the tarball
+# from dist/ (and their packages from the npm registry) into empty
+# directories; the browser one runs in Chromium (mk/browser.mk).
 .PHONY: test-typescript-client
-test-typescript-client: $(TS_CLIENT)/node_modules/.stamp ## Build the TypeScript client with tsc and test it against the real facade and simulator
+test-typescript-client: $(TS_CLIENT)/node_modules/.stamp ## Build the TypeScript client and its tarball, test both against the real facade and simulator
 	go build -o $(BIN)/ ./cmd/telegent-facade ./cmd/telegent-sim
-	cd $(TS_CLIENT) && rm -rf dist && npx tsc -p tsconfig.json
+	@$(MAKE) dist-typescript
 	cd $(TS_CLIENT) && FACADE_BIN=$${FACADE_BIN:-$(BIN)/telegent-facade} \
 		TELEGENT_SIM_BIN=$${TELEGENT_SIM_BIN:-$(BIN)/telegent-sim} \
 		node --test dist/test/*.test.js
