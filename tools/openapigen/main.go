@@ -208,6 +208,10 @@ func joinOperation(op object, cfg *config, files *descriptorpb.FileDescriptorSet
 	if !ok {
 		return fmt.Errorf("operationId %q is not Service_Method", id)
 	}
+	// An additional binding of a method is named Service_Method_N.
+	if m, n, found := strings.Cut(method, "_"); found && strings.Trim(n, "0123456789") == "" {
+		method = m
+	}
 	input := findInputType(files, service, method)
 	if input == "" {
 		return fmt.Errorf("method %s.%s: not in the descriptor set", service, method)

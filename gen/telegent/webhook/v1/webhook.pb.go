@@ -11,6 +11,7 @@ import (
 	_ "google.golang.org/genproto/googleapis/api/annotations"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
+	fieldmaskpb "google.golang.org/protobuf/types/known/fieldmaskpb"
 	reflect "reflect"
 	sync "sync"
 	unsafe "unsafe"
@@ -321,6 +322,14 @@ type CreateWebhookRequest struct {
 	// for. The same id with a different request is INVALID_ARGUMENT with the
 	// `google.rpc.ErrorInfo` reason `REQUEST_ID_REUSED`. Empty means no
 	// idempotency: every call may create a webhook.
+	//
+	// When a create with a request id ended outcome unknown (Telegent may or
+	// may not have stored the webhook), a repeat with the same id first reads
+	// the account's webhooks and, when one matches the request (same URL,
+	// method, format, authentication type, username and events) and was not
+	// in the list read before the first attempt, answers with it and
+	// `recovered` set, without creating; only when none matches does it
+	// create. See the README for when this can still be wrong.
 	RequestId     string `protobuf:"bytes,10,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -430,7 +439,12 @@ func (x *CreateWebhookRequest) GetRequestId() string {
 type CreateWebhookResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The webhook Telegent created.
-	Webhook       *Webhook `protobuf:"bytes,1,opt,name=webhook,proto3" json:"webhook,omitempty"`
+	Webhook *Webhook `protobuf:"bytes,1,opt,name=webhook,proto3" json:"webhook,omitempty"`
+	// True when this answer is a repeat of a create whose outcome was unknown
+	// (same `request_id`) and the webhook was found in Telegent's list instead
+	// of being created again. It describes this call, not the webhook, so it is
+	// here rather than on `Webhook`.
+	Recovered     bool `protobuf:"varint,2,opt,name=recovered,proto3" json:"recovered,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -472,8 +486,21 @@ func (x *CreateWebhookResponse) GetWebhook() *Webhook {
 	return nil
 }
 
+func (x *CreateWebhookResponse) GetRecovered() bool {
+	if x != nil {
+		return x.Recovered
+	}
+	return false
+}
+
 // Webhook is a webhook as Telegent stored it. It never carries the
-// authentication password or token.
+// authentication password or token: `password_set` and `token_set` say
+// whether one is set.
+//
+// As the `webhook` of an UpdateWebhookRequest it carries the new settings:
+// `webhook_url`, `method`, `data_format`, `authentication_type`,
+// `authentication_username` and `subscribed_events`; the other fields are
+// output only and ignored there.
 type Webhook struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Telegent's id of the webhook, prefixed `WID-`.
@@ -495,8 +522,12 @@ type Webhook struct {
 	AuthenticationUsername string `protobuf:"bytes,8,opt,name=authentication_username,json=authenticationUsername,proto3" json:"authentication_username,omitempty"`
 	// Subscribed events, in the order Telegent reports them.
 	SubscribedEvents []WebhookEvent `protobuf:"varint,9,rep,packed,name=subscribed_events,json=subscribedEvents,proto3,enum=telegent.webhook.v1.WebhookEvent" json:"subscribed_events,omitempty"`
-	unknownFields    protoimpl.UnknownFields
-	sizeCache        protoimpl.SizeCache
+	// Whether the webhook has a Basic authentication password. Output only.
+	PasswordSet bool `protobuf:"varint,10,opt,name=password_set,json=passwordSet,proto3" json:"password_set,omitempty"`
+	// Whether the webhook has a bearer token. Output only.
+	TokenSet      bool `protobuf:"varint,11,opt,name=token_set,json=tokenSet,proto3" json:"token_set,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Webhook) Reset() {
@@ -592,11 +623,505 @@ func (x *Webhook) GetSubscribedEvents() []WebhookEvent {
 	return nil
 }
 
+func (x *Webhook) GetPasswordSet() bool {
+	if x != nil {
+		return x.PasswordSet
+	}
+	return false
+}
+
+func (x *Webhook) GetTokenSet() bool {
+	if x != nil {
+		return x.TokenSet
+	}
+	return false
+}
+
+// GetWebhookRequest names the webhook to read.
+type GetWebhookRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Telegent account the webhook belongs to (rules as for
+	// CreateWebhookRequest.account_id).
+	AccountId string `protobuf:"bytes,1,opt,name=account_id,json=accountId,proto3" json:"account_id,omitempty"`
+	// Telegent's id of the webhook: `WID-` followed by letters or digits, at
+	// most 100 characters. Example: `WID-1234567`.
+	WebhookId     string `protobuf:"bytes,2,opt,name=webhook_id,json=webhookId,proto3" json:"webhook_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetWebhookRequest) Reset() {
+	*x = GetWebhookRequest{}
+	mi := &file_telegent_webhook_v1_webhook_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetWebhookRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetWebhookRequest) ProtoMessage() {}
+
+func (x *GetWebhookRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_telegent_webhook_v1_webhook_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetWebhookRequest.ProtoReflect.Descriptor instead.
+func (*GetWebhookRequest) Descriptor() ([]byte, []int) {
+	return file_telegent_webhook_v1_webhook_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *GetWebhookRequest) GetAccountId() string {
+	if x != nil {
+		return x.AccountId
+	}
+	return ""
+}
+
+func (x *GetWebhookRequest) GetWebhookId() string {
+	if x != nil {
+		return x.WebhookId
+	}
+	return ""
+}
+
+// ListWebhooksRequest asks for a page of an account's webhooks (AIP-158).
+type ListWebhooksRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Telegent account whose webhooks to list (rules as for
+	// CreateWebhookRequest.account_id).
+	AccountId string `protobuf:"bytes,1,opt,name=account_id,json=accountId,proto3" json:"account_id,omitempty"`
+	// Largest number of webhooks to return. 0 means the default, 50; values
+	// above the maximum, 100, are treated as 100. Negative values are
+	// INVALID_ARGUMENT. A page may hold fewer webhooks even when more follow.
+	PageSize int32 `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// `next_page_token` of the previous page; empty for the first page. The
+	// token is opaque and belongs to the account it was issued for: a token
+	// from another account, or one that is not a token, is INVALID_ARGUMENT.
+	// Tokens do not expire.
+	PageToken     string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListWebhooksRequest) Reset() {
+	*x = ListWebhooksRequest{}
+	mi := &file_telegent_webhook_v1_webhook_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListWebhooksRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListWebhooksRequest) ProtoMessage() {}
+
+func (x *ListWebhooksRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_telegent_webhook_v1_webhook_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListWebhooksRequest.ProtoReflect.Descriptor instead.
+func (*ListWebhooksRequest) Descriptor() ([]byte, []int) {
+	return file_telegent_webhook_v1_webhook_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *ListWebhooksRequest) GetAccountId() string {
+	if x != nil {
+		return x.AccountId
+	}
+	return ""
+}
+
+func (x *ListWebhooksRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListWebhooksRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+// ListWebhooksResponse is a page of an account's webhooks.
+type ListWebhooksResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The webhooks of this page, ordered by `webhook_id`.
+	Webhooks []*Webhook `protobuf:"bytes,1,rep,name=webhooks,proto3" json:"webhooks,omitempty"`
+	// Token for the next page; empty when this page is the last.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListWebhooksResponse) Reset() {
+	*x = ListWebhooksResponse{}
+	mi := &file_telegent_webhook_v1_webhook_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListWebhooksResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListWebhooksResponse) ProtoMessage() {}
+
+func (x *ListWebhooksResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_telegent_webhook_v1_webhook_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListWebhooksResponse.ProtoReflect.Descriptor instead.
+func (*ListWebhooksResponse) Descriptor() ([]byte, []int) {
+	return file_telegent_webhook_v1_webhook_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *ListWebhooksResponse) GetWebhooks() []*Webhook {
+	if x != nil {
+		return x.Webhooks
+	}
+	return nil
+}
+
+func (x *ListWebhooksResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
+// GetWebhookResponse is the answer to GetWebhook.
+type GetWebhookResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The webhook.
+	Webhook       *Webhook `protobuf:"bytes,1,opt,name=webhook,proto3" json:"webhook,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetWebhookResponse) Reset() {
+	*x = GetWebhookResponse{}
+	mi := &file_telegent_webhook_v1_webhook_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetWebhookResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetWebhookResponse) ProtoMessage() {}
+
+func (x *GetWebhookResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_telegent_webhook_v1_webhook_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetWebhookResponse.ProtoReflect.Descriptor instead.
+func (*GetWebhookResponse) Descriptor() ([]byte, []int) {
+	return file_telegent_webhook_v1_webhook_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *GetWebhookResponse) GetWebhook() *Webhook {
+	if x != nil {
+		return x.Webhook
+	}
+	return nil
+}
+
+// UpdateWebhookRequest names a webhook and its new settings (AIP-134).
+//
+// The settings rules are not repeated here: the service merges the request
+// into the current webhook and checks the result with CreateWebhookRequest's
+// rules, whose fields have the same names. A violation is reported on this
+// message's field: `webhook.<field>` for a setting, `authentication_password`
+// or `authentication_token` for a secret.
+type UpdateWebhookRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Telegent account the webhook belongs to (rules as for
+	// CreateWebhookRequest.account_id).
+	AccountId string `protobuf:"bytes,1,opt,name=account_id,json=accountId,proto3" json:"account_id,omitempty"`
+	// Telegent's id of the webhook (rules as for GetWebhookRequest.webhook_id).
+	WebhookId string `protobuf:"bytes,2,opt,name=webhook_id,json=webhookId,proto3" json:"webhook_id,omitempty"`
+	// The new settings. Only the fields named by `update_mask` are used.
+	Webhook *Webhook `protobuf:"bytes,3,opt,name=webhook,proto3" json:"webhook,omitempty"`
+	// The fields of `webhook` to replace, by their proto names (in JSON, the
+	// lowerCamelCase form `webhookUrl,subscribedEvents`): `webhook_url`,
+	// `method`, `data_format`, `authentication_type`,
+	// `authentication_username`, `subscribed_events`, or `*` for all six.
+	// A named field that is empty in `webhook` takes its default (as in
+	// CreateWebhookRequest). Absent or empty: every field that is set
+	// (non-empty, non-zero) in `webhook` is replaced, so an absent mask never
+	// clears a field. When the result's authentication type is not BASIC, the
+	// stored username is dropped with it (a username exists only for BASIC).
+	UpdateMask *fieldmaskpb.FieldMask `protobuf:"bytes,4,opt,name=update_mask,json=updateMask,proto3" json:"update_mask,omitempty"`
+	// Basic authentication password of the result (rules as for
+	// CreateWebhookRequest.authentication_password). Not part of `webhook`,
+	// so no answer can carry it, and not named in `update_mask`: the service
+	// cannot keep a password it never learns, so it is required whenever the
+	// result's authentication type is BASIC, and must be empty otherwise.
+	// Never returned, logged or traced.
+	AuthenticationPassword string `protobuf:"bytes,5,opt,name=authentication_password,json=authenticationPassword,proto3" json:"authentication_password,omitempty"`
+	// Bearer token of the result, as `authentication_password` is for BASIC:
+	// required whenever the result's authentication type is TOKEN, empty
+	// otherwise. Never returned, logged or traced.
+	AuthenticationToken string `protobuf:"bytes,6,opt,name=authentication_token,json=authenticationToken,proto3" json:"authentication_token,omitempty"`
+	unknownFields       protoimpl.UnknownFields
+	sizeCache           protoimpl.SizeCache
+}
+
+func (x *UpdateWebhookRequest) Reset() {
+	*x = UpdateWebhookRequest{}
+	mi := &file_telegent_webhook_v1_webhook_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateWebhookRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateWebhookRequest) ProtoMessage() {}
+
+func (x *UpdateWebhookRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_telegent_webhook_v1_webhook_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateWebhookRequest.ProtoReflect.Descriptor instead.
+func (*UpdateWebhookRequest) Descriptor() ([]byte, []int) {
+	return file_telegent_webhook_v1_webhook_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *UpdateWebhookRequest) GetAccountId() string {
+	if x != nil {
+		return x.AccountId
+	}
+	return ""
+}
+
+func (x *UpdateWebhookRequest) GetWebhookId() string {
+	if x != nil {
+		return x.WebhookId
+	}
+	return ""
+}
+
+func (x *UpdateWebhookRequest) GetWebhook() *Webhook {
+	if x != nil {
+		return x.Webhook
+	}
+	return nil
+}
+
+func (x *UpdateWebhookRequest) GetUpdateMask() *fieldmaskpb.FieldMask {
+	if x != nil {
+		return x.UpdateMask
+	}
+	return nil
+}
+
+func (x *UpdateWebhookRequest) GetAuthenticationPassword() string {
+	if x != nil {
+		return x.AuthenticationPassword
+	}
+	return ""
+}
+
+func (x *UpdateWebhookRequest) GetAuthenticationToken() string {
+	if x != nil {
+		return x.AuthenticationToken
+	}
+	return ""
+}
+
+// UpdateWebhookResponse is the answer to UpdateWebhook.
+type UpdateWebhookResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The webhook as Telegent stored it after the update.
+	Webhook       *Webhook `protobuf:"bytes,1,opt,name=webhook,proto3" json:"webhook,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateWebhookResponse) Reset() {
+	*x = UpdateWebhookResponse{}
+	mi := &file_telegent_webhook_v1_webhook_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateWebhookResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateWebhookResponse) ProtoMessage() {}
+
+func (x *UpdateWebhookResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_telegent_webhook_v1_webhook_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateWebhookResponse.ProtoReflect.Descriptor instead.
+func (*UpdateWebhookResponse) Descriptor() ([]byte, []int) {
+	return file_telegent_webhook_v1_webhook_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *UpdateWebhookResponse) GetWebhook() *Webhook {
+	if x != nil {
+		return x.Webhook
+	}
+	return nil
+}
+
+// DeleteWebhookRequest names the webhook to delete.
+type DeleteWebhookRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Telegent account the webhook belongs to (rules as for
+	// CreateWebhookRequest.account_id).
+	AccountId string `protobuf:"bytes,1,opt,name=account_id,json=accountId,proto3" json:"account_id,omitempty"`
+	// Telegent's id of the webhook (rules as for GetWebhookRequest.webhook_id).
+	WebhookId     string `protobuf:"bytes,2,opt,name=webhook_id,json=webhookId,proto3" json:"webhook_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteWebhookRequest) Reset() {
+	*x = DeleteWebhookRequest{}
+	mi := &file_telegent_webhook_v1_webhook_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteWebhookRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteWebhookRequest) ProtoMessage() {}
+
+func (x *DeleteWebhookRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_telegent_webhook_v1_webhook_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteWebhookRequest.ProtoReflect.Descriptor instead.
+func (*DeleteWebhookRequest) Descriptor() ([]byte, []int) {
+	return file_telegent_webhook_v1_webhook_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *DeleteWebhookRequest) GetAccountId() string {
+	if x != nil {
+		return x.AccountId
+	}
+	return ""
+}
+
+func (x *DeleteWebhookRequest) GetWebhookId() string {
+	if x != nil {
+		return x.WebhookId
+	}
+	return ""
+}
+
+// DeleteWebhookResponse is the answer to DeleteWebhook: the webhook is gone.
+type DeleteWebhookResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteWebhookResponse) Reset() {
+	*x = DeleteWebhookResponse{}
+	mi := &file_telegent_webhook_v1_webhook_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteWebhookResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteWebhookResponse) ProtoMessage() {}
+
+func (x *DeleteWebhookResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_telegent_webhook_v1_webhook_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteWebhookResponse.ProtoReflect.Descriptor instead.
+func (*DeleteWebhookResponse) Descriptor() ([]byte, []int) {
+	return file_telegent_webhook_v1_webhook_proto_rawDescGZIP(), []int{10}
+}
+
 var File_telegent_webhook_v1_webhook_proto protoreflect.FileDescriptor
 
 const file_telegent_webhook_v1_webhook_proto_rawDesc = "" +
 	"\n" +
-	"!telegent/webhook/v1/webhook.proto\x12\x13telegent.webhook.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\"\x91\x15\n" +
+	"!telegent/webhook/v1/webhook.proto\x12\x13telegent.webhook.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a google/protobuf/field_mask.proto\"\x91\x15\n" +
 	"\x14CreateWebhookRequest\x12=\n" +
 	"\n" +
 	"account_id\x18\x01 \x01(\tB\x1e\xbaH\x1b\xc8\x01\x01r\x16\x18d2\x12^AID-[A-Za-z0-9]+$R\taccountId\x12\xee\x02\n" +
@@ -619,9 +1144,10 @@ const file_telegent_webhook_v1_webhook_proto_rawDesc = "" +
 	"'authentication_token.required_for_token\x12Vauthentication_token is required when authentication_type is AUTHENTICATION_TYPE_TOKEN\x1a\x7fthis.authentication_type != telegent.webhook.v1.AuthenticationType.AUTHENTICATION_TYPE_TOKEN || this.authentication_token != ''\x1a\x84\x02\n" +
 	"\x1eauthentication_username.unused\x12]authentication_username must be empty unless authentication_type is AUTHENTICATION_TYPE_BASIC\x1a\x82\x01this.authentication_type == telegent.webhook.v1.AuthenticationType.AUTHENTICATION_TYPE_BASIC || this.authentication_username == ''\x1a\x84\x02\n" +
 	"\x1eauthentication_password.unused\x12]authentication_password must be empty unless authentication_type is AUTHENTICATION_TYPE_BASIC\x1a\x82\x01this.authentication_type == telegent.webhook.v1.AuthenticationType.AUTHENTICATION_TYPE_BASIC || this.authentication_password == ''\x1a\xfa\x01\n" +
-	"\x1bauthentication_token.unused\x12Zauthentication_token must be empty unless authentication_type is AUTHENTICATION_TYPE_TOKEN\x1a\x7fthis.authentication_type == telegent.webhook.v1.AuthenticationType.AUTHENTICATION_TYPE_TOKEN || this.authentication_token == ''\"O\n" +
+	"\x1bauthentication_token.unused\x12Zauthentication_token must be empty unless authentication_type is AUTHENTICATION_TYPE_TOKEN\x1a\x7fthis.authentication_type == telegent.webhook.v1.AuthenticationType.AUTHENTICATION_TYPE_TOKEN || this.authentication_token == ''\"m\n" +
 	"\x15CreateWebhookResponse\x126\n" +
-	"\awebhook\x18\x01 \x01(\v2\x1c.telegent.webhook.v1.WebhookR\awebhook\"\xee\x03\n" +
+	"\awebhook\x18\x01 \x01(\v2\x1c.telegent.webhook.v1.WebhookR\awebhook\x12\x1c\n" +
+	"\trecovered\x18\x02 \x01(\bR\trecovered\"\xae\x04\n" +
 	"\aWebhook\x12\x1d\n" +
 	"\n" +
 	"webhook_id\x18\x01 \x01(\tR\twebhookId\x12\x1b\n" +
@@ -635,8 +1161,45 @@ const file_telegent_webhook_v1_webhook_proto_rawDesc = "" +
 	"dataFormat\x12X\n" +
 	"\x13authentication_type\x18\a \x01(\x0e2'.telegent.webhook.v1.AuthenticationTypeR\x12authenticationType\x127\n" +
 	"\x17authentication_username\x18\b \x01(\tR\x16authenticationUsername\x12N\n" +
-	"\x11subscribed_events\x18\t \x03(\x0e2!.telegent.webhook.v1.WebhookEventR\x10subscribedEventsB\t\n" +
-	"\a_active*T\n" +
+	"\x11subscribed_events\x18\t \x03(\x0e2!.telegent.webhook.v1.WebhookEventR\x10subscribedEvents\x12!\n" +
+	"\fpassword_set\x18\n" +
+	" \x01(\bR\vpasswordSet\x12\x1b\n" +
+	"\ttoken_set\x18\v \x01(\bR\btokenSetB\t\n" +
+	"\a_active\"\x91\x01\n" +
+	"\x11GetWebhookRequest\x12=\n" +
+	"\n" +
+	"account_id\x18\x01 \x01(\tB\x1e\xbaH\x1b\xc8\x01\x01r\x16\x18d2\x12^AID-[A-Za-z0-9]+$R\taccountId\x12=\n" +
+	"\n" +
+	"webhook_id\x18\x02 \x01(\tB\x1e\xbaH\x1b\xc8\x01\x01r\x16\x18d2\x12^WID-[A-Za-z0-9]+$R\twebhookId\"\xa3\x01\n" +
+	"\x13ListWebhooksRequest\x12=\n" +
+	"\n" +
+	"account_id\x18\x01 \x01(\tB\x1e\xbaH\x1b\xc8\x01\x01r\x16\x18d2\x12^AID-[A-Za-z0-9]+$R\taccountId\x12$\n" +
+	"\tpage_size\x18\x02 \x01(\x05B\a\xbaH\x04\x1a\x02(\x00R\bpageSize\x12'\n" +
+	"\n" +
+	"page_token\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x04R\tpageToken\"x\n" +
+	"\x14ListWebhooksResponse\x128\n" +
+	"\bwebhooks\x18\x01 \x03(\v2\x1c.telegent.webhook.v1.WebhookR\bwebhooks\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"L\n" +
+	"\x12GetWebhookResponse\x126\n" +
+	"\awebhook\x18\x01 \x01(\v2\x1c.telegent.webhook.v1.WebhookR\awebhook\"\xee\x03\n" +
+	"\x14UpdateWebhookRequest\x12=\n" +
+	"\n" +
+	"account_id\x18\x01 \x01(\tB\x1e\xbaH\x1b\xc8\x01\x01r\x16\x18d2\x12^AID-[A-Za-z0-9]+$R\taccountId\x12=\n" +
+	"\n" +
+	"webhook_id\x18\x02 \x01(\tB\x1e\xbaH\x1b\xc8\x01\x01r\x16\x18d2\x12^WID-[A-Za-z0-9]+$R\twebhookId\x126\n" +
+	"\awebhook\x18\x03 \x01(\v2\x1c.telegent.webhook.v1.WebhookR\awebhook\x12\xa9\x01\n" +
+	"\vupdate_mask\x18\x04 \x01(\v2\x1a.google.protobuf.FieldMaskBl\xbaHi\xe2\x01f\x12\x01*\x12\vwebhook_url\x12\x06method\x12\vdata_format\x12\x13authentication_type\x12\x17authentication_username\x12\x11subscribed_eventsR\n" +
+	"updateMask\x12<\n" +
+	"\x17authentication_password\x18\x05 \x01(\tB\x03\x80\x01\x01R\x16authenticationPassword\x126\n" +
+	"\x14authentication_token\x18\x06 \x01(\tB\x03\x80\x01\x01R\x13authenticationToken\"O\n" +
+	"\x15UpdateWebhookResponse\x126\n" +
+	"\awebhook\x18\x01 \x01(\v2\x1c.telegent.webhook.v1.WebhookR\awebhook\"\x94\x01\n" +
+	"\x14DeleteWebhookRequest\x12=\n" +
+	"\n" +
+	"account_id\x18\x01 \x01(\tB\x1e\xbaH\x1b\xc8\x01\x01r\x16\x18d2\x12^AID-[A-Za-z0-9]+$R\taccountId\x12=\n" +
+	"\n" +
+	"webhook_id\x18\x02 \x01(\tB\x1e\xbaH\x1b\xc8\x01\x01r\x16\x18d2\x12^WID-[A-Za-z0-9]+$R\twebhookId\"\x17\n" +
+	"\x15DeleteWebhookResponse*T\n" +
 	"\n" +
 	"HttpMethod\x12\x1b\n" +
 	"\x17HTTP_METHOD_UNSPECIFIED\x10\x00\x12\x14\n" +
@@ -660,9 +1223,14 @@ const file_telegent_webhook_v1_webhook_proto_rawDesc = "" +
 	"\x1aWEBHOOK_EVENT_CALL_ON_HOLD\x10\x04\x12 \n" +
 	"\x1cWEBHOOK_EVENT_CALL_RECORDING\x10\x05\x12\"\n" +
 	"\x1eWEBHOOK_EVENT_CALL_IN_PROGRESS\x10\x06\x12\x1e\n" +
-	"\x1aWEBHOOK_EVENT_CALL_RINGING\x10\a2\x91\x01\n" +
-	"\x0eWebhookService\x12\x7f\n" +
-	"\rCreateWebhook\x12).telegent.webhook.v1.CreateWebhookRequest\x1a*.telegent.webhook.v1.CreateWebhookResponse\"\x17\x82\xd3\xe4\x93\x02\x11:\x01*\"\f/v1/webhooksBGZEgithub.com/platform/telegent-facade/gen/telegent/webhook/v1;webhookv1b\x06proto3"
+	"\x1aWEBHOOK_EVENT_CALL_RINGING\x10\a2\xad\x06\n" +
+	"\x0eWebhookService\x12\xa8\x01\n" +
+	"\rCreateWebhook\x12).telegent.webhook.v1.CreateWebhookRequest\x1a*.telegent.webhook.v1.CreateWebhookResponse\"@\x82\xd3\xe4\x93\x02::\x01*Z':\x01*\"\"/v1/accounts/{account_id}/webhooks\"\f/v1/webhooks\x12\x96\x01\n" +
+	"\n" +
+	"GetWebhook\x12&.telegent.webhook.v1.GetWebhookRequest\x1a'.telegent.webhook.v1.GetWebhookResponse\"7\x82\xd3\xe4\x93\x021\x12//v1/accounts/{account_id}/webhooks/{webhook_id}\x12\x8f\x01\n" +
+	"\fListWebhooks\x12(.telegent.webhook.v1.ListWebhooksRequest\x1a).telegent.webhook.v1.ListWebhooksResponse\"*\x82\xd3\xe4\x93\x02$\x12\"/v1/accounts/{account_id}/webhooks\x12\xa2\x01\n" +
+	"\rUpdateWebhook\x12).telegent.webhook.v1.UpdateWebhookRequest\x1a*.telegent.webhook.v1.UpdateWebhookResponse\":\x82\xd3\xe4\x93\x024:\x01*2//v1/accounts/{account_id}/webhooks/{webhook_id}\x12\x9f\x01\n" +
+	"\rDeleteWebhook\x12).telegent.webhook.v1.DeleteWebhookRequest\x1a*.telegent.webhook.v1.DeleteWebhookResponse\"7\x82\xd3\xe4\x93\x021*//v1/accounts/{account_id}/webhooks/{webhook_id}BGZEgithub.com/platform/telegent-facade/gen/telegent/webhook/v1;webhookv1b\x06proto3"
 
 var (
 	file_telegent_webhook_v1_webhook_proto_rawDescOnce sync.Once
@@ -677,7 +1245,7 @@ func file_telegent_webhook_v1_webhook_proto_rawDescGZIP() []byte {
 }
 
 var file_telegent_webhook_v1_webhook_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
-var file_telegent_webhook_v1_webhook_proto_msgTypes = make([]protoimpl.MessageInfo, 3)
+var file_telegent_webhook_v1_webhook_proto_msgTypes = make([]protoimpl.MessageInfo, 11)
 var file_telegent_webhook_v1_webhook_proto_goTypes = []any{
 	(HttpMethod)(0),               // 0: telegent.webhook.v1.HttpMethod
 	(DataFormat)(0),               // 1: telegent.webhook.v1.DataFormat
@@ -686,6 +1254,15 @@ var file_telegent_webhook_v1_webhook_proto_goTypes = []any{
 	(*CreateWebhookRequest)(nil),  // 4: telegent.webhook.v1.CreateWebhookRequest
 	(*CreateWebhookResponse)(nil), // 5: telegent.webhook.v1.CreateWebhookResponse
 	(*Webhook)(nil),               // 6: telegent.webhook.v1.Webhook
+	(*GetWebhookRequest)(nil),     // 7: telegent.webhook.v1.GetWebhookRequest
+	(*ListWebhooksRequest)(nil),   // 8: telegent.webhook.v1.ListWebhooksRequest
+	(*ListWebhooksResponse)(nil),  // 9: telegent.webhook.v1.ListWebhooksResponse
+	(*GetWebhookResponse)(nil),    // 10: telegent.webhook.v1.GetWebhookResponse
+	(*UpdateWebhookRequest)(nil),  // 11: telegent.webhook.v1.UpdateWebhookRequest
+	(*UpdateWebhookResponse)(nil), // 12: telegent.webhook.v1.UpdateWebhookResponse
+	(*DeleteWebhookRequest)(nil),  // 13: telegent.webhook.v1.DeleteWebhookRequest
+	(*DeleteWebhookResponse)(nil), // 14: telegent.webhook.v1.DeleteWebhookResponse
+	(*fieldmaskpb.FieldMask)(nil), // 15: google.protobuf.FieldMask
 }
 var file_telegent_webhook_v1_webhook_proto_depIdxs = []int32{
 	0,  // 0: telegent.webhook.v1.CreateWebhookRequest.method:type_name -> telegent.webhook.v1.HttpMethod
@@ -697,13 +1274,26 @@ var file_telegent_webhook_v1_webhook_proto_depIdxs = []int32{
 	1,  // 6: telegent.webhook.v1.Webhook.data_format:type_name -> telegent.webhook.v1.DataFormat
 	2,  // 7: telegent.webhook.v1.Webhook.authentication_type:type_name -> telegent.webhook.v1.AuthenticationType
 	3,  // 8: telegent.webhook.v1.Webhook.subscribed_events:type_name -> telegent.webhook.v1.WebhookEvent
-	4,  // 9: telegent.webhook.v1.WebhookService.CreateWebhook:input_type -> telegent.webhook.v1.CreateWebhookRequest
-	5,  // 10: telegent.webhook.v1.WebhookService.CreateWebhook:output_type -> telegent.webhook.v1.CreateWebhookResponse
-	10, // [10:11] is the sub-list for method output_type
-	9,  // [9:10] is the sub-list for method input_type
-	9,  // [9:9] is the sub-list for extension type_name
-	9,  // [9:9] is the sub-list for extension extendee
-	0,  // [0:9] is the sub-list for field type_name
+	6,  // 9: telegent.webhook.v1.ListWebhooksResponse.webhooks:type_name -> telegent.webhook.v1.Webhook
+	6,  // 10: telegent.webhook.v1.GetWebhookResponse.webhook:type_name -> telegent.webhook.v1.Webhook
+	6,  // 11: telegent.webhook.v1.UpdateWebhookRequest.webhook:type_name -> telegent.webhook.v1.Webhook
+	15, // 12: telegent.webhook.v1.UpdateWebhookRequest.update_mask:type_name -> google.protobuf.FieldMask
+	6,  // 13: telegent.webhook.v1.UpdateWebhookResponse.webhook:type_name -> telegent.webhook.v1.Webhook
+	4,  // 14: telegent.webhook.v1.WebhookService.CreateWebhook:input_type -> telegent.webhook.v1.CreateWebhookRequest
+	7,  // 15: telegent.webhook.v1.WebhookService.GetWebhook:input_type -> telegent.webhook.v1.GetWebhookRequest
+	8,  // 16: telegent.webhook.v1.WebhookService.ListWebhooks:input_type -> telegent.webhook.v1.ListWebhooksRequest
+	11, // 17: telegent.webhook.v1.WebhookService.UpdateWebhook:input_type -> telegent.webhook.v1.UpdateWebhookRequest
+	13, // 18: telegent.webhook.v1.WebhookService.DeleteWebhook:input_type -> telegent.webhook.v1.DeleteWebhookRequest
+	5,  // 19: telegent.webhook.v1.WebhookService.CreateWebhook:output_type -> telegent.webhook.v1.CreateWebhookResponse
+	10, // 20: telegent.webhook.v1.WebhookService.GetWebhook:output_type -> telegent.webhook.v1.GetWebhookResponse
+	9,  // 21: telegent.webhook.v1.WebhookService.ListWebhooks:output_type -> telegent.webhook.v1.ListWebhooksResponse
+	12, // 22: telegent.webhook.v1.WebhookService.UpdateWebhook:output_type -> telegent.webhook.v1.UpdateWebhookResponse
+	14, // 23: telegent.webhook.v1.WebhookService.DeleteWebhook:output_type -> telegent.webhook.v1.DeleteWebhookResponse
+	19, // [19:24] is the sub-list for method output_type
+	14, // [14:19] is the sub-list for method input_type
+	14, // [14:14] is the sub-list for extension type_name
+	14, // [14:14] is the sub-list for extension extendee
+	0,  // [0:14] is the sub-list for field type_name
 }
 
 func init() { file_telegent_webhook_v1_webhook_proto_init() }
@@ -718,7 +1308,7 @@ func file_telegent_webhook_v1_webhook_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_telegent_webhook_v1_webhook_proto_rawDesc), len(file_telegent_webhook_v1_webhook_proto_rawDesc)),
 			NumEnums:      4,
-			NumMessages:   3,
+			NumMessages:   11,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -20,19 +20,39 @@ const _ = grpc.SupportPackageIsVersion9
 
 const (
 	WebhookService_CreateWebhook_FullMethodName = "/telegent.webhook.v1.WebhookService/CreateWebhook"
+	WebhookService_GetWebhook_FullMethodName    = "/telegent.webhook.v1.WebhookService/GetWebhook"
+	WebhookService_ListWebhooks_FullMethodName  = "/telegent.webhook.v1.WebhookService/ListWebhooks"
+	WebhookService_UpdateWebhook_FullMethodName = "/telegent.webhook.v1.WebhookService/UpdateWebhook"
+	WebhookService_DeleteWebhook_FullMethodName = "/telegent.webhook.v1.WebhookService/DeleteWebhook"
 )
 
 // WebhookServiceClient is the client API for WebhookService service.
 //
 // For semantics around ctx use and closing/ending streaming RPCs, please refer to https://pkg.go.dev/google.golang.org/grpc/?tab=doc#ClientConn.NewStream.
 //
-// WebhookService creates Telegent webhooks on behalf of internal services.
+// WebhookService manages Telegent webhooks on behalf of internal services:
+// create, get, list, update and delete.
 //
 // The service validates every request against the rules declared in this file,
-// translates it to Telegent's `POST /v1.0/webhook/create`, manages Telegent's
+// translates it to Telegent's webhook calls (`POST /v1.0/webhook/create`,
+// `/update`, `/delete` and `GET /v1.0/account/webhooks`), manages Telegent's
 // short-lived, endpoint-scoped tokens, and maps every upstream outcome to a
 // precise status. Upstream failures carry a `google.rpc.ErrorInfo` detail whose
 // reason is stable and whose metadata includes the upstream HTTP status.
+//
+// Every method answers with its own response message holding the webhook
+// (as CreateWebhookResponse does), not the bare `Webhook` or
+// `google.protobuf.Empty` of AIP-131/134/135: one shape for every method,
+// and room for facts about the call itself (such as `recovered`) without a
+// breaking change.
+//
+// No answer of any method carries a webhook's password or token: `Webhook`
+// has no field for them, only `password_set` and `token_set`.
+//
+// Every method names the account it acts on in `account_id`; the caller must
+// be allowed on that account. Get, update and delete also check that the
+// webhook belongs to that account (it is in the account's list), whether or
+// not Telegent would check it: a webhook of another account is NOT_FOUND.
 type WebhookServiceClient interface {
 	// CreateWebhook registers a webhook with Telegent and returns it.
 	//
@@ -40,8 +60,41 @@ type WebhookServiceClient interface {
 	// `google.rpc.BadRequest` detail (one field violation per broken rule) and
 	// is never sent to Telegent. Telegent's create call is not idempotent: the
 	// service never repeats a create that may have reached Telegent, and marks
-	// a failure whose outcome is unknown in the `ErrorInfo` metadata.
+	// a failure whose outcome is unknown in the `ErrorInfo` metadata. Such a
+	// create made with a `request_id` resolves itself when repeated with the
+	// same `request_id` (see `request_id`).
 	CreateWebhook(ctx context.Context, in *CreateWebhookRequest, opts ...grpc.CallOption) (*CreateWebhookResponse, error)
+	// GetWebhook returns one webhook of an account. Telegent has no call for
+	// one webhook: the service reads the account's list and picks the webhook
+	// from it. A webhook that is not in the account's list is NOT_FOUND with
+	// the `google.rpc.ErrorInfo` reason `WEBHOOK_NOT_FOUND`.
+	GetWebhook(ctx context.Context, in *GetWebhookRequest, opts ...grpc.CallOption) (*GetWebhookResponse, error)
+	// ListWebhooks returns an account's webhooks, a page at a time, ordered by
+	// `webhook_id`. Telegent returns the whole list on every call; the service
+	// pages it in that stable order, so a webhook created or deleted between
+	// two pages is seen at most once and never shifts the others.
+	ListWebhooks(ctx context.Context, in *ListWebhooksRequest, opts ...grpc.CallOption) (*ListWebhooksResponse, error)
+	// UpdateWebhook changes a webhook's settings and returns the webhook.
+	//
+	// Telegent's update replaces the whole webhook, so the service reads the
+	// current webhook, replaces the fields named by `update_mask`, checks the
+	// result against the same rules as CreateWebhook, and sends it whole.
+	// Fields not named keep their values. Telegent never tells the service a
+	// stored password or token, so an update whose result uses BASIC (or
+	// TOKEN) authentication must carry `authentication_password` (or
+	// `authentication_token`), even when only another field changes; without
+	// it the call is INVALID_ARGUMENT with a field violation on that field and
+	// nothing is sent. Two concurrent updates of one webhook: the last one to
+	// reach Telegent wins whole (Telegent has no version check), so a caller
+	// that needs read-modify-write safety serialises its own updates.
+	// Repeating an update with the same request is harmless.
+	UpdateWebhook(ctx context.Context, in *UpdateWebhookRequest, opts ...grpc.CallOption) (*UpdateWebhookResponse, error)
+	// DeleteWebhook permanently deletes a webhook. A webhook that is not in the
+	// account's list is NOT_FOUND with the `google.rpc.ErrorInfo` reason
+	// `WEBHOOK_NOT_FOUND`; that is also the answer to a repeat of a delete that
+	// succeeded, so a caller retrying a delete treats `WEBHOOK_NOT_FOUND` as
+	// done.
+	DeleteWebhook(ctx context.Context, in *DeleteWebhookRequest, opts ...grpc.CallOption) (*DeleteWebhookResponse, error)
 }
 
 type webhookServiceClient struct {
@@ -62,17 +115,73 @@ func (c *webhookServiceClient) CreateWebhook(ctx context.Context, in *CreateWebh
 	return out, nil
 }
 
+func (c *webhookServiceClient) GetWebhook(ctx context.Context, in *GetWebhookRequest, opts ...grpc.CallOption) (*GetWebhookResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetWebhookResponse)
+	err := c.cc.Invoke(ctx, WebhookService_GetWebhook_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *webhookServiceClient) ListWebhooks(ctx context.Context, in *ListWebhooksRequest, opts ...grpc.CallOption) (*ListWebhooksResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListWebhooksResponse)
+	err := c.cc.Invoke(ctx, WebhookService_ListWebhooks_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *webhookServiceClient) UpdateWebhook(ctx context.Context, in *UpdateWebhookRequest, opts ...grpc.CallOption) (*UpdateWebhookResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(UpdateWebhookResponse)
+	err := c.cc.Invoke(ctx, WebhookService_UpdateWebhook_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *webhookServiceClient) DeleteWebhook(ctx context.Context, in *DeleteWebhookRequest, opts ...grpc.CallOption) (*DeleteWebhookResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(DeleteWebhookResponse)
+	err := c.cc.Invoke(ctx, WebhookService_DeleteWebhook_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // WebhookServiceServer is the server API for WebhookService service.
 // All implementations must embed UnimplementedWebhookServiceServer
 // for forward compatibility.
 //
-// WebhookService creates Telegent webhooks on behalf of internal services.
+// WebhookService manages Telegent webhooks on behalf of internal services:
+// create, get, list, update and delete.
 //
 // The service validates every request against the rules declared in this file,
-// translates it to Telegent's `POST /v1.0/webhook/create`, manages Telegent's
+// translates it to Telegent's webhook calls (`POST /v1.0/webhook/create`,
+// `/update`, `/delete` and `GET /v1.0/account/webhooks`), manages Telegent's
 // short-lived, endpoint-scoped tokens, and maps every upstream outcome to a
 // precise status. Upstream failures carry a `google.rpc.ErrorInfo` detail whose
 // reason is stable and whose metadata includes the upstream HTTP status.
+//
+// Every method answers with its own response message holding the webhook
+// (as CreateWebhookResponse does), not the bare `Webhook` or
+// `google.protobuf.Empty` of AIP-131/134/135: one shape for every method,
+// and room for facts about the call itself (such as `recovered`) without a
+// breaking change.
+//
+// No answer of any method carries a webhook's password or token: `Webhook`
+// has no field for them, only `password_set` and `token_set`.
+//
+// Every method names the account it acts on in `account_id`; the caller must
+// be allowed on that account. Get, update and delete also check that the
+// webhook belongs to that account (it is in the account's list), whether or
+// not Telegent would check it: a webhook of another account is NOT_FOUND.
 type WebhookServiceServer interface {
 	// CreateWebhook registers a webhook with Telegent and returns it.
 	//
@@ -80,8 +189,41 @@ type WebhookServiceServer interface {
 	// `google.rpc.BadRequest` detail (one field violation per broken rule) and
 	// is never sent to Telegent. Telegent's create call is not idempotent: the
 	// service never repeats a create that may have reached Telegent, and marks
-	// a failure whose outcome is unknown in the `ErrorInfo` metadata.
+	// a failure whose outcome is unknown in the `ErrorInfo` metadata. Such a
+	// create made with a `request_id` resolves itself when repeated with the
+	// same `request_id` (see `request_id`).
 	CreateWebhook(context.Context, *CreateWebhookRequest) (*CreateWebhookResponse, error)
+	// GetWebhook returns one webhook of an account. Telegent has no call for
+	// one webhook: the service reads the account's list and picks the webhook
+	// from it. A webhook that is not in the account's list is NOT_FOUND with
+	// the `google.rpc.ErrorInfo` reason `WEBHOOK_NOT_FOUND`.
+	GetWebhook(context.Context, *GetWebhookRequest) (*GetWebhookResponse, error)
+	// ListWebhooks returns an account's webhooks, a page at a time, ordered by
+	// `webhook_id`. Telegent returns the whole list on every call; the service
+	// pages it in that stable order, so a webhook created or deleted between
+	// two pages is seen at most once and never shifts the others.
+	ListWebhooks(context.Context, *ListWebhooksRequest) (*ListWebhooksResponse, error)
+	// UpdateWebhook changes a webhook's settings and returns the webhook.
+	//
+	// Telegent's update replaces the whole webhook, so the service reads the
+	// current webhook, replaces the fields named by `update_mask`, checks the
+	// result against the same rules as CreateWebhook, and sends it whole.
+	// Fields not named keep their values. Telegent never tells the service a
+	// stored password or token, so an update whose result uses BASIC (or
+	// TOKEN) authentication must carry `authentication_password` (or
+	// `authentication_token`), even when only another field changes; without
+	// it the call is INVALID_ARGUMENT with a field violation on that field and
+	// nothing is sent. Two concurrent updates of one webhook: the last one to
+	// reach Telegent wins whole (Telegent has no version check), so a caller
+	// that needs read-modify-write safety serialises its own updates.
+	// Repeating an update with the same request is harmless.
+	UpdateWebhook(context.Context, *UpdateWebhookRequest) (*UpdateWebhookResponse, error)
+	// DeleteWebhook permanently deletes a webhook. A webhook that is not in the
+	// account's list is NOT_FOUND with the `google.rpc.ErrorInfo` reason
+	// `WEBHOOK_NOT_FOUND`; that is also the answer to a repeat of a delete that
+	// succeeded, so a caller retrying a delete treats `WEBHOOK_NOT_FOUND` as
+	// done.
+	DeleteWebhook(context.Context, *DeleteWebhookRequest) (*DeleteWebhookResponse, error)
 	mustEmbedUnimplementedWebhookServiceServer()
 }
 
@@ -94,6 +236,18 @@ type UnimplementedWebhookServiceServer struct{}
 
 func (UnimplementedWebhookServiceServer) CreateWebhook(context.Context, *CreateWebhookRequest) (*CreateWebhookResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method CreateWebhook not implemented")
+}
+func (UnimplementedWebhookServiceServer) GetWebhook(context.Context, *GetWebhookRequest) (*GetWebhookResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetWebhook not implemented")
+}
+func (UnimplementedWebhookServiceServer) ListWebhooks(context.Context, *ListWebhooksRequest) (*ListWebhooksResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListWebhooks not implemented")
+}
+func (UnimplementedWebhookServiceServer) UpdateWebhook(context.Context, *UpdateWebhookRequest) (*UpdateWebhookResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method UpdateWebhook not implemented")
+}
+func (UnimplementedWebhookServiceServer) DeleteWebhook(context.Context, *DeleteWebhookRequest) (*DeleteWebhookResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method DeleteWebhook not implemented")
 }
 func (UnimplementedWebhookServiceServer) mustEmbedUnimplementedWebhookServiceServer() {}
 func (UnimplementedWebhookServiceServer) testEmbeddedByValue()                        {}
@@ -134,6 +288,78 @@ func _WebhookService_CreateWebhook_Handler(srv interface{}, ctx context.Context,
 	return interceptor(ctx, in, info, handler)
 }
 
+func _WebhookService_GetWebhook_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetWebhookRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(WebhookServiceServer).GetWebhook(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: WebhookService_GetWebhook_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(WebhookServiceServer).GetWebhook(ctx, req.(*GetWebhookRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _WebhookService_ListWebhooks_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListWebhooksRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(WebhookServiceServer).ListWebhooks(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: WebhookService_ListWebhooks_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(WebhookServiceServer).ListWebhooks(ctx, req.(*ListWebhooksRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _WebhookService_UpdateWebhook_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(UpdateWebhookRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(WebhookServiceServer).UpdateWebhook(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: WebhookService_UpdateWebhook_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(WebhookServiceServer).UpdateWebhook(ctx, req.(*UpdateWebhookRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _WebhookService_DeleteWebhook_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(DeleteWebhookRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(WebhookServiceServer).DeleteWebhook(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: WebhookService_DeleteWebhook_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(WebhookServiceServer).DeleteWebhook(ctx, req.(*DeleteWebhookRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // WebhookService_ServiceDesc is the grpc.ServiceDesc for WebhookService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -144,6 +370,22 @@ var WebhookService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "CreateWebhook",
 			Handler:    _WebhookService_CreateWebhook_Handler,
+		},
+		{
+			MethodName: "GetWebhook",
+			Handler:    _WebhookService_GetWebhook_Handler,
+		},
+		{
+			MethodName: "ListWebhooks",
+			Handler:    _WebhookService_ListWebhooks_Handler,
+		},
+		{
+			MethodName: "UpdateWebhook",
+			Handler:    _WebhookService_UpdateWebhook_Handler,
+		},
+		{
+			MethodName: "DeleteWebhook",
+			Handler:    _WebhookService_DeleteWebhook_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

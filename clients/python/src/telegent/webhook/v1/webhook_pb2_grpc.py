@@ -26,13 +26,29 @@ if _version_not_supported:
 
 
 class WebhookServiceStub:
-    """WebhookService creates Telegent webhooks on behalf of internal services.
+    """WebhookService manages Telegent webhooks on behalf of internal services:
+    create, get, list, update and delete.
 
     The service validates every request against the rules declared in this file,
-    translates it to Telegent's `POST /v1.0/webhook/create`, manages Telegent's
+    translates it to Telegent's webhook calls (`POST /v1.0/webhook/create`,
+    `/update`, `/delete` and `GET /v1.0/account/webhooks`), manages Telegent's
     short-lived, endpoint-scoped tokens, and maps every upstream outcome to a
     precise status. Upstream failures carry a `google.rpc.ErrorInfo` detail whose
     reason is stable and whose metadata includes the upstream HTTP status.
+
+    Every method answers with its own response message holding the webhook
+    (as CreateWebhookResponse does), not the bare `Webhook` or
+    `google.protobuf.Empty` of AIP-131/134/135: one shape for every method,
+    and room for facts about the call itself (such as `recovered`) without a
+    breaking change.
+
+    No answer of any method carries a webhook's password or token: `Webhook`
+    has no field for them, only `password_set` and `token_set`.
+
+    Every method names the account it acts on in `account_id`; the caller must
+    be allowed on that account. Get, update and delete also check that the
+    webhook belongs to that account (it is in the account's list), whether or
+    not Telegent would check it: a webhook of another account is NOT_FOUND.
     """
 
     def __init__(self, channel):
@@ -46,16 +62,52 @@ class WebhookServiceStub:
                 request_serializer=telegent_dot_webhook_dot_v1_dot_webhook__pb2.CreateWebhookRequest.SerializeToString,
                 response_deserializer=telegent_dot_webhook_dot_v1_dot_webhook__pb2.CreateWebhookResponse.FromString,
                 _registered_method=True)
+        self.GetWebhook = channel.unary_unary(
+                '/telegent.webhook.v1.WebhookService/GetWebhook',
+                request_serializer=telegent_dot_webhook_dot_v1_dot_webhook__pb2.GetWebhookRequest.SerializeToString,
+                response_deserializer=telegent_dot_webhook_dot_v1_dot_webhook__pb2.GetWebhookResponse.FromString,
+                _registered_method=True)
+        self.ListWebhooks = channel.unary_unary(
+                '/telegent.webhook.v1.WebhookService/ListWebhooks',
+                request_serializer=telegent_dot_webhook_dot_v1_dot_webhook__pb2.ListWebhooksRequest.SerializeToString,
+                response_deserializer=telegent_dot_webhook_dot_v1_dot_webhook__pb2.ListWebhooksResponse.FromString,
+                _registered_method=True)
+        self.UpdateWebhook = channel.unary_unary(
+                '/telegent.webhook.v1.WebhookService/UpdateWebhook',
+                request_serializer=telegent_dot_webhook_dot_v1_dot_webhook__pb2.UpdateWebhookRequest.SerializeToString,
+                response_deserializer=telegent_dot_webhook_dot_v1_dot_webhook__pb2.UpdateWebhookResponse.FromString,
+                _registered_method=True)
+        self.DeleteWebhook = channel.unary_unary(
+                '/telegent.webhook.v1.WebhookService/DeleteWebhook',
+                request_serializer=telegent_dot_webhook_dot_v1_dot_webhook__pb2.DeleteWebhookRequest.SerializeToString,
+                response_deserializer=telegent_dot_webhook_dot_v1_dot_webhook__pb2.DeleteWebhookResponse.FromString,
+                _registered_method=True)
 
 
 class WebhookServiceServicer:
-    """WebhookService creates Telegent webhooks on behalf of internal services.
+    """WebhookService manages Telegent webhooks on behalf of internal services:
+    create, get, list, update and delete.
 
     The service validates every request against the rules declared in this file,
-    translates it to Telegent's `POST /v1.0/webhook/create`, manages Telegent's
+    translates it to Telegent's webhook calls (`POST /v1.0/webhook/create`,
+    `/update`, `/delete` and `GET /v1.0/account/webhooks`), manages Telegent's
     short-lived, endpoint-scoped tokens, and maps every upstream outcome to a
     precise status. Upstream failures carry a `google.rpc.ErrorInfo` detail whose
     reason is stable and whose metadata includes the upstream HTTP status.
+
+    Every method answers with its own response message holding the webhook
+    (as CreateWebhookResponse does), not the bare `Webhook` or
+    `google.protobuf.Empty` of AIP-131/134/135: one shape for every method,
+    and room for facts about the call itself (such as `recovered`) without a
+    breaking change.
+
+    No answer of any method carries a webhook's password or token: `Webhook`
+    has no field for them, only `password_set` and `token_set`.
+
+    Every method names the account it acts on in `account_id`; the caller must
+    be allowed on that account. Get, update and delete also check that the
+    webhook belongs to that account (it is in the account's list), whether or
+    not Telegent would check it: a webhook of another account is NOT_FOUND.
     """
 
     def CreateWebhook(self, request, context):
@@ -65,7 +117,60 @@ class WebhookServiceServicer:
         `google.rpc.BadRequest` detail (one field violation per broken rule) and
         is never sent to Telegent. Telegent's create call is not idempotent: the
         service never repeats a create that may have reached Telegent, and marks
-        a failure whose outcome is unknown in the `ErrorInfo` metadata.
+        a failure whose outcome is unknown in the `ErrorInfo` metadata. Such a
+        create made with a `request_id` resolves itself when repeated with the
+        same `request_id` (see `request_id`).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetWebhook(self, request, context):
+        """GetWebhook returns one webhook of an account. Telegent has no call for
+        one webhook: the service reads the account's list and picks the webhook
+        from it. A webhook that is not in the account's list is NOT_FOUND with
+        the `google.rpc.ErrorInfo` reason `WEBHOOK_NOT_FOUND`.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListWebhooks(self, request, context):
+        """ListWebhooks returns an account's webhooks, a page at a time, ordered by
+        `webhook_id`. Telegent returns the whole list on every call; the service
+        pages it in that stable order, so a webhook created or deleted between
+        two pages is seen at most once and never shifts the others.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UpdateWebhook(self, request, context):
+        """UpdateWebhook changes a webhook's settings and returns the webhook.
+
+        Telegent's update replaces the whole webhook, so the service reads the
+        current webhook, replaces the fields named by `update_mask`, checks the
+        result against the same rules as CreateWebhook, and sends it whole.
+        Fields not named keep their values. Telegent never tells the service a
+        stored password or token, so an update whose result uses BASIC (or
+        TOKEN) authentication must carry `authentication_password` (or
+        `authentication_token`), even when only another field changes; without
+        it the call is INVALID_ARGUMENT with a field violation on that field and
+        nothing is sent. Two concurrent updates of one webhook: the last one to
+        reach Telegent wins whole (Telegent has no version check), so a caller
+        that needs read-modify-write safety serialises its own updates.
+        Repeating an update with the same request is harmless.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeleteWebhook(self, request, context):
+        """DeleteWebhook permanently deletes a webhook. A webhook that is not in the
+        account's list is NOT_FOUND with the `google.rpc.ErrorInfo` reason
+        `WEBHOOK_NOT_FOUND`; that is also the answer to a repeat of a delete that
+        succeeded, so a caller retrying a delete treats `WEBHOOK_NOT_FOUND` as
+        done.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -79,6 +184,26 @@ def add_WebhookServiceServicer_to_server(servicer, server):
                     request_deserializer=telegent_dot_webhook_dot_v1_dot_webhook__pb2.CreateWebhookRequest.FromString,
                     response_serializer=telegent_dot_webhook_dot_v1_dot_webhook__pb2.CreateWebhookResponse.SerializeToString,
             ),
+            'GetWebhook': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetWebhook,
+                    request_deserializer=telegent_dot_webhook_dot_v1_dot_webhook__pb2.GetWebhookRequest.FromString,
+                    response_serializer=telegent_dot_webhook_dot_v1_dot_webhook__pb2.GetWebhookResponse.SerializeToString,
+            ),
+            'ListWebhooks': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListWebhooks,
+                    request_deserializer=telegent_dot_webhook_dot_v1_dot_webhook__pb2.ListWebhooksRequest.FromString,
+                    response_serializer=telegent_dot_webhook_dot_v1_dot_webhook__pb2.ListWebhooksResponse.SerializeToString,
+            ),
+            'UpdateWebhook': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateWebhook,
+                    request_deserializer=telegent_dot_webhook_dot_v1_dot_webhook__pb2.UpdateWebhookRequest.FromString,
+                    response_serializer=telegent_dot_webhook_dot_v1_dot_webhook__pb2.UpdateWebhookResponse.SerializeToString,
+            ),
+            'DeleteWebhook': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteWebhook,
+                    request_deserializer=telegent_dot_webhook_dot_v1_dot_webhook__pb2.DeleteWebhookRequest.FromString,
+                    response_serializer=telegent_dot_webhook_dot_v1_dot_webhook__pb2.DeleteWebhookResponse.SerializeToString,
+            ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
             'telegent.webhook.v1.WebhookService', rpc_method_handlers)
@@ -88,13 +213,29 @@ def add_WebhookServiceServicer_to_server(servicer, server):
 
  # This class is part of an EXPERIMENTAL API.
 class WebhookService:
-    """WebhookService creates Telegent webhooks on behalf of internal services.
+    """WebhookService manages Telegent webhooks on behalf of internal services:
+    create, get, list, update and delete.
 
     The service validates every request against the rules declared in this file,
-    translates it to Telegent's `POST /v1.0/webhook/create`, manages Telegent's
+    translates it to Telegent's webhook calls (`POST /v1.0/webhook/create`,
+    `/update`, `/delete` and `GET /v1.0/account/webhooks`), manages Telegent's
     short-lived, endpoint-scoped tokens, and maps every upstream outcome to a
     precise status. Upstream failures carry a `google.rpc.ErrorInfo` detail whose
     reason is stable and whose metadata includes the upstream HTTP status.
+
+    Every method answers with its own response message holding the webhook
+    (as CreateWebhookResponse does), not the bare `Webhook` or
+    `google.protobuf.Empty` of AIP-131/134/135: one shape for every method,
+    and room for facts about the call itself (such as `recovered`) without a
+    breaking change.
+
+    No answer of any method carries a webhook's password or token: `Webhook`
+    has no field for them, only `password_set` and `token_set`.
+
+    Every method names the account it acts on in `account_id`; the caller must
+    be allowed on that account. Get, update and delete also check that the
+    webhook belongs to that account (it is in the account's list), whether or
+    not Telegent would check it: a webhook of another account is NOT_FOUND.
     """
 
     @staticmethod
@@ -114,6 +255,114 @@ class WebhookService:
             '/telegent.webhook.v1.WebhookService/CreateWebhook',
             telegent_dot_webhook_dot_v1_dot_webhook__pb2.CreateWebhookRequest.SerializeToString,
             telegent_dot_webhook_dot_v1_dot_webhook__pb2.CreateWebhookResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetWebhook(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/telegent.webhook.v1.WebhookService/GetWebhook',
+            telegent_dot_webhook_dot_v1_dot_webhook__pb2.GetWebhookRequest.SerializeToString,
+            telegent_dot_webhook_dot_v1_dot_webhook__pb2.GetWebhookResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListWebhooks(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/telegent.webhook.v1.WebhookService/ListWebhooks',
+            telegent_dot_webhook_dot_v1_dot_webhook__pb2.ListWebhooksRequest.SerializeToString,
+            telegent_dot_webhook_dot_v1_dot_webhook__pb2.ListWebhooksResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateWebhook(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/telegent.webhook.v1.WebhookService/UpdateWebhook',
+            telegent_dot_webhook_dot_v1_dot_webhook__pb2.UpdateWebhookRequest.SerializeToString,
+            telegent_dot_webhook_dot_v1_dot_webhook__pb2.UpdateWebhookResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeleteWebhook(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/telegent.webhook.v1.WebhookService/DeleteWebhook',
+            telegent_dot_webhook_dot_v1_dot_webhook__pb2.DeleteWebhookRequest.SerializeToString,
+            telegent_dot_webhook_dot_v1_dot_webhook__pb2.DeleteWebhookResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -6,13 +6,15 @@ import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobu
 import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import { file_buf_validate_validate } from "../../../buf/validate/validate_pb.js";
 import { file_google_api_annotations } from "../../../google/api/annotations_pb.js";
+import type { FieldMask } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_field_mask } from "@bufbuild/protobuf/wkt";
 import type { Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file telegent/webhook/v1/webhook.proto.
  */
 export const file_telegent_webhook_v1_webhook: GenFile = /*@__PURE__*/
-  fileDesc("CiF0ZWxlZ2VudC93ZWJob29rL3YxL3dlYmhvb2sucHJvdG8SE3RlbGVnZW50LndlYmhvb2sudjEi8BMKFENyZWF0ZVdlYmhvb2tSZXF1ZXN0EjIKCmFjY291bnRfaWQYASABKAlCHrpIG8gBAXIWGGQyEl5BSUQtW0EtWmEtejAtOV0rJBLiAgoLd2ViaG9va191cmwYAiABKAlCzAK6SMgCugGOAQoZd2ViaG9va191cmwubm90X2xvY2FsaG9zdBImd2ViaG9va191cmwgaG9zdCBtdXN0IG5vdCBiZSBsb2NhbGhvc3QaSSF0aGlzLm1hdGNoZXMoJ15odHRwczovLyhbQS1aYS16MC05LV0rXFwuKSooP2k6bG9jYWxob3N0KVxcLj8oWzovPyNdfCQpJynIAQFysAEY/wEynQFeaHR0cHM6Ly8oW0EtWmEtejAtOS1dKyhcLltBLVphLXowLTktXSspKnxcW1swLTlBLUZhLWY6Ll0rXF0pKDooWzAtOV17MSw0fXxbMC01XVswLTldezR9fDZbMC00XVswLTldezN9fDY1WzAtNF1bMC05XXsyfXw2NTVbMC0yXVswLTldfDY1NTNbMC01XSkpPyhbLz8jXS4qKT8kOghodHRwczovL4gBARI5CgZtZXRob2QYAyABKA4yHy50ZWxlZ2VudC53ZWJob29rLnYxLkh0dHBNZXRob2RCCLpIBYIBAhABEj4KC2RhdGFfZm9ybWF0GAQgASgOMh8udGVsZWdlbnQud2ViaG9vay52MS5EYXRhRm9ybWF0Qgi6SAWCAQIQARJOChNhdXRoZW50aWNhdGlvbl90eXBlGAUgASgOMicudGVsZWdlbnQud2ViaG9vay52MS5BdXRoZW50aWNhdGlvblR5cGVCCLpIBYIBAhABEkQKF2F1dGhlbnRpY2F0aW9uX3VzZXJuYW1lGAYgASgJQiO6SCDYAQFyGxj/ATISXlteXHB7Q2N9XHB7Q2Z9XSokugEBOhJDChdhdXRoZW50aWNhdGlvbl9wYXNzd29yZBgHIAEoCUIigAEBukgc2AEBchcY/wEyEl5bXlxwe0NjfVxwe0NmfV0qJBJAChRhdXRoZW50aWNhdGlvbl90b2tlbhgIIAEoCUIigAEBukgc2AEBchcY/wEyEl5bXlxwe0NjfVxwe0NmfV0qJBJRChFzdWJzY3JpYmVkX2V2ZW50cxgJIAMoDjIhLnRlbGVnZW50LndlYmhvb2sudjEuV2ViaG9va0V2ZW50QhO6SBCSAQ0IARgBIgeCAQQQASAAEh8KCnJlcXVlc3RfaWQYCiABKAlCC7pICNgBAXIDsAEBOrIMukiuDBqMAgoqYXV0aGVudGljYXRpb25fdXNlcm5hbWUucmVxdWlyZWRfZm9yX2Jhc2ljEllhdXRoZW50aWNhdGlvbl91c2VybmFtZSBpcyByZXF1aXJlZCB3aGVuIGF1dGhlbnRpY2F0aW9uX3R5cGUgaXMgQVVUSEVOVElDQVRJT05fVFlQRV9CQVNJQxqCAXRoaXMuYXV0aGVudGljYXRpb25fdHlwZSAhPSB0ZWxlZ2VudC53ZWJob29rLnYxLkF1dGhlbnRpY2F0aW9uVHlwZS5BVVRIRU5USUNBVElPTl9UWVBFX0JBU0lDIHx8IHRoaXMuYXV0aGVudGljYXRpb25fdXNlcm5hbWUgIT0gJycajAIKKmF1dGhlbnRpY2F0aW9uX3Bhc3N3b3JkLnJlcXVpcmVkX2Zvcl9iYXNpYxJZYXV0aGVudGljYXRpb25fcGFzc3dvcmQgaXMgcmVxdWlyZWQgd2hlbiBhdXRoZW50aWNhdGlvbl90eXBlIGlzIEFVVEhFTlRJQ0FUSU9OX1RZUEVfQkFTSUMaggF0aGlzLmF1dGhlbnRpY2F0aW9uX3R5cGUgIT0gdGVsZWdlbnQud2ViaG9vay52MS5BdXRoZW50aWNhdGlvblR5cGUuQVVUSEVOVElDQVRJT05fVFlQRV9CQVNJQyB8fCB0aGlzLmF1dGhlbnRpY2F0aW9uX3Bhc3N3b3JkICE9ICcnGoICCidhdXRoZW50aWNhdGlvbl90b2tlbi5yZXF1aXJlZF9mb3JfdG9rZW4SVmF1dGhlbnRpY2F0aW9uX3Rva2VuIGlzIHJlcXVpcmVkIHdoZW4gYXV0aGVudGljYXRpb25fdHlwZSBpcyBBVVRIRU5USUNBVElPTl9UWVBFX1RPS0VOGn90aGlzLmF1dGhlbnRpY2F0aW9uX3R5cGUgIT0gdGVsZWdlbnQud2ViaG9vay52MS5BdXRoZW50aWNhdGlvblR5cGUuQVVUSEVOVElDQVRJT05fVFlQRV9UT0tFTiB8fCB0aGlzLmF1dGhlbnRpY2F0aW9uX3Rva2VuICE9ICcnGoQCCh5hdXRoZW50aWNhdGlvbl91c2VybmFtZS51bnVzZWQSXWF1dGhlbnRpY2F0aW9uX3VzZXJuYW1lIG11c3QgYmUgZW1wdHkgdW5sZXNzIGF1dGhlbnRpY2F0aW9uX3R5cGUgaXMgQVVUSEVOVElDQVRJT05fVFlQRV9CQVNJQxqCAXRoaXMuYXV0aGVudGljYXRpb25fdHlwZSA9PSB0ZWxlZ2VudC53ZWJob29rLnYxLkF1dGhlbnRpY2F0aW9uVHlwZS5BVVRIRU5USUNBVElPTl9UWVBFX0JBU0lDIHx8IHRoaXMuYXV0aGVudGljYXRpb25fdXNlcm5hbWUgPT0gJycahAIKHmF1dGhlbnRpY2F0aW9uX3Bhc3N3b3JkLnVudXNlZBJdYXV0aGVudGljYXRpb25fcGFzc3dvcmQgbXVzdCBiZSBlbXB0eSB1bmxlc3MgYXV0aGVudGljYXRpb25fdHlwZSBpcyBBVVRIRU5USUNBVElPTl9UWVBFX0JBU0lDGoIBdGhpcy5hdXRoZW50aWNhdGlvbl90eXBlID09IHRlbGVnZW50LndlYmhvb2sudjEuQXV0aGVudGljYXRpb25UeXBlLkFVVEhFTlRJQ0FUSU9OX1RZUEVfQkFTSUMgfHwgdGhpcy5hdXRoZW50aWNhdGlvbl9wYXNzd29yZCA9PSAnJxr6AQobYXV0aGVudGljYXRpb25fdG9rZW4udW51c2VkElphdXRoZW50aWNhdGlvbl90b2tlbiBtdXN0IGJlIGVtcHR5IHVubGVzcyBhdXRoZW50aWNhdGlvbl90eXBlIGlzIEFVVEhFTlRJQ0FUSU9OX1RZUEVfVE9LRU4af3RoaXMuYXV0aGVudGljYXRpb25fdHlwZSA9PSB0ZWxlZ2VudC53ZWJob29rLnYxLkF1dGhlbnRpY2F0aW9uVHlwZS5BVVRIRU5USUNBVElPTl9UWVBFX1RPS0VOIHx8IHRoaXMuYXV0aGVudGljYXRpb25fdG9rZW4gPT0gJyciRgoVQ3JlYXRlV2ViaG9va1Jlc3BvbnNlEi0KB3dlYmhvb2sYASABKAsyHC50ZWxlZ2VudC53ZWJob29rLnYxLldlYmhvb2si8gIKB1dlYmhvb2sSEgoKd2ViaG9va19pZBgBIAEoCRITCgZhY3RpdmUYAiABKAhIAIgBARISCgphY2NvdW50X2lkGAMgASgJEhMKC3dlYmhvb2tfdXJsGAQgASgJEi8KBm1ldGhvZBgFIAEoDjIfLnRlbGVnZW50LndlYmhvb2sudjEuSHR0cE1ldGhvZBI0CgtkYXRhX2Zvcm1hdBgGIAEoDjIfLnRlbGVnZW50LndlYmhvb2sudjEuRGF0YUZvcm1hdBJEChNhdXRoZW50aWNhdGlvbl90eXBlGAcgASgOMicudGVsZWdlbnQud2ViaG9vay52MS5BdXRoZW50aWNhdGlvblR5cGUSHwoXYXV0aGVudGljYXRpb25fdXNlcm5hbWUYCCABKAkSPAoRc3Vic2NyaWJlZF9ldmVudHMYCSADKA4yIS50ZWxlZ2VudC53ZWJob29rLnYxLldlYmhvb2tFdmVudEIJCgdfYWN0aXZlKlQKCkh0dHBNZXRob2QSGwoXSFRUUF9NRVRIT0RfVU5TUEVDSUZJRUQQABIUChBIVFRQX01FVEhPRF9QT1NUEAESEwoPSFRUUF9NRVRIT0RfUFVUEAIqVAoKRGF0YUZvcm1hdBIbChdEQVRBX0ZPUk1BVF9VTlNQRUNJRklFRBAAEhQKEERBVEFfRk9STUFUX0pTT04QARITCg9EQVRBX0ZPUk1BVF9YTUwQAiqVAQoSQXV0aGVudGljYXRpb25UeXBlEiMKH0FVVEhFTlRJQ0FUSU9OX1RZUEVfVU5TUEVDSUZJRUQQABIcChhBVVRIRU5USUNBVElPTl9UWVBFX05PTkUQARIdChlBVVRIRU5USUNBVElPTl9UWVBFX0JBU0lDEAISHQoZQVVUSEVOVElDQVRJT05fVFlQRV9UT0tFThADKpACCgxXZWJob29rRXZlbnQSHQoZV0VCSE9PS19FVkVOVF9VTlNQRUNJRklFRBAAEh4KGldFQkhPT0tfRVZFTlRfT1JERVJfVVBEQVRFEAESGQoVV0VCSE9PS19FVkVOVF9ORVdfU01TEAISIAocV0VCSE9PS19FVkVOVF9DQUxMX0NPTVBMRVRFRBADEh4KGldFQkhPT0tfRVZFTlRfQ0FMTF9PTl9IT0xEEAQSIAocV0VCSE9PS19FVkVOVF9DQUxMX1JFQ09SRElORxAFEiIKHldFQkhPT0tfRVZFTlRfQ0FMTF9JTl9QUk9HUkVTUxAGEh4KGldFQkhPT0tfRVZFTlRfQ0FMTF9SSU5HSU5HEAcykQEKDldlYmhvb2tTZXJ2aWNlEn8KDUNyZWF0ZVdlYmhvb2sSKS50ZWxlZ2VudC53ZWJob29rLnYxLkNyZWF0ZVdlYmhvb2tSZXF1ZXN0GioudGVsZWdlbnQud2ViaG9vay52MS5DcmVhdGVXZWJob29rUmVzcG9uc2UiF4LT5JMCEToBKiIML3YxL3dlYmhvb2tzQkdaRWdpdGh1Yi5jb20vcGxhdGZvcm0vdGVsZWdlbnQtZmFjYWRlL2dlbi90ZWxlZ2VudC93ZWJob29rL3YxO3dlYmhvb2t2MWIGcHJvdG8z", [file_buf_validate_validate, file_google_api_annotations]);
+  fileDesc("CiF0ZWxlZ2VudC93ZWJob29rL3YxL3dlYmhvb2sucHJvdG8SE3RlbGVnZW50LndlYmhvb2sudjEi8BMKFENyZWF0ZVdlYmhvb2tSZXF1ZXN0EjIKCmFjY291bnRfaWQYASABKAlCHrpIG8gBAXIWGGQyEl5BSUQtW0EtWmEtejAtOV0rJBLiAgoLd2ViaG9va191cmwYAiABKAlCzAK6SMgCugGOAQoZd2ViaG9va191cmwubm90X2xvY2FsaG9zdBImd2ViaG9va191cmwgaG9zdCBtdXN0IG5vdCBiZSBsb2NhbGhvc3QaSSF0aGlzLm1hdGNoZXMoJ15odHRwczovLyhbQS1aYS16MC05LV0rXFwuKSooP2k6bG9jYWxob3N0KVxcLj8oWzovPyNdfCQpJynIAQFysAEY/wEynQFeaHR0cHM6Ly8oW0EtWmEtejAtOS1dKyhcLltBLVphLXowLTktXSspKnxcW1swLTlBLUZhLWY6Ll0rXF0pKDooWzAtOV17MSw0fXxbMC01XVswLTldezR9fDZbMC00XVswLTldezN9fDY1WzAtNF1bMC05XXsyfXw2NTVbMC0yXVswLTldfDY1NTNbMC01XSkpPyhbLz8jXS4qKT8kOghodHRwczovL4gBARI5CgZtZXRob2QYAyABKA4yHy50ZWxlZ2VudC53ZWJob29rLnYxLkh0dHBNZXRob2RCCLpIBYIBAhABEj4KC2RhdGFfZm9ybWF0GAQgASgOMh8udGVsZWdlbnQud2ViaG9vay52MS5EYXRhRm9ybWF0Qgi6SAWCAQIQARJOChNhdXRoZW50aWNhdGlvbl90eXBlGAUgASgOMicudGVsZWdlbnQud2ViaG9vay52MS5BdXRoZW50aWNhdGlvblR5cGVCCLpIBYIBAhABEkQKF2F1dGhlbnRpY2F0aW9uX3VzZXJuYW1lGAYgASgJQiO6SCDYAQFyGxj/ATISXlteXHB7Q2N9XHB7Q2Z9XSokugEBOhJDChdhdXRoZW50aWNhdGlvbl9wYXNzd29yZBgHIAEoCUIigAEBukgc2AEBchcY/wEyEl5bXlxwe0NjfVxwe0NmfV0qJBJAChRhdXRoZW50aWNhdGlvbl90b2tlbhgIIAEoCUIigAEBukgc2AEBchcY/wEyEl5bXlxwe0NjfVxwe0NmfV0qJBJRChFzdWJzY3JpYmVkX2V2ZW50cxgJIAMoDjIhLnRlbGVnZW50LndlYmhvb2sudjEuV2ViaG9va0V2ZW50QhO6SBCSAQ0IARgBIgeCAQQQASAAEh8KCnJlcXVlc3RfaWQYCiABKAlCC7pICNgBAXIDsAEBOrIMukiuDBqMAgoqYXV0aGVudGljYXRpb25fdXNlcm5hbWUucmVxdWlyZWRfZm9yX2Jhc2ljEllhdXRoZW50aWNhdGlvbl91c2VybmFtZSBpcyByZXF1aXJlZCB3aGVuIGF1dGhlbnRpY2F0aW9uX3R5cGUgaXMgQVVUSEVOVElDQVRJT05fVFlQRV9CQVNJQxqCAXRoaXMuYXV0aGVudGljYXRpb25fdHlwZSAhPSB0ZWxlZ2VudC53ZWJob29rLnYxLkF1dGhlbnRpY2F0aW9uVHlwZS5BVVRIRU5USUNBVElPTl9UWVBFX0JBU0lDIHx8IHRoaXMuYXV0aGVudGljYXRpb25fdXNlcm5hbWUgIT0gJycajAIKKmF1dGhlbnRpY2F0aW9uX3Bhc3N3b3JkLnJlcXVpcmVkX2Zvcl9iYXNpYxJZYXV0aGVudGljYXRpb25fcGFzc3dvcmQgaXMgcmVxdWlyZWQgd2hlbiBhdXRoZW50aWNhdGlvbl90eXBlIGlzIEFVVEhFTlRJQ0FUSU9OX1RZUEVfQkFTSUMaggF0aGlzLmF1dGhlbnRpY2F0aW9uX3R5cGUgIT0gdGVsZWdlbnQud2ViaG9vay52MS5BdXRoZW50aWNhdGlvblR5cGUuQVVUSEVOVElDQVRJT05fVFlQRV9CQVNJQyB8fCB0aGlzLmF1dGhlbnRpY2F0aW9uX3Bhc3N3b3JkICE9ICcnGoICCidhdXRoZW50aWNhdGlvbl90b2tlbi5yZXF1aXJlZF9mb3JfdG9rZW4SVmF1dGhlbnRpY2F0aW9uX3Rva2VuIGlzIHJlcXVpcmVkIHdoZW4gYXV0aGVudGljYXRpb25fdHlwZSBpcyBBVVRIRU5USUNBVElPTl9UWVBFX1RPS0VOGn90aGlzLmF1dGhlbnRpY2F0aW9uX3R5cGUgIT0gdGVsZWdlbnQud2ViaG9vay52MS5BdXRoZW50aWNhdGlvblR5cGUuQVVUSEVOVElDQVRJT05fVFlQRV9UT0tFTiB8fCB0aGlzLmF1dGhlbnRpY2F0aW9uX3Rva2VuICE9ICcnGoQCCh5hdXRoZW50aWNhdGlvbl91c2VybmFtZS51bnVzZWQSXWF1dGhlbnRpY2F0aW9uX3VzZXJuYW1lIG11c3QgYmUgZW1wdHkgdW5sZXNzIGF1dGhlbnRpY2F0aW9uX3R5cGUgaXMgQVVUSEVOVElDQVRJT05fVFlQRV9CQVNJQxqCAXRoaXMuYXV0aGVudGljYXRpb25fdHlwZSA9PSB0ZWxlZ2VudC53ZWJob29rLnYxLkF1dGhlbnRpY2F0aW9uVHlwZS5BVVRIRU5USUNBVElPTl9UWVBFX0JBU0lDIHx8IHRoaXMuYXV0aGVudGljYXRpb25fdXNlcm5hbWUgPT0gJycahAIKHmF1dGhlbnRpY2F0aW9uX3Bhc3N3b3JkLnVudXNlZBJdYXV0aGVudGljYXRpb25fcGFzc3dvcmQgbXVzdCBiZSBlbXB0eSB1bmxlc3MgYXV0aGVudGljYXRpb25fdHlwZSBpcyBBVVRIRU5USUNBVElPTl9UWVBFX0JBU0lDGoIBdGhpcy5hdXRoZW50aWNhdGlvbl90eXBlID09IHRlbGVnZW50LndlYmhvb2sudjEuQXV0aGVudGljYXRpb25UeXBlLkFVVEhFTlRJQ0FUSU9OX1RZUEVfQkFTSUMgfHwgdGhpcy5hdXRoZW50aWNhdGlvbl9wYXNzd29yZCA9PSAnJxr6AQobYXV0aGVudGljYXRpb25fdG9rZW4udW51c2VkElphdXRoZW50aWNhdGlvbl90b2tlbiBtdXN0IGJlIGVtcHR5IHVubGVzcyBhdXRoZW50aWNhdGlvbl90eXBlIGlzIEFVVEhFTlRJQ0FUSU9OX1RZUEVfVE9LRU4af3RoaXMuYXV0aGVudGljYXRpb25fdHlwZSA9PSB0ZWxlZ2VudC53ZWJob29rLnYxLkF1dGhlbnRpY2F0aW9uVHlwZS5BVVRIRU5USUNBVElPTl9UWVBFX1RPS0VOIHx8IHRoaXMuYXV0aGVudGljYXRpb25fdG9rZW4gPT0gJyciWQoVQ3JlYXRlV2ViaG9va1Jlc3BvbnNlEi0KB3dlYmhvb2sYASABKAsyHC50ZWxlZ2VudC53ZWJob29rLnYxLldlYmhvb2sSEQoJcmVjb3ZlcmVkGAIgASgIIpsDCgdXZWJob29rEhIKCndlYmhvb2tfaWQYASABKAkSEwoGYWN0aXZlGAIgASgISACIAQESEgoKYWNjb3VudF9pZBgDIAEoCRITCgt3ZWJob29rX3VybBgEIAEoCRIvCgZtZXRob2QYBSABKA4yHy50ZWxlZ2VudC53ZWJob29rLnYxLkh0dHBNZXRob2QSNAoLZGF0YV9mb3JtYXQYBiABKA4yHy50ZWxlZ2VudC53ZWJob29rLnYxLkRhdGFGb3JtYXQSRAoTYXV0aGVudGljYXRpb25fdHlwZRgHIAEoDjInLnRlbGVnZW50LndlYmhvb2sudjEuQXV0aGVudGljYXRpb25UeXBlEh8KF2F1dGhlbnRpY2F0aW9uX3VzZXJuYW1lGAggASgJEjwKEXN1YnNjcmliZWRfZXZlbnRzGAkgAygOMiEudGVsZWdlbnQud2ViaG9vay52MS5XZWJob29rRXZlbnQSFAoMcGFzc3dvcmRfc2V0GAogASgIEhEKCXRva2VuX3NldBgLIAEoCEIJCgdfYWN0aXZlInsKEUdldFdlYmhvb2tSZXF1ZXN0EjIKCmFjY291bnRfaWQYASABKAlCHrpIG8gBAXIWGGQyEl5BSUQtW0EtWmEtejAtOV0rJBIyCgp3ZWJob29rX2lkGAIgASgJQh66SBvIAQFyFhhkMhJeV0lELVtBLVphLXowLTldKyQigwEKE0xpc3RXZWJob29rc1JlcXVlc3QSMgoKYWNjb3VudF9pZBgBIAEoCUIeukgbyAEBchYYZDISXkFJRC1bQS1aYS16MC05XSskEhoKCXBhZ2Vfc2l6ZRgCIAEoBUIHukgEGgIoABIcCgpwYWdlX3Rva2VuGAMgASgJQgi6SAVyAxiABCJfChRMaXN0V2ViaG9va3NSZXNwb25zZRIuCgh3ZWJob29rcxgBIAMoCzIcLnRlbGVnZW50LndlYmhvb2sudjEuV2ViaG9vaxIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiQwoSR2V0V2ViaG9va1Jlc3BvbnNlEi0KB3dlYmhvb2sYASABKAsyHC50ZWxlZ2VudC53ZWJob29rLnYxLldlYmhvb2silgMKFFVwZGF0ZVdlYmhvb2tSZXF1ZXN0EjIKCmFjY291bnRfaWQYASABKAlCHrpIG8gBAXIWGGQyEl5BSUQtW0EtWmEtejAtOV0rJBIyCgp3ZWJob29rX2lkGAIgASgJQh66SBvIAQFyFhhkMhJeV0lELVtBLVphLXowLTldKyQSLQoHd2ViaG9vaxgDIAEoCzIcLnRlbGVnZW50LndlYmhvb2sudjEuV2ViaG9vaxKdAQoLdXBkYXRlX21hc2sYBCABKAsyGi5nb29nbGUucHJvdG9idWYuRmllbGRNYXNrQmy6SGniAWYSASoSC3dlYmhvb2tfdXJsEgZtZXRob2QSC2RhdGFfZm9ybWF0EhNhdXRoZW50aWNhdGlvbl90eXBlEhdhdXRoZW50aWNhdGlvbl91c2VybmFtZRIRc3Vic2NyaWJlZF9ldmVudHMSJAoXYXV0aGVudGljYXRpb25fcGFzc3dvcmQYBSABKAlCA4ABARIhChRhdXRoZW50aWNhdGlvbl90b2tlbhgGIAEoCUIDgAEBIkYKFVVwZGF0ZVdlYmhvb2tSZXNwb25zZRItCgd3ZWJob29rGAEgASgLMhwudGVsZWdlbnQud2ViaG9vay52MS5XZWJob29rIn4KFERlbGV0ZVdlYmhvb2tSZXF1ZXN0EjIKCmFjY291bnRfaWQYASABKAlCHrpIG8gBAXIWGGQyEl5BSUQtW0EtWmEtejAtOV0rJBIyCgp3ZWJob29rX2lkGAIgASgJQh66SBvIAQFyFhhkMhJeV0lELVtBLVphLXowLTldKyQiFwoVRGVsZXRlV2ViaG9va1Jlc3BvbnNlKlQKCkh0dHBNZXRob2QSGwoXSFRUUF9NRVRIT0RfVU5TUEVDSUZJRUQQABIUChBIVFRQX01FVEhPRF9QT1NUEAESEwoPSFRUUF9NRVRIT0RfUFVUEAIqVAoKRGF0YUZvcm1hdBIbChdEQVRBX0ZPUk1BVF9VTlNQRUNJRklFRBAAEhQKEERBVEFfRk9STUFUX0pTT04QARITCg9EQVRBX0ZPUk1BVF9YTUwQAiqVAQoSQXV0aGVudGljYXRpb25UeXBlEiMKH0FVVEhFTlRJQ0FUSU9OX1RZUEVfVU5TUEVDSUZJRUQQABIcChhBVVRIRU5USUNBVElPTl9UWVBFX05PTkUQARIdChlBVVRIRU5USUNBVElPTl9UWVBFX0JBU0lDEAISHQoZQVVUSEVOVElDQVRJT05fVFlQRV9UT0tFThADKpACCgxXZWJob29rRXZlbnQSHQoZV0VCSE9PS19FVkVOVF9VTlNQRUNJRklFRBAAEh4KGldFQkhPT0tfRVZFTlRfT1JERVJfVVBEQVRFEAESGQoVV0VCSE9PS19FVkVOVF9ORVdfU01TEAISIAocV0VCSE9PS19FVkVOVF9DQUxMX0NPTVBMRVRFRBADEh4KGldFQkhPT0tfRVZFTlRfQ0FMTF9PTl9IT0xEEAQSIAocV0VCSE9PS19FVkVOVF9DQUxMX1JFQ09SRElORxAFEiIKHldFQkhPT0tfRVZFTlRfQ0FMTF9JTl9QUk9HUkVTUxAGEh4KGldFQkhPT0tfRVZFTlRfQ0FMTF9SSU5HSU5HEAcyrQYKDldlYmhvb2tTZXJ2aWNlEqgBCg1DcmVhdGVXZWJob29rEikudGVsZWdlbnQud2ViaG9vay52MS5DcmVhdGVXZWJob29rUmVxdWVzdBoqLnRlbGVnZW50LndlYmhvb2sudjEuQ3JlYXRlV2ViaG9va1Jlc3BvbnNlIkCC0+STAjo6ASpaJzoBKiIiL3YxL2FjY291bnRzL3thY2NvdW50X2lkfS93ZWJob29rcyIML3YxL3dlYmhvb2tzEpYBCgpHZXRXZWJob29rEiYudGVsZWdlbnQud2ViaG9vay52MS5HZXRXZWJob29rUmVxdWVzdBonLnRlbGVnZW50LndlYmhvb2sudjEuR2V0V2ViaG9va1Jlc3BvbnNlIjeC0+STAjESLy92MS9hY2NvdW50cy97YWNjb3VudF9pZH0vd2ViaG9va3Mve3dlYmhvb2tfaWR9Eo8BCgxMaXN0V2ViaG9va3MSKC50ZWxlZ2VudC53ZWJob29rLnYxLkxpc3RXZWJob29rc1JlcXVlc3QaKS50ZWxlZ2VudC53ZWJob29rLnYxLkxpc3RXZWJob29rc1Jlc3BvbnNlIiqC0+STAiQSIi92MS9hY2NvdW50cy97YWNjb3VudF9pZH0vd2ViaG9va3MSogEKDVVwZGF0ZVdlYmhvb2sSKS50ZWxlZ2VudC53ZWJob29rLnYxLlVwZGF0ZVdlYmhvb2tSZXF1ZXN0GioudGVsZWdlbnQud2ViaG9vay52MS5VcGRhdGVXZWJob29rUmVzcG9uc2UiOoLT5JMCNDoBKjIvL3YxL2FjY291bnRzL3thY2NvdW50X2lkfS93ZWJob29rcy97d2ViaG9va19pZH0SnwEKDURlbGV0ZVdlYmhvb2sSKS50ZWxlZ2VudC53ZWJob29rLnYxLkRlbGV0ZVdlYmhvb2tSZXF1ZXN0GioudGVsZWdlbnQud2ViaG9vay52MS5EZWxldGVXZWJob29rUmVzcG9uc2UiN4LT5JMCMSovL3YxL2FjY291bnRzL3thY2NvdW50X2lkfS93ZWJob29rcy97d2ViaG9va19pZH1CR1pFZ2l0aHViLmNvbS9wbGF0Zm9ybS90ZWxlZ2VudC1mYWNhZGUvZ2VuL3RlbGVnZW50L3dlYmhvb2svdjE7d2ViaG9va3YxYgZwcm90bzM", [file_buf_validate_validate, file_google_api_annotations, file_google_protobuf_field_mask]);
 
 /**
  * CreateWebhookRequest describes the webhook to create.
@@ -122,6 +124,14 @@ export type CreateWebhookRequest = Message<"telegent.webhook.v1.CreateWebhookReq
    * `google.rpc.ErrorInfo` reason `REQUEST_ID_REUSED`. Empty means no
    * idempotency: every call may create a webhook.
    *
+   * When a create with a request id ended outcome unknown (Telegent may or
+   * may not have stored the webhook), a repeat with the same id first reads
+   * the account's webhooks and, when one matches the request (same URL,
+   * method, format, authentication type, username and events) and was not
+   * in the list read before the first attempt, answers with it and
+   * `recovered` set, without creating; only when none matches does it
+   * create. See the README for when this can still be wrong.
+   *
    * @generated from field: string request_id = 10;
    */
   requestId: string;
@@ -146,6 +156,16 @@ export type CreateWebhookResponse = Message<"telegent.webhook.v1.CreateWebhookRe
    * @generated from field: telegent.webhook.v1.Webhook webhook = 1;
    */
   webhook?: Webhook | undefined;
+
+  /**
+   * True when this answer is a repeat of a create whose outcome was unknown
+   * (same `request_id`) and the webhook was found in Telegent's list instead
+   * of being created again. It describes this call, not the webhook, so it is
+   * here rather than on `Webhook`.
+   *
+   * @generated from field: bool recovered = 2;
+   */
+  recovered: boolean;
 };
 
 /**
@@ -157,7 +177,13 @@ export const CreateWebhookResponseSchema: GenMessage<CreateWebhookResponse> = /*
 
 /**
  * Webhook is a webhook as Telegent stored it. It never carries the
- * authentication password or token.
+ * authentication password or token: `password_set` and `token_set` say
+ * whether one is set.
+ *
+ * As the `webhook` of an UpdateWebhookRequest it carries the new settings:
+ * `webhook_url`, `method`, `data_format`, `authentication_type`,
+ * `authentication_username` and `subscribed_events`; the other fields are
+ * output only and ignored there.
  *
  * @generated from message telegent.webhook.v1.Webhook
  */
@@ -225,6 +251,20 @@ export type Webhook = Message<"telegent.webhook.v1.Webhook"> & {
    * @generated from field: repeated telegent.webhook.v1.WebhookEvent subscribed_events = 9;
    */
   subscribedEvents: WebhookEvent[];
+
+  /**
+   * Whether the webhook has a Basic authentication password. Output only.
+   *
+   * @generated from field: bool password_set = 10;
+   */
+  passwordSet: boolean;
+
+  /**
+   * Whether the webhook has a bearer token. Output only.
+   *
+   * @generated from field: bool token_set = 11;
+   */
+  tokenSet: boolean;
 };
 
 /**
@@ -233,6 +273,269 @@ export type Webhook = Message<"telegent.webhook.v1.Webhook"> & {
  */
 export const WebhookSchema: GenMessage<Webhook> = /*@__PURE__*/
   messageDesc(file_telegent_webhook_v1_webhook, 2);
+
+/**
+ * GetWebhookRequest names the webhook to read.
+ *
+ * @generated from message telegent.webhook.v1.GetWebhookRequest
+ */
+export type GetWebhookRequest = Message<"telegent.webhook.v1.GetWebhookRequest"> & {
+  /**
+   * Telegent account the webhook belongs to (rules as for
+   * CreateWebhookRequest.account_id).
+   *
+   * @generated from field: string account_id = 1;
+   */
+  accountId: string;
+
+  /**
+   * Telegent's id of the webhook: `WID-` followed by letters or digits, at
+   * most 100 characters. Example: `WID-1234567`.
+   *
+   * @generated from field: string webhook_id = 2;
+   */
+  webhookId: string;
+};
+
+/**
+ * Describes the message telegent.webhook.v1.GetWebhookRequest.
+ * Use `create(GetWebhookRequestSchema)` to create a new message.
+ */
+export const GetWebhookRequestSchema: GenMessage<GetWebhookRequest> = /*@__PURE__*/
+  messageDesc(file_telegent_webhook_v1_webhook, 3);
+
+/**
+ * ListWebhooksRequest asks for a page of an account's webhooks (AIP-158).
+ *
+ * @generated from message telegent.webhook.v1.ListWebhooksRequest
+ */
+export type ListWebhooksRequest = Message<"telegent.webhook.v1.ListWebhooksRequest"> & {
+  /**
+   * Telegent account whose webhooks to list (rules as for
+   * CreateWebhookRequest.account_id).
+   *
+   * @generated from field: string account_id = 1;
+   */
+  accountId: string;
+
+  /**
+   * Largest number of webhooks to return. 0 means the default, 50; values
+   * above the maximum, 100, are treated as 100. Negative values are
+   * INVALID_ARGUMENT. A page may hold fewer webhooks even when more follow.
+   *
+   * @generated from field: int32 page_size = 2;
+   */
+  pageSize: number;
+
+  /**
+   * `next_page_token` of the previous page; empty for the first page. The
+   * token is opaque and belongs to the account it was issued for: a token
+   * from another account, or one that is not a token, is INVALID_ARGUMENT.
+   * Tokens do not expire.
+   *
+   * @generated from field: string page_token = 3;
+   */
+  pageToken: string;
+};
+
+/**
+ * Describes the message telegent.webhook.v1.ListWebhooksRequest.
+ * Use `create(ListWebhooksRequestSchema)` to create a new message.
+ */
+export const ListWebhooksRequestSchema: GenMessage<ListWebhooksRequest> = /*@__PURE__*/
+  messageDesc(file_telegent_webhook_v1_webhook, 4);
+
+/**
+ * ListWebhooksResponse is a page of an account's webhooks.
+ *
+ * @generated from message telegent.webhook.v1.ListWebhooksResponse
+ */
+export type ListWebhooksResponse = Message<"telegent.webhook.v1.ListWebhooksResponse"> & {
+  /**
+   * The webhooks of this page, ordered by `webhook_id`.
+   *
+   * @generated from field: repeated telegent.webhook.v1.Webhook webhooks = 1;
+   */
+  webhooks: Webhook[];
+
+  /**
+   * Token for the next page; empty when this page is the last.
+   *
+   * @generated from field: string next_page_token = 2;
+   */
+  nextPageToken: string;
+};
+
+/**
+ * Describes the message telegent.webhook.v1.ListWebhooksResponse.
+ * Use `create(ListWebhooksResponseSchema)` to create a new message.
+ */
+export const ListWebhooksResponseSchema: GenMessage<ListWebhooksResponse> = /*@__PURE__*/
+  messageDesc(file_telegent_webhook_v1_webhook, 5);
+
+/**
+ * GetWebhookResponse is the answer to GetWebhook.
+ *
+ * @generated from message telegent.webhook.v1.GetWebhookResponse
+ */
+export type GetWebhookResponse = Message<"telegent.webhook.v1.GetWebhookResponse"> & {
+  /**
+   * The webhook.
+   *
+   * @generated from field: telegent.webhook.v1.Webhook webhook = 1;
+   */
+  webhook?: Webhook | undefined;
+};
+
+/**
+ * Describes the message telegent.webhook.v1.GetWebhookResponse.
+ * Use `create(GetWebhookResponseSchema)` to create a new message.
+ */
+export const GetWebhookResponseSchema: GenMessage<GetWebhookResponse> = /*@__PURE__*/
+  messageDesc(file_telegent_webhook_v1_webhook, 6);
+
+/**
+ * UpdateWebhookRequest names a webhook and its new settings (AIP-134).
+ *
+ * The settings rules are not repeated here: the service merges the request
+ * into the current webhook and checks the result with CreateWebhookRequest's
+ * rules, whose fields have the same names. A violation is reported on this
+ * message's field: `webhook.<field>` for a setting, `authentication_password`
+ * or `authentication_token` for a secret.
+ *
+ * @generated from message telegent.webhook.v1.UpdateWebhookRequest
+ */
+export type UpdateWebhookRequest = Message<"telegent.webhook.v1.UpdateWebhookRequest"> & {
+  /**
+   * Telegent account the webhook belongs to (rules as for
+   * CreateWebhookRequest.account_id).
+   *
+   * @generated from field: string account_id = 1;
+   */
+  accountId: string;
+
+  /**
+   * Telegent's id of the webhook (rules as for GetWebhookRequest.webhook_id).
+   *
+   * @generated from field: string webhook_id = 2;
+   */
+  webhookId: string;
+
+  /**
+   * The new settings. Only the fields named by `update_mask` are used.
+   *
+   * @generated from field: telegent.webhook.v1.Webhook webhook = 3;
+   */
+  webhook?: Webhook | undefined;
+
+  /**
+   * The fields of `webhook` to replace, by their proto names (in JSON, the
+   * lowerCamelCase form `webhookUrl,subscribedEvents`): `webhook_url`,
+   * `method`, `data_format`, `authentication_type`,
+   * `authentication_username`, `subscribed_events`, or `*` for all six.
+   * A named field that is empty in `webhook` takes its default (as in
+   * CreateWebhookRequest). Absent or empty: every field that is set
+   * (non-empty, non-zero) in `webhook` is replaced, so an absent mask never
+   * clears a field. When the result's authentication type is not BASIC, the
+   * stored username is dropped with it (a username exists only for BASIC).
+   *
+   * @generated from field: google.protobuf.FieldMask update_mask = 4;
+   */
+  updateMask?: FieldMask | undefined;
+
+  /**
+   * Basic authentication password of the result (rules as for
+   * CreateWebhookRequest.authentication_password). Not part of `webhook`,
+   * so no answer can carry it, and not named in `update_mask`: the service
+   * cannot keep a password it never learns, so it is required whenever the
+   * result's authentication type is BASIC, and must be empty otherwise.
+   * Never returned, logged or traced.
+   *
+   * @generated from field: string authentication_password = 5;
+   */
+  authenticationPassword: string;
+
+  /**
+   * Bearer token of the result, as `authentication_password` is for BASIC:
+   * required whenever the result's authentication type is TOKEN, empty
+   * otherwise. Never returned, logged or traced.
+   *
+   * @generated from field: string authentication_token = 6;
+   */
+  authenticationToken: string;
+};
+
+/**
+ * Describes the message telegent.webhook.v1.UpdateWebhookRequest.
+ * Use `create(UpdateWebhookRequestSchema)` to create a new message.
+ */
+export const UpdateWebhookRequestSchema: GenMessage<UpdateWebhookRequest> = /*@__PURE__*/
+  messageDesc(file_telegent_webhook_v1_webhook, 7);
+
+/**
+ * UpdateWebhookResponse is the answer to UpdateWebhook.
+ *
+ * @generated from message telegent.webhook.v1.UpdateWebhookResponse
+ */
+export type UpdateWebhookResponse = Message<"telegent.webhook.v1.UpdateWebhookResponse"> & {
+  /**
+   * The webhook as Telegent stored it after the update.
+   *
+   * @generated from field: telegent.webhook.v1.Webhook webhook = 1;
+   */
+  webhook?: Webhook | undefined;
+};
+
+/**
+ * Describes the message telegent.webhook.v1.UpdateWebhookResponse.
+ * Use `create(UpdateWebhookResponseSchema)` to create a new message.
+ */
+export const UpdateWebhookResponseSchema: GenMessage<UpdateWebhookResponse> = /*@__PURE__*/
+  messageDesc(file_telegent_webhook_v1_webhook, 8);
+
+/**
+ * DeleteWebhookRequest names the webhook to delete.
+ *
+ * @generated from message telegent.webhook.v1.DeleteWebhookRequest
+ */
+export type DeleteWebhookRequest = Message<"telegent.webhook.v1.DeleteWebhookRequest"> & {
+  /**
+   * Telegent account the webhook belongs to (rules as for
+   * CreateWebhookRequest.account_id).
+   *
+   * @generated from field: string account_id = 1;
+   */
+  accountId: string;
+
+  /**
+   * Telegent's id of the webhook (rules as for GetWebhookRequest.webhook_id).
+   *
+   * @generated from field: string webhook_id = 2;
+   */
+  webhookId: string;
+};
+
+/**
+ * Describes the message telegent.webhook.v1.DeleteWebhookRequest.
+ * Use `create(DeleteWebhookRequestSchema)` to create a new message.
+ */
+export const DeleteWebhookRequestSchema: GenMessage<DeleteWebhookRequest> = /*@__PURE__*/
+  messageDesc(file_telegent_webhook_v1_webhook, 9);
+
+/**
+ * DeleteWebhookResponse is the answer to DeleteWebhook: the webhook is gone.
+ *
+ * @generated from message telegent.webhook.v1.DeleteWebhookResponse
+ */
+export type DeleteWebhookResponse = Message<"telegent.webhook.v1.DeleteWebhookResponse"> & {
+};
+
+/**
+ * Describes the message telegent.webhook.v1.DeleteWebhookResponse.
+ * Use `create(DeleteWebhookResponseSchema)` to create a new message.
+ */
+export const DeleteWebhookResponseSchema: GenMessage<DeleteWebhookResponse> = /*@__PURE__*/
+  messageDesc(file_telegent_webhook_v1_webhook, 10);
 
 /**
  * HttpMethod is the HTTP method Telegent uses to call the webhook.
@@ -417,13 +720,29 @@ export const WebhookEventSchema: GenEnum<WebhookEvent> = /*@__PURE__*/
   enumDesc(file_telegent_webhook_v1_webhook, 3);
 
 /**
- * WebhookService creates Telegent webhooks on behalf of internal services.
+ * WebhookService manages Telegent webhooks on behalf of internal services:
+ * create, get, list, update and delete.
  *
  * The service validates every request against the rules declared in this file,
- * translates it to Telegent's `POST /v1.0/webhook/create`, manages Telegent's
+ * translates it to Telegent's webhook calls (`POST /v1.0/webhook/create`,
+ * `/update`, `/delete` and `GET /v1.0/account/webhooks`), manages Telegent's
  * short-lived, endpoint-scoped tokens, and maps every upstream outcome to a
  * precise status. Upstream failures carry a `google.rpc.ErrorInfo` detail whose
  * reason is stable and whose metadata includes the upstream HTTP status.
+ *
+ * Every method answers with its own response message holding the webhook
+ * (as CreateWebhookResponse does), not the bare `Webhook` or
+ * `google.protobuf.Empty` of AIP-131/134/135: one shape for every method,
+ * and room for facts about the call itself (such as `recovered`) without a
+ * breaking change.
+ *
+ * No answer of any method carries a webhook's password or token: `Webhook`
+ * has no field for them, only `password_set` and `token_set`.
+ *
+ * Every method names the account it acts on in `account_id`; the caller must
+ * be allowed on that account. Get, update and delete also check that the
+ * webhook belongs to that account (it is in the account's list), whether or
+ * not Telegent would check it: a webhook of another account is NOT_FOUND.
  *
  * @generated from service telegent.webhook.v1.WebhookService
  */
@@ -435,7 +754,9 @@ export const WebhookService: GenService<{
    * `google.rpc.BadRequest` detail (one field violation per broken rule) and
    * is never sent to Telegent. Telegent's create call is not idempotent: the
    * service never repeats a create that may have reached Telegent, and marks
-   * a failure whose outcome is unknown in the `ErrorInfo` metadata.
+   * a failure whose outcome is unknown in the `ErrorInfo` metadata. Such a
+   * create made with a `request_id` resolves itself when repeated with the
+   * same `request_id` (see `request_id`).
    *
    * @generated from rpc telegent.webhook.v1.WebhookService.CreateWebhook
    */
@@ -443,6 +764,69 @@ export const WebhookService: GenService<{
     methodKind: "unary";
     input: typeof CreateWebhookRequestSchema;
     output: typeof CreateWebhookResponseSchema;
+  },
+  /**
+   * GetWebhook returns one webhook of an account. Telegent has no call for
+   * one webhook: the service reads the account's list and picks the webhook
+   * from it. A webhook that is not in the account's list is NOT_FOUND with
+   * the `google.rpc.ErrorInfo` reason `WEBHOOK_NOT_FOUND`.
+   *
+   * @generated from rpc telegent.webhook.v1.WebhookService.GetWebhook
+   */
+  getWebhook: {
+    methodKind: "unary";
+    input: typeof GetWebhookRequestSchema;
+    output: typeof GetWebhookResponseSchema;
+  },
+  /**
+   * ListWebhooks returns an account's webhooks, a page at a time, ordered by
+   * `webhook_id`. Telegent returns the whole list on every call; the service
+   * pages it in that stable order, so a webhook created or deleted between
+   * two pages is seen at most once and never shifts the others.
+   *
+   * @generated from rpc telegent.webhook.v1.WebhookService.ListWebhooks
+   */
+  listWebhooks: {
+    methodKind: "unary";
+    input: typeof ListWebhooksRequestSchema;
+    output: typeof ListWebhooksResponseSchema;
+  },
+  /**
+   * UpdateWebhook changes a webhook's settings and returns the webhook.
+   *
+   * Telegent's update replaces the whole webhook, so the service reads the
+   * current webhook, replaces the fields named by `update_mask`, checks the
+   * result against the same rules as CreateWebhook, and sends it whole.
+   * Fields not named keep their values. Telegent never tells the service a
+   * stored password or token, so an update whose result uses BASIC (or
+   * TOKEN) authentication must carry `authentication_password` (or
+   * `authentication_token`), even when only another field changes; without
+   * it the call is INVALID_ARGUMENT with a field violation on that field and
+   * nothing is sent. Two concurrent updates of one webhook: the last one to
+   * reach Telegent wins whole (Telegent has no version check), so a caller
+   * that needs read-modify-write safety serialises its own updates.
+   * Repeating an update with the same request is harmless.
+   *
+   * @generated from rpc telegent.webhook.v1.WebhookService.UpdateWebhook
+   */
+  updateWebhook: {
+    methodKind: "unary";
+    input: typeof UpdateWebhookRequestSchema;
+    output: typeof UpdateWebhookResponseSchema;
+  },
+  /**
+   * DeleteWebhook permanently deletes a webhook. A webhook that is not in the
+   * account's list is NOT_FOUND with the `google.rpc.ErrorInfo` reason
+   * `WEBHOOK_NOT_FOUND`; that is also the answer to a repeat of a delete that
+   * succeeded, so a caller retrying a delete treats `WEBHOOK_NOT_FOUND` as
+   * done.
+   *
+   * @generated from rpc telegent.webhook.v1.WebhookService.DeleteWebhook
+   */
+  deleteWebhook: {
+    methodKind: "unary";
+    input: typeof DeleteWebhookRequestSchema;
+    output: typeof DeleteWebhookResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_telegent_webhook_v1_webhook, 0);

@@ -1029,6 +1029,14 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
      * for. The same id with a different request is INVALID_ARGUMENT with the
      * `google.rpc.ErrorInfo` reason `REQUEST_ID_REUSED`. Empty means no
      * idempotency: every call may create a webhook.
+     *
+     * When a create with a request id ended outcome unknown (Telegent may or
+     * may not have stored the webhook), a repeat with the same id first reads
+     * the account's webhooks and, when one matches the request (same URL,
+     * method, format, authentication type, username and events) and was not
+     * in the list read before the first attempt, answers with it and
+     * `recovered` set, without creating; only when none matches does it
+     * create. See the README for when this can still be wrong.
      * </pre>
      *
      * <code>string request_id = 10 [json_name = "requestId", (.buf.validate.field) = { ... }</code>
@@ -1047,6 +1055,14 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
      * for. The same id with a different request is INVALID_ARGUMENT with the
      * `google.rpc.ErrorInfo` reason `REQUEST_ID_REUSED`. Empty means no
      * idempotency: every call may create a webhook.
+     *
+     * When a create with a request id ended outcome unknown (Telegent may or
+     * may not have stored the webhook), a repeat with the same id first reads
+     * the account's webhooks and, when one matches the request (same URL,
+     * method, format, authentication type, username and events) and was not
+     * in the list read before the first attempt, answers with it and
+     * `recovered` set, without creating; only when none matches does it
+     * create. See the README for when this can still be wrong.
      * </pre>
      *
      * <code>string request_id = 10 [json_name = "requestId", (.buf.validate.field) = { ... }</code>
@@ -1572,6 +1588,14 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
      * for. The same id with a different request is INVALID_ARGUMENT with the
      * `google.rpc.ErrorInfo` reason `REQUEST_ID_REUSED`. Empty means no
      * idempotency: every call may create a webhook.
+     *
+     * When a create with a request id ended outcome unknown (Telegent may or
+     * may not have stored the webhook), a repeat with the same id first reads
+     * the account's webhooks and, when one matches the request (same URL,
+     * method, format, authentication type, username and events) and was not
+     * in the list read before the first attempt, answers with it and
+     * `recovered` set, without creating; only when none matches does it
+     * create. See the README for when this can still be wrong.
      * </pre>
      *
      * <code>string request_id = 10 [json_name = "requestId", (.buf.validate.field) = { ... }</code>
@@ -1602,6 +1626,14 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
      * for. The same id with a different request is INVALID_ARGUMENT with the
      * `google.rpc.ErrorInfo` reason `REQUEST_ID_REUSED`. Empty means no
      * idempotency: every call may create a webhook.
+     *
+     * When a create with a request id ended outcome unknown (Telegent may or
+     * may not have stored the webhook), a repeat with the same id first reads
+     * the account's webhooks and, when one matches the request (same URL,
+     * method, format, authentication type, username and events) and was not
+     * in the list read before the first attempt, answers with it and
+     * `recovered` set, without creating; only when none matches does it
+     * create. See the README for when this can still be wrong.
      * </pre>
      *
      * <code>string request_id = 10 [json_name = "requestId", (.buf.validate.field) = { ... }</code>
@@ -3173,6 +3205,14 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
        * for. The same id with a different request is INVALID_ARGUMENT with the
        * `google.rpc.ErrorInfo` reason `REQUEST_ID_REUSED`. Empty means no
        * idempotency: every call may create a webhook.
+       *
+       * When a create with a request id ended outcome unknown (Telegent may or
+       * may not have stored the webhook), a repeat with the same id first reads
+       * the account's webhooks and, when one matches the request (same URL,
+       * method, format, authentication type, username and events) and was not
+       * in the list read before the first attempt, answers with it and
+       * `recovered` set, without creating; only when none matches does it
+       * create. See the README for when this can still be wrong.
        * </pre>
        *
        * <code>string request_id = 10 [json_name = "requestId", (.buf.validate.field) = { ... }</code>
@@ -3202,6 +3242,14 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
        * for. The same id with a different request is INVALID_ARGUMENT with the
        * `google.rpc.ErrorInfo` reason `REQUEST_ID_REUSED`. Empty means no
        * idempotency: every call may create a webhook.
+       *
+       * When a create with a request id ended outcome unknown (Telegent may or
+       * may not have stored the webhook), a repeat with the same id first reads
+       * the account's webhooks and, when one matches the request (same URL,
+       * method, format, authentication type, username and events) and was not
+       * in the list read before the first attempt, answers with it and
+       * `recovered` set, without creating; only when none matches does it
+       * create. See the README for when this can still be wrong.
        * </pre>
        *
        * <code>string request_id = 10 [json_name = "requestId", (.buf.validate.field) = { ... }</code>
@@ -3232,6 +3280,14 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
        * for. The same id with a different request is INVALID_ARGUMENT with the
        * `google.rpc.ErrorInfo` reason `REQUEST_ID_REUSED`. Empty means no
        * idempotency: every call may create a webhook.
+       *
+       * When a create with a request id ended outcome unknown (Telegent may or
+       * may not have stored the webhook), a repeat with the same id first reads
+       * the account's webhooks and, when one matches the request (same URL,
+       * method, format, authentication type, username and events) and was not
+       * in the list read before the first attempt, answers with it and
+       * `recovered` set, without creating; only when none matches does it
+       * create. See the README for when this can still be wrong.
        * </pre>
        *
        * <code>string request_id = 10 [json_name = "requestId", (.buf.validate.field) = { ... }</code>
@@ -3258,6 +3314,14 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
        * for. The same id with a different request is INVALID_ARGUMENT with the
        * `google.rpc.ErrorInfo` reason `REQUEST_ID_REUSED`. Empty means no
        * idempotency: every call may create a webhook.
+       *
+       * When a create with a request id ended outcome unknown (Telegent may or
+       * may not have stored the webhook), a repeat with the same id first reads
+       * the account's webhooks and, when one matches the request (same URL,
+       * method, format, authentication type, username and events) and was not
+       * in the list read before the first attempt, answers with it and
+       * `recovered` set, without creating; only when none matches does it
+       * create. See the README for when this can still be wrong.
        * </pre>
        *
        * <code>string request_id = 10 [json_name = "requestId", (.buf.validate.field) = { ... }</code>
@@ -3281,6 +3345,14 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
        * for. The same id with a different request is INVALID_ARGUMENT with the
        * `google.rpc.ErrorInfo` reason `REQUEST_ID_REUSED`. Empty means no
        * idempotency: every call may create a webhook.
+       *
+       * When a create with a request id ended outcome unknown (Telegent may or
+       * may not have stored the webhook), a repeat with the same id first reads
+       * the account's webhooks and, when one matches the request (same URL,
+       * method, format, authentication type, username and events) and was not
+       * in the list read before the first attempt, answers with it and
+       * `recovered` set, without creating; only when none matches does it
+       * create. See the README for when this can still be wrong.
        * </pre>
        *
        * <code>string request_id = 10 [json_name = "requestId", (.buf.validate.field) = { ... }</code>
@@ -3378,6 +3450,19 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
      * <code>.telegent.webhook.v1.Webhook webhook = 1 [json_name = "webhook"];</code>
      */
     telegent.webhook.v1.WebhookOuterClass.WebhookOrBuilder getWebhookOrBuilder();
+
+    /**
+     * <pre>
+     * True when this answer is a repeat of a create whose outcome was unknown
+     * (same `request_id`) and the webhook was found in Telegent's list instead
+     * of being created again. It describes this call, not the webhook, so it is
+     * here rather than on `Webhook`.
+     * </pre>
+     *
+     * <code>bool recovered = 2 [json_name = "recovered"];</code>
+     * @return The recovered.
+     */
+    boolean getRecovered();
   }
   /**
    * <pre>
@@ -3459,6 +3544,24 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
       return webhook_ == null ? telegent.webhook.v1.WebhookOuterClass.Webhook.getDefaultInstance() : webhook_;
     }
 
+    public static final int RECOVERED_FIELD_NUMBER = 2;
+    private boolean recovered_ = false;
+    /**
+     * <pre>
+     * True when this answer is a repeat of a create whose outcome was unknown
+     * (same `request_id`) and the webhook was found in Telegent's list instead
+     * of being created again. It describes this call, not the webhook, so it is
+     * here rather than on `Webhook`.
+     * </pre>
+     *
+     * <code>bool recovered = 2 [json_name = "recovered"];</code>
+     * @return The recovered.
+     */
+    @java.lang.Override
+    public boolean getRecovered() {
+      return recovered_;
+    }
+
     private byte memoizedIsInitialized = -1;
     @java.lang.Override
     public final boolean isInitialized() {
@@ -3476,6 +3579,9 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
       if (((bitField0_ & 0x00000001) != 0)) {
         output.writeMessage(1, getWebhook());
       }
+      if (recovered_ != false) {
+        output.writeBool(2, recovered_);
+      }
       getUnknownFields().writeTo(output);
     }
 
@@ -3488,6 +3594,10 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
       if (((bitField0_ & 0x00000001) != 0)) {
         size += com.google.protobuf.CodedOutputStream
           .computeMessageSize(1, getWebhook());
+      }
+      if (recovered_ != false) {
+        size += com.google.protobuf.CodedOutputStream
+          .computeBoolSize(2, recovered_);
       }
       size += getUnknownFields().getSerializedSize();
       memoizedSize = size;
@@ -3509,6 +3619,8 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
         if (!getWebhook()
             .equals(other.getWebhook())) return false;
       }
+      if (getRecovered()
+          != other.getRecovered()) return false;
       if (!getUnknownFields().equals(other.getUnknownFields())) return false;
       return true;
     }
@@ -3524,6 +3636,9 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
         hash = (37 * hash) + WEBHOOK_FIELD_NUMBER;
         hash = (53 * hash) + getWebhook().hashCode();
       }
+      hash = (37 * hash) + RECOVERED_FIELD_NUMBER;
+      hash = (53 * hash) + com.google.protobuf.Internal.hashBoolean(
+          getRecovered());
       hash = (29 * hash) + getUnknownFields().hashCode();
       memoizedHashCode = hash;
       return hash;
@@ -3670,6 +3785,7 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
           webhookBuilder_.dispose();
           webhookBuilder_ = null;
         }
+        recovered_ = false;
         return this;
       }
 
@@ -3710,6 +3826,9 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
               : webhookBuilder_.build();
           to_bitField0_ |= 0x00000001;
         }
+        if (((from_bitField0_ & 0x00000002) != 0)) {
+          result.recovered_ = recovered_;
+        }
         result.bitField0_ |= to_bitField0_;
       }
 
@@ -3727,6 +3846,9 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
         if (other == telegent.webhook.v1.WebhookOuterClass.CreateWebhookResponse.getDefaultInstance()) return this;
         if (other.hasWebhook()) {
           mergeWebhook(other.getWebhook());
+        }
+        if (other.getRecovered() != false) {
+          setRecovered(other.getRecovered());
         }
         this.mergeUnknownFields(other.getUnknownFields());
         onChanged();
@@ -3761,6 +3883,11 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
                 bitField0_ |= 0x00000001;
                 break;
               } // case 10
+              case 16: {
+                recovered_ = input.readBool();
+                bitField0_ |= 0x00000002;
+                break;
+              } // case 16
               default: {
                 if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                   done = true; // was an endgroup tag
@@ -3933,6 +4060,59 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
           webhook_ = null;
         }
         return webhookBuilder_;
+      }
+
+      private boolean recovered_ ;
+      /**
+       * <pre>
+       * True when this answer is a repeat of a create whose outcome was unknown
+       * (same `request_id`) and the webhook was found in Telegent's list instead
+       * of being created again. It describes this call, not the webhook, so it is
+       * here rather than on `Webhook`.
+       * </pre>
+       *
+       * <code>bool recovered = 2 [json_name = "recovered"];</code>
+       * @return The recovered.
+       */
+      @java.lang.Override
+      public boolean getRecovered() {
+        return recovered_;
+      }
+      /**
+       * <pre>
+       * True when this answer is a repeat of a create whose outcome was unknown
+       * (same `request_id`) and the webhook was found in Telegent's list instead
+       * of being created again. It describes this call, not the webhook, so it is
+       * here rather than on `Webhook`.
+       * </pre>
+       *
+       * <code>bool recovered = 2 [json_name = "recovered"];</code>
+       * @param value The recovered to set.
+       * @return This builder for chaining.
+       */
+      public Builder setRecovered(boolean value) {
+
+        recovered_ = value;
+        bitField0_ |= 0x00000002;
+        onChanged();
+        return this;
+      }
+      /**
+       * <pre>
+       * True when this answer is a repeat of a create whose outcome was unknown
+       * (same `request_id`) and the webhook was found in Telegent's list instead
+       * of being created again. It describes this call, not the webhook, so it is
+       * here rather than on `Webhook`.
+       * </pre>
+       *
+       * <code>bool recovered = 2 [json_name = "recovered"];</code>
+       * @return This builder for chaining.
+       */
+      public Builder clearRecovered() {
+        bitField0_ = (bitField0_ & ~0x00000002);
+        recovered_ = false;
+        onChanged();
+        return this;
       }
 
       // @@protoc_insertion_point(builder_scope:telegent.webhook.v1.CreateWebhookResponse)
@@ -4196,11 +4376,37 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
      * @return The enum numeric value on the wire of subscribedEvents at the given index.
      */
     int getSubscribedEventsValue(int index);
+
+    /**
+     * <pre>
+     * Whether the webhook has a Basic authentication password. Output only.
+     * </pre>
+     *
+     * <code>bool password_set = 10 [json_name = "passwordSet"];</code>
+     * @return The passwordSet.
+     */
+    boolean getPasswordSet();
+
+    /**
+     * <pre>
+     * Whether the webhook has a bearer token. Output only.
+     * </pre>
+     *
+     * <code>bool token_set = 11 [json_name = "tokenSet"];</code>
+     * @return The tokenSet.
+     */
+    boolean getTokenSet();
   }
   /**
    * <pre>
    * Webhook is a webhook as Telegent stored it. It never carries the
-   * authentication password or token.
+   * authentication password or token: `password_set` and `token_set` say
+   * whether one is set.
+   *
+   * As the `webhook` of an UpdateWebhookRequest it carries the new settings:
+   * `webhook_url`, `method`, `data_format`, `authentication_type`,
+   * `authentication_username` and `subscribed_events`; the other fields are
+   * output only and ignored there.
    * </pre>
    *
    * Protobuf type {@code telegent.webhook.v1.Webhook}
@@ -4622,6 +4828,36 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
     }
     private int subscribedEventsMemoizedSerializedSize;
 
+    public static final int PASSWORD_SET_FIELD_NUMBER = 10;
+    private boolean passwordSet_ = false;
+    /**
+     * <pre>
+     * Whether the webhook has a Basic authentication password. Output only.
+     * </pre>
+     *
+     * <code>bool password_set = 10 [json_name = "passwordSet"];</code>
+     * @return The passwordSet.
+     */
+    @java.lang.Override
+    public boolean getPasswordSet() {
+      return passwordSet_;
+    }
+
+    public static final int TOKEN_SET_FIELD_NUMBER = 11;
+    private boolean tokenSet_ = false;
+    /**
+     * <pre>
+     * Whether the webhook has a bearer token. Output only.
+     * </pre>
+     *
+     * <code>bool token_set = 11 [json_name = "tokenSet"];</code>
+     * @return The tokenSet.
+     */
+    @java.lang.Override
+    public boolean getTokenSet() {
+      return tokenSet_;
+    }
+
     private byte memoizedIsInitialized = -1;
     @java.lang.Override
     public final boolean isInitialized() {
@@ -4667,6 +4903,12 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
       }
       for (int i = 0; i < subscribedEvents_.size(); i++) {
         output.writeEnumNoTag(subscribedEvents_.getInt(i));
+      }
+      if (passwordSet_ != false) {
+        output.writeBool(10, passwordSet_);
+      }
+      if (tokenSet_ != false) {
+        output.writeBool(11, tokenSet_);
       }
       getUnknownFields().writeTo(output);
     }
@@ -4717,6 +4959,14 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
             .computeUInt32SizeNoTag(dataSize);
         }subscribedEventsMemoizedSerializedSize = dataSize;
       }
+      if (passwordSet_ != false) {
+        size += com.google.protobuf.CodedOutputStream
+          .computeBoolSize(10, passwordSet_);
+      }
+      if (tokenSet_ != false) {
+        size += com.google.protobuf.CodedOutputStream
+          .computeBoolSize(11, tokenSet_);
+      }
       size += getUnknownFields().getSerializedSize();
       memoizedSize = size;
       return size;
@@ -4749,6 +4999,10 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
       if (!getAuthenticationUsername()
           .equals(other.getAuthenticationUsername())) return false;
       if (!subscribedEvents_.equals(other.subscribedEvents_)) return false;
+      if (getPasswordSet()
+          != other.getPasswordSet()) return false;
+      if (getTokenSet()
+          != other.getTokenSet()) return false;
       if (!getUnknownFields().equals(other.getUnknownFields())) return false;
       return true;
     }
@@ -4783,6 +5037,12 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
         hash = (37 * hash) + SUBSCRIBED_EVENTS_FIELD_NUMBER;
         hash = (53 * hash) + subscribedEvents_.hashCode();
       }
+      hash = (37 * hash) + PASSWORD_SET_FIELD_NUMBER;
+      hash = (53 * hash) + com.google.protobuf.Internal.hashBoolean(
+          getPasswordSet());
+      hash = (37 * hash) + TOKEN_SET_FIELD_NUMBER;
+      hash = (53 * hash) + com.google.protobuf.Internal.hashBoolean(
+          getTokenSet());
       hash = (29 * hash) + getUnknownFields().hashCode();
       memoizedHashCode = hash;
       return hash;
@@ -4883,7 +5143,13 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
     /**
      * <pre>
      * Webhook is a webhook as Telegent stored it. It never carries the
-     * authentication password or token.
+     * authentication password or token: `password_set` and `token_set` say
+     * whether one is set.
+     *
+     * As the `webhook` of an UpdateWebhookRequest it carries the new settings:
+     * `webhook_url`, `method`, `data_format`, `authentication_type`,
+     * `authentication_username` and `subscribed_events`; the other fields are
+     * output only and ignored there.
      * </pre>
      *
      * Protobuf type {@code telegent.webhook.v1.Webhook}
@@ -4928,6 +5194,8 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
         authenticationType_ = 0;
         authenticationUsername_ = "";
         subscribedEvents_ = emptyIntList();
+        passwordSet_ = false;
+        tokenSet_ = false;
         return this;
       }
 
@@ -4991,6 +5259,12 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
           subscribedEvents_.makeImmutable();
           result.subscribedEvents_ = subscribedEvents_;
         }
+        if (((from_bitField0_ & 0x00000200) != 0)) {
+          result.passwordSet_ = passwordSet_;
+        }
+        if (((from_bitField0_ & 0x00000400) != 0)) {
+          result.tokenSet_ = tokenSet_;
+        }
         result.bitField0_ |= to_bitField0_;
       }
 
@@ -5048,6 +5322,12 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
             subscribedEvents_.addAll(other.subscribedEvents_);
           }
           onChanged();
+        }
+        if (other.getPasswordSet() != false) {
+          setPasswordSet(other.getPasswordSet());
+        }
+        if (other.getTokenSet() != false) {
+          setTokenSet(other.getTokenSet());
         }
         this.mergeUnknownFields(other.getUnknownFields());
         onChanged();
@@ -5131,6 +5411,16 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
                 input.popLimit(limit);
                 break;
               } // case 74
+              case 80: {
+                passwordSet_ = input.readBool();
+                bitField0_ |= 0x00000200;
+                break;
+              } // case 80
+              case 88: {
+                tokenSet_ = input.readBool();
+                bitField0_ |= 0x00000400;
+                break;
+              } // case 88
               default: {
                 if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                   done = true; // was an endgroup tag
@@ -5973,6 +6263,94 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
         return this;
       }
 
+      private boolean passwordSet_ ;
+      /**
+       * <pre>
+       * Whether the webhook has a Basic authentication password. Output only.
+       * </pre>
+       *
+       * <code>bool password_set = 10 [json_name = "passwordSet"];</code>
+       * @return The passwordSet.
+       */
+      @java.lang.Override
+      public boolean getPasswordSet() {
+        return passwordSet_;
+      }
+      /**
+       * <pre>
+       * Whether the webhook has a Basic authentication password. Output only.
+       * </pre>
+       *
+       * <code>bool password_set = 10 [json_name = "passwordSet"];</code>
+       * @param value The passwordSet to set.
+       * @return This builder for chaining.
+       */
+      public Builder setPasswordSet(boolean value) {
+
+        passwordSet_ = value;
+        bitField0_ |= 0x00000200;
+        onChanged();
+        return this;
+      }
+      /**
+       * <pre>
+       * Whether the webhook has a Basic authentication password. Output only.
+       * </pre>
+       *
+       * <code>bool password_set = 10 [json_name = "passwordSet"];</code>
+       * @return This builder for chaining.
+       */
+      public Builder clearPasswordSet() {
+        bitField0_ = (bitField0_ & ~0x00000200);
+        passwordSet_ = false;
+        onChanged();
+        return this;
+      }
+
+      private boolean tokenSet_ ;
+      /**
+       * <pre>
+       * Whether the webhook has a bearer token. Output only.
+       * </pre>
+       *
+       * <code>bool token_set = 11 [json_name = "tokenSet"];</code>
+       * @return The tokenSet.
+       */
+      @java.lang.Override
+      public boolean getTokenSet() {
+        return tokenSet_;
+      }
+      /**
+       * <pre>
+       * Whether the webhook has a bearer token. Output only.
+       * </pre>
+       *
+       * <code>bool token_set = 11 [json_name = "tokenSet"];</code>
+       * @param value The tokenSet to set.
+       * @return This builder for chaining.
+       */
+      public Builder setTokenSet(boolean value) {
+
+        tokenSet_ = value;
+        bitField0_ |= 0x00000400;
+        onChanged();
+        return this;
+      }
+      /**
+       * <pre>
+       * Whether the webhook has a bearer token. Output only.
+       * </pre>
+       *
+       * <code>bool token_set = 11 [json_name = "tokenSet"];</code>
+       * @return This builder for chaining.
+       */
+      public Builder clearTokenSet() {
+        bitField0_ = (bitField0_ & ~0x00000400);
+        tokenSet_ = false;
+        onChanged();
+        return this;
+      }
+
       // @@protoc_insertion_point(builder_scope:telegent.webhook.v1.Webhook)
     }
 
@@ -6024,6 +6402,6906 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
 
   }
 
+  public interface GetWebhookRequestOrBuilder extends
+      // @@protoc_insertion_point(interface_extends:telegent.webhook.v1.GetWebhookRequest)
+      com.google.protobuf.MessageOrBuilder {
+
+    /**
+     * <pre>
+     * Telegent account the webhook belongs to (rules as for
+     * CreateWebhookRequest.account_id).
+     * </pre>
+     *
+     * <code>string account_id = 1 [json_name = "accountId", (.buf.validate.field) = { ... }</code>
+     * @return The accountId.
+     */
+    java.lang.String getAccountId();
+    /**
+     * <pre>
+     * Telegent account the webhook belongs to (rules as for
+     * CreateWebhookRequest.account_id).
+     * </pre>
+     *
+     * <code>string account_id = 1 [json_name = "accountId", (.buf.validate.field) = { ... }</code>
+     * @return The bytes for accountId.
+     */
+    com.google.protobuf.ByteString
+        getAccountIdBytes();
+
+    /**
+     * <pre>
+     * Telegent's id of the webhook: `WID-` followed by letters or digits, at
+     * most 100 characters. Example: `WID-1234567`.
+     * </pre>
+     *
+     * <code>string webhook_id = 2 [json_name = "webhookId", (.buf.validate.field) = { ... }</code>
+     * @return The webhookId.
+     */
+    java.lang.String getWebhookId();
+    /**
+     * <pre>
+     * Telegent's id of the webhook: `WID-` followed by letters or digits, at
+     * most 100 characters. Example: `WID-1234567`.
+     * </pre>
+     *
+     * <code>string webhook_id = 2 [json_name = "webhookId", (.buf.validate.field) = { ... }</code>
+     * @return The bytes for webhookId.
+     */
+    com.google.protobuf.ByteString
+        getWebhookIdBytes();
+  }
+  /**
+   * <pre>
+   * GetWebhookRequest names the webhook to read.
+   * </pre>
+   *
+   * Protobuf type {@code telegent.webhook.v1.GetWebhookRequest}
+   */
+  public static final class GetWebhookRequest extends
+      com.google.protobuf.GeneratedMessage implements
+      // @@protoc_insertion_point(message_implements:telegent.webhook.v1.GetWebhookRequest)
+      GetWebhookRequestOrBuilder {
+  private static final long serialVersionUID = 0L;
+    static {
+      com.google.protobuf.RuntimeVersion.validateProtobufGencodeVersion(
+        com.google.protobuf.RuntimeVersion.RuntimeDomain.PUBLIC,
+        /* major= */ 4,
+        /* minor= */ 33,
+        /* patch= */ 4,
+        /* suffix= */ "",
+        "GetWebhookRequest");
+    }
+    // Use GetWebhookRequest.newBuilder() to construct.
+    private GetWebhookRequest(com.google.protobuf.GeneratedMessage.Builder<?> builder) {
+      super(builder);
+    }
+    private GetWebhookRequest() {
+      accountId_ = "";
+      webhookId_ = "";
+    }
+
+    public static final com.google.protobuf.Descriptors.Descriptor
+        getDescriptor() {
+      return telegent.webhook.v1.WebhookOuterClass.internal_static_telegent_webhook_v1_GetWebhookRequest_descriptor;
+    }
+
+    @java.lang.Override
+    protected com.google.protobuf.GeneratedMessage.FieldAccessorTable
+        internalGetFieldAccessorTable() {
+      return telegent.webhook.v1.WebhookOuterClass.internal_static_telegent_webhook_v1_GetWebhookRequest_fieldAccessorTable
+          .ensureFieldAccessorsInitialized(
+              telegent.webhook.v1.WebhookOuterClass.GetWebhookRequest.class, telegent.webhook.v1.WebhookOuterClass.GetWebhookRequest.Builder.class);
+    }
+
+    public static final int ACCOUNT_ID_FIELD_NUMBER = 1;
+    @SuppressWarnings("serial")
+    private volatile java.lang.Object accountId_ = "";
+    /**
+     * <pre>
+     * Telegent account the webhook belongs to (rules as for
+     * CreateWebhookRequest.account_id).
+     * </pre>
+     *
+     * <code>string account_id = 1 [json_name = "accountId", (.buf.validate.field) = { ... }</code>
+     * @return The accountId.
+     */
+    @java.lang.Override
+    public java.lang.String getAccountId() {
+      java.lang.Object ref = accountId_;
+      if (ref instanceof java.lang.String) {
+        return (java.lang.String) ref;
+      } else {
+        com.google.protobuf.ByteString bs = 
+            (com.google.protobuf.ByteString) ref;
+        java.lang.String s = bs.toStringUtf8();
+        accountId_ = s;
+        return s;
+      }
+    }
+    /**
+     * <pre>
+     * Telegent account the webhook belongs to (rules as for
+     * CreateWebhookRequest.account_id).
+     * </pre>
+     *
+     * <code>string account_id = 1 [json_name = "accountId", (.buf.validate.field) = { ... }</code>
+     * @return The bytes for accountId.
+     */
+    @java.lang.Override
+    public com.google.protobuf.ByteString
+        getAccountIdBytes() {
+      java.lang.Object ref = accountId_;
+      if (ref instanceof java.lang.String) {
+        com.google.protobuf.ByteString b = 
+            com.google.protobuf.ByteString.copyFromUtf8(
+                (java.lang.String) ref);
+        accountId_ = b;
+        return b;
+      } else {
+        return (com.google.protobuf.ByteString) ref;
+      }
+    }
+
+    public static final int WEBHOOK_ID_FIELD_NUMBER = 2;
+    @SuppressWarnings("serial")
+    private volatile java.lang.Object webhookId_ = "";
+    /**
+     * <pre>
+     * Telegent's id of the webhook: `WID-` followed by letters or digits, at
+     * most 100 characters. Example: `WID-1234567`.
+     * </pre>
+     *
+     * <code>string webhook_id = 2 [json_name = "webhookId", (.buf.validate.field) = { ... }</code>
+     * @return The webhookId.
+     */
+    @java.lang.Override
+    public java.lang.String getWebhookId() {
+      java.lang.Object ref = webhookId_;
+      if (ref instanceof java.lang.String) {
+        return (java.lang.String) ref;
+      } else {
+        com.google.protobuf.ByteString bs = 
+            (com.google.protobuf.ByteString) ref;
+        java.lang.String s = bs.toStringUtf8();
+        webhookId_ = s;
+        return s;
+      }
+    }
+    /**
+     * <pre>
+     * Telegent's id of the webhook: `WID-` followed by letters or digits, at
+     * most 100 characters. Example: `WID-1234567`.
+     * </pre>
+     *
+     * <code>string webhook_id = 2 [json_name = "webhookId", (.buf.validate.field) = { ... }</code>
+     * @return The bytes for webhookId.
+     */
+    @java.lang.Override
+    public com.google.protobuf.ByteString
+        getWebhookIdBytes() {
+      java.lang.Object ref = webhookId_;
+      if (ref instanceof java.lang.String) {
+        com.google.protobuf.ByteString b = 
+            com.google.protobuf.ByteString.copyFromUtf8(
+                (java.lang.String) ref);
+        webhookId_ = b;
+        return b;
+      } else {
+        return (com.google.protobuf.ByteString) ref;
+      }
+    }
+
+    private byte memoizedIsInitialized = -1;
+    @java.lang.Override
+    public final boolean isInitialized() {
+      byte isInitialized = memoizedIsInitialized;
+      if (isInitialized == 1) return true;
+      if (isInitialized == 0) return false;
+
+      memoizedIsInitialized = 1;
+      return true;
+    }
+
+    @java.lang.Override
+    public void writeTo(com.google.protobuf.CodedOutputStream output)
+                        throws java.io.IOException {
+      if (!com.google.protobuf.GeneratedMessage.isStringEmpty(accountId_)) {
+        com.google.protobuf.GeneratedMessage.writeString(output, 1, accountId_);
+      }
+      if (!com.google.protobuf.GeneratedMessage.isStringEmpty(webhookId_)) {
+        com.google.protobuf.GeneratedMessage.writeString(output, 2, webhookId_);
+      }
+      getUnknownFields().writeTo(output);
+    }
+
+    @java.lang.Override
+    public int getSerializedSize() {
+      int size = memoizedSize;
+      if (size != -1) return size;
+
+      size = 0;
+      if (!com.google.protobuf.GeneratedMessage.isStringEmpty(accountId_)) {
+        size += com.google.protobuf.GeneratedMessage.computeStringSize(1, accountId_);
+      }
+      if (!com.google.protobuf.GeneratedMessage.isStringEmpty(webhookId_)) {
+        size += com.google.protobuf.GeneratedMessage.computeStringSize(2, webhookId_);
+      }
+      size += getUnknownFields().getSerializedSize();
+      memoizedSize = size;
+      return size;
+    }
+
+    @java.lang.Override
+    public boolean equals(final java.lang.Object obj) {
+      if (obj == this) {
+       return true;
+      }
+      if (!(obj instanceof telegent.webhook.v1.WebhookOuterClass.GetWebhookRequest)) {
+        return super.equals(obj);
+      }
+      telegent.webhook.v1.WebhookOuterClass.GetWebhookRequest other = (telegent.webhook.v1.WebhookOuterClass.GetWebhookRequest) obj;
+
+      if (!getAccountId()
+          .equals(other.getAccountId())) return false;
+      if (!getWebhookId()
+          .equals(other.getWebhookId())) return false;
+      if (!getUnknownFields().equals(other.getUnknownFields())) return false;
+      return true;
+    }
+
+    @java.lang.Override
+    public int hashCode() {
+      if (memoizedHashCode != 0) {
+        return memoizedHashCode;
+      }
+      int hash = 41;
+      hash = (19 * hash) + getDescriptor().hashCode();
+      hash = (37 * hash) + ACCOUNT_ID_FIELD_NUMBER;
+      hash = (53 * hash) + getAccountId().hashCode();
+      hash = (37 * hash) + WEBHOOK_ID_FIELD_NUMBER;
+      hash = (53 * hash) + getWebhookId().hashCode();
+      hash = (29 * hash) + getUnknownFields().hashCode();
+      memoizedHashCode = hash;
+      return hash;
+    }
+
+    public static telegent.webhook.v1.WebhookOuterClass.GetWebhookRequest parseFrom(
+        java.nio.ByteBuffer data)
+        throws com.google.protobuf.InvalidProtocolBufferException {
+      return PARSER.parseFrom(data);
+    }
+    public static telegent.webhook.v1.WebhookOuterClass.GetWebhookRequest parseFrom(
+        java.nio.ByteBuffer data,
+        com.google.protobuf.ExtensionRegistryLite extensionRegistry)
+        throws com.google.protobuf.InvalidProtocolBufferException {
+      return PARSER.parseFrom(data, extensionRegistry);
+    }
+    public static telegent.webhook.v1.WebhookOuterClass.GetWebhookRequest parseFrom(
+        com.google.protobuf.ByteString data)
+        throws com.google.protobuf.InvalidProtocolBufferException {
+      return PARSER.parseFrom(data);
+    }
+    public static telegent.webhook.v1.WebhookOuterClass.GetWebhookRequest parseFrom(
+        com.google.protobuf.ByteString data,
+        com.google.protobuf.ExtensionRegistryLite extensionRegistry)
+        throws com.google.protobuf.InvalidProtocolBufferException {
+      return PARSER.parseFrom(data, extensionRegistry);
+    }
+    public static telegent.webhook.v1.WebhookOuterClass.GetWebhookRequest parseFrom(byte[] data)
+        throws com.google.protobuf.InvalidProtocolBufferException {
+      return PARSER.parseFrom(data);
+    }
+    public static telegent.webhook.v1.WebhookOuterClass.GetWebhookRequest parseFrom(
+        byte[] data,
+        com.google.protobuf.ExtensionRegistryLite extensionRegistry)
+        throws com.google.protobuf.InvalidProtocolBufferException {
+      return PARSER.parseFrom(data, extensionRegistry);
+    }
+    public static telegent.webhook.v1.WebhookOuterClass.GetWebhookRequest parseFrom(java.io.InputStream input)
+        throws java.io.IOException {
+      return com.google.protobuf.GeneratedMessage
+          .parseWithIOException(PARSER, input);
+    }
+    public static telegent.webhook.v1.WebhookOuterClass.GetWebhookRequest parseFrom(
+        java.io.InputStream input,
+        com.google.protobuf.ExtensionRegistryLite extensionRegistry)
+        throws java.io.IOException {
+      return com.google.protobuf.GeneratedMessage
+          .parseWithIOException(PARSER, input, extensionRegistry);
+    }
+
+    public static telegent.webhook.v1.WebhookOuterClass.GetWebhookRequest parseDelimitedFrom(java.io.InputStream input)
+        throws java.io.IOException {
+      return com.google.protobuf.GeneratedMessage
+          .parseDelimitedWithIOException(PARSER, input);
+    }
+
+    public static telegent.webhook.v1.WebhookOuterClass.GetWebhookRequest parseDelimitedFrom(
+        java.io.InputStream input,
+        com.google.protobuf.ExtensionRegistryLite extensionRegistry)
+        throws java.io.IOException {
+      return com.google.protobuf.GeneratedMessage
+          .parseDelimitedWithIOException(PARSER, input, extensionRegistry);
+    }
+    public static telegent.webhook.v1.WebhookOuterClass.GetWebhookRequest parseFrom(
+        com.google.protobuf.CodedInputStream input)
+        throws java.io.IOException {
+      return com.google.protobuf.GeneratedMessage
+          .parseWithIOException(PARSER, input);
+    }
+    public static telegent.webhook.v1.WebhookOuterClass.GetWebhookRequest parseFrom(
+        com.google.protobuf.CodedInputStream input,
+        com.google.protobuf.ExtensionRegistryLite extensionRegistry)
+        throws java.io.IOException {
+      return com.google.protobuf.GeneratedMessage
+          .parseWithIOException(PARSER, input, extensionRegistry);
+    }
+
+    @java.lang.Override
+    public Builder newBuilderForType() { return newBuilder(); }
+    public static Builder newBuilder() {
+      return DEFAULT_INSTANCE.toBuilder();
+    }
+    public static Builder newBuilder(telegent.webhook.v1.WebhookOuterClass.GetWebhookRequest prototype) {
+      return DEFAULT_INSTANCE.toBuilder().mergeFrom(prototype);
+    }
+    @java.lang.Override
+    public Builder toBuilder() {
+      return this == DEFAULT_INSTANCE
+          ? new Builder() : new Builder().mergeFrom(this);
+    }
+
+    @java.lang.Override
+    protected Builder newBuilderForType(
+        com.google.protobuf.GeneratedMessage.BuilderParent parent) {
+      Builder builder = new Builder(parent);
+      return builder;
+    }
+    /**
+     * <pre>
+     * GetWebhookRequest names the webhook to read.
+     * </pre>
+     *
+     * Protobuf type {@code telegent.webhook.v1.GetWebhookRequest}
+     */
+    public static final class Builder extends
+        com.google.protobuf.GeneratedMessage.Builder<Builder> implements
+        // @@protoc_insertion_point(builder_implements:telegent.webhook.v1.GetWebhookRequest)
+        telegent.webhook.v1.WebhookOuterClass.GetWebhookRequestOrBuilder {
+      public static final com.google.protobuf.Descriptors.Descriptor
+          getDescriptor() {
+        return telegent.webhook.v1.WebhookOuterClass.internal_static_telegent_webhook_v1_GetWebhookRequest_descriptor;
+      }
+
+      @java.lang.Override
+      protected com.google.protobuf.GeneratedMessage.FieldAccessorTable
+          internalGetFieldAccessorTable() {
+        return telegent.webhook.v1.WebhookOuterClass.internal_static_telegent_webhook_v1_GetWebhookRequest_fieldAccessorTable
+            .ensureFieldAccessorsInitialized(
+                telegent.webhook.v1.WebhookOuterClass.GetWebhookRequest.class, telegent.webhook.v1.WebhookOuterClass.GetWebhookRequest.Builder.class);
+      }
+
+      // Construct using telegent.webhook.v1.WebhookOuterClass.GetWebhookRequest.newBuilder()
+      private Builder() {
+
+      }
+
+      private Builder(
+          com.google.protobuf.GeneratedMessage.BuilderParent parent) {
+        super(parent);
+
+      }
+      @java.lang.Override
+      public Builder clear() {
+        super.clear();
+        bitField0_ = 0;
+        accountId_ = "";
+        webhookId_ = "";
+        return this;
+      }
+
+      @java.lang.Override
+      public com.google.protobuf.Descriptors.Descriptor
+          getDescriptorForType() {
+        return telegent.webhook.v1.WebhookOuterClass.internal_static_telegent_webhook_v1_GetWebhookRequest_descriptor;
+      }
+
+      @java.lang.Override
+      public telegent.webhook.v1.WebhookOuterClass.GetWebhookRequest getDefaultInstanceForType() {
+        return telegent.webhook.v1.WebhookOuterClass.GetWebhookRequest.getDefaultInstance();
+      }
+
+      @java.lang.Override
+      public telegent.webhook.v1.WebhookOuterClass.GetWebhookRequest build() {
+        telegent.webhook.v1.WebhookOuterClass.GetWebhookRequest result = buildPartial();
+        if (!result.isInitialized()) {
+          throw newUninitializedMessageException(result);
+        }
+        return result;
+      }
+
+      @java.lang.Override
+      public telegent.webhook.v1.WebhookOuterClass.GetWebhookRequest buildPartial() {
+        telegent.webhook.v1.WebhookOuterClass.GetWebhookRequest result = new telegent.webhook.v1.WebhookOuterClass.GetWebhookRequest(this);
+        if (bitField0_ != 0) { buildPartial0(result); }
+        onBuilt();
+        return result;
+      }
+
+      private void buildPartial0(telegent.webhook.v1.WebhookOuterClass.GetWebhookRequest result) {
+        int from_bitField0_ = bitField0_;
+        if (((from_bitField0_ & 0x00000001) != 0)) {
+          result.accountId_ = accountId_;
+        }
+        if (((from_bitField0_ & 0x00000002) != 0)) {
+          result.webhookId_ = webhookId_;
+        }
+      }
+
+      @java.lang.Override
+      public Builder mergeFrom(com.google.protobuf.Message other) {
+        if (other instanceof telegent.webhook.v1.WebhookOuterClass.GetWebhookRequest) {
+          return mergeFrom((telegent.webhook.v1.WebhookOuterClass.GetWebhookRequest)other);
+        } else {
+          super.mergeFrom(other);
+          return this;
+        }
+      }
+
+      public Builder mergeFrom(telegent.webhook.v1.WebhookOuterClass.GetWebhookRequest other) {
+        if (other == telegent.webhook.v1.WebhookOuterClass.GetWebhookRequest.getDefaultInstance()) return this;
+        if (!other.getAccountId().isEmpty()) {
+          accountId_ = other.accountId_;
+          bitField0_ |= 0x00000001;
+          onChanged();
+        }
+        if (!other.getWebhookId().isEmpty()) {
+          webhookId_ = other.webhookId_;
+          bitField0_ |= 0x00000002;
+          onChanged();
+        }
+        this.mergeUnknownFields(other.getUnknownFields());
+        onChanged();
+        return this;
+      }
+
+      @java.lang.Override
+      public final boolean isInitialized() {
+        return true;
+      }
+
+      @java.lang.Override
+      public Builder mergeFrom(
+          com.google.protobuf.CodedInputStream input,
+          com.google.protobuf.ExtensionRegistryLite extensionRegistry)
+          throws java.io.IOException {
+        if (extensionRegistry == null) {
+          throw new java.lang.NullPointerException();
+        }
+        try {
+          boolean done = false;
+          while (!done) {
+            int tag = input.readTag();
+            switch (tag) {
+              case 0:
+                done = true;
+                break;
+              case 10: {
+                accountId_ = input.readStringRequireUtf8();
+                bitField0_ |= 0x00000001;
+                break;
+              } // case 10
+              case 18: {
+                webhookId_ = input.readStringRequireUtf8();
+                bitField0_ |= 0x00000002;
+                break;
+              } // case 18
+              default: {
+                if (!super.parseUnknownField(input, extensionRegistry, tag)) {
+                  done = true; // was an endgroup tag
+                }
+                break;
+              } // default:
+            } // switch (tag)
+          } // while (!done)
+        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+          throw e.unwrapIOException();
+        } finally {
+          onChanged();
+        } // finally
+        return this;
+      }
+      private int bitField0_;
+
+      private java.lang.Object accountId_ = "";
+      /**
+       * <pre>
+       * Telegent account the webhook belongs to (rules as for
+       * CreateWebhookRequest.account_id).
+       * </pre>
+       *
+       * <code>string account_id = 1 [json_name = "accountId", (.buf.validate.field) = { ... }</code>
+       * @return The accountId.
+       */
+      public java.lang.String getAccountId() {
+        java.lang.Object ref = accountId_;
+        if (!(ref instanceof java.lang.String)) {
+          com.google.protobuf.ByteString bs =
+              (com.google.protobuf.ByteString) ref;
+          java.lang.String s = bs.toStringUtf8();
+          accountId_ = s;
+          return s;
+        } else {
+          return (java.lang.String) ref;
+        }
+      }
+      /**
+       * <pre>
+       * Telegent account the webhook belongs to (rules as for
+       * CreateWebhookRequest.account_id).
+       * </pre>
+       *
+       * <code>string account_id = 1 [json_name = "accountId", (.buf.validate.field) = { ... }</code>
+       * @return The bytes for accountId.
+       */
+      public com.google.protobuf.ByteString
+          getAccountIdBytes() {
+        java.lang.Object ref = accountId_;
+        if (ref instanceof String) {
+          com.google.protobuf.ByteString b = 
+              com.google.protobuf.ByteString.copyFromUtf8(
+                  (java.lang.String) ref);
+          accountId_ = b;
+          return b;
+        } else {
+          return (com.google.protobuf.ByteString) ref;
+        }
+      }
+      /**
+       * <pre>
+       * Telegent account the webhook belongs to (rules as for
+       * CreateWebhookRequest.account_id).
+       * </pre>
+       *
+       * <code>string account_id = 1 [json_name = "accountId", (.buf.validate.field) = { ... }</code>
+       * @param value The accountId to set.
+       * @return This builder for chaining.
+       */
+      public Builder setAccountId(
+          java.lang.String value) {
+        if (value == null) { throw new NullPointerException(); }
+        accountId_ = value;
+        bitField0_ |= 0x00000001;
+        onChanged();
+        return this;
+      }
+      /**
+       * <pre>
+       * Telegent account the webhook belongs to (rules as for
+       * CreateWebhookRequest.account_id).
+       * </pre>
+       *
+       * <code>string account_id = 1 [json_name = "accountId", (.buf.validate.field) = { ... }</code>
+       * @return This builder for chaining.
+       */
+      public Builder clearAccountId() {
+        accountId_ = getDefaultInstance().getAccountId();
+        bitField0_ = (bitField0_ & ~0x00000001);
+        onChanged();
+        return this;
+      }
+      /**
+       * <pre>
+       * Telegent account the webhook belongs to (rules as for
+       * CreateWebhookRequest.account_id).
+       * </pre>
+       *
+       * <code>string account_id = 1 [json_name = "accountId", (.buf.validate.field) = { ... }</code>
+       * @param value The bytes for accountId to set.
+       * @return This builder for chaining.
+       */
+      public Builder setAccountIdBytes(
+          com.google.protobuf.ByteString value) {
+        if (value == null) { throw new NullPointerException(); }
+        checkByteStringIsUtf8(value);
+        accountId_ = value;
+        bitField0_ |= 0x00000001;
+        onChanged();
+        return this;
+      }
+
+      private java.lang.Object webhookId_ = "";
+      /**
+       * <pre>
+       * Telegent's id of the webhook: `WID-` followed by letters or digits, at
+       * most 100 characters. Example: `WID-1234567`.
+       * </pre>
+       *
+       * <code>string webhook_id = 2 [json_name = "webhookId", (.buf.validate.field) = { ... }</code>
+       * @return The webhookId.
+       */
+      public java.lang.String getWebhookId() {
+        java.lang.Object ref = webhookId_;
+        if (!(ref instanceof java.lang.String)) {
+          com.google.protobuf.ByteString bs =
+              (com.google.protobuf.ByteString) ref;
+          java.lang.String s = bs.toStringUtf8();
+          webhookId_ = s;
+          return s;
+        } else {
+          return (java.lang.String) ref;
+        }
+      }
+      /**
+       * <pre>
+       * Telegent's id of the webhook: `WID-` followed by letters or digits, at
+       * most 100 characters. Example: `WID-1234567`.
+       * </pre>
+       *
+       * <code>string webhook_id = 2 [json_name = "webhookId", (.buf.validate.field) = { ... }</code>
+       * @return The bytes for webhookId.
+       */
+      public com.google.protobuf.ByteString
+          getWebhookIdBytes() {
+        java.lang.Object ref = webhookId_;
+        if (ref instanceof String) {
+          com.google.protobuf.ByteString b = 
+              com.google.protobuf.ByteString.copyFromUtf8(
+                  (java.lang.String) ref);
+          webhookId_ = b;
+          return b;
+        } else {
+          return (com.google.protobuf.ByteString) ref;
+        }
+      }
+      /**
+       * <pre>
+       * Telegent's id of the webhook: `WID-` followed by letters or digits, at
+       * most 100 characters. Example: `WID-1234567`.
+       * </pre>
+       *
+       * <code>string webhook_id = 2 [json_name = "webhookId", (.buf.validate.field) = { ... }</code>
+       * @param value The webhookId to set.
+       * @return This builder for chaining.
+       */
+      public Builder setWebhookId(
+          java.lang.String value) {
+        if (value == null) { throw new NullPointerException(); }
+        webhookId_ = value;
+        bitField0_ |= 0x00000002;
+        onChanged();
+        return this;
+      }
+      /**
+       * <pre>
+       * Telegent's id of the webhook: `WID-` followed by letters or digits, at
+       * most 100 characters. Example: `WID-1234567`.
+       * </pre>
+       *
+       * <code>string webhook_id = 2 [json_name = "webhookId", (.buf.validate.field) = { ... }</code>
+       * @return This builder for chaining.
+       */
+      public Builder clearWebhookId() {
+        webhookId_ = getDefaultInstance().getWebhookId();
+        bitField0_ = (bitField0_ & ~0x00000002);
+        onChanged();
+        return this;
+      }
+      /**
+       * <pre>
+       * Telegent's id of the webhook: `WID-` followed by letters or digits, at
+       * most 100 characters. Example: `WID-1234567`.
+       * </pre>
+       *
+       * <code>string webhook_id = 2 [json_name = "webhookId", (.buf.validate.field) = { ... }</code>
+       * @param value The bytes for webhookId to set.
+       * @return This builder for chaining.
+       */
+      public Builder setWebhookIdBytes(
+          com.google.protobuf.ByteString value) {
+        if (value == null) { throw new NullPointerException(); }
+        checkByteStringIsUtf8(value);
+        webhookId_ = value;
+        bitField0_ |= 0x00000002;
+        onChanged();
+        return this;
+      }
+
+      // @@protoc_insertion_point(builder_scope:telegent.webhook.v1.GetWebhookRequest)
+    }
+
+    // @@protoc_insertion_point(class_scope:telegent.webhook.v1.GetWebhookRequest)
+    private static final telegent.webhook.v1.WebhookOuterClass.GetWebhookRequest DEFAULT_INSTANCE;
+    static {
+      DEFAULT_INSTANCE = new telegent.webhook.v1.WebhookOuterClass.GetWebhookRequest();
+    }
+
+    public static telegent.webhook.v1.WebhookOuterClass.GetWebhookRequest getDefaultInstance() {
+      return DEFAULT_INSTANCE;
+    }
+
+    private static final com.google.protobuf.Parser<GetWebhookRequest>
+        PARSER = new com.google.protobuf.AbstractParser<GetWebhookRequest>() {
+      @java.lang.Override
+      public GetWebhookRequest parsePartialFrom(
+          com.google.protobuf.CodedInputStream input,
+          com.google.protobuf.ExtensionRegistryLite extensionRegistry)
+          throws com.google.protobuf.InvalidProtocolBufferException {
+        Builder builder = newBuilder();
+        try {
+          builder.mergeFrom(input, extensionRegistry);
+        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+          throw e.setUnfinishedMessage(builder.buildPartial());
+        } catch (com.google.protobuf.UninitializedMessageException e) {
+          throw e.asInvalidProtocolBufferException().setUnfinishedMessage(builder.buildPartial());
+        } catch (java.io.IOException e) {
+          throw new com.google.protobuf.InvalidProtocolBufferException(e)
+              .setUnfinishedMessage(builder.buildPartial());
+        }
+        return builder.buildPartial();
+      }
+    };
+
+    public static com.google.protobuf.Parser<GetWebhookRequest> parser() {
+      return PARSER;
+    }
+
+    @java.lang.Override
+    public com.google.protobuf.Parser<GetWebhookRequest> getParserForType() {
+      return PARSER;
+    }
+
+    @java.lang.Override
+    public telegent.webhook.v1.WebhookOuterClass.GetWebhookRequest getDefaultInstanceForType() {
+      return DEFAULT_INSTANCE;
+    }
+
+  }
+
+  public interface ListWebhooksRequestOrBuilder extends
+      // @@protoc_insertion_point(interface_extends:telegent.webhook.v1.ListWebhooksRequest)
+      com.google.protobuf.MessageOrBuilder {
+
+    /**
+     * <pre>
+     * Telegent account whose webhooks to list (rules as for
+     * CreateWebhookRequest.account_id).
+     * </pre>
+     *
+     * <code>string account_id = 1 [json_name = "accountId", (.buf.validate.field) = { ... }</code>
+     * @return The accountId.
+     */
+    java.lang.String getAccountId();
+    /**
+     * <pre>
+     * Telegent account whose webhooks to list (rules as for
+     * CreateWebhookRequest.account_id).
+     * </pre>
+     *
+     * <code>string account_id = 1 [json_name = "accountId", (.buf.validate.field) = { ... }</code>
+     * @return The bytes for accountId.
+     */
+    com.google.protobuf.ByteString
+        getAccountIdBytes();
+
+    /**
+     * <pre>
+     * Largest number of webhooks to return. 0 means the default, 50; values
+     * above the maximum, 100, are treated as 100. Negative values are
+     * INVALID_ARGUMENT. A page may hold fewer webhooks even when more follow.
+     * </pre>
+     *
+     * <code>int32 page_size = 2 [json_name = "pageSize", (.buf.validate.field) = { ... }</code>
+     * @return The pageSize.
+     */
+    int getPageSize();
+
+    /**
+     * <pre>
+     * `next_page_token` of the previous page; empty for the first page. The
+     * token is opaque and belongs to the account it was issued for: a token
+     * from another account, or one that is not a token, is INVALID_ARGUMENT.
+     * Tokens do not expire.
+     * </pre>
+     *
+     * <code>string page_token = 3 [json_name = "pageToken", (.buf.validate.field) = { ... }</code>
+     * @return The pageToken.
+     */
+    java.lang.String getPageToken();
+    /**
+     * <pre>
+     * `next_page_token` of the previous page; empty for the first page. The
+     * token is opaque and belongs to the account it was issued for: a token
+     * from another account, or one that is not a token, is INVALID_ARGUMENT.
+     * Tokens do not expire.
+     * </pre>
+     *
+     * <code>string page_token = 3 [json_name = "pageToken", (.buf.validate.field) = { ... }</code>
+     * @return The bytes for pageToken.
+     */
+    com.google.protobuf.ByteString
+        getPageTokenBytes();
+  }
+  /**
+   * <pre>
+   * ListWebhooksRequest asks for a page of an account's webhooks (AIP-158).
+   * </pre>
+   *
+   * Protobuf type {@code telegent.webhook.v1.ListWebhooksRequest}
+   */
+  public static final class ListWebhooksRequest extends
+      com.google.protobuf.GeneratedMessage implements
+      // @@protoc_insertion_point(message_implements:telegent.webhook.v1.ListWebhooksRequest)
+      ListWebhooksRequestOrBuilder {
+  private static final long serialVersionUID = 0L;
+    static {
+      com.google.protobuf.RuntimeVersion.validateProtobufGencodeVersion(
+        com.google.protobuf.RuntimeVersion.RuntimeDomain.PUBLIC,
+        /* major= */ 4,
+        /* minor= */ 33,
+        /* patch= */ 4,
+        /* suffix= */ "",
+        "ListWebhooksRequest");
+    }
+    // Use ListWebhooksRequest.newBuilder() to construct.
+    private ListWebhooksRequest(com.google.protobuf.GeneratedMessage.Builder<?> builder) {
+      super(builder);
+    }
+    private ListWebhooksRequest() {
+      accountId_ = "";
+      pageToken_ = "";
+    }
+
+    public static final com.google.protobuf.Descriptors.Descriptor
+        getDescriptor() {
+      return telegent.webhook.v1.WebhookOuterClass.internal_static_telegent_webhook_v1_ListWebhooksRequest_descriptor;
+    }
+
+    @java.lang.Override
+    protected com.google.protobuf.GeneratedMessage.FieldAccessorTable
+        internalGetFieldAccessorTable() {
+      return telegent.webhook.v1.WebhookOuterClass.internal_static_telegent_webhook_v1_ListWebhooksRequest_fieldAccessorTable
+          .ensureFieldAccessorsInitialized(
+              telegent.webhook.v1.WebhookOuterClass.ListWebhooksRequest.class, telegent.webhook.v1.WebhookOuterClass.ListWebhooksRequest.Builder.class);
+    }
+
+    public static final int ACCOUNT_ID_FIELD_NUMBER = 1;
+    @SuppressWarnings("serial")
+    private volatile java.lang.Object accountId_ = "";
+    /**
+     * <pre>
+     * Telegent account whose webhooks to list (rules as for
+     * CreateWebhookRequest.account_id).
+     * </pre>
+     *
+     * <code>string account_id = 1 [json_name = "accountId", (.buf.validate.field) = { ... }</code>
+     * @return The accountId.
+     */
+    @java.lang.Override
+    public java.lang.String getAccountId() {
+      java.lang.Object ref = accountId_;
+      if (ref instanceof java.lang.String) {
+        return (java.lang.String) ref;
+      } else {
+        com.google.protobuf.ByteString bs = 
+            (com.google.protobuf.ByteString) ref;
+        java.lang.String s = bs.toStringUtf8();
+        accountId_ = s;
+        return s;
+      }
+    }
+    /**
+     * <pre>
+     * Telegent account whose webhooks to list (rules as for
+     * CreateWebhookRequest.account_id).
+     * </pre>
+     *
+     * <code>string account_id = 1 [json_name = "accountId", (.buf.validate.field) = { ... }</code>
+     * @return The bytes for accountId.
+     */
+    @java.lang.Override
+    public com.google.protobuf.ByteString
+        getAccountIdBytes() {
+      java.lang.Object ref = accountId_;
+      if (ref instanceof java.lang.String) {
+        com.google.protobuf.ByteString b = 
+            com.google.protobuf.ByteString.copyFromUtf8(
+                (java.lang.String) ref);
+        accountId_ = b;
+        return b;
+      } else {
+        return (com.google.protobuf.ByteString) ref;
+      }
+    }
+
+    public static final int PAGE_SIZE_FIELD_NUMBER = 2;
+    private int pageSize_ = 0;
+    /**
+     * <pre>
+     * Largest number of webhooks to return. 0 means the default, 50; values
+     * above the maximum, 100, are treated as 100. Negative values are
+     * INVALID_ARGUMENT. A page may hold fewer webhooks even when more follow.
+     * </pre>
+     *
+     * <code>int32 page_size = 2 [json_name = "pageSize", (.buf.validate.field) = { ... }</code>
+     * @return The pageSize.
+     */
+    @java.lang.Override
+    public int getPageSize() {
+      return pageSize_;
+    }
+
+    public static final int PAGE_TOKEN_FIELD_NUMBER = 3;
+    @SuppressWarnings("serial")
+    private volatile java.lang.Object pageToken_ = "";
+    /**
+     * <pre>
+     * `next_page_token` of the previous page; empty for the first page. The
+     * token is opaque and belongs to the account it was issued for: a token
+     * from another account, or one that is not a token, is INVALID_ARGUMENT.
+     * Tokens do not expire.
+     * </pre>
+     *
+     * <code>string page_token = 3 [json_name = "pageToken", (.buf.validate.field) = { ... }</code>
+     * @return The pageToken.
+     */
+    @java.lang.Override
+    public java.lang.String getPageToken() {
+      java.lang.Object ref = pageToken_;
+      if (ref instanceof java.lang.String) {
+        return (java.lang.String) ref;
+      } else {
+        com.google.protobuf.ByteString bs = 
+            (com.google.protobuf.ByteString) ref;
+        java.lang.String s = bs.toStringUtf8();
+        pageToken_ = s;
+        return s;
+      }
+    }
+    /**
+     * <pre>
+     * `next_page_token` of the previous page; empty for the first page. The
+     * token is opaque and belongs to the account it was issued for: a token
+     * from another account, or one that is not a token, is INVALID_ARGUMENT.
+     * Tokens do not expire.
+     * </pre>
+     *
+     * <code>string page_token = 3 [json_name = "pageToken", (.buf.validate.field) = { ... }</code>
+     * @return The bytes for pageToken.
+     */
+    @java.lang.Override
+    public com.google.protobuf.ByteString
+        getPageTokenBytes() {
+      java.lang.Object ref = pageToken_;
+      if (ref instanceof java.lang.String) {
+        com.google.protobuf.ByteString b = 
+            com.google.protobuf.ByteString.copyFromUtf8(
+                (java.lang.String) ref);
+        pageToken_ = b;
+        return b;
+      } else {
+        return (com.google.protobuf.ByteString) ref;
+      }
+    }
+
+    private byte memoizedIsInitialized = -1;
+    @java.lang.Override
+    public final boolean isInitialized() {
+      byte isInitialized = memoizedIsInitialized;
+      if (isInitialized == 1) return true;
+      if (isInitialized == 0) return false;
+
+      memoizedIsInitialized = 1;
+      return true;
+    }
+
+    @java.lang.Override
+    public void writeTo(com.google.protobuf.CodedOutputStream output)
+                        throws java.io.IOException {
+      if (!com.google.protobuf.GeneratedMessage.isStringEmpty(accountId_)) {
+        com.google.protobuf.GeneratedMessage.writeString(output, 1, accountId_);
+      }
+      if (pageSize_ != 0) {
+        output.writeInt32(2, pageSize_);
+      }
+      if (!com.google.protobuf.GeneratedMessage.isStringEmpty(pageToken_)) {
+        com.google.protobuf.GeneratedMessage.writeString(output, 3, pageToken_);
+      }
+      getUnknownFields().writeTo(output);
+    }
+
+    @java.lang.Override
+    public int getSerializedSize() {
+      int size = memoizedSize;
+      if (size != -1) return size;
+
+      size = 0;
+      if (!com.google.protobuf.GeneratedMessage.isStringEmpty(accountId_)) {
+        size += com.google.protobuf.GeneratedMessage.computeStringSize(1, accountId_);
+      }
+      if (pageSize_ != 0) {
+        size += com.google.protobuf.CodedOutputStream
+          .computeInt32Size(2, pageSize_);
+      }
+      if (!com.google.protobuf.GeneratedMessage.isStringEmpty(pageToken_)) {
+        size += com.google.protobuf.GeneratedMessage.computeStringSize(3, pageToken_);
+      }
+      size += getUnknownFields().getSerializedSize();
+      memoizedSize = size;
+      return size;
+    }
+
+    @java.lang.Override
+    public boolean equals(final java.lang.Object obj) {
+      if (obj == this) {
+       return true;
+      }
+      if (!(obj instanceof telegent.webhook.v1.WebhookOuterClass.ListWebhooksRequest)) {
+        return super.equals(obj);
+      }
+      telegent.webhook.v1.WebhookOuterClass.ListWebhooksRequest other = (telegent.webhook.v1.WebhookOuterClass.ListWebhooksRequest) obj;
+
+      if (!getAccountId()
+          .equals(other.getAccountId())) return false;
+      if (getPageSize()
+          != other.getPageSize()) return false;
+      if (!getPageToken()
+          .equals(other.getPageToken())) return false;
+      if (!getUnknownFields().equals(other.getUnknownFields())) return false;
+      return true;
+    }
+
+    @java.lang.Override
+    public int hashCode() {
+      if (memoizedHashCode != 0) {
+        return memoizedHashCode;
+      }
+      int hash = 41;
+      hash = (19 * hash) + getDescriptor().hashCode();
+      hash = (37 * hash) + ACCOUNT_ID_FIELD_NUMBER;
+      hash = (53 * hash) + getAccountId().hashCode();
+      hash = (37 * hash) + PAGE_SIZE_FIELD_NUMBER;
+      hash = (53 * hash) + getPageSize();
+      hash = (37 * hash) + PAGE_TOKEN_FIELD_NUMBER;
+      hash = (53 * hash) + getPageToken().hashCode();
+      hash = (29 * hash) + getUnknownFields().hashCode();
+      memoizedHashCode = hash;
+      return hash;
+    }
+
+    public static telegent.webhook.v1.WebhookOuterClass.ListWebhooksRequest parseFrom(
+        java.nio.ByteBuffer data)
+        throws com.google.protobuf.InvalidProtocolBufferException {
+      return PARSER.parseFrom(data);
+    }
+    public static telegent.webhook.v1.WebhookOuterClass.ListWebhooksRequest parseFrom(
+        java.nio.ByteBuffer data,
+        com.google.protobuf.ExtensionRegistryLite extensionRegistry)
+        throws com.google.protobuf.InvalidProtocolBufferException {
+      return PARSER.parseFrom(data, extensionRegistry);
+    }
+    public static telegent.webhook.v1.WebhookOuterClass.ListWebhooksRequest parseFrom(
+        com.google.protobuf.ByteString data)
+        throws com.google.protobuf.InvalidProtocolBufferException {
+      return PARSER.parseFrom(data);
+    }
+    public static telegent.webhook.v1.WebhookOuterClass.ListWebhooksRequest parseFrom(
+        com.google.protobuf.ByteString data,
+        com.google.protobuf.ExtensionRegistryLite extensionRegistry)
+        throws com.google.protobuf.InvalidProtocolBufferException {
+      return PARSER.parseFrom(data, extensionRegistry);
+    }
+    public static telegent.webhook.v1.WebhookOuterClass.ListWebhooksRequest parseFrom(byte[] data)
+        throws com.google.protobuf.InvalidProtocolBufferException {
+      return PARSER.parseFrom(data);
+    }
+    public static telegent.webhook.v1.WebhookOuterClass.ListWebhooksRequest parseFrom(
+        byte[] data,
+        com.google.protobuf.ExtensionRegistryLite extensionRegistry)
+        throws com.google.protobuf.InvalidProtocolBufferException {
+      return PARSER.parseFrom(data, extensionRegistry);
+    }
+    public static telegent.webhook.v1.WebhookOuterClass.ListWebhooksRequest parseFrom(java.io.InputStream input)
+        throws java.io.IOException {
+      return com.google.protobuf.GeneratedMessage
+          .parseWithIOException(PARSER, input);
+    }
+    public static telegent.webhook.v1.WebhookOuterClass.ListWebhooksRequest parseFrom(
+        java.io.InputStream input,
+        com.google.protobuf.ExtensionRegistryLite extensionRegistry)
+        throws java.io.IOException {
+      return com.google.protobuf.GeneratedMessage
+          .parseWithIOException(PARSER, input, extensionRegistry);
+    }
+
+    public static telegent.webhook.v1.WebhookOuterClass.ListWebhooksRequest parseDelimitedFrom(java.io.InputStream input)
+        throws java.io.IOException {
+      return com.google.protobuf.GeneratedMessage
+          .parseDelimitedWithIOException(PARSER, input);
+    }
+
+    public static telegent.webhook.v1.WebhookOuterClass.ListWebhooksRequest parseDelimitedFrom(
+        java.io.InputStream input,
+        com.google.protobuf.ExtensionRegistryLite extensionRegistry)
+        throws java.io.IOException {
+      return com.google.protobuf.GeneratedMessage
+          .parseDelimitedWithIOException(PARSER, input, extensionRegistry);
+    }
+    public static telegent.webhook.v1.WebhookOuterClass.ListWebhooksRequest parseFrom(
+        com.google.protobuf.CodedInputStream input)
+        throws java.io.IOException {
+      return com.google.protobuf.GeneratedMessage
+          .parseWithIOException(PARSER, input);
+    }
+    public static telegent.webhook.v1.WebhookOuterClass.ListWebhooksRequest parseFrom(
+        com.google.protobuf.CodedInputStream input,
+        com.google.protobuf.ExtensionRegistryLite extensionRegistry)
+        throws java.io.IOException {
+      return com.google.protobuf.GeneratedMessage
+          .parseWithIOException(PARSER, input, extensionRegistry);
+    }
+
+    @java.lang.Override
+    public Builder newBuilderForType() { return newBuilder(); }
+    public static Builder newBuilder() {
+      return DEFAULT_INSTANCE.toBuilder();
+    }
+    public static Builder newBuilder(telegent.webhook.v1.WebhookOuterClass.ListWebhooksRequest prototype) {
+      return DEFAULT_INSTANCE.toBuilder().mergeFrom(prototype);
+    }
+    @java.lang.Override
+    public Builder toBuilder() {
+      return this == DEFAULT_INSTANCE
+          ? new Builder() : new Builder().mergeFrom(this);
+    }
+
+    @java.lang.Override
+    protected Builder newBuilderForType(
+        com.google.protobuf.GeneratedMessage.BuilderParent parent) {
+      Builder builder = new Builder(parent);
+      return builder;
+    }
+    /**
+     * <pre>
+     * ListWebhooksRequest asks for a page of an account's webhooks (AIP-158).
+     * </pre>
+     *
+     * Protobuf type {@code telegent.webhook.v1.ListWebhooksRequest}
+     */
+    public static final class Builder extends
+        com.google.protobuf.GeneratedMessage.Builder<Builder> implements
+        // @@protoc_insertion_point(builder_implements:telegent.webhook.v1.ListWebhooksRequest)
+        telegent.webhook.v1.WebhookOuterClass.ListWebhooksRequestOrBuilder {
+      public static final com.google.protobuf.Descriptors.Descriptor
+          getDescriptor() {
+        return telegent.webhook.v1.WebhookOuterClass.internal_static_telegent_webhook_v1_ListWebhooksRequest_descriptor;
+      }
+
+      @java.lang.Override
+      protected com.google.protobuf.GeneratedMessage.FieldAccessorTable
+          internalGetFieldAccessorTable() {
+        return telegent.webhook.v1.WebhookOuterClass.internal_static_telegent_webhook_v1_ListWebhooksRequest_fieldAccessorTable
+            .ensureFieldAccessorsInitialized(
+                telegent.webhook.v1.WebhookOuterClass.ListWebhooksRequest.class, telegent.webhook.v1.WebhookOuterClass.ListWebhooksRequest.Builder.class);
+      }
+
+      // Construct using telegent.webhook.v1.WebhookOuterClass.ListWebhooksRequest.newBuilder()
+      private Builder() {
+
+      }
+
+      private Builder(
+          com.google.protobuf.GeneratedMessage.BuilderParent parent) {
+        super(parent);
+
+      }
+      @java.lang.Override
+      public Builder clear() {
+        super.clear();
+        bitField0_ = 0;
+        accountId_ = "";
+        pageSize_ = 0;
+        pageToken_ = "";
+        return this;
+      }
+
+      @java.lang.Override
+      public com.google.protobuf.Descriptors.Descriptor
+          getDescriptorForType() {
+        return telegent.webhook.v1.WebhookOuterClass.internal_static_telegent_webhook_v1_ListWebhooksRequest_descriptor;
+      }
+
+      @java.lang.Override
+      public telegent.webhook.v1.WebhookOuterClass.ListWebhooksRequest getDefaultInstanceForType() {
+        return telegent.webhook.v1.WebhookOuterClass.ListWebhooksRequest.getDefaultInstance();
+      }
+
+      @java.lang.Override
+      public telegent.webhook.v1.WebhookOuterClass.ListWebhooksRequest build() {
+        telegent.webhook.v1.WebhookOuterClass.ListWebhooksRequest result = buildPartial();
+        if (!result.isInitialized()) {
+          throw newUninitializedMessageException(result);
+        }
+        return result;
+      }
+
+      @java.lang.Override
+      public telegent.webhook.v1.WebhookOuterClass.ListWebhooksRequest buildPartial() {
+        telegent.webhook.v1.WebhookOuterClass.ListWebhooksRequest result = new telegent.webhook.v1.WebhookOuterClass.ListWebhooksRequest(this);
+        if (bitField0_ != 0) { buildPartial0(result); }
+        onBuilt();
+        return result;
+      }
+
+      private void buildPartial0(telegent.webhook.v1.WebhookOuterClass.ListWebhooksRequest result) {
+        int from_bitField0_ = bitField0_;
+        if (((from_bitField0_ & 0x00000001) != 0)) {
+          result.accountId_ = accountId_;
+        }
+        if (((from_bitField0_ & 0x00000002) != 0)) {
+          result.pageSize_ = pageSize_;
+        }
+        if (((from_bitField0_ & 0x00000004) != 0)) {
+          result.pageToken_ = pageToken_;
+        }
+      }
+
+      @java.lang.Override
+      public Builder mergeFrom(com.google.protobuf.Message other) {
+        if (other instanceof telegent.webhook.v1.WebhookOuterClass.ListWebhooksRequest) {
+          return mergeFrom((telegent.webhook.v1.WebhookOuterClass.ListWebhooksRequest)other);
+        } else {
+          super.mergeFrom(other);
+          return this;
+        }
+      }
+
+      public Builder mergeFrom(telegent.webhook.v1.WebhookOuterClass.ListWebhooksRequest other) {
+        if (other == telegent.webhook.v1.WebhookOuterClass.ListWebhooksRequest.getDefaultInstance()) return this;
+        if (!other.getAccountId().isEmpty()) {
+          accountId_ = other.accountId_;
+          bitField0_ |= 0x00000001;
+          onChanged();
+        }
+        if (other.getPageSize() != 0) {
+          setPageSize(other.getPageSize());
+        }
+        if (!other.getPageToken().isEmpty()) {
+          pageToken_ = other.pageToken_;
+          bitField0_ |= 0x00000004;
+          onChanged();
+        }
+        this.mergeUnknownFields(other.getUnknownFields());
+        onChanged();
+        return this;
+      }
+
+      @java.lang.Override
+      public final boolean isInitialized() {
+        return true;
+      }
+
+      @java.lang.Override
+      public Builder mergeFrom(
+          com.google.protobuf.CodedInputStream input,
+          com.google.protobuf.ExtensionRegistryLite extensionRegistry)
+          throws java.io.IOException {
+        if (extensionRegistry == null) {
+          throw new java.lang.NullPointerException();
+        }
+        try {
+          boolean done = false;
+          while (!done) {
+            int tag = input.readTag();
+            switch (tag) {
+              case 0:
+                done = true;
+                break;
+              case 10: {
+                accountId_ = input.readStringRequireUtf8();
+                bitField0_ |= 0x00000001;
+                break;
+              } // case 10
+              case 16: {
+                pageSize_ = input.readInt32();
+                bitField0_ |= 0x00000002;
+                break;
+              } // case 16
+              case 26: {
+                pageToken_ = input.readStringRequireUtf8();
+                bitField0_ |= 0x00000004;
+                break;
+              } // case 26
+              default: {
+                if (!super.parseUnknownField(input, extensionRegistry, tag)) {
+                  done = true; // was an endgroup tag
+                }
+                break;
+              } // default:
+            } // switch (tag)
+          } // while (!done)
+        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+          throw e.unwrapIOException();
+        } finally {
+          onChanged();
+        } // finally
+        return this;
+      }
+      private int bitField0_;
+
+      private java.lang.Object accountId_ = "";
+      /**
+       * <pre>
+       * Telegent account whose webhooks to list (rules as for
+       * CreateWebhookRequest.account_id).
+       * </pre>
+       *
+       * <code>string account_id = 1 [json_name = "accountId", (.buf.validate.field) = { ... }</code>
+       * @return The accountId.
+       */
+      public java.lang.String getAccountId() {
+        java.lang.Object ref = accountId_;
+        if (!(ref instanceof java.lang.String)) {
+          com.google.protobuf.ByteString bs =
+              (com.google.protobuf.ByteString) ref;
+          java.lang.String s = bs.toStringUtf8();
+          accountId_ = s;
+          return s;
+        } else {
+          return (java.lang.String) ref;
+        }
+      }
+      /**
+       * <pre>
+       * Telegent account whose webhooks to list (rules as for
+       * CreateWebhookRequest.account_id).
+       * </pre>
+       *
+       * <code>string account_id = 1 [json_name = "accountId", (.buf.validate.field) = { ... }</code>
+       * @return The bytes for accountId.
+       */
+      public com.google.protobuf.ByteString
+          getAccountIdBytes() {
+        java.lang.Object ref = accountId_;
+        if (ref instanceof String) {
+          com.google.protobuf.ByteString b = 
+              com.google.protobuf.ByteString.copyFromUtf8(
+                  (java.lang.String) ref);
+          accountId_ = b;
+          return b;
+        } else {
+          return (com.google.protobuf.ByteString) ref;
+        }
+      }
+      /**
+       * <pre>
+       * Telegent account whose webhooks to list (rules as for
+       * CreateWebhookRequest.account_id).
+       * </pre>
+       *
+       * <code>string account_id = 1 [json_name = "accountId", (.buf.validate.field) = { ... }</code>
+       * @param value The accountId to set.
+       * @return This builder for chaining.
+       */
+      public Builder setAccountId(
+          java.lang.String value) {
+        if (value == null) { throw new NullPointerException(); }
+        accountId_ = value;
+        bitField0_ |= 0x00000001;
+        onChanged();
+        return this;
+      }
+      /**
+       * <pre>
+       * Telegent account whose webhooks to list (rules as for
+       * CreateWebhookRequest.account_id).
+       * </pre>
+       *
+       * <code>string account_id = 1 [json_name = "accountId", (.buf.validate.field) = { ... }</code>
+       * @return This builder for chaining.
+       */
+      public Builder clearAccountId() {
+        accountId_ = getDefaultInstance().getAccountId();
+        bitField0_ = (bitField0_ & ~0x00000001);
+        onChanged();
+        return this;
+      }
+      /**
+       * <pre>
+       * Telegent account whose webhooks to list (rules as for
+       * CreateWebhookRequest.account_id).
+       * </pre>
+       *
+       * <code>string account_id = 1 [json_name = "accountId", (.buf.validate.field) = { ... }</code>
+       * @param value The bytes for accountId to set.
+       * @return This builder for chaining.
+       */
+      public Builder setAccountIdBytes(
+          com.google.protobuf.ByteString value) {
+        if (value == null) { throw new NullPointerException(); }
+        checkByteStringIsUtf8(value);
+        accountId_ = value;
+        bitField0_ |= 0x00000001;
+        onChanged();
+        return this;
+      }
+
+      private int pageSize_ ;
+      /**
+       * <pre>
+       * Largest number of webhooks to return. 0 means the default, 50; values
+       * above the maximum, 100, are treated as 100. Negative values are
+       * INVALID_ARGUMENT. A page may hold fewer webhooks even when more follow.
+       * </pre>
+       *
+       * <code>int32 page_size = 2 [json_name = "pageSize", (.buf.validate.field) = { ... }</code>
+       * @return The pageSize.
+       */
+      @java.lang.Override
+      public int getPageSize() {
+        return pageSize_;
+      }
+      /**
+       * <pre>
+       * Largest number of webhooks to return. 0 means the default, 50; values
+       * above the maximum, 100, are treated as 100. Negative values are
+       * INVALID_ARGUMENT. A page may hold fewer webhooks even when more follow.
+       * </pre>
+       *
+       * <code>int32 page_size = 2 [json_name = "pageSize", (.buf.validate.field) = { ... }</code>
+       * @param value The pageSize to set.
+       * @return This builder for chaining.
+       */
+      public Builder setPageSize(int value) {
+
+        pageSize_ = value;
+        bitField0_ |= 0x00000002;
+        onChanged();
+        return this;
+      }
+      /**
+       * <pre>
+       * Largest number of webhooks to return. 0 means the default, 50; values
+       * above the maximum, 100, are treated as 100. Negative values are
+       * INVALID_ARGUMENT. A page may hold fewer webhooks even when more follow.
+       * </pre>
+       *
+       * <code>int32 page_size = 2 [json_name = "pageSize", (.buf.validate.field) = { ... }</code>
+       * @return This builder for chaining.
+       */
+      public Builder clearPageSize() {
+        bitField0_ = (bitField0_ & ~0x00000002);
+        pageSize_ = 0;
+        onChanged();
+        return this;
+      }
+
+      private java.lang.Object pageToken_ = "";
+      /**
+       * <pre>
+       * `next_page_token` of the previous page; empty for the first page. The
+       * token is opaque and belongs to the account it was issued for: a token
+       * from another account, or one that is not a token, is INVALID_ARGUMENT.
+       * Tokens do not expire.
+       * </pre>
+       *
+       * <code>string page_token = 3 [json_name = "pageToken", (.buf.validate.field) = { ... }</code>
+       * @return The pageToken.
+       */
+      public java.lang.String getPageToken() {
+        java.lang.Object ref = pageToken_;
+        if (!(ref instanceof java.lang.String)) {
+          com.google.protobuf.ByteString bs =
+              (com.google.protobuf.ByteString) ref;
+          java.lang.String s = bs.toStringUtf8();
+          pageToken_ = s;
+          return s;
+        } else {
+          return (java.lang.String) ref;
+        }
+      }
+      /**
+       * <pre>
+       * `next_page_token` of the previous page; empty for the first page. The
+       * token is opaque and belongs to the account it was issued for: a token
+       * from another account, or one that is not a token, is INVALID_ARGUMENT.
+       * Tokens do not expire.
+       * </pre>
+       *
+       * <code>string page_token = 3 [json_name = "pageToken", (.buf.validate.field) = { ... }</code>
+       * @return The bytes for pageToken.
+       */
+      public com.google.protobuf.ByteString
+          getPageTokenBytes() {
+        java.lang.Object ref = pageToken_;
+        if (ref instanceof String) {
+          com.google.protobuf.ByteString b = 
+              com.google.protobuf.ByteString.copyFromUtf8(
+                  (java.lang.String) ref);
+          pageToken_ = b;
+          return b;
+        } else {
+          return (com.google.protobuf.ByteString) ref;
+        }
+      }
+      /**
+       * <pre>
+       * `next_page_token` of the previous page; empty for the first page. The
+       * token is opaque and belongs to the account it was issued for: a token
+       * from another account, or one that is not a token, is INVALID_ARGUMENT.
+       * Tokens do not expire.
+       * </pre>
+       *
+       * <code>string page_token = 3 [json_name = "pageToken", (.buf.validate.field) = { ... }</code>
+       * @param value The pageToken to set.
+       * @return This builder for chaining.
+       */
+      public Builder setPageToken(
+          java.lang.String value) {
+        if (value == null) { throw new NullPointerException(); }
+        pageToken_ = value;
+        bitField0_ |= 0x00000004;
+        onChanged();
+        return this;
+      }
+      /**
+       * <pre>
+       * `next_page_token` of the previous page; empty for the first page. The
+       * token is opaque and belongs to the account it was issued for: a token
+       * from another account, or one that is not a token, is INVALID_ARGUMENT.
+       * Tokens do not expire.
+       * </pre>
+       *
+       * <code>string page_token = 3 [json_name = "pageToken", (.buf.validate.field) = { ... }</code>
+       * @return This builder for chaining.
+       */
+      public Builder clearPageToken() {
+        pageToken_ = getDefaultInstance().getPageToken();
+        bitField0_ = (bitField0_ & ~0x00000004);
+        onChanged();
+        return this;
+      }
+      /**
+       * <pre>
+       * `next_page_token` of the previous page; empty for the first page. The
+       * token is opaque and belongs to the account it was issued for: a token
+       * from another account, or one that is not a token, is INVALID_ARGUMENT.
+       * Tokens do not expire.
+       * </pre>
+       *
+       * <code>string page_token = 3 [json_name = "pageToken", (.buf.validate.field) = { ... }</code>
+       * @param value The bytes for pageToken to set.
+       * @return This builder for chaining.
+       */
+      public Builder setPageTokenBytes(
+          com.google.protobuf.ByteString value) {
+        if (value == null) { throw new NullPointerException(); }
+        checkByteStringIsUtf8(value);
+        pageToken_ = value;
+        bitField0_ |= 0x00000004;
+        onChanged();
+        return this;
+      }
+
+      // @@protoc_insertion_point(builder_scope:telegent.webhook.v1.ListWebhooksRequest)
+    }
+
+    // @@protoc_insertion_point(class_scope:telegent.webhook.v1.ListWebhooksRequest)
+    private static final telegent.webhook.v1.WebhookOuterClass.ListWebhooksRequest DEFAULT_INSTANCE;
+    static {
+      DEFAULT_INSTANCE = new telegent.webhook.v1.WebhookOuterClass.ListWebhooksRequest();
+    }
+
+    public static telegent.webhook.v1.WebhookOuterClass.ListWebhooksRequest getDefaultInstance() {
+      return DEFAULT_INSTANCE;
+    }
+
+    private static final com.google.protobuf.Parser<ListWebhooksRequest>
+        PARSER = new com.google.protobuf.AbstractParser<ListWebhooksRequest>() {
+      @java.lang.Override
+      public ListWebhooksRequest parsePartialFrom(
+          com.google.protobuf.CodedInputStream input,
+          com.google.protobuf.ExtensionRegistryLite extensionRegistry)
+          throws com.google.protobuf.InvalidProtocolBufferException {
+        Builder builder = newBuilder();
+        try {
+          builder.mergeFrom(input, extensionRegistry);
+        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+          throw e.setUnfinishedMessage(builder.buildPartial());
+        } catch (com.google.protobuf.UninitializedMessageException e) {
+          throw e.asInvalidProtocolBufferException().setUnfinishedMessage(builder.buildPartial());
+        } catch (java.io.IOException e) {
+          throw new com.google.protobuf.InvalidProtocolBufferException(e)
+              .setUnfinishedMessage(builder.buildPartial());
+        }
+        return builder.buildPartial();
+      }
+    };
+
+    public static com.google.protobuf.Parser<ListWebhooksRequest> parser() {
+      return PARSER;
+    }
+
+    @java.lang.Override
+    public com.google.protobuf.Parser<ListWebhooksRequest> getParserForType() {
+      return PARSER;
+    }
+
+    @java.lang.Override
+    public telegent.webhook.v1.WebhookOuterClass.ListWebhooksRequest getDefaultInstanceForType() {
+      return DEFAULT_INSTANCE;
+    }
+
+  }
+
+  public interface ListWebhooksResponseOrBuilder extends
+      // @@protoc_insertion_point(interface_extends:telegent.webhook.v1.ListWebhooksResponse)
+      com.google.protobuf.MessageOrBuilder {
+
+    /**
+     * <pre>
+     * The webhooks of this page, ordered by `webhook_id`.
+     * </pre>
+     *
+     * <code>repeated .telegent.webhook.v1.Webhook webhooks = 1 [json_name = "webhooks"];</code>
+     */
+    java.util.List<telegent.webhook.v1.WebhookOuterClass.Webhook> 
+        getWebhooksList();
+    /**
+     * <pre>
+     * The webhooks of this page, ordered by `webhook_id`.
+     * </pre>
+     *
+     * <code>repeated .telegent.webhook.v1.Webhook webhooks = 1 [json_name = "webhooks"];</code>
+     */
+    telegent.webhook.v1.WebhookOuterClass.Webhook getWebhooks(int index);
+    /**
+     * <pre>
+     * The webhooks of this page, ordered by `webhook_id`.
+     * </pre>
+     *
+     * <code>repeated .telegent.webhook.v1.Webhook webhooks = 1 [json_name = "webhooks"];</code>
+     */
+    int getWebhooksCount();
+    /**
+     * <pre>
+     * The webhooks of this page, ordered by `webhook_id`.
+     * </pre>
+     *
+     * <code>repeated .telegent.webhook.v1.Webhook webhooks = 1 [json_name = "webhooks"];</code>
+     */
+    java.util.List<? extends telegent.webhook.v1.WebhookOuterClass.WebhookOrBuilder> 
+        getWebhooksOrBuilderList();
+    /**
+     * <pre>
+     * The webhooks of this page, ordered by `webhook_id`.
+     * </pre>
+     *
+     * <code>repeated .telegent.webhook.v1.Webhook webhooks = 1 [json_name = "webhooks"];</code>
+     */
+    telegent.webhook.v1.WebhookOuterClass.WebhookOrBuilder getWebhooksOrBuilder(
+        int index);
+
+    /**
+     * <pre>
+     * Token for the next page; empty when this page is the last.
+     * </pre>
+     *
+     * <code>string next_page_token = 2 [json_name = "nextPageToken"];</code>
+     * @return The nextPageToken.
+     */
+    java.lang.String getNextPageToken();
+    /**
+     * <pre>
+     * Token for the next page; empty when this page is the last.
+     * </pre>
+     *
+     * <code>string next_page_token = 2 [json_name = "nextPageToken"];</code>
+     * @return The bytes for nextPageToken.
+     */
+    com.google.protobuf.ByteString
+        getNextPageTokenBytes();
+  }
+  /**
+   * <pre>
+   * ListWebhooksResponse is a page of an account's webhooks.
+   * </pre>
+   *
+   * Protobuf type {@code telegent.webhook.v1.ListWebhooksResponse}
+   */
+  public static final class ListWebhooksResponse extends
+      com.google.protobuf.GeneratedMessage implements
+      // @@protoc_insertion_point(message_implements:telegent.webhook.v1.ListWebhooksResponse)
+      ListWebhooksResponseOrBuilder {
+  private static final long serialVersionUID = 0L;
+    static {
+      com.google.protobuf.RuntimeVersion.validateProtobufGencodeVersion(
+        com.google.protobuf.RuntimeVersion.RuntimeDomain.PUBLIC,
+        /* major= */ 4,
+        /* minor= */ 33,
+        /* patch= */ 4,
+        /* suffix= */ "",
+        "ListWebhooksResponse");
+    }
+    // Use ListWebhooksResponse.newBuilder() to construct.
+    private ListWebhooksResponse(com.google.protobuf.GeneratedMessage.Builder<?> builder) {
+      super(builder);
+    }
+    private ListWebhooksResponse() {
+      webhooks_ = java.util.Collections.emptyList();
+      nextPageToken_ = "";
+    }
+
+    public static final com.google.protobuf.Descriptors.Descriptor
+        getDescriptor() {
+      return telegent.webhook.v1.WebhookOuterClass.internal_static_telegent_webhook_v1_ListWebhooksResponse_descriptor;
+    }
+
+    @java.lang.Override
+    protected com.google.protobuf.GeneratedMessage.FieldAccessorTable
+        internalGetFieldAccessorTable() {
+      return telegent.webhook.v1.WebhookOuterClass.internal_static_telegent_webhook_v1_ListWebhooksResponse_fieldAccessorTable
+          .ensureFieldAccessorsInitialized(
+              telegent.webhook.v1.WebhookOuterClass.ListWebhooksResponse.class, telegent.webhook.v1.WebhookOuterClass.ListWebhooksResponse.Builder.class);
+    }
+
+    public static final int WEBHOOKS_FIELD_NUMBER = 1;
+    @SuppressWarnings("serial")
+    private java.util.List<telegent.webhook.v1.WebhookOuterClass.Webhook> webhooks_;
+    /**
+     * <pre>
+     * The webhooks of this page, ordered by `webhook_id`.
+     * </pre>
+     *
+     * <code>repeated .telegent.webhook.v1.Webhook webhooks = 1 [json_name = "webhooks"];</code>
+     */
+    @java.lang.Override
+    public java.util.List<telegent.webhook.v1.WebhookOuterClass.Webhook> getWebhooksList() {
+      return webhooks_;
+    }
+    /**
+     * <pre>
+     * The webhooks of this page, ordered by `webhook_id`.
+     * </pre>
+     *
+     * <code>repeated .telegent.webhook.v1.Webhook webhooks = 1 [json_name = "webhooks"];</code>
+     */
+    @java.lang.Override
+    public java.util.List<? extends telegent.webhook.v1.WebhookOuterClass.WebhookOrBuilder> 
+        getWebhooksOrBuilderList() {
+      return webhooks_;
+    }
+    /**
+     * <pre>
+     * The webhooks of this page, ordered by `webhook_id`.
+     * </pre>
+     *
+     * <code>repeated .telegent.webhook.v1.Webhook webhooks = 1 [json_name = "webhooks"];</code>
+     */
+    @java.lang.Override
+    public int getWebhooksCount() {
+      return webhooks_.size();
+    }
+    /**
+     * <pre>
+     * The webhooks of this page, ordered by `webhook_id`.
+     * </pre>
+     *
+     * <code>repeated .telegent.webhook.v1.Webhook webhooks = 1 [json_name = "webhooks"];</code>
+     */
+    @java.lang.Override
+    public telegent.webhook.v1.WebhookOuterClass.Webhook getWebhooks(int index) {
+      return webhooks_.get(index);
+    }
+    /**
+     * <pre>
+     * The webhooks of this page, ordered by `webhook_id`.
+     * </pre>
+     *
+     * <code>repeated .telegent.webhook.v1.Webhook webhooks = 1 [json_name = "webhooks"];</code>
+     */
+    @java.lang.Override
+    public telegent.webhook.v1.WebhookOuterClass.WebhookOrBuilder getWebhooksOrBuilder(
+        int index) {
+      return webhooks_.get(index);
+    }
+
+    public static final int NEXT_PAGE_TOKEN_FIELD_NUMBER = 2;
+    @SuppressWarnings("serial")
+    private volatile java.lang.Object nextPageToken_ = "";
+    /**
+     * <pre>
+     * Token for the next page; empty when this page is the last.
+     * </pre>
+     *
+     * <code>string next_page_token = 2 [json_name = "nextPageToken"];</code>
+     * @return The nextPageToken.
+     */
+    @java.lang.Override
+    public java.lang.String getNextPageToken() {
+      java.lang.Object ref = nextPageToken_;
+      if (ref instanceof java.lang.String) {
+        return (java.lang.String) ref;
+      } else {
+        com.google.protobuf.ByteString bs = 
+            (com.google.protobuf.ByteString) ref;
+        java.lang.String s = bs.toStringUtf8();
+        nextPageToken_ = s;
+        return s;
+      }
+    }
+    /**
+     * <pre>
+     * Token for the next page; empty when this page is the last.
+     * </pre>
+     *
+     * <code>string next_page_token = 2 [json_name = "nextPageToken"];</code>
+     * @return The bytes for nextPageToken.
+     */
+    @java.lang.Override
+    public com.google.protobuf.ByteString
+        getNextPageTokenBytes() {
+      java.lang.Object ref = nextPageToken_;
+      if (ref instanceof java.lang.String) {
+        com.google.protobuf.ByteString b = 
+            com.google.protobuf.ByteString.copyFromUtf8(
+                (java.lang.String) ref);
+        nextPageToken_ = b;
+        return b;
+      } else {
+        return (com.google.protobuf.ByteString) ref;
+      }
+    }
+
+    private byte memoizedIsInitialized = -1;
+    @java.lang.Override
+    public final boolean isInitialized() {
+      byte isInitialized = memoizedIsInitialized;
+      if (isInitialized == 1) return true;
+      if (isInitialized == 0) return false;
+
+      memoizedIsInitialized = 1;
+      return true;
+    }
+
+    @java.lang.Override
+    public void writeTo(com.google.protobuf.CodedOutputStream output)
+                        throws java.io.IOException {
+      for (int i = 0; i < webhooks_.size(); i++) {
+        output.writeMessage(1, webhooks_.get(i));
+      }
+      if (!com.google.protobuf.GeneratedMessage.isStringEmpty(nextPageToken_)) {
+        com.google.protobuf.GeneratedMessage.writeString(output, 2, nextPageToken_);
+      }
+      getUnknownFields().writeTo(output);
+    }
+
+    @java.lang.Override
+    public int getSerializedSize() {
+      int size = memoizedSize;
+      if (size != -1) return size;
+
+      size = 0;
+      for (int i = 0; i < webhooks_.size(); i++) {
+        size += com.google.protobuf.CodedOutputStream
+          .computeMessageSize(1, webhooks_.get(i));
+      }
+      if (!com.google.protobuf.GeneratedMessage.isStringEmpty(nextPageToken_)) {
+        size += com.google.protobuf.GeneratedMessage.computeStringSize(2, nextPageToken_);
+      }
+      size += getUnknownFields().getSerializedSize();
+      memoizedSize = size;
+      return size;
+    }
+
+    @java.lang.Override
+    public boolean equals(final java.lang.Object obj) {
+      if (obj == this) {
+       return true;
+      }
+      if (!(obj instanceof telegent.webhook.v1.WebhookOuterClass.ListWebhooksResponse)) {
+        return super.equals(obj);
+      }
+      telegent.webhook.v1.WebhookOuterClass.ListWebhooksResponse other = (telegent.webhook.v1.WebhookOuterClass.ListWebhooksResponse) obj;
+
+      if (!getWebhooksList()
+          .equals(other.getWebhooksList())) return false;
+      if (!getNextPageToken()
+          .equals(other.getNextPageToken())) return false;
+      if (!getUnknownFields().equals(other.getUnknownFields())) return false;
+      return true;
+    }
+
+    @java.lang.Override
+    public int hashCode() {
+      if (memoizedHashCode != 0) {
+        return memoizedHashCode;
+      }
+      int hash = 41;
+      hash = (19 * hash) + getDescriptor().hashCode();
+      if (getWebhooksCount() > 0) {
+        hash = (37 * hash) + WEBHOOKS_FIELD_NUMBER;
+        hash = (53 * hash) + getWebhooksList().hashCode();
+      }
+      hash = (37 * hash) + NEXT_PAGE_TOKEN_FIELD_NUMBER;
+      hash = (53 * hash) + getNextPageToken().hashCode();
+      hash = (29 * hash) + getUnknownFields().hashCode();
+      memoizedHashCode = hash;
+      return hash;
+    }
+
+    public static telegent.webhook.v1.WebhookOuterClass.ListWebhooksResponse parseFrom(
+        java.nio.ByteBuffer data)
+        throws com.google.protobuf.InvalidProtocolBufferException {
+      return PARSER.parseFrom(data);
+    }
+    public static telegent.webhook.v1.WebhookOuterClass.ListWebhooksResponse parseFrom(
+        java.nio.ByteBuffer data,
+        com.google.protobuf.ExtensionRegistryLite extensionRegistry)
+        throws com.google.protobuf.InvalidProtocolBufferException {
+      return PARSER.parseFrom(data, extensionRegistry);
+    }
+    public static telegent.webhook.v1.WebhookOuterClass.ListWebhooksResponse parseFrom(
+        com.google.protobuf.ByteString data)
+        throws com.google.protobuf.InvalidProtocolBufferException {
+      return PARSER.parseFrom(data);
+    }
+    public static telegent.webhook.v1.WebhookOuterClass.ListWebhooksResponse parseFrom(
+        com.google.protobuf.ByteString data,
+        com.google.protobuf.ExtensionRegistryLite extensionRegistry)
+        throws com.google.protobuf.InvalidProtocolBufferException {
+      return PARSER.parseFrom(data, extensionRegistry);
+    }
+    public static telegent.webhook.v1.WebhookOuterClass.ListWebhooksResponse parseFrom(byte[] data)
+        throws com.google.protobuf.InvalidProtocolBufferException {
+      return PARSER.parseFrom(data);
+    }
+    public static telegent.webhook.v1.WebhookOuterClass.ListWebhooksResponse parseFrom(
+        byte[] data,
+        com.google.protobuf.ExtensionRegistryLite extensionRegistry)
+        throws com.google.protobuf.InvalidProtocolBufferException {
+      return PARSER.parseFrom(data, extensionRegistry);
+    }
+    public static telegent.webhook.v1.WebhookOuterClass.ListWebhooksResponse parseFrom(java.io.InputStream input)
+        throws java.io.IOException {
+      return com.google.protobuf.GeneratedMessage
+          .parseWithIOException(PARSER, input);
+    }
+    public static telegent.webhook.v1.WebhookOuterClass.ListWebhooksResponse parseFrom(
+        java.io.InputStream input,
+        com.google.protobuf.ExtensionRegistryLite extensionRegistry)
+        throws java.io.IOException {
+      return com.google.protobuf.GeneratedMessage
+          .parseWithIOException(PARSER, input, extensionRegistry);
+    }
+
+    public static telegent.webhook.v1.WebhookOuterClass.ListWebhooksResponse parseDelimitedFrom(java.io.InputStream input)
+        throws java.io.IOException {
+      return com.google.protobuf.GeneratedMessage
+          .parseDelimitedWithIOException(PARSER, input);
+    }
+
+    public static telegent.webhook.v1.WebhookOuterClass.ListWebhooksResponse parseDelimitedFrom(
+        java.io.InputStream input,
+        com.google.protobuf.ExtensionRegistryLite extensionRegistry)
+        throws java.io.IOException {
+      return com.google.protobuf.GeneratedMessage
+          .parseDelimitedWithIOException(PARSER, input, extensionRegistry);
+    }
+    public static telegent.webhook.v1.WebhookOuterClass.ListWebhooksResponse parseFrom(
+        com.google.protobuf.CodedInputStream input)
+        throws java.io.IOException {
+      return com.google.protobuf.GeneratedMessage
+          .parseWithIOException(PARSER, input);
+    }
+    public static telegent.webhook.v1.WebhookOuterClass.ListWebhooksResponse parseFrom(
+        com.google.protobuf.CodedInputStream input,
+        com.google.protobuf.ExtensionRegistryLite extensionRegistry)
+        throws java.io.IOException {
+      return com.google.protobuf.GeneratedMessage
+          .parseWithIOException(PARSER, input, extensionRegistry);
+    }
+
+    @java.lang.Override
+    public Builder newBuilderForType() { return newBuilder(); }
+    public static Builder newBuilder() {
+      return DEFAULT_INSTANCE.toBuilder();
+    }
+    public static Builder newBuilder(telegent.webhook.v1.WebhookOuterClass.ListWebhooksResponse prototype) {
+      return DEFAULT_INSTANCE.toBuilder().mergeFrom(prototype);
+    }
+    @java.lang.Override
+    public Builder toBuilder() {
+      return this == DEFAULT_INSTANCE
+          ? new Builder() : new Builder().mergeFrom(this);
+    }
+
+    @java.lang.Override
+    protected Builder newBuilderForType(
+        com.google.protobuf.GeneratedMessage.BuilderParent parent) {
+      Builder builder = new Builder(parent);
+      return builder;
+    }
+    /**
+     * <pre>
+     * ListWebhooksResponse is a page of an account's webhooks.
+     * </pre>
+     *
+     * Protobuf type {@code telegent.webhook.v1.ListWebhooksResponse}
+     */
+    public static final class Builder extends
+        com.google.protobuf.GeneratedMessage.Builder<Builder> implements
+        // @@protoc_insertion_point(builder_implements:telegent.webhook.v1.ListWebhooksResponse)
+        telegent.webhook.v1.WebhookOuterClass.ListWebhooksResponseOrBuilder {
+      public static final com.google.protobuf.Descriptors.Descriptor
+          getDescriptor() {
+        return telegent.webhook.v1.WebhookOuterClass.internal_static_telegent_webhook_v1_ListWebhooksResponse_descriptor;
+      }
+
+      @java.lang.Override
+      protected com.google.protobuf.GeneratedMessage.FieldAccessorTable
+          internalGetFieldAccessorTable() {
+        return telegent.webhook.v1.WebhookOuterClass.internal_static_telegent_webhook_v1_ListWebhooksResponse_fieldAccessorTable
+            .ensureFieldAccessorsInitialized(
+                telegent.webhook.v1.WebhookOuterClass.ListWebhooksResponse.class, telegent.webhook.v1.WebhookOuterClass.ListWebhooksResponse.Builder.class);
+      }
+
+      // Construct using telegent.webhook.v1.WebhookOuterClass.ListWebhooksResponse.newBuilder()
+      private Builder() {
+
+      }
+
+      private Builder(
+          com.google.protobuf.GeneratedMessage.BuilderParent parent) {
+        super(parent);
+
+      }
+      @java.lang.Override
+      public Builder clear() {
+        super.clear();
+        bitField0_ = 0;
+        if (webhooksBuilder_ == null) {
+          webhooks_ = java.util.Collections.emptyList();
+        } else {
+          webhooks_ = null;
+          webhooksBuilder_.clear();
+        }
+        bitField0_ = (bitField0_ & ~0x00000001);
+        nextPageToken_ = "";
+        return this;
+      }
+
+      @java.lang.Override
+      public com.google.protobuf.Descriptors.Descriptor
+          getDescriptorForType() {
+        return telegent.webhook.v1.WebhookOuterClass.internal_static_telegent_webhook_v1_ListWebhooksResponse_descriptor;
+      }
+
+      @java.lang.Override
+      public telegent.webhook.v1.WebhookOuterClass.ListWebhooksResponse getDefaultInstanceForType() {
+        return telegent.webhook.v1.WebhookOuterClass.ListWebhooksResponse.getDefaultInstance();
+      }
+
+      @java.lang.Override
+      public telegent.webhook.v1.WebhookOuterClass.ListWebhooksResponse build() {
+        telegent.webhook.v1.WebhookOuterClass.ListWebhooksResponse result = buildPartial();
+        if (!result.isInitialized()) {
+          throw newUninitializedMessageException(result);
+        }
+        return result;
+      }
+
+      @java.lang.Override
+      public telegent.webhook.v1.WebhookOuterClass.ListWebhooksResponse buildPartial() {
+        telegent.webhook.v1.WebhookOuterClass.ListWebhooksResponse result = new telegent.webhook.v1.WebhookOuterClass.ListWebhooksResponse(this);
+        buildPartialRepeatedFields(result);
+        if (bitField0_ != 0) { buildPartial0(result); }
+        onBuilt();
+        return result;
+      }
+
+      private void buildPartialRepeatedFields(telegent.webhook.v1.WebhookOuterClass.ListWebhooksResponse result) {
+        if (webhooksBuilder_ == null) {
+          if (((bitField0_ & 0x00000001) != 0)) {
+            webhooks_ = java.util.Collections.unmodifiableList(webhooks_);
+            bitField0_ = (bitField0_ & ~0x00000001);
+          }
+          result.webhooks_ = webhooks_;
+        } else {
+          result.webhooks_ = webhooksBuilder_.build();
+        }
+      }
+
+      private void buildPartial0(telegent.webhook.v1.WebhookOuterClass.ListWebhooksResponse result) {
+        int from_bitField0_ = bitField0_;
+        if (((from_bitField0_ & 0x00000002) != 0)) {
+          result.nextPageToken_ = nextPageToken_;
+        }
+      }
+
+      @java.lang.Override
+      public Builder mergeFrom(com.google.protobuf.Message other) {
+        if (other instanceof telegent.webhook.v1.WebhookOuterClass.ListWebhooksResponse) {
+          return mergeFrom((telegent.webhook.v1.WebhookOuterClass.ListWebhooksResponse)other);
+        } else {
+          super.mergeFrom(other);
+          return this;
+        }
+      }
+
+      public Builder mergeFrom(telegent.webhook.v1.WebhookOuterClass.ListWebhooksResponse other) {
+        if (other == telegent.webhook.v1.WebhookOuterClass.ListWebhooksResponse.getDefaultInstance()) return this;
+        if (webhooksBuilder_ == null) {
+          if (!other.webhooks_.isEmpty()) {
+            if (webhooks_.isEmpty()) {
+              webhooks_ = other.webhooks_;
+              bitField0_ = (bitField0_ & ~0x00000001);
+            } else {
+              ensureWebhooksIsMutable();
+              webhooks_.addAll(other.webhooks_);
+            }
+            onChanged();
+          }
+        } else {
+          if (!other.webhooks_.isEmpty()) {
+            if (webhooksBuilder_.isEmpty()) {
+              webhooksBuilder_.dispose();
+              webhooksBuilder_ = null;
+              webhooks_ = other.webhooks_;
+              bitField0_ = (bitField0_ & ~0x00000001);
+              webhooksBuilder_ = 
+                com.google.protobuf.GeneratedMessage.alwaysUseFieldBuilders ?
+                   internalGetWebhooksFieldBuilder() : null;
+            } else {
+              webhooksBuilder_.addAllMessages(other.webhooks_);
+            }
+          }
+        }
+        if (!other.getNextPageToken().isEmpty()) {
+          nextPageToken_ = other.nextPageToken_;
+          bitField0_ |= 0x00000002;
+          onChanged();
+        }
+        this.mergeUnknownFields(other.getUnknownFields());
+        onChanged();
+        return this;
+      }
+
+      @java.lang.Override
+      public final boolean isInitialized() {
+        return true;
+      }
+
+      @java.lang.Override
+      public Builder mergeFrom(
+          com.google.protobuf.CodedInputStream input,
+          com.google.protobuf.ExtensionRegistryLite extensionRegistry)
+          throws java.io.IOException {
+        if (extensionRegistry == null) {
+          throw new java.lang.NullPointerException();
+        }
+        try {
+          boolean done = false;
+          while (!done) {
+            int tag = input.readTag();
+            switch (tag) {
+              case 0:
+                done = true;
+                break;
+              case 10: {
+                telegent.webhook.v1.WebhookOuterClass.Webhook m =
+                    input.readMessage(
+                        telegent.webhook.v1.WebhookOuterClass.Webhook.parser(),
+                        extensionRegistry);
+                if (webhooksBuilder_ == null) {
+                  ensureWebhooksIsMutable();
+                  webhooks_.add(m);
+                } else {
+                  webhooksBuilder_.addMessage(m);
+                }
+                break;
+              } // case 10
+              case 18: {
+                nextPageToken_ = input.readStringRequireUtf8();
+                bitField0_ |= 0x00000002;
+                break;
+              } // case 18
+              default: {
+                if (!super.parseUnknownField(input, extensionRegistry, tag)) {
+                  done = true; // was an endgroup tag
+                }
+                break;
+              } // default:
+            } // switch (tag)
+          } // while (!done)
+        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+          throw e.unwrapIOException();
+        } finally {
+          onChanged();
+        } // finally
+        return this;
+      }
+      private int bitField0_;
+
+      private java.util.List<telegent.webhook.v1.WebhookOuterClass.Webhook> webhooks_ =
+        java.util.Collections.emptyList();
+      private void ensureWebhooksIsMutable() {
+        if (!((bitField0_ & 0x00000001) != 0)) {
+          webhooks_ = new java.util.ArrayList<telegent.webhook.v1.WebhookOuterClass.Webhook>(webhooks_);
+          bitField0_ |= 0x00000001;
+         }
+      }
+
+      private com.google.protobuf.RepeatedFieldBuilder<
+          telegent.webhook.v1.WebhookOuterClass.Webhook, telegent.webhook.v1.WebhookOuterClass.Webhook.Builder, telegent.webhook.v1.WebhookOuterClass.WebhookOrBuilder> webhooksBuilder_;
+
+      /**
+       * <pre>
+       * The webhooks of this page, ordered by `webhook_id`.
+       * </pre>
+       *
+       * <code>repeated .telegent.webhook.v1.Webhook webhooks = 1 [json_name = "webhooks"];</code>
+       */
+      public java.util.List<telegent.webhook.v1.WebhookOuterClass.Webhook> getWebhooksList() {
+        if (webhooksBuilder_ == null) {
+          return java.util.Collections.unmodifiableList(webhooks_);
+        } else {
+          return webhooksBuilder_.getMessageList();
+        }
+      }
+      /**
+       * <pre>
+       * The webhooks of this page, ordered by `webhook_id`.
+       * </pre>
+       *
+       * <code>repeated .telegent.webhook.v1.Webhook webhooks = 1 [json_name = "webhooks"];</code>
+       */
+      public int getWebhooksCount() {
+        if (webhooksBuilder_ == null) {
+          return webhooks_.size();
+        } else {
+          return webhooksBuilder_.getCount();
+        }
+      }
+      /**
+       * <pre>
+       * The webhooks of this page, ordered by `webhook_id`.
+       * </pre>
+       *
+       * <code>repeated .telegent.webhook.v1.Webhook webhooks = 1 [json_name = "webhooks"];</code>
+       */
+      public telegent.webhook.v1.WebhookOuterClass.Webhook getWebhooks(int index) {
+        if (webhooksBuilder_ == null) {
+          return webhooks_.get(index);
+        } else {
+          return webhooksBuilder_.getMessage(index);
+        }
+      }
+      /**
+       * <pre>
+       * The webhooks of this page, ordered by `webhook_id`.
+       * </pre>
+       *
+       * <code>repeated .telegent.webhook.v1.Webhook webhooks = 1 [json_name = "webhooks"];</code>
+       */
+      public Builder setWebhooks(
+          int index, telegent.webhook.v1.WebhookOuterClass.Webhook value) {
+        if (webhooksBuilder_ == null) {
+          if (value == null) {
+            throw new NullPointerException();
+          }
+          ensureWebhooksIsMutable();
+          webhooks_.set(index, value);
+          onChanged();
+        } else {
+          webhooksBuilder_.setMessage(index, value);
+        }
+        return this;
+      }
+      /**
+       * <pre>
+       * The webhooks of this page, ordered by `webhook_id`.
+       * </pre>
+       *
+       * <code>repeated .telegent.webhook.v1.Webhook webhooks = 1 [json_name = "webhooks"];</code>
+       */
+      public Builder setWebhooks(
+          int index, telegent.webhook.v1.WebhookOuterClass.Webhook.Builder builderForValue) {
+        if (webhooksBuilder_ == null) {
+          ensureWebhooksIsMutable();
+          webhooks_.set(index, builderForValue.build());
+          onChanged();
+        } else {
+          webhooksBuilder_.setMessage(index, builderForValue.build());
+        }
+        return this;
+      }
+      /**
+       * <pre>
+       * The webhooks of this page, ordered by `webhook_id`.
+       * </pre>
+       *
+       * <code>repeated .telegent.webhook.v1.Webhook webhooks = 1 [json_name = "webhooks"];</code>
+       */
+      public Builder addWebhooks(telegent.webhook.v1.WebhookOuterClass.Webhook value) {
+        if (webhooksBuilder_ == null) {
+          if (value == null) {
+            throw new NullPointerException();
+          }
+          ensureWebhooksIsMutable();
+          webhooks_.add(value);
+          onChanged();
+        } else {
+          webhooksBuilder_.addMessage(value);
+        }
+        return this;
+      }
+      /**
+       * <pre>
+       * The webhooks of this page, ordered by `webhook_id`.
+       * </pre>
+       *
+       * <code>repeated .telegent.webhook.v1.Webhook webhooks = 1 [json_name = "webhooks"];</code>
+       */
+      public Builder addWebhooks(
+          int index, telegent.webhook.v1.WebhookOuterClass.Webhook value) {
+        if (webhooksBuilder_ == null) {
+          if (value == null) {
+            throw new NullPointerException();
+          }
+          ensureWebhooksIsMutable();
+          webhooks_.add(index, value);
+          onChanged();
+        } else {
+          webhooksBuilder_.addMessage(index, value);
+        }
+        return this;
+      }
+      /**
+       * <pre>
+       * The webhooks of this page, ordered by `webhook_id`.
+       * </pre>
+       *
+       * <code>repeated .telegent.webhook.v1.Webhook webhooks = 1 [json_name = "webhooks"];</code>
+       */
+      public Builder addWebhooks(
+          telegent.webhook.v1.WebhookOuterClass.Webhook.Builder builderForValue) {
+        if (webhooksBuilder_ == null) {
+          ensureWebhooksIsMutable();
+          webhooks_.add(builderForValue.build());
+          onChanged();
+        } else {
+          webhooksBuilder_.addMessage(builderForValue.build());
+        }
+        return this;
+      }
+      /**
+       * <pre>
+       * The webhooks of this page, ordered by `webhook_id`.
+       * </pre>
+       *
+       * <code>repeated .telegent.webhook.v1.Webhook webhooks = 1 [json_name = "webhooks"];</code>
+       */
+      public Builder addWebhooks(
+          int index, telegent.webhook.v1.WebhookOuterClass.Webhook.Builder builderForValue) {
+        if (webhooksBuilder_ == null) {
+          ensureWebhooksIsMutable();
+          webhooks_.add(index, builderForValue.build());
+          onChanged();
+        } else {
+          webhooksBuilder_.addMessage(index, builderForValue.build());
+        }
+        return this;
+      }
+      /**
+       * <pre>
+       * The webhooks of this page, ordered by `webhook_id`.
+       * </pre>
+       *
+       * <code>repeated .telegent.webhook.v1.Webhook webhooks = 1 [json_name = "webhooks"];</code>
+       */
+      public Builder addAllWebhooks(
+          java.lang.Iterable<? extends telegent.webhook.v1.WebhookOuterClass.Webhook> values) {
+        if (webhooksBuilder_ == null) {
+          ensureWebhooksIsMutable();
+          com.google.protobuf.AbstractMessageLite.Builder.addAll(
+              values, webhooks_);
+          onChanged();
+        } else {
+          webhooksBuilder_.addAllMessages(values);
+        }
+        return this;
+      }
+      /**
+       * <pre>
+       * The webhooks of this page, ordered by `webhook_id`.
+       * </pre>
+       *
+       * <code>repeated .telegent.webhook.v1.Webhook webhooks = 1 [json_name = "webhooks"];</code>
+       */
+      public Builder clearWebhooks() {
+        if (webhooksBuilder_ == null) {
+          webhooks_ = java.util.Collections.emptyList();
+          bitField0_ = (bitField0_ & ~0x00000001);
+          onChanged();
+        } else {
+          webhooksBuilder_.clear();
+        }
+        return this;
+      }
+      /**
+       * <pre>
+       * The webhooks of this page, ordered by `webhook_id`.
+       * </pre>
+       *
+       * <code>repeated .telegent.webhook.v1.Webhook webhooks = 1 [json_name = "webhooks"];</code>
+       */
+      public Builder removeWebhooks(int index) {
+        if (webhooksBuilder_ == null) {
+          ensureWebhooksIsMutable();
+          webhooks_.remove(index);
+          onChanged();
+        } else {
+          webhooksBuilder_.remove(index);
+        }
+        return this;
+      }
+      /**
+       * <pre>
+       * The webhooks of this page, ordered by `webhook_id`.
+       * </pre>
+       *
+       * <code>repeated .telegent.webhook.v1.Webhook webhooks = 1 [json_name = "webhooks"];</code>
+       */
+      public telegent.webhook.v1.WebhookOuterClass.Webhook.Builder getWebhooksBuilder(
+          int index) {
+        return internalGetWebhooksFieldBuilder().getBuilder(index);
+      }
+      /**
+       * <pre>
+       * The webhooks of this page, ordered by `webhook_id`.
+       * </pre>
+       *
+       * <code>repeated .telegent.webhook.v1.Webhook webhooks = 1 [json_name = "webhooks"];</code>
+       */
+      public telegent.webhook.v1.WebhookOuterClass.WebhookOrBuilder getWebhooksOrBuilder(
+          int index) {
+        if (webhooksBuilder_ == null) {
+          return webhooks_.get(index);  } else {
+          return webhooksBuilder_.getMessageOrBuilder(index);
+        }
+      }
+      /**
+       * <pre>
+       * The webhooks of this page, ordered by `webhook_id`.
+       * </pre>
+       *
+       * <code>repeated .telegent.webhook.v1.Webhook webhooks = 1 [json_name = "webhooks"];</code>
+       */
+      public java.util.List<? extends telegent.webhook.v1.WebhookOuterClass.WebhookOrBuilder> 
+           getWebhooksOrBuilderList() {
+        if (webhooksBuilder_ != null) {
+          return webhooksBuilder_.getMessageOrBuilderList();
+        } else {
+          return java.util.Collections.unmodifiableList(webhooks_);
+        }
+      }
+      /**
+       * <pre>
+       * The webhooks of this page, ordered by `webhook_id`.
+       * </pre>
+       *
+       * <code>repeated .telegent.webhook.v1.Webhook webhooks = 1 [json_name = "webhooks"];</code>
+       */
+      public telegent.webhook.v1.WebhookOuterClass.Webhook.Builder addWebhooksBuilder() {
+        return internalGetWebhooksFieldBuilder().addBuilder(
+            telegent.webhook.v1.WebhookOuterClass.Webhook.getDefaultInstance());
+      }
+      /**
+       * <pre>
+       * The webhooks of this page, ordered by `webhook_id`.
+       * </pre>
+       *
+       * <code>repeated .telegent.webhook.v1.Webhook webhooks = 1 [json_name = "webhooks"];</code>
+       */
+      public telegent.webhook.v1.WebhookOuterClass.Webhook.Builder addWebhooksBuilder(
+          int index) {
+        return internalGetWebhooksFieldBuilder().addBuilder(
+            index, telegent.webhook.v1.WebhookOuterClass.Webhook.getDefaultInstance());
+      }
+      /**
+       * <pre>
+       * The webhooks of this page, ordered by `webhook_id`.
+       * </pre>
+       *
+       * <code>repeated .telegent.webhook.v1.Webhook webhooks = 1 [json_name = "webhooks"];</code>
+       */
+      public java.util.List<telegent.webhook.v1.WebhookOuterClass.Webhook.Builder> 
+           getWebhooksBuilderList() {
+        return internalGetWebhooksFieldBuilder().getBuilderList();
+      }
+      private com.google.protobuf.RepeatedFieldBuilder<
+          telegent.webhook.v1.WebhookOuterClass.Webhook, telegent.webhook.v1.WebhookOuterClass.Webhook.Builder, telegent.webhook.v1.WebhookOuterClass.WebhookOrBuilder> 
+          internalGetWebhooksFieldBuilder() {
+        if (webhooksBuilder_ == null) {
+          webhooksBuilder_ = new com.google.protobuf.RepeatedFieldBuilder<
+              telegent.webhook.v1.WebhookOuterClass.Webhook, telegent.webhook.v1.WebhookOuterClass.Webhook.Builder, telegent.webhook.v1.WebhookOuterClass.WebhookOrBuilder>(
+                  webhooks_,
+                  ((bitField0_ & 0x00000001) != 0),
+                  getParentForChildren(),
+                  isClean());
+          webhooks_ = null;
+        }
+        return webhooksBuilder_;
+      }
+
+      private java.lang.Object nextPageToken_ = "";
+      /**
+       * <pre>
+       * Token for the next page; empty when this page is the last.
+       * </pre>
+       *
+       * <code>string next_page_token = 2 [json_name = "nextPageToken"];</code>
+       * @return The nextPageToken.
+       */
+      public java.lang.String getNextPageToken() {
+        java.lang.Object ref = nextPageToken_;
+        if (!(ref instanceof java.lang.String)) {
+          com.google.protobuf.ByteString bs =
+              (com.google.protobuf.ByteString) ref;
+          java.lang.String s = bs.toStringUtf8();
+          nextPageToken_ = s;
+          return s;
+        } else {
+          return (java.lang.String) ref;
+        }
+      }
+      /**
+       * <pre>
+       * Token for the next page; empty when this page is the last.
+       * </pre>
+       *
+       * <code>string next_page_token = 2 [json_name = "nextPageToken"];</code>
+       * @return The bytes for nextPageToken.
+       */
+      public com.google.protobuf.ByteString
+          getNextPageTokenBytes() {
+        java.lang.Object ref = nextPageToken_;
+        if (ref instanceof String) {
+          com.google.protobuf.ByteString b = 
+              com.google.protobuf.ByteString.copyFromUtf8(
+                  (java.lang.String) ref);
+          nextPageToken_ = b;
+          return b;
+        } else {
+          return (com.google.protobuf.ByteString) ref;
+        }
+      }
+      /**
+       * <pre>
+       * Token for the next page; empty when this page is the last.
+       * </pre>
+       *
+       * <code>string next_page_token = 2 [json_name = "nextPageToken"];</code>
+       * @param value The nextPageToken to set.
+       * @return This builder for chaining.
+       */
+      public Builder setNextPageToken(
+          java.lang.String value) {
+        if (value == null) { throw new NullPointerException(); }
+        nextPageToken_ = value;
+        bitField0_ |= 0x00000002;
+        onChanged();
+        return this;
+      }
+      /**
+       * <pre>
+       * Token for the next page; empty when this page is the last.
+       * </pre>
+       *
+       * <code>string next_page_token = 2 [json_name = "nextPageToken"];</code>
+       * @return This builder for chaining.
+       */
+      public Builder clearNextPageToken() {
+        nextPageToken_ = getDefaultInstance().getNextPageToken();
+        bitField0_ = (bitField0_ & ~0x00000002);
+        onChanged();
+        return this;
+      }
+      /**
+       * <pre>
+       * Token for the next page; empty when this page is the last.
+       * </pre>
+       *
+       * <code>string next_page_token = 2 [json_name = "nextPageToken"];</code>
+       * @param value The bytes for nextPageToken to set.
+       * @return This builder for chaining.
+       */
+      public Builder setNextPageTokenBytes(
+          com.google.protobuf.ByteString value) {
+        if (value == null) { throw new NullPointerException(); }
+        checkByteStringIsUtf8(value);
+        nextPageToken_ = value;
+        bitField0_ |= 0x00000002;
+        onChanged();
+        return this;
+      }
+
+      // @@protoc_insertion_point(builder_scope:telegent.webhook.v1.ListWebhooksResponse)
+    }
+
+    // @@protoc_insertion_point(class_scope:telegent.webhook.v1.ListWebhooksResponse)
+    private static final telegent.webhook.v1.WebhookOuterClass.ListWebhooksResponse DEFAULT_INSTANCE;
+    static {
+      DEFAULT_INSTANCE = new telegent.webhook.v1.WebhookOuterClass.ListWebhooksResponse();
+    }
+
+    public static telegent.webhook.v1.WebhookOuterClass.ListWebhooksResponse getDefaultInstance() {
+      return DEFAULT_INSTANCE;
+    }
+
+    private static final com.google.protobuf.Parser<ListWebhooksResponse>
+        PARSER = new com.google.protobuf.AbstractParser<ListWebhooksResponse>() {
+      @java.lang.Override
+      public ListWebhooksResponse parsePartialFrom(
+          com.google.protobuf.CodedInputStream input,
+          com.google.protobuf.ExtensionRegistryLite extensionRegistry)
+          throws com.google.protobuf.InvalidProtocolBufferException {
+        Builder builder = newBuilder();
+        try {
+          builder.mergeFrom(input, extensionRegistry);
+        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+          throw e.setUnfinishedMessage(builder.buildPartial());
+        } catch (com.google.protobuf.UninitializedMessageException e) {
+          throw e.asInvalidProtocolBufferException().setUnfinishedMessage(builder.buildPartial());
+        } catch (java.io.IOException e) {
+          throw new com.google.protobuf.InvalidProtocolBufferException(e)
+              .setUnfinishedMessage(builder.buildPartial());
+        }
+        return builder.buildPartial();
+      }
+    };
+
+    public static com.google.protobuf.Parser<ListWebhooksResponse> parser() {
+      return PARSER;
+    }
+
+    @java.lang.Override
+    public com.google.protobuf.Parser<ListWebhooksResponse> getParserForType() {
+      return PARSER;
+    }
+
+    @java.lang.Override
+    public telegent.webhook.v1.WebhookOuterClass.ListWebhooksResponse getDefaultInstanceForType() {
+      return DEFAULT_INSTANCE;
+    }
+
+  }
+
+  public interface GetWebhookResponseOrBuilder extends
+      // @@protoc_insertion_point(interface_extends:telegent.webhook.v1.GetWebhookResponse)
+      com.google.protobuf.MessageOrBuilder {
+
+    /**
+     * <pre>
+     * The webhook.
+     * </pre>
+     *
+     * <code>.telegent.webhook.v1.Webhook webhook = 1 [json_name = "webhook"];</code>
+     * @return Whether the webhook field is set.
+     */
+    boolean hasWebhook();
+    /**
+     * <pre>
+     * The webhook.
+     * </pre>
+     *
+     * <code>.telegent.webhook.v1.Webhook webhook = 1 [json_name = "webhook"];</code>
+     * @return The webhook.
+     */
+    telegent.webhook.v1.WebhookOuterClass.Webhook getWebhook();
+    /**
+     * <pre>
+     * The webhook.
+     * </pre>
+     *
+     * <code>.telegent.webhook.v1.Webhook webhook = 1 [json_name = "webhook"];</code>
+     */
+    telegent.webhook.v1.WebhookOuterClass.WebhookOrBuilder getWebhookOrBuilder();
+  }
+  /**
+   * <pre>
+   * GetWebhookResponse is the answer to GetWebhook.
+   * </pre>
+   *
+   * Protobuf type {@code telegent.webhook.v1.GetWebhookResponse}
+   */
+  public static final class GetWebhookResponse extends
+      com.google.protobuf.GeneratedMessage implements
+      // @@protoc_insertion_point(message_implements:telegent.webhook.v1.GetWebhookResponse)
+      GetWebhookResponseOrBuilder {
+  private static final long serialVersionUID = 0L;
+    static {
+      com.google.protobuf.RuntimeVersion.validateProtobufGencodeVersion(
+        com.google.protobuf.RuntimeVersion.RuntimeDomain.PUBLIC,
+        /* major= */ 4,
+        /* minor= */ 33,
+        /* patch= */ 4,
+        /* suffix= */ "",
+        "GetWebhookResponse");
+    }
+    // Use GetWebhookResponse.newBuilder() to construct.
+    private GetWebhookResponse(com.google.protobuf.GeneratedMessage.Builder<?> builder) {
+      super(builder);
+    }
+    private GetWebhookResponse() {
+    }
+
+    public static final com.google.protobuf.Descriptors.Descriptor
+        getDescriptor() {
+      return telegent.webhook.v1.WebhookOuterClass.internal_static_telegent_webhook_v1_GetWebhookResponse_descriptor;
+    }
+
+    @java.lang.Override
+    protected com.google.protobuf.GeneratedMessage.FieldAccessorTable
+        internalGetFieldAccessorTable() {
+      return telegent.webhook.v1.WebhookOuterClass.internal_static_telegent_webhook_v1_GetWebhookResponse_fieldAccessorTable
+          .ensureFieldAccessorsInitialized(
+              telegent.webhook.v1.WebhookOuterClass.GetWebhookResponse.class, telegent.webhook.v1.WebhookOuterClass.GetWebhookResponse.Builder.class);
+    }
+
+    private int bitField0_;
+    public static final int WEBHOOK_FIELD_NUMBER = 1;
+    private telegent.webhook.v1.WebhookOuterClass.Webhook webhook_;
+    /**
+     * <pre>
+     * The webhook.
+     * </pre>
+     *
+     * <code>.telegent.webhook.v1.Webhook webhook = 1 [json_name = "webhook"];</code>
+     * @return Whether the webhook field is set.
+     */
+    @java.lang.Override
+    public boolean hasWebhook() {
+      return ((bitField0_ & 0x00000001) != 0);
+    }
+    /**
+     * <pre>
+     * The webhook.
+     * </pre>
+     *
+     * <code>.telegent.webhook.v1.Webhook webhook = 1 [json_name = "webhook"];</code>
+     * @return The webhook.
+     */
+    @java.lang.Override
+    public telegent.webhook.v1.WebhookOuterClass.Webhook getWebhook() {
+      return webhook_ == null ? telegent.webhook.v1.WebhookOuterClass.Webhook.getDefaultInstance() : webhook_;
+    }
+    /**
+     * <pre>
+     * The webhook.
+     * </pre>
+     *
+     * <code>.telegent.webhook.v1.Webhook webhook = 1 [json_name = "webhook"];</code>
+     */
+    @java.lang.Override
+    public telegent.webhook.v1.WebhookOuterClass.WebhookOrBuilder getWebhookOrBuilder() {
+      return webhook_ == null ? telegent.webhook.v1.WebhookOuterClass.Webhook.getDefaultInstance() : webhook_;
+    }
+
+    private byte memoizedIsInitialized = -1;
+    @java.lang.Override
+    public final boolean isInitialized() {
+      byte isInitialized = memoizedIsInitialized;
+      if (isInitialized == 1) return true;
+      if (isInitialized == 0) return false;
+
+      memoizedIsInitialized = 1;
+      return true;
+    }
+
+    @java.lang.Override
+    public void writeTo(com.google.protobuf.CodedOutputStream output)
+                        throws java.io.IOException {
+      if (((bitField0_ & 0x00000001) != 0)) {
+        output.writeMessage(1, getWebhook());
+      }
+      getUnknownFields().writeTo(output);
+    }
+
+    @java.lang.Override
+    public int getSerializedSize() {
+      int size = memoizedSize;
+      if (size != -1) return size;
+
+      size = 0;
+      if (((bitField0_ & 0x00000001) != 0)) {
+        size += com.google.protobuf.CodedOutputStream
+          .computeMessageSize(1, getWebhook());
+      }
+      size += getUnknownFields().getSerializedSize();
+      memoizedSize = size;
+      return size;
+    }
+
+    @java.lang.Override
+    public boolean equals(final java.lang.Object obj) {
+      if (obj == this) {
+       return true;
+      }
+      if (!(obj instanceof telegent.webhook.v1.WebhookOuterClass.GetWebhookResponse)) {
+        return super.equals(obj);
+      }
+      telegent.webhook.v1.WebhookOuterClass.GetWebhookResponse other = (telegent.webhook.v1.WebhookOuterClass.GetWebhookResponse) obj;
+
+      if (hasWebhook() != other.hasWebhook()) return false;
+      if (hasWebhook()) {
+        if (!getWebhook()
+            .equals(other.getWebhook())) return false;
+      }
+      if (!getUnknownFields().equals(other.getUnknownFields())) return false;
+      return true;
+    }
+
+    @java.lang.Override
+    public int hashCode() {
+      if (memoizedHashCode != 0) {
+        return memoizedHashCode;
+      }
+      int hash = 41;
+      hash = (19 * hash) + getDescriptor().hashCode();
+      if (hasWebhook()) {
+        hash = (37 * hash) + WEBHOOK_FIELD_NUMBER;
+        hash = (53 * hash) + getWebhook().hashCode();
+      }
+      hash = (29 * hash) + getUnknownFields().hashCode();
+      memoizedHashCode = hash;
+      return hash;
+    }
+
+    public static telegent.webhook.v1.WebhookOuterClass.GetWebhookResponse parseFrom(
+        java.nio.ByteBuffer data)
+        throws com.google.protobuf.InvalidProtocolBufferException {
+      return PARSER.parseFrom(data);
+    }
+    public static telegent.webhook.v1.WebhookOuterClass.GetWebhookResponse parseFrom(
+        java.nio.ByteBuffer data,
+        com.google.protobuf.ExtensionRegistryLite extensionRegistry)
+        throws com.google.protobuf.InvalidProtocolBufferException {
+      return PARSER.parseFrom(data, extensionRegistry);
+    }
+    public static telegent.webhook.v1.WebhookOuterClass.GetWebhookResponse parseFrom(
+        com.google.protobuf.ByteString data)
+        throws com.google.protobuf.InvalidProtocolBufferException {
+      return PARSER.parseFrom(data);
+    }
+    public static telegent.webhook.v1.WebhookOuterClass.GetWebhookResponse parseFrom(
+        com.google.protobuf.ByteString data,
+        com.google.protobuf.ExtensionRegistryLite extensionRegistry)
+        throws com.google.protobuf.InvalidProtocolBufferException {
+      return PARSER.parseFrom(data, extensionRegistry);
+    }
+    public static telegent.webhook.v1.WebhookOuterClass.GetWebhookResponse parseFrom(byte[] data)
+        throws com.google.protobuf.InvalidProtocolBufferException {
+      return PARSER.parseFrom(data);
+    }
+    public static telegent.webhook.v1.WebhookOuterClass.GetWebhookResponse parseFrom(
+        byte[] data,
+        com.google.protobuf.ExtensionRegistryLite extensionRegistry)
+        throws com.google.protobuf.InvalidProtocolBufferException {
+      return PARSER.parseFrom(data, extensionRegistry);
+    }
+    public static telegent.webhook.v1.WebhookOuterClass.GetWebhookResponse parseFrom(java.io.InputStream input)
+        throws java.io.IOException {
+      return com.google.protobuf.GeneratedMessage
+          .parseWithIOException(PARSER, input);
+    }
+    public static telegent.webhook.v1.WebhookOuterClass.GetWebhookResponse parseFrom(
+        java.io.InputStream input,
+        com.google.protobuf.ExtensionRegistryLite extensionRegistry)
+        throws java.io.IOException {
+      return com.google.protobuf.GeneratedMessage
+          .parseWithIOException(PARSER, input, extensionRegistry);
+    }
+
+    public static telegent.webhook.v1.WebhookOuterClass.GetWebhookResponse parseDelimitedFrom(java.io.InputStream input)
+        throws java.io.IOException {
+      return com.google.protobuf.GeneratedMessage
+          .parseDelimitedWithIOException(PARSER, input);
+    }
+
+    public static telegent.webhook.v1.WebhookOuterClass.GetWebhookResponse parseDelimitedFrom(
+        java.io.InputStream input,
+        com.google.protobuf.ExtensionRegistryLite extensionRegistry)
+        throws java.io.IOException {
+      return com.google.protobuf.GeneratedMessage
+          .parseDelimitedWithIOException(PARSER, input, extensionRegistry);
+    }
+    public static telegent.webhook.v1.WebhookOuterClass.GetWebhookResponse parseFrom(
+        com.google.protobuf.CodedInputStream input)
+        throws java.io.IOException {
+      return com.google.protobuf.GeneratedMessage
+          .parseWithIOException(PARSER, input);
+    }
+    public static telegent.webhook.v1.WebhookOuterClass.GetWebhookResponse parseFrom(
+        com.google.protobuf.CodedInputStream input,
+        com.google.protobuf.ExtensionRegistryLite extensionRegistry)
+        throws java.io.IOException {
+      return com.google.protobuf.GeneratedMessage
+          .parseWithIOException(PARSER, input, extensionRegistry);
+    }
+
+    @java.lang.Override
+    public Builder newBuilderForType() { return newBuilder(); }
+    public static Builder newBuilder() {
+      return DEFAULT_INSTANCE.toBuilder();
+    }
+    public static Builder newBuilder(telegent.webhook.v1.WebhookOuterClass.GetWebhookResponse prototype) {
+      return DEFAULT_INSTANCE.toBuilder().mergeFrom(prototype);
+    }
+    @java.lang.Override
+    public Builder toBuilder() {
+      return this == DEFAULT_INSTANCE
+          ? new Builder() : new Builder().mergeFrom(this);
+    }
+
+    @java.lang.Override
+    protected Builder newBuilderForType(
+        com.google.protobuf.GeneratedMessage.BuilderParent parent) {
+      Builder builder = new Builder(parent);
+      return builder;
+    }
+    /**
+     * <pre>
+     * GetWebhookResponse is the answer to GetWebhook.
+     * </pre>
+     *
+     * Protobuf type {@code telegent.webhook.v1.GetWebhookResponse}
+     */
+    public static final class Builder extends
+        com.google.protobuf.GeneratedMessage.Builder<Builder> implements
+        // @@protoc_insertion_point(builder_implements:telegent.webhook.v1.GetWebhookResponse)
+        telegent.webhook.v1.WebhookOuterClass.GetWebhookResponseOrBuilder {
+      public static final com.google.protobuf.Descriptors.Descriptor
+          getDescriptor() {
+        return telegent.webhook.v1.WebhookOuterClass.internal_static_telegent_webhook_v1_GetWebhookResponse_descriptor;
+      }
+
+      @java.lang.Override
+      protected com.google.protobuf.GeneratedMessage.FieldAccessorTable
+          internalGetFieldAccessorTable() {
+        return telegent.webhook.v1.WebhookOuterClass.internal_static_telegent_webhook_v1_GetWebhookResponse_fieldAccessorTable
+            .ensureFieldAccessorsInitialized(
+                telegent.webhook.v1.WebhookOuterClass.GetWebhookResponse.class, telegent.webhook.v1.WebhookOuterClass.GetWebhookResponse.Builder.class);
+      }
+
+      // Construct using telegent.webhook.v1.WebhookOuterClass.GetWebhookResponse.newBuilder()
+      private Builder() {
+        maybeForceBuilderInitialization();
+      }
+
+      private Builder(
+          com.google.protobuf.GeneratedMessage.BuilderParent parent) {
+        super(parent);
+        maybeForceBuilderInitialization();
+      }
+      private void maybeForceBuilderInitialization() {
+        if (com.google.protobuf.GeneratedMessage
+                .alwaysUseFieldBuilders) {
+          internalGetWebhookFieldBuilder();
+        }
+      }
+      @java.lang.Override
+      public Builder clear() {
+        super.clear();
+        bitField0_ = 0;
+        webhook_ = null;
+        if (webhookBuilder_ != null) {
+          webhookBuilder_.dispose();
+          webhookBuilder_ = null;
+        }
+        return this;
+      }
+
+      @java.lang.Override
+      public com.google.protobuf.Descriptors.Descriptor
+          getDescriptorForType() {
+        return telegent.webhook.v1.WebhookOuterClass.internal_static_telegent_webhook_v1_GetWebhookResponse_descriptor;
+      }
+
+      @java.lang.Override
+      public telegent.webhook.v1.WebhookOuterClass.GetWebhookResponse getDefaultInstanceForType() {
+        return telegent.webhook.v1.WebhookOuterClass.GetWebhookResponse.getDefaultInstance();
+      }
+
+      @java.lang.Override
+      public telegent.webhook.v1.WebhookOuterClass.GetWebhookResponse build() {
+        telegent.webhook.v1.WebhookOuterClass.GetWebhookResponse result = buildPartial();
+        if (!result.isInitialized()) {
+          throw newUninitializedMessageException(result);
+        }
+        return result;
+      }
+
+      @java.lang.Override
+      public telegent.webhook.v1.WebhookOuterClass.GetWebhookResponse buildPartial() {
+        telegent.webhook.v1.WebhookOuterClass.GetWebhookResponse result = new telegent.webhook.v1.WebhookOuterClass.GetWebhookResponse(this);
+        if (bitField0_ != 0) { buildPartial0(result); }
+        onBuilt();
+        return result;
+      }
+
+      private void buildPartial0(telegent.webhook.v1.WebhookOuterClass.GetWebhookResponse result) {
+        int from_bitField0_ = bitField0_;
+        int to_bitField0_ = 0;
+        if (((from_bitField0_ & 0x00000001) != 0)) {
+          result.webhook_ = webhookBuilder_ == null
+              ? webhook_
+              : webhookBuilder_.build();
+          to_bitField0_ |= 0x00000001;
+        }
+        result.bitField0_ |= to_bitField0_;
+      }
+
+      @java.lang.Override
+      public Builder mergeFrom(com.google.protobuf.Message other) {
+        if (other instanceof telegent.webhook.v1.WebhookOuterClass.GetWebhookResponse) {
+          return mergeFrom((telegent.webhook.v1.WebhookOuterClass.GetWebhookResponse)other);
+        } else {
+          super.mergeFrom(other);
+          return this;
+        }
+      }
+
+      public Builder mergeFrom(telegent.webhook.v1.WebhookOuterClass.GetWebhookResponse other) {
+        if (other == telegent.webhook.v1.WebhookOuterClass.GetWebhookResponse.getDefaultInstance()) return this;
+        if (other.hasWebhook()) {
+          mergeWebhook(other.getWebhook());
+        }
+        this.mergeUnknownFields(other.getUnknownFields());
+        onChanged();
+        return this;
+      }
+
+      @java.lang.Override
+      public final boolean isInitialized() {
+        return true;
+      }
+
+      @java.lang.Override
+      public Builder mergeFrom(
+          com.google.protobuf.CodedInputStream input,
+          com.google.protobuf.ExtensionRegistryLite extensionRegistry)
+          throws java.io.IOException {
+        if (extensionRegistry == null) {
+          throw new java.lang.NullPointerException();
+        }
+        try {
+          boolean done = false;
+          while (!done) {
+            int tag = input.readTag();
+            switch (tag) {
+              case 0:
+                done = true;
+                break;
+              case 10: {
+                input.readMessage(
+                    internalGetWebhookFieldBuilder().getBuilder(),
+                    extensionRegistry);
+                bitField0_ |= 0x00000001;
+                break;
+              } // case 10
+              default: {
+                if (!super.parseUnknownField(input, extensionRegistry, tag)) {
+                  done = true; // was an endgroup tag
+                }
+                break;
+              } // default:
+            } // switch (tag)
+          } // while (!done)
+        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+          throw e.unwrapIOException();
+        } finally {
+          onChanged();
+        } // finally
+        return this;
+      }
+      private int bitField0_;
+
+      private telegent.webhook.v1.WebhookOuterClass.Webhook webhook_;
+      private com.google.protobuf.SingleFieldBuilder<
+          telegent.webhook.v1.WebhookOuterClass.Webhook, telegent.webhook.v1.WebhookOuterClass.Webhook.Builder, telegent.webhook.v1.WebhookOuterClass.WebhookOrBuilder> webhookBuilder_;
+      /**
+       * <pre>
+       * The webhook.
+       * </pre>
+       *
+       * <code>.telegent.webhook.v1.Webhook webhook = 1 [json_name = "webhook"];</code>
+       * @return Whether the webhook field is set.
+       */
+      public boolean hasWebhook() {
+        return ((bitField0_ & 0x00000001) != 0);
+      }
+      /**
+       * <pre>
+       * The webhook.
+       * </pre>
+       *
+       * <code>.telegent.webhook.v1.Webhook webhook = 1 [json_name = "webhook"];</code>
+       * @return The webhook.
+       */
+      public telegent.webhook.v1.WebhookOuterClass.Webhook getWebhook() {
+        if (webhookBuilder_ == null) {
+          return webhook_ == null ? telegent.webhook.v1.WebhookOuterClass.Webhook.getDefaultInstance() : webhook_;
+        } else {
+          return webhookBuilder_.getMessage();
+        }
+      }
+      /**
+       * <pre>
+       * The webhook.
+       * </pre>
+       *
+       * <code>.telegent.webhook.v1.Webhook webhook = 1 [json_name = "webhook"];</code>
+       */
+      public Builder setWebhook(telegent.webhook.v1.WebhookOuterClass.Webhook value) {
+        if (webhookBuilder_ == null) {
+          if (value == null) {
+            throw new NullPointerException();
+          }
+          webhook_ = value;
+        } else {
+          webhookBuilder_.setMessage(value);
+        }
+        bitField0_ |= 0x00000001;
+        onChanged();
+        return this;
+      }
+      /**
+       * <pre>
+       * The webhook.
+       * </pre>
+       *
+       * <code>.telegent.webhook.v1.Webhook webhook = 1 [json_name = "webhook"];</code>
+       */
+      public Builder setWebhook(
+          telegent.webhook.v1.WebhookOuterClass.Webhook.Builder builderForValue) {
+        if (webhookBuilder_ == null) {
+          webhook_ = builderForValue.build();
+        } else {
+          webhookBuilder_.setMessage(builderForValue.build());
+        }
+        bitField0_ |= 0x00000001;
+        onChanged();
+        return this;
+      }
+      /**
+       * <pre>
+       * The webhook.
+       * </pre>
+       *
+       * <code>.telegent.webhook.v1.Webhook webhook = 1 [json_name = "webhook"];</code>
+       */
+      public Builder mergeWebhook(telegent.webhook.v1.WebhookOuterClass.Webhook value) {
+        if (webhookBuilder_ == null) {
+          if (((bitField0_ & 0x00000001) != 0) &&
+            webhook_ != null &&
+            webhook_ != telegent.webhook.v1.WebhookOuterClass.Webhook.getDefaultInstance()) {
+            getWebhookBuilder().mergeFrom(value);
+          } else {
+            webhook_ = value;
+          }
+        } else {
+          webhookBuilder_.mergeFrom(value);
+        }
+        if (webhook_ != null) {
+          bitField0_ |= 0x00000001;
+          onChanged();
+        }
+        return this;
+      }
+      /**
+       * <pre>
+       * The webhook.
+       * </pre>
+       *
+       * <code>.telegent.webhook.v1.Webhook webhook = 1 [json_name = "webhook"];</code>
+       */
+      public Builder clearWebhook() {
+        bitField0_ = (bitField0_ & ~0x00000001);
+        webhook_ = null;
+        if (webhookBuilder_ != null) {
+          webhookBuilder_.dispose();
+          webhookBuilder_ = null;
+        }
+        onChanged();
+        return this;
+      }
+      /**
+       * <pre>
+       * The webhook.
+       * </pre>
+       *
+       * <code>.telegent.webhook.v1.Webhook webhook = 1 [json_name = "webhook"];</code>
+       */
+      public telegent.webhook.v1.WebhookOuterClass.Webhook.Builder getWebhookBuilder() {
+        bitField0_ |= 0x00000001;
+        onChanged();
+        return internalGetWebhookFieldBuilder().getBuilder();
+      }
+      /**
+       * <pre>
+       * The webhook.
+       * </pre>
+       *
+       * <code>.telegent.webhook.v1.Webhook webhook = 1 [json_name = "webhook"];</code>
+       */
+      public telegent.webhook.v1.WebhookOuterClass.WebhookOrBuilder getWebhookOrBuilder() {
+        if (webhookBuilder_ != null) {
+          return webhookBuilder_.getMessageOrBuilder();
+        } else {
+          return webhook_ == null ?
+              telegent.webhook.v1.WebhookOuterClass.Webhook.getDefaultInstance() : webhook_;
+        }
+      }
+      /**
+       * <pre>
+       * The webhook.
+       * </pre>
+       *
+       * <code>.telegent.webhook.v1.Webhook webhook = 1 [json_name = "webhook"];</code>
+       */
+      private com.google.protobuf.SingleFieldBuilder<
+          telegent.webhook.v1.WebhookOuterClass.Webhook, telegent.webhook.v1.WebhookOuterClass.Webhook.Builder, telegent.webhook.v1.WebhookOuterClass.WebhookOrBuilder> 
+          internalGetWebhookFieldBuilder() {
+        if (webhookBuilder_ == null) {
+          webhookBuilder_ = new com.google.protobuf.SingleFieldBuilder<
+              telegent.webhook.v1.WebhookOuterClass.Webhook, telegent.webhook.v1.WebhookOuterClass.Webhook.Builder, telegent.webhook.v1.WebhookOuterClass.WebhookOrBuilder>(
+                  getWebhook(),
+                  getParentForChildren(),
+                  isClean());
+          webhook_ = null;
+        }
+        return webhookBuilder_;
+      }
+
+      // @@protoc_insertion_point(builder_scope:telegent.webhook.v1.GetWebhookResponse)
+    }
+
+    // @@protoc_insertion_point(class_scope:telegent.webhook.v1.GetWebhookResponse)
+    private static final telegent.webhook.v1.WebhookOuterClass.GetWebhookResponse DEFAULT_INSTANCE;
+    static {
+      DEFAULT_INSTANCE = new telegent.webhook.v1.WebhookOuterClass.GetWebhookResponse();
+    }
+
+    public static telegent.webhook.v1.WebhookOuterClass.GetWebhookResponse getDefaultInstance() {
+      return DEFAULT_INSTANCE;
+    }
+
+    private static final com.google.protobuf.Parser<GetWebhookResponse>
+        PARSER = new com.google.protobuf.AbstractParser<GetWebhookResponse>() {
+      @java.lang.Override
+      public GetWebhookResponse parsePartialFrom(
+          com.google.protobuf.CodedInputStream input,
+          com.google.protobuf.ExtensionRegistryLite extensionRegistry)
+          throws com.google.protobuf.InvalidProtocolBufferException {
+        Builder builder = newBuilder();
+        try {
+          builder.mergeFrom(input, extensionRegistry);
+        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+          throw e.setUnfinishedMessage(builder.buildPartial());
+        } catch (com.google.protobuf.UninitializedMessageException e) {
+          throw e.asInvalidProtocolBufferException().setUnfinishedMessage(builder.buildPartial());
+        } catch (java.io.IOException e) {
+          throw new com.google.protobuf.InvalidProtocolBufferException(e)
+              .setUnfinishedMessage(builder.buildPartial());
+        }
+        return builder.buildPartial();
+      }
+    };
+
+    public static com.google.protobuf.Parser<GetWebhookResponse> parser() {
+      return PARSER;
+    }
+
+    @java.lang.Override
+    public com.google.protobuf.Parser<GetWebhookResponse> getParserForType() {
+      return PARSER;
+    }
+
+    @java.lang.Override
+    public telegent.webhook.v1.WebhookOuterClass.GetWebhookResponse getDefaultInstanceForType() {
+      return DEFAULT_INSTANCE;
+    }
+
+  }
+
+  public interface UpdateWebhookRequestOrBuilder extends
+      // @@protoc_insertion_point(interface_extends:telegent.webhook.v1.UpdateWebhookRequest)
+      com.google.protobuf.MessageOrBuilder {
+
+    /**
+     * <pre>
+     * Telegent account the webhook belongs to (rules as for
+     * CreateWebhookRequest.account_id).
+     * </pre>
+     *
+     * <code>string account_id = 1 [json_name = "accountId", (.buf.validate.field) = { ... }</code>
+     * @return The accountId.
+     */
+    java.lang.String getAccountId();
+    /**
+     * <pre>
+     * Telegent account the webhook belongs to (rules as for
+     * CreateWebhookRequest.account_id).
+     * </pre>
+     *
+     * <code>string account_id = 1 [json_name = "accountId", (.buf.validate.field) = { ... }</code>
+     * @return The bytes for accountId.
+     */
+    com.google.protobuf.ByteString
+        getAccountIdBytes();
+
+    /**
+     * <pre>
+     * Telegent's id of the webhook (rules as for GetWebhookRequest.webhook_id).
+     * </pre>
+     *
+     * <code>string webhook_id = 2 [json_name = "webhookId", (.buf.validate.field) = { ... }</code>
+     * @return The webhookId.
+     */
+    java.lang.String getWebhookId();
+    /**
+     * <pre>
+     * Telegent's id of the webhook (rules as for GetWebhookRequest.webhook_id).
+     * </pre>
+     *
+     * <code>string webhook_id = 2 [json_name = "webhookId", (.buf.validate.field) = { ... }</code>
+     * @return The bytes for webhookId.
+     */
+    com.google.protobuf.ByteString
+        getWebhookIdBytes();
+
+    /**
+     * <pre>
+     * The new settings. Only the fields named by `update_mask` are used.
+     * </pre>
+     *
+     * <code>.telegent.webhook.v1.Webhook webhook = 3 [json_name = "webhook"];</code>
+     * @return Whether the webhook field is set.
+     */
+    boolean hasWebhook();
+    /**
+     * <pre>
+     * The new settings. Only the fields named by `update_mask` are used.
+     * </pre>
+     *
+     * <code>.telegent.webhook.v1.Webhook webhook = 3 [json_name = "webhook"];</code>
+     * @return The webhook.
+     */
+    telegent.webhook.v1.WebhookOuterClass.Webhook getWebhook();
+    /**
+     * <pre>
+     * The new settings. Only the fields named by `update_mask` are used.
+     * </pre>
+     *
+     * <code>.telegent.webhook.v1.Webhook webhook = 3 [json_name = "webhook"];</code>
+     */
+    telegent.webhook.v1.WebhookOuterClass.WebhookOrBuilder getWebhookOrBuilder();
+
+    /**
+     * <pre>
+     * The fields of `webhook` to replace, by their proto names (in JSON, the
+     * lowerCamelCase form `webhookUrl,subscribedEvents`): `webhook_url`,
+     * `method`, `data_format`, `authentication_type`,
+     * `authentication_username`, `subscribed_events`, or `*` for all six.
+     * A named field that is empty in `webhook` takes its default (as in
+     * CreateWebhookRequest). Absent or empty: every field that is set
+     * (non-empty, non-zero) in `webhook` is replaced, so an absent mask never
+     * clears a field. When the result's authentication type is not BASIC, the
+     * stored username is dropped with it (a username exists only for BASIC).
+     * </pre>
+     *
+     * <code>.google.protobuf.FieldMask update_mask = 4 [json_name = "updateMask", (.buf.validate.field) = { ... }</code>
+     * @return Whether the updateMask field is set.
+     */
+    boolean hasUpdateMask();
+    /**
+     * <pre>
+     * The fields of `webhook` to replace, by their proto names (in JSON, the
+     * lowerCamelCase form `webhookUrl,subscribedEvents`): `webhook_url`,
+     * `method`, `data_format`, `authentication_type`,
+     * `authentication_username`, `subscribed_events`, or `*` for all six.
+     * A named field that is empty in `webhook` takes its default (as in
+     * CreateWebhookRequest). Absent or empty: every field that is set
+     * (non-empty, non-zero) in `webhook` is replaced, so an absent mask never
+     * clears a field. When the result's authentication type is not BASIC, the
+     * stored username is dropped with it (a username exists only for BASIC).
+     * </pre>
+     *
+     * <code>.google.protobuf.FieldMask update_mask = 4 [json_name = "updateMask", (.buf.validate.field) = { ... }</code>
+     * @return The updateMask.
+     */
+    com.google.protobuf.FieldMask getUpdateMask();
+    /**
+     * <pre>
+     * The fields of `webhook` to replace, by their proto names (in JSON, the
+     * lowerCamelCase form `webhookUrl,subscribedEvents`): `webhook_url`,
+     * `method`, `data_format`, `authentication_type`,
+     * `authentication_username`, `subscribed_events`, or `*` for all six.
+     * A named field that is empty in `webhook` takes its default (as in
+     * CreateWebhookRequest). Absent or empty: every field that is set
+     * (non-empty, non-zero) in `webhook` is replaced, so an absent mask never
+     * clears a field. When the result's authentication type is not BASIC, the
+     * stored username is dropped with it (a username exists only for BASIC).
+     * </pre>
+     *
+     * <code>.google.protobuf.FieldMask update_mask = 4 [json_name = "updateMask", (.buf.validate.field) = { ... }</code>
+     */
+    com.google.protobuf.FieldMaskOrBuilder getUpdateMaskOrBuilder();
+
+    /**
+     * <pre>
+     * Basic authentication password of the result (rules as for
+     * CreateWebhookRequest.authentication_password). Not part of `webhook`,
+     * so no answer can carry it, and not named in `update_mask`: the service
+     * cannot keep a password it never learns, so it is required whenever the
+     * result's authentication type is BASIC, and must be empty otherwise.
+     * Never returned, logged or traced.
+     * </pre>
+     *
+     * <code>string authentication_password = 5 [json_name = "authenticationPassword", debug_redact = true];</code>
+     * @return The authenticationPassword.
+     */
+    java.lang.String getAuthenticationPassword();
+    /**
+     * <pre>
+     * Basic authentication password of the result (rules as for
+     * CreateWebhookRequest.authentication_password). Not part of `webhook`,
+     * so no answer can carry it, and not named in `update_mask`: the service
+     * cannot keep a password it never learns, so it is required whenever the
+     * result's authentication type is BASIC, and must be empty otherwise.
+     * Never returned, logged or traced.
+     * </pre>
+     *
+     * <code>string authentication_password = 5 [json_name = "authenticationPassword", debug_redact = true];</code>
+     * @return The bytes for authenticationPassword.
+     */
+    com.google.protobuf.ByteString
+        getAuthenticationPasswordBytes();
+
+    /**
+     * <pre>
+     * Bearer token of the result, as `authentication_password` is for BASIC:
+     * required whenever the result's authentication type is TOKEN, empty
+     * otherwise. Never returned, logged or traced.
+     * </pre>
+     *
+     * <code>string authentication_token = 6 [json_name = "authenticationToken", debug_redact = true];</code>
+     * @return The authenticationToken.
+     */
+    java.lang.String getAuthenticationToken();
+    /**
+     * <pre>
+     * Bearer token of the result, as `authentication_password` is for BASIC:
+     * required whenever the result's authentication type is TOKEN, empty
+     * otherwise. Never returned, logged or traced.
+     * </pre>
+     *
+     * <code>string authentication_token = 6 [json_name = "authenticationToken", debug_redact = true];</code>
+     * @return The bytes for authenticationToken.
+     */
+    com.google.protobuf.ByteString
+        getAuthenticationTokenBytes();
+  }
+  /**
+   * <pre>
+   * UpdateWebhookRequest names a webhook and its new settings (AIP-134).
+   *
+   * The settings rules are not repeated here: the service merges the request
+   * into the current webhook and checks the result with CreateWebhookRequest's
+   * rules, whose fields have the same names. A violation is reported on this
+   * message's field: `webhook.&lt;field&gt;` for a setting, `authentication_password`
+   * or `authentication_token` for a secret.
+   * </pre>
+   *
+   * Protobuf type {@code telegent.webhook.v1.UpdateWebhookRequest}
+   */
+  public static final class UpdateWebhookRequest extends
+      com.google.protobuf.GeneratedMessage implements
+      // @@protoc_insertion_point(message_implements:telegent.webhook.v1.UpdateWebhookRequest)
+      UpdateWebhookRequestOrBuilder {
+  private static final long serialVersionUID = 0L;
+    static {
+      com.google.protobuf.RuntimeVersion.validateProtobufGencodeVersion(
+        com.google.protobuf.RuntimeVersion.RuntimeDomain.PUBLIC,
+        /* major= */ 4,
+        /* minor= */ 33,
+        /* patch= */ 4,
+        /* suffix= */ "",
+        "UpdateWebhookRequest");
+    }
+    // Use UpdateWebhookRequest.newBuilder() to construct.
+    private UpdateWebhookRequest(com.google.protobuf.GeneratedMessage.Builder<?> builder) {
+      super(builder);
+    }
+    private UpdateWebhookRequest() {
+      accountId_ = "";
+      webhookId_ = "";
+      authenticationPassword_ = "";
+      authenticationToken_ = "";
+    }
+
+    public static final com.google.protobuf.Descriptors.Descriptor
+        getDescriptor() {
+      return telegent.webhook.v1.WebhookOuterClass.internal_static_telegent_webhook_v1_UpdateWebhookRequest_descriptor;
+    }
+
+    @java.lang.Override
+    protected com.google.protobuf.GeneratedMessage.FieldAccessorTable
+        internalGetFieldAccessorTable() {
+      return telegent.webhook.v1.WebhookOuterClass.internal_static_telegent_webhook_v1_UpdateWebhookRequest_fieldAccessorTable
+          .ensureFieldAccessorsInitialized(
+              telegent.webhook.v1.WebhookOuterClass.UpdateWebhookRequest.class, telegent.webhook.v1.WebhookOuterClass.UpdateWebhookRequest.Builder.class);
+    }
+
+    private int bitField0_;
+    public static final int ACCOUNT_ID_FIELD_NUMBER = 1;
+    @SuppressWarnings("serial")
+    private volatile java.lang.Object accountId_ = "";
+    /**
+     * <pre>
+     * Telegent account the webhook belongs to (rules as for
+     * CreateWebhookRequest.account_id).
+     * </pre>
+     *
+     * <code>string account_id = 1 [json_name = "accountId", (.buf.validate.field) = { ... }</code>
+     * @return The accountId.
+     */
+    @java.lang.Override
+    public java.lang.String getAccountId() {
+      java.lang.Object ref = accountId_;
+      if (ref instanceof java.lang.String) {
+        return (java.lang.String) ref;
+      } else {
+        com.google.protobuf.ByteString bs = 
+            (com.google.protobuf.ByteString) ref;
+        java.lang.String s = bs.toStringUtf8();
+        accountId_ = s;
+        return s;
+      }
+    }
+    /**
+     * <pre>
+     * Telegent account the webhook belongs to (rules as for
+     * CreateWebhookRequest.account_id).
+     * </pre>
+     *
+     * <code>string account_id = 1 [json_name = "accountId", (.buf.validate.field) = { ... }</code>
+     * @return The bytes for accountId.
+     */
+    @java.lang.Override
+    public com.google.protobuf.ByteString
+        getAccountIdBytes() {
+      java.lang.Object ref = accountId_;
+      if (ref instanceof java.lang.String) {
+        com.google.protobuf.ByteString b = 
+            com.google.protobuf.ByteString.copyFromUtf8(
+                (java.lang.String) ref);
+        accountId_ = b;
+        return b;
+      } else {
+        return (com.google.protobuf.ByteString) ref;
+      }
+    }
+
+    public static final int WEBHOOK_ID_FIELD_NUMBER = 2;
+    @SuppressWarnings("serial")
+    private volatile java.lang.Object webhookId_ = "";
+    /**
+     * <pre>
+     * Telegent's id of the webhook (rules as for GetWebhookRequest.webhook_id).
+     * </pre>
+     *
+     * <code>string webhook_id = 2 [json_name = "webhookId", (.buf.validate.field) = { ... }</code>
+     * @return The webhookId.
+     */
+    @java.lang.Override
+    public java.lang.String getWebhookId() {
+      java.lang.Object ref = webhookId_;
+      if (ref instanceof java.lang.String) {
+        return (java.lang.String) ref;
+      } else {
+        com.google.protobuf.ByteString bs = 
+            (com.google.protobuf.ByteString) ref;
+        java.lang.String s = bs.toStringUtf8();
+        webhookId_ = s;
+        return s;
+      }
+    }
+    /**
+     * <pre>
+     * Telegent's id of the webhook (rules as for GetWebhookRequest.webhook_id).
+     * </pre>
+     *
+     * <code>string webhook_id = 2 [json_name = "webhookId", (.buf.validate.field) = { ... }</code>
+     * @return The bytes for webhookId.
+     */
+    @java.lang.Override
+    public com.google.protobuf.ByteString
+        getWebhookIdBytes() {
+      java.lang.Object ref = webhookId_;
+      if (ref instanceof java.lang.String) {
+        com.google.protobuf.ByteString b = 
+            com.google.protobuf.ByteString.copyFromUtf8(
+                (java.lang.String) ref);
+        webhookId_ = b;
+        return b;
+      } else {
+        return (com.google.protobuf.ByteString) ref;
+      }
+    }
+
+    public static final int WEBHOOK_FIELD_NUMBER = 3;
+    private telegent.webhook.v1.WebhookOuterClass.Webhook webhook_;
+    /**
+     * <pre>
+     * The new settings. Only the fields named by `update_mask` are used.
+     * </pre>
+     *
+     * <code>.telegent.webhook.v1.Webhook webhook = 3 [json_name = "webhook"];</code>
+     * @return Whether the webhook field is set.
+     */
+    @java.lang.Override
+    public boolean hasWebhook() {
+      return ((bitField0_ & 0x00000001) != 0);
+    }
+    /**
+     * <pre>
+     * The new settings. Only the fields named by `update_mask` are used.
+     * </pre>
+     *
+     * <code>.telegent.webhook.v1.Webhook webhook = 3 [json_name = "webhook"];</code>
+     * @return The webhook.
+     */
+    @java.lang.Override
+    public telegent.webhook.v1.WebhookOuterClass.Webhook getWebhook() {
+      return webhook_ == null ? telegent.webhook.v1.WebhookOuterClass.Webhook.getDefaultInstance() : webhook_;
+    }
+    /**
+     * <pre>
+     * The new settings. Only the fields named by `update_mask` are used.
+     * </pre>
+     *
+     * <code>.telegent.webhook.v1.Webhook webhook = 3 [json_name = "webhook"];</code>
+     */
+    @java.lang.Override
+    public telegent.webhook.v1.WebhookOuterClass.WebhookOrBuilder getWebhookOrBuilder() {
+      return webhook_ == null ? telegent.webhook.v1.WebhookOuterClass.Webhook.getDefaultInstance() : webhook_;
+    }
+
+    public static final int UPDATE_MASK_FIELD_NUMBER = 4;
+    private com.google.protobuf.FieldMask updateMask_;
+    /**
+     * <pre>
+     * The fields of `webhook` to replace, by their proto names (in JSON, the
+     * lowerCamelCase form `webhookUrl,subscribedEvents`): `webhook_url`,
+     * `method`, `data_format`, `authentication_type`,
+     * `authentication_username`, `subscribed_events`, or `*` for all six.
+     * A named field that is empty in `webhook` takes its default (as in
+     * CreateWebhookRequest). Absent or empty: every field that is set
+     * (non-empty, non-zero) in `webhook` is replaced, so an absent mask never
+     * clears a field. When the result's authentication type is not BASIC, the
+     * stored username is dropped with it (a username exists only for BASIC).
+     * </pre>
+     *
+     * <code>.google.protobuf.FieldMask update_mask = 4 [json_name = "updateMask", (.buf.validate.field) = { ... }</code>
+     * @return Whether the updateMask field is set.
+     */
+    @java.lang.Override
+    public boolean hasUpdateMask() {
+      return ((bitField0_ & 0x00000002) != 0);
+    }
+    /**
+     * <pre>
+     * The fields of `webhook` to replace, by their proto names (in JSON, the
+     * lowerCamelCase form `webhookUrl,subscribedEvents`): `webhook_url`,
+     * `method`, `data_format`, `authentication_type`,
+     * `authentication_username`, `subscribed_events`, or `*` for all six.
+     * A named field that is empty in `webhook` takes its default (as in
+     * CreateWebhookRequest). Absent or empty: every field that is set
+     * (non-empty, non-zero) in `webhook` is replaced, so an absent mask never
+     * clears a field. When the result's authentication type is not BASIC, the
+     * stored username is dropped with it (a username exists only for BASIC).
+     * </pre>
+     *
+     * <code>.google.protobuf.FieldMask update_mask = 4 [json_name = "updateMask", (.buf.validate.field) = { ... }</code>
+     * @return The updateMask.
+     */
+    @java.lang.Override
+    public com.google.protobuf.FieldMask getUpdateMask() {
+      return updateMask_ == null ? com.google.protobuf.FieldMask.getDefaultInstance() : updateMask_;
+    }
+    /**
+     * <pre>
+     * The fields of `webhook` to replace, by their proto names (in JSON, the
+     * lowerCamelCase form `webhookUrl,subscribedEvents`): `webhook_url`,
+     * `method`, `data_format`, `authentication_type`,
+     * `authentication_username`, `subscribed_events`, or `*` for all six.
+     * A named field that is empty in `webhook` takes its default (as in
+     * CreateWebhookRequest). Absent or empty: every field that is set
+     * (non-empty, non-zero) in `webhook` is replaced, so an absent mask never
+     * clears a field. When the result's authentication type is not BASIC, the
+     * stored username is dropped with it (a username exists only for BASIC).
+     * </pre>
+     *
+     * <code>.google.protobuf.FieldMask update_mask = 4 [json_name = "updateMask", (.buf.validate.field) = { ... }</code>
+     */
+    @java.lang.Override
+    public com.google.protobuf.FieldMaskOrBuilder getUpdateMaskOrBuilder() {
+      return updateMask_ == null ? com.google.protobuf.FieldMask.getDefaultInstance() : updateMask_;
+    }
+
+    public static final int AUTHENTICATION_PASSWORD_FIELD_NUMBER = 5;
+    @SuppressWarnings("serial")
+    private volatile java.lang.Object authenticationPassword_ = "";
+    /**
+     * <pre>
+     * Basic authentication password of the result (rules as for
+     * CreateWebhookRequest.authentication_password). Not part of `webhook`,
+     * so no answer can carry it, and not named in `update_mask`: the service
+     * cannot keep a password it never learns, so it is required whenever the
+     * result's authentication type is BASIC, and must be empty otherwise.
+     * Never returned, logged or traced.
+     * </pre>
+     *
+     * <code>string authentication_password = 5 [json_name = "authenticationPassword", debug_redact = true];</code>
+     * @return The authenticationPassword.
+     */
+    @java.lang.Override
+    public java.lang.String getAuthenticationPassword() {
+      java.lang.Object ref = authenticationPassword_;
+      if (ref instanceof java.lang.String) {
+        return (java.lang.String) ref;
+      } else {
+        com.google.protobuf.ByteString bs = 
+            (com.google.protobuf.ByteString) ref;
+        java.lang.String s = bs.toStringUtf8();
+        authenticationPassword_ = s;
+        return s;
+      }
+    }
+    /**
+     * <pre>
+     * Basic authentication password of the result (rules as for
+     * CreateWebhookRequest.authentication_password). Not part of `webhook`,
+     * so no answer can carry it, and not named in `update_mask`: the service
+     * cannot keep a password it never learns, so it is required whenever the
+     * result's authentication type is BASIC, and must be empty otherwise.
+     * Never returned, logged or traced.
+     * </pre>
+     *
+     * <code>string authentication_password = 5 [json_name = "authenticationPassword", debug_redact = true];</code>
+     * @return The bytes for authenticationPassword.
+     */
+    @java.lang.Override
+    public com.google.protobuf.ByteString
+        getAuthenticationPasswordBytes() {
+      java.lang.Object ref = authenticationPassword_;
+      if (ref instanceof java.lang.String) {
+        com.google.protobuf.ByteString b = 
+            com.google.protobuf.ByteString.copyFromUtf8(
+                (java.lang.String) ref);
+        authenticationPassword_ = b;
+        return b;
+      } else {
+        return (com.google.protobuf.ByteString) ref;
+      }
+    }
+
+    public static final int AUTHENTICATION_TOKEN_FIELD_NUMBER = 6;
+    @SuppressWarnings("serial")
+    private volatile java.lang.Object authenticationToken_ = "";
+    /**
+     * <pre>
+     * Bearer token of the result, as `authentication_password` is for BASIC:
+     * required whenever the result's authentication type is TOKEN, empty
+     * otherwise. Never returned, logged or traced.
+     * </pre>
+     *
+     * <code>string authentication_token = 6 [json_name = "authenticationToken", debug_redact = true];</code>
+     * @return The authenticationToken.
+     */
+    @java.lang.Override
+    public java.lang.String getAuthenticationToken() {
+      java.lang.Object ref = authenticationToken_;
+      if (ref instanceof java.lang.String) {
+        return (java.lang.String) ref;
+      } else {
+        com.google.protobuf.ByteString bs = 
+            (com.google.protobuf.ByteString) ref;
+        java.lang.String s = bs.toStringUtf8();
+        authenticationToken_ = s;
+        return s;
+      }
+    }
+    /**
+     * <pre>
+     * Bearer token of the result, as `authentication_password` is for BASIC:
+     * required whenever the result's authentication type is TOKEN, empty
+     * otherwise. Never returned, logged or traced.
+     * </pre>
+     *
+     * <code>string authentication_token = 6 [json_name = "authenticationToken", debug_redact = true];</code>
+     * @return The bytes for authenticationToken.
+     */
+    @java.lang.Override
+    public com.google.protobuf.ByteString
+        getAuthenticationTokenBytes() {
+      java.lang.Object ref = authenticationToken_;
+      if (ref instanceof java.lang.String) {
+        com.google.protobuf.ByteString b = 
+            com.google.protobuf.ByteString.copyFromUtf8(
+                (java.lang.String) ref);
+        authenticationToken_ = b;
+        return b;
+      } else {
+        return (com.google.protobuf.ByteString) ref;
+      }
+    }
+
+    private byte memoizedIsInitialized = -1;
+    @java.lang.Override
+    public final boolean isInitialized() {
+      byte isInitialized = memoizedIsInitialized;
+      if (isInitialized == 1) return true;
+      if (isInitialized == 0) return false;
+
+      memoizedIsInitialized = 1;
+      return true;
+    }
+
+    @java.lang.Override
+    public void writeTo(com.google.protobuf.CodedOutputStream output)
+                        throws java.io.IOException {
+      if (!com.google.protobuf.GeneratedMessage.isStringEmpty(accountId_)) {
+        com.google.protobuf.GeneratedMessage.writeString(output, 1, accountId_);
+      }
+      if (!com.google.protobuf.GeneratedMessage.isStringEmpty(webhookId_)) {
+        com.google.protobuf.GeneratedMessage.writeString(output, 2, webhookId_);
+      }
+      if (((bitField0_ & 0x00000001) != 0)) {
+        output.writeMessage(3, getWebhook());
+      }
+      if (((bitField0_ & 0x00000002) != 0)) {
+        output.writeMessage(4, getUpdateMask());
+      }
+      if (!com.google.protobuf.GeneratedMessage.isStringEmpty(authenticationPassword_)) {
+        com.google.protobuf.GeneratedMessage.writeString(output, 5, authenticationPassword_);
+      }
+      if (!com.google.protobuf.GeneratedMessage.isStringEmpty(authenticationToken_)) {
+        com.google.protobuf.GeneratedMessage.writeString(output, 6, authenticationToken_);
+      }
+      getUnknownFields().writeTo(output);
+    }
+
+    @java.lang.Override
+    public int getSerializedSize() {
+      int size = memoizedSize;
+      if (size != -1) return size;
+
+      size = 0;
+      if (!com.google.protobuf.GeneratedMessage.isStringEmpty(accountId_)) {
+        size += com.google.protobuf.GeneratedMessage.computeStringSize(1, accountId_);
+      }
+      if (!com.google.protobuf.GeneratedMessage.isStringEmpty(webhookId_)) {
+        size += com.google.protobuf.GeneratedMessage.computeStringSize(2, webhookId_);
+      }
+      if (((bitField0_ & 0x00000001) != 0)) {
+        size += com.google.protobuf.CodedOutputStream
+          .computeMessageSize(3, getWebhook());
+      }
+      if (((bitField0_ & 0x00000002) != 0)) {
+        size += com.google.protobuf.CodedOutputStream
+          .computeMessageSize(4, getUpdateMask());
+      }
+      if (!com.google.protobuf.GeneratedMessage.isStringEmpty(authenticationPassword_)) {
+        size += com.google.protobuf.GeneratedMessage.computeStringSize(5, authenticationPassword_);
+      }
+      if (!com.google.protobuf.GeneratedMessage.isStringEmpty(authenticationToken_)) {
+        size += com.google.protobuf.GeneratedMessage.computeStringSize(6, authenticationToken_);
+      }
+      size += getUnknownFields().getSerializedSize();
+      memoizedSize = size;
+      return size;
+    }
+
+    @java.lang.Override
+    public boolean equals(final java.lang.Object obj) {
+      if (obj == this) {
+       return true;
+      }
+      if (!(obj instanceof telegent.webhook.v1.WebhookOuterClass.UpdateWebhookRequest)) {
+        return super.equals(obj);
+      }
+      telegent.webhook.v1.WebhookOuterClass.UpdateWebhookRequest other = (telegent.webhook.v1.WebhookOuterClass.UpdateWebhookRequest) obj;
+
+      if (!getAccountId()
+          .equals(other.getAccountId())) return false;
+      if (!getWebhookId()
+          .equals(other.getWebhookId())) return false;
+      if (hasWebhook() != other.hasWebhook()) return false;
+      if (hasWebhook()) {
+        if (!getWebhook()
+            .equals(other.getWebhook())) return false;
+      }
+      if (hasUpdateMask() != other.hasUpdateMask()) return false;
+      if (hasUpdateMask()) {
+        if (!getUpdateMask()
+            .equals(other.getUpdateMask())) return false;
+      }
+      if (!getAuthenticationPassword()
+          .equals(other.getAuthenticationPassword())) return false;
+      if (!getAuthenticationToken()
+          .equals(other.getAuthenticationToken())) return false;
+      if (!getUnknownFields().equals(other.getUnknownFields())) return false;
+      return true;
+    }
+
+    @java.lang.Override
+    public int hashCode() {
+      if (memoizedHashCode != 0) {
+        return memoizedHashCode;
+      }
+      int hash = 41;
+      hash = (19 * hash) + getDescriptor().hashCode();
+      hash = (37 * hash) + ACCOUNT_ID_FIELD_NUMBER;
+      hash = (53 * hash) + getAccountId().hashCode();
+      hash = (37 * hash) + WEBHOOK_ID_FIELD_NUMBER;
+      hash = (53 * hash) + getWebhookId().hashCode();
+      if (hasWebhook()) {
+        hash = (37 * hash) + WEBHOOK_FIELD_NUMBER;
+        hash = (53 * hash) + getWebhook().hashCode();
+      }
+      if (hasUpdateMask()) {
+        hash = (37 * hash) + UPDATE_MASK_FIELD_NUMBER;
+        hash = (53 * hash) + getUpdateMask().hashCode();
+      }
+      hash = (37 * hash) + AUTHENTICATION_PASSWORD_FIELD_NUMBER;
+      hash = (53 * hash) + getAuthenticationPassword().hashCode();
+      hash = (37 * hash) + AUTHENTICATION_TOKEN_FIELD_NUMBER;
+      hash = (53 * hash) + getAuthenticationToken().hashCode();
+      hash = (29 * hash) + getUnknownFields().hashCode();
+      memoizedHashCode = hash;
+      return hash;
+    }
+
+    public static telegent.webhook.v1.WebhookOuterClass.UpdateWebhookRequest parseFrom(
+        java.nio.ByteBuffer data)
+        throws com.google.protobuf.InvalidProtocolBufferException {
+      return PARSER.parseFrom(data);
+    }
+    public static telegent.webhook.v1.WebhookOuterClass.UpdateWebhookRequest parseFrom(
+        java.nio.ByteBuffer data,
+        com.google.protobuf.ExtensionRegistryLite extensionRegistry)
+        throws com.google.protobuf.InvalidProtocolBufferException {
+      return PARSER.parseFrom(data, extensionRegistry);
+    }
+    public static telegent.webhook.v1.WebhookOuterClass.UpdateWebhookRequest parseFrom(
+        com.google.protobuf.ByteString data)
+        throws com.google.protobuf.InvalidProtocolBufferException {
+      return PARSER.parseFrom(data);
+    }
+    public static telegent.webhook.v1.WebhookOuterClass.UpdateWebhookRequest parseFrom(
+        com.google.protobuf.ByteString data,
+        com.google.protobuf.ExtensionRegistryLite extensionRegistry)
+        throws com.google.protobuf.InvalidProtocolBufferException {
+      return PARSER.parseFrom(data, extensionRegistry);
+    }
+    public static telegent.webhook.v1.WebhookOuterClass.UpdateWebhookRequest parseFrom(byte[] data)
+        throws com.google.protobuf.InvalidProtocolBufferException {
+      return PARSER.parseFrom(data);
+    }
+    public static telegent.webhook.v1.WebhookOuterClass.UpdateWebhookRequest parseFrom(
+        byte[] data,
+        com.google.protobuf.ExtensionRegistryLite extensionRegistry)
+        throws com.google.protobuf.InvalidProtocolBufferException {
+      return PARSER.parseFrom(data, extensionRegistry);
+    }
+    public static telegent.webhook.v1.WebhookOuterClass.UpdateWebhookRequest parseFrom(java.io.InputStream input)
+        throws java.io.IOException {
+      return com.google.protobuf.GeneratedMessage
+          .parseWithIOException(PARSER, input);
+    }
+    public static telegent.webhook.v1.WebhookOuterClass.UpdateWebhookRequest parseFrom(
+        java.io.InputStream input,
+        com.google.protobuf.ExtensionRegistryLite extensionRegistry)
+        throws java.io.IOException {
+      return com.google.protobuf.GeneratedMessage
+          .parseWithIOException(PARSER, input, extensionRegistry);
+    }
+
+    public static telegent.webhook.v1.WebhookOuterClass.UpdateWebhookRequest parseDelimitedFrom(java.io.InputStream input)
+        throws java.io.IOException {
+      return com.google.protobuf.GeneratedMessage
+          .parseDelimitedWithIOException(PARSER, input);
+    }
+
+    public static telegent.webhook.v1.WebhookOuterClass.UpdateWebhookRequest parseDelimitedFrom(
+        java.io.InputStream input,
+        com.google.protobuf.ExtensionRegistryLite extensionRegistry)
+        throws java.io.IOException {
+      return com.google.protobuf.GeneratedMessage
+          .parseDelimitedWithIOException(PARSER, input, extensionRegistry);
+    }
+    public static telegent.webhook.v1.WebhookOuterClass.UpdateWebhookRequest parseFrom(
+        com.google.protobuf.CodedInputStream input)
+        throws java.io.IOException {
+      return com.google.protobuf.GeneratedMessage
+          .parseWithIOException(PARSER, input);
+    }
+    public static telegent.webhook.v1.WebhookOuterClass.UpdateWebhookRequest parseFrom(
+        com.google.protobuf.CodedInputStream input,
+        com.google.protobuf.ExtensionRegistryLite extensionRegistry)
+        throws java.io.IOException {
+      return com.google.protobuf.GeneratedMessage
+          .parseWithIOException(PARSER, input, extensionRegistry);
+    }
+
+    @java.lang.Override
+    public Builder newBuilderForType() { return newBuilder(); }
+    public static Builder newBuilder() {
+      return DEFAULT_INSTANCE.toBuilder();
+    }
+    public static Builder newBuilder(telegent.webhook.v1.WebhookOuterClass.UpdateWebhookRequest prototype) {
+      return DEFAULT_INSTANCE.toBuilder().mergeFrom(prototype);
+    }
+    @java.lang.Override
+    public Builder toBuilder() {
+      return this == DEFAULT_INSTANCE
+          ? new Builder() : new Builder().mergeFrom(this);
+    }
+
+    @java.lang.Override
+    protected Builder newBuilderForType(
+        com.google.protobuf.GeneratedMessage.BuilderParent parent) {
+      Builder builder = new Builder(parent);
+      return builder;
+    }
+    /**
+     * <pre>
+     * UpdateWebhookRequest names a webhook and its new settings (AIP-134).
+     *
+     * The settings rules are not repeated here: the service merges the request
+     * into the current webhook and checks the result with CreateWebhookRequest's
+     * rules, whose fields have the same names. A violation is reported on this
+     * message's field: `webhook.&lt;field&gt;` for a setting, `authentication_password`
+     * or `authentication_token` for a secret.
+     * </pre>
+     *
+     * Protobuf type {@code telegent.webhook.v1.UpdateWebhookRequest}
+     */
+    public static final class Builder extends
+        com.google.protobuf.GeneratedMessage.Builder<Builder> implements
+        // @@protoc_insertion_point(builder_implements:telegent.webhook.v1.UpdateWebhookRequest)
+        telegent.webhook.v1.WebhookOuterClass.UpdateWebhookRequestOrBuilder {
+      public static final com.google.protobuf.Descriptors.Descriptor
+          getDescriptor() {
+        return telegent.webhook.v1.WebhookOuterClass.internal_static_telegent_webhook_v1_UpdateWebhookRequest_descriptor;
+      }
+
+      @java.lang.Override
+      protected com.google.protobuf.GeneratedMessage.FieldAccessorTable
+          internalGetFieldAccessorTable() {
+        return telegent.webhook.v1.WebhookOuterClass.internal_static_telegent_webhook_v1_UpdateWebhookRequest_fieldAccessorTable
+            .ensureFieldAccessorsInitialized(
+                telegent.webhook.v1.WebhookOuterClass.UpdateWebhookRequest.class, telegent.webhook.v1.WebhookOuterClass.UpdateWebhookRequest.Builder.class);
+      }
+
+      // Construct using telegent.webhook.v1.WebhookOuterClass.UpdateWebhookRequest.newBuilder()
+      private Builder() {
+        maybeForceBuilderInitialization();
+      }
+
+      private Builder(
+          com.google.protobuf.GeneratedMessage.BuilderParent parent) {
+        super(parent);
+        maybeForceBuilderInitialization();
+      }
+      private void maybeForceBuilderInitialization() {
+        if (com.google.protobuf.GeneratedMessage
+                .alwaysUseFieldBuilders) {
+          internalGetWebhookFieldBuilder();
+          internalGetUpdateMaskFieldBuilder();
+        }
+      }
+      @java.lang.Override
+      public Builder clear() {
+        super.clear();
+        bitField0_ = 0;
+        accountId_ = "";
+        webhookId_ = "";
+        webhook_ = null;
+        if (webhookBuilder_ != null) {
+          webhookBuilder_.dispose();
+          webhookBuilder_ = null;
+        }
+        updateMask_ = null;
+        if (updateMaskBuilder_ != null) {
+          updateMaskBuilder_.dispose();
+          updateMaskBuilder_ = null;
+        }
+        authenticationPassword_ = "";
+        authenticationToken_ = "";
+        return this;
+      }
+
+      @java.lang.Override
+      public com.google.protobuf.Descriptors.Descriptor
+          getDescriptorForType() {
+        return telegent.webhook.v1.WebhookOuterClass.internal_static_telegent_webhook_v1_UpdateWebhookRequest_descriptor;
+      }
+
+      @java.lang.Override
+      public telegent.webhook.v1.WebhookOuterClass.UpdateWebhookRequest getDefaultInstanceForType() {
+        return telegent.webhook.v1.WebhookOuterClass.UpdateWebhookRequest.getDefaultInstance();
+      }
+
+      @java.lang.Override
+      public telegent.webhook.v1.WebhookOuterClass.UpdateWebhookRequest build() {
+        telegent.webhook.v1.WebhookOuterClass.UpdateWebhookRequest result = buildPartial();
+        if (!result.isInitialized()) {
+          throw newUninitializedMessageException(result);
+        }
+        return result;
+      }
+
+      @java.lang.Override
+      public telegent.webhook.v1.WebhookOuterClass.UpdateWebhookRequest buildPartial() {
+        telegent.webhook.v1.WebhookOuterClass.UpdateWebhookRequest result = new telegent.webhook.v1.WebhookOuterClass.UpdateWebhookRequest(this);
+        if (bitField0_ != 0) { buildPartial0(result); }
+        onBuilt();
+        return result;
+      }
+
+      private void buildPartial0(telegent.webhook.v1.WebhookOuterClass.UpdateWebhookRequest result) {
+        int from_bitField0_ = bitField0_;
+        if (((from_bitField0_ & 0x00000001) != 0)) {
+          result.accountId_ = accountId_;
+        }
+        if (((from_bitField0_ & 0x00000002) != 0)) {
+          result.webhookId_ = webhookId_;
+        }
+        int to_bitField0_ = 0;
+        if (((from_bitField0_ & 0x00000004) != 0)) {
+          result.webhook_ = webhookBuilder_ == null
+              ? webhook_
+              : webhookBuilder_.build();
+          to_bitField0_ |= 0x00000001;
+        }
+        if (((from_bitField0_ & 0x00000008) != 0)) {
+          result.updateMask_ = updateMaskBuilder_ == null
+              ? updateMask_
+              : updateMaskBuilder_.build();
+          to_bitField0_ |= 0x00000002;
+        }
+        if (((from_bitField0_ & 0x00000010) != 0)) {
+          result.authenticationPassword_ = authenticationPassword_;
+        }
+        if (((from_bitField0_ & 0x00000020) != 0)) {
+          result.authenticationToken_ = authenticationToken_;
+        }
+        result.bitField0_ |= to_bitField0_;
+      }
+
+      @java.lang.Override
+      public Builder mergeFrom(com.google.protobuf.Message other) {
+        if (other instanceof telegent.webhook.v1.WebhookOuterClass.UpdateWebhookRequest) {
+          return mergeFrom((telegent.webhook.v1.WebhookOuterClass.UpdateWebhookRequest)other);
+        } else {
+          super.mergeFrom(other);
+          return this;
+        }
+      }
+
+      public Builder mergeFrom(telegent.webhook.v1.WebhookOuterClass.UpdateWebhookRequest other) {
+        if (other == telegent.webhook.v1.WebhookOuterClass.UpdateWebhookRequest.getDefaultInstance()) return this;
+        if (!other.getAccountId().isEmpty()) {
+          accountId_ = other.accountId_;
+          bitField0_ |= 0x00000001;
+          onChanged();
+        }
+        if (!other.getWebhookId().isEmpty()) {
+          webhookId_ = other.webhookId_;
+          bitField0_ |= 0x00000002;
+          onChanged();
+        }
+        if (other.hasWebhook()) {
+          mergeWebhook(other.getWebhook());
+        }
+        if (other.hasUpdateMask()) {
+          mergeUpdateMask(other.getUpdateMask());
+        }
+        if (!other.getAuthenticationPassword().isEmpty()) {
+          authenticationPassword_ = other.authenticationPassword_;
+          bitField0_ |= 0x00000010;
+          onChanged();
+        }
+        if (!other.getAuthenticationToken().isEmpty()) {
+          authenticationToken_ = other.authenticationToken_;
+          bitField0_ |= 0x00000020;
+          onChanged();
+        }
+        this.mergeUnknownFields(other.getUnknownFields());
+        onChanged();
+        return this;
+      }
+
+      @java.lang.Override
+      public final boolean isInitialized() {
+        return true;
+      }
+
+      @java.lang.Override
+      public Builder mergeFrom(
+          com.google.protobuf.CodedInputStream input,
+          com.google.protobuf.ExtensionRegistryLite extensionRegistry)
+          throws java.io.IOException {
+        if (extensionRegistry == null) {
+          throw new java.lang.NullPointerException();
+        }
+        try {
+          boolean done = false;
+          while (!done) {
+            int tag = input.readTag();
+            switch (tag) {
+              case 0:
+                done = true;
+                break;
+              case 10: {
+                accountId_ = input.readStringRequireUtf8();
+                bitField0_ |= 0x00000001;
+                break;
+              } // case 10
+              case 18: {
+                webhookId_ = input.readStringRequireUtf8();
+                bitField0_ |= 0x00000002;
+                break;
+              } // case 18
+              case 26: {
+                input.readMessage(
+                    internalGetWebhookFieldBuilder().getBuilder(),
+                    extensionRegistry);
+                bitField0_ |= 0x00000004;
+                break;
+              } // case 26
+              case 34: {
+                input.readMessage(
+                    internalGetUpdateMaskFieldBuilder().getBuilder(),
+                    extensionRegistry);
+                bitField0_ |= 0x00000008;
+                break;
+              } // case 34
+              case 42: {
+                authenticationPassword_ = input.readStringRequireUtf8();
+                bitField0_ |= 0x00000010;
+                break;
+              } // case 42
+              case 50: {
+                authenticationToken_ = input.readStringRequireUtf8();
+                bitField0_ |= 0x00000020;
+                break;
+              } // case 50
+              default: {
+                if (!super.parseUnknownField(input, extensionRegistry, tag)) {
+                  done = true; // was an endgroup tag
+                }
+                break;
+              } // default:
+            } // switch (tag)
+          } // while (!done)
+        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+          throw e.unwrapIOException();
+        } finally {
+          onChanged();
+        } // finally
+        return this;
+      }
+      private int bitField0_;
+
+      private java.lang.Object accountId_ = "";
+      /**
+       * <pre>
+       * Telegent account the webhook belongs to (rules as for
+       * CreateWebhookRequest.account_id).
+       * </pre>
+       *
+       * <code>string account_id = 1 [json_name = "accountId", (.buf.validate.field) = { ... }</code>
+       * @return The accountId.
+       */
+      public java.lang.String getAccountId() {
+        java.lang.Object ref = accountId_;
+        if (!(ref instanceof java.lang.String)) {
+          com.google.protobuf.ByteString bs =
+              (com.google.protobuf.ByteString) ref;
+          java.lang.String s = bs.toStringUtf8();
+          accountId_ = s;
+          return s;
+        } else {
+          return (java.lang.String) ref;
+        }
+      }
+      /**
+       * <pre>
+       * Telegent account the webhook belongs to (rules as for
+       * CreateWebhookRequest.account_id).
+       * </pre>
+       *
+       * <code>string account_id = 1 [json_name = "accountId", (.buf.validate.field) = { ... }</code>
+       * @return The bytes for accountId.
+       */
+      public com.google.protobuf.ByteString
+          getAccountIdBytes() {
+        java.lang.Object ref = accountId_;
+        if (ref instanceof String) {
+          com.google.protobuf.ByteString b = 
+              com.google.protobuf.ByteString.copyFromUtf8(
+                  (java.lang.String) ref);
+          accountId_ = b;
+          return b;
+        } else {
+          return (com.google.protobuf.ByteString) ref;
+        }
+      }
+      /**
+       * <pre>
+       * Telegent account the webhook belongs to (rules as for
+       * CreateWebhookRequest.account_id).
+       * </pre>
+       *
+       * <code>string account_id = 1 [json_name = "accountId", (.buf.validate.field) = { ... }</code>
+       * @param value The accountId to set.
+       * @return This builder for chaining.
+       */
+      public Builder setAccountId(
+          java.lang.String value) {
+        if (value == null) { throw new NullPointerException(); }
+        accountId_ = value;
+        bitField0_ |= 0x00000001;
+        onChanged();
+        return this;
+      }
+      /**
+       * <pre>
+       * Telegent account the webhook belongs to (rules as for
+       * CreateWebhookRequest.account_id).
+       * </pre>
+       *
+       * <code>string account_id = 1 [json_name = "accountId", (.buf.validate.field) = { ... }</code>
+       * @return This builder for chaining.
+       */
+      public Builder clearAccountId() {
+        accountId_ = getDefaultInstance().getAccountId();
+        bitField0_ = (bitField0_ & ~0x00000001);
+        onChanged();
+        return this;
+      }
+      /**
+       * <pre>
+       * Telegent account the webhook belongs to (rules as for
+       * CreateWebhookRequest.account_id).
+       * </pre>
+       *
+       * <code>string account_id = 1 [json_name = "accountId", (.buf.validate.field) = { ... }</code>
+       * @param value The bytes for accountId to set.
+       * @return This builder for chaining.
+       */
+      public Builder setAccountIdBytes(
+          com.google.protobuf.ByteString value) {
+        if (value == null) { throw new NullPointerException(); }
+        checkByteStringIsUtf8(value);
+        accountId_ = value;
+        bitField0_ |= 0x00000001;
+        onChanged();
+        return this;
+      }
+
+      private java.lang.Object webhookId_ = "";
+      /**
+       * <pre>
+       * Telegent's id of the webhook (rules as for GetWebhookRequest.webhook_id).
+       * </pre>
+       *
+       * <code>string webhook_id = 2 [json_name = "webhookId", (.buf.validate.field) = { ... }</code>
+       * @return The webhookId.
+       */
+      public java.lang.String getWebhookId() {
+        java.lang.Object ref = webhookId_;
+        if (!(ref instanceof java.lang.String)) {
+          com.google.protobuf.ByteString bs =
+              (com.google.protobuf.ByteString) ref;
+          java.lang.String s = bs.toStringUtf8();
+          webhookId_ = s;
+          return s;
+        } else {
+          return (java.lang.String) ref;
+        }
+      }
+      /**
+       * <pre>
+       * Telegent's id of the webhook (rules as for GetWebhookRequest.webhook_id).
+       * </pre>
+       *
+       * <code>string webhook_id = 2 [json_name = "webhookId", (.buf.validate.field) = { ... }</code>
+       * @return The bytes for webhookId.
+       */
+      public com.google.protobuf.ByteString
+          getWebhookIdBytes() {
+        java.lang.Object ref = webhookId_;
+        if (ref instanceof String) {
+          com.google.protobuf.ByteString b = 
+              com.google.protobuf.ByteString.copyFromUtf8(
+                  (java.lang.String) ref);
+          webhookId_ = b;
+          return b;
+        } else {
+          return (com.google.protobuf.ByteString) ref;
+        }
+      }
+      /**
+       * <pre>
+       * Telegent's id of the webhook (rules as for GetWebhookRequest.webhook_id).
+       * </pre>
+       *
+       * <code>string webhook_id = 2 [json_name = "webhookId", (.buf.validate.field) = { ... }</code>
+       * @param value The webhookId to set.
+       * @return This builder for chaining.
+       */
+      public Builder setWebhookId(
+          java.lang.String value) {
+        if (value == null) { throw new NullPointerException(); }
+        webhookId_ = value;
+        bitField0_ |= 0x00000002;
+        onChanged();
+        return this;
+      }
+      /**
+       * <pre>
+       * Telegent's id of the webhook (rules as for GetWebhookRequest.webhook_id).
+       * </pre>
+       *
+       * <code>string webhook_id = 2 [json_name = "webhookId", (.buf.validate.field) = { ... }</code>
+       * @return This builder for chaining.
+       */
+      public Builder clearWebhookId() {
+        webhookId_ = getDefaultInstance().getWebhookId();
+        bitField0_ = (bitField0_ & ~0x00000002);
+        onChanged();
+        return this;
+      }
+      /**
+       * <pre>
+       * Telegent's id of the webhook (rules as for GetWebhookRequest.webhook_id).
+       * </pre>
+       *
+       * <code>string webhook_id = 2 [json_name = "webhookId", (.buf.validate.field) = { ... }</code>
+       * @param value The bytes for webhookId to set.
+       * @return This builder for chaining.
+       */
+      public Builder setWebhookIdBytes(
+          com.google.protobuf.ByteString value) {
+        if (value == null) { throw new NullPointerException(); }
+        checkByteStringIsUtf8(value);
+        webhookId_ = value;
+        bitField0_ |= 0x00000002;
+        onChanged();
+        return this;
+      }
+
+      private telegent.webhook.v1.WebhookOuterClass.Webhook webhook_;
+      private com.google.protobuf.SingleFieldBuilder<
+          telegent.webhook.v1.WebhookOuterClass.Webhook, telegent.webhook.v1.WebhookOuterClass.Webhook.Builder, telegent.webhook.v1.WebhookOuterClass.WebhookOrBuilder> webhookBuilder_;
+      /**
+       * <pre>
+       * The new settings. Only the fields named by `update_mask` are used.
+       * </pre>
+       *
+       * <code>.telegent.webhook.v1.Webhook webhook = 3 [json_name = "webhook"];</code>
+       * @return Whether the webhook field is set.
+       */
+      public boolean hasWebhook() {
+        return ((bitField0_ & 0x00000004) != 0);
+      }
+      /**
+       * <pre>
+       * The new settings. Only the fields named by `update_mask` are used.
+       * </pre>
+       *
+       * <code>.telegent.webhook.v1.Webhook webhook = 3 [json_name = "webhook"];</code>
+       * @return The webhook.
+       */
+      public telegent.webhook.v1.WebhookOuterClass.Webhook getWebhook() {
+        if (webhookBuilder_ == null) {
+          return webhook_ == null ? telegent.webhook.v1.WebhookOuterClass.Webhook.getDefaultInstance() : webhook_;
+        } else {
+          return webhookBuilder_.getMessage();
+        }
+      }
+      /**
+       * <pre>
+       * The new settings. Only the fields named by `update_mask` are used.
+       * </pre>
+       *
+       * <code>.telegent.webhook.v1.Webhook webhook = 3 [json_name = "webhook"];</code>
+       */
+      public Builder setWebhook(telegent.webhook.v1.WebhookOuterClass.Webhook value) {
+        if (webhookBuilder_ == null) {
+          if (value == null) {
+            throw new NullPointerException();
+          }
+          webhook_ = value;
+        } else {
+          webhookBuilder_.setMessage(value);
+        }
+        bitField0_ |= 0x00000004;
+        onChanged();
+        return this;
+      }
+      /**
+       * <pre>
+       * The new settings. Only the fields named by `update_mask` are used.
+       * </pre>
+       *
+       * <code>.telegent.webhook.v1.Webhook webhook = 3 [json_name = "webhook"];</code>
+       */
+      public Builder setWebhook(
+          telegent.webhook.v1.WebhookOuterClass.Webhook.Builder builderForValue) {
+        if (webhookBuilder_ == null) {
+          webhook_ = builderForValue.build();
+        } else {
+          webhookBuilder_.setMessage(builderForValue.build());
+        }
+        bitField0_ |= 0x00000004;
+        onChanged();
+        return this;
+      }
+      /**
+       * <pre>
+       * The new settings. Only the fields named by `update_mask` are used.
+       * </pre>
+       *
+       * <code>.telegent.webhook.v1.Webhook webhook = 3 [json_name = "webhook"];</code>
+       */
+      public Builder mergeWebhook(telegent.webhook.v1.WebhookOuterClass.Webhook value) {
+        if (webhookBuilder_ == null) {
+          if (((bitField0_ & 0x00000004) != 0) &&
+            webhook_ != null &&
+            webhook_ != telegent.webhook.v1.WebhookOuterClass.Webhook.getDefaultInstance()) {
+            getWebhookBuilder().mergeFrom(value);
+          } else {
+            webhook_ = value;
+          }
+        } else {
+          webhookBuilder_.mergeFrom(value);
+        }
+        if (webhook_ != null) {
+          bitField0_ |= 0x00000004;
+          onChanged();
+        }
+        return this;
+      }
+      /**
+       * <pre>
+       * The new settings. Only the fields named by `update_mask` are used.
+       * </pre>
+       *
+       * <code>.telegent.webhook.v1.Webhook webhook = 3 [json_name = "webhook"];</code>
+       */
+      public Builder clearWebhook() {
+        bitField0_ = (bitField0_ & ~0x00000004);
+        webhook_ = null;
+        if (webhookBuilder_ != null) {
+          webhookBuilder_.dispose();
+          webhookBuilder_ = null;
+        }
+        onChanged();
+        return this;
+      }
+      /**
+       * <pre>
+       * The new settings. Only the fields named by `update_mask` are used.
+       * </pre>
+       *
+       * <code>.telegent.webhook.v1.Webhook webhook = 3 [json_name = "webhook"];</code>
+       */
+      public telegent.webhook.v1.WebhookOuterClass.Webhook.Builder getWebhookBuilder() {
+        bitField0_ |= 0x00000004;
+        onChanged();
+        return internalGetWebhookFieldBuilder().getBuilder();
+      }
+      /**
+       * <pre>
+       * The new settings. Only the fields named by `update_mask` are used.
+       * </pre>
+       *
+       * <code>.telegent.webhook.v1.Webhook webhook = 3 [json_name = "webhook"];</code>
+       */
+      public telegent.webhook.v1.WebhookOuterClass.WebhookOrBuilder getWebhookOrBuilder() {
+        if (webhookBuilder_ != null) {
+          return webhookBuilder_.getMessageOrBuilder();
+        } else {
+          return webhook_ == null ?
+              telegent.webhook.v1.WebhookOuterClass.Webhook.getDefaultInstance() : webhook_;
+        }
+      }
+      /**
+       * <pre>
+       * The new settings. Only the fields named by `update_mask` are used.
+       * </pre>
+       *
+       * <code>.telegent.webhook.v1.Webhook webhook = 3 [json_name = "webhook"];</code>
+       */
+      private com.google.protobuf.SingleFieldBuilder<
+          telegent.webhook.v1.WebhookOuterClass.Webhook, telegent.webhook.v1.WebhookOuterClass.Webhook.Builder, telegent.webhook.v1.WebhookOuterClass.WebhookOrBuilder> 
+          internalGetWebhookFieldBuilder() {
+        if (webhookBuilder_ == null) {
+          webhookBuilder_ = new com.google.protobuf.SingleFieldBuilder<
+              telegent.webhook.v1.WebhookOuterClass.Webhook, telegent.webhook.v1.WebhookOuterClass.Webhook.Builder, telegent.webhook.v1.WebhookOuterClass.WebhookOrBuilder>(
+                  getWebhook(),
+                  getParentForChildren(),
+                  isClean());
+          webhook_ = null;
+        }
+        return webhookBuilder_;
+      }
+
+      private com.google.protobuf.FieldMask updateMask_;
+      private com.google.protobuf.SingleFieldBuilder<
+          com.google.protobuf.FieldMask, com.google.protobuf.FieldMask.Builder, com.google.protobuf.FieldMaskOrBuilder> updateMaskBuilder_;
+      /**
+       * <pre>
+       * The fields of `webhook` to replace, by their proto names (in JSON, the
+       * lowerCamelCase form `webhookUrl,subscribedEvents`): `webhook_url`,
+       * `method`, `data_format`, `authentication_type`,
+       * `authentication_username`, `subscribed_events`, or `*` for all six.
+       * A named field that is empty in `webhook` takes its default (as in
+       * CreateWebhookRequest). Absent or empty: every field that is set
+       * (non-empty, non-zero) in `webhook` is replaced, so an absent mask never
+       * clears a field. When the result's authentication type is not BASIC, the
+       * stored username is dropped with it (a username exists only for BASIC).
+       * </pre>
+       *
+       * <code>.google.protobuf.FieldMask update_mask = 4 [json_name = "updateMask", (.buf.validate.field) = { ... }</code>
+       * @return Whether the updateMask field is set.
+       */
+      public boolean hasUpdateMask() {
+        return ((bitField0_ & 0x00000008) != 0);
+      }
+      /**
+       * <pre>
+       * The fields of `webhook` to replace, by their proto names (in JSON, the
+       * lowerCamelCase form `webhookUrl,subscribedEvents`): `webhook_url`,
+       * `method`, `data_format`, `authentication_type`,
+       * `authentication_username`, `subscribed_events`, or `*` for all six.
+       * A named field that is empty in `webhook` takes its default (as in
+       * CreateWebhookRequest). Absent or empty: every field that is set
+       * (non-empty, non-zero) in `webhook` is replaced, so an absent mask never
+       * clears a field. When the result's authentication type is not BASIC, the
+       * stored username is dropped with it (a username exists only for BASIC).
+       * </pre>
+       *
+       * <code>.google.protobuf.FieldMask update_mask = 4 [json_name = "updateMask", (.buf.validate.field) = { ... }</code>
+       * @return The updateMask.
+       */
+      public com.google.protobuf.FieldMask getUpdateMask() {
+        if (updateMaskBuilder_ == null) {
+          return updateMask_ == null ? com.google.protobuf.FieldMask.getDefaultInstance() : updateMask_;
+        } else {
+          return updateMaskBuilder_.getMessage();
+        }
+      }
+      /**
+       * <pre>
+       * The fields of `webhook` to replace, by their proto names (in JSON, the
+       * lowerCamelCase form `webhookUrl,subscribedEvents`): `webhook_url`,
+       * `method`, `data_format`, `authentication_type`,
+       * `authentication_username`, `subscribed_events`, or `*` for all six.
+       * A named field that is empty in `webhook` takes its default (as in
+       * CreateWebhookRequest). Absent or empty: every field that is set
+       * (non-empty, non-zero) in `webhook` is replaced, so an absent mask never
+       * clears a field. When the result's authentication type is not BASIC, the
+       * stored username is dropped with it (a username exists only for BASIC).
+       * </pre>
+       *
+       * <code>.google.protobuf.FieldMask update_mask = 4 [json_name = "updateMask", (.buf.validate.field) = { ... }</code>
+       */
+      public Builder setUpdateMask(com.google.protobuf.FieldMask value) {
+        if (updateMaskBuilder_ == null) {
+          if (value == null) {
+            throw new NullPointerException();
+          }
+          updateMask_ = value;
+        } else {
+          updateMaskBuilder_.setMessage(value);
+        }
+        bitField0_ |= 0x00000008;
+        onChanged();
+        return this;
+      }
+      /**
+       * <pre>
+       * The fields of `webhook` to replace, by their proto names (in JSON, the
+       * lowerCamelCase form `webhookUrl,subscribedEvents`): `webhook_url`,
+       * `method`, `data_format`, `authentication_type`,
+       * `authentication_username`, `subscribed_events`, or `*` for all six.
+       * A named field that is empty in `webhook` takes its default (as in
+       * CreateWebhookRequest). Absent or empty: every field that is set
+       * (non-empty, non-zero) in `webhook` is replaced, so an absent mask never
+       * clears a field. When the result's authentication type is not BASIC, the
+       * stored username is dropped with it (a username exists only for BASIC).
+       * </pre>
+       *
+       * <code>.google.protobuf.FieldMask update_mask = 4 [json_name = "updateMask", (.buf.validate.field) = { ... }</code>
+       */
+      public Builder setUpdateMask(
+          com.google.protobuf.FieldMask.Builder builderForValue) {
+        if (updateMaskBuilder_ == null) {
+          updateMask_ = builderForValue.build();
+        } else {
+          updateMaskBuilder_.setMessage(builderForValue.build());
+        }
+        bitField0_ |= 0x00000008;
+        onChanged();
+        return this;
+      }
+      /**
+       * <pre>
+       * The fields of `webhook` to replace, by their proto names (in JSON, the
+       * lowerCamelCase form `webhookUrl,subscribedEvents`): `webhook_url`,
+       * `method`, `data_format`, `authentication_type`,
+       * `authentication_username`, `subscribed_events`, or `*` for all six.
+       * A named field that is empty in `webhook` takes its default (as in
+       * CreateWebhookRequest). Absent or empty: every field that is set
+       * (non-empty, non-zero) in `webhook` is replaced, so an absent mask never
+       * clears a field. When the result's authentication type is not BASIC, the
+       * stored username is dropped with it (a username exists only for BASIC).
+       * </pre>
+       *
+       * <code>.google.protobuf.FieldMask update_mask = 4 [json_name = "updateMask", (.buf.validate.field) = { ... }</code>
+       */
+      public Builder mergeUpdateMask(com.google.protobuf.FieldMask value) {
+        if (updateMaskBuilder_ == null) {
+          if (((bitField0_ & 0x00000008) != 0) &&
+            updateMask_ != null &&
+            updateMask_ != com.google.protobuf.FieldMask.getDefaultInstance()) {
+            getUpdateMaskBuilder().mergeFrom(value);
+          } else {
+            updateMask_ = value;
+          }
+        } else {
+          updateMaskBuilder_.mergeFrom(value);
+        }
+        if (updateMask_ != null) {
+          bitField0_ |= 0x00000008;
+          onChanged();
+        }
+        return this;
+      }
+      /**
+       * <pre>
+       * The fields of `webhook` to replace, by their proto names (in JSON, the
+       * lowerCamelCase form `webhookUrl,subscribedEvents`): `webhook_url`,
+       * `method`, `data_format`, `authentication_type`,
+       * `authentication_username`, `subscribed_events`, or `*` for all six.
+       * A named field that is empty in `webhook` takes its default (as in
+       * CreateWebhookRequest). Absent or empty: every field that is set
+       * (non-empty, non-zero) in `webhook` is replaced, so an absent mask never
+       * clears a field. When the result's authentication type is not BASIC, the
+       * stored username is dropped with it (a username exists only for BASIC).
+       * </pre>
+       *
+       * <code>.google.protobuf.FieldMask update_mask = 4 [json_name = "updateMask", (.buf.validate.field) = { ... }</code>
+       */
+      public Builder clearUpdateMask() {
+        bitField0_ = (bitField0_ & ~0x00000008);
+        updateMask_ = null;
+        if (updateMaskBuilder_ != null) {
+          updateMaskBuilder_.dispose();
+          updateMaskBuilder_ = null;
+        }
+        onChanged();
+        return this;
+      }
+      /**
+       * <pre>
+       * The fields of `webhook` to replace, by their proto names (in JSON, the
+       * lowerCamelCase form `webhookUrl,subscribedEvents`): `webhook_url`,
+       * `method`, `data_format`, `authentication_type`,
+       * `authentication_username`, `subscribed_events`, or `*` for all six.
+       * A named field that is empty in `webhook` takes its default (as in
+       * CreateWebhookRequest). Absent or empty: every field that is set
+       * (non-empty, non-zero) in `webhook` is replaced, so an absent mask never
+       * clears a field. When the result's authentication type is not BASIC, the
+       * stored username is dropped with it (a username exists only for BASIC).
+       * </pre>
+       *
+       * <code>.google.protobuf.FieldMask update_mask = 4 [json_name = "updateMask", (.buf.validate.field) = { ... }</code>
+       */
+      public com.google.protobuf.FieldMask.Builder getUpdateMaskBuilder() {
+        bitField0_ |= 0x00000008;
+        onChanged();
+        return internalGetUpdateMaskFieldBuilder().getBuilder();
+      }
+      /**
+       * <pre>
+       * The fields of `webhook` to replace, by their proto names (in JSON, the
+       * lowerCamelCase form `webhookUrl,subscribedEvents`): `webhook_url`,
+       * `method`, `data_format`, `authentication_type`,
+       * `authentication_username`, `subscribed_events`, or `*` for all six.
+       * A named field that is empty in `webhook` takes its default (as in
+       * CreateWebhookRequest). Absent or empty: every field that is set
+       * (non-empty, non-zero) in `webhook` is replaced, so an absent mask never
+       * clears a field. When the result's authentication type is not BASIC, the
+       * stored username is dropped with it (a username exists only for BASIC).
+       * </pre>
+       *
+       * <code>.google.protobuf.FieldMask update_mask = 4 [json_name = "updateMask", (.buf.validate.field) = { ... }</code>
+       */
+      public com.google.protobuf.FieldMaskOrBuilder getUpdateMaskOrBuilder() {
+        if (updateMaskBuilder_ != null) {
+          return updateMaskBuilder_.getMessageOrBuilder();
+        } else {
+          return updateMask_ == null ?
+              com.google.protobuf.FieldMask.getDefaultInstance() : updateMask_;
+        }
+      }
+      /**
+       * <pre>
+       * The fields of `webhook` to replace, by their proto names (in JSON, the
+       * lowerCamelCase form `webhookUrl,subscribedEvents`): `webhook_url`,
+       * `method`, `data_format`, `authentication_type`,
+       * `authentication_username`, `subscribed_events`, or `*` for all six.
+       * A named field that is empty in `webhook` takes its default (as in
+       * CreateWebhookRequest). Absent or empty: every field that is set
+       * (non-empty, non-zero) in `webhook` is replaced, so an absent mask never
+       * clears a field. When the result's authentication type is not BASIC, the
+       * stored username is dropped with it (a username exists only for BASIC).
+       * </pre>
+       *
+       * <code>.google.protobuf.FieldMask update_mask = 4 [json_name = "updateMask", (.buf.validate.field) = { ... }</code>
+       */
+      private com.google.protobuf.SingleFieldBuilder<
+          com.google.protobuf.FieldMask, com.google.protobuf.FieldMask.Builder, com.google.protobuf.FieldMaskOrBuilder> 
+          internalGetUpdateMaskFieldBuilder() {
+        if (updateMaskBuilder_ == null) {
+          updateMaskBuilder_ = new com.google.protobuf.SingleFieldBuilder<
+              com.google.protobuf.FieldMask, com.google.protobuf.FieldMask.Builder, com.google.protobuf.FieldMaskOrBuilder>(
+                  getUpdateMask(),
+                  getParentForChildren(),
+                  isClean());
+          updateMask_ = null;
+        }
+        return updateMaskBuilder_;
+      }
+
+      private java.lang.Object authenticationPassword_ = "";
+      /**
+       * <pre>
+       * Basic authentication password of the result (rules as for
+       * CreateWebhookRequest.authentication_password). Not part of `webhook`,
+       * so no answer can carry it, and not named in `update_mask`: the service
+       * cannot keep a password it never learns, so it is required whenever the
+       * result's authentication type is BASIC, and must be empty otherwise.
+       * Never returned, logged or traced.
+       * </pre>
+       *
+       * <code>string authentication_password = 5 [json_name = "authenticationPassword", debug_redact = true];</code>
+       * @return The authenticationPassword.
+       */
+      public java.lang.String getAuthenticationPassword() {
+        java.lang.Object ref = authenticationPassword_;
+        if (!(ref instanceof java.lang.String)) {
+          com.google.protobuf.ByteString bs =
+              (com.google.protobuf.ByteString) ref;
+          java.lang.String s = bs.toStringUtf8();
+          authenticationPassword_ = s;
+          return s;
+        } else {
+          return (java.lang.String) ref;
+        }
+      }
+      /**
+       * <pre>
+       * Basic authentication password of the result (rules as for
+       * CreateWebhookRequest.authentication_password). Not part of `webhook`,
+       * so no answer can carry it, and not named in `update_mask`: the service
+       * cannot keep a password it never learns, so it is required whenever the
+       * result's authentication type is BASIC, and must be empty otherwise.
+       * Never returned, logged or traced.
+       * </pre>
+       *
+       * <code>string authentication_password = 5 [json_name = "authenticationPassword", debug_redact = true];</code>
+       * @return The bytes for authenticationPassword.
+       */
+      public com.google.protobuf.ByteString
+          getAuthenticationPasswordBytes() {
+        java.lang.Object ref = authenticationPassword_;
+        if (ref instanceof String) {
+          com.google.protobuf.ByteString b = 
+              com.google.protobuf.ByteString.copyFromUtf8(
+                  (java.lang.String) ref);
+          authenticationPassword_ = b;
+          return b;
+        } else {
+          return (com.google.protobuf.ByteString) ref;
+        }
+      }
+      /**
+       * <pre>
+       * Basic authentication password of the result (rules as for
+       * CreateWebhookRequest.authentication_password). Not part of `webhook`,
+       * so no answer can carry it, and not named in `update_mask`: the service
+       * cannot keep a password it never learns, so it is required whenever the
+       * result's authentication type is BASIC, and must be empty otherwise.
+       * Never returned, logged or traced.
+       * </pre>
+       *
+       * <code>string authentication_password = 5 [json_name = "authenticationPassword", debug_redact = true];</code>
+       * @param value The authenticationPassword to set.
+       * @return This builder for chaining.
+       */
+      public Builder setAuthenticationPassword(
+          java.lang.String value) {
+        if (value == null) { throw new NullPointerException(); }
+        authenticationPassword_ = value;
+        bitField0_ |= 0x00000010;
+        onChanged();
+        return this;
+      }
+      /**
+       * <pre>
+       * Basic authentication password of the result (rules as for
+       * CreateWebhookRequest.authentication_password). Not part of `webhook`,
+       * so no answer can carry it, and not named in `update_mask`: the service
+       * cannot keep a password it never learns, so it is required whenever the
+       * result's authentication type is BASIC, and must be empty otherwise.
+       * Never returned, logged or traced.
+       * </pre>
+       *
+       * <code>string authentication_password = 5 [json_name = "authenticationPassword", debug_redact = true];</code>
+       * @return This builder for chaining.
+       */
+      public Builder clearAuthenticationPassword() {
+        authenticationPassword_ = getDefaultInstance().getAuthenticationPassword();
+        bitField0_ = (bitField0_ & ~0x00000010);
+        onChanged();
+        return this;
+      }
+      /**
+       * <pre>
+       * Basic authentication password of the result (rules as for
+       * CreateWebhookRequest.authentication_password). Not part of `webhook`,
+       * so no answer can carry it, and not named in `update_mask`: the service
+       * cannot keep a password it never learns, so it is required whenever the
+       * result's authentication type is BASIC, and must be empty otherwise.
+       * Never returned, logged or traced.
+       * </pre>
+       *
+       * <code>string authentication_password = 5 [json_name = "authenticationPassword", debug_redact = true];</code>
+       * @param value The bytes for authenticationPassword to set.
+       * @return This builder for chaining.
+       */
+      public Builder setAuthenticationPasswordBytes(
+          com.google.protobuf.ByteString value) {
+        if (value == null) { throw new NullPointerException(); }
+        checkByteStringIsUtf8(value);
+        authenticationPassword_ = value;
+        bitField0_ |= 0x00000010;
+        onChanged();
+        return this;
+      }
+
+      private java.lang.Object authenticationToken_ = "";
+      /**
+       * <pre>
+       * Bearer token of the result, as `authentication_password` is for BASIC:
+       * required whenever the result's authentication type is TOKEN, empty
+       * otherwise. Never returned, logged or traced.
+       * </pre>
+       *
+       * <code>string authentication_token = 6 [json_name = "authenticationToken", debug_redact = true];</code>
+       * @return The authenticationToken.
+       */
+      public java.lang.String getAuthenticationToken() {
+        java.lang.Object ref = authenticationToken_;
+        if (!(ref instanceof java.lang.String)) {
+          com.google.protobuf.ByteString bs =
+              (com.google.protobuf.ByteString) ref;
+          java.lang.String s = bs.toStringUtf8();
+          authenticationToken_ = s;
+          return s;
+        } else {
+          return (java.lang.String) ref;
+        }
+      }
+      /**
+       * <pre>
+       * Bearer token of the result, as `authentication_password` is for BASIC:
+       * required whenever the result's authentication type is TOKEN, empty
+       * otherwise. Never returned, logged or traced.
+       * </pre>
+       *
+       * <code>string authentication_token = 6 [json_name = "authenticationToken", debug_redact = true];</code>
+       * @return The bytes for authenticationToken.
+       */
+      public com.google.protobuf.ByteString
+          getAuthenticationTokenBytes() {
+        java.lang.Object ref = authenticationToken_;
+        if (ref instanceof String) {
+          com.google.protobuf.ByteString b = 
+              com.google.protobuf.ByteString.copyFromUtf8(
+                  (java.lang.String) ref);
+          authenticationToken_ = b;
+          return b;
+        } else {
+          return (com.google.protobuf.ByteString) ref;
+        }
+      }
+      /**
+       * <pre>
+       * Bearer token of the result, as `authentication_password` is for BASIC:
+       * required whenever the result's authentication type is TOKEN, empty
+       * otherwise. Never returned, logged or traced.
+       * </pre>
+       *
+       * <code>string authentication_token = 6 [json_name = "authenticationToken", debug_redact = true];</code>
+       * @param value The authenticationToken to set.
+       * @return This builder for chaining.
+       */
+      public Builder setAuthenticationToken(
+          java.lang.String value) {
+        if (value == null) { throw new NullPointerException(); }
+        authenticationToken_ = value;
+        bitField0_ |= 0x00000020;
+        onChanged();
+        return this;
+      }
+      /**
+       * <pre>
+       * Bearer token of the result, as `authentication_password` is for BASIC:
+       * required whenever the result's authentication type is TOKEN, empty
+       * otherwise. Never returned, logged or traced.
+       * </pre>
+       *
+       * <code>string authentication_token = 6 [json_name = "authenticationToken", debug_redact = true];</code>
+       * @return This builder for chaining.
+       */
+      public Builder clearAuthenticationToken() {
+        authenticationToken_ = getDefaultInstance().getAuthenticationToken();
+        bitField0_ = (bitField0_ & ~0x00000020);
+        onChanged();
+        return this;
+      }
+      /**
+       * <pre>
+       * Bearer token of the result, as `authentication_password` is for BASIC:
+       * required whenever the result's authentication type is TOKEN, empty
+       * otherwise. Never returned, logged or traced.
+       * </pre>
+       *
+       * <code>string authentication_token = 6 [json_name = "authenticationToken", debug_redact = true];</code>
+       * @param value The bytes for authenticationToken to set.
+       * @return This builder for chaining.
+       */
+      public Builder setAuthenticationTokenBytes(
+          com.google.protobuf.ByteString value) {
+        if (value == null) { throw new NullPointerException(); }
+        checkByteStringIsUtf8(value);
+        authenticationToken_ = value;
+        bitField0_ |= 0x00000020;
+        onChanged();
+        return this;
+      }
+
+      // @@protoc_insertion_point(builder_scope:telegent.webhook.v1.UpdateWebhookRequest)
+    }
+
+    // @@protoc_insertion_point(class_scope:telegent.webhook.v1.UpdateWebhookRequest)
+    private static final telegent.webhook.v1.WebhookOuterClass.UpdateWebhookRequest DEFAULT_INSTANCE;
+    static {
+      DEFAULT_INSTANCE = new telegent.webhook.v1.WebhookOuterClass.UpdateWebhookRequest();
+    }
+
+    public static telegent.webhook.v1.WebhookOuterClass.UpdateWebhookRequest getDefaultInstance() {
+      return DEFAULT_INSTANCE;
+    }
+
+    private static final com.google.protobuf.Parser<UpdateWebhookRequest>
+        PARSER = new com.google.protobuf.AbstractParser<UpdateWebhookRequest>() {
+      @java.lang.Override
+      public UpdateWebhookRequest parsePartialFrom(
+          com.google.protobuf.CodedInputStream input,
+          com.google.protobuf.ExtensionRegistryLite extensionRegistry)
+          throws com.google.protobuf.InvalidProtocolBufferException {
+        Builder builder = newBuilder();
+        try {
+          builder.mergeFrom(input, extensionRegistry);
+        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+          throw e.setUnfinishedMessage(builder.buildPartial());
+        } catch (com.google.protobuf.UninitializedMessageException e) {
+          throw e.asInvalidProtocolBufferException().setUnfinishedMessage(builder.buildPartial());
+        } catch (java.io.IOException e) {
+          throw new com.google.protobuf.InvalidProtocolBufferException(e)
+              .setUnfinishedMessage(builder.buildPartial());
+        }
+        return builder.buildPartial();
+      }
+    };
+
+    public static com.google.protobuf.Parser<UpdateWebhookRequest> parser() {
+      return PARSER;
+    }
+
+    @java.lang.Override
+    public com.google.protobuf.Parser<UpdateWebhookRequest> getParserForType() {
+      return PARSER;
+    }
+
+    @java.lang.Override
+    public telegent.webhook.v1.WebhookOuterClass.UpdateWebhookRequest getDefaultInstanceForType() {
+      return DEFAULT_INSTANCE;
+    }
+
+  }
+
+  public interface UpdateWebhookResponseOrBuilder extends
+      // @@protoc_insertion_point(interface_extends:telegent.webhook.v1.UpdateWebhookResponse)
+      com.google.protobuf.MessageOrBuilder {
+
+    /**
+     * <pre>
+     * The webhook as Telegent stored it after the update.
+     * </pre>
+     *
+     * <code>.telegent.webhook.v1.Webhook webhook = 1 [json_name = "webhook"];</code>
+     * @return Whether the webhook field is set.
+     */
+    boolean hasWebhook();
+    /**
+     * <pre>
+     * The webhook as Telegent stored it after the update.
+     * </pre>
+     *
+     * <code>.telegent.webhook.v1.Webhook webhook = 1 [json_name = "webhook"];</code>
+     * @return The webhook.
+     */
+    telegent.webhook.v1.WebhookOuterClass.Webhook getWebhook();
+    /**
+     * <pre>
+     * The webhook as Telegent stored it after the update.
+     * </pre>
+     *
+     * <code>.telegent.webhook.v1.Webhook webhook = 1 [json_name = "webhook"];</code>
+     */
+    telegent.webhook.v1.WebhookOuterClass.WebhookOrBuilder getWebhookOrBuilder();
+  }
+  /**
+   * <pre>
+   * UpdateWebhookResponse is the answer to UpdateWebhook.
+   * </pre>
+   *
+   * Protobuf type {@code telegent.webhook.v1.UpdateWebhookResponse}
+   */
+  public static final class UpdateWebhookResponse extends
+      com.google.protobuf.GeneratedMessage implements
+      // @@protoc_insertion_point(message_implements:telegent.webhook.v1.UpdateWebhookResponse)
+      UpdateWebhookResponseOrBuilder {
+  private static final long serialVersionUID = 0L;
+    static {
+      com.google.protobuf.RuntimeVersion.validateProtobufGencodeVersion(
+        com.google.protobuf.RuntimeVersion.RuntimeDomain.PUBLIC,
+        /* major= */ 4,
+        /* minor= */ 33,
+        /* patch= */ 4,
+        /* suffix= */ "",
+        "UpdateWebhookResponse");
+    }
+    // Use UpdateWebhookResponse.newBuilder() to construct.
+    private UpdateWebhookResponse(com.google.protobuf.GeneratedMessage.Builder<?> builder) {
+      super(builder);
+    }
+    private UpdateWebhookResponse() {
+    }
+
+    public static final com.google.protobuf.Descriptors.Descriptor
+        getDescriptor() {
+      return telegent.webhook.v1.WebhookOuterClass.internal_static_telegent_webhook_v1_UpdateWebhookResponse_descriptor;
+    }
+
+    @java.lang.Override
+    protected com.google.protobuf.GeneratedMessage.FieldAccessorTable
+        internalGetFieldAccessorTable() {
+      return telegent.webhook.v1.WebhookOuterClass.internal_static_telegent_webhook_v1_UpdateWebhookResponse_fieldAccessorTable
+          .ensureFieldAccessorsInitialized(
+              telegent.webhook.v1.WebhookOuterClass.UpdateWebhookResponse.class, telegent.webhook.v1.WebhookOuterClass.UpdateWebhookResponse.Builder.class);
+    }
+
+    private int bitField0_;
+    public static final int WEBHOOK_FIELD_NUMBER = 1;
+    private telegent.webhook.v1.WebhookOuterClass.Webhook webhook_;
+    /**
+     * <pre>
+     * The webhook as Telegent stored it after the update.
+     * </pre>
+     *
+     * <code>.telegent.webhook.v1.Webhook webhook = 1 [json_name = "webhook"];</code>
+     * @return Whether the webhook field is set.
+     */
+    @java.lang.Override
+    public boolean hasWebhook() {
+      return ((bitField0_ & 0x00000001) != 0);
+    }
+    /**
+     * <pre>
+     * The webhook as Telegent stored it after the update.
+     * </pre>
+     *
+     * <code>.telegent.webhook.v1.Webhook webhook = 1 [json_name = "webhook"];</code>
+     * @return The webhook.
+     */
+    @java.lang.Override
+    public telegent.webhook.v1.WebhookOuterClass.Webhook getWebhook() {
+      return webhook_ == null ? telegent.webhook.v1.WebhookOuterClass.Webhook.getDefaultInstance() : webhook_;
+    }
+    /**
+     * <pre>
+     * The webhook as Telegent stored it after the update.
+     * </pre>
+     *
+     * <code>.telegent.webhook.v1.Webhook webhook = 1 [json_name = "webhook"];</code>
+     */
+    @java.lang.Override
+    public telegent.webhook.v1.WebhookOuterClass.WebhookOrBuilder getWebhookOrBuilder() {
+      return webhook_ == null ? telegent.webhook.v1.WebhookOuterClass.Webhook.getDefaultInstance() : webhook_;
+    }
+
+    private byte memoizedIsInitialized = -1;
+    @java.lang.Override
+    public final boolean isInitialized() {
+      byte isInitialized = memoizedIsInitialized;
+      if (isInitialized == 1) return true;
+      if (isInitialized == 0) return false;
+
+      memoizedIsInitialized = 1;
+      return true;
+    }
+
+    @java.lang.Override
+    public void writeTo(com.google.protobuf.CodedOutputStream output)
+                        throws java.io.IOException {
+      if (((bitField0_ & 0x00000001) != 0)) {
+        output.writeMessage(1, getWebhook());
+      }
+      getUnknownFields().writeTo(output);
+    }
+
+    @java.lang.Override
+    public int getSerializedSize() {
+      int size = memoizedSize;
+      if (size != -1) return size;
+
+      size = 0;
+      if (((bitField0_ & 0x00000001) != 0)) {
+        size += com.google.protobuf.CodedOutputStream
+          .computeMessageSize(1, getWebhook());
+      }
+      size += getUnknownFields().getSerializedSize();
+      memoizedSize = size;
+      return size;
+    }
+
+    @java.lang.Override
+    public boolean equals(final java.lang.Object obj) {
+      if (obj == this) {
+       return true;
+      }
+      if (!(obj instanceof telegent.webhook.v1.WebhookOuterClass.UpdateWebhookResponse)) {
+        return super.equals(obj);
+      }
+      telegent.webhook.v1.WebhookOuterClass.UpdateWebhookResponse other = (telegent.webhook.v1.WebhookOuterClass.UpdateWebhookResponse) obj;
+
+      if (hasWebhook() != other.hasWebhook()) return false;
+      if (hasWebhook()) {
+        if (!getWebhook()
+            .equals(other.getWebhook())) return false;
+      }
+      if (!getUnknownFields().equals(other.getUnknownFields())) return false;
+      return true;
+    }
+
+    @java.lang.Override
+    public int hashCode() {
+      if (memoizedHashCode != 0) {
+        return memoizedHashCode;
+      }
+      int hash = 41;
+      hash = (19 * hash) + getDescriptor().hashCode();
+      if (hasWebhook()) {
+        hash = (37 * hash) + WEBHOOK_FIELD_NUMBER;
+        hash = (53 * hash) + getWebhook().hashCode();
+      }
+      hash = (29 * hash) + getUnknownFields().hashCode();
+      memoizedHashCode = hash;
+      return hash;
+    }
+
+    public static telegent.webhook.v1.WebhookOuterClass.UpdateWebhookResponse parseFrom(
+        java.nio.ByteBuffer data)
+        throws com.google.protobuf.InvalidProtocolBufferException {
+      return PARSER.parseFrom(data);
+    }
+    public static telegent.webhook.v1.WebhookOuterClass.UpdateWebhookResponse parseFrom(
+        java.nio.ByteBuffer data,
+        com.google.protobuf.ExtensionRegistryLite extensionRegistry)
+        throws com.google.protobuf.InvalidProtocolBufferException {
+      return PARSER.parseFrom(data, extensionRegistry);
+    }
+    public static telegent.webhook.v1.WebhookOuterClass.UpdateWebhookResponse parseFrom(
+        com.google.protobuf.ByteString data)
+        throws com.google.protobuf.InvalidProtocolBufferException {
+      return PARSER.parseFrom(data);
+    }
+    public static telegent.webhook.v1.WebhookOuterClass.UpdateWebhookResponse parseFrom(
+        com.google.protobuf.ByteString data,
+        com.google.protobuf.ExtensionRegistryLite extensionRegistry)
+        throws com.google.protobuf.InvalidProtocolBufferException {
+      return PARSER.parseFrom(data, extensionRegistry);
+    }
+    public static telegent.webhook.v1.WebhookOuterClass.UpdateWebhookResponse parseFrom(byte[] data)
+        throws com.google.protobuf.InvalidProtocolBufferException {
+      return PARSER.parseFrom(data);
+    }
+    public static telegent.webhook.v1.WebhookOuterClass.UpdateWebhookResponse parseFrom(
+        byte[] data,
+        com.google.protobuf.ExtensionRegistryLite extensionRegistry)
+        throws com.google.protobuf.InvalidProtocolBufferException {
+      return PARSER.parseFrom(data, extensionRegistry);
+    }
+    public static telegent.webhook.v1.WebhookOuterClass.UpdateWebhookResponse parseFrom(java.io.InputStream input)
+        throws java.io.IOException {
+      return com.google.protobuf.GeneratedMessage
+          .parseWithIOException(PARSER, input);
+    }
+    public static telegent.webhook.v1.WebhookOuterClass.UpdateWebhookResponse parseFrom(
+        java.io.InputStream input,
+        com.google.protobuf.ExtensionRegistryLite extensionRegistry)
+        throws java.io.IOException {
+      return com.google.protobuf.GeneratedMessage
+          .parseWithIOException(PARSER, input, extensionRegistry);
+    }
+
+    public static telegent.webhook.v1.WebhookOuterClass.UpdateWebhookResponse parseDelimitedFrom(java.io.InputStream input)
+        throws java.io.IOException {
+      return com.google.protobuf.GeneratedMessage
+          .parseDelimitedWithIOException(PARSER, input);
+    }
+
+    public static telegent.webhook.v1.WebhookOuterClass.UpdateWebhookResponse parseDelimitedFrom(
+        java.io.InputStream input,
+        com.google.protobuf.ExtensionRegistryLite extensionRegistry)
+        throws java.io.IOException {
+      return com.google.protobuf.GeneratedMessage
+          .parseDelimitedWithIOException(PARSER, input, extensionRegistry);
+    }
+    public static telegent.webhook.v1.WebhookOuterClass.UpdateWebhookResponse parseFrom(
+        com.google.protobuf.CodedInputStream input)
+        throws java.io.IOException {
+      return com.google.protobuf.GeneratedMessage
+          .parseWithIOException(PARSER, input);
+    }
+    public static telegent.webhook.v1.WebhookOuterClass.UpdateWebhookResponse parseFrom(
+        com.google.protobuf.CodedInputStream input,
+        com.google.protobuf.ExtensionRegistryLite extensionRegistry)
+        throws java.io.IOException {
+      return com.google.protobuf.GeneratedMessage
+          .parseWithIOException(PARSER, input, extensionRegistry);
+    }
+
+    @java.lang.Override
+    public Builder newBuilderForType() { return newBuilder(); }
+    public static Builder newBuilder() {
+      return DEFAULT_INSTANCE.toBuilder();
+    }
+    public static Builder newBuilder(telegent.webhook.v1.WebhookOuterClass.UpdateWebhookResponse prototype) {
+      return DEFAULT_INSTANCE.toBuilder().mergeFrom(prototype);
+    }
+    @java.lang.Override
+    public Builder toBuilder() {
+      return this == DEFAULT_INSTANCE
+          ? new Builder() : new Builder().mergeFrom(this);
+    }
+
+    @java.lang.Override
+    protected Builder newBuilderForType(
+        com.google.protobuf.GeneratedMessage.BuilderParent parent) {
+      Builder builder = new Builder(parent);
+      return builder;
+    }
+    /**
+     * <pre>
+     * UpdateWebhookResponse is the answer to UpdateWebhook.
+     * </pre>
+     *
+     * Protobuf type {@code telegent.webhook.v1.UpdateWebhookResponse}
+     */
+    public static final class Builder extends
+        com.google.protobuf.GeneratedMessage.Builder<Builder> implements
+        // @@protoc_insertion_point(builder_implements:telegent.webhook.v1.UpdateWebhookResponse)
+        telegent.webhook.v1.WebhookOuterClass.UpdateWebhookResponseOrBuilder {
+      public static final com.google.protobuf.Descriptors.Descriptor
+          getDescriptor() {
+        return telegent.webhook.v1.WebhookOuterClass.internal_static_telegent_webhook_v1_UpdateWebhookResponse_descriptor;
+      }
+
+      @java.lang.Override
+      protected com.google.protobuf.GeneratedMessage.FieldAccessorTable
+          internalGetFieldAccessorTable() {
+        return telegent.webhook.v1.WebhookOuterClass.internal_static_telegent_webhook_v1_UpdateWebhookResponse_fieldAccessorTable
+            .ensureFieldAccessorsInitialized(
+                telegent.webhook.v1.WebhookOuterClass.UpdateWebhookResponse.class, telegent.webhook.v1.WebhookOuterClass.UpdateWebhookResponse.Builder.class);
+      }
+
+      // Construct using telegent.webhook.v1.WebhookOuterClass.UpdateWebhookResponse.newBuilder()
+      private Builder() {
+        maybeForceBuilderInitialization();
+      }
+
+      private Builder(
+          com.google.protobuf.GeneratedMessage.BuilderParent parent) {
+        super(parent);
+        maybeForceBuilderInitialization();
+      }
+      private void maybeForceBuilderInitialization() {
+        if (com.google.protobuf.GeneratedMessage
+                .alwaysUseFieldBuilders) {
+          internalGetWebhookFieldBuilder();
+        }
+      }
+      @java.lang.Override
+      public Builder clear() {
+        super.clear();
+        bitField0_ = 0;
+        webhook_ = null;
+        if (webhookBuilder_ != null) {
+          webhookBuilder_.dispose();
+          webhookBuilder_ = null;
+        }
+        return this;
+      }
+
+      @java.lang.Override
+      public com.google.protobuf.Descriptors.Descriptor
+          getDescriptorForType() {
+        return telegent.webhook.v1.WebhookOuterClass.internal_static_telegent_webhook_v1_UpdateWebhookResponse_descriptor;
+      }
+
+      @java.lang.Override
+      public telegent.webhook.v1.WebhookOuterClass.UpdateWebhookResponse getDefaultInstanceForType() {
+        return telegent.webhook.v1.WebhookOuterClass.UpdateWebhookResponse.getDefaultInstance();
+      }
+
+      @java.lang.Override
+      public telegent.webhook.v1.WebhookOuterClass.UpdateWebhookResponse build() {
+        telegent.webhook.v1.WebhookOuterClass.UpdateWebhookResponse result = buildPartial();
+        if (!result.isInitialized()) {
+          throw newUninitializedMessageException(result);
+        }
+        return result;
+      }
+
+      @java.lang.Override
+      public telegent.webhook.v1.WebhookOuterClass.UpdateWebhookResponse buildPartial() {
+        telegent.webhook.v1.WebhookOuterClass.UpdateWebhookResponse result = new telegent.webhook.v1.WebhookOuterClass.UpdateWebhookResponse(this);
+        if (bitField0_ != 0) { buildPartial0(result); }
+        onBuilt();
+        return result;
+      }
+
+      private void buildPartial0(telegent.webhook.v1.WebhookOuterClass.UpdateWebhookResponse result) {
+        int from_bitField0_ = bitField0_;
+        int to_bitField0_ = 0;
+        if (((from_bitField0_ & 0x00000001) != 0)) {
+          result.webhook_ = webhookBuilder_ == null
+              ? webhook_
+              : webhookBuilder_.build();
+          to_bitField0_ |= 0x00000001;
+        }
+        result.bitField0_ |= to_bitField0_;
+      }
+
+      @java.lang.Override
+      public Builder mergeFrom(com.google.protobuf.Message other) {
+        if (other instanceof telegent.webhook.v1.WebhookOuterClass.UpdateWebhookResponse) {
+          return mergeFrom((telegent.webhook.v1.WebhookOuterClass.UpdateWebhookResponse)other);
+        } else {
+          super.mergeFrom(other);
+          return this;
+        }
+      }
+
+      public Builder mergeFrom(telegent.webhook.v1.WebhookOuterClass.UpdateWebhookResponse other) {
+        if (other == telegent.webhook.v1.WebhookOuterClass.UpdateWebhookResponse.getDefaultInstance()) return this;
+        if (other.hasWebhook()) {
+          mergeWebhook(other.getWebhook());
+        }
+        this.mergeUnknownFields(other.getUnknownFields());
+        onChanged();
+        return this;
+      }
+
+      @java.lang.Override
+      public final boolean isInitialized() {
+        return true;
+      }
+
+      @java.lang.Override
+      public Builder mergeFrom(
+          com.google.protobuf.CodedInputStream input,
+          com.google.protobuf.ExtensionRegistryLite extensionRegistry)
+          throws java.io.IOException {
+        if (extensionRegistry == null) {
+          throw new java.lang.NullPointerException();
+        }
+        try {
+          boolean done = false;
+          while (!done) {
+            int tag = input.readTag();
+            switch (tag) {
+              case 0:
+                done = true;
+                break;
+              case 10: {
+                input.readMessage(
+                    internalGetWebhookFieldBuilder().getBuilder(),
+                    extensionRegistry);
+                bitField0_ |= 0x00000001;
+                break;
+              } // case 10
+              default: {
+                if (!super.parseUnknownField(input, extensionRegistry, tag)) {
+                  done = true; // was an endgroup tag
+                }
+                break;
+              } // default:
+            } // switch (tag)
+          } // while (!done)
+        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+          throw e.unwrapIOException();
+        } finally {
+          onChanged();
+        } // finally
+        return this;
+      }
+      private int bitField0_;
+
+      private telegent.webhook.v1.WebhookOuterClass.Webhook webhook_;
+      private com.google.protobuf.SingleFieldBuilder<
+          telegent.webhook.v1.WebhookOuterClass.Webhook, telegent.webhook.v1.WebhookOuterClass.Webhook.Builder, telegent.webhook.v1.WebhookOuterClass.WebhookOrBuilder> webhookBuilder_;
+      /**
+       * <pre>
+       * The webhook as Telegent stored it after the update.
+       * </pre>
+       *
+       * <code>.telegent.webhook.v1.Webhook webhook = 1 [json_name = "webhook"];</code>
+       * @return Whether the webhook field is set.
+       */
+      public boolean hasWebhook() {
+        return ((bitField0_ & 0x00000001) != 0);
+      }
+      /**
+       * <pre>
+       * The webhook as Telegent stored it after the update.
+       * </pre>
+       *
+       * <code>.telegent.webhook.v1.Webhook webhook = 1 [json_name = "webhook"];</code>
+       * @return The webhook.
+       */
+      public telegent.webhook.v1.WebhookOuterClass.Webhook getWebhook() {
+        if (webhookBuilder_ == null) {
+          return webhook_ == null ? telegent.webhook.v1.WebhookOuterClass.Webhook.getDefaultInstance() : webhook_;
+        } else {
+          return webhookBuilder_.getMessage();
+        }
+      }
+      /**
+       * <pre>
+       * The webhook as Telegent stored it after the update.
+       * </pre>
+       *
+       * <code>.telegent.webhook.v1.Webhook webhook = 1 [json_name = "webhook"];</code>
+       */
+      public Builder setWebhook(telegent.webhook.v1.WebhookOuterClass.Webhook value) {
+        if (webhookBuilder_ == null) {
+          if (value == null) {
+            throw new NullPointerException();
+          }
+          webhook_ = value;
+        } else {
+          webhookBuilder_.setMessage(value);
+        }
+        bitField0_ |= 0x00000001;
+        onChanged();
+        return this;
+      }
+      /**
+       * <pre>
+       * The webhook as Telegent stored it after the update.
+       * </pre>
+       *
+       * <code>.telegent.webhook.v1.Webhook webhook = 1 [json_name = "webhook"];</code>
+       */
+      public Builder setWebhook(
+          telegent.webhook.v1.WebhookOuterClass.Webhook.Builder builderForValue) {
+        if (webhookBuilder_ == null) {
+          webhook_ = builderForValue.build();
+        } else {
+          webhookBuilder_.setMessage(builderForValue.build());
+        }
+        bitField0_ |= 0x00000001;
+        onChanged();
+        return this;
+      }
+      /**
+       * <pre>
+       * The webhook as Telegent stored it after the update.
+       * </pre>
+       *
+       * <code>.telegent.webhook.v1.Webhook webhook = 1 [json_name = "webhook"];</code>
+       */
+      public Builder mergeWebhook(telegent.webhook.v1.WebhookOuterClass.Webhook value) {
+        if (webhookBuilder_ == null) {
+          if (((bitField0_ & 0x00000001) != 0) &&
+            webhook_ != null &&
+            webhook_ != telegent.webhook.v1.WebhookOuterClass.Webhook.getDefaultInstance()) {
+            getWebhookBuilder().mergeFrom(value);
+          } else {
+            webhook_ = value;
+          }
+        } else {
+          webhookBuilder_.mergeFrom(value);
+        }
+        if (webhook_ != null) {
+          bitField0_ |= 0x00000001;
+          onChanged();
+        }
+        return this;
+      }
+      /**
+       * <pre>
+       * The webhook as Telegent stored it after the update.
+       * </pre>
+       *
+       * <code>.telegent.webhook.v1.Webhook webhook = 1 [json_name = "webhook"];</code>
+       */
+      public Builder clearWebhook() {
+        bitField0_ = (bitField0_ & ~0x00000001);
+        webhook_ = null;
+        if (webhookBuilder_ != null) {
+          webhookBuilder_.dispose();
+          webhookBuilder_ = null;
+        }
+        onChanged();
+        return this;
+      }
+      /**
+       * <pre>
+       * The webhook as Telegent stored it after the update.
+       * </pre>
+       *
+       * <code>.telegent.webhook.v1.Webhook webhook = 1 [json_name = "webhook"];</code>
+       */
+      public telegent.webhook.v1.WebhookOuterClass.Webhook.Builder getWebhookBuilder() {
+        bitField0_ |= 0x00000001;
+        onChanged();
+        return internalGetWebhookFieldBuilder().getBuilder();
+      }
+      /**
+       * <pre>
+       * The webhook as Telegent stored it after the update.
+       * </pre>
+       *
+       * <code>.telegent.webhook.v1.Webhook webhook = 1 [json_name = "webhook"];</code>
+       */
+      public telegent.webhook.v1.WebhookOuterClass.WebhookOrBuilder getWebhookOrBuilder() {
+        if (webhookBuilder_ != null) {
+          return webhookBuilder_.getMessageOrBuilder();
+        } else {
+          return webhook_ == null ?
+              telegent.webhook.v1.WebhookOuterClass.Webhook.getDefaultInstance() : webhook_;
+        }
+      }
+      /**
+       * <pre>
+       * The webhook as Telegent stored it after the update.
+       * </pre>
+       *
+       * <code>.telegent.webhook.v1.Webhook webhook = 1 [json_name = "webhook"];</code>
+       */
+      private com.google.protobuf.SingleFieldBuilder<
+          telegent.webhook.v1.WebhookOuterClass.Webhook, telegent.webhook.v1.WebhookOuterClass.Webhook.Builder, telegent.webhook.v1.WebhookOuterClass.WebhookOrBuilder> 
+          internalGetWebhookFieldBuilder() {
+        if (webhookBuilder_ == null) {
+          webhookBuilder_ = new com.google.protobuf.SingleFieldBuilder<
+              telegent.webhook.v1.WebhookOuterClass.Webhook, telegent.webhook.v1.WebhookOuterClass.Webhook.Builder, telegent.webhook.v1.WebhookOuterClass.WebhookOrBuilder>(
+                  getWebhook(),
+                  getParentForChildren(),
+                  isClean());
+          webhook_ = null;
+        }
+        return webhookBuilder_;
+      }
+
+      // @@protoc_insertion_point(builder_scope:telegent.webhook.v1.UpdateWebhookResponse)
+    }
+
+    // @@protoc_insertion_point(class_scope:telegent.webhook.v1.UpdateWebhookResponse)
+    private static final telegent.webhook.v1.WebhookOuterClass.UpdateWebhookResponse DEFAULT_INSTANCE;
+    static {
+      DEFAULT_INSTANCE = new telegent.webhook.v1.WebhookOuterClass.UpdateWebhookResponse();
+    }
+
+    public static telegent.webhook.v1.WebhookOuterClass.UpdateWebhookResponse getDefaultInstance() {
+      return DEFAULT_INSTANCE;
+    }
+
+    private static final com.google.protobuf.Parser<UpdateWebhookResponse>
+        PARSER = new com.google.protobuf.AbstractParser<UpdateWebhookResponse>() {
+      @java.lang.Override
+      public UpdateWebhookResponse parsePartialFrom(
+          com.google.protobuf.CodedInputStream input,
+          com.google.protobuf.ExtensionRegistryLite extensionRegistry)
+          throws com.google.protobuf.InvalidProtocolBufferException {
+        Builder builder = newBuilder();
+        try {
+          builder.mergeFrom(input, extensionRegistry);
+        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+          throw e.setUnfinishedMessage(builder.buildPartial());
+        } catch (com.google.protobuf.UninitializedMessageException e) {
+          throw e.asInvalidProtocolBufferException().setUnfinishedMessage(builder.buildPartial());
+        } catch (java.io.IOException e) {
+          throw new com.google.protobuf.InvalidProtocolBufferException(e)
+              .setUnfinishedMessage(builder.buildPartial());
+        }
+        return builder.buildPartial();
+      }
+    };
+
+    public static com.google.protobuf.Parser<UpdateWebhookResponse> parser() {
+      return PARSER;
+    }
+
+    @java.lang.Override
+    public com.google.protobuf.Parser<UpdateWebhookResponse> getParserForType() {
+      return PARSER;
+    }
+
+    @java.lang.Override
+    public telegent.webhook.v1.WebhookOuterClass.UpdateWebhookResponse getDefaultInstanceForType() {
+      return DEFAULT_INSTANCE;
+    }
+
+  }
+
+  public interface DeleteWebhookRequestOrBuilder extends
+      // @@protoc_insertion_point(interface_extends:telegent.webhook.v1.DeleteWebhookRequest)
+      com.google.protobuf.MessageOrBuilder {
+
+    /**
+     * <pre>
+     * Telegent account the webhook belongs to (rules as for
+     * CreateWebhookRequest.account_id).
+     * </pre>
+     *
+     * <code>string account_id = 1 [json_name = "accountId", (.buf.validate.field) = { ... }</code>
+     * @return The accountId.
+     */
+    java.lang.String getAccountId();
+    /**
+     * <pre>
+     * Telegent account the webhook belongs to (rules as for
+     * CreateWebhookRequest.account_id).
+     * </pre>
+     *
+     * <code>string account_id = 1 [json_name = "accountId", (.buf.validate.field) = { ... }</code>
+     * @return The bytes for accountId.
+     */
+    com.google.protobuf.ByteString
+        getAccountIdBytes();
+
+    /**
+     * <pre>
+     * Telegent's id of the webhook (rules as for GetWebhookRequest.webhook_id).
+     * </pre>
+     *
+     * <code>string webhook_id = 2 [json_name = "webhookId", (.buf.validate.field) = { ... }</code>
+     * @return The webhookId.
+     */
+    java.lang.String getWebhookId();
+    /**
+     * <pre>
+     * Telegent's id of the webhook (rules as for GetWebhookRequest.webhook_id).
+     * </pre>
+     *
+     * <code>string webhook_id = 2 [json_name = "webhookId", (.buf.validate.field) = { ... }</code>
+     * @return The bytes for webhookId.
+     */
+    com.google.protobuf.ByteString
+        getWebhookIdBytes();
+  }
+  /**
+   * <pre>
+   * DeleteWebhookRequest names the webhook to delete.
+   * </pre>
+   *
+   * Protobuf type {@code telegent.webhook.v1.DeleteWebhookRequest}
+   */
+  public static final class DeleteWebhookRequest extends
+      com.google.protobuf.GeneratedMessage implements
+      // @@protoc_insertion_point(message_implements:telegent.webhook.v1.DeleteWebhookRequest)
+      DeleteWebhookRequestOrBuilder {
+  private static final long serialVersionUID = 0L;
+    static {
+      com.google.protobuf.RuntimeVersion.validateProtobufGencodeVersion(
+        com.google.protobuf.RuntimeVersion.RuntimeDomain.PUBLIC,
+        /* major= */ 4,
+        /* minor= */ 33,
+        /* patch= */ 4,
+        /* suffix= */ "",
+        "DeleteWebhookRequest");
+    }
+    // Use DeleteWebhookRequest.newBuilder() to construct.
+    private DeleteWebhookRequest(com.google.protobuf.GeneratedMessage.Builder<?> builder) {
+      super(builder);
+    }
+    private DeleteWebhookRequest() {
+      accountId_ = "";
+      webhookId_ = "";
+    }
+
+    public static final com.google.protobuf.Descriptors.Descriptor
+        getDescriptor() {
+      return telegent.webhook.v1.WebhookOuterClass.internal_static_telegent_webhook_v1_DeleteWebhookRequest_descriptor;
+    }
+
+    @java.lang.Override
+    protected com.google.protobuf.GeneratedMessage.FieldAccessorTable
+        internalGetFieldAccessorTable() {
+      return telegent.webhook.v1.WebhookOuterClass.internal_static_telegent_webhook_v1_DeleteWebhookRequest_fieldAccessorTable
+          .ensureFieldAccessorsInitialized(
+              telegent.webhook.v1.WebhookOuterClass.DeleteWebhookRequest.class, telegent.webhook.v1.WebhookOuterClass.DeleteWebhookRequest.Builder.class);
+    }
+
+    public static final int ACCOUNT_ID_FIELD_NUMBER = 1;
+    @SuppressWarnings("serial")
+    private volatile java.lang.Object accountId_ = "";
+    /**
+     * <pre>
+     * Telegent account the webhook belongs to (rules as for
+     * CreateWebhookRequest.account_id).
+     * </pre>
+     *
+     * <code>string account_id = 1 [json_name = "accountId", (.buf.validate.field) = { ... }</code>
+     * @return The accountId.
+     */
+    @java.lang.Override
+    public java.lang.String getAccountId() {
+      java.lang.Object ref = accountId_;
+      if (ref instanceof java.lang.String) {
+        return (java.lang.String) ref;
+      } else {
+        com.google.protobuf.ByteString bs = 
+            (com.google.protobuf.ByteString) ref;
+        java.lang.String s = bs.toStringUtf8();
+        accountId_ = s;
+        return s;
+      }
+    }
+    /**
+     * <pre>
+     * Telegent account the webhook belongs to (rules as for
+     * CreateWebhookRequest.account_id).
+     * </pre>
+     *
+     * <code>string account_id = 1 [json_name = "accountId", (.buf.validate.field) = { ... }</code>
+     * @return The bytes for accountId.
+     */
+    @java.lang.Override
+    public com.google.protobuf.ByteString
+        getAccountIdBytes() {
+      java.lang.Object ref = accountId_;
+      if (ref instanceof java.lang.String) {
+        com.google.protobuf.ByteString b = 
+            com.google.protobuf.ByteString.copyFromUtf8(
+                (java.lang.String) ref);
+        accountId_ = b;
+        return b;
+      } else {
+        return (com.google.protobuf.ByteString) ref;
+      }
+    }
+
+    public static final int WEBHOOK_ID_FIELD_NUMBER = 2;
+    @SuppressWarnings("serial")
+    private volatile java.lang.Object webhookId_ = "";
+    /**
+     * <pre>
+     * Telegent's id of the webhook (rules as for GetWebhookRequest.webhook_id).
+     * </pre>
+     *
+     * <code>string webhook_id = 2 [json_name = "webhookId", (.buf.validate.field) = { ... }</code>
+     * @return The webhookId.
+     */
+    @java.lang.Override
+    public java.lang.String getWebhookId() {
+      java.lang.Object ref = webhookId_;
+      if (ref instanceof java.lang.String) {
+        return (java.lang.String) ref;
+      } else {
+        com.google.protobuf.ByteString bs = 
+            (com.google.protobuf.ByteString) ref;
+        java.lang.String s = bs.toStringUtf8();
+        webhookId_ = s;
+        return s;
+      }
+    }
+    /**
+     * <pre>
+     * Telegent's id of the webhook (rules as for GetWebhookRequest.webhook_id).
+     * </pre>
+     *
+     * <code>string webhook_id = 2 [json_name = "webhookId", (.buf.validate.field) = { ... }</code>
+     * @return The bytes for webhookId.
+     */
+    @java.lang.Override
+    public com.google.protobuf.ByteString
+        getWebhookIdBytes() {
+      java.lang.Object ref = webhookId_;
+      if (ref instanceof java.lang.String) {
+        com.google.protobuf.ByteString b = 
+            com.google.protobuf.ByteString.copyFromUtf8(
+                (java.lang.String) ref);
+        webhookId_ = b;
+        return b;
+      } else {
+        return (com.google.protobuf.ByteString) ref;
+      }
+    }
+
+    private byte memoizedIsInitialized = -1;
+    @java.lang.Override
+    public final boolean isInitialized() {
+      byte isInitialized = memoizedIsInitialized;
+      if (isInitialized == 1) return true;
+      if (isInitialized == 0) return false;
+
+      memoizedIsInitialized = 1;
+      return true;
+    }
+
+    @java.lang.Override
+    public void writeTo(com.google.protobuf.CodedOutputStream output)
+                        throws java.io.IOException {
+      if (!com.google.protobuf.GeneratedMessage.isStringEmpty(accountId_)) {
+        com.google.protobuf.GeneratedMessage.writeString(output, 1, accountId_);
+      }
+      if (!com.google.protobuf.GeneratedMessage.isStringEmpty(webhookId_)) {
+        com.google.protobuf.GeneratedMessage.writeString(output, 2, webhookId_);
+      }
+      getUnknownFields().writeTo(output);
+    }
+
+    @java.lang.Override
+    public int getSerializedSize() {
+      int size = memoizedSize;
+      if (size != -1) return size;
+
+      size = 0;
+      if (!com.google.protobuf.GeneratedMessage.isStringEmpty(accountId_)) {
+        size += com.google.protobuf.GeneratedMessage.computeStringSize(1, accountId_);
+      }
+      if (!com.google.protobuf.GeneratedMessage.isStringEmpty(webhookId_)) {
+        size += com.google.protobuf.GeneratedMessage.computeStringSize(2, webhookId_);
+      }
+      size += getUnknownFields().getSerializedSize();
+      memoizedSize = size;
+      return size;
+    }
+
+    @java.lang.Override
+    public boolean equals(final java.lang.Object obj) {
+      if (obj == this) {
+       return true;
+      }
+      if (!(obj instanceof telegent.webhook.v1.WebhookOuterClass.DeleteWebhookRequest)) {
+        return super.equals(obj);
+      }
+      telegent.webhook.v1.WebhookOuterClass.DeleteWebhookRequest other = (telegent.webhook.v1.WebhookOuterClass.DeleteWebhookRequest) obj;
+
+      if (!getAccountId()
+          .equals(other.getAccountId())) return false;
+      if (!getWebhookId()
+          .equals(other.getWebhookId())) return false;
+      if (!getUnknownFields().equals(other.getUnknownFields())) return false;
+      return true;
+    }
+
+    @java.lang.Override
+    public int hashCode() {
+      if (memoizedHashCode != 0) {
+        return memoizedHashCode;
+      }
+      int hash = 41;
+      hash = (19 * hash) + getDescriptor().hashCode();
+      hash = (37 * hash) + ACCOUNT_ID_FIELD_NUMBER;
+      hash = (53 * hash) + getAccountId().hashCode();
+      hash = (37 * hash) + WEBHOOK_ID_FIELD_NUMBER;
+      hash = (53 * hash) + getWebhookId().hashCode();
+      hash = (29 * hash) + getUnknownFields().hashCode();
+      memoizedHashCode = hash;
+      return hash;
+    }
+
+    public static telegent.webhook.v1.WebhookOuterClass.DeleteWebhookRequest parseFrom(
+        java.nio.ByteBuffer data)
+        throws com.google.protobuf.InvalidProtocolBufferException {
+      return PARSER.parseFrom(data);
+    }
+    public static telegent.webhook.v1.WebhookOuterClass.DeleteWebhookRequest parseFrom(
+        java.nio.ByteBuffer data,
+        com.google.protobuf.ExtensionRegistryLite extensionRegistry)
+        throws com.google.protobuf.InvalidProtocolBufferException {
+      return PARSER.parseFrom(data, extensionRegistry);
+    }
+    public static telegent.webhook.v1.WebhookOuterClass.DeleteWebhookRequest parseFrom(
+        com.google.protobuf.ByteString data)
+        throws com.google.protobuf.InvalidProtocolBufferException {
+      return PARSER.parseFrom(data);
+    }
+    public static telegent.webhook.v1.WebhookOuterClass.DeleteWebhookRequest parseFrom(
+        com.google.protobuf.ByteString data,
+        com.google.protobuf.ExtensionRegistryLite extensionRegistry)
+        throws com.google.protobuf.InvalidProtocolBufferException {
+      return PARSER.parseFrom(data, extensionRegistry);
+    }
+    public static telegent.webhook.v1.WebhookOuterClass.DeleteWebhookRequest parseFrom(byte[] data)
+        throws com.google.protobuf.InvalidProtocolBufferException {
+      return PARSER.parseFrom(data);
+    }
+    public static telegent.webhook.v1.WebhookOuterClass.DeleteWebhookRequest parseFrom(
+        byte[] data,
+        com.google.protobuf.ExtensionRegistryLite extensionRegistry)
+        throws com.google.protobuf.InvalidProtocolBufferException {
+      return PARSER.parseFrom(data, extensionRegistry);
+    }
+    public static telegent.webhook.v1.WebhookOuterClass.DeleteWebhookRequest parseFrom(java.io.InputStream input)
+        throws java.io.IOException {
+      return com.google.protobuf.GeneratedMessage
+          .parseWithIOException(PARSER, input);
+    }
+    public static telegent.webhook.v1.WebhookOuterClass.DeleteWebhookRequest parseFrom(
+        java.io.InputStream input,
+        com.google.protobuf.ExtensionRegistryLite extensionRegistry)
+        throws java.io.IOException {
+      return com.google.protobuf.GeneratedMessage
+          .parseWithIOException(PARSER, input, extensionRegistry);
+    }
+
+    public static telegent.webhook.v1.WebhookOuterClass.DeleteWebhookRequest parseDelimitedFrom(java.io.InputStream input)
+        throws java.io.IOException {
+      return com.google.protobuf.GeneratedMessage
+          .parseDelimitedWithIOException(PARSER, input);
+    }
+
+    public static telegent.webhook.v1.WebhookOuterClass.DeleteWebhookRequest parseDelimitedFrom(
+        java.io.InputStream input,
+        com.google.protobuf.ExtensionRegistryLite extensionRegistry)
+        throws java.io.IOException {
+      return com.google.protobuf.GeneratedMessage
+          .parseDelimitedWithIOException(PARSER, input, extensionRegistry);
+    }
+    public static telegent.webhook.v1.WebhookOuterClass.DeleteWebhookRequest parseFrom(
+        com.google.protobuf.CodedInputStream input)
+        throws java.io.IOException {
+      return com.google.protobuf.GeneratedMessage
+          .parseWithIOException(PARSER, input);
+    }
+    public static telegent.webhook.v1.WebhookOuterClass.DeleteWebhookRequest parseFrom(
+        com.google.protobuf.CodedInputStream input,
+        com.google.protobuf.ExtensionRegistryLite extensionRegistry)
+        throws java.io.IOException {
+      return com.google.protobuf.GeneratedMessage
+          .parseWithIOException(PARSER, input, extensionRegistry);
+    }
+
+    @java.lang.Override
+    public Builder newBuilderForType() { return newBuilder(); }
+    public static Builder newBuilder() {
+      return DEFAULT_INSTANCE.toBuilder();
+    }
+    public static Builder newBuilder(telegent.webhook.v1.WebhookOuterClass.DeleteWebhookRequest prototype) {
+      return DEFAULT_INSTANCE.toBuilder().mergeFrom(prototype);
+    }
+    @java.lang.Override
+    public Builder toBuilder() {
+      return this == DEFAULT_INSTANCE
+          ? new Builder() : new Builder().mergeFrom(this);
+    }
+
+    @java.lang.Override
+    protected Builder newBuilderForType(
+        com.google.protobuf.GeneratedMessage.BuilderParent parent) {
+      Builder builder = new Builder(parent);
+      return builder;
+    }
+    /**
+     * <pre>
+     * DeleteWebhookRequest names the webhook to delete.
+     * </pre>
+     *
+     * Protobuf type {@code telegent.webhook.v1.DeleteWebhookRequest}
+     */
+    public static final class Builder extends
+        com.google.protobuf.GeneratedMessage.Builder<Builder> implements
+        // @@protoc_insertion_point(builder_implements:telegent.webhook.v1.DeleteWebhookRequest)
+        telegent.webhook.v1.WebhookOuterClass.DeleteWebhookRequestOrBuilder {
+      public static final com.google.protobuf.Descriptors.Descriptor
+          getDescriptor() {
+        return telegent.webhook.v1.WebhookOuterClass.internal_static_telegent_webhook_v1_DeleteWebhookRequest_descriptor;
+      }
+
+      @java.lang.Override
+      protected com.google.protobuf.GeneratedMessage.FieldAccessorTable
+          internalGetFieldAccessorTable() {
+        return telegent.webhook.v1.WebhookOuterClass.internal_static_telegent_webhook_v1_DeleteWebhookRequest_fieldAccessorTable
+            .ensureFieldAccessorsInitialized(
+                telegent.webhook.v1.WebhookOuterClass.DeleteWebhookRequest.class, telegent.webhook.v1.WebhookOuterClass.DeleteWebhookRequest.Builder.class);
+      }
+
+      // Construct using telegent.webhook.v1.WebhookOuterClass.DeleteWebhookRequest.newBuilder()
+      private Builder() {
+
+      }
+
+      private Builder(
+          com.google.protobuf.GeneratedMessage.BuilderParent parent) {
+        super(parent);
+
+      }
+      @java.lang.Override
+      public Builder clear() {
+        super.clear();
+        bitField0_ = 0;
+        accountId_ = "";
+        webhookId_ = "";
+        return this;
+      }
+
+      @java.lang.Override
+      public com.google.protobuf.Descriptors.Descriptor
+          getDescriptorForType() {
+        return telegent.webhook.v1.WebhookOuterClass.internal_static_telegent_webhook_v1_DeleteWebhookRequest_descriptor;
+      }
+
+      @java.lang.Override
+      public telegent.webhook.v1.WebhookOuterClass.DeleteWebhookRequest getDefaultInstanceForType() {
+        return telegent.webhook.v1.WebhookOuterClass.DeleteWebhookRequest.getDefaultInstance();
+      }
+
+      @java.lang.Override
+      public telegent.webhook.v1.WebhookOuterClass.DeleteWebhookRequest build() {
+        telegent.webhook.v1.WebhookOuterClass.DeleteWebhookRequest result = buildPartial();
+        if (!result.isInitialized()) {
+          throw newUninitializedMessageException(result);
+        }
+        return result;
+      }
+
+      @java.lang.Override
+      public telegent.webhook.v1.WebhookOuterClass.DeleteWebhookRequest buildPartial() {
+        telegent.webhook.v1.WebhookOuterClass.DeleteWebhookRequest result = new telegent.webhook.v1.WebhookOuterClass.DeleteWebhookRequest(this);
+        if (bitField0_ != 0) { buildPartial0(result); }
+        onBuilt();
+        return result;
+      }
+
+      private void buildPartial0(telegent.webhook.v1.WebhookOuterClass.DeleteWebhookRequest result) {
+        int from_bitField0_ = bitField0_;
+        if (((from_bitField0_ & 0x00000001) != 0)) {
+          result.accountId_ = accountId_;
+        }
+        if (((from_bitField0_ & 0x00000002) != 0)) {
+          result.webhookId_ = webhookId_;
+        }
+      }
+
+      @java.lang.Override
+      public Builder mergeFrom(com.google.protobuf.Message other) {
+        if (other instanceof telegent.webhook.v1.WebhookOuterClass.DeleteWebhookRequest) {
+          return mergeFrom((telegent.webhook.v1.WebhookOuterClass.DeleteWebhookRequest)other);
+        } else {
+          super.mergeFrom(other);
+          return this;
+        }
+      }
+
+      public Builder mergeFrom(telegent.webhook.v1.WebhookOuterClass.DeleteWebhookRequest other) {
+        if (other == telegent.webhook.v1.WebhookOuterClass.DeleteWebhookRequest.getDefaultInstance()) return this;
+        if (!other.getAccountId().isEmpty()) {
+          accountId_ = other.accountId_;
+          bitField0_ |= 0x00000001;
+          onChanged();
+        }
+        if (!other.getWebhookId().isEmpty()) {
+          webhookId_ = other.webhookId_;
+          bitField0_ |= 0x00000002;
+          onChanged();
+        }
+        this.mergeUnknownFields(other.getUnknownFields());
+        onChanged();
+        return this;
+      }
+
+      @java.lang.Override
+      public final boolean isInitialized() {
+        return true;
+      }
+
+      @java.lang.Override
+      public Builder mergeFrom(
+          com.google.protobuf.CodedInputStream input,
+          com.google.protobuf.ExtensionRegistryLite extensionRegistry)
+          throws java.io.IOException {
+        if (extensionRegistry == null) {
+          throw new java.lang.NullPointerException();
+        }
+        try {
+          boolean done = false;
+          while (!done) {
+            int tag = input.readTag();
+            switch (tag) {
+              case 0:
+                done = true;
+                break;
+              case 10: {
+                accountId_ = input.readStringRequireUtf8();
+                bitField0_ |= 0x00000001;
+                break;
+              } // case 10
+              case 18: {
+                webhookId_ = input.readStringRequireUtf8();
+                bitField0_ |= 0x00000002;
+                break;
+              } // case 18
+              default: {
+                if (!super.parseUnknownField(input, extensionRegistry, tag)) {
+                  done = true; // was an endgroup tag
+                }
+                break;
+              } // default:
+            } // switch (tag)
+          } // while (!done)
+        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+          throw e.unwrapIOException();
+        } finally {
+          onChanged();
+        } // finally
+        return this;
+      }
+      private int bitField0_;
+
+      private java.lang.Object accountId_ = "";
+      /**
+       * <pre>
+       * Telegent account the webhook belongs to (rules as for
+       * CreateWebhookRequest.account_id).
+       * </pre>
+       *
+       * <code>string account_id = 1 [json_name = "accountId", (.buf.validate.field) = { ... }</code>
+       * @return The accountId.
+       */
+      public java.lang.String getAccountId() {
+        java.lang.Object ref = accountId_;
+        if (!(ref instanceof java.lang.String)) {
+          com.google.protobuf.ByteString bs =
+              (com.google.protobuf.ByteString) ref;
+          java.lang.String s = bs.toStringUtf8();
+          accountId_ = s;
+          return s;
+        } else {
+          return (java.lang.String) ref;
+        }
+      }
+      /**
+       * <pre>
+       * Telegent account the webhook belongs to (rules as for
+       * CreateWebhookRequest.account_id).
+       * </pre>
+       *
+       * <code>string account_id = 1 [json_name = "accountId", (.buf.validate.field) = { ... }</code>
+       * @return The bytes for accountId.
+       */
+      public com.google.protobuf.ByteString
+          getAccountIdBytes() {
+        java.lang.Object ref = accountId_;
+        if (ref instanceof String) {
+          com.google.protobuf.ByteString b = 
+              com.google.protobuf.ByteString.copyFromUtf8(
+                  (java.lang.String) ref);
+          accountId_ = b;
+          return b;
+        } else {
+          return (com.google.protobuf.ByteString) ref;
+        }
+      }
+      /**
+       * <pre>
+       * Telegent account the webhook belongs to (rules as for
+       * CreateWebhookRequest.account_id).
+       * </pre>
+       *
+       * <code>string account_id = 1 [json_name = "accountId", (.buf.validate.field) = { ... }</code>
+       * @param value The accountId to set.
+       * @return This builder for chaining.
+       */
+      public Builder setAccountId(
+          java.lang.String value) {
+        if (value == null) { throw new NullPointerException(); }
+        accountId_ = value;
+        bitField0_ |= 0x00000001;
+        onChanged();
+        return this;
+      }
+      /**
+       * <pre>
+       * Telegent account the webhook belongs to (rules as for
+       * CreateWebhookRequest.account_id).
+       * </pre>
+       *
+       * <code>string account_id = 1 [json_name = "accountId", (.buf.validate.field) = { ... }</code>
+       * @return This builder for chaining.
+       */
+      public Builder clearAccountId() {
+        accountId_ = getDefaultInstance().getAccountId();
+        bitField0_ = (bitField0_ & ~0x00000001);
+        onChanged();
+        return this;
+      }
+      /**
+       * <pre>
+       * Telegent account the webhook belongs to (rules as for
+       * CreateWebhookRequest.account_id).
+       * </pre>
+       *
+       * <code>string account_id = 1 [json_name = "accountId", (.buf.validate.field) = { ... }</code>
+       * @param value The bytes for accountId to set.
+       * @return This builder for chaining.
+       */
+      public Builder setAccountIdBytes(
+          com.google.protobuf.ByteString value) {
+        if (value == null) { throw new NullPointerException(); }
+        checkByteStringIsUtf8(value);
+        accountId_ = value;
+        bitField0_ |= 0x00000001;
+        onChanged();
+        return this;
+      }
+
+      private java.lang.Object webhookId_ = "";
+      /**
+       * <pre>
+       * Telegent's id of the webhook (rules as for GetWebhookRequest.webhook_id).
+       * </pre>
+       *
+       * <code>string webhook_id = 2 [json_name = "webhookId", (.buf.validate.field) = { ... }</code>
+       * @return The webhookId.
+       */
+      public java.lang.String getWebhookId() {
+        java.lang.Object ref = webhookId_;
+        if (!(ref instanceof java.lang.String)) {
+          com.google.protobuf.ByteString bs =
+              (com.google.protobuf.ByteString) ref;
+          java.lang.String s = bs.toStringUtf8();
+          webhookId_ = s;
+          return s;
+        } else {
+          return (java.lang.String) ref;
+        }
+      }
+      /**
+       * <pre>
+       * Telegent's id of the webhook (rules as for GetWebhookRequest.webhook_id).
+       * </pre>
+       *
+       * <code>string webhook_id = 2 [json_name = "webhookId", (.buf.validate.field) = { ... }</code>
+       * @return The bytes for webhookId.
+       */
+      public com.google.protobuf.ByteString
+          getWebhookIdBytes() {
+        java.lang.Object ref = webhookId_;
+        if (ref instanceof String) {
+          com.google.protobuf.ByteString b = 
+              com.google.protobuf.ByteString.copyFromUtf8(
+                  (java.lang.String) ref);
+          webhookId_ = b;
+          return b;
+        } else {
+          return (com.google.protobuf.ByteString) ref;
+        }
+      }
+      /**
+       * <pre>
+       * Telegent's id of the webhook (rules as for GetWebhookRequest.webhook_id).
+       * </pre>
+       *
+       * <code>string webhook_id = 2 [json_name = "webhookId", (.buf.validate.field) = { ... }</code>
+       * @param value The webhookId to set.
+       * @return This builder for chaining.
+       */
+      public Builder setWebhookId(
+          java.lang.String value) {
+        if (value == null) { throw new NullPointerException(); }
+        webhookId_ = value;
+        bitField0_ |= 0x00000002;
+        onChanged();
+        return this;
+      }
+      /**
+       * <pre>
+       * Telegent's id of the webhook (rules as for GetWebhookRequest.webhook_id).
+       * </pre>
+       *
+       * <code>string webhook_id = 2 [json_name = "webhookId", (.buf.validate.field) = { ... }</code>
+       * @return This builder for chaining.
+       */
+      public Builder clearWebhookId() {
+        webhookId_ = getDefaultInstance().getWebhookId();
+        bitField0_ = (bitField0_ & ~0x00000002);
+        onChanged();
+        return this;
+      }
+      /**
+       * <pre>
+       * Telegent's id of the webhook (rules as for GetWebhookRequest.webhook_id).
+       * </pre>
+       *
+       * <code>string webhook_id = 2 [json_name = "webhookId", (.buf.validate.field) = { ... }</code>
+       * @param value The bytes for webhookId to set.
+       * @return This builder for chaining.
+       */
+      public Builder setWebhookIdBytes(
+          com.google.protobuf.ByteString value) {
+        if (value == null) { throw new NullPointerException(); }
+        checkByteStringIsUtf8(value);
+        webhookId_ = value;
+        bitField0_ |= 0x00000002;
+        onChanged();
+        return this;
+      }
+
+      // @@protoc_insertion_point(builder_scope:telegent.webhook.v1.DeleteWebhookRequest)
+    }
+
+    // @@protoc_insertion_point(class_scope:telegent.webhook.v1.DeleteWebhookRequest)
+    private static final telegent.webhook.v1.WebhookOuterClass.DeleteWebhookRequest DEFAULT_INSTANCE;
+    static {
+      DEFAULT_INSTANCE = new telegent.webhook.v1.WebhookOuterClass.DeleteWebhookRequest();
+    }
+
+    public static telegent.webhook.v1.WebhookOuterClass.DeleteWebhookRequest getDefaultInstance() {
+      return DEFAULT_INSTANCE;
+    }
+
+    private static final com.google.protobuf.Parser<DeleteWebhookRequest>
+        PARSER = new com.google.protobuf.AbstractParser<DeleteWebhookRequest>() {
+      @java.lang.Override
+      public DeleteWebhookRequest parsePartialFrom(
+          com.google.protobuf.CodedInputStream input,
+          com.google.protobuf.ExtensionRegistryLite extensionRegistry)
+          throws com.google.protobuf.InvalidProtocolBufferException {
+        Builder builder = newBuilder();
+        try {
+          builder.mergeFrom(input, extensionRegistry);
+        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+          throw e.setUnfinishedMessage(builder.buildPartial());
+        } catch (com.google.protobuf.UninitializedMessageException e) {
+          throw e.asInvalidProtocolBufferException().setUnfinishedMessage(builder.buildPartial());
+        } catch (java.io.IOException e) {
+          throw new com.google.protobuf.InvalidProtocolBufferException(e)
+              .setUnfinishedMessage(builder.buildPartial());
+        }
+        return builder.buildPartial();
+      }
+    };
+
+    public static com.google.protobuf.Parser<DeleteWebhookRequest> parser() {
+      return PARSER;
+    }
+
+    @java.lang.Override
+    public com.google.protobuf.Parser<DeleteWebhookRequest> getParserForType() {
+      return PARSER;
+    }
+
+    @java.lang.Override
+    public telegent.webhook.v1.WebhookOuterClass.DeleteWebhookRequest getDefaultInstanceForType() {
+      return DEFAULT_INSTANCE;
+    }
+
+  }
+
+  public interface DeleteWebhookResponseOrBuilder extends
+      // @@protoc_insertion_point(interface_extends:telegent.webhook.v1.DeleteWebhookResponse)
+      com.google.protobuf.MessageOrBuilder {
+  }
+  /**
+   * <pre>
+   * DeleteWebhookResponse is the answer to DeleteWebhook: the webhook is gone.
+   * </pre>
+   *
+   * Protobuf type {@code telegent.webhook.v1.DeleteWebhookResponse}
+   */
+  public static final class DeleteWebhookResponse extends
+      com.google.protobuf.GeneratedMessage implements
+      // @@protoc_insertion_point(message_implements:telegent.webhook.v1.DeleteWebhookResponse)
+      DeleteWebhookResponseOrBuilder {
+  private static final long serialVersionUID = 0L;
+    static {
+      com.google.protobuf.RuntimeVersion.validateProtobufGencodeVersion(
+        com.google.protobuf.RuntimeVersion.RuntimeDomain.PUBLIC,
+        /* major= */ 4,
+        /* minor= */ 33,
+        /* patch= */ 4,
+        /* suffix= */ "",
+        "DeleteWebhookResponse");
+    }
+    // Use DeleteWebhookResponse.newBuilder() to construct.
+    private DeleteWebhookResponse(com.google.protobuf.GeneratedMessage.Builder<?> builder) {
+      super(builder);
+    }
+    private DeleteWebhookResponse() {
+    }
+
+    public static final com.google.protobuf.Descriptors.Descriptor
+        getDescriptor() {
+      return telegent.webhook.v1.WebhookOuterClass.internal_static_telegent_webhook_v1_DeleteWebhookResponse_descriptor;
+    }
+
+    @java.lang.Override
+    protected com.google.protobuf.GeneratedMessage.FieldAccessorTable
+        internalGetFieldAccessorTable() {
+      return telegent.webhook.v1.WebhookOuterClass.internal_static_telegent_webhook_v1_DeleteWebhookResponse_fieldAccessorTable
+          .ensureFieldAccessorsInitialized(
+              telegent.webhook.v1.WebhookOuterClass.DeleteWebhookResponse.class, telegent.webhook.v1.WebhookOuterClass.DeleteWebhookResponse.Builder.class);
+    }
+
+    private byte memoizedIsInitialized = -1;
+    @java.lang.Override
+    public final boolean isInitialized() {
+      byte isInitialized = memoizedIsInitialized;
+      if (isInitialized == 1) return true;
+      if (isInitialized == 0) return false;
+
+      memoizedIsInitialized = 1;
+      return true;
+    }
+
+    @java.lang.Override
+    public void writeTo(com.google.protobuf.CodedOutputStream output)
+                        throws java.io.IOException {
+      getUnknownFields().writeTo(output);
+    }
+
+    @java.lang.Override
+    public int getSerializedSize() {
+      int size = memoizedSize;
+      if (size != -1) return size;
+
+      size = 0;
+      size += getUnknownFields().getSerializedSize();
+      memoizedSize = size;
+      return size;
+    }
+
+    @java.lang.Override
+    public boolean equals(final java.lang.Object obj) {
+      if (obj == this) {
+       return true;
+      }
+      if (!(obj instanceof telegent.webhook.v1.WebhookOuterClass.DeleteWebhookResponse)) {
+        return super.equals(obj);
+      }
+      telegent.webhook.v1.WebhookOuterClass.DeleteWebhookResponse other = (telegent.webhook.v1.WebhookOuterClass.DeleteWebhookResponse) obj;
+
+      if (!getUnknownFields().equals(other.getUnknownFields())) return false;
+      return true;
+    }
+
+    @java.lang.Override
+    public int hashCode() {
+      if (memoizedHashCode != 0) {
+        return memoizedHashCode;
+      }
+      int hash = 41;
+      hash = (19 * hash) + getDescriptor().hashCode();
+      hash = (29 * hash) + getUnknownFields().hashCode();
+      memoizedHashCode = hash;
+      return hash;
+    }
+
+    public static telegent.webhook.v1.WebhookOuterClass.DeleteWebhookResponse parseFrom(
+        java.nio.ByteBuffer data)
+        throws com.google.protobuf.InvalidProtocolBufferException {
+      return PARSER.parseFrom(data);
+    }
+    public static telegent.webhook.v1.WebhookOuterClass.DeleteWebhookResponse parseFrom(
+        java.nio.ByteBuffer data,
+        com.google.protobuf.ExtensionRegistryLite extensionRegistry)
+        throws com.google.protobuf.InvalidProtocolBufferException {
+      return PARSER.parseFrom(data, extensionRegistry);
+    }
+    public static telegent.webhook.v1.WebhookOuterClass.DeleteWebhookResponse parseFrom(
+        com.google.protobuf.ByteString data)
+        throws com.google.protobuf.InvalidProtocolBufferException {
+      return PARSER.parseFrom(data);
+    }
+    public static telegent.webhook.v1.WebhookOuterClass.DeleteWebhookResponse parseFrom(
+        com.google.protobuf.ByteString data,
+        com.google.protobuf.ExtensionRegistryLite extensionRegistry)
+        throws com.google.protobuf.InvalidProtocolBufferException {
+      return PARSER.parseFrom(data, extensionRegistry);
+    }
+    public static telegent.webhook.v1.WebhookOuterClass.DeleteWebhookResponse parseFrom(byte[] data)
+        throws com.google.protobuf.InvalidProtocolBufferException {
+      return PARSER.parseFrom(data);
+    }
+    public static telegent.webhook.v1.WebhookOuterClass.DeleteWebhookResponse parseFrom(
+        byte[] data,
+        com.google.protobuf.ExtensionRegistryLite extensionRegistry)
+        throws com.google.protobuf.InvalidProtocolBufferException {
+      return PARSER.parseFrom(data, extensionRegistry);
+    }
+    public static telegent.webhook.v1.WebhookOuterClass.DeleteWebhookResponse parseFrom(java.io.InputStream input)
+        throws java.io.IOException {
+      return com.google.protobuf.GeneratedMessage
+          .parseWithIOException(PARSER, input);
+    }
+    public static telegent.webhook.v1.WebhookOuterClass.DeleteWebhookResponse parseFrom(
+        java.io.InputStream input,
+        com.google.protobuf.ExtensionRegistryLite extensionRegistry)
+        throws java.io.IOException {
+      return com.google.protobuf.GeneratedMessage
+          .parseWithIOException(PARSER, input, extensionRegistry);
+    }
+
+    public static telegent.webhook.v1.WebhookOuterClass.DeleteWebhookResponse parseDelimitedFrom(java.io.InputStream input)
+        throws java.io.IOException {
+      return com.google.protobuf.GeneratedMessage
+          .parseDelimitedWithIOException(PARSER, input);
+    }
+
+    public static telegent.webhook.v1.WebhookOuterClass.DeleteWebhookResponse parseDelimitedFrom(
+        java.io.InputStream input,
+        com.google.protobuf.ExtensionRegistryLite extensionRegistry)
+        throws java.io.IOException {
+      return com.google.protobuf.GeneratedMessage
+          .parseDelimitedWithIOException(PARSER, input, extensionRegistry);
+    }
+    public static telegent.webhook.v1.WebhookOuterClass.DeleteWebhookResponse parseFrom(
+        com.google.protobuf.CodedInputStream input)
+        throws java.io.IOException {
+      return com.google.protobuf.GeneratedMessage
+          .parseWithIOException(PARSER, input);
+    }
+    public static telegent.webhook.v1.WebhookOuterClass.DeleteWebhookResponse parseFrom(
+        com.google.protobuf.CodedInputStream input,
+        com.google.protobuf.ExtensionRegistryLite extensionRegistry)
+        throws java.io.IOException {
+      return com.google.protobuf.GeneratedMessage
+          .parseWithIOException(PARSER, input, extensionRegistry);
+    }
+
+    @java.lang.Override
+    public Builder newBuilderForType() { return newBuilder(); }
+    public static Builder newBuilder() {
+      return DEFAULT_INSTANCE.toBuilder();
+    }
+    public static Builder newBuilder(telegent.webhook.v1.WebhookOuterClass.DeleteWebhookResponse prototype) {
+      return DEFAULT_INSTANCE.toBuilder().mergeFrom(prototype);
+    }
+    @java.lang.Override
+    public Builder toBuilder() {
+      return this == DEFAULT_INSTANCE
+          ? new Builder() : new Builder().mergeFrom(this);
+    }
+
+    @java.lang.Override
+    protected Builder newBuilderForType(
+        com.google.protobuf.GeneratedMessage.BuilderParent parent) {
+      Builder builder = new Builder(parent);
+      return builder;
+    }
+    /**
+     * <pre>
+     * DeleteWebhookResponse is the answer to DeleteWebhook: the webhook is gone.
+     * </pre>
+     *
+     * Protobuf type {@code telegent.webhook.v1.DeleteWebhookResponse}
+     */
+    public static final class Builder extends
+        com.google.protobuf.GeneratedMessage.Builder<Builder> implements
+        // @@protoc_insertion_point(builder_implements:telegent.webhook.v1.DeleteWebhookResponse)
+        telegent.webhook.v1.WebhookOuterClass.DeleteWebhookResponseOrBuilder {
+      public static final com.google.protobuf.Descriptors.Descriptor
+          getDescriptor() {
+        return telegent.webhook.v1.WebhookOuterClass.internal_static_telegent_webhook_v1_DeleteWebhookResponse_descriptor;
+      }
+
+      @java.lang.Override
+      protected com.google.protobuf.GeneratedMessage.FieldAccessorTable
+          internalGetFieldAccessorTable() {
+        return telegent.webhook.v1.WebhookOuterClass.internal_static_telegent_webhook_v1_DeleteWebhookResponse_fieldAccessorTable
+            .ensureFieldAccessorsInitialized(
+                telegent.webhook.v1.WebhookOuterClass.DeleteWebhookResponse.class, telegent.webhook.v1.WebhookOuterClass.DeleteWebhookResponse.Builder.class);
+      }
+
+      // Construct using telegent.webhook.v1.WebhookOuterClass.DeleteWebhookResponse.newBuilder()
+      private Builder() {
+
+      }
+
+      private Builder(
+          com.google.protobuf.GeneratedMessage.BuilderParent parent) {
+        super(parent);
+
+      }
+      @java.lang.Override
+      public Builder clear() {
+        super.clear();
+        return this;
+      }
+
+      @java.lang.Override
+      public com.google.protobuf.Descriptors.Descriptor
+          getDescriptorForType() {
+        return telegent.webhook.v1.WebhookOuterClass.internal_static_telegent_webhook_v1_DeleteWebhookResponse_descriptor;
+      }
+
+      @java.lang.Override
+      public telegent.webhook.v1.WebhookOuterClass.DeleteWebhookResponse getDefaultInstanceForType() {
+        return telegent.webhook.v1.WebhookOuterClass.DeleteWebhookResponse.getDefaultInstance();
+      }
+
+      @java.lang.Override
+      public telegent.webhook.v1.WebhookOuterClass.DeleteWebhookResponse build() {
+        telegent.webhook.v1.WebhookOuterClass.DeleteWebhookResponse result = buildPartial();
+        if (!result.isInitialized()) {
+          throw newUninitializedMessageException(result);
+        }
+        return result;
+      }
+
+      @java.lang.Override
+      public telegent.webhook.v1.WebhookOuterClass.DeleteWebhookResponse buildPartial() {
+        telegent.webhook.v1.WebhookOuterClass.DeleteWebhookResponse result = new telegent.webhook.v1.WebhookOuterClass.DeleteWebhookResponse(this);
+        onBuilt();
+        return result;
+      }
+
+      @java.lang.Override
+      public Builder mergeFrom(com.google.protobuf.Message other) {
+        if (other instanceof telegent.webhook.v1.WebhookOuterClass.DeleteWebhookResponse) {
+          return mergeFrom((telegent.webhook.v1.WebhookOuterClass.DeleteWebhookResponse)other);
+        } else {
+          super.mergeFrom(other);
+          return this;
+        }
+      }
+
+      public Builder mergeFrom(telegent.webhook.v1.WebhookOuterClass.DeleteWebhookResponse other) {
+        if (other == telegent.webhook.v1.WebhookOuterClass.DeleteWebhookResponse.getDefaultInstance()) return this;
+        this.mergeUnknownFields(other.getUnknownFields());
+        onChanged();
+        return this;
+      }
+
+      @java.lang.Override
+      public final boolean isInitialized() {
+        return true;
+      }
+
+      @java.lang.Override
+      public Builder mergeFrom(
+          com.google.protobuf.CodedInputStream input,
+          com.google.protobuf.ExtensionRegistryLite extensionRegistry)
+          throws java.io.IOException {
+        if (extensionRegistry == null) {
+          throw new java.lang.NullPointerException();
+        }
+        try {
+          boolean done = false;
+          while (!done) {
+            int tag = input.readTag();
+            switch (tag) {
+              case 0:
+                done = true;
+                break;
+              default: {
+                if (!super.parseUnknownField(input, extensionRegistry, tag)) {
+                  done = true; // was an endgroup tag
+                }
+                break;
+              } // default:
+            } // switch (tag)
+          } // while (!done)
+        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+          throw e.unwrapIOException();
+        } finally {
+          onChanged();
+        } // finally
+        return this;
+      }
+
+      // @@protoc_insertion_point(builder_scope:telegent.webhook.v1.DeleteWebhookResponse)
+    }
+
+    // @@protoc_insertion_point(class_scope:telegent.webhook.v1.DeleteWebhookResponse)
+    private static final telegent.webhook.v1.WebhookOuterClass.DeleteWebhookResponse DEFAULT_INSTANCE;
+    static {
+      DEFAULT_INSTANCE = new telegent.webhook.v1.WebhookOuterClass.DeleteWebhookResponse();
+    }
+
+    public static telegent.webhook.v1.WebhookOuterClass.DeleteWebhookResponse getDefaultInstance() {
+      return DEFAULT_INSTANCE;
+    }
+
+    private static final com.google.protobuf.Parser<DeleteWebhookResponse>
+        PARSER = new com.google.protobuf.AbstractParser<DeleteWebhookResponse>() {
+      @java.lang.Override
+      public DeleteWebhookResponse parsePartialFrom(
+          com.google.protobuf.CodedInputStream input,
+          com.google.protobuf.ExtensionRegistryLite extensionRegistry)
+          throws com.google.protobuf.InvalidProtocolBufferException {
+        Builder builder = newBuilder();
+        try {
+          builder.mergeFrom(input, extensionRegistry);
+        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+          throw e.setUnfinishedMessage(builder.buildPartial());
+        } catch (com.google.protobuf.UninitializedMessageException e) {
+          throw e.asInvalidProtocolBufferException().setUnfinishedMessage(builder.buildPartial());
+        } catch (java.io.IOException e) {
+          throw new com.google.protobuf.InvalidProtocolBufferException(e)
+              .setUnfinishedMessage(builder.buildPartial());
+        }
+        return builder.buildPartial();
+      }
+    };
+
+    public static com.google.protobuf.Parser<DeleteWebhookResponse> parser() {
+      return PARSER;
+    }
+
+    @java.lang.Override
+    public com.google.protobuf.Parser<DeleteWebhookResponse> getParserForType() {
+      return PARSER;
+    }
+
+    @java.lang.Override
+    public telegent.webhook.v1.WebhookOuterClass.DeleteWebhookResponse getDefaultInstanceForType() {
+      return DEFAULT_INSTANCE;
+    }
+
+  }
+
   private static final com.google.protobuf.Descriptors.Descriptor
     internal_static_telegent_webhook_v1_CreateWebhookRequest_descriptor;
   private static final 
@@ -6039,6 +13317,46 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
   private static final 
     com.google.protobuf.GeneratedMessage.FieldAccessorTable
       internal_static_telegent_webhook_v1_Webhook_fieldAccessorTable;
+  private static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_telegent_webhook_v1_GetWebhookRequest_descriptor;
+  private static final 
+    com.google.protobuf.GeneratedMessage.FieldAccessorTable
+      internal_static_telegent_webhook_v1_GetWebhookRequest_fieldAccessorTable;
+  private static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_telegent_webhook_v1_ListWebhooksRequest_descriptor;
+  private static final 
+    com.google.protobuf.GeneratedMessage.FieldAccessorTable
+      internal_static_telegent_webhook_v1_ListWebhooksRequest_fieldAccessorTable;
+  private static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_telegent_webhook_v1_ListWebhooksResponse_descriptor;
+  private static final 
+    com.google.protobuf.GeneratedMessage.FieldAccessorTable
+      internal_static_telegent_webhook_v1_ListWebhooksResponse_fieldAccessorTable;
+  private static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_telegent_webhook_v1_GetWebhookResponse_descriptor;
+  private static final 
+    com.google.protobuf.GeneratedMessage.FieldAccessorTable
+      internal_static_telegent_webhook_v1_GetWebhookResponse_fieldAccessorTable;
+  private static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_telegent_webhook_v1_UpdateWebhookRequest_descriptor;
+  private static final 
+    com.google.protobuf.GeneratedMessage.FieldAccessorTable
+      internal_static_telegent_webhook_v1_UpdateWebhookRequest_fieldAccessorTable;
+  private static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_telegent_webhook_v1_UpdateWebhookResponse_descriptor;
+  private static final 
+    com.google.protobuf.GeneratedMessage.FieldAccessorTable
+      internal_static_telegent_webhook_v1_UpdateWebhookResponse_fieldAccessorTable;
+  private static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_telegent_webhook_v1_DeleteWebhookRequest_descriptor;
+  private static final 
+    com.google.protobuf.GeneratedMessage.FieldAccessorTable
+      internal_static_telegent_webhook_v1_DeleteWebhookRequest_fieldAccessorTable;
+  private static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_telegent_webhook_v1_DeleteWebhookResponse_descriptor;
+  private static final 
+    com.google.protobuf.GeneratedMessage.FieldAccessorTable
+      internal_static_telegent_webhook_v1_DeleteWebhookResponse_fieldAccessorTable;
 
   public static com.google.protobuf.Descriptors.FileDescriptor
       getDescriptor() {
@@ -6050,116 +13368,169 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
     java.lang.String[] descriptorData = {
       "\n!telegent/webhook/v1/webhook.proto\022\023tel" +
       "egent.webhook.v1\032\033buf/validate/validate." +
-      "proto\032\034google/api/annotations.proto\"\221\025\n\024" +
-      "CreateWebhookRequest\022=\n\naccount_id\030\001 \001(\t" +
-      "B\036\272H\033r\026\030d2\022^AID-[A-Za-z0-9]+$\310\001\001R\taccoun" +
-      "tId\022\356\002\n\013webhook_url\030\002 \001(\tB\314\002\272H\310\002r\260\001\030\377\0012\235" +
-      "\001^https://([A-Za-z0-9-]+(\\.[A-Za-z0-9-]+" +
-      ")*|\\[[0-9A-Fa-f:.]+\\])(:([0-9]{1,4}|[0-5" +
-      "][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}" +
-      "|655[0-2][0-9]|6553[0-5]))?([/?#].*)?$:\010" +
-      "https://\210\001\001\272\001\216\001\n\031webhook_url.not_localho" +
-      "st\022&webhook_url host must not be localho" +
-      "st\032I!this.matches(\'^https://([A-Za-z0-9-" +
-      "]+\\\\.)*(?i:localhost)\\\\.?([:/?#]|$)\')\310\001\001" +
-      "R\nwebhookUrl\022A\n\006method\030\003 \001(\0162\037.telegent." +
-      "webhook.v1.HttpMethodB\010\272H\005\202\001\002\020\001R\006method\022" +
-      "J\n\013data_format\030\004 \001(\0162\037.telegent.webhook." +
-      "v1.DataFormatB\010\272H\005\202\001\002\020\001R\ndataFormat\022b\n\023a" +
-      "uthentication_type\030\005 \001(\0162\'.telegent.webh" +
-      "ook.v1.AuthenticationTypeB\010\272H\005\202\001\002\020\001R\022aut" +
-      "henticationType\022\\\n\027authentication_userna" +
-      "me\030\006 \001(\tB#\272H r\033\030\377\0012\022^[^\\p{Cc}\\p{Cf}]*$\272\001" +
-      "\001:\330\001\001R\026authenticationUsername\022[\n\027authent" +
-      "ication_password\030\007 \001(\tB\"\200\001\001\272H\034r\027\030\377\0012\022^[^" +
-      "\\p{Cc}\\p{Cf}]*$\330\001\001R\026authenticationPasswo" +
-      "rd\022U\n\024authentication_token\030\010 \001(\tB\"\200\001\001\272H\034" +
-      "r\027\030\377\0012\022^[^\\p{Cc}\\p{Cf}]*$\330\001\001R\023authentica" +
-      "tionToken\022c\n\021subscribed_events\030\t \003(\0162!.t" +
-      "elegent.webhook.v1.WebhookEventB\023\272H\020\222\001\r\010" +
-      "\001\030\001\"\007\202\001\004\020\001 \000R\020subscribedEvents\022*\n\nreques" +
-      "t_id\030\n \001(\tB\013\272H\010r\003\260\001\001\330\001\001R\trequestId:\262\014\272H\256" +
-      "\014\032\214\002\n*authentication_username.required_f" +
-      "or_basic\022Yauthentication_username is req" +
-      "uired when authentication_type is AUTHEN" +
-      "TICATION_TYPE_BASIC\032\202\001this.authenticatio" +
-      "n_type != telegent.webhook.v1.Authentica" +
-      "tionType.AUTHENTICATION_TYPE_BASIC || th" +
-      "is.authentication_username != \'\'\032\214\002\n*aut" +
-      "hentication_password.required_for_basic\022" +
-      "Yauthentication_password is required whe" +
-      "n authentication_type is AUTHENTICATION_" +
-      "TYPE_BASIC\032\202\001this.authentication_type !=" +
-      " telegent.webhook.v1.AuthenticationType." +
-      "AUTHENTICATION_TYPE_BASIC || this.authen" +
-      "tication_password != \'\'\032\202\002\n\'authenticati" +
-      "on_token.required_for_token\022Vauthenticat" +
-      "ion_token is required when authenticatio" +
-      "n_type is AUTHENTICATION_TYPE_TOKEN\032\177thi" +
-      "s.authentication_type != telegent.webhoo" +
-      "k.v1.AuthenticationType.AUTHENTICATION_T" +
-      "YPE_TOKEN || this.authentication_token !" +
-      "= \'\'\032\204\002\n\036authentication_username.unused\022" +
-      "]authentication_username must be empty u" +
-      "nless authentication_type is AUTHENTICAT" +
-      "ION_TYPE_BASIC\032\202\001this.authentication_typ" +
-      "e == telegent.webhook.v1.AuthenticationT" +
-      "ype.AUTHENTICATION_TYPE_BASIC || this.au" +
-      "thentication_username == \'\'\032\204\002\n\036authenti" +
-      "cation_password.unused\022]authentication_p" +
-      "assword must be empty unless authenticat" +
-      "ion_type is AUTHENTICATION_TYPE_BASIC\032\202\001" +
-      "this.authentication_type == telegent.web" +
-      "hook.v1.AuthenticationType.AUTHENTICATIO" +
-      "N_TYPE_BASIC || this.authentication_pass" +
-      "word == \'\'\032\372\001\n\033authentication_token.unus" +
-      "ed\022Zauthentication_token must be empty u" +
-      "nless authentication_type is AUTHENTICAT" +
-      "ION_TYPE_TOKEN\032\177this.authentication_type" +
-      " == telegent.webhook.v1.AuthenticationTy" +
-      "pe.AUTHENTICATION_TYPE_TOKEN || this.aut" +
-      "hentication_token == \'\'\"O\n\025CreateWebhook" +
-      "Response\0226\n\007webhook\030\001 \001(\0132\034.telegent.web" +
-      "hook.v1.WebhookR\007webhook\"\356\003\n\007Webhook\022\035\n\n" +
-      "webhook_id\030\001 \001(\tR\twebhookId\022\033\n\006active\030\002 " +
-      "\001(\010H\000R\006active\210\001\001\022\035\n\naccount_id\030\003 \001(\tR\tac" +
-      "countId\022\037\n\013webhook_url\030\004 \001(\tR\nwebhookUrl" +
-      "\0227\n\006method\030\005 \001(\0162\037.telegent.webhook.v1.H" +
-      "ttpMethodR\006method\022@\n\013data_format\030\006 \001(\0162\037" +
-      ".telegent.webhook.v1.DataFormatR\ndataFor" +
-      "mat\022X\n\023authentication_type\030\007 \001(\0162\'.teleg" +
-      "ent.webhook.v1.AuthenticationTypeR\022authe" +
-      "nticationType\0227\n\027authentication_username" +
-      "\030\010 \001(\tR\026authenticationUsername\022N\n\021subscr" +
-      "ibed_events\030\t \003(\0162!.telegent.webhook.v1." +
-      "WebhookEventR\020subscribedEventsB\t\n\007_activ" +
-      "e*T\n\nHttpMethod\022\033\n\027HTTP_METHOD_UNSPECIFI" +
-      "ED\020\000\022\024\n\020HTTP_METHOD_POST\020\001\022\023\n\017HTTP_METHO" +
-      "D_PUT\020\002*T\n\nDataFormat\022\033\n\027DATA_FORMAT_UNS" +
-      "PECIFIED\020\000\022\024\n\020DATA_FORMAT_JSON\020\001\022\023\n\017DATA" +
-      "_FORMAT_XML\020\002*\225\001\n\022AuthenticationType\022#\n\037" +
-      "AUTHENTICATION_TYPE_UNSPECIFIED\020\000\022\034\n\030AUT" +
-      "HENTICATION_TYPE_NONE\020\001\022\035\n\031AUTHENTICATIO" +
-      "N_TYPE_BASIC\020\002\022\035\n\031AUTHENTICATION_TYPE_TO" +
-      "KEN\020\003*\220\002\n\014WebhookEvent\022\035\n\031WEBHOOK_EVENT_" +
-      "UNSPECIFIED\020\000\022\036\n\032WEBHOOK_EVENT_ORDER_UPD" +
-      "ATE\020\001\022\031\n\025WEBHOOK_EVENT_NEW_SMS\020\002\022 \n\034WEBH" +
-      "OOK_EVENT_CALL_COMPLETED\020\003\022\036\n\032WEBHOOK_EV" +
-      "ENT_CALL_ON_HOLD\020\004\022 \n\034WEBHOOK_EVENT_CALL" +
-      "_RECORDING\020\005\022\"\n\036WEBHOOK_EVENT_CALL_IN_PR" +
-      "OGRESS\020\006\022\036\n\032WEBHOOK_EVENT_CALL_RINGING\020\007" +
-      "2\221\001\n\016WebhookService\022\177\n\rCreateWebhook\022).t" +
-      "elegent.webhook.v1.CreateWebhookRequest\032" +
-      "*.telegent.webhook.v1.CreateWebhookRespo" +
-      "nse\"\027\202\323\344\223\002\021\"\014/v1/webhooks:\001*BGZEgithub.c" +
-      "om/platform/telegent-facade/gen/telegent" +
-      "/webhook/v1;webhookv1b\006proto3"
+      "proto\032\034google/api/annotations.proto\032 goo" +
+      "gle/protobuf/field_mask.proto\"\221\025\n\024Create" +
+      "WebhookRequest\022=\n\naccount_id\030\001 \001(\tB\036\272H\033r" +
+      "\026\030d2\022^AID-[A-Za-z0-9]+$\310\001\001R\taccountId\022\356\002" +
+      "\n\013webhook_url\030\002 \001(\tB\314\002\272H\310\002r\260\001\030\377\0012\235\001^http" +
+      "s://([A-Za-z0-9-]+(\\.[A-Za-z0-9-]+)*|\\[[" +
+      "0-9A-Fa-f:.]+\\])(:([0-9]{1,4}|[0-5][0-9]" +
+      "{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0" +
+      "-2][0-9]|6553[0-5]))?([/?#].*)?$:\010https:" +
+      "//\210\001\001\272\001\216\001\n\031webhook_url.not_localhost\022&we" +
+      "bhook_url host must not be localhost\032I!t" +
+      "his.matches(\'^https://([A-Za-z0-9-]+\\\\.)" +
+      "*(?i:localhost)\\\\.?([:/?#]|$)\')\310\001\001R\nwebh" +
+      "ookUrl\022A\n\006method\030\003 \001(\0162\037.telegent.webhoo" +
+      "k.v1.HttpMethodB\010\272H\005\202\001\002\020\001R\006method\022J\n\013dat" +
+      "a_format\030\004 \001(\0162\037.telegent.webhook.v1.Dat" +
+      "aFormatB\010\272H\005\202\001\002\020\001R\ndataFormat\022b\n\023authent" +
+      "ication_type\030\005 \001(\0162\'.telegent.webhook.v1" +
+      ".AuthenticationTypeB\010\272H\005\202\001\002\020\001R\022authentic" +
+      "ationType\022\\\n\027authentication_username\030\006 \001" +
+      "(\tB#\272H r\033\030\377\0012\022^[^\\p{Cc}\\p{Cf}]*$\272\001\001:\330\001\001R" +
+      "\026authenticationUsername\022[\n\027authenticatio" +
+      "n_password\030\007 \001(\tB\"\200\001\001\272H\034r\027\030\377\0012\022^[^\\p{Cc}" +
+      "\\p{Cf}]*$\330\001\001R\026authenticationPassword\022U\n\024" +
+      "authentication_token\030\010 \001(\tB\"\200\001\001\272H\034r\027\030\377\0012" +
+      "\022^[^\\p{Cc}\\p{Cf}]*$\330\001\001R\023authenticationTo" +
+      "ken\022c\n\021subscribed_events\030\t \003(\0162!.telegen" +
+      "t.webhook.v1.WebhookEventB\023\272H\020\222\001\r\010\001\030\001\"\007\202" +
+      "\001\004\020\001 \000R\020subscribedEvents\022*\n\nrequest_id\030\n" +
+      " \001(\tB\013\272H\010r\003\260\001\001\330\001\001R\trequestId:\262\014\272H\256\014\032\214\002\n*" +
+      "authentication_username.required_for_bas" +
+      "ic\022Yauthentication_username is required " +
+      "when authentication_type is AUTHENTICATI" +
+      "ON_TYPE_BASIC\032\202\001this.authentication_type" +
+      " != telegent.webhook.v1.AuthenticationTy" +
+      "pe.AUTHENTICATION_TYPE_BASIC || this.aut" +
+      "hentication_username != \'\'\032\214\002\n*authentic" +
+      "ation_password.required_for_basic\022Yauthe" +
+      "ntication_password is required when auth" +
+      "entication_type is AUTHENTICATION_TYPE_B" +
+      "ASIC\032\202\001this.authentication_type != teleg" +
+      "ent.webhook.v1.AuthenticationType.AUTHEN" +
+      "TICATION_TYPE_BASIC || this.authenticati" +
+      "on_password != \'\'\032\202\002\n\'authentication_tok" +
+      "en.required_for_token\022Vauthentication_to" +
+      "ken is required when authentication_type" +
+      " is AUTHENTICATION_TYPE_TOKEN\032\177this.auth" +
+      "entication_type != telegent.webhook.v1.A" +
+      "uthenticationType.AUTHENTICATION_TYPE_TO" +
+      "KEN || this.authentication_token != \'\'\032\204" +
+      "\002\n\036authentication_username.unused\022]authe" +
+      "ntication_username must be empty unless " +
+      "authentication_type is AUTHENTICATION_TY" +
+      "PE_BASIC\032\202\001this.authentication_type == t" +
+      "elegent.webhook.v1.AuthenticationType.AU" +
+      "THENTICATION_TYPE_BASIC || this.authenti" +
+      "cation_username == \'\'\032\204\002\n\036authentication" +
+      "_password.unused\022]authentication_passwor" +
+      "d must be empty unless authentication_ty" +
+      "pe is AUTHENTICATION_TYPE_BASIC\032\202\001this.a" +
+      "uthentication_type == telegent.webhook.v" +
+      "1.AuthenticationType.AUTHENTICATION_TYPE" +
+      "_BASIC || this.authentication_password =" +
+      "= \'\'\032\372\001\n\033authentication_token.unused\022Zau" +
+      "thentication_token must be empty unless " +
+      "authentication_type is AUTHENTICATION_TY" +
+      "PE_TOKEN\032\177this.authentication_type == te" +
+      "legent.webhook.v1.AuthenticationType.AUT" +
+      "HENTICATION_TYPE_TOKEN || this.authentic" +
+      "ation_token == \'\'\"m\n\025CreateWebhookRespon" +
+      "se\0226\n\007webhook\030\001 \001(\0132\034.telegent.webhook.v" +
+      "1.WebhookR\007webhook\022\034\n\trecovered\030\002 \001(\010R\tr" +
+      "ecovered\"\256\004\n\007Webhook\022\035\n\nwebhook_id\030\001 \001(\t" +
+      "R\twebhookId\022\033\n\006active\030\002 \001(\010H\000R\006active\210\001\001" +
+      "\022\035\n\naccount_id\030\003 \001(\tR\taccountId\022\037\n\013webho" +
+      "ok_url\030\004 \001(\tR\nwebhookUrl\0227\n\006method\030\005 \001(\016" +
+      "2\037.telegent.webhook.v1.HttpMethodR\006metho" +
+      "d\022@\n\013data_format\030\006 \001(\0162\037.telegent.webhoo" +
+      "k.v1.DataFormatR\ndataFormat\022X\n\023authentic" +
+      "ation_type\030\007 \001(\0162\'.telegent.webhook.v1.A" +
+      "uthenticationTypeR\022authenticationType\0227\n" +
+      "\027authentication_username\030\010 \001(\tR\026authenti" +
+      "cationUsername\022N\n\021subscribed_events\030\t \003(" +
+      "\0162!.telegent.webhook.v1.WebhookEventR\020su" +
+      "bscribedEvents\022!\n\014password_set\030\n \001(\010R\013pa" +
+      "sswordSet\022\033\n\ttoken_set\030\013 \001(\010R\010tokenSetB\t" +
+      "\n\007_active\"\221\001\n\021GetWebhookRequest\022=\n\naccou" +
+      "nt_id\030\001 \001(\tB\036\272H\033r\026\030d2\022^AID-[A-Za-z0-9]+$" +
+      "\310\001\001R\taccountId\022=\n\nwebhook_id\030\002 \001(\tB\036\272H\033r" +
+      "\026\030d2\022^WID-[A-Za-z0-9]+$\310\001\001R\twebhookId\"\243\001" +
+      "\n\023ListWebhooksRequest\022=\n\naccount_id\030\001 \001(" +
+      "\tB\036\272H\033r\026\030d2\022^AID-[A-Za-z0-9]+$\310\001\001R\taccou" +
+      "ntId\022$\n\tpage_size\030\002 \001(\005B\007\272H\004\032\002(\000R\010pageSi" +
+      "ze\022\'\n\npage_token\030\003 \001(\tB\010\272H\005r\003\030\200\004R\tpageTo" +
+      "ken\"x\n\024ListWebhooksResponse\0228\n\010webhooks\030" +
+      "\001 \003(\0132\034.telegent.webhook.v1.WebhookR\010web" +
+      "hooks\022&\n\017next_page_token\030\002 \001(\tR\rnextPage" +
+      "Token\"L\n\022GetWebhookResponse\0226\n\007webhook\030\001" +
+      " \001(\0132\034.telegent.webhook.v1.WebhookR\007webh" +
+      "ook\"\356\003\n\024UpdateWebhookRequest\022=\n\naccount_" +
+      "id\030\001 \001(\tB\036\272H\033r\026\030d2\022^AID-[A-Za-z0-9]+$\310\001\001" +
+      "R\taccountId\022=\n\nwebhook_id\030\002 \001(\tB\036\272H\033r\026\030d" +
+      "2\022^WID-[A-Za-z0-9]+$\310\001\001R\twebhookId\0226\n\007we" +
+      "bhook\030\003 \001(\0132\034.telegent.webhook.v1.Webhoo" +
+      "kR\007webhook\022\251\001\n\013update_mask\030\004 \001(\0132\032.googl" +
+      "e.protobuf.FieldMaskBl\272Hi\342\001f\022\001*\022\013webhook" +
+      "_url\022\006method\022\013data_format\022\023authenticatio" +
+      "n_type\022\027authentication_username\022\021subscri" +
+      "bed_eventsR\nupdateMask\022<\n\027authentication" +
+      "_password\030\005 \001(\tB\003\200\001\001R\026authenticationPass" +
+      "word\0226\n\024authentication_token\030\006 \001(\tB\003\200\001\001R" +
+      "\023authenticationToken\"O\n\025UpdateWebhookRes" +
+      "ponse\0226\n\007webhook\030\001 \001(\0132\034.telegent.webhoo" +
+      "k.v1.WebhookR\007webhook\"\224\001\n\024DeleteWebhookR" +
+      "equest\022=\n\naccount_id\030\001 \001(\tB\036\272H\033r\026\030d2\022^AI" +
+      "D-[A-Za-z0-9]+$\310\001\001R\taccountId\022=\n\nwebhook" +
+      "_id\030\002 \001(\tB\036\272H\033r\026\030d2\022^WID-[A-Za-z0-9]+$\310\001" +
+      "\001R\twebhookId\"\027\n\025DeleteWebhookResponse*T\n" +
+      "\nHttpMethod\022\033\n\027HTTP_METHOD_UNSPECIFIED\020\000" +
+      "\022\024\n\020HTTP_METHOD_POST\020\001\022\023\n\017HTTP_METHOD_PU" +
+      "T\020\002*T\n\nDataFormat\022\033\n\027DATA_FORMAT_UNSPECI" +
+      "FIED\020\000\022\024\n\020DATA_FORMAT_JSON\020\001\022\023\n\017DATA_FOR" +
+      "MAT_XML\020\002*\225\001\n\022AuthenticationType\022#\n\037AUTH" +
+      "ENTICATION_TYPE_UNSPECIFIED\020\000\022\034\n\030AUTHENT" +
+      "ICATION_TYPE_NONE\020\001\022\035\n\031AUTHENTICATION_TY" +
+      "PE_BASIC\020\002\022\035\n\031AUTHENTICATION_TYPE_TOKEN\020" +
+      "\003*\220\002\n\014WebhookEvent\022\035\n\031WEBHOOK_EVENT_UNSP" +
+      "ECIFIED\020\000\022\036\n\032WEBHOOK_EVENT_ORDER_UPDATE\020" +
+      "\001\022\031\n\025WEBHOOK_EVENT_NEW_SMS\020\002\022 \n\034WEBHOOK_" +
+      "EVENT_CALL_COMPLETED\020\003\022\036\n\032WEBHOOK_EVENT_" +
+      "CALL_ON_HOLD\020\004\022 \n\034WEBHOOK_EVENT_CALL_REC" +
+      "ORDING\020\005\022\"\n\036WEBHOOK_EVENT_CALL_IN_PROGRE" +
+      "SS\020\006\022\036\n\032WEBHOOK_EVENT_CALL_RINGING\020\0072\255\006\n" +
+      "\016WebhookService\022\250\001\n\rCreateWebhook\022).tele" +
+      "gent.webhook.v1.CreateWebhookRequest\032*.t" +
+      "elegent.webhook.v1.CreateWebhookResponse" +
+      "\"@\202\323\344\223\002:\"\014/v1/webhooks:\001*Z\'\"\"/v1/account" +
+      "s/{account_id}/webhooks:\001*\022\226\001\n\nGetWebhoo" +
+      "k\022&.telegent.webhook.v1.GetWebhookReques" +
+      "t\032\'.telegent.webhook.v1.GetWebhookRespon" +
+      "se\"7\202\323\344\223\0021\022//v1/accounts/{account_id}/we" +
+      "bhooks/{webhook_id}\022\217\001\n\014ListWebhooks\022(.t" +
+      "elegent.webhook.v1.ListWebhooksRequest\032)" +
+      ".telegent.webhook.v1.ListWebhooksRespons" +
+      "e\"*\202\323\344\223\002$\022\"/v1/accounts/{account_id}/web" +
+      "hooks\022\242\001\n\rUpdateWebhook\022).telegent.webho" +
+      "ok.v1.UpdateWebhookRequest\032*.telegent.we" +
+      "bhook.v1.UpdateWebhookResponse\":\202\323\344\223\00242/" +
+      "/v1/accounts/{account_id}/webhooks/{webh" +
+      "ook_id}:\001*\022\237\001\n\rDeleteWebhook\022).telegent." +
+      "webhook.v1.DeleteWebhookRequest\032*.telege" +
+      "nt.webhook.v1.DeleteWebhookResponse\"7\202\323\344" +
+      "\223\0021*//v1/accounts/{account_id}/webhooks/" +
+      "{webhook_id}BGZEgithub.com/platform/tele" +
+      "gent-facade/gen/telegent/webhook/v1;webh" +
+      "ookv1b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
         new com.google.protobuf.Descriptors.FileDescriptor[] {
           build.buf.validate.ValidateProto.getDescriptor(),
           com.google.api.AnnotationsProto.getDescriptor(),
+          com.google.protobuf.FieldMaskProto.getDescriptor(),
         });
     internal_static_telegent_webhook_v1_CreateWebhookRequest_descriptor =
       getDescriptor().getMessageType(0);
@@ -6172,16 +13543,65 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
     internal_static_telegent_webhook_v1_CreateWebhookResponse_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_telegent_webhook_v1_CreateWebhookResponse_descriptor,
-        new java.lang.String[] { "Webhook", });
+        new java.lang.String[] { "Webhook", "Recovered", });
     internal_static_telegent_webhook_v1_Webhook_descriptor =
       getDescriptor().getMessageType(2);
     internal_static_telegent_webhook_v1_Webhook_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_telegent_webhook_v1_Webhook_descriptor,
-        new java.lang.String[] { "WebhookId", "Active", "AccountId", "WebhookUrl", "Method", "DataFormat", "AuthenticationType", "AuthenticationUsername", "SubscribedEvents", });
+        new java.lang.String[] { "WebhookId", "Active", "AccountId", "WebhookUrl", "Method", "DataFormat", "AuthenticationType", "AuthenticationUsername", "SubscribedEvents", "PasswordSet", "TokenSet", });
+    internal_static_telegent_webhook_v1_GetWebhookRequest_descriptor =
+      getDescriptor().getMessageType(3);
+    internal_static_telegent_webhook_v1_GetWebhookRequest_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessage.FieldAccessorTable(
+        internal_static_telegent_webhook_v1_GetWebhookRequest_descriptor,
+        new java.lang.String[] { "AccountId", "WebhookId", });
+    internal_static_telegent_webhook_v1_ListWebhooksRequest_descriptor =
+      getDescriptor().getMessageType(4);
+    internal_static_telegent_webhook_v1_ListWebhooksRequest_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessage.FieldAccessorTable(
+        internal_static_telegent_webhook_v1_ListWebhooksRequest_descriptor,
+        new java.lang.String[] { "AccountId", "PageSize", "PageToken", });
+    internal_static_telegent_webhook_v1_ListWebhooksResponse_descriptor =
+      getDescriptor().getMessageType(5);
+    internal_static_telegent_webhook_v1_ListWebhooksResponse_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessage.FieldAccessorTable(
+        internal_static_telegent_webhook_v1_ListWebhooksResponse_descriptor,
+        new java.lang.String[] { "Webhooks", "NextPageToken", });
+    internal_static_telegent_webhook_v1_GetWebhookResponse_descriptor =
+      getDescriptor().getMessageType(6);
+    internal_static_telegent_webhook_v1_GetWebhookResponse_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessage.FieldAccessorTable(
+        internal_static_telegent_webhook_v1_GetWebhookResponse_descriptor,
+        new java.lang.String[] { "Webhook", });
+    internal_static_telegent_webhook_v1_UpdateWebhookRequest_descriptor =
+      getDescriptor().getMessageType(7);
+    internal_static_telegent_webhook_v1_UpdateWebhookRequest_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessage.FieldAccessorTable(
+        internal_static_telegent_webhook_v1_UpdateWebhookRequest_descriptor,
+        new java.lang.String[] { "AccountId", "WebhookId", "Webhook", "UpdateMask", "AuthenticationPassword", "AuthenticationToken", });
+    internal_static_telegent_webhook_v1_UpdateWebhookResponse_descriptor =
+      getDescriptor().getMessageType(8);
+    internal_static_telegent_webhook_v1_UpdateWebhookResponse_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessage.FieldAccessorTable(
+        internal_static_telegent_webhook_v1_UpdateWebhookResponse_descriptor,
+        new java.lang.String[] { "Webhook", });
+    internal_static_telegent_webhook_v1_DeleteWebhookRequest_descriptor =
+      getDescriptor().getMessageType(9);
+    internal_static_telegent_webhook_v1_DeleteWebhookRequest_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessage.FieldAccessorTable(
+        internal_static_telegent_webhook_v1_DeleteWebhookRequest_descriptor,
+        new java.lang.String[] { "AccountId", "WebhookId", });
+    internal_static_telegent_webhook_v1_DeleteWebhookResponse_descriptor =
+      getDescriptor().getMessageType(10);
+    internal_static_telegent_webhook_v1_DeleteWebhookResponse_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessage.FieldAccessorTable(
+        internal_static_telegent_webhook_v1_DeleteWebhookResponse_descriptor,
+        new java.lang.String[] { });
     descriptor.resolveAllFeaturesImmutable();
     build.buf.validate.ValidateProto.getDescriptor();
     com.google.api.AnnotationsProto.getDescriptor();
+    com.google.protobuf.FieldMaskProto.getDescriptor();
     com.google.protobuf.ExtensionRegistry registry =
         com.google.protobuf.ExtensionRegistry.newInstance();
     registry.add(build.buf.validate.ValidateProto.field);
