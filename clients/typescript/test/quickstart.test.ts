@@ -112,6 +112,25 @@ describe("README quickstarts", () => {
     await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
   });
 
+  test("the tarball is a publishable package versioned from VERSION", async () => {
+    const pkg = JSON.parse(await sh(tmpdir(), `tar -xzOf '${tarball()}' package/package.json`)) as Record<string, unknown>;
+    const version = (await readFile(join(repoRoot, "VERSION"), "utf8")).trim();
+    assert.equal(pkg["version"], version);
+    assert.equal(pkg["private"], undefined);
+    assert.equal(pkg["dependencies"], undefined, "a dependency would give the application a second copy");
+    assert.equal(pkg["devDependencies"], undefined);
+    assert.equal(pkg["scripts"], undefined);
+    const peers = pkg["peerDependencies"] as Record<string, string>;
+    for (const name of ["@bufbuild/protobuf", "@connectrpc/connect", "@connectrpc/connect-node", "@connectrpc/connect-web"]) {
+      assert.match(peers[name] ?? "", /^\^2\./, `peer ${name}`);
+    }
+    const files = (await sh(tmpdir(), `tar -tzf '${tarball()}'`)).split("\n");
+    for (const entry of ["index", "node", "web"]) {
+      assert.ok(files.includes(`package/dist/src/${entry}.js`), `no dist/src/${entry}.js`);
+      assert.ok(files.includes(`package/dist/src/${entry}.d.ts`), `no dist/src/${entry}.d.ts`);
+    }
+  });
+
   test("Node.js: installs from dist/, type-checks with tsc --strict, runs against --dev", async () => {
     const dir = await newDir("node");
     await sh(dir, block("node:setup"));
