@@ -1,6 +1,9 @@
-# Everything needed is installed by this Makefile through the Go toolchain:
-# a fresh machine needs only Go. Tool versions are pinned in tools/go.mod,
-# third-party protos in the variables below.
+# With only Go, make run and make unit work. make test, the one command that
+# runs everything CI runs, also installs Go tools into .tmp/bin, a PyPI wheel,
+# npm packages, a Python venv, Maven dependencies and Debian packages (redis-server,
+# chromium, a JDK and Maven, podman): README.md, "What make test installs and
+# costs", lists them. Tool versions are pinned in tools/go.mod, third-party
+# protos in the variables below.
 
 SHELL := /usr/bin/env bash -o pipefail
 .DEFAULT_GOAL := help
@@ -65,8 +68,11 @@ apt_install = missing=$$(for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || echo $
 include $(sort $(wildcard mk/*.mk))
 
 .PHONY: help
-help: ## Describe useful make targets
+help: ## Describe useful make targets, and the steps of make test
 	@grep -hE '^[a-zA-Z_-]+:.*?## .*$$' $(MAKEFILE_LIST) | sort | awk 'BEGIN {FS = ":.*?## "}; {printf "%-16s %s\n", $$1, $$2}'
+	@echo
+	@echo "make test runs these steps in order (targets above, but the Go tests):"
+	@for step in lint checkgenerate breaking $(TEST_DEPS) "go test -race -count=1 ./..." "fuzz FUZZTIME=$(TEST_FUZZTIME)" $(TEST_TARGETS); do echo "  $$step"; done
 
 .PHONY: all
 all: generate lint test ## Generate, lint and test
@@ -141,6 +147,10 @@ test: lint checkgenerate breaking ## Everything CI checks: lint, checkgenerate, 
 .PHONY: dist
 dist: ## Build the clients' packages into dist/ (npm tarball, Python wheel and sdist, Java jars), versioned from VERSION
 	@$(foreach t,$(DIST_TARGETS),$(MAKE) $(t) &&) true
+
+.PHONY: configdoc
+configdoc: ## Rewrite README.md's flag table from the configuration's declaration (server.Config's tags)
+	CONFIGDOC_UPDATE=1 go test -count=1 -run '^TestREADMEFlagTable$$' ./server
 
 .PHONY: unit
 unit: ## Every Go test but the end-to-end ones (e2e), quickly

@@ -6,144 +6,196 @@ package server
 import (
 	"crypto/x509"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"os"
+	"strconv"
 	"strings"
+	"sync"
 	"time"
 
+	"github.com/alecthomas/kong"
+
 	"github.com/platform/telegent-facade/auth"
+	"github.com/platform/telegent-facade/internal/cliconf"
 	"github.com/platform/telegent-facade/resilience"
 	"github.com/platform/telegent-facade/telegent"
 )
 
-// Defaults of the configuration, in one place: the flags show them in
-// --help and a Config built in code gets them for its zero fields. The
-// first three are fixed by the product's interface.
+// Defaults that code besides the configuration uses too. They reach the
+// flags through configVars; every other default is written in its tag.
 const (
-	DefaultGRPCAddr             = ":9090"
-	DefaultHTTPAddr             = ":8080"
-	DefaultTelegentBaseURL      = "https://api.telegent.com"
-	DefaultShutdownGrace        = 20 * time.Second
-	DefaultShutdownDelay        = 5 * time.Second
-	DefaultUpstreamTimeout      = 10 * time.Second
-	DefaultMaxUpstream          = resilience.DefaultMaxConcurrent
 	DefaultMaxRequestBytes      = 64 << 10
-	DefaultBreakerFailures      = 5
-	DefaultBreakerRatio         = 0.5
-	DefaultBreakerOpen          = 10 * time.Second
 	DefaultMaxHeaderBytes       = 16 << 10
 	DefaultReadHeaderTimeout    = 5 * time.Second
-	DefaultLogLevel             = slog.LevelInfo
 	DefaultMaxConcurrentStreams = 100
-	DefaultMaxConnectionAge     = 30 * time.Minute
+	// DefaultMaxConnectionAge is short so that clients rebalance onto new
+	// pods within minutes of a scale-out.
+	DefaultMaxConnectionAge = 5 * time.Minute
 	// DefaultMaxConnections bounds the open connections of each listener.
 	DefaultMaxConnections = 1024
+	// envAccountSecret holds the Telegent account secret itself; see the
+	// secretenv tag of Config.AccountSecretFile.
+	envAccountSecret = "TELEGENT_ACCOUNT_SECRET"
 )
 
-// Config is the facade's whole configuration, loaded once in main.
+// configVars are the values the tags of Config interpolate: ${name}.
+func configVars() kong.Vars {
+	return kong.Vars{
+		"max_upstream":           strconv.Itoa(resilience.DefaultMaxConcurrent),
+		"read_header_timeout":    DefaultReadHeaderTimeout.String(),
+		"max_concurrent_streams": strconv.Itoa(DefaultMaxConcurrentStreams),
+		"max_connection_age":     DefaultMaxConnectionAge.String(),
+		"idempotency_store":      IdempotencyStoreMemory,
+		"idempotency_ttl":        DefaultIdempotencyTTL.String(),
+	}
+}
+
+// Config is the facade's whole configuration, loaded once in main. Each
+// setting is declared once, here: its flag (name), environment variable
+// (env), default, help, rules (check) and README row all come from its
+// tags, through package cliconf and github.com/alecthomas/kong.
+//
+// How to add a setting:
+//   - add a field in the section it belongs to, with name:"flag-name",
+//     env:"ENV_NAME" (the product's exact names), default:"value" (or
+//     default:"${var}" with a configVars entry when code elsewhere uses the
+//     same constant), help:"..." and, if its value has rules,
+//     check:"positive" / "notnegative" / "listen" / a rule of configRules
+//     ("omitempty," first when empty means off); unset:"off" says what the
+//     README shows without a default; zero:"default" gives the default to
+//     a Config built in code that leaves the field zero;
+//   - LogValue logs it by its flag's name; log:"-" leaves it out;
+//   - a secret is never a flag: give it a kong:"-" field (never logged),
+//     read its environment variable in LoadConfig and its file in
+//     Validate (tag the file's flag secretenv:"ENV_NAME"), and redact it
+//     in String and LogValue;
+//   - put rules between settings in Validate;
+//   - run make configdoc to rewrite the README's flag table.
 type Config struct {
 	// GRPCAddr is the gRPC listen address.
-	GRPCAddr string
+	GRPCAddr string `name:"grpc-addr" env:"GRPC_ADDR" default:":9090" check:"listen" help:"gRPC listen address"`
 	// HTTPAddr is the HTTP listen address: REST, /healthz, /readyz,
 	// /metrics and /openapi.json.
-	HTTPAddr string
+	HTTPAddr string `name:"http-addr" env:"HTTP_ADDR" default:":8080" check:"listen" help:"HTTP listen address for REST, Connect, gRPC-Web, /healthz, /readyz, /metrics, /openapi.json"`
 	// TelegentBaseURL is Telegent's base URL. Plain http:// is refused
 	// unless the host is a loopback address.
-	TelegentBaseURL string
+	TelegentBaseURL string `name:"telegent-base-url" env:"TELEGENT_BASE_URL" default:"https://api.telegent.com" help:"Telegent API base URL; http:// only for loopback hosts"`
 	// AccountKey is Telegent's account (distributor) key.
-	AccountKey string
-	// AccountSecret goes with AccountKey. It comes from a file or the
-	// environment, never a flag, and is never logged.
-	AccountSecret string
+	AccountKey string `name:"telegent-account-key" env:"TELEGENT_ACCOUNT_KEY" unset:"required unless --dev" help:"Telegent account key"`
+	// AccountSecretFile names a file holding AccountSecret.
+	AccountSecretFile string `name:"telegent-account-secret-file" secretenv:"TELEGENT_ACCOUNT_SECRET" unset:"required unless --dev" help:"file holding the Telegent account secret; the secret is never a plain flag"`
+	// AccountSecret goes with AccountKey. It comes from AccountSecretFile
+	// or the environment, never a flag, and is never logged.
+	AccountSecret string `kong:"-"`
 	// Dev runs an embedded Telegent simulator and needs no credentials.
-	Dev bool
-	// ShutdownGrace bounds how long in-flight calls may take to finish after
-	// SIGTERM.
-	ShutdownGrace time.Duration
+	Dev bool `name:"dev" env:"FACADE_DEV" help:"run on an embedded Telegent simulator; no credentials needed"`
 	// ShutdownDelay is how long the listeners keep serving after SIGTERM,
 	// with readiness already failed, so that load balancers and clients
 	// take the replica out of rotation before it stops accepting.
-	ShutdownDelay time.Duration
+	ShutdownDelay time.Duration `name:"shutdown-delay" env:"SHUTDOWN_DELAY" default:"5s" check:"notnegative" help:"after SIGTERM, how long readiness fails while the listeners still serve, before they stop accepting"`
+	// ShutdownGrace bounds how long in-flight calls may take to finish after
+	// SIGTERM.
+	ShutdownGrace time.Duration `name:"shutdown-grace" env:"SHUTDOWN_GRACE" default:"20s" check:"positive" help:"then, how long in-flight calls may take to finish"`
 	// OpsAddr, when set, serves plaintext /healthz, /readyz, /metrics and
 	// gRPC health there: kubelet's probes cannot speak TLS.
-	OpsAddr string
+	OpsAddr string `name:"ops-addr" env:"OPS_ADDR" unset:"off" check:"omitempty,listen" help:"plaintext listen address for /healthz, /readyz, /metrics and gRPC health (probes when TLS is on)"`
 	// UpstreamTimeout is the deadline given to calls that arrive without
 	// one, and the longest one attempt at Telegent may take.
-	UpstreamTimeout time.Duration
+	UpstreamTimeout time.Duration `name:"upstream-timeout" env:"UPSTREAM_TIMEOUT" default:"10s" check:"positive" help:"deadline for calls that arrive without one, and the cap on each attempt at Telegent"`
 	// MaxUpstream is the ceiling of the adaptive limit on concurrent calls
 	// to Telegent (see package resilience).
-	MaxUpstream int
+	MaxUpstream int `name:"max-upstream" env:"MAX_UPSTREAM" default:"${max_upstream}" check:"positive" help:"ceiling of the adaptive limit on concurrent calls to Telegent"`
 	// BreakerFailures is how many consecutive upstream failures open the
 	// circuit breaker.
-	BreakerFailures int
+	BreakerFailures int `name:"breaker-failures" env:"BREAKER_FAILURES" default:"5" check:"positive" help:"consecutive Telegent failures (5xx, timeouts, connection errors) that open the circuit breaker"`
 	// BreakerFailureRatio opens the breaker when this share of at least 20
 	// calls in the last 30s failed; above 1 disables the rule.
-	BreakerFailureRatio float64
+	BreakerFailureRatio float64 `name:"breaker-failure-ratio" env:"BREAKER_FAILURE_RATIO" default:"0.5" check:"positive" help:"share of failed calls (of at least 20 in 30s) that opens the breaker; above 1 disables the rule"`
 	// BreakerOpenTimeout is how long the breaker stays open before probing.
-	BreakerOpenTimeout time.Duration
+	BreakerOpenTimeout time.Duration `name:"breaker-open-timeout" env:"BREAKER_OPEN_TIMEOUT" default:"10s" check:"positive" help:"how long the breaker stays open before probing Telegent again"`
 	// OTLPEndpoint enables OpenTelemetry tracing (OTLP over gRPC) when set.
-	OTLPEndpoint string
-	// LogLevel is the minimum level logged.
-	LogLevel slog.Level
-	// ReadHeaderTimeout bounds how long a client may take to send an HTTP
-	// request's headers, and to set up a connection (TLS and HTTP/2
-	// handshakes) on either listener: slow clients are cut off. Zero means
-	// DefaultReadHeaderTimeout, never "no limit".
-	ReadHeaderTimeout time.Duration
+	OTLPEndpoint string `name:"otlp-endpoint" env:"OTEL_EXPORTER_OTLP_ENDPOINT" unset:"off" check:"otlp" log:"-" help:"OTLP endpoint URL (http:// means plaintext; OTEL_EXPORTER_OTLP_PROTOCOL picks grpc or http/protobuf); tracing is off when empty"`
+	// Logging holds LogLevel, the minimum level logged.
+	cliconf.Logging
+	// DebugAddr, when set, serves net/http/pprof there for profiling; it
+	// must be a loopback address.
+	DebugAddr string `name:"debug-addr" env:"DEBUG_ADDR" unset:"off" check:"omitempty,debug-addr" help:"loopback address to serve net/http/pprof on"`
 
 	// TLSCertFile and TLSKeyFile enable TLS on both listeners. The files
 	// are reloaded when they change.
-	TLSCertFile, TLSKeyFile string
+	TLSCertFile string `name:"tls-cert-file" env:"TLS_CERT_FILE" unset:"off" help:"PEM certificate (chain) for both listeners; with --tls-key-file enables TLS; reloaded when the file changes"`
+	TLSKeyFile  string `name:"tls-key-file" env:"TLS_KEY_FILE" unset:"off" help:"PEM private key for --tls-cert-file; reloaded when the file changes"`
 	// TLSClientCAFile enables mTLS: a client certificate must verify
 	// against this bundle, and identifies its caller by its URI SAN.
-	TLSClientCAFile string
+	TLSClientCAFile string `name:"tls-client-ca-file" env:"TLS_CLIENT_CA_FILE" unset:"off" help:"PEM CA bundle for client certificates; enables mTLS: a presented certificate must verify, and names the caller; turns authentication on"`
 	// AuthCertCNFallback names a client certificate without URI SANs by
 	// its subject common name ("cn:NAME" in the policy). Off by default.
-	AuthCertCNFallback bool
+	AuthCertCNFallback bool `name:"auth-cert-cn-fallback" env:"AUTH_CERT_CN_FALLBACK" help:"name client certificates without a URI SAN by their subject common name (cn:NAME in the policy); only for a client CA that issues for this facade alone"`
 	// AuthTokensFile enables bearer-token authentication; it holds SHA-256
 	// hashes of the tokens, never the tokens.
-	AuthTokensFile string
+	AuthTokensFile string `name:"auth-tokens-file" env:"AUTH_TOKENS_FILE" unset:"off" help:"JSON file of callers and SHA-256 hashes of their bearer tokens; turns authentication on"`
 	// AuthPolicyFile maps each caller to the account ids it may use.
 	// Required when authentication is on.
-	AuthPolicyFile string
+	AuthPolicyFile string `name:"auth-policy-file" env:"AUTH_POLICY_FILE" unset:"required with authentication" help:"JSON file mapping each caller (token:NAME, a certificate's URI SAN, cn:NAME) to the account ids (exact or prefix) it may create webhooks for"`
 	// ProtectOps requires authentication for /metrics, /readyz, gRPC
 	// health and reflection too. /healthz stays open.
-	ProtectOps bool
+	ProtectOps bool `name:"protect-ops" env:"PROTECT_OPS" help:"require authentication for /metrics, /readyz, gRPC health and reflection too; /healthz stays open"`
 	// TelegentCAFile replaces the system roots for verifying Telegent's
 	// certificate (a private CA, a TLS-inspecting proxy).
-	TelegentCAFile string
+	TelegentCAFile string `name:"telegent-ca-file" env:"TELEGENT_CA_FILE" unset:"system roots" help:"PEM CA bundle that replaces the system roots for verifying Telegent's certificate"`
 
-	// DebugAddr, when set, serves net/http/pprof there for profiling; it
-	// must be a loopback address.
-	DebugAddr string
-
+	// ReadHeaderTimeout bounds how long a client may take to send an HTTP
+	// request's headers, and to set up a connection (TLS and HTTP/2
+	// handshakes) on either listener: slow clients are cut off. Zero means
+	// the default, never "no limit".
+	ReadHeaderTimeout time.Duration `name:"read-header-timeout" env:"READ_HEADER_TIMEOUT" default:"${read_header_timeout}" zero:"default" check:"notnegative" help:"time a client may take to send HTTP request headers, or to set up a TLS or HTTP/2 connection on either listener"`
 	// MaxConcurrentStreams bounds the calls one gRPC connection may have
-	// open at once. Zero means DefaultMaxConcurrentStreams.
-	MaxConcurrentStreams int
+	// open at once. Zero means the default.
+	MaxConcurrentStreams int `name:"max-concurrent-streams" env:"MAX_CONCURRENT_STREAMS" default:"${max_concurrent_streams}" zero:"default" check:"notnegative" help:"maximum calls in flight on one gRPC connection"`
 	// MaxConnectionAge closes gRPC connections (after a grace period for
 	// the calls in flight) once they are this old, so that clients pick up
-	// new certificates and client CAs. Zero means DefaultMaxConnectionAge.
-	MaxConnectionAge time.Duration
+	// new certificates and client CAs, and rebalance onto new replicas.
+	// Zero means the default.
+	MaxConnectionAge time.Duration `name:"max-connection-age" env:"MAX_CONNECTION_AGE" default:"${max_connection_age}" zero:"default" check:"notnegative" help:"gRPC connections are closed, after a grace period for their calls, once this old; clients reconnect with current certificates, onto new replicas too"`
 
 	// CORSAllowedOrigins is a comma-separated list of browser origins
 	// (scheme://host[:port]) that may call the HTTP port: REST, Connect
 	// and gRPC-Web. Empty means no CORS at all.
-	CORSAllowedOrigins string
+	CORSAllowedOrigins string `name:"cors-allowed-origins" env:"CORS_ALLOWED_ORIGINS" unset:"empty: no CORS" check:"cors" help:"comma-separated browser origins (scheme://host[:port], no wildcards) that may call REST, Connect and gRPC-Web"`
 
 	// IdempotencyStore is where request ids are remembered: "memory" (one
 	// replica) or redis://HOST:PORT/DB (replicas that share callers).
-	// Empty means "memory".
-	IdempotencyStore string
-	// IdempotencyTTL is how long a request id is remembered. Zero means
-	// DefaultIdempotencyTTL.
-	IdempotencyTTL time.Duration
+	IdempotencyStore string `name:"idempotency-store" env:"IDEMPOTENCY_STORE" default:"${idempotency_store}" zero:"default" check:"idempotency-store" help:"where request ids are remembered: memory, or redis://HOST:PORT/DB for replicas that share callers"`
+	// IdempotencyTTL is how long a request id is remembered.
+	IdempotencyTTL time.Duration `name:"idempotency-ttl" env:"IDEMPOTENCY_TTL" default:"${idempotency_ttl}" zero:"default" check:"positive" help:"how long a request id is remembered"`
 
-	// loaded is the material the files above hold, read once by Load.
+	// loaded is the material the files above hold, read once by Validate.
 	loaded *material
+}
+
+// configRules are the check rules particular to the facade.
+var configRules = cliconf.Rules{
+	"otlp": cliconf.String(checkOTLPEndpoint),
+	"cors": cliconf.String(func(list string) error {
+		_, err := parseOrigins(list)
+		return err
+	}),
+	"idempotency-store": cliconf.String(checkIdempotencyStore),
+	"debug-addr":        cliconf.String(debugAddrProblem),
+}
+
+// configApp is the facade's command line.
+func configApp(vars kong.Vars) cliconf.App {
+	return cliconf.App{Name: "telegent-facade", Description: "Serves telegent.webhook.v1.WebhookService over gRPC and REST in front of Telegent. Flags override the environment.", Vars: vars}
+}
+
+// commandLine is the facade's command line: the configuration and --version.
+type commandLine struct {
+	Config
+	Version cliconf.VersionFlag `name:"version" help:"print the version, revision and Go version, and exit"`
 }
 
 // material is what the configuration's files hold, read and checked once
@@ -172,246 +224,55 @@ func (c Config) String() string {
 // GoString keeps %#v from printing the account secret.
 func (c Config) GoString() string { return c.String() }
 
-// LogValue logs the configuration without the account secret.
+// LogValue logs the configuration without the account secret: every
+// setting with a flag, by its flag's name, and what follows from them.
 func (c Config) LogValue() slog.Value {
-	return slog.GroupValue(
-		slog.String("grpc_addr", c.GRPCAddr),
-		slog.String("http_addr", c.HTTPAddr),
-		slog.String("telegent_base_url", c.TelegentBaseURL),
-		slog.String("telegent_account_key", c.AccountKey),
+	return slog.GroupValue(append(cliconf.LogAttrs(&c),
 		slog.String("telegent_account_secret", telegent.Redact(c.AccountSecret)),
-		slog.Bool("dev", c.Dev),
-		slog.Duration("shutdown_grace", c.ShutdownGrace),
-		slog.Duration("shutdown_delay", c.ShutdownDelay),
-		slog.String("ops_addr", c.OpsAddr),
-		slog.Duration("upstream_timeout", c.UpstreamTimeout),
-		slog.Int("max_upstream", c.MaxUpstream),
-		slog.Int("breaker_failures", c.BreakerFailures),
-		slog.Float64("breaker_failure_ratio", c.BreakerFailureRatio),
-		slog.Duration("breaker_open_timeout", c.BreakerOpenTimeout),
 		slog.Bool("tracing", c.OTLPEndpoint != ""),
-		slog.String("log_level", c.LogLevel.String()),
-		slog.Duration("read_header_timeout", c.ReadHeaderTimeout),
-		slog.String("tls_cert_file", c.TLSCertFile),
-		slog.String("tls_key_file", c.TLSKeyFile),
-		slog.String("tls_client_ca_file", c.TLSClientCAFile),
-		slog.Bool("auth_cert_cn_fallback", c.AuthCertCNFallback),
-		slog.String("auth_tokens_file", c.AuthTokensFile),
-		slog.String("auth_policy_file", c.AuthPolicyFile),
 		slog.Bool("authentication", c.AuthEnabled()),
-		slog.Bool("protect_ops", c.ProtectOps),
-		slog.String("telegent_ca_file", c.TelegentCAFile),
-		slog.String("debug_addr", c.DebugAddr),
-		slog.Int("max_concurrent_streams", c.MaxConcurrentStreams),
-		slog.Duration("max_connection_age", c.MaxConnectionAge),
-		slog.String("cors_allowed_origins", c.CORSAllowedOrigins),
-		slog.String("idempotency_store", c.IdempotencyStore),
-		slog.Duration("idempotency_ttl", c.IdempotencyTTL),
-	)
+	)...)
 }
 
 // ErrVersion is returned by LoadConfig when --version is given: the caller
 // prints the build's version and exits.
-var ErrVersion = errors.New("version requested")
-
-// option is one setting: its flag, its environment variable, its default
-// and its rule. Adding a setting is a Config field, a Default constant and
-// one entry in Config.options.
-type option struct {
-	name  string // the flag, without dashes
-	env   string // "" when the setting has no environment variable
-	usage string
-	// define registers the flag, with the default as its value.
-	define func(fs *flag.FlagSet, usage string)
-	// check reports what is wrong with the setting's value, or nil.
-	check func() error
-}
-
-// opt binds a setting of type T at p; check may be nil.
-func opt[T string | bool | int | float64 | time.Duration | slog.Level](p *T, name, env string, def T, usage string, check func(T) error) option {
-	o := option{name: name, env: env, usage: usage}
-	o.define = func(fs *flag.FlagSet, usage string) {
-		switch p := any(p).(type) {
-		case *string:
-			fs.StringVar(p, name, any(def).(string), usage)
-		case *bool:
-			fs.BoolVar(p, name, any(def).(bool), usage)
-		case *int:
-			fs.IntVar(p, name, any(def).(int), usage)
-		case *float64:
-			fs.Float64Var(p, name, any(def).(float64), usage)
-		case *time.Duration:
-			fs.DurationVar(p, name, any(def).(time.Duration), usage)
-		case *slog.Level:
-			fs.TextVar(p, name, any(def).(slog.Level), usage)
-		}
-	}
-	if check != nil {
-		o.check = func() error {
-			if err := check(*p); err != nil {
-				return fmt.Errorf("--%s: %w", name, err)
-			}
-			return nil
-		}
-	}
-	return o
-}
-
-// Rules shared by several settings.
-func positive[T int | float64 | time.Duration](v T) error {
-	if v <= 0 {
-		return fmt.Errorf("must be positive, got %v", v)
-	}
-	return nil
-}
-
-func notNegative[T int | time.Duration](v T) error {
-	if v < 0 {
-		return fmt.Errorf("must not be negative, got %v", v)
-	}
-	return nil
-}
-
-func listenAddr(addr string) error {
-	if _, _, err := net.SplitHostPort(addr); err != nil {
-		return fmt.Errorf("%q: %w", addr, err)
-	}
-	return nil
-}
-
-// options are every setting that has a flag, bound to c's fields. The order
-// is --help's.
-func (c *Config) options() []option {
-	return []option{
-		opt(&c.GRPCAddr, "grpc-addr", "GRPC_ADDR", DefaultGRPCAddr, "gRPC listen address", listenAddr),
-		opt(&c.HTTPAddr, "http-addr", "HTTP_ADDR", DefaultHTTPAddr, "HTTP listen address for REST, /healthz, /readyz, /metrics, /openapi.json", listenAddr),
-		opt(&c.TelegentBaseURL, "telegent-base-url", "TELEGENT_BASE_URL", DefaultTelegentBaseURL, "Telegent API base URL; http:// only for loopback hosts", nil),
-		opt(&c.AccountKey, "telegent-account-key", "TELEGENT_ACCOUNT_KEY", "", "Telegent account key, required unless --dev", nil),
-		opt(&c.Dev, "dev", "FACADE_DEV", false, "run on an embedded Telegent simulator; no credentials needed", nil),
-		opt(&c.ShutdownGrace, "shutdown-grace", "SHUTDOWN_GRACE", DefaultShutdownGrace, "how long in-flight calls may take to finish on SIGTERM", positive),
-		opt(&c.ShutdownDelay, "shutdown-delay", "SHUTDOWN_DELAY", DefaultShutdownDelay, "after SIGTERM, how long readiness fails while the listeners still serve, before they stop accepting", notNegative),
-		opt(&c.OpsAddr, "ops-addr", "OPS_ADDR", "", "plaintext listen address for /healthz, /readyz, /metrics and gRPC health (probes when TLS is on); off when empty", func(addr string) error {
-			if addr == "" {
-				return nil
-			}
-			return listenAddr(addr)
-		}),
-		opt(&c.UpstreamTimeout, "upstream-timeout", "UPSTREAM_TIMEOUT", DefaultUpstreamTimeout, "deadline for calls that arrive without one, and the cap on each attempt at Telegent", positive),
-		opt(&c.MaxUpstream, "max-upstream", "MAX_UPSTREAM", DefaultMaxUpstream, "ceiling of the adaptive limit on concurrent calls to Telegent", positive),
-		opt(&c.BreakerFailures, "breaker-failures", "BREAKER_FAILURES", DefaultBreakerFailures, "consecutive Telegent failures (5xx, timeouts, connection errors) that open the circuit breaker", positive),
-		opt(&c.BreakerFailureRatio, "breaker-failure-ratio", "BREAKER_FAILURE_RATIO", DefaultBreakerRatio, "share of failed calls (of at least 20 in 30s) that opens the breaker; above 1 disables the rule", positive),
-		opt(&c.BreakerOpenTimeout, "breaker-open-timeout", "BREAKER_OPEN_TIMEOUT", DefaultBreakerOpen, "how long the breaker stays open before probing Telegent again", positive),
-		opt(&c.MaxConcurrentStreams, "max-concurrent-streams", "MAX_CONCURRENT_STREAMS", DefaultMaxConcurrentStreams, "maximum calls in flight on one gRPC connection", notNegative),
-		opt(&c.MaxConnectionAge, "max-connection-age", "MAX_CONNECTION_AGE", DefaultMaxConnectionAge, "gRPC connections are closed, after a grace period for their calls, once this old; clients reconnect with current certificates", notNegative),
-		opt(&c.OTLPEndpoint, "otlp-endpoint", "OTEL_EXPORTER_OTLP_ENDPOINT", "", "OTLP endpoint URL (http:// means plaintext; OTEL_EXPORTER_OTLP_PROTOCOL picks grpc or http/protobuf); tracing is off when empty", checkOTLPEndpoint),
-		opt(&c.CORSAllowedOrigins, "cors-allowed-origins", "CORS_ALLOWED_ORIGINS", "", "comma-separated browser origins (scheme://host[:port]) that may call REST, Connect and gRPC-Web; no CORS when empty", func(list string) error {
-			_, err := parseOrigins(list)
-			return err
-		}),
-		opt(&c.IdempotencyStore, "idempotency-store", "IDEMPOTENCY_STORE", IdempotencyStoreMemory, "where request ids are remembered: memory, or redis://HOST:PORT/DB for replicas that share callers", checkIdempotencyStore),
-		opt(&c.IdempotencyTTL, "idempotency-ttl", "IDEMPOTENCY_TTL", DefaultIdempotencyTTL, "how long a request id is remembered", positive),
-		opt(&c.DebugAddr, "debug-addr", "DEBUG_ADDR", "", "loopback address to serve net/http/pprof on; off when empty", func(addr string) error {
-			if addr == "" {
-				return nil
-			}
-			return debugAddrProblem(addr)
-		}),
-		opt(&c.LogLevel, "log-level", "LOG_LEVEL", DefaultLogLevel, "debug, info, warn or error", nil),
-		opt(&c.ReadHeaderTimeout, "read-header-timeout", "READ_HEADER_TIMEOUT", DefaultReadHeaderTimeout, "time a client may take to send HTTP request headers, or to set up a TLS or HTTP/2 connection on either listener", notNegative),
-		opt(&c.TLSCertFile, "tls-cert-file", "TLS_CERT_FILE", "", "PEM certificate (chain) for both listeners; with --tls-key-file enables TLS; reloaded when the file changes", nil),
-		opt(&c.TLSKeyFile, "tls-key-file", "TLS_KEY_FILE", "", "PEM private key for --tls-cert-file; reloaded when the file changes", nil),
-		opt(&c.TLSClientCAFile, "tls-client-ca-file", "TLS_CLIENT_CA_FILE", "", "PEM CA bundle for client certificates; enables mTLS: a presented certificate must verify, and names the caller; turns authentication on", nil),
-		opt(&c.AuthCertCNFallback, "auth-cert-cn-fallback", "AUTH_CERT_CN_FALLBACK", false, "name client certificates without a URI SAN by their subject common name (cn:NAME in the policy); only for a client CA that issues for this facade alone", nil),
-		opt(&c.AuthTokensFile, "auth-tokens-file", "AUTH_TOKENS_FILE", "", "JSON file of callers and SHA-256 hashes of their bearer tokens; turns authentication on", nil),
-		opt(&c.AuthPolicyFile, "auth-policy-file", "AUTH_POLICY_FILE", "", "JSON file mapping each caller to the account ids (exact or prefix) it may create webhooks for; required with authentication", nil),
-		opt(&c.ProtectOps, "protect-ops", "PROTECT_OPS", false, "require authentication for /metrics, /readyz, gRPC health and reflection too; /healthz stays open", nil),
-		opt(&c.TelegentCAFile, "telegent-ca-file", "TELEGENT_CA_FILE", "", "PEM CA bundle that replaces the system roots for verifying Telegent's certificate", nil),
-	}
-}
+var ErrVersion = cliconf.ErrVersion
 
 // LoadConfig reads flags from args, falling back to the environment (getenv)
-// for every flag that is not given, then validates the configuration and
-// loads its files (TLS, tokens, policy, CA) once; the returned Config carries
-// them to New. With a problem, it returns the settings as read beside it. --help prints usage to usage and returns flag.ErrHelp;
-// --version returns ErrVersion. Usage shows the defaults, never a value
-// from the environment. Every problem is reported at once, except that
-// parsing stops at the first malformed flag.
+// for every flag that is not given, then to the defaults, validates the
+// configuration and loads its files (TLS, tokens, policy, CA, the account
+// secret) once; the returned Config carries them to New. With a problem, it
+// returns the settings as read beside it. --help prints usage to usage and
+// returns flag.ErrHelp; --version returns ErrVersion. Usage shows the
+// defaults, never a value from the environment. Every problem is reported
+// at once, malformed values included.
 func LoadConfig(args []string, getenv func(string) string, usage io.Writer) (Config, error) {
-	var c Config
-	fs := flag.NewFlagSet("telegent-facade", flag.ContinueOnError)
-	// The flag package would print a malformed flag's error and the whole
-	// usage; the caller prints the error once instead.
-	fs.SetOutput(io.Discard)
-	fs.Usage = func() {}
-	opts := c.options()
-	for _, o := range opts {
-		u := o.usage
-		if o.env != "" {
-			u += " (env " + o.env + ")"
-		}
-		o.define(fs, u)
-	}
-	var secretFile string
-	var version bool
-	fs.StringVar(&secretFile, "telegent-account-secret-file", "", "file holding the Telegent account secret; or set env TELEGENT_ACCOUNT_SECRET to the value itself. Required unless --dev")
-	fs.BoolVar(&version, "version", false, "print the version, revision and Go version, and exit")
-	// A malformed value is recorded and parsing goes on, so that every
-	// problem is reported together.
-	var problems []error
-	fs.VisitAll(func(f *flag.Flag) {
-		lv := lenientValue{Value: f.Value, name: f.Name, problems: &problems}
-		if b, ok := f.Value.(interface{ IsBoolFlag() bool }); ok && b.IsBoolFlag() {
-			f.Value = lenientBool{lv}
-		} else {
-			f.Value = lv
-		}
-	})
-	err := fs.Parse(args)
-	fs.VisitAll(func(f *flag.Flag) { f.Value = f.Value.(lenientValueOf).strict() })
+	var cl commandLine
+	cl.AccountSecret = getenv(envAccountSecret)
+	err := cliconf.Parse(configApp(configVars()), &cl, args, getenv, usage)
 	if err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			fs.SetOutput(usage)
-			fmt.Fprintln(usage, "Usage of telegent-facade (flags override the environment):")
-			fs.PrintDefaults()
-		}
-		return Config{}, err
-	}
-	if version {
-		return Config{}, ErrVersion
-	}
-	if fs.NArg() > 0 {
-		problems = append(problems, fmt.Errorf("unexpected arguments: %q", fs.Args()))
-	}
-	given := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
-	for _, o := range opts {
-		if v := getenv(o.env); o.env != "" && v != "" && !given[o.name] {
-			f := fs.Lookup(o.name)
-			prev := f.Value.String()
-			if err := f.Value.Set(v); err != nil {
-				_ = f.Value.Set(prev)
-				problems = append(problems, fmt.Errorf("%s: %w", o.env, err))
-			}
-		}
-	}
-
-	c.AccountSecret = getenv("TELEGENT_ACCOUNT_SECRET")
-	if secretFile != "" {
-		b, err := os.ReadFile(secretFile)
-		if err != nil {
-			// The path is not secret; the content is never printed.
-			problems = append(problems, fmt.Errorf("--telegent-account-secret-file: %w", err))
-		}
-		c.AccountSecret = strings.TrimSpace(string(b))
-	}
-	loaded, err := c.Load()
-	if err := errors.Join(append(problems, err)...); err != nil {
 		// The settings as read, so that the caller can report more
 		// problems with them (see CheckListen).
-		return c, err
+		return cl.Config, err
 	}
-	return loaded, nil
+	// Validate passed; this reads the files again and keeps them.
+	return cl.Config.Load()
 }
+
+// FlagTable is the README's table of the flags, from Config's tags.
+func FlagTable() (string, error) { return flagTable(configVars()) }
+
+func flagTable(vars kong.Vars) (string, error) { return cliconf.Table(configApp(vars), &commandLine{}) }
+
+// usageText is what --help prints with vars.
+func usageText(vars kong.Vars) (string, error) { return cliconf.Usage(configApp(vars), &commandLine{}) }
+
+// defaultConfig is a Config with the declared defaults.
+var defaultConfig = sync.OnceValues(func() (Config, error) {
+	var cl commandLine
+	err := cliconf.Defaults(configApp(configVars()), &cl)
+	return cl.Config, err
+})
 
 // CheckListen reports every listen address of c that cannot be bound now
 // (another process has it, say), so that a start-up that fails for other
@@ -435,66 +296,39 @@ func CheckListen(c Config) error {
 	return errors.Join(problems...)
 }
 
-// lenientValue records a malformed flag value as a problem instead of
-// stopping the parse.
-type lenientValue struct {
-	flag.Value
-	name     string
-	problems *[]error
-}
-
-func (v lenientValue) Set(s string) error {
-	prev := v.Value.String()
-	if err := v.Value.Set(s); err != nil {
-		// The flag package's values are zeroed by a failed Set; the
-		// previous value keeps the rules from reporting it a second time.
-		_ = v.Value.Set(prev)
-		*v.problems = append(*v.problems, fmt.Errorf("--%s %q: %w", v.name, s, err))
-	}
-	return nil
-}
-
-func (v lenientValue) strict() flag.Value { return v.Value }
-
-// lenientBool is a lenientValue of a boolean flag, which takes no argument.
-type lenientBool struct{ lenientValue }
-
-func (lenientBool) IsBoolFlag() bool { return true }
-
-type lenientValueOf interface{ strict() flag.Value }
-
 // Validate reports every problem of the configuration at once, its files
-// included.
-func (c Config) Validate() error {
-	_, err := c.Load()
-	return err
+// included; kong calls it last when LoadConfig parses. It changes nothing:
+// Load keeps what the files hold.
+func (c Config) Validate() error { return c.load() }
+
+// Load validates the configuration and reads its files: the returned
+// Config carries what they hold, and New uses it as read. Every problem is
+// reported at once.
+func (c Config) Load() (Config, error) {
+	if err := c.load(); err != nil {
+		return Config{}, err
+	}
+	return c, nil
 }
 
-// Load validates the configuration and reads its files, once: the returned
-// Config carries what they hold, and New uses it as read. Every problem is
-// reported at once. Zero values of the settings that document one get
-// their defaults.
-func (c Config) Load() (Config, error) {
-	if c.MaxConcurrentStreams == 0 {
-		c.MaxConcurrentStreams = DefaultMaxConcurrentStreams
+// load checks every setting and every rule between settings, and reads the
+// files (TLS, tokens, policy, CA, the account secret) into c. Fields tagged
+// zero:"default" that a Config built in code leaves zero get their
+// declared defaults.
+func (c *Config) load() error {
+	defaults, err := defaultConfig()
+	if err != nil {
+		return err
 	}
-	if c.MaxConnectionAge == 0 {
-		c.MaxConnectionAge = DefaultMaxConnectionAge
-	}
-	if c.ReadHeaderTimeout == 0 {
-		c.ReadHeaderTimeout = DefaultReadHeaderTimeout
-	}
-	if c.IdempotencyStore == "" {
-		c.IdempotencyStore = IdempotencyStoreMemory
-	}
-	if c.IdempotencyTTL == 0 {
-		c.IdempotencyTTL = DefaultIdempotencyTTL
-	}
-	var problems []error
-	for _, o := range c.options() {
-		if o.check != nil {
-			problems = append(problems, o.check())
+	cliconf.FillZero(c, &defaults)
+	problems := cliconf.Check(c, configRules)
+	if c.AccountSecretFile != "" {
+		b, err := os.ReadFile(c.AccountSecretFile)
+		if err != nil {
+			// The path is not secret; the content is never printed.
+			problems = append(problems, fmt.Errorf("--telegent-account-secret-file: %w", err))
 		}
+		c.AccountSecret = strings.TrimSpace(string(b))
 	}
 	if _, port, _ := net.SplitHostPort(c.GRPCAddr); c.GRPCAddr == c.HTTPAddr && port != "0" {
 		problems = append(problems, fmt.Errorf("--grpc-addr and --http-addr are both %q", c.GRPCAddr))
@@ -507,15 +341,15 @@ func (c Config) Load() (Config, error) {
 			problems = append(problems, errors.New("--telegent-account-key (or TELEGENT_ACCOUNT_KEY) is required unless --dev"))
 		}
 		if c.AccountSecret == "" {
-			problems = append(problems, errors.New("--telegent-account-secret-file (or TELEGENT_ACCOUNT_SECRET) is required unless --dev"))
+			problems = append(problems, errors.New("--telegent-account-secret-file (or "+envAccountSecret+") is required unless --dev"))
 		}
 	}
 	m, securityProblems := c.loadSecurity()
-	c.loaded = m
 	if err := errors.Join(append(problems, securityProblems...)...); err != nil {
-		return Config{}, err
+		return err
 	}
-	return c, nil
+	c.loaded = m
+	return nil
 }
 
 // loadSecurity checks the TLS and authentication settings and loads their

@@ -123,7 +123,7 @@ func TestLoadConfigStreamAndConnectionLimits(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.MaxConcurrentStreams != server.DefaultMaxConcurrentStreams || c.MaxConnectionAge != 30*time.Minute {
+	if c.MaxConcurrentStreams != server.DefaultMaxConcurrentStreams || c.MaxConnectionAge != server.DefaultMaxConnectionAge {
 		t.Errorf("defaults: streams %d, age %v", c.MaxConcurrentStreams, c.MaxConnectionAge)
 	}
 	c, err = server.LoadConfig([]string{"--dev", "--max-connection-age", "5m"}, env(map[string]string{"MAX_CONCURRENT_STREAMS": "7", "MAX_CONNECTION_AGE": "1h"}), &bytes.Buffer{})

@@ -18,7 +18,7 @@ const (
 	// IdempotencyStoreMemory keeps request ids in the process: enough for
 	// one replica; replicas that share callers need Redis.
 	IdempotencyStoreMemory = "memory"
-	DefaultIdempotencyTTL  = 24 * time.Hour
+	DefaultIdempotencyTTL  = idempotency.DefaultTTL
 	// redisKeyPrefix namespaces the facade's keys in a shared Redis.
 	redisKeyPrefix = "telegent-facade:request-id:"
 	// storeProbeTimeout bounds the readiness probe of the store.

@@ -5,124 +5,81 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/url"
 	"os"
 	"strings"
 	"time"
 	_ "time/tzdata" // --expiry-zone works on hosts without a zoneinfo database
 
+	"github.com/alecthomas/kong"
+
+	"github.com/platform/telegent-facade/internal/cliconf"
 	"github.com/platform/telegent-facade/telegentsim"
 )
 
-// Defaults of the configuration.
-const (
-	defaultAddr            = "127.0.0.1:8081"
-	defaultAccountKey      = telegentsim.DefaultAccountKey
-	defaultAccountSecret   = telegentsim.DefaultAccountSecret
-	defaultTokenLifetime   = telegentsim.DefaultTokenLifetime
-	defaultExpiryZone      = "UTC"
-	defaultLogLevel        = "info"
-	defaultShutdownTimeout = 10 * time.Second
-)
+// envAccountSecret holds the account secret itself; it is never a flag (see
+// the secretenv tag of config.AccountSecretFile).
+const envAccountSecret = "TELEGENT_SIM_ACCOUNT_SECRET"
 
-// Environment variables. Each flag falls back to one; the secret has only these.
-const (
-	envAddr              = "TELEGENT_SIM_ADDR"
-	envAccountKey        = "TELEGENT_SIM_ACCOUNT_KEY"
-	envAccountSecret     = "TELEGENT_SIM_ACCOUNT_SECRET" // the value itself
-	envAccountSecretFile = "TELEGENT_SIM_ACCOUNT_SECRET_FILE"
-	envTokenLifetime     = "TELEGENT_SIM_TOKEN_LIFETIME"
-	envPublicBaseURL     = "TELEGENT_SIM_PUBLIC_BASE_URL"
-	envFault             = "TELEGENT_SIM_FAULT"
-	envExpiryZone        = "TELEGENT_SIM_EXPIRY_ZONE"
-	envLogLevel          = "TELEGENT_SIM_LOG_LEVEL"
-	envShutdownTimeout   = "TELEGENT_SIM_SHUTDOWN_TIMEOUT"
-)
+// configVars are the values the tags of config interpolate: the
+// simulator's own defaults.
+func configVars() kong.Vars {
+	return kong.Vars{
+		"account_key":    telegentsim.DefaultAccountKey,
+		"account_secret": telegentsim.DefaultAccountSecret,
+		"token_lifetime": telegentsim.DefaultTokenLifetime.String(),
+	}
+}
 
-// config is the binary's configuration: flags, then environment, then defaults.
+var app = cliconf.App{
+	Name: "telegent-sim",
+	Description: "Simulates Telegent's token and webhook endpoints. Every flag falls back to the " +
+		"environment variable named beside it; the account secret is never a flag.",
+	Vars: configVars(),
+}
+
+// config is the binary's configuration: flags, then environment, then
+// defaults, each setting declared once in its tags (see server.Config for
+// how to add one). Its environment variables all start with TELEGENT_SIM_.
 type config struct {
-	Addr              string
-	AccountKey        string
-	AccountSecretFile string
-	TokenLifetime     time.Duration
-	PublicBaseURL     string
-	Fault             string
-	ExpiryZone        string
-	LogLevel          string
-	ShutdownTimeout   time.Duration
+	Addr              string        `name:"addr" env:"TELEGENT_SIM_ADDR" default:"127.0.0.1:8081" help:"host:port to listen on; port 0 picks a free port"`
+	AccountKey        string        `name:"account-key" env:"TELEGENT_SIM_ACCOUNT_KEY" default:"${account_key}" help:"the AccountKey the token call accepts"`
+	AccountSecretFile string        `name:"account-secret-file" env:"TELEGENT_SIM_ACCOUNT_SECRET_FILE" secretenv:"TELEGENT_SIM_ACCOUNT_SECRET" placeholder:"file" help:"file holding the AccountSecret the token call accepts; without it and the variable, the secret is \"${account_secret}\""`
+	TokenLifetime     time.Duration `name:"token-lifetime" env:"TELEGENT_SIM_TOKEN_LIFETIME" default:"${token_lifetime}" help:"how long issued tokens stay valid (at least 1s)"`
+	PublicBaseURL     string        `name:"public-base-url" env:"TELEGENT_SIM_PUBLIC_BASE_URL" placeholder:"URL" help:"URL that token scopes are checked against instead of this server's own, e.g. https://api.telegent.com"`
+	Fault             string        `name:"fault" env:"TELEGENT_SIM_FAULT" placeholder:"spec" help:"default fault for every request, e.g. \"status:503;once\" (grammar: go doc telegentsim)"`
+	ExpiryZone        string        `name:"expiry-zone" env:"TELEGENT_SIM_EXPIRY_ZONE" default:"UTC" help:"IANA zone in which tokenExpiry is written"`
+	// Logging holds LogLevel; its variable is TELEGENT_SIM_LOG_LEVEL.
+	cliconf.Logging `embed:"" envprefix:"TELEGENT_SIM_"`
+	ShutdownTimeout time.Duration `name:"shutdown-timeout" env:"TELEGENT_SIM_SHUTDOWN_TIMEOUT" default:"10s" help:"grace period for in-flight requests on SIGINT/SIGTERM"`
 
+	// envSecret is TELEGENT_SIM_ACCOUNT_SECRET, read by loadConfig.
+	envSecret string
 	// Resolved by Validate.
 	accountSecret string
 	faults        telegentsim.Faults
 	location      *time.Location
-	logLevel      slog.Level
 }
 
-// loadConfig parses args with environment fallbacks and validates the result. It
-// returns flag.ErrHelp after printing the usage for -h/--help.
+// loadConfig parses args with environment fallbacks and validates the
+// result, reporting every problem at once. It returns flag.ErrHelp after
+// printing the usage for -h/--help.
 func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
-	cfg := config{}
-	fs := flag.NewFlagSet("telegent-sim", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	envOf := map[string]string{}
-	str := func(p *string, name, env, def, usage string) {
-		fs.StringVar(p, name, def, fmt.Sprintf("%s (env %s)", usage, env))
-		envOf[name] = env
-	}
-	dur := func(p *time.Duration, name, env string, def time.Duration, usage string) {
-		fs.DurationVar(p, name, def, fmt.Sprintf("%s (env %s)", usage, env))
-		envOf[name] = env
-	}
-	str(&cfg.Addr, "addr", envAddr, defaultAddr, "`host:port` to listen on; port 0 picks a free port")
-	str(&cfg.AccountKey, "account-key", envAccountKey, defaultAccountKey, "the AccountKey the token call accepts")
-	str(&cfg.AccountSecretFile, "account-secret-file", envAccountSecretFile, "",
-		"`file` holding the AccountSecret the token call accepts; without it the secret is $"+envAccountSecret+
-			", else \""+defaultAccountSecret+"\"")
-	dur(&cfg.TokenLifetime, "token-lifetime", envTokenLifetime, defaultTokenLifetime, "how long issued tokens stay valid (at least 1s)")
-	str(&cfg.PublicBaseURL, "public-base-url", envPublicBaseURL, "",
-		"`URL` that token scopes are checked against instead of this server's own, e.g. https://api.telegent.com")
-	str(&cfg.Fault, "fault", envFault, "", "default fault `spec` for every request, e.g. \"status:503;once\" (grammar: go doc telegentsim)")
-	str(&cfg.ExpiryZone, "expiry-zone", envExpiryZone, defaultExpiryZone, "IANA `zone` in which tokenExpiry is written")
-	str(&cfg.LogLevel, "log-level", envLogLevel, defaultLogLevel, "debug (one line per request), info, warn or error")
-	dur(&cfg.ShutdownTimeout, "shutdown-timeout", envShutdownTimeout, defaultShutdownTimeout, "grace period for in-flight requests on SIGINT/SIGTERM")
-	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "Usage: telegent-sim [flags]\n\n"+
-			"Simulates Telegent's token and webhook endpoints. Every flag falls back to the\n"+
-			"environment variable named beside it; the account secret is never a flag.\n\nFlags:\n")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
+	cfg := config{envSecret: getenv(envAccountSecret)}
+	// kong calls Validate last.
+	err := cliconf.Parse(app, &cfg, args, getenv, stderr)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
 		return config{}, err
-	}
-	if fs.NArg() > 0 {
-		return config{}, fmt.Errorf("unexpected arguments: %q", fs.Args())
-	}
-
-	set := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
-	var errs []error
-	fs.VisitAll(func(f *flag.Flag) {
-		env := envOf[f.Name]
-		if set[f.Name] || getenv(env) == "" {
-			return
-		}
-		if err := fs.Set(f.Name, getenv(env)); err != nil {
-			errs = append(errs, fmt.Errorf("%s: %w", env, err))
-		}
-	})
-	if err := errors.Join(errs...); err != nil {
-		return config{}, fmt.Errorf("load configuration: %w", err)
-	}
-	if err := cfg.Validate(getenv); err != nil {
+	case err != nil:
 		return config{}, fmt.Errorf("invalid configuration: %w", err)
 	}
 	return cfg, nil
 }
 
-// Validate reports every problem at once and resolves the secret, the faults, the
-// zone and the log level.
-func (c *config) Validate(getenv func(string) string) error {
+// Validate reports every problem at once and resolves the secret, the
+// faults and the zone.
+func (c *config) Validate() error {
 	var errs []error
 	if c.Addr == "" {
 		errs = append(errs, errors.New("--addr is empty"))
@@ -131,10 +88,9 @@ func (c *config) Validate(getenv func(string) string) error {
 		errs = append(errs, errors.New("--account-key is empty"))
 	}
 
-	c.accountSecret = defaultAccountSecret
-	envSecret := getenv(envAccountSecret)
+	c.accountSecret = telegentsim.DefaultAccountSecret
 	switch {
-	case c.AccountSecretFile != "" && envSecret != "":
+	case c.AccountSecretFile != "" && c.envSecret != "":
 		errs = append(errs, fmt.Errorf("both --account-secret-file and %s are set: choose one", envAccountSecret))
 	case c.AccountSecretFile != "":
 		b, err := os.ReadFile(c.AccountSecretFile)
@@ -146,8 +102,8 @@ func (c *config) Validate(getenv func(string) string) error {
 		if c.accountSecret == "" {
 			errs = append(errs, fmt.Errorf("--account-secret-file %s is empty", c.AccountSecretFile))
 		}
-	case envSecret != "":
-		c.accountSecret = envSecret
+	case c.envSecret != "":
+		c.accountSecret = c.envSecret
 	}
 
 	if c.TokenLifetime < time.Second {
@@ -165,9 +121,6 @@ func (c *config) Validate(getenv func(string) string) error {
 	}
 	if c.location, err = time.LoadLocation(c.ExpiryZone); err != nil || c.ExpiryZone == "" {
 		errs = append(errs, fmt.Errorf("--expiry-zone %q: not an IANA zone name", c.ExpiryZone))
-	}
-	if err := c.logLevel.UnmarshalText([]byte(c.LogLevel)); err != nil {
-		errs = append(errs, fmt.Errorf("--log-level %q: want debug, info, warn or error", c.LogLevel))
 	}
 	if c.ShutdownTimeout <= 0 {
 		errs = append(errs, fmt.Errorf("--shutdown-timeout %s: must be positive", c.ShutdownTimeout))

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"flag"
 	"io"
+	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -161,7 +162,7 @@ func TestRunConfigReachesSimulator(t *testing.T) {
 	}
 	base, _, stop := startRun(t,
 		[]string{"--account-secret-file", secretFile, "--fault", "status:503;once", "--expiry-zone", "Asia/Tokyo", "--public-base-url", "https://api.telegent.com"},
-		map[string]string{envAccountKey: "DID-from-env", envFault: "status:500"})
+		map[string]string{"TELEGENT_SIM_ACCOUNT_KEY": "DID-from-env", "TELEGENT_SIM_FAULT": "status:500"})
 	client := &http.Client{Transport: &http.Transport{}}
 	defer client.CloseIdleConnections()
 
@@ -221,21 +222,21 @@ func TestLoadConfig(t *testing.T) {
 		},
 		"environment": {
 			env: map[string]string{
-				envAddr: ":9999", envAccountKey: "DID-env", envAccountSecret: "env-secret", envTokenLifetime: "90s",
-				envPublicBaseURL: "https://api.telegent.com", envFault: "latency:1s", envExpiryZone: "America/New_York",
-				envLogLevel: "debug", envShutdownTimeout: "3s",
+				"TELEGENT_SIM_ADDR": ":9999", "TELEGENT_SIM_ACCOUNT_KEY": "DID-env", envAccountSecret: "env-secret", "TELEGENT_SIM_TOKEN_LIFETIME": "90s",
+				"TELEGENT_SIM_PUBLIC_BASE_URL": "https://api.telegent.com", "TELEGENT_SIM_FAULT": "latency:1s", "TELEGENT_SIM_EXPIRY_ZONE": "America/New_York",
+				"TELEGENT_SIM_LOG_LEVEL": "debug", "TELEGENT_SIM_SHUTDOWN_TIMEOUT": "3s",
 			},
 			check: func(t *testing.T, c config) {
 				if c.Addr != ":9999" || c.AccountKey != "DID-env" || c.accountSecret != "env-secret" || c.TokenLifetime != 90*time.Second ||
 					c.PublicBaseURL != "https://api.telegent.com" || c.faults.Latency != time.Second ||
-					c.location.String() != "America/New_York" || c.ShutdownTimeout != 3*time.Second || c.LogLevel != "debug" {
+					c.location.String() != "America/New_York" || c.ShutdownTimeout != 3*time.Second || c.LogLevel != slog.LevelDebug {
 					t.Errorf("from env = %+v", c)
 				}
 			},
 		},
 		"flags beat environment": {
 			args: []string{"--addr", "127.0.0.1:1", "--token-lifetime", "2m"},
-			env:  map[string]string{envAddr: ":9999", envTokenLifetime: "90s"},
+			env:  map[string]string{"TELEGENT_SIM_ADDR": ":9999", "TELEGENT_SIM_TOKEN_LIFETIME": "90s"},
 			check: func(t *testing.T, c config) {
 				if c.Addr != "127.0.0.1:1" || c.TokenLifetime != 2*time.Minute {
 					t.Errorf("got %+v", c)
@@ -251,7 +252,7 @@ func TestLoadConfig(t *testing.T) {
 			},
 		},
 		"secret file from env": {
-			env: map[string]string{envAccountSecretFile: secretFile},
+			env: map[string]string{"TELEGENT_SIM_ACCOUNT_SECRET_FILE": secretFile},
 			check: func(t *testing.T, c config) {
 				if c.accountSecret != "s3cret" {
 					t.Errorf("secret = %q", c.accountSecret)
@@ -266,7 +267,7 @@ func TestLoadConfig(t *testing.T) {
 		"secret twice":         {args: []string{"--account-secret-file", secretFile}, env: map[string]string{envAccountSecret: "x"}, wantErr: []string{"choose one"}},
 		"missing secret file":  {args: []string{"--account-secret-file", "/nonexistent/secret"}, wantErr: []string{"--account-secret-file"}},
 		"empty secret file":    {args: []string{"--account-secret-file", emptyFile}, wantErr: []string{"empty"}},
-		"bad env duration":     {env: map[string]string{envTokenLifetime: "soon"}, wantErr: []string{envTokenLifetime}},
+		"bad env duration":     {env: map[string]string{"TELEGENT_SIM_TOKEN_LIFETIME": "soon"}, wantErr: []string{"TELEGENT_SIM_TOKEN_LIFETIME"}},
 		"positional argument":  {args: []string{"serve"}, wantErr: []string{"unexpected"}},
 		"unknown flag":         {args: []string{"--account-secret", "x"}, wantErr: []string{"account-secret"}},
 		"help is not an error": {args: []string{"--help"}, wantErr: []string{flag.ErrHelp.Error()}},
@@ -303,9 +304,9 @@ func TestHelpDocumentsEveryFlagAndVariable(t *testing.T) {
 		t.Fatalf("run --help = %v, want flag.ErrHelp", err)
 	}
 	for _, want := range []string{
-		"-addr", envAddr, "-account-key", envAccountKey, "-account-secret-file", envAccountSecretFile, envAccountSecret,
-		"-token-lifetime", envTokenLifetime, "-public-base-url", envPublicBaseURL, "-fault", envFault,
-		"-expiry-zone", envExpiryZone, "-log-level", envLogLevel, "-shutdown-timeout", envShutdownTimeout,
+		"-addr", "TELEGENT_SIM_ADDR", "-account-key", "TELEGENT_SIM_ACCOUNT_KEY", "-account-secret-file", "TELEGENT_SIM_ACCOUNT_SECRET_FILE", envAccountSecret,
+		"-token-lifetime", "TELEGENT_SIM_TOKEN_LIFETIME", "-public-base-url", "TELEGENT_SIM_PUBLIC_BASE_URL", "-fault", "TELEGENT_SIM_FAULT",
+		"-expiry-zone", "TELEGENT_SIM_EXPIRY_ZONE", "-log-level", "TELEGENT_SIM_LOG_LEVEL", "-shutdown-timeout", "TELEGENT_SIM_SHUTDOWN_TIMEOUT",
 	} {
 		if !strings.Contains(stderr.String(), want) {
 			t.Errorf("--help does not mention %s", want)
