@@ -77,7 +77,8 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (_ *Server, err e
 		}
 	}()
 
-	validator, err := validation.New(&webhookv1.CreateWebhookRequest{})
+	validator, err := validation.New(&webhookv1.CreateWebhookRequest{}, &webhookv1.GetWebhookRequest{},
+		&webhookv1.ListWebhooksRequest{}, &webhookv1.UpdateWebhookRequest{}, &webhookv1.DeleteWebhookRequest{})
 	if err != nil {
 		return nil, err
 	}
@@ -128,7 +129,7 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (_ *Server, err e
 	if s.requestIDs, dedupOpt, err = newRequestIDs(cfg, secret, m.registry, logger); err != nil {
 		return nil, err
 	}
-	svc := service.New(s.guard, logger, dedupOpt)
+	svc := service.New(upstream{Client: s.client, guard: s.guard}, logger, dedupOpt, service.WithValidator(validator))
 
 	sec, err := newSecurity(cfg, m, logger)
 	if err != nil {
