@@ -48,25 +48,14 @@ describe("webhook methods against the facade over gRPC", () => {
   const clientWith = (options: Omit<FacadeGrpcTransportOptions, "baseUrl"> = {}): Client<typeof WebhookService> =>
     createClient(WebhookService, createFacadeGrpcTransport({ baseUrl: stack.grpcUrl, ...options }));
 
-  // Set while the facade answers the new methods UNIMPLEMENTED (the contract
-  // landed before the service): the tests skip and say so.
-  let unserved = "";
   before(async () => {
     stack = await Stack.start();
-    const probe = await failure(clientWith().getWebhook({ accountId: "AID-1", webhookId: "WID-1" }));
-    if (probe.code === Code.Unimplemented) {
-      unserved = "the facade does not serve GetWebhook yet";
-    }
   });
   after(async () => {
     await stack?.stop();
   });
 
-  test("create, list, get, update the password only, delete, then get and delete are NOT_FOUND", async (t) => {
-    if (unserved !== "") {
-      t.skip(unserved);
-      return;
-    }
+  test("create, list, get, update the password only, delete, then get and delete are NOT_FOUND", async () => {
     const client = clientWith();
     const accountId = newAccount();
     const url = hookUrl();
@@ -124,11 +113,7 @@ describe("webhook methods against the facade over gRPC", () => {
     assert.deepEqual(await all(client, accountId), []);
   });
 
-  test("lists every webhook across pages, in webhook_id order", async (t) => {
-    if (unserved !== "") {
-      t.skip(unserved);
-      return;
-    }
+  test("lists every webhook across pages, in webhook_id order", async () => {
     const client = clientWith();
     const accountId = newAccount();
     const ids: string[] = [];
@@ -145,11 +130,7 @@ describe("webhook methods against the facade over gRPC", () => {
     assert.deepEqual(listed, [...listed].sort());
   });
 
-  test("the default policy repeats an outcome-unknown create with its request_id; the facade answers recovered", async (t) => {
-    if (unserved !== "") {
-      t.skip(unserved);
-      return;
-    }
+  test("the default policy repeats an outcome-unknown create with its request_id; the facade answers recovered", async () => {
     const ids: string[] = [];
     const recorder: Interceptor = (next) => async (req) => {
       ids.push((req.message as CreateWebhookRequest).requestId);
@@ -169,11 +150,7 @@ describe("webhook methods against the facade over gRPC", () => {
     assert.equal(await stack.createsFor(url), 1, "Telegent saw more than one create");
   });
 
-  test("without a request_id an outcome-unknown create is not repeated", async (t) => {
-    if (unserved !== "") {
-      t.skip(unserved);
-      return;
-    }
+  test("without a request_id an outcome-unknown create is not repeated", async () => {
     const url = hookUrl("drop:after-body");
     const err = await failure(
       clientWith({ requestId: false }).createWebhook({ accountId: newAccount(), webhookUrl: url, subscribedEvents: [WebhookEvent.NEW_SMS] }),

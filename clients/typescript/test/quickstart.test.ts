@@ -15,7 +15,7 @@ import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { DevFacade, repoRoot } from "./harness.js";
-import { Chromium, chromiumPath, haveChromium } from "./chromium.js";
+import { Chromium, chromiumPath, haveChromium, type PageOutput } from "./chromium.js";
 
 const clientDir = resolve(repoRoot, "clients/typescript");
 const readme = await readFile(join(clientDir, "README.md"), "utf8");
@@ -82,18 +82,38 @@ async function checkOneNewerProtobuf(dir: string): Promise<void> {
 function checkOutput(lines: string[]): void {
   const text = lines.join("\n");
   for (const want of [
+    /^refused: InvalidArgument$/m,
     /^violation: account_id \(string\.pattern\): \S/m,
     /^violation: subscribed_events \(repeated\.min_items\): \S/m,
     /^violation: authentication_token \(authentication_token\.required_for_token\): \S/m,
-    /^created: WID-\w+$/m,
+    /^created: WID-\w+ \(recovered: false\)$/m,
+    /^got: WID-\w+ https:\/\/hooks\.example\.com\/telegent NEW_SMS,CALL_COMPLETED$/m,
+    /^updated: WID-\w+ password set: true$/m,
+    /^deleted: WID-\w+$/m,
   ]) {
     assert.match(text, want);
   }
   assert.equal(lines.filter((l) => l.startsWith("violation: ")).length, 3, text);
+  const id = /^created: (WID-\w+)/m.exec(text)?.[1];
+  // A fresh facade: the account holds this webhook only.
+  assert.deepEqual(
+    lines.filter((l) => l.startsWith("listed: ")),
+    [`listed: ${id} https://hooks.example.com/telegent`],
+    text,
+  );
+  for (const step of ["got", "updated", "deleted"]) {
+    assert.ok(lines.some((l) => l.startsWith(`${step}: ${id}`)), `${step} names another webhook than ${id}:\n${text}`);
+  }
+  assert.deepEqual(
+    lines.filter((l) => l.startsWith("after delete: ")),
+    ["after delete: NotFound (WEBHOOK_NOT_FOUND)", "after delete: NotFound (WEBHOOK_NOT_FOUND)"],
+    text,
+  );
+  assert.doesNotMatch(text, /s3cret/, "a password came back");
 }
 
-/** The quickstarts' last line: the page is done once it is written. */
-const lastLine = /^created: /;
+/** The page is done once it wrote its last line: the second "after delete". */
+const pageDone = (o: PageOutput) => o.console.filter((l) => l.startsWith("after delete: ")).length >= 2;
 
 describe("README quickstarts", () => {
   const dirs: string[] = [];
@@ -185,9 +205,7 @@ describe("README quickstarts", () => {
     facades.push(facade);
     const chromium = Chromium.launch();
     t.after(() => chromium.close());
-    const page = await chromium.run(`${origin}/index.html?facade=${encodeURIComponent(facade.httpUrl)}`, (o) =>
-      o.console.some((l) => lastLine.test(l)),
-    );
+    const page = await chromium.run(`${origin}/index.html?facade=${encodeURIComponent(facade.httpUrl)}`, pageDone);
     assert.deepEqual(page.exceptions, [], `uncaught in the page:\n${page.exceptions.join("\n")}\nconsole:\n${page.console.join("\n")}`);
     checkOutput(page.console);
   });
