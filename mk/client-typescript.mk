@@ -9,7 +9,7 @@
 TS_CLIENT := clients/typescript
 TS_DESCRIPTOR_SET := gen/telegent-facade.binpb
 # Where `make dist` writes the npm tarball, telegent-facade-client-$(VERSION).tgz.
-DIST := $(CURDIR)/dist
+TS_DIST := $(CURDIR)/dist
 
 $(TS_CLIENT)/node_modules/.stamp: $(TS_CLIENT)/package.json $(TS_CLIENT)/package-lock.json
 	cd $(TS_CLIENT) && npm ci --no-audit --no-fund
@@ -37,8 +37,8 @@ test-typescript-client: $(TS_CLIENT)/node_modules/.stamp ## Build the TypeScript
 .PHONY: dist-typescript
 dist-typescript: $(TS_CLIENT)/node_modules/.stamp ## Build the TypeScript client's npm tarball into dist/ (version from VERSION)
 	cd $(TS_CLIENT) && rm -rf dist && npx tsc -p tsconfig.json
-	rm -f $(DIST)/telegent-facade-client-*.tgz
-	node $(TS_CLIENT)/scripts/pack.mjs $(DIST)
+	rm -f $(TS_DIST)/telegent-facade-client-*.tgz
+	node $(TS_CLIENT)/scripts/pack.mjs $(TS_DIST)
 
 GENERATE_TARGETS += generate-typescript-client
 GENERATED_PATHS += $(TS_CLIENT)/gen
