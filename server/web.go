@@ -1,9 +1,11 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"math"
 	"net/http"
@@ -157,7 +159,23 @@ func newWebHandler(grpcServer *grpc.Server, maxBody int64, logger *slog.Logger) 
 				// it can only be Connect.
 				r.Header.Set("Connect-Protocol-Version", "1")
 			}
-			r.Body = http.MaxBytesReader(rec, r.Body, maxBody)
+			if protocol == protocolConnect && !validConnectTimeout(r.Header.Get("Connect-Timeout-Ms")) {
+				writeWebStatus(rec, protocol, r.Header.Get("Content-Type"), errConnectTimeout)
+				break
+			}
+			// The body is read here, whole and within the limit, so that
+			// a body too large, a decompression bomb or a broken
+			// compressed stream gets its one status (see badbody.go)
+			// rather than whatever the transcoder makes of a failed read.
+			st, body := readWebBody(r, maxBody)
+			if st == nil {
+				st = checkWebMessages(r.URL.Path, r.Header.Get("Content-Type"), body)
+			}
+			if st != nil {
+				writeWebStatus(rec, protocol, r.Header.Get("Content-Type"), st)
+				break
+			}
+			r.Body, r.ContentLength = io.NopCloser(bytes.NewReader(body)), int64(len(body))
 			transcoder.ServeHTTP(rec, r.WithContext(withCall(r.Context(), c)))
 		}
 		if !c.logged.Load() {
