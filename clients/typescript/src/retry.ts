@@ -5,7 +5,8 @@
 // the server's grpc-retry-pushback-ms and google.rpc.RetryInfo, within the
 // call's deadline. On top of gRPC's rules it never repeats a call whose
 // outcome the facade marked unknown unless the request carries a request_id,
-// which makes the facade answer a repeat from its first call.
+// and then does repeat it, whatever the pushback: the facade resolves such
+// a repeat (the webhook the first attempt made, marked recovered).
 
 import { ConnectError, type Interceptor } from "@connectrpc/connect";
 import { isOutcomeUnknown, retryDelayMs } from "./errors.js";
@@ -92,13 +93,21 @@ function retryDelay(
   if (!(err instanceof ConnectError) || !policy.retryableCodes.has(err.code)) {
     return undefined;
   }
-  if (isOutcomeUnknown(err) && !hasRequestId) {
-    return undefined;
-  }
   const pushback = err.metadata.get(pushbackHeader);
+  const pushbackMs = pushback !== null && /^\d+$/.test(pushback) ? Number(pushback) : undefined;
+  if (isOutcomeUnknown(err)) {
+    if (!hasRequestId) {
+      return undefined;
+    }
+    // The facade asks for this very repeat: with the same request_id it
+    // answers with the webhook the first attempt made (recovered) or makes
+    // it, never a second one. Its "do not retry" pushback (-1) is for
+    // clients that cannot tell whether a request carries an id.
+    return pushbackMs ?? retryDelayMs(err) ?? random() * backoffMs;
+  }
   if (pushback !== null) {
     // gRFC A6: a pushback that is not a non-negative integer means "do not retry".
-    return /^\d+$/.test(pushback) ? Number(pushback) : undefined;
+    return pushbackMs;
   }
   return retryDelayMs(err) ?? random() * backoffMs;
 }
