@@ -193,42 +193,35 @@ class QuickstartTest {
     return output;
   }
 
-  /** The gRPC address the dev facade prints once it listens. */
+  /**
+   * The gRPC address the dev facade prints once it listens. A daemon thread reads the facade's
+   * output to its end (never closing it early, which would wait for a read in progress), so the
+   * facade never blocks on a full pipe.
+   */
   private static String devGrpcAddress(Process facade) throws Exception {
-    CompletableFuture<String> address =
-        CompletableFuture.supplyAsync(
+    CompletableFuture<String> address = new CompletableFuture<>();
+    Thread reader =
+        new Thread(
             () -> {
-              try (BufferedReader out =
-                  new BufferedReader(new InputStreamReader(facade.getInputStream(), StandardCharsets.UTF_8))) {
+              BufferedReader out =
+                  new BufferedReader(new InputStreamReader(facade.getInputStream(), StandardCharsets.UTF_8));
+              try {
                 String line;
-                String found = null;
                 while ((line = out.readLine()) != null) {
                   Matcher m = DEV_ADDRESSES.matcher(line);
-                  if (found == null && m.find()) {
-                    found = m.group(1);
-                    // Keep draining stdout on a daemon thread, so the facade never blocks on it.
-                    Thread drain = new Thread(() -> drain(out));
-                    drain.setDaemon(true);
-                    drain.start();
-                    return found;
+                  if (m.find()) {
+                    address.complete(m.group(1));
                   }
                 }
-                throw new IllegalStateException("facade exited without printing its addresses");
+                address.completeExceptionally(new IllegalStateException("facade exited without printing its addresses"));
               } catch (IOException e) {
-                throw new IllegalStateException("read the facade's output", e);
+                address.completeExceptionally(new IllegalStateException("read the facade's output", e));
               }
-            });
+            },
+            "dev-facade-stdout");
+    reader.setDaemon(true);
+    reader.start();
     return address.get(60, TimeUnit.SECONDS);
-  }
-
-  private static void drain(BufferedReader out) {
-    try {
-      while (out.readLine() != null) {
-        // discard
-      }
-    } catch (IOException e) {
-      // the facade stopped
-    }
   }
 
   private static void deleteRecursively(Path dir) throws IOException {
