@@ -54,6 +54,8 @@ LOADBENCH = go run ./bench/loadbench -concurrency $(BENCH_CONCURRENCY) -warmup $
 GENERATE_TARGETS :=
 GENERATED_PATHS := gen proto
 TEST_TARGETS :=
+# DIST_TARGETS: what `make dist` builds into dist/ (one target per client).
+DIST_TARGETS :=
 # TEST_DEPS: what the Go tests need installed first (redis-server, chromium).
 TEST_DEPS :=
 
@@ -141,6 +143,10 @@ test: lint checkgenerate breaking ## Everything CI checks: lint, checkgenerate, 
 	go test -race -count=1 ./...
 	$(MAKE) fuzz FUZZTIME=$(TEST_FUZZTIME)
 	@$(foreach t,$(TEST_TARGETS),$(MAKE) $(t) &&) true
+
+.PHONY: dist
+dist: ## Build the clients' packages into dist/ (npm tarball, Python wheel and sdist, Java jars), versioned from VERSION
+	@$(foreach t,$(DIST_TARGETS),$(MAKE) $(t) &&) true
 
 .PHONY: configdoc
 configdoc: ## Rewrite README.md's flag table from the configuration's declaration (server.Config's tags)

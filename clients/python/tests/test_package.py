@@ -16,13 +16,18 @@ def test_wheel_holds_generated_modules_and_helpers(tmp_path: pathlib.Path) -> No
          "--wheel-dir", str(tmp_path), str(PROJECT)],
         check=True,
     )
+    version = (PROJECT / "VERSION").read_text().strip()
     (wheel,) = tmp_path.glob("telegent_facade_client-*.whl")
+    assert wheel.name == f"telegent_facade_client-{version}-py3-none-any.whl"
     names = set(zipfile.ZipFile(wheel).namelist())
     for module in (
         "telegent/webhook/v1/webhook_pb2.py",
         "telegent/webhook/v1/webhook_pb2.pyi",
         "telegent/webhook/v1/webhook_pb2_grpc.py",
+        "telegent/webhook/v1/webhook_pb2_grpc.pyi",
+        "telegent/webhook/v1/py.typed",
         "buf/validate/validate_pb2.py",
+        "buf/validate/py.typed",
         "telegent_facade/__init__.py",
         "telegent_facade/service_config.json",
         "telegent_facade/py.typed",
