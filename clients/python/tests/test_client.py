@@ -4,12 +4,11 @@ can see every attempt the client makes and answer any status."""
 from __future__ import annotations
 
 import asyncio
-import datetime
 import json
 import threading
 import uuid
 from concurrent import futures
-from typing import Callable, Iterator, Optional
+from typing import Callable, Iterator, NamedTuple, Optional
 
 import grpc
 import pytest
@@ -38,10 +37,33 @@ class RecordingService(webhook_pb2_grpc.WebhookServiceServicer):
             attempt = len(self.request_ids)
         status = self.fail(attempt) if self.fail else None
         if status is not None:
-            context.abort_with_status(rpc_status.to_status(status))
+            grpc_status = rpc_status.to_status(status)
+            if outcome_unknown(status):
+                # As the facade does: gRPC's own retries must not repeat it.
+                grpc_status = _GrpcStatus(grpc_status.code, grpc_status.details, (*grpc_status.trailing_metadata, ("grpc-retry-pushback-ms", "-1")))
+            context.abort_with_status(grpc_status)
         return webhook_pb2.CreateWebhookResponse(
-            webhook=webhook_pb2.Webhook(webhook_id=f"wh-{attempt}", account_id=request.account_id)
+            webhook=webhook_pb2.Webhook(webhook_id=f"wh-{attempt}", account_id=request.account_id),
+            recovered=attempt > 1,
         )
+
+
+class _Status(NamedTuple):
+    code: grpc.StatusCode
+    details: str
+    trailing_metadata: tuple
+
+
+class _GrpcStatus(_Status, grpc.Status):
+    pass
+
+
+def outcome_unknown(status: status_pb2.Status) -> bool:
+    for detail in status.details:
+        info = error_details_pb2.ErrorInfo()
+        if detail.Unpack(info) and info.metadata.get("outcome_unknown") == "true":
+            return True
+    return False
 
 
 @pytest.fixture
@@ -87,6 +109,99 @@ def test_request_id_is_set_and_reused_across_a_retry(service: RecordingService, 
     assert uuid.UUID(first).version == 4
     # The caller's message is left as it was.
     assert request.request_id == ""
+
+
+def outcome_unknown_until(last_failure: int) -> Callable[[int], Optional[status_pb2.Status]]:
+    info = error_details_pb2.ErrorInfo(reason="UPSTREAM_CONNECTION_FAILED", metadata={"outcome_unknown": "true"})
+
+    def fail(attempt: int) -> Optional[status_pb2.Status]:
+        if attempt <= last_failure:
+            return with_details(code_pb2.UNAVAILABLE, "the outcome is unknown", info)
+        return None
+
+    return fail
+
+
+def test_outcome_unknown_create_is_repeated_with_its_request_id(service: RecordingService, stub: webhook_pb2_grpc.WebhookServiceStub) -> None:
+    service.fail = outcome_unknown_until(1)
+    resp = stub.CreateWebhook(valid_request("https://hooks.example.com/py/unknown"))
+    assert telegent_facade.is_recovered(resp)
+    first, second = service.request_ids
+    assert first == second
+    assert uuid.UUID(first).version == 4
+
+
+def test_outcome_unknown_repeats_stop_at_the_policys_attempts(service: RecordingService, stub: webhook_pb2_grpc.WebhookServiceStub) -> None:
+    service.fail = outcome_unknown_until(10)
+    with pytest.raises(grpc.RpcError) as excinfo:
+        stub.CreateWebhook(valid_request("https://hooks.example.com/py/unknown-down"))
+    assert telegent_facade.is_outcome_unknown(excinfo.value)
+    assert len(service.request_ids) == 3
+    assert len(set(service.request_ids)) == 1
+
+
+def test_outcome_unknown_without_request_id_is_not_repeated(service: RecordingService) -> None:
+    # The retry interceptor alone, without the one that sets request ids.
+    service.fail = outcome_unknown_until(1)
+    channel = grpc.intercept_channel(
+        grpc.insecure_channel(f"127.0.0.1:{service.port}"), telegent_facade.OutcomeUnknownRetryInterceptor()
+    )
+    with channel:
+        with pytest.raises(grpc.RpcError) as excinfo:
+            webhook_pb2_grpc.WebhookServiceStub(channel).CreateWebhook(valid_request("https://hooks.example.com/py/no-id"))
+    assert telegent_facade.is_outcome_unknown(excinfo.value)
+    assert service.request_ids == [""]
+
+
+def test_outcome_unknown_without_service_config_is_not_repeated(service: RecordingService) -> None:
+    service.fail = outcome_unknown_until(1)
+    with telegent_facade.create_channel(f"127.0.0.1:{service.port}", service_config=None) as channel:
+        with pytest.raises(grpc.RpcError):
+            webhook_pb2_grpc.WebhookServiceStub(channel).CreateWebhook(valid_request("https://hooks.example.com/py/no-config"))
+    assert len(service.request_ids) == 1
+
+
+def test_outcome_unknown_repeat_waits_with_full_jitter_backoff(service: RecordingService) -> None:
+    service.fail = outcome_unknown_until(2)
+    delays: list[float] = []
+    interceptor = telegent_facade.OutcomeUnknownRetryInterceptor(sleep=delays.append, rand=lambda: 0.5)
+    request = valid_request("https://hooks.example.com/py/backoff")
+    request.request_id = str(uuid.uuid4())
+    with grpc.intercept_channel(grpc.insecure_channel(f"127.0.0.1:{service.port}"), interceptor) as channel:
+        webhook_pb2_grpc.WebhookServiceStub(channel).CreateWebhook(request)
+    # The published policy: 0.2 s initial backoff, doubled; half of each with rand 0.5.
+    assert delays == pytest.approx([0.1, 0.2])
+    assert service.request_ids == [request.request_id] * 3
+
+
+def test_aio_outcome_unknown_create_is_repeated_with_its_request_id(service: RecordingService) -> None:
+    service.fail = outcome_unknown_until(1)
+
+    async def call() -> webhook_pb2.CreateWebhookResponse:
+        async with telegent_facade.create_aio_channel(f"127.0.0.1:{service.port}") as channel:
+            return await webhook_pb2_grpc.WebhookServiceStub(channel).CreateWebhook(valid_request("https://hooks.example.com/py/aio-unknown"))
+
+    resp = asyncio.run(call())
+    assert telegent_facade.is_recovered(resp)
+    first, second = service.request_ids
+    assert first == second
+
+
+def test_aio_outcome_unknown_repeats_stop_at_the_policys_attempts(service: RecordingService) -> None:
+    service.fail = outcome_unknown_until(10)
+
+    async def call() -> BaseException:
+        async with telegent_facade.create_aio_channel(f"127.0.0.1:{service.port}") as channel:
+            try:
+                await webhook_pb2_grpc.WebhookServiceStub(channel).CreateWebhook(valid_request("https://hooks.example.com/py/aio-down"))
+            except grpc.aio.AioRpcError as err:
+                return err
+        raise AssertionError("the call succeeded")
+
+    err = asyncio.run(call())
+    assert telegent_facade.is_outcome_unknown(err)
+    assert len(service.request_ids) == 3
+    assert len(set(service.request_ids)) == 1
 
 
 def test_each_logical_call_gets_its_own_request_id(service: RecordingService, stub: webhook_pb2_grpc.WebhookServiceStub) -> None:
@@ -168,7 +283,8 @@ def test_helpers_decode_every_detail(service: RecordingService, stub: webhook_pb
     ]
     assert telegent_facade.error_reason(err) == "UPSTREAM_UNAVAILABLE"
     assert telegent_facade.is_outcome_unknown(err)
-    assert telegent_facade.retry_delay(err) == datetime.timedelta(seconds=1.5)
+    assert telegent_facade.retry_delay_ms(err) == 1500
+    assert telegent_facade.error_metadata(err) == {"outcome_unknown": "true", "upstream_status": "502"}
     assert telegent_facade.status_details(err) == status
 
 
@@ -179,7 +295,7 @@ def test_helpers_on_a_status_without_details(service: RecordingService, stub: we
         stub.CreateWebhook(valid_request("https://hooks.example.com/py/known"))
     err = excinfo.value
     assert telegent_facade.field_violations(err) == []
-    assert telegent_facade.retry_delay(err) is None
+    assert telegent_facade.retry_delay_ms(err) is None
     assert not telegent_facade.is_outcome_unknown(err)
     assert telegent_facade.error_reason(err) == "UPSTREAM_CONFLICT"
 
@@ -203,10 +319,10 @@ def plain_rpc_error() -> grpc.RpcError:
 def test_helpers_answer_nothing_for_other_errors(make_error: Callable[[], BaseException]) -> None:
     err = make_error()
     assert telegent_facade.field_violations(err) == []
-    assert telegent_facade.error_info(err) is None
+    assert telegent_facade.error_metadata(err) == {}
     assert telegent_facade.error_reason(err) is None
     assert telegent_facade.is_outcome_unknown(err) is False
-    assert telegent_facade.retry_delay(err) is None
+    assert telegent_facade.retry_delay_ms(err) is None
     assert telegent_facade.status_details(err) is None
 
 
