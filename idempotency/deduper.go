@@ -6,6 +6,7 @@ import (
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -33,6 +34,8 @@ const (
 	OutcomeReused    = "reused"    // the key came with a different request
 	OutcomeAbandoned = "abandoned" // the first call never finished: outcome unknown
 	OutcomeStoreDown = "store_error"
+	// OutcomeBudgetExhausted: refused, the caller's records are all pending.
+	OutcomeBudgetExhausted = "budget_exhausted"
 )
 
 // Errors of Do.
@@ -110,8 +113,9 @@ func (d *Deduper) Store() Store { return d.cfg.Store }
 // fingerprint returns the first call's kept value (replayed true), waiting
 // for it while the first call runs, within ctx; a repeat with another
 // fingerprint gets ErrReused. A first call that never finished gives
-// ErrAbandoned; a store failure gives a *StoreError, and call does not run.
-func (d *Deduper) Do(ctx context.Context, key string, fingerprint []byte, call func(context.Context) Result) (value []byte, replayed bool, err error) {
+// ErrAbandoned; a caller over its budget gets ErrBudgetExhausted and a
+// store failure a *StoreError, and call does not run.
+func (d *Deduper) Do(ctx context.Context, key Key, fingerprint []byte, call func(context.Context) Result) (value []byte, replayed bool, err error) {
 	owner, err := newOwner()
 	if err != nil {
 		return nil, false, err
@@ -120,6 +124,10 @@ func (d *Deduper) Do(ctx context.Context, key string, fingerprint []byte, call f
 	for {
 		claim := Record{State: Pending, Fingerprint: fingerprint, Owner: owner, Lease: d.cfg.Now().Add(d.cfg.Lease)}
 		existing, claimed, err := d.cfg.Store.Claim(ctx, key, claim, d.cfg.TTL)
+		if errors.Is(err, ErrBudgetExhausted) {
+			d.cfg.Observe(OutcomeBudgetExhausted)
+			return nil, false, ErrBudgetExhausted
+		}
 		if err != nil {
 			return nil, false, d.storeFailed(ctx, err)
 		}
@@ -162,7 +170,7 @@ func (d *Deduper) Do(ctx context.Context, key string, fingerprint []byte, call f
 // outcome is recorded even if the caller has gone away meanwhile; if
 // recording fails, the claim stays pending until its lease runs out, and
 // repeats are told the outcome is unknown rather than carried out again.
-func (d *Deduper) runClaimed(ctx context.Context, key string, claim Record, call func(context.Context) Result) []byte {
+func (d *Deduper) runClaimed(ctx context.Context, key Key, claim Record, call func(context.Context) Result) []byte {
 	callCtx, cancelCall := context.WithDeadline(ctx, claim.Lease.Add(-d.cfg.Lease/10))
 	res := call(callCtx)
 	cancelCall()
@@ -214,14 +222,21 @@ func newOwner() (string, error) {
 // nothing from which a request's content (a password, say) could be
 // recovered by guessing. Replicas that share a store must share the key.
 type Fingerprinter struct {
-	key []byte
+	key    []byte
+	logKey []byte
 }
 
-// NewFingerprinter returns a Fingerprinter whose key is derived from secret.
+// NewFingerprinter returns a Fingerprinter whose keys are derived from secret.
 func NewFingerprinter(secret []byte) *Fingerprinter {
-	mac := hmac.New(sha256.New, secret)
-	mac.Write([]byte("telegent-facade idempotency fingerprint v1"))
-	return &Fingerprinter{key: mac.Sum(nil)}
+	derive := func(label string) []byte {
+		mac := hmac.New(sha256.New, secret)
+		mac.Write([]byte(label))
+		return mac.Sum(nil)
+	}
+	return &Fingerprinter{
+		key:    derive("telegent-facade idempotency fingerprint v1"),
+		logKey: derive("telegent-facade idempotency log v1"),
+	}
 }
 
 // Sum returns the keyed hash of b.
@@ -229,4 +244,18 @@ func (f *Fingerprinter) Sum(b []byte) []byte {
 	mac := hmac.New(sha256.New, f.key)
 	mac.Write(b)
 	return mac.Sum(nil)
+}
+
+// LogHash is the keyed hash of key that log lines carry instead of the
+// request id: equal for a caller's retries with one id, and telling
+// nothing of the id (its own key, so it matches no stored fingerprint).
+func (f *Fingerprinter) LogHash(key Key) string {
+	mac := hmac.New(sha256.New, f.logKey)
+	var n [4]byte
+	for _, p := range []string{key.Caller, key.ID} {
+		binary.BigEndian.PutUint32(n[:], uint32(len(p)))
+		mac.Write(n[:])
+		mac.Write([]byte(p))
+	}
+	return hex.EncodeToString(mac.Sum(nil)[:12])
 }

@@ -32,7 +32,7 @@ func TestDeduperRunsOnceForConcurrentRepeats(t *testing.T) {
 				wg.Add(1)
 				go func() {
 					defer wg.Done()
-					v, replayed, err := d.Do(context.Background(), "req-1", []byte("fp"), call)
+					v, replayed, err := d.Do(context.Background(), key("req-1"), []byte("fp"), call)
 					values[i], replays[i], errs[i] = string(v), replayed, err
 				}()
 			}
@@ -73,8 +73,8 @@ func TestDeduperOutcomes(t *testing.T) {
 				seen = append(seen, o)
 			}})
 			calls := 0
-			run := func(key, fp string, res idempotency.Result) ([]byte, bool, error) {
-				return d.Do(ctx, key, []byte(fp), func(context.Context) idempotency.Result {
+			run := func(id, fp string, res idempotency.Result) ([]byte, bool, error) {
+				return d.Do(ctx, key(id), []byte(fp), func(context.Context) idempotency.Result {
 					calls++
 					return res
 				})
@@ -120,12 +120,12 @@ func TestDeduperAbandonedClaimIsOutcomeUnknown(t *testing.T) {
 	clock := func() time.Time { return now }
 	store := idempotency.NewMemoryStore(idempotency.MemoryConfig{Now: clock})
 	// A claim whose owner died: pending, never completed.
-	if _, ok, err := store.Claim(ctx, "k", idempotency.Record{State: idempotency.Pending, Fingerprint: []byte("fp"), Owner: "dead", Lease: now.Add(time.Minute)}, time.Hour); !ok || err != nil {
+	if _, ok, err := store.Claim(ctx, key("k"), idempotency.Record{State: idempotency.Pending, Fingerprint: []byte("fp"), Owner: "dead", Lease: now.Add(time.Minute)}, time.Hour); !ok || err != nil {
 		t.Fatalf("Claim = %v, %v", ok, err)
 	}
 	d := idempotency.New(idempotency.Config{Store: store, Now: clock})
 	now = now.Add(time.Minute)
-	_, _, err := d.Do(ctx, "k", []byte("fp"), func(context.Context) idempotency.Result {
+	_, _, err := d.Do(ctx, key("k"), []byte("fp"), func(context.Context) idempotency.Result {
 		t.Fatal("call ran under an abandoned claim")
 		return idempotency.Result{}
 	})
@@ -136,14 +136,14 @@ func TestDeduperAbandonedClaimIsOutcomeUnknown(t *testing.T) {
 
 func TestDeduperWaitEndsWithCallerContext(t *testing.T) {
 	store := idempotency.NewMemoryStore(idempotency.MemoryConfig{})
-	if _, ok, err := store.Claim(context.Background(), "k", idempotency.Record{State: idempotency.Pending, Fingerprint: []byte("fp"), Owner: "other", Lease: time.Now().Add(time.Hour)}, time.Hour); !ok || err != nil {
+	if _, ok, err := store.Claim(context.Background(), key("k"), idempotency.Record{State: idempotency.Pending, Fingerprint: []byte("fp"), Owner: "other", Lease: time.Now().Add(time.Hour)}, time.Hour); !ok || err != nil {
 		t.Fatalf("Claim = %v, %v", ok, err)
 	}
 	d := idempotency.New(idempotency.Config{Store: store})
 	ctx, cancel := context.WithCancel(context.Background())
 	errc := make(chan error, 1)
 	go func() {
-		_, _, err := d.Do(ctx, "k", []byte("fp"), func(context.Context) idempotency.Result {
+		_, _, err := d.Do(ctx, key("k"), []byte("fp"), func(context.Context) idempotency.Result {
 			t.Error("call ran while another call held the claim")
 			return idempotency.Result{}
 		})
@@ -158,13 +158,13 @@ func TestDeduperWaitEndsWithCallerContext(t *testing.T) {
 // failingStore fails every operation.
 type failingStore struct{ idempotency.MemoryStore }
 
-func (*failingStore) Claim(context.Context, string, idempotency.Record, time.Duration) (idempotency.Record, bool, error) {
+func (*failingStore) Claim(context.Context, idempotency.Key, idempotency.Record, time.Duration) (idempotency.Record, bool, error) {
 	return idempotency.Record{}, false, errors.New("connection refused")
 }
 
 func TestDeduperStoreDownRunsNothing(t *testing.T) {
 	d := idempotency.New(idempotency.Config{Store: &failingStore{}})
-	_, _, err := d.Do(context.Background(), "k", []byte("fp"), func(context.Context) idempotency.Result {
+	_, _, err := d.Do(context.Background(), key("k"), []byte("fp"), func(context.Context) idempotency.Result {
 		t.Fatal("call ran without a claim")
 		return idempotency.Result{}
 	})

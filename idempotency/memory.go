@@ -6,123 +6,221 @@ import (
 	"time"
 )
 
-// DefaultMaxEntries bounds a MemoryStore when MemoryConfig.MaxEntries is 0.
-// A record takes a few hundred bytes, so the default stays within tens of
-// megabytes.
-const DefaultMaxEntries = 100_000
+// DefaultCallerLimit is how many records one caller may have at once when
+// a store's CallerLimit is 0.
+const DefaultCallerLimit = 10_000
 
 // MemoryConfig configures a MemoryStore.
 type MemoryConfig struct {
-	// MaxEntries bounds the number of records; DefaultMaxEntries when 0.
-	// A full store refuses new claims (ErrFull) rather than forget a key
-	// before its time, which could let a repeat create twice.
-	MaxEntries int
+	// CallerLimit bounds the records of one caller; DefaultCallerLimit
+	// when 0. A caller at its limit has its oldest done records forgotten
+	// to make room, then its abandoned claims (pending past their lease);
+	// one whose records are all pending within their lease is refused
+	// (ErrBudgetExhausted). There is no limit across callers: forgetting
+	// one caller's records to make room for another's would let a busy
+	// caller turn a quiet caller's repeats into second creates. Memory is
+	// bounded by callers × CallerLimit records, and callers are the
+	// identities the operator issues (one, "anonymous", without
+	// authentication).
+	CallerLimit int
 	// Now tells the time; time.Now when nil.
 	Now func() time.Time
 }
 
 // MemoryStore is a Store in the process's memory, for a single replica.
-// Records expire after their ttl; expired records are dropped oldest first
-// as new claims arrive.
+// Records expire after their ttl and are dropped as new claims of their
+// caller arrive.
 type MemoryStore struct {
-	max int
-	now func() time.Time
+	limit int
+	now   func() time.Time
 
 	mu      sync.Mutex
-	records map[string]memoryEntry
-	// order holds keys in claim order; with one ttl for every key this is
-	// also expiry order, so expired keys are found at its front.
-	order []memoryKey
+	callers map[string]*callerRecords
+}
+
+// callerRecords are one caller's records, each on one of two lists in
+// expiry order, which is claim order (every key has the same ttl): pending
+// claims and done records; the done ones are forgotten from the front
+// (oldest claim first) when the caller is at its limit.
+type callerRecords struct {
+	records map[string]*memoryEntry
+	pending entryList
+	done    entryList
 }
 
 type memoryEntry struct {
-	rec     Record
-	expires time.Time
+	id         string
+	rec        Record
+	expires    time.Time
+	prev, next *memoryEntry
+	list       *entryList
 }
 
-type memoryKey struct {
-	key     string
-	expires time.Time
+// entryList is an intrusive doubly linked list: no allocation per record
+// beyond the entry itself.
+type entryList struct {
+	front, back *memoryEntry
+}
+
+func (l *entryList) pushBack(e *memoryEntry) {
+	e.list, e.prev, e.next = l, l.back, nil
+	if l.back != nil {
+		l.back.next = e
+	} else {
+		l.front = e
+	}
+	l.back = e
+}
+
+// insertByExpiry puts e after the last entry that expires no later. Calls
+// mostly finish in the order they were claimed, so the walk from the back
+// is short.
+func (l *entryList) insertByExpiry(e *memoryEntry) {
+	at := l.back
+	for at != nil && at.expires.After(e.expires) {
+		at = at.prev
+	}
+	e.list, e.prev = l, at
+	if at == nil {
+		e.next, l.front = l.front, e
+	} else {
+		e.next, at.next = at.next, e
+	}
+	if e.next != nil {
+		e.next.prev = e
+	} else {
+		l.back = e
+	}
+}
+
+func (l *entryList) remove(e *memoryEntry) {
+	if e.prev != nil {
+		e.prev.next = e.next
+	} else {
+		l.front = e.next
+	}
+	if e.next != nil {
+		e.next.prev = e.prev
+	} else {
+		l.back = e.prev
+	}
+	e.prev, e.next, e.list = nil, nil, nil
 }
 
 var _ Store = (*MemoryStore)(nil)
 
 // NewMemoryStore returns an empty MemoryStore.
 func NewMemoryStore(cfg MemoryConfig) *MemoryStore {
-	if cfg.MaxEntries <= 0 {
-		cfg.MaxEntries = DefaultMaxEntries
+	if cfg.CallerLimit <= 0 {
+		cfg.CallerLimit = DefaultCallerLimit
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	return &MemoryStore{max: cfg.MaxEntries, now: cfg.Now, records: make(map[string]memoryEntry)}
+	return &MemoryStore{limit: cfg.CallerLimit, now: cfg.Now, callers: make(map[string]*callerRecords)}
 }
 
 // Claim implements Store.
-func (m *MemoryStore) Claim(_ context.Context, key string, rec Record, ttl time.Duration) (Record, bool, error) {
+func (m *MemoryStore) Claim(_ context.Context, key Key, rec Record, ttl time.Duration) (Record, bool, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	now := m.now()
-	m.evictExpired(now)
-	if e, ok := m.records[key]; ok && now.Before(e.expires) {
-		return e.rec, false, nil
+	c := m.callers[key.Caller]
+	if c == nil {
+		c = &callerRecords{records: make(map[string]*memoryEntry)}
+		m.callers[key.Caller] = c
 	}
-	if len(m.records) >= m.max {
-		return Record{}, false, ErrFull
+	c.dropExpired(now)
+	if e, ok := c.records[key.ID]; ok {
+		if now.Before(e.expires) {
+			return e.rec, false, nil
+		}
+		c.drop(e)
 	}
-	expires := now.Add(ttl)
-	m.records[key] = memoryEntry{rec: rec, expires: expires}
-	m.order = append(m.order, memoryKey{key: key, expires: expires})
+	for len(c.records) >= m.limit {
+		switch {
+		case c.done.front != nil:
+			c.drop(c.done.front)
+		case c.pending.front != nil && !now.Before(c.pending.front.rec.Lease):
+			// Abandoned: its call never recorded an outcome within the
+			// lease. Forgotten after the done records, never before.
+			c.drop(c.pending.front)
+		default:
+			return Record{}, false, ErrBudgetExhausted
+		}
+	}
+	e := &memoryEntry{id: key.ID, rec: rec, expires: now.Add(ttl)}
+	c.records[key.ID] = e
+	c.pending.pushBack(e)
 	return Record{}, true, nil
 }
 
-// evictExpired drops the records whose time has passed, oldest first.
-func (m *MemoryStore) evictExpired(now time.Time) {
-	n := 0
-	for ; n < len(m.order) && !now.Before(m.order[n].expires); n++ {
-		k := m.order[n]
-		// A key released and claimed again has a later expiry: keep it.
-		if e, ok := m.records[k.key]; ok && e.expires.Equal(k.expires) {
-			delete(m.records, k.key)
+// dropExpired drops the records at the front of both lists whose time has
+// passed.
+func (c *callerRecords) dropExpired(now time.Time) {
+	for _, l := range []*entryList{&c.pending, &c.done} {
+		for l.front != nil && !now.Before(l.front.expires) {
+			c.drop(l.front)
 		}
 	}
-	// The dropped prefix is freed when append next reallocates.
-	m.order = m.order[n:]
+}
+
+func (c *callerRecords) drop(e *memoryEntry) {
+	e.list.remove(e)
+	delete(c.records, e.id)
+}
+
+// entry returns key's unexpired record, or nil.
+func (m *MemoryStore) entry(key Key) (*callerRecords, *memoryEntry) {
+	c := m.callers[key.Caller]
+	if c == nil {
+		return nil, nil
+	}
+	e, ok := c.records[key.ID]
+	if !ok || !m.now().Before(e.expires) {
+		return c, nil
+	}
+	return c, e
 }
 
 // Get implements Store.
-func (m *MemoryStore) Get(_ context.Context, key string) (Record, error) {
+func (m *MemoryStore) Get(_ context.Context, key Key) (Record, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	e, ok := m.records[key]
-	if !ok || !m.now().Before(e.expires) {
+	_, e := m.entry(key)
+	if e == nil {
 		return Record{}, ErrNotFound
 	}
 	return e.rec, nil
 }
 
 // Complete implements Store.
-func (m *MemoryStore) Complete(_ context.Context, key, owner string, rec Record) error {
+func (m *MemoryStore) Complete(_ context.Context, key Key, owner string, rec Record) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	e, ok := m.records[key]
-	if !ok || e.rec.State != Pending || e.rec.Owner != owner {
+	c, e := m.entry(key)
+	if e == nil || e.rec.State != Pending || e.rec.Owner != owner {
 		return ErrNotOwner
 	}
 	e.rec = rec
-	m.records[key] = e
+	e.list.remove(e)
+	c.done.insertByExpiry(e)
 	return nil
 }
 
 // Release implements Store.
-func (m *MemoryStore) Release(_ context.Context, key, owner string) error {
+func (m *MemoryStore) Release(_ context.Context, key Key, owner string) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	e, ok := m.records[key]
-	if !ok || e.rec.State != Pending || e.rec.Owner != owner {
+	c, e := m.entry(key)
+	if e == nil || e.rec.State != Pending || e.rec.Owner != owner {
 		return ErrNotOwner
 	}
-	delete(m.records, key)
+	c.drop(e)
+	if len(c.records) == 0 {
+		// A caller without records costs nothing.
+		delete(m.callers, key.Caller)
+	}
 	return nil
 }
 
@@ -131,7 +229,11 @@ func (m *MemoryStore) Release(_ context.Context, key, owner string) error {
 func (m *MemoryStore) Len() int {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	return len(m.records)
+	n := 0
+	for _, c := range m.callers {
+		n += len(c.records)
+	}
+	return n
 }
 
 // Ping implements Store; memory is always reachable.

@@ -44,12 +44,13 @@ const (
 // configVars are the values the tags of Config interpolate: ${name}.
 func configVars() kong.Vars {
 	return kong.Vars{
-		"max_upstream":           strconv.Itoa(resilience.DefaultMaxConcurrent),
-		"read_header_timeout":    DefaultReadHeaderTimeout.String(),
-		"max_concurrent_streams": strconv.Itoa(DefaultMaxConcurrentStreams),
-		"max_connection_age":     DefaultMaxConnectionAge.String(),
-		"idempotency_store":      IdempotencyStoreMemory,
-		"idempotency_ttl":        DefaultIdempotencyTTL.String(),
+		"max_upstream":             strconv.Itoa(resilience.DefaultMaxConcurrent),
+		"read_header_timeout":      DefaultReadHeaderTimeout.String(),
+		"max_concurrent_streams":   strconv.Itoa(DefaultMaxConcurrentStreams),
+		"max_connection_age":       DefaultMaxConnectionAge.String(),
+		"idempotency_store":        IdempotencyStoreMemory,
+		"idempotency_ttl":          DefaultIdempotencyTTL.String(),
+		"idempotency_caller_limit": strconv.Itoa(DefaultIdempotencyCallerLimit),
 	}
 }
 
@@ -168,9 +169,17 @@ type Config struct {
 
 	// IdempotencyStore is where request ids are remembered: "memory" (one
 	// replica) or redis://HOST:PORT/DB (replicas that share callers).
-	IdempotencyStore string `name:"idempotency-store" env:"IDEMPOTENCY_STORE" default:"${idempotency_store}" zero:"default" check:"idempotency-store" help:"where request ids are remembered: memory, or redis://HOST:PORT/DB for replicas that share callers"`
+	IdempotencyStore string `name:"idempotency-store" env:"IDEMPOTENCY_STORE" default:"${idempotency_store}" zero:"default" check:"idempotency-store" log:"-" help:"where request ids are remembered: memory, or redis://[USER@]HOST:PORT/DB (rediss:// for TLS) for replicas that share callers; a password in the URL is refused"`
 	// IdempotencyTTL is how long a request id is remembered.
 	IdempotencyTTL time.Duration `name:"idempotency-ttl" env:"IDEMPOTENCY_TTL" default:"${idempotency_ttl}" zero:"default" check:"positive" help:"how long a request id is remembered"`
+	// IdempotencyCallerLimit bounds the request ids one caller may have
+	// remembered at once.
+	IdempotencyCallerLimit int `name:"idempotency-caller-limit" env:"IDEMPOTENCY_CALLER_LIMIT" default:"${idempotency_caller_limit}" zero:"default" check:"positive" help:"request ids one caller may have remembered at once; its oldest finished ones are forgotten first, and it alone is refused (RESOURCE_EXHAUSTED) when all are in flight"`
+	// IdempotencyRedisCAFile is a PEM CA bundle for a rediss:// store.
+	IdempotencyRedisCAFile string `name:"idempotency-redis-ca-file" env:"IDEMPOTENCY_REDIS_CA_FILE" unset:"system roots" help:"PEM CA bundle that replaces the system roots for verifying a rediss:// store"`
+	// IdempotencyRedisPasswordFile holds the Redis password (never in a
+	// flag or the URL).
+	IdempotencyRedisPasswordFile string `name:"idempotency-redis-password-file" env:"IDEMPOTENCY_REDIS_PASSWORD_FILE" unset:"none" help:"file holding the Redis password (a password in the store URL is refused)"`
 
 	// loaded is the material the files above hold, read once by Validate.
 	loaded *material
@@ -217,6 +226,7 @@ func (c Config) AuthEnabled() bool { return c.AuthTokensFile != "" || c.TLSClien
 // String describes the configuration without the account secret.
 func (c Config) String() string {
 	c.AccountSecret = telegent.Redact(c.AccountSecret)
+	c.IdempotencyStore = redactedStore(c.IdempotencyStore)
 	type plain Config // no String method: no recursion
 	return fmt.Sprintf("%+v", plain(c))
 }
@@ -231,6 +241,7 @@ func (c Config) LogValue() slog.Value {
 		slog.String("telegent_account_secret", telegent.Redact(c.AccountSecret)),
 		slog.Bool("tracing", c.OTLPEndpoint != ""),
 		slog.Bool("authentication", c.AuthEnabled()),
+		slog.String("idempotency_store", redactedStore(c.IdempotencyStore)),
 	)...)
 }
 
@@ -330,6 +341,7 @@ func (c *Config) load() error {
 		}
 		c.AccountSecret = strings.TrimSpace(string(b))
 	}
+	problems = append(problems, c.checkIdempotencyRedis())
 	if _, port, _ := net.SplitHostPort(c.GRPCAddr); c.GRPCAddr == c.HTTPAddr && port != "0" {
 		problems = append(problems, fmt.Errorf("--grpc-addr and --http-addr are both %q", c.GRPCAddr))
 	}

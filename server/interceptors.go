@@ -122,11 +122,15 @@ func requestIDInterceptor(ctx context.Context, req any, _ *grpc.UnaryServerInfo,
 // loggingInterceptor writes one line per call: method, protocol, code,
 // duration, upstream status and request id, plus the non-secret request
 // fields that help operators find a call. Request bodies are never logged
-// whole: they carry secrets.
+// whole: they carry secrets. A call with a request_id field also logs a
+// keyed hash of it (request_id_field_hash), and an answer replayed from
+// the first call with that id is logged replayed, without an upstream
+// status: Telegent was not called.
 func loggingInterceptor(logger *slog.Logger) grpc.UnaryServerInterceptor {
 	return func(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
 		start := time.Now()
-		resp, err := handler(ctx, req)
+		var note service.RequestIDNote
+		resp, err := handler(service.WithRequestIDNote(ctx, &note), req)
 		c := callFrom(ctx)
 		if c != nil {
 			c.logged.Store(true)
@@ -136,7 +140,7 @@ func loggingInterceptor(logger *slog.Logger) grpc.UnaryServerInterceptor {
 		if err != nil {
 			errInfo = errorInfo(st) // decoded once: details are Any-encoded
 		}
-		attrs := make([]slog.Attr, 0, 11)
+		attrs := make([]slog.Attr, 0, 13)
 		attrs = append(attrs,
 			slog.String("method", info.FullMethod),
 			slog.String("code", st.Code().String()),
@@ -159,7 +163,12 @@ func loggingInterceptor(logger *slog.Logger) grpc.UnaryServerInterceptor {
 		// Health probes come every few seconds from every kubelet and load
 		// balancer, and never reach Telegent.
 		probe := strings.HasPrefix(info.FullMethod, "/"+healthpb.Health_ServiceDesc.ServiceName+"/")
-		if up := upstreamStatus(st, errInfo, resp); up != "" && !probe {
+		if note.KeyHash != "" {
+			attrs = append(attrs, slog.String("request_id_field_hash", note.KeyHash))
+		}
+		if note.Replayed {
+			attrs = append(attrs, slog.Bool("replayed", true))
+		} else if up := upstreamStatus(st, errInfo, resp); up != "" && !probe {
 			attrs = append(attrs, slog.String("upstream_status", up))
 		}
 		level := slog.LevelInfo

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	spb "google.golang.org/genproto/googleapis/rpc/status"
@@ -29,7 +30,33 @@ const (
 	// ReasonRequestOutcomeUnknown: the first call with the request_id
 	// stopped (its replica went away) before it recorded an outcome.
 	ReasonRequestOutcomeUnknown = "REQUEST_OUTCOME_UNKNOWN"
+	// ReasonRequestIDBudgetExhausted: the caller already has its limit of
+	// request ids remembered and all of them are still being served; only
+	// this caller is refused, until one of its calls finishes.
+	ReasonRequestIDBudgetExhausted = "REQUEST_ID_BUDGET_EXHAUSTED"
 )
+
+// RequestIDNote is what the request log line tells of a call that carries
+// a request_id: whether its answer was replayed (Telegent was not called)
+// and a keyed hash of the caller's request_id, so that a client team can
+// see whether its retries reused one id without the id itself being
+// logged. The logging interceptor puts one in the call's context.
+type RequestIDNote struct {
+	Replayed bool
+	KeyHash  string
+}
+
+type requestIDNoteKey struct{}
+
+// WithRequestIDNote returns ctx carrying n, for the service to fill in.
+func WithRequestIDNote(ctx context.Context, n *RequestIDNote) context.Context {
+	return context.WithValue(ctx, requestIDNoteKey{}, n)
+}
+
+func requestIDNoteFrom(ctx context.Context) *RequestIDNote {
+	n, _ := ctx.Value(requestIDNoteKey{}).(*RequestIDNote)
+	return n
+}
 
 // requestIDField is the request field that carries the request id, as
 // field violations name it.
@@ -53,15 +80,24 @@ func WithIdempotency(d *idempotency.Deduper, fp *idempotency.Fingerprinter) Opti
 // failure that certainly created nothing (an overloaded facade, Telegent
 // down) is not, so a repeat tries again.
 func (s *Service) createOnce(ctx context.Context, req *webhookv1.CreateWebhookRequest) (*webhookv1.CreateWebhookResponse, error) {
-	key := callerKey(ctx) + "/" + req.GetRequestId()
+	// Ids are compared in canonical (lower-case) form: a UUID repeated in
+	// upper case is the same id.
+	key := idempotency.Key{Caller: callerKey(ctx), ID: strings.ToLower(req.GetRequestId())}
+	note := requestIDNoteFrom(ctx)
+	if note != nil {
+		note.KeyHash = s.fingerprinter.LogHash(key)
+	}
 	fingerprint, err := s.fingerprint(req)
 	if err != nil {
 		return nil, Status(ctx, s.logger, err)
 	}
-	value, _, err := s.dedup.Do(ctx, key, fingerprint, func(ctx context.Context) idempotency.Result {
+	value, replayed, err := s.dedup.Do(ctx, key, fingerprint, func(ctx context.Context) idempotency.Result {
 		resp, err := s.create(ctx, req)
 		return encodeOutcome(resp, err)
 	})
+	if note != nil {
+		note.Replayed = replayed
+	}
 	if err != nil {
 		return nil, s.dedupStatus(ctx, err)
 	}
@@ -158,6 +194,10 @@ func (s *Service) dedupStatus(ctx context.Context, err error) error {
 				Description: "request_id was already used with a different request; use a new request_id for a new request",
 				Reason:      ReasonRequestIDReused,
 			}}})
+	case errors.Is(err, idempotency.ErrBudgetExhausted):
+		return statusError(codes.ResourceExhausted,
+			"too many request_ids of this caller are still being served; nothing was sent to Telegent; retry later",
+			errorInfo(ReasonRequestIDBudgetExhausted, 0, false), DefaultRetryDelay)
 	case errors.Is(err, idempotency.ErrAbandoned):
 		return statusError(codes.Unavailable,
 			"the first call with this request_id did not finish; the webhook may have been created: check before creating it again",

@@ -1,18 +1,20 @@
-// Package telegent is a client for the two Telegent REST calls the facade
-// needs: fetching an endpoint-scoped token and creating a webhook.
+// Package telegent is a client for the Telegent REST calls the facade needs:
+// fetching an endpoint-scoped token, and creating, updating, deleting and
+// listing webhooks.
 //
 // The client caches one token per endpoint scope, shares concurrent fetches,
-// refreshes before expiry and retries a create once after a 401. Because
-// creating a webhook is not idempotent, it retries a create for nothing else
-// but a connection that could not be established. Every failure is an *Error
-// whose Kind says what happened and whose text is safe to log.
+// refreshes before expiry and retries a call once after a 401. Every webhook
+// call goes through one path driven by a row of the endpoints table: a call
+// whose body may have reached Telegent is repeated only when repeating it is
+// harmless (update, delete, list); a create, which is not idempotent, is
+// repeated for nothing else but a connection that could not be established.
+// Every failure is an *Error whose Kind says what happened and whose text is
+// safe to log.
 package telegent
 
 import (
-	"bytes"
 	"context"
 	"crypto/tls"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -20,11 +22,9 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
-	"net/http/httptrace"
 	"net/url"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/platform/telegent-facade/internal/netutil"
@@ -313,12 +313,15 @@ const (
 
 // Retry reasons passed to Observer.ObserveRetry.
 const (
-	// RetryUnauthorized: a create got 401 and is repeated with a new token.
+	// RetryUnauthorized: a webhook call got 401 and is repeated with a new
+	// token.
 	RetryUnauthorized = "unauthorized"
-	// RetryConnection: no connection could be made (create), or the
-	// transport failed (token).
+	// RetryConnection: no connection could be made (any call), the exchange
+	// failed after one was (a repeatable webhook call), or the transport
+	// failed (token).
 	RetryConnection = "connection"
-	// RetryStatus: a token call got 5xx, 408 or 429.
+	// RetryStatus: a token call got 5xx, 408 or 429, or a repeatable webhook
+	// call got 502 or 504.
 	RetryStatus = "status"
 )
 
@@ -337,11 +340,12 @@ type Client struct {
 	log          *slog.Logger
 	obs          Observer
 	tokenURL     string
-	createURL    string // also the create token's scope
 	tokenRetries int
 
-	// tokenURL and createURL parsed once: requests are built from copies.
-	tokenTarget, createTarget *url.URL
+	// tokenURL parsed once: requests are built from copies.
+	tokenTarget *url.URL
+	// targets holds each endpoint's URL, indexed like endpoints.
+	targets [len(endpoints)]target
 
 	tokens        tokenCache
 	expiryWarning sync.Once
@@ -369,18 +373,24 @@ func New(cfg Config) (*Client, error) {
 		log:          cfg.Logger,
 		obs:          cfg.Observer,
 		tokenURL:     base + "/v1.0/oauth2/tokens",
-		createURL:    base + "/v1.0/webhook/create",
 		tokenRetries: max(cfg.TokenRetries, 0),
 		sleep:        sleepContext,
 	}
-	var errToken, errCreate error
-	c.tokenTarget, errToken = url.Parse(c.tokenURL)
-	c.createTarget, errCreate = url.Parse(c.createURL)
-	if err := errors.Join(errToken, errCreate); err != nil {
+	var errs []error
+	var err error
+	c.tokenTarget, err = url.Parse(c.tokenURL)
+	errs = append(errs, err)
+	for i, ep := range endpoints {
+		c.targets[i].scope = base + ep.path
+		c.targets[i].url, err = url.Parse(c.targets[i].scope)
+		errs = append(errs, err)
+	}
+	if err := errors.Join(errs...); err != nil {
 		return nil, errors.New("telegent: invalid config: BaseURL is not a valid URL") // err would quote it
 	}
-	for _, u := range []*url.URL{c.tokenTarget, c.createTarget} {
-		u.Host = strings.TrimSuffix(u.Host, ":") // an empty port, as NewRequest drops it
+	c.tokenTarget.Host = strings.TrimSuffix(c.tokenTarget.Host, ":") // an empty port, as NewRequest drops it
+	for i := range c.targets {
+		c.targets[i].url.Host = strings.TrimSuffix(c.targets[i].url.Host, ":")
 	}
 	return c, nil
 }
@@ -393,166 +403,11 @@ func (c *Client) CloseIdleConnections() { c.hc.CloseIdleConnections() }
 // start-up: a refused account secret then shows at once, and the first
 // caller pays no more than the others. Errors are *Error.
 func (c *Client) PrefetchToken(ctx context.Context) error {
-	_, err := c.token(ctx, c.createURL)
+	_, err := c.token(ctx, c.targets[epCreate].scope)
 	return err
 }
 
-// maxConnectRetries bounds create retries after a failed connection attempt.
-const maxConnectRetries = 2
-
-// connectBackoffBase is the first delay before such a retry.
-const connectBackoffBase = 50 * time.Millisecond
-
-// CreateWebhook creates a webhook. ctx bounds the whole call, token fetch
-// included. It retries only where no webhook can have been created: once
-// after a 401 (with a fresh token), and up to twice when no connection could
-// be established. Errors are *Error; check OutcomeUnknown before retrying.
-func (c *Client) CreateWebhook(ctx context.Context, req *CreateWebhookRequest) (*Webhook, error) {
-	if req == nil {
-		return nil, &Error{Kind: KindBadRequest, Op: OpCreateWebhook, Reason: "nil request"}
-	}
-	body, err := json.Marshal(req)
-	if err != nil {
-		return nil, &Error{Kind: KindBadRequest, Op: OpCreateWebhook, Reason: "cannot encode request"}
-	}
-	retriedUnauthorized := false
-	connectRetries := 0
-	for {
-		// Asked on every attempt, so a retry never sends a token that expired
-		// while we backed off.
-		tok, err := c.token(ctx, c.createURL)
-		if err != nil {
-			return nil, err
-		}
-		w, e, notSent := c.attemptCreate(ctx, req, tok.value, body)
-		switch {
-		case e == nil:
-			return w, nil
-		case e.Kind == KindUnauthorized:
-			// A 401 means the token was refused before the request was
-			// processed, so repeating is safe (trap 10).
-			c.tokens.invalidate(c.createURL, tok.value)
-			if retriedUnauthorized {
-				return nil, e
-			}
-			retriedUnauthorized = true
-			c.obs.ObserveRetry(OpCreateWebhook, RetryUnauthorized)
-		case notSent && connectRetries < maxConnectRetries:
-			delay := backoff(connectBackoffBase, connectRetries)
-			connectRetries++
-			if !fitsDeadline(ctx, delay) {
-				return nil, e
-			}
-			c.obs.ObserveRetry(OpCreateWebhook, RetryConnection)
-			if c.sleep(ctx, delay) != nil {
-				return nil, ContextError(ctx, OpCreateWebhook, "")
-			}
-		default:
-			return nil, e
-		}
-	}
-}
-
-// attemptCreate sends one create. notSent is true when the failure happened
-// before any connection existed, so nothing can have reached Telegent.
-func (c *Client) attemptCreate(ctx context.Context, req *CreateWebhookRequest, bearer string, body []byte) (w *Webhook, e *Error, notSent bool) {
-	start := time.Now()
-	status := 0
-	defer func() { c.observeUpstream(OpCreateWebhook, status, time.Since(start), e) }()
-
-	// The caller's deadline often comes first (the server gives every call
-	// one); a context of our own would then bound nothing.
-	if deadline, ok := ctx.Deadline(); !ok || time.Until(deadline) > c.cfg.AttemptTimeout {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, c.cfg.AttemptTimeout)
-		defer cancel()
-	}
-	rep, e, notSent := c.exchange(ctx, OpCreateWebhook, c.createTarget, bearer, body)
-	if e != nil {
-		return nil, e, notSent
-	}
-	status = rep.status
-	if rep.status < 200 || rep.status > 299 {
-		// Every secret the answer might echo is scrubbed from its reason.
-		secrets := []string{req.AuthenticationPassword, req.AuthenticationToken, c.cfg.AccountSecret, bearer}
-		return nil, statusError(OpCreateWebhook, rep.status, rep.header, rep.body, c.clock.Now(), secrets), false
-	}
-	// From here the upstream said yes: a webhook probably exists, so any
-	// failure to read the answer leaves the outcome unknown.
-	if rep.readErr != nil {
-		e = transportError(ctx, OpCreateWebhook, rep.readErr, true)
-		e.StatusCode = rep.status
-		return nil, e, false
-	}
-	malformed := func(reason string, err error) *Error {
-		return &Error{Kind: KindMalformedResponse, Op: OpCreateWebhook, StatusCode: rep.status, Reason: reason, OutcomeUnknown: true, Err: err}
-	}
-	if rep.tooLarge {
-		return nil, malformed(fmt.Sprintf("response exceeds %d bytes", c.cfg.MaxResponseBytes), nil), false
-	}
-	w, err := decodeCreateResponse(rep.body)
-	if err != nil {
-		return nil, malformed("response is not a webhook with a WebhookId", err), false
-	}
-	return w, nil, false
-}
-
-// reply is an upstream answer with its body read up to the size cap.
-type reply struct {
-	status   int
-	header   http.Header
-	body     []byte
-	tooLarge bool  // body was cut at MaxResponseBytes
-	readErr  error // reading the body failed part way
-}
-
-// exchange POSTs body to url and reads the answer. On a transport failure
-// notSent reports that no connection was ever obtained: only then is it
-// certain that no byte of the request reached the upstream. (http.Transport
-// itself re-sends a POST only when it knows nothing was written, because we
-// never set Idempotency-Key.)
-func (c *Client) exchange(ctx context.Context, op string, target *url.URL, bearer string, body []byte) (rep *reply, e *Error, notSent bool) {
-	var connected atomic.Bool
-	trace := &httptrace.ClientTrace{GotConn: func(httptrace.GotConnInfo) { connected.Store(true) }}
-	req := newPost(httptrace.WithClientTrace(ctx, trace), target, body)
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Accept", "application/json")
-	req.Header.Set("User-Agent", userAgent)
-	if bearer != "" {
-		req.Header.Set("Authorization", "Bearer "+bearer)
-	}
-	if c.cfg.SetHeaders != nil {
-		c.cfg.SetHeaders(ctx, req.Header)
-	}
-	resp, err := c.hc.Do(req)
-	if err != nil {
-		sent := connected.Load()
-		return nil, transportError(ctx, op, err, sent), !sent && ctx.Err() == nil && !isCertificateError(err)
-	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, c.cfg.MaxResponseBytes+1))
-	rep = &reply{status: resp.StatusCode, header: resp.Header, body: data, readErr: err}
-	if int64(len(data)) > c.cfg.MaxResponseBytes {
-		rep.body, rep.tooLarge = data[:c.cfg.MaxResponseBytes], true
-	}
-	return rep, nil, false
-}
-
 const userAgent = "telegent-facade-client/1"
-
-// newPost is http.NewRequestWithContext(ctx, "POST", target.String(),
-// bytes.NewReader(body)) without parsing the URL again on every call.
-func newPost(ctx context.Context, target *url.URL, body []byte) *http.Request {
-	// An empty URL parses at no cost and cannot fail; the rest is set as
-	// NewRequestWithContext sets it for a *bytes.Reader body.
-	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, "", nil)
-	*req.URL = *target
-	req.Host = target.Host
-	req.Body = io.NopCloser(bytes.NewReader(body))
-	req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
-	req.ContentLength = int64(len(body))
-	return req
-}
 
 func (c *Client) observeUpstream(op string, status int, d time.Duration, e *Error) {
 	if e == nil {

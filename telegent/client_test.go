@@ -100,8 +100,8 @@ func TestNewTrimsBaseURL(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.createURL != "https://gw.example.com/telegent/v1.0/webhook/create" || c.tokenURL != "https://gw.example.com/telegent/v1.0/oauth2/tokens" {
-		t.Errorf("URLs = %s, %s", c.createURL, c.tokenURL)
+	if c.targets[epCreate].scope != "https://gw.example.com/telegent/v1.0/webhook/create" || c.tokenURL != "https://gw.example.com/telegent/v1.0/oauth2/tokens" {
+		t.Errorf("URLs = %s, %s", c.targets[epCreate].scope, c.tokenURL)
 	}
 }
 
@@ -205,7 +205,7 @@ func TestCreateWebhookSuccess(t *testing.T) {
 	want := &Webhook{
 		WebhookId: "WID-0000001", AccountId: "AID-1234567", WebhookUrl: "https://api.example.com/telegent/events",
 		Method: "POST", DataFormat: "json", AuthenticationType: "Basic", AuthenticationUsername: "webhook_user",
-		SubscribedEvents: "Order_Update", Active: new(true),
+		SubscribedEvents: "Order_Update", Active: new(true), HasPassword: true,
 	}
 	if !reflect.DeepEqual(w, want) {
 		t.Errorf("webhook = %+v, want %+v", w, want)
@@ -227,7 +227,7 @@ func TestCreateWebhookSuccess(t *testing.T) {
 		t.Errorf("secrets not sent as given: %v", gotBody)
 	}
 	up, fetches, retries := h.obs.snapshot()
-	if want := []string{"fetch token 200", "create webhook 200"}; !reflect.DeepEqual(up, want) {
+	if want := []string{"fetch_token 200", "create_webhook 200"}; !reflect.DeepEqual(up, want) {
 		t.Errorf("upstream observations = %v, want %v", up, want)
 	}
 	if !reflect.DeepEqual(fetches, []string{TokenFetchOK}) || len(retries) != 0 {
@@ -518,7 +518,7 @@ func TestConnectionRefusedBeforeSendIsRetried(t *testing.T) {
 		t.Errorf("token calls %d, creates %d; want 1, 2", tokens, creates)
 	}
 	_, _, retries := h.obs.snapshot()
-	want := []string{"create webhook connection", "create webhook connection"}
+	want := []string{"create_webhook connection", "create_webhook connection"}
 	if !reflect.DeepEqual(retries, want) {
 		t.Errorf("retries = %v, want %v", retries, want)
 	}

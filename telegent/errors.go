@@ -17,11 +17,18 @@ import (
 )
 
 // Op names the upstream call an Error or an observation belongs to.
+// Every value is a metric label value: snake_case, no spaces.
 const (
 	// OpFetchToken is POST /v1.0/oauth2/tokens.
-	OpFetchToken = "fetch token"
+	OpFetchToken = "fetch_token"
 	// OpCreateWebhook is POST /v1.0/webhook/create.
-	OpCreateWebhook = "create webhook"
+	OpCreateWebhook = "create_webhook"
+	// OpUpdateWebhook is POST /v1.0/webhook/update.
+	OpUpdateWebhook = "update_webhook"
+	// OpDeleteWebhook is POST /v1.0/webhook/delete.
+	OpDeleteWebhook = "delete_webhook"
+	// OpListWebhooks is GET /v1.0/account/webhooks.
+	OpListWebhooks = "list_webhooks"
 )
 
 // Kind classifies a failed upstream call so that callers can map it to their
@@ -37,7 +44,7 @@ const (
 	// 415, 422 and any other 4xx without a kind of its own). Repeating it
 	// unchanged will fail again.
 	KindBadRequest
-	// KindUnauthorized: the create call was refused with 401 twice, once with
+	// KindUnauthorized: a webhook call was refused with 401 twice, once with
 	// a cached token and once with a freshly fetched one.
 	KindUnauthorized
 	// KindForbidden: 403; authenticating again makes no difference.
@@ -50,7 +57,7 @@ const (
 	KindRateLimited
 	// KindUpstreamUnavailable: 5xx, 408, and statuses the API never documents
 	// (1xx, 3xx: redirects are not followed). Such a status is a definite
-	// answer, except 502 and 504 on a create (see OutcomeUnknown).
+	// answer, except 502 and 504 (see OutcomeUnknown).
 	KindUpstreamUnavailable
 	// KindConnection: the transport failed (refused, reset, TLS failure,
 	// connection dropped mid-exchange).
@@ -114,19 +121,25 @@ func (k Kind) String() string {
 type Error struct {
 	// Kind classifies the failure.
 	Kind Kind
-	// Op is OpFetchToken or OpCreateWebhook.
+	// Op is one of the Op constants.
 	Op string
 	// StatusCode is the upstream HTTP status, 0 if no response was received.
 	StatusCode int
 	// Reason is short, sanitised text from the upstream's error body, or a
 	// fixed description written by this package; may be empty.
 	Reason string
-	// OutcomeUnknown is true when a create request may have reached Telegent
-	// and no definitive answer came back: a timeout or dropped connection
-	// after a connection was obtained, a 502 or 504 (a proxy's answer, not
-	// Telegent's), or a success status whose body could not be read or
-	// decoded. Retrying such a call may create a second webhook. Every other
-	// error status is a definite failure.
+	// OutcomeUnknown is true when a call that changes Telegent (create,
+	// update, delete) may have reached Telegent and no definitive answer
+	// came back: a timeout or dropped connection after a connection was
+	// obtained, a 502 or 504 (a proxy's answer, not Telegent's), or a
+	// success status whose body could not be read or decoded. Retrying such
+	// a create may create a second webhook; retrying an update or a delete
+	// is harmless (the client already did, within its limits). Once one
+	// attempt of an update or delete left the outcome unknown, whatever
+	// error the call ends with is OutcomeUnknown, e.g. a delete's 404 on the
+	// repeat: the webhook is gone, perhaps deleted by the first attempt.
+	// Otherwise every error status is a definite failure. Never set for
+	// OpFetchToken or OpListWebhooks.
 	OutcomeUnknown bool
 	// RetryAfter is the upstream's Retry-After on 429 and 503, 0 if absent.
 	RetryAfter time.Duration
@@ -213,9 +226,9 @@ func statusError(op string, status int, h http.Header, body []byte, now time.Tim
 	if status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable {
 		e.RetryAfter = parseRetryAfter(h.Get("Retry-After"), now)
 	}
-	// 502 and 504 come from a proxy in front of Telegent: the create may
+	// 502 and 504 come from a proxy in front of Telegent: the call may
 	// have reached Telegent and succeeded behind it.
-	if op == OpCreateWebhook && (status == http.StatusBadGateway || status == http.StatusGatewayTimeout) {
+	if mutatingOp(op) && (status == http.StatusBadGateway || status == http.StatusGatewayTimeout) {
 		e.OutcomeUnknown = true
 	}
 	return e
@@ -225,7 +238,7 @@ func statusError(op string, status int, h http.Header, body []byte, now time.Tim
 // sent reports whether a connection had been obtained, i.e. whether any byte
 // of the request may have reached the upstream.
 func transportError(ctx context.Context, op string, err error, sent bool) *Error {
-	e := &Error{Kind: KindConnection, Op: op, Err: err, OutcomeUnknown: sent && op == OpCreateWebhook}
+	e := &Error{Kind: KindConnection, Op: op, Err: err, OutcomeUnknown: sent && mutatingOp(op)}
 	switch {
 	case ctx.Err() != nil:
 		e.Kind = ContextError(ctx, op, "").Kind

@@ -66,7 +66,7 @@ func TestErrorText(t *testing.T) {
 	t.Parallel()
 	cause := fmt.Errorf("read: %w", context.DeadlineExceeded)
 	e := &Error{Kind: KindTimeout, Op: OpCreateWebhook, StatusCode: 200, Reason: "slow", OutcomeUnknown: true, Err: cause}
-	const want = "telegent: create webhook: timeout (HTTP 200): slow (outcome unknown): read: context deadline exceeded"
+	const want = "telegent: create_webhook: timeout (HTTP 200): slow (outcome unknown): read: context deadline exceeded"
 	if e.Error() != want {
 		t.Errorf("Error() = %q, want %q", e.Error(), want)
 	}
@@ -77,7 +77,7 @@ func TestErrorText(t *testing.T) {
 	if KindOf(errors.New("other")) != KindUnknown || KindOf(nil) != KindUnknown {
 		t.Error("KindOf of a foreign error is not KindUnknown")
 	}
-	if got := (&Error{Kind: KindConflict, Op: OpCreateWebhook, StatusCode: 409}).Error(); got != "telegent: create webhook: conflict (HTTP 409)" {
+	if got := (&Error{Kind: KindConflict, Op: OpCreateWebhook, StatusCode: 409}).Error(); got != "telegent: create_webhook: conflict (HTTP 409)" {
 		t.Errorf("minimal Error() = %q", got)
 	}
 }

@@ -9,7 +9,8 @@ import (
 // Exported to this package's external tests (package telegent_test), which
 // may import the packages that import this one.
 var (
-	DecodeCreateResponse = decodeCreateResponse
+	DecodeCreateResponse = decodeWebhook
+	DecodeWebhookList    = decodeWebhookList
 )
 
 // PrimedClient returns a Client whose create token is cached and fresh.
@@ -18,7 +19,7 @@ func PrimedClient(tb testing.TB) *Client { return primedClient(tb, http.DefaultT
 // CreateToken returns the token the next create would send: on a
 // PrimedClient, a cache hit.
 func (c *Client) CreateToken(ctx context.Context) (string, error) {
-	t, err := c.token(ctx, c.createURL)
+	t, err := c.token(ctx, c.targets[epCreate].scope)
 	return t.value, err
 }
 

@@ -53,7 +53,7 @@ func FuzzDecodeCreateResponse(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
-		w, err := decodeCreateResponse(body)
+		w, err := decodeWebhook(body)
 		if err != nil {
 			if w != nil {
 				t.Errorf("error %v with webhook %+v", err, w)
@@ -63,12 +63,16 @@ func FuzzDecodeCreateResponse(f *testing.F) {
 		if strings.TrimSpace(w.WebhookId) == "" {
 			t.Fatalf("accepted %q without a WebhookId", body)
 		}
-		// A decoded webhook survives a round trip unchanged.
+		// A decoded webhook survives a round trip unchanged (the presence
+		// flags are not encoded, so they are compared apart).
 		enc, err := json.Marshal(w)
 		if err != nil {
 			t.Fatal(err)
 		}
-		again, err := decodeCreateResponse(enc)
+		again, err := decodeWebhook(enc)
+		if err == nil {
+			again.HasPassword, again.HasToken = w.HasPassword, w.HasToken
+		}
 		if err != nil || !reflect.DeepEqual(again, w) {
 			t.Errorf("round trip: %+v, %v; want %+v", again, err, w)
 		}
@@ -94,6 +98,29 @@ func FuzzExtractReason(f *testing.F) {
 		}
 		if strings.ContainsAny(got, "\n\r\x00") {
 			t.Errorf("reason %q is not one clean line", got)
+		}
+	})
+}
+
+func FuzzDecodeWebhookList(f *testing.F) {
+	for _, s := range []string{
+		`[{"WebhookId":"WID-1","AuthenticationPassword":"x"}]`, `{"Webhooks":[{"WebhookId":"WID-1"}]}`,
+		`{"a":[],"b":[]}`, `null`, `[]`, `[null]`, `{"webhooks":null}`, `[{"WebhookId":""}]`, ``, `[`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		hooks, err := decodeWebhookList(body)
+		if err != nil {
+			if hooks != nil {
+				t.Errorf("error %v with list %v", err, hooks)
+			}
+			return
+		}
+		for _, w := range hooks {
+			if w == nil || strings.TrimSpace(w.WebhookId) == "" {
+				t.Fatalf("accepted %q with an entry without a WebhookId", body)
+			}
 		}
 	})
 }

@@ -36,7 +36,7 @@ func BenchmarkDecodeCreateResponse(b *testing.B) {
 	body := []byte(example.TelegentAnswer)
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := decodeCreateResponse(body); err != nil {
+		if _, err := decodeWebhook(body); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -52,7 +52,7 @@ func primedClient(tb testing.TB, rt http.RoundTripper) *Client {
 		tb.Fatal(err)
 	}
 	now := time.Now()
-	c.tokens.store(c.createURL, token{value: "bench-token", expiry: now.Add(time.Hour), refreshAt: now.Add(50 * time.Minute)})
+	c.tokens.store(c.targets[epCreate].scope, token{value: "bench-token", expiry: now.Add(time.Hour), refreshAt: now.Add(50 * time.Minute)})
 	return c
 }
 
@@ -61,7 +61,7 @@ func BenchmarkTokenCacheHit(b *testing.B) {
 	ctx := context.Background()
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := c.token(ctx, c.createURL); err != nil {
+		if _, err := c.token(ctx, c.targets[epCreate].scope); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"sync"
 	"time"
 
@@ -177,7 +178,7 @@ func (c *Client) attemptToken(ctx context.Context, body []byte) (t token, e *Err
 
 	secrets := []string{c.cfg.AccountSecret}
 	sentAt := c.clock.Now()
-	rep, e, _ := c.exchange(ctx, OpFetchToken, c.tokenTarget, "", body)
+	rep, e, _, _ := c.exchange(ctx, OpFetchToken, http.MethodPost, c.tokenTarget, nil, "", body)
 	if e != nil {
 		return token{}, e
 	}

@@ -257,7 +257,7 @@ func TestUnauthorizedRetry(t *testing.T) {
 			if _, ok := h.tokens.load(u.scope()); ok != tc.wantCached {
 				t.Errorf("token cached = %v, want %v", ok, tc.wantCached)
 			}
-			if _, _, retries := h.obs.snapshot(); !reflect.DeepEqual(retries, []string{"create webhook unauthorized"}) {
+			if _, _, retries := h.obs.snapshot(); !reflect.DeepEqual(retries, []string{"create_webhook unauthorized"}) {
 				t.Errorf("retries = %v", retries)
 			}
 		})

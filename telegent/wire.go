@@ -1,6 +1,7 @@
 package telegent
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -96,57 +97,141 @@ func (r CreateWebhookRequest) LogValue() slog.Value {
 	)
 }
 
-// Webhook is the upstream's answer to a successful create: the request echoed
-// back plus WebhookId and Active. The echoed AuthenticationPassword and
-// AuthenticationToken are deliberately not decoded, so they can never be
-// logged or returned from here.
-type Webhook struct {
-	// WebhookId identifies the new webhook, e.g. "WID-1234567"; never empty.
+// secrets lists the request's secrets, for scrubbing from error reasons.
+func (r *CreateWebhookRequest) secrets() []string {
+	return []string{r.AuthenticationPassword, r.AuthenticationToken}
+}
+
+// UpdateWebhookRequest is the body of POST /v1.0/webhook/update: the create
+// body plus the webhook to update. JSON flattens the embedded request, so
+// the members sit side by side as Telegent documents them. Telegent's update
+// takes the whole body: a member sent empty is set empty.
+//
+// Telegent's update page words the authentication types Basic, Bearer and
+// None where the create page says Basic, Token and None; this type sends
+// whatever AuthenticationType holds.
+//
+// String, GoString, Format and LogValue redact the secrets as
+// CreateWebhookRequest's do (they are defined again here, as the embedded
+// ones would print without WebhookId).
+type UpdateWebhookRequest struct {
+	// WebhookId is the webhook to update, "WID-..." (required).
 	WebhookId string `json:"WebhookId"`
-	// AccountId is echoed from the request.
+	CreateWebhookRequest
+}
+
+// String renders the request like %+v would, with the secrets redacted.
+func (r UpdateWebhookRequest) String() string {
+	return "{WebhookId:" + r.WebhookId + " " + strings.TrimPrefix(r.CreateWebhookRequest.String(), "{")
+}
+
+// GoString renders the request like %#v would, with the secrets redacted.
+func (r UpdateWebhookRequest) GoString() string {
+	return "telegent.UpdateWebhookRequest{WebhookId:" + strconv.Quote(r.WebhookId) +
+		", CreateWebhookRequest:" + r.CreateWebhookRequest.GoString() + "}"
+}
+
+// Format implements fmt.Formatter so that no verb can reveal the secrets.
+func (r UpdateWebhookRequest) Format(f fmt.State, verb rune) {
+	switch {
+	case verb == 'v' && f.Flag('#'):
+		_, _ = f.Write([]byte(r.GoString()))
+	case verb == 'q':
+		_, _ = f.Write([]byte(strconv.Quote(r.String())))
+	default:
+		_, _ = f.Write([]byte(r.String()))
+	}
+}
+
+// LogValue implements slog.LogValuer with the secrets redacted.
+func (r UpdateWebhookRequest) LogValue() slog.Value {
+	attrs := append([]slog.Attr{slog.String("WebhookId", r.WebhookId)}, r.CreateWebhookRequest.LogValue().Group()...)
+	return slog.GroupValue(attrs...)
+}
+
+// deleteWebhookRequest is the body of POST /v1.0/webhook/delete. Our notes
+// do not hold the documented body; WebhookId names the webhook and
+// AccountId its account, as in every other webhook body.
+type deleteWebhookRequest struct {
 	AccountId string `json:"AccountId"`
-	// WebhookUrl is echoed from the request.
+	WebhookId string `json:"WebhookId"`
+}
+
+// Webhook is a webhook as Telegent returns it: the answer to a create or an
+// update (the request echoed back plus WebhookId and Active), or one entry
+// of an account's list. The AuthenticationPassword and AuthenticationToken
+// Telegent returns are deliberately not decoded, so they can never be
+// logged or returned from here: HasPassword and HasToken only say whether
+// they were set.
+type Webhook struct {
+	// WebhookId identifies the webhook, e.g. "WID-1234567"; never empty.
+	WebhookId string `json:"WebhookId"`
+	// AccountId is the webhook's account.
+	AccountId string `json:"AccountId"`
+	// WebhookUrl is the URL Telegent calls.
 	WebhookUrl string `json:"WebhookUrl"`
-	// Method is echoed from the request.
+	// Method is the HTTP method Telegent calls it with.
 	Method string `json:"Method"`
-	// DataFormat is echoed from the request.
+	// DataFormat is the payload format.
 	DataFormat string `json:"DataFormat"`
-	// AuthenticationType is echoed from the request.
+	// AuthenticationType is None, Basic, Token (or Bearer).
 	AuthenticationType string `json:"AuthenticationType"`
-	// AuthenticationUsername is echoed from the request.
+	// AuthenticationUsername is the Basic user name.
 	AuthenticationUsername string `json:"AuthenticationUsername"`
-	// SubscribedEvents is echoed from the request.
+	// SubscribedEvents is the comma-separated list of events.
 	SubscribedEvents string `json:"SubscribedEvents"`
 	// Active is nil when the upstream sent null or nothing: unknown, which is
 	// not the same as false.
 	Active *bool `json:"Active"`
+	// HasPassword is true when Telegent returned a non-empty
+	// AuthenticationPassword (which is not kept).
+	HasPassword bool `json:"-"`
+	// HasToken is true when Telegent returned a non-empty
+	// AuthenticationToken (which is not kept).
+	HasToken bool `json:"-"`
+}
+
+// presence decodes a JSON member to whether it holds something other than
+// null or "", and keeps nothing else of it: the secrets Telegent echoes
+// pass through it without being copied anywhere. It never fails, so a
+// mistyped secret cannot fail (or be quoted by) the decoding.
+type presence bool
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (p *presence) UnmarshalJSON(b []byte) error {
+	b = bytes.TrimSpace(b)
+	*p = presence(len(b) > 0 && string(b) != "null" && string(b) != `""`)
+	return nil
 }
 
 // errNoWebhookID reports a success body without the one member we need.
 var errNoWebhookID = errors.New("response has no WebhookId")
 
-// decodeCreateResponse decodes a 2xx create body. Unknown members are
-// ignored, as the upstream may add some. A mistyped echo member (say
-// "Active": "yes") leaves that field zero rather than failing the call: the
-// webhook exists, and failing would hide its id. Only a missing or empty
-// WebhookId makes the body malformed.
-func decodeCreateResponse(body []byte) (*Webhook, error) {
+// decodeWebhook decodes a 2xx create or update body, or one list entry.
+// Unknown members are ignored, as the upstream may add some; member names
+// match in any letter case (encoding/json's rule), so camelCase members are
+// taken too. A mistyped member (say "Active": "yes") leaves that field zero
+// rather than failing the call: the webhook exists, and failing would hide
+// its id. Only a missing or empty WebhookId makes the body malformed.
+func decodeWebhook(body []byte) (*Webhook, error) {
 	// Active is taken raw: encoding/json would turn a mistyped value into a
 	// pointer to false, and false is not what the upstream said.
 	var wire struct {
 		Webhook
-		Active json.RawMessage `json:"Active"`
+		Active                 json.RawMessage `json:"Active"`
+		AuthenticationPassword presence        `json:"AuthenticationPassword"`
+		AuthenticationToken    presence        `json:"AuthenticationToken"`
 	}
 	err := json.Unmarshal(body, &wire)
 	if err != nil {
 		if _, ok := errors.AsType[*json.UnmarshalTypeError](err); !ok {
-			return nil, fmt.Errorf("decode create response: %w", err)
+			return nil, fmt.Errorf("decode webhook: %w", err)
 		}
 	}
 	w := wire.Webhook
 	if strings.TrimSpace(w.WebhookId) == "" {
 		if err != nil {
-			return nil, fmt.Errorf("decode create response: %w", err)
+			return nil, fmt.Errorf("decode webhook: %w", err)
 		}
 		return nil, errNoWebhookID
 	}
@@ -154,7 +239,79 @@ func decodeCreateResponse(body []byte) (*Webhook, error) {
 	if json.Unmarshal(wire.Active, &active) == nil && string(wire.Active) != "null" {
 		w.Active = &active
 	}
+	w.HasPassword, w.HasToken = bool(wire.AuthenticationPassword), bool(wire.AuthenticationToken)
 	return &w, nil
+}
+
+// listMembers are the names (any letter case) of the member that may hold
+// the list when Telegent wraps it in an object, in order of preference.
+var listMembers = []string{"Webhooks", "Data", "Items", "Results", "Result", "Value"}
+
+// decodeWebhookList decodes a 2xx list body. The documented shape is not in
+// our notes, so both plausible ones are taken: a JSON array of webhooks, or
+// an object holding one, under a member named as in listMembers (in any
+// letter case) or as its only array member. null is an empty list. Every
+// entry must have a WebhookId: a list with an entry that cannot be
+// identified is malformed rather than silently shortened, since callers use
+// the list to decide whether a webhook exists.
+func decodeWebhookList(body []byte) ([]*Webhook, error) {
+	body = bytes.TrimSpace(body)
+	var raw []json.RawMessage
+	switch {
+	case len(body) == 0:
+		return nil, errors.New("decode webhook list: empty body")
+	case body[0] == '[' || string(body) == "null":
+		if err := json.Unmarshal(body, &raw); err != nil {
+			return nil, fmt.Errorf("decode webhook list: %w", err)
+		}
+	case body[0] == '{':
+		var obj map[string]json.RawMessage
+		if err := json.Unmarshal(body, &obj); err != nil {
+			return nil, fmt.Errorf("decode webhook list: %w", err)
+		}
+		inner, ok := listIn(obj)
+		if !ok {
+			return nil, errors.New("decode webhook list: object holds no list")
+		}
+		if err := json.Unmarshal(inner, &raw); err != nil {
+			return nil, fmt.Errorf("decode webhook list: %w", err)
+		}
+	default:
+		return nil, errors.New("decode webhook list: not a JSON array or object")
+	}
+	hooks := make([]*Webhook, 0, len(raw))
+	for i, r := range raw {
+		w, err := decodeWebhook(r)
+		if err != nil {
+			return nil, fmt.Errorf("decode webhook list entry %d: %w", i, err)
+		}
+		hooks = append(hooks, w)
+	}
+	return hooks, nil
+}
+
+// listIn finds the list inside a wrapping object.
+func listIn(obj map[string]json.RawMessage) (json.RawMessage, bool) {
+	for _, name := range listMembers {
+		for k, v := range obj {
+			if strings.EqualFold(k, name) && isArrayOrNull(v) {
+				return v, true
+			}
+		}
+	}
+	var found json.RawMessage
+	n := 0
+	for _, v := range obj {
+		if t := bytes.TrimSpace(v); len(t) > 0 && t[0] == '[' {
+			found, n = v, n+1
+		}
+	}
+	return found, n == 1
+}
+
+func isArrayOrNull(v json.RawMessage) bool {
+	t := bytes.TrimSpace(v)
+	return len(t) > 0 && (t[0] == '[' || string(t) == "null")
 }
 
 // tokenRequest is the body of POST /v1.0/oauth2/tokens (PascalCase).

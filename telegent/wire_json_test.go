@@ -72,7 +72,7 @@ func TestDecodeCreateResponse(t *testing.T) {
 	for name, tc := range answerCases {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			w, err := decodeCreateResponse([]byte(tc.body))
+			w, err := decodeWebhook([]byte(tc.body))
 			if tc.wantErr {
 				if err == nil {
 					t.Fatalf("decoded %+v, want an error", w)

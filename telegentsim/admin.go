@@ -4,6 +4,7 @@ import (
 	"errors"
 	"mime"
 	"net/http"
+	"slices"
 )
 
 func (s *Simulator) serveHealth(w http.ResponseWriter, r *http.Request) {
@@ -29,8 +30,14 @@ func (s *Simulator) serveAdmin(w http.ResponseWriter, r *http.Request) {
 			writeJSON(w, http.StatusOK, s.Counters())
 		}}}
 	case "/_sim/webhooks":
-		routes = []route{{http.MethodGet, func(w http.ResponseWriter, _ *http.Request) {
-			writeJSON(w, http.StatusOK, s.Webhooks())
+		routes = []route{{http.MethodGet, func(w http.ResponseWriter, r *http.Request) {
+			whs := s.Webhooks()
+			if acc := r.URL.Query().Get("AccountId"); acc != "" {
+				whs = slices.DeleteFunc(whs, func(wh Webhook) bool {
+					return wh.AccountID == nil || *wh.AccountID != acc
+				})
+			}
+			writeJSON(w, http.StatusOK, whs)
 		}}}
 	case "/_sim/creates-by-url":
 		routes = []route{{http.MethodGet, func(w http.ResponseWriter, _ *http.Request) {

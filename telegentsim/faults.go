@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -31,7 +32,69 @@ const (
 	BodyMalformed   BodyKind = "malformed"
 	BodyNoWebhookID BodyKind = "nowebhookid"
 	BodyActiveNull  BodyKind = "activenull"
+	// BodyWrapped (list only, without a status) wraps the list in an object,
+	// {"Webhooks": [...]}, the other shape a list may plausibly take.
+	BodyWrapped BodyKind = "wrapped"
 )
+
+// Endpoints is a set of webhook endpoints a fault applies to (the on: item).
+type Endpoints uint8
+
+// The endpoints. The zero set means EndpointsDefault.
+const (
+	EndpointCreate Endpoints = 1 << iota
+	EndpointUpdate
+	EndpointDelete
+	EndpointList
+	// EndpointsAll is every webhook endpoint (on:all).
+	EndpointsAll = EndpointCreate | EndpointUpdate | EndpointDelete | EndpointList
+	// EndpointsDefault is where webhook faults without on: apply: create and
+	// update, as before delete and list existed, so that a spec such as
+	// drop:after-body never breaks the list a client uses to recover.
+	EndpointsDefault = EndpointCreate | EndpointUpdate
+)
+
+var endpointNames = []struct {
+	name string
+	e    Endpoints
+}{{"create", EndpointCreate}, {"update", EndpointUpdate}, {"delete", EndpointDelete}, {"list", EndpointList}}
+
+// String lists the set as on: takes it, e.g. "create,delete"; "" for the zero set.
+func (e Endpoints) String() string {
+	if e == EndpointsAll {
+		return "all"
+	}
+	var names []string
+	for _, n := range endpointNames {
+		if e&n.e != 0 {
+			names = append(names, n.name)
+		}
+	}
+	return strings.Join(names, ",")
+}
+
+// parseEndpoints reads a comma-separated list of create, update, delete, list or all.
+func parseEndpoints(s string) (Endpoints, error) {
+	var e Endpoints
+	for item := range strings.SplitSeq(s, ",") {
+		item = strings.ToLower(strings.TrimSpace(item))
+		if item == "all" {
+			e |= EndpointsAll
+			continue
+		}
+		i := slices.IndexFunc(endpointNames, func(n struct {
+			name string
+			e    Endpoints
+		}) bool {
+			return n.name == item
+		})
+		if i < 0 {
+			return 0, fmt.Errorf("on: %q: want create, update, delete, list or all", item)
+		}
+		e |= endpointNames[i].e
+	}
+	return e, nil
+}
 
 // DropPoint is where a fault closes the connection without answering.
 type DropPoint string
@@ -57,8 +120,8 @@ const (
 )
 
 // Faults describes misbehaviour to inject. The zero value injects nothing. Webhook
-// faults (Latency, Status, Body, Drop) apply to create and update; token faults
-// (Token*) apply to the token call. See the package documentation for the spec
+// faults (Latency, Status, Body, Drop) apply to the endpoints in On (create and
+// update when On is zero); token faults (Token*) apply to the token call. See the package documentation for the spec
 // grammar that [ParseFaultSpec] reads and [Faults.String] writes.
 type Faults struct {
 	// Latency delays the answer; the wait ends early when the client goes away.
@@ -72,6 +135,9 @@ type Faults struct {
 	Drop DropPoint
 	// Once limits the faults to the first matching request.
 	Once bool
+	// On selects the webhook endpoints the webhook faults apply to; zero means
+	// EndpointsDefault.
+	On Endpoints
 
 	// TokenStatus, when non-zero (400-599), is answered by the token call.
 	TokenStatus int
@@ -94,9 +160,18 @@ func (f Faults) hasTokenFaults() bool {
 	return f.TokenLatency != 0 || f.TokenStatus != 0 || f.TokenDrop || f.TokenExpiryFormat != ExpiryNormal
 }
 
-// webhookPart returns only the webhook faults of f (and Once).
+// webhookPart returns only the webhook faults of f (and Once and On).
 func (f Faults) webhookPart() Faults {
-	return Faults{Latency: f.Latency, Status: f.Status, Body: f.Body, Drop: f.Drop, Once: f.Once}
+	return Faults{Latency: f.Latency, Status: f.Status, Body: f.Body, Drop: f.Drop, Once: f.Once, On: f.On}
+}
+
+// appliesTo reports whether f's webhook faults apply to endpoint e.
+func (f Faults) appliesTo(e Endpoints) bool {
+	on := f.On
+	if on == 0 {
+		on = EndpointsDefault
+	}
+	return on&e != 0
 }
 
 // tokenPart returns only the token faults of f (and Once).
@@ -124,12 +199,18 @@ func (f Faults) Validate() error {
 	}
 	switch f.Body {
 	case BodyJSON, BodyHTML, BodyText, BodyEmpty, BodyMalformed:
-	case BodyNoWebhookID, BodyActiveNull:
+	case BodyNoWebhookID, BodyActiveNull, BodyWrapped:
 		if f.Status != 0 {
 			errs = append(errs, fmt.Errorf("body %s describes a success and cannot be combined with status", f.Body))
 		}
+		if f.Body == BodyWrapped && f.On != EndpointList {
+			errs = append(errs, errors.New("body wrapped describes a list and needs on:list"))
+		}
 	default:
-		errs = append(errs, fmt.Errorf("body %q: want html, text, empty, malformed, nowebhookid or activenull", string(f.Body)))
+		errs = append(errs, fmt.Errorf("body %q: want html, text, empty, malformed, nowebhookid, activenull or wrapped", string(f.Body)))
+	}
+	if f.On&^EndpointsAll != 0 {
+		errs = append(errs, fmt.Errorf("on: unknown endpoints %#x", uint8(f.On&^EndpointsAll)))
 	}
 	switch f.Drop {
 	case DropNone:
@@ -243,6 +324,15 @@ func ParseFaultSpec(spec string) (Faults, error) {
 			if noValue() {
 				f.Once = true
 			}
+		case "on":
+			if needValue() {
+				on, err := parseEndpoints(val)
+				if err != nil {
+					errs = append(errs, err)
+					continue
+				}
+				f.On = on
+			}
 		case "token-drop":
 			if noValue() {
 				f.TokenDrop = true
@@ -294,6 +384,9 @@ func (f Faults) String() string {
 	if f.Once {
 		items = append(items, "once")
 	}
+	if f.On != 0 {
+		items = append(items, "on:"+f.On.String())
+	}
 	return strings.Join(items, ";")
 }
 
@@ -304,6 +397,7 @@ type faultsJSON struct {
 	Body              BodyKind  `json:"body,omitempty"`
 	Drop              DropPoint `json:"drop,omitempty"`
 	Once              bool      `json:"once,omitempty"`
+	On                string    `json:"on,omitempty"`
 	TokenStatus       int       `json:"tokenStatus,omitempty"`
 	TokenLatency      string    `json:"tokenLatency,omitempty"`
 	TokenDrop         bool      `json:"tokenDrop,omitempty"`
@@ -315,6 +409,7 @@ func (f Faults) MarshalJSON() ([]byte, error) {
 	j := faultsJSON{
 		Status: f.Status, Body: f.Body, Drop: f.Drop, Once: f.Once,
 		TokenStatus: f.TokenStatus, TokenDrop: f.TokenDrop, TokenExpiryFormat: f.TokenExpiryFormat,
+		On: f.On.String(),
 	}
 	if f.Latency != 0 {
 		j.Latency = f.Latency.String()
@@ -339,6 +434,11 @@ func (f *Faults) UnmarshalJSON(data []byte) error {
 		TokenStatus: j.TokenStatus, TokenDrop: j.TokenDrop, TokenExpiryFormat: j.TokenExpiryFormat,
 	}
 	var err error
+	if j.On != "" {
+		if out.On, err = parseEndpoints(j.On); err != nil {
+			return fmt.Errorf("decode faults: %w", err)
+		}
+	}
 	if j.Latency != "" {
 		if out.Latency, err = time.ParseDuration(j.Latency); err != nil {
 			return fmt.Errorf("decode faults: latency: %w", err)

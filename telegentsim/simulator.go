@@ -17,6 +17,9 @@ const (
 	TokenPath  = "/v1.0/oauth2/tokens"
 	CreatePath = "/v1.0/webhook/create"
 	UpdatePath = "/v1.0/webhook/update"
+	DeletePath = "/v1.0/webhook/delete"
+	// ListPath takes the account as the query parameter AccountId.
+	ListPath = "/v1.0/account/webhooks"
 )
 
 // Defaults applied by New to zero Config members.
@@ -63,6 +66,11 @@ type Config struct {
 	// DisableAdmin hides the /_sim/ admin endpoints (404), e.g. when the simulator
 	// is embedded in a development server. /healthz stays.
 	DisableAdmin bool
+	// SkipOwnershipCheck makes update and delete act on a WebhookId whatever
+	// AccountId is sent with it, as Telegent might (its docs do not say). By
+	// default a WebhookId of another account is answered 404, like a missing
+	// one.
+	SkipOwnershipCheck bool
 }
 
 // Counters is a snapshot of what the simulator has seen since start or Reset.
@@ -83,6 +91,15 @@ type Counters struct {
 	UpdatesAttempted int64 `json:"updatesAttempted"`
 	// UpdatesAccepted counts updates applied.
 	UpdatesAccepted int64 `json:"updatesAccepted"`
+	// DeletesAttempted counts delete calls that got past routing.
+	DeletesAttempted int64 `json:"deletesAttempted"`
+	// DeletesAccepted counts webhooks deleted.
+	DeletesAccepted int64 `json:"deletesAccepted"`
+	// ListsAttempted counts list calls that got past routing.
+	ListsAttempted int64 `json:"listsAttempted"`
+	// ListsAnswered counts lists computed (including those whose answer was
+	// then dropped or reshaped by a fault).
+	ListsAnswered int64 `json:"listsAnswered"`
 	// Unauthorized counts 401 answers (bad credentials or bad bearer token).
 	Unauthorized int64 `json:"unauthorized"`
 	// FaultsInjected counts requests on which a fault took effect.
@@ -146,6 +163,7 @@ type Simulator struct {
 	location                  *time.Location
 	publicBase                string
 	disableAdmin              bool
+	skipOwnership             bool
 	initialFaults             Faults
 
 	// hookLatency, when set by tests before serving, runs as a latency wait starts.
@@ -179,6 +197,7 @@ func New(cfg Config) *Simulator {
 		location:      cfg.ExpiryLocation,
 		publicBase:    strings.TrimRight(cfg.PublicBaseURL, "/"),
 		disableAdmin:  cfg.DisableAdmin,
+		skipOwnership: cfg.SkipOwnershipCheck,
 		initialFaults: cfg.Faults,
 		lastID:        1000000, // ids look like Telegent's example, WID-1234567
 	}
@@ -289,14 +308,15 @@ func (s *Simulator) claimOnce(key string) bool {
 	return true
 }
 
-// defaultWebhookFaults returns the default webhook faults for a request and claims
-// their once. With preBody it returns only faults that act before the body is read
-// (drop:before-body), leaving the others to be claimed once the body is known.
-func (s *Simulator) defaultWebhookFaults(preBody bool) Faults {
+// defaultWebhookFaults returns the default webhook faults for a request to op and
+// claims their once. With preBody it returns only faults that act before the body
+// is read (drop:before-body), leaving the others to be claimed once the body is
+// known.
+func (s *Simulator) defaultWebhookFaults(op operation, preBody bool) Faults {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	f := s.faults.webhookPart()
-	if !f.hasWebhookFaults() || (preBody && f.Drop != DropBeforeBody) {
+	if !f.hasWebhookFaults() || !f.appliesTo(op.endpoint()) || (preBody && f.Drop != DropBeforeBody) {
 		return Faults{}
 	}
 	if f.Once {
@@ -336,7 +356,8 @@ func (s *Simulator) now() time.Time { return s.clock.Now() }
 //
 //	GET  /healthz            200 "ok"
 //	GET  /_sim/counters      Counters as JSON
-//	GET  /_sim/webhooks      stored webhooks as a JSON array (creation order)
+//	GET  /_sim/webhooks      stored webhooks as a JSON array (creation order),
+//	                         secrets included; ?AccountId= keeps one account's
 //	GET  /_sim/creates-by-url  {"<WebhookUrl>": count, ...}
 //	POST /_sim/revoke-tokens  RevokeTokens; 204
 //	GET  /_sim/faults        the default Faults as JSON
@@ -372,6 +393,10 @@ func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.serveWebhook(rw, r, opCreate)
 	case strings.EqualFold(path, UpdatePath):
 		s.serveWebhook(rw, r, opUpdate)
+	case strings.EqualFold(path, DeletePath):
+		s.serveWebhook(rw, r, opDelete)
+	case strings.EqualFold(path, ListPath):
+		s.serveWebhook(rw, r, opList)
 	case path == "/healthz":
 		s.serveHealth(rw, r)
 	case !s.disableAdmin && strings.HasPrefix(path, "/_sim/"):

@@ -16,7 +16,27 @@ type operation int
 const (
 	opCreate operation = iota
 	opUpdate
+	opDelete
+	opList
 )
+
+// endpoint is op's member of Endpoints.
+func (op operation) endpoint() Endpoints { return 1 << op }
+
+// method is the HTTP method op is served on.
+func (op operation) method() string {
+	if op == opList {
+		return http.MethodGet
+	}
+	return http.MethodPost
+}
+
+// countAttempt counts a call to op that got past routing.
+func (s *Simulator) countAttempt(op operation) {
+	s.count(func(c *Counters) *int64 {
+		return [...]*int64{&c.CreatesAttempted, &c.UpdatesAttempted, &c.DeletesAttempted, &c.ListsAttempted}[op]
+	})
+}
 
 // webhookMembers lists the body members in the order of WebhookFields.members, with
 // the maximum lengths Telegent documents.
@@ -63,17 +83,14 @@ func writeViolations(w http.ResponseWriter, vs []violation) {
 	writeJSON(w, http.StatusBadRequest, body)
 }
 
-// serveWebhook handles POST /v1.0/webhook/create and /v1.0/webhook/update.
+// serveWebhook handles the webhook endpoints: POST /v1.0/webhook/create, update
+// and delete, and GET /v1.0/account/webhooks.
 func (s *Simulator) serveWebhook(w http.ResponseWriter, r *http.Request, op operation) {
-	if r.Method != http.MethodPost {
-		methodNotAllowed(w, http.MethodPost)
+	if r.Method != op.method() {
+		methodNotAllowed(w, op.method())
 		return
 	}
-	if op == opCreate {
-		s.count(func(c *Counters) *int64 { return &c.CreatesAttempted })
-	} else {
-		s.count(func(c *Counters) *int64 { return &c.UpdatesAttempted })
-	}
+	s.countAttempt(op)
 
 	// Faults: the header wins; without it, the WebhookUrl's spec; without that, the
 	// defaults. Only the header and the defaults are known before the body is read.
@@ -86,11 +103,11 @@ func (s *Simulator) serveWebhook(w http.ResponseWriter, r *http.Request, op oper
 			return
 		}
 		f = parsed.webhookPart()
-		if f.Once && f.hasWebhookFaults() && !s.claimOnce("header:"+header) {
+		if !f.appliesTo(op.endpoint()) || (f.Once && f.hasWebhookFaults() && !s.claimOnce("header:"+header)) {
 			f = Faults{}
 		}
 	} else {
-		f = s.defaultWebhookFaults(true)
+		f = s.defaultWebhookFaults(op, true)
 	}
 	if f.Drop == DropBeforeBody {
 		s.noteFault(w, f)
@@ -104,32 +121,47 @@ func (s *Simulator) serveWebhook(w http.ResponseWriter, r *http.Request, op oper
 		writeError(w, http.StatusUnauthorized, "unauthorized", reason)
 		return
 	}
-	if !isJSON(r.Header.Get("Content-Type")) {
-		writeError(w, http.StatusUnsupportedMediaType, "unsupported_media_type", "Content-Type must be application/json")
-		return
-	}
-	body, err := readBody(w, r)
-	if errors.Is(err, errTooLarge) {
-		writeError(w, http.StatusRequestEntityTooLarge, "request_too_large", fmt.Sprintf("request body exceeds %d bytes", MaxBodyBytes))
-		return
-	}
-	if err != nil {
-		writeError(w, http.StatusBadRequest, "invalid_request", "could not read request body")
-		return
-	}
-	obj, err := decodeObject(body)
-	if err != nil {
-		writeError(w, http.StatusBadRequest, "invalid_json", err.Error())
-		return
-	}
-	fields, webhookID, vs := parseWebhookBody(obj, op)
-	if len(vs) > 0 {
-		writeViolations(w, vs)
-		return
+	var (
+		fields    WebhookFields
+		webhookID string
+		vs        []violation
+	)
+	if op == opList {
+		// The account is a query parameter (matched case-insensitively, like
+		// body members); a list has no body to read.
+		for k, v := range r.URL.Query() {
+			if strings.EqualFold(k, "AccountId") && len(v) > 0 {
+				fields.AccountID = &v[0]
+			}
+		}
+	} else {
+		if !isJSON(r.Header.Get("Content-Type")) {
+			writeError(w, http.StatusUnsupportedMediaType, "unsupported_media_type", "Content-Type must be application/json")
+			return
+		}
+		body, err := readBody(w, r)
+		if errors.Is(err, errTooLarge) {
+			writeError(w, http.StatusRequestEntityTooLarge, "request_too_large", fmt.Sprintf("request body exceeds %d bytes", MaxBodyBytes))
+			return
+		}
+		if err != nil {
+			writeError(w, http.StatusBadRequest, "invalid_request", "could not read request body")
+			return
+		}
+		obj, err := decodeObject(body)
+		if err != nil {
+			writeError(w, http.StatusBadRequest, "invalid_json", err.Error())
+			return
+		}
+		fields, webhookID, vs = parseWebhookBody(obj, op)
+		if len(vs) > 0 {
+			writeViolations(w, vs)
+			return
+		}
 	}
 
 	if header == "" {
-		f, vs = s.bodyFaults(fields)
+		f, vs = s.bodyFaults(op, fields)
 		if len(vs) > 0 {
 			writeViolations(w, vs)
 			return
@@ -157,43 +189,86 @@ func (s *Simulator) serveWebhook(w http.ResponseWriter, r *http.Request, op oper
 		writeViolations(w, vs)
 		return
 	}
-	stored, ok := s.store(op, fields, webhookID)
-	if !ok {
-		writeError(w, http.StatusNotFound, "not_found", "WebhookId "+webhookID+" not found")
-		return
+	var resp any
+	switch op {
+	case opCreate, opUpdate:
+		stored, ok := s.store(op, fields, webhookID)
+		if !ok {
+			writeError(w, http.StatusNotFound, "not_found", "WebhookId "+webhookID+" not found")
+			return
+		}
+		wr := webhookResponse{WebhookFields: fields, WebhookID: &stored.WebhookID, Active: &stored.Active}
+		switch f.Body {
+		case BodyNoWebhookID:
+			wr.WebhookID = nil
+		case BodyActiveNull:
+			wr.Active = nil
+		}
+		resp = wr
+	case opDelete:
+		if !s.delete(*fields.AccountID, webhookID) {
+			writeError(w, http.StatusNotFound, "not_found", "WebhookId "+webhookID+" not found")
+			return
+		}
+		// Telegent's success body for a delete is not in our notes.
+		resp = deleteResponse{WebhookID: webhookID, AccountID: *fields.AccountID, Deleted: true}
+	case opList:
+		list := s.list(*fields.AccountID)
+		entries := make([]webhookResponse, len(list))
+		for i, wh := range list {
+			entries[i] = webhookResponse{WebhookFields: wh.WebhookFields, WebhookID: &wh.WebhookID, Active: &wh.Active}
+			switch f.Body {
+			case BodyNoWebhookID:
+				entries[i].WebhookID = nil
+			case BodyActiveNull:
+				entries[i].Active = nil
+			}
+		}
+		resp = entries
+		if f.Body == BodyWrapped {
+			resp = wrappedList{Webhooks: entries}
+		}
 	}
 	if f.Drop == DropAfterBody {
 		s.drop(w)
 		return
 	}
-	resp := webhookResponse{WebhookFields: fields, WebhookID: &stored.WebhookID, Active: &stored.Active}
-	switch f.Body {
-	case BodyNoWebhookID:
-		resp.WebhookID = nil
-	case BodyActiveNull:
-		resp.Active = nil
-	}
 	writeShaped(w, http.StatusOK, f.Body, resp)
+}
+
+// deleteResponse is the simulator's success body for a delete.
+type deleteResponse struct {
+	WebhookID string `json:"WebhookId"`
+	AccountID string `json:"AccountId"`
+	Deleted   bool   `json:"Deleted"`
+}
+
+// wrappedList is the list in an object (fault body:wrapped).
+type wrappedList struct {
+	Webhooks []webhookResponse `json:"Webhooks"`
 }
 
 // bodyFaults returns the faults for a request without the fault header: the spec in
 // its WebhookUrl if there is one, else the defaults.
-func (s *Simulator) bodyFaults(fields WebhookFields) (Faults, []violation) {
-	if fields.WebhookURL == nil {
-		return s.defaultWebhookFaults(false), nil
+func (s *Simulator) bodyFaults(op operation, fields WebhookFields) (Faults, []violation) {
+	if fields.WebhookURL == nil || op == opDelete || op == opList {
+		return s.defaultWebhookFaults(op, false), nil
 	}
 	spec, found, err := faultSpecFromURL(*fields.WebhookURL)
 	if err != nil {
 		return Faults{}, []violation{{"WebhookUrl", err.Error()}}
 	}
 	if !found {
-		return s.defaultWebhookFaults(false), nil
+		return s.defaultWebhookFaults(op, false), nil
 	}
 	parsed, err := ParseFaultSpec(spec)
 	if err != nil {
 		return Faults{}, []violation{{"WebhookUrl", err.Error()}}
 	}
 	f := parsed.webhookPart()
+	if !f.appliesTo(op.endpoint()) {
+		return Faults{}, nil
+	}
 	if f.Once && f.hasWebhookFaults() && !s.claimOnce("url:"+*fields.WebhookURL) {
 		return Faults{}, nil
 	}
@@ -215,8 +290,13 @@ func parseWebhookBody(obj map[string]json.RawMessage, op operation) (WebhookFiel
 		}
 		*p = v
 	}
+	if op == opDelete {
+		// A delete names the webhook and its account; other members are ignored.
+		fields = WebhookFields{AccountID: fields.AccountID}
+		vs = slices.DeleteFunc(vs, func(v violation) bool { return v.member != "AccountId" })
+	}
 	var id string
-	if op == opUpdate {
+	if op == opUpdate || op == opDelete {
 		v, err := stringMember(obj, "WebhookId")
 		switch {
 		case err != nil:
@@ -243,7 +323,7 @@ func validateWebhook(f WebhookFields, webhookID string, op operation) []violatio
 	var vs []violation
 	add := func(member, msg string) { vs = append(vs, violation{member, msg}) }
 	tooLong := map[string]bool{}
-	if op == opUpdate {
+	if op == opUpdate || op == opDelete {
 		switch {
 		case webhookID == "":
 			add("WebhookId", "is required")
@@ -272,6 +352,9 @@ func validateWebhook(f WebhookFields, webhookID string, op operation) []violatio
 		case !strings.HasPrefix(acc, "AID-"):
 			add("AccountId", `must start with "AID-"`)
 		}
+	}
+	if op == opDelete || op == opList {
+		return vs
 	}
 	if u := value(f.WebhookURL); !tooLong["WebhookUrl"] {
 		switch {
@@ -342,7 +425,7 @@ func (s *Simulator) store(op operation, fields WebhookFields, webhookID string) 
 	defer s.mu.Unlock()
 	if op == opUpdate {
 		wh, ok := s.byID[webhookID]
-		if !ok {
+		if !ok || !s.owns(wh, fields.AccountID) {
 			return Webhook{}, false
 		}
 		wh.WebhookFields = fields.clone()
@@ -360,4 +443,40 @@ func (s *Simulator) store(op operation, fields WebhookFields, webhookID string) 
 	}
 	s.counters.CreatesAccepted++
 	return *wh, true
+}
+
+// owns reports whether wh may be changed by a request sent with accountID: always
+// when the ownership check is off (a WebhookId of another account is then acted on,
+// and an update moves it to the account sent).
+func (s *Simulator) owns(wh *Webhook, accountID *string) bool {
+	return s.skipOwnership || (wh.AccountID != nil && accountID != nil && *wh.AccountID == *accountID)
+}
+
+// delete removes webhook webhookID; it reports false if the id is unknown (or,
+// with the ownership check, belongs to another account).
+func (s *Simulator) delete(accountID, webhookID string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	wh, ok := s.byID[webhookID]
+	if !ok || !s.owns(wh, &accountID) {
+		return false
+	}
+	delete(s.byID, webhookID)
+	s.webhooks = slices.DeleteFunc(s.webhooks, func(w *Webhook) bool { return w == wh })
+	s.counters.DeletesAccepted++
+	return true
+}
+
+// list returns copies of accountID's webhooks in creation order.
+func (s *Simulator) list(accountID string) []Webhook {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.counters.ListsAnswered++
+	var out []Webhook
+	for _, wh := range s.webhooks {
+		if wh.AccountID != nil && *wh.AccountID == accountID {
+			out = append(out, Webhook{WebhookFields: wh.WebhookFields.clone(), WebhookID: wh.WebhookID, Active: wh.Active})
+		}
+	}
+	return out
 }

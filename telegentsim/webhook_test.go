@@ -121,7 +121,8 @@ func TestRequestShape(t *testing.T) {
 	}{
 		"GET create":             {method: http.MethodGet, path: CreatePath, want: 405},
 		"PUT update":             {method: http.MethodPut, path: UpdatePath, body: validBody(nil), want: 405},
-		"unknown path":           {path: "/v1.0/webhook/delete", body: validBody(nil), want: 404},
+		"unknown path":           {path: "/v1.0/webhook/remove", body: validBody(nil), want: 404},
+		"delete without id":      {path: DeletePath, body: validBody(nil), want: 400},
 		"root":                   {method: http.MethodGet, path: "/", want: 404},
 		"text/plain":             {path: CreatePath, body: validBody(nil), header: map[string]string{"Content-Type": "text/plain"}, want: 415},
 		"no content type":        {path: CreatePath, body: validBody(nil), header: map[string]string{"Content-Type": ""}, want: 415},

@@ -52,6 +52,7 @@ type config struct {
 	// Logging holds LogLevel; its variable is TELEGENT_SIM_LOG_LEVEL.
 	cliconf.Logging `embed:"" envprefix:"TELEGENT_SIM_"`
 	ShutdownTimeout time.Duration `name:"shutdown-timeout" env:"TELEGENT_SIM_SHUTDOWN_TIMEOUT" default:"10s" help:"grace period for in-flight requests on SIGINT/SIGTERM"`
+	OwnershipCheck  bool          `name:"ownership-check" env:"TELEGENT_SIM_OWNERSHIP_CHECK" default:"true" help:"update and delete answer 404 for a WebhookId of another account than the AccountId sent; false acts on it, as Telegent might"`
 
 	// envSecret is TELEGENT_SIM_ACCOUNT_SECRET, read by loadConfig.
 	envSecret string

@@ -1,5 +1,8 @@
 // Command telegent-sim serves a simulator of Telegent's token and webhook endpoints
-// (package telegentsim) for local runs, end-to-end tests and benchmarks.
+// (create, update, delete, list; package telegentsim) for local runs, end-to-end
+// tests and benchmarks. --ownership-check=false (TELEGENT_SIM_OWNERSHIP_CHECK=false)
+// makes update and delete act on a WebhookId whatever AccountId is sent, as Telegent
+// might; --fault takes on:<endpoints> to aim a fault at some endpoints only.
 //
 // Every flag has an environment fallback; run with --help for the list. The account
 // secret is never a flag: it comes from --account-secret-file or from
@@ -58,6 +61,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		Faults:         cfg.faults,
 		ExpiryLocation: cfg.location,
 		PublicBaseURL:  cfg.PublicBaseURL,
+
+		SkipOwnershipCheck: !cfg.OwnershipCheck,
 	})
 	srv := &http.Server{
 		Handler:           sim,
@@ -78,6 +83,7 @@ func serve(ctx context.Context, srv *http.Server, ln net.Listener, cfg config, l
 		slog.String("token_lifetime", cfg.TokenLifetime.String()),
 		slog.String("expiry_zone", cfg.location.String()),
 		slog.String("fault", cfg.faults.String()),
+		slog.Bool("ownership_check", cfg.OwnershipCheck),
 	)
 
 	select {

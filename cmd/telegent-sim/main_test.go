@@ -215,7 +215,7 @@ func TestLoadConfig(t *testing.T) {
 		"defaults": {
 			check: func(t *testing.T, c config) {
 				if c.Addr != "127.0.0.1:8081" || c.AccountKey != "DID-sim-key" || c.accountSecret != "sim-secret" ||
-					c.TokenLifetime != 5*time.Minute || c.location != time.UTC || !c.faults.IsZero() || c.PublicBaseURL != "" {
+					c.TokenLifetime != 5*time.Minute || c.location != time.UTC || !c.faults.IsZero() || c.PublicBaseURL != "" || !c.OwnershipCheck {
 					t.Errorf("defaults = %+v", c)
 				}
 			},
@@ -240,6 +240,14 @@ func TestLoadConfig(t *testing.T) {
 			check: func(t *testing.T, c config) {
 				if c.Addr != "127.0.0.1:1" || c.TokenLifetime != 2*time.Minute {
 					t.Errorf("got %+v", c)
+				}
+			},
+		},
+		"ownership check off": {
+			env: map[string]string{"TELEGENT_SIM_OWNERSHIP_CHECK": "false"},
+			check: func(t *testing.T, c config) {
+				if c.OwnershipCheck {
+					t.Error("OwnershipCheck stayed on")
 				}
 			},
 		},
