@@ -41,7 +41,8 @@ generate-python-client: $(PY_VENV)/.stamp ## Regenerate the Python client's modu
 	cp service_config.json $(PY_SRC)/telegent_facade/service_config.json
 
 .PHONY: test-python-client
-test-python-client: $(PY_VENV)/.stamp ## Test the Python client against the real facade and simulator
+test-python-client: $(PY_VENV)/.stamp ## Test the Python client against the real facade and simulator, and its README quickstarts from dist/
+	$(MAKE) dist-python
 	go build -o $(BIN)/ ./cmd/telegent-facade ./cmd/telegent-sim
 	cd $(PY_CLIENT) && FACADE_BIN=$${FACADE_BIN:-$(BIN)/telegent-facade} \
 		TELEGENT_SIM_BIN=$${TELEGENT_SIM_BIN:-$(BIN)/telegent-sim} \
