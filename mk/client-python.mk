@@ -1,6 +1,6 @@
 # The Python client (clients/python): stubs generated with grpcio-tools from the
-# descriptor set gen/telegent-facade.binpb (the gRPC module's .pyi by
-# mypy-protobuf), a hand-written helper package (telegent_facade), and pytest
+# descriptor set gen/telegent-facade.binpb (their .pyi stubs by mypy-protobuf,
+# which pass mypy --strict), a hand-written helper package (telegent_facade), and pytest
 # tests against the real binaries. make dist-python builds the wheel and the
 # sdist into dist/, versioned from VERSION.
 #
@@ -29,11 +29,13 @@ generate-python-client: $(PY_VENV)/.stamp ## Regenerate the Python client's modu
 	rm -rf $(PY_SRC)/telegent $(PY_SRC)/buf
 	mkdir -p $(PY_SRC)
 	$(PY_PYTHON) -m grpc_tools.protoc --descriptor_set_in=$(PY_DESCRIPTOR_SET) \
+		--plugin=protoc-gen-mypy=$(CURDIR)/$(PY_VENV)/bin/protoc-gen-mypy \
 		--plugin=protoc-gen-mypy_grpc=$(CURDIR)/$(PY_VENV)/bin/protoc-gen-mypy_grpc \
-		--python_out=$(PY_SRC) --pyi_out=$(PY_SRC) --grpc_python_out=$(PY_SRC) --mypy_grpc_out=$(PY_SRC) \
+		--python_out=$(PY_SRC) --mypy_out=$(PY_SRC) --grpc_python_out=$(PY_SRC) --mypy_grpc_out=$(PY_SRC) \
 		telegent/webhook/v1/webhook.proto
 	$(PY_PYTHON) -m grpc_tools.protoc --descriptor_set_in=$(PY_DESCRIPTOR_SET) \
-		--python_out=$(PY_SRC) --pyi_out=$(PY_SRC) \
+		--plugin=protoc-gen-mypy=$(CURDIR)/$(PY_VENV)/bin/protoc-gen-mypy \
+		--python_out=$(PY_SRC) --mypy_out=$(PY_SRC) \
 		buf/validate/validate.proto
 	@# PEP 561: the generated packages are typed by their .pyi files. telegent
 	@# and buf stay namespace packages; the markers go in the leaf packages.

@@ -37,3 +37,15 @@ def test_wheel_holds_generated_modules_and_helpers(tmp_path: pathlib.Path) -> No
     # can ship modules under them too.
     assert "telegent/__init__.py" not in names
     assert "buf/__init__.py" not in names
+
+
+def test_package_passes_mypy_strict() -> None:
+    # The helpers and the generated stubs, with the settings of
+    # pyproject.toml's [tool.mypy]: what a caller's mypy --strict reads.
+    proc = subprocess.run(
+        [sys.executable, "-m", "mypy", "--config-file", str(PROJECT / "pyproject.toml")],
+        cwd=PROJECT,
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr

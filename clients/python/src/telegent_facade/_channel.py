@@ -256,7 +256,13 @@ class AioOutcomeUnknownRetryInterceptor(grpc.aio.UnaryUnaryClientInterceptor):
                 if delay is None:
                     return call
             await asyncio.sleep(delay)
-            details = client_call_details._replace(timeout=state.remaining_s(client_call_details.timeout))
+            details = grpc.aio.ClientCallDetails(
+                client_call_details.method,
+                state.remaining_s(client_call_details.timeout),
+                client_call_details.metadata,
+                client_call_details.credentials,
+                client_call_details.wait_for_ready,
+            )
 
 
 def _channel_options(service_config: Optional[str], options: Sequence[Tuple[str, Any]]) -> list[Tuple[str, Any]]:

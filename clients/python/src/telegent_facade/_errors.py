@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import NamedTuple, Optional, TypeVar
+from typing import NamedTuple, Optional, TypeVar, cast
 
 import grpc
 from google.protobuf import message as _message
@@ -51,11 +51,12 @@ def status_details(error: BaseException) -> Optional[status_pb2.Status]:
     if not isinstance(error, grpc.RpcError):
         return None
     try:
-        return rpc_status.from_call(error)
+        status: Optional[status_pb2.Status] = rpc_status.from_call(cast(grpc.Call, error))
     except (ValueError, AttributeError, TypeError):
         # from_call refuses a status whose code or message disagrees with the
         # call's: such a status is not trustworthy, so it counts as absent.
         return None
+    return status
 
 
 def _detail(error: BaseException, kind: type[_M]) -> Optional[_M]:
@@ -63,10 +64,10 @@ def _detail(error: BaseException, kind: type[_M]) -> Optional[_M]:
     if status is None:
         return None
     for any_detail in status.details:
-        if any_detail.Is(kind.DESCRIPTOR):
-            detail = kind()
-            if any_detail.Unpack(detail):
-                return detail
+        detail = kind()
+        # Unpack answers False for a detail of another type.
+        if any_detail.Unpack(detail):
+            return detail
     return None
 
 
@@ -94,7 +95,7 @@ def error_reason(error: BaseException) -> Optional[str]:
     info = _error_info(error)
     if info is None or not info.reason:
         return None
-    return info.reason
+    return str(info.reason)
 
 
 def error_metadata(error: BaseException) -> dict[str, str]:
@@ -102,7 +103,7 @@ def error_metadata(error: BaseException) -> dict[str, str]:
     info = _error_info(error)
     if info is None:
         return {}
-    return dict(info.metadata)
+    return {str(k): str(v) for k, v in info.metadata.items()}
 
 
 def is_outcome_unknown(error: BaseException) -> bool:
@@ -123,7 +124,7 @@ def retry_delay_ms(error: BaseException) -> Optional[int]:
     info = _detail(error, error_details_pb2.RetryInfo)
     if info is None or not info.HasField("retry_delay"):
         return None
-    return info.retry_delay.ToMilliseconds()
+    return int(info.retry_delay.ToMilliseconds())
 
 
 def is_recovered(response: webhook_pb2.CreateWebhookResponse) -> bool:
