@@ -14,7 +14,7 @@
 // certificate without a URI SAN named by its subject common name, as
 // "cn:NAME". The policy uses these names as they are.
 //
-// Authorisation maps an identity to the account ids it may create webhooks
+// Authorisation maps an identity to the account ids whose webhooks it may manage
 // for ([Policy]): exact ids or prefixes. Anything else is PERMISSION_DENIED
 // and never reaches Telegent.
 //
@@ -181,7 +181,7 @@ func unauthenticatedError(f Failure) error {
 // deniedError builds the status of a refused account. The caller name and
 // the (validated) account id are safe to show: the caller knows both.
 func deniedError(caller, accountID string) error {
-	st := status.New(codes.PermissionDenied, "caller "+caller+" may not create webhooks for account "+accountID)
+	st := status.New(codes.PermissionDenied, "caller "+caller+" may not manage webhooks of account "+accountID)
 	withDetails, err := st.WithDetails(&errdetails.ErrorInfo{
 		Reason:   ReasonAccountNotAllowed,
 		Domain:   ErrorDomain,

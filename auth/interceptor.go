@@ -148,7 +148,10 @@ func (a *Auth) Authenticate() grpc.UnaryServerInterceptor {
 	}
 }
 
-// accountRequest is a request made on behalf of one account.
+// accountRequest is a request made on behalf of one account. Every request
+// of the webhook service (create, get, list, update, delete) satisfies it
+// through its account_id field, so authorisation has one path for all of
+// them; a request type without it is denied.
 type accountRequest interface{ GetAccountId() string }
 
 // Authorize is the unary interceptor that lets a call through only if the

@@ -15,7 +15,7 @@ import (
 	webhookv1 "github.com/platform/telegent-facade/gen/telegent/webhook/v1"
 )
 
-// Policy says which accounts each caller may create webhooks for. A caller
+// Policy says which accounts each caller may manage webhooks of. A caller
 // it does not name may create nothing.
 type Policy struct {
 	rules map[string]rule
@@ -152,7 +152,7 @@ func checkPolicyCaller(name string) error {
 	return nil
 }
 
-// Allows reports whether caller may create webhooks for accountID.
+// Allows reports whether caller may manage webhooks of accountID.
 func (p *Policy) Allows(caller, accountID string) bool {
 	if p == nil {
 		return false

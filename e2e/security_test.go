@@ -956,8 +956,12 @@ func TestHostileInput(t *testing.T) {
 				if code == http.StatusRequestHeaderFieldsTooLarge {
 					return // answered by net/http before any handler: plain text
 				}
-				if st == nil || st.Code() != codes.InvalidArgument {
-					t.Fatalf("body is not a google.rpc.Status with INVALID_ARGUMENT: %v", st)
+				want := codes.InvalidArgument
+				if code == http.StatusRequestEntityTooLarge {
+					want = codes.ResourceExhausted
+				}
+				if st == nil || st.Code() != want {
+					t.Fatalf("body is not a google.rpc.Status with %v: %v", want, st)
 				}
 				if tc.field != "" {
 					br := badRequest(st)

@@ -39,6 +39,9 @@ const (
 	// envAccountSecret holds the Telegent account secret itself; see the
 	// secretenv tag of Config.AccountSecretFile.
 	envAccountSecret = "TELEGENT_ACCOUNT_SECRET"
+	// DefaultMaxPendingPerClient bounds, per listener, the connections one
+	// client address may hold before its first request (see connguard).
+	DefaultMaxPendingPerClient = 64
 )
 
 // configVars are the values the tags of Config interpolate: ${name}.
@@ -48,6 +51,7 @@ func configVars() kong.Vars {
 		"read_header_timeout":      DefaultReadHeaderTimeout.String(),
 		"max_concurrent_streams":   strconv.Itoa(DefaultMaxConcurrentStreams),
 		"max_connection_age":       DefaultMaxConnectionAge.String(),
+		"max_pending_per_client":   strconv.Itoa(DefaultMaxPendingPerClient),
 		"idempotency_store":        IdempotencyStoreMemory,
 		"idempotency_ttl":          DefaultIdempotencyTTL.String(),
 		"idempotency_caller_limit": strconv.Itoa(DefaultIdempotencyCallerLimit),
@@ -161,6 +165,10 @@ type Config struct {
 	// new certificates and client CAs, and rebalance onto new replicas.
 	// Zero means the default.
 	MaxConnectionAge time.Duration `name:"max-connection-age" env:"MAX_CONNECTION_AGE" default:"${max_connection_age}" zero:"default" check:"notnegative" help:"gRPC connections are closed, after a grace period for their calls, once this old; clients reconnect with current certificates, onto new replicas too"`
+	// MaxPendingPerClient is how many connections one client IP address
+	// (an IPv6 /64) may have open on a listener before their first
+	// request; past it, its oldest such connection is closed.
+	MaxPendingPerClient int `name:"max-pending-per-client" env:"MAX_PENDING_PER_CLIENT" default:"${max_pending_per_client}" zero:"default" check:"notnegative" help:"connections one client address may hold on a listener before their first request; past it, its oldest such connection is closed; raise it behind a load balancer or NAT, where every connection comes from a few addresses"`
 
 	// CORSAllowedOrigins is a comma-separated list of browser origins
 	// (scheme://host[:port]) that may call the HTTP port: REST, Connect

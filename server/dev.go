@@ -25,7 +25,7 @@ func (s *Server) startSimulator() (baseURL, key, secret string, err error) {
 }
 
 // PrintDevUsage writes ready-to-paste grpcurl and curl commands that work
-// against this server.
+// against this server: the whole webhook lifecycle over REST and gRPC.
 func (s *Server) PrintDevUsage(w io.Writer) {
 	grpcAddr := dialable(s.GRPCAddr())
 	httpAddr := dialable(s.HTTPAddr())
@@ -35,11 +35,20 @@ telegent-facade is running in dev mode on an embedded Telegent simulator.
 
   gRPC  %[1]s    REST  http://%[2]s
 
-Create a webhook over REST:
+Create a webhook over REST (POST /v1/accounts/AID-1234567/webhooks works too), then list, get, change only its password, delete:
   curl -sS -X POST http://%[2]s/v1/webhooks -H 'Content-Type: application/json' -d '%[3]s'
+  curl -sS http://%[2]s/v1/accounts/AID-1234567/webhooks
+  curl -sS http://%[2]s/v1/accounts/AID-1234567/webhooks/WID-1000001
+  curl -sS -X PATCH http://%[2]s/v1/accounts/AID-1234567/webhooks/WID-1000001 -H 'Content-Type: application/json' -d '{"authenticationPassword":"n3wP@ss"}'
+  curl -sS -X DELETE http://%[2]s/v1/accounts/AID-1234567/webhooks/WID-1000001
 
-Create a webhook over gRPC (grpcurl uses server reflection):
+The same over gRPC (grpcurl uses server reflection):
   grpcurl -plaintext -d '%[3]s' %[1]s telegent.webhook.v1.WebhookService/CreateWebhook
+  grpcurl -plaintext -d '{"accountId":"AID-1234567"}' %[1]s telegent.webhook.v1.WebhookService/ListWebhooks
+  grpcurl -plaintext -d '{"accountId":"AID-1234567","webhookId":"WID-1000001"}' %[1]s telegent.webhook.v1.WebhookService/GetWebhook
+  grpcurl -plaintext -d '{"accountId":"AID-1234567","webhookId":"WID-1000001","authenticationPassword":"n3wP@ss"}' %[1]s telegent.webhook.v1.WebhookService/UpdateWebhook
+  grpcurl -plaintext -d '{"accountId":"AID-1234567","webhookId":"WID-1000001"}' %[1]s telegent.webhook.v1.WebhookService/DeleteWebhook
+(Use the webhookId the create answered; the simulator numbers them from WID-1000001.)
 
 See a validation error:
   curl -sS -X POST http://%[2]s/v1/webhooks -H 'Content-Type: application/json' -d '{"accountId":"nope"}'

@@ -32,6 +32,10 @@ import (
 // refuses anything after the JSON value.
 type restJSON struct{ runtime.JSONPb }
 
+// errMalformedJSON is the text of every REST body that is not the method's
+// JSON message.
+var errMalformedJSON = errors.New(errBodyMalformed.Message())
+
 func newRESTJSON() *restJSON {
 	return &restJSON{runtime.JSONPb{
 		MarshalOptions:   protojson.MarshalOptions{EmitUnpopulated: true},
@@ -56,7 +60,12 @@ func (m *restJSON) NewDecoder(r io.Reader) runtime.Decoder {
 			// An empty body is an empty request, as for JSONPb.
 			return io.EOF
 		}
-		return m.UnmarshalOptions.Unmarshal(body, msg)
+		if m.UnmarshalOptions.Unmarshal(body, msg) != nil {
+			// The generated handler puts the error's text in the answer:
+			// a fixed one, not protojson's.
+			return errMalformedJSON
+		}
+		return nil
 	})
 }
 
@@ -180,11 +189,25 @@ func restMiddleware(next http.Handler, maxBody int64, logger *slog.Logger) http.
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 		switch {
 		case r.ContentLength > maxBody:
-			writeStatus(rec, r, status.New(codes.InvalidArgument, "request body is too large"), http.StatusRequestEntityTooLarge)
+			writeStatus(rec, r, errBodyTooLarge, http.StatusRequestEntityTooLarge)
 		case hasBody(r) && !isJSON(r.Header.Get("Content-Type")):
 			// Only JSON: a form or text/plain post from another site's page
 			// (no CORS preflight for those) must never create anything.
 			writeStatus(rec, r, status.New(codes.InvalidArgument, "Content-Type must be application/json"), http.StatusUnsupportedMediaType)
+		case r.Header.Get("Content-Encoding") != "":
+			// A compressed body is read and decompressed here, within the
+			// limit, as on the Connect path.
+			st, body := readWebBody(r, maxBody)
+			if st == nil && r.Header.Get("Content-Encoding") != "" {
+				st = status.New(codes.InvalidArgument, "Content-Encoding must be gzip or none")
+			}
+			if st != nil {
+				writeStatus(rec, r, st, bodyHTTPStatus(st))
+				break
+			}
+			r.Body, r.ContentLength = io.NopCloser(bytes.NewReader(body)), int64(len(body))
+			r.Header.Del("Content-Length")
+			next.ServeHTTP(rec, r.WithContext(withCall(extractTraceContext(r.Context(), propagation.HeaderCarrier(r.Header)), c)))
 		default:
 			r.Body = http.MaxBytesReader(rec, r.Body, maxBody)
 			ctx := extractTraceContext(r.Context(), propagation.HeaderCarrier(r.Header))
@@ -242,7 +265,7 @@ func writeStatus(w http.ResponseWriter, r *http.Request, st *status.Status, http
 func restErrorHandler(ctx context.Context, mux *runtime.ServeMux, m runtime.Marshaler, w http.ResponseWriter, r *http.Request, err error) {
 	var tooLarge *http.MaxBytesError
 	if errors.As(err, &tooLarge) || strings.Contains(status.Convert(err).Message(), "http: request body too large") {
-		writeStatus(w, r, status.New(codes.InvalidArgument, "request body is too large"), http.StatusRequestEntityTooLarge)
+		writeStatus(w, r, errBodyTooLarge, http.StatusRequestEntityTooLarge)
 		return
 	}
 	setRetryAfter(w, status.Convert(err))

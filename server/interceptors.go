@@ -152,10 +152,20 @@ func loggingInterceptor(logger *slog.Logger) grpc.UnaryServerInterceptor {
 				attrs = append(attrs, slog.String("caller", c.caller))
 			}
 		}
+		// Logged whether or not the call was authenticated and valid:
+		// bounded and escaped, so a caller cannot forge or flood lines.
+		// Every request of the webhook service names its account.
+		if r, ok := req.(interface{ GetAccountId() string }); ok {
+			attrs = append(attrs, slog.String("account_id", boundedValue(r.GetAccountId())))
+		}
+		if r, ok := req.(interface{ GetWebhookId() string }); ok {
+			attrs = append(attrs, slog.String("webhook_id", boundedValue(r.GetWebhookId())))
+		}
 		if r, ok := req.(*webhookv1.CreateWebhookRequest); ok {
-			// Logged whether or not the call was authenticated and valid:
-			// bounded and escaped, so a caller cannot forge or flood lines.
-			attrs = append(attrs, slog.String("account_id", boundedValue(r.GetAccountId())), slog.String("webhook_host", boundedValue(urlHost(r.GetWebhookUrl()))))
+			attrs = append(attrs, slog.String("webhook_host", boundedValue(urlHost(r.GetWebhookUrl()))))
+		}
+		if r, ok := resp.(*webhookv1.CreateWebhookResponse); ok && r.GetRecovered() {
+			attrs = append(attrs, slog.Bool("recovered", true))
 		}
 		if sc := trace.SpanContextFromContext(ctx); sc.IsValid() && trace.SpanFromContext(ctx).IsRecording() {
 			attrs = append(attrs, slog.String("trace_id", sc.TraceID().String()), slog.String("span_id", sc.SpanID().String()))

@@ -18,6 +18,7 @@ import (
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 
 	"github.com/platform/telegent-facade/internal/buildinfo"
+	"github.com/platform/telegent-facade/internal/connguard"
 )
 
 // The facade's lifecycle, as probes and load balancers see it:
@@ -155,6 +156,7 @@ func (s *Server) listenOps(ctx context.Context, reg *prometheus.Registry) (*opsS
 		}
 		return nil, fmt.Errorf("listen for ops on --ops-addr %s: %w", s.cfg.OpsAddr, err)
 	}
+	lis = guardListener(lis, s.cfg, reg, "ops")
 	g := grpc.NewServer()
 	healthpb.RegisterHealthServer(g, s.health)
 
@@ -168,13 +170,16 @@ func (s *Server) listenOps(ctx context.Context, reg *prometheus.Registry) (*opsS
 	protocols.SetHTTP1(true)
 	protocols.SetUnencryptedHTTP2(true)
 	srv := &http.Server{
-		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// gRPC health is served by this handler too, so connguard.Handler
+		// marks every protocol's first request.
+		Handler: connguard.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if r.ProtoMajor == 2 && strings.HasPrefix(r.Header.Get("Content-Type"), "application/grpc") {
 				g.ServeHTTP(w, r)
 				return
 			}
 			mux.ServeHTTP(w, r)
-		}),
+		})),
+		ConnContext:       connguard.ConnContext,
 		Protocols:         protocols,
 		ReadHeaderTimeout: DefaultReadHeaderTimeout,
 		ReadTimeout:       30 * time.Second,

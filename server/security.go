@@ -123,7 +123,8 @@ func (sec *security) ops(next http.Handler) http.Handler {
 }
 
 // warn says loudly what is exposed: authentication off on an address
-// others can reach, or bearer tokens over plain text.
+// others can reach (the ops listener's included), or bearer tokens over
+// plain text.
 func (sec *security) warn(logger *slog.Logger, listeners map[string]net.Addr) {
 	var exposed []string
 	for name, addr := range listeners {
@@ -140,7 +141,9 @@ func (sec *security) warn(logger *slog.Logger, listeners map[string]net.Addr) {
 			"Set --auth-tokens-file or --tls-client-ca-file with --auth-policy-file, unless a service mesh authenticates and authorises every caller.",
 			slog.String("listeners", strings.Join(exposed, ",")))
 	}
-	if sec.cfg.AuthTokensFile != "" && sec.tls == nil {
+	// The ops listener takes no tokens: it is no reason for this one.
+	exposed = slices.DeleteFunc(exposed, func(l string) bool { return strings.HasPrefix(l, "ops=") })
+	if sec.cfg.AuthTokensFile != "" && sec.tls == nil && len(exposed) > 0 {
 		logger.Warn("bearer tokens are accepted over plain text on a non-loopback listener: set --tls-cert-file and --tls-key-file unless a service mesh encrypts the traffic",
 			slog.String("listeners", strings.Join(exposed, ",")))
 	}

@@ -210,6 +210,10 @@ func TestWarnings(t *testing.T) {
 			[]string{`"listeners":"grpc=10.0.0.5:9090,http=0.0.0.0:8080"`}, nil},
 		"tokens in plain text": {Config{AuthTokensFile: f.tokens, AuthPolicyFile: f.policy}, map[string]net.Addr{"grpc": fakeAddr("[::]:9090")},
 			[]string{"bearer tokens are accepted over plain text"}, []string{"AUTHENTICATION IS OFF"}},
+		"auth off, ops on a host address": {Config{}, map[string]net.Addr{"grpc": fakeAddr("127.0.0.1:9090"), "http": fakeAddr("127.0.0.1:8080"), "ops": fakeAddr("0.0.0.0:9091")},
+			[]string{"CALLER AUTHENTICATION IS OFF", `"listeners":"ops=0.0.0.0:9091"`}, nil},
+		"tokens in plain text, only ops exposed": {Config{AuthTokensFile: f.tokens, AuthPolicyFile: f.policy}, map[string]net.Addr{"grpc": fakeAddr("127.0.0.1:9090"), "ops": fakeAddr("0.0.0.0:9091")},
+			nil, []string{"plain text", "AUTHENTICATION IS OFF"}},
 		"tokens over TLS": {Config{AuthTokensFile: f.tokens, AuthPolicyFile: f.policy, TLSCertFile: f.cert, TLSKeyFile: f.key}, map[string]net.Addr{"grpc": fakeAddr("[::]:9090")},
 			nil, []string{"plain text", "AUTHENTICATION IS OFF"}},
 	}
@@ -265,5 +269,25 @@ func TestNewWithSecurity(t *testing.T) {
 	}
 	if _, err := New(context.Background(), cfg, slog.New(slog.DiscardHandler)); err == nil || !strings.Contains(err.Error(), "--auth-policy-file") {
 		t.Errorf("New without its policy file: %v", err)
+	}
+}
+
+// TestWarningsNameOpsListener: the listeners New warns about include the
+// ops listener, which answers without authentication.
+func TestWarningsNameOpsListener(t *testing.T) {
+	t.Parallel()
+	cfg := Config{GRPCAddr: "127.0.0.1:0", HTTPAddr: "127.0.0.1:0", OpsAddr: "127.0.0.1:0", Dev: true, ShutdownGrace: time.Second, UpstreamTimeout: time.Second,
+		MaxUpstream: 1, BreakerFailures: 1, BreakerFailureRatio: 0.5, BreakerOpenTimeout: time.Second}
+	s, err := New(context.Background(), cfg, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		s.grpcServer.Stop()
+		s.closeListeners()
+		_ = s.ops.lis.Close()
+	}()
+	if got := s.listenerAddrs()["ops"]; got == nil || got.String() != s.OpsAddr().String() {
+		t.Errorf("listeners warned about: %v, want the ops listener %v among them", s.listenerAddrs(), s.OpsAddr())
 	}
 }

@@ -13,8 +13,8 @@ import (
 
 	"github.com/fullstorydev/grpchan/inprocgrpc"
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
-	"golang.org/x/net/netutil"
 	"golang.org/x/sync/errgroup"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/health"
@@ -25,6 +25,7 @@ import (
 	telegentfacade "github.com/platform/telegent-facade"
 	webhookv1 "github.com/platform/telegent-facade/gen/telegent/webhook/v1"
 	"github.com/platform/telegent-facade/internal/buildinfo"
+	"github.com/platform/telegent-facade/internal/connguard"
 	"github.com/platform/telegent-facade/resilience"
 	"github.com/platform/telegent-facade/service"
 	"github.com/platform/telegent-facade/telegent"
@@ -77,7 +78,8 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (_ *Server, err e
 		}
 	}()
 
-	validator, err := validation.New(&webhookv1.CreateWebhookRequest{})
+	validator, err := validation.New(&webhookv1.CreateWebhookRequest{}, &webhookv1.GetWebhookRequest{},
+		&webhookv1.ListWebhooksRequest{}, &webhookv1.UpdateWebhookRequest{}, &webhookv1.DeleteWebhookRequest{})
 	if err != nil {
 		return nil, err
 	}
@@ -128,7 +130,7 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (_ *Server, err e
 	if s.requestIDs, dedupOpt, err = newRequestIDs(cfg, secret, m.registry, logger); err != nil {
 		return nil, err
 	}
-	svc := service.New(s.guard, logger, dedupOpt)
+	svc := service.New(upstream{Client: s.client, guard: s.guard}, logger, dedupOpt, service.WithValidator(validator))
 
 	sec, err := newSecurity(cfg, m, logger)
 	if err != nil {
@@ -150,6 +152,8 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (_ *Server, err e
 		// that one whose message never comes (or comes in part) ends.
 		grpc.InTapHandle(streamDeadline{cfg.UpstreamTimeout}.tap),
 		grpc.StatsHandler(streamDeadline{cfg.UpstreamTimeout}),
+		// A connection's first call ends its pending time (see guardListener).
+		grpc.StatsHandler(connguard.StatsHandler()),
 		grpc.MaxRecvMsgSize(DefaultMaxRequestBytes),
 		grpc.MaxConcurrentStreams(uint32(cfg.MaxConcurrentStreams)),
 		// Connections are recycled so that a client certificate that
@@ -192,7 +196,8 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (_ *Server, err e
 		_, _ = w.Write(telegentfacade.OpenAPI)
 	})
 	s.httpServer = &http.Server{
-		Handler:           limitHeaders(withCORS(origins, refuseExpiredPeer(sec.httpHandler(s.mux))), DefaultMaxHeaderBytes),
+		Handler:           connguard.Handler(limitHeaders(withCORS(origins, refuseExpiredPeer(sec.httpHandler(s.mux))), DefaultMaxHeaderBytes)),
+		ConnContext:       connguard.ConnContext,
 		TLSConfig:         sec.httpTLS(),
 		ReadHeaderTimeout: readHeaderTimeout(cfg),
 		ReadTimeout:       30 * time.Second,
@@ -220,15 +225,50 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (_ *Server, err e
 		}
 		return nil, err
 	}
-	// A bound on connections: past it, new ones wait in the kernel's
-	// backlog instead of each costing the facade memory and goroutines.
-	s.grpcLis = netutil.LimitListener(s.grpcLis, DefaultMaxConnections)
-	s.httpLis = netutil.LimitListener(s.httpLis, DefaultMaxConnections)
-	sec.warn(logger, map[string]net.Addr{"grpc": s.grpcLis.Addr(), "http": s.httpLis.Addr()})
+	s.grpcLis = guardListener(s.grpcLis, cfg, m.registry, "grpc")
+	s.httpLis = guardListener(s.httpLis, cfg, m.registry, "http")
 	if s.ops, err = s.listenOps(ctx, m.registry); err != nil {
 		return nil, err
 	}
+	sec.warn(logger, s.listenerAddrs())
 	return s, nil
+}
+
+// guardListener bounds a listener's connections: past DefaultMaxConnections,
+// a new one displaces the oldest that has not sent its first request, or
+// waits in the kernel's backlog when every one has; and one client address
+// may hold at most --max-pending-per-client connections that have not.
+// So no client holds the listener with connections it never uses. The
+// connections it closes, and those pending, are counted on /metrics by
+// listener (name).
+func guardListener(l net.Listener, cfg Config, reg prometheus.Registerer, name string) net.Listener {
+	perClient := cfg.MaxPendingPerClient
+	if perClient <= 0 {
+		perClient = DefaultMaxPendingPerClient
+	}
+	g := connguard.New(l, DefaultMaxConnections, perClient)
+	labels := prometheus.Labels{"listener": name}
+	reg.MustRegister(
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "facade_connections_evicted_total", ConstLabels: labels,
+			Help: "Connections closed before their first request: the listener was full, or their client address held its share (--max-pending-per-client).",
+		}, func() float64 { return float64(g.Evicted()) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "facade_connections_pending", ConstLabels: labels,
+			Help: "Open connections that have not sent their first request yet.",
+		}, func() float64 { return float64(g.Pending()) }),
+	)
+	return g
+}
+
+// listenerAddrs are the addresses callers can reach, by listener name: the
+// ops listener too, which answers without authentication.
+func (s *Server) listenerAddrs() map[string]net.Addr {
+	addrs := map[string]net.Addr{"grpc": s.grpcLis.Addr(), "http": s.httpLis.Addr()}
+	if s.ops != nil {
+		addrs["ops"] = s.ops.lis.Addr()
+	}
+	return addrs
 }
 
 // RegisterService serves a gRPC service on the gRPC server and on the

@@ -1,9 +1,11 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"math"
 	"net/http"
@@ -101,7 +103,8 @@ func withCORS(origins []string, next http.Handler) http.Handler {
 	}
 	return cors.New(cors.Options{
 		AllowedOrigins: origins,
-		AllowedMethods: connectcors.AllowedMethods(),
+		// REST's update and delete besides Connect's GET and POST.
+		AllowedMethods: append(connectcors.AllowedMethods(), http.MethodPatch, http.MethodDelete),
 		AllowedHeaders: append(connectcors.AllowedHeaders(), "Authorization", RequestIDHeader, "Traceparent", "Tracestate"),
 		ExposedHeaders: append(connectcors.ExposedHeaders(),
 			// Connect's unary answers: their protocol and encoding headers.
@@ -156,7 +159,23 @@ func newWebHandler(grpcServer *grpc.Server, maxBody int64, logger *slog.Logger) 
 				// it can only be Connect.
 				r.Header.Set("Connect-Protocol-Version", "1")
 			}
-			r.Body = http.MaxBytesReader(rec, r.Body, maxBody)
+			if protocol == protocolConnect && !validConnectTimeout(r.Header.Get("Connect-Timeout-Ms")) {
+				writeWebStatus(rec, protocol, r.Header.Get("Content-Type"), errConnectTimeout)
+				break
+			}
+			// The body is read here, whole and within the limit, so that
+			// a body too large, a decompression bomb or a broken
+			// compressed stream gets its one status (see badbody.go)
+			// rather than whatever the transcoder makes of a failed read.
+			st, body := readWebBody(r, maxBody)
+			if st == nil {
+				st = checkWebMessages(r.URL.Path, r.Header.Get("Content-Type"), body)
+			}
+			if st != nil {
+				writeWebStatus(rec, protocol, r.Header.Get("Content-Type"), st)
+				break
+			}
+			r.Body, r.ContentLength = io.NopCloser(bytes.NewReader(body)), int64(len(body))
 			transcoder.ServeHTTP(rec, r.WithContext(withCall(r.Context(), c)))
 		}
 		if !c.logged.Load() {
@@ -240,10 +259,34 @@ func restRoutingErrorHandler(ctx context.Context, mux *runtime.ServeMux, m runti
 		runtime.DefaultRoutingErrorHandler(ctx, mux, m, w, r, httpStatus)
 		return
 	}
-	if methods, ok := restRoutes[r.URL.Path]; ok {
-		w.Header().Set("Allow", strings.Join(methods, ", "))
+	for template, methods := range restRoutes {
+		if matchesTemplate(template, r.URL.Path) {
+			w.Header().Set("Allow", strings.Join(methods, ", "))
+			break
+		}
 	}
 	writeStatus(w, r, status.New(codes.Unimplemented, "method not allowed"), http.StatusMethodNotAllowed)
+}
+
+// matchesTemplate reports whether path is an instance of a route template
+// such as /v1/accounts/{account_id}/webhooks: a {variable} segment
+// matches any one non-empty segment. The contract's templates never match
+// the same path, so the first match is the route.
+func matchesTemplate(template, path string) bool {
+	ts, ps := strings.Split(template, "/"), strings.Split(path, "/")
+	if len(ts) != len(ps) {
+		return false
+	}
+	for i, t := range ts {
+		if strings.HasPrefix(t, "{") && strings.HasSuffix(t, "}") {
+			if ps[i] == "" {
+				return false
+			}
+		} else if t != ps[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // setRetryAfter gives a REST error answer the Retry-After header (in whole

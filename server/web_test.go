@@ -138,9 +138,9 @@ func TestCORS(t *testing.T) {
 	})
 	t.Run("preflight for a method not allowed", func(t *testing.T) {
 		t.Parallel()
-		resp := preflight(allowed, http.MethodDelete, "")
+		resp := preflight(allowed, http.MethodPut, "")
 		if got := resp.Header.Get("Access-Control-Allow-Origin"); got != "" {
-			t.Errorf("Access-Control-Allow-Origin = %q for DELETE", got)
+			t.Errorf("Access-Control-Allow-Origin = %q for PUT", got)
 		}
 	})
 	t.Run("actual request from an allowed origin", func(t *testing.T) {
@@ -183,7 +183,12 @@ func TestCORS(t *testing.T) {
 
 func TestRESTRoutesFromProto(t *testing.T) {
 	t.Parallel()
-	if diff := cmp.Diff(map[string][]string{"/v1/webhooks": {http.MethodPost}}, restRoutes); diff != "" {
+	want := map[string][]string{
+		"/v1/webhooks":                                    {http.MethodPost},
+		"/v1/accounts/{account_id}/webhooks":              {http.MethodGet, http.MethodPost},
+		"/v1/accounts/{account_id}/webhooks/{webhook_id}": {http.MethodDelete, http.MethodGet, http.MethodPatch},
+	}
+	if diff := cmp.Diff(want, restRoutes); diff != "" {
 		t.Errorf("restRoutes (-want +got):\n%s", diff)
 	}
 }

@@ -45,6 +45,20 @@ func newGatedUpstream() *gatedUpstream {
 	return &gatedUpstream{gate: make(chan struct{}), byURL: map[string]int{}}
 }
 
+// ListWebhooks answers an empty list: a create with a request_id lists
+// the account's webhooks first.
+func (u *gatedUpstream) ListWebhooks(context.Context, string) ([]*telegent.Webhook, error) {
+	return nil, nil
+}
+
+func (u *gatedUpstream) UpdateWebhook(context.Context, *telegent.UpdateWebhookRequest) (*telegent.Webhook, error) {
+	return nil, errors.New("gatedUpstream: update not supported")
+}
+
+func (u *gatedUpstream) DeleteWebhook(context.Context, string, string) error {
+	return errors.New("gatedUpstream: delete not supported")
+}
+
 func (u *gatedUpstream) CreateWebhook(ctx context.Context, req *telegent.CreateWebhookRequest) (*telegent.Webhook, error) {
 	if req.AccountId == gatedAccount {
 		u.inFlight.Add(1)

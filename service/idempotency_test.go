@@ -45,6 +45,19 @@ func (u *countingUpstream) CreateWebhook(_ context.Context, req *telegent.Create
 		AuthenticationUsername: req.AuthenticationUsername, SubscribedEvents: req.SubscribedEvents, Active: ptr(true)}, nil
 }
 
+func (u *countingUpstream) UpdateWebhook(context.Context, *telegent.UpdateWebhookRequest) (*telegent.Webhook, error) {
+	return nil, &telegent.Error{Kind: telegent.KindBadRequest}
+}
+
+func (u *countingUpstream) DeleteWebhook(context.Context, string, string) error {
+	return &telegent.Error{Kind: telegent.KindBadRequest}
+}
+
+// ListWebhooks lists nothing: the calls counted here only create.
+func (u *countingUpstream) ListWebhooks(context.Context, string) ([]*telegent.Webhook, error) {
+	return nil, nil
+}
+
 func (u *countingUpstream) count() int {
 	u.mu.Lock()
 	defer u.mu.Unlock()
@@ -184,9 +197,11 @@ func TestRequestIDRemembersDefiniteAndUnknownOutcomes(t *testing.T) {
 			first: &telegent.Error{Kind: telegent.KindConflict, Op: telegent.OpCreateWebhook, StatusCode: 409},
 			code:  codes.AlreadyExists, remember: true, wantCalls: 1,
 		},
-		"outcome unknown is remembered, never created again": {
+		// The list shows no webhook from the first attempt, so the repeat
+		// makes the second (see TestRequestIDRecovers* for the others).
+		"outcome unknown is resolved by the repeat": {
 			first: &telegent.Error{Kind: telegent.KindConnection, Op: telegent.OpCreateWebhook, OutcomeUnknown: true},
-			code:  codes.Unavailable, remember: true, wantCalls: 1,
+			code:  codes.Unavailable, remember: false, wantCalls: 2,
 		},
 		"a 503 that created nothing is tried again": {
 			first: &telegent.Error{Kind: telegent.KindUpstreamUnavailable, Op: telegent.OpCreateWebhook, StatusCode: 503},

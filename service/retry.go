@@ -84,12 +84,14 @@ func mayRetryAfter(d time.Duration) retrySignal {
 // without a definite answer. Beyond what the client already knows (a
 // dropped connection or timeout after the request was written, a proxy's
 // 502 or 504, an unreadable success body), a 500 on the create counts too:
-// Telegent fails that way after storing the webhook as well as before.
+// Telegent fails that way after storing the webhook as well as before. A
+// 500 on a call that creates nothing (the token, the list) is a definite
+// failure.
 func outcomeUnknown(te *telegent.Error) bool {
 	if te.OutcomeUnknown {
 		return true
 	}
-	return te.StatusCode == http.StatusInternalServerError && te.Op != telegent.OpFetchToken
+	return te.StatusCode == http.StatusInternalServerError && te.Op != telegent.OpFetchToken && te.Op != telegent.OpListWebhooks
 }
 
 // RetryPushback is the value of gRPC's pushback trailer for a failed

@@ -1,24 +1,33 @@
 // Package service implements telegent.webhook.v1.WebhookService: it
-// translates a validated request into Telegent's create call, and Telegent's
-// answer or failure back into the contract's response or a precise status.
+// translates a validated request into Telegent's webhook calls (create,
+// update, delete, list), and Telegent's answer or failure back into the
+// contract's response or a precise status.
 //
-// Requests reach CreateWebhook already validated: the server's interceptor
-// chain (shared by gRPC and REST) runs the validator first.
+// Requests arrive already validated: the server's interceptor chain (shared
+// by every protocol) runs the validator first. An update is checked once
+// more after it is merged into the stored webhook (see UpdateWebhook).
 package service
 
 import (
 	"context"
 	"log/slog"
+	"sync"
 
 	webhookv1 "github.com/platform/telegent-facade/gen/telegent/webhook/v1"
 	"github.com/platform/telegent-facade/idempotency"
 	"github.com/platform/telegent-facade/telegent"
+	"github.com/platform/telegent-facade/validation"
 )
 
 // Upstream is the part of Telegent the service needs. *telegent.Client
 // implements it; errors it returns are mapped by Status.
 type Upstream interface {
 	CreateWebhook(ctx context.Context, req *telegent.CreateWebhookRequest) (*telegent.Webhook, error)
+	UpdateWebhook(ctx context.Context, req *telegent.UpdateWebhookRequest) (*telegent.Webhook, error)
+	DeleteWebhook(ctx context.Context, accountID, webhookID string) error
+	// ListWebhooks is every webhook of the account; it is the only way to
+	// read one, so get, update, delete and the recovery of a create use it.
+	ListWebhooks(ctx context.Context, accountID string) ([]*telegent.Webhook, error)
 }
 
 // Service implements webhookv1.WebhookServiceServer.
@@ -31,6 +40,27 @@ type Service struct {
 	// Set by WithIdempotency; nil means request ids are not remembered.
 	dedup         *idempotency.Deduper
 	fingerprinter *idempotency.Fingerprinter
+
+	// rules checks the webhook an update would send; set by WithValidator
+	// or, on first use, built from the compiled-in rules.
+	rules     *validation.Validator
+	rulesOnce sync.Once
+	rulesErr  error
+}
+
+// WithValidator makes updates check their merged webhook with v (the
+// server's validator, whose rules are compiled at start-up).
+func WithValidator(v *validation.Validator) Option {
+	return func(s *Service) { s.rules = v }
+}
+
+func (s *Service) validator() (*validation.Validator, error) {
+	s.rulesOnce.Do(func() {
+		if s.rules == nil {
+			s.rules, s.rulesErr = validation.New(&webhookv1.CreateWebhookRequest{})
+		}
+	})
+	return s.rules, s.rulesErr
 }
 
 // Option configures a Service.

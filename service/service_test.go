@@ -33,6 +33,16 @@ func (f *fakeUpstream) CreateWebhook(_ context.Context, req *telegent.CreateWebh
 	return f.resp, f.err
 }
 
+func (f *fakeUpstream) UpdateWebhook(context.Context, *telegent.UpdateWebhookRequest) (*telegent.Webhook, error) {
+	return f.resp, f.err
+}
+
+func (f *fakeUpstream) DeleteWebhook(context.Context, string, string) error { return f.err }
+
+func (f *fakeUpstream) ListWebhooks(context.Context, string) ([]*telegent.Webhook, error) {
+	return nil, f.err
+}
+
 func ptr[T any](v T) *T { return &v }
 
 func TestTranslationToTelegent(t *testing.T) {
@@ -84,21 +94,21 @@ func TestTranslationFromTelegent(t *testing.T) {
 			echo: telegent.Webhook{WebhookId: "WID-1", Active: ptr(true), AccountId: "AID-1", WebhookUrl: "https://h.example/x", Method: "PUT",
 				DataFormat: "xml", AuthenticationType: "Basic", AuthenticationUsername: "u", SubscribedEvents: "Order_Update,New_Sms"},
 			want: &webhookv1.Webhook{WebhookId: "WID-1", Active: ptr(true), AccountId: "AID-1", WebhookUrl: "https://h.example/x", Method: 2,
-				DataFormat: 2, AuthenticationType: 2, AuthenticationUsername: "u", SubscribedEvents: []webhookv1.WebhookEvent{1, 2}},
+				DataFormat: 2, AuthenticationType: 2, AuthenticationUsername: "u", SubscribedEvents: []webhookv1.WebhookEvent{1, 2}, PasswordSet: true},
 		},
 		"other spellings are recognised": {
 			req: req,
 			echo: telegent.Webhook{WebhookId: "WID-2", Method: "put", DataFormat: "XML", AuthenticationType: "basic",
 				SubscribedEvents: "Order_Update, New_SMS"},
 			want: &webhookv1.Webhook{WebhookId: "WID-2", AccountId: "AID-1", WebhookUrl: "https://h.example/x", Method: 2,
-				DataFormat: 2, AuthenticationType: 2, AuthenticationUsername: "u", SubscribedEvents: []webhookv1.WebhookEvent{1, 2}},
+				DataFormat: 2, AuthenticationType: 2, AuthenticationUsername: "u", SubscribedEvents: []webhookv1.WebhookEvent{1, 2}, PasswordSet: true},
 		},
 		"unrecognised echo falls back to the request": {
 			req: req,
 			echo: telegent.Webhook{WebhookId: "WID-3", Active: ptr(false), Method: "PATCH", DataFormat: "yaml", AuthenticationType: "Bearer",
 				SubscribedEvents: "Order_Update,Message_Status"},
 			want: &webhookv1.Webhook{WebhookId: "WID-3", Active: ptr(false), AccountId: "AID-1", WebhookUrl: "https://h.example/x", Method: 2,
-				DataFormat: 2, AuthenticationType: 2, AuthenticationUsername: "u", SubscribedEvents: []webhookv1.WebhookEvent{1, 2}},
+				DataFormat: 2, AuthenticationType: 2, AuthenticationUsername: "u", SubscribedEvents: []webhookv1.WebhookEvent{1, 2}, PasswordSet: true},
 		},
 		"defaults are reported as what was sent": {
 			req:  &webhookv1.CreateWebhookRequest{AccountId: "AID-1", WebhookUrl: "https://h.example/x", SubscribedEvents: []webhookv1.WebhookEvent{3}},

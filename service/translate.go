@@ -99,6 +99,8 @@ func FromTelegent(w *telegent.Webhook, req *webhookv1.CreateWebhookRequest) *web
 		AuthenticationType:     lookup(authNames, authValues, w.AuthenticationType, req.GetAuthenticationType()),
 		AuthenticationUsername: orDefault(w.AuthenticationUsername, req.GetAuthenticationUsername()),
 		SubscribedEvents:       req.GetSubscribedEvents(),
+		PasswordSet:            req.GetAuthenticationPassword() != "" || w.HasPassword,
+		TokenSet:               req.GetAuthenticationToken() != "" || w.HasToken,
 	}
 	if events, ok := splitEvents(w.SubscribedEvents); ok {
 		out.SubscribedEvents = events
@@ -163,4 +165,70 @@ func splitEvents(s string) ([]webhookv1.WebhookEvent, bool) {
 		events = append(events, e)
 	}
 	return events, true
+}
+
+// storedSettings reads a webhook from Telegent's list as the create request
+// that would make it, secrets aside. An empty member is Telegent's
+// documented default; a member spelled in a way the facade does not
+// recognise is left UNSPECIFIED (empty for events) and named in unknown,
+// by its field name, so that nothing is ever reported or sent back as a
+// value Telegent did not store.
+func storedSettings(w *telegent.Webhook, accountID string) (settings *webhookv1.CreateWebhookRequest, unknown []string) {
+	settings = &webhookv1.CreateWebhookRequest{
+		AccountId:              accountID,
+		WebhookUrl:             w.WebhookUrl,
+		Method:                 webhookv1.HttpMethod_HTTP_METHOD_POST,
+		DataFormat:             webhookv1.DataFormat_DATA_FORMAT_JSON,
+		AuthenticationType:     webhookv1.AuthenticationType_AUTHENTICATION_TYPE_NONE,
+		AuthenticationUsername: w.AuthenticationUsername,
+	}
+	if w.Method != "" {
+		settings.Method = lookup(methodNames, methodValues, w.Method, webhookv1.HttpMethod_HTTP_METHOD_UNSPECIFIED)
+	}
+	if w.DataFormat != "" {
+		settings.DataFormat = lookup(formatNames, formatValues, w.DataFormat, webhookv1.DataFormat_DATA_FORMAT_UNSPECIFIED)
+	}
+	if w.AuthenticationType != "" {
+		settings.AuthenticationType = lookup(authNames, authValues, w.AuthenticationType, webhookv1.AuthenticationType_AUTHENTICATION_TYPE_UNSPECIFIED)
+		if strings.EqualFold(strings.TrimSpace(w.AuthenticationType), "Bearer") {
+			// Telegent's update page spells Token this way.
+			settings.AuthenticationType = webhookv1.AuthenticationType_AUTHENTICATION_TYPE_TOKEN
+		}
+	}
+	if settings.Method == 0 {
+		unknown = append(unknown, pathMethod)
+	}
+	if settings.DataFormat == 0 {
+		unknown = append(unknown, pathDataFormat)
+	}
+	if settings.AuthenticationType == 0 {
+		unknown = append(unknown, pathAuthType)
+	}
+	if strings.TrimSpace(w.SubscribedEvents) != "" {
+		events, ok := splitEvents(w.SubscribedEvents)
+		if !ok {
+			unknown = append(unknown, pathEvents)
+		}
+		settings.SubscribedEvents = events
+	}
+	return settings, unknown
+}
+
+// toWebhook is a webhook of Telegent's list as the contract shows it.
+// Whether a password or token is set is all it says about them.
+func toWebhook(w *telegent.Webhook, accountID string) *webhookv1.Webhook {
+	s, _ := storedSettings(w, accountID)
+	return &webhookv1.Webhook{
+		WebhookId:              w.WebhookId,
+		Active:                 w.Active,
+		AccountId:              accountID,
+		WebhookUrl:             s.GetWebhookUrl(),
+		Method:                 s.GetMethod(),
+		DataFormat:             s.GetDataFormat(),
+		AuthenticationType:     s.GetAuthenticationType(),
+		AuthenticationUsername: s.GetAuthenticationUsername(),
+		SubscribedEvents:       s.GetSubscribedEvents(),
+		PasswordSet:            w.HasPassword,
+		TokenSet:               w.HasToken,
+	}
 }

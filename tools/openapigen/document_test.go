@@ -180,3 +180,34 @@ func TestBearerSecurityScheme(t *testing.T) {
 		t.Errorf("security: bearer %v, optional %v", withBearer, optional)
 	}
 }
+
+// TestLifecycleOperations: every route of the lifecycle is documented, and
+// a body beside path parameters neither requires nor lists the fields the
+// path carries.
+func TestLifecycleOperations(t *testing.T) {
+	t.Parallel()
+	doc := loadDocument(t)
+	items, ok := doc.Paths.PathItems.Get("/v1/accounts/{account_id}/webhooks")
+	if !ok || items.Get == nil || items.Post == nil {
+		t.Fatal("no GET and POST /v1/accounts/{account_id}/webhooks")
+	}
+	item, ok := doc.Paths.PathItems.Get("/v1/accounts/{account_id}/webhooks/{webhook_id}")
+	if !ok || item.Get == nil || item.Patch == nil || item.Delete == nil {
+		t.Fatal("no GET, PATCH and DELETE /v1/accounts/{account_id}/webhooks/{webhook_id}")
+	}
+	for name, op := range map[string]*v3.Operation{"create on the account": items.Post, "update": item.Patch} {
+		media, ok := op.RequestBody.Content.Get("application/json")
+		if !ok {
+			t.Fatalf("%s: no application/json body", name)
+		}
+		body := media.Schema.Schema()
+		for _, f := range []string{"accountId", "webhookId"} {
+			if _, ok := body.Properties.Get(f); ok || slices.Contains(body.Required, f) {
+				t.Errorf("%s: body schema has %s, which the path carries", name, f)
+			}
+		}
+		if _, ok := op.Responses.Codes.Get("404"); !ok {
+			t.Errorf("%s: no 404 answer", name)
+		}
+	}
+}

@@ -192,7 +192,7 @@ func join(doc object, cfg *config, schemas map[string]object, files *descriptorp
 			if !ok {
 				continue
 			}
-			if err := joinOperation(op, cfg, files); err != nil {
+			if err := joinOperation(op, cfg, files, componentSchemas); err != nil {
 				return fmt.Errorf("%s %s: %w", strings.ToUpper(method), path, err)
 			}
 		}
@@ -202,7 +202,7 @@ func join(doc object, cfg *config, schemas map[string]object, files *descriptorp
 
 // joinOperation points the operation's body at the request schema with its
 // rules and lists the error answers.
-func joinOperation(op object, cfg *config, files *descriptorpb.FileDescriptorSet) error {
+func joinOperation(op object, cfg *config, files *descriptorpb.FileDescriptorSet, componentSchemas object) error {
 	id, _ := op["operationId"].(string)
 	service, method, ok := strings.Cut(id, "_")
 	if !ok {
@@ -221,13 +221,77 @@ func joinOperation(op object, cfg *config, files *descriptorpb.FileDescriptorSet
 		if !ok {
 			return errors.New("request body has no application/json content")
 		}
-		media["schema"] = ref(input)
+		name, err := bodySchema(op, input, files, componentSchemas)
+		if err != nil {
+			return err
+		}
+		media["schema"] = ref(name)
 	}
 	responses := objectAt(op, "responses")
 	for code := range cfg.Errors {
 		responses[code] = object{"$ref": "#/components/responses/Error" + code}
 	}
 	return nil
+}
+
+// bodySchema names the schema of an operation's request body: the request's
+// own, or, when path parameters carry some of its fields, a copy without
+// them (named <request>.Body, or <request>.Body.<fields> when paths bind
+// different fields), since grpc-gateway takes those from the path.
+func bodySchema(op object, input string, files *descriptorpb.FileDescriptorSet, componentSchemas object) (string, error) {
+	var fields []string
+	params, _ := op["parameters"].([]any)
+	for _, p := range params {
+		if p, ok := p.(object); ok && p["in"] == "path" {
+			if name, ok := p["name"].(string); ok {
+				fields = append(fields, name)
+			}
+		}
+	}
+	if len(fields) == 0 {
+		return input, nil
+	}
+	msg := findMessage(files, input)
+	full, ok := componentSchemas[input].(object)
+	if msg == nil || !ok {
+		return "", fmt.Errorf("request %s: no schema", input)
+	}
+	slices.Sort(fields)
+	name := input + ".Body." + strings.Join(fields, ".")
+	if _, done := componentSchemas[name]; done {
+		return name, nil
+	}
+	body, err := deepCopy(full)
+	if err != nil {
+		return "", fmt.Errorf("request %s: %w", input, err)
+	}
+	props := objectAt(body, "properties")
+	required, _ := body["required"].([]any)
+	for _, f := range msg.GetField() {
+		if !slices.Contains(fields, f.GetName()) {
+			continue
+		}
+		delete(props, f.GetJsonName())
+		required = slices.DeleteFunc(required, func(r any) bool { return r == f.GetJsonName() })
+	}
+	if len(required) == 0 {
+		delete(body, "required")
+	} else {
+		body["required"] = required
+	}
+	body["description"] = fmt.Sprintf("%s without the fields the path carries (%s).", input, strings.Join(fields, ", "))
+	componentSchemas[name] = body
+	return name, nil
+}
+
+// deepCopy copies a JSON value.
+func deepCopy(o object) (object, error) {
+	b, err := json.Marshal(o)
+	if err != nil {
+		return nil, err
+	}
+	var c object
+	return c, json.Unmarshal(b, &c)
 }
 
 // addRepeatedRules adds the protovalidate rules protoschema leaves out:
