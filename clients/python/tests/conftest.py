@@ -15,7 +15,6 @@ import urllib.request
 import uuid
 from typing import Any, Iterator
 
-import grpc
 import pytest
 
 from telegent.webhook.v1 import webhook_pb2
@@ -136,27 +135,6 @@ def facade(sim: Sim, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Facad
         http_base = f"http://127.0.0.1:{http_port}"
         _wait_ready(proc, http_base + "/readyz", log)
         yield Facade(f"127.0.0.1:{grpc_port}", http_base)
-
-
-def serves_lifecycle(grpc_target: str) -> bool:
-    """Whether the facade at grpc_target serves GetWebhook and the other
-    methods beside CreateWebhook (a facade built before them answers
-    UNIMPLEMENTED)."""
-    from telegent.webhook.v1 import webhook_pb2_grpc
-
-    with grpc.insecure_channel(grpc_target) as channel:
-        try:
-            webhook_pb2_grpc.WebhookServiceStub(channel).GetWebhook(
-                webhook_pb2.GetWebhookRequest(account_id="AID-probe", webhook_id="WID-probe"), timeout=30
-            )
-        except grpc.RpcError as err:
-            return err.code() != grpc.StatusCode.UNIMPLEMENTED
-    return True
-
-
-def require_lifecycle(grpc_target: str) -> None:
-    if not serves_lifecycle(grpc_target):
-        pytest.skip("the facade does not serve GetWebhook, ListWebhooks, UpdateWebhook and DeleteWebhook yet")
 
 
 def hook_url(fault: str = "") -> str:
