@@ -5,6 +5,7 @@ from __future__ import annotations
 import pathlib
 import subprocess
 import sys
+import tarfile
 import zipfile
 
 PROJECT = pathlib.Path(__file__).resolve().parents[1]
@@ -49,3 +50,27 @@ def test_package_passes_mypy_strict() -> None:
         text=True,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_dist_holds_the_sdist_and_wheel_of_this_version() -> None:
+    # What make dist-python wrote (make test-python-client runs it first).
+    version = (PROJECT / "VERSION").read_text().strip()
+    dist = PROJECT.parents[1] / "dist"
+    sdist = dist / f"telegent_facade_client-{version}.tar.gz"
+    wheel = dist / f"telegent_facade_client-{version}-py3-none-any.whl"
+    assert sdist.is_file() and wheel.is_file(), "run make dist-python"
+    with tarfile.open(sdist) as tar:
+        names = {name.split("/", 1)[1] for name in tar.getnames() if "/" in name}
+        # The version travels in the sdist: a build from it needs no repository.
+        version_file = tar.extractfile(f"telegent_facade_client-{version}/VERSION")
+        assert version_file is not None and version_file.read().decode().strip() == version
+    for path in (
+        "pyproject.toml",
+        "src/telegent/webhook/v1/webhook_pb2.pyi",
+        "src/telegent/webhook/v1/webhook_pb2_grpc.pyi",
+        "src/telegent_facade/py.typed",
+    ):
+        assert path in names, path
+    metadata = zipfile.ZipFile(wheel).read(f"telegent_facade_client-{version}.dist-info/METADATA").decode()
+    assert f"\nVersion: {version}\n" in metadata
+    assert "Requires-Dist: grpcio<2,>=1.85.1" in metadata
