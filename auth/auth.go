@@ -37,11 +37,9 @@ import (
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
-)
 
-// ErrorDomain is the google.rpc.ErrorInfo domain of the errors this package
-// returns; it is the facade's domain (service.ErrorDomain).
-const ErrorDomain = "telegent-facade"
+	"github.com/platform/telegent-facade/failure"
+)
 
 // Stable google.rpc.ErrorInfo reasons. Callers may switch on them.
 const (
@@ -169,7 +167,7 @@ func unauthenticatedError(f Failure) error {
 	st := status.New(codes.Unauthenticated, failureMessages[f])
 	withDetails, err := st.WithDetails(&errdetails.ErrorInfo{
 		Reason:   ReasonUnauthenticated,
-		Domain:   ErrorDomain,
+		Domain:   failure.ErrorDomain,
 		Metadata: map[string]string{MetadataFailure: string(f)},
 	})
 	if err != nil {
@@ -184,7 +182,7 @@ func deniedError(caller, accountID string) error {
 	st := status.New(codes.PermissionDenied, "caller "+caller+" may not manage webhooks of account "+accountID)
 	withDetails, err := st.WithDetails(&errdetails.ErrorInfo{
 		Reason:   ReasonAccountNotAllowed,
-		Domain:   ErrorDomain,
+		Domain:   failure.ErrorDomain,
 		Metadata: map[string]string{MetadataCaller: caller, MetadataAccountID: accountID},
 	})
 	if err != nil {
@@ -197,7 +195,7 @@ func methodDeniedError(caller string) error {
 	st := status.New(codes.PermissionDenied, "this method is not covered by the authorisation policy")
 	withDetails, err := st.WithDetails(&errdetails.ErrorInfo{
 		Reason:   ReasonMethodNotAllowed,
-		Domain:   ErrorDomain,
+		Domain:   failure.ErrorDomain,
 		Metadata: map[string]string{MetadataCaller: caller},
 	})
 	if err != nil {

@@ -27,8 +27,8 @@ import (
 	spb "google.golang.org/genproto/googleapis/rpc/status"
 
 	"github.com/platform/telegent-facade/auth"
+	"github.com/platform/telegent-facade/failure"
 	webhookv1 "github.com/platform/telegent-facade/gen/telegent/webhook/v1"
-	"github.com/platform/telegent-facade/service"
 )
 
 const (
@@ -221,13 +221,6 @@ func TestPolicyAllows(t *testing.T) {
 	var none *auth.Policy
 	if none.Allows("token:svc-ops", "AID-1111111") {
 		t.Error("a nil policy allows")
-	}
-}
-
-func TestErrorDomainIsTheService(t *testing.T) {
-	t.Parallel()
-	if auth.ErrorDomain != service.ErrorDomain {
-		t.Errorf("auth.ErrorDomain = %q, service.ErrorDomain = %q", auth.ErrorDomain, service.ErrorDomain)
 	}
 }
 
@@ -439,7 +432,7 @@ func chain(a *auth.Auth, method string) (grpc.UnaryHandler, *string) {
 	return func(ctx context.Context, req any) (any, error) { return authenticate(ctx, req, info, validated) }, &seen
 }
 
-func checkStatus(t *testing.T, err error, code codes.Code, failure auth.Failure, caller, account string) {
+func checkStatus(t *testing.T, err error, code codes.Code, wantFailure auth.Failure, caller, account string) {
 	t.Helper()
 	st := status.Convert(err)
 	if st.Code() != code {
@@ -454,13 +447,13 @@ func checkStatus(t *testing.T, err error, code codes.Code, failure auth.Failure,
 			info = i
 		}
 	}
-	if info == nil || info.GetDomain() != auth.ErrorDomain {
+	if info == nil || info.GetDomain() != failure.ErrorDomain {
 		t.Fatalf("no ErrorInfo of our domain: %v", st.Details())
 	}
 	switch code {
 	case codes.Unauthenticated:
-		if info.GetReason() != auth.ReasonUnauthenticated || info.GetMetadata()[auth.MetadataFailure] != string(failure) {
-			t.Errorf("ErrorInfo = %v, want %s with failure %s", info, auth.ReasonUnauthenticated, failure)
+		if info.GetReason() != auth.ReasonUnauthenticated || info.GetMetadata()[auth.MetadataFailure] != string(wantFailure) {
+			t.Errorf("ErrorInfo = %v, want %s with failure %s", info, auth.ReasonUnauthenticated, wantFailure)
 		}
 	case codes.PermissionDenied:
 		if info.GetReason() != auth.ReasonAccountNotAllowed || info.GetMetadata()[auth.MetadataCaller] != caller || info.GetMetadata()[auth.MetadataAccountID] != account {

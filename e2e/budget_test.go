@@ -12,7 +12,8 @@ import (
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/encoding/protojson"
 
-	"github.com/platform/telegent-facade/service"
+	"github.com/platform/telegent-facade/failure"
+	"github.com/platform/telegent-facade/internal/testutil"
 )
 
 // TestRequestIDBudgetOverGRPCAndREST: with a budget of one id, a caller
@@ -35,7 +36,7 @@ func TestRequestIDBudgetOverGRPCAndREST(t *testing.T) {
 		slowDone <- err
 	}()
 	// The slow call holds the caller's one place once it is claimed.
-	waitUntil(t, time.Minute, func() bool {
+	testutil.Poll(t, time.Minute, "the slow call to hold the caller's place", func() bool {
 		_, metrics := f.get(t, "/metrics")
 		return strings.Contains(metrics, `telegent_facade_request_ids_total{outcome="claimed"} 1`)
 	})
@@ -44,13 +45,13 @@ func TestRequestIDBudgetOverGRPCAndREST(t *testing.T) {
 	next.RequestId = uuid.NewString()
 	_, err := f.client.CreateWebhook(context.Background(), next)
 	st := status.Convert(err)
-	if st.Code() != codes.ResourceExhausted || errorInfo(st).GetReason() != service.ReasonRequestIDBudgetExhausted {
-		t.Fatalf("gRPC over the budget = %v, want RESOURCE_EXHAUSTED %s", err, service.ReasonRequestIDBudgetExhausted)
+	if st.Code() != codes.ResourceExhausted || errorInfo(st).GetReason() != failure.ReasonRequestIDBudgetExhausted {
+		t.Fatalf("gRPC over the budget = %v, want RESOURCE_EXHAUSTED %s", err, failure.ReasonRequestIDBudgetExhausted)
 	}
 	body, _ := protojson.Marshal(next)
 	code, header, answer := f.restExchange(context.Background(), t, strings.NewReader(string(body)), nil)
-	if code != http.StatusTooManyRequests || !strings.Contains(string(answer), service.ReasonRequestIDBudgetExhausted) || !strings.Contains(string(answer), "retryDelay") {
-		t.Fatalf("REST over the budget = %d %s (headers %v), want 429 %s with a retry delay", code, answer, header, service.ReasonRequestIDBudgetExhausted)
+	if code != http.StatusTooManyRequests || !strings.Contains(string(answer), failure.ReasonRequestIDBudgetExhausted) || !strings.Contains(string(answer), "retryDelay") {
+		t.Fatalf("REST over the budget = %d %s (headers %v), want 429 %s with a retry delay", code, answer, header, failure.ReasonRequestIDBudgetExhausted)
 	}
 	if n := createsByURL(t, s)[next.GetWebhookUrl()]; n != 0 {
 		t.Fatalf("a refused call reached Telegent %d times", n)
@@ -60,7 +61,7 @@ func TestRequestIDBudgetOverGRPCAndREST(t *testing.T) {
 	<-slowDone
 	// The canceled call's outcome is unknown or it was released; either
 	// way a finished record is forgotten to make room.
-	waitUntil(t, time.Minute, func() bool {
+	testutil.Poll(t, time.Minute, "the canceled call to make room", func() bool {
 		_, err := f.client.CreateWebhook(context.Background(), next)
 		return err == nil
 	})

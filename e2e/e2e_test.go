@@ -17,8 +17,8 @@ import (
 
 	spb "google.golang.org/genproto/googleapis/rpc/status"
 
+	"github.com/platform/telegent-facade/failure"
 	webhookv1 "github.com/platform/telegent-facade/gen/telegent/webhook/v1"
-	"github.com/platform/telegent-facade/service"
 )
 
 func basicReq(url string) *webhookv1.CreateWebhookRequest {
@@ -306,20 +306,20 @@ func TestUpstreamStatusMapping(t *testing.T) {
 		upstreamStatus string
 		outcomeUnknown bool
 	}{
-		"400":               {"status:400", 0, codes.InvalidArgument, service.ReasonUpstreamBadRequest, "400", false},
-		"401 after retry":   {"status:401", 0, codes.Internal, service.ReasonUpstreamUnauthorized, "401", false},
-		"403":               {"status:403", 0, codes.PermissionDenied, service.ReasonUpstreamForbidden, "403", false},
-		"404":               {"status:404", 0, codes.NotFound, service.ReasonUpstreamNotFound, "404", false},
-		"409":               {"status:409", 0, codes.AlreadyExists, service.ReasonUpstreamConflict, "409", false},
-		"429":               {"status:429", 0, codes.ResourceExhausted, service.ReasonUpstreamRateLimited, "429", false},
-		"500":               {"status:500", 0, codes.Unavailable, service.ReasonUpstreamUnavailable, "500", true},
-		"502 html":          {"status:502;body:html", 0, codes.Unavailable, service.ReasonUpstreamUnavailable, "502", true},
-		"503 empty":         {"status:503;body:empty", 0, codes.Unavailable, service.ReasonUpstreamUnavailable, "503", false},
-		"connection drop":   {"drop:before-body", 0, codes.Unavailable, service.ReasonUpstreamConnection, "0", true},
-		"drop after create": {"drop:after-body", 0, codes.Unavailable, service.ReasonUpstreamConnection, "0", true},
-		"deadline":          {"latency:10s", 3 * time.Second, codes.DeadlineExceeded, service.ReasonUpstreamTimeout, "0", true},
-		"malformed body":    {"body:malformed", 0, codes.Internal, service.ReasonUpstreamMalformedResponse, "200", true},
-		"no webhook id":     {"body:nowebhookid", 0, codes.Internal, service.ReasonUpstreamMalformedResponse, "200", true},
+		"400":               {"status:400", 0, codes.InvalidArgument, failure.ReasonUpstreamBadRequest, "400", false},
+		"401 after retry":   {"status:401", 0, codes.Internal, failure.ReasonUpstreamUnauthorized, "401", false},
+		"403":               {"status:403", 0, codes.PermissionDenied, failure.ReasonUpstreamForbidden, "403", false},
+		"404":               {"status:404", 0, codes.NotFound, failure.ReasonUpstreamNotFound, "404", false},
+		"409":               {"status:409", 0, codes.AlreadyExists, failure.ReasonUpstreamConflict, "409", false},
+		"429":               {"status:429", 0, codes.ResourceExhausted, failure.ReasonUpstreamRateLimited, "429", false},
+		"500":               {"status:500", 0, codes.Unavailable, failure.ReasonUpstreamUnavailable, "500", true},
+		"502 html":          {"status:502;body:html", 0, codes.Unavailable, failure.ReasonUpstreamUnavailable, "502", true},
+		"503 empty":         {"status:503;body:empty", 0, codes.Unavailable, failure.ReasonUpstreamUnavailable, "503", false},
+		"connection drop":   {"drop:before-body", 0, codes.Unavailable, failure.ReasonUpstreamConnection, "0", true},
+		"drop after create": {"drop:after-body", 0, codes.Unavailable, failure.ReasonUpstreamConnection, "0", true},
+		"deadline":          {"latency:10s", 3 * time.Second, codes.DeadlineExceeded, failure.ReasonUpstreamTimeout, "0", true},
+		"malformed body":    {"body:malformed", 0, codes.Internal, failure.ReasonUpstreamMalformedResponse, "200", true},
+		"no webhook id":     {"body:nowebhookid", 0, codes.Internal, failure.ReasonUpstreamMalformedResponse, "200", true},
 	}
 	t.Run("cases", func(t *testing.T) {
 		for _, p := range protocols {
@@ -376,7 +376,7 @@ func TestTokenRefused(t *testing.T) {
 		t.Run(p.name, func(t *testing.T) {
 			o := p.call(t.Context(), t, f, basicReq(uniqueURL(t, "")))
 			o.check(t, codes.Internal)
-			if info := errorInfo(o.status); info.GetReason() != service.ReasonUpstreamCredentialsRejected {
+			if info := errorInfo(o.status); info.GetReason() != failure.ReasonUpstreamCredentialsRejected {
 				t.Errorf("reason = %q", info.GetReason())
 			}
 		})

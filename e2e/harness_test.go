@@ -288,19 +288,6 @@ func dial(t *testing.T, addr string) *grpc.ClientConn {
 	return conn
 }
 
-// waitUntil polls cond (a state of another process that announces nothing)
-// until it holds; limit bounds a hang, it is not a timing assertion.
-func waitUntil(t *testing.T, limit time.Duration, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(limit)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatal("condition not reached")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
-
 // restCall posts body (proto3 JSON, or anything a hostile caller sends) to
 // /v1/webhooks and returns the HTTP
 // status and the answer's body. A request that could not be sent at all

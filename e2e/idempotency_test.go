@@ -14,9 +14,9 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/platform/telegent-facade/failure"
 	webhookv1 "github.com/platform/telegent-facade/gen/telegent/webhook/v1"
 	"github.com/platform/telegent-facade/internal/testredis"
-	"github.com/platform/telegent-facade/service"
 )
 
 func createsByURL(t *testing.T, s *sim) map[string]int {
@@ -99,12 +99,12 @@ func TestRequestIDAcrossReplicas(t *testing.T) {
 	other := proto.CloneOf(req)
 	other.SubscribedEvents = []webhookv1.WebhookEvent{webhookv1.WebhookEvent_WEBHOOK_EVENT_CALL_RINGING}
 	_, err = replicas[1].client.CreateWebhook(context.Background(), other)
-	if st := status.Convert(err); st.Code() != codes.InvalidArgument || errorInfo(st).GetReason() != service.ReasonRequestIDReused {
-		t.Fatalf("reused request_id = %v, want INVALID_ARGUMENT %s", err, service.ReasonRequestIDReused)
+	if st := status.Convert(err); st.Code() != codes.InvalidArgument || errorInfo(st).GetReason() != failure.ReasonRequestIDReused {
+		t.Fatalf("reused request_id = %v, want INVALID_ARGUMENT %s", err, failure.ReasonRequestIDReused)
 	}
 	otherBody, _ := protojson.Marshal(other)
-	if code, answer := replicas[0].restCall(context.Background(), t, strings.NewReader(string(otherBody)), nil); code != http.StatusBadRequest || !strings.Contains(string(answer), service.ReasonRequestIDReused) {
-		t.Fatalf("reused request_id over REST = %d %s, want 400 %s", code, answer, service.ReasonRequestIDReused)
+	if code, answer := replicas[0].restCall(context.Background(), t, strings.NewReader(string(otherBody)), nil); code != http.StatusBadRequest || !strings.Contains(string(answer), failure.ReasonRequestIDReused) {
+		t.Fatalf("reused request_id over REST = %d %s, want 400 %s", code, answer, failure.ReasonRequestIDReused)
 	}
 	if got := readyDetail(t, replicas[0])["request_id_store"]; got != "redis: up" {
 		t.Fatalf("/readyz request_id_store = %q, want %q", got, "redis: up")
@@ -114,8 +114,8 @@ func TestRequestIDAcrossReplicas(t *testing.T) {
 	lost := basicReq(uniqueURL(t, "") + "-redis-down")
 	lost.RequestId = uuid.NewString()
 	_, err = replicas[0].client.CreateWebhook(context.Background(), lost)
-	if st := status.Convert(err); st.Code() != codes.Unavailable || errorInfo(st).GetReason() != service.ReasonRequestIDUnavailable {
-		t.Fatalf("with Redis down, a call with a request_id = %v, want UNAVAILABLE %s", err, service.ReasonRequestIDUnavailable)
+	if st := status.Convert(err); st.Code() != codes.Unavailable || errorInfo(st).GetReason() != failure.ReasonRequestIDUnavailable {
+		t.Fatalf("with Redis down, a call with a request_id = %v, want UNAVAILABLE %s", err, failure.ReasonRequestIDUnavailable)
 	}
 	if n := createsByURL(t, s)[lost.GetWebhookUrl()]; n != 0 {
 		t.Fatalf("a call refused for want of a claim created %d webhooks", n)

@@ -21,6 +21,7 @@ import (
 	"google.golang.org/grpc/resolver/manual"
 
 	webhookv1 "github.com/platform/telegent-facade/gen/telegent/webhook/v1"
+	"github.com/platform/telegent-facade/internal/testutil"
 )
 
 // replicaServiceConfig balances calls over every replica and watches each
@@ -157,7 +158,7 @@ func TestRollingRestart(t *testing.T) {
 	// waitCalls waits until n more calls have been answered.
 	waitCalls := func(n int) {
 		target := answered() + n
-		waitUntil(t, 2*time.Minute, func() bool { return answered() >= target })
+		testutil.Poll(t, 2*time.Minute, "the target number of answers", func() bool { return answered() >= target })
 	}
 	waitCalls(50)
 

@@ -38,6 +38,7 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 
 	"github.com/platform/telegent-facade/auth"
+	"github.com/platform/telegent-facade/failure"
 	webhookv1 "github.com/platform/telegent-facade/gen/telegent/webhook/v1"
 	"github.com/platform/telegent-facade/internal/testpki"
 )
@@ -363,8 +364,8 @@ func (c authCase) check(t *testing.T, a answer) {
 		return
 	}
 	info := errorInfo(a.status)
-	if info == nil || info.GetDomain() != auth.ErrorDomain || info.GetReason() != c.reason {
-		t.Fatalf("ErrorInfo = %v, want %s/%s", info, auth.ErrorDomain, c.reason)
+	if info == nil || info.GetDomain() != failure.ErrorDomain || info.GetReason() != c.reason {
+		t.Fatalf("ErrorInfo = %v, want %s/%s", info, failure.ErrorDomain, c.reason)
 	}
 	if c.failure != "" && info.GetMetadata()[auth.MetadataFailure] != string(c.failure) {
 		t.Errorf("failure = %q, want %q", info.GetMetadata()[auth.MetadataFailure], c.failure)

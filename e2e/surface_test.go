@@ -23,6 +23,7 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 
 	webhookv1 "github.com/platform/telegent-facade/gen/telegent/webhook/v1"
+	"github.com/platform/telegent-facade/internal/testutil"
 )
 
 // TestRuntimeSurface: health, reflection, readiness, metrics and the
@@ -204,7 +205,7 @@ func TestSIGTERMFinishesInFlightCalls(t *testing.T) {
 		results <- result{"rest", c}
 	}()
 	// Both calls have reached Telegent (they wait there) before SIGTERM.
-	waitUntil(t, 10*time.Second, func() bool { return s.counters(t).CreatesAttempted >= 2 })
+	testutil.Poll(t, 10*time.Second, "two creates attempted", func() bool { return s.counters(t).CreatesAttempted >= 2 })
 	if err := f.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}

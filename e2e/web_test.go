@@ -22,8 +22,8 @@ import (
 	"google.golang.org/protobuf/types/known/anypb"
 
 	"github.com/platform/telegent-facade/auth"
+	"github.com/platform/telegent-facade/failure"
 	webhookv1 "github.com/platform/telegent-facade/gen/telegent/webhook/v1"
-	"github.com/platform/telegent-facade/service"
 )
 
 // webProtocols are the browser-facing protocols of the HTTP port, as the
@@ -170,7 +170,7 @@ type retryView struct {
 func viewOf(st *status.Status) retryView {
 	v := retryView{code: st.Code()}
 	if info := errorInfo(st); info != nil {
-		v.outcomeUnknown = info.GetMetadata()[service.MetadataOutcomeUnknown]
+		v.outcomeUnknown = info.GetMetadata()[failure.MetadataOutcomeUnknown]
 	}
 	for _, d := range st.Details() {
 		if ri, ok := d.(*errdetails.RetryInfo); ok {
@@ -264,7 +264,7 @@ func TestBreakerOpenRetrySignal(t *testing.T) {
 	var trailer metadata.MD
 	_, err := f.client.CreateWebhook(t.Context(), basicReq(uniqueURL(t, "")), grpc.Trailer(&trailer))
 	st := status.Convert(err)
-	if errorInfo(st).GetReason() != service.ReasonCircuitOpen {
+	if errorInfo(st).GetReason() != failure.ReasonCircuitOpen {
 		t.Fatalf("gRPC: %v, want the breaker's refusal", st)
 	}
 	if v := viewOf(st); v.retryInfo <= 0 || v.retryInfo > time.Minute {
@@ -285,7 +285,7 @@ func TestBreakerOpenRetrySignal(t *testing.T) {
 		t.Fatal("Connect call succeeded")
 	}
 	cst := connectStatus(t, ce)
-	if errorInfo(cst).GetReason() != service.ReasonCircuitOpen || viewOf(cst).retryInfo <= 0 {
+	if errorInfo(cst).GetReason() != failure.ReasonCircuitOpen || viewOf(cst).retryInfo <= 0 {
 		t.Errorf("Connect: %v, want the breaker's refusal with RetryInfo", cst.Proto())
 	}
 	if c := s.counters(t); c.CreatesAttempted != 1 {

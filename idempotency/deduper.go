@@ -12,6 +12,8 @@ import (
 	"fmt"
 	"log/slog"
 	"time"
+
+	"github.com/platform/telegent-facade/internal/ctxutil"
 )
 
 // Defaults of Config.
@@ -149,7 +151,7 @@ func (d *Deduper) Do(ctx context.Context, key Key, fingerprint []byte, call func
 				d.cfg.Observe(OutcomeAbandoned)
 				return nil, false, ErrAbandoned
 			}
-			if err := sleep(ctx, poll); err != nil {
+			if err := ctxutil.Sleep(ctx, poll); err != nil {
 				return nil, false, err
 			}
 			poll = min(2*poll, maxPoll)
@@ -197,17 +199,6 @@ func (d *Deduper) storeFailed(ctx context.Context, err error) error {
 	}
 	d.cfg.Observe(OutcomeStoreDown)
 	return &StoreError{Err: err}
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }
 
 func newOwner() (string, error) {

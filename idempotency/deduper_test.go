@@ -12,10 +12,27 @@ import (
 	"github.com/platform/telegent-facade/idempotency"
 )
 
+// waitingStore tells, on waiting, each time a Claim finds the key pending:
+// that caller is a repeat about to wait for the first call's outcome.
+type waitingStore struct {
+	idempotency.Store
+	waiting chan struct{}
+}
+
+func (s waitingStore) Claim(ctx context.Context, key idempotency.Key, rec idempotency.Record, ttl time.Duration) (idempotency.Record, bool, error) {
+	existing, claimed, err := s.Store.Claim(ctx, key, rec, ttl)
+	if err == nil && !claimed && existing.State == idempotency.Pending {
+		s.waiting <- struct{}{}
+	}
+	return existing, claimed, err
+}
+
 func TestDeduperRunsOnceForConcurrentRepeats(t *testing.T) {
 	for name, store := range stores(t) {
 		t.Run(name, func(t *testing.T) {
-			d := idempotency.New(idempotency.Config{Store: store})
+			const n = 16
+			ws := waitingStore{Store: store, waiting: make(chan struct{}, n)}
+			d := idempotency.New(idempotency.Config{Store: ws})
 			var calls atomic.Int32
 			release := make(chan struct{})
 			call := func(context.Context) idempotency.Result {
@@ -23,7 +40,6 @@ func TestDeduperRunsOnceForConcurrentRepeats(t *testing.T) {
 				<-release // hold the first call until every repeat waits
 				return idempotency.Result{Value: []byte("webhook WID-1"), Keep: true}
 			}
-			const n = 16
 			var wg sync.WaitGroup
 			values := make([]string, n)
 			replays := make([]bool, n)
@@ -36,9 +52,10 @@ func TestDeduperRunsOnceForConcurrentRepeats(t *testing.T) {
 					values[i], replays[i], errs[i] = string(v), replayed, err
 				}()
 			}
-			// Poll until the claim is taken, then let the first call finish.
-			for calls.Load() == 0 {
-				time.Sleep(time.Millisecond)
+			// Every caller but the first found the claim pending: only then
+			// may the first call finish.
+			for range n - 1 {
+				<-ws.waiting
 			}
 			close(release)
 			wg.Wait()

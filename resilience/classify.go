@@ -1,10 +1,9 @@
 package resilience
 
 import (
-	"context"
 	"errors"
 
-	"github.com/platform/telegent-facade/telegent"
+	"github.com/platform/telegent-facade/failure"
 )
 
 // outcome is what one upstream result says about Telegent's health.
@@ -22,35 +21,16 @@ const (
 	upstreamFailed
 )
 
-// kindOutcomes classifies every telegent.Kind. A test fails when telegent
-// grows a Kind that is missing here, so each new kind gets a decision.
-var kindOutcomes = map[telegent.Kind]outcome{
-	// Telegent is failing or unreachable.
-	telegent.KindUpstreamUnavailable: upstreamFailed,
-	telegent.KindConnection:          upstreamFailed,
-	// The caller's deadline passed while Telegent worked on it: slow.
-	telegent.KindTimeout:           upstreamFailed,
-	telegent.KindMalformedResponse: upstreamFailed,
-
-	// The caller's request was refused: Telegent is up and answering.
-	telegent.KindBadRequest: healthy,
-	telegent.KindForbidden:  healthy,
-	telegent.KindNotFound:   healthy,
-	telegent.KindConflict:   healthy,
-	// Telegent is healthy, just throttling us; the caller sees the 429.
-	telegent.KindRateLimited: healthy,
-	// Our credentials are wrong. Telegent is answering; opening the breaker
-	// would hide the real cause behind "circuit open".
-	telegent.KindUnauthorized:        healthy,
-	telegent.KindCredentialsRejected: healthy,
-
-	// The caller canceled: no evidence either way.
-	telegent.KindCanceled: ignored,
+// breakerOutcomes turns the failure table's breaker verdict into outcome.
+var breakerOutcomes = map[failure.Breaker]outcome{
+	failure.BreakerSuccess: healthy,
+	failure.BreakerIgnore:  ignored,
+	failure.BreakerFailure: upstreamFailed,
 }
 
-// classify says how a result of the upstream call counts for the breaker.
-// Errors that are not *telegent.Error (another Upstream implementation) are
-// upstream failures, except context cancellation.
+// classify says how a result of the upstream call counts for the breaker,
+// as the failure table's Breaker column says. The guard's own errors
+// (waiting for a slot) count neither way.
 func classify(err error) outcome {
 	if err == nil {
 		return healthy
@@ -58,17 +38,6 @@ func classify(err error) outcome {
 	if _, ok := errors.AsType[*guardError](err); ok {
 		return ignored
 	}
-	if _, ok := errors.AsType[*Rejection](err); ok {
-		return ignored
-	}
-	if te, ok := errors.AsType[*telegent.Error](err); ok {
-		if o, ok := kindOutcomes[te.Kind]; ok {
-			return o
-		}
-		return upstreamFailed
-	}
-	if errors.Is(err, context.Canceled) {
-		return ignored
-	}
-	return upstreamFailed
+	c, _ := failure.Classify(err)
+	return breakerOutcomes[c.Policy().Breaker]
 }

@@ -1,7 +1,8 @@
 // Package resilience bounds how the facade uses Telegent. Guard decorates the
 // upstream with two limits:
 //
-//   - a circuit breaker (github.com/sony/gobreaker/v2) that stops sending
+//   - a circuit breaker (github.com/failsafe-go/failsafe-go/circuitbreaker,
+//     driven through its standalone API: breaker.go) that stops sending
 //     requests while Telegent is failing, so callers get a fast, definite
 //     refusal instead of piling onto a dead upstream, and Telegent gets room
 //     to recover;
@@ -17,7 +18,8 @@
 // timeouts and malformed answers. The caller's own 4xx, Telegent's rate
 // limiting and our credentials being refused prove Telegent is answering, so
 // they count as successes; the caller canceling proves nothing and is not
-// counted at all (classify.go holds the table).
+// counted at all (the failure package's table decides; classify.go reads
+// it).
 //
 // Guard adds no timeout and no retry: the caller's deadline bounds every
 // upstream attempt, and the create call is not idempotent.
@@ -31,7 +33,7 @@ import (
 	"time"
 
 	"github.com/failsafe-go/failsafe-go/adaptivelimiter"
-	"github.com/sony/gobreaker/v2"
+	"github.com/failsafe-go/failsafe-go/circuitbreaker"
 
 	"github.com/platform/telegent-facade/telegent"
 )
@@ -81,11 +83,12 @@ const (
 	OverloadedRetryAfter = time.Second
 )
 
-// breakerName names the breaker in gobreaker's callbacks and in logs.
+// breakerName names the breaker in logs.
 const breakerName = "telegent"
 
 // intervalBuckets is how many buckets the rolling window is cut into: counts
-// age out one tenth of Interval at a time instead of all at once.
+// age out one tenth of Interval at a time instead of all at once (what
+// failsafe-go's timed statistics do too).
 const intervalBuckets = 10
 
 // Config sets Guard's limits. Zero values (and negative ones) mean the
@@ -110,7 +113,8 @@ type Config struct {
 	FailureThreshold uint32
 	// FailureRatio also opens the breaker: the share of upstream failures
 	// among the calls completed within the rolling Interval, once at least
-	// MinRequests completed. A value above 1 turns this rule off.
+	// MinRequests completed. A value above 1 (or infinite) turns this rule
+	// off; zero, negative and NaN mean the default.
 	FailureRatio float64
 	// MinRequests is how many completed calls FailureRatio needs.
 	MinRequests uint32
@@ -179,25 +183,37 @@ func (c Config) withDefaults() Config {
 type Guard struct {
 	up  Upstream
 	cfg Config
-	cb  *gobreaker.CircuitBreaker[*telegent.Webhook]
+	cb  circuitbreaker.CircuitBreaker[*telegent.Webhook]
 	lim adaptivelimiter.AdaptiveLimiter[*telegent.Webhook]
 	// pausedUntil is when sending may resume after Telegent asked us to
 	// back off (Retry-After), as Unix nanoseconds; zero or past: not
 	// paused.
 	pausedUntil atomic.Int64
 
-	// mu guards the fields below. gobreaker calls onStateChange and the
-	// classification with its own lock held, so mu is always taken after
-	// that lock and never held while calling into the breaker.
+	// bmu serialises every call into the breaker, so that the guard's own
+	// bookkeeping (run, probes, rearming) sees each transition in order.
+	// The breaker calls onStateChange with bmu held.
+	bmu sync.Mutex
+	// run counts the current run of consecutive upstream failures within
+	// the rolling Interval (failsafe-go's breaker has no such count).
+	run failureRun
+	// gen counts the breaker's reported transitions.
+	gen uint64
+	// probes is how many half-open probes of this generation are in
+	// flight.
+	probes int
+	// rearming is set while a probe that proved nothing gives its slot
+	// back: the transitions that takes are not reported.
+	rearming bool
+
+	// mu guards the fields below. It is taken after bmu, never before.
 	mu sync.Mutex
-	// openUntil is when the breaker leaves the open state.
-	openUntil time.Time
 	// lastFailure is the most recent error counted as an upstream failure,
 	// logged when the breaker opens so operators see the cause.
 	lastFailure error
 	// pending holds state changes not yet reported; flushing is set while a
-	// goroutine reports them. Reporting happens outside the breaker's lock,
-	// so an Observer may call State without deadlocking.
+	// goroutine reports them. Reporting happens outside every lock, so an
+	// Observer may call State without deadlocking.
 	pending  []stateChange
 	flushing bool
 	// hasPending is len(pending) > 0, readable without mu.
@@ -213,19 +229,9 @@ func New(up Upstream, cfg Config) *Guard {
 		up:  up,
 		cfg: cfg,
 		lim: newLimiter(cfg),
+		run: failureRun{period: cfg.Interval / intervalBuckets},
 	}
-	st := gobreaker.Settings{
-		Name:          breakerName,
-		MaxRequests:   cfg.HalfOpenMaxRequests,
-		Interval:      cfg.Interval,
-		BucketPeriod:  cfg.Interval / intervalBuckets,
-		Timeout:       cfg.OpenTimeout,
-		ReadyToTrip:   g.readyToTrip,
-		OnStateChange: g.onStateChange,
-		IsSuccessful:  g.isSuccessful,
-		IsExcluded:    isExcluded,
-	}
-	g.cb = gobreaker.NewCircuitBreaker[*telegent.Webhook](st)
+	g.cb = newBreaker(cfg, g.onStateChange)
 	return g
 }
 
@@ -239,43 +245,37 @@ func (g *Guard) CreateWebhook(ctx context.Context, req *telegent.CreateWebhookRe
 		return nil, contextError(ctx)
 	}
 	defer g.flush()
-	w, err := g.cb.Execute(func() (*telegent.Webhook, error) {
-		// Report a pending open -> half-open before the probe runs.
-		g.flush()
-		permit, err := g.acquire(ctx)
-		if err != nil {
-			return nil, err
-		}
-		// A panicking upstream must not keep its slot: Drop, as its
-		// duration says nothing about Telegent.
-		settled := false
-		defer func() {
-			if !settled {
-				permit.Drop()
-			}
-		}()
-		w, err := g.up.CreateWebhook(ctx, req)
-		settled = true
-		g.settle(permit, err)
-		return w, err
-	})
-	if err == nil {
-		return w, nil
-	}
-	// gobreaker returns its own refusals unwrapped.
-	if err == gobreaker.ErrOpenState || err == gobreaker.ErrTooManyRequests {
+	t, ok := g.admit()
+	// Report a pending open -> half-open before the probe runs.
+	g.flush()
+	if !ok {
 		return nil, g.reject(RejectedOpen, g.openRemaining())
 	}
-	if ge, ok := err.(*guardError); ok { // only acquire makes these, unwrapped
-		return nil, ge.err
+	permit, err := g.acquire(ctx)
+	if err != nil {
+		g.record(t, ignored, nil)
+		return nil, err.(*guardError).err // only acquire makes these
 	}
+	// A panicking upstream must not keep its slot (Drop: its duration says
+	// nothing about Telegent) and counts as a failure, as any error would.
+	settled := false
+	defer func() {
+		if !settled {
+			permit.Drop()
+			g.record(t, upstreamFailed, errUpstreamPanicked)
+		}
+	}()
+	w, err := g.up.CreateWebhook(ctx, req)
+	settled = true
+	g.settle(permit, err)
+	g.record(t, classify(err), err)
 	return w, err
 }
 
 // State reports the breaker's state, e.g. for /readyz details. An open
-// breaker whose OpenTimeout has passed reports half-open.
+// breaker whose OpenTimeout has passed turns half-open.
 func (g *Guard) State() State {
-	s := fromBreaker(g.cb.State())
+	s := g.state()
 	g.flush()
 	return s
 }
@@ -297,45 +297,10 @@ func (g *Guard) reject(reason string, retryAfter time.Duration) *Rejection {
 // seconds (what a Retry-After can say) and at least one second. While
 // half-open with every probe slot taken it is that minimum.
 func (g *Guard) openRemaining() time.Duration {
-	g.mu.Lock()
-	until := g.openUntil
-	g.mu.Unlock()
-	d := time.Until(until)
-	if d <= time.Second {
-		return time.Second
-	}
-	return (d + time.Second - 1).Truncate(time.Second)
+	return roundUpSeconds(g.cb.RemainingDelay())
 }
 
 // contextError reports that ctx ended before anything was sent upstream.
 func contextError(ctx context.Context) *telegent.Error {
 	return telegent.ContextError(ctx, telegent.OpCreateWebhook, "the call ended before the request was sent")
 }
-
-// readyToTrip opens the breaker on FailureThreshold consecutive failures, or
-// on FailureRatio once MinRequests calls completed within the window.
-// Ignored calls (see isExcluded) and calls still in flight are not in the
-// ratio.
-func (g *Guard) readyToTrip(c gobreaker.Counts) bool {
-	if c.ConsecutiveFailures >= g.cfg.FailureThreshold {
-		return true
-	}
-	completed := c.TotalSuccesses + c.TotalFailures
-	return completed >= g.cfg.MinRequests &&
-		float64(c.TotalFailures) >= g.cfg.FailureRatio*float64(completed)
-}
-
-// isSuccessful tells gobreaker whether a non-ignored result counts as
-// success, remembering the last failure for the log line.
-func (g *Guard) isSuccessful(err error) bool {
-	if classify(err) != upstreamFailed {
-		return true
-	}
-	g.mu.Lock()
-	g.lastFailure = err
-	g.mu.Unlock()
-	return false
-}
-
-// isExcluded tells gobreaker to count a result neither way.
-func isExcluded(err error) bool { return classify(err) == ignored }

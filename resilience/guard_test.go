@@ -15,6 +15,7 @@ import (
 	"testing/synctest"
 	"time"
 
+	"github.com/platform/telegent-facade/failure"
 	"github.com/platform/telegent-facade/telegent"
 )
 
@@ -59,15 +60,15 @@ func TestClassify(t *testing.T) {
 	}
 }
 
-// TestEveryKindClassified fails when telegent grows a Kind that classify
-// has no explicit decision for.
+// TestEveryKindClassified fails when telegent grows a Kind that the
+// failure table (which classify reads) has no explicit row for.
 func TestEveryKindClassified(t *testing.T) {
 	t.Parallel()
 	n := 0
 	for k := telegent.KindUnknown + 1; !strings.HasPrefix(k.String(), "Kind("); k++ {
 		n++
-		if _, ok := kindOutcomes[k]; !ok {
-			t.Errorf("telegent.%v (%d) has no entry in kindOutcomes", k, int(k))
+		if c, _ := failure.Classify(&telegent.Error{Kind: k}); c == failure.Internal {
+			t.Errorf("telegent.%v (%d) has no row in the failure table", k, int(k))
 		}
 	}
 	if n < 12 {
@@ -710,4 +711,72 @@ func TestStateString(t *testing.T) {
 			t.Errorf("State(%d).String() = %q, want %q", int(s), got, want)
 		}
 	}
+}
+
+// TestAnyFailureRatioIsSafe: failsafe-go's breaker panics on a failure rate
+// outside [0,1]; every ratio the setting may hold is mapped into it (above
+// 1: the rule is off; zero, negative, NaN: the default).
+func TestAnyFailureRatioIsSafe(t *testing.T) {
+	t.Parallel()
+	for _, ratio := range []float64{math.NaN(), math.Inf(1), math.Inf(-1), -1, 0, 1, 1.5, 2} {
+		t.Run(fmt.Sprint(ratio), func(t *testing.T) {
+			t.Parallel()
+			f := &fakeUpstream{}
+			g := New(f, Config{FailureThreshold: 1000, FailureRatio: ratio, MinRequests: 2})
+			f.answer(upstreamErr(telegent.KindConnection))
+			_, _ = call(g)
+			_, _ = call(g)
+			want := StateOpen // two failures of two
+			if ratio > 1 {
+				want = StateClosed
+			}
+			wantState(t, g, want)
+		})
+	}
+}
+
+// TestCanceledProbeFreesOnlyItsSlot: of two probes, one canceled gives its
+// slot back while the other runs: one more probe is let through, not two,
+// and the two that run close the breaker.
+func TestCanceledProbeFreesOnlyItsSlot(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		f := &fakeUpstream{}
+		rec := &recorder{}
+		g := New(f, Config{FailureThreshold: 1, OpenTimeout: time.Second, HalfOpenMaxRequests: 2, Observer: rec})
+		f.answer(upstreamErr(telegent.KindUpstreamUnavailable))
+		_, _ = call(g)
+		time.Sleep(time.Second + time.Millisecond)
+
+		f.answer(nil)
+		release := f.blockCalls()
+		var wg sync.WaitGroup
+		errs := make([]error, 3)
+		wg.Go(func() { _, errs[0] = call(g) })
+		ctx, cancel := context.WithCancel(t.Context())
+		wg.Go(func() { _, errs[1] = g.CreateWebhook(ctx, testReq) })
+		synctest.Wait()
+		_, err := call(g)
+		wantRejection(t, err, RejectedOpen, time.Second)
+
+		cancel()
+		synctest.Wait()
+		wantState(t, g, StateHalfOpen)
+		wg.Go(func() { _, errs[2] = call(g) })
+		synctest.Wait()
+		if got := f.callCount(); got != 4 {
+			t.Fatalf("upstream calls = %d, want 4 (the failure, two probes, one in the freed slot)", got)
+		}
+		_, err = call(g)
+		wantRejection(t, err, RejectedOpen, time.Second)
+
+		release()
+		wg.Wait()
+		if errs[0] != nil || errs[2] != nil || telegent.KindOf(errs[1]) != telegent.KindCanceled {
+			t.Fatalf("probe errors = %v", errs)
+		}
+		wantState(t, g, StateClosed)
+		if changes, _ := rec.snapshot(); !slices.Equal(changes, []string{"closed>open", "open>half-open", "half-open>closed"}) {
+			t.Errorf("state changes = %q", changes)
+		}
+	})
 }

@@ -2,12 +2,12 @@ package resilience
 
 import (
 	"context"
-	"errors"
-	"net/http"
 	"time"
 
 	"github.com/failsafe-go/failsafe-go/adaptivelimiter"
 
+	"github.com/platform/telegent-facade/failure"
+	"github.com/platform/telegent-facade/internal/ctxutil"
 	"github.com/platform/telegent-facade/telegent"
 )
 
@@ -67,12 +67,8 @@ func (g *Guard) acquire(ctx context.Context) (adaptivelimiter.Permit, error) {
 		if pause > g.cfg.AcquireTimeout || (hasDeadline && start.Add(pause).After(dl)) {
 			return nil, &guardError{g.reject(RejectedOverloaded, roundUpSeconds(pause))}
 		}
-		t := time.NewTimer(pause)
-		select {
-		case <-ctx.Done():
-			t.Stop()
+		if ctxutil.Sleep(ctx, pause) != nil {
 			return nil, &guardError{contextError(ctx)}
-		case <-t.C:
 		}
 	}
 	if p, ok := g.lim.TryAcquirePermit(); ok {
@@ -107,25 +103,22 @@ func (g *Guard) settle(permit adaptivelimiter.Permit, err error) {
 		permit.Record()
 		return
 	}
-	te, _ := errors.AsType[*telegent.Error](err)
-	busy := te != nil && (te.Kind == telegent.KindRateLimited ||
-		te.Kind == telegent.KindUpstreamUnavailable && te.StatusCode == http.StatusServiceUnavailable)
+	cause, te := failure.Classify(err)
+	p := cause.Policy()
 	switch {
-	case te != nil && te.Kind == telegent.KindTimeout:
+	case p.Limiter == failure.LimiterRecord:
 		permit.Record()
-	case busy, classify(err) == upstreamFailed:
+	case p.Limiter == failure.LimiterBusy, p.Breaker == failure.BreakerFailure:
 		permit.Drop()
 		// The breaker has not counted this failure yet.
-		if busy || g.cb.Counts().ConsecutiveFailures+1 >= failuresToFallBack {
+		if p.Limiter == failure.LimiterBusy || g.consecutiveFailures()+1 >= failuresToFallBack {
 			g.fallBack()
 		}
 		if te != nil && te.RetryAfter > 0 {
 			g.pause(te.RetryAfter)
 		}
-	case classify(err) == ignored:
-		permit.Drop()
 	default:
-		permit.Record()
+		permit.Drop()
 	}
 }
 

@@ -4,9 +4,8 @@ import (
 	"context"
 	"log/slog"
 	"strconv"
-	"time"
 
-	"github.com/sony/gobreaker/v2"
+	"github.com/failsafe-go/failsafe-go/circuitbreaker"
 )
 
 // State is the circuit breaker's state.
@@ -36,11 +35,11 @@ func (s State) String() string {
 	return "State(" + strconv.Itoa(int(s)) + ")"
 }
 
-func fromBreaker(s gobreaker.State) State {
+func fromBreaker(s circuitbreaker.State) State {
 	switch s {
-	case gobreaker.StateHalfOpen:
+	case circuitbreaker.HalfOpenState:
 		return StateHalfOpen
-	case gobreaker.StateOpen:
+	case circuitbreaker.OpenState:
 		return StateOpen
 	}
 	return StateClosed
@@ -69,15 +68,20 @@ type stateChange struct {
 	lastFailure error // set when to is StateOpen
 }
 
-// onStateChange is gobreaker's callback; it runs under the breaker's lock,
-// so it only records the change and flush reports it later.
-func (g *Guard) onStateChange(_ string, from, to gobreaker.State) {
-	c := stateChange{from: fromBreaker(from), to: fromBreaker(to)}
-	now := time.Now()
+// onStateChange is the breaker's listener. Every call into the breaker is
+// made with bmu held, so it runs with bmu held: it starts the guard's own
+// counts afresh, records the change, and leaves reporting to flush.
+func (g *Guard) onStateChange(e circuitbreaker.StateChangedEvent) {
+	if g.rearming {
+		return
+	}
+	g.gen++
+	g.run.reset()
+	g.probes = 0
+	c := stateChange{from: fromBreaker(e.OldState), to: fromBreaker(e.NewState)}
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if c.to == StateOpen {
-		g.openUntil = now.Add(g.cfg.OpenTimeout)
 		c.lastFailure = g.lastFailure
 	}
 	g.pending = append(g.pending, c)

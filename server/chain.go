@@ -17,16 +17,16 @@ import (
 // gRPC, REST and any protocol served through the gRPC server, runs the same
 // chain, in the order go-grpc-middleware recommends:
 //
-//  1. request id and the request log line, outermost, so that every call is
-//     logged with its id, whatever happens inside;
+//  1. request id, the retry pushback trailer (from the final status) and
+//     the request log line, outermost, so that every call is logged with
+//     its id, whatever happens inside;
 //  2. metrics (grpc_server_handled_total and the handling time);
 //  3. authentication, for every method but the exempt operational ones
 //     (and, always, no call on a connection whose client certificate has
 //     expired);
 //  4. the default deadline;
 //  5. validation of the request against the proto's rules;
-//  6. AfterValidation, in order: interceptors that need a well-formed
-//     request (authorisation, idempotency);
+//  6. authorisation, which needs a well-formed request;
 //  7. recovery, innermost, so that a panic is answered INTERNAL and is
 //     still logged with its request id and counted.
 type Chain struct {
@@ -38,15 +38,13 @@ type Chain struct {
 	ProtectOps      bool
 	DefaultDeadline time.Duration
 	Validator       *validation.Validator
-	// AfterValidation run after validation, before the handler. The
-	// authorisation interceptor is added before them when Auth is set.
-	AfterValidation []grpc.UnaryServerInterceptor
 }
 
 // Unary builds the chain, in the order documented on Chain.
 func (c Chain) Unary() []grpc.UnaryServerInterceptor {
 	chain := []grpc.UnaryServerInterceptor{
 		requestIDInterceptor,
+		retryPushbackInterceptor,
 		loggingInterceptor(c.Logger),
 	}
 	if c.Metrics != nil {
@@ -60,7 +58,6 @@ func (c Chain) Unary() []grpc.UnaryServerInterceptor {
 	if c.Auth != nil {
 		chain = append(chain, c.Auth.Authorize())
 	}
-	chain = append(chain, c.AfterValidation...)
 	return append(chain, recoveryInterceptor(c.Logger))
 }
 

@@ -20,6 +20,7 @@ import (
 
 	webhookv1 "github.com/platform/telegent-facade/gen/telegent/webhook/v1"
 	"github.com/platform/telegent-facade/internal/example"
+	"github.com/platform/telegent-facade/internal/testutil"
 	"github.com/platform/telegent-facade/server"
 	"github.com/platform/telegent-facade/telegentsim"
 )
@@ -30,7 +31,7 @@ func TestConcurrencyIsVisible(t *testing.T) {
 	t.Parallel()
 	srv := startDev(t, server.Config{}) // a ceiling of 8 calls
 	base := "http://" + srv.HTTPAddr().String()
-	waitFor(t, func() bool { code, _ := getJSON(t, base+"/readyz"); return code == http.StatusOK })
+	testutil.Poll(t, 30*time.Second, "/readyz is 200", func() bool { code, _ := getJSON(t, base+"/readyz"); return code == http.StatusOK })
 
 	_, detail := getJSON(t, base+"/readyz")
 	if got := detail["upstream_concurrency"]; got != "limit 8, in flight 0" {
@@ -57,7 +58,7 @@ func TestConcurrencyIsVisible(t *testing.T) {
 		defer close(done)
 		_, _ = webhookv1.NewWebhookServiceClient(conn).CreateWebhook(ctx, req)
 	}()
-	waitFor(t, func() bool {
+	testutil.Poll(t, 30*time.Second, "one call in flight", func() bool {
 		return strings.Contains(scrape(t, base), "telegent_upstream_inflight 1\n")
 	})
 	if _, detail := getJSON(t, base+"/readyz"); detail["upstream_concurrency"] != "limit 8, in flight 1" {
@@ -65,7 +66,7 @@ func TestConcurrencyIsVisible(t *testing.T) {
 	}
 	cancel()
 	<-done
-	waitFor(t, func() bool {
+	testutil.Poll(t, 30*time.Second, "no call in flight", func() bool {
 		return strings.Contains(scrape(t, base), "telegent_upstream_inflight 0\n")
 	})
 }
@@ -112,7 +113,7 @@ func TestShedsWhenFull(t *testing.T) {
 		cancel()
 		wg.Wait()
 	}()
-	waitFor(t, func() bool { return strings.Contains(scrape(t, base), "telegent_upstream_inflight 8\n") })
+	testutil.Poll(t, 30*time.Second, "eight calls in flight", func() bool { return strings.Contains(scrape(t, base), "telegent_upstream_inflight 8\n") })
 
 	body, err := protojson.Marshal(example.Request())
 	if err != nil {

@@ -22,6 +22,7 @@ import (
 
 	webhookv1 "github.com/platform/telegent-facade/gen/telegent/webhook/v1"
 	"github.com/platform/telegent-facade/internal/testpki"
+	"github.com/platform/telegent-facade/internal/testutil"
 	"github.com/platform/telegent-facade/server"
 )
 
@@ -80,7 +81,7 @@ func TestExpiredClientCertificateIsRefused(t *testing.T) {
 		t.Fatalf("create with a current certificate: %v", err)
 	}
 	// Certificates count whole seconds.
-	poll(t, 30*time.Second, "the client certificate expires", func() bool { return time.Now().After(notAfter.Add(time.Second)) })
+	testutil.Poll(t, 30*time.Second, "the client certificate expires", func() bool { return time.Now().After(notAfter.Add(time.Second)) })
 	if _, err := webhooks.CreateWebhook(t.Context(), req); status.Code(err) != codes.Unauthenticated {
 		t.Errorf("create on the same connection after expiry: %v, want UNAUTHENTICATED", err)
 	}
@@ -106,7 +107,7 @@ func TestConnectionsAreRecycled(t *testing.T) {
 	}
 	defer conn.Close()
 	health := healthpb.NewHealthClient(conn)
-	poll(t, 60*time.Second, "a second connection", func() bool {
+	testutil.Poll(t, 60*time.Second, "a second connection", func() bool {
 		if _, err := health.Check(t.Context(), &healthpb.HealthCheckRequest{}); err != nil && status.Code(err) != codes.Unavailable {
 			t.Fatalf("health: %v", err)
 		}

@@ -19,6 +19,7 @@ import (
 
 	webhookv1 "github.com/platform/telegent-facade/gen/telegent/webhook/v1"
 	"github.com/platform/telegent-facade/internal/example"
+	"github.com/platform/telegent-facade/internal/testutil"
 	"github.com/platform/telegent-facade/server"
 )
 
@@ -71,7 +72,7 @@ func flood(t *testing.T, addr string, n int, partial []byte) (closedByServer *at
 		wg.Wait()
 	}
 	t.Cleanup(stop)
-	waitFor(t, func() bool { return opened.Load() == int64(n) })
+	testutil.Poll(t, time.Minute, "every flood socket to open", func() bool { return opened.Load() == int64(n) })
 	return closedByServer, stop
 }
 

@@ -21,6 +21,7 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/platform/telegent-facade/failure"
 	webhookv1 "github.com/platform/telegent-facade/gen/telegent/webhook/v1"
 )
 
@@ -261,14 +262,20 @@ func writeStatus(w http.ResponseWriter, r *http.Request, st *status.Status, http
 }
 
 // restErrorHandler is the gateway's default error handler, except that a
-// body cut off by the size limit is answered 413 rather than 400.
+// body cut off by the size limit is answered 413 rather than 400, and a
+// status of the failure table gets its row's HTTP status (recovered from
+// the ErrorInfo reason: the in-process hop keeps only the status).
 func restErrorHandler(ctx context.Context, mux *runtime.ServeMux, m runtime.Marshaler, w http.ResponseWriter, r *http.Request, err error) {
 	var tooLarge *http.MaxBytesError
-	if errors.As(err, &tooLarge) || strings.Contains(status.Convert(err).Message(), "http: request body too large") {
+	st := status.Convert(err)
+	if errors.As(err, &tooLarge) || strings.Contains(st.Message(), "http: request body too large") {
 		writeStatus(w, r, errBodyTooLarge, http.StatusRequestEntityTooLarge)
 		return
 	}
-	setRetryAfter(w, status.Convert(err))
+	setRetryAfter(w, st)
+	if httpStatus, ok := failure.HTTPStatus(st); ok {
+		err = &runtime.HTTPStatusError{HTTPStatus: httpStatus, Err: err}
+	}
 	runtime.DefaultHTTPErrorHandler(ctx, mux, m, w, r, err)
 }
 

@@ -23,6 +23,7 @@ import (
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 
+	"github.com/platform/telegent-facade/failure"
 	webhookv1 "github.com/platform/telegent-facade/gen/telegent/webhook/v1"
 	"github.com/platform/telegent-facade/service"
 )
@@ -119,6 +120,24 @@ func requestIDInterceptor(ctx context.Context, req any, _ *grpc.UnaryServerInfo,
 	return resp, err
 }
 
+// retryPushbackTrailer is gRPC's retry pushback trailer (gRFC A6): a
+// non-negative value tells a client with a retry policy when to retry, a
+// negative one tells it not to retry at all.
+const retryPushbackTrailer = "grpc-retry-pushback-ms"
+
+// retryPushbackInterceptor sets the pushback trailer of a failed call from
+// its final status (failure.Pushback), whoever produced it: the service,
+// a replayed answer, the guard.
+func retryPushbackInterceptor(ctx context.Context, req any, _ *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
+	resp, err := handler(ctx, req)
+	if err != nil {
+		if pushback, ok := failure.Pushback(status.Convert(err)); ok {
+			_ = grpc.SetTrailer(ctx, metadata.Pairs(retryPushbackTrailer, pushback))
+		}
+	}
+	return resp, err
+}
+
 // loggingInterceptor writes one line per call: method, protocol, code,
 // duration, upstream status and request id, plus the non-secret request
 // fields that help operators find a call. Request bodies are never logged
@@ -138,7 +157,7 @@ func loggingInterceptor(logger *slog.Logger) grpc.UnaryServerInterceptor {
 		st := status.Convert(err)
 		var errInfo *errdetails.ErrorInfo
 		if err != nil {
-			errInfo = errorInfo(st) // decoded once: details are Any-encoded
+			errInfo = failure.ErrorInfo(st) // decoded once: details are Any-encoded
 		}
 		attrs := make([]slog.Attr, 0, 13)
 		attrs = append(attrs,
@@ -189,12 +208,12 @@ func loggingInterceptor(logger *slog.Logger) grpc.UnaryServerInterceptor {
 			attrs = append(attrs, slog.String("error", st.Message()))
 			if errInfo != nil {
 				attrs = append(attrs, slog.String("reason", errInfo.GetReason()))
-				if errInfo.GetMetadata()[service.MetadataOutcomeUnknown] == "true" {
+				if errInfo.GetMetadata()[failure.MetadataOutcomeUnknown] == "true" {
 					attrs = append(attrs, slog.Bool("outcome_unknown", true))
 				}
 			}
-			if isServerFault(st.Code()) {
-				level = slog.LevelWarn
+			if l := failure.LogLevel(st); l > slog.LevelInfo {
+				level = l
 			}
 		}
 		logger.LogAttrs(ctx, level, "request", attrs...)
@@ -248,29 +267,12 @@ func needsEscape(r rune) bool {
 // google.rpc.ErrorInfo) when there is one, 200 for a success.
 func upstreamStatus(st *status.Status, info *errdetails.ErrorInfo, resp any) string {
 	if info != nil {
-		return info.GetMetadata()[service.MetadataUpstreamStatus]
+		return info.GetMetadata()[failure.MetadataUpstreamStatus]
 	}
 	if st.Code() == codes.OK && resp != nil {
 		return "200"
 	}
 	return ""
-}
-
-func errorInfo(st *status.Status) *errdetails.ErrorInfo {
-	for _, d := range st.Details() {
-		if info, ok := d.(*errdetails.ErrorInfo); ok {
-			return info
-		}
-	}
-	return nil
-}
-
-func isServerFault(c codes.Code) bool {
-	switch c {
-	case codes.Internal, codes.Unavailable, codes.DeadlineExceeded, codes.Unknown, codes.DataLoss, codes.Unimplemented:
-		return true
-	}
-	return false
 }
 
 // recoveryInterceptor turns a panic into INTERNAL and logs its stack; the

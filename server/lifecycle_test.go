@@ -17,6 +17,7 @@ import (
 
 	webhookv1 "github.com/platform/telegent-facade/gen/telegent/webhook/v1"
 	"github.com/platform/telegent-facade/internal/buildinfo"
+	"github.com/platform/telegent-facade/internal/testutil"
 	"github.com/platform/telegent-facade/server"
 	"github.com/platform/telegent-facade/telegentsim"
 )
@@ -126,7 +127,7 @@ func TestLifecycle(t *testing.T) {
 
 	close(release)
 	want = probeState{200, "ready", 200, serving, serving, serving}
-	waitFor(t, func() bool { return probe() == want })
+	testutil.Poll(t, 30*time.Second, "readiness reported", func() bool { return probe() == want })
 
 	// The build is reported on both metrics endpoints.
 	bi := buildinfo.Read()
@@ -147,7 +148,7 @@ func TestLifecycle(t *testing.T) {
 	// so these probes, made on new connections, are answered.
 	cancel()
 	want = probeState{503, "shutting down", 503, notServing, notServing, notServing}
-	waitFor(t, func() bool { return probe() == want })
+	testutil.Poll(t, 30*time.Second, "readiness reported", func() bool { return probe() == want })
 	fresh := dial(srv.GRPCAddr().String())
 	if got := healthOf(t, fresh, ""); got != notServing {
 		t.Errorf("a new connection during the shutdown delay: %v, want NOT_SERVING", got)
@@ -163,17 +164,5 @@ func TestLifecycle(t *testing.T) {
 	}
 	if _, err := http.Get(httpURL + "/readyz"); err == nil {
 		t.Error("the HTTP listener still accepts after shutdown")
-	}
-}
-
-// waitFor polls cond until it holds; the limit only bounds a hang.
-func waitFor(t *testing.T, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatal("condition not reached")
-		}
-		time.Sleep(10 * time.Millisecond)
 	}
 }

@@ -23,6 +23,7 @@ import (
 	"google.golang.org/grpc/reflection"
 
 	telegentfacade "github.com/platform/telegent-facade"
+	"github.com/platform/telegent-facade/failure"
 	webhookv1 "github.com/platform/telegent-facade/gen/telegent/webhook/v1"
 	"github.com/platform/telegent-facade/internal/buildinfo"
 	"github.com/platform/telegent-facade/internal/connguard"
@@ -281,15 +282,6 @@ func (s *Server) RegisterService(desc *grpc.ServiceDesc, impl any) {
 	s.inproc.RegisterService(desc, impl)
 }
 
-// GRPCServer is the gRPC server: the one place the interceptor chain is
-// installed for network callers. Other protocols served on the HTTP port
-// (Connect, gRPC-Web) wrap it, so that they run the same chain.
-func (s *Server) GRPCServer() *grpc.Server { return s.grpcServer }
-
-// HTTPMux is the HTTP listener's mux, for further routes; add them before
-// Serve.
-func (s *Server) HTTPMux() *http.ServeMux { return s.mux }
-
 // Gateway is the REST mux that serves /v1/.
 func (s *Server) Gateway() *runtime.ServeMux { return s.gateway }
 
@@ -360,15 +352,15 @@ func (s *Server) prefetchToken(ctx context.Context) {
 	ctx, cancel := context.WithTimeout(ctx, s.cfg.UpstreamTimeout)
 	defer cancel()
 	err := s.client.PrefetchToken(ctx)
-	var te *telegent.Error
-	switch {
-	case err == nil:
-	case errors.As(err, &te) && te.Kind == telegent.KindCredentialsRejected:
+	if err == nil {
+		return
+	}
+	if cause, te := failure.Classify(err); cause == failure.CredentialsRejected && te != nil {
 		s.logger.Error("Telegent refused the facade's credentials at start-up: check the account key and secret",
 			slog.Int("upstream_status", te.StatusCode), slog.Any("error", err))
-	default:
-		s.logger.Warn("could not take a Telegent token at start-up; calls will fetch their own", slog.Any("error", err))
+		return
 	}
+	s.logger.Warn("could not take a Telegent token at start-up; calls will fetch their own", slog.Any("error", err))
 }
 
 // shutdown drains both servers within the grace period. REST calls run

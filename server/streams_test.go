@@ -14,6 +14,7 @@ import (
 	"golang.org/x/net/http2"
 	"golang.org/x/net/http2/hpack"
 
+	"github.com/platform/telegent-facade/internal/testutil"
 	"github.com/platform/telegent-facade/server"
 )
 
@@ -122,18 +123,6 @@ func (c *h2conn) endedAs(id uint32) (string, bool) {
 	return how, ok
 }
 
-// poll waits for cond, checking every 50 ms; limit only bounds a hang.
-func poll(t *testing.T, limit time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(limit)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not within %v", what, limit)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
 func heapInUse() uint64 {
 	runtime.GC()
 	var m runtime.MemStats
@@ -187,14 +176,14 @@ func TestHeaderOnlyStreamsAreBounded(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	poll(t, 30*time.Second, "the stalled stream ends", func() bool { _, ok := c2.endedAs(1); return ok })
+	testutil.Poll(t, 30*time.Second, "the stalled stream ends", func() bool { _, ok := c2.endedAs(1); return ok })
 	how, _ := c2.endedAs(1)
 	t.Logf("the stalled stream ended as %s", how)
 	if how != "grpc-status:4" {
 		t.Errorf("stalled stream ended as %s, want DEADLINE_EXCEEDED", how)
 	}
 	// And every goroutine the attack started is gone again.
-	poll(t, 30*time.Second, "goroutines return to their level before the attack", func() bool {
+	testutil.Poll(t, 30*time.Second, "goroutines return to their level before the attack", func() bool {
 		return runtime.NumGoroutine() <= goroutinesBefore+20
 	})
 }

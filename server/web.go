@@ -26,8 +26,8 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 
+	"github.com/platform/telegent-facade/failure"
 	webhookv1 "github.com/platform/telegent-facade/gen/telegent/webhook/v1"
-	"github.com/platform/telegent-facade/service"
 )
 
 // Protocols a call arrives by on the HTTP port besides REST, as logged.
@@ -294,7 +294,7 @@ func matchesTemplate(template, path string) bool {
 // google.rpc.RetryInfo and gRPC's pushback. A status whose outcome is
 // unknown advises none, so such answers never carry it.
 func setRetryAfter(w http.ResponseWriter, st *status.Status) {
-	after, ok := service.RetryAfter(st)
+	after, ok := failure.StatusRetryAfter(st)
 	if !ok {
 		return
 	}

@@ -17,6 +17,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/platform/telegent-facade/auth"
+	"github.com/platform/telegent-facade/failure"
 	webhookv1 "github.com/platform/telegent-facade/gen/telegent/webhook/v1"
 	"github.com/platform/telegent-facade/idempotency"
 	"github.com/platform/telegent-facade/internal/testredis"
@@ -292,9 +293,9 @@ func budgetRefusesOnlyTheCaller(t *testing.T, store idempotency.Store, limit int
 				retry = d
 			}
 		}
-		if st.Code() != codes.ResourceExhausted || info.GetReason() != service.ReasonRequestIDBudgetExhausted || retry.GetRetryDelay().AsDuration() <= 0 {
+		if st.Code() != codes.ResourceExhausted || info.GetReason() != failure.ReasonRequestIDBudgetExhausted || retry.GetRetryDelay().AsDuration() <= 0 {
 			t.Fatalf("caller A's call %d over its budget = %v (details %v); want RESOURCE_EXHAUSTED %s with a RetryInfo",
-				i, err, st.Details(), service.ReasonRequestIDBudgetExhausted)
+				i, err, st.Details(), failure.ReasonRequestIDBudgetExhausted)
 		}
 		if n := u.creates(r.WebhookUrl); n != 0 {
 			t.Fatalf("a refused call reached Telegent %d times", n)

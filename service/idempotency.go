@@ -2,7 +2,6 @@ package service
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"maps"
@@ -12,32 +11,16 @@ import (
 
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	spb "google.golang.org/genproto/googleapis/rpc/status"
-	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/protoadapt"
 	"google.golang.org/protobuf/types/known/anypb"
 
 	"github.com/platform/telegent-facade/auth"
+	"github.com/platform/telegent-facade/failure"
 	webhookv1 "github.com/platform/telegent-facade/gen/telegent/webhook/v1"
 	"github.com/platform/telegent-facade/idempotency"
-)
-
-// google.rpc.ErrorInfo reasons of calls that carry a request_id.
-const (
-	// ReasonRequestIDReused: the request_id came before with a different
-	// request.
-	ReasonRequestIDReused = "REQUEST_ID_REUSED"
-	// ReasonRequestIDUnavailable: the store of request ids could not be
-	// reached; nothing was sent to Telegent.
-	ReasonRequestIDUnavailable = "REQUEST_ID_STORE_UNAVAILABLE"
-	// ReasonRequestOutcomeUnknown: the first call with the request_id
-	// stopped (its replica went away) before it recorded an outcome.
-	ReasonRequestOutcomeUnknown = "REQUEST_OUTCOME_UNKNOWN"
-	// ReasonRequestIDBudgetExhausted: the caller already has its limit of
-	// request ids remembered and all of them are still being served; only
-	// this caller is refused, until one of its calls finishes.
-	ReasonRequestIDBudgetExhausted = "REQUEST_ID_BUDGET_EXHAUSTED"
 )
 
 // RequestIDNote is what the request log line tells of a call that carries
@@ -159,7 +142,7 @@ func (s *Service) attemptCreate(ctx context.Context, req *webhookv1.CreateWebhoo
 	}
 	resp, err := s.create(ctx, req)
 	if err != nil && isOutcomeUnknown(err) && before != nil {
-		err = withMessage(err, outcomeUnknownRepeatMessage)
+		err = failure.RepeatToResolve(err, outcomeUnknownRepeatMessage)
 	}
 	return encodeOutcome(resp, err, before)
 }
@@ -179,7 +162,7 @@ func (s *Service) resolveOrCreate(ctx context.Context, req *webhookv1.CreateWebh
 	}
 	resp, err := s.create(ctx, req)
 	if err != nil && isOutcomeUnknown(err) {
-		err = withMessage(err, outcomeUnknownRepeatMessage)
+		err = failure.RepeatToResolve(err, outcomeUnknownRepeatMessage)
 	}
 	return encodeOutcome(resp, err, nil)
 }
@@ -248,18 +231,11 @@ func isOutcomeUnknown(err error) bool {
 		return false
 	}
 	for _, d := range status.Convert(err).Details() {
-		if info, ok := d.(*errdetails.ErrorInfo); ok && info.GetMetadata()[MetadataOutcomeUnknown] == "true" {
+		if info, ok := d.(*errdetails.ErrorInfo); ok && info.GetMetadata()[failure.MetadataOutcomeUnknown] == "true" {
 			return true
 		}
 	}
 	return false
-}
-
-// withMessage is err's status with another message, details kept.
-func withMessage(err error, msg string) error {
-	p := status.Convert(err).Proto()
-	p.Message = msg
-	return status.ErrorProto(p)
 }
 
 // callerKey names the caller a request id belongs to, so that two callers
@@ -328,13 +304,11 @@ func encodeOutcome(resp *webhookv1.CreateWebhookResponse, callErr error, before 
 const outcomeMarker = 0
 
 // definite reports whether a failure is an answer worth repeating to a
-// repeat: Telegent's refusal of this request, or an outcome that is unknown.
+// repeat (Telegent's refusal of this request, or an outcome that is
+// unknown), as the failure table's Replay says.
 func definite(st *status.Status) bool {
-	switch st.Code() {
-	case codes.InvalidArgument, codes.PermissionDenied, codes.NotFound, codes.AlreadyExists:
-		return true
-	}
-	return isOutcomeUnknown(st.Err())
+	p, ok := failure.FromStatus(st)
+	return ok && p.Replay
 }
 
 // outcome is a remembered answer.
@@ -346,7 +320,7 @@ type outcome struct {
 }
 
 func decodeOutcome(b []byte) (outcome, error) {
-	internal := status.Error(codes.Internal, "internal error")
+	internal := failure.Internal.Err(failure.Detail{})
 	var out outcome
 	packedBytes := b
 	if len(b) > 0 && b[0] == outcomeMarker {
@@ -403,31 +377,20 @@ func decodeOutcome(b []byte) (outcome, error) {
 	return out, internal
 }
 
-// dedupStatus maps the deduper's own failures to statuses.
+// dedupStatus maps the deduper's own failures to statuses: the failure
+// table's rows, with the field a reused request_id breaks.
 func (s *Service) dedupStatus(ctx context.Context, err error) error {
-	var storeErr *idempotency.StoreError
-	switch {
-	case errors.Is(err, idempotency.ErrReused):
-		return statusError(codes.InvalidArgument, "request_id was already used with a different request",
-			errorInfo(ReasonRequestIDReused, 0, false), 0,
+	switch cause, _ := failure.Classify(err); cause {
+	case failure.RequestIDReused:
+		return cause.Err(failure.Detail{Extra: []protoadapt.MessageV1{
 			&errdetails.BadRequest{FieldViolations: []*errdetails.BadRequest_FieldViolation{{
 				Field:       requestIDField,
 				Description: "request_id was already used with a different request; use a new request_id for a new request",
-				Reason:      ReasonRequestIDReused,
-			}}})
-	case errors.Is(err, idempotency.ErrBudgetExhausted):
-		return statusError(codes.ResourceExhausted,
-			"too many request_ids of this caller are still being served; nothing was sent to Telegent; retry later",
-			errorInfo(ReasonRequestIDBudgetExhausted, 0, false), DefaultRetryDelay)
-	case errors.Is(err, idempotency.ErrAbandoned):
-		return statusError(codes.Unavailable,
-			"the first call with this request_id did not finish; the webhook may have been created: list the account's webhooks before creating it again",
-			errorInfo(ReasonRequestOutcomeUnknown, 0, true), 0)
-	case errors.As(err, &storeErr):
+				Reason:      failure.ReasonRequestIDReused,
+			}}},
+		}})
+	case failure.RequestIDStoreDown:
 		s.logger.ErrorContext(ctx, "request id store unavailable", slog.Any("error", err))
-		return statusError(codes.Unavailable,
-			"calls with a request_id cannot be served now; nothing was sent to Telegent; retry later",
-			errorInfo(ReasonRequestIDUnavailable, 0, false), DefaultRetryDelay)
 	}
-	return Status(ctx, s.logger, err) // the caller's context ended while waiting
+	return Status(ctx, s.logger, err) // also the caller's context ending while waiting
 }

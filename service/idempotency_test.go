@@ -16,6 +16,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/platform/telegent-facade/auth"
+	"github.com/platform/telegent-facade/failure"
 	webhookv1 "github.com/platform/telegent-facade/gen/telegent/webhook/v1"
 	"github.com/platform/telegent-facade/idempotency"
 	"github.com/platform/telegent-facade/service"
@@ -148,8 +149,8 @@ func TestRequestIDReusedWithAnotherRequest(t *testing.T) {
 	other.AuthenticationPassword = "another password"
 	_, err := svc.CreateWebhook(ctx, other)
 	st := status.Convert(err)
-	if st.Code() != codes.InvalidArgument || reasonOf(st) != service.ReasonRequestIDReused {
-		t.Fatalf("reuse = %v (reason %q), want INVALID_ARGUMENT %s", err, reasonOf(st), service.ReasonRequestIDReused)
+	if st.Code() != codes.InvalidArgument || reasonOf(st) != failure.ReasonRequestIDReused {
+		t.Fatalf("reuse = %v (reason %q), want INVALID_ARGUMENT %s", err, reasonOf(st), failure.ReasonRequestIDReused)
 	}
 	var field string
 	for _, d := range st.Details() {

@@ -11,15 +11,12 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/protoadapt"
 
+	"github.com/platform/telegent-facade/failure"
 	webhookv1 "github.com/platform/telegent-facade/gen/telegent/webhook/v1"
 	"github.com/platform/telegent-facade/telegent"
 )
-
-// ReasonWebhookNotFound is the google.rpc.ErrorInfo reason of a webhook that
-// is not in its account's list: it never existed, it belongs to another
-// account, or it was deleted (a repeated delete gets it too).
-const ReasonWebhookNotFound = "WEBHOOK_NOT_FOUND"
 
 // ReasonStoredValueUnknown is the field violation reason of an update that
 // would keep a setting whose stored value the facade does not recognise.
@@ -166,6 +163,10 @@ func (s *Service) find(ctx context.Context, accountID, webhookID string) (*teleg
 	return all[i], nil
 }
 
+// changeUnknownMessage is the message of an update or a delete whose
+// outcome is unknown.
+const changeUnknownMessage = "Telegent gave no definite answer; the change may have been applied: repeat the call, which is harmless (a repeated delete answers WEBHOOK_NOT_FOUND once the webhook is gone)"
+
 // changeStatus maps a failed update or delete. Telegent's 404 after the
 // list found the webhook means it was deleted in between: the same answer
 // as a webhook that is not there.
@@ -173,18 +174,23 @@ func (s *Service) changeStatus(ctx context.Context, accountID, webhookID string,
 	if telegent.KindOf(err) == telegent.KindNotFound {
 		return notFound(accountID, webhookID)
 	}
-	return Status(ctx, s.logger, err)
+	st := Status(ctx, s.logger, err)
+	if isOutcomeUnknown(st) {
+		// Repeating an update (the same whole body) or a delete is
+		// harmless, and the repeat's answer is definite.
+		return failure.RepeatToResolve(st, changeUnknownMessage)
+	}
+	return st
 }
 
 // notFound is the answer about a webhook that is not in the account's list.
 func notFound(accountID, webhookID string) error {
-	return statusError(codes.NotFound, "webhook not found in the account",
-		errorInfo(ReasonWebhookNotFound, 0, false), 0,
+	return failure.WebhookNotFound.Err(failure.Detail{Extra: []protoadapt.MessageV1{
 		&errdetails.ResourceInfo{
 			ResourceType: "telegent.webhook.v1.Webhook",
 			ResourceName: "accounts/" + accountID + "/webhooks/" + webhookID,
 			Description:  "the account has no webhook with this id; a repeated delete also gets this answer",
-		})
+		}}})
 }
 
 // The page token is the account and the last id of the page, base64url: a

@@ -15,6 +15,7 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 
+	"github.com/platform/telegent-facade/failure"
 	webhookv1 "github.com/platform/telegent-facade/gen/telegent/webhook/v1"
 	"github.com/platform/telegent-facade/idempotency"
 	"github.com/platform/telegent-facade/service"
@@ -144,8 +145,8 @@ func violations(err error) []string {
 func wantNotFound(t *testing.T, err error) {
 	t.Helper()
 	st := status.Convert(err)
-	if st.Code() != codes.NotFound || reasonOf(st) != service.ReasonWebhookNotFound {
-		t.Fatalf("error = %v (reason %q), want NOT_FOUND %s", err, reasonOf(st), service.ReasonWebhookNotFound)
+	if st.Code() != codes.NotFound || reasonOf(st) != failure.ReasonWebhookNotFound {
+		t.Fatalf("error = %v (reason %q), want NOT_FOUND %s", err, reasonOf(st), failure.ReasonWebhookNotFound)
 	}
 }
 
@@ -433,6 +434,12 @@ func TestRequestIDRecoversAfterUnknownOutcome(t *testing.T) {
 	if status.Code(err) != codes.Unavailable || !strings.Contains(status.Convert(err).Message(), "same request_id") {
 		t.Fatalf("first call = %v, want UNAVAILABLE telling to repeat with the same request_id", err)
 	}
+	// The repeat resolves the outcome, so the status invites it: a
+	// RetryInfo, which the transport turns into a pushback and Retry-After
+	// that clients with the published retry policy follow.
+	if after, ok := failure.StatusRetryAfter(status.Convert(err)); !ok || after <= 0 {
+		t.Errorf("first call carries no RetryInfo (%v, %v): clients would not repeat it", after, ok)
+	}
 	resp, err := svc.CreateWebhook(ctx, idemRequest(reqID))
 	if err != nil {
 		t.Fatal(err)
@@ -506,6 +513,9 @@ func TestRequestIDWithoutListStaysUnknown(t *testing.T) {
 	_, first := svc.CreateWebhook(ctx, idemRequest(reqID))
 	if status.Code(first) != codes.Unavailable || strings.Contains(status.Convert(first).Message(), "same request_id") {
 		t.Fatalf("first call = %v, want UNAVAILABLE that does not promise a resolution", first)
+	}
+	if pushback, _ := failure.Pushback(status.Convert(first)); pushback != "-1" {
+		t.Errorf("pushback %q, want -1: a repeat cannot resolve this outcome", pushback)
 	}
 	m.mu.Lock()
 	m.listErr = nil

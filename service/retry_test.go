@@ -9,8 +9,8 @@ import (
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/status"
 
+	"github.com/platform/telegent-facade/failure"
 	webhookv1 "github.com/platform/telegent-facade/gen/telegent/webhook/v1"
-	"github.com/platform/telegent-facade/resilience"
 	"github.com/platform/telegent-facade/service"
 	"github.com/platform/telegent-facade/telegent"
 )
@@ -26,20 +26,20 @@ func TestRetrySignal(t *testing.T) {
 		retryAfter     time.Duration // 0: no retry advised
 		pushback       string        // "" when not UNAVAILABLE
 	}{
-		"create 500":          {&telegent.Error{Kind: telegent.KindUpstreamUnavailable, Op: telegent.OpCreateWebhook, StatusCode: 500}, true, 0, "-1"},
-		"500 without op":      {&telegent.Error{Kind: telegent.KindUpstreamUnavailable, StatusCode: 500}, true, 0, "-1"},
-		"token 500":           {&telegent.Error{Kind: telegent.KindUpstreamUnavailable, Op: telegent.OpFetchToken, StatusCode: 500}, false, service.DefaultRetryDelay, "1000"},
+		"create 500":          {&telegent.Error{Kind: telegent.KindUpstreamUnavailable, Op: telegent.OpCreateWebhook, StatusCode: 500, OutcomeUnknown: true}, true, 0, "-1"},
+		"list 500":            {&telegent.Error{Kind: telegent.KindUpstreamUnavailable, Op: telegent.OpListWebhooks, StatusCode: 500}, false, 0, "-1"},
+		"token 500":           {&telegent.Error{Kind: telegent.KindUpstreamUnavailable, Op: telegent.OpFetchToken, StatusCode: 500}, false, failure.DefaultRetryDelay, "1000"},
 		"502":                 {&telegent.Error{Kind: telegent.KindUpstreamUnavailable, Op: telegent.OpCreateWebhook, StatusCode: 502, OutcomeUnknown: true}, true, 0, "-1"},
 		"503 named":           {&telegent.Error{Kind: telegent.KindUpstreamUnavailable, Op: telegent.OpCreateWebhook, StatusCode: 503, RetryAfter: 7 * time.Second}, false, 7 * time.Second, "7000"},
-		"503 unnamed":         {&telegent.Error{Kind: telegent.KindUpstreamUnavailable, Op: telegent.OpCreateWebhook, StatusCode: 503}, false, service.DefaultRetryDelay, "1000"},
+		"503 unnamed":         {&telegent.Error{Kind: telegent.KindUpstreamUnavailable, Op: telegent.OpCreateWebhook, StatusCode: 503}, false, failure.DefaultRetryDelay, "1000"},
 		"501":                 {&telegent.Error{Kind: telegent.KindUpstreamUnavailable, Op: telegent.OpCreateWebhook, StatusCode: 501}, false, 0, "-1"},
 		"429 named":           {&telegent.Error{Kind: telegent.KindRateLimited, StatusCode: 429, RetryAfter: 3 * time.Second}, false, 3 * time.Second, ""},
-		"429 unnamed":         {&telegent.Error{Kind: telegent.KindRateLimited, StatusCode: 429}, false, service.DefaultRetryDelay, ""},
-		"never connected":     {&telegent.Error{Kind: telegent.KindConnection, Op: telegent.OpCreateWebhook}, false, service.DefaultRetryDelay, "1000"},
+		"429 unnamed":         {&telegent.Error{Kind: telegent.KindRateLimited, StatusCode: 429}, false, failure.DefaultRetryDelay, ""},
+		"never connected":     {&telegent.Error{Kind: telegent.KindConnection, Op: telegent.OpCreateWebhook}, false, failure.DefaultRetryDelay, "1000"},
 		"dropped after write": {&telegent.Error{Kind: telegent.KindConnection, Op: telegent.OpCreateWebhook, OutcomeUnknown: true}, true, 0, "-1"},
 		"timeout after write": {&telegent.Error{Kind: telegent.KindTimeout, Op: telegent.OpCreateWebhook, OutcomeUnknown: true}, true, 0, ""},
-		"breaker open":        {&resilience.Rejection{Reason: resilience.RejectedOpen, RetryAfter: 4 * time.Second}, false, 4 * time.Second, "4000"},
-		"overloaded":          {&resilience.Rejection{Reason: resilience.RejectedOverloaded, RetryAfter: time.Second}, false, time.Second, ""},
+		"breaker open":        {&failure.Rejection{Reason: failure.RejectedOpen, RetryAfter: 4 * time.Second}, false, 4 * time.Second, "4000"},
+		"overloaded":          {&failure.Rejection{Reason: failure.RejectedOverloaded, RetryAfter: time.Second}, false, time.Second, ""},
 		"400":                 {&telegent.Error{Kind: telegent.KindBadRequest, StatusCode: 400}, false, 0, ""},
 	}
 	for name, tc := range tests {
@@ -55,7 +55,7 @@ func TestRetrySignal(t *testing.T) {
 					info = d
 				}
 			}
-			if got := info.GetMetadata()[service.MetadataOutcomeUnknown]; got != map[bool]string{true: "true", false: "false"}[tc.outcomeUnknown] {
+			if got := info.GetMetadata()[failure.MetadataOutcomeUnknown]; got != map[bool]string{true: "true", false: "false"}[tc.outcomeUnknown] {
 				t.Errorf("outcome_unknown = %q, want %v", got, tc.outcomeUnknown)
 			}
 			mayExist := strings.Contains(st.Message(), "may have been created")
@@ -66,12 +66,12 @@ func TestRetrySignal(t *testing.T) {
 				t.Errorf("message %q invites a retry of a call whose outcome is unknown", st.Message())
 			}
 
-			after, ok := service.RetryAfter(st)
+			after, ok := failure.StatusRetryAfter(st)
 			if ok != (tc.retryAfter > 0) || after != tc.retryAfter {
 				t.Errorf("RetryAfter = %v, %v; want %v", after, ok, tc.retryAfter)
 			}
 
-			pushback, ok := service.RetryPushback(st)
+			pushback, ok := failure.Pushback(st)
 			if pushback != tc.pushback || ok != (tc.pushback != "") {
 				t.Errorf("RetryPushback = %q, %v; want %q", pushback, ok, tc.pushback)
 			}

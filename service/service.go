@@ -81,19 +81,10 @@ func New(upstream Upstream, logger *slog.Logger, opts ...Option) *Service {
 // CreateWebhook creates the webhook with Telegent; with a request_id, at
 // most once (see createOnce).
 func (s *Service) CreateWebhook(ctx context.Context, req *webhookv1.CreateWebhookRequest) (*webhookv1.CreateWebhookResponse, error) {
-	var (
-		resp *webhookv1.CreateWebhookResponse
-		err  error
-	)
 	if s.dedup != nil && req.GetRequestId() != "" {
-		resp, err = s.createOnce(ctx, req)
-	} else {
-		resp, err = s.create(ctx, req)
+		return s.createOnce(ctx, req)
 	}
-	if err != nil {
-		setRetryPushback(ctx, err)
-	}
-	return resp, err
+	return s.create(ctx, req)
 }
 
 // create makes one create call to Telegent.

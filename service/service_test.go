@@ -15,8 +15,8 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/testing/protocmp"
 
+	"github.com/platform/telegent-facade/failure"
 	webhookv1 "github.com/platform/telegent-facade/gen/telegent/webhook/v1"
-	"github.com/platform/telegent-facade/resilience"
 	"github.com/platform/telegent-facade/service"
 	"github.com/platform/telegent-facade/telegent"
 )
@@ -160,22 +160,22 @@ func TestStatusMapping(t *testing.T) {
 		outcomeUnknown string
 		retryDelay     time.Duration
 	}{
-		"400":           {&telegent.Error{Kind: telegent.KindBadRequest, StatusCode: 400, Reason: "AccountId unknown"}, codes.InvalidArgument, service.ReasonUpstreamBadRequest, "400", "false", 0},
-		"401 twice":     {&telegent.Error{Kind: telegent.KindUnauthorized, StatusCode: 401}, codes.Internal, service.ReasonUpstreamUnauthorized, "401", "false", 0},
-		"token refused": {&telegent.Error{Kind: telegent.KindCredentialsRejected, StatusCode: 401}, codes.Internal, service.ReasonUpstreamCredentialsRejected, "401", "false", 0},
-		"403":           {&telegent.Error{Kind: telegent.KindForbidden, StatusCode: 403}, codes.PermissionDenied, service.ReasonUpstreamForbidden, "403", "false", 0},
-		"404":           {&telegent.Error{Kind: telegent.KindNotFound, StatusCode: 404}, codes.NotFound, service.ReasonUpstreamNotFound, "404", "false", 0},
-		"409":           {&telegent.Error{Kind: telegent.KindConflict, StatusCode: 409}, codes.AlreadyExists, service.ReasonUpstreamConflict, "409", "false", 0},
+		"400":           {&telegent.Error{Kind: telegent.KindBadRequest, StatusCode: 400, Reason: "AccountId unknown"}, codes.InvalidArgument, failure.ReasonUpstreamBadRequest, "400", "false", 0},
+		"401 twice":     {&telegent.Error{Kind: telegent.KindUnauthorized, StatusCode: 401}, codes.Internal, failure.ReasonUpstreamUnauthorized, "401", "false", 0},
+		"token refused": {&telegent.Error{Kind: telegent.KindCredentialsRejected, StatusCode: 401}, codes.Internal, failure.ReasonUpstreamCredentialsRejected, "401", "false", 0},
+		"403":           {&telegent.Error{Kind: telegent.KindForbidden, StatusCode: 403}, codes.PermissionDenied, failure.ReasonUpstreamForbidden, "403", "false", 0},
+		"404":           {&telegent.Error{Kind: telegent.KindNotFound, StatusCode: 404}, codes.NotFound, failure.ReasonUpstreamNotFound, "404", "false", 0},
+		"409":           {&telegent.Error{Kind: telegent.KindConflict, StatusCode: 409}, codes.AlreadyExists, failure.ReasonUpstreamConflict, "409", "false", 0},
 		"429": {&telegent.Error{Kind: telegent.KindRateLimited, StatusCode: 429, RetryAfter: 3 * time.Second}, codes.ResourceExhausted,
-			service.ReasonUpstreamRateLimited, "429", "false", 3 * time.Second},
-		"503":                {&telegent.Error{Kind: telegent.KindUpstreamUnavailable, StatusCode: 503}, codes.Unavailable, service.ReasonUpstreamUnavailable, "503", "false", 0},
-		"connection":         {&telegent.Error{Kind: telegent.KindConnection}, codes.Unavailable, service.ReasonUpstreamConnection, "0", "false", 0},
-		"dropped after send": {&telegent.Error{Kind: telegent.KindConnection, OutcomeUnknown: true}, codes.Unavailable, service.ReasonUpstreamConnection, "0", "true", 0},
-		"timeout":            {&telegent.Error{Kind: telegent.KindTimeout, OutcomeUnknown: true}, codes.DeadlineExceeded, service.ReasonUpstreamTimeout, "0", "true", 0},
-		"malformed":          {&telegent.Error{Kind: telegent.KindMalformedResponse, StatusCode: 200, OutcomeUnknown: true}, codes.Internal, service.ReasonUpstreamMalformedResponse, "200", "true", 0},
-		"canceled":           {&telegent.Error{Kind: telegent.KindCanceled}, codes.Canceled, service.ReasonCanceled, "0", "false", 0},
-		"bare deadline":      {context.DeadlineExceeded, codes.DeadlineExceeded, service.ReasonUpstreamTimeout, "0", "false", 0},
-		"unexpected":         {errors.New("boom: secret-ish internal text"), codes.Internal, service.ReasonInternal, "0", "false", 0},
+			failure.ReasonUpstreamRateLimited, "429", "false", 3 * time.Second},
+		"503":                {&telegent.Error{Kind: telegent.KindUpstreamUnavailable, StatusCode: 503}, codes.Unavailable, failure.ReasonUpstreamUnavailable, "503", "false", 0},
+		"connection":         {&telegent.Error{Kind: telegent.KindConnection}, codes.Unavailable, failure.ReasonUpstreamConnection, "0", "false", 0},
+		"dropped after send": {&telegent.Error{Kind: telegent.KindConnection, OutcomeUnknown: true}, codes.Unavailable, failure.ReasonUpstreamConnection, "0", "true", 0},
+		"timeout":            {&telegent.Error{Kind: telegent.KindTimeout, OutcomeUnknown: true}, codes.DeadlineExceeded, failure.ReasonUpstreamTimeout, "0", "true", 0},
+		"malformed":          {&telegent.Error{Kind: telegent.KindMalformedResponse, StatusCode: 200, OutcomeUnknown: true}, codes.Internal, failure.ReasonUpstreamMalformedResponse, "200", "true", 0},
+		"canceled":           {&telegent.Error{Kind: telegent.KindCanceled}, codes.Canceled, failure.ReasonCanceled, "0", "false", 0},
+		"bare deadline":      {context.DeadlineExceeded, codes.DeadlineExceeded, failure.ReasonUpstreamTimeout, "0", "false", 0},
+		"unexpected":         {errors.New("boom: secret-ish internal text"), codes.Internal, failure.ReasonInternal, "0", "false", 0},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -202,13 +202,13 @@ func TestStatusMapping(t *testing.T) {
 			if info == nil {
 				t.Fatalf("no ErrorInfo in %v", st.Details())
 			}
-			if info.GetReason() != tc.reason || info.GetDomain() != service.ErrorDomain {
-				t.Errorf("ErrorInfo = %s/%s, want %s/%s", info.GetDomain(), info.GetReason(), service.ErrorDomain, tc.reason)
+			if info.GetReason() != tc.reason || info.GetDomain() != failure.ErrorDomain {
+				t.Errorf("ErrorInfo = %s/%s, want %s/%s", info.GetDomain(), info.GetReason(), failure.ErrorDomain, tc.reason)
 			}
-			if got := info.GetMetadata()[service.MetadataUpstreamStatus]; got != tc.upstreamStatus {
+			if got := info.GetMetadata()[failure.MetadataUpstreamStatus]; got != tc.upstreamStatus {
 				t.Errorf("upstream_status = %q, want %q", got, tc.upstreamStatus)
 			}
-			if got := info.GetMetadata()[service.MetadataOutcomeUnknown]; got != tc.outcomeUnknown {
+			if got := info.GetMetadata()[failure.MetadataOutcomeUnknown]; got != tc.outcomeUnknown {
 				t.Errorf("outcome_unknown = %q, want %q", got, tc.outcomeUnknown)
 			}
 			if tc.retryDelay > 0 && retry.GetRetryDelay().AsDuration() != tc.retryDelay {
@@ -224,7 +224,7 @@ func TestCallerFixableRefusalsCarryUpstreamMessage(t *testing.T) {
 	_, err := svc.CreateWebhook(context.Background(), &webhookv1.CreateWebhookRequest{})
 	for _, d := range status.Convert(err).Details() {
 		if info, ok := d.(*errdetails.ErrorInfo); ok {
-			if got := info.GetMetadata()[service.MetadataUpstreamMessage]; got != "WebhookUrl unreachable" {
+			if got := info.GetMetadata()[failure.MetadataUpstreamMessage]; got != "WebhookUrl unreachable" {
 				t.Errorf("upstream_message = %q", got)
 			}
 			return
@@ -247,14 +247,14 @@ func TestRetryPushback(t *testing.T) {
 		"500 may have created":    {&telegent.Error{Kind: telegent.KindUpstreamUnavailable, StatusCode: 500}, "-1", true},
 		"504 may have created":    {&telegent.Error{Kind: telegent.KindUpstreamUnavailable, StatusCode: 504}, "-1", true},
 		"not UNAVAILABLE":         {&telegent.Error{Kind: telegent.KindBadRequest, StatusCode: 400}, "", false},
-		"circuit open":            {&resilience.Rejection{Reason: resilience.RejectedOpen, RetryAfter: 2 * time.Second}, "2000", true},
-		"overloaded":              {&resilience.Rejection{Reason: resilience.RejectedOverloaded, RetryAfter: time.Second}, "", false},
+		"circuit open":            {&failure.Rejection{Reason: failure.RejectedOpen, RetryAfter: 2 * time.Second}, "2000", true},
+		"overloaded":              {&failure.Rejection{Reason: failure.RejectedOverloaded, RetryAfter: time.Second}, "", false},
 		"not an upstream failure": {errors.New("x"), "", false},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			got, ok := service.RetryPushback(status.Convert(service.Status(context.Background(), slog.New(slog.DiscardHandler), tc.err)))
+			got, ok := failure.Pushback(status.Convert(service.Status(context.Background(), slog.New(slog.DiscardHandler), tc.err)))
 			if got != tc.want || ok != tc.decision {
 				t.Errorf("RetryPushback = %q, %v; want %q, %v", got, ok, tc.want, tc.decision)
 			}

@@ -177,7 +177,10 @@ func attempt[T any](ctx context.Context, c *Client, id epID, spec callSpec, bear
 	status := 0
 	defer func() {
 		if e != nil {
-			e.OutcomeUnknown = indefinite && ep.mutates
+			// Telegent also fails with 500 after applying a change as well
+			// as before: the outcome is unknown, though not worth an
+			// automatic repeat.
+			e.OutcomeUnknown = ep.mutates && (indefinite || status == http.StatusInternalServerError)
 		}
 		c.observeUpstream(ep.op, status, time.Since(start), e)
 	}()

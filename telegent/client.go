@@ -27,6 +27,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/platform/telegent-facade/internal/ctxutil"
 	"github.com/platform/telegent-facade/internal/netutil"
 )
 
@@ -374,7 +375,7 @@ func New(cfg Config) (*Client, error) {
 		obs:          cfg.Observer,
 		tokenURL:     base + "/v1.0/oauth2/tokens",
 		tokenRetries: max(cfg.TokenRetries, 0),
-		sleep:        sleepContext,
+		sleep:        ctxutil.Sleep,
 	}
 	var errs []error
 	var err error
@@ -434,15 +435,4 @@ func backoff(base time.Duration, attempt int) time.Duration {
 func fitsDeadline(ctx context.Context, d time.Duration) bool {
 	deadline, ok := ctx.Deadline()
 	return !ok || time.Until(deadline) > d
-}
-
-func sleepContext(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }

@@ -279,7 +279,7 @@ func TestCreateWebhookStatusMapping(t *testing.T) {
 		"429 seconds":          {status: 429, header: map[string]string{"Retry-After": "7"}, kind: KindRateLimited, retryAfter: 7 * time.Second},
 		"429 date":             {status: 429, header: map[string]string{"Retry-After": "Fri, 02 May 2025 18:01:00 GMT"}, kind: KindRateLimited, retryAfter: time.Minute},
 		"429 garbage":          {status: 429, header: map[string]string{"Retry-After": "soon"}, kind: KindRateLimited},
-		"500":                  {status: 500, body: `{"error":"NullReferenceException"}`, kind: KindUpstreamUnavailable, reason: "NullReferenceException"},
+		"500":                  {status: 500, body: `{"error":"NullReferenceException"}`, kind: KindUpstreamUnavailable, reason: "NullReferenceException", unknown: true},
 		"502 html from proxy":  {status: 502, contentType: "text/html", body: "<html><body><h1>502 Bad Gateway</h1></body></html>", kind: KindUpstreamUnavailable, unknown: true},
 		"503 retry-after":      {status: 503, contentType: "text/plain", body: "maintenance", header: map[string]string{"Retry-After": "120"}, kind: KindUpstreamUnavailable, reason: "maintenance", retryAfter: 2 * time.Minute},
 		"504":                  {status: 504, kind: KindUpstreamUnavailable, unknown: true},
@@ -298,11 +298,11 @@ func TestCreateWebhookStatusMapping(t *testing.T) {
 		},
 		"echoes account secret json-escaped": {
 			status: 500, contentType: "text/plain", body: `secret=acct-Secret/9f8e\"7d`,
-			kind: KindUpstreamUnavailable, reason: "secret=[REDACTED]",
+			kind: KindUpstreamUnavailable, reason: "secret=[REDACTED]", unknown: true,
 		},
 		"echoes account secret url-encoded": {
 			status: 500, contentType: "text/plain", body: `secret=acct-Secret%2F9f8e%227d`,
-			kind: KindUpstreamUnavailable, reason: "secret=[REDACTED]",
+			kind: KindUpstreamUnavailable, reason: "secret=[REDACTED]", unknown: true,
 		},
 		"echoes bearer": {
 			status: 403, body: `{"error":"Bearer tok-1 is not allowed"}`,

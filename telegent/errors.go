@@ -226,11 +226,6 @@ func statusError(op string, status int, h http.Header, body []byte, now time.Tim
 	if status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable {
 		e.RetryAfter = parseRetryAfter(h.Get("Retry-After"), now)
 	}
-	// 502 and 504 come from a proxy in front of Telegent: the call may
-	// have reached Telegent and succeeded behind it.
-	if mutatingOp(op) && (status == http.StatusBadGateway || status == http.StatusGatewayTimeout) {
-		e.OutcomeUnknown = true
-	}
 	return e
 }
 

@@ -248,7 +248,9 @@ func TestUnauthorizedRetry(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-			} else if e := checkError(t, err, tc.wantKind, tc.wantStatus, false); e.Reason != tc.wantReason {
+			} else if e := checkError(t, err, tc.wantKind, tc.wantStatus, tc.wantStatus == http.StatusInternalServerError); e.Reason != tc.wantReason {
+				// Telegent fails a create with 500 after storing the
+				// webhook as well as before: the outcome is unknown.
 				t.Errorf("Reason = %q, want %q", e.Reason, tc.wantReason)
 			}
 			if tokens, creates := u.counts(); tokens != 2 || creates != tc.wantCreates {

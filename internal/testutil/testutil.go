@@ -1,11 +1,12 @@
 // Package testutil holds small helpers that tests of several packages
-// share: a log sink safe for concurrent writers and a clock that moves only
-// when told.
+// share: a log sink safe for concurrent writers, a clock that moves only
+// when told, and the one poll-until helper.
 package testutil
 
 import (
 	"bytes"
 	"sync"
+	"testing"
 	"time"
 )
 
@@ -57,4 +58,19 @@ func (c *Clock) Advance(d time.Duration) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.now = c.now.Add(d)
+}
+
+// Poll checks cond every 10 ms until it holds, for state that announces
+// nothing (another process, a listener, a counter). limit only bounds a
+// hang: it is not a timing assertion, so make it generous. what names the
+// condition in the failure message.
+func Poll(tb testing.TB, limit time.Duration, what string, cond func() bool) {
+	tb.Helper()
+	deadline := time.Now().Add(limit)
+	for !cond() {
+		if time.Now().After(deadline) {
+			tb.Fatalf("%s: not reached within %v", what, limit)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }
