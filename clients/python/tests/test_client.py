@@ -39,8 +39,13 @@ class RecordingService(webhook_pb2_grpc.WebhookServiceServicer):
         if status is not None:
             grpc_status = rpc_status.to_status(status)
             if outcome_unknown(status):
-                # As the facade does: gRPC's own retries must not repeat it.
-                grpc_status = _GrpcStatus(grpc_status.code, grpc_status.details, (*grpc_status.trailing_metadata, ("grpc-retry-pushback-ms", "-1")))
+                # As the facade does: an outcome-unknown failure is repeated
+                # only when it advises a delay (a repeat resolves it).
+                delay = retry_delay_ms(status)
+                pushback = "-1" if delay is None else str(delay)
+                grpc_status = _GrpcStatus(
+                    grpc_status.code, grpc_status.details, (*grpc_status.trailing_metadata, ("grpc-retry-pushback-ms", pushback))
+                )
             context.abort_with_status(grpc_status)
         return webhook_pb2.CreateWebhookResponse(
             webhook=webhook_pb2.Webhook(webhook_id=f"wh-{attempt}", account_id=request.account_id),
@@ -56,6 +61,14 @@ class _Status(NamedTuple):
 
 class _GrpcStatus(_Status, grpc.Status):
     pass
+
+
+def retry_delay_ms(status: status_pb2.Status) -> Optional[int]:
+    for detail in status.details:
+        info = error_details_pb2.RetryInfo()
+        if detail.Unpack(info):
+            return info.retry_delay.ToMilliseconds()
+    return None
 
 
 def outcome_unknown(status: status_pb2.Status) -> bool:
@@ -111,12 +124,17 @@ def test_request_id_is_set_and_reused_across_a_retry(service: RecordingService, 
     assert request.request_id == ""
 
 
-def outcome_unknown_until(last_failure: int) -> Callable[[int], Optional[status_pb2.Status]]:
+def outcome_unknown_until(last_failure: int, retry_delay_ms: Optional[int] = 10) -> Callable[[int], Optional[status_pb2.Status]]:
+    """Attempts up to last_failure fail with an unknown outcome, which the
+    facade invites a repeat of (a RetryInfo) when a repeat can resolve it."""
     info = error_details_pb2.ErrorInfo(reason="UPSTREAM_CONNECTION_FAILED", metadata={"outcome_unknown": "true"})
+    details: list[object] = [info]
+    if retry_delay_ms is not None:
+        details.append(error_details_pb2.RetryInfo(retry_delay=duration_pb2.Duration(nanos=retry_delay_ms * 1_000_000)))
 
     def fail(attempt: int) -> Optional[status_pb2.Status]:
         if attempt <= last_failure:
-            return with_details(code_pb2.UNAVAILABLE, "the outcome is unknown", info)
+            return with_details(code_pb2.UNAVAILABLE, "the outcome is unknown", *details)
         return None
 
     return fail
@@ -136,21 +154,18 @@ def test_outcome_unknown_repeats_stop_at_the_policys_attempts(service: Recording
     with pytest.raises(grpc.RpcError) as excinfo:
         stub.CreateWebhook(valid_request("https://hooks.example.com/py/unknown-down"))
     assert telegent_facade.is_outcome_unknown(excinfo.value)
+    assert telegent_facade.retry_delay_ms(excinfo.value) == 10
     assert len(service.request_ids) == 3
     assert len(set(service.request_ids)) == 1
 
 
-def test_outcome_unknown_without_request_id_is_not_repeated(service: RecordingService) -> None:
-    # The retry interceptor alone, without the one that sets request ids.
-    service.fail = outcome_unknown_until(1)
-    channel = grpc.intercept_channel(
-        grpc.insecure_channel(f"127.0.0.1:{service.port}"), telegent_facade.OutcomeUnknownRetryInterceptor()
-    )
-    with channel:
-        with pytest.raises(grpc.RpcError) as excinfo:
-            webhook_pb2_grpc.WebhookServiceStub(channel).CreateWebhook(valid_request("https://hooks.example.com/py/no-id"))
+def test_outcome_unknown_without_an_invitation_is_not_repeated(service: RecordingService, stub: webhook_pb2_grpc.WebhookServiceStub) -> None:
+    # No RetryInfo: the facade's pushback is -1, and the policy obeys it.
+    service.fail = outcome_unknown_until(1, retry_delay_ms=None)
+    with pytest.raises(grpc.RpcError) as excinfo:
+        stub.CreateWebhook(valid_request("https://hooks.example.com/py/unknown-final"))
     assert telegent_facade.is_outcome_unknown(excinfo.value)
-    assert service.request_ids == [""]
+    assert len(service.request_ids) == 1
 
 
 def test_outcome_unknown_without_service_config_is_not_repeated(service: RecordingService) -> None:
@@ -159,19 +174,6 @@ def test_outcome_unknown_without_service_config_is_not_repeated(service: Recordi
         with pytest.raises(grpc.RpcError):
             webhook_pb2_grpc.WebhookServiceStub(channel).CreateWebhook(valid_request("https://hooks.example.com/py/no-config"))
     assert len(service.request_ids) == 1
-
-
-def test_outcome_unknown_repeat_waits_with_full_jitter_backoff(service: RecordingService) -> None:
-    service.fail = outcome_unknown_until(2)
-    delays: list[float] = []
-    interceptor = telegent_facade.OutcomeUnknownRetryInterceptor(sleep=delays.append, rand=lambda: 0.5)
-    request = valid_request("https://hooks.example.com/py/backoff")
-    request.request_id = str(uuid.uuid4())
-    with grpc.intercept_channel(grpc.insecure_channel(f"127.0.0.1:{service.port}"), interceptor) as channel:
-        webhook_pb2_grpc.WebhookServiceStub(channel).CreateWebhook(request)
-    # The published policy: 0.2 s initial backoff, doubled; half of each with rand 0.5.
-    assert delays == pytest.approx([0.1, 0.2])
-    assert service.request_ids == [request.request_id] * 3
 
 
 def test_aio_outcome_unknown_create_is_repeated_with_its_request_id(service: RecordingService) -> None:
@@ -185,23 +187,6 @@ def test_aio_outcome_unknown_create_is_repeated_with_its_request_id(service: Rec
     assert telegent_facade.is_recovered(resp)
     first, second = service.request_ids
     assert first == second
-
-
-def test_aio_outcome_unknown_repeats_stop_at_the_policys_attempts(service: RecordingService) -> None:
-    service.fail = outcome_unknown_until(10)
-
-    async def call() -> BaseException:
-        async with telegent_facade.create_aio_channel(f"127.0.0.1:{service.port}") as channel:
-            try:
-                await webhook_pb2_grpc.WebhookServiceStub(channel).CreateWebhook(valid_request("https://hooks.example.com/py/aio-down"))
-            except grpc.aio.AioRpcError as err:
-                return err
-        raise AssertionError("the call succeeded")
-
-    err = asyncio.run(call())
-    assert telegent_facade.is_outcome_unknown(err)
-    assert len(service.request_ids) == 3
-    assert len(set(service.request_ids)) == 1
 
 
 def test_each_logical_call_gets_its_own_request_id(service: RecordingService, stub: webhook_pb2_grpc.WebhookServiceStub) -> None:

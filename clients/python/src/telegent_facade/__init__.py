@@ -5,9 +5,10 @@ The generated stubs and messages live in ``telegent.webhook.v1.webhook_pb2`` and
 needs around them:
 
 * :func:`create_channel` opens a channel that applies the facade's published
-  service config (deadline and retry policy), gives every create a
-  request_id, reused by the retries, and repeats a create whose outcome is
-  unknown with that request_id (:func:`create_aio_channel` for asyncio);
+  service config (deadline and retry policy) and gives every create a
+  request_id, reused by the retries, so that a repeated create whose outcome
+  was unknown is answered with the webhook it made (:func:`create_aio_channel`
+  for asyncio);
   without credentials the channel is plaintext, as for ``telegent-facade --dev``;
 * :func:`field_violations`, :func:`error_reason`, :func:`error_metadata`,
   :func:`retry_delay_ms` and :func:`is_outcome_unknown` read the google.rpc
@@ -22,9 +23,7 @@ The README of the package holds complete programs, sync and asyncio.
 
 from telegent_facade._channel import (
     SERVICE_CONFIG,
-    AioOutcomeUnknownRetryInterceptor,
     AioRequestIdInterceptor,
-    OutcomeUnknownRetryInterceptor,
     RequestIdInterceptor,
     create_aio_channel,
     create_channel,
@@ -44,10 +43,8 @@ from telegent_facade._lifecycle import list_all_webhooks, list_all_webhooks_aio
 
 __all__ = [
     "SERVICE_CONFIG",
-    "AioOutcomeUnknownRetryInterceptor",
     "AioRequestIdInterceptor",
     "FieldViolation",
-    "OutcomeUnknownRetryInterceptor",
     "RequestIdInterceptor",
     "create_aio_channel",
     "create_channel",
