@@ -125,7 +125,7 @@ def create_channel(
     theirs wins.
 
     Without credentials the channel is plaintext: that is how to reach a
-    facade started with ``--dev`` (or behind a TLS-terminating proxy).
+    facade started with ``--dev``, which serves no TLS.
     """
     channel_options = _channel_options(service_config, options)
     if credentials is None:
