@@ -48,7 +48,7 @@ func startReplica(t *testing.T, upstream, name string) *replica {
 	return &replica{facade: f, name: name}
 }
 
-// tokenFetches reads telegent_token_fetches_total (all outcomes) from the
+// tokenFetches reads telegent_facade_upstream_token_fetches_total (all outcomes) from the
 // replica's /metrics.
 func (r *replica) tokenFetches(t *testing.T) int {
 	t.Helper()
@@ -60,7 +60,7 @@ func (r *replica) tokenFetches(t *testing.T) int {
 	sc := bufio.NewScanner(strings.NewReader(body))
 	for sc.Scan() {
 		line := sc.Text()
-		if !strings.HasPrefix(line, "telegent_token_fetches_total{") {
+		if !strings.HasPrefix(line, "telegent_facade_upstream_token_fetches_total{") {
 			continue
 		}
 		v, err := strconv.ParseFloat(line[strings.LastIndexByte(line, ' ')+1:], 64)

@@ -221,8 +221,8 @@ func TestCircuitBreaker(t *testing.T) {
 	if _, body := f.get(t, "/readyz"); !strings.Contains(body, `"open"`) {
 		t.Errorf("/readyz does not show the open breaker: %s", body)
 	}
-	if _, m := f.get(t, "/metrics"); !strings.Contains(m, "telegent_circuit_breaker_state 2") ||
-		!strings.Contains(m, `telegent_upstream_rejections_total{reason="circuit_open"} 2`) {
+	if _, m := f.get(t, "/metrics"); !strings.Contains(m, "telegent_facade_upstream_circuit_breaker_state 2") ||
+		!strings.Contains(m, `telegent_facade_upstream_rejections_total{reason="circuit_open"} 2`) {
 		t.Errorf("metrics lack the open breaker and its rejections")
 	}
 

@@ -493,13 +493,13 @@ func TestCallerAuthOverGRPCAndREST(t *testing.T) {
 	metrics, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	want := []string{
-		fmt.Sprintf(`facade_authz_decisions_total{decision="allow"} %d`, allowed),
-		fmt.Sprintf(`facade_authz_decisions_total{decision="deny"} %d`, denied),
-		`grpc_server_handled_total{grpc_code="Unauthenticated",grpc_method="CreateWebhook",grpc_service="telegent.webhook.v1.WebhookService",grpc_type="unary"}`,
-		`grpc_server_handled_total{grpc_code="PermissionDenied",grpc_method="CreateWebhook",grpc_service="telegent.webhook.v1.WebhookService",grpc_type="unary"}`,
+		fmt.Sprintf(`telegent_facade_authz_decisions_total{decision="allow"} %d`, allowed),
+		fmt.Sprintf(`telegent_facade_authz_decisions_total{decision="deny"} %d`, denied),
+		`telegent_facade_grpc_server_handled_total{grpc_code="Unauthenticated",grpc_method="CreateWebhook",grpc_service="telegent.webhook.v1.WebhookService",grpc_type="unary",protocol=`,
+		`telegent_facade_grpc_server_handled_total{grpc_code="PermissionDenied",grpc_method="CreateWebhook",grpc_service="telegent.webhook.v1.WebhookService",grpc_type="unary",protocol=`,
 	}
 	for fl, n := range failures {
-		want = append(want, fmt.Sprintf(`facade_authn_failures_total{failure=%q} %d`, fl, n))
+		want = append(want, fmt.Sprintf(`telegent_facade_authn_failures_total{failure=%q} %d`, fl, n))
 	}
 	for _, w := range want {
 		if !strings.Contains(string(metrics), w) {

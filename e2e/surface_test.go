@@ -74,10 +74,10 @@ func TestRuntimeSurface(t *testing.T) {
 	}
 	_, metrics := f.get(t, "/metrics")
 	for _, want := range []string{
-		`grpc_server_handled_total{grpc_code="OK",grpc_method="CreateWebhook",grpc_service="telegent.webhook.v1.WebhookService",grpc_type="unary"} 1`,
-		`grpc_server_handled_total{grpc_code="InvalidArgument",grpc_method="CreateWebhook",grpc_service="telegent.webhook.v1.WebhookService",grpc_type="unary"} 1`,
-		`telegent_token_fetches_total{outcome="ok"} 1`,
-		`telegent_upstream_request_duration_seconds_count{op="create_webhook",status="200"} 1`,
+		`telegent_facade_grpc_server_handled_total{grpc_code="OK",grpc_method="CreateWebhook",grpc_service="telegent.webhook.v1.WebhookService",grpc_type="unary",protocol="grpc"} 1`,
+		`telegent_facade_grpc_server_handled_total{grpc_code="InvalidArgument",grpc_method="CreateWebhook",grpc_service="telegent.webhook.v1.WebhookService",grpc_type="unary",protocol="rest"} 1`,
+		`telegent_facade_upstream_token_fetches_total{outcome="ok"} 1`,
+		`telegent_facade_upstream_request_duration_seconds_count{op="create_webhook",status="200"} 1`,
 	} {
 		if !strings.Contains(metrics, want) {
 			t.Errorf("/metrics lacks %s", want)

@@ -35,7 +35,7 @@ var webProtocols = []struct {
 }{
 	{"connect", "connect-proto", nil},
 	{"connect", "connect-json", []connect.ClientOption{connect.WithProtoJSON()}},
-	{"grpcweb", "grpcweb", []connect.ClientOption{connect.WithGRPCWeb()}},
+	{"grpc_web", "grpcweb", []connect.ClientOption{connect.WithGRPCWeb()}},
 }
 
 // webCall is one CreateWebhook over Connect or gRPC-Web.
@@ -148,12 +148,19 @@ func TestConnectAndGRPCWebLikeGRPC(t *testing.T) {
 		})
 	}
 
-	// Counted with gRPC's own metrics: three calls of each outcome.
+	// Counted with gRPC's own metrics, by protocol: one call of each
+	// outcome per client.
 	_, metrics := f.get(t, "/metrics")
+	perProtocol := map[string]int{}
+	for _, p := range webProtocols {
+		perProtocol[p.name]++
+	}
 	for _, code := range []string{"OK", "InvalidArgument", "Unauthenticated", "PermissionDenied"} {
-		want := fmt.Sprintf(`grpc_server_handled_total{grpc_code=%q,grpc_method="CreateWebhook",grpc_service="telegent.webhook.v1.WebhookService",grpc_type="unary"} %d`, code, len(webProtocols))
-		if !strings.Contains(metrics, want) {
-			t.Errorf("metrics lack %s", want)
+		for protocol, n := range perProtocol {
+			want := fmt.Sprintf(`telegent_facade_grpc_server_handled_total{grpc_code=%q,grpc_method="CreateWebhook",grpc_service="telegent.webhook.v1.WebhookService",grpc_type="unary",protocol=%q} %d`, code, protocol, n)
+			if !strings.Contains(metrics, want) {
+				t.Errorf("metrics lack %s", want)
+			}
 		}
 	}
 }

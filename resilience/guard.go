@@ -43,6 +43,9 @@ import (
 // uses it), so *telegent.Client and *Guard both satisfy either.
 type Upstream interface {
 	CreateWebhook(ctx context.Context, req *telegent.CreateWebhookRequest) (*telegent.Webhook, error)
+	UpdateWebhook(ctx context.Context, req *telegent.UpdateWebhookRequest) (*telegent.Webhook, error)
+	DeleteWebhook(ctx context.Context, accountID, webhookID string) error
+	ListWebhooks(ctx context.Context, accountID string) ([]*telegent.Webhook, error)
 }
 
 // Defaults for zero (or negative) Config fields.
@@ -239,22 +242,48 @@ func New(up Upstream, cfg Config) *Guard {
 // frees up in time; then it returns a *Rejection and sends nothing. If ctx
 // ends while waiting for a slot it returns a *telegent.Error of KindTimeout
 // or KindCanceled, again with nothing sent. Otherwise it returns exactly
-// what the upstream returned.
+// what the upstream returned. UpdateWebhook, DeleteWebhook and
+// ListWebhooks are guarded the same way: every call to Telegent counts for
+// the breaker and the limit alike.
 func (g *Guard) CreateWebhook(ctx context.Context, req *telegent.CreateWebhookRequest) (*telegent.Webhook, error) {
+	return guarded(ctx, g, func(ctx context.Context) (*telegent.Webhook, error) { return g.up.CreateWebhook(ctx, req) })
+}
+
+// UpdateWebhook sends req upstream within the guard (see CreateWebhook).
+func (g *Guard) UpdateWebhook(ctx context.Context, req *telegent.UpdateWebhookRequest) (*telegent.Webhook, error) {
+	return guarded(ctx, g, func(ctx context.Context) (*telegent.Webhook, error) { return g.up.UpdateWebhook(ctx, req) })
+}
+
+// DeleteWebhook deletes upstream within the guard (see CreateWebhook).
+func (g *Guard) DeleteWebhook(ctx context.Context, accountID, webhookID string) error {
+	_, err := guarded(ctx, g, func(ctx context.Context) (struct{}, error) {
+		return struct{}{}, g.up.DeleteWebhook(ctx, accountID, webhookID)
+	})
+	return err
+}
+
+// ListWebhooks lists upstream within the guard (see CreateWebhook).
+func (g *Guard) ListWebhooks(ctx context.Context, accountID string) ([]*telegent.Webhook, error) {
+	return guarded(ctx, g, func(ctx context.Context) ([]*telegent.Webhook, error) { return g.up.ListWebhooks(ctx, accountID) })
+}
+
+// guarded runs one call to Telegent within the breaker and the limit.
+func guarded[T any](ctx context.Context, g *Guard, call func(context.Context) (T, error)) (T, error) {
+	var zero T
 	if ctx.Err() != nil {
-		return nil, contextError(ctx)
+		return zero, contextError(ctx)
 	}
 	defer g.flush()
 	t, ok := g.admit()
 	// Report a pending open -> half-open before the probe runs.
 	g.flush()
 	if !ok {
-		return nil, g.reject(RejectedOpen, g.openRemaining())
+		return zero, g.reject(RejectedOpen, g.openRemaining())
 	}
 	permit, err := g.acquire(ctx)
 	if err != nil {
 		g.record(t, ignored, nil)
-		return nil, err.(*guardError).err // only acquire makes these
+		return zero, err.(*guardError).err // only acquire makes these
 	}
 	// A panicking upstream must not keep its slot (Drop: its duration says
 	// nothing about Telegent) and counts as a failure, as any error would.
@@ -265,11 +294,11 @@ func (g *Guard) CreateWebhook(ctx context.Context, req *telegent.CreateWebhookRe
 			g.record(t, upstreamFailed, errUpstreamPanicked)
 		}
 	}()
-	w, err := g.up.CreateWebhook(ctx, req)
+	res, err := call(ctx)
 	settled = true
 	g.settle(permit, err)
 	g.record(t, classify(err), err)
-	return w, err
+	return res, err
 }
 
 // State reports the breaker's state, e.g. for /readyz details. An open

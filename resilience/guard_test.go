@@ -780,3 +780,33 @@ func TestCanceledProbeFreesOnlyItsSlot(t *testing.T) {
 		}
 	})
 }
+
+// Every call to Telegent goes through the guard: failures of lists, updates
+// and deletes open the breaker as creates' do, and an open breaker refuses
+// each of them without calling Telegent.
+func TestEveryCallIsGuarded(t *testing.T) {
+	t.Parallel()
+	f := &fakeUpstream{}
+	g := New(f, Config{FailureThreshold: 3, MinRequests: 1})
+	f.answer(upstreamErr(telegent.KindUpstreamUnavailable))
+	ctx := t.Context()
+	_, _ = g.ListWebhooks(ctx, "AID-1")
+	_ = g.DeleteWebhook(ctx, "AID-1", "WID-1")
+	_, _ = g.UpdateWebhook(ctx, &telegent.UpdateWebhookRequest{WebhookId: "WID-1"})
+	wantState(t, g, StateOpen)
+	before := f.callCount()
+	calls := map[string]func() error{
+		"create": func() error { _, err := g.CreateWebhook(ctx, &telegent.CreateWebhookRequest{}); return err },
+		"update": func() error { _, err := g.UpdateWebhook(ctx, &telegent.UpdateWebhookRequest{}); return err },
+		"delete": func() error { return g.DeleteWebhook(ctx, "AID-1", "WID-1") },
+		"list":   func() error { _, err := g.ListWebhooks(ctx, "AID-1"); return err },
+	}
+	for name, c := range calls {
+		if r, ok := errors.AsType[*Rejection](c()); !ok || r.Reason != RejectedOpen {
+			t.Errorf("%s with the breaker open: error is not a RejectedOpen rejection", name)
+		}
+	}
+	if n := f.callCount(); n != before {
+		t.Errorf("Telegent called %d times with the breaker open, want 0", n-before)
+	}
+}

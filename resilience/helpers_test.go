@@ -191,3 +191,23 @@ func wantState(t *testing.T, g *Guard, want State) {
 		t.Fatalf("State() = %v, want %v", got, want)
 	}
 }
+
+// The other calls behave as a create would: the guard treats every call to
+// Telegent alike.
+
+func (f *fakeUpstream) UpdateWebhook(ctx context.Context, req *telegent.UpdateWebhookRequest) (*telegent.Webhook, error) {
+	return f.CreateWebhook(ctx, &req.CreateWebhookRequest)
+}
+
+func (f *fakeUpstream) DeleteWebhook(ctx context.Context, _, _ string) error {
+	_, err := f.CreateWebhook(ctx, &telegent.CreateWebhookRequest{})
+	return err
+}
+
+func (f *fakeUpstream) ListWebhooks(ctx context.Context, _ string) ([]*telegent.Webhook, error) {
+	w, err := f.CreateWebhook(ctx, &telegent.CreateWebhookRequest{})
+	if err != nil {
+		return nil, err
+	}
+	return []*telegent.Webhook{w}, nil
+}

@@ -252,3 +252,20 @@ func TestShortPauseDelays(t *testing.T) {
 		}
 	})
 }
+
+func (u *slowUpstream) UpdateWebhook(ctx context.Context, req *telegent.UpdateWebhookRequest) (*telegent.Webhook, error) {
+	return u.CreateWebhook(ctx, &req.CreateWebhookRequest)
+}
+
+func (u *slowUpstream) DeleteWebhook(ctx context.Context, _, _ string) error {
+	_, err := u.CreateWebhook(ctx, &telegent.CreateWebhookRequest{})
+	return err
+}
+
+func (u *slowUpstream) ListWebhooks(ctx context.Context, _ string) ([]*telegent.Webhook, error) {
+	w, err := u.CreateWebhook(ctx, &telegent.CreateWebhookRequest{})
+	if err != nil {
+		return nil, err
+	}
+	return []*telegent.Webhook{w}, nil
+}

@@ -20,7 +20,7 @@ import (
 //  1. request id, the retry pushback trailer (from the final status) and
 //     the request log line, outermost, so that every call is logged with
 //     its id, whatever happens inside;
-//  2. metrics (grpc_server_handled_total and the handling time);
+//  2. metrics (telegent_facade_grpc_server_handled_total and the handling time);
 //  3. authentication, for every method but the exempt operational ones
 //     (and, always, no call on a connection whose client certificate has
 //     expired);

@@ -206,9 +206,11 @@ func TestPanicIsLoggedCountedAndInternal(t *testing.T) {
 	}
 	defer resp.Body.Close()
 	metrics, _ := io.ReadAll(resp.Body)
-	want := `grpc_server_handled_total{grpc_code="Internal",grpc_method="EmptyCall",grpc_service="grpc.testing.TestService",grpc_type="unary"} 2`
-	if !strings.Contains(string(metrics), want) {
-		t.Errorf("/metrics lacks %s", want)
+	for _, protocol := range []string{"grpc", "rest"} {
+		want := `telegent_facade_grpc_server_handled_total{grpc_code="Internal",grpc_method="EmptyCall",grpc_service="grpc.testing.TestService",grpc_type="unary",protocol="` + protocol + `"} 1`
+		if !strings.Contains(string(metrics), want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
 	}
 }
 

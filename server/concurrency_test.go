@@ -38,7 +38,7 @@ func TestConcurrencyIsVisible(t *testing.T) {
 		t.Errorf("/readyz upstream_concurrency = %q, want %q", got, "limit 8, in flight 0")
 	}
 	metrics := scrape(t, base)
-	for _, want := range []string{"telegent_upstream_concurrency_limit 8\n", "telegent_upstream_inflight 0\n", "telegent_upstream_paused_seconds 0\n"} {
+	for _, want := range []string{"telegent_facade_upstream_concurrency_limit 8\n", "telegent_facade_upstream_inflight 0\n", "telegent_facade_upstream_paused_seconds 0\n"} {
 		if !strings.Contains(metrics, want) {
 			t.Errorf("/metrics lacks %q", strings.TrimSpace(want))
 		}
@@ -59,7 +59,7 @@ func TestConcurrencyIsVisible(t *testing.T) {
 		_, _ = webhookv1.NewWebhookServiceClient(conn).CreateWebhook(ctx, req)
 	}()
 	testutil.Poll(t, 30*time.Second, "one call in flight", func() bool {
-		return strings.Contains(scrape(t, base), "telegent_upstream_inflight 1\n")
+		return strings.Contains(scrape(t, base), "telegent_facade_upstream_inflight 1\n")
 	})
 	if _, detail := getJSON(t, base+"/readyz"); detail["upstream_concurrency"] != "limit 8, in flight 1" {
 		t.Errorf("/readyz upstream_concurrency = %q with one call held", detail["upstream_concurrency"])
@@ -67,7 +67,7 @@ func TestConcurrencyIsVisible(t *testing.T) {
 	cancel()
 	<-done
 	testutil.Poll(t, 30*time.Second, "no call in flight", func() bool {
-		return strings.Contains(scrape(t, base), "telegent_upstream_inflight 0\n")
+		return strings.Contains(scrape(t, base), "telegent_facade_upstream_inflight 0\n")
 	})
 }
 
@@ -113,7 +113,7 @@ func TestShedsWhenFull(t *testing.T) {
 		cancel()
 		wg.Wait()
 	}()
-	testutil.Poll(t, 30*time.Second, "eight calls in flight", func() bool { return strings.Contains(scrape(t, base), "telegent_upstream_inflight 8\n") })
+	testutil.Poll(t, 30*time.Second, "eight calls in flight", func() bool { return strings.Contains(scrape(t, base), "telegent_facade_upstream_inflight 8\n") })
 
 	body, err := protojson.Marshal(example.Request())
 	if err != nil {
@@ -143,7 +143,7 @@ func TestShedsWhenFull(t *testing.T) {
 	if got := sim.Counters().CreatesAttempted; got != 8 {
 		t.Errorf("creates at Telegent = %d, want the 8 held: a refused call was sent", got)
 	}
-	if !strings.Contains(scrape(t, base), `telegent_upstream_rejections_total{reason="overloaded"} 2`) {
-		t.Error(`/metrics lacks telegent_upstream_rejections_total{reason="overloaded"} 2`)
+	if !strings.Contains(scrape(t, base), `telegent_facade_upstream_rejections_total{reason="overloaded"} 2`) {
+		t.Error(`/metrics lacks telegent_facade_upstream_rejections_total{reason="overloaded"} 2`)
 	}
 }

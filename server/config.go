@@ -83,8 +83,8 @@ type Config struct {
 	// GRPCAddr is the gRPC listen address.
 	GRPCAddr string `name:"grpc-addr" env:"GRPC_ADDR" default:":9090" check:"listen" help:"gRPC listen address"`
 	// HTTPAddr is the HTTP listen address: REST, /healthz, /readyz,
-	// /metrics and /openapi.json.
-	HTTPAddr string `name:"http-addr" env:"HTTP_ADDR" default:":8080" check:"listen" help:"HTTP listen address for REST, Connect, gRPC-Web, /healthz, /readyz, /metrics, /openapi.json"`
+	// /openapi.json, and /metrics unless OpsAddr is set.
+	HTTPAddr string `name:"http-addr" env:"HTTP_ADDR" default:":8080" check:"listen" help:"HTTP listen address for REST, Connect, gRPC-Web, /healthz, /readyz, /openapi.json, and /metrics unless --ops-addr is set"`
 	// TelegentBaseURL is Telegent's base URL. Plain http:// is refused
 	// unless the host is a loopback address.
 	TelegentBaseURL string `name:"telegent-base-url" env:"TELEGENT_BASE_URL" default:"https://api.telegent.com" help:"Telegent API base URL; http:// only for loopback hosts"`
@@ -105,8 +105,9 @@ type Config struct {
 	// SIGTERM.
 	ShutdownGrace time.Duration `name:"shutdown-grace" env:"SHUTDOWN_GRACE" default:"20s" check:"positive" help:"then, how long in-flight calls may take to finish"`
 	// OpsAddr, when set, serves plaintext /healthz, /readyz, /metrics and
-	// gRPC health there: kubelet's probes cannot speak TLS.
-	OpsAddr string `name:"ops-addr" env:"OPS_ADDR" unset:"off" check:"omitempty,listen" help:"plaintext listen address for /healthz, /readyz, /metrics and gRPC health (probes when TLS is on)"`
+	// gRPC health there: kubelet's probes cannot speak TLS. /metrics is
+	// then served there only.
+	OpsAddr string `name:"ops-addr" env:"OPS_ADDR" unset:"off" check:"omitempty,listen" help:"plaintext listen address for /healthz, /readyz, /metrics and gRPC health (probes when TLS is on); when set, /metrics is served only here"`
 	// UpstreamTimeout is the deadline given to calls that arrive without
 	// one, and the longest one attempt at Telegent may take.
 	UpstreamTimeout time.Duration `name:"upstream-timeout" env:"UPSTREAM_TIMEOUT" default:"10s" check:"positive" help:"deadline for calls that arrive without one, and the cap on each attempt at Telegent"`
@@ -247,7 +248,7 @@ func (c Config) GoString() string { return c.String() }
 func (c Config) LogValue() slog.Value {
 	return slog.GroupValue(append(cliconf.LogAttrs(&c),
 		slog.String("telegent_account_secret", telegent.Redact(c.AccountSecret)),
-		slog.Bool("tracing", c.OTLPEndpoint != ""),
+		slog.Bool("tracing", tracingWanted(c.OTLPEndpoint)),
 		slog.Bool("authentication", c.AuthEnabled()),
 		slog.String("idempotency_store", redactedStore(c.IdempotencyStore)),
 	)...)

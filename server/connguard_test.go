@@ -131,8 +131,8 @@ func TestSlowHeaderFloodLeavesHTTPPortToOthers(t *testing.T) {
 	if min := int64(floodSockets - server.DefaultMaxPendingPerClient); closed.Load() < min {
 		t.Errorf("the server closed %d flooding sockets, want at least %d", closed.Load(), min)
 	}
-	if m := scrape(t, "http://"+addr); !strings.Contains(m, `facade_connections_evicted_total{listener="http"}`) ||
-		strings.Contains(m, `facade_connections_evicted_total{listener="http"} 0`+"\n") {
+	if m := scrape(t, "http://"+addr); !strings.Contains(m, `telegent_facade_connections_evicted_total{listener="http"}`) ||
+		strings.Contains(m, `telegent_facade_connections_evicted_total{listener="http"} 0`+"\n") {
 		t.Errorf("/metrics does not count the closed connections")
 	}
 }

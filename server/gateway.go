@@ -170,6 +170,7 @@ func newGateway(ctx context.Context, conn grpc.ClientConnInterface) (*runtime.Se
 		runtime.WithOutgoingTrailerMatcher(func(string) (string, bool) { return "", false }),
 		runtime.WithErrorHandler(restErrorHandler),
 		runtime.WithRoutingErrorHandler(restRoutingErrorHandler),
+		runtime.WithMiddlewares(restSpanName),
 	)
 	if err := webhookv1.RegisterWebhookServiceHandlerClient(ctx, mux, webhookv1.NewWebhookServiceClient(conn)); err != nil {
 		return nil, err
@@ -181,8 +182,9 @@ func newGateway(ctx context.Context, conn grpc.ClientConnInterface) (*runtime.Se
 // takes the caller's trace context unless otelhttp already did, refuses
 // bodies that are not JSON or too large, and logs the calls that never
 // reached the interceptor chain (malformed JSON, unknown fields, oversized
-// bodies, wrong routes).
-func restMiddleware(next http.Handler, maxBody int64, logger *slog.Logger) http.Handler {
+// bodies, wrong routes), and counts them in
+// telegent_facade_http_refusals_total.
+func restMiddleware(next http.Handler, maxBody int64, logger *slog.Logger, m *metrics) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		c := &call{requestID: cleanRequestID(r.Header.Get(RequestIDHeader)), protocol: protocolREST}
@@ -222,6 +224,9 @@ func restMiddleware(next http.Handler, maxBody int64, logger *slog.Logger) http.
 				slog.String("protocol", protocolREST),
 				slog.String("request_id", c.requestID),
 			)
+		}
+		if !c.logged.Load() {
+			m.refused(protocolREST, rec.status)
 		}
 	})
 }

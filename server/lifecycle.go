@@ -26,6 +26,9 @@ import (
 //   - starting: /readyz answers 503 "starting" and gRPC health (overall and
 //     per service) NOT_SERVING, until the first Telegent token is in hand;
 //   - ready: 200 and SERVING;
+//   - credentials refused: while Telegent refuses the account key and
+//     secret, 503 with that reason and NOT_SERVING; a token is retried in
+//     the background (the secret file re-read first) until it is accepted;
 //   - shutting down, from the moment SIGTERM arrives: 503 "shutting down"
 //     and NOT_SERVING at once, while both listeners keep serving for
 //     --shutdown-delay, so that Kubernetes' endpoints, load balancers and
@@ -33,9 +36,10 @@ import (
 //     then the listeners stop accepting and calls in flight get
 //     --shutdown-grace to finish.
 //
-// --ops-addr serves /healthz, /readyz, /metrics and gRPC health in
-// plaintext, because kubelet's probes cannot present client certificates or
-// speak TLS to gRPC; it is served until the very end of the drain.
+// --ops-addr serves /healthz, /readyz, /metrics (then not on the public
+// HTTP port) and gRPC health in plaintext, because kubelet's probes cannot
+// present client certificates or speak TLS to gRPC; it is served until the
+// very end of the drain.
 
 // Readiness states reported by /readyz.
 const (
@@ -83,10 +87,26 @@ func (s *Server) markReady(ctx context.Context) {
 	if ctx.Err() != nil {
 		return
 	}
-	for _, name := range append(s.serviceNames(), "") {
-		s.health.SetServingStatus(name, healthpb.HealthCheckResponse_SERVING)
-	}
 	s.ready.Store(true)
+	s.updateHealth()
+}
+
+// updateHealth sets gRPC health (overall and per service) from readiness,
+// and starts the background token attempts while Telegent refuses the
+// credentials. After shutdown has begun the health server ignores changes.
+func (s *Server) updateHealth() {
+	s.healthMu.Lock()
+	defer s.healthMu.Unlock()
+	st := healthpb.HealthCheckResponse_NOT_SERVING
+	if ready, _ := s.readiness(); ready {
+		st = healthpb.HealthCheckResponse_SERVING
+	}
+	for _, name := range append(s.serviceNames(), "") {
+		s.health.SetServingStatus(name, st)
+	}
+	if s.creds.rejected.Load() && s.ready.Load() && s.runCtx != nil {
+		s.creds.retry(s.runCtx, s.cfg.UpstreamTimeout, s.logger)
+	}
 }
 
 // serviceNames are the services the gRPC server serves, except health and
@@ -108,6 +128,8 @@ func (s *Server) readiness() (bool, string) {
 		return false, statusShuttingDown
 	case !s.ready.Load():
 		return false, statusStarting
+	case s.creds.rejected.Load():
+		return false, statusCredentialsRejected
 	default:
 		return true, "ready"
 	}

@@ -129,19 +129,21 @@ func TestLifecycle(t *testing.T) {
 	want = probeState{200, "ready", 200, serving, serving, serving}
 	testutil.Poll(t, 30*time.Second, "readiness reported", func() bool { return probe() == want })
 
-	// The build is reported on both metrics endpoints.
+	// The build is reported on the ops port's metrics; with an ops port,
+	// the public one serves none.
 	bi := buildinfo.Read()
 	metric := `telegent_facade_build_info{go_version="` + bi.GoVersion + `",revision="` + bi.Revision + `",version="` + bi.Version + `"} 1`
-	for _, u := range []string{httpURL, opsURL} {
-		resp, err := http.Get(u + "/metrics")
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if !strings.Contains(string(b), metric) {
-			t.Errorf("%s/metrics lacks %s", u, metric)
-		}
+	resp, err := http.Get(opsURL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(b), metric) {
+		t.Errorf("%s/metrics lacks %s", opsURL, metric)
+	}
+	if code, _ := getJSON(t, httpURL+"/metrics"); code != http.StatusNotFound {
+		t.Errorf("public /metrics with --ops-addr = %d, want 404", code)
 	}
 
 	// Shutdown: readiness fails at once while the listeners keep serving,

@@ -1,12 +1,16 @@
 package server
 
 import (
+	"context"
+	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	grpcprom "github.com/grpc-ecosystem/go-grpc-middleware/providers/prometheus"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+	"google.golang.org/grpc"
 
 	"github.com/platform/telegent-facade/auth"
 	"github.com/platform/telegent-facade/resilience"
@@ -24,43 +28,128 @@ type metrics struct {
 	rejections       *prometheus.CounterVec
 	authnFailures    *prometheus.CounterVec
 	authzDecisions   *prometheus.CounterVec
+	httpRefusals     *prometheus.CounterVec
+}
+
+// metricsNamespace prefixes every metric of the facade's own.
+const metricsNamespace = "telegent_facade"
+
+// protocolLabels are the protocol label of the server metrics, one map per
+// protocol, built once: the labels function runs on every call.
+var protocolLabels = map[string]prometheus.Labels{
+	protocolGRPC: {"protocol": protocolGRPC}, protocolREST: {"protocol": protocolREST},
+	protocolConnect: {"protocol": protocolConnect}, protocolGRPCWeb: {"protocol": protocolGRPCWeb},
+}
+
+// callProtocol labels a call's metrics with the protocol it arrived by, set
+// by the HTTP layer (REST, Connect, gRPC-Web) or requestIDInterceptor
+// (gRPC), both before the metrics interceptor runs.
+func callProtocol(ctx context.Context) prometheus.Labels {
+	if c := callFrom(ctx); c != nil {
+		if l, ok := protocolLabels[c.protocol]; ok {
+			return l
+		}
+	}
+	return protocolLabels[protocolGRPC]
+}
+
+// unaryInterceptor is the metrics interceptor of the chain.
+func (m *metrics) unaryInterceptor() grpc.UnaryServerInterceptor {
+	return m.grpc.UnaryServerInterceptor(grpcprom.WithLabelsFromContext(callProtocol))
+}
+
+// Reasons of telegent_facade_http_refusals_total.
+const (
+	refusedBodyTooLarge     = "body_too_large"
+	refusedMediaType        = "unsupported_media_type"
+	refusedMalformed        = "malformed_request"
+	refusedHeadersTooLarge  = "headers_too_large"
+	refusedMethodNotAllowed = "method_not_allowed"
+	refusedNotFound         = "not_found"
+	refusedOther            = "other"
+)
+
+// refusalReason names an HTTP status answered before the chain.
+func refusalReason(code int) string {
+	switch code {
+	case http.StatusRequestEntityTooLarge:
+		return refusedBodyTooLarge
+	case http.StatusUnsupportedMediaType:
+		return refusedMediaType
+	case http.StatusBadRequest:
+		return refusedMalformed
+	case http.StatusRequestHeaderFieldsTooLarge:
+		return refusedHeadersTooLarge
+	case http.StatusMethodNotAllowed:
+		return refusedMethodNotAllowed
+	case http.StatusNotFound:
+		return refusedNotFound
+	default:
+		return refusedOther
+	}
+}
+
+// refused counts a request answered with an error status by the HTTP layer
+// without reaching the interceptor chain (so not in the server metrics).
+// A nil m counts nothing.
+func (m *metrics) refused(protocol string, code int) {
+	if m == nil || code < 400 {
+		return
+	}
+	m.httpRefusals.WithLabelValues(protocol, refusalReason(code)).Inc()
 }
 
 func newMetrics() *metrics {
 	m := &metrics{
 		registry: prometheus.NewRegistry(),
-		grpc: grpcprom.NewServerMetrics(grpcprom.WithServerHandlingTimeHistogram(
-			grpcprom.WithHistogramBuckets([]float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10}),
-		)),
+		// telegent_facade_grpc_server_*: every call, whatever protocol
+		// it came by (the protocol label says which).
+		grpc: grpcprom.NewServerMetrics(
+			grpcprom.WithServerCounterOptions(grpcprom.WithNamespace(metricsNamespace)),
+			grpcprom.WithServerHandlingTimeHistogram(
+				grpcprom.WithHistogramNamespace(metricsNamespace),
+				grpcprom.WithHistogramBuckets([]float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10}),
+			),
+			grpcprom.WithContextLabels("protocol"),
+		),
 		upstreamDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
-			Name:    "telegent_upstream_request_duration_seconds",
+			Name:    "telegent_facade_upstream_request_duration_seconds",
 			Help:    "Duration of HTTP attempts to Telegent, by operation and upstream status (0: no response).",
 			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
 		}, []string{"op", "status"}),
 		tokenFetches: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "telegent_token_fetches_total",
+			Name: "telegent_facade_upstream_token_fetches_total",
 			Help: "Telegent token fetches, by outcome (ok, rejected, failed).",
 		}, []string{"outcome"}),
 		retries: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "telegent_upstream_retries_total",
+			Name: "telegent_facade_upstream_retries_total",
 			Help: "Retries of Telegent calls, by operation and reason.",
 		}, []string{"op", "reason"}),
 		breakerState: prometheus.NewGauge(prometheus.GaugeOpts{
-			Name: "telegent_circuit_breaker_state",
+			Name: "telegent_facade_upstream_circuit_breaker_state",
 			Help: "State of the circuit breaker in front of Telegent: 0 closed, 1 half-open, 2 open.",
 		}),
 		rejections: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "telegent_upstream_rejections_total",
+			Name: "telegent_facade_upstream_rejections_total",
 			Help: "Calls refused without being sent to Telegent, by reason (circuit_open, overloaded).",
 		}, []string{"reason"}),
 		authnFailures: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "facade_authn_failures_total",
+			Name: "telegent_facade_authn_failures_total",
 			Help: "Callers refused for want of valid credentials, by failure (missing, malformed, invalid_token, no_identity).",
 		}, []string{"failure"}),
 		authzDecisions: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "facade_authz_decisions_total",
+			Name: "telegent_facade_authz_decisions_total",
 			Help: "Authorisation decisions on calls for an account, by decision (allow, deny).",
 		}, []string{"decision"}),
+		httpRefusals: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "telegent_facade_http_refusals_total",
+			Help: "HTTP requests refused before the interceptor chain (so not in telegent_facade_grpc_server_*), by protocol and reason (body_too_large, unsupported_media_type, malformed_request, headers_too_large, method_not_allowed, not_found, other).",
+		}, []string{"protocol", "reason"}),
+	}
+	for _, p := range []string{protocolREST, protocolConnect, protocolGRPCWeb} {
+		for _, r := range []string{refusedBodyTooLarge, refusedMediaType, refusedMalformed, refusedHeadersTooLarge} {
+			m.httpRefusals.WithLabelValues(p, r)
+		}
 	}
 	for _, d := range []string{auth.DecisionAllow, auth.DecisionDeny} {
 		m.authzDecisions.WithLabelValues(d)
@@ -69,7 +158,7 @@ func newMetrics() *metrics {
 	m.registry.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		m.grpc, m.upstreamDuration, m.tokenFetches, m.retries, m.breakerState, m.rejections,
+		m.grpc, m.upstreamDuration, m.tokenFetches, m.retries, m.breakerState, m.rejections, m.httpRefusals,
 	)
 	return m
 }
@@ -79,15 +168,15 @@ func newMetrics() *metrics {
 func (m *metrics) registerConcurrency(g *resilience.Guard) {
 	m.registry.MustRegister(
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
-			Name: "telegent_upstream_concurrency_limit",
+			Name: "telegent_facade_upstream_concurrency_limit",
 			Help: "Current adaptive limit on concurrent calls to Telegent (between its floor and --max-upstream).",
 		}, func() float64 { return float64(g.Concurrency().Limit) }),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
-			Name: "telegent_upstream_inflight",
+			Name: "telegent_facade_upstream_inflight",
 			Help: "Calls to Telegent in flight.",
 		}, func() float64 { return float64(g.Concurrency().InFlight) }),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
-			Name: "telegent_upstream_paused_seconds",
+			Name: "telegent_facade_upstream_paused_seconds",
 			Help: "Time left before calls are sent to Telegent again after it answered with a Retry-After; 0 when not paused.",
 		}, func() float64 { return g.Concurrency().PausedFor.Seconds() }),
 	)
@@ -106,19 +195,31 @@ func concurrencyDetail(c resilience.Concurrency) string {
 
 // upstreamObserver feeds the Telegent client's events into the metrics. It
 // implements telegent.Observer.
-type upstreamObserver struct{ m *metrics }
+type upstreamObserver struct {
+	m *metrics
+	// tokens is told every token fetch's outcome.
+	tokens func(outcome string)
+}
 
 func (o upstreamObserver) ObserveUpstream(op string, status int, d time.Duration, _ error) {
-	o.m.upstreamDuration.WithLabelValues(op, strconv.Itoa(status)).Observe(d.Seconds())
+	o.m.upstreamDuration.WithLabelValues(opLabel(op), strconv.Itoa(status)).Observe(d.Seconds())
 }
 
 func (o upstreamObserver) ObserveTokenFetch(outcome string) {
 	o.m.tokenFetches.WithLabelValues(outcome).Inc()
+	if o.tokens != nil {
+		o.tokens(outcome)
+	}
 }
 
 func (o upstreamObserver) ObserveRetry(op, reason string) {
-	o.m.retries.WithLabelValues(op, reason).Inc()
+	o.m.retries.WithLabelValues(opLabel(op), reason).Inc()
 }
+
+// opLabel is an operation's name as a label value, in snake_case: no
+// spaces, which PromQL matchers and dashboards handle badly. A name that
+// has none is returned as is, without allocating.
+func opLabel(op string) string { return strings.ReplaceAll(op, " ", "_") }
 
 // breakerObserver feeds the resilience guard's events into the metrics. It
 // implements resilience.Observer.

@@ -44,6 +44,7 @@ func newSecurity(cfg Config, m *metrics, logger *slog.Logger) (*security, error)
 	sec := &security{cfg: cfg}
 	if st := cfg.loaded.tls; st != nil {
 		sec.tls = tlsFilesFrom(st, cfg.TLSCertFile, cfg.TLSKeyFile, cfg.TLSClientCAFile, logger)
+		m.registry.MustRegister(sec.tls.expiryGauge())
 	}
 	if !cfg.AuthEnabled() {
 		return sec, nil

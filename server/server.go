@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -51,12 +52,14 @@ type Server struct {
 	metrics          *metrics
 	health           *health.Server
 	ready            atomic.Bool
-	client           *telegent.Client
+	creds            *accountCredentials
 	guard            *resilience.Guard
 	stopTracing      func(context.Context) error
 	debug            *debugServer // nil unless --debug-addr
 	ops              *opsServer   // nil unless --ops-addr
 	stopping         atomic.Bool  // SIGTERM arrived
+	runCtx           context.Context
+	healthMu         sync.Mutex
 
 	// dev mode only
 	sim       *telegentsim.Simulator
@@ -87,11 +90,11 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (_ *Server, err e
 	if err := warmUp(validator); err != nil {
 		return nil, err
 	}
-	s.stopTracing, err = setupTracing(ctx, cfg.OTLPEndpoint, buildinfo.Read().Version, logger)
+	tracing := tracingWanted(cfg.OTLPEndpoint)
+	s.stopTracing, err = setupTracing(ctx, tracing, cfg.OTLPEndpoint, buildinfo.Read().Version, logger)
 	if err != nil {
 		return nil, err
 	}
-	tracing := cfg.OTLPEndpoint != ""
 
 	baseURL, key, secret := cfg.TelegentBaseURL, cfg.AccountKey, cfg.AccountSecret
 	if cfg.Dev {
@@ -105,20 +108,34 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (_ *Server, err e
 		return nil, err
 	}
 	hc.Transport = upstreamTransport(hc.Transport, tracing)
-	s.client, err = telegent.New(telegent.Config{
+	secretFile := cfg.AccountSecretFile
+	if cfg.Dev {
+		secretFile = ""
+	}
+	if s.creds, err = newCredentials(secretFile, m.registry); err != nil {
+		return nil, err
+	}
+	s.creds.changed = func() {
+		// At start-up prefetchToken logs the refusal itself.
+		if s.creds.rejected.Load() && s.ready.Load() {
+			s.logger.Error("Telegent refuses the facade's credentials: not ready until it accepts them; the secret file is re-read")
+		}
+		s.updateHealth()
+	}
+	upstreamCfg := telegent.Config{
 		BaseURL:        baseURL,
 		AccountKey:     key,
 		AccountSecret:  secret,
 		HTTPClient:     hc,
 		AttemptTimeout: cfg.UpstreamTimeout,
 		Logger:         logger,
-		Observer:       upstreamObserver{m},
+		Observer:       upstreamObserver{m: m, tokens: s.creds.tokenFetched},
 		SetHeaders:     upstreamHeaders,
-	})
-	if err != nil {
+	}
+	if _, err := telegent.New(upstreamCfg); err != nil {
 		return nil, fmt.Errorf("configure Telegent client: %w", err)
 	}
-	s.guard = resilience.New(s.client, resilience.Config{
+	s.guard = resilience.New(guardUpstream{s.creds}, resilience.Config{
 		MaxConcurrent:    cfg.MaxUpstream,
 		FailureThreshold: uint32(cfg.BreakerFailures),
 		FailureRatio:     cfg.BreakerFailureRatio,
@@ -131,7 +148,21 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (_ *Server, err e
 	if s.requestIDs, dedupOpt, err = newRequestIDs(cfg, secret, m.registry, logger); err != nil {
 		return nil, err
 	}
-	svc := service.New(upstream{Client: s.client, guard: s.guard}, logger, dedupOpt, service.WithValidator(validator))
+	s.creds.dedup = s.requestIDs.dedup
+	s.creds.build = func(secret string, opt service.Option) (*upstream, error) {
+		c := upstreamCfg
+		c.AccountSecret = secret
+		client, err := telegent.New(c)
+		if err != nil {
+			return nil, fmt.Errorf("configure Telegent client: %w", err)
+		}
+		return &upstream{client: client, service: service.New(s.guard, logger, opt, service.WithValidator(validator)), secret: []byte(secret)}, nil
+	}
+	up, err := s.creds.build(secret, dedupOpt)
+	if err != nil {
+		return nil, err
+	}
+	s.creds.cur.Store(up)
 
 	sec, err := newSecurity(cfg, m, logger)
 	if err != nil {
@@ -139,7 +170,7 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (_ *Server, err e
 	}
 	chain := Chain{
 		Logger:          logger,
-		Metrics:         m.grpc.UnaryServerInterceptor(),
+		Metrics:         m.unaryInterceptor(),
 		Auth:            sec.auth,
 		ProtectOps:      cfg.ProtectOps,
 		DefaultDeadline: cfg.UpstreamTimeout,
@@ -166,7 +197,7 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (_ *Server, err e
 		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: 10 * time.Second, PermitWithoutStream: true}),
 	)...)
 	s.inproc = inprocChannel(chain)
-	s.RegisterService(&webhookv1.WebhookService_ServiceDesc, svc)
+	s.RegisterService(&webhookv1.WebhookService_ServiceDesc, s.creds)
 	if s.gateway, err = newGateway(ctx, restConn(s.inproc)); err != nil {
 		return nil, fmt.Errorf("register gateway: %w", err)
 	}
@@ -175,7 +206,7 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (_ *Server, err e
 	s.initLifecycle(m.registry)
 	reflection.Register(s.grpcServer)
 	s.metrics = m
-	web, err := newWebHandler(s.grpcServer, DefaultMaxRequestBytes, logger)
+	web, err := newWebHandler(s.grpcServer, DefaultMaxRequestBytes, logger, m)
 	if err != nil {
 		return nil, err
 	}
@@ -185,19 +216,23 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (_ *Server, err e
 	}
 
 	s.mux = http.NewServeMux()
-	s.mux.Handle("/v1/", restTracing(tracing, restMiddleware(s.gateway, DefaultMaxRequestBytes, logger)))
+	s.mux.Handle("/v1/", restTracing(tracing, restMiddleware(s.gateway, DefaultMaxRequestBytes, logger, m)))
 	s.mux.Handle(webServicePath, web)
 	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
 	s.mux.Handle("GET /readyz", sec.ops(http.HandlerFunc(s.serveReady)))
-	s.mux.Handle("GET /metrics", sec.ops(promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{})))
+	// With an ops listener, metrics are served there only: the public port
+	// carries no operational detail beyond the probes.
+	if cfg.OpsAddr == "" {
+		s.mux.Handle("GET /metrics", sec.ops(promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{})))
+	}
 	s.mux.HandleFunc("GET /openapi.json", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write(telegentfacade.OpenAPI)
 	})
 	s.httpServer = &http.Server{
-		Handler:           connguard.Handler(limitHeaders(withCORS(origins, refuseExpiredPeer(sec.httpHandler(s.mux))), DefaultMaxHeaderBytes)),
+		Handler:           connguard.Handler(limitHeaders(withCORS(origins, refuseExpiredPeer(sec.httpHandler(s.mux))), DefaultMaxHeaderBytes, m)),
 		ConnContext:       connguard.ConnContext,
 		TLSConfig:         sec.httpTLS(),
 		ReadHeaderTimeout: readHeaderTimeout(cfg),
@@ -251,11 +286,11 @@ func guardListener(l net.Listener, cfg Config, reg prometheus.Registerer, name s
 	labels := prometheus.Labels{"listener": name}
 	reg.MustRegister(
 		prometheus.NewCounterFunc(prometheus.CounterOpts{
-			Name: "facade_connections_evicted_total", ConstLabels: labels,
+			Name: "telegent_facade_connections_evicted_total", ConstLabels: labels,
 			Help: "Connections closed before their first request: the listener was full, or their client address held its share (--max-pending-per-client).",
 		}, func() float64 { return float64(g.Evicted()) }),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
-			Name: "facade_connections_pending", ConstLabels: labels,
+			Name: "telegent_facade_connections_pending", ConstLabels: labels,
 			Help: "Open connections that have not sent their first request yet.",
 		}, func() float64 { return float64(g.Pending()) }),
 	)
@@ -328,9 +363,10 @@ func (s *Server) Serve(ctx context.Context) error {
 			return nil
 		})
 	}
-	// Now every service is registered: each method's series start at zero.
-	s.metrics.grpc.InitializeMetrics(s.grpcServer)
+	// No InitializeMetrics: it would start every method's series with an
+	// empty protocol label; they appear with each protocol's first call.
 	s.startLifecycle(g)
+	s.runCtx = gctx
 	s.prefetchToken(gctx)
 	s.markReady(gctx)
 	s.logger.Info("serving", slog.String("grpc_addr", s.GRPCAddr().String()), slog.String("http_addr", s.HTTPAddr().String()))
@@ -351,12 +387,12 @@ func (s *Server) Serve(ctx context.Context) error {
 func (s *Server) prefetchToken(ctx context.Context) {
 	ctx, cancel := context.WithTimeout(ctx, s.cfg.UpstreamTimeout)
 	defer cancel()
-	err := s.client.PrefetchToken(ctx)
+	err := s.creds.client().PrefetchToken(ctx)
 	if err == nil {
 		return
 	}
 	if cause, te := failure.Classify(err); cause == failure.CredentialsRejected && te != nil {
-		s.logger.Error("Telegent refused the facade's credentials at start-up: check the account key and secret",
+		s.logger.Error("Telegent refused the facade's credentials at start-up: check the account key and secret; not ready until it accepts them (the secret file is re-read)",
 			slog.Int("upstream_status", te.StatusCode), slog.Any("error", err))
 		return
 	}
@@ -398,7 +434,8 @@ func (s *Server) shutdown() error {
 	if s.simServer != nil {
 		err = errors.Join(err, s.simServer.Shutdown(ctx))
 	}
-	s.client.CloseIdleConnections()
+	s.creds.stop()
+	s.creds.client().CloseIdleConnections()
 	err = errors.Join(err, s.requestIDs.close(), s.stopTracing(ctx))
 	if err == nil {
 		s.logger.Info("shut down cleanly")
@@ -426,6 +463,9 @@ func (s *Server) serveReady(w http.ResponseWriter, r *http.Request) {
 	code := http.StatusOK
 	if ready, status := s.readiness(); !ready {
 		detail["status"], code = status, http.StatusServiceUnavailable
+	}
+	if s.creds.rejected.Load() {
+		detail["telegent_credentials"] = credentialsRejectedDetail
 	}
 	writeJSON(w, code, detail)
 }

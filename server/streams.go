@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"strings"
 	"time"
 
 	"google.golang.org/grpc/stats"
@@ -54,7 +55,9 @@ func (streamDeadline) HandleConn(context.Context, stats.ConnStats) {}
 // limit exactly; and when it refuses, it closes the connection with the
 // rest of the request unread, which can reset the connection before the
 // client reads the 431. So net/http's limit is set well above this one.
-func limitHeaders(next http.Handler, limit int) http.Handler {
+//
+// Each refusal is counted in telegent_facade_http_refusals_total.
+func limitHeaders(next http.Handler, limit int, m *metrics) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		size := len(r.Method) + len(r.RequestURI) + len(r.Proto) + 4 + len("Host: ") + len(r.Host) + 2
 		for name, values := range r.Header {
@@ -68,8 +71,24 @@ func limitHeaders(next http.Handler, limit int) http.Handler {
 			_, _ = io.CopyN(io.Discard, r.Body, DefaultMaxRequestBytes)
 			w.Header().Set("Connection", "close")
 			http.Error(w, "431 Request Header Fields Too Large", http.StatusRequestHeaderFieldsTooLarge)
+			m.refused(pathProtocol(r), http.StatusRequestHeaderFieldsTooLarge)
 			return
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// pathProtocol names the protocol of a request by its path, before routing:
+// REST under /v1/, Connect, gRPC-Web or gRPC on the service's path, plain
+// HTTP elsewhere (probes, metrics, the OpenAPI document).
+func pathProtocol(r *http.Request) string {
+	switch {
+	case strings.HasPrefix(r.URL.Path, "/v1/"):
+		return protocolREST
+	case strings.HasPrefix(r.URL.Path, webServicePath):
+		p, _ := webProtocol(r)
+		return p
+	default:
+		return "http"
+	}
 }

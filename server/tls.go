@@ -13,6 +13,8 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // tlsFiles serves the listeners' certificate and key, and the client CA for
@@ -239,4 +241,20 @@ func loadCertPool(path string) (*x509.CertPool, error) {
 		return nil, err
 	}
 	return certPool(b)
+}
+
+// expiryGauge exports the serving certificate's expiry (its NotAfter, as a
+// Unix time), read at each scrape from the current files, so a renewed
+// certificate shows at once.
+func (f *tlsFiles) expiryGauge() prometheus.Collector {
+	return prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "telegent_facade_tls_certificate_expiry_timestamp_seconds",
+		Help: "When the certificate the listeners serve expires, as a Unix time.",
+	}, func() float64 {
+		leaf := f.current().cert.Leaf
+		if leaf == nil {
+			return 0
+		}
+		return float64(leaf.NotAfter.Unix())
+	})
 }

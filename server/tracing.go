@@ -7,7 +7,9 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"strings"
 
+	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
 	"go.opentelemetry.io/contrib/exporters/autoexport"
 	"go.opentelemetry.io/contrib/instrumentation/google.golang.org/grpc/otelgrpc"
 	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
@@ -34,25 +36,50 @@ import (
 // requestIDInterceptor and restMiddleware extract the caller's context, and
 // the Telegent client injects it through upstreamHeaders.
 
+// tracingWanted reports whether tracing is on: when any standard setting
+// names where spans go (OTEL_TRACES_EXPORTER other than none, console
+// included; OTEL_EXPORTER_OTLP_ENDPOINT or --otlp-endpoint, given as
+// endpoint; OTEL_EXPORTER_OTLP_TRACES_ENDPOINT), unless OTEL_SDK_DISABLED
+// is true.
+func tracingWanted(endpoint string) bool {
+	if strings.EqualFold(os.Getenv("OTEL_SDK_DISABLED"), "true") {
+		return false
+	}
+	switch exporter := os.Getenv("OTEL_TRACES_EXPORTER"); exporter {
+	case "none":
+		return false
+	case "":
+		return endpoint != "" || os.Getenv(otlpTracesEndpointEnv) != ""
+	default:
+		return true
+	}
+}
+
+// otlpTracesEndpointEnv is the standard variable for the OTLP endpoint of
+// traces alone.
+const otlpTracesEndpointEnv = "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"
+
 // setupTracing installs W3C trace-context propagation always, so a caller's
-// traceparent reaches Telegent even with tracing off, and, when endpoint is
-// set, a span exporter configured the standard way: by the OTEL_*
+// traceparent reaches Telegent even with tracing off, and, when on (see
+// tracingWanted), a span exporter configured the standard way: by the OTEL_*
 // environment variables (OTEL_TRACES_EXPORTER, OTEL_EXPORTER_OTLP_PROTOCOL,
 // _HEADERS, _TIMEOUT, _CERTIFICATE, ...; an http:// endpoint means
 // plaintext), with the resource's service.name and service.version
 // overridable by OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES. Exporter
 // errors go to logger. It returns the function that flushes and stops it.
-func setupTracing(ctx context.Context, endpoint, version string, logger *slog.Logger) (func(context.Context) error, error) {
+func setupTracing(ctx context.Context, on bool, endpoint, version string, logger *slog.Logger) (func(context.Context) error, error) {
 	otel.SetTextMapPropagator(propagation.TraceContext{})
-	if endpoint == "" {
+	if !on {
 		return func(context.Context) error { return nil }, nil
 	}
-	if err := checkOTLPEndpoint(endpoint); err != nil {
-		return nil, fmt.Errorf("check OTLP endpoint: %w", err)
+	for _, e := range []string{endpoint, os.Getenv(otlpTracesEndpointEnv)} {
+		if err := checkOTLPEndpoint(e); err != nil {
+			return nil, fmt.Errorf("check OTLP endpoint: %w", err)
+		}
 	}
 	// --otlp-endpoint is another way to set the standard variable, which
 	// the OTLP exporters read along with the others.
-	if os.Getenv(otlpEndpointEnv) != endpoint {
+	if endpoint != "" && os.Getenv(otlpEndpointEnv) != endpoint {
 		if err := os.Setenv(otlpEndpointEnv, endpoint); err != nil {
 			return nil, fmt.Errorf("set %s: %w", otlpEndpointEnv, err)
 		}
@@ -134,7 +161,40 @@ func restTracing(on bool, h http.Handler) http.Handler {
 	if !on {
 		return h
 	}
-	return otelhttp.NewHandler(h, "rest")
+	// The route is known only once the gateway has matched it: the span
+	// starts named by the method alone, restSpanName renames it and
+	// records the route where otelhttp's final renaming finds it.
+	traced := otelhttp.NewHandler(h, "rest", otelhttp.WithSpanNameFormatter(func(_ string, r *http.Request) string {
+		if route, _ := r.Context().Value(restRouteKey{}).(*string); route != nil && *route != "" {
+			return r.Method + " " + *route
+		}
+		return r.Method
+	}))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		traced.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), restRouteKey{}, new(string))))
+	})
+}
+
+// restRouteKey holds a *string, the REST route matched, while tracing.
+type restRouteKey struct{}
+
+// restSpanName is the gateway middleware that names a REST call's server
+// span by its route, e.g. "POST /v1/webhooks", and sets http.route: the
+// route's pattern, never the path, which may carry ids.
+func restSpanName(next runtime.HandlerFunc) runtime.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request, pathParams map[string]string) {
+		if span := trace.SpanFromContext(r.Context()); span.IsRecording() {
+			if p, ok := runtime.HTTPPattern(r.Context()); ok {
+				route := p.String()
+				if holder, _ := r.Context().Value(restRouteKey{}).(*string); holder != nil {
+					*holder = route
+				}
+				span.SetName(r.Method + " " + route)
+				span.SetAttributes(semconv.HTTPRoute(route))
+			}
+		}
+		next(w, r, pathParams)
+	}
 }
 
 // upstreamTransport records a span per call to Telegent when tracing is on

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
 	"strings"
 	"sync"
 	"testing"
@@ -192,5 +193,59 @@ func TestMalformedOTLPEndpointIsAStartupError(t *testing.T) {
 		if _, err := server.LoadConfig([]string{"--dev", "--otlp-endpoint", endpoint}, func(string) string { return "" }, nil); err != nil {
 			t.Errorf("--otlp-endpoint %q: %v", endpoint, err)
 		}
+	}
+}
+
+// TestTracingFromTheTracesEndpointAlone: OTEL_EXPORTER_OTLP_TRACES_ENDPOINT
+// alone turns tracing on, and a REST call's server span is named by its
+// route, not its path.
+func TestTracingFromTheTracesEndpointAlone(t *testing.T) {
+	var lc net.ListenConfig
+	lis, err := lc.Listen(t.Context(), "tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	receiver := &otlpReceiver{}
+	collector := grpc.NewServer()
+	collectortracev1.RegisterTraceServiceServer(collector, receiver)
+	go func() { _ = collector.Serve(lis) }()
+	defer collector.Stop()
+
+	t.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", "")
+	t.Setenv("OTEL_TRACES_EXPORTER", "")
+	t.Setenv("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc")
+	t.Setenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "http://"+lis.Addr().String())
+	cfg, err := server.LoadConfig([]string{"--dev", "--grpc-addr", "127.0.0.1:0", "--http-addr", "127.0.0.1:0", "--shutdown-delay", "0s"},
+		func(string) string { return "" }, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	srv, err := server.New(ctx, cfg, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ctx) }()
+	body := `{"accountId":"AID-1","webhookUrl":"https://h.example.com/route","subscribedEvents":["WEBHOOK_EVENT_NEW_SMS"]}`
+	resp, err := http.Post("http://"+srv.HTTPAddr().String()+"/v1/webhooks", "application/json", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("POST /v1/webhooks = %d", resp.StatusCode)
+	}
+	cancel() // shutdown flushes the spans
+	if err := <-done; err != nil {
+		t.Fatalf("Serve: %v", err)
+	}
+	names := map[string]bool{}
+	for _, s := range receiver.received() {
+		names[s.name] = true
+	}
+	if !names["POST /v1/webhooks"] {
+		t.Errorf("no span \"POST /v1/webhooks\" among %v", names)
 	}
 }

@@ -22,7 +22,7 @@ const (
 // record and the trace context taken from the caller's headers.
 func incoming(t *testing.T) context.Context {
 	t.Helper()
-	if _, err := setupTracing(t.Context(), "", "test", slog.New(slog.DiscardHandler)); err != nil { // installs the propagator
+	if _, err := setupTracing(t.Context(), false, "", "test", slog.New(slog.DiscardHandler)); err != nil { // installs the propagator
 		t.Fatal(err)
 	}
 	h := http.Header{"Traceparent": {testTraceparent}, "Baggage": {"tenant=blue"}}

@@ -33,7 +33,7 @@ import (
 // Protocols a call arrives by on the HTTP port besides REST, as logged.
 const (
 	protocolConnect = "connect"
-	protocolGRPCWeb = "grpcweb"
+	protocolGRPCWeb = "grpc_web"
 )
 
 // webServicePath is where the Connect protocol and gRPC-Web are served:
@@ -127,8 +127,8 @@ func withCORS(origins []string, next http.Handler) http.Handler {
 // authentication, validation) exactly as a gRPC call does, and its errors
 // carry the same details. Plain gRPC reaching the HTTP port over HTTP/2 is
 // passed through. Calls refused before the chain (a wrong method or content
-// type, an unreadable body) are logged here.
-func newWebHandler(grpcServer *grpc.Server, maxBody int64, logger *slog.Logger) (http.Handler, error) {
+// type, an unreadable body) are logged and counted here.
+func newWebHandler(grpcServer *grpc.Server, maxBody int64, logger *slog.Logger, m *metrics) (http.Handler, error) {
 	transcoder, err := vanguardgrpc.NewTranscoder(grpcServer)
 	if err != nil {
 		return nil, fmt.Errorf("build Connect and gRPC-Web transcoder: %w", err)
@@ -186,6 +186,9 @@ func newWebHandler(grpcServer *grpc.Server, maxBody int64, logger *slog.Logger) 
 				slog.String("protocol", c.protocol),
 				slog.String("request_id", c.requestID),
 			)
+		}
+		if !c.logged.Load() {
+			m.refused(c.protocol, rec.status)
 		}
 	}), nil
 }

@@ -212,7 +212,7 @@ func startStubWeb(t *testing.T, svc stubService, opts ...grpc.ServerOption) *htt
 	t.Helper()
 	gs := grpc.NewServer(opts...)
 	webhookv1.RegisterWebhookServiceServer(gs, svc)
-	web, err := newWebHandler(gs, DefaultMaxRequestBytes, slog.New(slog.DiscardHandler))
+	web, err := newWebHandler(gs, DefaultMaxRequestBytes, slog.New(slog.DiscardHandler), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

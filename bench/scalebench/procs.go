@@ -224,9 +224,9 @@ func (b *bench) facadeGauges(ctx context.Context) (limit, inFlight int, err erro
 			continue
 		}
 		switch name {
-		case "telegent_upstream_concurrency_limit":
+		case "telegent_facade_upstream_concurrency_limit":
 			limit, err = strconv.Atoi(value)
-		case "telegent_upstream_inflight":
+		case "telegent_facade_upstream_inflight":
 			inFlight, err = strconv.Atoi(value)
 		}
 		if err != nil {
@@ -237,7 +237,7 @@ func (b *bench) facadeGauges(ctx context.Context) (limit, inFlight int, err erro
 		return 0, 0, fmt.Errorf("read the facade's metrics: %w", err)
 	}
 	if limit < 0 || inFlight < 0 {
-		return 0, 0, errors.New("read the facade's metrics: no telegent_upstream_concurrency_limit or telegent_upstream_inflight")
+		return 0, 0, errors.New("read the facade's metrics: no telegent_facade_upstream_concurrency_limit or telegent_facade_upstream_inflight")
 	}
 	return limit, inFlight, nil
 }

@@ -45,6 +45,7 @@ func TestImage(t *testing.T) {
 	}
 	cfg := inspect(t, ref)
 	uid, gid := checkConfig(t, cfg)
+	checkLabels(t, cfg)
 
 	root := t.TempDir()
 	files := unpack(t, ref, root)
@@ -78,6 +79,25 @@ func checkVersion(t *testing.T, root string, cfg imageConfig, uid, gid uint32) {
 	version, revision := cfg.Labels["org.opencontainers.image.version"], cfg.Labels["org.opencontainers.image.revision"]
 	if version == "" || !strings.Contains(string(out), " "+version+" ") || !strings.Contains(string(out), revision) {
 		t.Errorf("--version printed %q, want version %q and revision %q as the image's labels", out, version, revision)
+	}
+}
+
+// checkLabels checks the OCI annotations a registry and a scanner read:
+// where the source is, its licence, the revision and version, and when it
+// was built (the commit's time, for a reproducible image).
+func checkLabels(t *testing.T, cfg imageConfig) {
+	t.Helper()
+	for _, k := range []string{"source", "licenses", "revision", "version", "created"} {
+		if cfg.Labels["org.opencontainers.image."+k] == "" {
+			t.Errorf("label org.opencontainers.image.%s is missing", k)
+		}
+	}
+	created := cfg.Labels["org.opencontainers.image.created"]
+	if _, err := time.Parse(time.RFC3339, created); err != nil {
+		t.Errorf("label org.opencontainers.image.created = %q: want RFC 3339: %v", created, err)
+	}
+	if src := cfg.Labels["org.opencontainers.image.source"]; !strings.HasPrefix(src, "https://") {
+		t.Errorf("label org.opencontainers.image.source = %q: want an https:// URL", src)
 	}
 }
 

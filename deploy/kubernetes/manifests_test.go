@@ -32,44 +32,79 @@ import (
 // containerName is the facade's container in the Deployment.
 const containerName = "telegent-facade"
 
-// manifests are the rendered objects, one of each kind.
+// manifests are the rendered objects of the base: one of each kind, but
+// two Services (the ClusterIP one and the headless one).
 type manifests struct {
 	deployment     *appsv1.Deployment
 	service        *corev1.Service
+	headless       *corev1.Service
 	pdb            *policyv1.PodDisruptionBudget
 	hpa            *autoscalingv2.HorizontalPodAutoscaler
 	networkPolicy  *networkingv1.NetworkPolicy
 	serviceAccount *corev1.ServiceAccount
 }
 
-// render runs kustomize on this folder and decodes every object strictly
-// into its API type; an object of a kind the test does not know fails.
-func render(t *testing.T) manifests {
+// object is one rendered object: its group/version and kind, its name and
+// its YAML.
+type object struct {
+	gvk, name string
+	yaml      []byte
+}
+
+// renderDir runs kustomize on dir, as kubectl would.
+func renderDir(t *testing.T, dir string) []object {
 	t.Helper()
-	resMap, err := krusty.MakeKustomizer(krusty.MakeDefaultOptions()).Run(filesys.MakeFsOnDisk(), ".")
+	resMap, err := krusty.MakeKustomizer(krusty.MakeDefaultOptions()).Run(filesys.MakeFsOnDisk(), dir)
 	if err != nil {
-		t.Fatalf("render kustomization: %v", err)
+		t.Fatalf("render kustomization %s: %v", dir, err)
 	}
-	var m manifests
-	seen := map[string]bool{}
+	var objs []object
 	for _, r := range resMap.Resources() {
-		gvk := r.GetApiVersion() + " " + r.GetKind()
-		if seen[gvk] {
-			t.Fatalf("two objects of %s", gvk)
-		}
-		seen[gvk] = true
 		y, err := r.AsYAML()
 		if err != nil {
-			t.Fatalf("render %s: %v", gvk, err)
+			t.Fatalf("render %s %s: %v", r.GetKind(), r.GetName(), err)
 		}
+		objs = append(objs, object{gvk: r.GetApiVersion() + " " + r.GetKind(), name: r.GetName(), yaml: y})
+	}
+	return objs
+}
+
+// decode decodes o strictly into its API type: a misspelt field fails.
+func decode(t *testing.T, o object, into any) {
+	t.Helper()
+	if err := yaml.UnmarshalStrict(o.yaml, into); err != nil {
+		t.Fatalf("decode %s %s strictly: %v\n%s", o.gvk, o.name, err, o.yaml)
+	}
+}
+
+// render renders the base in this folder and decodes every object strictly
+// into its API type; an object the test does not know fails.
+func render(t *testing.T) manifests {
+	t.Helper()
+	var m manifests
+	seen := map[string]bool{}
+	for _, o := range renderDir(t, ".") {
+		key := o.gvk
+		if o.gvk == "v1 Service" {
+			key += " " + o.name
+		}
+		if seen[key] {
+			t.Fatalf("two objects of %s", key)
+		}
+		seen[key] = true
 		var obj any
-		switch gvk {
+		switch o.gvk {
 		case "apps/v1 Deployment":
 			m.deployment = &appsv1.Deployment{}
 			obj = m.deployment
 		case "v1 Service":
-			m.service = &corev1.Service{}
-			obj = m.service
+			s := &corev1.Service{}
+			if s.Name = o.name; strings.HasSuffix(o.name, "-headless") {
+				m.headless = s
+			} else {
+				m.service = s
+			}
+			obj = s
 		case "policy/v1 PodDisruptionBudget":
 			m.pdb = &policyv1.PodDisruptionBudget{}
 			obj = m.pdb
@@ -83,15 +118,14 @@ func render(t *testing.T) manifests {
 			m.serviceAccount = &corev1.ServiceAccount{}
 			obj = m.serviceAccount
 		default:
-			t.Fatalf("unexpected object %s", gvk)
+			t.Fatalf("unexpected object %s %s", o.gvk, o.name)
 		}
-		if err := yaml.UnmarshalStrict(y, obj); err != nil {
-			t.Fatalf("decode %s strictly: %v\n%s", gvk, err, y)
-		}
+		decode(t, o, obj)
 	}
 	for what, missing := range map[string]bool{
-		"Deployment": m.deployment == nil, "Service": m.service == nil, "PodDisruptionBudget": m.pdb == nil,
-		"HorizontalPodAutoscaler": m.hpa == nil, "NetworkPolicy": m.networkPolicy == nil, "ServiceAccount": m.serviceAccount == nil,
+		"Deployment": m.deployment == nil, "Service": m.service == nil, "headless Service": m.headless == nil,
+		"PodDisruptionBudget": m.pdb == nil, "HorizontalPodAutoscaler": m.hpa == nil,
+		"NetworkPolicy": m.networkPolicy == nil, "ServiceAccount": m.serviceAccount == nil,
 	} {
 		if missing {
 			t.Errorf("the kustomization renders no %s", what)
@@ -248,8 +282,10 @@ func TestManifests(t *testing.T) {
 	opsPort = portOf(t, "ops-addr", values["ops-addr"])
 
 	t.Run("replicas", func(t *testing.T) {
-		if d.Spec.Replicas == nil || *d.Spec.Replicas != 3 {
-			t.Errorf("replicas = %v, want 3", d.Spec.Replicas)
+		// The autoscaler owns the count: a value here would reset it on
+		// every apply.
+		if d.Spec.Replicas != nil {
+			t.Errorf("replicas = %d, want none: the HorizontalPodAutoscaler sets it", *d.Spec.Replicas)
 		}
 		if ru := d.Spec.Strategy.RollingUpdate; ru == nil || ru.MaxUnavailable == nil || ru.MaxUnavailable.IntValue() != 0 {
 			t.Errorf("rolling update %+v: want maxUnavailable 0, a replacement ready before a pod stops", ru)
@@ -314,6 +350,11 @@ func TestManifests(t *testing.T) {
 		}
 		if psc == nil || psc.RunAsUser == nil || *psc.RunAsUser != uid || psc.RunAsGroup == nil || *psc.RunAsGroup != gid {
 			t.Errorf("pod: want runAsUser %d and runAsGroup %d, the image's user", uid, gid)
+		}
+		// fsGroup makes the Secret files readable; OnRootMismatch spares a
+		// recursive chown of every volume at each start.
+		if psc != nil && psc.FSGroup != nil && (psc.FSGroupChangePolicy == nil || *psc.FSGroupChangePolicy != corev1.FSGroupChangeOnRootMismatch) {
+			t.Error("pod: fsGroup without fsGroupChangePolicy OnRootMismatch")
 		}
 		if psc == nil || psc.SeccompProfile == nil || psc.SeccompProfile.Type != corev1.SeccompProfileTypeRuntimeDefault {
 			t.Error("pod: want seccomp RuntimeDefault")
@@ -398,6 +439,39 @@ func TestManifests(t *testing.T) {
 		}
 	})
 
+	t.Run("secrets readable", func(t *testing.T) {
+		uid, gid := imageUser(t)
+		if len(secretFiles(pod, *c)) == 0 {
+			t.Fatal("no Secret volume is mounted")
+		}
+		for _, f := range unreadableSecrets(pod, *c, uid, gid) {
+			t.Errorf("the facade cannot read %s: it would exit with permission denied", f)
+		}
+	})
+
+	t.Run("request ids shared", func(t *testing.T) {
+		if p := sharedStoreProblem(d, m.hpa, *c, values); p != "" {
+			t.Fatal(p)
+		}
+		store := setting(*c, values, "idempotency-store", "IDEMPOTENCY_STORE")
+		if !strings.HasPrefix(store, "rediss://") {
+			t.Errorf("IDEMPOTENCY_STORE=%q: want Redis over TLS (rediss://)", store)
+		}
+		provided := map[string]bool{}
+		for _, f := range secretFiles(pod, *c) {
+			provided[f.path] = true
+		}
+		for _, env := range []string{"IDEMPOTENCY_REDIS_CA_FILE", "IDEMPOTENCY_REDIS_PASSWORD_FILE"} {
+			file := setting(*c, values, "", env)
+			if !provided[file] {
+				t.Errorf("%s=%q: no Secret volume provides it", env, file)
+			}
+		}
+		if strings.Contains(strings.TrimPrefix(store, "rediss://"), "@") {
+			t.Errorf("IDEMPOTENCY_STORE=%q: credentials belong in the password file, not the URL", store)
+		}
+	})
+
 	t.Run("topology spread", func(t *testing.T) {
 		keys := map[string]bool{}
 		for _, tsc := range pod.TopologySpreadConstraints {
@@ -425,20 +499,41 @@ func TestManifests(t *testing.T) {
 		if !names["grpc"] || !names["http"] {
 			t.Errorf("service ports %v, want grpc and http", names)
 		}
-		for _, p := range s.Spec.Ports {
-			if p.Name == "grpc" && (p.AppProtocol == nil || *p.AppProtocol != "grpc") {
-				t.Errorf("service port grpc: appProtocol %v, want grpc", p.AppProtocol)
+		h := m.headless
+		if h.Spec.ClusterIP != corev1.ClusterIPNone {
+			t.Errorf("service %s: clusterIP %q, want None (one DNS record per pod, for round_robin)", h.Name, h.Spec.ClusterIP)
+		}
+		selects(t, "headless service", &metav1.LabelSelector{MatchLabels: h.Spec.Selector}, podLabels)
+		if h.Spec.PublishNotReadyAddresses {
+			t.Errorf("service %s publishes pods that are not ready", h.Name)
+		}
+		headlessGRPC := false
+		for _, svc := range []*corev1.Service{s, h} {
+			for _, p := range svc.Spec.Ports {
+				if p.Name == "grpc" {
+					headlessGRPC = headlessGRPC || svc == h
+					// Kubernetes' standard value for HTTP/2 without TLS.
+					if p.AppProtocol == nil || *p.AppProtocol != "kubernetes.io/h2c" {
+						t.Errorf("service %s port grpc: appProtocol %v, want kubernetes.io/h2c", svc.Name, p.AppProtocol)
+					}
+					if portNumber(p.TargetPort) != containerPort["grpc"] {
+						t.Errorf("service %s port grpc: target %s, want the grpc port", svc.Name, p.TargetPort.String())
+					}
+				}
+				if portNumber(p.TargetPort) == opsPort {
+					t.Errorf("service %s port %q exposes the unauthenticated ops port", svc.Name, p.Name)
+				}
 			}
-			if portNumber(p.TargetPort) == opsPort {
-				t.Errorf("service port %q exposes the unauthenticated ops port", p.Name)
-			}
+		}
+		if !headlessGRPC {
+			t.Errorf("service %s has no grpc port", h.Name)
 		}
 	})
 
 	t.Run("disruption budget", func(t *testing.T) {
 		p := m.pdb
 		selects(t, "pod disruption budget", p.Spec.Selector, podLabels)
-		replicas := int(*d.Spec.Replicas)
+		replicas := int(*m.hpa.Spec.MinReplicas)
 		switch {
 		case p.Spec.MaxUnavailable != nil:
 			if n := p.Spec.MaxUnavailable.IntValue(); n < 1 || n >= replicas {
@@ -458,8 +553,9 @@ func TestManifests(t *testing.T) {
 		if ref := h.Spec.ScaleTargetRef; ref.Kind != "Deployment" || ref.Name != d.Name || ref.APIVersion != "apps/v1" {
 			t.Errorf("scale target %+v, want Deployment %s", ref, d.Name)
 		}
-		if h.Spec.MinReplicas == nil || *h.Spec.MinReplicas != *d.Spec.Replicas || h.Spec.MaxReplicas <= *h.Spec.MinReplicas {
-			t.Errorf("replicas %v..%d, want from the Deployment's %d up", h.Spec.MinReplicas, h.Spec.MaxReplicas, *d.Spec.Replicas)
+		// At least 2, so that a zone or a node drain leaves one serving.
+		if h.Spec.MinReplicas == nil || *h.Spec.MinReplicas < 2 || h.Spec.MaxReplicas <= *h.Spec.MinReplicas {
+			t.Errorf("replicas %v..%d, want from 2 or more up", h.Spec.MinReplicas, h.Spec.MaxReplicas)
 		}
 		if len(h.Spec.Metrics) == 0 {
 			t.Error("no metrics to scale on")
@@ -500,5 +596,55 @@ func TestManifests(t *testing.T) {
 		if !egress443 {
 			t.Error("egress does not allow HTTPS to Telegent")
 		}
+		if !egressTo(np, 6379, corev1.ProtocolTCP, nil) {
+			t.Error("egress does not allow Redis (6379), the request-id store")
+		}
+		// DNS to the cluster's DNS pods in whatever namespace they run,
+		// and to NodeLocal DNSCache's link-local address, over UDP and TCP.
+		nodeLocal := func(p networkingv1.NetworkPolicyPeer) bool {
+			return p.IPBlock != nil && p.IPBlock.CIDR == "169.254.20.10/32"
+		}
+		kubeDNS := func(p networkingv1.NetworkPolicyPeer) bool {
+			return p.NamespaceSelector != nil && len(p.NamespaceSelector.MatchLabels) == 0 && len(p.NamespaceSelector.MatchExpressions) == 0 &&
+				p.PodSelector != nil && p.PodSelector.MatchLabels["k8s-app"] == "kube-dns"
+		}
+		for _, proto := range []corev1.Protocol{corev1.ProtocolUDP, corev1.ProtocolTCP} {
+			if !egressTo(np, 53, proto, nodeLocal) {
+				t.Errorf("egress does not allow DNS over %s to NodeLocal DNSCache (169.254.20.10)", proto)
+			}
+			if !egressTo(np, 53, proto, kubeDNS) {
+				t.Errorf("egress does not allow DNS over %s to kube-dns pods in any namespace", proto)
+			}
+		}
 	})
+}
+
+// egressTo reports whether np lets the pods reach port over proto, at a
+// peer peerOK accepts (any peer when nil; a rule without peers allows
+// every destination).
+func egressTo(np *networkingv1.NetworkPolicy, port int, proto corev1.Protocol, peerOK func(networkingv1.NetworkPolicyPeer) bool) bool {
+	for _, r := range np.Spec.Egress {
+		portOK := len(r.Ports) == 0
+		for _, p := range r.Ports {
+			pp := corev1.ProtocolTCP
+			if p.Protocol != nil {
+				pp = *p.Protocol
+			}
+			if pp == proto && (p.Port == nil || p.Port.IntValue() == port) {
+				portOK = true
+			}
+		}
+		if !portOK {
+			continue
+		}
+		if len(r.To) == 0 {
+			return peerOK == nil
+		}
+		for _, peer := range r.To {
+			if peerOK == nil || peerOK(peer) {
+				return true
+			}
+		}
+	}
+	return false
 }
