@@ -152,7 +152,7 @@ func TestRequestIDOnManagedRedis(t *testing.T) {
 		if l["msg"] != "request" || l["method"] != webhookv1.WebhookService_CreateWebhook_FullMethodName {
 			continue
 		}
-		h, _ := l["request_id_field_hash"].(string)
+		h, _ := l["request_id_hash"].(string)
 		hashes = append(hashes, h)
 		if l["replayed"] == true {
 			replays++
@@ -168,7 +168,7 @@ func TestRequestIDOnManagedRedis(t *testing.T) {
 	}
 	for _, h := range hashes {
 		if h == "" || h != hashes[0] || strings.Contains(h, req.RequestId) {
-			t.Fatalf("request_id_field_hash values %q: want one non-empty hash on every line", hashes)
+			t.Fatalf("request_id_hash values %q: want one non-empty hash on every line", hashes)
 		}
 	}
 }

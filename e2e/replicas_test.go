@@ -79,7 +79,7 @@ func (r *replica) served() []string {
 	var ids []string
 	for _, l := range r.lines {
 		if l["msg"] == "request" && l["method"] == webhookv1.WebhookService_CreateWebhook_FullMethodName {
-			id, _ := l["request_id"].(string)
+			id, _ := l["correlation_id"].(string)
 			ids = append(ids, id)
 		}
 	}

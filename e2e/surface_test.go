@@ -111,7 +111,7 @@ func TestRESTRunsTheSameChain(t *testing.T) {
 					t.Fatalf("HTTP %d", code)
 				}
 			}
-			line, ok := f.waitFor(func(l map[string]any) bool { return l["msg"] == "request" && l["request_id"] == id }, 10*time.Second)
+			line, ok := f.waitFor(func(l map[string]any) bool { return l["msg"] == "request" && l["correlation_id"] == id }, 10*time.Second)
 			if !ok {
 				t.Fatal("no log line for the call")
 			}

@@ -122,7 +122,7 @@ func TestConnectAndGRPCWebLikeGRPC(t *testing.T) {
 			if br == nil || len(br.GetFieldViolations()) == 0 || br.GetFieldViolations()[0].GetField() != "authentication_password" {
 				t.Errorf("BadRequest = %v, want a violation of authentication_password", br)
 			}
-			line, ok := f.waitFor(func(l map[string]any) bool { return l["msg"] == "request" && l["request_id"] == id }, 10*time.Second)
+			line, ok := f.waitFor(func(l map[string]any) bool { return l["msg"] == "request" && l["correlation_id"] == id }, 10*time.Second)
 			if !ok {
 				t.Fatal("no log line for the invalid call")
 			}

@@ -17,7 +17,7 @@ import (
 // gRPC, REST and any protocol served through the gRPC server, runs the same
 // chain, in the order go-grpc-middleware recommends:
 //
-//  1. request id, the retry pushback trailer (from the final status) and
+//  1. correlation id, the retry pushback trailer (from the final status) and
 //     the request log line, outermost, so that every call is logged with
 //     its id, whatever happens inside;
 //  2. metrics (telegent_facade_grpc_server_handled_total and the handling time);
@@ -28,7 +28,7 @@ import (
 //  5. validation of the request against the proto's rules;
 //  6. authorisation, which needs a well-formed request;
 //  7. recovery, innermost, so that a panic is answered INTERNAL and is
-//     still logged with its request id and counted.
+//     still logged with its correlation id and counted.
 type Chain struct {
 	Logger  *slog.Logger
 	Metrics grpc.UnaryServerInterceptor
@@ -43,7 +43,7 @@ type Chain struct {
 // Unary builds the chain, in the order documented on Chain.
 func (c Chain) Unary() []grpc.UnaryServerInterceptor {
 	chain := []grpc.UnaryServerInterceptor{
-		requestIDInterceptor,
+		correlationIDInterceptor,
 		retryPushbackInterceptor,
 		loggingInterceptor(c.Logger),
 	}

@@ -85,7 +85,7 @@ func restConn(ch *inprocgrpc.Channel) grpc.ClientConnInterface {
 }
 
 // clientValuesInterceptor gives an in-process call's server context the
-// values of the HTTP request's context: the call record (request id,
+// values of the HTTP request's context: the call record (correlation id,
 // protocol), the caller's credentials and trace context. The channel keeps
 // them apart by design; here both sides are the facade itself. It also
 // applies the caller's deadline, which handOverDeadline carried over.
@@ -178,7 +178,7 @@ func newGateway(ctx context.Context, conn grpc.ClientConnInterface) (*runtime.Se
 	return mux, nil
 }
 
-// restMiddleware gives every REST call its request id and call record,
+// restMiddleware gives every REST call its correlation id and call record,
 // takes the caller's trace context unless otelhttp already did, refuses
 // bodies that are not JSON or too large, and logs the calls that never
 // reached the interceptor chain (malformed JSON, unknown fields, oversized
@@ -187,8 +187,8 @@ func newGateway(ctx context.Context, conn grpc.ClientConnInterface) (*runtime.Se
 func restMiddleware(next http.Handler, maxBody int64, logger *slog.Logger, m *metrics) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		c := &call{requestID: cleanRequestID(r.Header.Get(RequestIDHeader)), protocol: protocolREST}
-		w.Header().Set(RequestIDHeader, c.requestID)
+		c := &call{correlationID: cleanCorrelationID(r.Header.Get(CorrelationIDHeader)), protocol: protocolREST}
+		w.Header().Set(CorrelationIDHeader, c.correlationID)
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 		switch {
 		case r.ContentLength > maxBody:
@@ -222,7 +222,7 @@ func restMiddleware(next http.Handler, maxBody int64, logger *slog.Logger, m *me
 				slog.Int("http_status", rec.status),
 				slog.Float64("duration_ms", float64(time.Since(start).Microseconds())/1000),
 				slog.String("protocol", protocolREST),
-				slog.String("request_id", c.requestID),
+				slog.String("correlation_id", c.correlationID),
 			)
 		}
 		if !c.logged.Load() {

@@ -28,11 +28,14 @@ import (
 	"github.com/platform/telegent-facade/service"
 )
 
-// RequestIDHeader carries the request id between caller, facade and
-// Telegent. In gRPC metadata it is lower case.
-const RequestIDHeader = "X-Request-Id"
+// CorrelationIDHeader carries the correlation id between caller, facade and
+// Telegent: the id that ties a call's log lines, traces and answers
+// together. It is not the idempotency key, which is the request's
+// request_id field (AIP-155) and is logged only as request_id_hash. In
+// gRPC metadata the header is lower case.
+const CorrelationIDHeader = "X-Request-Id"
 
-const requestIDMetadata = "x-request-id"
+const correlationIDMetadata = "x-request-id"
 
 // Protocols a call arrives by, as logged.
 const (
@@ -42,8 +45,8 @@ const (
 
 // call is what the facade knows about one request while serving it.
 type call struct {
-	requestID string
-	protocol  string
+	correlationID string
+	protocol      string
 	// caller is the authenticated caller, "" when authentication is off
 	// or failed. Set by the auth interceptor, on the call's goroutine.
 	caller string
@@ -63,55 +66,55 @@ func callFrom(ctx context.Context) *call {
 	return c
 }
 
-// RequestID returns the request id of the call ctx belongs to, or "".
-func RequestID(ctx context.Context) string {
+// CorrelationID returns the correlation id of the call ctx belongs to, or "".
+func CorrelationID(ctx context.Context) string {
 	if c := callFrom(ctx); c != nil {
-		return c.requestID
+		return c.correlationID
 	}
 	return ""
 }
 
-// cleanRequestID accepts a caller's request id if it is short and
+// cleanCorrelationID accepts a caller's correlation id if it is short and
 // printable ASCII without spaces, and otherwise makes a new one, so that
 // nothing hostile is logged or forwarded.
-func cleanRequestID(id string) string {
+func cleanCorrelationID(id string) string {
 	if id == "" || len(id) > 128 {
-		return newRequestID()
+		return newCorrelationID()
 	}
 	for i := 0; i < len(id); i++ {
 		if id[i] <= ' ' || id[i] > '~' {
-			return newRequestID()
+			return newCorrelationID()
 		}
 	}
 	return id
 }
 
-func newRequestID() string {
+func newCorrelationID() string {
 	var b [16]byte
 	_, _ = rand.Read(b[:])
 	return hex.EncodeToString(b[:])
 }
 
-// requestIDInterceptor gives every gRPC call a request id (the caller's
+// correlationIDInterceptor gives every gRPC call a correlation id (the caller's
 // x-request-id if usable) and returns it to the caller, and takes the
 // caller's trace context unless otelgrpc already did. REST calls arrive
 // with their call already set by the HTTP layer.
-func requestIDInterceptor(ctx context.Context, req any, _ *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
+func correlationIDInterceptor(ctx context.Context, req any, _ *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
 	if callFrom(ctx) != nil {
 		return handler(ctx, req)
 	}
 	// Single keys, not FromIncomingContext: that copies all the metadata.
 	var id string
-	if v := metadata.ValueFromIncomingContext(ctx, requestIDMetadata); len(v) > 0 {
+	if v := metadata.ValueFromIncomingContext(ctx, correlationIDMetadata); len(v) > 0 {
 		id = v[0]
 	}
-	c := &call{requestID: cleanRequestID(id), protocol: protocolGRPC}
+	c := &call{correlationID: cleanCorrelationID(id), protocol: protocolGRPC}
 	resp, err := handler(withCall(extractTraceContext(ctx, incomingMetadata{ctx}), c), req)
 	// On success the id goes in the response headers. On failure it goes
 	// in the trailers: response headers would commit the call, and gRPC
 	// clients never retry a committed call, not even an UNAVAILABLE the
 	// published retry policy allows.
-	md := metadata.Pairs(requestIDMetadata, c.requestID)
+	md := metadata.Pairs(correlationIDMetadata, c.correlationID)
 	if err == nil {
 		_ = grpc.SetHeader(ctx, md)
 	} else {
@@ -139,10 +142,10 @@ func retryPushbackInterceptor(ctx context.Context, req any, _ *grpc.UnaryServerI
 }
 
 // loggingInterceptor writes one line per call: method, protocol, code,
-// duration, upstream status and request id, plus the non-secret request
+// duration, upstream status and correlation id, plus the non-secret request
 // fields that help operators find a call. Request bodies are never logged
 // whole: they carry secrets. A call with a request_id field also logs a
-// keyed hash of it (request_id_field_hash), and an answer replayed from
+// keyed hash of it (request_id_hash), and an answer replayed from
 // the first call with that id is logged replayed, without an upstream
 // status: Telegent was not called.
 func loggingInterceptor(logger *slog.Logger) grpc.UnaryServerInterceptor {
@@ -166,7 +169,7 @@ func loggingInterceptor(logger *slog.Logger) grpc.UnaryServerInterceptor {
 			slog.Float64("duration_ms", float64(time.Since(start).Microseconds())/1000),
 		)
 		if c != nil {
-			attrs = append(attrs, slog.String("protocol", c.protocol), slog.String("request_id", c.requestID))
+			attrs = append(attrs, slog.String("protocol", c.protocol), slog.String("correlation_id", c.correlationID))
 			if c.caller != "" {
 				attrs = append(attrs, slog.String("caller", c.caller))
 			}
@@ -193,7 +196,7 @@ func loggingInterceptor(logger *slog.Logger) grpc.UnaryServerInterceptor {
 		// balancer, and never reach Telegent.
 		probe := strings.HasPrefix(info.FullMethod, "/"+healthpb.Health_ServiceDesc.ServiceName+"/")
 		if note.KeyHash != "" {
-			attrs = append(attrs, slog.String("request_id_field_hash", note.KeyHash))
+			attrs = append(attrs, slog.String("request_id_hash", note.KeyHash))
 		}
 		if note.Replayed {
 			attrs = append(attrs, slog.Bool("replayed", true))
@@ -279,7 +282,7 @@ func upstreamStatus(st *status.Status, info *errdetails.ErrorInfo, resp any) str
 // request itself is not logged (it may hold secrets).
 func recoveryInterceptor(logger *slog.Logger) grpc.UnaryServerInterceptor {
 	return recovery.UnaryServerInterceptor(recovery.WithRecoveryHandlerContext(func(ctx context.Context, p any) error {
-		logger.ErrorContext(ctx, "panic while serving a call", slog.String("request_id", RequestID(ctx)),
+		logger.ErrorContext(ctx, "panic while serving a call", slog.String("correlation_id", CorrelationID(ctx)),
 			slog.Any("panic", p), slog.String("stack", string(debug.Stack())))
 		return status.Error(codes.Internal, "internal error")
 	}))

@@ -42,7 +42,7 @@ var protocolLabels = map[string]prometheus.Labels{
 }
 
 // callProtocol labels a call's metrics with the protocol it arrived by, set
-// by the HTTP layer (REST, Connect, gRPC-Web) or requestIDInterceptor
+// by the HTTP layer (REST, Connect, gRPC-Web) or correlationIDInterceptor
 // (gRPC), both before the metrics interceptor runs.
 func callProtocol(ctx context.Context) prometheus.Labels {
 	if c := callFrom(ctx); c != nil {

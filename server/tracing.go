@@ -33,7 +33,7 @@ import (
 // several allocations per call and stats event, a clone of every upstream
 // request, and, because their body wrapper hides the in-memory body from
 // net/http, a second write system call per upstream request. Instead,
-// requestIDInterceptor and restMiddleware extract the caller's context, and
+// correlationIDInterceptor and restMiddleware extract the caller's context, and
 // the Telegent client injects it through upstreamHeaders.
 
 // tracingWanted reports whether tracing is on: when any standard setting
@@ -208,11 +208,11 @@ func upstreamTransport(base http.RoundTripper, on bool) http.RoundTripper {
 		otelhttp.WithSpanNameFormatter(func(_ string, r *http.Request) string { return "telegent " + r.URL.Path }))
 }
 
-// upstreamHeaders adds to every request to Telegent the call's request id
+// upstreamHeaders adds to every request to Telegent the call's correlation id
 // and trace context. It is the Telegent client's SetHeaders hook.
 func upstreamHeaders(ctx context.Context, h http.Header) {
-	if id := RequestID(ctx); id != "" {
-		h.Set(RequestIDHeader, id)
+	if id := CorrelationID(ctx); id != "" {
+		h.Set(CorrelationIDHeader, id)
 	}
 	otel.GetTextMapPropagator().Inject(ctx, propagation.HeaderCarrier(h))
 }

@@ -27,7 +27,7 @@ func incoming(t *testing.T) context.Context {
 	}
 	h := http.Header{"Traceparent": {testTraceparent}, "Baggage": {"tenant=blue"}}
 	ctx := extractTraceContext(t.Context(), propagation.HeaderCarrier(h))
-	return withCall(ctx, &call{requestID: "req-1", protocol: protocolREST})
+	return withCall(ctx, &call{correlationID: "req-1", protocol: protocolREST})
 }
 
 // TestUpstreamHeadersWithTracingOff: with no span recorded, the caller's
@@ -36,7 +36,7 @@ func incoming(t *testing.T) context.Context {
 func TestUpstreamHeadersWithTracingOff(t *testing.T) {
 	h := http.Header{}
 	upstreamHeaders(incoming(t), h)
-	if got := h.Get(RequestIDHeader); got != "req-1" {
+	if got := h.Get(CorrelationIDHeader); got != "req-1" {
 		t.Errorf("X-Request-Id = %q", got)
 	}
 	if got := h.Get("Traceparent"); got != testTraceparent {
@@ -97,7 +97,7 @@ func TestUpstreamHeadersWithTracingOn(t *testing.T) {
 	if !strings.Contains(got, testTraceID) || got == testTraceparent || strings.Contains(got, server.SpanContext().SpanID().String()) {
 		t.Errorf("traceparent = %q, want trace %s with the client span's id", got, testTraceID)
 	}
-	if rec.got.Get(RequestIDHeader) != "req-1" {
-		t.Errorf("X-Request-Id = %q", rec.got.Get(RequestIDHeader))
+	if rec.got.Get(CorrelationIDHeader) != "req-1" {
+		t.Errorf("X-Request-Id = %q", rec.got.Get(CorrelationIDHeader))
 	}
 }

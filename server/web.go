@@ -105,7 +105,7 @@ func withCORS(origins []string, next http.Handler) http.Handler {
 		AllowedOrigins: origins,
 		// REST's update and delete besides Connect's GET and POST.
 		AllowedMethods: append(connectcors.AllowedMethods(), http.MethodPatch, http.MethodDelete),
-		AllowedHeaders: append(connectcors.AllowedHeaders(), "Authorization", RequestIDHeader, "Traceparent", "Tracestate"),
+		AllowedHeaders: append(connectcors.AllowedHeaders(), "Authorization", CorrelationIDHeader, "Traceparent", "Tracestate"),
 		ExposedHeaders: append(connectcors.ExposedHeaders(),
 			// Connect's unary answers: their protocol and encoding headers.
 			"Connect-Protocol-Version", "Connect-Content-Encoding", "Connect-Accept-Encoding",
@@ -113,7 +113,7 @@ func withCORS(origins []string, next http.Handler) http.Handler {
 			// a header: without it a browser client would retry what the
 			// facade said not to.
 			"Trailer-Grpc-Retry-Pushback-Ms",
-			RequestIDHeader, "Retry-After"),
+			CorrelationIDHeader, "Retry-After"),
 		MaxAge: corsMaxAge,
 		// Credentials (cookies, HTTP authentication) are never needed:
 		// callers authenticate with a bearer token they set themselves.
@@ -123,7 +123,7 @@ func withCORS(origins []string, next http.Handler) http.Handler {
 
 // newWebHandler serves the Connect protocol and gRPC-Web by transcoding
 // them to gRPC for the facade's own grpc.Server, in-process: every call
-// runs the server's interceptor chain (request id, logging, metrics,
+// runs the server's interceptor chain (correlation id, logging, metrics,
 // authentication, validation) exactly as a gRPC call does, and its errors
 // carry the same details. Plain gRPC reaching the HTTP port over HTTP/2 is
 // passed through. Calls refused before the chain (a wrong method or content
@@ -136,10 +136,10 @@ func newWebHandler(grpcServer *grpc.Server, maxBody int64, logger *slog.Logger, 
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		protocol, known := webProtocol(r)
-		c := &call{requestID: cleanRequestID(r.Header.Get(RequestIDHeader)), protocol: protocol}
-		// The request id goes back as a header over every protocol of the
+		c := &call{correlationID: cleanCorrelationID(r.Header.Get(CorrelationIDHeader)), protocol: protocol}
+		// The correlation id goes back as a header over every protocol of the
 		// HTTP port; the gRPC chain sees the call and does not set it again.
-		w.Header().Set(RequestIDHeader, c.requestID)
+		w.Header().Set(CorrelationIDHeader, c.correlationID)
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 		switch {
 		case r.Method != http.MethodPost:
@@ -184,7 +184,7 @@ func newWebHandler(grpcServer *grpc.Server, maxBody int64, logger *slog.Logger, 
 				slog.Int("http_status", rec.status),
 				slog.Float64("duration_ms", float64(time.Since(start).Microseconds())/1000),
 				slog.String("protocol", c.protocol),
-				slog.String("request_id", c.requestID),
+				slog.String("correlation_id", c.correlationID),
 			)
 		}
 		if !c.logged.Load() {

@@ -89,7 +89,7 @@ func TestCORSOriginsFromConfig(t *testing.T) {
 func TestCORS(t *testing.T) {
 	t.Parallel()
 	next := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set(RequestIDHeader, "rid-1")
+		w.Header().Set(CorrelationIDHeader, "rid-1")
 		w.Header().Set("Grpc-Status", "3")
 		w.WriteHeader(http.StatusOK)
 	})
@@ -425,7 +425,7 @@ func TestConnectAndGRPCWebReachTheChain(t *testing.T) {
 				client := connect.NewClient[webhookv1.CreateWebhookRequest, webhookv1.CreateWebhookResponse](
 					hc, ts.URL+webhookv1.WebhookService_CreateWebhook_FullMethodName, proto.opts...)
 				req := connect.NewRequest(&webhookv1.CreateWebhookRequest{AccountId: "AID-1"})
-				req.Header().Set(RequestIDHeader, "rid-"+name)
+				req.Header().Set(CorrelationIDHeader, "rid-"+name)
 				resp, err := client.CallUnary(t.Context(), req)
 
 				c := seen.last()
@@ -433,8 +433,8 @@ func TestConnectAndGRPCWebReachTheChain(t *testing.T) {
 					t.Fatal("the call never reached the interceptor chain")
 				}
 				wantProtocol := strings.TrimSuffix(proto.name, "-json")
-				if c.protocol != wantProtocol || c.requestID != "rid-"+name {
-					t.Errorf("chain saw protocol %q, request id %q; want %q, %q", c.protocol, c.requestID, wantProtocol, "rid-"+name)
+				if c.protocol != wantProtocol || c.correlationID != "rid-"+name {
+					t.Errorf("chain saw protocol %q, request id %q; want %q, %q", c.protocol, c.correlationID, wantProtocol, "rid-"+name)
 				}
 				if svcErr == nil {
 					if err != nil {
@@ -443,8 +443,8 @@ func TestConnectAndGRPCWebReachTheChain(t *testing.T) {
 					if resp.Msg.GetWebhook().GetWebhookId() != "WID-1" {
 						t.Errorf("response = %v", resp.Msg)
 					}
-					if got := resp.Header().Get(RequestIDHeader); got != "rid-"+name {
-						t.Errorf("%s = %q", RequestIDHeader, got)
+					if got := resp.Header().Get(CorrelationIDHeader); got != "rid-"+name {
+						t.Errorf("%s = %q", CorrelationIDHeader, got)
 					}
 					return
 				}
@@ -472,8 +472,8 @@ func TestConnectAndGRPCWebReachTheChain(t *testing.T) {
 				if !slices.Equal(reasons, []string{"UPSTREAM_UNAVAILABLE"}) || retry != time.Second {
 					t.Errorf("details: ErrorInfo reasons %v, RetryInfo %v; want the gRPC status's", reasons, retry)
 				}
-				if got := ce.Meta().Get(RequestIDHeader); got != "rid-"+name {
-					t.Errorf("%s = %q", RequestIDHeader, got)
+				if got := ce.Meta().Get(CorrelationIDHeader); got != "rid-"+name {
+					t.Errorf("%s = %q", CorrelationIDHeader, got)
 				}
 			})
 		}
