@@ -114,6 +114,22 @@ def check_output(out: str) -> None:
     assert "s3cret" not in out, "a password came back"
 
 
+def check_documented_output(out: str) -> None:
+    """The output README.md shows ("It prints:") is what the program printed,
+    line for line up to the order, "..." standing for any text."""
+    m = re.search(r"It prints:\n\n```text\n(.*?)```\n", README, re.DOTALL)
+    assert m is not None, "README.md shows no output"
+    documented = m.group(1).strip().splitlines()
+    printed = out.strip().splitlines()
+    assert len(documented) == len(printed), out
+    unmatched = list(printed)
+    for line in documented:
+        pattern = re.compile(re.escape(line).replace(re.escape("..."), ".+") + "$")
+        found = next((p for p in unmatched if pattern.match(p)), None)
+        assert found is not None, f"README.md shows {line!r}; the program printed:\n{out}"
+        unmatched.remove(found)
+
+
 def test_readme_blocks_run_in_one_shell_each() -> None:
     # The setup block makes the venv the run blocks use by path: no block
     # depends on an activated venv or on anything outside the directory.
@@ -137,5 +153,7 @@ def test_quickstart(name: str, file: str, dev_facade: DevFacade, tmp_path: pathl
     assert f"telegent-facade-client=={version}" in installed.splitlines(), installed
     (directory / file).write_text(block(f"{name}:program"), "utf-8")
     out = sh(directory, block(f"{name}:run"), {"FACADE_GRPC_TARGET": dev_facade.grpc_target})
-    assert "Success: no issues found in 1 source file" in out, out
-    check_output(out)
+    assert out.startswith("Success: no issues found in 1 source file\n"), out
+    program_out = out.split("\n", 1)[1]
+    check_output(program_out)
+    check_documented_output(program_out)
