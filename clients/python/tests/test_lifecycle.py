@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from typing import Iterator
+from typing import Callable, Iterator
 
 import grpc
 import pytest
@@ -41,9 +41,9 @@ def basic_request(account_id: str, url: str) -> webhook_pb2.CreateWebhookRequest
     )
 
 
-def not_found(call: object) -> grpc.RpcError:
+def not_found(call: Callable[[], object]) -> grpc.RpcError:
     with pytest.raises(grpc.RpcError) as excinfo:
-        call()  # type: ignore[operator]
+        call()
     err = excinfo.value
     assert err.code() == grpc.StatusCode.NOT_FOUND
     assert telegent_facade.error_reason(err) == "WEBHOOK_NOT_FOUND"
