@@ -20,7 +20,7 @@ export interface FieldViolation {
   /** The field's path in proto names, e.g. `account_id` (not REST's `accountId`). */
   readonly field: string;
   /** The protovalidate rule id, e.g. `string.pattern` or `authentication_token.required_for_token`. */
-  readonly rule: string;
+  readonly ruleId: string;
   /** A message that is safe to show. */
   readonly message: string;
 }
@@ -37,7 +37,7 @@ export function fieldViolations(err: unknown): FieldViolation[] {
   const out: FieldViolation[] = [];
   for (const br of findDetails(err, BadRequestSchema)) {
     for (const v of br.fieldViolations) {
-      out.push({ field: v.field, rule: v.reason, message: v.description });
+      out.push({ field: v.field, ruleId: v.reason, message: v.description });
     }
   }
   return out;
@@ -60,6 +60,14 @@ export function errorInfo(err: unknown): ErrorInfo | undefined {
  */
 export function errorReason(err: unknown): string | undefined {
   return errorInfo(err)?.reason;
+}
+
+/**
+ * The metadata of the error's ErrorInfo (e.g. `upstream_status`,
+ * `outcome_unknown`), or an empty record when there is none.
+ */
+export function errorMetadata(err: unknown): Record<string, string> {
+  return { ...errorInfo(err)?.metadata };
 }
 
 /**

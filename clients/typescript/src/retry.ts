@@ -4,8 +4,11 @@
 // exponential backoff with full jitter, only on the listed codes, honouring
 // the server's grpc-retry-pushback-ms and google.rpc.RetryInfo, within the
 // call's deadline. On top of gRPC's rules it never repeats a call whose
-// outcome the facade marked unknown unless the request carries a request_id,
-// which makes the facade answer a repeat from its first call.
+// outcome the facade marked unknown unless the request carries a request_id.
+// The facade invites the repeat of such a create (a pushback and a
+// RetryInfo) when the repeat resolves it: it answers with the webhook the
+// first attempt made, marked recovered, or makes it once; its pushback of -1
+// says the repeat could not tell, and is followed.
 
 import { ConnectError, type Interceptor } from "@connectrpc/connect";
 import { isOutcomeUnknown, retryDelayMs } from "./errors.js";
@@ -92,13 +95,24 @@ function retryDelay(
   if (!(err instanceof ConnectError) || !policy.retryableCodes.has(err.code)) {
     return undefined;
   }
-  if (isOutcomeUnknown(err) && !hasRequestId) {
-    return undefined;
-  }
   const pushback = err.metadata.get(pushbackHeader);
+  const pushbackMs = pushback !== null && /^\d+$/.test(pushback) ? Number(pushback) : undefined;
+  if (isOutcomeUnknown(err)) {
+    if (!hasRequestId) {
+      return undefined;
+    }
+    if (pushback !== null && pushbackMs === undefined) {
+      // -1: the facade could not resolve the repeat (it had no list of the
+      // account's webhooks from before the first attempt).
+      return undefined;
+    }
+    // With the same request_id the facade answers with the webhook the
+    // first attempt made (recovered) or makes it, never a second one.
+    return pushbackMs ?? retryDelayMs(err) ?? random() * backoffMs;
+  }
   if (pushback !== null) {
     // gRFC A6: a pushback that is not a non-negative integer means "do not retry".
-    return /^\d+$/.test(pushback) ? Number(pushback) : undefined;
+    return pushbackMs;
   }
   return retryDelayMs(err) ?? random() * backoffMs;
 }

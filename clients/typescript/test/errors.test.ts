@@ -11,6 +11,7 @@ import {
   ErrorInfoSchema,
   RetryInfoSchema,
   errorInfo,
+  errorMetadata,
   errorReason,
   fieldViolations,
   isOutcomeUnknown,
@@ -33,6 +34,7 @@ test("readers answer nothing for values that are not status errors", () => {
     assert.equal(retryDelayMs(value), undefined);
     assert.equal(errorReason(value), undefined);
     assert.equal(errorInfo(value), undefined);
+    assert.deepEqual(errorMetadata(value), {});
   }
 });
 
@@ -73,8 +75,9 @@ test("readers decode BadRequest, ErrorInfo and RetryInfo", () => {
     },
     { desc: RetryInfoSchema, value: { retryDelay: create(DurationSchema, { seconds: 2n, nanos: 500_000_000 }) } },
   ]);
-  assert.deepEqual(fieldViolations(err), [{ field: "account_id", rule: "string.pattern", message: "must match" }]);
+  assert.deepEqual(fieldViolations(err), [{ field: "account_id", ruleId: "string.pattern", message: "must match" }]);
   assert.equal(errorReason(err), "UPSTREAM_UNAVAILABLE");
+  assert.deepEqual(errorMetadata(err), { outcome_unknown: "true" });
   assert.equal(isOutcomeUnknown(err), true);
   assert.equal(retryDelayMs(err), 2500);
 });

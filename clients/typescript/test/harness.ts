@@ -189,3 +189,56 @@ export function hookUrl(fault?: string): string {
   const url = `https://hooks.example.com/${randomUUID()}`;
   return fault === undefined ? url : `${url}?sim-fault=${fault}`;
 }
+
+/** A facade running with --dev, on its embedded simulator, as `make run` starts it. */
+export class DevFacade {
+  private constructor(
+    private readonly facade: Proc,
+    /** The gRPC port as a base URL. */
+    readonly grpcUrl: string,
+    /** The HTTP port as a base URL (REST, Connect, gRPC-Web). */
+    readonly httpUrl: string,
+  ) {}
+
+  /** Starts `telegent-facade --dev` on free ports, retrying a start that lost a port race. */
+  static async start(extraArgs: string[] = []): Promise<DevFacade> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await DevFacade.startOnce(extraArgs);
+      } catch (err) {
+        if (attempt >= 3 || !/address already in use/.test(String(err))) {
+          throw err;
+        }
+      }
+    }
+  }
+
+  private static async startOnce(extraArgs: string[]): Promise<DevFacade> {
+    const [grpcPort, httpPort] = [await freePort(), await freePort()];
+    const facade = new Proc(
+      "telegent-facade --dev",
+      spawn(
+        facadeBin,
+        ["--dev", "--grpc-addr", `127.0.0.1:${grpcPort}`, "--http-addr", `127.0.0.1:${httpPort}`, "--shutdown-grace", "5s", ...extraArgs],
+        { stdio: "pipe", env: { ...process.env, SHUTDOWN_DELAY: "0s", LOG_LEVEL: "warn" } },
+      ),
+    );
+    const dev = new DevFacade(facade, `http://127.0.0.1:${grpcPort}`, `http://127.0.0.1:${httpPort}`);
+    try {
+      await waitReady(`${dev.httpUrl}/readyz`, facade);
+    } catch (err) {
+      await facade.stop();
+      throw err;
+    }
+    return dev;
+  }
+
+  /** What the facade wrote so far, for failure messages. */
+  log(): string {
+    return this.facade.log();
+  }
+
+  async stop(): Promise<void> {
+    await this.facade.stop();
+  }
+}

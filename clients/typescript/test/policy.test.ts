@@ -154,6 +154,25 @@ describe("retry interceptor", () => {
     assert.equal(seen[1]?.requestId, seen[0]?.requestId);
   });
 
+  test("repeats an outcome-unknown failure with its request_id when the facade's pushback invites it", async () => {
+    const { client, seen } = scripted([unavailable({ outcomeUnknown: true, pushbackMs: "10" })]);
+    await client.createWebhook(request);
+    assert.equal(seen.length, 2);
+    assert.equal(seen[1]?.requestId, seen[0]?.requestId);
+  });
+
+  test("does not repeat an outcome-unknown failure whose pushback is -1: the repeat could not resolve it", async () => {
+    const { client, seen } = scripted([unavailable({ outcomeUnknown: true, pushbackMs: "-1" })]);
+    await rejects(client.createWebhook(request));
+    assert.equal(seen.length, 1);
+  });
+
+  test("does not repeat an outcome-unknown failure without a request_id, whatever the pushback", async () => {
+    const { client, seen } = scripted([unavailable({ outcomeUnknown: true, pushbackMs: "0" })], { requestId: false });
+    await rejects(client.createWebhook(request));
+    assert.equal(seen.length, 1);
+  });
+
   test("stops when the server's pushback is not a non-negative integer", async () => {
     for (const pushbackMs of ["-1", "soon"]) {
       const { client, seen } = scripted([unavailable({ pushbackMs })]);

@@ -24,7 +24,7 @@ test("loads WebhookService through server reflection and creates a webhook with 
   const methods = await reflection.listMethods("telegent.webhook.v1.WebhookService");
   assert.deepEqual(
     methods.map((m) => m.name),
-    ["CreateWebhook"],
+    ["CreateWebhook", "GetWebhook", "ListWebhooks", "UpdateWebhook", "DeleteWebhook"],
   );
 
   const descriptor = await reflection.getDescriptorBySymbol("telegent.webhook.v1.WebhookService");

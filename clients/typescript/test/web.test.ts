@@ -11,6 +11,8 @@ import {
   errorReason,
   fieldViolations,
   isOutcomeUnknown,
+  isRecovered,
+  listAllWebhooks,
   type CreateWebhookRequest,
 } from "../src/index.js";
 import { createFacadeConnectTransport, createFacadeGrpcWebTransport } from "../src/web.js";
@@ -73,7 +75,7 @@ for (const [name, make] of Object.entries(transports)) {
       assert.equal(err.code, Code.InvalidArgument);
       assert.deepEqual(
         fieldViolations(err)
-          .map((v) => `${v.field} ${v.rule}`)
+          .map((v) => `${v.field} ${v.ruleId}`)
           .sort(),
         ["account_id string.pattern", "subscribed_events repeated.min_items"],
       );
@@ -90,6 +92,28 @@ for (const [name, make] of Object.entries(transports)) {
       const err = await failure(client({ requestId: false }).createWebhook(request(url)));
       assert.equal(isOutcomeUnknown(err), true);
       assert.equal(await stack.createsFor(url), 1);
+    });
+
+    test("creates, lists, gets, updates, deletes, then gets NOT_FOUND", async () => {
+      const c = client();
+      const accountId = `AID-${crypto.randomUUID().replaceAll("-", "")}`;
+      const url = hookUrl();
+      const created = await c.createWebhook({ ...request(url), accountId });
+      assert.equal(isRecovered(created), false);
+      const webhookId = created.webhook?.webhookId ?? "";
+      const listed: string[] = [];
+      for await (const w of listAllWebhooks(c, accountId)) {
+        listed.push(w.webhookId);
+      }
+      assert.deepEqual(listed, [webhookId]);
+      assert.equal((await c.getWebhook({ accountId, webhookId })).webhook?.webhookUrl, url);
+      const updated = await c.updateWebhook({ accountId, webhookId, webhook: { webhookUrl: `${url}/v2` }, updateMask: { paths: ["webhook_url"] } });
+      assert.equal(updated.webhook?.webhookUrl, `${url}/v2`);
+      assert.deepEqual(updated.webhook?.subscribedEvents, created.webhook?.subscribedEvents);
+      await c.deleteWebhook({ accountId, webhookId });
+      const gone = await failure(c.getWebhook({ accountId, webhookId }));
+      assert.equal(gone.code, Code.NotFound);
+      assert.equal(errorReason(gone), "WEBHOOK_NOT_FOUND");
     });
 
     test("retries an upstream 503 once with the same request_id", async () => {
