@@ -13,7 +13,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 import uuid
-from typing import Iterator
+from typing import Any, Iterator
 
 import pytest
 
@@ -84,6 +84,12 @@ class Sim:
         """How many webhooks Telegent created for this exact WebhookUrl."""
         with urllib.request.urlopen(self.base_url + "/_sim/creates-by-url", timeout=10) as resp:
             return int(json.load(resp).get(webhook_url, 0))
+
+    def webhooks(self, account_id: str) -> list[dict[str, Any]]:
+        """The webhooks Telegent stores for an account, secrets included, in creation order."""
+        query = urllib.parse.urlencode({"AccountId": account_id})
+        with urllib.request.urlopen(f"{self.base_url}/_sim/webhooks?{query}", timeout=10) as resp:
+            return list(json.load(resp))
 
 
 class Facade:

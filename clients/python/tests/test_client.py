@@ -4,12 +4,11 @@ can see every attempt the client makes and answer any status."""
 from __future__ import annotations
 
 import asyncio
-import datetime
 import json
 import threading
 import uuid
 from concurrent import futures
-from typing import Callable, Iterator, Optional
+from typing import Callable, Iterator, NamedTuple, Optional
 
 import grpc
 import pytest
@@ -38,10 +37,46 @@ class RecordingService(webhook_pb2_grpc.WebhookServiceServicer):
             attempt = len(self.request_ids)
         status = self.fail(attempt) if self.fail else None
         if status is not None:
-            context.abort_with_status(rpc_status.to_status(status))
+            grpc_status = rpc_status.to_status(status)
+            if outcome_unknown(status):
+                # As the facade does: an outcome-unknown failure is repeated
+                # only when it advises a delay (a repeat resolves it).
+                delay = retry_delay_ms(status)
+                pushback = "-1" if delay is None else str(delay)
+                grpc_status = _GrpcStatus(
+                    grpc_status.code, grpc_status.details, (*grpc_status.trailing_metadata, ("grpc-retry-pushback-ms", pushback))
+                )
+            context.abort_with_status(grpc_status)
         return webhook_pb2.CreateWebhookResponse(
-            webhook=webhook_pb2.Webhook(webhook_id=f"wh-{attempt}", account_id=request.account_id)
+            webhook=webhook_pb2.Webhook(webhook_id=f"wh-{attempt}", account_id=request.account_id),
+            recovered=attempt > 1,
         )
+
+
+class _Status(NamedTuple):
+    code: grpc.StatusCode
+    details: str
+    trailing_metadata: tuple
+
+
+class _GrpcStatus(_Status, grpc.Status):
+    pass
+
+
+def retry_delay_ms(status: status_pb2.Status) -> Optional[int]:
+    for detail in status.details:
+        info = error_details_pb2.RetryInfo()
+        if detail.Unpack(info):
+            return info.retry_delay.ToMilliseconds()
+    return None
+
+
+def outcome_unknown(status: status_pb2.Status) -> bool:
+    for detail in status.details:
+        info = error_details_pb2.ErrorInfo()
+        if detail.Unpack(info) and info.metadata.get("outcome_unknown") == "true":
+            return True
+    return False
 
 
 @pytest.fixture
@@ -87,6 +122,71 @@ def test_request_id_is_set_and_reused_across_a_retry(service: RecordingService, 
     assert uuid.UUID(first).version == 4
     # The caller's message is left as it was.
     assert request.request_id == ""
+
+
+def outcome_unknown_until(last_failure: int, retry_delay_ms: Optional[int] = 10) -> Callable[[int], Optional[status_pb2.Status]]:
+    """Attempts up to last_failure fail with an unknown outcome, which the
+    facade invites a repeat of (a RetryInfo) when a repeat can resolve it."""
+    info = error_details_pb2.ErrorInfo(reason="UPSTREAM_CONNECTION_FAILED", metadata={"outcome_unknown": "true"})
+    details: list[object] = [info]
+    if retry_delay_ms is not None:
+        details.append(error_details_pb2.RetryInfo(retry_delay=duration_pb2.Duration(nanos=retry_delay_ms * 1_000_000)))
+
+    def fail(attempt: int) -> Optional[status_pb2.Status]:
+        if attempt <= last_failure:
+            return with_details(code_pb2.UNAVAILABLE, "the outcome is unknown", *details)
+        return None
+
+    return fail
+
+
+def test_outcome_unknown_create_is_repeated_with_its_request_id(service: RecordingService, stub: webhook_pb2_grpc.WebhookServiceStub) -> None:
+    service.fail = outcome_unknown_until(1)
+    resp = stub.CreateWebhook(valid_request("https://hooks.example.com/py/unknown"))
+    assert telegent_facade.is_recovered(resp)
+    first, second = service.request_ids
+    assert first == second
+    assert uuid.UUID(first).version == 4
+
+
+def test_outcome_unknown_repeats_stop_at_the_policys_attempts(service: RecordingService, stub: webhook_pb2_grpc.WebhookServiceStub) -> None:
+    service.fail = outcome_unknown_until(10)
+    with pytest.raises(grpc.RpcError) as excinfo:
+        stub.CreateWebhook(valid_request("https://hooks.example.com/py/unknown-down"))
+    assert telegent_facade.is_outcome_unknown(excinfo.value)
+    assert telegent_facade.retry_delay_ms(excinfo.value) == 10
+    assert len(service.request_ids) == 3
+    assert len(set(service.request_ids)) == 1
+
+
+def test_outcome_unknown_without_an_invitation_is_not_repeated(service: RecordingService, stub: webhook_pb2_grpc.WebhookServiceStub) -> None:
+    # No RetryInfo: the facade's pushback is -1, and the policy obeys it.
+    service.fail = outcome_unknown_until(1, retry_delay_ms=None)
+    with pytest.raises(grpc.RpcError) as excinfo:
+        stub.CreateWebhook(valid_request("https://hooks.example.com/py/unknown-final"))
+    assert telegent_facade.is_outcome_unknown(excinfo.value)
+    assert len(service.request_ids) == 1
+
+
+def test_outcome_unknown_without_service_config_is_not_repeated(service: RecordingService) -> None:
+    service.fail = outcome_unknown_until(1)
+    with telegent_facade.create_channel(f"127.0.0.1:{service.port}", service_config=None) as channel:
+        with pytest.raises(grpc.RpcError):
+            webhook_pb2_grpc.WebhookServiceStub(channel).CreateWebhook(valid_request("https://hooks.example.com/py/no-config"))
+    assert len(service.request_ids) == 1
+
+
+def test_aio_outcome_unknown_create_is_repeated_with_its_request_id(service: RecordingService) -> None:
+    service.fail = outcome_unknown_until(1)
+
+    async def call() -> webhook_pb2.CreateWebhookResponse:
+        async with telegent_facade.create_aio_channel(f"127.0.0.1:{service.port}") as channel:
+            return await webhook_pb2_grpc.WebhookServiceStub(channel).CreateWebhook(valid_request("https://hooks.example.com/py/aio-unknown"))
+
+    resp = asyncio.run(call())
+    assert telegent_facade.is_recovered(resp)
+    first, second = service.request_ids
+    assert first == second
 
 
 def test_each_logical_call_gets_its_own_request_id(service: RecordingService, stub: webhook_pb2_grpc.WebhookServiceStub) -> None:
@@ -168,7 +268,8 @@ def test_helpers_decode_every_detail(service: RecordingService, stub: webhook_pb
     ]
     assert telegent_facade.error_reason(err) == "UPSTREAM_UNAVAILABLE"
     assert telegent_facade.is_outcome_unknown(err)
-    assert telegent_facade.retry_delay(err) == datetime.timedelta(seconds=1.5)
+    assert telegent_facade.retry_delay_ms(err) == 1500
+    assert telegent_facade.error_metadata(err) == {"outcome_unknown": "true", "upstream_status": "502"}
     assert telegent_facade.status_details(err) == status
 
 
@@ -179,7 +280,7 @@ def test_helpers_on_a_status_without_details(service: RecordingService, stub: we
         stub.CreateWebhook(valid_request("https://hooks.example.com/py/known"))
     err = excinfo.value
     assert telegent_facade.field_violations(err) == []
-    assert telegent_facade.retry_delay(err) is None
+    assert telegent_facade.retry_delay_ms(err) is None
     assert not telegent_facade.is_outcome_unknown(err)
     assert telegent_facade.error_reason(err) == "UPSTREAM_CONFLICT"
 
@@ -203,10 +304,10 @@ def plain_rpc_error() -> grpc.RpcError:
 def test_helpers_answer_nothing_for_other_errors(make_error: Callable[[], BaseException]) -> None:
     err = make_error()
     assert telegent_facade.field_violations(err) == []
-    assert telegent_facade.error_info(err) is None
+    assert telegent_facade.error_metadata(err) == {}
     assert telegent_facade.error_reason(err) is None
     assert telegent_facade.is_outcome_unknown(err) is False
-    assert telegent_facade.retry_delay(err) is None
+    assert telegent_facade.retry_delay_ms(err) is None
     assert telegent_facade.status_details(err) is None
 
 

@@ -4,9 +4,11 @@
 // exponential backoff with full jitter, only on the listed codes, honouring
 // the server's grpc-retry-pushback-ms and google.rpc.RetryInfo, within the
 // call's deadline. On top of gRPC's rules it never repeats a call whose
-// outcome the facade marked unknown unless the request carries a request_id,
-// and then does repeat it, whatever the pushback: the facade resolves such
-// a repeat (the webhook the first attempt made, marked recovered).
+// outcome the facade marked unknown unless the request carries a request_id.
+// The facade invites the repeat of such a create (a pushback and a
+// RetryInfo) when the repeat resolves it: it answers with the webhook the
+// first attempt made, marked recovered, or makes it once; its pushback of -1
+// says the repeat could not tell, and is followed.
 
 import { ConnectError, type Interceptor } from "@connectrpc/connect";
 import { isOutcomeUnknown, retryDelayMs } from "./errors.js";
@@ -99,10 +101,13 @@ function retryDelay(
     if (!hasRequestId) {
       return undefined;
     }
-    // The facade asks for this very repeat: with the same request_id it
-    // answers with the webhook the first attempt made (recovered) or makes
-    // it, never a second one. Its "do not retry" pushback (-1) is for
-    // clients that cannot tell whether a request carries an id.
+    if (pushback !== null && pushbackMs === undefined) {
+      // -1: the facade could not resolve the repeat (it had no list of the
+      // account's webhooks from before the first attempt).
+      return undefined;
+    }
+    // With the same request_id the facade answers with the webhook the
+    // first attempt made (recovered) or makes it, never a second one.
     return pushbackMs ?? retryDelayMs(err) ?? random() * backoffMs;
   }
   if (pushback !== null) {

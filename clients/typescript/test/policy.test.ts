@@ -154,11 +154,17 @@ describe("retry interceptor", () => {
     assert.equal(seen[1]?.requestId, seen[0]?.requestId);
   });
 
-  test("repeats an outcome-unknown failure with its request_id despite a pushback of -1, as the facade asks", async () => {
-    const { client, seen } = scripted([unavailable({ outcomeUnknown: true, pushbackMs: "-1" })]);
+  test("repeats an outcome-unknown failure with its request_id when the facade's pushback invites it", async () => {
+    const { client, seen } = scripted([unavailable({ outcomeUnknown: true, pushbackMs: "10" })]);
     await client.createWebhook(request);
     assert.equal(seen.length, 2);
     assert.equal(seen[1]?.requestId, seen[0]?.requestId);
+  });
+
+  test("does not repeat an outcome-unknown failure whose pushback is -1: the repeat could not resolve it", async () => {
+    const { client, seen } = scripted([unavailable({ outcomeUnknown: true, pushbackMs: "-1" })]);
+    await rejects(client.createWebhook(request));
+    assert.equal(seen.length, 1);
   });
 
   test("does not repeat an outcome-unknown failure without a request_id, whatever the pushback", async () => {

@@ -6,25 +6,19 @@ needs around them:
 
 * :func:`create_channel` opens a channel that applies the facade's published
   service config (deadline and retry policy) and gives every create a
-  request_id, reused by gRPC's retries (:func:`create_aio_channel` for asyncio);
-* :func:`field_violations`, :func:`error_reason`, :func:`error_info`,
-  :func:`is_outcome_unknown` and :func:`retry_delay` read the google.rpc error
-  details of a failed call, and answer "nothing" (an empty list, None or False)
-  for any other exception.
+  request_id, reused by the retries, so that a repeated create whose outcome
+  was unknown is answered with the webhook it made (:func:`create_aio_channel`
+  for asyncio);
+  without credentials the channel is plaintext, as for ``telegent-facade --dev``;
+* :func:`field_violations`, :func:`error_reason`, :func:`error_metadata`,
+  :func:`retry_delay_ms` and :func:`is_outcome_unknown` read the google.rpc
+  error details of a failed call, and answer "nothing" (an empty list or dict,
+  None or False) for any other exception; :func:`is_recovered` reads a
+  create's answer;
+* :func:`list_all_webhooks` (and :func:`list_all_webhooks_aio`) walks every
+  page of ListWebhooks.
 
-Example::
-
-    import grpc
-    from telegent.webhook.v1 import webhook_pb2, webhook_pb2_grpc
-    import telegent_facade
-
-    with telegent_facade.create_channel("facade.internal:9090", grpc.ssl_channel_credentials()) as channel:
-        stub = webhook_pb2_grpc.WebhookServiceStub(channel)
-        try:
-            stub.CreateWebhook(request)
-        except grpc.RpcError as err:
-            for v in telegent_facade.field_violations(err):
-                print(v.field, v.rule_id, v.message)
+The README of the package holds complete programs, sync and asyncio.
 """
 
 from telegent_facade._channel import (
@@ -37,13 +31,15 @@ from telegent_facade._channel import (
 )
 from telegent_facade._errors import (
     FieldViolation,
-    error_info,
+    error_metadata,
     error_reason,
     field_violations,
     is_outcome_unknown,
-    retry_delay,
+    is_recovered,
+    retry_delay_ms,
     status_details,
 )
+from telegent_facade._lifecycle import list_all_webhooks, list_all_webhooks_aio
 
 __all__ = [
     "SERVICE_CONFIG",
@@ -52,11 +48,14 @@ __all__ = [
     "RequestIdInterceptor",
     "create_aio_channel",
     "create_channel",
-    "error_info",
+    "error_metadata",
     "error_reason",
     "field_violations",
     "is_outcome_unknown",
-    "retry_delay",
+    "is_recovered",
+    "list_all_webhooks",
+    "list_all_webhooks_aio",
+    "retry_delay_ms",
     "status_details",
     "with_request_id",
 ]

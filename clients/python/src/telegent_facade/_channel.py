@@ -22,10 +22,13 @@ __all__ = [
 ]
 
 #: The gRPC service config the facade publishes (service_config.json in the
-#: facade's repository): a 15 s deadline and up to 3 attempts on UNAVAILABLE.
-#: The facade marks every UNAVAILABLE that may have created the webhook as
-#: not retryable (grpc-retry-pushback-ms: -1), so the policy never repeats such
-#: a create.
+#: facade's repository): for every method a 15 s deadline and up to 3
+#: attempts on UNAVAILABLE. The facade's pushback (grpc-retry-pushback-ms)
+#: steers the retries: -1 (do not repeat) for an UNAVAILABLE that may have
+#: created a webhook a repeat could not find, a delay for one a repeat
+#: resolves, such as a create with a request_id whose outcome is unknown: the
+#: repeat, with the same request_id, answers with the webhook Telegent stored,
+#: marked ``recovered``.
 SERVICE_CONFIG: str = json.dumps(
     json.loads(resources.files(__package__).joinpath("service_config.json").read_text("utf-8")),
     separators=(",", ":"),
@@ -115,8 +118,14 @@ def create_channel(
     unless ``service_config`` says otherwise (None: gRPC's defaults, no retries);
     a config the server's name resolver supplies does not replace it. Every
     CreateWebhook call gets a request_id when it has none (see
-    :class:`RequestIdInterceptor`). ``options`` are further channel arguments;
-    where they name one of ours, theirs wins.
+    :class:`RequestIdInterceptor`), which every retry reuses: the policy
+    repeats a create whose outcome is unknown when the facade invites it, and
+    the facade answers the repeat with the webhook the first attempt made.
+    ``options`` are further channel arguments; where they name one of ours,
+    theirs wins.
+
+    Without credentials the channel is plaintext: that is how to reach a
+    facade started with ``--dev``, which serves no TLS.
     """
     channel_options = _channel_options(service_config, options)
     if credentials is None:
@@ -137,7 +146,7 @@ def create_aio_channel(
     """:func:`create_channel` for asyncio: a ``grpc.aio`` channel with the same
     service config and request_id default."""
     channel_options = _channel_options(service_config, options)
-    interceptors = [AioRequestIdInterceptor()]
+    interceptors: list[grpc.aio.ClientInterceptor] = [AioRequestIdInterceptor()]
     if credentials is None:
         return grpc.aio.insecure_channel(
             target, options=channel_options, compression=compression, interceptors=interceptors

@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
-import datetime
-from typing import NamedTuple, Optional, TypeVar
+from typing import NamedTuple, Optional, TypeVar, cast
 
 import grpc
 from google.protobuf import message as _message
 from google.rpc import error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
+from telegent.webhook.v1 import webhook_pb2
+
 __all__ = [
     "FieldViolation",
-    "error_info",
+    "error_metadata",
     "error_reason",
     "field_violations",
     "is_outcome_unknown",
-    "retry_delay",
+    "is_recovered",
+    "retry_delay_ms",
     "status_details",
 ]
 
@@ -49,11 +51,12 @@ def status_details(error: BaseException) -> Optional[status_pb2.Status]:
     if not isinstance(error, grpc.RpcError):
         return None
     try:
-        return rpc_status.from_call(error)
+        status: Optional[status_pb2.Status] = rpc_status.from_call(cast(grpc.Call, error))
     except (ValueError, AttributeError, TypeError):
         # from_call refuses a status whose code or message disagrees with the
         # call's: such a status is not trustworthy, so it counts as absent.
         return None
+    return status
 
 
 def _detail(error: BaseException, kind: type[_M]) -> Optional[_M]:
@@ -61,10 +64,10 @@ def _detail(error: BaseException, kind: type[_M]) -> Optional[_M]:
     if status is None:
         return None
     for any_detail in status.details:
-        if any_detail.Is(kind.DESCRIPTOR):
-            detail = kind()
-            if any_detail.Unpack(detail):
-                return detail
+        detail = kind()
+        # Unpack answers False for a detail of another type.
+        if any_detail.Unpack(detail):
+            return detail
     return None
 
 
@@ -83,17 +86,24 @@ def field_violations(error: BaseException) -> list[FieldViolation]:
     ]
 
 
-def error_info(error: BaseException) -> Optional[error_details_pb2.ErrorInfo]:
-    """Returns the google.rpc.ErrorInfo of a failed call, or None."""
+def _error_info(error: BaseException) -> Optional[error_details_pb2.ErrorInfo]:
     return _detail(error, error_details_pb2.ErrorInfo)
 
 
 def error_reason(error: BaseException) -> Optional[str]:
     """Returns the stable ErrorInfo reason (for example ``UPSTREAM_CONFLICT``), or None."""
-    info = error_info(error)
+    info = _error_info(error)
     if info is None or not info.reason:
         return None
-    return info.reason
+    return str(info.reason)
+
+
+def error_metadata(error: BaseException) -> dict[str, str]:
+    """Returns the ErrorInfo metadata (for example ``upstream_status``), or an empty dict."""
+    info = _error_info(error)
+    if info is None:
+        return {}
+    return {str(k): str(v) for k, v in info.metadata.items()}
 
 
 def is_outcome_unknown(error: BaseException) -> bool:
@@ -101,16 +111,24 @@ def is_outcome_unknown(error: BaseException) -> bool:
 
     True only when the facade said so (ErrorInfo metadata ``outcome_unknown`` is
     ``"true"``): the create may have reached Telegent and no definite answer
-    came back, so repeat the call only with the same ``request_id``. False for
-    every other error, including errors that are not gRPC status errors.
+    came back, so repeat the call only with the same ``request_id`` (the
+    channels of :func:`~telegent_facade.create_channel` do). False for every
+    other error, including errors that are not gRPC status errors.
     """
-    info = error_info(error)
-    return info is not None and info.metadata.get("outcome_unknown") == "true"
+    return error_metadata(error).get("outcome_unknown") == "true"
 
 
-def retry_delay(error: BaseException) -> Optional[datetime.timedelta]:
-    """Returns how long to wait before trying again (google.rpc.RetryInfo), or None."""
+def retry_delay_ms(error: BaseException) -> Optional[int]:
+    """Returns how many milliseconds to wait before trying again
+    (google.rpc.RetryInfo), or None when the facade advised no retry."""
     info = _detail(error, error_details_pb2.RetryInfo)
     if info is None or not info.HasField("retry_delay"):
         return None
-    return info.retry_delay.ToTimedelta()
+    return int(info.retry_delay.ToMilliseconds())
+
+
+def is_recovered(response: webhook_pb2.CreateWebhookResponse) -> bool:
+    """Tells whether a create's answer is a recovered one: a repeat (same
+    ``request_id``) of a create whose outcome was unknown, answered with the
+    webhook Telegent had stored instead of creating a second one."""
+    return response.recovered
