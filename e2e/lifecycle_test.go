@@ -713,3 +713,82 @@ func TestLifecycleUpdateNeedsCredential(t *testing.T) {
 		})
 	}
 }
+
+// TestLifecycleListPagesStable pages an account's list while it changes:
+// the webhook that ended the previous page is deleted and a new one is
+// created between two pages; the next pages carry on after the previous
+// page's last id, so no webhook is skipped or seen twice. A page token is
+// refused for another account, and so are a forged token and a negative
+// page size.
+func TestLifecycleListPagesStable(t *testing.T) {
+	s := startSim(t)
+	f := startFacade(t, s.url, nil)
+	for _, p := range []string{lcGRPC, lcREST} {
+		t.Run(p, func(t *testing.T) {
+			c := &lcClient{proto: p, f: f}
+			account := lcAccount("PAGE", p)
+			create := func(name string) string {
+				t.Helper()
+				resp, a := c.create(t, &webhookv1.CreateWebhookRequest{AccountId: account, WebhookUrl: uniqueURL(t, "") + "/" + name,
+					SubscribedEvents: []webhookv1.WebhookEvent{webhookv1.WebhookEvent_WEBHOOK_EVENT_CALL_COMPLETED}})
+				a.ok(t, "create "+name)
+				return resp.GetWebhook().GetWebhookId()
+			}
+			var ids []string
+			for i := range 4 {
+				ids = append(ids, create(fmt.Sprint(i)))
+			}
+			slices.Sort(ids)
+			page := func(token string) *webhookv1.ListWebhooksResponse {
+				t.Helper()
+				resp, a := c.list(t, &webhookv1.ListWebhooksRequest{AccountId: account, PageSize: 2, PageToken: token})
+				a.ok(t, "list a page")
+				return resp
+			}
+			pageIDs := func(resp *webhookv1.ListWebhooksResponse) []string {
+				var out []string
+				for _, w := range resp.GetWebhooks() {
+					out = append(out, w.GetWebhookId())
+				}
+				return out
+			}
+			first := page("")
+			if got := pageIDs(first); !slices.Equal(got, ids[:2]) || first.GetNextPageToken() == "" {
+				t.Fatalf("first page = %v (next %q), want %v and a next page", got, first.GetNextPageToken(), ids[:2])
+			}
+			c.delete(t, account, ids[1]).ok(t, "delete the last webhook of the first page")
+			added := create("added")
+			var rest []string
+			token := first.GetNextPageToken()
+			for range 5 {
+				resp := page(token)
+				rest = append(rest, pageIDs(resp)...)
+				if token = resp.GetNextPageToken(); token == "" {
+					break
+				}
+			}
+			if want := []string{ids[2], ids[3], added}; !slices.Equal(rest, want) {
+				t.Fatalf("pages after the change = %v, want %v", rest, want)
+			}
+
+			// Refused tokens and sizes, each with a field violation.
+			refusals := map[string]struct {
+				req   *webhookv1.ListWebhooksRequest
+				field string
+			}{
+				"another account's page token": {&webhookv1.ListWebhooksRequest{AccountId: lcAccount("PAGEOTHER", p), PageToken: first.GetNextPageToken()}, "page_token"},
+				"a forged page token":          {&webhookv1.ListWebhooksRequest{AccountId: account, PageToken: "bm90LWEtdG9rZW4"}, "page_token"},
+				"a negative page size":         {&webhookv1.ListWebhooksRequest{AccountId: account, PageSize: -1}, "page_size"},
+			}
+			for name, r := range refusals {
+				_, a := c.list(t, r.req)
+				a.refused(t, name, codes.InvalidArgument, "")
+				if br := badRequest(a.st); br == nil || !slices.ContainsFunc(br.GetFieldViolations(), func(v *errdetails.BadRequest_FieldViolation) bool {
+					return v.GetField() == r.field
+				}) {
+					t.Errorf("%s: BadRequest = %v, want a violation of %s", name, br, r.field)
+				}
+			}
+		})
+	}
+}
