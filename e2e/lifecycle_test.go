@@ -792,3 +792,64 @@ func TestLifecycleListPagesStable(t *testing.T) {
 		})
 	}
 }
+
+// setSimFaults sets the simulator's default faults (the channel for
+// delete and list, whose bodies carry no WebhookUrl).
+func setSimFaults(t *testing.T, s *sim, f telegentsim.Faults) {
+	t.Helper()
+	s.admin(t, http.MethodPut, "/_sim/faults", f, nil)
+}
+
+// TestLifecycleChangeOutcomeUnknown: an update whose answer Telegent drops
+// after acting, every time, is UNAVAILABLE, outcome unknown, with a
+// RetryInfo, and repeating it is harmless. A delete whose answer is dropped
+// is repeated by the facade, whose repeat gets Telegent's 404: the delete
+// succeeded, and only a later delete is WEBHOOK_NOT_FOUND.
+func TestLifecycleChangeOutcomeUnknown(t *testing.T) {
+	s := startSim(t)
+	f := startFacade(t, s.url, nil, "--breaker-failures", "1000", "--breaker-failure-ratio", "2")
+	for _, p := range []string{lcGRPC, lcREST} {
+		t.Run(p, func(t *testing.T) {
+			c := &lcClient{proto: p, f: f}
+			account := lcAccount("CHG", p)
+			req := basicReq(uniqueURL(t, ""))
+			req.AccountId = account
+			created, a := c.create(t, req)
+			a.ok(t, "create")
+			id := created.GetWebhook().GetWebhookId()
+
+			const rotated = "lc-rotated-Pass-0c"
+			update := &webhookv1.UpdateWebhookRequest{AccountId: account, WebhookId: id, AuthenticationPassword: rotated}
+			setSimFaults(t, s, telegentsim.Faults{Drop: telegentsim.DropAfterBody, On: telegentsim.EndpointUpdate})
+			_, a = c.update(t, update)
+			setSimFaults(t, s, telegentsim.Faults{})
+			a.refused(t, "update whose answer is dropped", codes.Unavailable, "")
+			if errorInfo(a.st).GetMetadata()[failure.MetadataOutcomeUnknown] != "true" || retryInfo(a.st) == nil {
+				t.Errorf("dropped update: details %v, want outcome_unknown and a RetryInfo", a.st.Details())
+			}
+			if w := simWebhook(t, s, account, id); w == nil || deref(w.AuthenticationPassword) != rotated {
+				t.Fatal("Telegent did not apply the update whose answer was dropped")
+			}
+			updated, a := c.update(t, update)
+			a.ok(t, "repeat the update")
+			if u := updated.GetWebhook(); u.GetWebhookId() != id || u.GetWebhookUrl() != req.GetWebhookUrl() || !u.GetPasswordSet() {
+				t.Errorf("repeated update = %v", u)
+			}
+
+			// The facade repeats a delete whose answer was lost; the repeat
+			// finds nothing, and the delete it made is a success.
+			deletesBefore := s.counters(t).DeletesAttempted
+			setSimFaults(t, s, telegentsim.Faults{Drop: telegentsim.DropAfterBody, On: telegentsim.EndpointDelete})
+			a = c.delete(t, account, id)
+			setSimFaults(t, s, telegentsim.Faults{})
+			a.ok(t, "delete whose first answer is dropped")
+			if simWebhook(t, s, account, id) != nil {
+				t.Fatal("Telegent still holds the deleted webhook")
+			}
+			if d := s.counters(t).DeletesAttempted - deletesBefore; d < 2 {
+				t.Errorf("Telegent saw %d deletes, want the dropped one and the facade's repeat", d)
+			}
+			c.delete(t, account, id).refused(t, "repeat the delete", codes.NotFound, failure.ReasonWebhookNotFound)
+		})
+	}
+}
