@@ -3,6 +3,7 @@ package e2e
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -328,7 +329,7 @@ func TestLifecycleOverEveryProtocol(t *testing.T) {
 	s := startSim(t)
 	f := startFacade(t, s.url, nil)
 	var answers []string
-	const oldPassword, newPassword = "lc-old-Pass-7d1e", "lc-new-Pass-93ab"
+	const oldPassword, newPassword, hookToken = "lc-old-Pass-7d1e", "lc-new-Pass-93ab", "lc-hook-Token-5e2a"
 	for _, p := range []string{lcGRPC, lcREST, lcConnect} {
 		t.Run(p, func(t *testing.T) {
 			c := &lcClient{proto: p, f: f}
@@ -349,6 +350,9 @@ func TestLifecycleOverEveryProtocol(t *testing.T) {
 			for i := range 2 {
 				other := &webhookv1.CreateWebhookRequest{AccountId: account, WebhookUrl: fmt.Sprintf("%s/neighbour-%d", uniqueURL(t, ""), i),
 					SubscribedEvents: []webhookv1.WebhookEvent{webhookv1.WebhookEvent_WEBHOOK_EVENT_CALL_RINGING}}
+				if i == 0 { // a list returns tokens too, as Telegent might
+					other.AuthenticationType, other.AuthenticationToken = webhookv1.AuthenticationType_AUTHENTICATION_TYPE_TOKEN, hookToken
+				}
 				resp, a := c.create(t, other)
 				a.ok(t, "create a neighbour")
 				ids = append(ids, resp.GetWebhook().GetWebhookId())
@@ -449,7 +453,8 @@ func TestLifecycleOverEveryProtocol(t *testing.T) {
 			}
 		})
 	}
-	assertNoSecrets(t, f.output(), answers, map[string]string{"password given at create": oldPassword, "password given at update": newPassword})
+	assertNoSecrets(t, f.output(), answers, map[string]string{"password given at create": oldPassword, "password given at update": newPassword,
+		"token of a neighbour": hookToken})
 	if c := s.counters(t); c.DuplicateCreates != 0 {
 		t.Errorf("a webhook was created twice: %+v", c)
 	}
@@ -630,6 +635,10 @@ func TestLifecycleAuthorisation(t *testing.T) {
 				t.Fatalf("B's webhook changed: %+v, was %+v", now, storedB)
 			}
 
+			if p == lcREST {
+				restPathAgainstBody(t, s, f, tokenA, accountA, accountB, idA, idB)
+			}
+
 			// A still reaches its own webhook, B its own.
 			_, a = c.get(t, accountA, idA)
 			a.ok(t, "A gets its webhook")
@@ -642,6 +651,49 @@ func TestLifecycleAuthorisation(t *testing.T) {
 	}
 	assertNoSecrets(t, f.output(), answers, map[string]string{"password of A's webhook": passwordA, "password of B's webhook": passwordB,
 		"A's bearer token": tokenA, "B's bearer token": tokenB})
+}
+
+// restPathAgainstBody sends REST calls whose body names another account
+// or webhook than the path, as caller A: none of them may create in,
+// change or delete anything of account B.
+func restPathAgainstBody(t *testing.T, s *sim, f *facade, tokenA, accountA, accountB, idA, idB string) {
+	t.Helper()
+	send := func(method, path string, body map[string]any) (int, string) {
+		t.Helper()
+		b, err := json.Marshal(body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req, err := http.NewRequestWithContext(t.Context(), method, f.httpURL+path, bytes.NewReader(b))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+tokenA)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		answer, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(answer)
+	}
+	storedB := simWebhooks(t, s, accountB)
+	hook := func(account, suffix string) map[string]any {
+		return map[string]any{"accountId": account, "webhookUrl": uniqueURL(t, "") + suffix, "subscribedEvents": []string{"WEBHOOK_EVENT_NEW_SMS"}}
+	}
+	if code, answer := send(http.MethodPost, "/v1/accounts/"+accountB+"/webhooks", hook(accountA, "/path-b-body-a")); code == http.StatusOK {
+		t.Errorf("create with B in the path and A in the body: 200 %s", answer)
+	}
+	send(http.MethodPost, "/v1/accounts/"+accountA+"/webhooks", hook(accountB, "/path-a-body-b"))
+	code, answer := send(http.MethodPatch, "/v1/accounts/"+accountA+"/webhooks/"+idA,
+		map[string]any{"accountId": accountB, "webhookId": idB, "authenticationPassword": "lc-intruder-Pass"})
+	if code != http.StatusOK && code/100 != 4 {
+		t.Errorf("update with A's ids in the path and B's in the body: %d %s", code, answer)
+	}
+	if now := simWebhooks(t, s, accountB); !reflect.DeepEqual(now, storedB) {
+		t.Errorf("calls with B's ids in the body changed B's webhooks: %+v, were %+v", now, storedB)
+	}
 }
 
 // TestLifecycleUpdateNeedsCredential: an update whose result needs a
