@@ -517,6 +517,17 @@ func unknownThenRecovered(t *testing.T, s *sim, first, again *lcClient, account 
 	if ws := simWebhooks(t, s, account); len(ws) != 1 {
 		t.Errorf("Telegent holds %d webhooks of the account, want 1", len(ws))
 	}
+
+	// Deleted, the webhook is not created again by a repeat.
+	again.delete(t, account, w.GetWebhookId()).ok(t, "delete the recovered webhook")
+	late, a := again.create(t, req)
+	a.ok(t, "repeat after the delete")
+	if late.GetWebhook().GetWebhookId() != w.GetWebhookId() {
+		t.Errorf("repeat after the delete = %v, want the remembered webhook %s", late, w.GetWebhookId())
+	}
+	if d := s.counters(t).CreatesAttempted - before.CreatesAttempted; d != 1 {
+		t.Errorf("after a delete, a repeat sent a create: %d creates, want 1", d)
+	}
 }
 
 // TestLifecycleUnknownCreateRecovered: with the simulator dropping the
@@ -531,6 +542,37 @@ func TestLifecycleUnknownCreateRecovered(t *testing.T) {
 		t.Run(p, func(t *testing.T) {
 			c := &lcClient{proto: p, f: f}
 			unknownThenRecovered(t, s, c, c, lcAccount("RC", p))
+		})
+	}
+}
+
+// TestLifecycleUnknownCreateNothingStored: a create with a request_id
+// answered 500 (outcome unknown; here Telegent stored nothing) is repeated
+// with the same request_id: the repeat finds nothing in the list and
+// creates, once.
+func TestLifecycleUnknownCreateNothingStored(t *testing.T) {
+	s := startSim(t)
+	f := startFacade(t, s.url, nil)
+	for _, p := range []string{lcGRPC, lcREST} {
+		t.Run(p, func(t *testing.T) {
+			c := &lcClient{proto: p, f: f}
+			req := basicReq(uniqueURL(t, "status:500;once"))
+			req.AccountId = lcAccount("NS", p)
+			req.RequestId = uuid.NewString()
+			_, a := c.create(t, req)
+			a.refused(t, "create answered 500", codes.Unavailable, failure.ReasonUpstreamUnavailable)
+			if errorInfo(a.st).GetMetadata()[failure.MetadataOutcomeUnknown] != "true" || retryInfo(a.st) == nil {
+				t.Fatalf("details %v, want outcome_unknown and a RetryInfo", a.st.Details())
+			}
+			resp, a := c.create(t, req)
+			a.ok(t, "repeat with the same request_id")
+			stored := simWebhooks(t, s, req.GetAccountId())
+			if resp.GetRecovered() || len(stored) != 1 || resp.GetWebhook().GetWebhookId() != stored[0].WebhookID {
+				t.Fatalf("repeat = %v, Telegent holds %+v; want the one webhook the repeat created, not recovered", resp, stored)
+			}
+			if n := createsByURL(t, s)[req.GetWebhookUrl()]; n != 1 {
+				t.Errorf("Telegent stored the webhook %d times, want 1", n)
+			}
 		})
 	}
 }
