@@ -39,6 +39,7 @@ const (
 	lcGRPC    = "grpc"
 	lcREST    = "rest"
 	lcConnect = "connect"
+	lcGRPCWeb = "grpcweb"
 )
 
 // lcAnswer is what one call got over any protocol: its status (OK on
@@ -98,7 +99,9 @@ func (c *lcClient) call(t *testing.T, method string, req, resp proto.Message) lc
 	case lcREST:
 		a = c.callREST(t, req, resp)
 	case lcConnect:
-		a = c.callConnect(t, method, req, resp)
+		a = c.callConnect(t, method, req, resp, connect.WithProtoJSON())
+	case lcGRPCWeb:
+		a = c.callConnect(t, method, req, resp, connect.WithGRPCWeb())
 	default:
 		t.Fatalf("unknown protocol %q", c.proto)
 	}
@@ -202,8 +205,9 @@ func (c *lcClient) callREST(t *testing.T, req, resp proto.Message) lcAnswer {
 	return a
 }
 
-// callConnect makes the call over the Connect protocol (JSON).
-func (c *lcClient) callConnect(t *testing.T, method string, req, resp proto.Message) lcAnswer {
+// callConnect makes the call with connect-go: the Connect protocol or
+// gRPC-Web, as opts say.
+func (c *lcClient) callConnect(t *testing.T, method string, req, resp proto.Message, opts ...connect.ClientOption) lcAnswer {
 	t.Helper()
 	header := http.Header{}
 	if c.token != "" {
@@ -216,15 +220,15 @@ func (c *lcClient) callConnect(t *testing.T, method string, req, resp proto.Mess
 	)
 	switch r := req.(type) {
 	case *webhookv1.CreateWebhookRequest:
-		got, err = connectUnary[webhookv1.CreateWebhookRequest, webhookv1.CreateWebhookResponse](t.Context(), endpoint, header, r)
+		got, err = connectUnary[webhookv1.CreateWebhookRequest, webhookv1.CreateWebhookResponse](t.Context(), endpoint, header, r, opts)
 	case *webhookv1.GetWebhookRequest:
-		got, err = connectUnary[webhookv1.GetWebhookRequest, webhookv1.GetWebhookResponse](t.Context(), endpoint, header, r)
+		got, err = connectUnary[webhookv1.GetWebhookRequest, webhookv1.GetWebhookResponse](t.Context(), endpoint, header, r, opts)
 	case *webhookv1.ListWebhooksRequest:
-		got, err = connectUnary[webhookv1.ListWebhooksRequest, webhookv1.ListWebhooksResponse](t.Context(), endpoint, header, r)
+		got, err = connectUnary[webhookv1.ListWebhooksRequest, webhookv1.ListWebhooksResponse](t.Context(), endpoint, header, r, opts)
 	case *webhookv1.UpdateWebhookRequest:
-		got, err = connectUnary[webhookv1.UpdateWebhookRequest, webhookv1.UpdateWebhookResponse](t.Context(), endpoint, header, r)
+		got, err = connectUnary[webhookv1.UpdateWebhookRequest, webhookv1.UpdateWebhookResponse](t.Context(), endpoint, header, r, opts)
 	case *webhookv1.DeleteWebhookRequest:
-		got, err = connectUnary[webhookv1.DeleteWebhookRequest, webhookv1.DeleteWebhookResponse](t.Context(), endpoint, header, r)
+		got, err = connectUnary[webhookv1.DeleteWebhookRequest, webhookv1.DeleteWebhookResponse](t.Context(), endpoint, header, r, opts)
 	default:
 		t.Fatalf("no Connect call for %T", req)
 	}
@@ -239,20 +243,19 @@ func (c *lcClient) callConnect(t *testing.T, method string, req, resp proto.Mess
 	return protoAnswer(status.New(codes.OK, ""), resp)
 }
 
-// connectUnary is one unary call over the Connect protocol with JSON
-// bodies. It returns the response as a proto.Message so that callers of
+// connectUnary is one unary call with connect-go. It returns the response as a proto.Message so that callers of
 // every method share one path.
 func connectUnary[Req, Resp any, PResp interface {
 	*Resp
 	proto.Message
-}](ctx context.Context, url string, header http.Header, req *Req) (proto.Message, error) {
+}](ctx context.Context, url string, header http.Header, req *Req, opts []connect.ClientOption) (proto.Message, error) {
 	hc := &http.Client{}
 	defer hc.CloseIdleConnections()
 	r := connect.NewRequest(req)
 	for k, v := range header {
 		r.Header()[k] = v
 	}
-	resp, err := connect.NewClient[Req, Resp](hc, url, connect.WithProtoJSON()).CallUnary(ctx, r)
+	resp, err := connect.NewClient[Req, Resp](hc, url, opts...).CallUnary(ctx, r)
 	if err != nil {
 		return nil, err
 	}
@@ -321,7 +324,7 @@ func lcAccount(prefix, protocol string) string {
 }
 
 // TestLifecycleOverEveryProtocol runs a webhook's whole life through the
-// real facade and simulator over gRPC, REST and Connect: create, list page
+// real facade and simulator over gRPC, REST, Connect and gRPC-Web: create, list page
 // by page, get, update of the password only, delete, get and delete again.
 // The settings the update does not name are kept, no answer carries a
 // password, and Telegent sees one create, one update and one delete.
@@ -330,7 +333,7 @@ func TestLifecycleOverEveryProtocol(t *testing.T) {
 	f := startFacade(t, s.url, nil)
 	var answers []string
 	const oldPassword, newPassword, hookToken = "lc-old-Pass-7d1e", "lc-new-Pass-93ab", "lc-hook-Token-5e2a"
-	for _, p := range []string{lcGRPC, lcREST, lcConnect} {
+	for _, p := range []string{lcGRPC, lcREST, lcConnect, lcGRPCWeb} {
 		t.Run(p, func(t *testing.T) {
 			c := &lcClient{proto: p, f: f}
 			defer func() { answers = append(answers, c.answers...) }()
@@ -632,7 +635,7 @@ func TestLifecycleAuthorisation(t *testing.T) {
 	}
 
 	var answers []string
-	for _, p := range []string{lcGRPC, lcREST, lcConnect} {
+	for _, p := range []string{lcGRPC, lcREST, lcConnect, lcGRPCWeb} {
 		t.Run(p, func(t *testing.T) {
 			c := &lcClient{proto: p, f: f, token: tokenA}
 			defer func() { answers = append(answers, c.answers...) }()
