@@ -324,10 +324,11 @@ func lcAccount(prefix, protocol string) string {
 }
 
 // TestLifecycleOverEveryProtocol runs a webhook's whole life through the
-// real facade and simulator over gRPC, REST, Connect and gRPC-Web: create, list page
-// by page, get, update of the password only, delete, get and delete again.
-// The settings the update does not name are kept, no answer carries a
-// password, and Telegent sees one create, one update and one delete.
+// real facade and simulator over gRPC, REST, Connect and gRPC-Web: create,
+// list page by page, get, update of the password only, delete, get and
+// delete again. The settings the update does not name are kept, no answer
+// carries a password or token, and Telegent sees one create of the
+// webhook, one update and one delete.
 func TestLifecycleOverEveryProtocol(t *testing.T) {
 	s := startSim(t)
 	f := startFacade(t, s.url, nil)
