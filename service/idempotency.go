@@ -113,6 +113,9 @@ func (s *Service) createOnce(ctx context.Context, req *webhookv1.CreateWebhookRe
 		// Only a repeat resolves: the call that saw the outcome go unknown
 		// answers it, and Telegent gets time to finish what it received.
 		if !replayed || !isOutcomeUnknown(out.err) || before == nil || attempt == maxCreateAttempts {
+			if replayed && out.resp != nil {
+				out.resp.Replayed = true
+			}
 			return out.resp, out.err
 		}
 	}

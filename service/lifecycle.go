@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -125,9 +126,23 @@ func (s *Service) DeleteWebhook(ctx context.Context, req *webhookv1.DeleteWebhoo
 		return nil, err
 	}
 	if err := s.upstream.DeleteWebhook(ctx, req.GetAccountId(), req.GetWebhookId()); err != nil {
+		if deletedByEarlierAttempt(err) {
+			return &webhookv1.DeleteWebhookResponse{}, nil
+		}
 		return nil, s.changeStatus(ctx, req.GetAccountId(), req.GetWebhookId(), err)
 	}
 	return &webhookv1.DeleteWebhookResponse{}, nil
+}
+
+// deletedByEarlierAttempt reports Telegent's 404 to a repeat the client made
+// of this same delete after an attempt whose outcome was unknown (its
+// answer was lost): the webhook was in the account's list when the call
+// began and is gone now, by that attempt (or a concurrent delete), so what
+// the caller asked for is done. WEBHOOK_NOT_FOUND would tell the caller it
+// named a webhook that did not exist.
+func deletedByEarlierAttempt(err error) bool {
+	e, ok := errors.AsType[*telegent.Error](err)
+	return ok && e.Kind == telegent.KindNotFound && e.OutcomeUnknown
 }
 
 // list is the account's webhooks sorted by id. Entries Telegent attributes

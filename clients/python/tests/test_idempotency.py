@@ -27,6 +27,8 @@ def test_repeat_with_the_same_request_id_gets_the_first_webhook(stub: webhook_pb
     second = stub.CreateWebhook(request)
     assert first.webhook.webhook_id
     assert second.webhook == first.webhook
+    assert not telegent_facade.is_replayed(first)
+    assert telegent_facade.is_replayed(second)
     assert sim.creates(url) == 1
 
 

@@ -22,6 +22,36 @@ export const publishedServiceConfig: ServiceConfig = {
           "UNAVAILABLE"
         ]
       }
+    },
+    {
+      "name": [
+        {
+          "service": "telegent.webhook.v1.WebhookService",
+          "method": "GetWebhook"
+        },
+        {
+          "service": "telegent.webhook.v1.WebhookService",
+          "method": "ListWebhooks"
+        },
+        {
+          "service": "telegent.webhook.v1.WebhookService",
+          "method": "UpdateWebhook"
+        },
+        {
+          "service": "telegent.webhook.v1.WebhookService",
+          "method": "DeleteWebhook"
+        }
+      ],
+      "timeout": "15s",
+      "retryPolicy": {
+        "maxAttempts": 3,
+        "initialBackoff": "0.2s",
+        "maxBackoff": "2s",
+        "backoffMultiplier": 2,
+        "retryableStatusCodes": [
+          "UNAVAILABLE"
+        ]
+      }
     }
   ]
 };

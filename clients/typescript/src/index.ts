@@ -9,7 +9,7 @@ export * from "../gen/google/rpc/status_pb.js";
 export * from "../gen/google/rpc/error_details_pb.js";
 export { publishedServiceConfig } from "../gen/service_config.js";
 export * from "./errors.js";
-export { isRecovered, listAllWebhooks, type ListAllWebhooksOptions } from "./lifecycle.js";
+export { isRecovered, isReplayed, listAllWebhooks, type ListAllWebhooksOptions } from "./lifecycle.js";
 export * from "./service-config.js";
 export { createRetryInterceptor, type RetryInterceptorOptions } from "./retry.js";
 export { createRequestIdInterceptor, requestIdOf } from "./request-id.js";

@@ -1,6 +1,6 @@
 // Helpers around the webhook methods beyond what the generated client gives:
 // every webhook of an account across ListWebhooks' pages, and whether a
-// create's answer was recovered from an earlier attempt.
+// create's answer was recovered from an earlier attempt or replayed.
 
 import type { CallOptions, Client } from "@connectrpc/connect";
 import type { CreateWebhookResponse, Webhook, WebhookService } from "../gen/telegent/webhook/v1/webhook_pb.js";
@@ -37,4 +37,13 @@ export async function* listAllWebhooks(
  */
 export function isRecovered(res: Pick<CreateWebhookResponse, "recovered">): boolean {
   return res.recovered;
+}
+
+/**
+ * Whether the facade answered this create from an earlier call with the same
+ * request_id (a retry, or a repeat on another replica) without calling
+ * Telegent again.
+ */
+export function isReplayed(res: Pick<CreateWebhookResponse, "replayed">): boolean {
+  return res.replayed;
 }

@@ -4,7 +4,7 @@
 
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { randomBytes } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import { Code, ConnectError, createClient, type Client, type Interceptor } from "@connectrpc/connect";
 import {
   AuthenticationType,
@@ -13,6 +13,7 @@ import {
   errorReason,
   isOutcomeUnknown,
   isRecovered,
+  isReplayed,
   listAllWebhooks,
   type CreateWebhookRequest,
   type Webhook,
@@ -53,6 +54,16 @@ describe("webhook methods against the facade over gRPC", () => {
   });
   after(async () => {
     await stack?.stop();
+  });
+
+  test("a create repeated with its request_id is answered from the first call, marked replayed", async () => {
+    const client = clientWith();
+    const request = { accountId: newAccount(), webhookUrl: hookUrl(), subscribedEvents: [WebhookEvent.ORDER_UPDATE], requestId: randomUUID() };
+    const first = await client.createWebhook(request);
+    const again = await client.createWebhook(request);
+    assert.equal(isReplayed(first), false);
+    assert.equal(isReplayed(again), true);
+    assert.equal(again.webhook?.webhookId, first.webhook?.webhookId);
   });
 
   test("create, list, get, update the password only, delete, then get and delete are NOT_FOUND", async () => {

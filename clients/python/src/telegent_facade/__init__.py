@@ -36,6 +36,7 @@ from telegent_facade._errors import (
     field_violations,
     is_outcome_unknown,
     is_recovered,
+    is_replayed,
     retry_delay_ms,
     status_details,
 )
@@ -53,6 +54,7 @@ __all__ = [
     "field_violations",
     "is_outcome_unknown",
     "is_recovered",
+    "is_replayed",
     "list_all_webhooks",
     "list_all_webhooks_aio",
     "retry_delay_ms",

@@ -132,3 +132,10 @@ def is_recovered(response: webhook_pb2.CreateWebhookResponse) -> bool:
     ``request_id``) of a create whose outcome was unknown, answered with the
     webhook Telegent had stored instead of creating a second one."""
     return response.recovered
+
+
+def is_replayed(response: webhook_pb2.CreateWebhookResponse) -> bool:
+    """Tells whether a create's answer came from an earlier call with the
+    same ``request_id`` (a retry, or a repeat on another replica): Telegent
+    was not called again."""
+    return response.replayed

@@ -444,7 +444,11 @@ type CreateWebhookResponse struct {
 	// (same `request_id`) and the webhook was found in Telegent's list instead
 	// of being created again. It describes this call, not the webhook, so it is
 	// here rather than on `Webhook`.
-	Recovered     bool `protobuf:"varint,2,opt,name=recovered,proto3" json:"recovered,omitempty"`
+	Recovered bool `protobuf:"varint,2,opt,name=recovered,proto3" json:"recovered,omitempty"`
+	// True when this answer is the remembered answer of an earlier call with
+	// the same `request_id` (a retry, or a repeat by another replica): Telegent
+	// was not called again. Like `recovered`, it describes this call.
+	Replayed      bool `protobuf:"varint,3,opt,name=replayed,proto3" json:"replayed,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -489,6 +493,13 @@ func (x *CreateWebhookResponse) GetWebhook() *Webhook {
 func (x *CreateWebhookResponse) GetRecovered() bool {
 	if x != nil {
 		return x.Recovered
+	}
+	return false
+}
+
+func (x *CreateWebhookResponse) GetReplayed() bool {
+	if x != nil {
+		return x.Replayed
 	}
 	return false
 }
@@ -1144,10 +1155,11 @@ const file_telegent_webhook_v1_webhook_proto_rawDesc = "" +
 	"'authentication_token.required_for_token\x12Vauthentication_token is required when authentication_type is AUTHENTICATION_TYPE_TOKEN\x1a\x7fthis.authentication_type != telegent.webhook.v1.AuthenticationType.AUTHENTICATION_TYPE_TOKEN || this.authentication_token != ''\x1a\x84\x02\n" +
 	"\x1eauthentication_username.unused\x12]authentication_username must be empty unless authentication_type is AUTHENTICATION_TYPE_BASIC\x1a\x82\x01this.authentication_type == telegent.webhook.v1.AuthenticationType.AUTHENTICATION_TYPE_BASIC || this.authentication_username == ''\x1a\x84\x02\n" +
 	"\x1eauthentication_password.unused\x12]authentication_password must be empty unless authentication_type is AUTHENTICATION_TYPE_BASIC\x1a\x82\x01this.authentication_type == telegent.webhook.v1.AuthenticationType.AUTHENTICATION_TYPE_BASIC || this.authentication_password == ''\x1a\xfa\x01\n" +
-	"\x1bauthentication_token.unused\x12Zauthentication_token must be empty unless authentication_type is AUTHENTICATION_TYPE_TOKEN\x1a\x7fthis.authentication_type == telegent.webhook.v1.AuthenticationType.AUTHENTICATION_TYPE_TOKEN || this.authentication_token == ''\"m\n" +
+	"\x1bauthentication_token.unused\x12Zauthentication_token must be empty unless authentication_type is AUTHENTICATION_TYPE_TOKEN\x1a\x7fthis.authentication_type == telegent.webhook.v1.AuthenticationType.AUTHENTICATION_TYPE_TOKEN || this.authentication_token == ''\"\x89\x01\n" +
 	"\x15CreateWebhookResponse\x126\n" +
 	"\awebhook\x18\x01 \x01(\v2\x1c.telegent.webhook.v1.WebhookR\awebhook\x12\x1c\n" +
-	"\trecovered\x18\x02 \x01(\bR\trecovered\"\xae\x04\n" +
+	"\trecovered\x18\x02 \x01(\bR\trecovered\x12\x1a\n" +
+	"\breplayed\x18\x03 \x01(\bR\breplayed\"\xae\x04\n" +
 	"\aWebhook\x12\x1d\n" +
 	"\n" +
 	"webhook_id\x18\x01 \x01(\tR\twebhookId\x12\x1b\n" +

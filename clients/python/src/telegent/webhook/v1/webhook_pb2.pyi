@@ -274,11 +274,17 @@ class CreateWebhookResponse(_message.Message):
 
     WEBHOOK_FIELD_NUMBER: _builtins.int
     RECOVERED_FIELD_NUMBER: _builtins.int
+    REPLAYED_FIELD_NUMBER: _builtins.int
     recovered: _builtins.bool
     """True when this answer is a repeat of a create whose outcome was unknown
     (same `request_id`) and the webhook was found in Telegent's list instead
     of being created again. It describes this call, not the webhook, so it is
     here rather than on `Webhook`.
+    """
+    replayed: _builtins.bool
+    """True when this answer is the remembered answer of an earlier call with
+    the same `request_id` (a retry, or a repeat by another replica): Telegent
+    was not called again. Like `recovered`, it describes this call.
     """
     @_builtins.property
     def webhook(self) -> Global___Webhook:
@@ -289,10 +295,11 @@ class CreateWebhookResponse(_message.Message):
         *,
         webhook: Global___Webhook | None = ...,
         recovered: _builtins.bool = ...,
+        replayed: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["webhook", b"webhook"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["recovered", b"recovered", "webhook", b"webhook"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["recovered", b"recovered", "replayed", b"replayed", "webhook", b"webhook"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -3463,6 +3463,18 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
      * @return The recovered.
      */
     boolean getRecovered();
+
+    /**
+     * <pre>
+     * True when this answer is the remembered answer of an earlier call with
+     * the same `request_id` (a retry, or a repeat by another replica): Telegent
+     * was not called again. Like `recovered`, it describes this call.
+     * </pre>
+     *
+     * <code>bool replayed = 3 [json_name = "replayed"];</code>
+     * @return The replayed.
+     */
+    boolean getReplayed();
   }
   /**
    * <pre>
@@ -3562,6 +3574,23 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
       return recovered_;
     }
 
+    public static final int REPLAYED_FIELD_NUMBER = 3;
+    private boolean replayed_ = false;
+    /**
+     * <pre>
+     * True when this answer is the remembered answer of an earlier call with
+     * the same `request_id` (a retry, or a repeat by another replica): Telegent
+     * was not called again. Like `recovered`, it describes this call.
+     * </pre>
+     *
+     * <code>bool replayed = 3 [json_name = "replayed"];</code>
+     * @return The replayed.
+     */
+    @java.lang.Override
+    public boolean getReplayed() {
+      return replayed_;
+    }
+
     private byte memoizedIsInitialized = -1;
     @java.lang.Override
     public final boolean isInitialized() {
@@ -3582,6 +3611,9 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
       if (recovered_ != false) {
         output.writeBool(2, recovered_);
       }
+      if (replayed_ != false) {
+        output.writeBool(3, replayed_);
+      }
       getUnknownFields().writeTo(output);
     }
 
@@ -3598,6 +3630,10 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
       if (recovered_ != false) {
         size += com.google.protobuf.CodedOutputStream
           .computeBoolSize(2, recovered_);
+      }
+      if (replayed_ != false) {
+        size += com.google.protobuf.CodedOutputStream
+          .computeBoolSize(3, replayed_);
       }
       size += getUnknownFields().getSerializedSize();
       memoizedSize = size;
@@ -3621,6 +3657,8 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
       }
       if (getRecovered()
           != other.getRecovered()) return false;
+      if (getReplayed()
+          != other.getReplayed()) return false;
       if (!getUnknownFields().equals(other.getUnknownFields())) return false;
       return true;
     }
@@ -3639,6 +3677,9 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
       hash = (37 * hash) + RECOVERED_FIELD_NUMBER;
       hash = (53 * hash) + com.google.protobuf.Internal.hashBoolean(
           getRecovered());
+      hash = (37 * hash) + REPLAYED_FIELD_NUMBER;
+      hash = (53 * hash) + com.google.protobuf.Internal.hashBoolean(
+          getReplayed());
       hash = (29 * hash) + getUnknownFields().hashCode();
       memoizedHashCode = hash;
       return hash;
@@ -3786,6 +3827,7 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
           webhookBuilder_ = null;
         }
         recovered_ = false;
+        replayed_ = false;
         return this;
       }
 
@@ -3829,6 +3871,9 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
         if (((from_bitField0_ & 0x00000002) != 0)) {
           result.recovered_ = recovered_;
         }
+        if (((from_bitField0_ & 0x00000004) != 0)) {
+          result.replayed_ = replayed_;
+        }
         result.bitField0_ |= to_bitField0_;
       }
 
@@ -3849,6 +3894,9 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
         }
         if (other.getRecovered() != false) {
           setRecovered(other.getRecovered());
+        }
+        if (other.getReplayed() != false) {
+          setReplayed(other.getReplayed());
         }
         this.mergeUnknownFields(other.getUnknownFields());
         onChanged();
@@ -3888,6 +3936,11 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
                 bitField0_ |= 0x00000002;
                 break;
               } // case 16
+              case 24: {
+                replayed_ = input.readBool();
+                bitField0_ |= 0x00000004;
+                break;
+              } // case 24
               default: {
                 if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                   done = true; // was an endgroup tag
@@ -4111,6 +4164,56 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
       public Builder clearRecovered() {
         bitField0_ = (bitField0_ & ~0x00000002);
         recovered_ = false;
+        onChanged();
+        return this;
+      }
+
+      private boolean replayed_ ;
+      /**
+       * <pre>
+       * True when this answer is the remembered answer of an earlier call with
+       * the same `request_id` (a retry, or a repeat by another replica): Telegent
+       * was not called again. Like `recovered`, it describes this call.
+       * </pre>
+       *
+       * <code>bool replayed = 3 [json_name = "replayed"];</code>
+       * @return The replayed.
+       */
+      @java.lang.Override
+      public boolean getReplayed() {
+        return replayed_;
+      }
+      /**
+       * <pre>
+       * True when this answer is the remembered answer of an earlier call with
+       * the same `request_id` (a retry, or a repeat by another replica): Telegent
+       * was not called again. Like `recovered`, it describes this call.
+       * </pre>
+       *
+       * <code>bool replayed = 3 [json_name = "replayed"];</code>
+       * @param value The replayed to set.
+       * @return This builder for chaining.
+       */
+      public Builder setReplayed(boolean value) {
+
+        replayed_ = value;
+        bitField0_ |= 0x00000004;
+        onChanged();
+        return this;
+      }
+      /**
+       * <pre>
+       * True when this answer is the remembered answer of an earlier call with
+       * the same `request_id` (a retry, or a repeat by another replica): Telegent
+       * was not called again. Like `recovered`, it describes this call.
+       * </pre>
+       *
+       * <code>bool replayed = 3 [json_name = "replayed"];</code>
+       * @return This builder for chaining.
+       */
+      public Builder clearReplayed() {
+        bitField0_ = (bitField0_ & ~0x00000004);
+        replayed_ = false;
         onChanged();
         return this;
       }
@@ -13437,93 +13540,94 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
       "PE_TOKEN\032\177this.authentication_type == te" +
       "legent.webhook.v1.AuthenticationType.AUT" +
       "HENTICATION_TYPE_TOKEN || this.authentic" +
-      "ation_token == \'\'\"m\n\025CreateWebhookRespon" +
-      "se\0226\n\007webhook\030\001 \001(\0132\034.telegent.webhook.v" +
-      "1.WebhookR\007webhook\022\034\n\trecovered\030\002 \001(\010R\tr" +
-      "ecovered\"\256\004\n\007Webhook\022\035\n\nwebhook_id\030\001 \001(\t" +
-      "R\twebhookId\022\033\n\006active\030\002 \001(\010H\000R\006active\210\001\001" +
-      "\022\035\n\naccount_id\030\003 \001(\tR\taccountId\022\037\n\013webho" +
-      "ok_url\030\004 \001(\tR\nwebhookUrl\0227\n\006method\030\005 \001(\016" +
-      "2\037.telegent.webhook.v1.HttpMethodR\006metho" +
-      "d\022@\n\013data_format\030\006 \001(\0162\037.telegent.webhoo" +
-      "k.v1.DataFormatR\ndataFormat\022X\n\023authentic" +
-      "ation_type\030\007 \001(\0162\'.telegent.webhook.v1.A" +
-      "uthenticationTypeR\022authenticationType\0227\n" +
-      "\027authentication_username\030\010 \001(\tR\026authenti" +
-      "cationUsername\022N\n\021subscribed_events\030\t \003(" +
-      "\0162!.telegent.webhook.v1.WebhookEventR\020su" +
-      "bscribedEvents\022!\n\014password_set\030\n \001(\010R\013pa" +
-      "sswordSet\022\033\n\ttoken_set\030\013 \001(\010R\010tokenSetB\t" +
-      "\n\007_active\"\221\001\n\021GetWebhookRequest\022=\n\naccou" +
-      "nt_id\030\001 \001(\tB\036\272H\033r\026\030d2\022^AID-[A-Za-z0-9]+$" +
-      "\310\001\001R\taccountId\022=\n\nwebhook_id\030\002 \001(\tB\036\272H\033r" +
-      "\026\030d2\022^WID-[A-Za-z0-9]+$\310\001\001R\twebhookId\"\243\001" +
-      "\n\023ListWebhooksRequest\022=\n\naccount_id\030\001 \001(" +
-      "\tB\036\272H\033r\026\030d2\022^AID-[A-Za-z0-9]+$\310\001\001R\taccou" +
-      "ntId\022$\n\tpage_size\030\002 \001(\005B\007\272H\004\032\002(\000R\010pageSi" +
-      "ze\022\'\n\npage_token\030\003 \001(\tB\010\272H\005r\003\030\200\004R\tpageTo" +
-      "ken\"x\n\024ListWebhooksResponse\0228\n\010webhooks\030" +
-      "\001 \003(\0132\034.telegent.webhook.v1.WebhookR\010web" +
-      "hooks\022&\n\017next_page_token\030\002 \001(\tR\rnextPage" +
-      "Token\"L\n\022GetWebhookResponse\0226\n\007webhook\030\001" +
-      " \001(\0132\034.telegent.webhook.v1.WebhookR\007webh" +
-      "ook\"\356\003\n\024UpdateWebhookRequest\022=\n\naccount_" +
-      "id\030\001 \001(\tB\036\272H\033r\026\030d2\022^AID-[A-Za-z0-9]+$\310\001\001" +
-      "R\taccountId\022=\n\nwebhook_id\030\002 \001(\tB\036\272H\033r\026\030d" +
-      "2\022^WID-[A-Za-z0-9]+$\310\001\001R\twebhookId\0226\n\007we" +
-      "bhook\030\003 \001(\0132\034.telegent.webhook.v1.Webhoo" +
-      "kR\007webhook\022\251\001\n\013update_mask\030\004 \001(\0132\032.googl" +
-      "e.protobuf.FieldMaskBl\272Hi\342\001f\022\001*\022\013webhook" +
-      "_url\022\006method\022\013data_format\022\023authenticatio" +
-      "n_type\022\027authentication_username\022\021subscri" +
-      "bed_eventsR\nupdateMask\022<\n\027authentication" +
-      "_password\030\005 \001(\tB\003\200\001\001R\026authenticationPass" +
-      "word\0226\n\024authentication_token\030\006 \001(\tB\003\200\001\001R" +
-      "\023authenticationToken\"O\n\025UpdateWebhookRes" +
-      "ponse\0226\n\007webhook\030\001 \001(\0132\034.telegent.webhoo" +
-      "k.v1.WebhookR\007webhook\"\224\001\n\024DeleteWebhookR" +
-      "equest\022=\n\naccount_id\030\001 \001(\tB\036\272H\033r\026\030d2\022^AI" +
-      "D-[A-Za-z0-9]+$\310\001\001R\taccountId\022=\n\nwebhook" +
-      "_id\030\002 \001(\tB\036\272H\033r\026\030d2\022^WID-[A-Za-z0-9]+$\310\001" +
-      "\001R\twebhookId\"\027\n\025DeleteWebhookResponse*T\n" +
-      "\nHttpMethod\022\033\n\027HTTP_METHOD_UNSPECIFIED\020\000" +
-      "\022\024\n\020HTTP_METHOD_POST\020\001\022\023\n\017HTTP_METHOD_PU" +
-      "T\020\002*T\n\nDataFormat\022\033\n\027DATA_FORMAT_UNSPECI" +
-      "FIED\020\000\022\024\n\020DATA_FORMAT_JSON\020\001\022\023\n\017DATA_FOR" +
-      "MAT_XML\020\002*\225\001\n\022AuthenticationType\022#\n\037AUTH" +
-      "ENTICATION_TYPE_UNSPECIFIED\020\000\022\034\n\030AUTHENT" +
-      "ICATION_TYPE_NONE\020\001\022\035\n\031AUTHENTICATION_TY" +
-      "PE_BASIC\020\002\022\035\n\031AUTHENTICATION_TYPE_TOKEN\020" +
-      "\003*\220\002\n\014WebhookEvent\022\035\n\031WEBHOOK_EVENT_UNSP" +
-      "ECIFIED\020\000\022\036\n\032WEBHOOK_EVENT_ORDER_UPDATE\020" +
-      "\001\022\031\n\025WEBHOOK_EVENT_NEW_SMS\020\002\022 \n\034WEBHOOK_" +
-      "EVENT_CALL_COMPLETED\020\003\022\036\n\032WEBHOOK_EVENT_" +
-      "CALL_ON_HOLD\020\004\022 \n\034WEBHOOK_EVENT_CALL_REC" +
-      "ORDING\020\005\022\"\n\036WEBHOOK_EVENT_CALL_IN_PROGRE" +
-      "SS\020\006\022\036\n\032WEBHOOK_EVENT_CALL_RINGING\020\0072\255\006\n" +
-      "\016WebhookService\022\250\001\n\rCreateWebhook\022).tele" +
-      "gent.webhook.v1.CreateWebhookRequest\032*.t" +
-      "elegent.webhook.v1.CreateWebhookResponse" +
-      "\"@\202\323\344\223\002:\"\014/v1/webhooks:\001*Z\'\"\"/v1/account" +
-      "s/{account_id}/webhooks:\001*\022\226\001\n\nGetWebhoo" +
-      "k\022&.telegent.webhook.v1.GetWebhookReques" +
-      "t\032\'.telegent.webhook.v1.GetWebhookRespon" +
-      "se\"7\202\323\344\223\0021\022//v1/accounts/{account_id}/we" +
-      "bhooks/{webhook_id}\022\217\001\n\014ListWebhooks\022(.t" +
-      "elegent.webhook.v1.ListWebhooksRequest\032)" +
-      ".telegent.webhook.v1.ListWebhooksRespons" +
-      "e\"*\202\323\344\223\002$\022\"/v1/accounts/{account_id}/web" +
-      "hooks\022\242\001\n\rUpdateWebhook\022).telegent.webho" +
-      "ok.v1.UpdateWebhookRequest\032*.telegent.we" +
-      "bhook.v1.UpdateWebhookResponse\":\202\323\344\223\00242/" +
-      "/v1/accounts/{account_id}/webhooks/{webh" +
-      "ook_id}:\001*\022\237\001\n\rDeleteWebhook\022).telegent." +
-      "webhook.v1.DeleteWebhookRequest\032*.telege" +
-      "nt.webhook.v1.DeleteWebhookResponse\"7\202\323\344" +
-      "\223\0021*//v1/accounts/{account_id}/webhooks/" +
-      "{webhook_id}BGZEgithub.com/platform/tele" +
-      "gent-facade/gen/telegent/webhook/v1;webh" +
-      "ookv1b\006proto3"
+      "ation_token == \'\'\"\211\001\n\025CreateWebhookRespo" +
+      "nse\0226\n\007webhook\030\001 \001(\0132\034.telegent.webhook." +
+      "v1.WebhookR\007webhook\022\034\n\trecovered\030\002 \001(\010R\t" +
+      "recovered\022\032\n\010replayed\030\003 \001(\010R\010replayed\"\256\004" +
+      "\n\007Webhook\022\035\n\nwebhook_id\030\001 \001(\tR\twebhookId" +
+      "\022\033\n\006active\030\002 \001(\010H\000R\006active\210\001\001\022\035\n\naccount" +
+      "_id\030\003 \001(\tR\taccountId\022\037\n\013webhook_url\030\004 \001(" +
+      "\tR\nwebhookUrl\0227\n\006method\030\005 \001(\0162\037.telegent" +
+      ".webhook.v1.HttpMethodR\006method\022@\n\013data_f" +
+      "ormat\030\006 \001(\0162\037.telegent.webhook.v1.DataFo" +
+      "rmatR\ndataFormat\022X\n\023authentication_type\030" +
+      "\007 \001(\0162\'.telegent.webhook.v1.Authenticati" +
+      "onTypeR\022authenticationType\0227\n\027authentica" +
+      "tion_username\030\010 \001(\tR\026authenticationUsern" +
+      "ame\022N\n\021subscribed_events\030\t \003(\0162!.telegen" +
+      "t.webhook.v1.WebhookEventR\020subscribedEve" +
+      "nts\022!\n\014password_set\030\n \001(\010R\013passwordSet\022\033" +
+      "\n\ttoken_set\030\013 \001(\010R\010tokenSetB\t\n\007_active\"\221" +
+      "\001\n\021GetWebhookRequest\022=\n\naccount_id\030\001 \001(\t" +
+      "B\036\272H\033r\026\030d2\022^AID-[A-Za-z0-9]+$\310\001\001R\taccoun" +
+      "tId\022=\n\nwebhook_id\030\002 \001(\tB\036\272H\033r\026\030d2\022^WID-[" +
+      "A-Za-z0-9]+$\310\001\001R\twebhookId\"\243\001\n\023ListWebho" +
+      "oksRequest\022=\n\naccount_id\030\001 \001(\tB\036\272H\033r\026\030d2" +
+      "\022^AID-[A-Za-z0-9]+$\310\001\001R\taccountId\022$\n\tpag" +
+      "e_size\030\002 \001(\005B\007\272H\004\032\002(\000R\010pageSize\022\'\n\npage_" +
+      "token\030\003 \001(\tB\010\272H\005r\003\030\200\004R\tpageToken\"x\n\024List" +
+      "WebhooksResponse\0228\n\010webhooks\030\001 \003(\0132\034.tel" +
+      "egent.webhook.v1.WebhookR\010webhooks\022&\n\017ne" +
+      "xt_page_token\030\002 \001(\tR\rnextPageToken\"L\n\022Ge" +
+      "tWebhookResponse\0226\n\007webhook\030\001 \001(\0132\034.tele" +
+      "gent.webhook.v1.WebhookR\007webhook\"\356\003\n\024Upd" +
+      "ateWebhookRequest\022=\n\naccount_id\030\001 \001(\tB\036\272" +
+      "H\033r\026\030d2\022^AID-[A-Za-z0-9]+$\310\001\001R\taccountId" +
+      "\022=\n\nwebhook_id\030\002 \001(\tB\036\272H\033r\026\030d2\022^WID-[A-Z" +
+      "a-z0-9]+$\310\001\001R\twebhookId\0226\n\007webhook\030\003 \001(\013" +
+      "2\034.telegent.webhook.v1.WebhookR\007webhook\022" +
+      "\251\001\n\013update_mask\030\004 \001(\0132\032.google.protobuf." +
+      "FieldMaskBl\272Hi\342\001f\022\001*\022\013webhook_url\022\006metho" +
+      "d\022\013data_format\022\023authentication_type\022\027aut" +
+      "hentication_username\022\021subscribed_eventsR" +
+      "\nupdateMask\022<\n\027authentication_password\030\005" +
+      " \001(\tB\003\200\001\001R\026authenticationPassword\0226\n\024aut" +
+      "hentication_token\030\006 \001(\tB\003\200\001\001R\023authentica" +
+      "tionToken\"O\n\025UpdateWebhookResponse\0226\n\007we" +
+      "bhook\030\001 \001(\0132\034.telegent.webhook.v1.Webhoo" +
+      "kR\007webhook\"\224\001\n\024DeleteWebhookRequest\022=\n\na" +
+      "ccount_id\030\001 \001(\tB\036\272H\033r\026\030d2\022^AID-[A-Za-z0-" +
+      "9]+$\310\001\001R\taccountId\022=\n\nwebhook_id\030\002 \001(\tB\036" +
+      "\272H\033r\026\030d2\022^WID-[A-Za-z0-9]+$\310\001\001R\twebhookI" +
+      "d\"\027\n\025DeleteWebhookResponse*T\n\nHttpMethod" +
+      "\022\033\n\027HTTP_METHOD_UNSPECIFIED\020\000\022\024\n\020HTTP_ME" +
+      "THOD_POST\020\001\022\023\n\017HTTP_METHOD_PUT\020\002*T\n\nData" +
+      "Format\022\033\n\027DATA_FORMAT_UNSPECIFIED\020\000\022\024\n\020D" +
+      "ATA_FORMAT_JSON\020\001\022\023\n\017DATA_FORMAT_XML\020\002*\225" +
+      "\001\n\022AuthenticationType\022#\n\037AUTHENTICATION_" +
+      "TYPE_UNSPECIFIED\020\000\022\034\n\030AUTHENTICATION_TYP" +
+      "E_NONE\020\001\022\035\n\031AUTHENTICATION_TYPE_BASIC\020\002\022" +
+      "\035\n\031AUTHENTICATION_TYPE_TOKEN\020\003*\220\002\n\014Webho" +
+      "okEvent\022\035\n\031WEBHOOK_EVENT_UNSPECIFIED\020\000\022\036" +
+      "\n\032WEBHOOK_EVENT_ORDER_UPDATE\020\001\022\031\n\025WEBHOO" +
+      "K_EVENT_NEW_SMS\020\002\022 \n\034WEBHOOK_EVENT_CALL_" +
+      "COMPLETED\020\003\022\036\n\032WEBHOOK_EVENT_CALL_ON_HOL" +
+      "D\020\004\022 \n\034WEBHOOK_EVENT_CALL_RECORDING\020\005\022\"\n" +
+      "\036WEBHOOK_EVENT_CALL_IN_PROGRESS\020\006\022\036\n\032WEB" +
+      "HOOK_EVENT_CALL_RINGING\020\0072\255\006\n\016WebhookSer" +
+      "vice\022\250\001\n\rCreateWebhook\022).telegent.webhoo" +
+      "k.v1.CreateWebhookRequest\032*.telegent.web" +
+      "hook.v1.CreateWebhookResponse\"@\202\323\344\223\002:\"\014/" +
+      "v1/webhooks:\001*Z\'\"\"/v1/accounts/{account_" +
+      "id}/webhooks:\001*\022\226\001\n\nGetWebhook\022&.telegen" +
+      "t.webhook.v1.GetWebhookRequest\032\'.telegen" +
+      "t.webhook.v1.GetWebhookResponse\"7\202\323\344\223\0021\022" +
+      "//v1/accounts/{account_id}/webhooks/{web" +
+      "hook_id}\022\217\001\n\014ListWebhooks\022(.telegent.web" +
+      "hook.v1.ListWebhooksRequest\032).telegent.w" +
+      "ebhook.v1.ListWebhooksResponse\"*\202\323\344\223\002$\022\"" +
+      "/v1/accounts/{account_id}/webhooks\022\242\001\n\rU" +
+      "pdateWebhook\022).telegent.webhook.v1.Updat" +
+      "eWebhookRequest\032*.telegent.webhook.v1.Up" +
+      "dateWebhookResponse\":\202\323\344\223\00242//v1/account" +
+      "s/{account_id}/webhooks/{webhook_id}:\001*\022" +
+      "\237\001\n\rDeleteWebhook\022).telegent.webhook.v1." +
+      "DeleteWebhookRequest\032*.telegent.webhook." +
+      "v1.DeleteWebhookResponse\"7\202\323\344\223\0021*//v1/ac" +
+      "counts/{account_id}/webhooks/{webhook_id" +
+      "}BGZEgithub.com/platform/telegent-facade" +
+      "/gen/telegent/webhook/v1;webhookv1b\006prot" +
+      "o3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
@@ -13543,7 +13647,7 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
     internal_static_telegent_webhook_v1_CreateWebhookResponse_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_telegent_webhook_v1_CreateWebhookResponse_descriptor,
-        new java.lang.String[] { "Webhook", "Recovered", });
+        new java.lang.String[] { "Webhook", "Recovered", "Replayed", });
     internal_static_telegent_webhook_v1_Webhook_descriptor =
       getDescriptor().getMessageType(2);
     internal_static_telegent_webhook_v1_Webhook_fieldAccessorTable = new
