@@ -38,6 +38,25 @@ const (
 // the service's gRPC path, as Connect and gRPC-Web clients expect.
 var webServicePath = "/" + webhookv1.WebhookService_ServiceDesc.ServiceName + "/"
 
+// reflectionPaths are the gRPC reflection services (v1 and v1alpha) served
+// on the HTTP port beside webServicePath.
+var reflectionPaths = []string{
+	"/grpc.reflection.v1.ServerReflection/",
+	"/grpc.reflection.v1alpha.ServerReflection/",
+}
+
+// httpProtocols are the HTTP port's protocols: HTTP/1.1, HTTP/2 over TLS,
+// and HTTP/2 without TLS (prior knowledge), which reflection's
+// bidirectional stream needs on a plain-text port (buf curl switches to it
+// for reflection on an http:// URL).
+func httpProtocols() *http.Protocols {
+	p := new(http.Protocols)
+	p.SetHTTP1(true)
+	p.SetHTTP2(true)
+	p.SetUnencryptedHTTP2(true)
+	return p
+}
+
 // corsMaxAge is how long, in seconds, a browser may cache a preflight
 // answer. Chromium caps it at two hours.
 const corsMaxAge = 7200
