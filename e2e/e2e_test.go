@@ -179,11 +179,11 @@ func TestEveryRuleOverGRPCAndREST(t *testing.T) {
 	}
 	rules := map[string]rule{
 		"account_id required":         {func(r *webhookv1.CreateWebhookRequest) { r.AccountId = "" }, "account_id", "required"},
-		"account_id pattern":          {func(r *webhookv1.CreateWebhookRequest) { r.AccountId = "ACC-1" }, "account_id", "string.pattern"},
+		"account_id pattern":          {func(r *webhookv1.CreateWebhookRequest) { r.AccountId = "ACC-1" }, "account_id", "account_id.format"},
 		"account_id length":           {func(r *webhookv1.CreateWebhookRequest) { r.AccountId = "AID-" + strings.Repeat("1", 97) }, "account_id", "string.max_len"},
 		"webhook_url required":        {func(r *webhookv1.CreateWebhookRequest) { r.WebhookUrl = "" }, "webhook_url", "required"},
-		"webhook_url https":           {func(r *webhookv1.CreateWebhookRequest) { r.WebhookUrl = "http://hooks.example.com/x" }, "webhook_url", "string.prefix"},
-		"webhook_url host":            {func(r *webhookv1.CreateWebhookRequest) { r.WebhookUrl = "https:///x" }, "webhook_url", "string.pattern"},
+		"webhook_url https":           {func(r *webhookv1.CreateWebhookRequest) { r.WebhookUrl = "http://hooks.example.com/x" }, "webhook_url", "webhook_url.https"},
+		"webhook_url host":            {func(r *webhookv1.CreateWebhookRequest) { r.WebhookUrl = "https:///x" }, "webhook_url", "webhook_url.host"},
 		"webhook_url uri":             {func(r *webhookv1.CreateWebhookRequest) { r.WebhookUrl = "https://exa mple.com" }, "webhook_url", "string.uri"},
 		"webhook_url length":          {func(r *webhookv1.CreateWebhookRequest) { r.WebhookUrl = "https://e.com/" + strings.Repeat("a", 242) }, "webhook_url", "string.max_len"},
 		"method defined":              {func(r *webhookv1.CreateWebhookRequest) { r.Method = 7 }, "method", "enum.defined_only"},
@@ -204,9 +204,9 @@ func TestEveryRuleOverGRPCAndREST(t *testing.T) {
 			"authentication_password", "authentication_password.unused"},
 		"username length":  {func(r *webhookv1.CreateWebhookRequest) { r.AuthenticationUsername = strings.Repeat("u", 256) }, "authentication_username", "string.max_len"},
 		"username colon":   {func(r *webhookv1.CreateWebhookRequest) { r.AuthenticationUsername = "a:b" }, "authentication_username", "string.not_contains"},
-		"username control": {func(r *webhookv1.CreateWebhookRequest) { r.AuthenticationUsername = "a\tb" }, "authentication_username", "string.pattern"},
+		"username control": {func(r *webhookv1.CreateWebhookRequest) { r.AuthenticationUsername = "a\tb" }, "authentication_username", "authentication_username.printable"},
 		"password length":  {func(r *webhookv1.CreateWebhookRequest) { r.AuthenticationPassword = strings.Repeat("p", 256) }, "authentication_password", "string.max_len"},
-		"password control": {func(r *webhookv1.CreateWebhookRequest) { r.AuthenticationPassword = "p\x1b" }, "authentication_password", "string.pattern"},
+		"password control": {func(r *webhookv1.CreateWebhookRequest) { r.AuthenticationPassword = "p\x1b" }, "authentication_password", "authentication_password.printable"},
 		"token length": {func(r *webhookv1.CreateWebhookRequest) {
 			r.AuthenticationType, r.AuthenticationUsername, r.AuthenticationPassword, r.AuthenticationToken = 3, "", "", strings.Repeat("t", 256)
 		}, "authentication_token", "string.max_len"},

@@ -15,6 +15,7 @@ import (
 	"github.com/fullstorydev/grpchan/inprocgrpc"
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
 	"go.opentelemetry.io/otel/propagation"
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -22,21 +23,36 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	webhookv1 "github.com/platform/telegent-facade/gen/telegent/webhook/v1"
+	"github.com/platform/telegent-facade/service"
+	"github.com/platform/telegent-facade/validation"
 )
 
 // restJSON is the REST API's JSON: the proto3 mapping (lowerCamelCase
-// names, enums by name); every field is emitted, so clients see defaults
-// explicitly; unknown fields are refused rather than dropped, so a misspelt
-// field (say "authenticationPasword") is an error, not a silently different
-// request. Request bodies are decoded once, with protojson, which also
-// refuses anything after the JSON value.
+// names, enums by name); every scalar and list is emitted, so clients see
+// defaults explicitly, but an unset message or optional field is left out
+// rather than written as null (EmitDefaultValues, not EmitUnpopulated), as
+// the OpenAPI document describes; unknown fields are refused rather than
+// dropped, so a misspelt field (say "authenticationPasword") is an error,
+// not a silently different request. Request bodies are decoded once, with
+// protojson, which also refuses anything after the JSON value.
 type restJSON struct{ runtime.JSONPb }
+
+// jsonMarshalOptions writes JSON answers, on REST and Connect alike.
+var jsonMarshalOptions = protojson.MarshalOptions{EmitDefaultValues: true}
 
 func newRESTJSON() *restJSON {
 	return &restJSON{runtime.JSONPb{
-		MarshalOptions:   protojson.MarshalOptions{EmitUnpopulated: true},
+		MarshalOptions:   jsonMarshalOptions,
 		UnmarshalOptions: protojson.UnmarshalOptions{DiscardUnknown: false},
 	}}
+}
+
+// restBody is a REST request's body. A body that does not decode leaves
+// its error here, with its field violations: the gateway would pass on
+// only its text.
+type restBody struct {
+	io.ReadCloser
+	decodeErr error
 }
 
 // NewDecoder decodes the whole of r as one message. runtime.JSONPb's own
@@ -56,7 +72,11 @@ func (m *restJSON) NewDecoder(r io.Reader) runtime.Decoder {
 			// An empty body is an empty request, as for JSONPb.
 			return io.EOF
 		}
-		return m.UnmarshalOptions.Unmarshal(body, msg)
+		err = validation.UnmarshalJSON(m.UnmarshalOptions, body, msg)
+		if rb, ok := r.(*restBody); ok && err != nil {
+			rb.decodeErr = err
+		}
+		return err
 	})
 }
 
@@ -184,9 +204,9 @@ func restMiddleware(next http.Handler, maxBody int64, logger *slog.Logger) http.
 		case hasBody(r) && !isJSON(r.Header.Get("Content-Type")):
 			// Only JSON: a form or text/plain post from another site's page
 			// (no CORS preflight for those) must never create anything.
-			writeStatus(rec, r, status.New(codes.InvalidArgument, "Content-Type must be application/json"), http.StatusUnsupportedMediaType)
+			writeStatus(rec, r, unsupportedContentType("application/json"), http.StatusUnsupportedMediaType)
 		default:
-			r.Body = http.MaxBytesReader(rec, r.Body, maxBody)
+			r.Body = &restBody{ReadCloser: http.MaxBytesReader(rec, r.Body, maxBody)}
 			ctx := extractTraceContext(r.Context(), propagation.HeaderCarrier(r.Header))
 			next.ServeHTTP(rec, r.WithContext(withCall(ctx, c)))
 		}
@@ -237,6 +257,31 @@ func writeStatus(w http.ResponseWriter, r *http.Request, st *status.Status, http
 	}
 }
 
+// ReasonUnsupportedContentType is the google.rpc.ErrorInfo reason of a 415
+// answer; its metadata "accept" names the content type to send.
+const ReasonUnsupportedContentType = "UNSUPPORTED_CONTENT_TYPE"
+
+// unsupportedContentType is the answer to a body of a content type the
+// route does not take (HTTP 415). Its code is UNKNOWN: the code the
+// gRPC HTTP-to-status mapping, which Connect clients apply
+// (connect-go's httpToCode), gives to 415, so a client reading only the
+// status line and one reading the body agree; and it is neither retried
+// by the published service config (UNAVAILABLE only) nor read as a
+// missing method (UNIMPLEMENTED), nor INVALID_ARGUMENT, whose HTTP status
+// is 400 and whose callers look for field violations. The message and the
+// ErrorInfo say which content type to send.
+func unsupportedContentType(accept string) *status.Status {
+	st := status.New(codes.Unknown, "unsupported Content-Type: send the body as "+accept+" with the header Content-Type: "+accept)
+	withInfo, err := st.WithDetails(&errdetails.ErrorInfo{
+		Reason: ReasonUnsupportedContentType, Domain: service.ErrorDomain,
+		Metadata: map[string]string{"accept": accept},
+	})
+	if err != nil {
+		return st
+	}
+	return withInfo
+}
+
 // restErrorHandler is the gateway's default error handler, except that a
 // body cut off by the size limit is answered 413 rather than 400.
 func restErrorHandler(ctx context.Context, mux *runtime.ServeMux, m runtime.Marshaler, w http.ResponseWriter, r *http.Request, err error) {
@@ -244,6 +289,9 @@ func restErrorHandler(ctx context.Context, mux *runtime.ServeMux, m runtime.Mars
 	if errors.As(err, &tooLarge) || strings.Contains(status.Convert(err).Message(), "http: request body too large") {
 		writeStatus(w, r, status.New(codes.InvalidArgument, "request body is too large"), http.StatusRequestEntityTooLarge)
 		return
+	}
+	if rb, ok := r.Body.(*restBody); ok && rb.decodeErr != nil && status.Code(err) == codes.InvalidArgument {
+		err = rb.decodeErr
 	}
 	setRetryAfter(w, status.Convert(err))
 	runtime.DefaultHTTPErrorHandler(ctx, mux, m, w, r, err)

@@ -13,7 +13,9 @@ import (
 	"strings"
 	"time"
 
+	"connectrpc.com/connect"
 	connectcors "connectrpc.com/cors"
+	"connectrpc.com/vanguard"
 	"connectrpc.com/vanguard/vanguardgrpc"
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
 	"github.com/rs/cors"
@@ -26,6 +28,7 @@ import (
 
 	webhookv1 "github.com/platform/telegent-facade/gen/telegent/webhook/v1"
 	"github.com/platform/telegent-facade/service"
+	"github.com/platform/telegent-facade/validation"
 )
 
 // Protocols a call arrives by on the HTTP port besides REST, as logged.
@@ -145,7 +148,7 @@ func withCORS(origins []string, next http.Handler) http.Handler {
 // passed through. Calls refused before the chain (a wrong method or content
 // type, an unreadable body) are logged here.
 func newWebHandler(grpcServer *grpc.Server, maxBody int64, logger *slog.Logger) (http.Handler, error) {
-	transcoder, err := vanguardgrpc.NewTranscoder(grpcServer)
+	transcoder, err := vanguardgrpc.NewTranscoder(grpcServer, vanguard.WithCodec(newConnectJSON))
 	if err != nil {
 		return nil, fmt.Errorf("build Connect and gRPC-Web transcoder: %w", err)
 	}
@@ -167,7 +170,7 @@ func newWebHandler(grpcServer *grpc.Server, maxBody int64, logger *slog.Logger) 
 		case !known:
 			// Forms and text/plain posts from other sites' pages among
 			// them; the transcoder would take them for REST and answer 404.
-			writeStatus(rec, r, status.New(codes.InvalidArgument, "Content-Type must be that of Connect, gRPC-Web or gRPC"), http.StatusUnsupportedMediaType)
+			writeStatus(rec, r, unsupportedContentType("application/json"), http.StatusUnsupportedMediaType)
 		default:
 			if protocol == protocolConnect && r.Header.Get("Connect-Protocol-Version") == "" {
 				// The header is optional in Connect's protocol, but the
@@ -188,6 +191,37 @@ func newWebHandler(grpcServer *grpc.Server, maxBody int64, logger *slog.Logger) 
 			)
 		}
 	}), nil
+}
+
+// connectJSON is the JSON codec of Connect and gRPC-Web calls: REST's
+// rules (unknown fields refused, as vanguard's default would drop them; no
+// nulls written) and the same field violations for a body that does not
+// decode.
+type connectJSON struct{ *vanguard.JSONCodec }
+
+func newConnectJSON(res vanguard.TypeResolver) vanguard.Codec {
+	c := vanguard.NewJSONCodec(res)
+	c.MarshalOptions = jsonMarshalOptions
+	c.MarshalOptions.Resolver = res
+	c.UnmarshalOptions.DiscardUnknown = false
+	return connectJSON{c}
+}
+
+// Unmarshal decodes a request, answering a body that does not decode with
+// INVALID_ARGUMENT and its field violations.
+func (c connectJSON) Unmarshal(data []byte, msg proto.Message) error {
+	err := validation.UnmarshalJSON(c.UnmarshalOptions, data, msg)
+	if err == nil {
+		return nil
+	}
+	st := status.Convert(err)
+	ce := connect.NewError(connect.Code(st.Code()), errors.New(st.Message()))
+	for _, d := range st.Proto().GetDetails() {
+		if detail, err := connect.NewErrorDetail(d); err == nil {
+			ce.AddDetail(detail)
+		}
+	}
+	return ce
 }
 
 // webProtocol names the protocol of a call to webServicePath by its

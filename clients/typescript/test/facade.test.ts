@@ -90,7 +90,7 @@ describe("against the facade over gRPC", () => {
     assert.equal(err.code, Code.InvalidArgument);
     const byField = new Map(fieldViolations(err).map((v) => [v.field, v]));
     assert.deepEqual([...byField.keys()].sort(), ["account_id", "method", "subscribed_events"]);
-    assert.equal(byField.get("account_id")?.rule, "string.pattern");
+    assert.equal(byField.get("account_id")?.rule, "account_id.format");
     assert.equal(byField.get("method")?.rule, "enum.defined_only");
     assert.equal(byField.get("subscribed_events")?.rule, "repeated.min_items");
     for (const v of byField.values()) {
