@@ -70,8 +70,8 @@ func TestRequestSchemaCarriesRules(t *testing.T) {
 	if s := prop("accountId"); s.MaxLength == nil || *s.MaxLength != 100 || s.Pattern != "^AID-[A-Za-z0-9]+$" {
 		t.Errorf("accountId: maxLength %v, pattern %q", s.MaxLength, s.Pattern)
 	}
-	if s := prop("webhookUrl"); s.MaxLength == nil || *s.MaxLength != 255 || !strings.HasPrefix(s.Pattern, "^https://") {
-		t.Errorf("webhookUrl: maxLength %v, pattern %q", s.MaxLength, s.Pattern)
+	if s := prop("webhookUrl"); s.MaxLength == nil || *s.MaxLength != 255 {
+		t.Errorf("webhookUrl: maxLength %v", s.MaxLength)
 	}
 	for _, f := range []string{"authenticationUsername", "authenticationPassword", "authenticationToken"} {
 		if s := prop(f); !strings.Contains(s.Pattern, `\p{Cc}\p{Cf}`) {
@@ -119,7 +119,7 @@ func enumNames(s *base.Schema) []string {
 func TestErrorAnswersAreTyped(t *testing.T) {
 	t.Parallel()
 	op := createOperation(t, loadDocument(t))
-	for _, code := range []string{"400", "401", "403", "409", "415", "429", "503", "504"} {
+	for _, code := range []string{"400", "401", "403", "404", "409", "413", "415", "429", "500", "503", "504"} {
 		resp, ok := op.Responses.Codes.Get(code)
 		if !ok {
 			t.Errorf("no %s answer", code)
@@ -138,7 +138,7 @@ func TestErrorAnswersAreTyped(t *testing.T) {
 		}
 		details, _ := status.Properties.Get("details")
 		var types []string
-		for _, b := range details.Schema().Items.A.Schema().AnyOf {
+		for _, b := range details.Schema().Items.A.Schema().OneOf {
 			if at, ok := b.Schema().Properties.Get("@type"); ok && at.Schema().Const != nil {
 				types = append(types, at.Schema().Const.Value)
 			}

@@ -28,6 +28,7 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -55,12 +56,15 @@ type config struct {
 	Requests     []string               `yaml:"requests"`
 	ErrorDetails []string               `yaml:"errorDetails"`
 	Errors       map[string]errorAnswer `yaml:"errors"`
+	// Examples of request and response bodies, by message full name.
+	Examples map[string]any `yaml:"examples"`
 }
 
 // errorAnswer is one HTTP error status every operation may answer.
 type errorAnswer struct {
 	Description string `yaml:"description"`
 	RetryAfter  bool   `yaml:"retryAfter"`
+	Example     any    `yaml:"example"`
 }
 
 // statusType is the error body of every REST error: google.rpc.Status JSON.
@@ -151,18 +155,30 @@ func join(doc object, cfg *config, schemas map[string]object, files *descriptorp
 			return fmt.Errorf("request %s: %w", name, err)
 		}
 	}
-	details := make([]any, 0, len(cfg.ErrorDetails)+1)
+	details := make([]any, 0, len(cfg.ErrorDetails))
+	mapping := object{}
 	for _, name := range cfg.ErrorDetails {
 		// protojson writes an Any as the message's fields plus "@type".
 		s := componentSchemas[name].(object)
-		objectAt(s, "properties")["@type"] = object{"type": "string", "const": "type.googleapis.com/" + name}
+		typeURL := "type.googleapis.com/" + name
+		objectAt(s, "properties")["@type"] = object{"type": "string", "const": typeURL}
 		s["required"] = appendUnique(s["required"], "@type")
 		details = append(details, ref(name))
+		mapping[typeURL] = ref(name)["$ref"]
 	}
-	// Other detail types may come too (buf.validate.Violations, say).
-	details = append(details, ref(anyType))
+	// Exactly the details the facade sends, told apart by "@type", so a
+	// generated client narrows a detail to its type by it.
 	statusSchema := componentSchemas[statusType].(object)
-	objectAt(objectAt(statusSchema, "properties"), "details")["items"] = object{"anyOf": details}
+	objectAt(objectAt(statusSchema, "properties"), "details")["items"] = object{
+		"oneOf": details, "discriminator": object{"propertyName": "@type", "mapping": mapping},
+	}
+	delete(componentSchemas, anyType)
+	for _, s := range componentSchemas {
+		cleanSchema(s.(object))
+	}
+	if err := requireEmitted(componentSchemas, files); err != nil {
+		return err
+	}
 
 	objectAt(components, "securitySchemes")[cfg.Bearer.Name] = object{
 		"type": "http", "scheme": "bearer", "description": cfg.Bearer.Description,
@@ -173,9 +189,13 @@ func join(doc object, cfg *config, schemas map[string]object, files *descriptorp
 
 	responses := objectAt(components, "responses")
 	for code, answer := range cfg.Errors {
+		media := object{"schema": ref(statusType)}
+		if answer.Example != nil {
+			media["example"] = answer.Example
+		}
 		r := object{
 			"description": answer.Description,
-			"content":     object{"application/json": object{"schema": ref(statusType)}},
+			"content":     object{"application/json": media},
 		}
 		if answer.RetryAfter {
 			r["headers"] = object{"Retry-After": object{
@@ -222,10 +242,83 @@ func joinOperation(op object, cfg *config, files *descriptorpb.FileDescriptorSet
 			return errors.New("request body has no application/json content")
 		}
 		media["schema"] = ref(input)
+		if ex, ok := cfg.Examples[input]; ok {
+			media["example"] = ex
+		}
 	}
 	responses := objectAt(op, "responses")
+	if ok, _ := objectAt(op, "responses")["200"].(object); ok != nil {
+		if media, _ := objectAt(ok, "content")["application/json"].(object); media != nil {
+			if ex, found := cfg.Examples[findOutputType(files, service, method)]; found {
+				media["example"] = ex
+			}
+		}
+	}
 	for code := range cfg.Errors {
 		responses[code] = object{"$ref": "#/components/responses/Error" + code}
+	}
+	return nil
+}
+
+// cleanSchema makes a schema read as the wire is by client generators:
+// no "default" (openapi-typescript reads it as "always present", making
+// every optional request field required), and each enum a string enum of
+// the names the field takes (protoschema's anyOf of names, a pattern per
+// name and the numbers, which generators turn into string | number).
+func cleanSchema(s object) {
+	walk(s, func(o object) {
+		delete(o, "default")
+		branches, ok := o["anyOf"].([]any)
+		if !ok {
+			return
+		}
+		var names []any
+		enum := false
+		for _, b := range branches {
+			b, _ := b.(object)
+			switch {
+			case b["enum"] != nil:
+				enum = true
+				names = append(names, b["enum"].([]any)...)
+			case b["pattern"] != nil && strings.HasPrefix(b["pattern"].(string), "^") && strings.Trim(strings.Trim(b["pattern"].(string), "^$"), "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") == "":
+				names = append(names, strings.Trim(b["pattern"].(string), "^$"))
+			case b["type"] == "integer":
+			default:
+				return
+			}
+		}
+		if !enum {
+			return
+		}
+		delete(o, "anyOf")
+		o["type"] = "string"
+		o["enum"] = names
+	})
+}
+
+// requireEmitted marks as required, in the service's own response
+// messages, every field the service always writes: those without presence
+// (it writes default values, never null); a message or optional field is
+// left out when unset.
+func requireEmitted(schemas object, files *descriptorpb.FileDescriptorSet) error {
+	for name, s := range schemas {
+		if !strings.HasPrefix(name, "telegent.") || !strings.HasSuffix(name, "Response") && !strings.HasSuffix(name, ".Webhook") {
+			continue
+		}
+		msg := findMessage(files, name)
+		if msg == nil {
+			return fmt.Errorf("schema %s: not in the descriptor set", name)
+		}
+		var required []any
+		for _, f := range msg.GetField() {
+			if f.GetType() == descriptorpb.FieldDescriptorProto_TYPE_MESSAGE && f.GetLabel() != descriptorpb.FieldDescriptorProto_LABEL_REPEATED || f.GetProto3Optional() {
+				continue
+			}
+			required = append(required, f.GetJsonName())
+		}
+		if len(required) > 0 {
+			s.(object)["required"] = required
+		}
 	}
 	return nil
 }
@@ -244,6 +337,15 @@ func addRepeatedRules(schema object, msg *descriptorpb.DescriptorProto) error {
 		if !ok {
 			return fmt.Errorf("field %s: no property %q in the JSON Schema", f.GetName(), f.GetJsonName())
 		}
+		// A rule written in CEL for its message: its regular expression
+		// still tells a schema validator the shape.
+		for _, c := range rules.GetCel() {
+			if m := celMatches.FindStringSubmatch(c.GetExpression()); m != nil {
+				prop["pattern"] = m[1]
+			} else if m := celNotMatchesClass.FindStringSubmatch(c.GetExpression()); m != nil {
+				prop["pattern"] = "^[^" + m[1] + "]*$"
+			}
+		}
 		if rules.GetRepeated().GetUnique() {
 			prop["uniqueItems"] = true
 		}
@@ -253,6 +355,14 @@ func addRepeatedRules(schema object, msg *descriptorpb.DescriptorProto) error {
 	}
 	return nil
 }
+
+// celMatches and celNotMatchesClass read the two shapes of CEL field rule
+// that are a regular expression: the value matches it, or contains no
+// character of a class.
+var (
+	celMatches         = regexp.MustCompile(`^this\.matches\(r'(.*)'\)$`)
+	celNotMatchesClass = regexp.MustCompile(`^!this\.matches\(r'\[(.*)\]'\)$`)
+)
 
 // closure lists the roots and every schema they reference, sorted.
 func closure(roots []string, schemas map[string]object) []string {
@@ -336,6 +446,23 @@ func findMessage(files *descriptorpb.FileDescriptorSet, fullName string) *descri
 		}
 	}
 	return nil
+}
+
+// findOutputType returns the full name of a method's response message.
+func findOutputType(files *descriptorpb.FileDescriptorSet, service, method string) string {
+	for _, f := range files.GetFile() {
+		for _, s := range f.GetService() {
+			if s.GetName() != service {
+				continue
+			}
+			for _, m := range s.GetMethod() {
+				if m.GetName() == method {
+					return strings.TrimPrefix(m.GetOutputType(), ".")
+				}
+			}
+		}
+	}
+	return ""
 }
 
 // findInputType returns the full name of a method's request message.
