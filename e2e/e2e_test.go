@@ -210,15 +210,15 @@ func TestEveryRuleOverGRPCAndREST(t *testing.T) {
 		"token length": {func(r *webhookv1.CreateWebhookRequest) {
 			r.AuthenticationType, r.AuthenticationUsername, r.AuthenticationPassword, r.AuthenticationToken = 3, "", "", strings.Repeat("t", 256)
 		}, "authentication_token", "string.max_len"},
-		"username C1 control": {func(r *webhookv1.CreateWebhookRequest) { r.AuthenticationUsername = "a\u0085b" }, "authentication_username", "string.pattern"},
-		"username bidi":       {func(r *webhookv1.CreateWebhookRequest) { r.AuthenticationUsername = "a\u202eb" }, "authentication_username", "string.pattern"},
-		"password bidi":       {func(r *webhookv1.CreateWebhookRequest) { r.AuthenticationPassword = "p\u2066w" }, "authentication_password", "string.pattern"},
-		"password C1 control": {func(r *webhookv1.CreateWebhookRequest) { r.AuthenticationPassword = "p\u009bw" }, "authentication_password", "string.pattern"},
+		"username C1 control": {func(r *webhookv1.CreateWebhookRequest) { r.AuthenticationUsername = "a\u0085b" }, "authentication_username", "authentication_username.printable"},
+		"username bidi":       {func(r *webhookv1.CreateWebhookRequest) { r.AuthenticationUsername = "a\u202eb" }, "authentication_username", "authentication_username.printable"},
+		"password bidi":       {func(r *webhookv1.CreateWebhookRequest) { r.AuthenticationPassword = "p\u2066w" }, "authentication_password", "authentication_password.printable"},
+		"password C1 control": {func(r *webhookv1.CreateWebhookRequest) { r.AuthenticationPassword = "p\u009bw" }, "authentication_password", "authentication_password.printable"},
 		"token format character": {func(r *webhookv1.CreateWebhookRequest) {
 			r.AuthenticationType, r.AuthenticationUsername, r.AuthenticationPassword, r.AuthenticationToken = 3, "", "", "t\u200ek"
-		}, "authentication_token", "string.pattern"},
-		"webhook_url port range":    {func(r *webhookv1.CreateWebhookRequest) { r.WebhookUrl = "https://hooks.example.com:99999/x" }, "webhook_url", "string.pattern"},
-		"webhook_url host labels":   {func(r *webhookv1.CreateWebhookRequest) { r.WebhookUrl = "https://.../x" }, "webhook_url", "string.pattern"},
+		}, "authentication_token", "authentication_token.printable"},
+		"webhook_url port range":    {func(r *webhookv1.CreateWebhookRequest) { r.WebhookUrl = "https://hooks.example.com:99999/x" }, "webhook_url", "webhook_url.host"},
+		"webhook_url host labels":   {func(r *webhookv1.CreateWebhookRequest) { r.WebhookUrl = "https://.../x" }, "webhook_url", "webhook_url.host"},
 		"webhook_url localhost":     {func(r *webhookv1.CreateWebhookRequest) { r.WebhookUrl = "https://localhost:8443/x" }, "webhook_url", "webhook_url.not_localhost"},
 		"webhook_url loopback ip":   {func(r *webhookv1.CreateWebhookRequest) { r.WebhookUrl = "https://127.0.0.1/x" }, "webhook_url", "webhook_url.public_ip"},
 		"webhook_url private ip":    {func(r *webhookv1.CreateWebhookRequest) { r.WebhookUrl = "https://10.0.0.8/x" }, "webhook_url", "webhook_url.public_ip"},
