@@ -31,6 +31,9 @@ generate-python-client: $(PY_VENV)/.stamp ## Regenerate the Python client's modu
 		telegent/webhook/v1/webhook.proto
 	$(PY_PYTHON) -m grpc_tools.protoc --descriptor_set_in=$(PY_DESCRIPTOR_SET) \
 		--python_out=$(PY_SRC) --pyi_out=$(PY_SRC) \
+		telegent/webhook/v1/rules.proto
+	$(PY_PYTHON) -m grpc_tools.protoc --descriptor_set_in=$(PY_DESCRIPTOR_SET) \
+		--python_out=$(PY_SRC) --pyi_out=$(PY_SRC) \
 		buf/validate/validate.proto
 	cp service_config.json $(PY_SRC)/telegent_facade/service_config.json
 

@@ -1,6 +1,7 @@
 package validation
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -9,6 +10,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/proto"
 
 	webhookv1 "github.com/platform/telegent-facade/gen/telegent/webhook/v1"
 )
@@ -116,6 +118,43 @@ func TestViolationMessagesForPeople(t *testing.T) {
 		}
 		if len(fields) == 0 {
 			t.Errorf("%v: no violations", req)
+		}
+	}
+}
+
+// TestIDRulesDeclaredOnce: the account and webhook id rules (predefined
+// in rules.proto) apply to every request that carries an id, with their
+// messages.
+func TestIDRulesDeclaredOnce(t *testing.T) {
+	t.Parallel()
+	v, err := New(&webhookv1.CreateWebhookRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		req  proto.Message
+		want []string
+	}{
+		{&webhookv1.CreateWebhookRequest{AccountId: "ACC-1", WebhookUrl: "https://a.example", SubscribedEvents: []webhookv1.WebhookEvent{1}}, []string{"account_id/account_id.format"}},
+		{&webhookv1.GetWebhookRequest{AccountId: "AID-1", WebhookId: "W-1"}, []string{"webhook_id/webhook_id.format"}},
+		{&webhookv1.ListWebhooksRequest{AccountId: "aid-1"}, []string{"account_id/account_id.format"}},
+		{&webhookv1.UpdateWebhookRequest{AccountId: "AID-1 ", WebhookId: "WID-1"}, []string{"account_id/account_id.format"}},
+		{&webhookv1.DeleteWebhookRequest{AccountId: "AID-", WebhookId: "WID-"}, []string{"account_id/account_id.format", "webhook_id/webhook_id.format"}},
+		{&webhookv1.DeleteWebhookRequest{AccountId: "AID-1", WebhookId: "WID-1"}, nil},
+	} {
+		var got []string
+		for _, d := range status.Convert(v.Validate(tc.req)).Details() {
+			if br, ok := d.(*errdetails.BadRequest); ok {
+				for _, fv := range br.GetFieldViolations() {
+					got = append(got, fv.GetField()+"/"+fv.GetReason())
+					if !strings.Contains(fv.GetDescription(), "followed by letters or digits") {
+						t.Errorf("%s: message %q", fv.GetField(), fv.GetDescription())
+					}
+				}
+			}
+		}
+		if !slices.Equal(got, tc.want) {
+			t.Errorf("%T %v: violations %v, want %v", tc.req, tc.req, got, tc.want)
 		}
 	}
 }

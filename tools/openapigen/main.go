@@ -34,6 +34,7 @@ import (
 
 	"buf.build/gen/go/bufbuild/protovalidate/protocolbuffers/go/buf/validate"
 	"go.yaml.in/yaml/v3"
+	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/descriptorpb"
 )
@@ -151,7 +152,7 @@ func join(doc object, cfg *config, schemas map[string]object, files *descriptorp
 		if msg == nil {
 			return fmt.Errorf("request %s: not in the descriptor set", name)
 		}
-		if err := addRepeatedRules(componentSchemas[name].(object), msg); err != nil {
+		if err := addRepeatedRules(componentSchemas[name].(object), msg, files); err != nil {
 			return fmt.Errorf("request %s: %w", name, err)
 		}
 	}
@@ -323,10 +324,12 @@ func requireEmitted(schemas object, files *descriptorpb.FileDescriptorSet) error
 	return nil
 }
 
-// addRepeatedRules adds the protovalidate rules protoschema leaves out:
+// addRepeatedRules adds the protovalidate rules protoschema leaves out
+// (CEL rules that are a regular expression, as a pattern; predefined rules
+// are looked up in files):
 // repeated.unique as uniqueItems, and a field that must be set (required,
 // or repeated.min_items above zero) as a required property.
-func addRepeatedRules(schema object, msg *descriptorpb.DescriptorProto) error {
+func addRepeatedRules(schema object, msg *descriptorpb.DescriptorProto, files *descriptorpb.FileDescriptorSet) error {
 	props := objectAt(schema, "properties")
 	for _, f := range msg.GetField() {
 		rules, ok := proto.GetExtension(f.GetOptions(), validate.E_Field).(*validate.FieldRules)
@@ -339,7 +342,7 @@ func addRepeatedRules(schema object, msg *descriptorpb.DescriptorProto) error {
 		}
 		// A rule written in CEL for its message: its regular expression
 		// still tells a schema validator the shape.
-		for _, c := range rules.GetCel() {
+		for _, c := range append(rules.GetCel(), predefinedRules(rules.GetString(), files)...) {
 			if m := celMatches.FindStringSubmatch(c.GetExpression()); m != nil {
 				prop["pattern"] = m[1]
 			} else if m := celNotMatchesClass.FindStringSubmatch(c.GetExpression()); m != nil {
@@ -360,9 +363,51 @@ func addRepeatedRules(schema object, msg *descriptorpb.DescriptorProto) error {
 // that are a regular expression: the value matches it, or contains no
 // character of a class.
 var (
-	celMatches         = regexp.MustCompile(`^this\.matches\(r'(.*)'\)$`)
+	celMatches         = regexp.MustCompile(`^(?:!rule \|\| )?this\.matches\(r'(.*)'\)$`)
 	celNotMatchesClass = regexp.MustCompile(`^!this\.matches\(r'\[(.*)\]'\)$`)
 )
+
+// predefinedRules returns the CEL rules of the predefined rules (our
+// extensions of buf.validate.StringRules, such as account_id) that a
+// field's string rules turn on. They arrive as unknown fields: the
+// extensions are declared in the descriptor set, not linked in.
+func predefinedRules(rules *validate.StringRules, files *descriptorpb.FileDescriptorSet) []*validate.Rule {
+	if rules == nil {
+		return nil
+	}
+	var out []*validate.Rule
+	raw := rules.ProtoReflect().GetUnknown()
+	for len(raw) > 0 {
+		num, typ, n := protowire.ConsumeTag(raw)
+		if n < 0 {
+			return out
+		}
+		raw = raw[n:]
+		m := protowire.ConsumeFieldValue(num, typ, raw)
+		if m < 0 {
+			return out
+		}
+		on := false
+		if typ == protowire.VarintType {
+			v, _ := protowire.ConsumeVarint(raw)
+			on = v != 0
+		}
+		raw = raw[m:]
+		if !on {
+			continue
+		}
+		for _, f := range files.GetFile() {
+			for _, x := range f.GetExtension() {
+				if x.GetExtendee() == ".buf.validate.StringRules" && x.GetNumber() == int32(num) {
+					if p, ok := proto.GetExtension(x.GetOptions(), validate.E_Predefined).(*validate.PredefinedRules); ok {
+						out = append(out, p.GetCel()...)
+					}
+				}
+			}
+		}
+	}
+	return out
+}
 
 // closure lists the roots and every schema they reference, sorted.
 func closure(roots []string, schemas map[string]object) []string {

@@ -1121,11 +1121,10 @@ var File_telegent_webhook_v1_webhook_proto protoreflect.FileDescriptor
 
 const file_telegent_webhook_v1_webhook_proto_rawDesc = "" +
 	"\n" +
-	"!telegent/webhook/v1/webhook.proto\x12\x13telegent.webhook.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a google/protobuf/field_mask.proto\"\xce\x1b\n" +
-	"\x14CreateWebhookRequest\x12\xb3\x01\n" +
+	"!telegent/webhook/v1/webhook.proto\x12\x13telegent.webhook.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a google/protobuf/field_mask.proto\x1a\x1ftelegent/webhook/v1/rules.proto\"\xc7\x1a\n" +
+	"\x14CreateWebhookRequest\x12-\n" +
 	"\n" +
-	"account_id\x18\x01 \x01(\tB\x93\x01\xbaH\x8f\x01\xba\x01\x84\x01\n" +
-	"\x11account_id.format\x12Jaccount_id must be AID- followed by letters or digits, such as AID-1234567\x1a#this.matches(r'^AID-[A-Za-z0-9]+$')\xc8\x01\x01r\x02\x18dR\taccountId\x12\xbd\x05\n" +
+	"account_id\x18\x01 \x01(\tB\x0e\xbaH\v\xc8\x01\x01r\x06\xc8\xf3\x18\x01\x18dR\taccountId\x12\xbd\x05\n" +
 	"\vwebhook_url\x18\x02 \x01(\tB\x9b\x05\xbaH\x97\x05\xba\x01g\n" +
 	"\x11webhook_url.https\x12$webhook_url must start with https://\x1a,!this.isUri() || this.startsWith('https://')\xba\x01\x8c\x03\n" +
 	"\x10webhook_url.host\x12\x95\x01webhook_url must have a host of letters, digits and hyphens in dot-separated labels, or an IP address (IPv6 in brackets), and a port of at most 65535\x1a\xdf\x01!this.isUri() || !this.startsWith('https://') || this.matches(r'^https://([A-Za-z0-9-]+(\\.[A-Za-z0-9-]+)*|\\[[0-9A-Fa-f:.]+\\])(:([0-9]{1,4}|[0-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5]))?([/?#].*)?$')\xba\x01\x8e\x01\n" +
@@ -1171,18 +1170,15 @@ const file_telegent_webhook_v1_webhook_proto_rawDesc = "" +
 	"\fpassword_set\x18\n" +
 	" \x01(\bR\vpasswordSet\x12\x1b\n" +
 	"\ttoken_set\x18\v \x01(\bR\btokenSetB\t\n" +
-	"\a_active\"\xff\x02\n" +
-	"\x11GetWebhookRequest\x12\xb3\x01\n" +
+	"\a_active\"q\n" +
+	"\x11GetWebhookRequest\x12-\n" +
 	"\n" +
-	"account_id\x18\x01 \x01(\tB\x93\x01\xbaH\x8f\x01\xba\x01\x84\x01\n" +
-	"\x11account_id.format\x12Jaccount_id must be AID- followed by letters or digits, such as AID-1234567\x1a#this.matches(r'^AID-[A-Za-z0-9]+$')\xc8\x01\x01r\x02\x18dR\taccountId\x12\xb3\x01\n" +
+	"account_id\x18\x01 \x01(\tB\x0e\xbaH\v\xc8\x01\x01r\x06\xc8\xf3\x18\x01\x18dR\taccountId\x12-\n" +
 	"\n" +
-	"webhook_id\x18\x02 \x01(\tB\x93\x01\xbaH\x8f\x01\xba\x01\x84\x01\n" +
-	"\x11webhook_id.format\x12Jwebhook_id must be WID- followed by letters or digits, such as WID-1234567\x1a#this.matches(r'^WID-[A-Za-z0-9]+$')\xc8\x01\x01r\x02\x18dR\twebhookId\"\x9a\x02\n" +
-	"\x13ListWebhooksRequest\x12\xb3\x01\n" +
+	"webhook_id\x18\x02 \x01(\tB\x0e\xbaH\v\xc8\x01\x01r\x06\xd0\xf3\x18\x01\x18dR\twebhookId\"\x93\x01\n" +
+	"\x13ListWebhooksRequest\x12-\n" +
 	"\n" +
-	"account_id\x18\x01 \x01(\tB\x93\x01\xbaH\x8f\x01\xba\x01\x84\x01\n" +
-	"\x11account_id.format\x12Jaccount_id must be AID- followed by letters or digits, such as AID-1234567\x1a#this.matches(r'^AID-[A-Za-z0-9]+$')\xc8\x01\x01r\x02\x18dR\taccountId\x12$\n" +
+	"account_id\x18\x01 \x01(\tB\x0e\xbaH\v\xc8\x01\x01r\x06\xc8\xf3\x18\x01\x18dR\taccountId\x12$\n" +
 	"\tpage_size\x18\x02 \x01(\x05B\a\xbaH\x04\x1a\x02(\x00R\bpageSize\x12'\n" +
 	"\n" +
 	"page_token\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x04R\tpageToken\"x\n" +
@@ -1190,28 +1186,24 @@ const file_telegent_webhook_v1_webhook_proto_rawDesc = "" +
 	"\bwebhooks\x18\x01 \x03(\v2\x1c.telegent.webhook.v1.WebhookR\bwebhooks\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"L\n" +
 	"\x12GetWebhookResponse\x126\n" +
-	"\awebhook\x18\x01 \x01(\v2\x1c.telegent.webhook.v1.WebhookR\awebhook\"\xdc\x05\n" +
-	"\x14UpdateWebhookRequest\x12\xb3\x01\n" +
+	"\awebhook\x18\x01 \x01(\v2\x1c.telegent.webhook.v1.WebhookR\awebhook\"\xce\x03\n" +
+	"\x14UpdateWebhookRequest\x12-\n" +
 	"\n" +
-	"account_id\x18\x01 \x01(\tB\x93\x01\xbaH\x8f\x01\xba\x01\x84\x01\n" +
-	"\x11account_id.format\x12Jaccount_id must be AID- followed by letters or digits, such as AID-1234567\x1a#this.matches(r'^AID-[A-Za-z0-9]+$')\xc8\x01\x01r\x02\x18dR\taccountId\x12\xb3\x01\n" +
+	"account_id\x18\x01 \x01(\tB\x0e\xbaH\v\xc8\x01\x01r\x06\xc8\xf3\x18\x01\x18dR\taccountId\x12-\n" +
 	"\n" +
-	"webhook_id\x18\x02 \x01(\tB\x93\x01\xbaH\x8f\x01\xba\x01\x84\x01\n" +
-	"\x11webhook_id.format\x12Jwebhook_id must be WID- followed by letters or digits, such as WID-1234567\x1a#this.matches(r'^WID-[A-Za-z0-9]+$')\xc8\x01\x01r\x02\x18dR\twebhookId\x126\n" +
+	"webhook_id\x18\x02 \x01(\tB\x0e\xbaH\v\xc8\x01\x01r\x06\xd0\xf3\x18\x01\x18dR\twebhookId\x126\n" +
 	"\awebhook\x18\x03 \x01(\v2\x1c.telegent.webhook.v1.WebhookR\awebhook\x12\xa9\x01\n" +
 	"\vupdate_mask\x18\x04 \x01(\v2\x1a.google.protobuf.FieldMaskBl\xbaHi\xe2\x01f\x12\x01*\x12\vwebhook_url\x12\x06method\x12\vdata_format\x12\x13authentication_type\x12\x17authentication_username\x12\x11subscribed_eventsR\n" +
 	"updateMask\x12<\n" +
 	"\x17authentication_password\x18\x05 \x01(\tB\x03\x80\x01\x01R\x16authenticationPassword\x126\n" +
 	"\x14authentication_token\x18\x06 \x01(\tB\x03\x80\x01\x01R\x13authenticationToken\"O\n" +
 	"\x15UpdateWebhookResponse\x126\n" +
-	"\awebhook\x18\x01 \x01(\v2\x1c.telegent.webhook.v1.WebhookR\awebhook\"\x82\x03\n" +
-	"\x14DeleteWebhookRequest\x12\xb3\x01\n" +
+	"\awebhook\x18\x01 \x01(\v2\x1c.telegent.webhook.v1.WebhookR\awebhook\"t\n" +
+	"\x14DeleteWebhookRequest\x12-\n" +
 	"\n" +
-	"account_id\x18\x01 \x01(\tB\x93\x01\xbaH\x8f\x01\xba\x01\x84\x01\n" +
-	"\x11account_id.format\x12Jaccount_id must be AID- followed by letters or digits, such as AID-1234567\x1a#this.matches(r'^AID-[A-Za-z0-9]+$')\xc8\x01\x01r\x02\x18dR\taccountId\x12\xb3\x01\n" +
+	"account_id\x18\x01 \x01(\tB\x0e\xbaH\v\xc8\x01\x01r\x06\xc8\xf3\x18\x01\x18dR\taccountId\x12-\n" +
 	"\n" +
-	"webhook_id\x18\x02 \x01(\tB\x93\x01\xbaH\x8f\x01\xba\x01\x84\x01\n" +
-	"\x11webhook_id.format\x12Jwebhook_id must be WID- followed by letters or digits, such as WID-1234567\x1a#this.matches(r'^WID-[A-Za-z0-9]+$')\xc8\x01\x01r\x02\x18dR\twebhookId\"\x17\n" +
+	"webhook_id\x18\x02 \x01(\tB\x0e\xbaH\v\xc8\x01\x01r\x06\xd0\xf3\x18\x01\x18dR\twebhookId\"\x17\n" +
 	"\x15DeleteWebhookResponse*T\n" +
 	"\n" +
 	"HttpMethod\x12\x1b\n" +
@@ -1314,6 +1306,7 @@ func file_telegent_webhook_v1_webhook_proto_init() {
 	if File_telegent_webhook_v1_webhook_proto != nil {
 		return
 	}
+	file_telegent_webhook_v1_rules_proto_init()
 	file_telegent_webhook_v1_webhook_proto_msgTypes[2].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
