@@ -51,12 +51,10 @@ func listServicesOverConnect(t *testing.T, httpAddr string, header http.Header) 
 	}); err != nil && !errors.Is(err, io.EOF) {
 		return nil, err
 	}
-	// One question per stream: the request side ends here, so a refused
-	// stream's answer never waits on it.
-	if err := stream.CloseRequest(); err != nil {
-		return nil, err
-	}
+	// The request side stays open, as buf curl keeps it for its next
+	// question.
 	resp, err := stream.Receive()
+	_ = stream.CloseRequest()
 	_ = stream.CloseResponse()
 	if err != nil {
 		return nil, err

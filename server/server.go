@@ -185,9 +185,13 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (_ *Server, err e
 	// gRPC reflection over Connect, gRPC-Web and gRPC on the HTTP port, so
 	// that buf curl needs no local schema: the gRPC server's own reflection
 	// service through the transcoder, behind the same chain and the same
-	// --protect-ops rule (auth.IsOperational) as on the gRPC port.
+	// --protect-ops rule (auth.IsOperational) as on the gRPC port. Under
+	// --protect-ops the HTTP layer also refuses a caller without
+	// credentials first, as for /metrics: a stream the chain refuses
+	// while the caller holds its request side open could otherwise wait
+	// for that side to end before its answer is sent.
 	for _, path := range reflectionPaths {
-		s.mux.Handle(path, web)
+		s.mux.Handle(path, sec.ops(web))
 	}
 	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
