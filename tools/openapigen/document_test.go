@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"os"
 	"slices"
 	"strings"
@@ -178,5 +179,92 @@ func TestBearerSecurityScheme(t *testing.T) {
 	}
 	if !withBearer || !optional {
 		t.Errorf("security: bearer %v, optional %v", withBearer, optional)
+	}
+}
+
+// TestDocumentGeneratesCleanClients: what client generators read from the
+// document matches the wire. No schema has a default (openapi-typescript
+// makes such request fields required); every enum is a string enum of
+// names, never a number; error details are a oneOf told apart by "@type";
+// every operation documents every error status with its body and carries
+// examples, none of them with an unset (UNSPECIFIED) value.
+func TestDocumentGeneratesCleanClients(t *testing.T) {
+	t.Parallel()
+	data, err := os.ReadFile(publishedDocument)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc object
+	if err := json.Unmarshal(data, &doc); err != nil {
+		t.Fatal(err)
+	}
+	components := doc["components"].(object)
+	walk(components["schemas"], func(o object) {
+		if _, ok := o["default"]; ok {
+			t.Errorf("schema with a default: %v", o)
+		}
+		if enum, ok := o["enum"].([]any); ok {
+			if o["type"] != "string" {
+				t.Errorf("enum %v is not a string enum", enum)
+			}
+			for _, v := range enum {
+				if _, ok := v.(string); !ok {
+					t.Errorf("enum %v holds %v", enum, v)
+				}
+			}
+		}
+		for _, b := range asList(o["anyOf"]) {
+			if b.(object)["enum"] != nil {
+				t.Errorf("enum as anyOf: %v", o)
+			}
+		}
+	})
+	events := components["schemas"].(object)["telegent.webhook.v1.CreateWebhookRequest"].(object)["properties"].(object)["subscribedEvents"].(object)["items"].(object)["enum"]
+	if slices.Contains(asList(events), any("WEBHOOK_EVENT_UNSPECIFIED")) {
+		t.Error("subscribedEvents offers WEBHOOK_EVENT_UNSPECIFIED, which is refused")
+	}
+
+	items := components["schemas"].(object)["google.rpc.Status"].(object)["properties"].(object)["details"].(object)["items"].(object)
+	disc, _ := items["discriminator"].(object)
+	if disc["propertyName"] != "@type" || len(asList(items["oneOf"])) != len(disc["mapping"].(object)) {
+		t.Errorf("details are not a oneOf with a discriminator on @type: %v", items)
+	}
+	for _, want := range []string{"google.rpc.BadRequest", "google.rpc.ErrorInfo", "google.rpc.RetryInfo", "buf.validate.Violations"} {
+		if _, ok := disc["mapping"].(object)["type.googleapis.com/"+want]; !ok {
+			t.Errorf("details mapping lacks %s", want)
+		}
+	}
+
+	ops := 0
+	for path, item := range doc["paths"].(object) {
+		for method, op := range item.(object) {
+			op := op.(object)
+			ops++
+			responses := op["responses"].(object)
+			for _, code := range []string{"200", "400", "401", "403", "404", "409", "413", "415", "429", "500", "503", "504"} {
+				if _, ok := responses[code]; !ok {
+					t.Errorf("%s %s: no %s answer", method, path, code)
+				}
+			}
+			ok := responses["200"].(object)["content"].(object)["application/json"].(object)
+			examples := []any{ok["example"]}
+			if body, found := op["requestBody"].(object); found {
+				examples = append(examples, body["content"].(object)["application/json"].(object)["example"])
+			}
+			for _, ex := range examples {
+				raw, _ := json.Marshal(ex)
+				if ex == nil || strings.Contains(string(raw), "_UNSPECIFIED") {
+					t.Errorf("%s %s: example %s missing or unset", method, path, raw)
+				}
+			}
+		}
+	}
+	if ops != 6 {
+		t.Errorf("%d operations, want 6: create (two routes), get, list, update, delete", ops)
+	}
+	for name, r := range components["responses"].(object) {
+		if r.(object)["content"].(object)["application/json"].(object)["schema"] == nil {
+			t.Errorf("%s: no body", name)
+		}
 	}
 }

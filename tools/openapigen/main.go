@@ -8,10 +8,16 @@
 //     the request messages and the google.rpc error types.
 //
 // It adds what neither knows: the rules protoschema does not translate yet
-// (repeated.unique, repeated.min_items as a required property), read from
-// the descriptor set; the document settings, the bearer security scheme and
-// the error answers, from a configuration file. It writes no schema of its
-// own: every schema comes from the proto.
+// (repeated.unique, repeated.min_items as a required property, CEL and
+// predefined rules that are a regular expression as a pattern), read from
+// the descriptor set; the document settings, the bearer security scheme,
+// the error answers and the examples, from a configuration file. And it
+// makes the document read as the wire by client generators: no defaults,
+// enums as string enums of the names a field takes, the error details a
+// oneOf with a discriminator on "@type", the fields the service always
+// writes required in answers (never in requests), and fields a route's
+// path gives optional in its body. It writes no schema of its own: every
+// schema comes from the proto (a body or input variant is a copy).
 //
 // Usage:
 //
@@ -180,6 +186,9 @@ func join(doc object, cfg *config, schemas map[string]object, files *descriptorp
 	if err := requireEmitted(componentSchemas, files); err != nil {
 		return err
 	}
+	for _, name := range cfg.Requests {
+		useInputSchemas(componentSchemas, name)
+	}
 
 	objectAt(components, "securitySchemes")[cfg.Bearer.Name] = object{
 		"type": "http", "scheme": "bearer", "description": cfg.Bearer.Description,
@@ -213,17 +222,46 @@ func join(doc object, cfg *config, schemas map[string]object, files *descriptorp
 			if !ok {
 				continue
 			}
-			if err := joinOperation(op, cfg, files); err != nil {
+			if err := joinOperation(op, cfg, files, componentSchemas); err != nil {
 				return fmt.Errorf("%s %s: %w", strings.ToUpper(method), path, err)
 			}
 		}
 	}
+	pruneSchemas(doc, componentSchemas)
 	return nil
+}
+
+// pruneSchemas drops the component schemas nothing refers to (the
+// generators' own, replaced by the joined ones), so that a client
+// generated from the document has only the types it uses.
+func pruneSchemas(doc, schemas object) {
+	used := map[string]bool{}
+	var visit func(v any)
+	visit = func(v any) {
+		walk(v, func(o object) {
+			r, ok := o["$ref"].(string)
+			if !ok {
+				return
+			}
+			name, ok := strings.CutPrefix(r, "#/components/schemas/")
+			if ok && !used[name] {
+				used[name] = true
+				visit(schemas[name])
+			}
+		})
+	}
+	visit(doc["paths"])
+	visit(objectAt(doc, "components")["responses"])
+	for name := range schemas {
+		if !used[name] {
+			delete(schemas, name)
+		}
+	}
 }
 
 // joinOperation points the operation's body at the request schema with its
 // rules and lists the error answers.
-func joinOperation(op object, cfg *config, files *descriptorpb.FileDescriptorSet) error {
+func joinOperation(op object, cfg *config, files *descriptorpb.FileDescriptorSet, schemas object) error {
 	id, _ := op["operationId"].(string)
 	service, method, ok := strings.Cut(id, "_")
 	if !ok {
@@ -242,7 +280,7 @@ func joinOperation(op object, cfg *config, files *descriptorpb.FileDescriptorSet
 		if !ok {
 			return errors.New("request body has no application/json content")
 		}
-		media["schema"] = ref(input)
+		media["schema"] = ref(bodySchema(op, input, schemas))
 		if ex, ok := cfg.Examples[input]; ok {
 			media["example"] = ex
 		}
@@ -273,6 +311,13 @@ func cleanSchema(s object) {
 		if !ok {
 			return
 		}
+		if n := int32Number(branches); n != nil {
+			// A 32-bit integer: protojson writes it as a number (it
+			// also reads a numeric string, which no caller needs).
+			delete(o, "anyOf")
+			maps.Copy(o, n)
+			return
+		}
 		var names []any
 		enum := false
 		for _, b := range branches {
@@ -295,6 +340,127 @@ func cleanSchema(s object) {
 		o["type"] = "string"
 		o["enum"] = names
 	})
+}
+
+// bodySchema names the schema of an operation's body: the request's, or,
+// when the route's path carries some of its fields, a copy in which those
+// are not required (the path gives them).
+func bodySchema(op object, input string, schemas object) string {
+	var inPath []string
+	for _, p := range asList(op["parameters"]) {
+		if p := p.(object); p["in"] == "path" {
+			inPath = append(inPath, jsonName(p["name"].(string)))
+		}
+	}
+	if len(inPath) == 0 {
+		return input
+	}
+	name := input + "Body"
+	if _, done := schemas[name]; done {
+		return name
+	}
+	body := deepCopy(schemas[input]).(object)
+	var required []any
+	for _, r := range asList(body["required"]) {
+		if !slices.Contains(inPath, r.(string)) {
+			required = append(required, r)
+		}
+	}
+	delete(body, "required")
+	if len(required) > 0 {
+		body["required"] = required
+	}
+	for _, f := range inPath {
+		if p, ok := objectAt(body, "properties")[f].(object); ok {
+			p["description"] = fmt.Sprint(p["description"], "\n\nOptional here: the path gives it.")
+		}
+	}
+	schemas[name] = body
+	return name
+}
+
+// useInputSchemas points a request's message fields whose schema marks
+// the fields the service always writes as required (a response message
+// used in a request, such as Webhook in UpdateWebhookRequest) at a copy
+// without them: in a request every such field is optional.
+func useInputSchemas(schemas object, request string) {
+	for _, p := range objectAt(schemas[request].(object), "properties") {
+		p := p.(object)
+		r, ok := p["$ref"].(string)
+		if !ok {
+			continue
+		}
+		name := strings.TrimPrefix(r, "#/components/schemas/")
+		target, _ := schemas[name].(object)
+		if target == nil || target["required"] == nil {
+			continue
+		}
+		input := name + "Input"
+		if _, done := schemas[input]; !done {
+			c := deepCopy(target).(object)
+			delete(c, "required")
+			schemas[input] = c
+		}
+		p["$ref"] = ref(input)["$ref"]
+	}
+}
+
+// jsonName is protojson's name of a field named in snake_case.
+func jsonName(protoName string) string {
+	var b strings.Builder
+	upper := false
+	for _, r := range protoName {
+		switch {
+		case r == '_':
+			upper = true
+		case upper:
+			b.WriteString(strings.ToUpper(string(r)))
+			upper = false
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+func deepCopy(v any) any {
+	switch v := v.(type) {
+	case object:
+		c := object{}
+		for k, e := range v {
+			c[k] = deepCopy(e)
+		}
+		return c
+	case []any:
+		c := make([]any, len(v))
+		for i, e := range v {
+			c[i] = deepCopy(e)
+		}
+		return c
+	}
+	return v
+}
+
+func asList(v any) []any {
+	l, _ := v.([]any)
+	return l
+}
+
+// int32Number returns the number branch of protoschema's anyOf for a
+// 32-bit integer field (a number, or a string of digits), or nil.
+func int32Number(branches []any) object {
+	if len(branches) != 2 {
+		return nil
+	}
+	n, _ := branches[0].(object)
+	str, _ := branches[1].(object)
+	if n["type"] != "integer" || str["type"] != "string" || str["pattern"] != "^-?[0-9]+$" {
+		return nil
+	}
+	if hi, ok := n["maximum"].(float64); !ok || hi > 4294967295 {
+		return nil
+	}
+	return n
 }
 
 // requireEmitted marks as required, in the service's own response
@@ -348,6 +514,12 @@ func addRepeatedRules(schema object, msg *descriptorpb.DescriptorProto, files *d
 			} else if m := celNotMatchesClass.FindStringSubmatch(c.GetExpression()); m != nil {
 				prop["pattern"] = "^[^" + m[1] + "]*$"
 			}
+		}
+		if rules.GetString().GetUri() {
+			// protoschema states uri as a regular expression with escapes
+			// that JavaScript's Unicode mode refuses; the format says it.
+			delete(prop, "pattern")
+			prop["format"] = "uri"
 		}
 		if rules.GetRepeated().GetUnique() {
 			prop["uniqueItems"] = true

@@ -40,6 +40,21 @@ const schemaOf = (status) => {
   return ajv.getSchema(ref);
 };
 
+// The document's own examples are valid bodies: every request example
+// against its request schema, every 200 example against its answer's.
+test("the examples match their schemas", () => {
+  for (const [path, item] of Object.entries(doc.paths)) {
+    for (const [method, op] of Object.entries(item)) {
+      const pairs = [op.responses["200"].content["application/json"]];
+      if (op.requestBody) pairs.push(op.requestBody.content["application/json"]);
+      for (const media of pairs) {
+        const validate = ajv.getSchema(media.schema.$ref.replace("#/", "doc#/"));
+        assert.ok(validate(media.example), `${method} ${path}: ` + JSON.stringify(validate.errors));
+      }
+    }
+  }
+});
+
 const create = (body) =>
   fetch(base + "/v1/webhooks", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
 const valid = (url) => ({ accountId: "AID-1234567", webhookUrl: url, subscribedEvents: ["WEBHOOK_EVENT_NEW_SMS"] });
