@@ -128,6 +128,19 @@ func TestBadBodiesAreFieldViolations(t *testing.T) {
 		}
 	})
 
+	t.Run("query parameter", func(t *testing.T) {
+		t.Parallel()
+		resp, err := http.Get(base + "/v1/accounts/AID-1/webhooks?pageSize=abc")
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(raw), `"field":"page_size"`) || !strings.Contains(string(raw), `"reason":"query.value"`) {
+			t.Errorf("pageSize=abc: %d %s, want 400 with a field violation on page_size", resp.StatusCode, raw)
+		}
+	})
+
 	t.Run("415", func(t *testing.T) {
 		t.Parallel()
 		for _, path := range []string{"/v1/webhooks", webhookv1.WebhookService_CreateWebhook_FullMethodName} {

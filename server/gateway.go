@@ -15,12 +15,14 @@ import (
 	"github.com/fullstorydev/grpchan/inprocgrpc"
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
 	"go.opentelemetry.io/otel/propagation"
+	"google.golang.org/genproto/googleapis/api/annotations"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
 
 	webhookv1 "github.com/platform/telegent-facade/gen/telegent/webhook/v1"
 	"github.com/platform/telegent-facade/service"
@@ -293,8 +295,52 @@ func restErrorHandler(ctx context.Context, mux *runtime.ServeMux, m runtime.Mars
 	if rb, ok := r.Body.(*restBody); ok && rb.decodeErr != nil && status.Code(err) == codes.InvalidArgument {
 		err = rb.decodeErr
 	}
+	err = queryError(ctx, r, err)
 	setRetryAfter(w, status.Convert(err))
 	runtime.DefaultHTTPErrorHandler(ctx, mux, m, w, r, err)
+}
+
+// queryError gives a query parameter the gateway could not parse (its
+// error says only `parsing field "page_size": ...`) its field violation.
+func queryError(ctx context.Context, r *http.Request, err error) error {
+	st := status.Convert(err)
+	name, ok := strings.CutPrefix(st.Message(), `parsing field "`)
+	if !ok || st.Code() != codes.InvalidArgument || len(st.Details()) > 0 {
+		return err
+	}
+	name, _, _ = strings.Cut(name, `"`)
+	pattern, _ := runtime.HTTPPathPattern(ctx)
+	md := restInputs[r.Method+" "+pattern]
+	if md == nil {
+		return err
+	}
+	fd := md.Fields().ByName(protoreflect.Name(name))
+	if fd == nil {
+		return err
+	}
+	return validation.QueryError(fd)
+}
+
+// restInputs maps each REST route ("GET /v1/accounts/{account_id}/webhooks")
+// to its request message, read from the google.api.http annotations.
+var restInputs = readRESTInputs(webhookv1.File_telegent_webhook_v1_webhook_proto.Services())
+
+func readRESTInputs(services protoreflect.ServiceDescriptors) map[string]protoreflect.MessageDescriptor {
+	inputs := map[string]protoreflect.MessageDescriptor{}
+	for i := range services.Len() {
+		methods := services.Get(i).Methods()
+		for j := range methods.Len() {
+			rule, ok := proto.GetExtension(methods.Get(j).Options(), annotations.E_Http).(*annotations.HttpRule)
+			if !ok || rule == nil {
+				continue
+			}
+			for _, hr := range append([]*annotations.HttpRule{rule}, rule.GetAdditionalBindings()...) {
+				method, path := httpRuleRoute(hr)
+				inputs[method+" "+path] = methods.Get(j).Input()
+			}
+		}
+	}
+	return inputs
 }
 
 type statusRecorder struct {

@@ -358,3 +358,33 @@ func jsonTypeName(v any) string {
 	}
 	return fmt.Sprintf("%T", v)
 }
+
+// RuleQueryValue: a query parameter whose value its field cannot take.
+const RuleQueryValue = "query.value"
+
+// QueryError is the INVALID_ARGUMENT error, with its field violation, for
+// a query parameter of field fd whose value does not parse.
+func QueryError(fd protoreflect.FieldDescriptor) error {
+	var desc string
+	switch fd.Kind() {
+	case protoreflect.BoolKind:
+		desc = "must be true or false"
+	case protoreflect.EnumKind:
+		desc = "must be a " + string(fd.Enum().Name()) + " (one of " + strings.Join(enumNames(fd.Enum()), ", ") + ")"
+	case protoreflect.FloatKind, protoreflect.DoubleKind:
+		desc = "must be a number"
+	case protoreflect.StringKind, protoreflect.BytesKind, protoreflect.MessageKind, protoreflect.GroupKind:
+		desc = "is not a value this field takes"
+	default:
+		desc = "must be a whole number"
+	}
+	field := string(fd.Name())
+	st := status.New(codes.InvalidArgument, "invalid request: "+field+": "+desc)
+	withDetails, err := st.WithDetails(&errdetails.BadRequest{FieldViolations: []*errdetails.BadRequest_FieldViolation{
+		{Field: field, Description: desc, Reason: RuleQueryValue},
+	}})
+	if err != nil {
+		return st.Err()
+	}
+	return withDetails.Err()
+}
