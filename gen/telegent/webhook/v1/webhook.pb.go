@@ -1121,13 +1121,13 @@ var File_telegent_webhook_v1_webhook_proto protoreflect.FileDescriptor
 
 const file_telegent_webhook_v1_webhook_proto_rawDesc = "" +
 	"\n" +
-	"!telegent/webhook/v1/webhook.proto\x12\x13telegent.webhook.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a google/protobuf/field_mask.proto\x1a\x1ftelegent/webhook/v1/rules.proto\"\xc7\x1a\n" +
+	"!telegent/webhook/v1/webhook.proto\x12\x13telegent.webhook.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a google/protobuf/field_mask.proto\x1a\x1ftelegent/webhook/v1/rules.proto\"\xa5\x1a\n" +
 	"\x14CreateWebhookRequest\x12-\n" +
 	"\n" +
-	"account_id\x18\x01 \x01(\tB\x0e\xbaH\v\xc8\x01\x01r\x06\xc8\xf3\x18\x01\x18dR\taccountId\x12\xbd\x05\n" +
-	"\vwebhook_url\x18\x02 \x01(\tB\x9b\x05\xbaH\x97\x05\xba\x01g\n" +
-	"\x11webhook_url.https\x12$webhook_url must start with https://\x1a,!this.isUri() || this.startsWith('https://')\xba\x01\x8c\x03\n" +
-	"\x10webhook_url.host\x12\x95\x01webhook_url must have a host of letters, digits and hyphens in dot-separated labels, or an IP address (IPv6 in brackets), and a port of at most 65535\x1a\xdf\x01!this.isUri() || !this.startsWith('https://') || this.matches(r'^https://([A-Za-z0-9-]+(\\.[A-Za-z0-9-]+)*|\\[[0-9A-Fa-f:.]+\\])(:([0-9]{1,4}|[0-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5]))?([/?#].*)?$')\xba\x01\x8e\x01\n" +
+	"account_id\x18\x01 \x01(\tB\x0e\xbaH\v\xc8\x01\x01r\x06\xc8\xf3\x18\x01\x18dR\taccountId\x12\x9b\x05\n" +
+	"\vwebhook_url\x18\x02 \x01(\tB\xf9\x04\xbaH\xf5\x04\xba\x01V\n" +
+	"\x11webhook_url.https\x12$webhook_url must start with https://\x1a\x1bthis.startsWith('https://')\xba\x01\xfb\x02\n" +
+	"\x10webhook_url.host\x12\x95\x01webhook_url must have a host of letters, digits and hyphens in dot-separated labels, or an IP address (IPv6 in brackets), and a port of at most 65535\x1a\xce\x01!this.startsWith('https://') || this.matches(r'^https://([A-Za-z0-9-]+(\\.[A-Za-z0-9-]+)*|\\[[0-9A-Fa-f:.]+\\])(:([0-9]{1,4}|[0-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5]))?([/?#].*)?$')\xba\x01\x8e\x01\n" +
 	"\x19webhook_url.not_localhost\x12&webhook_url host must not be localhost\x1aI!this.matches('^https://([A-Za-z0-9-]+\\\\.)*(?i:localhost)\\\\.?([:/?#]|$)')\xc8\x01\x01r\x06\x18\xff\x01\x88\x01\x01R\n" +
 	"webhookUrl\x12A\n" +
 	"\x06method\x18\x03 \x01(\x0e2\x1f.telegent.webhook.v1.HttpMethodB\b\xbaH\x05\x82\x01\x02\x10\x01R\x06method\x12J\n" +

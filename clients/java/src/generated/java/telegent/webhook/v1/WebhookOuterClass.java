@@ -13370,175 +13370,174 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
       "egent.webhook.v1\032\033buf/validate/validate." +
       "proto\032\034google/api/annotations.proto\032 goo" +
       "gle/protobuf/field_mask.proto\032\037telegent/" +
-      "webhook/v1/rules.proto\"\307\032\n\024CreateWebhook" +
+      "webhook/v1/rules.proto\"\245\032\n\024CreateWebhook" +
       "Request\022-\n\naccount_id\030\001 \001(\tB\016\272H\013r\006\030d\310\363\030\001" +
-      "\310\001\001R\taccountId\022\275\005\n\013webhook_url\030\002 \001(\tB\233\005\272" +
-      "H\227\005r\006\030\377\001\210\001\001\272\001g\n\021webhook_url.https\022$webho" +
-      "ok_url must start with https://\032,!this.i" +
-      "sUri() || this.startsWith(\'https://\')\272\001\214" +
-      "\003\n\020webhook_url.host\022\225\001webhook_url must h" +
-      "ave a host of letters, digits and hyphen" +
-      "s in dot-separated labels, or an IP addr" +
-      "ess (IPv6 in brackets), and a port of at" +
-      " most 65535\032\337\001!this.isUri() || !this.sta" +
-      "rtsWith(\'https://\') || this.matches(r\'^h" +
-      "ttps://([A-Za-z0-9-]+(\\.[A-Za-z0-9-]+)*|" +
-      "\\[[0-9A-Fa-f:.]+\\])(:([0-9]{1,4}|[0-5][0" +
-      "-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|65" +
-      "5[0-2][0-9]|6553[0-5]))?([/?#].*)?$\')\272\001\216" +
-      "\001\n\031webhook_url.not_localhost\022&webhook_ur" +
-      "l host must not be localhost\032I!this.matc" +
-      "hes(\'^https://([A-Za-z0-9-]+\\\\.)*(?i:loc" +
-      "alhost)\\\\.?([:/?#]|$)\')\310\001\001R\nwebhookUrl\022A" +
-      "\n\006method\030\003 \001(\0162\037.telegent.webhook.v1.Htt" +
-      "pMethodB\010\272H\005\202\001\002\020\001R\006method\022J\n\013data_format" +
-      "\030\004 \001(\0162\037.telegent.webhook.v1.DataFormatB" +
-      "\010\272H\005\202\001\002\020\001R\ndataFormat\022b\n\023authentication_" +
-      "type\030\005 \001(\0162\'.telegent.webhook.v1.Authent" +
-      "icationTypeB\010\272H\005\202\001\002\020\001R\022authenticationTyp" +
-      "e\022\332\001\n\027authentication_username\030\006 \001(\tB\240\001\272H" +
-      "\234\001r\007\030\377\001\272\001\001:\272\001\214\001\n!authentication_username" +
-      ".printable\022Eauthentication_username must" +
-      " not contain control or format character" +
-      "s\032 !this.matches(r\'[\\p{Cc}\\p{Cf}]\')\330\001\001R\026" +
-      "authenticationUsername\022\331\001\n\027authenticatio" +
-      "n_password\030\007 \001(\tB\237\001\200\001\001\272H\230\001r\003\030\377\001\272\001\214\001\n!aut" +
-      "hentication_password.printable\022Eauthenti" +
-      "cation_password must not contain control" +
-      " or format characters\032 !this.matches(r\'[" +
-      "\\p{Cc}\\p{Cf}]\')\330\001\001R\026authenticationPasswo" +
-      "rd\022\315\001\n\024authentication_token\030\010 \001(\tB\231\001\200\001\001\272" +
-      "H\222\001r\003\030\377\001\272\001\206\001\n\036authentication_token.print" +
-      "able\022Bauthentication_token must not cont" +
-      "ain control or format characters\032 !this." +
-      "matches(r\'[\\p{Cc}\\p{Cf}]\')\330\001\001R\023authentic" +
-      "ationToken\022c\n\021subscribed_events\030\t \003(\0162!." +
-      "telegent.webhook.v1.WebhookEventB\023\272H\020\222\001\r" +
-      "\010\001\030\001\"\007\202\001\004\020\001 \000R\020subscribedEvents\022*\n\nreque" +
-      "st_id\030\n \001(\tB\013\272H\010r\003\260\001\001\330\001\001R\trequestId:\262\014\272H" +
-      "\256\014\032\214\002\n*authentication_username.required_" +
-      "for_basic\022Yauthentication_username is re" +
-      "quired when authentication_type is AUTHE" +
-      "NTICATION_TYPE_BASIC\032\202\001this.authenticati" +
-      "on_type != telegent.webhook.v1.Authentic" +
-      "ationType.AUTHENTICATION_TYPE_BASIC || t" +
-      "his.authentication_username != \'\'\032\214\002\n*au" +
-      "thentication_password.required_for_basic" +
-      "\022Yauthentication_password is required wh" +
-      "en authentication_type is AUTHENTICATION" +
-      "_TYPE_BASIC\032\202\001this.authentication_type !" +
-      "= telegent.webhook.v1.AuthenticationType" +
-      ".AUTHENTICATION_TYPE_BASIC || this.authe" +
-      "ntication_password != \'\'\032\202\002\n\'authenticat" +
-      "ion_token.required_for_token\022Vauthentica" +
-      "tion_token is required when authenticati" +
-      "on_type is AUTHENTICATION_TYPE_TOKEN\032\177th" +
-      "is.authentication_type != telegent.webho" +
-      "ok.v1.AuthenticationType.AUTHENTICATION_" +
-      "TYPE_TOKEN || this.authentication_token " +
-      "!= \'\'\032\204\002\n\036authentication_username.unused" +
-      "\022]authentication_username must be empty " +
-      "unless authentication_type is AUTHENTICA" +
-      "TION_TYPE_BASIC\032\202\001this.authentication_ty" +
-      "pe == telegent.webhook.v1.Authentication" +
-      "Type.AUTHENTICATION_TYPE_BASIC || this.a" +
-      "uthentication_username == \'\'\032\204\002\n\036authent" +
-      "ication_password.unused\022]authentication_" +
-      "password must be empty unless authentica" +
-      "tion_type is AUTHENTICATION_TYPE_BASIC\032\202" +
-      "\001this.authentication_type == telegent.we" +
-      "bhook.v1.AuthenticationType.AUTHENTICATI" +
-      "ON_TYPE_BASIC || this.authentication_pas" +
-      "sword == \'\'\032\372\001\n\033authentication_token.unu" +
-      "sed\022Zauthentication_token must be empty " +
-      "unless authentication_type is AUTHENTICA" +
-      "TION_TYPE_TOKEN\032\177this.authentication_typ" +
-      "e == telegent.webhook.v1.AuthenticationT" +
-      "ype.AUTHENTICATION_TYPE_TOKEN || this.au" +
-      "thentication_token == \'\'\"m\n\025CreateWebhoo" +
-      "kResponse\0226\n\007webhook\030\001 \001(\0132\034.telegent.we" +
-      "bhook.v1.WebhookR\007webhook\022\034\n\trecovered\030\002" +
-      " \001(\010R\trecovered\"\256\004\n\007Webhook\022\035\n\nwebhook_i" +
-      "d\030\001 \001(\tR\twebhookId\022\033\n\006active\030\002 \001(\010H\000R\006ac" +
-      "tive\210\001\001\022\035\n\naccount_id\030\003 \001(\tR\taccountId\022\037" +
-      "\n\013webhook_url\030\004 \001(\tR\nwebhookUrl\0227\n\006metho" +
-      "d\030\005 \001(\0162\037.telegent.webhook.v1.HttpMethod" +
-      "R\006method\022@\n\013data_format\030\006 \001(\0162\037.telegent" +
-      ".webhook.v1.DataFormatR\ndataFormat\022X\n\023au" +
-      "thentication_type\030\007 \001(\0162\'.telegent.webho" +
-      "ok.v1.AuthenticationTypeR\022authentication" +
-      "Type\0227\n\027authentication_username\030\010 \001(\tR\026a" +
-      "uthenticationUsername\022N\n\021subscribed_even" +
-      "ts\030\t \003(\0162!.telegent.webhook.v1.WebhookEv" +
-      "entR\020subscribedEvents\022!\n\014password_set\030\n " +
-      "\001(\010R\013passwordSet\022\033\n\ttoken_set\030\013 \001(\010R\010tok" +
-      "enSetB\t\n\007_active\"q\n\021GetWebhookRequest\022-\n" +
-      "\naccount_id\030\001 \001(\tB\016\272H\013r\006\030d\310\363\030\001\310\001\001R\taccou" +
-      "ntId\022-\n\nwebhook_id\030\002 \001(\tB\016\272H\013r\006\030d\320\363\030\001\310\001\001" +
-      "R\twebhookId\"\223\001\n\023ListWebhooksRequest\022-\n\na" +
-      "ccount_id\030\001 \001(\tB\016\272H\013r\006\030d\310\363\030\001\310\001\001R\taccount" +
-      "Id\022$\n\tpage_size\030\002 \001(\005B\007\272H\004\032\002(\000R\010pageSize" +
-      "\022\'\n\npage_token\030\003 \001(\tB\010\272H\005r\003\030\200\004R\tpageToke" +
-      "n\"x\n\024ListWebhooksResponse\0228\n\010webhooks\030\001 " +
-      "\003(\0132\034.telegent.webhook.v1.WebhookR\010webho" +
-      "oks\022&\n\017next_page_token\030\002 \001(\tR\rnextPageTo" +
-      "ken\"L\n\022GetWebhookResponse\0226\n\007webhook\030\001 \001" +
-      "(\0132\034.telegent.webhook.v1.WebhookR\007webhoo" +
-      "k\"\316\003\n\024UpdateWebhookRequest\022-\n\naccount_id" +
-      "\030\001 \001(\tB\016\272H\013r\006\030d\310\363\030\001\310\001\001R\taccountId\022-\n\nweb" +
-      "hook_id\030\002 \001(\tB\016\272H\013r\006\030d\320\363\030\001\310\001\001R\twebhookId" +
-      "\0226\n\007webhook\030\003 \001(\0132\034.telegent.webhook.v1." +
-      "WebhookR\007webhook\022\251\001\n\013update_mask\030\004 \001(\0132\032" +
-      ".google.protobuf.FieldMaskBl\272Hi\342\001f\022\001*\022\013w" +
-      "ebhook_url\022\006method\022\013data_format\022\023authent" +
-      "ication_type\022\027authentication_username\022\021s" +
-      "ubscribed_eventsR\nupdateMask\022<\n\027authenti" +
-      "cation_password\030\005 \001(\tB\003\200\001\001R\026authenticati" +
-      "onPassword\0226\n\024authentication_token\030\006 \001(\t" +
-      "B\003\200\001\001R\023authenticationToken\"O\n\025UpdateWebh" +
-      "ookResponse\0226\n\007webhook\030\001 \001(\0132\034.telegent." +
-      "webhook.v1.WebhookR\007webhook\"t\n\024DeleteWeb" +
-      "hookRequest\022-\n\naccount_id\030\001 \001(\tB\016\272H\013r\006\030d" +
-      "\310\363\030\001\310\001\001R\taccountId\022-\n\nwebhook_id\030\002 \001(\tB\016" +
-      "\272H\013r\006\030d\320\363\030\001\310\001\001R\twebhookId\"\027\n\025DeleteWebho" +
-      "okResponse*T\n\nHttpMethod\022\033\n\027HTTP_METHOD_" +
-      "UNSPECIFIED\020\000\022\024\n\020HTTP_METHOD_POST\020\001\022\023\n\017H" +
-      "TTP_METHOD_PUT\020\002*T\n\nDataFormat\022\033\n\027DATA_F" +
-      "ORMAT_UNSPECIFIED\020\000\022\024\n\020DATA_FORMAT_JSON\020" +
-      "\001\022\023\n\017DATA_FORMAT_XML\020\002*\225\001\n\022Authenticatio" +
-      "nType\022#\n\037AUTHENTICATION_TYPE_UNSPECIFIED" +
-      "\020\000\022\034\n\030AUTHENTICATION_TYPE_NONE\020\001\022\035\n\031AUTH" +
-      "ENTICATION_TYPE_BASIC\020\002\022\035\n\031AUTHENTICATIO" +
-      "N_TYPE_TOKEN\020\003*\220\002\n\014WebhookEvent\022\035\n\031WEBHO" +
-      "OK_EVENT_UNSPECIFIED\020\000\022\036\n\032WEBHOOK_EVENT_" +
-      "ORDER_UPDATE\020\001\022\031\n\025WEBHOOK_EVENT_NEW_SMS\020" +
-      "\002\022 \n\034WEBHOOK_EVENT_CALL_COMPLETED\020\003\022\036\n\032W" +
-      "EBHOOK_EVENT_CALL_ON_HOLD\020\004\022 \n\034WEBHOOK_E" +
-      "VENT_CALL_RECORDING\020\005\022\"\n\036WEBHOOK_EVENT_C" +
-      "ALL_IN_PROGRESS\020\006\022\036\n\032WEBHOOK_EVENT_CALL_" +
-      "RINGING\020\0072\255\006\n\016WebhookService\022\250\001\n\rCreateW" +
-      "ebhook\022).telegent.webhook.v1.CreateWebho" +
-      "okRequest\032*.telegent.webhook.v1.CreateWe" +
-      "bhookResponse\"@\202\323\344\223\002:\"\014/v1/webhooks:\001*Z\'" +
-      "\"\"/v1/accounts/{account_id}/webhooks:\001*\022" +
-      "\226\001\n\nGetWebhook\022&.telegent.webhook.v1.Get" +
-      "WebhookRequest\032\'.telegent.webhook.v1.Get" +
-      "WebhookResponse\"7\202\323\344\223\0021\022//v1/accounts/{a" +
-      "ccount_id}/webhooks/{webhook_id}\022\217\001\n\014Lis" +
-      "tWebhooks\022(.telegent.webhook.v1.ListWebh" +
-      "ooksRequest\032).telegent.webhook.v1.ListWe" +
-      "bhooksResponse\"*\202\323\344\223\002$\022\"/v1/accounts/{ac" +
-      "count_id}/webhooks\022\242\001\n\rUpdateWebhook\022).t" +
-      "elegent.webhook.v1.UpdateWebhookRequest\032" +
-      "*.telegent.webhook.v1.UpdateWebhookRespo" +
-      "nse\":\202\323\344\223\00242//v1/accounts/{account_id}/w" +
-      "ebhooks/{webhook_id}:\001*\022\237\001\n\rDeleteWebhoo" +
-      "k\022).telegent.webhook.v1.DeleteWebhookReq" +
-      "uest\032*.telegent.webhook.v1.DeleteWebhook" +
-      "Response\"7\202\323\344\223\0021*//v1/accounts/{account_" +
-      "id}/webhooks/{webhook_id}BGZEgithub.com/" +
-      "platform/telegent-facade/gen/telegent/we" +
-      "bhook/v1;webhookv1b\006proto3"
+      "\310\001\001R\taccountId\022\233\005\n\013webhook_url\030\002 \001(\tB\371\004\272" +
+      "H\365\004r\006\030\377\001\210\001\001\272\001V\n\021webhook_url.https\022$webho" +
+      "ok_url must start with https://\032\033this.st" +
+      "artsWith(\'https://\')\272\001\373\002\n\020webhook_url.ho" +
+      "st\022\225\001webhook_url must have a host of let" +
+      "ters, digits and hyphens in dot-separate" +
+      "d labels, or an IP address (IPv6 in brac" +
+      "kets), and a port of at most 65535\032\316\001!th" +
+      "is.startsWith(\'https://\') || this.matche" +
+      "s(r\'^https://([A-Za-z0-9-]+(\\.[A-Za-z0-9" +
+      "-]+)*|\\[[0-9A-Fa-f:.]+\\])(:([0-9]{1,4}|[" +
+      "0-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]" +
+      "{2}|655[0-2][0-9]|6553[0-5]))?([/?#].*)?" +
+      "$\')\272\001\216\001\n\031webhook_url.not_localhost\022&webh" +
+      "ook_url host must not be localhost\032I!thi" +
+      "s.matches(\'^https://([A-Za-z0-9-]+\\\\.)*(" +
+      "?i:localhost)\\\\.?([:/?#]|$)\')\310\001\001R\nwebhoo" +
+      "kUrl\022A\n\006method\030\003 \001(\0162\037.telegent.webhook." +
+      "v1.HttpMethodB\010\272H\005\202\001\002\020\001R\006method\022J\n\013data_" +
+      "format\030\004 \001(\0162\037.telegent.webhook.v1.DataF" +
+      "ormatB\010\272H\005\202\001\002\020\001R\ndataFormat\022b\n\023authentic" +
+      "ation_type\030\005 \001(\0162\'.telegent.webhook.v1.A" +
+      "uthenticationTypeB\010\272H\005\202\001\002\020\001R\022authenticat" +
+      "ionType\022\332\001\n\027authentication_username\030\006 \001(" +
+      "\tB\240\001\272H\234\001r\007\030\377\001\272\001\001:\272\001\214\001\n!authentication_us" +
+      "ername.printable\022Eauthentication_usernam" +
+      "e must not contain control or format cha" +
+      "racters\032 !this.matches(r\'[\\p{Cc}\\p{Cf}]\'" +
+      ")\330\001\001R\026authenticationUsername\022\331\001\n\027authent" +
+      "ication_password\030\007 \001(\tB\237\001\200\001\001\272H\230\001r\003\030\377\001\272\001\214" +
+      "\001\n!authentication_password.printable\022Eau" +
+      "thentication_password must not contain c" +
+      "ontrol or format characters\032 !this.match" +
+      "es(r\'[\\p{Cc}\\p{Cf}]\')\330\001\001R\026authentication" +
+      "Password\022\315\001\n\024authentication_token\030\010 \001(\tB" +
+      "\231\001\200\001\001\272H\222\001r\003\030\377\001\272\001\206\001\n\036authentication_token" +
+      ".printable\022Bauthentication_token must no" +
+      "t contain control or format characters\032 " +
+      "!this.matches(r\'[\\p{Cc}\\p{Cf}]\')\330\001\001R\023aut" +
+      "henticationToken\022c\n\021subscribed_events\030\t " +
+      "\003(\0162!.telegent.webhook.v1.WebhookEventB\023" +
+      "\272H\020\222\001\r\010\001\030\001\"\007\202\001\004\020\001 \000R\020subscribedEvents\022*\n" +
+      "\nrequest_id\030\n \001(\tB\013\272H\010r\003\260\001\001\330\001\001R\trequestI" +
+      "d:\262\014\272H\256\014\032\214\002\n*authentication_username.req" +
+      "uired_for_basic\022Yauthentication_username" +
+      " is required when authentication_type is" +
+      " AUTHENTICATION_TYPE_BASIC\032\202\001this.authen" +
+      "tication_type != telegent.webhook.v1.Aut" +
+      "henticationType.AUTHENTICATION_TYPE_BASI" +
+      "C || this.authentication_username != \'\'\032" +
+      "\214\002\n*authentication_password.required_for" +
+      "_basic\022Yauthentication_password is requi" +
+      "red when authentication_type is AUTHENTI" +
+      "CATION_TYPE_BASIC\032\202\001this.authentication_" +
+      "type != telegent.webhook.v1.Authenticati" +
+      "onType.AUTHENTICATION_TYPE_BASIC || this" +
+      ".authentication_password != \'\'\032\202\002\n\'authe" +
+      "ntication_token.required_for_token\022Vauth" +
+      "entication_token is required when authen" +
+      "tication_type is AUTHENTICATION_TYPE_TOK" +
+      "EN\032\177this.authentication_type != telegent" +
+      ".webhook.v1.AuthenticationType.AUTHENTIC" +
+      "ATION_TYPE_TOKEN || this.authentication_" +
+      "token != \'\'\032\204\002\n\036authentication_username." +
+      "unused\022]authentication_username must be " +
+      "empty unless authentication_type is AUTH" +
+      "ENTICATION_TYPE_BASIC\032\202\001this.authenticat" +
+      "ion_type == telegent.webhook.v1.Authenti" +
+      "cationType.AUTHENTICATION_TYPE_BASIC || " +
+      "this.authentication_username == \'\'\032\204\002\n\036a" +
+      "uthentication_password.unused\022]authentic" +
+      "ation_password must be empty unless auth" +
+      "entication_type is AUTHENTICATION_TYPE_B" +
+      "ASIC\032\202\001this.authentication_type == teleg" +
+      "ent.webhook.v1.AuthenticationType.AUTHEN" +
+      "TICATION_TYPE_BASIC || this.authenticati" +
+      "on_password == \'\'\032\372\001\n\033authentication_tok" +
+      "en.unused\022Zauthentication_token must be " +
+      "empty unless authentication_type is AUTH" +
+      "ENTICATION_TYPE_TOKEN\032\177this.authenticati" +
+      "on_type == telegent.webhook.v1.Authentic" +
+      "ationType.AUTHENTICATION_TYPE_TOKEN || t" +
+      "his.authentication_token == \'\'\"m\n\025Create" +
+      "WebhookResponse\0226\n\007webhook\030\001 \001(\0132\034.teleg" +
+      "ent.webhook.v1.WebhookR\007webhook\022\034\n\trecov" +
+      "ered\030\002 \001(\010R\trecovered\"\256\004\n\007Webhook\022\035\n\nweb" +
+      "hook_id\030\001 \001(\tR\twebhookId\022\033\n\006active\030\002 \001(\010" +
+      "H\000R\006active\210\001\001\022\035\n\naccount_id\030\003 \001(\tR\taccou" +
+      "ntId\022\037\n\013webhook_url\030\004 \001(\tR\nwebhookUrl\0227\n" +
+      "\006method\030\005 \001(\0162\037.telegent.webhook.v1.Http" +
+      "MethodR\006method\022@\n\013data_format\030\006 \001(\0162\037.te" +
+      "legent.webhook.v1.DataFormatR\ndataFormat" +
+      "\022X\n\023authentication_type\030\007 \001(\0162\'.telegent" +
+      ".webhook.v1.AuthenticationTypeR\022authenti" +
+      "cationType\0227\n\027authentication_username\030\010 " +
+      "\001(\tR\026authenticationUsername\022N\n\021subscribe" +
+      "d_events\030\t \003(\0162!.telegent.webhook.v1.Web" +
+      "hookEventR\020subscribedEvents\022!\n\014password_" +
+      "set\030\n \001(\010R\013passwordSet\022\033\n\ttoken_set\030\013 \001(" +
+      "\010R\010tokenSetB\t\n\007_active\"q\n\021GetWebhookRequ" +
+      "est\022-\n\naccount_id\030\001 \001(\tB\016\272H\013r\006\030d\310\363\030\001\310\001\001R" +
+      "\taccountId\022-\n\nwebhook_id\030\002 \001(\tB\016\272H\013r\006\030d\320" +
+      "\363\030\001\310\001\001R\twebhookId\"\223\001\n\023ListWebhooksReques" +
+      "t\022-\n\naccount_id\030\001 \001(\tB\016\272H\013r\006\030d\310\363\030\001\310\001\001R\ta" +
+      "ccountId\022$\n\tpage_size\030\002 \001(\005B\007\272H\004\032\002(\000R\010pa" +
+      "geSize\022\'\n\npage_token\030\003 \001(\tB\010\272H\005r\003\030\200\004R\tpa" +
+      "geToken\"x\n\024ListWebhooksResponse\0228\n\010webho" +
+      "oks\030\001 \003(\0132\034.telegent.webhook.v1.WebhookR" +
+      "\010webhooks\022&\n\017next_page_token\030\002 \001(\tR\rnext" +
+      "PageToken\"L\n\022GetWebhookResponse\0226\n\007webho" +
+      "ok\030\001 \001(\0132\034.telegent.webhook.v1.WebhookR\007" +
+      "webhook\"\316\003\n\024UpdateWebhookRequest\022-\n\nacco" +
+      "unt_id\030\001 \001(\tB\016\272H\013r\006\030d\310\363\030\001\310\001\001R\taccountId\022" +
+      "-\n\nwebhook_id\030\002 \001(\tB\016\272H\013r\006\030d\320\363\030\001\310\001\001R\tweb" +
+      "hookId\0226\n\007webhook\030\003 \001(\0132\034.telegent.webho" +
+      "ok.v1.WebhookR\007webhook\022\251\001\n\013update_mask\030\004" +
+      " \001(\0132\032.google.protobuf.FieldMaskBl\272Hi\342\001f" +
+      "\022\001*\022\013webhook_url\022\006method\022\013data_format\022\023a" +
+      "uthentication_type\022\027authentication_usern" +
+      "ame\022\021subscribed_eventsR\nupdateMask\022<\n\027au" +
+      "thentication_password\030\005 \001(\tB\003\200\001\001R\026authen" +
+      "ticationPassword\0226\n\024authentication_token" +
+      "\030\006 \001(\tB\003\200\001\001R\023authenticationToken\"O\n\025Upda" +
+      "teWebhookResponse\0226\n\007webhook\030\001 \001(\0132\034.tel" +
+      "egent.webhook.v1.WebhookR\007webhook\"t\n\024Del" +
+      "eteWebhookRequest\022-\n\naccount_id\030\001 \001(\tB\016\272" +
+      "H\013r\006\030d\310\363\030\001\310\001\001R\taccountId\022-\n\nwebhook_id\030\002" +
+      " \001(\tB\016\272H\013r\006\030d\320\363\030\001\310\001\001R\twebhookId\"\027\n\025Delet" +
+      "eWebhookResponse*T\n\nHttpMethod\022\033\n\027HTTP_M" +
+      "ETHOD_UNSPECIFIED\020\000\022\024\n\020HTTP_METHOD_POST\020" +
+      "\001\022\023\n\017HTTP_METHOD_PUT\020\002*T\n\nDataFormat\022\033\n\027" +
+      "DATA_FORMAT_UNSPECIFIED\020\000\022\024\n\020DATA_FORMAT" +
+      "_JSON\020\001\022\023\n\017DATA_FORMAT_XML\020\002*\225\001\n\022Authent" +
+      "icationType\022#\n\037AUTHENTICATION_TYPE_UNSPE" +
+      "CIFIED\020\000\022\034\n\030AUTHENTICATION_TYPE_NONE\020\001\022\035" +
+      "\n\031AUTHENTICATION_TYPE_BASIC\020\002\022\035\n\031AUTHENT" +
+      "ICATION_TYPE_TOKEN\020\003*\220\002\n\014WebhookEvent\022\035\n" +
+      "\031WEBHOOK_EVENT_UNSPECIFIED\020\000\022\036\n\032WEBHOOK_" +
+      "EVENT_ORDER_UPDATE\020\001\022\031\n\025WEBHOOK_EVENT_NE" +
+      "W_SMS\020\002\022 \n\034WEBHOOK_EVENT_CALL_COMPLETED\020" +
+      "\003\022\036\n\032WEBHOOK_EVENT_CALL_ON_HOLD\020\004\022 \n\034WEB" +
+      "HOOK_EVENT_CALL_RECORDING\020\005\022\"\n\036WEBHOOK_E" +
+      "VENT_CALL_IN_PROGRESS\020\006\022\036\n\032WEBHOOK_EVENT" +
+      "_CALL_RINGING\020\0072\255\006\n\016WebhookService\022\250\001\n\rC" +
+      "reateWebhook\022).telegent.webhook.v1.Creat" +
+      "eWebhookRequest\032*.telegent.webhook.v1.Cr" +
+      "eateWebhookResponse\"@\202\323\344\223\002:\"\014/v1/webhook" +
+      "s:\001*Z\'\"\"/v1/accounts/{account_id}/webhoo" +
+      "ks:\001*\022\226\001\n\nGetWebhook\022&.telegent.webhook." +
+      "v1.GetWebhookRequest\032\'.telegent.webhook." +
+      "v1.GetWebhookResponse\"7\202\323\344\223\0021\022//v1/accou" +
+      "nts/{account_id}/webhooks/{webhook_id}\022\217" +
+      "\001\n\014ListWebhooks\022(.telegent.webhook.v1.Li" +
+      "stWebhooksRequest\032).telegent.webhook.v1." +
+      "ListWebhooksResponse\"*\202\323\344\223\002$\022\"/v1/accoun" +
+      "ts/{account_id}/webhooks\022\242\001\n\rUpdateWebho" +
+      "ok\022).telegent.webhook.v1.UpdateWebhookRe" +
+      "quest\032*.telegent.webhook.v1.UpdateWebhoo" +
+      "kResponse\":\202\323\344\223\00242//v1/accounts/{account" +
+      "_id}/webhooks/{webhook_id}:\001*\022\237\001\n\rDelete" +
+      "Webhook\022).telegent.webhook.v1.DeleteWebh" +
+      "ookRequest\032*.telegent.webhook.v1.DeleteW" +
+      "ebhookResponse\"7\202\323\344\223\0021*//v1/accounts/{ac" +
+      "count_id}/webhooks/{webhook_id}BGZEgithu" +
+      "b.com/platform/telegent-facade/gen/teleg" +
+      "ent/webhook/v1;webhookv1b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
