@@ -57,3 +57,23 @@ export async function create(baseUrl: string): Promise<string> {
   const events: string[] = data.webhook?.subscribedEvents ?? [];
   return id + events.join(",");
 }
+
+// An update names the webhook in the path: its body needs neither id, and
+// the webhook in it only the settings that change.
+export async function update(baseUrl: string): Promise<string> {
+  const client = createClient<paths>({ baseUrl });
+  const { data } = await client.PATCH("/v1/accounts/{account_id}/webhooks/{webhook_id}", {
+    params: { path: { account_id: "AID-1234567", webhook_id: "WID-1000001" } },
+    body: { webhook: { webhookUrl: "https://hooks.example.com/v2" }, updateMask: "webhookUrl" },
+  });
+  return data?.webhook?.webhookUrl ?? "";
+}
+
+// A listed page's webhooks are typed, their enums by name.
+export async function methods(baseUrl: string): Promise<("HTTP_METHOD_UNSPECIFIED" | "HTTP_METHOD_POST" | "HTTP_METHOD_PUT")[]> {
+  const client = createClient<paths>({ baseUrl });
+  const { data } = await client.GET("/v1/accounts/{account_id}/webhooks", {
+    params: { path: { account_id: "AID-1234567" }, query: { pageSize: 10 } },
+  });
+  return (data?.webhooks ?? []).map((w) => w.method);
+}
