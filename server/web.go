@@ -214,7 +214,12 @@ func (c connectJSON) Unmarshal(data []byte, msg proto.Message) error {
 	if err == nil {
 		return nil
 	}
-	st := status.Convert(err)
+	return connectError(status.Convert(err))
+}
+
+// connectError is st as a Connect error, its details included, for an
+// answer written in the caller's protocol (connect.NewErrorWriter).
+func connectError(st *status.Status) *connect.Error {
 	ce := connect.NewError(connect.Code(st.Code()), errors.New(st.Message()))
 	for _, d := range st.Proto().GetDetails() {
 		if detail, err := connect.NewErrorDetail(d); err == nil {

@@ -43,18 +43,19 @@ func UnmarshalJSON(opts protojson.UnmarshalOptions, body []byte, msg proto.Messa
 	if err == nil {
 		return nil
 	}
-	return JSONError(body, msg.ProtoReflect().Descriptor(), err)
+	return JSONError(body, msg.ProtoReflect().Descriptor())
 }
 
 // JSONError is the INVALID_ARGUMENT error for a body that protojson could
-// not decode into a message of md (decodeErr is protojson's error).
-func JSONError(body []byte, md protoreflect.MessageDescriptor, decodeErr error) error {
+// not decode into a message of md. Its messages are the facade's own and
+// quote no value but an enum name: never protojson's text.
+func JSONError(body []byte, md protoreflect.MessageDescriptor) error {
 	violations := JSONViolations(body, md)
 	if len(violations) == 0 {
 		// protojson refused something the walk does not know (invalid
-		// UTF-8, say): still a violation, on the body as a whole.
-		msg := strings.TrimSpace(strings.TrimPrefix(decodeErr.Error(), "proto:"))
-		violations = []*errdetails.BadRequest_FieldViolation{{Description: "the body does not decode as this request: " + msg, Reason: RuleJSONType}}
+		// UTF-8, say): still a violation, on the body as a whole, with a
+		// fixed message (protojson's may quote a value, a secret's too).
+		violations = []*errdetails.BadRequest_FieldViolation{{Description: "the body does not decode as this request: send one JSON object of its fields, in UTF-8", Reason: RuleJSONType}}
 	}
 	msgs := make([]string, 0, len(violations))
 	for _, v := range violations {

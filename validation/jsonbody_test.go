@@ -158,3 +158,32 @@ func TestIDRulesDeclaredOnce(t *testing.T) {
 		}
 	}
 }
+
+// TestJSONViolationsQuoteNoValue: a value in a body that does not decode
+// (a password under a misspelt name, a secret of the wrong type, invalid
+// UTF-8) never appears in the answer.
+func TestJSONViolationsQuoteNoValue(t *testing.T) {
+	t.Parallel()
+	const secret = "s3cret-Value-77"
+	for _, body := range []string{
+		`{"authenticationPasword":"` + secret + `"}`,
+		`{"authenticationPassword":["` + secret + `"]}`,
+		`{"authenticationToken":{"t":"` + secret + `"}}`,
+		"{\"authenticationToken\":\"" + secret + "\xff\"}",
+		`{"authenticationToken":"` + secret + `"`,
+	} {
+		err := UnmarshalJSON(protojson.UnmarshalOptions{}, []byte(body), &webhookv1.CreateWebhookRequest{})
+		st := status.Convert(err)
+		text := st.Message()
+		for _, d := range st.Details() {
+			if br, ok := d.(*errdetails.BadRequest); ok {
+				for _, fv := range br.GetFieldViolations() {
+					text += fv.GetField() + fv.GetDescription()
+				}
+			}
+		}
+		if st.Code() != codes.InvalidArgument || strings.Contains(text, secret) {
+			t.Errorf("%q: %v %q", body, st.Code(), text)
+		}
+	}
+}
