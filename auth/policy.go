@@ -4,13 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 
-	"buf.build/gen/go/bufbuild/protovalidate/protocolbuffers/go/buf/validate"
-	"google.golang.org/protobuf/proto"
+	"buf.build/go/protovalidate"
 
 	webhookv1 "github.com/platform/telegent-facade/gen/telegent/webhook/v1"
 )
@@ -50,22 +48,31 @@ type policyFile struct {
 	} `json:"callers"`
 }
 
-// accountIDPattern is the contract's own rule for account ids, read from
-// the proto (CreateWebhookRequest.account_id's pattern) rather than copied:
-// a policy entry that could never match a valid request is a mistake worth
-// reporting at start-up.
-var accountIDPattern = regexp.MustCompile(accountIDRule())
-
-func accountIDRule() string {
-	field := (&webhookv1.CreateWebhookRequest{}).ProtoReflect().Descriptor().Fields().ByName("account_id")
-	rules, _ := proto.GetExtension(field.Options(), validate.E_Field).(*validate.FieldRules)
-	return rules.GetString().GetPattern()
+// validAccountID reports whether id passes the contract's own rules for
+// account ids, checked by protovalidate on a request that carries nothing
+// else rather than copied here: a policy entry that could never match a
+// valid request is a mistake worth reporting at start-up.
+func validAccountID(id string) bool {
+	err := protovalidate.Validate(&webhookv1.ListWebhooksRequest{AccountId: id})
+	if err == nil {
+		return true
+	}
+	var verr *protovalidate.ValidationError
+	if !errors.As(err, &verr) {
+		return false
+	}
+	for _, v := range verr.Violations {
+		if protovalidate.FieldPathString(v.Proto.GetField()) == "account_id" {
+			return false
+		}
+	}
+	return true
 }
 
 // couldStartAccountID reports whether some valid account id starts with
 // prefix. Ids are AID- then letters or digits, so one more digit makes a
 // valid id of any prefix that can start one.
-func couldStartAccountID(prefix string) bool { return accountIDPattern.MatchString(prefix + "0") }
+func couldStartAccountID(prefix string) bool { return validAccountID(prefix + "0") }
 
 // LoadPolicy reads the policy file at path.
 func LoadPolicy(path string) (*Policy, error) {
@@ -107,7 +114,7 @@ func ParsePolicy(b []byte) (*Policy, error) {
 		}
 		r := rule{accounts: map[string]bool{}}
 		for _, a := range c.Accounts {
-			if !accountIDPattern.MatchString(a) {
+			if !validAccountID(a) {
 				problems = append(problems, fmt.Errorf("%s: account %q is not an account id (AID- then letters or digits)", where, a))
 			}
 			r.accounts[a] = true

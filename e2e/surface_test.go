@@ -326,7 +326,13 @@ func TestRESTAcceptsOnlyJSON(t *testing.T) {
 				Code    int    `json:"code"`
 				Message string `json:"message"`
 			}
-			if err := json.Unmarshal(body, &st); err != nil || st.Code != int(codes.InvalidArgument) || st.Message == "" {
+			// A wrong content type is UNKNOWN, as gRPC's and Connect's
+			// HTTP mapping reads 415; a bad body is INVALID_ARGUMENT.
+			wantCode := codes.InvalidArgument
+			if tc.want == http.StatusUnsupportedMediaType {
+				wantCode = codes.Unknown
+			}
+			if err := json.Unmarshal(body, &st); err != nil || st.Code != int(wantCode) || st.Message == "" {
 				t.Errorf("body %s is not a google.rpc.Status: %v", body, err)
 			}
 		})

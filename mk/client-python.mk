@@ -36,6 +36,10 @@ generate-python-client: $(PY_VENV)/.stamp ## Regenerate the Python client's modu
 	$(PY_PYTHON) -m grpc_tools.protoc --descriptor_set_in=$(PY_DESCRIPTOR_SET) \
 		--plugin=protoc-gen-mypy=$(CURDIR)/$(PY_VENV)/bin/protoc-gen-mypy \
 		--python_out=$(PY_SRC) --mypy_out=$(PY_SRC) \
+		telegent/webhook/v1/rules.proto
+	$(PY_PYTHON) -m grpc_tools.protoc --descriptor_set_in=$(PY_DESCRIPTOR_SET) \
+		--plugin=protoc-gen-mypy=$(CURDIR)/$(PY_VENV)/bin/protoc-gen-mypy \
+		--python_out=$(PY_SRC) --mypy_out=$(PY_SRC) \
 		buf/validate/validate.proto
 	@# PEP 561: the generated packages are typed by their .pyi files. telegent
 	@# and buf stay namespace packages; the markers go in the leaf packages.

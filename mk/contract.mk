@@ -13,6 +13,7 @@ openapi: tools protodeps ## Generate the OpenAPI 3.1 document from the proto int
 	@rm -rf $(OPENAPI_TMP)
 	buf generate proto --template tools/openapi/buf.gen.yaml -o $(OPENAPI_TMP)
 	buf generate $(PROTODEPS)/googleapis --path $(PROTODEPS)/googleapis/google/rpc --template tools/openapi/buf.gen.rpc.yaml -o $(OPENAPI_TMP)
+	buf generate $(PROTODEPS)/protovalidate --path $(PROTODEPS)/protovalidate/buf/validate/validate.proto --template tools/openapi/buf.gen.rpc.yaml -o $(OPENAPI_TMP)
 	go run -C tools ./openapigen -config $(CURDIR)/tools/openapi/openapi.yaml \
 		-openapi $(OPENAPI_TMP)/openapiv3 -jsonschema $(OPENAPI_TMP)/jsonschema \
 		-descriptors $(CURDIR)/gen/telegent-facade.binpb -o $(CURDIR)/$(OPENAPI_DOC)

@@ -3,6 +3,7 @@ package server
 import (
 	"bytes"
 	"compress/gzip"
+	"encoding/base64"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -17,6 +18,8 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/reflect/protoregistry"
+
+	"github.com/platform/telegent-facade/validation"
 )
 
 // One problem with a request body has one status on every protocol (gRPC,
@@ -153,10 +156,39 @@ func writeWebStatus(w http.ResponseWriter, protocol, contentType string, st *sta
 		w.Header().Set("Content-Type", contentType)
 		w.Header().Set("Grpc-Status", strconv.Itoa(int(st.Code())))
 		w.Header().Set("Grpc-Message", st.Message())
+		if len(st.Proto().GetDetails()) > 0 {
+			if b, err := proto.Marshal(st.Proto()); err == nil {
+				w.Header().Set("Grpc-Status-Details-Bin", base64.RawStdEncoding.EncodeToString(b))
+			}
+		}
 		w.WriteHeader(http.StatusOK)
 		return
 	}
-	body, _ := json.Marshal(map[string]string{"code": connectCode(st.Code()), "message": st.Message()})
+	// Connect's JSON error: details as {type, value} with the value's
+	// bytes in unpadded base64, as connect-go reads them, and its JSON form
+	// under "debug", as connect-go writes it, for readers without the
+	// detail's proto.
+	type detail struct {
+		Type  string          `json:"type"`
+		Value string          `json:"value"`
+		Debug json.RawMessage `json:"debug,omitempty"`
+	}
+	answer := struct {
+		Code    string   `json:"code"`
+		Message string   `json:"message"`
+		Details []detail `json:"details,omitempty"`
+	}{Code: connectCode(st.Code()), Message: st.Message()}
+	for _, d := range st.Proto().GetDetails() {
+		dt := detail{
+			Type:  strings.TrimPrefix(d.GetTypeUrl(), "type.googleapis.com/"),
+			Value: base64.RawStdEncoding.EncodeToString(d.GetValue()),
+		}
+		if m, err := d.UnmarshalNew(); err == nil {
+			dt.Debug, _ = protojson.Marshal(m)
+		}
+		answer.Details = append(answer.Details, dt)
+	}
+	body, _ := json.Marshal(answer)
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(bodyHTTPStatus(st))
 	_, _ = w.Write(body)
@@ -200,6 +232,10 @@ func checkWebMessages(path, contentType string, body []byte) *status.Status {
 		if len(body) == 0 || unmarshal(body) == nil {
 			return nil
 		}
+		if isJSON {
+			// Field violations with the path, as REST answers them.
+			return status.Convert(validation.JSONError(body, mt.Descriptor()))
+		}
 		return errBodyMalformed
 	}
 	for len(body) > 0 {
@@ -223,6 +259,27 @@ func checkWebMessages(path, contentType string, body []byte) *status.Status {
 // inputType is the request message type of the method at a gRPC path
 // ("/package.Service/Method"), or nil.
 func inputType(path string) protoreflect.MessageType {
+	md := methodAt(path)
+	if md == nil {
+		return nil
+	}
+	mt, err := protoregistry.GlobalTypes.FindMessageByName(md.Input().FullName())
+	if err != nil {
+		return nil
+	}
+	return mt
+}
+
+// clientStreams reports whether the method at a gRPC path takes a stream
+// of requests (server reflection does): its body is not read whole before
+// the call, which would wait for a stream the client keeps open.
+func clientStreams(path string) bool {
+	md := methodAt(path)
+	return md != nil && md.IsStreamingClient()
+}
+
+// methodAt is the method at a gRPC path ("/package.Service/Method"), or nil.
+func methodAt(path string) protoreflect.MethodDescriptor {
 	svc, method, ok := strings.Cut(strings.TrimPrefix(path, "/"), "/")
 	if !ok {
 		return nil
@@ -235,13 +292,5 @@ func inputType(path string) protoreflect.MessageType {
 	if !ok {
 		return nil
 	}
-	md := sd.Methods().ByName(protoreflect.Name(method))
-	if md == nil {
-		return nil
-	}
-	mt, err := protoregistry.GlobalTypes.FindMessageByName(md.Input().FullName())
-	if err != nil {
-		return nil
-	}
-	return mt
+	return sd.Methods().ByName(protoreflect.Name(method))
 }

@@ -60,6 +60,24 @@ Explore:
   curl -sS http://%[2]s/metrics
 
 `, grpcAddr, httpAddr, body)
+	printWebUsage(w, httpAddr, body)
+}
+
+// printWebUsage writes the Connect, gRPC-Web and buf curl examples: the
+// protocols of the HTTP port besides REST. buf curl reads the schema from
+// the HTTP port's reflection service.
+func printWebUsage(w io.Writer, httpAddr, body string) {
+	fmt.Fprintf(w, `Create a webhook over the Connect protocol (plain curl, JSON):
+  curl -sS -X POST http://%[1]s/telegent.webhook.v1.WebhookService/CreateWebhook -H 'Content-Type: application/json' -d '%[2]s'
+
+Create a webhook over gRPC-Web (buf curl reads the schema by reflection):
+  buf curl --protocol grpcweb -d '%[2]s' http://%[1]s/telegent.webhook.v1.WebhookService/CreateWebhook
+
+Call or list the service with buf curl (Connect, schema by reflection):
+  buf curl -d '%[2]s' http://%[1]s/telegent.webhook.v1.WebhookService/CreateWebhook
+  buf curl --list-methods http://%[1]s
+
+`, httpAddr, body)
 }
 
 // dialable turns a wildcard listen address into one a local client can dial.

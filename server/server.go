@@ -218,6 +218,17 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (_ *Server, err e
 	s.mux = http.NewServeMux()
 	s.mux.Handle("/v1/", restTracing(tracing, restMiddleware(s.gateway, DefaultMaxRequestBytes, logger, m)))
 	s.mux.Handle(webServicePath, web)
+	// gRPC reflection over Connect, gRPC-Web and gRPC on the HTTP port, so
+	// that buf curl needs no local schema: the gRPC server's own reflection
+	// service through the transcoder, behind the same chain and the same
+	// --protect-ops rule (auth.IsOperational) as on the gRPC port. Under
+	// --protect-ops the HTTP layer also refuses a caller without
+	// credentials first, as for /metrics: a stream the chain refuses
+	// while the caller holds its request side open could otherwise wait
+	// for that side to end before its answer is sent.
+	for _, path := range reflectionPaths {
+		s.mux.Handle(path, sec.ops(web))
+	}
 	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
@@ -242,6 +253,7 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (_ *Server, err e
 		// times as high, only stops a flood (see limitHeaders).
 		MaxHeaderBytes: 4 * DefaultMaxHeaderBytes,
 		ErrorLog:       slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+		Protocols:      httpProtocols(),
 	}
 
 	// Every listener is tried, so that all the addresses in use are

@@ -15,7 +15,9 @@ import (
 	"strings"
 	"time"
 
+	"connectrpc.com/connect"
 	connectcors "connectrpc.com/cors"
+	"connectrpc.com/vanguard"
 	"connectrpc.com/vanguard/vanguardgrpc"
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
 	"github.com/rs/cors"
@@ -28,6 +30,7 @@ import (
 
 	"github.com/platform/telegent-facade/failure"
 	webhookv1 "github.com/platform/telegent-facade/gen/telegent/webhook/v1"
+	"github.com/platform/telegent-facade/validation"
 )
 
 // Protocols a call arrives by on the HTTP port besides REST, as logged.
@@ -39,6 +42,25 @@ const (
 // webServicePath is where the Connect protocol and gRPC-Web are served:
 // the service's gRPC path, as Connect and gRPC-Web clients expect.
 var webServicePath = "/" + webhookv1.WebhookService_ServiceDesc.ServiceName + "/"
+
+// reflectionPaths are the gRPC reflection services (v1 and v1alpha) served
+// on the HTTP port beside webServicePath.
+var reflectionPaths = []string{
+	"/grpc.reflection.v1.ServerReflection/",
+	"/grpc.reflection.v1alpha.ServerReflection/",
+}
+
+// httpProtocols are the HTTP port's protocols: HTTP/1.1, HTTP/2 over TLS,
+// and HTTP/2 without TLS (prior knowledge), which reflection's
+// bidirectional stream needs on a plain-text port (buf curl switches to it
+// for reflection on an http:// URL).
+func httpProtocols() *http.Protocols {
+	p := new(http.Protocols)
+	p.SetHTTP1(true)
+	p.SetHTTP2(true)
+	p.SetUnencryptedHTTP2(true)
+	return p
+}
 
 // corsMaxAge is how long, in seconds, a browser may cache a preflight
 // answer. Chromium caps it at two hours.
@@ -129,7 +151,7 @@ func withCORS(origins []string, next http.Handler) http.Handler {
 // passed through. Calls refused before the chain (a wrong method or content
 // type, an unreadable body) are logged and counted here.
 func newWebHandler(grpcServer *grpc.Server, maxBody int64, logger *slog.Logger, m *metrics) (http.Handler, error) {
-	transcoder, err := vanguardgrpc.NewTranscoder(grpcServer)
+	transcoder, err := vanguardgrpc.NewTranscoder(grpcServer, vanguard.WithCodec(newConnectJSON))
 	if err != nil {
 		return nil, fmt.Errorf("build Connect and gRPC-Web transcoder: %w", err)
 	}
@@ -151,7 +173,7 @@ func newWebHandler(grpcServer *grpc.Server, maxBody int64, logger *slog.Logger, 
 		case !known:
 			// Forms and text/plain posts from other sites' pages among
 			// them; the transcoder would take them for REST and answer 404.
-			writeStatus(rec, r, status.New(codes.InvalidArgument, "Content-Type must be that of Connect, gRPC-Web or gRPC"), http.StatusUnsupportedMediaType)
+			writeStatus(rec, r, unsupportedContentType("application/json"), http.StatusUnsupportedMediaType)
 		default:
 			if protocol == protocolConnect && r.Header.Get("Connect-Protocol-Version") == "" {
 				// The header is optional in Connect's protocol, but the
@@ -161,6 +183,12 @@ func newWebHandler(grpcServer *grpc.Server, maxBody int64, logger *slog.Logger, 
 			}
 			if protocol == protocolConnect && !validConnectTimeout(r.Header.Get("Connect-Timeout-Ms")) {
 				writeWebStatus(rec, protocol, r.Header.Get("Content-Type"), errConnectTimeout)
+				break
+			}
+			if clientStreams(r.URL.Path) {
+				// A stream of requests (reflection) goes to the transcoder
+				// as it comes; the limits of the gRPC server apply.
+				transcoder.ServeHTTP(rec, r.WithContext(withCall(r.Context(), c)))
 				break
 			}
 			// The body is read here, whole and within the limit, so that
@@ -191,6 +219,42 @@ func newWebHandler(grpcServer *grpc.Server, maxBody int64, logger *slog.Logger, 
 			m.refused(c.protocol, rec.status)
 		}
 	}), nil
+}
+
+// connectJSON is the JSON codec of Connect and gRPC-Web calls: REST's
+// rules (unknown fields refused, as vanguard's default would drop them; no
+// nulls written) and the same field violations for a body that does not
+// decode.
+type connectJSON struct{ *vanguard.JSONCodec }
+
+func newConnectJSON(res vanguard.TypeResolver) vanguard.Codec {
+	c := vanguard.NewJSONCodec(res)
+	c.MarshalOptions = jsonMarshalOptions
+	c.MarshalOptions.Resolver = res
+	c.UnmarshalOptions.DiscardUnknown = false
+	return connectJSON{c}
+}
+
+// Unmarshal decodes a request, answering a body that does not decode with
+// INVALID_ARGUMENT and its field violations.
+func (c connectJSON) Unmarshal(data []byte, msg proto.Message) error {
+	err := validation.UnmarshalJSON(c.UnmarshalOptions, data, msg)
+	if err == nil {
+		return nil
+	}
+	return connectError(status.Convert(err))
+}
+
+// connectError is st as a Connect error, its details included, for an
+// answer written in the caller's protocol (connect.NewErrorWriter).
+func connectError(st *status.Status) *connect.Error {
+	ce := connect.NewError(connect.Code(st.Code()), errors.New(st.Message()))
+	for _, d := range st.Proto().GetDetails() {
+		if detail, err := connect.NewErrorDetail(d); err == nil {
+			ce.AddDetail(detail)
+		}
+	}
+	return ce
 }
 
 // webProtocol names the protocol of a call to webServicePath by its

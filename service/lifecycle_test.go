@@ -341,7 +341,7 @@ func TestUpdateWebhookRefusals(t *testing.T) {
 		"a setting breaks a create rule": {
 			stored: basicHook("AID-A"),
 			req:    &webhookv1.UpdateWebhookRequest{Webhook: &webhookv1.Webhook{WebhookUrl: "http://h.example/x"}, AuthenticationPassword: "p"},
-			want:   []string{"webhook.webhook_url string.pattern", "webhook.webhook_url string.prefix"},
+			want:   []string{"webhook.webhook_url webhook_url.https"},
 		},
 		"a sub-path of a setting": {
 			stored: basicHook("AID-A"),

@@ -51,7 +51,7 @@ def test_three_broken_rules_give_three_field_violations(stub: webhook_pb2_grpc.W
         assert v.rule_id, v
         assert v.message, v
     by_field = {v.field: v for v in violations}
-    assert by_field["account_id"].rule_id == "string.pattern"
+    assert by_field["account_id"].rule_id == "account_id.format"
     assert by_field["webhook_url"].rule_id == "string.max_len"
     assert by_field["subscribed_events"].rule_id == "repeated.min_items"
     assert not telegent_facade.is_outcome_unknown(err)

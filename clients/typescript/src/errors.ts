@@ -19,7 +19,7 @@ import {
 export interface FieldViolation {
   /** The field's path in proto names, e.g. `account_id` (not REST's `accountId`). */
   readonly field: string;
-  /** The protovalidate rule id, e.g. `string.pattern` or `authentication_token.required_for_token`. */
+  /** The protovalidate rule id, e.g. `account_id.format` or `authentication_token.required_for_token`. */
   readonly ruleId: string;
   /** A message that is safe to show. */
   readonly message: string;

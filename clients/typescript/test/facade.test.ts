@@ -90,7 +90,7 @@ describe("against the facade over gRPC", () => {
     assert.equal(err.code, Code.InvalidArgument);
     const byField = new Map(fieldViolations(err).map((v) => [v.field, v]));
     assert.deepEqual([...byField.keys()].sort(), ["account_id", "method", "subscribed_events"]);
-    assert.equal(byField.get("account_id")?.ruleId, "string.pattern");
+    assert.equal(byField.get("account_id")?.ruleId, "account_id.format");
     assert.equal(byField.get("method")?.ruleId, "enum.defined_only");
     assert.equal(byField.get("subscribed_events")?.ruleId, "repeated.min_items");
     for (const v of byField.values()) {

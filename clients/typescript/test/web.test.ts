@@ -77,7 +77,7 @@ for (const [name, make] of Object.entries(transports)) {
         fieldViolations(err)
           .map((v) => `${v.field} ${v.ruleId}`)
           .sort(),
-        ["account_id string.pattern", "subscribed_events repeated.min_items"],
+        ["account_id account_id.format", "subscribed_events repeated.min_items"],
       );
     });
 

@@ -1132,20 +1132,25 @@ var File_telegent_webhook_v1_webhook_proto protoreflect.FileDescriptor
 
 const file_telegent_webhook_v1_webhook_proto_rawDesc = "" +
 	"\n" +
-	"!telegent/webhook/v1/webhook.proto\x12\x13telegent.webhook.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a google/protobuf/field_mask.proto\"\x91\x15\n" +
-	"\x14CreateWebhookRequest\x12=\n" +
+	"!telegent/webhook/v1/webhook.proto\x12\x13telegent.webhook.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a google/protobuf/field_mask.proto\x1a\x1ftelegent/webhook/v1/rules.proto\"\xa5\x1a\n" +
+	"\x14CreateWebhookRequest\x12-\n" +
 	"\n" +
-	"account_id\x18\x01 \x01(\tB\x1e\xbaH\x1b\xc8\x01\x01r\x16\x18d2\x12^AID-[A-Za-z0-9]+$R\taccountId\x12\xee\x02\n" +
-	"\vwebhook_url\x18\x02 \x01(\tB\xcc\x02\xbaH\xc8\x02\xba\x01\x8e\x01\n" +
-	"\x19webhook_url.not_localhost\x12&webhook_url host must not be localhost\x1aI!this.matches('^https://([A-Za-z0-9-]+\\\\.)*(?i:localhost)\\\\.?([:/?#]|$)')\xc8\x01\x01r\xb0\x01\x18\xff\x012\x9d\x01^https://([A-Za-z0-9-]+(\\.[A-Za-z0-9-]+)*|\\[[0-9A-Fa-f:.]+\\])(:([0-9]{1,4}|[0-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5]))?([/?#].*)?$:\bhttps://\x88\x01\x01R\n" +
+	"account_id\x18\x01 \x01(\tB\x0e\xbaH\v\xc8\x01\x01r\x06\xc8\xf3\x18\x01\x18dR\taccountId\x12\x9b\x05\n" +
+	"\vwebhook_url\x18\x02 \x01(\tB\xf9\x04\xbaH\xf5\x04\xba\x01V\n" +
+	"\x11webhook_url.https\x12$webhook_url must start with https://\x1a\x1bthis.startsWith('https://')\xba\x01\xfb\x02\n" +
+	"\x10webhook_url.host\x12\x95\x01webhook_url must have a host of letters, digits and hyphens in dot-separated labels, or an IP address (IPv6 in brackets), and a port of at most 65535\x1a\xce\x01!this.startsWith('https://') || this.matches(r'^https://([A-Za-z0-9-]+(\\.[A-Za-z0-9-]+)*|\\[[0-9A-Fa-f:.]+\\])(:([0-9]{1,4}|[0-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5]))?([/?#].*)?$')\xba\x01\x8e\x01\n" +
+	"\x19webhook_url.not_localhost\x12&webhook_url host must not be localhost\x1aI!this.matches('^https://([A-Za-z0-9-]+\\\\.)*(?i:localhost)\\\\.?([:/?#]|$)')\xc8\x01\x01r\x06\x18\xff\x01\x88\x01\x01R\n" +
 	"webhookUrl\x12A\n" +
 	"\x06method\x18\x03 \x01(\x0e2\x1f.telegent.webhook.v1.HttpMethodB\b\xbaH\x05\x82\x01\x02\x10\x01R\x06method\x12J\n" +
 	"\vdata_format\x18\x04 \x01(\x0e2\x1f.telegent.webhook.v1.DataFormatB\b\xbaH\x05\x82\x01\x02\x10\x01R\n" +
 	"dataFormat\x12b\n" +
-	"\x13authentication_type\x18\x05 \x01(\x0e2'.telegent.webhook.v1.AuthenticationTypeB\b\xbaH\x05\x82\x01\x02\x10\x01R\x12authenticationType\x12\\\n" +
-	"\x17authentication_username\x18\x06 \x01(\tB#\xbaH \xd8\x01\x01r\x1b\x18\xff\x012\x12^[^\\p{Cc}\\p{Cf}]*$\xba\x01\x01:R\x16authenticationUsername\x12[\n" +
-	"\x17authentication_password\x18\a \x01(\tB\"\xbaH\x1c\xd8\x01\x01r\x17\x18\xff\x012\x12^[^\\p{Cc}\\p{Cf}]*$\x80\x01\x01R\x16authenticationPassword\x12U\n" +
-	"\x14authentication_token\x18\b \x01(\tB\"\xbaH\x1c\xd8\x01\x01r\x17\x18\xff\x012\x12^[^\\p{Cc}\\p{Cf}]*$\x80\x01\x01R\x13authenticationToken\x12c\n" +
+	"\x13authentication_type\x18\x05 \x01(\x0e2'.telegent.webhook.v1.AuthenticationTypeB\b\xbaH\x05\x82\x01\x02\x10\x01R\x12authenticationType\x12\xda\x01\n" +
+	"\x17authentication_username\x18\x06 \x01(\tB\xa0\x01\xbaH\x9c\x01\xba\x01\x8c\x01\n" +
+	"!authentication_username.printable\x12Eauthentication_username must not contain control or format characters\x1a !this.matches(r'[\\p{Cc}\\p{Cf}]')\xd8\x01\x01r\a\x18\xff\x01\xba\x01\x01:R\x16authenticationUsername\x12\xd9\x01\n" +
+	"\x17authentication_password\x18\a \x01(\tB\x9f\x01\xbaH\x98\x01\xba\x01\x8c\x01\n" +
+	"!authentication_password.printable\x12Eauthentication_password must not contain control or format characters\x1a !this.matches(r'[\\p{Cc}\\p{Cf}]')\xd8\x01\x01r\x03\x18\xff\x01\x80\x01\x01R\x16authenticationPassword\x12\xcd\x01\n" +
+	"\x14authentication_token\x18\b \x01(\tB\x99\x01\xbaH\x92\x01\xba\x01\x86\x01\n" +
+	"\x1eauthentication_token.printable\x12Bauthentication_token must not contain control or format characters\x1a !this.matches(r'[\\p{Cc}\\p{Cf}]')\xd8\x01\x01r\x03\x18\xff\x01\x80\x01\x01R\x13authenticationToken\x12c\n" +
 	"\x11subscribed_events\x18\t \x03(\x0e2!.telegent.webhook.v1.WebhookEventB\x13\xbaH\x10\x92\x01\r\b\x01\x18\x01\"\a\x82\x01\x04\x10\x01 \x00R\x10subscribedEvents\x12*\n" +
 	"\n" +
 	"request_id\x18\n" +
@@ -1177,15 +1182,15 @@ const file_telegent_webhook_v1_webhook_proto_rawDesc = "" +
 	"\fpassword_set\x18\n" +
 	" \x01(\bR\vpasswordSet\x12\x1b\n" +
 	"\ttoken_set\x18\v \x01(\bR\btokenSetB\t\n" +
-	"\a_active\"\x91\x01\n" +
-	"\x11GetWebhookRequest\x12=\n" +
+	"\a_active\"q\n" +
+	"\x11GetWebhookRequest\x12-\n" +
 	"\n" +
-	"account_id\x18\x01 \x01(\tB\x1e\xbaH\x1b\xc8\x01\x01r\x16\x18d2\x12^AID-[A-Za-z0-9]+$R\taccountId\x12=\n" +
+	"account_id\x18\x01 \x01(\tB\x0e\xbaH\v\xc8\x01\x01r\x06\xc8\xf3\x18\x01\x18dR\taccountId\x12-\n" +
 	"\n" +
-	"webhook_id\x18\x02 \x01(\tB\x1e\xbaH\x1b\xc8\x01\x01r\x16\x18d2\x12^WID-[A-Za-z0-9]+$R\twebhookId\"\xa3\x01\n" +
-	"\x13ListWebhooksRequest\x12=\n" +
+	"webhook_id\x18\x02 \x01(\tB\x0e\xbaH\v\xc8\x01\x01r\x06\xd0\xf3\x18\x01\x18dR\twebhookId\"\x93\x01\n" +
+	"\x13ListWebhooksRequest\x12-\n" +
 	"\n" +
-	"account_id\x18\x01 \x01(\tB\x1e\xbaH\x1b\xc8\x01\x01r\x16\x18d2\x12^AID-[A-Za-z0-9]+$R\taccountId\x12$\n" +
+	"account_id\x18\x01 \x01(\tB\x0e\xbaH\v\xc8\x01\x01r\x06\xc8\xf3\x18\x01\x18dR\taccountId\x12$\n" +
 	"\tpage_size\x18\x02 \x01(\x05B\a\xbaH\x04\x1a\x02(\x00R\bpageSize\x12'\n" +
 	"\n" +
 	"page_token\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x04R\tpageToken\"x\n" +
@@ -1193,24 +1198,24 @@ const file_telegent_webhook_v1_webhook_proto_rawDesc = "" +
 	"\bwebhooks\x18\x01 \x03(\v2\x1c.telegent.webhook.v1.WebhookR\bwebhooks\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"L\n" +
 	"\x12GetWebhookResponse\x126\n" +
-	"\awebhook\x18\x01 \x01(\v2\x1c.telegent.webhook.v1.WebhookR\awebhook\"\xee\x03\n" +
-	"\x14UpdateWebhookRequest\x12=\n" +
+	"\awebhook\x18\x01 \x01(\v2\x1c.telegent.webhook.v1.WebhookR\awebhook\"\xce\x03\n" +
+	"\x14UpdateWebhookRequest\x12-\n" +
 	"\n" +
-	"account_id\x18\x01 \x01(\tB\x1e\xbaH\x1b\xc8\x01\x01r\x16\x18d2\x12^AID-[A-Za-z0-9]+$R\taccountId\x12=\n" +
+	"account_id\x18\x01 \x01(\tB\x0e\xbaH\v\xc8\x01\x01r\x06\xc8\xf3\x18\x01\x18dR\taccountId\x12-\n" +
 	"\n" +
-	"webhook_id\x18\x02 \x01(\tB\x1e\xbaH\x1b\xc8\x01\x01r\x16\x18d2\x12^WID-[A-Za-z0-9]+$R\twebhookId\x126\n" +
+	"webhook_id\x18\x02 \x01(\tB\x0e\xbaH\v\xc8\x01\x01r\x06\xd0\xf3\x18\x01\x18dR\twebhookId\x126\n" +
 	"\awebhook\x18\x03 \x01(\v2\x1c.telegent.webhook.v1.WebhookR\awebhook\x12\xa9\x01\n" +
 	"\vupdate_mask\x18\x04 \x01(\v2\x1a.google.protobuf.FieldMaskBl\xbaHi\xe2\x01f\x12\x01*\x12\vwebhook_url\x12\x06method\x12\vdata_format\x12\x13authentication_type\x12\x17authentication_username\x12\x11subscribed_eventsR\n" +
 	"updateMask\x12<\n" +
 	"\x17authentication_password\x18\x05 \x01(\tB\x03\x80\x01\x01R\x16authenticationPassword\x126\n" +
 	"\x14authentication_token\x18\x06 \x01(\tB\x03\x80\x01\x01R\x13authenticationToken\"O\n" +
 	"\x15UpdateWebhookResponse\x126\n" +
-	"\awebhook\x18\x01 \x01(\v2\x1c.telegent.webhook.v1.WebhookR\awebhook\"\x94\x01\n" +
-	"\x14DeleteWebhookRequest\x12=\n" +
+	"\awebhook\x18\x01 \x01(\v2\x1c.telegent.webhook.v1.WebhookR\awebhook\"t\n" +
+	"\x14DeleteWebhookRequest\x12-\n" +
 	"\n" +
-	"account_id\x18\x01 \x01(\tB\x1e\xbaH\x1b\xc8\x01\x01r\x16\x18d2\x12^AID-[A-Za-z0-9]+$R\taccountId\x12=\n" +
+	"account_id\x18\x01 \x01(\tB\x0e\xbaH\v\xc8\x01\x01r\x06\xc8\xf3\x18\x01\x18dR\taccountId\x12-\n" +
 	"\n" +
-	"webhook_id\x18\x02 \x01(\tB\x1e\xbaH\x1b\xc8\x01\x01r\x16\x18d2\x12^WID-[A-Za-z0-9]+$R\twebhookId\"\x17\n" +
+	"webhook_id\x18\x02 \x01(\tB\x0e\xbaH\v\xc8\x01\x01r\x06\xd0\xf3\x18\x01\x18dR\twebhookId\"\x17\n" +
 	"\x15DeleteWebhookResponse*T\n" +
 	"\n" +
 	"HttpMethod\x12\x1b\n" +
@@ -1313,6 +1318,7 @@ func file_telegent_webhook_v1_webhook_proto_init() {
 	if File_telegent_webhook_v1_webhook_proto != nil {
 		return
 	}
+	file_telegent_webhook_v1_rules_proto_init()
 	file_telegent_webhook_v1_webhook_proto_msgTypes[2].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{

@@ -13472,162 +13472,176 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
       "\n!telegent/webhook/v1/webhook.proto\022\023tel" +
       "egent.webhook.v1\032\033buf/validate/validate." +
       "proto\032\034google/api/annotations.proto\032 goo" +
-      "gle/protobuf/field_mask.proto\"\221\025\n\024Create" +
-      "WebhookRequest\022=\n\naccount_id\030\001 \001(\tB\036\272H\033r" +
-      "\026\030d2\022^AID-[A-Za-z0-9]+$\310\001\001R\taccountId\022\356\002" +
-      "\n\013webhook_url\030\002 \001(\tB\314\002\272H\310\002r\260\001\030\377\0012\235\001^http" +
-      "s://([A-Za-z0-9-]+(\\.[A-Za-z0-9-]+)*|\\[[" +
-      "0-9A-Fa-f:.]+\\])(:([0-9]{1,4}|[0-5][0-9]" +
-      "{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0" +
-      "-2][0-9]|6553[0-5]))?([/?#].*)?$:\010https:" +
-      "//\210\001\001\272\001\216\001\n\031webhook_url.not_localhost\022&we" +
-      "bhook_url host must not be localhost\032I!t" +
-      "his.matches(\'^https://([A-Za-z0-9-]+\\\\.)" +
-      "*(?i:localhost)\\\\.?([:/?#]|$)\')\310\001\001R\nwebh" +
-      "ookUrl\022A\n\006method\030\003 \001(\0162\037.telegent.webhoo" +
-      "k.v1.HttpMethodB\010\272H\005\202\001\002\020\001R\006method\022J\n\013dat" +
-      "a_format\030\004 \001(\0162\037.telegent.webhook.v1.Dat" +
-      "aFormatB\010\272H\005\202\001\002\020\001R\ndataFormat\022b\n\023authent" +
-      "ication_type\030\005 \001(\0162\'.telegent.webhook.v1" +
-      ".AuthenticationTypeB\010\272H\005\202\001\002\020\001R\022authentic" +
-      "ationType\022\\\n\027authentication_username\030\006 \001" +
-      "(\tB#\272H r\033\030\377\0012\022^[^\\p{Cc}\\p{Cf}]*$\272\001\001:\330\001\001R" +
-      "\026authenticationUsername\022[\n\027authenticatio" +
-      "n_password\030\007 \001(\tB\"\200\001\001\272H\034r\027\030\377\0012\022^[^\\p{Cc}" +
-      "\\p{Cf}]*$\330\001\001R\026authenticationPassword\022U\n\024" +
-      "authentication_token\030\010 \001(\tB\"\200\001\001\272H\034r\027\030\377\0012" +
-      "\022^[^\\p{Cc}\\p{Cf}]*$\330\001\001R\023authenticationTo" +
-      "ken\022c\n\021subscribed_events\030\t \003(\0162!.telegen" +
-      "t.webhook.v1.WebhookEventB\023\272H\020\222\001\r\010\001\030\001\"\007\202" +
-      "\001\004\020\001 \000R\020subscribedEvents\022*\n\nrequest_id\030\n" +
-      " \001(\tB\013\272H\010r\003\260\001\001\330\001\001R\trequestId:\262\014\272H\256\014\032\214\002\n*" +
-      "authentication_username.required_for_bas" +
-      "ic\022Yauthentication_username is required " +
-      "when authentication_type is AUTHENTICATI" +
-      "ON_TYPE_BASIC\032\202\001this.authentication_type" +
-      " != telegent.webhook.v1.AuthenticationTy" +
-      "pe.AUTHENTICATION_TYPE_BASIC || this.aut" +
-      "hentication_username != \'\'\032\214\002\n*authentic" +
-      "ation_password.required_for_basic\022Yauthe" +
-      "ntication_password is required when auth" +
+      "gle/protobuf/field_mask.proto\032\037telegent/" +
+      "webhook/v1/rules.proto\"\245\032\n\024CreateWebhook" +
+      "Request\022-\n\naccount_id\030\001 \001(\tB\016\272H\013r\006\030d\310\363\030\001" +
+      "\310\001\001R\taccountId\022\233\005\n\013webhook_url\030\002 \001(\tB\371\004\272" +
+      "H\365\004r\006\030\377\001\210\001\001\272\001V\n\021webhook_url.https\022$webho" +
+      "ok_url must start with https://\032\033this.st" +
+      "artsWith(\'https://\')\272\001\373\002\n\020webhook_url.ho" +
+      "st\022\225\001webhook_url must have a host of let" +
+      "ters, digits and hyphens in dot-separate" +
+      "d labels, or an IP address (IPv6 in brac" +
+      "kets), and a port of at most 65535\032\316\001!th" +
+      "is.startsWith(\'https://\') || this.matche" +
+      "s(r\'^https://([A-Za-z0-9-]+(\\.[A-Za-z0-9" +
+      "-]+)*|\\[[0-9A-Fa-f:.]+\\])(:([0-9]{1,4}|[" +
+      "0-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]" +
+      "{2}|655[0-2][0-9]|6553[0-5]))?([/?#].*)?" +
+      "$\')\272\001\216\001\n\031webhook_url.not_localhost\022&webh" +
+      "ook_url host must not be localhost\032I!thi" +
+      "s.matches(\'^https://([A-Za-z0-9-]+\\\\.)*(" +
+      "?i:localhost)\\\\.?([:/?#]|$)\')\310\001\001R\nwebhoo" +
+      "kUrl\022A\n\006method\030\003 \001(\0162\037.telegent.webhook." +
+      "v1.HttpMethodB\010\272H\005\202\001\002\020\001R\006method\022J\n\013data_" +
+      "format\030\004 \001(\0162\037.telegent.webhook.v1.DataF" +
+      "ormatB\010\272H\005\202\001\002\020\001R\ndataFormat\022b\n\023authentic" +
+      "ation_type\030\005 \001(\0162\'.telegent.webhook.v1.A" +
+      "uthenticationTypeB\010\272H\005\202\001\002\020\001R\022authenticat" +
+      "ionType\022\332\001\n\027authentication_username\030\006 \001(" +
+      "\tB\240\001\272H\234\001r\007\030\377\001\272\001\001:\272\001\214\001\n!authentication_us" +
+      "ername.printable\022Eauthentication_usernam" +
+      "e must not contain control or format cha" +
+      "racters\032 !this.matches(r\'[\\p{Cc}\\p{Cf}]\'" +
+      ")\330\001\001R\026authenticationUsername\022\331\001\n\027authent" +
+      "ication_password\030\007 \001(\tB\237\001\200\001\001\272H\230\001r\003\030\377\001\272\001\214" +
+      "\001\n!authentication_password.printable\022Eau" +
+      "thentication_password must not contain c" +
+      "ontrol or format characters\032 !this.match" +
+      "es(r\'[\\p{Cc}\\p{Cf}]\')\330\001\001R\026authentication" +
+      "Password\022\315\001\n\024authentication_token\030\010 \001(\tB" +
+      "\231\001\200\001\001\272H\222\001r\003\030\377\001\272\001\206\001\n\036authentication_token" +
+      ".printable\022Bauthentication_token must no" +
+      "t contain control or format characters\032 " +
+      "!this.matches(r\'[\\p{Cc}\\p{Cf}]\')\330\001\001R\023aut" +
+      "henticationToken\022c\n\021subscribed_events\030\t " +
+      "\003(\0162!.telegent.webhook.v1.WebhookEventB\023" +
+      "\272H\020\222\001\r\010\001\030\001\"\007\202\001\004\020\001 \000R\020subscribedEvents\022*\n" +
+      "\nrequest_id\030\n \001(\tB\013\272H\010r\003\260\001\001\330\001\001R\trequestI" +
+      "d:\262\014\272H\256\014\032\214\002\n*authentication_username.req" +
+      "uired_for_basic\022Yauthentication_username" +
+      " is required when authentication_type is" +
+      " AUTHENTICATION_TYPE_BASIC\032\202\001this.authen" +
+      "tication_type != telegent.webhook.v1.Aut" +
+      "henticationType.AUTHENTICATION_TYPE_BASI" +
+      "C || this.authentication_username != \'\'\032" +
+      "\214\002\n*authentication_password.required_for" +
+      "_basic\022Yauthentication_password is requi" +
+      "red when authentication_type is AUTHENTI" +
+      "CATION_TYPE_BASIC\032\202\001this.authentication_" +
+      "type != telegent.webhook.v1.Authenticati" +
+      "onType.AUTHENTICATION_TYPE_BASIC || this" +
+      ".authentication_password != \'\'\032\202\002\n\'authe" +
+      "ntication_token.required_for_token\022Vauth" +
+      "entication_token is required when authen" +
+      "tication_type is AUTHENTICATION_TYPE_TOK" +
+      "EN\032\177this.authentication_type != telegent" +
+      ".webhook.v1.AuthenticationType.AUTHENTIC" +
+      "ATION_TYPE_TOKEN || this.authentication_" +
+      "token != \'\'\032\204\002\n\036authentication_username." +
+      "unused\022]authentication_username must be " +
+      "empty unless authentication_type is AUTH" +
+      "ENTICATION_TYPE_BASIC\032\202\001this.authenticat" +
+      "ion_type == telegent.webhook.v1.Authenti" +
+      "cationType.AUTHENTICATION_TYPE_BASIC || " +
+      "this.authentication_username == \'\'\032\204\002\n\036a" +
+      "uthentication_password.unused\022]authentic" +
+      "ation_password must be empty unless auth" +
       "entication_type is AUTHENTICATION_TYPE_B" +
-      "ASIC\032\202\001this.authentication_type != teleg" +
+      "ASIC\032\202\001this.authentication_type == teleg" +
       "ent.webhook.v1.AuthenticationType.AUTHEN" +
       "TICATION_TYPE_BASIC || this.authenticati" +
-      "on_password != \'\'\032\202\002\n\'authentication_tok" +
-      "en.required_for_token\022Vauthentication_to" +
-      "ken is required when authentication_type" +
-      " is AUTHENTICATION_TYPE_TOKEN\032\177this.auth" +
-      "entication_type != telegent.webhook.v1.A" +
-      "uthenticationType.AUTHENTICATION_TYPE_TO" +
-      "KEN || this.authentication_token != \'\'\032\204" +
-      "\002\n\036authentication_username.unused\022]authe" +
-      "ntication_username must be empty unless " +
-      "authentication_type is AUTHENTICATION_TY" +
-      "PE_BASIC\032\202\001this.authentication_type == t" +
-      "elegent.webhook.v1.AuthenticationType.AU" +
-      "THENTICATION_TYPE_BASIC || this.authenti" +
-      "cation_username == \'\'\032\204\002\n\036authentication" +
-      "_password.unused\022]authentication_passwor" +
-      "d must be empty unless authentication_ty" +
-      "pe is AUTHENTICATION_TYPE_BASIC\032\202\001this.a" +
-      "uthentication_type == telegent.webhook.v" +
-      "1.AuthenticationType.AUTHENTICATION_TYPE" +
-      "_BASIC || this.authentication_password =" +
-      "= \'\'\032\372\001\n\033authentication_token.unused\022Zau" +
-      "thentication_token must be empty unless " +
-      "authentication_type is AUTHENTICATION_TY" +
-      "PE_TOKEN\032\177this.authentication_type == te" +
-      "legent.webhook.v1.AuthenticationType.AUT" +
-      "HENTICATION_TYPE_TOKEN || this.authentic" +
-      "ation_token == \'\'\"\211\001\n\025CreateWebhookRespo" +
-      "nse\0226\n\007webhook\030\001 \001(\0132\034.telegent.webhook." +
-      "v1.WebhookR\007webhook\022\034\n\trecovered\030\002 \001(\010R\t" +
-      "recovered\022\032\n\010replayed\030\003 \001(\010R\010replayed\"\256\004" +
-      "\n\007Webhook\022\035\n\nwebhook_id\030\001 \001(\tR\twebhookId" +
-      "\022\033\n\006active\030\002 \001(\010H\000R\006active\210\001\001\022\035\n\naccount" +
-      "_id\030\003 \001(\tR\taccountId\022\037\n\013webhook_url\030\004 \001(" +
-      "\tR\nwebhookUrl\0227\n\006method\030\005 \001(\0162\037.telegent" +
-      ".webhook.v1.HttpMethodR\006method\022@\n\013data_f" +
-      "ormat\030\006 \001(\0162\037.telegent.webhook.v1.DataFo" +
-      "rmatR\ndataFormat\022X\n\023authentication_type\030" +
-      "\007 \001(\0162\'.telegent.webhook.v1.Authenticati" +
-      "onTypeR\022authenticationType\0227\n\027authentica" +
-      "tion_username\030\010 \001(\tR\026authenticationUsern" +
-      "ame\022N\n\021subscribed_events\030\t \003(\0162!.telegen" +
-      "t.webhook.v1.WebhookEventR\020subscribedEve" +
-      "nts\022!\n\014password_set\030\n \001(\010R\013passwordSet\022\033" +
-      "\n\ttoken_set\030\013 \001(\010R\010tokenSetB\t\n\007_active\"\221" +
-      "\001\n\021GetWebhookRequest\022=\n\naccount_id\030\001 \001(\t" +
-      "B\036\272H\033r\026\030d2\022^AID-[A-Za-z0-9]+$\310\001\001R\taccoun" +
-      "tId\022=\n\nwebhook_id\030\002 \001(\tB\036\272H\033r\026\030d2\022^WID-[" +
-      "A-Za-z0-9]+$\310\001\001R\twebhookId\"\243\001\n\023ListWebho" +
-      "oksRequest\022=\n\naccount_id\030\001 \001(\tB\036\272H\033r\026\030d2" +
-      "\022^AID-[A-Za-z0-9]+$\310\001\001R\taccountId\022$\n\tpag" +
-      "e_size\030\002 \001(\005B\007\272H\004\032\002(\000R\010pageSize\022\'\n\npage_" +
-      "token\030\003 \001(\tB\010\272H\005r\003\030\200\004R\tpageToken\"x\n\024List" +
-      "WebhooksResponse\0228\n\010webhooks\030\001 \003(\0132\034.tel" +
-      "egent.webhook.v1.WebhookR\010webhooks\022&\n\017ne" +
-      "xt_page_token\030\002 \001(\tR\rnextPageToken\"L\n\022Ge" +
-      "tWebhookResponse\0226\n\007webhook\030\001 \001(\0132\034.tele" +
-      "gent.webhook.v1.WebhookR\007webhook\"\356\003\n\024Upd" +
-      "ateWebhookRequest\022=\n\naccount_id\030\001 \001(\tB\036\272" +
-      "H\033r\026\030d2\022^AID-[A-Za-z0-9]+$\310\001\001R\taccountId" +
-      "\022=\n\nwebhook_id\030\002 \001(\tB\036\272H\033r\026\030d2\022^WID-[A-Z" +
-      "a-z0-9]+$\310\001\001R\twebhookId\0226\n\007webhook\030\003 \001(\013" +
-      "2\034.telegent.webhook.v1.WebhookR\007webhook\022" +
-      "\251\001\n\013update_mask\030\004 \001(\0132\032.google.protobuf." +
-      "FieldMaskBl\272Hi\342\001f\022\001*\022\013webhook_url\022\006metho" +
-      "d\022\013data_format\022\023authentication_type\022\027aut" +
-      "hentication_username\022\021subscribed_eventsR" +
-      "\nupdateMask\022<\n\027authentication_password\030\005" +
-      " \001(\tB\003\200\001\001R\026authenticationPassword\0226\n\024aut" +
-      "hentication_token\030\006 \001(\tB\003\200\001\001R\023authentica" +
-      "tionToken\"O\n\025UpdateWebhookResponse\0226\n\007we" +
-      "bhook\030\001 \001(\0132\034.telegent.webhook.v1.Webhoo" +
-      "kR\007webhook\"\224\001\n\024DeleteWebhookRequest\022=\n\na" +
-      "ccount_id\030\001 \001(\tB\036\272H\033r\026\030d2\022^AID-[A-Za-z0-" +
-      "9]+$\310\001\001R\taccountId\022=\n\nwebhook_id\030\002 \001(\tB\036" +
-      "\272H\033r\026\030d2\022^WID-[A-Za-z0-9]+$\310\001\001R\twebhookI" +
-      "d\"\027\n\025DeleteWebhookResponse*T\n\nHttpMethod" +
-      "\022\033\n\027HTTP_METHOD_UNSPECIFIED\020\000\022\024\n\020HTTP_ME" +
-      "THOD_POST\020\001\022\023\n\017HTTP_METHOD_PUT\020\002*T\n\nData" +
-      "Format\022\033\n\027DATA_FORMAT_UNSPECIFIED\020\000\022\024\n\020D" +
-      "ATA_FORMAT_JSON\020\001\022\023\n\017DATA_FORMAT_XML\020\002*\225" +
-      "\001\n\022AuthenticationType\022#\n\037AUTHENTICATION_" +
-      "TYPE_UNSPECIFIED\020\000\022\034\n\030AUTHENTICATION_TYP" +
-      "E_NONE\020\001\022\035\n\031AUTHENTICATION_TYPE_BASIC\020\002\022" +
-      "\035\n\031AUTHENTICATION_TYPE_TOKEN\020\003*\220\002\n\014Webho" +
-      "okEvent\022\035\n\031WEBHOOK_EVENT_UNSPECIFIED\020\000\022\036" +
-      "\n\032WEBHOOK_EVENT_ORDER_UPDATE\020\001\022\031\n\025WEBHOO" +
-      "K_EVENT_NEW_SMS\020\002\022 \n\034WEBHOOK_EVENT_CALL_" +
-      "COMPLETED\020\003\022\036\n\032WEBHOOK_EVENT_CALL_ON_HOL" +
-      "D\020\004\022 \n\034WEBHOOK_EVENT_CALL_RECORDING\020\005\022\"\n" +
-      "\036WEBHOOK_EVENT_CALL_IN_PROGRESS\020\006\022\036\n\032WEB" +
-      "HOOK_EVENT_CALL_RINGING\020\0072\255\006\n\016WebhookSer" +
-      "vice\022\250\001\n\rCreateWebhook\022).telegent.webhoo" +
-      "k.v1.CreateWebhookRequest\032*.telegent.web" +
-      "hook.v1.CreateWebhookResponse\"@\202\323\344\223\002:\"\014/" +
-      "v1/webhooks:\001*Z\'\"\"/v1/accounts/{account_" +
-      "id}/webhooks:\001*\022\226\001\n\nGetWebhook\022&.telegen" +
-      "t.webhook.v1.GetWebhookRequest\032\'.telegen" +
-      "t.webhook.v1.GetWebhookResponse\"7\202\323\344\223\0021\022" +
-      "//v1/accounts/{account_id}/webhooks/{web" +
-      "hook_id}\022\217\001\n\014ListWebhooks\022(.telegent.web" +
-      "hook.v1.ListWebhooksRequest\032).telegent.w" +
-      "ebhook.v1.ListWebhooksResponse\"*\202\323\344\223\002$\022\"" +
-      "/v1/accounts/{account_id}/webhooks\022\242\001\n\rU" +
-      "pdateWebhook\022).telegent.webhook.v1.Updat" +
-      "eWebhookRequest\032*.telegent.webhook.v1.Up" +
-      "dateWebhookResponse\":\202\323\344\223\00242//v1/account" +
-      "s/{account_id}/webhooks/{webhook_id}:\001*\022" +
-      "\237\001\n\rDeleteWebhook\022).telegent.webhook.v1." +
-      "DeleteWebhookRequest\032*.telegent.webhook." +
-      "v1.DeleteWebhookResponse\"7\202\323\344\223\0021*//v1/ac" +
-      "counts/{account_id}/webhooks/{webhook_id" +
-      "}BGZEgithub.com/platform/telegent-facade" +
-      "/gen/telegent/webhook/v1;webhookv1b\006prot" +
-      "o3"
+      "on_password == \'\'\032\372\001\n\033authentication_tok" +
+      "en.unused\022Zauthentication_token must be " +
+      "empty unless authentication_type is AUTH" +
+      "ENTICATION_TYPE_TOKEN\032\177this.authenticati" +
+      "on_type == telegent.webhook.v1.Authentic" +
+      "ationType.AUTHENTICATION_TYPE_TOKEN || t" +
+      "his.authentication_token == \'\'\"\211\001\n\025Creat" +
+      "eWebhookResponse\0226\n\007webhook\030\001 \001(\0132\034.tele" +
+      "gent.webhook.v1.WebhookR\007webhook\022\034\n\treco" +
+      "vered\030\002 \001(\010R\trecovered\022\032\n\010replayed\030\003 \001(\010" +
+      "R\010replayed\"\256\004\n\007Webhook\022\035\n\nwebhook_id\030\001 \001" +
+      "(\tR\twebhookId\022\033\n\006active\030\002 \001(\010H\000R\006active\210" +
+      "\001\001\022\035\n\naccount_id\030\003 \001(\tR\taccountId\022\037\n\013web" +
+      "hook_url\030\004 \001(\tR\nwebhookUrl\0227\n\006method\030\005 \001" +
+      "(\0162\037.telegent.webhook.v1.HttpMethodR\006met" +
+      "hod\022@\n\013data_format\030\006 \001(\0162\037.telegent.webh" +
+      "ook.v1.DataFormatR\ndataFormat\022X\n\023authent" +
+      "ication_type\030\007 \001(\0162\'.telegent.webhook.v1" +
+      ".AuthenticationTypeR\022authenticationType\022" +
+      "7\n\027authentication_username\030\010 \001(\tR\026authen" +
+      "ticationUsername\022N\n\021subscribed_events\030\t " +
+      "\003(\0162!.telegent.webhook.v1.WebhookEventR\020" +
+      "subscribedEvents\022!\n\014password_set\030\n \001(\010R\013" +
+      "passwordSet\022\033\n\ttoken_set\030\013 \001(\010R\010tokenSet" +
+      "B\t\n\007_active\"q\n\021GetWebhookRequest\022-\n\nacco" +
+      "unt_id\030\001 \001(\tB\016\272H\013r\006\030d\310\363\030\001\310\001\001R\taccountId\022" +
+      "-\n\nwebhook_id\030\002 \001(\tB\016\272H\013r\006\030d\320\363\030\001\310\001\001R\tweb" +
+      "hookId\"\223\001\n\023ListWebhooksRequest\022-\n\naccoun" +
+      "t_id\030\001 \001(\tB\016\272H\013r\006\030d\310\363\030\001\310\001\001R\taccountId\022$\n" +
+      "\tpage_size\030\002 \001(\005B\007\272H\004\032\002(\000R\010pageSize\022\'\n\np" +
+      "age_token\030\003 \001(\tB\010\272H\005r\003\030\200\004R\tpageToken\"x\n\024" +
+      "ListWebhooksResponse\0228\n\010webhooks\030\001 \003(\0132\034" +
+      ".telegent.webhook.v1.WebhookR\010webhooks\022&" +
+      "\n\017next_page_token\030\002 \001(\tR\rnextPageToken\"L" +
+      "\n\022GetWebhookResponse\0226\n\007webhook\030\001 \001(\0132\034." +
+      "telegent.webhook.v1.WebhookR\007webhook\"\316\003\n" +
+      "\024UpdateWebhookRequest\022-\n\naccount_id\030\001 \001(" +
+      "\tB\016\272H\013r\006\030d\310\363\030\001\310\001\001R\taccountId\022-\n\nwebhook_" +
+      "id\030\002 \001(\tB\016\272H\013r\006\030d\320\363\030\001\310\001\001R\twebhookId\0226\n\007w" +
+      "ebhook\030\003 \001(\0132\034.telegent.webhook.v1.Webho" +
+      "okR\007webhook\022\251\001\n\013update_mask\030\004 \001(\0132\032.goog" +
+      "le.protobuf.FieldMaskBl\272Hi\342\001f\022\001*\022\013webhoo" +
+      "k_url\022\006method\022\013data_format\022\023authenticati" +
+      "on_type\022\027authentication_username\022\021subscr" +
+      "ibed_eventsR\nupdateMask\022<\n\027authenticatio" +
+      "n_password\030\005 \001(\tB\003\200\001\001R\026authenticationPas" +
+      "sword\0226\n\024authentication_token\030\006 \001(\tB\003\200\001\001" +
+      "R\023authenticationToken\"O\n\025UpdateWebhookRe" +
+      "sponse\0226\n\007webhook\030\001 \001(\0132\034.telegent.webho" +
+      "ok.v1.WebhookR\007webhook\"t\n\024DeleteWebhookR" +
+      "equest\022-\n\naccount_id\030\001 \001(\tB\016\272H\013r\006\030d\310\363\030\001\310" +
+      "\001\001R\taccountId\022-\n\nwebhook_id\030\002 \001(\tB\016\272H\013r\006" +
+      "\030d\320\363\030\001\310\001\001R\twebhookId\"\027\n\025DeleteWebhookRes" +
+      "ponse*T\n\nHttpMethod\022\033\n\027HTTP_METHOD_UNSPE" +
+      "CIFIED\020\000\022\024\n\020HTTP_METHOD_POST\020\001\022\023\n\017HTTP_M" +
+      "ETHOD_PUT\020\002*T\n\nDataFormat\022\033\n\027DATA_FORMAT" +
+      "_UNSPECIFIED\020\000\022\024\n\020DATA_FORMAT_JSON\020\001\022\023\n\017" +
+      "DATA_FORMAT_XML\020\002*\225\001\n\022AuthenticationType" +
+      "\022#\n\037AUTHENTICATION_TYPE_UNSPECIFIED\020\000\022\034\n" +
+      "\030AUTHENTICATION_TYPE_NONE\020\001\022\035\n\031AUTHENTIC" +
+      "ATION_TYPE_BASIC\020\002\022\035\n\031AUTHENTICATION_TYP" +
+      "E_TOKEN\020\003*\220\002\n\014WebhookEvent\022\035\n\031WEBHOOK_EV" +
+      "ENT_UNSPECIFIED\020\000\022\036\n\032WEBHOOK_EVENT_ORDER" +
+      "_UPDATE\020\001\022\031\n\025WEBHOOK_EVENT_NEW_SMS\020\002\022 \n\034" +
+      "WEBHOOK_EVENT_CALL_COMPLETED\020\003\022\036\n\032WEBHOO" +
+      "K_EVENT_CALL_ON_HOLD\020\004\022 \n\034WEBHOOK_EVENT_" +
+      "CALL_RECORDING\020\005\022\"\n\036WEBHOOK_EVENT_CALL_I" +
+      "N_PROGRESS\020\006\022\036\n\032WEBHOOK_EVENT_CALL_RINGI" +
+      "NG\020\0072\255\006\n\016WebhookService\022\250\001\n\rCreateWebhoo" +
+      "k\022).telegent.webhook.v1.CreateWebhookReq" +
+      "uest\032*.telegent.webhook.v1.CreateWebhook" +
+      "Response\"@\202\323\344\223\002:\"\014/v1/webhooks:\001*Z\'\"\"/v1" +
+      "/accounts/{account_id}/webhooks:\001*\022\226\001\n\nG" +
+      "etWebhook\022&.telegent.webhook.v1.GetWebho" +
+      "okRequest\032\'.telegent.webhook.v1.GetWebho" +
+      "okResponse\"7\202\323\344\223\0021\022//v1/accounts/{accoun" +
+      "t_id}/webhooks/{webhook_id}\022\217\001\n\014ListWebh" +
+      "ooks\022(.telegent.webhook.v1.ListWebhooksR" +
+      "equest\032).telegent.webhook.v1.ListWebhook" +
+      "sResponse\"*\202\323\344\223\002$\022\"/v1/accounts/{account" +
+      "_id}/webhooks\022\242\001\n\rUpdateWebhook\022).telege" +
+      "nt.webhook.v1.UpdateWebhookRequest\032*.tel" +
+      "egent.webhook.v1.UpdateWebhookResponse\":" +
+      "\202\323\344\223\00242//v1/accounts/{account_id}/webhoo" +
+      "ks/{webhook_id}:\001*\022\237\001\n\rDeleteWebhook\022).t" +
+      "elegent.webhook.v1.DeleteWebhookRequest\032" +
+      "*.telegent.webhook.v1.DeleteWebhookRespo" +
+      "nse\"7\202\323\344\223\0021*//v1/accounts/{account_id}/w" +
+      "ebhooks/{webhook_id}BGZEgithub.com/platf" +
+      "orm/telegent-facade/gen/telegent/webhook" +
+      "/v1;webhookv1b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
@@ -13635,6 +13649,7 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
           build.buf.validate.ValidateProto.getDescriptor(),
           com.google.api.AnnotationsProto.getDescriptor(),
           com.google.protobuf.FieldMaskProto.getDescriptor(),
+          telegent.webhook.v1.Rules.getDescriptor(),
         });
     internal_static_telegent_webhook_v1_CreateWebhookRequest_descriptor =
       getDescriptor().getMessageType(0);
@@ -13706,11 +13721,14 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
     build.buf.validate.ValidateProto.getDescriptor();
     com.google.api.AnnotationsProto.getDescriptor();
     com.google.protobuf.FieldMaskProto.getDescriptor();
+    telegent.webhook.v1.Rules.getDescriptor();
     com.google.protobuf.ExtensionRegistry registry =
         com.google.protobuf.ExtensionRegistry.newInstance();
     registry.add(build.buf.validate.ValidateProto.field);
     registry.add(build.buf.validate.ValidateProto.message);
     registry.add(com.google.api.AnnotationsProto.http);
+    registry.add(telegent.webhook.v1.Rules.accountId);
+    registry.add(telegent.webhook.v1.Rules.webhookId);
     com.google.protobuf.Descriptors.FileDescriptor
         .internalUpdateFileDescriptor(descriptor, registry);
   }

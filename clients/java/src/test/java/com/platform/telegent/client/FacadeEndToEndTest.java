@@ -146,7 +146,7 @@ class FacadeEndToEndTest {
         FacadeErrors.fieldViolations(error).stream()
             .collect(Collectors.toMap(FieldViolation::field, v -> v));
     assertEquals(Set.of("account_id", "subscribed_events", "authentication_token"), byField.keySet());
-    assertEquals("string.pattern", byField.get("account_id").ruleId());
+    assertEquals("account_id.format", byField.get("account_id").ruleId());
     assertEquals("repeated.min_items", byField.get("subscribed_events").ruleId());
     assertEquals(
         "authentication_token.required_for_token", byField.get("authentication_token").ruleId());
