@@ -87,9 +87,14 @@ class QuickstartTest {
       Matcher created = Pattern.compile("created (WID-\\S+), recovered: false").matcher(output);
       assertTrue(created.find(), output);
       String id = created.group(1);
-      for (String field : List.of("account_id", "webhook_url", "subscribed_events")) {
-        assertTrue(output.contains("violation " + field + " ("), field + " in:\n" + output);
-      }
+      // One violation per broken rule, each with the shared names field, ruleId, message.
+      assertEquals(
+          List.of("account_id", "webhook_url", "subscribed_events"),
+          output.lines()
+              .filter(line -> line.startsWith("violation "))
+              .map(line -> line.split(" ")[1])
+              .toList(),
+          output);
       assertTrue(output.contains("listed "), output);
       assertTrue(output.contains("got " + id + " https://hooks.example.com/telegent"), output);
       assertTrue(
