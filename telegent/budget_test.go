@@ -13,8 +13,12 @@ import (
 )
 
 // allocationBudget is the most the facade's own stages of one successful
-// call may allocate together (see BENCHMARKS.md).
-const allocationBudget = 60
+// call may allocate together (see BENCHMARKS.md). It was 60; the CEL rules
+// whose messages are written for people (in place of pattern and prefix
+// rules that quoted regular expressions) and the special-purpose address
+// rule took validation from 11 to 40 allocations, and the whole from 45 to
+// 64.
+const allocationBudget = 64
 
 // TestRequestPathAllocationBudget holds the facade's own stages of one
 // successful call (validating the request, translating it, encoding the
