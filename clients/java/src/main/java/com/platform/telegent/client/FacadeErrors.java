@@ -119,6 +119,17 @@ public final class FacadeErrors {
     return response != null && response.getRecovered();
   }
 
+  /**
+   * Whether the facade answered this create from an earlier call with the same {@code request_id}
+   * (a retry, or a repeat on another replica) without calling Telegent again.
+   *
+   * @param response a create's answer
+   * @return the response's {@code replayed} flag; false for null
+   */
+  public static boolean isReplayed(CreateWebhookResponse response) {
+    return response != null && response.getReplayed();
+  }
+
   /** The first detail of the given type in the error's {@code google.rpc.Status}, if any. */
   private static <T extends Message> Optional<T> detail(Throwable error, Class<T> type) {
     if (error == null) {

@@ -128,5 +128,8 @@ class FacadeErrorsTest {
   void readsTheRecoveredFlag() {
     assertTrue(FacadeErrors.isRecovered(CreateWebhookResponse.newBuilder().setRecovered(true).build()));
     assertFalse(FacadeErrors.isRecovered(CreateWebhookResponse.getDefaultInstance()));
+    assertTrue(FacadeErrors.isReplayed(CreateWebhookResponse.newBuilder().setReplayed(true).build()));
+    assertFalse(FacadeErrors.isReplayed(CreateWebhookResponse.getDefaultInstance()));
+    assertFalse(FacadeErrors.isReplayed(null));
   }
 }
