@@ -52,7 +52,7 @@ func (testService) EmptyCall(context.Context, *testgrpc.Empty) (*testgrpc.Empty,
 }
 
 // restRoute serves a REST route for one method of testService through the
-// server's in-process channel, as a generated gateway handler does.
+// server's in-process connection, as a generated gateway handler does.
 func restRoute[Req, Resp any, PReq interface {
 	*Req
 	proto.Message
@@ -149,7 +149,7 @@ func findLine(lines []map[string]any, key, value string) map[string]any {
 }
 
 // TestSecondServiceOverREST: a service registered beside the webhook
-// service is served over REST through the in-process channel with the whole
+// service is served over REST through the in-process connection with the whole
 // chain (its call is logged with its request id and counted), with no
 // gateway code of the server's.
 func TestSecondServiceOverREST(t *testing.T) {
@@ -158,7 +158,7 @@ func TestSecondServiceOverREST(t *testing.T) {
 	if code != http.StatusOK || !strings.Contains(body, `"aGVsbG8="`) || !strings.Contains(body, `"echo"`) {
 		t.Fatalf("REST: %d %s", code, body)
 	}
-	line := findLine(logLines(t, logs, "request"), "request_id", "rest-unary-1")
+	line := findLine(logLines(t, logs, "request"), "correlation_id", "rest-unary-1")
 	if line == nil || line["method"] != "/grpc.testing.TestService/UnaryCall" || line["protocol"] != "rest" || line["code"] != "OK" {
 		t.Errorf("request line %v, want the chain's line for UnaryCall over REST:\n%s", line, logs.String())
 	}
@@ -191,10 +191,10 @@ func TestPanicIsLoggedCountedAndInternal(t *testing.T) {
 
 	panics, requests := logLines(t, logs, "panic while serving a call"), logLines(t, logs, "request")
 	for id, protocol := range map[string]string{"grpc-panic-1": "grpc", "rest-panic-1": "rest"} {
-		if p := findLine(panics, "request_id", id); p == nil || !strings.Contains(p["panic"].(string), "the handler broke") {
+		if p := findLine(panics, "correlation_id", id); p == nil || !strings.Contains(p["panic"].(string), "the handler broke") {
 			t.Errorf("%s: no panic line with its request id:\n%s", protocol, logs.String())
 		}
-		r := findLine(requests, "request_id", id)
+		r := findLine(requests, "correlation_id", id)
 		if r == nil || r["code"] != "Internal" || r["protocol"] != protocol || r["method"] != "/grpc.testing.TestService/EmptyCall" {
 			t.Errorf("%s: request line %v, want code Internal", protocol, r)
 		}
@@ -216,7 +216,7 @@ func TestPanicIsLoggedCountedAndInternal(t *testing.T) {
 
 // TestRESTDeadlineAnswerHasTheServiceDetails: when a REST caller's deadline
 // passes, the answer is the service's (with its details), not a bare one
-// from the in-process channel.
+// from the in-process connection.
 func TestRESTDeadlineAnswerHasTheServiceDetails(t *testing.T) {
 	srv, _ := startWithTestService(t)
 	req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, "http://"+srv.HTTPAddr().String()+"/v1/test/unary", strings.NewReader(`{"fillUsername":true}`))
