@@ -42,8 +42,10 @@ BENCH_C1_DURATION ?= 3s
 BENCH_WARMUP ?= 1s
 BENCH_CONCURRENCY ?= 32
 BENCH_ROUNDS ?= 3
-# A git ref whose facade bench-load runs beside the working tree's, e.g. HEAD~1.
+# A git ref whose facade bench-load runs beside the working tree's, e.g. HEAD~1,
+# and the -pgo it is built with (off: without its default.pgo).
 BENCH_BASELINE ?=
+BENCH_BASELINE_PGO ?=
 PROFILE_DIR ?= $(TMP)/profile
 LOADBENCH = go run ./bench/loadbench -concurrency $(BENCH_CONCURRENCY) -warmup $(BENCH_WARMUP)
 
@@ -176,7 +178,7 @@ bench-micro: ## Go benchmarks of the request path, -benchmem, benchstat-friendly
 
 .PHONY: bench-load
 bench-load: ## Direct, plain hop, facade gRPC and REST side by side (BENCH_DURATION, BENCH_CONCURRENCY, BENCH_ROUNDS, BENCH_BASELINE)
-	$(LOADBENCH) -duration $(BENCH_DURATION) -c1-duration $(BENCH_C1_DURATION) -rounds $(BENCH_ROUNDS) $(if $(BENCH_BASELINE),-baseline $(BENCH_BASELINE))
+	$(LOADBENCH) -duration $(BENCH_DURATION) -c1-duration $(BENCH_C1_DURATION) -rounds $(BENCH_ROUNDS) $(if $(BENCH_BASELINE),-baseline $(BENCH_BASELINE)) $(if $(BENCH_BASELINE_PGO),-baseline-pgo $(BENCH_BASELINE_PGO))
 
 .PHONY: bench-profile
 bench-profile: ## CPU and allocation profiles of the plain hop and the facade under load, into PROFILE_DIR
