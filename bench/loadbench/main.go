@@ -73,6 +73,7 @@ type options struct {
 	facadeEnv   envList
 	baseline    string
 	baselinePGO string
+	pgo         string
 	peer        bool
 }
 
@@ -102,6 +103,7 @@ func main() {
 	flag.DurationVar(&o.profileTime, "profile-time", 10*time.Second, "how long each profile samples")
 	flag.Var(&o.facadeEnv, "facade-env", "`KEY=VALUE` added to the facade's environment, e.g. GOGC=100 (repeatable)")
 	flag.StringVar(&o.baseline, "baseline", "", "git `ref` of a facade to run as two more rows beside the working tree's, e.g. HEAD~1 (off when empty)")
+	flag.StringVar(&o.pgo, "pgo", "", "go build -pgo `value` for the processes under test, e.g. off (empty: go's default, auto: the facade uses cmd/telegent-facade/default.pgo)")
 	flag.StringVar(&o.baselinePGO, "baseline-pgo", "", "go build -pgo `value` for the baseline facade, e.g. off (empty: go's default, auto)")
 	flag.BoolVar(&o.peer, "peer", true, "run the peer REST row (the usual grpc-gateway deployment)")
 	flag.BoolVar(&o.keepLogs, "keep-logs", false, "keep the processes' logs (the facade logs a line per call) and print where they are")
@@ -204,7 +206,7 @@ func run(ctx context.Context, o options, out io.Writer) (err error) {
 	}
 
 	fmt.Fprintln(out, "building the simulator, the plain proxy and the facade ...")
-	if b.bins, err = build(ctx, dir); err != nil {
+	if b.bins, err = build(ctx, dir, o.pgo); err != nil {
 		return err
 	}
 	if o.baseline != "" {
@@ -261,13 +263,17 @@ func run(ctx context.Context, o options, out io.Writer) (err error) {
 	return nil
 }
 
-// build compiles the three binaries into dir.
-func build(ctx context.Context, dir string) (map[string]string, error) {
+// build compiles the binaries into dir, with -pgo=pgo unless empty.
+func build(ctx context.Context, dir, pgo string) (map[string]string, error) {
 	root, err := benchproc.ModuleRoot(ctx)
 	if err != nil {
 		return nil, err
 	}
-	if err := benchproc.Build(ctx, root, dir+string(filepath.Separator),
+	var flags []string
+	if pgo != "" {
+		flags = []string{"-pgo=" + pgo}
+	}
+	if err := benchproc.BuildWith(ctx, root, dir+string(filepath.Separator), flags,
 		"./cmd/telegent-facade", "./cmd/telegent-sim", "./bench/plainproxy", "./bench/gatewaypeer"); err != nil {
 		return nil, err
 	}
