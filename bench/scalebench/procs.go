@@ -130,10 +130,14 @@ func newBench(ctx context.Context, o options, out io.Writer) (_ *bench, err erro
 	// The breaker never opens: this measures the limit alone. Metrics are
 	// read on the ops port, which the connection bound of the HTTP port
 	// (taken up by the REST callers at 1,024 in flight) does not reach.
+	// Every caller comes from 127.0.0.1 and opens its connection at once,
+	// as many clients behind one load balancer would: the guard's share
+	// per client address is raised accordingly (README, --max-pending-per-client).
 	args := []string{
 		"--grpc-addr", b.facadeGRPC, "--http-addr", b.facadeHTTP, "--ops-addr", b.ops,
 		"--telegent-base-url", b.simURL, "--telegent-account-key", telegentsim.DefaultAccountKey,
 		"--breaker-failures", "1000000", "--breaker-failure-ratio", "2",
+		"--max-pending-per-client", strconv.Itoa(maxFacadeConns + 24),
 	}
 	if o.maxUpstream > 0 {
 		args = append(args, "--max-upstream", strconv.Itoa(o.maxUpstream))
@@ -167,7 +171,11 @@ func (b *bench) startPeer(ctx context.Context, bin string, facadeArgs []string) 
 			return err
 		}
 	}
-	args := []string{"--gateway-addr", b.peerGateway}
+	// The gateway's one connection to its gRPC server carries every call:
+	// the facade's default of 100 streams per connection would cap the peer
+	// at 100 calls in flight, which a boilerplate (grpc-go's default: no
+	// limit) does not have.
+	args := []string{"--gateway-addr", b.peerGateway, "--max-concurrent-streams", "4096"}
 	for i := 0; i < len(facadeArgs); i++ {
 		a := facadeArgs[i]
 		switch a {
