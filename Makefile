@@ -42,8 +42,13 @@ BENCH_C1_DURATION ?= 3s
 BENCH_WARMUP ?= 1s
 BENCH_CONCURRENCY ?= 32
 BENCH_ROUNDS ?= 3
-# A git ref whose facade bench-load runs beside the working tree's, e.g. HEAD~1.
+# A git ref whose facade bench-load runs beside the working tree's, e.g. HEAD~1,
+# and the -pgo it is built with (off: without its default.pgo).
 BENCH_BASELINE ?=
+BENCH_BASELINE_PGO ?=
+# The -pgo the working tree's processes are built with (empty: go's auto, the
+# facade with cmd/telegent-facade/default.pgo).
+BENCH_PGO ?=
 PROFILE_DIR ?= $(TMP)/profile
 LOADBENCH = go run ./bench/loadbench -concurrency $(BENCH_CONCURRENCY) -warmup $(BENCH_WARMUP)
 
@@ -176,15 +181,29 @@ bench-micro: ## Go benchmarks of the request path, -benchmem, benchstat-friendly
 
 .PHONY: bench-load
 bench-load: ## Direct, plain hop, facade gRPC and REST side by side (BENCH_DURATION, BENCH_CONCURRENCY, BENCH_ROUNDS, BENCH_BASELINE)
-	$(LOADBENCH) -duration $(BENCH_DURATION) -c1-duration $(BENCH_C1_DURATION) -rounds $(BENCH_ROUNDS) $(if $(BENCH_BASELINE),-baseline $(BENCH_BASELINE))
+	$(LOADBENCH) -duration $(BENCH_DURATION) -c1-duration $(BENCH_C1_DURATION) -rounds $(BENCH_ROUNDS) $(if $(BENCH_BASELINE),-baseline $(BENCH_BASELINE)) $(if $(BENCH_BASELINE_PGO),-baseline-pgo $(BENCH_BASELINE_PGO)) $(if $(BENCH_PGO),-pgo $(BENCH_PGO))
 
 .PHONY: bench-profile
 bench-profile: ## CPU and allocation profiles of the plain hop and the facade under load, into PROFILE_DIR
 	$(LOADBENCH) -duration 2s -c1-duration 1s -rounds 1 -first-requests 0 -profile $(PROFILE_DIR)
 
 .PHONY: build
-build: ## Build both binaries into .tmp/bin
-	go build -o $(BIN)/ ./cmd/...
+build: ## Build both binaries into .tmp/bin (the facade with its profile, cmd/telegent-facade/default.pgo)
+	go build -pgo=auto -o $(BIN)/ ./cmd/...
+
+# The facade's profile-guided build: go build's default -pgo=auto uses
+# cmd/telegent-facade/default.pgo, a CPU profile of the facade under the load
+# benchmark (gRPC and REST calls, merged), for make build, make build-static
+# and so make image. make pgo refreshes it; commit the result with its A/B
+# (BENCHMARKS.md).
+PGO_PROFILE_DIR ?= $(TMP)/pgo
+PGO_PROFILE_TIME ?= 20s
+
+.PHONY: pgo
+pgo: ## Refresh cmd/telegent-facade/default.pgo from CPU profiles of the facade under load (gRPC and REST)
+	$(LOADBENCH) -duration 2s -c1-duration 1s -rounds 1 -first-requests 0 -peer=false -profile $(PGO_PROFILE_DIR) -profile-time $(PGO_PROFILE_TIME)
+	go tool pprof -proto $(PGO_PROFILE_DIR)/facade-grpc.cpu.pprof $(PGO_PROFILE_DIR)/facade-rest.cpu.pprof > cmd/telegent-facade/default.pgo.new
+	mv cmd/telegent-facade/default.pgo.new cmd/telegent-facade/default.pgo
 
 .PHONY: run
 run: ## Run the service on the embedded simulator (no Telegent account needed)

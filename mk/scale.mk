@@ -1,4 +1,5 @@
-# The scale benchmark (bench/scalebench): the plain hop beside the facade over
+# The scale benchmark (bench/scalebench): the plain hop and the grpc-gateway peer
+# (bench/gatewaypeer) beside the facade over
 # REST and gRPC at rising calls in flight with Telegent some distance away, and
 # the facade's adaptive limit while Telegent slows down. A benchmark: never part
 # of make test. BENCHMARKS.md has the figures and how to read them.

@@ -29,6 +29,12 @@ import (
 //  6. authorisation, which needs a well-formed request;
 //  7. recovery, innermost, so that a panic is answered INTERNAL and is
 //     still logged with its correlation id and counted.
+//
+// REST calls run the chain in process (inprocConn), where the gRPC server's
+// stats handlers and tap handle do not run: otelgrpc (REST has otelhttp's
+// span instead), streamDeadline (a REST call's default deadline comes from
+// the deadline interceptor) and connguard's first-call mark (connguard's
+// HTTP handler does it). Nothing that must hold for every call lives there.
 type Chain struct {
 	Logger  *slog.Logger
 	Metrics grpc.UnaryServerInterceptor

@@ -52,7 +52,7 @@ func (testService) EmptyCall(context.Context, *testgrpc.Empty) (*testgrpc.Empty,
 }
 
 // restRoute serves a REST route for one method of testService through the
-// server's in-process channel, as a generated gateway handler does.
+// server's in-process connection, as a generated gateway handler does.
 func restRoute[Req, Resp any, PReq interface {
 	*Req
 	proto.Message
@@ -149,7 +149,7 @@ func findLine(lines []map[string]any, key, value string) map[string]any {
 }
 
 // TestSecondServiceOverREST: a service registered beside the webhook
-// service is served over REST through the in-process channel with the whole
+// service is served over REST through the in-process connection with the whole
 // chain (its call is logged with its request id and counted), with no
 // gateway code of the server's.
 func TestSecondServiceOverREST(t *testing.T) {
@@ -216,7 +216,7 @@ func TestPanicIsLoggedCountedAndInternal(t *testing.T) {
 
 // TestRESTDeadlineAnswerHasTheServiceDetails: when a REST caller's deadline
 // passes, the answer is the service's (with its details), not a bare one
-// from the in-process channel.
+// from the in-process connection.
 func TestRESTDeadlineAnswerHasTheServiceDetails(t *testing.T) {
 	srv, _ := startWithTestService(t)
 	req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, "http://"+srv.HTTPAddr().String()+"/v1/test/unary", strings.NewReader(`{"fillUsername":true}`))

@@ -110,7 +110,7 @@ func (c *accountCredentials) tokenFetched(outcome string) {
 }
 
 // The RPCs are served by the current upstream's service: accountCredentials
-// is what the gRPC server and the in-process channel have registered.
+// is what the gRPC server and the in-process connection have registered.
 
 // CreateWebhook serves the current service's CreateWebhook.
 func (c *accountCredentials) CreateWebhook(ctx context.Context, req *webhookv1.CreateWebhookRequest) (*webhookv1.CreateWebhookResponse, error) {

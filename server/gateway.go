@@ -11,8 +11,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/fullstorydev/grpchan"
-	"github.com/fullstorydev/grpchan/inprocgrpc"
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
 	"go.opentelemetry.io/otel/propagation"
 	"google.golang.org/genproto/googleapis/api/annotations"
@@ -82,96 +80,8 @@ func (m *restJSON) NewDecoder(r io.Reader) runtime.Decoder {
 	})
 }
 
-// inprocChannel is the in-process channel REST calls reach the services
-// through: every service registered on the gRPC server, with the same
-// interceptor chain, and no network hop.
-func inprocChannel(chain []grpc.UnaryServerInterceptor) *inprocgrpc.Channel {
-	ch := &inprocgrpc.Channel{}
-	return ch.WithServerUnaryInterceptor(chainUnaryInterceptors(append([]grpc.UnaryServerInterceptor{clientValuesInterceptor}, chain...)))
-}
-
-// restConn is the gateway's connection to the services: the in-process
-// channel, with the caller's deadline handed over (see handOverDeadline).
-func restConn(ch *inprocgrpc.Channel) grpc.ClientConnInterface {
-	return grpchan.InterceptClientConnUnary(ch, handOverDeadline)
-}
-
-// clientValuesInterceptor gives an in-process call's server context the
-// values of the HTTP request's context: the call record (correlation id,
-// protocol), the caller's credentials and trace context. The channel keeps
-// them apart by design; here both sides are the facade itself. It also
-// applies the caller's deadline, which handOverDeadline carried over.
-func clientValuesInterceptor(ctx context.Context, req any, _ *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
-	client := inprocgrpc.ClientContext(ctx)
-	if client == nil {
-		return handler(ctx, req)
-	}
-	ctx = withClientValues{Context: ctx, client: client}
-	if d, ok := client.Value(restDeadlineKey{}).(time.Time); ok {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithDeadline(ctx, d)
-		defer cancel()
-	}
-	return handler(ctx, req)
-}
-
-// restDeadlineGrace is how long past a REST call's deadline the gateway
-// waits for the service's answer to it.
-const restDeadlineGrace = 2 * time.Second
-
-type restDeadlineKey struct{}
-
-// handOverDeadline is the gateway side of the in-process channel. When the
-// caller's deadline passes, the service answers DEADLINE_EXCEEDED with its
-// details (the reason, whether the webhook may exist); the channel itself
-// would answer a bare DEADLINE_EXCEEDED at that very moment, racing it. So
-// the deadline goes to the service side as a value, and the gateway waits
-// restDeadlineGrace longer for the answer. A canceled call is still
-// canceled at once.
-func handOverDeadline(ctx context.Context, method string, req, reply any, cc *grpc.ClientConn, invoker grpc.UnaryInvoker, opts ...grpc.CallOption) error {
-	d, ok := ctx.Deadline()
-	if !ok {
-		return invoker(ctx, method, req, reply, cc, opts...)
-	}
-	wait, cancel := context.WithDeadline(context.WithoutCancel(ctx), d.Add(restDeadlineGrace))
-	defer cancel()
-	stop := context.AfterFunc(ctx, func() {
-		if errors.Is(ctx.Err(), context.Canceled) {
-			cancel()
-		}
-	})
-	defer stop()
-	return invoker(context.WithValue(wait, restDeadlineKey{}, d), method, req, reply, cc, opts...)
-}
-
-// withClientValues is ctx (its deadline, cancellation and server values)
-// that falls back to client's values.
-type withClientValues struct {
-	context.Context
-	client context.Context
-}
-
-func (c withClientValues) Value(key any) any {
-	if v := c.Context.Value(key); v != nil {
-		return v
-	}
-	return c.client.Value(key)
-}
-
-// chainUnaryInterceptors composes interceptors into one, the first
-// outermost, as grpc.ChainUnaryInterceptor does for the gRPC server.
-func chainUnaryInterceptors(chain []grpc.UnaryServerInterceptor) grpc.UnaryServerInterceptor {
-	return func(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
-		for i := len(chain) - 1; i >= 0; i-- {
-			ic, next := chain[i], handler
-			handler = func(ctx context.Context, req any) (any, error) { return ic(ctx, req, info, next) }
-		}
-		return handler(ctx, req)
-	}
-}
-
 // newGateway builds the REST mux, whose routes call the services through
-// conn (the in-process channel). Request id and trace context are handled by
+// conn (the in-process connection, inprocConn). Request id and trace context are handled by
 // the HTTP layer; no other header becomes gRPC metadata, and no metadata
 // becomes a response header.
 func newGateway(ctx context.Context, conn grpc.ClientConnInterface) (*runtime.ServeMux, error) {

@@ -12,7 +12,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/fullstorydev/grpchan/inprocgrpc"
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -48,7 +47,7 @@ type Server struct {
 	httpServer       *http.Server
 	mux              *http.ServeMux
 	gateway          *runtime.ServeMux
-	inproc           *inprocgrpc.Channel
+	inproc           *inprocConn
 	metrics          *metrics
 	health           *health.Server
 	ready            atomic.Bool
@@ -196,9 +195,9 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (_ *Server, err e
 		}),
 		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: 10 * time.Second, PermitWithoutStream: true}),
 	)...)
-	s.inproc = inprocChannel(chain)
+	s.inproc = newInprocConn(chain)
 	s.RegisterService(&webhookv1.WebhookService_ServiceDesc, s.creds)
-	if s.gateway, err = newGateway(ctx, restConn(s.inproc)); err != nil {
+	if s.gateway, err = newGateway(ctx, s.inproc); err != nil {
 		return nil, fmt.Errorf("register gateway: %w", err)
 	}
 	s.health = health.NewServer()
@@ -320,7 +319,8 @@ func (s *Server) listenerAddrs() map[string]net.Addr {
 }
 
 // RegisterService serves a gRPC service on the gRPC server and on the
-// in-process channel REST calls go through, with the one interceptor chain.
+// in-process connection REST calls go through, with the one interceptor
+// chain (its unary methods: no REST route is a stream).
 // Its REST routes are registered on Gateway with its generated
 // Register<Service>HandlerClient and a client of InProcess. Call it before
 // Serve.
@@ -332,9 +332,10 @@ func (s *Server) RegisterService(desc *grpc.ServiceDesc, impl any) {
 // Gateway is the REST mux that serves /v1/.
 func (s *Server) Gateway() *runtime.ServeMux { return s.gateway }
 
-// InProcess is the in-process channel to the services registered with
-// RegisterService, through the interceptor chain.
-func (s *Server) InProcess() grpc.ClientConnInterface { return restConn(s.inproc) }
+// InProcess is the in-process connection to the services registered with
+// RegisterService: unary calls run on the caller's goroutine, through the
+// interceptor chain.
+func (s *Server) InProcess() grpc.ClientConnInterface { return s.inproc }
 
 // GRPCAddr is the address the gRPC server listens on.
 func (s *Server) GRPCAddr() net.Addr { return s.grpcLis.Addr() }

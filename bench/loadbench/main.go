@@ -2,17 +2,22 @@
 // the facade costs over calling Telegent directly, against what one plain Go
 // HTTP hop costs. It builds the simulator, a bare httputil.ReverseProxy
 // (bench/plainproxy) and the facade, runs each as its own process on
-// loopback, and drives the same webhook through four rows:
+// loopback, and drives the same webhook through five rows:
 //
 //	direct       the simulator's POST /v1.0/webhook/create, bearer token included
 //	plain hop    the same request through the reverse proxy
 //	facade gRPC  CreateWebhook over gRPC (generated stubs)
+//	peer REST    POST /v1/webhooks to the usual grpc-gateway deployment
+//	             (bench/gatewaypeer: a gateway dialling the facade's gRPC
+//	             server over loopback, in one process)
 //	facade REST  POST /v1/webhooks (proto3 JSON)
 //
 // With -baseline REF it also builds the facade as committed at git REF and
 // runs it as two more rows (baseline gRPC, baseline REST) beside the
 // working tree's, so that a change is measured against what it replaces in
-// the same run.
+// the same run; -baseline-pgo off builds it without its default.pgo (the
+// working tree's facade is built with it), for the profile-guided build's
+// A/B.
 //
 // Rows alternate round-robin (A B C D A B C D ...) so that drift of the
 // machine spreads over all of them. Each row runs at concurrency 1 for
@@ -67,6 +72,9 @@ type options struct {
 	keepLogs    bool
 	facadeEnv   envList
 	baseline    string
+	baselinePGO string
+	pgo         string
+	peer        bool
 }
 
 // envList collects repeated KEY=VALUE flags.
@@ -95,6 +103,9 @@ func main() {
 	flag.DurationVar(&o.profileTime, "profile-time", 10*time.Second, "how long each profile samples")
 	flag.Var(&o.facadeEnv, "facade-env", "`KEY=VALUE` added to the facade's environment, e.g. GOGC=100 (repeatable)")
 	flag.StringVar(&o.baseline, "baseline", "", "git `ref` of a facade to run as two more rows beside the working tree's, e.g. HEAD~1 (off when empty)")
+	flag.StringVar(&o.pgo, "pgo", "", "go build -pgo `value` for the processes under test, e.g. off (empty: go's default, auto: the facade uses cmd/telegent-facade/default.pgo)")
+	flag.StringVar(&o.baselinePGO, "baseline-pgo", "", "go build -pgo `value` for the baseline facade, e.g. off (empty: go's default, auto)")
+	flag.BoolVar(&o.peer, "peer", true, "run the peer REST row (the usual grpc-gateway deployment)")
 	flag.BoolVar(&o.keepLogs, "keep-logs", false, "keep the processes' logs (the facade logs a line per call) and print where they are")
 	flag.Parse()
 	if o.concurrency < 1 || o.rounds < 1 || o.grpcConns < 1 || o.duration <= 0 || o.c1Duration <= 0 {
@@ -116,6 +127,7 @@ const (
 	rowHop      = "plain hop"
 	rowGRPC     = "facade gRPC"
 	rowREST     = "facade REST"
+	rowPeer     = "peer REST"
 	rowBaseGRPC = "baseline gRPC"
 	rowBaseREST = "baseline REST"
 )
@@ -123,15 +135,24 @@ const (
 // rowOrder is the order every round runs the rows in; a baseline's rows
 // come right before the working tree's.
 func rowOrder(o options) []string {
+	rows := []string{rowDirect, rowHop}
 	if o.baseline != "" {
-		return []string{rowDirect, rowHop, rowBaseGRPC, rowGRPC, rowBaseREST, rowREST}
+		rows = append(rows, rowBaseGRPC)
 	}
-	return []string{rowDirect, rowHop, rowGRPC, rowREST}
+	rows = append(rows, rowGRPC)
+	if o.peer {
+		rows = append(rows, rowPeer)
+	}
+	if o.baseline != "" {
+		rows = append(rows, rowBaseREST)
+	}
+	return append(rows, rowREST)
 }
 
 // undertest names the process whose CPU a row is judged by.
 var undertest = map[string]string{
 	rowDirect: "sim", rowHop: "proxy", rowGRPC: "facade", rowREST: "facade", rowBaseGRPC: "baseline", rowBaseREST: "baseline",
+	rowPeer: "peer",
 }
 
 // bench is one run: the processes and the clients that drive them.
@@ -143,6 +164,7 @@ type bench struct {
 	proxy    *benchproc.Proc
 	facade   *facade
 	baseline *facade // nil without -baseline
+	peer     *facade // nil without -peer
 	simURL   string
 	proxyURL string
 	hc       *http.Client
@@ -157,6 +179,7 @@ type bench struct {
 type facade struct {
 	*benchproc.Proc
 	grpcAddr, httpAddr, debugAddr string
+	gatewayAddr                   string // the peer's REST listener
 	conns                         []*grpc.ClientConn
 	clients                       []webhookv1.WebhookServiceClient
 }
@@ -183,12 +206,12 @@ func run(ctx context.Context, o options, out io.Writer) (err error) {
 	}
 
 	fmt.Fprintln(out, "building the simulator, the plain proxy and the facade ...")
-	if b.bins, err = build(ctx, dir); err != nil {
+	if b.bins, err = build(ctx, dir, o.pgo); err != nil {
 		return err
 	}
 	if o.baseline != "" {
-		fmt.Fprintf(out, "building the facade at %s ...\n", o.baseline)
-		if b.bins["baseline"], err = buildBaseline(ctx, dir, o.baseline); err != nil {
+		fmt.Fprintf(out, "building the facade at %s (-pgo %q) ...\n", o.baseline, o.baselinePGO)
+		if b.bins["baseline"], err = buildBaseline(ctx, dir, o.baseline, o.baselinePGO); err != nil {
 			return err
 		}
 	}
@@ -198,6 +221,7 @@ func run(ctx context.Context, o options, out io.Writer) (err error) {
 	}
 	m := machine()
 	fmt.Fprintf(out, "machine: %s\n", m)
+	fmt.Fprintf(out, "load average at start: %s\n", loadAverage())
 	fmt.Fprintf(out, "run: %d rounds of %s, %s at concurrency 1 and %s at concurrency %d per row and round, %s warm-up each; gRPC over %d connections\n\n",
 		o.rounds, strings.Join(rowOrder(o), ", "), o.c1Duration, o.duration, o.concurrency, o.warmup, o.grpcConns)
 
@@ -226,6 +250,7 @@ func run(ctx context.Context, o options, out io.Writer) (err error) {
 		}
 	}
 	report(out, o, m, results, first)
+	fmt.Fprintf(out, "\nload average at the end: %s\n", loadAverage())
 
 	if o.profileDir != "" {
 		if err := b.profile(ctx, out); err != nil {
@@ -238,18 +263,22 @@ func run(ctx context.Context, o options, out io.Writer) (err error) {
 	return nil
 }
 
-// build compiles the three binaries into dir.
-func build(ctx context.Context, dir string) (map[string]string, error) {
+// build compiles the binaries into dir, with -pgo=pgo unless empty.
+func build(ctx context.Context, dir, pgo string) (map[string]string, error) {
 	root, err := benchproc.ModuleRoot(ctx)
 	if err != nil {
 		return nil, err
 	}
-	if err := benchproc.Build(ctx, root, dir+string(filepath.Separator),
-		"./cmd/telegent-facade", "./cmd/telegent-sim", "./bench/plainproxy"); err != nil {
+	var flags []string
+	if pgo != "" {
+		flags = []string{"-pgo=" + pgo}
+	}
+	if err := benchproc.BuildWith(ctx, root, dir+string(filepath.Separator), flags,
+		"./cmd/telegent-facade", "./cmd/telegent-sim", "./bench/plainproxy", "./bench/gatewaypeer"); err != nil {
 		return nil, err
 	}
 	bins := map[string]string{}
-	for _, name := range []string{"telegent-facade", "telegent-sim", "plainproxy"} {
+	for _, name := range []string{"telegent-facade", "telegent-sim", "plainproxy", "gatewaypeer"} {
 		bins[name] = filepath.Join(dir, name)
 	}
 	return bins, nil
@@ -258,7 +287,7 @@ func build(ctx context.Context, dir string) (map[string]string, error) {
 // buildBaseline compiles the facade as committed at ref (generated code is
 // committed, so no generator is needed) and returns the binary's path. The
 // module is the repository's root folder.
-func buildBaseline(ctx context.Context, dir, ref string) (string, error) {
+func buildBaseline(ctx context.Context, dir, ref, pgo string) (string, error) {
 	root, err := benchproc.ModuleRoot(ctx)
 	if err != nil {
 		return "", err
@@ -282,7 +311,11 @@ func buildBaseline(ctx context.Context, dir, ref string) (string, error) {
 		return "", fmt.Errorf("extract %s: %w", ref, err)
 	}
 	bin := filepath.Join(dir, "telegent-facade-baseline")
-	if err := benchproc.Build(ctx, src, bin, "./cmd/telegent-facade"); err != nil {
+	var flags []string
+	if pgo != "" {
+		flags = []string{"-pgo=" + pgo}
+	}
+	if err := benchproc.BuildWith(ctx, src, bin, flags, "./cmd/telegent-facade"); err != nil {
 		return "", fmt.Errorf("at %s: %w", ref, err)
 	}
 	return bin, nil
@@ -337,14 +370,26 @@ func (b *bench) start(ctx context.Context) error {
 		return err
 	}
 	if bin := b.bins["baseline"]; bin != "" {
-		b.baseline, err = b.startFacade(ctx, "baseline", bin, false)
+		if b.baseline, err = b.startFacade(ctx, "baseline", bin, false); err != nil {
+			return err
+		}
 	}
-	return err
+	if b.o.peer {
+		gatewayAddr, err := benchproc.FreePort()
+		if err != nil {
+			return err
+		}
+		if b.peer, err = b.startFacade(ctx, "peer", b.bins["gatewaypeer"], false, "--gateway-addr", gatewayAddr); err != nil {
+			return err
+		}
+		b.peer.gatewayAddr = gatewayAddr
+	}
+	return nil
 }
 
 // startFacade runs a facade on the simulator with limits that never
 // interfere with the benchmark, and connects to it.
-func (b *bench) startFacade(ctx context.Context, name, bin string, debug bool) (*facade, error) {
+func (b *bench) startFacade(ctx context.Context, name, bin string, debug bool, extra ...string) (*facade, error) {
 	f := &facade{}
 	var err error
 	if f.grpcAddr, err = benchproc.FreePort(); err != nil {
@@ -364,6 +409,7 @@ func (b *bench) startFacade(ctx context.Context, name, bin string, debug bool) (
 		}
 		args = append(args, "--debug-addr", f.debugAddr)
 	}
+	args = append(args, extra...)
 	f.Proc, err = benchproc.Start(name, bin, args,
 		append([]string{"TELEGENT_ACCOUNT_SECRET=" + telegentsim.DefaultAccountSecret}, b.o.facadeEnv...), b.logPath(name))
 	if err != nil {
@@ -411,6 +457,7 @@ func (f *facade) stop() {
 }
 
 func (b *bench) stop() {
+	b.peer.stop()
 	b.baseline.stop()
 	b.facade.stop()
 	b.proxy.Stop()
@@ -422,6 +469,9 @@ func (b *bench) meters(f *facade) map[string]cpuMeter {
 	m := map[string]cpuMeter{"sim": b.sim.CPU, "proxy": b.proxy.CPU, "facade": f.CPU, "generator": benchproc.SelfCPU}
 	if b.baseline != nil {
 		m["baseline"] = b.baseline.CPU
+	}
+	if b.peer != nil {
+		m["peer"] = b.peer.CPU
 	}
 	return m
 }
@@ -471,6 +521,8 @@ func (b *bench) call(ctx context.Context, name string, f *facade) (call, error) 
 		return b.httpCall(base+telegentsim.CreatePath, b.telegentBody, "Bearer "+token), nil
 	case rowREST, rowBaseREST:
 		return b.httpCall("http://"+f.httpAddr+"/v1/webhooks", b.restBody, ""), nil
+	case rowPeer:
+		return b.httpCall("http://"+b.peer.gatewayAddr+"/v1/webhooks", b.restBody, ""), nil
 	case rowGRPC, rowBaseGRPC:
 		if err := f.connect(ctx); err != nil {
 			return nil, err

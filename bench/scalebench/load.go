@@ -235,6 +235,12 @@ func (b *bench) restCaller() caller {
 	return httpCaller(b.facadeHC, "http://"+b.facadeHTTP+"/v1/webhooks", b.restBody, "")
 }
 
+// peerCaller calls the peer's POST /v1/webhooks (grpc-gateway, then gRPC
+// over loopback).
+func (b *bench) peerCaller() caller {
+	return httpCaller(b.peerHC, "http://"+b.peerGateway+"/v1/webhooks", b.restBody, "")
+}
+
 // grpcCaller calls CreateWebhook over conns connections; close them after.
 func (b *bench) grpcCaller(conns int) (caller, func(), error) {
 	var clients []webhookv1.WebhookServiceClient

@@ -9,8 +9,9 @@
 //
 // Part 1, the steps: at each number of calls in flight (-steps), a closed
 // loop of that many callers drives, one after the other, the plain hop
-// (Telegent's REST call through the proxy), the facade over REST and the
-// facade over gRPC, each for -warmup plus -window. A refused call (429 /
+// (Telegent's REST call through the proxy), the peer (the usual
+// grpc-gateway deployment, bench/gatewaypeer, over REST), the facade over
+// REST and the facade over gRPC, each for -warmup plus -window. A refused call (429 /
 // RESOURCE_EXHAUSTED) is counted and the caller calls again at once, as a
 // load generator that ignores Retry-After would. Reported per row:
 // goodput (successful calls per second), p99 of successful calls, the
@@ -59,6 +60,7 @@ type options struct {
 	callTimeout   time.Duration
 	grpcPerStream int
 	facadeArgs    argList
+	peer          bool
 }
 
 // argList collects repeated flag values.
@@ -110,6 +112,7 @@ func main() {
 	flag.DurationVar(&o.callTimeout, "call-timeout", 30*time.Second, "each call's own deadline; a call that hits it is a transport error")
 	flag.IntVar(&o.grpcPerStream, "grpc-streams-per-conn", 64, "gRPC calls in flight per client connection (connections = in flight / this, at least 2)")
 	flag.Var(&o.facadeArgs, "facade-arg", "an argument added to the facade's command line, e.g. --log-level=debug (repeatable)")
+	flag.BoolVar(&o.peer, "peer", true, "run the peer REST row (the usual grpc-gateway deployment, bench/gatewaypeer) at every step")
 	flag.BoolVar(&o.skipSteps, "skip-steps", false, "run only the slow-down")
 	flag.BoolVar(&o.skipSlow, "skip-slowdown", false, "run only the steps")
 	flag.BoolVar(&o.keepLogs, "keep-logs", false, "keep the processes' logs and print where they are")

@@ -38,6 +38,11 @@ type bench struct {
 	sim, proxy, facade          *benchproc.Proc
 	simURL, proxyURL            string
 	facadeHTTP, facadeGRPC, ops string
+	// peer is the usual grpc-gateway deployment (bench/gatewaypeer), nil
+	// without -peer; its REST callers use peerHC.
+	peer                 *benchproc.Proc
+	peerGateway, peerOps string
+	peerHC               *http.Client
 
 	token                  string
 	telegentBody, restBody []byte
@@ -67,6 +72,10 @@ func newBench(ctx context.Context, o options, out io.Writer) (_ *bench, err erro
 		MaxIdleConns: maxFacadeConns, MaxIdleConnsPerHost: maxFacadeConns, MaxConnsPerHost: maxFacadeConns,
 		IdleConnTimeout: 90 * time.Second, DisableCompression: true,
 	}}
+	b.peerHC = &http.Client{Transport: &http.Transport{
+		MaxIdleConns: maxFacadeConns, MaxIdleConnsPerHost: maxFacadeConns, MaxConnsPerHost: maxFacadeConns,
+		IdleConnTimeout: 90 * time.Second, DisableCompression: true,
+	}}
 	if b.telegentBody, err = json.Marshal(service.ToTelegent(b.req)); err != nil {
 		return nil, fmt.Errorf("encode Telegent body: %w", err)
 	}
@@ -80,7 +89,7 @@ func newBench(ctx context.Context, o options, out io.Writer) (_ *bench, err erro
 		return nil, err
 	}
 	if err := benchproc.Build(ctx, root, dir+string(filepath.Separator),
-		"./cmd/telegent-facade", "./cmd/telegent-sim", "./bench/plainproxy"); err != nil {
+		"./cmd/telegent-facade", "./cmd/telegent-sim", "./bench/plainproxy", "./bench/gatewaypeer"); err != nil {
 		return nil, err
 	}
 	bin := func(name string) string { return filepath.Join(dir, name) }
@@ -121,10 +130,14 @@ func newBench(ctx context.Context, o options, out io.Writer) (_ *bench, err erro
 	// The breaker never opens: this measures the limit alone. Metrics are
 	// read on the ops port, which the connection bound of the HTTP port
 	// (taken up by the REST callers at 1,024 in flight) does not reach.
+	// Every caller comes from 127.0.0.1 and opens its connection at once,
+	// as many clients behind one load balancer would: the guard's share
+	// per client address is raised accordingly (README, --max-pending-per-client).
 	args := []string{
 		"--grpc-addr", b.facadeGRPC, "--http-addr", b.facadeHTTP, "--ops-addr", b.ops,
 		"--telegent-base-url", b.simURL, "--telegent-account-key", telegentsim.DefaultAccountKey,
 		"--breaker-failures", "1000000", "--breaker-failure-ratio", "2",
+		"--max-pending-per-client", strconv.Itoa(maxFacadeConns + 24),
 	}
 	if o.maxUpstream > 0 {
 		args = append(args, "--max-upstream", strconv.Itoa(o.maxUpstream))
@@ -137,13 +150,52 @@ func newBench(ctx context.Context, o options, out io.Writer) (_ *bench, err erro
 	if err := b.facade.WaitHTTP(ctx, "http://"+b.ops+"/readyz"); err != nil {
 		return nil, err
 	}
+	if o.peer {
+		if err := b.startPeer(ctx, bin("gatewaypeer"), args); err != nil {
+			return nil, err
+		}
+	}
 	if b.token, err = benchproc.Token(ctx, b.hc, b.simURL); err != nil {
 		return nil, err
 	}
 	return b, nil
 }
 
+// startPeer runs the peer with the facade's flags (facadeArgs), on its own
+// ports, in front of the same simulator.
+func (b *bench) startPeer(ctx context.Context, bin string, facadeArgs []string) error {
+	var grpcAddr, httpAddr string
+	for _, p := range []*string{&grpcAddr, &httpAddr, &b.peerOps, &b.peerGateway} {
+		var err error
+		if *p, err = benchproc.FreePort(); err != nil {
+			return err
+		}
+	}
+	// The gateway's one connection to its gRPC server carries every call:
+	// the facade's default of 100 streams per connection would cap the peer
+	// at 100 calls in flight, which a boilerplate (grpc-go's default: no
+	// limit) does not have.
+	args := []string{"--gateway-addr", b.peerGateway, "--max-concurrent-streams", "4096"}
+	for i := 0; i < len(facadeArgs); i++ {
+		a := facadeArgs[i]
+		switch a {
+		case "--grpc-addr", "--http-addr", "--ops-addr":
+			args = append(args, a, map[string]string{"--grpc-addr": grpcAddr, "--http-addr": httpAddr, "--ops-addr": b.peerOps}[a])
+			i++
+		default:
+			args = append(args, a)
+		}
+	}
+	var err error
+	if b.peer, err = benchproc.Start("peer", bin, args,
+		[]string{"TELEGENT_ACCOUNT_SECRET=" + telegentsim.DefaultAccountSecret}, b.logPath("peer")); err != nil {
+		return err
+	}
+	return b.peer.WaitHTTP(ctx, "http://"+b.peerOps+"/readyz")
+}
+
 func (b *bench) close() {
+	b.peer.Stop()
 	b.facade.Stop()
 	b.proxy.Stop()
 	b.sim.Stop()
@@ -207,7 +259,13 @@ func (b *bench) simAdmin(ctx context.Context, method, path, contentType, body st
 // facadeGauges reads the limit and the calls in flight from the facade's
 // /metrics.
 func (b *bench) facadeGauges(ctx context.Context) (limit, inFlight int, err error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+b.ops+"/metrics", nil)
+	return b.gauges(ctx, b.ops)
+}
+
+// gauges reads the limit and the calls in flight from the /metrics of the
+// ops listener at ops (the facade's or the peer's).
+func (b *bench) gauges(ctx context.Context, ops string) (limit, inFlight int, err error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+ops+"/metrics", nil)
 	if err != nil {
 		return 0, 0, err
 	}

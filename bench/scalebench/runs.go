@@ -11,11 +11,18 @@ import (
 // The rows of the steps.
 const (
 	rowHop  = "plain hop REST"
+	rowPeer = "peer REST"
 	rowREST = "facade REST"
 	rowGRPC = "facade gRPC"
 )
 
-var rowOrder = []string{rowHop, rowREST, rowGRPC}
+// rowOrder is the order of the rows at every step.
+func rowOrder(o options) []string {
+	if o.peer {
+		return []string{rowHop, rowPeer, rowREST, rowGRPC}
+	}
+	return []string{rowHop, rowREST, rowGRPC}
+}
 
 // stepRow is one row at one step.
 type stepRow struct {
@@ -28,7 +35,7 @@ type stepRow struct {
 func (b *bench) steps(ctx context.Context, out io.Writer) ([]stepRow, error) {
 	var rows []stepRow
 	for _, c := range b.o.steps {
-		for _, name := range rowOrder {
+		for _, name := range rowOrder(b.o) {
 			s, err := b.step(ctx, name, c)
 			if err != nil {
 				return nil, fmt.Errorf("%s at %d in flight: %w", name, c, err)
@@ -54,11 +61,14 @@ func (b *bench) step(ctx context.Context, name string, c int) (*stats, error) {
 	var (
 		do      caller
 		judged  = b.facade
+		ops     = b.ops
 		cleanup = func() {}
 	)
 	switch name {
 	case rowHop:
 		do, judged = b.hopCaller(), b.proxy
+	case rowPeer:
+		do, judged, ops = b.peerCaller(), b.peer, b.peerOps
 	case rowREST:
 		do = b.restCaller()
 	case rowGRPC:
@@ -82,7 +92,7 @@ func (b *bench) step(ctx context.Context, name string, c int) (*stats, error) {
 	var limit int
 	var err error
 	if name != rowHop {
-		limit, _, err = b.facadeGauges(ctx)
+		limit, _, err = b.gauges(ctx, ops)
 	}
 	r.finish()
 	if err = errors.Join(err, cpuErr, cpuErr1); err != nil {

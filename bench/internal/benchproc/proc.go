@@ -207,7 +207,13 @@ func ModuleRoot(ctx context.Context) (string, error) {
 // for one package, or a folder ending in a separator for several. The
 // compiler's output goes to stderr.
 func Build(ctx context.Context, root, out string, pkgs ...string) error {
-	cmd := exec.CommandContext(ctx, "go", append([]string{"build", "-o", out}, pkgs...)...)
+	return BuildWith(ctx, root, out, nil, pkgs...)
+}
+
+// BuildWith is Build with more go build flags, e.g. -pgo=off.
+func BuildWith(ctx context.Context, root, out string, flags []string, pkgs ...string) error {
+	args := append(append([]string{"build", "-o", out}, flags...), pkgs...)
+	cmd := exec.CommandContext(ctx, "go", args...)
 	cmd.Dir, cmd.Stdout, cmd.Stderr = root, os.Stderr, os.Stderr
 	if err := cmd.Run(); err != nil {
 		return fmt.Errorf("build %s: %w", strings.Join(pkgs, " "), err)
