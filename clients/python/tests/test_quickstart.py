@@ -92,7 +92,7 @@ def check_output(out: str) -> None:
     assert len(violations) == 3, out
     for want in (
         r"^refused: INVALID_ARGUMENT$",
-        r"^violation: account_id \(string\.pattern\): \S",
+        r"^violation: account_id \(account_id\.format\): \S",
         r"^violation: subscribed_events \(repeated\.min_items\): \S",
         r"^violation: authentication_token \(authentication_token\.required_for_token\): \S",
         r"^created: WID-\w+ \(recovered: False\)$",
