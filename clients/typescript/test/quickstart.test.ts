@@ -83,7 +83,7 @@ function checkOutput(lines: string[]): void {
   const text = lines.join("\n");
   for (const want of [
     /^refused: InvalidArgument$/m,
-    /^violation: account_id \(string\.pattern\): \S/m,
+    /^violation: account_id \(account_id\.format\): \S/m,
     /^violation: subscribed_events \(repeated\.min_items\): \S/m,
     /^violation: authentication_token \(authentication_token\.required_for_token\): \S/m,
     /^created: WID-\w+ \(recovered: false\)$/m,

@@ -4,6 +4,7 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import * as grpc from "@grpc/grpc-js";
+import * as protoLoader from "@grpc/proto-loader";
 import { GrpcReflection } from "grpc-js-reflection-client";
 import { Stack, hookUrl } from "./harness.js";
 
@@ -21,14 +22,24 @@ test("loads WebhookService through server reflection and creates a webhook with 
   const services = await reflection.listServices();
   assert.ok(services.includes("telegent.webhook.v1.WebhookService"), `services: ${services.join(", ")}`);
 
-  const methods = await reflection.listMethods("telegent.webhook.v1.WebhookService");
+  const descriptor = await reflection.getDescriptorBySymbol("telegent.webhook.v1.WebhookService");
+  const service = descriptor.getProtobufJsRoot().lookupService("telegent.webhook.v1.WebhookService");
   assert.deepEqual(
-    methods.map((m) => m.name),
+    service.methodsArray.map((m) => m.name),
     ["CreateWebhook", "GetWebhook", "ListWebhooks", "UpdateWebhook", "DeleteWebhook"],
   );
 
-  const descriptor = await reflection.getDescriptorBySymbol("telegent.webhook.v1.WebhookService");
-  const pkg = descriptor.getPackageObject({ keepCase: true, enums: String, longs: String, defaults: true });
+  // Methods and client from the reflected protobuf.js root itself: the
+  // library's own listMethods and getPackageObject re-encode the root as
+  // descriptors, and that round
+  // trip declares the contract's predefined rules (extensions of
+  // buf.validate.StringRules) twice, which protobuf.js then refuses.
+  const definition = protoLoader.fromJSON(descriptor.getProtobufJsRoot().toJSON(), {
+    enums: String,
+    longs: String,
+    defaults: true,
+  });
+  const pkg = grpc.loadPackageDefinition(definition);
   const ServiceClient = (((pkg["telegent"] as grpc.GrpcObject)["webhook"] as grpc.GrpcObject)["v1"] as grpc.GrpcObject)[
     "WebhookService"
   ] as grpc.ServiceClientConstructor;
@@ -38,17 +49,17 @@ test("loads WebhookService through server reflection and creates a webhook with 
     const res = await new Promise<Record<string, Record<string, unknown>>>((resolve, reject) => {
       client["CreateWebhook"]!(
         {
-          account_id: "AID-1234567",
-          webhook_url: url,
-          subscribed_events: ["WEBHOOK_EVENT_ORDER_UPDATE"],
+          accountId: "AID-1234567",
+          webhookUrl: url,
+          subscribedEvents: ["WEBHOOK_EVENT_ORDER_UPDATE"],
         },
         (err: grpc.ServiceError | null, value: Record<string, Record<string, unknown>>) =>
           err ? reject(err) : resolve(value),
       );
     });
-    assert.match(String(res["webhook"]?.["webhook_id"]), /^WID-/);
-    assert.equal(res["webhook"]?.["webhook_url"], url);
-    assert.deepEqual(res["webhook"]?.["subscribed_events"], ["WEBHOOK_EVENT_ORDER_UPDATE"]);
+    assert.match(String(res["webhook"]?.["webhookId"]), /^WID-/);
+    assert.equal(res["webhook"]?.["webhookUrl"], url);
+    assert.deepEqual(res["webhook"]?.["subscribedEvents"], ["WEBHOOK_EVENT_ORDER_UPDATE"]);
   } finally {
     client.close();
   }
