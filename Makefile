@@ -180,7 +180,7 @@ bench-micro: ## Go benchmarks of the request path, -benchmem, benchstat-friendly
 	go test -run '^$$' -bench '$(BENCH)' -benchtime $(BENCHTIME) -count $(BENCH_COUNT) -benchmem $(BENCH_PKGS)
 
 .PHONY: bench-load
-bench-load: ## Direct, plain hop, facade gRPC and REST side by side (BENCH_DURATION, BENCH_CONCURRENCY, BENCH_ROUNDS, BENCH_BASELINE)
+bench-load: ## Direct, plain hop, facade gRPC, the grpc-gateway peer and facade REST side by side (BENCH_DURATION, BENCH_CONCURRENCY, BENCH_ROUNDS, BENCH_BASELINE)
 	$(LOADBENCH) -duration $(BENCH_DURATION) -c1-duration $(BENCH_C1_DURATION) -rounds $(BENCH_ROUNDS) $(if $(BENCH_BASELINE),-baseline $(BENCH_BASELINE)) $(if $(BENCH_BASELINE_PGO),-baseline-pgo $(BENCH_BASELINE_PGO)) $(if $(BENCH_PGO),-pgo $(BENCH_PGO))
 
 .PHONY: bench-profile
