@@ -42,8 +42,11 @@ export type CreateWebhookRequest = Message<"telegent.webhook.v1.CreateWebhookReq
    * (IPv6 in brackets), with an optional port of at most 65535. User info
    * (`user:pass@`) is not allowed: use the authentication fields instead.
    * Telegent must not be sent to its own network: `localhost` (and names
-   * under it) and IP literals that are loopback, private, link-local or
-   * unspecified (IPv4-mapped IPv6 included) are refused. The service checks
+   * under it) and IP literals that IANA's IPv4 and IPv6 special-purpose
+   * address registries do not mark globally reachable (loopback, private,
+   * shared, link-local, unspecified, documentation, benchmarking, reserved,
+   * site-local; IPv4 embedded in mapped, compatible, NAT64 and 6to4 forms
+   * judged as IPv4) are refused. The service checks
    * IP literals beside these rules and reports them the same way, with the
    * rule id `webhook_url.public_ip`, or `webhook_url.numeric_host` for a
    * host ending in a number that is not a dotted-decimal IPv4 address

@@ -786,8 +786,11 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
      * (IPv6 in brackets), with an optional port of at most 65535. User info
      * (`user:pass&#64;`) is not allowed: use the authentication fields instead.
      * Telegent must not be sent to its own network: `localhost` (and names
-     * under it) and IP literals that are loopback, private, link-local or
-     * unspecified (IPv4-mapped IPv6 included) are refused. The service checks
+     * under it) and IP literals that IANA's IPv4 and IPv6 special-purpose
+     * address registries do not mark globally reachable (loopback, private,
+     * shared, link-local, unspecified, documentation, benchmarking, reserved,
+     * site-local; IPv4 embedded in mapped, compatible, NAT64 and 6to4 forms
+     * judged as IPv4) are refused. The service checks
      * IP literals beside these rules and reports them the same way, with the
      * rule id `webhook_url.public_ip`, or `webhook_url.numeric_host` for a
      * host ending in a number that is not a dotted-decimal IPv4 address
@@ -806,8 +809,11 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
      * (IPv6 in brackets), with an optional port of at most 65535. User info
      * (`user:pass&#64;`) is not allowed: use the authentication fields instead.
      * Telegent must not be sent to its own network: `localhost` (and names
-     * under it) and IP literals that are loopback, private, link-local or
-     * unspecified (IPv4-mapped IPv6 included) are refused. The service checks
+     * under it) and IP literals that IANA's IPv4 and IPv6 special-purpose
+     * address registries do not mark globally reachable (loopback, private,
+     * shared, link-local, unspecified, documentation, benchmarking, reserved,
+     * site-local; IPv4 embedded in mapped, compatible, NAT64 and 6to4 forms
+     * judged as IPv4) are refused. The service checks
      * IP literals beside these rules and reports them the same way, with the
      * rule id `webhook_url.public_ip`, or `webhook_url.numeric_host` for a
      * host ending in a number that is not a dotted-decimal IPv4 address
@@ -1186,8 +1192,11 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
      * (IPv6 in brackets), with an optional port of at most 65535. User info
      * (`user:pass&#64;`) is not allowed: use the authentication fields instead.
      * Telegent must not be sent to its own network: `localhost` (and names
-     * under it) and IP literals that are loopback, private, link-local or
-     * unspecified (IPv4-mapped IPv6 included) are refused. The service checks
+     * under it) and IP literals that IANA's IPv4 and IPv6 special-purpose
+     * address registries do not mark globally reachable (loopback, private,
+     * shared, link-local, unspecified, documentation, benchmarking, reserved,
+     * site-local; IPv4 embedded in mapped, compatible, NAT64 and 6to4 forms
+     * judged as IPv4) are refused. The service checks
      * IP literals beside these rules and reports them the same way, with the
      * rule id `webhook_url.public_ip`, or `webhook_url.numeric_host` for a
      * host ending in a number that is not a dotted-decimal IPv4 address
@@ -1218,8 +1227,11 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
      * (IPv6 in brackets), with an optional port of at most 65535. User info
      * (`user:pass&#64;`) is not allowed: use the authentication fields instead.
      * Telegent must not be sent to its own network: `localhost` (and names
-     * under it) and IP literals that are loopback, private, link-local or
-     * unspecified (IPv4-mapped IPv6 included) are refused. The service checks
+     * under it) and IP literals that IANA's IPv4 and IPv6 special-purpose
+     * address registries do not mark globally reachable (loopback, private,
+     * shared, link-local, unspecified, documentation, benchmarking, reserved,
+     * site-local; IPv4 embedded in mapped, compatible, NAT64 and 6to4 forms
+     * judged as IPv4) are refused. The service checks
      * IP literals beside these rules and reports them the same way, with the
      * rule id `webhook_url.public_ip`, or `webhook_url.numeric_host` for a
      * host ending in a number that is not a dotted-decimal IPv4 address
@@ -2305,8 +2317,11 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
        * (IPv6 in brackets), with an optional port of at most 65535. User info
        * (`user:pass&#64;`) is not allowed: use the authentication fields instead.
        * Telegent must not be sent to its own network: `localhost` (and names
-       * under it) and IP literals that are loopback, private, link-local or
-       * unspecified (IPv4-mapped IPv6 included) are refused. The service checks
+       * under it) and IP literals that IANA's IPv4 and IPv6 special-purpose
+       * address registries do not mark globally reachable (loopback, private,
+       * shared, link-local, unspecified, documentation, benchmarking, reserved,
+       * site-local; IPv4 embedded in mapped, compatible, NAT64 and 6to4 forms
+       * judged as IPv4) are refused. The service checks
        * IP literals beside these rules and reports them the same way, with the
        * rule id `webhook_url.public_ip`, or `webhook_url.numeric_host` for a
        * host ending in a number that is not a dotted-decimal IPv4 address
@@ -2336,8 +2351,11 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
        * (IPv6 in brackets), with an optional port of at most 65535. User info
        * (`user:pass&#64;`) is not allowed: use the authentication fields instead.
        * Telegent must not be sent to its own network: `localhost` (and names
-       * under it) and IP literals that are loopback, private, link-local or
-       * unspecified (IPv4-mapped IPv6 included) are refused. The service checks
+       * under it) and IP literals that IANA's IPv4 and IPv6 special-purpose
+       * address registries do not mark globally reachable (loopback, private,
+       * shared, link-local, unspecified, documentation, benchmarking, reserved,
+       * site-local; IPv4 embedded in mapped, compatible, NAT64 and 6to4 forms
+       * judged as IPv4) are refused. The service checks
        * IP literals beside these rules and reports them the same way, with the
        * rule id `webhook_url.public_ip`, or `webhook_url.numeric_host` for a
        * host ending in a number that is not a dotted-decimal IPv4 address
@@ -2368,8 +2386,11 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
        * (IPv6 in brackets), with an optional port of at most 65535. User info
        * (`user:pass&#64;`) is not allowed: use the authentication fields instead.
        * Telegent must not be sent to its own network: `localhost` (and names
-       * under it) and IP literals that are loopback, private, link-local or
-       * unspecified (IPv4-mapped IPv6 included) are refused. The service checks
+       * under it) and IP literals that IANA's IPv4 and IPv6 special-purpose
+       * address registries do not mark globally reachable (loopback, private,
+       * shared, link-local, unspecified, documentation, benchmarking, reserved,
+       * site-local; IPv4 embedded in mapped, compatible, NAT64 and 6to4 forms
+       * judged as IPv4) are refused. The service checks
        * IP literals beside these rules and reports them the same way, with the
        * rule id `webhook_url.public_ip`, or `webhook_url.numeric_host` for a
        * host ending in a number that is not a dotted-decimal IPv4 address
@@ -2396,8 +2417,11 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
        * (IPv6 in brackets), with an optional port of at most 65535. User info
        * (`user:pass&#64;`) is not allowed: use the authentication fields instead.
        * Telegent must not be sent to its own network: `localhost` (and names
-       * under it) and IP literals that are loopback, private, link-local or
-       * unspecified (IPv4-mapped IPv6 included) are refused. The service checks
+       * under it) and IP literals that IANA's IPv4 and IPv6 special-purpose
+       * address registries do not mark globally reachable (loopback, private,
+       * shared, link-local, unspecified, documentation, benchmarking, reserved,
+       * site-local; IPv4 embedded in mapped, compatible, NAT64 and 6to4 forms
+       * judged as IPv4) are refused. The service checks
        * IP literals beside these rules and reports them the same way, with the
        * rule id `webhook_url.public_ip`, or `webhook_url.numeric_host` for a
        * host ending in a number that is not a dotted-decimal IPv4 address
@@ -2421,8 +2445,11 @@ public final class WebhookOuterClass extends com.google.protobuf.GeneratedFile {
        * (IPv6 in brackets), with an optional port of at most 65535. User info
        * (`user:pass&#64;`) is not allowed: use the authentication fields instead.
        * Telegent must not be sent to its own network: `localhost` (and names
-       * under it) and IP literals that are loopback, private, link-local or
-       * unspecified (IPv4-mapped IPv6 included) are refused. The service checks
+       * under it) and IP literals that IANA's IPv4 and IPv6 special-purpose
+       * address registries do not mark globally reachable (loopback, private,
+       * shared, link-local, unspecified, documentation, benchmarking, reserved,
+       * site-local; IPv4 embedded in mapped, compatible, NAT64 and 6to4 forms
+       * judged as IPv4) are refused. The service checks
        * IP literals beside these rules and reports them the same way, with the
        * rule id `webhook_url.public_ip`, or `webhook_url.numeric_host` for a
        * host ending in a number that is not a dotted-decimal IPv4 address
