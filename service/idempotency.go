@@ -230,15 +230,7 @@ func sameSettings(a, b *webhookv1.CreateWebhookRequest) bool {
 // isOutcomeUnknown reports whether a status says the create may have
 // happened.
 func isOutcomeUnknown(err error) bool {
-	if err == nil {
-		return false
-	}
-	for _, d := range status.Convert(err).Details() {
-		if info, ok := d.(*errdetails.ErrorInfo); ok && info.GetMetadata()[failure.MetadataOutcomeUnknown] == "true" {
-			return true
-		}
-	}
-	return false
+	return err != nil && failure.ErrorInfo(status.Convert(err)).GetMetadata()[failure.MetadataOutcomeUnknown] == "true"
 }
 
 // callerKey names the caller a request id belongs to, so that two callers

@@ -71,16 +71,7 @@ func (r CreateWebhookRequest) GoString() string {
 
 // Format implements fmt.Formatter so that no verb (%d and %x included, which
 // would otherwise print the fields raw) can reveal the secrets.
-func (r CreateWebhookRequest) Format(f fmt.State, verb rune) {
-	switch {
-	case verb == 'v' && f.Flag('#'):
-		_, _ = f.Write([]byte(r.GoString()))
-	case verb == 'q':
-		_, _ = f.Write([]byte(strconv.Quote(r.String())))
-	default:
-		_, _ = f.Write([]byte(r.String()))
-	}
-}
+func (r CreateWebhookRequest) Format(f fmt.State, verb rune) { formatRedacted(f, verb, r) }
 
 // LogValue implements slog.LogValuer with the secrets redacted.
 func (r CreateWebhookRequest) LogValue() slog.Value {
@@ -132,7 +123,15 @@ func (r UpdateWebhookRequest) GoString() string {
 }
 
 // Format implements fmt.Formatter so that no verb can reveal the secrets.
-func (r UpdateWebhookRequest) Format(f fmt.State, verb rune) {
+func (r UpdateWebhookRequest) Format(f fmt.State, verb rune) { formatRedacted(f, verb, r) }
+
+// formatRedacted writes a request whose String and GoString redact its
+// secrets, for every verb: %#v as GoString, %q quoted, anything else
+// (%d and %x included, which would print the fields raw) as String.
+func formatRedacted(f fmt.State, verb rune, r interface {
+	fmt.Stringer
+	fmt.GoStringer
+}) {
 	switch {
 	case verb == 'v' && f.Flag('#'):
 		_, _ = f.Write([]byte(r.GoString()))
